@@ -1,0 +1,66 @@
+/**
+ * Environment variables of the console, validated once at start-up. Each bad
+ * variable gets its own line saying what is wrong and what is expected; values
+ * are never echoed because QECNET_MASTER_KEY is a secret.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const ZPostgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), {
+    message: "must be a PostgreSQL connection URL such as postgresql://user@127.0.0.1:5432/qecnet",
+  });
+
+export const ZEnvSchema = z.object({
+  DATABASE_URL: ZPostgresUrl.optional(),
+  QECNET_MASTER_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, {
+      message: "must be 64 hex characters or base64 of exactly 32 bytes (a 256-bit key)",
+    })
+    .optional(),
+  QECNET_DATA_DIR: z.string().min(1, "must be a folder path").optional(),
+  PORT: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535")
+    .default(3000),
+  QECNET_SEED_DEMO: z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true"),
+  QECNET_ACTOR: z.string().min(1).max(120).default("console-operator"),
+});
+
+export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string };
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses an environment (default: process.env); throws EnvError listing every bad variable. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
+  const picked = Object.fromEntries(
+    Object.keys(ZEnvSchema.shape).map((k) => [k, source[k] === "" ? undefined : source[k]]),
+  );
+  const result = ZEnvSchema.safeParse(picked);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((i) => `${i.path.join(".") || "environment"} ${i.message}`),
+    );
+  }
+  const dataDir = path.resolve(result.data.QECNET_DATA_DIR ?? path.join(process.cwd(), ".data"));
+  return { ...result.data, dataDir };
+}
+
+let cached: TEnv | undefined;
+/** The validated environment of this process, parsed on first use. */
+export function env(): TEnv {
+  cached ??= parseEnv();
+  return cached;
+}
