@@ -1,0 +1,31 @@
+/**
+ * Typed errors of the domain. Services throw these with a code; the API layer
+ * maps codes to tRPC/HTTP codes in one place (server/api/error-map.ts).
+ * Messages are written for the operator who reads them, and never carry key
+ * material.
+ */
+export const DOMAIN_ERROR_CODES = [
+  "INVALID_INPUT",
+  "KEY_NOT_FOUND",
+  "NODE_NOT_FOUND",
+  "TRANSITION_REFUSED",
+  "GUARD_FAILED",
+  "CONCURRENT_UPDATE",
+  "RECEIPT_INVALID",
+  "RETRY_LIMIT_REACHED",
+  "GENERATION_FAILED",
+  "AUDIT_UNAVAILABLE",
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly details: Record<string, string | number | boolean | null> = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}

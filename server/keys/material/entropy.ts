@@ -1,0 +1,110 @@
+/**
+ * Source of fresh key material.
+ *
+ * The OS CSPRNG is always used. When a hardware RNG is present its output is
+ * mixed in through HKDF, so a faulty or backdoored device can only add
+ * entropy, never weaken the result below the CSPRNG alone.
+ */
+
+import { constants, closeSync, openSync, readSync } from "node:fs";
+import { hkdfSync, randomBytes } from "node:crypto";
+import { KeyMaterialError } from "./errors";
+import { zeroise } from "./zeroise";
+
+export const DEFAULT_HWRNG_PATH = "/dev/hwrng";
+const MIN_KEY_BITS = 256;
+const HKDF_SALT = Buffer.from("QECNET-KEYGEN-V1", "utf8");
+const HKDF_INFO = Buffer.from("key-material", "utf8");
+// Enough to prove the device yields data without draining it for a status check.
+const PROBE_BYTES = 32;
+// HKDF-SHA256 cannot expand beyond 255 hash blocks.
+const MAX_HKDF_BYTES = 255 * 32;
+
+export interface EntropyOptions {
+  hwrngPath?: string;
+}
+
+export interface DrawnKeyMaterial {
+  material: Buffer;
+  entropySource: string;
+}
+
+export interface EntropySourceStatus {
+  /** Sources a draw would currently use, e.g. ["os-csprng", "hwrng:/dev/hwrng"]. */
+  sources: string[];
+  csprng: { available: true };
+  hwrng: { path: string; available: boolean };
+}
+
+export function drawKeyMaterial(sizeBits: number, opts: EntropyOptions = {}): DrawnKeyMaterial {
+  if (!Number.isInteger(sizeBits) || sizeBits < MIN_KEY_BITS || sizeBits % 8 !== 0) {
+    throw new KeyMaterialError(
+      "INVALID_KEY_SIZE",
+      `Key size must be an integer number of bits, a multiple of 8 and at least ${MIN_KEY_BITS}; got ${String(sizeBits)}.`,
+    );
+  }
+  const sizeBytes = sizeBits / 8;
+  const hwrngPath = opts.hwrngPath ?? DEFAULT_HWRNG_PATH;
+  const csprng = randomBytes(sizeBytes);
+
+  // Past the HKDF output limit, mixing is impossible; the CSPRNG alone is still sound.
+  const hw = sizeBytes <= MAX_HKDF_BYTES ? readHwrng(hwrngPath, sizeBytes) : null;
+  if (hw === null) {
+    return { material: csprng, entropySource: "os-csprng" };
+  }
+
+  const ikm = Buffer.concat([csprng, hw]);
+  try {
+    const material = Buffer.from(hkdfSync("sha256", ikm, HKDF_SALT, HKDF_INFO, sizeBytes));
+    return { material, entropySource: `os-csprng+hwrng:${hwrngPath}` };
+  } finally {
+    zeroise(ikm);
+    zeroise(csprng);
+    zeroise(hw);
+  }
+}
+
+export function detectEntropySources(opts: EntropyOptions = {}): EntropySourceStatus {
+  const path = opts.hwrngPath ?? DEFAULT_HWRNG_PATH;
+  const probe = readHwrng(path, PROBE_BYTES);
+  const available = probe !== null;
+  if (probe) zeroise(probe);
+  return {
+    sources: available ? ["os-csprng", `hwrng:${path}`] : ["os-csprng"],
+    csprng: { available: true },
+    hwrng: { path, available },
+  };
+}
+
+/**
+ * Returns exactly `length` bytes from the device, or null if it is absent,
+ * unreadable, or would block / come up short. Key generation must never stall
+ * waiting on a device, hence O_NONBLOCK and no retries on EAGAIN.
+ */
+function readHwrng(path: string, length: number): Buffer | null {
+  let fd: number | undefined;
+  const buf = Buffer.alloc(length);
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    let filled = 0;
+    while (filled < length) {
+      const n = readSync(fd, buf, filled, length - filled, null);
+      if (n <= 0) break;
+      filled += n;
+    }
+    if (filled === length) return buf;
+    zeroise(buf);
+    return null;
+  } catch {
+    zeroise(buf);
+    return null;
+  } finally {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Nothing useful to do; the read result already decides availability.
+      }
+    }
+  }
+}

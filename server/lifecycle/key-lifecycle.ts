@@ -1,0 +1,166 @@
+/**
+ * The key lifecycle engine. Pure: given a key's snapshot, an event and the time,
+ * it returns the next state, the audit record to append and the effects the
+ * service must carry out in the same transaction, or throws
+ * TransitionRefusedError. It touches no database, clock, randomness or network.
+ */
+import { eventsFrom, TRANSITIONS, type KeyEvent, type KeyEventType } from "./key-events";
+import type { KeyState } from "./key-states";
+import { TransitionRefusedError, type GuardCode } from "./transition-refused";
+
+export interface KeySnapshot {
+  state: KeyState;
+  participants: ReadonlyArray<{ nodeId: string; confirmed: boolean }>;
+  retiredAt: Date | null;
+  retentionDays: number;
+  /** Policy: how long the old key stays usable after its successor is ACTIVE. */
+  overlapSeconds: number;
+  /** The replacement generation while ROTATING, if one exists. */
+  successor: { state: KeyState; activatedAt: Date | null } | null;
+}
+
+export type KeyEffect =
+  | { type: "ZEROISE_MATERIAL" }
+  | { type: "PURGE_HOLDERS" }
+  | { type: "MARK_RECEIPT"; nodeId: string }
+  | { type: "ACTIVATE_WHEN_ALL_CONFIRMED" }
+  | { type: "INCREMENT_USAGE"; count: number }
+  | { type: "GENERATE_SUCCESSOR"; reason: string }
+  | { type: "RETRY_WITH_NEW_MATERIAL"; reason: string }
+  | { type: "ABANDON_SUCCESSOR"; reason: string }
+  | { type: "EMERGENCY_ROTATION_REQUIRED"; reason: string };
+
+/** Which timestamp column a transition sets. */
+export type StateStamp =
+  | "distributedAt"
+  | "activatedAt"
+  | "rotatingAt"
+  | "retiredAt"
+  | "revokedAt"
+  | "destroyedAt";
+
+export interface Decision {
+  event: KeyEventType;
+  from: KeyState;
+  to: KeyState;
+  action: string;
+  stamp: StateStamp | null;
+  effects: KeyEffect[];
+  details: Record<string, string | number | boolean | null | string[]>;
+}
+
+const STAMP_OF: Partial<Record<KeyState, StateStamp>> = {
+  DISTRIBUTED: "distributedAt",
+  ACTIVE: "activatedAt",
+  ROTATING: "rotatingAt",
+  RETIRED: "retiredAt",
+  REVOKED: "revokedAt",
+  DESTROYED: "destroyedAt",
+};
+
+const DAY_MS = 86_400_000;
+
+function refuse(key: KeySnapshot, event: KeyEventType, guard: GuardCode, why: string): never {
+  throw new TransitionRefusedError(key.state, event, guard, `Cannot ${TRANSITIONS[event].label.toLowerCase()} this key: ${why}`);
+}
+
+function requireReason(key: KeySnapshot, event: KeyEventType, reason: string): string {
+  const r = reason.trim();
+  if (r.length === 0) refuse(key, event, "INVALID_EVENT", "a reason is required");
+  return r;
+}
+
+export function decide(key: KeySnapshot, event: KeyEvent, now: Date): Decision {
+  const rule = TRANSITIONS[event.type];
+  if (!rule.from.includes(key.state)) {
+    const allowed = eventsFrom(key.state);
+    throw new TransitionRefusedError(
+      key.state,
+      event.type,
+      null,
+      `Event ${event.type} is not allowed for a key in state ${key.state}` +
+        (allowed.length ? ` (allowed: ${allowed.join(", ")})` : ` (${key.state} is final)`),
+    );
+  }
+  const to = rule.to ?? key.state;
+  const base = { event: event.type, from: key.state, to, action: rule.action, stamp: rule.to ? (STAMP_OF[to] ?? null) : null };
+
+  switch (event.type) {
+    case "DISTRIBUTE": {
+      if (key.participants.length === 0) refuse(key, event.type, "NO_PARTICIPANTS", "it has no participants to receive it");
+      return { ...base, effects: [], details: { participants: key.participants.map((p) => p.nodeId) } };
+    }
+    case "CONFIRM_RECEIPT": {
+      const p = key.participants.find((x) => x.nodeId === event.nodeId);
+      if (!p) refuse(key, event.type, "UNKNOWN_PARTICIPANT", `node ${event.nodeId} is not a participant`);
+      if (p.confirmed) refuse(key, event.type, "RECEIPT_ALREADY_CONFIRMED", `node ${event.nodeId} already confirmed receipt`);
+      const pending = key.participants.filter((x) => !x.confirmed && x.nodeId !== event.nodeId).map((x) => x.nodeId);
+      const effects: KeyEffect[] = [{ type: "MARK_RECEIPT", nodeId: event.nodeId }];
+      if (pending.length === 0) effects.push({ type: "ACTIVATE_WHEN_ALL_CONFIRMED" });
+      return { ...base, effects, details: { nodeId: event.nodeId, pending } };
+    }
+    case "ACTIVATE": {
+      const pending = key.participants.filter((x) => !x.confirmed).map((x) => x.nodeId);
+      if (key.participants.length === 0) refuse(key, event.type, "NO_PARTICIPANTS", "it has no participants");
+      if (pending.length > 0) refuse(key, event.type, "RECEIPTS_PENDING", `waiting for receipts from ${pending.join(", ")}`);
+      return { ...base, effects: [], details: { participants: key.participants.map((p) => p.nodeId) } };
+    }
+    case "FAIL_DISTRIBUTION": {
+      const reason = requireReason(key, event.type, event.reason);
+      return {
+        ...base,
+        effects: [{ type: "ZEROISE_MATERIAL" }, { type: "PURGE_HOLDERS" }, { type: "RETRY_WITH_NEW_MATERIAL", reason }],
+        details: { reason },
+      };
+    }
+    case "RECORD_USAGE": {
+      if (!Number.isSafeInteger(event.count) || event.count < 1) {
+        refuse(key, event.type, "INVALID_EVENT", "the usage count must be a positive whole number");
+      }
+      return { ...base, effects: [{ type: "INCREMENT_USAGE", count: event.count }], details: { count: event.count } };
+    }
+    case "BEGIN_ROTATION": {
+      const reason = requireReason(key, event.type, event.reason);
+      return { ...base, effects: [{ type: "GENERATE_SUCCESSOR", reason }], details: { reason } };
+    }
+    case "COMPLETE_ROTATION": {
+      const s = key.successor;
+      if (!s || s.state !== "ACTIVE" || !s.activatedAt) {
+        refuse(key, event.type, "SUCCESSOR_NOT_ACTIVE", `its replacement is ${s ? s.state : "missing"}, not ACTIVE`);
+      }
+      const overlapEnds = new Date(s.activatedAt.getTime() + key.overlapSeconds * 1000);
+      if (now < overlapEnds) {
+        refuse(key, event.type, "OVERLAP_NOT_ELAPSED", `the overlap period runs until ${overlapEnds.toISOString()}`);
+      }
+      return { ...base, effects: [], details: { overlapSeconds: key.overlapSeconds } };
+    }
+    case "CANCEL_ROTATION": {
+      const reason = requireReason(key, event.type, event.reason);
+      if (key.successor?.state === "ACTIVE") {
+        refuse(key, event.type, "ROTATION_PAST_POINT_OF_NO_RETURN", "its replacement is already ACTIVE; complete the rotation instead");
+      }
+      return { ...base, effects: [{ type: "ABANDON_SUCCESSOR", reason }], details: { reason } };
+    }
+    case "REVOKE": {
+      const reason = requireReason(key, event.type, event.reason);
+      const effects: KeyEffect[] = [{ type: "ZEROISE_MATERIAL" }, { type: "PURGE_HOLDERS" }];
+      // A key that protected traffic needs an emergency replacement, unless its
+      // rotation already put an ACTIVE successor in place.
+      const successorActive = key.state === "ROTATING" && key.successor?.state === "ACTIVE";
+      if ((key.state === "ACTIVE" || key.state === "ROTATING") && !successorActive) {
+        effects.push({ type: "EMERGENCY_ROTATION_REQUIRED", reason });
+      }
+      if (key.state === "ROTATING" && !successorActive) {
+        effects.push({ type: "ABANDON_SUCCESSOR", reason: `predecessor revoked: ${reason}` });
+      }
+      return { ...base, effects, details: { reason } };
+    }
+    case "DESTROY": {
+      const retiredAt = key.retiredAt;
+      if (!retiredAt) refuse(key, event.type, "RETENTION_NOT_EXPIRED", "it has no retirement date");
+      const expires = new Date(retiredAt.getTime() + key.retentionDays * DAY_MS);
+      if (now < expires) refuse(key, event.type, "RETENTION_NOT_EXPIRED", `its retention period runs until ${expires.toISOString()}`);
+      return { ...base, effects: [{ type: "ZEROISE_MATERIAL" }], details: { retentionDays: key.retentionDays } };
+    }
+  }
+}
