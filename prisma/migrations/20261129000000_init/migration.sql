@@ -53,6 +53,7 @@ CREATE TABLE "keys" (
     "id" UUID NOT NULL,
     "lineage_id" UUID NOT NULL,
     "generation" INTEGER NOT NULL DEFAULT 1,
+    "distribution_attempt" INTEGER NOT NULL DEFAULT 1,
     "predecessor_id" UUID,
     "label" TEXT NOT NULL,
     "purpose" TEXT NOT NULL,

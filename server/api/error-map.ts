@@ -1,0 +1,29 @@
+/**
+ * The one place where domain error codes become tRPC (and so HTTP) codes.
+ * Unknown errors become a generic message: internals and material never reach
+ * the browser.
+ */
+import { TRPCError } from "@trpc/server";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import { DomainError, type DomainErrorCode } from "../errors/domain-error";
+
+export const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
+  INVALID_INPUT: "BAD_REQUEST",
+  KEY_NOT_FOUND: "NOT_FOUND",
+  NODE_NOT_FOUND: "BAD_REQUEST",
+  TRANSITION_REFUSED: "CONFLICT",
+  GUARD_FAILED: "PRECONDITION_FAILED",
+  CONCURRENT_UPDATE: "CONFLICT",
+  RECEIPT_INVALID: "BAD_REQUEST",
+  RETRY_LIMIT_REACHED: "CONFLICT",
+  GENERATION_FAILED: "INTERNAL_SERVER_ERROR",
+  AUDIT_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+};
+
+export function toTRPCError(err: unknown): TRPCError {
+  if (err instanceof TRPCError) return err;
+  if (err instanceof DomainError) {
+    return new TRPCError({ code: DOMAIN_TO_TRPC[err.code], message: err.message, cause: err });
+  }
+  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal error; nothing was changed. See the server log.", cause: err as Error });
+}

@@ -1,0 +1,14 @@
+/** The console's API: one router per area of the domain. */
+import { auditRouter } from "./routers/audit-router";
+import { keysRouter } from "./routers/keys-router";
+import { nodesRouter } from "./routers/nodes-router";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  keys: keysRouter,
+  audit: auditRouter,
+  nodes: nodesRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,22 @@
+/** Audit: newest-first pages with filters, the list of actions, chain verification. */
+import { z } from "zod";
+import { verifyStoredChain } from "../../audit/audit-log";
+import { listAudit, listAuditActions } from "../../audit/audit-queries";
+import { publicProcedure, router } from "../trpc";
+
+export const auditRouter = router({
+  list: publicProcedure
+    .input(z.object({
+      cursor: z.bigint().positive().nullish(),
+      limit: z.number().int().min(1).max(200).default(50),
+      subjectId: z.string().trim().min(1).max(120).optional(),
+      action: z.string().trim().regex(/^[A-Z_]{3,64}$/, "action is an UPPER_SNAKE name such as KEY_ACTIVATED").optional(),
+      actor: z.string().trim().min(1).max(120).optional(),
+    }))
+    .query(({ ctx, input }) => listAudit(ctx.db, input)),
+  actions: publicProcedure.query(({ ctx }) => listAuditActions(ctx.db)),
+  verify: publicProcedure.mutation(async ({ ctx }) => {
+    const { result, head, checkedAt, durationMs } = await verifyStoredChain(ctx.db);
+    return { ...result, head, checkedAt, durationMs: Math.round(durationMs) };
+  }),
+});

@@ -1,0 +1,69 @@
+/**
+ * Keys: list, counts, get with history, create, and each lifecycle action.
+ * Thin: validate, call the key service or query, return.
+ */
+import { z } from "zod";
+import { KEY_STATES } from "../../lifecycle/key-states";
+import { countKeysByState, getKey, listKeys } from "../../keys/key-queries";
+import { KEY_POLICIES, POLICY_NAMES } from "../../keys/key-policies";
+import { publicProcedure, router } from "../trpc";
+
+const ZKeyId = z.uuid({ message: "must be a key id (UUID)" });
+const ZNodeId = z.string().trim().min(1, "must name a node").max(64).regex(/^[a-z0-9][a-z0-9-]*$/, "must be a node id such as hub-1 (lower-case letters, digits and -)");
+const ZReason = z.string().trim().min(3, "give a reason of at least 3 characters").max(500, "at most 500 characters");
+const ZExpectedVersion = z.number().int().min(0).optional();
+
+export const ZKeyListInputSchema = z.object({
+  states: z.array(z.enum(KEY_STATES)).max(KEY_STATES.length).optional(),
+  search: z.string().trim().max(200, "search at most 200 characters").optional(),
+  policy: z.enum(POLICY_NAMES).optional(),
+  nodeId: ZNodeId.optional(),
+  cursor: ZKeyId.nullish(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+
+export const ZKeyCreateInputSchema = z.object({
+  label: z.string().trim().min(3, "label: at least 3 characters").max(80, "label: at most 80 characters")
+    .regex(/^[\p{L}\p{N} ._:/-]+$/u, "label: letters, digits, spaces and . _ : / - only"),
+  purpose: z.string().trim().min(3, "purpose: at least 3 characters").max(200),
+  policy: z.enum(POLICY_NAMES, { message: `policy must be one of ${POLICY_NAMES.join(", ")}` }).default("standard"),
+  participants: z.array(ZNodeId).min(1, "choose at least one participant node").max(64)
+    .refine((a) => new Set(a).size === a.length, "participants must not repeat"),
+});
+
+const ZTarget = z.object({ id: ZKeyId, expectedVersion: ZExpectedVersion });
+
+export const keysRouter = router({
+  list: publicProcedure.input(ZKeyListInputSchema).query(({ ctx, input }) => listKeys(ctx.db, input)),
+  counts: publicProcedure
+    .input(ZKeyListInputSchema.pick({ search: true, policy: true, nodeId: true }).default({}))
+    .query(({ ctx, input }) => countKeysByState(ctx.db, input)),
+  get: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => getKey(ctx.db, input.id)),
+  policies: publicProcedure.query(() => Object.values(KEY_POLICIES)),
+  create: publicProcedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),
+
+  distribute: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "DISTRIBUTE" }, ctx, input.expectedVersion)),
+  confirmReceipt: publicProcedure
+    .input(z.object({ id: ZKeyId, nodeId: ZNodeId, receiptMac: z.string().regex(/^[0-9a-f]{64}$/, "receiptMac must be 64 lower-case hex characters (HMAC-SHA256)") }))
+    .mutation(({ ctx, input }) => ctx.keys.confirmReceipt(input.id, input.nodeId, input.receiptMac, ctx)),
+  collectReceipts: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+    ctx.keys.collectReceipts(input.id, ctx, input.expectedVersion)),
+  activate: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "ACTIVATE" }, ctx, input.expectedVersion)),
+  reportDistributionFailure: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "FAIL_DISTRIBUTION", reason: input.reason }, ctx, input.expectedVersion)),
+  recordUsage: publicProcedure
+    .input(ZTarget.extend({ count: z.number().int("count must be a whole number").min(1, "count must be at least 1").max(1_000_000) }))
+    .mutation(({ ctx, input }) => ctx.keys.apply(input.id, { type: "RECORD_USAGE", count: input.count }, ctx, input.expectedVersion)),
+  rotate: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "BEGIN_ROTATION", reason: input.reason }, ctx, input.expectedVersion)),
+  completeRotation: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "COMPLETE_ROTATION" }, ctx, input.expectedVersion)),
+  cancelRotation: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "CANCEL_ROTATION", reason: input.reason }, ctx, input.expectedVersion)),
+  revoke: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "REVOKE", reason: input.reason }, ctx, input.expectedVersion)),
+  destroy: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+    ctx.keys.apply(input.id, { type: "DESTROY" }, ctx, input.expectedVersion)),
+});

@@ -1,0 +1,123 @@
+/**
+ * Canonical JSON for the audit chain, in the style of RFC 8785 (JCS).
+ *
+ * An entry's hash is taken over this text, so the same logical value must
+ * always give the same bytes, and two different values must never give the
+ * same bytes. That is why this serializer refuses, rather than coerces,
+ * everything JSON.stringify would silently change or drop: undefined, NaN,
+ * Infinity, bigint, Dates, Maps, class instances, symbol keys, cycles.
+ * Callers convert such values explicitly (bigint and Date to strings) before
+ * they reach the chain.
+ *
+ * Pure: no I/O, no dependencies.
+ */
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonArray = JsonValue[];
+export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = JsonPrimitive | JsonArray | JsonObject;
+
+/** Thrown for any value canonicalJson refuses; `path` points at it, e.g. `$.details.peers[2]`. */
+export class CanonicalJsonError extends Error {
+  override readonly name = "CanonicalJsonError";
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`Cannot canonicalize ${path}: ${reason}`);
+  }
+}
+
+/**
+ * Serializes `value` canonically: object keys sorted by UTF-16 code units,
+ * no whitespace, strings escaped as JSON.stringify escapes them, numbers in
+ * ECMAScript shortest form. Throws CanonicalJsonError for anything that is
+ * not plain JSON data.
+ */
+export function canonicalJson(value: unknown): string {
+  return serialize(value, "$", new Set<object>());
+}
+
+function serialize(value: unknown, path: string, ancestors: Set<object>): string {
+  switch (typeof value) {
+    case "string":
+      return serializeString(value, path);
+    case "number":
+      return serializeNumber(value, path);
+    case "boolean":
+      return value ? "true" : "false";
+    case "undefined":
+      throw new CanonicalJsonError(
+        path,
+        "undefined is not JSON (JSON.stringify would drop it, so two different inputs would hash alike)",
+      );
+    case "bigint":
+      throw new CanonicalJsonError(path, "bigint is not JSON; convert it to a decimal string first");
+    case "function":
+    case "symbol":
+      throw new CanonicalJsonError(path, `a ${typeof value} is not JSON`);
+    case "object":
+      break;
+  }
+  if (value === null) return "null";
+  if (ancestors.has(value)) throw new CanonicalJsonError(path, "circular reference");
+
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return serializeArray(value, path, ancestors);
+    return serializeObject(value, path, ancestors);
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+// In a `u` regex a valid surrogate pair is one code point, so only lone halves match.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+function serializeString(s: string, path: string): string {
+  // I-JSON (which RFC 8785 builds on) forbids lone surrogates; PostgreSQL
+  // jsonb rejects them too, so such a string could never be stored as hashed.
+  if (LONE_SURROGATE.test(s)) throw new CanonicalJsonError(path, "string contains a lone UTF-16 surrogate");
+  return JSON.stringify(s);
+}
+
+function serializeNumber(n: number, path: string): string {
+  if (!Number.isFinite(n)) throw new CanonicalJsonError(path, `${n} is not a finite number`);
+  // Past 2^53 integers are no longer exact: such a value almost always means
+  // an int64/bigint was squeezed into a double and already lost digits.
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) {
+    throw new CanonicalJsonError(path, `${n} is beyond Number.MAX_SAFE_INTEGER; pass it as a decimal string`);
+  }
+  // String(n) is the ECMAScript Number-to-String algorithm RFC 8785 mandates; it also maps -0 to "0".
+  return String(n);
+}
+
+function serializeArray(arr: readonly unknown[], path: string, ancestors: Set<object>): string {
+  const parts: string[] = [];
+  for (let i = 0; i < arr.length; i++) {
+    // A hole reads as undefined, which is refused like an explicit undefined.
+    parts.push(serialize(arr[i], `${path}[${i}]`, ancestors));
+  }
+  return `[${parts.join(",")}]`;
+}
+
+function serializeObject(obj: object, path: string, ancestors: Set<object>): string {
+  const proto: unknown = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = obj instanceof Date ? "a Date (pass an ISO string)" : `a ${obj.constructor?.name ?? "non-plain"} object`;
+    throw new CanonicalJsonError(path, `${kind} is not plain JSON data`);
+  }
+  if (Object.getOwnPropertySymbols(obj).length > 0) {
+    throw new CanonicalJsonError(path, "symbol-keyed properties are not JSON");
+  }
+  const record = obj as Record<string, unknown>;
+  // Default sort compares UTF-16 code units, exactly what RFC 8785 §3.2.3 asks for.
+  const keys = Object.keys(record).sort();
+  const parts: string[] = [];
+  for (const key of keys) {
+    const keyPath = `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`;
+    const keyJson = serializeString(key, keyPath);
+    parts.push(`${keyJson}:${serialize(record[key], keyPath, ancestors)}`);
+  }
+  return `{${parts.join(",")}}`;
+}

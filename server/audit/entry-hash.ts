@@ -1,0 +1,195 @@
+/**
+ * The hash of one audit entry, and linking a batch of drafts into the chain.
+ *
+ * entryHash = hex SHA-256( "QECNET-AUDIT-ENTRY-V1" || 0x00 || canonical JSON )
+ *
+ * The domain prefix keeps an audit hash from ever equalling the hash of some
+ * other SHA-256 use in the system over the same bytes, and the version in
+ * both the domain and the `v` field lets a future format coexist with this
+ * one instead of silently re-meaning old hashes. Changing anything here
+ * changes every hash ever written: the golden-vector test exists to stop that.
+ *
+ * Pure: no database access. The DB appender reads the head, calls
+ * chainEntries, and inserts the result.
+ */
+
+import { createHash } from "node:crypto";
+import { canonicalJson } from "./canonical-json";
+import type { AuditEntryDraft, AuditEntryRecord, UnhashedAuditEntry } from "./types";
+
+export const GENESIS_HASH = "0".repeat(64);
+export const AUDIT_HASH_DOMAIN = "QECNET-AUDIT-ENTRY-V1";
+
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+export function isHashHex(value: unknown): value is string {
+  return typeof value === "string" && HASH_PATTERN.test(value);
+}
+
+/** A field of an entry that does not have the stored format. */
+export interface EntryFormatProblem {
+  field: string;
+  expected: string;
+  actual: string;
+}
+
+/** Thrown when hashing or chaining is asked to work on a malformed entry. */
+export class AuditEntryFormatError extends Error {
+  override readonly name = "AuditEntryFormatError";
+  constructor(readonly problem: EntryFormatProblem) {
+    super(`Audit entry field "${problem.field}" must be ${problem.expected}, got ${problem.actual}`);
+  }
+}
+
+type FieldName = keyof AuditEntryRecord;
+type FieldRule = { expected: string; test: (v: unknown) => boolean };
+
+// Runtime checks, because entries also arrive from the database (and from
+// Prisma's looser Json type), where the static types promise nothing.
+const FIELD_RULES: Record<FieldName, FieldRule> = {
+  seq: { expected: "a bigint ≥ 1", test: (v) => typeof v === "bigint" && v >= 1n },
+  at: { expected: "a valid Date", test: (v) => v instanceof Date && Number.isFinite(v.getTime()) },
+  actor: { expected: "a string", test: (v) => typeof v === "string" },
+  action: { expected: "a string", test: (v) => typeof v === "string" },
+  subjectType: { expected: "a string", test: (v) => typeof v === "string" },
+  subjectId: { expected: "a string", test: (v) => typeof v === "string" },
+  fromState: { expected: "a string or null", test: (v) => v === null || typeof v === "string" },
+  toState: { expected: "a string or null", test: (v) => v === null || typeof v === "string" },
+  details: { expected: "a JSON object", test: isPlainObject },
+  prevHash: { expected: "64 lowercase hex characters", test: isHashHex },
+  entryHash: { expected: "64 lowercase hex characters", test: isHashHex },
+};
+
+const DRAFT_FIELDS: readonly FieldName[] = [
+  "at", "actor", "action", "subjectType", "subjectId", "fromState", "toState", "details",
+];
+const UNHASHED_FIELDS: readonly FieldName[] = ["seq", ...DRAFT_FIELDS, "prevHash"];
+const RECORD_FIELDS: readonly FieldName[] = [...UNHASHED_FIELDS, "entryHash"];
+
+function isPlainObject(v: unknown): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function findProblem(value: unknown, fields: readonly FieldName[]): EntryFormatProblem | null {
+  if (typeof value !== "object" || value === null) {
+    return { field: "entry", expected: "an object", actual: describeValue(value) };
+  }
+  const record = value as Record<string, unknown>;
+  for (const field of fields) {
+    const rule = FIELD_RULES[field];
+    if (!rule.test(record[field])) {
+      return { field, expected: rule.expected, actual: describeValue(record[field]) };
+    }
+  }
+  return null;
+}
+
+/**
+ * The first field of a stored entry that is not in the stored format, or
+ * null. Only the shape of details is checked here; its contents are checked
+ * when they are canonicalized for the hash.
+ */
+export function findEntryFormatProblem(entry: unknown): EntryFormatProblem | null {
+  return findProblem(entry, RECORD_FIELDS);
+}
+
+/** A short, printable description of an offending value for error messages. */
+export function describeValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 70 ? `${v.slice(0, 70)}…` : v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (v instanceof Date) return Number.isFinite(v.getTime()) ? `Date ${v.toISOString()}` : "an invalid Date";
+  if (Array.isArray(v)) return "an array";
+  if (v === null) return "null";
+  if (typeof v === "object") return "an object";
+  return typeof v === "number" ? String(v) : typeof v === "undefined" ? "undefined" : `a ${typeof v}`;
+}
+
+/**
+ * The exact bytes an entry's hash covers. Throws AuditEntryFormatError for a
+ * malformed field and CanonicalJsonError for details that are not plain JSON.
+ */
+export function canonicalEntryBytes(e: UnhashedAuditEntry): Buffer {
+  const problem = findProblem(e, UNHASHED_FIELDS);
+  if (problem) throw new AuditEntryFormatError(problem);
+  const text = canonicalJson({
+    v: 1,
+    // As strings: seq may exceed 2^53 one day, and JSON has no date type.
+    seq: e.seq.toString(),
+    at: e.at.toISOString(),
+    actor: e.actor,
+    action: e.action,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    fromState: e.fromState,
+    toState: e.toState,
+    details: e.details,
+    prevHash: e.prevHash,
+  });
+  return Buffer.from(text, "utf8");
+}
+
+/** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || canonicalEntryBytes(e) ). */
+export function computeEntryHash(e: UnhashedAuditEntry): string {
+  // The 0x00 separator cannot occur in the domain string, so domain and
+  // payload can never be re-split to collide with another domain's input.
+  return createHash("sha256")
+    .update(AUDIT_HASH_DOMAIN, "utf8")
+    .update(Uint8Array.of(0))
+    .update(canonicalEntryBytes(e))
+    .digest("hex");
+}
+
+/**
+ * Links a batch of drafts onto the chain: the first gets seq `seqStart` and
+ * `prevHash`, each next one the seq after and the previous entry's hash.
+ * The appender passes the locked head (seqStart = head.seq + 1n, prevHash =
+ * head.hash) and stores the result as is; the last record is the new head.
+ *
+ * Returned records are fresh objects holding only the hashed fields, with
+ * details re-parsed from its canonical text, so later mutation of a draft
+ * (or stray extra properties on it) cannot make the stored row differ from
+ * what was hashed.
+ */
+export function chainEntries(
+  prevHash: string,
+  seqStart: bigint,
+  drafts: readonly AuditEntryDraft[],
+): AuditEntryRecord[] {
+  if (!isHashHex(prevHash)) {
+    throw new AuditEntryFormatError({
+      field: "prevHash",
+      expected: "64 lowercase hex characters",
+      actual: describeValue(prevHash),
+    });
+  }
+  if (typeof seqStart !== "bigint" || seqStart < 1n) {
+    throw new AuditEntryFormatError({ field: "seq", expected: "a bigint ≥ 1", actual: describeValue(seqStart) });
+  }
+
+  const records: AuditEntryRecord[] = [];
+  let link = prevHash;
+  let seq = seqStart;
+  for (const draft of drafts) {
+    const problem = findProblem(draft, DRAFT_FIELDS);
+    if (problem) throw new AuditEntryFormatError(problem);
+    const unhashed: UnhashedAuditEntry = {
+      seq,
+      at: new Date(draft.at.getTime()),
+      actor: draft.actor,
+      action: draft.action,
+      subjectType: draft.subjectType,
+      subjectId: draft.subjectId,
+      fromState: draft.fromState,
+      toState: draft.toState,
+      details: JSON.parse(canonicalJson(draft.details)) as AuditEntryRecord["details"],
+      prevHash: link,
+    };
+    const entryHash = computeEntryHash(unhashed);
+    records.push({ ...unhashed, entryHash });
+    link = entryHash;
+    seq += 1n;
+  }
+  return records;
+}

@@ -1,0 +1,303 @@
+/**
+ * Verification of the audit chain, kept apart from writing it.
+ *
+ * Each check is its own function that recomputes what the entry should be
+ * and compares it with what is stored, returning a typed ChainFailure (or
+ * null). verifyChain walks a stream of entries through them, holding only
+ * the previous link, so a chain of any length can be checked page by page.
+ *
+ * What each layer catches:
+ * - seq, prevHash and entryHash checks catch any edit, deletion, insertion
+ *   or reordering made without recomputing hashes;
+ * - someone who rewrites an entry AND recomputes every later hash produces a
+ *   self-consistent chain; only an independently kept head or anchor
+ *   (checkpoint published earlier) exposes that, so pass them whenever you
+ *   have them;
+ * - head and anchors also catch a tail that was cut off.
+ *
+ * The DB verifier must read the head row and the entries in one snapshot
+ * (or bound the query by seq ≤ head.seq); otherwise an entry appended
+ * meanwhile shows up as lying past the head.
+ */
+
+import { GENESIS_HASH, computeEntryHash, describeValue, findEntryFormatProblem, isHashHex } from "./entry-hash";
+import type {
+  AuditEntryRecord,
+  ChainFailure,
+  ChainLink,
+  ChainVerification,
+  VerifyChainOptions,
+} from "./types";
+
+/** The link before entry #1: pass as `prev` when verifying the first entry. */
+export const CHAIN_START: Readonly<ChainLink> = Object.freeze({ seq: 0n, hash: GENESIS_HASH });
+
+/** Entries, or pages of entries, in ascending seq order; sync or async. */
+export type AuditEntrySource =
+  | Iterable<AuditEntryRecord | readonly AuditEntryRecord[]>
+  | AsyncIterable<AuditEntryRecord | readonly AuditEntryRecord[]>;
+
+function short(hash: string): string {
+  return `${hash.slice(0, 12)}…`;
+}
+
+/**
+ * MALFORMED_ENTRY if a field is not in the stored format (types, 64-hex
+ * hashes, details an object). Runs first: the other checks assume the shape.
+ */
+export function checkEntryFormat(entry: unknown, expectedSeq: bigint): ChainFailure | null {
+  const problem = findEntryFormatProblem(entry);
+  if (!problem) return null;
+  const storedSeq = (entry as { seq?: unknown } | null)?.seq;
+  const seq = typeof storedSeq === "bigint" ? storedSeq : expectedSeq;
+  return {
+    kind: "MALFORMED_ENTRY",
+    seq,
+    expected: `${problem.field}: ${problem.expected}`,
+    actual: `${problem.field}: ${problem.actual}`,
+    message:
+      `Entry #${seq}: field "${problem.field}" should be ${problem.expected} but is ${problem.actual} ` +
+      `(the row was damaged or written outside the audit appender, so it cannot be verified)`,
+  };
+}
+
+/** SEQUENCE_GAP unless entry.seq is prev.seq + 1. */
+export function checkSequence(prev: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
+  const expected = prev.seq + 1n;
+  if (entry.seq === expected) return null;
+  let message: string;
+  if (entry.seq > expected && prev.seq === 0n) {
+    message = `The chain starts at entry #${entry.seq} instead of #1: the earliest entries were deleted`;
+  } else if (entry.seq > expected) {
+    const missing = entry.seq - 1n === expected ? `#${expected} is` : `#${expected}–#${entry.seq - 1n} are`;
+    message =
+      `Entry ${missing} missing: entry #${entry.seq} follows #${prev.seq} ` +
+      `(a row was deleted, or rows were reordered)`;
+  } else {
+    message =
+      `Entry #${entry.seq} appears after #${prev.seq} where #${expected} was expected ` +
+      `(a row was inserted, duplicated or rows were swapped)`;
+  }
+  return {
+    kind: "SEQUENCE_GAP",
+    seq: expected,
+    expected: expected.toString(),
+    actual: entry.seq.toString(),
+    message,
+  };
+}
+
+/** PREV_HASH_MISMATCH unless entry.prevHash is the previous entry's hash. */
+export function checkPrevHash(prev: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
+  if (entry.prevHash === prev.hash) return null;
+  const message =
+    prev.seq === 0n
+      ? `Entry #${entry.seq}: prevHash ${short(entry.prevHash)} is not the genesis hash ${short(prev.hash)} ` +
+        `(the start of the chain was replaced)`
+      : `Entry #${entry.seq}: prevHash ${short(entry.prevHash)} does not match the hash ${short(prev.hash)} of entry #${prev.seq} ` +
+        `(a row before it was inserted, deleted or replaced)`;
+  return { kind: "PREV_HASH_MISMATCH", seq: entry.seq, expected: prev.hash, actual: entry.prevHash, message };
+}
+
+/**
+ * ENTRY_HASH_MISMATCH unless the hash recomputed from the contents equals the
+ * stored entryHash; MALFORMED_ENTRY if details cannot be canonicalized.
+ */
+export function checkEntryHash(entry: AuditEntryRecord): ChainFailure | null {
+  let computed: string;
+  try {
+    computed = computeEntryHash(entry);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return {
+      kind: "MALFORMED_ENTRY",
+      seq: entry.seq,
+      expected: "details: canonical JSON data",
+      actual: `details: ${reason}`,
+      message:
+        `Entry #${entry.seq}: its contents cannot be hashed (${reason}), ` +
+        `so the row was damaged or written outside the audit appender`,
+    };
+  }
+  if (computed === entry.entryHash) return null;
+  return {
+    kind: "ENTRY_HASH_MISMATCH",
+    seq: entry.seq,
+    expected: computed,
+    actual: entry.entryHash,
+    message:
+      `Entry #${entry.seq}: stored hash ${short(entry.entryHash)} does not match the hash of its contents ` +
+      `${short(computed)} (the entry was changed after it was written)`,
+  };
+}
+
+/** ANCHOR_MISMATCH unless the entry at the anchor's seq has the anchor's hash. */
+export function checkAnchor(anchor: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
+  if (anchor.seq !== entry.seq || anchor.hash === entry.entryHash) return null;
+  return {
+    kind: "ANCHOR_MISMATCH",
+    seq: entry.seq,
+    expected: anchor.hash,
+    actual: entry.entryHash,
+    message:
+      `Entry #${entry.seq}: hash ${short(entry.entryHash)} does not match the trusted checkpoint ${short(anchor.hash)} ` +
+      `(this entry or an earlier one was rewritten and the hashes after it recomputed)`,
+  };
+}
+
+/**
+ * While walking: HEAD_MISMATCH if the entry at head.seq has another hash, or
+ * if an entry lies past the head.
+ */
+export function checkHeadAt(head: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
+  if (entry.seq > head.seq) {
+    return {
+      kind: "HEAD_MISMATCH",
+      seq: entry.seq,
+      expected: head.seq.toString(),
+      actual: entry.seq.toString(),
+      message:
+        `Entry #${entry.seq} lies past the recorded head #${head.seq} ` +
+        `(rows were added without moving the head, or the head row was rolled back)`,
+    };
+  }
+  if (entry.seq !== head.seq || entry.entryHash === head.hash) return null;
+  return {
+    kind: "HEAD_MISMATCH",
+    seq: entry.seq,
+    expected: head.hash,
+    actual: entry.entryHash,
+    message:
+      `Entry #${entry.seq}: hash ${short(entry.entryHash)} does not match the recorded head hash ${short(head.hash)} ` +
+      `(the chain was rewritten and its hashes recomputed, or the head row was changed)`,
+  };
+}
+
+/**
+ * After the last entry: TRUNCATED if the head or an anchor expects entries
+ * beyond `last`; HEAD_MISMATCH if the chain ends at head.seq with another
+ * hash (only reachable here for an empty chain).
+ */
+export function checkChainEnd(
+  last: ChainLink,
+  head: ChainLink | null,
+  anchors: readonly ChainLink[],
+): ChainFailure | null {
+  let furthest: { seq: bigint; source: string } | null = null;
+  if (head && head.seq > last.seq) furthest = { seq: head.seq, source: `the head records #${head.seq}` };
+  for (const anchor of anchors) {
+    if (anchor.seq > last.seq && (!furthest || anchor.seq > furthest.seq)) {
+      furthest = { seq: anchor.seq, source: `a trusted checkpoint records #${anchor.seq}` };
+    }
+  }
+  if (furthest) {
+    const first = last.seq + 1n;
+    const range = first === furthest.seq ? `entry #${first} is` : `entries #${first}–#${furthest.seq} are`;
+    const ends = last.seq === 0n ? "The chain is empty" : `The chain ends at entry #${last.seq}`;
+    return {
+      kind: "TRUNCATED",
+      seq: first,
+      expected: furthest.seq.toString(),
+      actual: last.seq.toString(),
+      message: `${ends} but ${furthest.source}: ${range} missing (the tail of the chain was deleted)`,
+    };
+  }
+  if (head && head.seq === last.seq && head.hash !== last.hash) {
+    return {
+      kind: "HEAD_MISMATCH",
+      seq: last.seq === 0n ? null : last.seq,
+      expected: head.hash,
+      actual: last.hash,
+      message:
+        `The chain ends with hash ${short(last.hash)} but the recorded head hash is ${short(head.hash)} ` +
+        `(the head row was changed or the chain rewritten)`,
+    };
+  }
+  return null;
+}
+
+/**
+ * The per-entry checks, in order: format, sequence, prevHash, entryHash.
+ * `prev` is the previous entry's {seq, entryHash}, or CHAIN_START for #1.
+ * Anchors and head are chain-level and checked by verifyChain.
+ */
+export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
+  return (
+    checkEntryFormat(entry, prev.seq + 1n) ??
+    checkSequence(prev, entry) ??
+    checkPrevHash(prev, entry) ??
+    checkEntryHash(entry)
+  );
+}
+
+function assertLink(link: ChainLink, what: string, minSeq: bigint): void {
+  if (typeof link.seq !== "bigint" || link.seq < minSeq) {
+    throw new RangeError(`${what}: seq must be a bigint ≥ ${minSeq}, got ${describeValue(link.seq)}`);
+  }
+  if (!isHashHex(link.hash)) {
+    throw new RangeError(`${what}: hash must be 64 lowercase hex characters, got ${describeValue(link.hash)}`);
+  }
+}
+
+/** Validated, de-duplicated, ascending by seq. Bad anchors are a caller bug, so they throw. */
+function prepareAnchors(anchors: readonly ChainLink[]): ChainLink[] {
+  const bySeq = new Map<bigint, ChainLink>();
+  for (const anchor of anchors) {
+    assertLink(anchor, "anchor", 1n);
+    const seen = bySeq.get(anchor.seq);
+    if (seen && seen.hash !== anchor.hash) {
+      throw new RangeError(`anchors: two different hashes given for seq ${anchor.seq}`);
+    }
+    bySeq.set(anchor.seq, { seq: anchor.seq, hash: anchor.hash });
+  }
+  return [...bySeq.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+}
+
+async function* eachEntry(source: AuditEntrySource): AsyncGenerator<AuditEntryRecord> {
+  for await (const item of source) {
+    if (Array.isArray(item)) yield* item as readonly AuditEntryRecord[];
+    else yield item as AuditEntryRecord;
+  }
+}
+
+/**
+ * Walks the chain in ascending seq order and stops at the first failure.
+ * Accepts entries or pages of entries, from a sync or async iterable; only
+ * the previous link is kept, and breaking off closes the source iterator.
+ * Throws (rather than reporting a chain failure) if `opts` itself is invalid.
+ */
+export async function verifyChain(
+  entries: AuditEntrySource,
+  opts: VerifyChainOptions = {},
+): Promise<ChainVerification> {
+  const head = opts.head ?? null;
+  if (head) assertLink(head, "head", 0n);
+  const anchors = prepareAnchors(opts.anchors ?? []);
+
+  let prev: ChainLink = CHAIN_START;
+  let count = 0;
+  let nextAnchor = 0;
+
+  for await (const entry of eachEntry(entries)) {
+    const failure = verifyEntry(prev, entry);
+    if (failure) return { ok: false, entries: count, failure };
+
+    const anchor = anchors[nextAnchor];
+    if (anchor && anchor.seq === entry.seq) {
+      const anchorFailure = checkAnchor(anchor, entry);
+      if (anchorFailure) return { ok: false, entries: count, failure: anchorFailure };
+      nextAnchor++;
+    }
+    if (head) {
+      const headFailure = checkHeadAt(head, entry);
+      if (headFailure) return { ok: false, entries: count, failure: headFailure };
+    }
+
+    prev = { seq: entry.seq, hash: entry.entryHash };
+    count++;
+  }
+
+  const endFailure = checkChainEnd(prev, head, anchors.slice(nextAnchor));
+  if (endFailure) return { ok: false, entries: count, failure: endFailure };
+  return { ok: true, entries: count, headSeq: prev.seq, headHash: prev.hash };
+}

@@ -1,0 +1,180 @@
+/**
+ * Carries out a lifecycle decision inside a batch workspace: sets the new state
+ * and its timestamp, runs the effects the engine asked for, and records the
+ * audit entry. The only place where decisions turn into changes.
+ */
+import { randomUUID } from "node:crypto";
+import type { JsonValue } from "../audit/types";
+import { decide, type Decision, type KeySnapshot } from "../lifecycle/key-lifecycle";
+import type { KeyEvent } from "../lifecycle/key-events";
+import { KEY_GENERATED_ACTION } from "../lifecycle/key-events";
+import { policyOf } from "./key-policies";
+import type { KeyRecord } from "./key-record";
+import type { KeyVault } from "./key-vault";
+import type { KeyWorkspace } from "./key-workspace";
+
+export interface EffectContext {
+  ws: KeyWorkspace;
+  vault: KeyVault;
+  actor: string;
+}
+
+const LIVE = new Set(["GENERATED", "DISTRIBUTED", "ACTIVE"]);
+
+/** The successor a rotation waits for: the newest replacement not given up on. */
+export function liveSuccessor(ws: KeyWorkspace, k: KeyRecord): KeyRecord | null {
+  const live = ws.successorsOf(k.id).filter((s) => LIVE.has(s.state));
+  return live[live.length - 1] ?? null;
+}
+
+export function snapshotOf(ws: KeyWorkspace, k: KeyRecord): KeySnapshot {
+  const policy = policyOf(k.policy);
+  const s = k.state === "ROTATING" ? liveSuccessor(ws, k) : null;
+  return {
+    state: k.state,
+    participants: k.participants.map((p) => ({ nodeId: p.nodeId, confirmed: p.confirmedAt !== null })),
+    retiredAt: k.retiredAt,
+    retentionDays: k.retentionDays,
+    overlapSeconds: policy.overlapSeconds,
+    successor: s ? { state: s.state, activatedAt: s.activatedAt } : null,
+  };
+}
+
+/** Decides and applies an event; throws the engine's refusal unchanged. */
+export function transition(ctx: EffectContext, k: KeyRecord, event: KeyEvent, extra: { receiptMac?: string; retry?: boolean } = {}): Decision {
+  const d = decide(snapshotOf(ctx.ws, k), event, ctx.ws.now);
+  apply(ctx, k, d, extra);
+  return d;
+}
+
+function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMac?: string; retry?: boolean }): void {
+  const { ws } = ctx;
+  k.state = d.to;
+  if (d.stamp) k[d.stamp] = ws.now;
+  ws.touch(k);
+  const details: Record<string, JsonValue> = { ...d.details, version: k.version, fingerprint: k.fingerprint };
+  let followUp: (() => void) | null = null;
+  for (const e of d.effects) {
+    switch (e.type) {
+      case "ZEROISE_MATERIAL":
+        ws.markZeroised(k);
+        details.materialZeroised = true;
+        break;
+      case "PURGE_HOLDERS":
+        for (const p of k.participants) p.purgedAt ??= ws.now;
+        details.purgeInstructed = k.participants.map((p) => p.nodeId);
+        break;
+      case "MARK_RECEIPT": {
+        const p = k.participants.find((x) => x.nodeId === e.nodeId)!;
+        p.confirmedAt = ws.now;
+        p.receiptMac = extra.receiptMac ?? null;
+        break;
+      }
+      case "ACTIVATE_WHEN_ALL_CONFIRMED":
+        followUp = () => transition(ctx, k, { type: "ACTIVATE" });
+        break;
+      case "INCREMENT_USAGE":
+        k.usageCount += BigInt(e.count);
+        k.lastUsedAt = ws.now;
+        details.usageCount = k.usageCount.toString();
+        break;
+      case "GENERATE_SUCCESSOR":
+      case "EMERGENCY_ROTATION_REQUIRED": {
+        const s = createKey(ctx, {
+          label: k.label, purpose: k.purpose, policy: k.policy, nodeIds: k.participants.map((p) => p.nodeId),
+          lineageId: k.lineageId, generation: k.generation + 1, predecessorId: k.id, attempt: 1,
+          reason: e.type === "GENERATE_SUCCESSOR" ? `rotation: ${e.reason}` : `emergency rotation: ${e.reason}`,
+        });
+        details.successorId = s.id;
+        break;
+      }
+      case "RETRY_WITH_NEW_MATERIAL": {
+        if (extra.retry === false) break;
+        followUp = () => retryDistribution(ctx, k, e.reason);
+        break;
+      }
+      case "ABANDON_SUCCESSOR":
+        for (const s of ws.successorsOf(k.id)) {
+          if (s.state === "GENERATED" || s.state === "DISTRIBUTED") {
+            followUp = chain(followUp, () => transition(ctx, s, { type: "FAIL_DISTRIBUTION", reason: e.reason }, { retry: false }));
+          }
+        }
+        break;
+    }
+  }
+  if (d.event === "REVOKE" || d.event === "FAIL_DISTRIBUTION") {
+    const reason = (d.details.reason as string | undefined) ?? null;
+    if (d.event === "REVOKE") k.revocationReason = reason;
+    else k.failureReason = reason;
+  }
+  ws.audit({ actor: ctx.actor, action: d.action, subjectType: "key", subjectId: k.id, fromState: d.from, toState: d.to, details });
+  followUp?.();
+}
+
+const chain = (a: (() => void) | null, b: () => void) => (a ? () => { a(); b(); } : b);
+
+function retryDistribution(ctx: EffectContext, failed: KeyRecord, reason: string): void {
+  const policy = policyOf(failed.policy);
+  const base = { lineageId: failed.lineageId, generation: failed.generation, predecessorId: failed.predecessorId };
+  if (failed.distributionAttempt < policy.maxDistributionAttempts) {
+    createKey(ctx, {
+      label: failed.label, purpose: failed.purpose, policy: failed.policy, nodeIds: failed.participants.map((p) => p.nodeId),
+      ...base, attempt: failed.distributionAttempt + 1,
+      reason: `distribution retry ${failed.distributionAttempt + 1}/${policy.maxDistributionAttempts} after: ${reason}`,
+      retryOf: failed.id,
+    });
+    return;
+  }
+  ctx.ws.audit({
+    actor: ctx.actor, action: "KEY_DISTRIBUTION_ABANDONED", subjectType: "key", subjectId: failed.id, fromState: null, toState: null,
+    details: { reason: `${policy.maxDistributionAttempts} distribution attempts failed; last: ${reason}`, attempts: failed.distributionAttempt },
+  });
+  // A rotation whose replacement cannot be distributed keeps the old key usable.
+  const pred = failed.predecessorId ? ctx.ws.key(failed.predecessorId) : null;
+  if (pred?.state === "ROTATING" && !liveSuccessor(ctx.ws, pred)) {
+    transition(ctx, pred, { type: "CANCEL_ROTATION", reason: "replacement could not be distributed" });
+  }
+}
+
+export interface NewKeySpec {
+  label: string;
+  purpose: string;
+  policy: string;
+  nodeIds: string[];
+  lineageId?: string;
+  generation?: number;
+  predecessorId?: string | null;
+  attempt?: number;
+  reason: string;
+  retryOf?: string;
+}
+
+/** Generates material for a new key and inserts it GENERATED, audited. */
+export function createKey(ctx: EffectContext, spec: NewKeySpec): KeyRecord {
+  const { ws, vault } = ctx;
+  const id = randomUUID();
+  const policy = policyOf(spec.policy);
+  const sealed = vault.generate(id, policy.sizeBits);
+  const k: KeyRecord = {
+    id, lineageId: spec.lineageId ?? id, generation: spec.generation ?? 1, distributionAttempt: spec.attempt ?? 1,
+    predecessorId: spec.predecessorId ?? null, label: spec.label, purpose: spec.purpose, policy: policy.name,
+    state: "GENERATED", version: 0, sizeBits: policy.sizeBits, fingerprint: sealed.fingerprint, entropySource: sealed.entropySource,
+    materialCiphertext: sealed.ciphertext, materialNonce: sealed.nonce, materialKeyId: sealed.masterKeyId,
+    usageCount: 0n, lastUsedAt: null, failureReason: null, revocationReason: null, retentionDays: policy.retentionDays,
+    generatedAt: ws.now, distributedAt: null, activatedAt: null, rotatingAt: null, retiredAt: null, revokedAt: null,
+    destroyedAt: null, updatedAt: ws.now,
+    participants: spec.nodeIds.map((nodeId) => ({ nodeId, confirmedAt: null, receiptMac: null, purgedAt: null })),
+  };
+  ws.insertKey(k);
+  ws.audit({
+    actor: ctx.actor, action: KEY_GENERATED_ACTION, subjectType: "key", subjectId: id, fromState: null, toState: "GENERATED",
+    details: {
+      label: k.label, purpose: k.purpose, policy: k.policy, generation: k.generation, attempt: k.distributionAttempt,
+      sizeBits: k.sizeBits, fingerprint: k.fingerprint, entropySource: k.entropySource, participants: spec.nodeIds,
+      predecessorId: k.predecessorId, reason: spec.reason, ...(spec.retryOf ? { retryOf: spec.retryOf } : {}),
+    },
+  });
+  return k;
+}
+
+export type { Decision };

@@ -1,0 +1,141 @@
+/**
+ * The key service: every business action on keys, each one job of the
+ * transition runner (one transaction with its audit entries). Callers get the
+ * key's new public view or a DomainError; material never leaves this layer.
+ */
+import type { Db } from "../db/client";
+import { DomainError } from "../errors/domain-error";
+import type { KeyEvent } from "../lifecycle/key-events";
+import { KEY_GENERATION_FAILED_ACTION } from "../lifecycle/key-events";
+import { createKey, transition, type EffectContext } from "./key-effects";
+import { KEY_POLICIES } from "./key-policies";
+import type { KeyRecord } from "./key-record";
+import { toKeyView, type KeyView } from "./key-views";
+import type { KeyVault } from "./key-vault";
+import type { KeyWorkspace } from "./key-workspace";
+import { TransitionRunner, type RunnerHooks } from "./transition-runner";
+
+export interface Actor {
+  actor: string;
+}
+
+export interface CreateKeyInput {
+  label: string;
+  purpose: string;
+  policy: string;
+  participants: string[];
+}
+
+export class KeyService {
+  readonly runner: TransitionRunner;
+
+  constructor(
+    readonly db: Db,
+    private readonly vault: KeyVault,
+    opts: { clock?: () => Date; hooks?: RunnerHooks; maxBatch?: number } = {},
+  ) {
+    this.runner = new TransitionRunner(db, opts.clock, { hooks: opts.hooks, maxBatch: opts.maxBatch });
+  }
+
+  private ctx(ws: KeyWorkspace, who: Actor): EffectContext {
+    return { ws, vault: this.vault, actor: who.actor };
+  }
+
+  /** Generates a key for its participants. A generation failure leaves no key record, only its audit entry. */
+  async create(input: CreateKeyInput, who: Actor): Promise<KeyView> {
+    const outcome = await this.runner.submit({
+      keyIds: [],
+      nodeIds: input.participants,
+      run: (ws) => {
+        const missing = input.participants.filter((n) => !ws.nodes.has(n));
+        if (missing.length) throw new DomainError("NODE_NOT_FOUND", `Unknown participant node(s): ${missing.join(", ")}`);
+        if (!KEY_POLICIES[input.policy]) {
+          throw new DomainError("INVALID_INPUT", `Unknown policy "${input.policy}" (known: ${Object.keys(KEY_POLICIES).join(", ")})`);
+        }
+        try {
+          return { ok: true as const, key: createKey(this.ctx(ws, who), { ...input, nodeIds: input.participants, reason: "requested by operator" }) };
+        } catch (err) {
+          if (err instanceof DomainError) throw err;
+          // Entropy or sealing failed: no key record, but the failure is on the record.
+          ws.audit({
+            actor: who.actor, action: KEY_GENERATION_FAILED_ACTION, subjectType: "key-request", subjectId: input.label,
+            fromState: null, toState: null,
+            details: { label: input.label, policy: input.policy, participants: input.participants, error: (err as Error).name },
+          });
+          return { ok: false as const };
+        }
+      },
+    });
+    if (!outcome.ok) throw new DomainError("GENERATION_FAILED", "Key generation failed (entropy source or sealing); no key was created. The failure is in the audit log.");
+    return toKeyView(outcome.key);
+  }
+
+  /** Applies one lifecycle event. expectedVersion guards against acting on a stale view. */
+  async apply(keyId: string, event: KeyEvent, who: Actor, expectedVersion?: number): Promise<KeyView> {
+    return this.runner.submit({
+      keyIds: [keyId],
+      run: (ws) => {
+        const k = ws.key(keyId);
+        checkVersion(k, expectedVersion);
+        transition(this.ctx(ws, who), k, event);
+        return toKeyView(ws.key(keyId));
+      },
+    });
+  }
+
+  /** A participant's proof of possession. A wrong proof is audited and refused. */
+  async confirmReceipt(keyId: string, nodeId: string, mac: string, who: Actor): Promise<KeyView> {
+    const r = await this.runner.submit({
+      keyIds: [keyId],
+      run: (ws) => {
+        const k = ws.key(keyId);
+        if (k.state === "DISTRIBUTED" && k.materialCiphertext && k.materialNonce && k.participants.some((p) => p.nodeId === nodeId)) {
+          if (!this.vault.checkReceipt(k.id, { ciphertext: k.materialCiphertext, nonce: k.materialNonce }, nodeId, mac)) {
+            ws.audit({ actor: who.actor, action: "KEY_RECEIPT_REJECTED", subjectType: "key", subjectId: k.id, fromState: k.state, toState: k.state, details: { nodeId } });
+            return { ok: false as const };
+          }
+        }
+        transition(this.ctx(ws, who), k, { type: "CONFIRM_RECEIPT", nodeId }, { receiptMac: mac });
+        return { ok: true as const, view: toKeyView(ws.key(keyId)) };
+      },
+    });
+    if (!r.ok) throw new DomainError("RECEIPT_INVALID", `The receipt from node ${nodeId} does not prove possession of this key; it was refused and recorded.`);
+    return r.view;
+  }
+
+  /**
+   * Collects receipts from every pending participant through the in-process node
+   * agents (the simulation's stand-in for agents at the nodes), activating the key
+   * once all confirmed.
+   */
+  async collectReceipts(keyId: string, who: Actor, expectedVersion?: number): Promise<KeyView> {
+    return this.runner.submit({
+      keyIds: [keyId],
+      run: (ws) => {
+        const k = ws.key(keyId);
+        checkVersion(k, expectedVersion);
+        const pending = k.participants.filter((p) => !p.confirmedAt).map((p) => p.nodeId);
+        if (k.state !== "DISTRIBUTED" || !k.materialCiphertext || !k.materialNonce || pending.length === 0) {
+          // Let the engine refuse with its own words.
+          transition(this.ctx(ws, who), k, { type: "CONFIRM_RECEIPT", nodeId: pending[0] ?? "" });
+        }
+        const sealed = { ciphertext: k.materialCiphertext!, nonce: k.materialNonce! };
+        for (const nodeId of pending) {
+          const mac = this.vault.receiptFor(k.id, sealed, nodeId);
+          transition(this.ctx(ws, who), k, { type: "CONFIRM_RECEIPT", nodeId }, { receiptMac: mac });
+        }
+        return toKeyView(ws.key(keyId));
+      },
+    });
+  }
+}
+
+function checkVersion(k: KeyRecord, expected: number | undefined): void {
+  if (expected !== undefined && expected !== k.version) {
+    throw new DomainError(
+      "CONCURRENT_UPDATE",
+      `Key ${k.label} changed since you loaded it (you saw version ${expected}; it is now version ${k.version}, ${k.state}). Reload and try again.`,
+      { expectedVersion: expected, actualVersion: k.version, state: k.state },
+    );
+  }
+}

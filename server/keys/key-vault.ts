@@ -1,0 +1,68 @@
+/**
+ * The hub's key vault: draws fresh material, seals it under the master key
+ * (AES-256-GCM, the key id as associated data) and opens it only to check a
+ * participant's receipt. Plaintext lives in a Buffer for microseconds and is
+ * zeroised after use; only ciphertext and fingerprints leave this file.
+ */
+import {
+  drawKeyMaterial,
+  fingerprintOf,
+  loadMasterKey,
+  openMaterial,
+  receiptMac,
+  sealMaterial,
+  verifyReceiptMac,
+  zeroise,
+  type EntropyOptions,
+} from "./material";
+
+export interface SealedKeyMaterial {
+  ciphertext: Uint8Array<ArrayBuffer>;
+  nonce: Uint8Array<ArrayBuffer>;
+  masterKeyId: string;
+  fingerprint: string;
+  entropySource: string;
+}
+
+export interface KeyVault {
+  readonly masterKeyId: string;
+  generate(keyId: string, sizeBits: number): SealedKeyMaterial;
+  /** Whether `mac` proves possession of the key's material by `nodeId`. */
+  checkReceipt(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, nodeId: string, mac: string): boolean;
+  /** What a node agent holding the key would answer; for the in-process agents. */
+  receiptFor(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, nodeId: string): string;
+}
+
+const own = (b: Buffer) => new Uint8Array(b) as Uint8Array<ArrayBuffer>;
+
+export function createKeyVault(masterKey: Buffer, masterKeyId: string, entropy: EntropyOptions & { draw?: typeof drawKeyMaterial } = {}): KeyVault {
+  const draw = entropy.draw ?? drawKeyMaterial;
+  function withPlain<T>(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, fn: (m: Buffer) => T): T {
+    const plain = openMaterial(masterKey, { ciphertext: Buffer.from(sealed.ciphertext), nonce: Buffer.from(sealed.nonce) }, keyId);
+    try {
+      return fn(plain);
+    } finally {
+      zeroise(plain);
+    }
+  }
+  return {
+    masterKeyId,
+    generate(keyId, sizeBits) {
+      const { material, entropySource } = draw(sizeBits, entropy);
+      try {
+        const { ciphertext, nonce } = sealMaterial(masterKey, material, keyId);
+        return { ciphertext: own(ciphertext), nonce: own(nonce), masterKeyId, fingerprint: fingerprintOf(material), entropySource };
+      } finally {
+        zeroise(material);
+      }
+    },
+    checkReceipt: (keyId, sealed, nodeId, mac) => withPlain(keyId, sealed, (m) => verifyReceiptMac(m, keyId, nodeId, mac)),
+    receiptFor: (keyId, sealed, nodeId) => withPlain(keyId, sealed, (m) => receiptMac(m, keyId, nodeId)),
+  };
+}
+
+/** The vault of this process: master key from QECNET_MASTER_KEY or the data folder's key file. */
+export function vaultFromEnvironment(envValue: string | undefined, dataDir: string): KeyVault {
+  const { key, keyId } = loadMasterKey({ envValue, dataDir });
+  return createKeyVault(key, keyId);
+}

@@ -1,0 +1,138 @@
+/**
+ * Group commit for key transitions. Jobs queue up while a batch is committing;
+ * the next batch takes them all, locks the audit head once, loads the keys they
+ * named, runs each job in memory against the lifecycle engine, and writes every
+ * change and every audit entry in one transaction. Each job's change still
+ * commits together with its own audit entries (same transaction), and a refused
+ * job writes nothing. The head lock orders writers across server processes too.
+ * This is how Tessera's PostgreSQL log reaches thousands of appends per second.
+ */
+import { appendAfter, lockHead } from "../audit/audit-log";
+import type { Db } from "../db/client";
+import { DomainError } from "../errors/domain-error";
+import type { KeyRecord } from "./key-record";
+import { KeyWorkspace, type NodeFacts } from "./key-workspace";
+import { flushWorkspace } from "./workspace-flush";
+
+export interface KeyJob<T> {
+  /** Keys the job reads or changes; their successors and predecessors are loaded too. */
+  keyIds: readonly string[];
+  /** Nodes whose existence and status the job needs. */
+  nodeIds?: readonly string[];
+  /** Runs in memory, synchronously; throw a DomainError to refuse. */
+  run(ws: KeyWorkspace): T;
+}
+
+interface Queued {
+  job: KeyJob<unknown>;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+export interface RunnerHooks {
+  /** Test hook: called after the batch's writes, before COMMIT. */
+  beforeCommit?: () => Promise<void>;
+}
+
+export class TransitionRunner {
+  private queue: Queued[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly opts: { maxBatch?: number; hooks?: RunnerHooks } = {},
+  ) {}
+
+  submit<T>(job: KeyJob<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.opts.maxBatch ?? 256);
+        try {
+          await this.runBatch(batch);
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(asUnavailable(err));
+          } else {
+            // An infrastructure failure aborted the batch: try each job alone so
+            // one bad job cannot fail the others.
+            for (const q of batch) {
+              await this.runBatch([q]).catch((e: unknown) => q.reject(asUnavailable(e)));
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runBatch(batch: Queued[]): Promise<void> {
+    const outcomes = await this.db.$transaction(
+      async (tx) => {
+        const head = await lockHead(tx);
+        const now = this.clock();
+        const keys = await loadKeys(tx, batch.flatMap((q) => q.job.keyIds));
+        const nodes = await loadNodes(tx, batch.flatMap((q) => q.job.nodeIds ?? []));
+        const ws = new KeyWorkspace(now, keys, nodes);
+        const results = batch.map((q) => {
+          ws.beginJob();
+          try {
+            const value = q.job.run(ws);
+            ws.commitJob();
+            return { ok: true as const, value };
+          } catch (error) {
+            ws.rollbackJob();
+            return { ok: false as const, error };
+          }
+        });
+        await flushWorkspace(tx, ws);
+        await appendAfter(tx, head, ws.audits);
+        await this.opts.hooks?.beforeCommit?.();
+        return results;
+      },
+      { timeout: 30_000, maxWait: 30_000 },
+    );
+    outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
+  }
+}
+
+function asUnavailable(err: unknown): unknown {
+  if (err instanceof DomainError) return err;
+  const e = new DomainError("AUDIT_UNAVAILABLE", "The change could not be committed; nothing was written. Try again.");
+  (e as { cause?: unknown }).cause = err;
+  return e;
+}
+
+type TxClient = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function loadKeys(tx: TxClient, ids: readonly string[]): Promise<KeyRecord[]> {
+  const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
+  if (wanted.length === 0) return [];
+  const include = { participants: { select: { nodeId: true, confirmedAt: true, receiptMac: true, purgedAt: true } } };
+  const found = await tx.key.findMany({
+    where: { OR: [{ id: { in: wanted } }, { predecessorId: { in: wanted } }] },
+    include,
+  });
+  const have = new Set(found.map((k) => k.id));
+  const preds = [...new Set(found.map((k) => k.predecessorId).filter((p): p is string => !!p && !have.has(p)))];
+  if (preds.length === 0) return found;
+  return found.concat(await tx.key.findMany({ where: { id: { in: preds } }, include }));
+}
+
+async function loadNodes(tx: TxClient, ids: readonly string[]): Promise<Map<string, NodeFacts>> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return new Map();
+  const rows = await tx.node.findMany({ where: { id: { in: wanted } }, select: { id: true, name: true, status: true } });
+  return new Map(rows.map((n) => [n.id, n]));
+}
