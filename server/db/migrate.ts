@@ -13,7 +13,12 @@ import pg from "pg";
 /** Prisma Migrate's advisory lock id: runners and Prisma itself exclude each other. */
 const PRISMA_MIGRATE_LOCK = 72707369;
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+/** Where migrations live; bundled server code has no reliable module path, so fall back to the working folder. */
+export const MIGRATIONS_DIR =
+  process.env.QECNET_MIGRATIONS_DIR ??
+  (typeof import.meta.dirname === "string"
+    ? path.resolve(import.meta.dirname, "../../prisma/migrations")
+    : path.resolve(process.cwd(), "prisma/migrations"));
 
 export interface MigrationFile {
   name: string;

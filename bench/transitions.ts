@@ -1,0 +1,490 @@
+/**
+ * bench:transitions — audited key lifecycle transitions per second through the
+ * KeyService (whatever the transition runner does), against a baseline measured
+ * in the same run on the same database: raw single-row INSERT commits with the
+ * pg driver. Also the audit chain verification rate.
+ *
+ *   npm run bench:transitions                 # ~5 s per phase, 100,000 verify entries
+ *   npm run bench:transitions -- --quick      # ~20 s smoke run (CI)
+ *   npm run bench:transitions -- --seconds 10 --verify-entries 200000
+ *
+ * Database: DATABASE_URL (a server admin URL) gets a fresh `qecnet_bench_*`
+ * database that is dropped at the end; without it an embedded PostgreSQL is
+ * started in a temp dir on a free port and stopped at the end.
+ *
+ * What is counted as "audited transitions": audit entries written during the
+ * phase (audit head seq after minus before). Each client walks fresh keys
+ * through create -> DISTRIBUTE -> collectReceipts (2 participants) ->
+ * RECORD_USAGE -> REVOKE, which is 5 service calls and 8 audit entries
+ * (KEY_GENERATED; KEY_DISTRIBUTED; 2x KEY_RECEIPT_CONFIRMED + KEY_ACTIVATED;
+ * KEY_USAGE_RECORDED; KEY_REVOKED + KEY_GENERATED of the emergency successor
+ * that revoking an ACTIVE key requires). Service calls/s are reported too.
+ *
+ * Exit code: 0 for a finished report (also when below the goal); 1 if the chain
+ * does not verify, a service call fails, or the audit entry count disagrees with
+ * the calls made (those would be bugs).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { readHead, verifyStoredChain } from "../server/audit/audit-log";
+import { chainEntries } from "../server/audit/entry-hash";
+import type { AuditEntryDraft } from "../server/audit/types";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../server/db/embedded-postgres";
+import type { KeyService } from "../server/keys/key-service";
+import { createNodes, testKeyService } from "../server/testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../server/testing/test-database";
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  seconds: number;
+  verifyEntries: number;
+  quick: boolean;
+  clients: number;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes("--quick");
+  const opts: Options = { seconds: quick ? 2 : 5, verifyEntries: quick ? 10_000 : 100_000, quick, clients: 16 };
+  const num = (flag: string, i: number): number => {
+    const v = Number(argv[i + 1]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${flag} needs a positive number`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--seconds") opts.seconds = num(a, i++);
+    else if (a === "--verify-entries") opts.verifyEntries = Math.floor(num(a, i++));
+    else if (a === "--clients") opts.clients = Math.floor(num(a, i++));
+    else if (a === "--quick") continue;
+    else if (a === "--help" || a === "-h") {
+      console.log("usage: tsx bench/transitions.ts [--quick] [--seconds N] [--verify-entries N] [--clients N]");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (try --help)`);
+  }
+  return opts;
+}
+
+// ---------------------------------------------------------------- environment
+
+interface Target {
+  adminUrl: string;
+  where: string;
+  kind: "embedded" | "DATABASE_URL";
+  cleanup(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function openTarget(): Promise<Target> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const u = new URL(url);
+    return { adminUrl: url, where: `${u.hostname}:${u.port || "5432"} (DATABASE_URL)`, kind: "DATABASE_URL", cleanup: async () => undefined };
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), "qecnet-bench-pg-"));
+  let handle: EmbeddedPostgresHandle | null = null;
+  const cleanup = async () => {
+    if (handle) await handle.stop().catch((e: unknown) => console.error(`stopping embedded PostgreSQL failed: ${String(e)}`));
+    handle = null;
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const port = await freePort();
+    handle = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port, persistent: false });
+    return { adminUrl: handle.adminUrl, where: `127.0.0.1:${port} (embedded, temp dir)`, kind: "embedded", cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------- measuring
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `clients` loops until the deadline; each loop calls `step` back to back. */
+async function runFor(seconds: number, clients: number, step: (client: number) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      while (performance.now() < deadline) await step(c);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+// --- baseline: raw single-row INSERT commits with pg
+
+const RAW_TABLE = "bench_raw_insert";
+
+async function prepareRawTable(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    // Shaped like audit_entries: bigint key, timestamptz, text columns, jsonb.
+    await c.query(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
+    await c.query(`CREATE TABLE ${RAW_TABLE} (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      at timestamptz(3) NOT NULL,
+      actor text NOT NULL,
+      action text NOT NULL,
+      subject_id text NOT NULL,
+      details jsonb NOT NULL,
+      entry_hash text NOT NULL)`);
+  } finally {
+    await c.end();
+  }
+}
+
+const RAW_INSERT = {
+  name: "bench_raw_insert",
+  text: `INSERT INTO ${RAW_TABLE} (at, actor, action, subject_id, details, entry_hash) VALUES ($1, $2, $3, $4, $5, $6)`,
+};
+const HASH = "ab".repeat(32);
+
+async function rawInserts(url: string, clients: number, seconds: number): Promise<{ commits: number; seconds: number }> {
+  const conns = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }),
+  );
+  try {
+    let commits = 0;
+    const insert = async (c: pg.Client, i: number) => {
+      await c.query({
+        ...RAW_INSERT,
+        values: [new Date(), "bench", "KEY_USAGE_RECORDED", `raw-${i}`, JSON.stringify({ count: 1, version: i, fingerprint: "SHA256:00" }), HASH],
+      });
+    };
+    // Prepare the statement on each connection outside the timed window.
+    await Promise.all(conns.map((c, i) => insert(c, i)));
+    const elapsed = await runFor(seconds, clients, async (i) => {
+      await insert(conns[i]!, commits);
+      commits++;
+    });
+    return { commits, seconds: elapsed };
+  } finally {
+    await Promise.all(conns.map((c) => c.end().catch(() => undefined)));
+  }
+}
+
+// --- service: audited lifecycle transitions
+
+const ACTOR = { actor: "bench" };
+const PARTICIPANTS = ["node-a", "node-b"];
+/** Audit entries each call of the cycle writes (see the header comment). */
+const CYCLE: ReadonlyArray<{ call: string; entries: number }> = [
+  { call: "create", entries: 1 },
+  { call: "DISTRIBUTE", entries: 1 },
+  { call: "collectReceipts", entries: 3 },
+  { call: "RECORD_USAGE", entries: 1 },
+  { call: "REVOKE", entries: 2 },
+];
+
+interface ServiceResult {
+  clients: number;
+  seconds: number;
+  entries: number;
+  calls: number;
+  expectedEntries: number;
+  errors: number;
+  firstError: string | null;
+}
+
+async function serviceTransitions(t: TestDatabase, svc: KeyService, clients: number, seconds: number, tag: string): Promise<ServiceResult> {
+  // Each client walks one key at a time through the cycle; `step` is one call.
+  const state = Array.from({ length: clients }, () => ({ step: 0, keyId: "", n: 0 }));
+  let calls = 0;
+  let expectedEntries = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  const before = (await readHead(t.db)).seq;
+  const elapsed = await runFor(seconds, clients, async (c) => {
+    const s = state[c]!;
+    const i = s.step;
+    try {
+      switch (i) {
+        case 0: {
+          const k = await svc.create({ label: `bench-${tag}-${c}-${s.n++}`, purpose: "bench", policy: "standard", participants: PARTICIPANTS }, ACTOR);
+          s.keyId = k.id;
+          break;
+        }
+        case 1:
+          await svc.apply(s.keyId, { type: "DISTRIBUTE" }, ACTOR);
+          break;
+        case 2: {
+          const v = await svc.collectReceipts(s.keyId, ACTOR);
+          if (v.state !== "ACTIVE") throw new Error(`collectReceipts left the key ${v.state}, not ACTIVE`);
+          break;
+        }
+        case 3:
+          await svc.apply(s.keyId, { type: "RECORD_USAGE", count: 1 }, ACTOR);
+          break;
+        case 4:
+          await svc.apply(s.keyId, { type: "REVOKE", reason: "bench" }, ACTOR);
+          break;
+      }
+      calls++;
+      expectedEntries += CYCLE[i]!.entries;
+      s.step = (i + 1) % CYCLE.length;
+    } catch (err) {
+      errors++;
+      firstError ??= `${CYCLE[i]!.call}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+      s.step = 0; // start over with a fresh key
+      if (errors > 1000) throw new Error(`too many service errors; first: ${firstError}`);
+    }
+  });
+  const after = (await readHead(t.db)).seq;
+  return { clients, seconds: elapsed, entries: Number(after - before), calls, expectedEntries, errors, firstError };
+}
+
+// --- chain: synthetic entries, then verification
+
+async function appendSynthetic(url: string, total: number, batch = 1000): Promise<{ rows: number; seconds: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const started = performance.now();
+  let rows = 0;
+  try {
+    while (rows < total) {
+      const n = Math.min(batch, total - rows);
+      await c.query("BEGIN");
+      try {
+        const { rows: hr } = await c.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE");
+        const head = hr[0];
+        if (!head) throw new Error("audit_head row missing");
+        const at = new Date();
+        const drafts: AuditEntryDraft[] = Array.from({ length: n }, (_, i) => ({
+          at, actor: "bench", action: "BENCH_SYNTHETIC_ENTRY", subjectType: "bench", subjectId: `synthetic-${rows + i}`,
+          fromState: "ACTIVE", toState: "ACTIVE", details: { count: 1, version: rows + i, fingerprint: "SHA256:0123456789abcdef0123456789abcdef" },
+        }));
+        const entries = chainEntries(head.hash, BigInt(head.seq) + 1n, drafts);
+        const values: unknown[] = [];
+        const tuples = entries.map((e, i) => {
+          values.push(e.seq.toString(), e.at.toISOString(), e.actor, e.action, e.subjectType, e.subjectId, e.fromState, e.toState, JSON.stringify(e.details), e.prevHash, e.entryHash);
+          const b = i * 11;
+          return `($${b + 1}::bigint,$${b + 2}::timestamptz,$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9}::jsonb,$${b + 10},$${b + 11})`;
+        });
+        await c.query(
+          `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash) VALUES ${tuples.join(",")}`,
+          values,
+        );
+        const last = entries[entries.length - 1]!;
+        await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = $3 WHERE id = 1", [last.seq.toString(), last.entryHash, last.at.toISOString()]);
+        await c.query("COMMIT");
+      } catch (err) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+      rows += n;
+    }
+    return { rows, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await c.end();
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function row(phase: string, clients: string, ops: string, note = ""): string {
+  return `${phase.padEnd(40)}${clients.padEnd(10)}${ops.padStart(10)}    ${note}`.trimEnd();
+}
+
+async function serverFacts(url: string): Promise<{ version: string; fsync: string; synchronousCommit: string }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const q = async (sql: string) => String((await c.query<{ v: string }>(sql)).rows[0]?.v ?? "?");
+    return {
+      version: await q("SELECT current_setting('server_version') AS v"),
+      fsync: await q("SELECT current_setting('fsync') AS v"),
+      synchronousCommit: await q("SELECT current_setting('synchronous_commit') AS v"),
+    };
+  } finally {
+    await c.end();
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const GOAL = 0.5;
+  const load0 = os.loadavg();
+  const runStarted = performance.now();
+  let exitCode = 0;
+
+  const target = await openTarget();
+  let t: TestDatabase | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    console.error(`\n${sig}: cleaning up`);
+    void (async () => {
+      await t?.dispose().catch(() => undefined);
+      await target.cleanup().catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    t = await createTestDatabase(target.adminUrl, "bench");
+    const dbName = new URL(t.url).pathname.slice(1);
+    await createNodes(t.db);
+    await prepareRawTable(t.url);
+    const facts = await serverFacts(t.url);
+    const svc = testKeyService(t.db);
+
+    console.log(
+      `QECNet bench:transitions (PostgreSQL ${facts.version} at ${target.where}, db ${dbName}, ` +
+        `fsync=${facts.fsync}, synchronous_commit=${facts.synchronousCommit}, ${os.cpus().length} cores, node ${process.version})`,
+    );
+    console.log(`mode ${opts.quick ? "quick" : "full"}: ${opts.seconds} s per timed phase, load average at start ${load0.map((l) => l.toFixed(2)).join(", ")}`);
+
+    // Warm-up: Prisma's first queries, pg statement preparation, JIT of the hot paths.
+    const warmStarted = performance.now();
+    await rawInserts(t.url, 4, 0.5);
+    await serviceTransitions(t, svc, 1, 0.5, "warm1");
+    await serviceTransitions(t, svc, opts.clients, 1, "warm16");
+    const warmSeconds = (performance.now() - warmStarted) / 1000;
+    console.log(`warm-up ${warmSeconds.toFixed(1)} s (not counted)`);
+    console.log("");
+    console.log(row("phase", "clients", "ops/s", "note"));
+
+    const raw1 = await rawInserts(t.url, 1, opts.seconds);
+    const raw1Rate = raw1.commits / raw1.seconds;
+    console.log(row("raw single-row INSERT commits", "1", fmt(raw1Rate), `${fmt(raw1.commits)} commits in ${raw1.seconds.toFixed(2)} s`));
+    const rawN = await rawInserts(t.url, opts.clients, opts.seconds);
+    const rawNRate = rawN.commits / rawN.seconds;
+    console.log(row("raw single-row INSERT commits", String(opts.clients), fmt(rawNRate), `${fmt(rawN.commits)} commits in ${rawN.seconds.toFixed(2)} s`));
+
+    const svcResults: ServiceResult[] = [];
+    for (const clients of [1, opts.clients]) {
+      const r = await serviceTransitions(t, svc, clients, opts.seconds, `c${clients}`);
+      svcResults.push(r);
+      const rate = r.entries / r.seconds;
+      const rawRate = clients === 1 ? raw1Rate : rawNRate;
+      const ratio = rate / rawRate;
+      let note = `${fmt(r.calls / r.seconds)} service calls/s; ratio to raw INSERT @${clients}: ${ratio.toFixed(2)}`;
+      if (clients !== 1) note += ` (goal >= ${GOAL})`;
+      console.log(row("audited transitions (service)", String(clients), fmt(rate), note));
+      if (r.errors > 0) {
+        console.log(`  !! ${r.errors} service call(s) failed; first: ${r.firstError}`);
+        exitCode = 1;
+      }
+      if (r.entries !== r.expectedEntries) {
+        console.log(`  !! audit entries written (${r.entries}) differ from what the calls made should write (${r.expectedEntries})`);
+        exitCode = 1;
+      }
+    }
+
+    // Chain verification over at least verifyEntries entries.
+    const headBefore = (await readHead(t.db)).seq;
+    const missing = Math.max(0, opts.verifyEntries - Number(headBefore));
+    const appended = missing > 0 ? await appendSynthetic(t.url, missing) : { rows: 0, seconds: 0 };
+    if (appended.rows > 0) {
+      console.log(
+        row("chained batch append (1,000/tx, setup)", "1", fmt(appended.rows / appended.seconds),
+          `rows/s; ${fmt(appended.rows)} synthetic entries after ${fmt(Number(headBefore))} real ones, ${appended.seconds.toFixed(2)} s`),
+      );
+    }
+    const v = await verifyStoredChain(t.db);
+    const verified = Number(v.head.seq);
+    const verifySeconds = v.durationMs / 1000;
+    const verifyRate = verified / verifySeconds;
+    console.log(
+      row(`chain verification (${fmt(verified)} entries)`, "1", fmt(verifyRate),
+        `entries/s; ${verifySeconds.toFixed(2)} s total; ${v.result.ok ? "chain OK" : "CHAIN DOES NOT VERIFY"}`),
+    );
+    if (!v.result.ok) {
+      console.log(`  !! verification failed: ${JSON.stringify(v.result, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x))}`);
+      exitCode = 1;
+    }
+
+    const [s1, sN] = svcResults as [ServiceResult, ServiceResult];
+    const rate1 = s1.entries / s1.seconds;
+    const rateN = sN.entries / sN.seconds;
+    const ratio1 = rate1 / raw1Rate;
+    const ratioN = rateN / rawNRate;
+    const pass = ratioN >= GOAL;
+    const load1 = os.loadavg();
+    const totalSeconds = (performance.now() - runStarted) / 1000;
+    console.log("");
+    console.log(
+      `ratio audited transitions / raw INSERT commits: @1 ${ratio1.toFixed(2)}, @${opts.clients} ${ratioN.toFixed(2)} -> ` +
+        `${pass ? "PASS" : "BELOW GOAL"} (goal >= ${GOAL} at ${opts.clients} clients)`,
+    );
+    console.log(`load average at end ${load1.map((l) => l.toFixed(2)).join(", ")}; run ${totalSeconds.toFixed(1)} s`);
+
+    const svcJson = (r: ServiceResult) => ({
+      clients: r.clients,
+      seconds: +r.seconds.toFixed(3),
+      auditedTransitions: r.entries,
+      auditedPerSec: Math.round(r.entries / r.seconds),
+      serviceCalls: r.calls,
+      callsPerSec: Math.round(r.calls / r.seconds),
+      errors: r.errors,
+    });
+    const json = {
+      target: target.kind,
+      postgres: facts.version,
+      fsync: facts.fsync,
+      synchronousCommit: facts.synchronousCommit,
+      cores: os.cpus().length,
+      node: process.version,
+      mode: opts.quick ? "quick" : "full",
+      secondsPerPhase: opts.seconds,
+      loadavgStart: load0.map((l) => +l.toFixed(2)),
+      loadavgEnd: load1.map((l) => +l.toFixed(2)),
+      counted: "audit entries per phase (head seq delta); cycle create, DISTRIBUTE, collectReceipts(2), RECORD_USAGE, REVOKE = 5 calls, 8 entries",
+      rawInsert: {
+        c1: { commits: raw1.commits, seconds: +raw1.seconds.toFixed(3), perSec: Math.round(raw1Rate) },
+        [`c${opts.clients}`]: { commits: rawN.commits, seconds: +rawN.seconds.toFixed(3), perSec: Math.round(rawNRate) },
+      },
+      service: { c1: svcJson(s1), [`c${opts.clients}`]: svcJson(sN) },
+      ratio: { c1: +ratio1.toFixed(3), [`c${opts.clients}`]: +ratioN.toFixed(3) },
+      goal: GOAL,
+      pass,
+      syntheticAppend: { rows: appended.rows, seconds: +appended.seconds.toFixed(3), rowsPerSec: appended.rows ? Math.round(appended.rows / appended.seconds) : null },
+      verify: { entries: verified, seconds: +verifySeconds.toFixed(3), entriesPerSec: Math.round(verifyRate), ok: v.result.ok },
+      totalSeconds: +totalSeconds.toFixed(1),
+    };
+    console.log(`BENCH_JSON ${JSON.stringify(json)}`);
+    return exitCode;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    // Let any in-flight runner batch settle before disconnecting.
+    await sleep(50);
+    await t?.dispose().catch((e: unknown) => console.error(`dropping the bench database failed: ${String(e)}`));
+    await target.cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,45 @@
+"use client";
+/**
+ * The keys page's live part: new-key form, state chips with counts, search and
+ * the table, all driven by the URL's ?state=&q= filters.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useTRPC } from "@/components/trpc/trpc-context";
+import { buttonClass } from "@/components/ui/button-styles";
+import { InlineError } from "@/components/ui/inline-error";
+import { KeySearch } from "./key-search";
+import { KeysTable } from "./keys-table";
+import { NewKeyPanel } from "./new-key-panel";
+import { StateChips } from "./state-chips";
+import { useKeyFilters } from "./use-key-filters";
+
+export function KeysConsole() {
+  const trpc = useTRPC();
+  const { filters, setFilters } = useKeyFilters();
+  const counts = useQuery(trpc.keys.counts.queryOptions({ search: filters.q || undefined }, { refetchInterval: LIVE_REFETCH_MS }));
+  const filtered = filters.states.length > 0 || filters.q !== "";
+  const clear = () => setFilters({ states: [], q: "" });
+
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex flex-wrap items-start gap-4">
+        <NewKeyPanel />
+      </div>
+      <div className="flex flex-col gap-2">
+        <StateChips counts={counts.data} selected={filters.states} onChange={(states) => setFilters({ states })} />
+        {counts.isError ? <InlineError message={`Counts unavailable: ${counts.error.message}`} /> : null}
+      </div>
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        {/* Remount when the URL's q is cleared elsewhere so the box shows it. */}
+        <KeySearch key={filters.q === "" ? "empty" : "query"} initial={filters.q} onSearch={(q) => setFilters({ q })} />
+        {filtered ? (
+          <button type="button" data-testid="clear-filters" className={buttonClass("ghost")} onClick={clear}>
+            Clear filters
+          </button>
+        ) : null}
+      </div>
+      <KeysTable states={filters.states} q={filters.q} onClearFilters={clear} />
+    </div>
+  );
+}

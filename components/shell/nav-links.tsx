@@ -1,0 +1,41 @@
+"use client";
+/** The four areas of the console; the current one is marked for sight and for screen readers. */
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+const AREAS = [
+  { href: "/mesh", label: "Mesh", testId: "nav-mesh", hint: "Nodes and QKD links" },
+  { href: "/keys", label: "Keys", testId: "nav-keys", hint: "Key lifecycle" },
+  { href: "/approvals", label: "Approvals", testId: "nav-approvals", hint: "Two-person approvals" },
+  { href: "/audit", label: "Audit", testId: "nav-audit", hint: "Tamper-evident log" },
+] as const;
+
+export function NavLinks() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Console areas">
+      <ul className="flex gap-1 lg:flex-col">
+        {AREAS.map((a) => {
+          const current = pathname === a.href || pathname.startsWith(`${a.href}/`);
+          return (
+            <li key={a.href}>
+              <Link
+                href={a.href}
+                data-testid={a.testId}
+                aria-current={current ? "page" : undefined}
+                title={a.hint}
+                className={`flex items-center gap-3 rounded-lg border-l-4 px-3 py-2.5 text-lg font-semibold transition-colors ${
+                  current
+                    ? "border-sky-400 bg-sky-500/15 text-white"
+                    : "border-transparent text-slate-300 hover:bg-panel-raised hover:text-white"
+                }`}
+              >
+                {a.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,19 @@
+/**
+ * Browser-side names for what the API returns, inferred from the router so a
+ * change on the server shows up here as a type error, never as a runtime surprise.
+ */
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export type KeyView = RouterOutputs["keys"]["list"]["items"][number];
+export type KeyDetail = RouterOutputs["keys"]["get"];
+export type KeyLineageEntry = KeyDetail["lineage"][number];
+export type KeyPolicyView = RouterOutputs["keys"]["policies"][number];
+export type AuditEntry = RouterOutputs["audit"]["list"]["items"][number];
+export type AuditHead = RouterOutputs["audit"]["list"]["head"];
+export type ChainVerifyResult = RouterOutputs["audit"]["verify"];
+export type MeshNode = RouterOutputs["nodes"]["list"][number];
+export type MeshLink = RouterOutputs["nodes"]["links"][number];

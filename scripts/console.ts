@@ -1,0 +1,98 @@
+/**
+ * `npm run demo`: the whole console in one command. Validates the environment,
+ * prepares the database (embedded PostgreSQL unless DATABASE_URL is set),
+ * migrates, seeds the demo mesh on an empty database, builds the app when the
+ * build is missing or stale, then runs `next start` (or `next dev` with --dev)
+ * until interrupted, and stops the embedded PostgreSQL on the way out.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { EnvError, parseEnv } from "../server/config/env";
+import { createPrismaClient } from "../server/db/client";
+import { prepareDatabase } from "../server/db/prepare-database";
+import { isEmpty, seedDemo } from "../server/demo/demo-seed";
+import { vaultFromEnvironment } from "../server/keys/key-vault";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dev = process.argv.includes("--dev");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIsStale(): boolean {
+  const id = path.join(root, ".next", "BUILD_ID");
+  if (!existsSync(id)) return true;
+  const built = statSync(id).mtimeMs;
+  const sources = ["app", "components", "server", "public"].map((d) => path.join(root, d)).filter(existsSync);
+  return sources.some((d) => newestMtime(d) > built) || statSync(path.join(root, "package-lock.json")).mtimeMs > built;
+}
+
+async function main() {
+  let env;
+  try {
+    env = parseEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  console.log(`QECNet console: data folder ${env.dataDir}`);
+  const db = await prepareDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir });
+  console.log(`Database: ${db.embedded ? "embedded PostgreSQL" : "DATABASE_URL"}; migrations applied now: ${db.migrations.applied.length}, before: ${db.migrations.alreadyApplied}`);
+  const stopDb = async () => {
+    await db.stop().catch(() => undefined);
+  };
+  try {
+    const vault = vaultFromEnvironment(env.QECNET_MASTER_KEY, env.dataDir);
+    const prisma = createPrismaClient(db.url, 4);
+    try {
+      if (env.QECNET_SEED_DEMO && (await isEmpty(prisma))) {
+        const r = await seedDemo(prisma, vault);
+        console.log(`Seeded the demo mesh: ${r.nodes} nodes, ${r.links} links, ${r.keys} keys with their histories`);
+      }
+    } finally {
+      await prisma.$disconnect();
+    }
+    if (!dev && buildIsStale()) {
+      console.log("Building the console (next build)…");
+      const b = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+      if (b.status !== 0) throw new Error("next build failed");
+    }
+  } catch (err) {
+    await stopDb();
+    throw err;
+  }
+
+  const child = spawn("npx", ["next", dev ? "dev" : "start", "-p", String(env.PORT)], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  console.log(`Console: http://localhost:${env.PORT}`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    child.kill(signal);
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  child.on("exit", async (code) => {
+    await stopDb();
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((err: Error) => {
+  console.error(`Could not start the console: ${err.message}`);
+  process.exit(1);
+});

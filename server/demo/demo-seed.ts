@@ -1,0 +1,123 @@
+/**
+ * Seeds the demo: the mesh of demo-topology.ts and keys in every lifecycle
+ * state, produced by the real key service on a clock that starts 40 days ago,
+ * so every key has a true history in the audit chain. Runs only on an empty
+ * database.
+ */
+import type { Db } from "../db/client";
+import { KeyService } from "../keys/key-service";
+import type { KeyVault } from "../keys/key-vault";
+import { DEMO_LINKS, DEMO_NODES, secretKeyRate } from "./demo-topology";
+
+const DAY = 86_400_000;
+
+export async function isEmpty(db: Db): Promise<boolean> {
+  const [nodes, keys] = await Promise.all([db.node.count(), db.key.count()]);
+  return nodes === 0 && keys === 0;
+}
+
+export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; actor?: string } = {}): Promise<{ nodes: number; links: number; keys: number }> {
+  const end = opts.now ?? new Date();
+  let t = end.getTime() - 40 * DAY;
+  const svc = new KeyService(db, vault, { clock: () => new Date(t) });
+  const who = { actor: opts.actor ?? "demo-seed" };
+  const at = (daysAgo: number) => {
+    t = Math.max(t, end.getTime() - daysAgo * DAY);
+  };
+  const step = () => {
+    t += 37_000; // keep successive steps a little apart in the timeline
+  };
+
+  await db.node.createMany({ data: DEMO_NODES.map((n) => ({ ...n, status: n.status ?? "ONLINE" })) });
+  await db.link.createMany({
+    data: DEMO_LINKS.map(([a, b, km, qber]) => {
+      const capacity = 64n * 1024n * 1024n; // 64 Mbit pool
+      return {
+        id: `${a}--${b}`, aNodeId: a, bNodeId: b, lengthKm: km, baselineQber: qber, qber,
+        secretKeyRateBps: Math.round(secretKeyRate(km)), poolBits: (capacity * BigInt(40 + ((km * 7) % 55))) / 100n,
+        poolCapacityBits: capacity, status: qber > 0.035 ? "DEGRADED" : "UP",
+      };
+    }),
+  });
+
+  const make = async (label: string, purpose: string, participants: string[], policy = "standard") => {
+    step();
+    return svc.create({ label, purpose, policy, participants }, who);
+  };
+  const go = async (id: string, ev: Parameters<KeyService["apply"]>[1]) => {
+    step();
+    return svc.apply(id, ev, who);
+  };
+  const activate = async (id: string) => {
+    await go(id, { type: "DISTRIBUTE" });
+    step();
+    return svc.collectReceipts(id, who);
+  };
+
+  // Steps run in time order so the audit chain's timestamps only move forward.
+  at(38); // bank-settlement: retired at day 20, its ACTIVE successor in use; retention still running
+  const bank = await make("bank-settlement", "Interbank settlement link encryption", ["ep-bank", "ep-ministry"]);
+  await activate(bank.id);
+  await go(bank.id, { type: "RECORD_USAGE", count: 18_432 });
+
+  at(36); // grid-telemetry-s1: short-lived, retired, then destroyed when its retention ended
+  const session = await make("grid-telemetry-s1", "Grid telemetry session key", ["ep-grid"], "short-lived");
+  await activate(session.id);
+  await go(session.id, { type: "RECORD_USAGE", count: 2_048 });
+  at(30);
+  await go(session.id, { type: "BEGIN_ROTATION", reason: "usage limit reached" });
+  const session2 = (await db.key.findFirstOrThrow({ where: { predecessorId: session.id } })).id;
+  await activate(session2);
+  await go(session.id, { type: "COMPLETE_ROTATION" });
+  at(22);
+  await go(session.id, { type: "DESTROY" });
+
+  at(20);
+  await go(bank.id, { type: "BEGIN_ROTATION", reason: "scheduled: cryptoperiod reached" });
+  const bank2 = (await db.key.findFirstOrThrow({ where: { predecessorId: bank.id } })).id;
+  await activate(bank2);
+  t += 600_000; // past the 5-minute overlap
+  await go(bank.id, { type: "COMPLETE_ROTATION" });
+  await go(bank2, { type: "RECORD_USAGE", count: 9_120 });
+
+  at(12); // port-customs: compromised at day 3, its emergency replacement waits for distribution
+  const port = await make("port-customs", "Customs data exchange", ["ep-port", "ep-grid"]);
+  await activate(port.id);
+  await go(port.id, { type: "RECORD_USAGE", count: 731 });
+
+  at(9); // hospital-records: first distribution failed, the retry with new material is ACTIVE
+  const hosp = await make("hospital-records", "Patient record replication", ["ep-hospital", "ep-dc2"], "high-assurance");
+  await go(hosp.id, { type: "DISTRIBUTE" });
+  await go(hosp.id, { type: "FAIL_DISTRIBUTION", reason: "receipt timeout from ep-dc2 (relay-west pool empty)" });
+  const hosp2 = (await db.key.findFirstOrThrow({ where: { lineageId: hosp.lineageId, distributionAttempt: 2 } })).id;
+  await activate(hosp2);
+  await go(hosp2, { type: "RECORD_USAGE", count: 12_800 });
+
+  at(3);
+  await go(port.id, { type: "REVOKE", reason: "QBER 24.8% on relay-east--ep-port: intercept-resend signature" });
+
+  // ROTATING: the replacement is distributed, one receipt still outstanding.
+  at(2);
+  const ministry = await make("ministry-voice", "Secure voice trunk", ["ep-ministry", "ep-bank"]);
+  await activate(ministry.id);
+  await go(ministry.id, { type: "RECORD_USAGE", count: 4_410 });
+  at(0.2);
+  await go(ministry.id, { type: "BEGIN_ROTATION", reason: "QBER warning on relay-north--ep-ministry" });
+  const ministry2 = (await db.key.findFirstOrThrow({ where: { predecessorId: ministry.id } })).id;
+  await go(ministry2, { type: "DISTRIBUTE" });
+  const mac = await (async () => {
+    const row = await db.key.findUniqueOrThrow({ where: { id: ministry2 } });
+    return vault.receiptFor(row.id, { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! }, "ep-ministry");
+  })();
+  step();
+  await svc.confirmReceipt(ministry2, "ep-ministry", mac, who);
+
+  // DISTRIBUTED, waiting for receipts; and GENERATED, not yet sent.
+  at(0.05);
+  const backup = await make("dc-backup-stream", "Backup replication stream", ["ep-dc2", "ep-hospital"]);
+  await go(backup.id, { type: "DISTRIBUTE" });
+  at(0.01);
+  await make("grid-scada", "SCADA command channel", ["ep-grid", "ep-port"]);
+
+  return { nodes: DEMO_NODES.length, links: DEMO_LINKS.length, keys: await db.key.count() };
+}
