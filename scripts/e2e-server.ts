@@ -1,0 +1,57 @@
+/**
+ * The server for the browser tests: a fresh database (on DATABASE_URL's server,
+ * or an embedded PostgreSQL in a temporary folder), migrated and seeded with the
+ * demo, and `next start` on it. Everything is removed when it stops.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createPrismaClient } from "../server/db/client";
+import { dropDatabase, ensureDatabase, withDatabase } from "../server/db/database-admin";
+import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
+import { migrate } from "../server/db/migrate";
+import { seedDemo } from "../server/demo/demo-seed";
+import { createKeyVault } from "../server/keys/key-vault";
+import { masterKeyId } from "../server/keys/material";
+
+const port = Number(process.env.E2E_PORT ?? 3107);
+const dataDir = await mkdtemp(path.join(tmpdir(), "qecnet-e2e-"));
+const embedded = process.env.DATABASE_URL
+  ? null
+  : await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), port: 30000 + Math.floor(Math.random() * 20000), persistent: false });
+const adminUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
+const url = withDatabase(adminUrl, `qecnet_e2e_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`);
+await ensureDatabase(url);
+await migrate(url);
+const masterKey = randomBytes(32);
+const db = createPrismaClient(url, 4);
+await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
+await db.$disconnect();
+
+const child = spawn("npx", ["next", "start", "-p", String(port)], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    DATABASE_URL: url,
+    QECNET_DATA_DIR: dataDir,
+    QECNET_MASTER_KEY: masterKey.toString("hex"),
+    QECNET_ACTOR: "e2e-operator",
+    NEXT_TELEMETRY_DISABLED: "1",
+  },
+});
+
+let cleaning = false;
+async function cleanup(code: number) {
+  if (cleaning) return;
+  cleaning = true;
+  child.kill("SIGTERM");
+  await dropDatabase(url).catch(() => undefined);
+  await embedded?.stop().catch(() => undefined);
+  await rm(dataDir, { recursive: true, force: true });
+  process.exit(code);
+}
+process.on("SIGINT", () => void cleanup(0));
+process.on("SIGTERM", () => void cleanup(0));
+child.on("exit", (code) => void cleanup(code ?? 0));
