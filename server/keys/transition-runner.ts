@@ -7,10 +7,11 @@
  * job writes nothing. The head lock orders writers across server processes too.
  * This is how Tessera's PostgreSQL log reaches thousands of appends per second.
  */
-import { appendAfter, lockHead } from "../audit/audit-log";
+import { lockHead } from "../audit/audit-log";
+import { chainEntries } from "../audit/entry-hash";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
-import type { KeyRecord } from "./key-record";
+import { loadKeyFamily } from "./key-rows";
 import { KeyWorkspace, type NodeFacts } from "./key-workspace";
 import { flushWorkspace } from "./workspace-flush";
 
@@ -80,7 +81,7 @@ export class TransitionRunner {
       async (tx) => {
         const head = await lockHead(tx);
         const now = this.clock();
-        const keys = await loadKeys(tx, batch.flatMap((q) => q.job.keyIds));
+        const keys = await loadKeyFamily(tx, batch.flatMap((q) => q.job.keyIds));
         const nodes = await loadNodes(tx, batch.flatMap((q) => q.job.nodeIds ?? []));
         const ws = new KeyWorkspace(now, keys, nodes);
         const results = batch.map((q) => {
@@ -94,8 +95,7 @@ export class TransitionRunner {
             return { ok: false as const, error };
           }
         });
-        await flushWorkspace(tx, ws);
-        await appendAfter(tx, head, ws.audits);
+        await flushWorkspace(tx, ws, chainEntries(head.hash, head.seq + 1n, ws.audits));
         await this.opts.hooks?.beforeCommit?.();
         return results;
       },
@@ -113,22 +113,6 @@ function asUnavailable(err: unknown): unknown {
 }
 
 type TxClient = Parameters<Parameters<Db["$transaction"]>[0]>[0];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function loadKeys(tx: TxClient, ids: readonly string[]): Promise<KeyRecord[]> {
-  const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
-  if (wanted.length === 0) return [];
-  const include = { participants: { select: { nodeId: true, confirmedAt: true, receiptMac: true, purgedAt: true } } };
-  const found = await tx.key.findMany({
-    where: { OR: [{ id: { in: wanted } }, { predecessorId: { in: wanted } }] },
-    include,
-  });
-  const have = new Set(found.map((k) => k.id));
-  const preds = [...new Set(found.map((k) => k.predecessorId).filter((p): p is string => !!p && !have.has(p)))];
-  if (preds.length === 0) return found;
-  return found.concat(await tx.key.findMany({ where: { id: { in: preds } }, include }));
-}
 
 async function loadNodes(tx: TxClient, ids: readonly string[]): Promise<Map<string, NodeFacts>> {
   const wanted = [...new Set(ids)];

@@ -1,80 +1,106 @@
 /**
- * Writes a batch's workspace: new keys and their participants with createMany,
- * changed keys and participants each with one set-based UPDATE, so a batch
- * costs a handful of statements however many jobs it holds.
+ * Writes a batch in one statement: new keys and participants, changed keys and
+ * participants, the batch's audit entries and the moved audit head, as
+ * data-modifying CTEs over JSON rows (PostgreSQL runs each of them to
+ * completion whether or not the outer statement reads it). One round trip
+ * however many jobs the batch holds; the transaction makes it all-or-nothing.
  */
 import type { Prisma } from "../../generated/prisma/client";
+import type { AuditEntryRecord } from "../audit/types";
+import type { KeyRecord } from "./key-record";
 import type { KeyWorkspace } from "./key-workspace";
 
 type Tx = Prisma.TransactionClient;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const b64 = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("base64") : null);
 
-export async function flushWorkspace(tx: Tx, ws: KeyWorkspace): Promise<void> {
+function mutable(k: KeyRecord) {
+  return {
+    id: k.id, state: k.state, version: k.version, usage_count: k.usageCount.toString(), last_used_at: iso(k.lastUsedAt),
+    failure_reason: k.failureReason, revocation_reason: k.revocationReason, distributed_at: iso(k.distributedAt),
+    activated_at: iso(k.activatedAt), rotating_at: iso(k.rotatingAt), retired_at: iso(k.retiredAt),
+    revoked_at: iso(k.revokedAt), destroyed_at: iso(k.destroyedAt), updated_at: iso(k.updatedAt),
+  };
+}
+
+export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly AuditEntryRecord[]): Promise<void> {
   const inserted = [...ws.inserted].map((id) => ws.committedKey(id)!);
-  if (inserted.length > 0) {
-    await tx.key.createMany({ data: inserted.map(({ participants: _p, ...row }) => row) });
-    const parts = inserted.flatMap((k) => k.participants.map((p) => ({ keyId: k.id, ...p })));
-    if (parts.length > 0) await tx.keyParticipant.createMany({ data: parts });
-  }
   const changed = [...ws.dirty].filter((id) => !ws.inserted.has(id)).map((id) => ws.committedKey(id)!);
-  if (changed.length === 0) return;
-  const rows = changed.map((k) => ({
-    id: k.id,
-    state: k.state,
-    version: k.version,
-    usage_count: k.usageCount.toString(),
-    last_used_at: iso(k.lastUsedAt),
-    failure_reason: k.failureReason,
-    revocation_reason: k.revocationReason,
-    distributed_at: iso(k.distributedAt),
-    activated_at: iso(k.activatedAt),
-    rotating_at: iso(k.rotatingAt),
-    retired_at: iso(k.retiredAt),
-    revoked_at: iso(k.revokedAt),
-    destroyed_at: iso(k.destroyedAt),
-    updated_at: iso(k.updatedAt),
-    zeroise: ws.zeroised.has(k.id),
+  if (inserted.length === 0 && changed.length === 0 && entries.length === 0) return;
+
+  const newKeys = inserted.map((k) => ({
+    ...mutable(k), lineage_id: k.lineageId, generation: k.generation, distribution_attempt: k.distributionAttempt,
+    predecessor_id: k.predecessorId, label: k.label, purpose: k.purpose, policy: k.policy, size_bits: k.sizeBits,
+    fingerprint: k.fingerprint, entropy_source: k.entropySource, material_ciphertext: b64(k.materialCiphertext),
+    material_nonce: b64(k.materialNonce), material_key_id: k.materialKeyId, retention_days: k.retentionDays,
+    generated_at: iso(k.generatedAt),
   }));
+  const newParts = inserted.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
+  const updKeys = changed.map((k) => ({ ...mutable(k), zeroise: ws.zeroised.has(k.id) }));
+  const updParts = changed.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
+  const audit = entries.map((e) => ({
+    seq: e.seq.toString(), at: e.at.toISOString(), actor: e.actor, action: e.action, subject_type: e.subjectType,
+    subject_id: e.subjectId, from_state: e.fromState, to_state: e.toState, details: e.details, prev_hash: e.prevHash, entry_hash: e.entryHash,
+  }));
+  const last = entries[entries.length - 1];
+
   await tx.$executeRaw`
-    UPDATE keys AS k SET
-      state = u.state::"KeyState",
-      version = u.version,
-      usage_count = u.usage_count::bigint,
-      last_used_at = u.last_used_at,
-      failure_reason = u.failure_reason,
-      revocation_reason = u.revocation_reason,
-      distributed_at = u.distributed_at,
-      activated_at = u.activated_at,
-      rotating_at = u.rotating_at,
-      retired_at = u.retired_at,
-      revoked_at = u.revoked_at,
-      destroyed_at = u.destroyed_at,
-      updated_at = u.updated_at,
-      material_ciphertext = CASE WHEN u.zeroise THEN NULL ELSE k.material_ciphertext END,
-      material_nonce = CASE WHEN u.zeroise THEN NULL ELSE k.material_nonce END
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(
-      id uuid, state text, version int, usage_count text, last_used_at timestamptz,
-      failure_reason text, revocation_reason text, distributed_at timestamptz,
-      activated_at timestamptz, rotating_at timestamptz, retired_at timestamptz,
-      revoked_at timestamptz, destroyed_at timestamptz, updated_at timestamptz, zeroise boolean)
-    WHERE k.id = u.id`;
-  const parts = changed.flatMap((k) =>
-    k.participants.map((p) => ({
-      key_id: k.id,
-      node_id: p.nodeId,
-      confirmed_at: iso(p.confirmedAt),
-      receipt_mac: p.receiptMac,
-      purged_at: iso(p.purgedAt),
-    })),
-  );
-  if (parts.length === 0) return;
-  await tx.$executeRaw`
-    UPDATE key_participants AS p SET
-      confirmed_at = u.confirmed_at, receipt_mac = u.receipt_mac, purged_at = u.purged_at
-    FROM jsonb_to_recordset(${JSON.stringify(parts)}::jsonb) AS u(
-      key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
-    WHERE p.key_id = u.key_id AND p.node_id = u.node_id
-      AND (p.confirmed_at IS DISTINCT FROM u.confirmed_at OR p.receipt_mac IS DISTINCT FROM u.receipt_mac
-           OR p.purged_at IS DISTINCT FROM u.purged_at)`;
+    WITH new_keys AS (
+      INSERT INTO keys (id, lineage_id, generation, distribution_attempt, predecessor_id, label, purpose, policy, state,
+        version, size_bits, fingerprint, entropy_source, material_ciphertext, material_nonce, material_key_id,
+        usage_count, last_used_at, failure_reason, revocation_reason, retention_days, generated_at, distributed_at,
+        activated_at, rotating_at, retired_at, revoked_at, destroyed_at, updated_at)
+      SELECT id, lineage_id, generation, distribution_attempt, predecessor_id, label, purpose, policy, state::"KeyState",
+        version, size_bits, fingerprint, entropy_source, decode(material_ciphertext, 'base64'), decode(material_nonce, 'base64'),
+        material_key_id, usage_count::bigint, last_used_at, failure_reason, revocation_reason, retention_days, generated_at,
+        distributed_at, activated_at, rotating_at, retired_at, revoked_at, destroyed_at, updated_at
+      FROM jsonb_to_recordset(${JSON.stringify(newKeys)}::jsonb) AS u(
+        id uuid, lineage_id uuid, generation int, distribution_attempt int, predecessor_id uuid, label text, purpose text,
+        policy text, state text, version int, size_bits int, fingerprint text, entropy_source text, material_ciphertext text,
+        material_nonce text, material_key_id text, usage_count text, last_used_at timestamptz, failure_reason text,
+        revocation_reason text, retention_days int, generated_at timestamptz, distributed_at timestamptz,
+        activated_at timestamptz, rotating_at timestamptz, retired_at timestamptz, revoked_at timestamptz,
+        destroyed_at timestamptz, updated_at timestamptz)
+    ),
+    new_parts AS (
+      INSERT INTO key_participants (key_id, node_id, confirmed_at, receipt_mac, purged_at)
+      SELECT key_id, node_id, confirmed_at, receipt_mac, purged_at
+      FROM jsonb_to_recordset(${JSON.stringify(newParts)}::jsonb) AS u(
+        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
+    ),
+    upd_keys AS (
+      UPDATE keys AS k SET
+        state = u.state::"KeyState", version = u.version, usage_count = u.usage_count::bigint,
+        last_used_at = u.last_used_at, failure_reason = u.failure_reason, revocation_reason = u.revocation_reason,
+        distributed_at = u.distributed_at, activated_at = u.activated_at, rotating_at = u.rotating_at,
+        retired_at = u.retired_at, revoked_at = u.revoked_at, destroyed_at = u.destroyed_at, updated_at = u.updated_at,
+        material_ciphertext = CASE WHEN u.zeroise THEN NULL ELSE k.material_ciphertext END,
+        material_nonce = CASE WHEN u.zeroise THEN NULL ELSE k.material_nonce END
+      FROM jsonb_to_recordset(${JSON.stringify(updKeys)}::jsonb) AS u(
+        id uuid, state text, version int, usage_count text, last_used_at timestamptz, failure_reason text,
+        revocation_reason text, distributed_at timestamptz, activated_at timestamptz, rotating_at timestamptz,
+        retired_at timestamptz, revoked_at timestamptz, destroyed_at timestamptz, updated_at timestamptz, zeroise boolean)
+      WHERE k.id = u.id
+    ),
+    upd_parts AS (
+      UPDATE key_participants AS p SET confirmed_at = u.confirmed_at, receipt_mac = u.receipt_mac, purged_at = u.purged_at
+      FROM jsonb_to_recordset(${JSON.stringify(updParts)}::jsonb) AS u(
+        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
+      WHERE p.key_id = u.key_id AND p.node_id = u.node_id
+        AND (p.confirmed_at IS DISTINCT FROM u.confirmed_at OR p.receipt_mac IS DISTINCT FROM u.receipt_mac
+             OR p.purged_at IS DISTINCT FROM u.purged_at)
+    ),
+    new_audit AS (
+      INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
+      SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
+      FROM jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) AS u(
+        seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
+        to_state text, details jsonb, prev_hash text, entry_hash text)
+    )
+    UPDATE audit_head SET
+      seq = COALESCE(${last?.seq.toString() ?? null}::bigint, seq),
+      hash = COALESCE(${last?.entryHash ?? null}::text, hash),
+      updated_at = COALESCE(${last ? last.at.toISOString() : null}::timestamptz, updated_at)
+    WHERE id = 1`;
 }

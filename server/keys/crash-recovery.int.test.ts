@@ -1,0 +1,245 @@
+/**
+ * A server process killed in the middle of a key transition must leave no
+ * trace: its transaction's writes (key rows, participants, audit entries, the
+ * moved audit head) were done but not committed, so PostgreSQL rolls them all
+ * back together, and the next process carries on with a gapless chain.
+ *
+ * A child process (server/testing/hold-transition.ts) runs the action through
+ * a real KeyService whose beforeCommit hook prints HOLDING and waits; the test
+ * checks from outside that the transaction really holds uncommitted writes,
+ * SIGKILLs the child, then "restarts" with a fresh client and service.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { verifyStoredChain } from "../audit/audit-log";
+import { createPrismaClient, type Db } from "../db/client";
+import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const HOLDER = path.join(ROOT, "server/testing/hold-transition.ts");
+const PARTICIPANTS = ["node-a", "node-b", "node-c"];
+
+interface Holder {
+  child: ChildProcess;
+  appName: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+/** Running children, with the database each works on. */
+const children = new Map<ChildProcess, string>();
+
+/**
+ * Node with tsx's loader rather than the tsx CLI: the CLI runs the script in a
+ * second node process, which a SIGKILL to the CLI would leave running (and
+ * holding its transaction). Here the killed pid is the one with the connection.
+ */
+function startHolder(url: string, masterKey: Buffer, args: string[]): Holder {
+  const appName = `qecnet-hold-${randomBytes(4).toString("hex")}`;
+  const child = spawn(process.execPath, ["--import", "tsx", HOLDER, ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      QECNET_HOLD_DATABASE_URL: url,
+      QECNET_HOLD_MASTER_KEY: masterKey.toString("hex"),
+      QECNET_HOLD_MAX_MS: "30000",
+      PGAPPNAME: appName,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.set(child, url);
+  let out = "";
+  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+  const exited = once(child, "exit").then(([code, signal]) => {
+    children.delete(child);
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+  });
+  return { child, appName, exited, output: () => out };
+}
+
+async function waitForHolding(h: Holder, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  void h.exited.then((e) => (exit = e));
+  while (!/^HOLDING$/m.test(h.output())) {
+    if (exit) throw new Error(`hold-transition exited (${JSON.stringify(exit)}) before HOLDING:\n${h.output()}`);
+    if (Date.now() > deadline) throw new Error(`hold-transition did not reach HOLDING within ${timeoutMs} ms:\n${h.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Everything the transition could have touched, read over a plain connection. */
+async function snapshot(c: pg.Client) {
+  const rows = async (sql: string) => (await c.query(sql)).rows;
+  return {
+    keys: await rows(`SELECT * FROM keys ORDER BY id`),
+    participants: await rows(`SELECT * FROM key_participants ORDER BY key_id, node_id`),
+    head: await rows(`SELECT * FROM audit_head`),
+    entries: await rows(`SELECT seq::text, entry_hash FROM audit_entries ORDER BY seq`),
+  };
+}
+
+async function sessionOf(c: pg.Client, appName: string) {
+  const { rows } = await c.query<{ pid: number; state: string; xid: string | null }>(
+    `SELECT pid, state, backend_xid::text AS xid FROM pg_stat_activity WHERE application_name = $1`,
+    [appName],
+  );
+  return rows;
+}
+
+async function expectGaplessVerifiedChain(db: Db) {
+  const seqs = (await db.auditEntry.findMany({ orderBy: { seq: "asc" }, select: { seq: true } })).map((e) => e.seq);
+  expect(seqs).toEqual(seqs.map((_, i) => BigInt(i + 1)));
+  const v = await verifyStoredChain(db);
+  expect(v.result).toMatchObject({ ok: true, entries: seqs.length });
+  expect(v.head.seq).toBe(BigInt(seqs.length));
+}
+
+/**
+ * Runs `args` in a child until it holds its transaction, checks the writes are
+ * really pending, SIGKILLs it and waits until PostgreSQL has dropped the session.
+ */
+async function killMidTransition(t: TestDatabase, observer: pg.Client, masterKey: Buffer, args: string[], writes: string[]) {
+  const before = await snapshot(observer);
+  const holder = startHolder(t.url, masterKey, args);
+  await waitForHolding(holder);
+
+  // The child is inside its transaction with its writes done and not committed.
+  const [session, ...others] = await sessionOf(observer, holder.appName);
+  expect(others).toEqual([]);
+  expect(session).toMatchObject({ state: "idle in transaction" });
+  expect(session!.xid).not.toBeNull(); // a transaction id is only assigned once it writes
+  const { rows: locks } = await observer.query<{ relation: string }>(
+    `SELECT c.relname::text AS relation FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+      WHERE l.pid = $1 AND l.mode = 'RowExclusiveLock' AND c.relkind = 'r' ORDER BY 1`,
+    [session!.pid],
+  );
+  expect(locks.map((l) => l.relation)).toEqual(writes);
+  await expect(observer.query(`SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT`)).rejects.toMatchObject({ code: "55P03" });
+  expect(await snapshot(observer)).toEqual(before); // nothing visible yet
+
+  expect(holder.child.kill("SIGKILL")).toBe(true);
+  expect(await holder.exited).toEqual({ code: null, signal: "SIGKILL" });
+  expect(holder.output()).toBe("HOLDING\n");
+
+  // The server notices the dead client, aborts its transaction and ends the session.
+  const deadline = Date.now() + 10_000;
+  while ((await sessionOf(observer, holder.appName)).length > 0) {
+    if (Date.now() > deadline) throw new Error("the killed child's database session is still there after 10 s");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return before;
+}
+
+interface Context {
+  t: TestDatabase;
+  observer: pg.Client;
+  masterKey: Buffer;
+  /** A "restarted" server: a new client and key service, same master key. */
+  restart(): { db: Db; svc: ReturnType<typeof testKeyService> };
+}
+
+/** A fresh migrated database with nodes, torn down (children killed first) when the test ends. */
+async function setup(onTestFinished: (fn: () => Promise<void>) => void): Promise<Context> {
+  const t = await createTestDatabase(inject("adminUrl"), "crash");
+  await createNodes(t.db);
+  const observer = new pg.Client({ connectionString: t.url });
+  await observer.connect();
+  const masterKey = randomBytes(32);
+  const clients: Db[] = [];
+  onTestFinished(async () => {
+    for (const [child, url] of children) if (url === t.url) child.kill("SIGKILL");
+    await Promise.all(clients.map((c) => c.$disconnect()));
+    await observer.end();
+    await t.dispose();
+  });
+  return {
+    t,
+    observer,
+    masterKey,
+    restart() {
+      const db = createPrismaClient(t.url);
+      clients.push(db);
+      return { db, svc: testKeyService(db, { masterKey }) };
+    },
+  };
+}
+
+// The two cases use separate databases and children: run them side by side.
+describe.concurrent("crash recovery: a process SIGKILLed in the middle of a transition", () => {
+  afterAll(() => {
+    for (const child of children.keys()) child.kill("SIGKILL");
+  });
+
+  it("killed during a REVOKE of an ACTIVE key: key, participants and audit head unchanged; a new action succeeds", async ({ onTestFinished }) => {
+    const { t, observer, masterKey, restart } = await setup(onTestFinished);
+    const svc = testKeyService(t.db, { masterKey });
+    const k = await svc.create({ label: "link-crash", purpose: "test", policy: "standard", participants: PARTICIPANTS }, ACTOR);
+    await svc.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
+    expect((await svc.collectReceipts(k.id, ACTOR)).state).toBe("ACTIVE");
+    await svc.apply(k.id, { type: "RECORD_USAGE", count: 2 }, ACTOR);
+    await t.db.$disconnect(); // the first "server" is gone too
+
+    // REVOKE updates the key and its participants, inserts the emergency replacement
+    // and its participants, appends two entries and moves the head.
+    const before = await killMidTransition(t, observer, masterKey, ["apply", k.id, JSON.stringify({ type: "REVOKE", reason: "crash test" })], [
+      "audit_entries", "audit_head", "key_participants", "keys",
+    ]);
+    expect(before.keys).toHaveLength(1);
+    expect(before.keys[0]).toMatchObject({ id: k.id, state: "ACTIVE" });
+    expect(before.head[0]).toMatchObject({ seq: String(before.entries.length) });
+
+    const { db, svc: fresh } = restart();
+    expect(await snapshot(observer)).toEqual(before);
+    expect(await db.auditEntry.count({ where: { actor: "crash-test" } })).toBe(0);
+    const v = await verifyStoredChain(db);
+    expect(v.result).toEqual({ ok: true, entries: before.entries.length, headSeq: v.head.seq, headHash: v.head.hash });
+
+    const revoked = await fresh.apply(k.id, { type: "REVOKE", reason: "after restart" }, ACTOR);
+    expect(revoked).toMatchObject({ state: "REVOKED", version: (before.keys[0] as { version: number }).version + 1 });
+    expect(await db.key.count()).toBe(2); // the emergency replacement, once
+    const added = await db.auditEntry.findMany({ where: { seq: { gt: BigInt(before.entries.length) } }, orderBy: { seq: "asc" } });
+    // The replacement's generation is recorded first, then the revocation that names it.
+    expect(added.map((e) => [e.seq, e.action])).toEqual([
+      [BigInt(before.entries.length + 1), "KEY_GENERATED"],
+      [BigInt(before.entries.length + 2), "KEY_REVOKED"],
+    ]);
+    expect(added[0]!.prevHash).toBe(before.head[0].hash); // continues from the head that survived
+    await expectGaplessVerifiedChain(db);
+  });
+
+  it("killed during a key creation: no key row, no participants, no entry; creating again succeeds", async ({ onTestFinished }) => {
+    const { t, observer, masterKey, restart } = await setup(onTestFinished);
+    const svc = testKeyService(t.db, { masterKey });
+    const k = await svc.create({ label: "link-pre", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
+    await svc.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
+    await t.db.$disconnect();
+
+    const before = await killMidTransition(t, observer, masterKey, ["create", "link-crash", PARTICIPANTS.join(",")], [
+      "audit_entries", "audit_head", "key_participants", "keys",
+    ]);
+    expect(before.keys).toHaveLength(1);
+    expect(before.entries).toHaveLength(2);
+
+    const { db, svc: fresh } = restart();
+    expect(await snapshot(observer)).toEqual(before);
+    expect(await db.key.count({ where: { label: "link-crash" } })).toBe(0);
+    expect((await verifyStoredChain(db)).result).toMatchObject({ ok: true, entries: 2 });
+
+    const created = await fresh.create({ label: "link-crash", purpose: "test", policy: "standard", participants: PARTICIPANTS }, ACTOR);
+    expect(created.state).toBe("GENERATED");
+    expect(await db.keyParticipant.count({ where: { keyId: created.id } })).toBe(3);
+    const entry = await db.auditEntry.findUniqueOrThrow({ where: { seq: 3n } });
+    expect(entry).toMatchObject({ action: "KEY_GENERATED", subjectId: created.id, prevHash: before.head[0].hash });
+    // The restarted service's key is usable end to end (same master key).
+    await fresh.apply(created.id, { type: "DISTRIBUTE" }, ACTOR);
+    expect((await fresh.collectReceipts(created.id, ACTOR)).state).toBe("ACTIVE");
+    await expectGaplessVerifiedChain(db);
+  });
+});

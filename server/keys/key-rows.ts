@@ -1,0 +1,63 @@
+/**
+ * Loads key rows with their participants in one statement (keys named by a
+ * batch, their successors and their predecessors), mapped to KeyRecord.
+ * Raw SQL because the batch runner's speed is bounded by round trips.
+ */
+import type { Prisma } from "../../generated/prisma/client";
+import type { KeyState } from "../lifecycle/key-states";
+import type { KeyRecord } from "./key-record";
+
+type Tx = Prisma.TransactionClient;
+
+interface Row {
+  id: string; lineage_id: string; generation: number; distribution_attempt: number; predecessor_id: string | null;
+  label: string; purpose: string; policy: string; state: KeyState; version: number; size_bits: number;
+  fingerprint: string; entropy_source: string; material_ciphertext: Uint8Array | null; material_nonce: Uint8Array | null;
+  material_key_id: string | null; usage_count: bigint | number | string; last_used_at: Date | null; failure_reason: string | null;
+  revocation_reason: string | null; retention_days: number; generated_at: Date; distributed_at: Date | null;
+  activated_at: Date | null; rotating_at: Date | null; retired_at: Date | null; revoked_at: Date | null;
+  destroyed_at: Date | null; updated_at: Date;
+  participants: Array<{ nodeId: string; confirmedAt: string | null; receiptMac: string | null; purgedAt: string | null }> | string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const date = (v: string | null) => (v === null ? null : new Date(v));
+const bytes = (v: Uint8Array | null) => (v === null ? null : (new Uint8Array(v) as Uint8Array<ArrayBuffer>));
+
+function toRecord(r: Row): KeyRecord {
+  const parts = typeof r.participants === "string" ? (JSON.parse(r.participants) as Exclude<Row["participants"], string>) : r.participants;
+  return {
+    id: r.id, lineageId: r.lineage_id, generation: r.generation, distributionAttempt: r.distribution_attempt,
+    predecessorId: r.predecessor_id, label: r.label, purpose: r.purpose, policy: r.policy, state: r.state,
+    version: r.version, sizeBits: r.size_bits, fingerprint: r.fingerprint, entropySource: r.entropy_source,
+    materialCiphertext: bytes(r.material_ciphertext), materialNonce: bytes(r.material_nonce), materialKeyId: r.material_key_id,
+    usageCount: BigInt(r.usage_count), lastUsedAt: r.last_used_at, failureReason: r.failure_reason,
+    revocationReason: r.revocation_reason, retentionDays: r.retention_days, generatedAt: r.generated_at,
+    distributedAt: r.distributed_at, activatedAt: r.activated_at, rotatingAt: r.rotating_at, retiredAt: r.retired_at,
+    revokedAt: r.revoked_at, destroyedAt: r.destroyed_at, updatedAt: r.updated_at,
+    participants: parts
+      .map((p) => ({ nodeId: p.nodeId, confirmedAt: date(p.confirmedAt), receiptMac: p.receiptMac, purgedAt: date(p.purgedAt) }))
+      .sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
+  };
+}
+
+export async function loadKeyFamily(tx: Tx, ids: readonly string[]): Promise<KeyRecord[]> {
+  const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
+  if (wanted.length === 0) return [];
+  const rows = await tx.$queryRaw<Row[]>`
+    WITH wanted AS (SELECT jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb)::uuid AS id),
+    direct AS (
+      SELECT k.* FROM keys k WHERE k.id IN (SELECT id FROM wanted) OR k.predecessor_id IN (SELECT id FROM wanted)
+    ),
+    family AS (
+      SELECT * FROM direct
+      UNION
+      SELECT k.* FROM keys k WHERE k.id IN (SELECT predecessor_id FROM direct WHERE predecessor_id IS NOT NULL)
+    )
+    SELECT f.*, COALESCE((
+      SELECT json_agg(json_build_object('nodeId', p.node_id, 'confirmedAt', p.confirmed_at,
+                                        'receiptMac', p.receipt_mac, 'purgedAt', p.purged_at))
+      FROM key_participants p WHERE p.key_id = f.id), '[]'::json) AS participants
+    FROM family f`;
+  return rows.map(toRecord);
+}
