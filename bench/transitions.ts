@@ -20,10 +20,17 @@
  * KEY_USAGE_RECORDED; KEY_REVOKED + KEY_GENERATED of the emergency successor
  * that revoking an ACTIVE key requires). Service calls/s are reported too.
  *
+ * Phases (after an untimed warm-up): raw INSERT @1, service @1, raw INSERT @N,
+ * service @N (N = 16), each for --seconds; every ratio compares two adjacent
+ * phases so they see the same load on a shared machine. Then the chain is topped
+ * up to --verify-entries with synthetic chained entries (1,000 per transaction,
+ * head locked FOR UPDATE) and verifyStoredChain is timed.
+ *
  * Exit code: 0 for a finished report (also when below the goal); 1 if the chain
  * does not verify, a service call fails, or the audit entry count disagrees with
  * the calls made (those would be bugs).
  */
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -32,7 +39,7 @@ import pg from "pg";
 import { readHead, verifyStoredChain } from "../server/audit/audit-log";
 import { chainEntries } from "../server/audit/entry-hash";
 import type { AuditEntryDraft } from "../server/audit/types";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../server/db/embedded-postgres";
+import type { EmbeddedPostgresHandle } from "../server/db/embedded-postgres";
 import type { KeyService } from "../server/keys/key-service";
 import { createNodes, testKeyService } from "../server/testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../server/testing/test-database";
@@ -96,12 +103,21 @@ async function openTarget(): Promise<Target> {
     const u = new URL(url);
     return { adminUrl: url, where: `${u.hostname}:${u.port || "5432"} (DATABASE_URL)`, kind: "DATABASE_URL", cleanup: async () => undefined };
   }
+  // Imported only here: embedded-postgres installs its own SIGINT/SIGTERM exit
+  // hook (it stops the server, then exits), which would cut short the cleanup of
+  // a DATABASE_URL run.
+  const { startEmbeddedPostgres } = await import("../server/db/embedded-postgres");
   const dir = await mkdtemp(path.join(os.tmpdir(), "qecnet-bench-pg-"));
+  // On a signal that exit hook ends the process after stopping the server;
+  // the temp dir still goes.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", removeDir);
   let handle: EmbeddedPostgresHandle | null = null;
   const cleanup = async () => {
     if (handle) await handle.stop().catch((e: unknown) => console.error(`stopping embedded PostgreSQL failed: ${String(e)}`));
     handle = null;
     await rm(dir, { recursive: true, force: true });
+    process.removeListener("exit", removeDir);
   };
   try {
     const port = await freePort();
@@ -162,6 +178,9 @@ async function rawInserts(url: string, clients: number, seconds: number): Promis
   const conns = await Promise.all(
     Array.from({ length: clients }, async () => {
       const c = new pg.Client({ connectionString: url });
+      // A connection killed under us (the database dropped on Ctrl-C) must not crash
+      // the cleanup; the pending query rejects anyway.
+      c.on("error", () => undefined);
       await c.connect();
       return c;
     }),
@@ -205,6 +224,8 @@ interface ServiceResult {
   entries: number;
   calls: number;
   expectedEntries: number;
+  /** Transactions that wrote the phase's audit entries (distinct xmin): how well group commit batches. */
+  commits: number;
   errors: number;
   firstError: string | null;
 }
@@ -253,13 +274,16 @@ async function serviceTransitions(t: TestDatabase, svc: KeyService, clients: num
     }
   });
   const after = (await readHead(t.db)).seq;
-  return { clients, seconds: elapsed, entries: Number(after - before), calls, expectedEntries, errors, firstError };
+  const [tx] = await t.db.$queryRaw<Array<{ n: number }>>`
+    SELECT count(DISTINCT xmin::text)::int AS n FROM audit_entries WHERE seq > ${before} AND seq <= ${after}`;
+  return { clients, seconds: elapsed, entries: Number(after - before), calls, expectedEntries, commits: tx?.n ?? 0, errors, firstError };
 }
 
 // --- chain: synthetic entries, then verification
 
 async function appendSynthetic(url: string, total: number, batch = 1000): Promise<{ rows: number; seconds: number }> {
   const c = new pg.Client({ connectionString: url });
+  c.on("error", () => undefined);
   await c.connect();
   const started = performance.now();
   let rows = 0;
@@ -371,21 +395,23 @@ async function main(): Promise<number> {
     console.log("");
     console.log(row("phase", "clients", "ops/s", "note"));
 
-    const raw1 = await rawInserts(t.url, 1, opts.seconds);
-    const raw1Rate = raw1.commits / raw1.seconds;
-    console.log(row("raw single-row INSERT commits", "1", fmt(raw1Rate), `${fmt(raw1.commits)} commits in ${raw1.seconds.toFixed(2)} s`));
-    const rawN = await rawInserts(t.url, opts.clients, opts.seconds);
-    const rawNRate = rawN.commits / rawN.seconds;
-    console.log(row("raw single-row INSERT commits", String(opts.clients), fmt(rawNRate), `${fmt(rawN.commits)} commits in ${rawN.seconds.toFixed(2)} s`));
-
+    // Each service phase runs right after its baseline, so the two numbers of a
+    // ratio see the same machine load (others share these 2 cores).
+    const raws: Array<{ commits: number; seconds: number; rate: number }> = [];
     const svcResults: ServiceResult[] = [];
     for (const clients of [1, opts.clients]) {
+      const raw = await rawInserts(t.url, clients, opts.seconds);
+      const rawRate = raw.commits / raw.seconds;
+      raws.push({ ...raw, rate: rawRate });
+      console.log(row("raw single-row INSERT commits", String(clients), fmt(rawRate), `${fmt(raw.commits)} commits in ${raw.seconds.toFixed(2)} s`));
+
       const r = await serviceTransitions(t, svc, clients, opts.seconds, `c${clients}`);
       svcResults.push(r);
       const rate = r.entries / r.seconds;
-      const rawRate = clients === 1 ? raw1Rate : rawNRate;
       const ratio = rate / rawRate;
-      let note = `${fmt(r.calls / r.seconds)} service calls/s; ratio to raw INSERT @${clients}: ${ratio.toFixed(2)}`;
+      let note =
+        `${fmt(r.calls / r.seconds)} calls/s in ${fmt(r.commits / r.seconds)} commits/s ` +
+        `(${(r.calls / Math.max(1, r.commits)).toFixed(1)} calls/commit); ratio to raw INSERT @${clients}: ${ratio.toFixed(2)}`;
       if (clients !== 1) note += ` (goal >= ${GOAL})`;
       console.log(row("audited transitions (service)", String(clients), fmt(rate), note));
       if (r.errors > 0) {
@@ -397,6 +423,9 @@ async function main(): Promise<number> {
         exitCode = 1;
       }
     }
+    const [raw1, rawN] = raws as [(typeof raws)[number], (typeof raws)[number]];
+    const raw1Rate = raw1.rate;
+    const rawNRate = rawN.rate;
 
     // Chain verification over at least verifyEntries entries.
     const headBefore = (await readHead(t.db)).seq;
@@ -443,6 +472,8 @@ async function main(): Promise<number> {
       auditedPerSec: Math.round(r.entries / r.seconds),
       serviceCalls: r.calls,
       callsPerSec: Math.round(r.calls / r.seconds),
+      auditCommits: r.commits,
+      callsPerCommit: +(r.calls / Math.max(1, r.commits)).toFixed(2),
       errors: r.errors,
     });
     const json = {
