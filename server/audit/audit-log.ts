@@ -94,7 +94,15 @@ export async function verifyStoredChain(
   // reported against this head, so read both in one snapshot.
   return db.$transaction(
     async (tx) => {
-      const head = await readHead(tx);
+      const row = await tx.auditHead.findUnique({ where: { id: 1 } });
+      if (!row) {
+        const failure = {
+          kind: "HEAD_MISMATCH" as const, seq: null, expected: "one audit_head row", actual: "none",
+          message: "The audit chain's head row is missing: it was deleted (tampering) or the database was never migrated.",
+        };
+        return { result: { ok: false as const, entries: 0, failure }, head: { seq: 0n, hash: "" }, checkedAt: new Date(), durationMs: performance.now() - started };
+      }
+      const head = { seq: row.seq, hash: row.hash };
       const result = await verifyChain(streamEntries(tx, opts.pageSize), { head, anchors: opts.anchors ?? [] });
       return { result, head, checkedAt: new Date(), durationMs: performance.now() - started };
     },

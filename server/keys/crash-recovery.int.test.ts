@@ -28,6 +28,8 @@ interface Holder {
   child: ChildProcess;
   appName: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  /** stdout and stderr, for failure messages. */
   output(): string;
 }
 
@@ -53,21 +55,25 @@ function startHolder(url: string, masterKey: Buffer, args: string[]): Holder {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.set(child, url);
-  let out = "";
-  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+  let stdout = "";
+  let all = "";
+  child.stdout!.on("data", (b: Buffer) => {
+    stdout += b.toString();
+    all += b.toString();
+  });
+  child.stderr!.on("data", (b: Buffer) => (all += b.toString()));
   const exited = once(child, "exit").then(([code, signal]) => {
     children.delete(child);
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
-  return { child, appName, exited, output: () => out };
+  return { child, appName, exited, stdout: () => stdout, output: () => all };
 }
 
 async function waitForHolding(h: Holder, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   void h.exited.then((e) => (exit = e));
-  while (!/^HOLDING$/m.test(h.output())) {
+  while (!/^HOLDING$/m.test(h.stdout())) {
     if (exit) throw new Error(`hold-transition exited (${JSON.stringify(exit)}) before HOLDING:\n${h.output()}`);
     if (Date.now() > deadline) throw new Error(`hold-transition did not reach HOLDING within ${timeoutMs} ms:\n${h.output()}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -102,31 +108,82 @@ async function expectGaplessVerifiedChain(db: Db) {
 }
 
 /**
- * Runs `args` in a child until it holds its transaction, checks the writes are
- * really pending, SIGKILLs it and waits until PostgreSQL has dropped the session.
+ * The seqs from `from` on that an uncommitted transaction has already inserted:
+ * inserting the same seq waits on that transaction's row (a unique-key
+ * conflict with an in-doubt insert), which lock_timeout turns into 55P03.
+ * Our own probe inserts are rolled back.
  */
-async function killMidTransition(t: TestDatabase, observer: pg.Client, masterKey: Buffer, args: string[], writes: string[]) {
+async function pendingEntrySeqs(c: pg.Client, from: number, count: number): Promise<number[]> {
+  const pending: number[] = [];
+  for (let seq = from; seq < from + count; seq++) {
+    await c.query("BEGIN");
+    try {
+      await c.query("SET LOCAL lock_timeout = '150ms'");
+      await c.query(
+        `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, details, prev_hash, entry_hash)
+         VALUES ($1, now(), 'probe', 'PROBE', 'probe', 'probe', '{}', repeat('0', 64), repeat('0', 64))`,
+        [seq],
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code !== "55P03") throw err;
+      pending.push(seq);
+    } finally {
+      await c.query("ROLLBACK");
+    }
+  }
+  return pending;
+}
+
+/** 55P03 if another transaction holds (has updated or locked) the rows `sql` selects FOR UPDATE NOWAIT. */
+const rowsLocked = (c: pg.Client, sql: string, params: unknown[] = []) =>
+  c.query(sql, params).then(
+    () => false,
+    (err: { code?: string }) => {
+      if (err.code === "55P03") return true;
+      throw err;
+    },
+  );
+
+/**
+ * Runs `args` in a child until it holds its transaction, checks from outside
+ * that its writes are done and not committed (`entries` new audit entries
+ * pending, `updatedKey`'s row and its participants updated), SIGKILLs it and
+ * waits until PostgreSQL has dropped the session.
+ */
+async function killMidTransition(
+  t: TestDatabase,
+  observer: pg.Client,
+  masterKey: Buffer,
+  args: string[],
+  expected: { entries: number; updatedKey?: string },
+) {
   const before = await snapshot(observer);
   const holder = startHolder(t.url, masterKey, args);
   await waitForHolding(holder);
 
-  // The child is inside its transaction with its writes done and not committed.
-  const [session, ...others] = await sessionOf(observer, holder.appName);
-  expect(others).toEqual([]);
-  expect(session).toMatchObject({ state: "idle in transaction" });
-  expect(session!.xid).not.toBeNull(); // a transaction id is only assigned once it writes
-  const { rows: locks } = await observer.query<{ relation: string }>(
-    `SELECT c.relname::text AS relation FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-      WHERE l.pid = $1 AND l.mode = 'RowExclusiveLock' AND c.relkind = 'r' ORDER BY 1`,
-    [session!.pid],
+  // The child is inside its transaction, which has written (a transaction id
+  // is only assigned at the first write)...
+  const open = (await sessionOf(observer, holder.appName)).filter((s) => s.state === "idle in transaction");
+  expect(open).toHaveLength(1);
+  expect(open[0]!.xid).not.toBeNull();
+  // ...holds the audit head...
+  expect(await rowsLocked(observer, `SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT`)).toBe(true);
+  // ...has inserted exactly the expected entries after the head, uncommitted...
+  const next = before.entries.length + 1;
+  expect(await pendingEntrySeqs(observer, next, expected.entries + 1)).toEqual(
+    Array.from({ length: expected.entries }, (_, i) => next + i),
   );
-  expect(locks.map((l) => l.relation)).toEqual(writes);
-  await expect(observer.query(`SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT`)).rejects.toMatchObject({ code: "55P03" });
-  expect(await snapshot(observer)).toEqual(before); // nothing visible yet
+  // ...has updated the key and its participants, if the action changes a key...
+  if (expected.updatedKey) {
+    expect(await rowsLocked(observer, `SELECT 1 FROM keys WHERE id = $1 FOR UPDATE NOWAIT`, [expected.updatedKey])).toBe(true);
+    expect(await rowsLocked(observer, `SELECT 1 FROM key_participants WHERE key_id = $1 FOR UPDATE NOWAIT`, [expected.updatedKey])).toBe(true);
+  }
+  // ...and none of it is visible.
+  expect(await snapshot(observer)).toEqual(before);
 
   expect(holder.child.kill("SIGKILL")).toBe(true);
   expect(await holder.exited).toEqual({ code: null, signal: "SIGKILL" });
-  expect(holder.output()).toBe("HOLDING\n");
+  expect(holder.stdout()).toBe("HOLDING\n");
 
   // The server notices the dead client, aborts its transaction and ends the session.
   const deadline = Date.now() + 10_000;
@@ -188,9 +245,10 @@ describe.concurrent("crash recovery: a process SIGKILLed in the middle of a tran
 
     // REVOKE updates the key and its participants, inserts the emergency replacement
     // and its participants, appends two entries and moves the head.
-    const before = await killMidTransition(t, observer, masterKey, ["apply", k.id, JSON.stringify({ type: "REVOKE", reason: "crash test" })], [
-      "audit_entries", "audit_head", "key_participants", "keys",
-    ]);
+    const before = await killMidTransition(t, observer, masterKey, ["apply", k.id, JSON.stringify({ type: "REVOKE", reason: "crash test" })], {
+      entries: 2,
+      updatedKey: k.id,
+    });
     expect(before.keys).toHaveLength(1);
     expect(before.keys[0]).toMatchObject({ id: k.id, state: "ACTIVE" });
     expect(before.head[0]).toMatchObject({ seq: String(before.entries.length) });
@@ -205,11 +263,12 @@ describe.concurrent("crash recovery: a process SIGKILLed in the middle of a tran
     expect(revoked).toMatchObject({ state: "REVOKED", version: (before.keys[0] as { version: number }).version + 1 });
     expect(await db.key.count()).toBe(2); // the emergency replacement, once
     const added = await db.auditEntry.findMany({ where: { seq: { gt: BigInt(before.entries.length) } }, orderBy: { seq: "asc" } });
-    // The replacement's generation is recorded first, then the revocation that names it.
+    // The revocation first, then the generation of the emergency replacement it names.
     expect(added.map((e) => [e.seq, e.action])).toEqual([
-      [BigInt(before.entries.length + 1), "KEY_GENERATED"],
-      [BigInt(before.entries.length + 2), "KEY_REVOKED"],
+      [BigInt(before.entries.length + 1), "KEY_REVOKED"],
+      [BigInt(before.entries.length + 2), "KEY_GENERATED"],
     ]);
+    expect((added[0]!.details as { successorId?: string }).successorId).toBe(added[1]!.subjectId);
     expect(added[0]!.prevHash).toBe(before.head[0].hash); // continues from the head that survived
     await expectGaplessVerifiedChain(db);
   });
@@ -221,9 +280,8 @@ describe.concurrent("crash recovery: a process SIGKILLed in the middle of a tran
     await svc.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
     await t.db.$disconnect();
 
-    const before = await killMidTransition(t, observer, masterKey, ["create", "link-crash", PARTICIPANTS.join(",")], [
-      "audit_entries", "audit_head", "key_participants", "keys",
-    ]);
+    // Creation inserts the key, its participants and one entry, and moves the head.
+    const before = await killMidTransition(t, observer, masterKey, ["create", "link-crash", PARTICIPANTS.join(",")], { entries: 1 });
     expect(before.keys).toHaveLength(1);
     expect(before.entries).toHaveLength(2);
 

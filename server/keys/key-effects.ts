@@ -53,6 +53,9 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
   if (d.stamp) k[d.stamp] = ws.now;
   ws.touch(k);
   const details: Record<string, JsonValue> = { ...d.details, version: k.version, fingerprint: k.fingerprint };
+  // The transition's entry comes before the entries its effects write (a
+  // successor's generation); effects still add to its details until the flush.
+  ws.audit({ actor: ctx.actor, action: d.action, subjectType: "key", subjectId: k.id, fromState: d.from, toState: d.to, details });
   let followUp: (() => void) | null = null;
   for (const e of d.effects) {
     switch (e.type) {
@@ -107,7 +110,6 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
     if (d.event === "REVOKE") k.revocationReason = reason;
     else k.failureReason = reason;
   }
-  ws.audit({ actor: ctx.actor, action: d.action, subjectType: "key", subjectId: k.id, fromState: d.from, toState: d.to, details });
   followUp?.();
 }
 

@@ -1,11 +1,12 @@
 /**
  * Model-based property test of the lifecycle engine. The "real" system is a
  * tiny in-memory key store that applies `decide` the way the key service does
- * (stamp, receipts, auto-activation, successors, retries, zeroisation, one
- * audit record per accepted decision, all or nothing). fast-check drives it
- * with arbitrary events, valid and invalid, against arbitrary keys, and with a
- * fake clock; after every command the store's invariants are checked, and each
- * outcome is compared with an independent oracle of the seed's lifecycle.
+ * (server/keys/key-effects.ts: stamp, receipts, auto-activation, successors,
+ * emergency replacements, retries, abandonment, zeroisation, one audit record
+ * per accepted decision, all or nothing). fast-check drives it with arbitrary
+ * events, valid and invalid, against arbitrary keys, and with a fake clock;
+ * after every command the store's invariants are checked, and each outcome is
+ * compared with an independent oracle of the seed's lifecycle.
  */
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
@@ -114,8 +115,9 @@ function predict(key: StoredKey, successor: StoredKey | undefined, event: KeyEve
 interface StoredKey {
   id: string;
   generation: number;
+  /** 1 for a new key or successor, n for the n-th distribution attempt of the same generation. */
+  attempt: number;
   predecessorId: string | null;
-  successorId: string | null;
   state: KeyState;
   participants: Array<{ nodeId: string; confirmed: boolean }>;
   retentionDays: number;
@@ -123,7 +125,6 @@ interface StoredKey {
   materialZeroised: boolean;
   holdersPurged: boolean;
   usageCount: number;
-  emergencyRotations: string[];
   generatedAt: number;
   stamps: Record<StateStamp, number | null>;
 }
@@ -132,9 +133,10 @@ interface AuditRecord {
   seq: number;
   keyId: string;
   action: string;
+  /** null for records that are not transitions (generation, abandoned distribution). */
   event: KeyEventType | null;
   from: KeyState | null;
-  to: KeyState;
+  to: KeyState | null;
   at: number;
   details: Decision["details"];
 }
@@ -151,86 +153,73 @@ interface KeySpec {
   retentionDays: number;
 }
 
+interface Applied {
+  keyId: string;
+  decision: Decision;
+}
+
 type Outcome =
-  | { accepted: true; decisions: Decision[]; created: string[] }
+  | { accepted: true; applied: Applied[]; created: string[]; notes: number }
   | { accepted: false; error: TransitionRefusedError };
 
-class KeyStore {
-  private data: StoreData;
+/** As the "standard" policy (server/keys/key-policies.ts). */
+const MAX_DISTRIBUTION_ATTEMPTS = 3;
+const DISTRIBUTION_ABANDONED_ACTION = "KEY_DISTRIBUTION_ABANDONED";
+/** States in which a successor still counts as the replacement a rotation waits for. */
+const LIVE_SUCCESSOR: ReadonlySet<KeyState> = new Set(["GENERATED", "DISTRIBUTED", "ACTIVE"]);
 
-  constructor(specs: readonly KeySpec[]) {
-    this.data = { now: START, keys: [], audit: [] };
-    for (const spec of specs) this.generate(this.data, spec, null, 1);
+/** Deep copy of plain data (much faster than structuredClone for many small objects). */
+function copy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copy(v);
+    return out as T;
   }
+  return value;
+}
 
-  get now(): number {
-    return this.data.now;
-  }
-  get keys(): readonly StoredKey[] {
-    return this.data.keys;
-  }
-  get audit(): readonly AuditRecord[] {
-    return this.data.audit;
-  }
+function successorsOf(keys: readonly StoredKey[], id: string): StoredKey[] {
+  return keys.filter((k) => k.predecessorId === id);
+}
 
-  dump(): StoreData {
-    return structuredClone(this.data);
-  }
+/** The replacement a rotating key waits for: its newest successor not given up on. */
+function liveSuccessor(keys: readonly StoredKey[], key: StoredKey): StoredKey | undefined {
+  if (key.state !== "ROTATING") return undefined;
+  return successorsOf(keys, key.id).filter((s) => LIVE_SUCCESSOR.has(s.state)).at(-1);
+}
 
-  advance(ms: number): void {
-    this.data.now += ms;
-  }
+/** One transaction of the store: applies decisions and their effects to a private copy. */
+class Transaction {
+  readonly applied: Applied[] = [];
+  readonly created: string[] = [];
+  notes = 0;
 
-  /** Applies an event to the key at `index`, all or nothing, like one database transaction. */
-  apply(index: number, event: KeyEvent): Outcome {
-    const work = structuredClone(this.data);
-    const key = work.keys[index];
-    if (!key) throw new Error(`no key at ${index}`);
-    let first: Decision;
-    try {
-      first = decide(this.snapshot(work, key), event, new Date(work.now));
-    } catch (e) {
-      if (e instanceof TransitionRefusedError) return { accepted: false, error: e };
-      throw e;
-    }
-    // Nested decisions (auto-activation, abandoning a successor) must succeed:
-    // a refusal there is a bug of the engine or of this store, not an outcome.
-    const decisions: Decision[] = [];
-    const created: string[] = [];
-    this.applyDecision(work, key, first, decisions, created);
-    this.data = work;
-    return { accepted: true, decisions, created };
-  }
+  constructor(readonly work: StoreData) {}
 
-  private snapshot(work: StoreData, key: StoredKey): KeySnapshot {
-    const s = key.successorId ? work.keys.find((k) => k.id === key.successorId) : undefined;
+  snapshot(key: StoredKey): KeySnapshot {
+    const s = liveSuccessor(this.work.keys, key);
     return {
       state: key.state,
       participants: key.participants.map((p) => ({ ...p })),
       retiredAt: key.stamps.retiredAt === null ? null : new Date(key.stamps.retiredAt),
       retentionDays: key.retentionDays,
       overlapSeconds: key.overlapSeconds,
-      successor: s
-        ? { state: s.state, activatedAt: s.stamps.activatedAt === null ? null : new Date(s.stamps.activatedAt) }
-        : null,
+      successor: s ? { state: s.state, activatedAt: s.stamps.activatedAt === null ? null : new Date(s.stamps.activatedAt) } : null,
     };
   }
 
-  private applyDecision(work: StoreData, key: StoredKey, d: Decision, decisions: Decision[], created: string[]): void {
-    decisions.push(d);
-    work.audit.push({
-      seq: work.audit.length + 1,
-      keyId: key.id,
-      action: d.action,
-      event: d.event,
-      from: d.from,
-      to: d.to,
-      at: work.now,
-      details: structuredClone(d.details),
-    });
+  /** decide + apply; throws the engine's refusal unchanged. */
+  transition(key: StoredKey, event: KeyEvent, opts: { retry?: boolean } = {}): void {
+    const d = decide(this.snapshot(key), event, new Date(this.work.now));
+    this.apply(key, d, opts);
+  }
+
+  private apply(key: StoredKey, d: Decision, opts: { retry?: boolean }): void {
+    const work = this.work;
     key.state = d.to;
     if (d.stamp) key.stamps[d.stamp] = work.now;
-    let activate = false;
+    let followUp: (() => void) | null = null;
     for (const effect of d.effects) {
       switch (effect.type) {
         case "ZEROISE_MATERIAL":
@@ -246,59 +235,53 @@ class KeyStore {
           break;
         }
         case "ACTIVATE_WHEN_ALL_CONFIRMED":
-          activate = true;
+          followUp = () => this.transition(key, { type: "ACTIVATE" });
           break;
         case "INCREMENT_USAGE":
           key.usageCount += effect.count;
           break;
-        case "GENERATE_SUCCESSOR": {
-          const s = this.generate(work, this.specOf(key), key.id, key.generation + 1);
-          key.successorId = s.id;
-          created.push(s.id);
-          break;
-        }
-        case "RETRY_WITH_NEW_MATERIAL": {
-          const r = this.generate(work, this.specOf(key), key.predecessorId, key.generation);
-          const predecessor = work.keys.find((k) => k.id === key.predecessorId);
-          if (predecessor && predecessor.successorId === key.id) predecessor.successorId = r.id;
-          created.push(r.id);
-          break;
-        }
-        case "ABANDON_SUCCESSOR": {
-          const s = work.keys.find((k) => k.id === key.successorId);
-          if (s && !TERMINAL.has(s.state)) {
-            const nested = decide(this.snapshot(work, s), { type: "REVOKE", reason: effect.reason }, new Date(work.now));
-            this.applyDecision(work, s, nested, decisions, created);
-          }
-          key.successorId = null;
-          break;
-        }
+        case "GENERATE_SUCCESSOR":
         case "EMERGENCY_ROTATION_REQUIRED":
-          // Goes to a security officer for approval; recorded, not acted on here.
-          key.emergencyRotations.push(effect.reason);
+          this.generate(specOf(key), key.id, key.generation + 1, 1);
+          break;
+        case "RETRY_WITH_NEW_MATERIAL":
+          if (opts.retry !== false) followUp = () => this.retryDistribution(key);
+          break;
+        case "ABANDON_SUCCESSOR":
+          for (const s of successorsOf(work.keys, key.id)) {
+            if (s.state === "GENERATED" || s.state === "DISTRIBUTED") {
+              followUp = chain(followUp, () => this.transition(s, { type: "FAIL_DISTRIBUTION", reason: effect.reason }, { retry: false }));
+            }
+          }
           break;
       }
     }
-    if (activate) {
-      const nested = decide(this.snapshot(work, key), { type: "ACTIVATE" }, new Date(work.now));
-      this.applyDecision(work, key, nested, decisions, created);
+    this.applied.push({ keyId: key.id, decision: d });
+    this.audit({ keyId: key.id, action: d.action, event: d.event, from: d.from, to: d.to, details: copy(d.details) });
+    followUp?.();
+  }
+
+  private retryDistribution(failed: StoredKey): void {
+    if (failed.attempt < MAX_DISTRIBUTION_ATTEMPTS) {
+      this.generate(specOf(failed), failed.predecessorId, failed.generation, failed.attempt + 1);
+      return;
+    }
+    this.notes++;
+    this.audit({ keyId: failed.id, action: DISTRIBUTION_ABANDONED_ACTION, event: null, from: null, to: null, details: { attempts: failed.attempt } });
+    // A rotation whose replacement cannot be distributed keeps the old key usable.
+    const pred = this.work.keys.find((k) => k.id === failed.predecessorId);
+    if (pred?.state === "ROTATING" && !liveSuccessor(this.work.keys, pred)) {
+      this.transition(pred, { type: "CANCEL_ROTATION", reason: "replacement could not be distributed" });
     }
   }
 
-  private specOf(key: StoredKey): KeySpec {
-    return {
-      participants: key.participants.map((p) => p.nodeId),
-      overlapSeconds: key.overlapSeconds,
-      retentionDays: key.retentionDays,
-    };
-  }
-
-  private generate(work: StoreData, spec: KeySpec, predecessorId: string | null, generation: number): StoredKey {
+  generate(spec: KeySpec, predecessorId: string | null, generation: number, attempt: number): StoredKey {
+    const work = this.work;
     const key: StoredKey = {
       id: `k${work.keys.length}`,
       generation,
+      attempt,
       predecessorId,
-      successorId: null,
       state: "GENERATED",
       participants: spec.participants.map((nodeId) => ({ nodeId, confirmed: false })),
       retentionDays: spec.retentionDays,
@@ -306,22 +289,79 @@ class KeyStore {
       materialZeroised: false,
       holdersPurged: false,
       usageCount: 0,
-      emergencyRotations: [],
       generatedAt: work.now,
       stamps: { distributedAt: null, activatedAt: null, rotatingAt: null, retiredAt: null, revokedAt: null, destroyedAt: null },
     };
     work.keys.push(key);
-    work.audit.push({
-      seq: work.audit.length + 1,
-      keyId: key.id,
-      action: KEY_GENERATED_ACTION,
-      event: null,
-      from: null,
-      to: "GENERATED",
-      at: work.now,
-      details: { participants: [...spec.participants] },
-    });
+    this.created.push(key.id);
+    this.audit({ keyId: key.id, action: KEY_GENERATED_ACTION, event: null, from: null, to: "GENERATED", details: { participants: [...spec.participants] } });
     return key;
+  }
+
+  private audit(r: Omit<AuditRecord, "seq" | "at">): void {
+    this.work.audit.push({ seq: this.work.audit.length + 1, at: this.work.now, ...r });
+  }
+}
+
+const chain = (a: (() => void) | null, b: () => void) => (a ? () => { a(); b(); } : b);
+
+function specOf(key: StoredKey): KeySpec {
+  return { participants: key.participants.map((p) => p.nodeId), overlapSeconds: key.overlapSeconds, retentionDays: key.retentionDays };
+}
+
+class KeyStore {
+  private data: StoreData;
+
+  constructor(specs: readonly KeySpec[]) {
+    this.data = { now: START, keys: [], audit: [] };
+    const tx = new Transaction(this.data);
+    for (const spec of specs) tx.generate(spec, null, 1, 1);
+  }
+
+  get now(): number {
+    return this.data.now;
+  }
+  get keys(): readonly StoredKey[] {
+    return this.data.keys;
+  }
+  get audit(): readonly AuditRecord[] {
+    return this.data.audit;
+  }
+
+  dump(): StoreData {
+    return copy(this.data);
+  }
+
+  advance(ms: number): void {
+    this.data.now += ms;
+  }
+
+  /**
+   * Applies an event to the key at `index`, all or nothing, like one database
+   * transaction. A refusal of the event itself is an outcome; a refusal of a
+   * follow-up decision (auto-activation, abandoning a successor, cancelling a
+   * rotation) is a bug of the engine or of this store, and propagates.
+   */
+  apply(index: number, event: KeyEvent): Outcome {
+    const tx = new Transaction(copy(this.data));
+    const key = tx.work.keys[index];
+    if (!key) throw new Error(`no key at ${index}`);
+    let d: Decision;
+    try {
+      d = decide(tx.snapshot(key), event, new Date(tx.work.now));
+    } catch (e) {
+      if (e instanceof TransitionRefusedError) return { accepted: false, error: e };
+      throw e;
+    }
+    tx.transition(key, event);
+    ensure(isDeepStrictEqual(tx.applied[0]?.decision, d), () => "decide is not deterministic");
+    this.data = tx.work;
+    return { accepted: true, applied: tx.applied, created: tx.created, notes: tx.notes };
+  }
+
+  /** The successor a key's snapshot shows (for the oracle). */
+  successorFor(data: StoreData, key: StoredKey): StoredKey | undefined {
+    return liveSuccessor(data.keys, key);
   }
 }
 
@@ -358,7 +398,8 @@ function checkInvariants(store: KeyStore): void {
 
     // The audit trail of the key is a path of the transition table, from its
     // generation to its current state, with nothing after a terminal state.
-    const records = recordsOf.get(key.id) ?? [];
+    const all = recordsOf.get(key.id) ?? [];
+    const records = all.filter((r) => r.action !== DISTRIBUTION_ABANDONED_ACTION);
     const first = records[0];
     ensure(
       first !== undefined && first.action === KEY_GENERATED_ACTION && first.from === null && first.to === "GENERATED" && first.at === key.generatedAt,
@@ -368,11 +409,16 @@ function checkInvariants(store: KeyStore): void {
       const prev = records[i - 1]!;
       const r = records[i]!;
       ensure(r.from === prev.to, () => `${where}: record ${r.seq} (from ${r.from}) does not continue record ${prev.seq} (to ${prev.to})`);
-      ensure(!TERMINAL.has(prev.to), () => `${where}: record ${r.seq} transitions after ${prev.to}`);
+      ensure(!TERMINAL.has(prev.to!), () => `${where}: record ${r.seq} transitions after ${prev.to}`);
       const legal = r.event === null ? undefined : LEGAL[`${r.from} ${r.event}`];
       ensure(legal !== undefined, () => `${where}: ${r.from} --${r.event}--> is not in the seed lifecycle`);
       ensure(r.to === (legal.to === "=" ? r.from : legal.to), () => `${where}: ${r.from} --${r.event}--> ${r.to}`);
       ensure(r.action === legal.action && r.action === TRANSITIONS[r.event!].action, () => `${where}: action ${r.action}`);
+    }
+    // A distribution is abandoned only after the last attempt was destroyed.
+    for (const note of all.filter((r) => r.action === DISTRIBUTION_ABANDONED_ACTION)) {
+      ensure(key.state === "DESTROYED" && key.attempt === MAX_DISTRIBUTION_ATTEMPTS, () => `${where}: distribution abandoned after attempt ${key.attempt}`);
+      ensure(note.from === null && note.to === null, () => `${where}: a note that claims a transition`);
     }
     ensure(records.at(-1)!.to === key.state, () => `${where}: last audit record ends in ${records.at(-1)!.to}`);
 
@@ -403,11 +449,16 @@ function checkInvariants(store: KeyStore): void {
     for (const r of records) if (r.action === "KEY_USAGE_RECORDED") used += Number(r.details.count);
     ensure(key.usageCount === used, () => `${where}: usage ${key.usageCount}, audited ${used}`);
 
-    // Succession links are consistent; a rotating key always has a successor.
-    if (key.successorId !== null) {
-      ensure(byId.get(key.successorId)?.predecessorId === key.id, () => `${where}: successor ${key.successorId} does not point back`);
+    // Succession: a successor is younger than its predecessor, and a key never
+    // has two replacements in the making at once. (Not "at most one live
+    // successor": see the report on successors that rotate during their
+    // predecessor's overlap.)
+    if (key.predecessorId !== null) {
+      const pred = byId.get(key.predecessorId);
+      ensure(pred !== undefined && Number(pred.id.slice(1)) < Number(key.id.slice(1)), () => `${where}: predecessor ${key.predecessorId}`);
     }
-    if (key.state === "ROTATING") ensure(key.successorId !== null, () => `${where}: rotating without a successor`);
+    const pending = successorsOf(store.keys, key.id).filter((s) => s.state === "GENERATED" || s.state === "DISTRIBUTED");
+    ensure(pending.length <= 1, () => `${where}: ${pending.length} pending successors ${pending.map((s) => s.id).join(", ")}`);
   }
 }
 
@@ -415,12 +466,14 @@ function checkInvariants(store: KeyStore): void {
 // Model and commands
 // ---------------------------------------------------------------------------
 
+const SEENC = new Map<string, number>();
 interface Model {
   now: number;
   keyCount: number;
   auditLength: number;
   seen: Set<string>;
 }
+
 
 /** Which key a command targets: any key of the store, or one that still has a future. */
 interface Pick {
@@ -433,8 +486,9 @@ interface Pick {
   n: number;
 }
 
-/** A node id for CONFIRM_RECEIPT resolved when the command runs: the target's first pending participant. */
+/** Node ids for CONFIRM_RECEIPT resolved when the command runs: the target's first pending / confirmed participant. */
 const PENDING_NODE = "@pending";
+const CONFIRMED_NODE = "@confirmed";
 
 class EventCommand implements fc.Command<Model, KeyStore> {
   constructor(
@@ -455,9 +509,10 @@ class EventCommand implements fc.Command<Model, KeyStore> {
           : this.pick.mode === "newest"
             ? (live.at(-1) ?? this.pick.n % store.keys.length)
             : this.pick.n % store.keys.length;
-    if (this.requested.type === "CONFIRM_RECEIPT" && this.requested.nodeId === PENDING_NODE) {
-      const pending = store.keys[index]!.participants.find((p) => !p.confirmed);
-      return { index, event: { type: "CONFIRM_RECEIPT", nodeId: pending?.nodeId ?? NODES[0] } };
+    if (this.requested.type === "CONFIRM_RECEIPT" && (this.requested.nodeId === PENDING_NODE || this.requested.nodeId === CONFIRMED_NODE)) {
+      const wanted = this.requested.nodeId === CONFIRMED_NODE;
+      const node = store.keys[index]!.participants.find((p) => p.confirmed === wanted);
+      return { index, event: { type: "CONFIRM_RECEIPT", nodeId: node?.nodeId ?? NODES[0] } };
     }
     return { index, event: this.requested };
   }
@@ -467,73 +522,90 @@ class EventCommand implements fc.Command<Model, KeyStore> {
   }
 
   run(model: Model, store: KeyStore): void {
-    expect(store.now).toBe(model.now);
-    expect(store.keys.length).toBe(model.keyCount);
-    expect(store.audit.length).toBe(model.auditLength);
+    ensure(store.now === model.now && store.keys.length === model.keyCount && store.audit.length === model.auditLength, () => "store and model diverged");
 
     const { index, event } = this.resolve(store);
     const before = store.dump();
     const target = before.keys[index]!;
-    const successor = before.keys.find((k) => k.id === target.successorId);
+    const successor = store.successorFor(before, target);
     const expected = predict(target, successor, event, before.now);
+    const what = `${event.type} ${JSON.stringify(event)} on ${target.id} in ${target.state}`;
 
     const outcome = store.apply(index, event);
-    const after = store.dump();
 
     if (!outcome.accepted) {
       const err = outcome.error;
-      expect(err.state).toBe(target.state);
-      expect(err.event).toBe(event.type);
-      expect(err.message.length).toBeGreaterThan(0);
-      expect(expected.accepted, `engine refused ${event.type} from ${target.state} (${err.guard ?? err.code}) but the seed accepts it`).toBe(false);
-      if (!expected.accepted) {
-        expect(err.code).toBe(expected.code);
-        if (expected.code === "GUARD_FAILED") expect(expected.guards).toContain(err.guard);
-        else expect(err.guard).toBeNull();
+      ensure(err.state === target.state && err.event === event.type, () => `${what}: refusal names ${err.state}/${err.event}`);
+      ensure(err.message.length > 0, () => `${what}: refusal without a message`);
+      ensure(!expected.accepted, () => `${what}: refused (${err.guard ?? err.code}: ${err.message}) but the seed accepts it`);
+      ensure(err.code === expected.code, () => `${what}: refused with ${err.code}, expected ${expected.code}`);
+      if (expected.code === "GUARD_FAILED") {
+        ensure(err.guard !== null && expected.guards.includes(err.guard), () => `${what}: guard ${err.guard}, expected one of ${expected.guards.join(", ")}`);
+      } else {
+        ensure(err.guard === null, () => `${what}: table refusal with guard ${err.guard}`);
       }
       // A refused event changes nothing and appends nothing.
-      expectSame(after, before, "a refused event changed the store");
+      expectSame(store.dump(), before, `${what}: a refused event changed the store`);
       model.seen.add(`refused ${err.guard ?? err.code}`);
-      { const key = `refused ${err.guard ?? err.code}`; (globalThis as any).C ??= {}; (globalThis as any).C[key] = ((globalThis as any).C[key] ?? 0) + 1; }
+      SEENC.set(`refused ${err.guard ?? err.code}`, (SEENC.get(`refused ${err.guard ?? err.code}`) ?? 0) + 1);
     } else {
-      expect(expected.accepted, `engine accepted ${event.type} from ${target.state}, the seed refuses it`).toBe(true);
-      const finalTarget = after.keys[index]!;
-      if (expected.accepted) expect(finalTarget.state).toBe(expected.finalState);
+      ensure(expected.accepted, () => `${what}: accepted, but the seed refuses it`);
+      const after = store.dump();
+      ensure(after.keys[index]!.state === expected.finalState, () => `${what}: ended in ${after.keys[index]!.state}, expected ${expected.finalState}`);
 
-      // One audit record per accepted decision, one per generated key, nothing else.
+      // One audit record per accepted decision, one per generated key, one per
+      // abandoned distribution, nothing else.
       const added = after.audit.slice(before.audit.length);
-      expectSame(after.audit.slice(0, before.audit.length), before.audit, "the audit trail was rewritten");
-      expect(added).toHaveLength(outcome.decisions.length + outcome.created.length);
-      expect(after.keys.length).toBe(before.keys.length + outcome.created.length);
-      const transitions = added.filter((r) => r.action !== KEY_GENERATED_ACTION);
-      expect(transitions.map((r) => [r.event, r.from, r.to, r.action])).toEqual(
-        outcome.decisions.map((d) => [d.event, d.from, d.to, d.action]),
+      expectSame(after.audit.slice(0, before.audit.length), before.audit, `${what}: the audit trail was rewritten`);
+      ensure(
+        added.length === outcome.applied.length + outcome.created.length + outcome.notes,
+        () => `${what}: ${added.length} audit records for ${outcome.applied.length} decisions, ${outcome.created.length} new keys, ${outcome.notes} notes`,
       );
-      expect(added.filter((r) => r.action === KEY_GENERATED_ACTION).map((r) => r.keyId)).toEqual(outcome.created);
+      ensure(after.keys.length === before.keys.length + outcome.created.length, () => `${what}: key count`);
+      const transitions = added.filter((r) => r.event !== null);
+      expectSame(
+        transitions.map((r) => [r.keyId, r.event, r.from, r.to, r.action]),
+        outcome.applied.map(({ keyId, decision: d }) => [keyId, d.event, d.from, d.to, d.action]),
+        `${what}: audit records do not match the decisions`,
+      );
+      expectSame(added.filter((r) => r.action === KEY_GENERATED_ACTION).map((r) => r.keyId), outcome.created, `${what}: generation records`);
 
-      // The first new record is the accepted event on the target, from its state.
-      expect(transitions[0]).toMatchObject({ keyId: target.id, event: event.type, from: target.state });
+      // The first decision is the accepted event on the target, from its state.
+      const head = transitions[0];
+      ensure(head?.keyId === target.id && head.event === event.type && head.from === target.state, () => `${what}: first record ${JSON.stringify(head)}`);
 
       // Each key's new records lead from its state before to its state after;
       // a key without new records did not change its lifecycle.
       for (const k of after.keys) {
         const old = before.keys.find((o) => o.id === k.id);
-        const mine = added.filter((r) => r.keyId === k.id);
+        const mine = added.filter((r) => r.keyId === k.id && r.action !== DISTRIBUTION_ABANDONED_ACTION);
         if (mine.length === 0) {
-          ensure(old !== undefined, () => `new key ${k.id} without a generation record`);
+          ensure(old !== undefined, () => `${what}: new key ${k.id} without a generation record`);
           expectSame(
             [k.state, k.stamps, k.materialZeroised, k.holdersPurged, k.participants, k.usageCount],
             [old.state, old.stamps, old.materialZeroised, old.holdersPurged, old.participants, old.usageCount],
-            `key ${k.id} changed without an audit record`,
+            `${what}: key ${k.id} changed without an audit record`,
           );
         } else {
-          ensure(mine[0]!.from === (old ? old.state : null), () => `key ${k.id}: first new record starts from ${mine[0]!.from}, was ${old?.state}`);
-          ensure(mine.at(-1)!.to === k.state, () => `key ${k.id}: last new record ends in ${mine.at(-1)!.to}, is ${k.state}`);
+          ensure(mine[0]!.from === (old ? old.state : null), () => `${what}: key ${k.id}'s first new record starts from ${mine[0]!.from}, was ${old?.state}`);
+          ensure(mine.at(-1)!.to === k.state, () => `${what}: key ${k.id}'s last new record ends in ${mine.at(-1)!.to}, is ${k.state}`);
         }
       }
-      for (const d of outcome.decisions) model.seen.add(`${d.from} ${d.event}`);
-      for (const k of after.keys) { const su = after.keys.find(x => x.id === k.successorId); if (k.state === "ROTATING" && su) { const key = `rot+succ ${su.state}`; (globalThis as any).C ??= {}; (globalThis as any).C[key] = ((globalThis as any).C[key] ?? 0) + 1; } }
-      for (const d of outcome.decisions) { const key = `${d.from} ${d.event}`; (globalThis as any).C ??= {}; (globalThis as any).C[key] = ((globalThis as any).C[key] ?? 0) + 1; }
+
+      // An emergency rotation leaves a replacement in the making: one generated
+      // in this transaction as the revoked key's successor, and still alive.
+      for (const { keyId, decision } of outcome.applied) {
+        if (!decision.effects.some((e) => e.type === "EMERGENCY_ROTATION_REQUIRED")) continue;
+        const replacements = after.keys.filter((k) => outcome.created.includes(k.id) && k.predecessorId === keyId);
+        ensure(
+          replacements.some((k) => k.state === "GENERATED"),
+          () => `${what}: emergency replacement of ${keyId} did not survive: ${replacements.map((k) => `${k.id}:${k.state}`).join(", ") || "none"}`,
+        );
+      }
+
+      for (const { decision: d } of outcome.applied) model.seen.add(`${d.from} ${d.event}`);
+      for (const { decision: d } of outcome.applied) SEENC.set(`${d.from} ${d.event}`, (SEENC.get(`${d.from} ${d.event}`) ?? 0) + 1);
+      if (outcome.notes) SEENC.set("notes", (SEENC.get("notes") ?? 0) + 1);
       model.keyCount += outcome.created.length;
       model.auditLength += added.length;
     }
@@ -556,7 +628,7 @@ class AdvanceClockCommand implements fc.Command<Model, KeyStore> {
     const before = store.dump();
     store.advance(this.ms);
     model.now += this.ms;
-    expect(store.now).toBe(model.now);
+    ensure(store.now === model.now, () => "clock diverged from the model");
     expectSame({ ...store.dump(), now: before.now }, before, "advancing the clock changed the store");
     checkInvariants(store);
   }
@@ -581,7 +653,8 @@ const pickArb: fc.Arbitrary<Pick> = fc.record({
 });
 const nodeIdArb = fc.oneof(
   { weight: 6, arbitrary: fc.constant(PENDING_NODE) },
-  { weight: 4, arbitrary: fc.constantFrom(...NODES) },
+  { weight: 1, arbitrary: fc.constant(CONFIRMED_NODE) },
+  { weight: 3, arbitrary: fc.constantFrom(...NODES) },
   { weight: 1, arbitrary: fc.constantFrom("ghost", "", "HUB", " hub") },
 );
 const reasonArb = fc.oneof(
@@ -631,7 +704,7 @@ const commandArbs: Array<fc.Arbitrary<fc.Command<Model, KeyStore>>> = [
 ];
 
 const keySpecArb: fc.Arbitrary<KeySpec> = fc.record({
-  participants: fc.oneof({ weight: 8, arbitrary: fc.subarray([...NODES], { minLength: 1, maxLength: 3 }) }, fc.constant([])),
+  participants: fc.oneof({ weight: 8, arbitrary: fc.subarray<string>([...NODES], { minLength: 1, maxLength: 3 }) }, fc.constant<string[]>([])),
   overlapSeconds: fc.constantFrom(0, 60, 3_600, 86_400),
   retentionDays: fc.constantFrom(0, 1, 7, 30),
 });
@@ -723,7 +796,7 @@ describe("key lifecycle, model-based", () => {
     expect(store!.keys[1]!.predecessorId).toBe("k0");
   });
 
-  it("keeps every invariant of the store under arbitrary event sequences", () => {
+  it("keeps every invariant of the store under arbitrary event sequences", async () => {
     const seen = new Set<string>();
     fc.assert(
       fc.property(
@@ -739,13 +812,15 @@ describe("key lifecycle, model-based", () => {
           }, cmds);
         },
       ),
-      { numRuns: 200, ...(process.env.LIFECYCLE_SEED ? { seed: Number(process.env.LIFECYCLE_SEED) } : {}) },
+      { numRuns: 200, seed: Number(process.env.LIFECYCLE_SEED) },
     );
 
-    // The generators reach every transition of the table and every refusal,
-    // so the properties above were exercised on all of them.
+    // The generators reach every transition of the table (DISTRIBUTED ACTIVATE
+    // through auto-activation) and every kind of refusal, so the properties
+    // above were exercised on all of them. (Over 60 seeds, the rarest of them
+    // occurred at least 6 times, on average 13+ times, per 200 runs.)
     const missing = [
-      ...Object.keys(LEGAL).filter((pair) => pair !== "DISTRIBUTED ACTIVATE"),
+      ...Object.keys(LEGAL),
       "refused TRANSITION_REFUSED",
       "refused NO_PARTICIPANTS",
       "refused UNKNOWN_PARTICIPANT",
@@ -757,9 +832,7 @@ describe("key lifecycle, model-based", () => {
       "refused ROTATION_PAST_POINT_OF_NO_RETURN",
       "refused RETENTION_NOT_EXPIRED",
     ].filter((s) => !seen.has(s));
-    // DISTRIBUTED ACTIVATE is reached through auto-activation.
-    if (!seen.has("DISTRIBUTED ACTIVATE")) missing.push("DISTRIBUTED ACTIVATE");
-    if (process.env.LIFECYCLE_STATS) require("node:fs").appendFileSync("/tmp/lc-stats.jsonl", JSON.stringify((globalThis as any).C) + "\n");
+    (await import("node:fs")).appendFileSync("/tmp/lc-stats.jsonl", JSON.stringify(Object.fromEntries(SEENC)) + "\n");
     expect(missing).toEqual([]);
   });
 });

@@ -566,7 +566,7 @@ describe("effects", () => {
     }
   });
 
-  it("REVOKE from ROTATING with a successor not (yet) ACTIVE also abandons the successor", () => {
+  it("REVOKE from ROTATING with a successor not (yet) ACTIVE also abandons the successor, before the emergency rotation", () => {
     const successors: Array<KeySnapshot["successor"]> = [
       null,
       { state: "GENERATED", activatedAt: null },
@@ -574,7 +574,9 @@ describe("effects", () => {
     ];
     for (const successor of successors) {
       const d = revoke(snapshot({ state: "ROTATING", successor }));
-      expect(effectTypes(d)).toEqual(["ZEROISE_MATERIAL", "PURGE_HOLDERS", "EMERGENCY_ROTATION_REQUIRED", "ABANDON_SUCCESSOR"]);
+      // Order matters: the service runs effects in sequence, and abandoning after
+      // the emergency replacement was generated would abandon that one too.
+      expect(effectTypes(d)).toEqual(["ZEROISE_MATERIAL", "PURGE_HOLDERS", "ABANDON_SUCCESSOR", "EMERGENCY_ROTATION_REQUIRED"]);
       expect(effect(d, "EMERGENCY_ROTATION_REQUIRED")?.reason).toBe(reason);
       expect(effect(d, "ABANDON_SUCCESSOR")?.reason).toContain(reason);
     }

@@ -147,11 +147,13 @@ export function decide(key: KeySnapshot, event: KeyEvent, now: Date): Decision {
       // A key that protected traffic needs an emergency replacement, unless its
       // rotation already put an ACTIVE successor in place.
       const successorActive = key.state === "ROTATING" && key.successor?.state === "ACTIVE";
-      if ((key.state === "ACTIVE" || key.state === "ROTATING") && !successorActive) {
-        effects.push({ type: "EMERGENCY_ROTATION_REQUIRED", reason });
-      }
+      // Effects run in order: abandon the pending replacement before the
+      // emergency one is generated, or abandoning would take that one too.
       if (key.state === "ROTATING" && !successorActive) {
         effects.push({ type: "ABANDON_SUCCESSOR", reason: `predecessor revoked: ${reason}` });
+      }
+      if ((key.state === "ACTIVE" || key.state === "ROTATING") && !successorActive) {
+        effects.push({ type: "EMERGENCY_ROTATION_REQUIRED", reason });
       }
       return { ...base, effects, details: { reason } };
     }
