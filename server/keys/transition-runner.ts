@@ -37,42 +37,58 @@ export interface RunnerHooks {
 
 export class TransitionRunner {
   private queue: Queued[] = [];
-  private running = false;
+  private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly db: Db,
     private readonly clock: () => Date = () => new Date(),
-    private readonly opts: { maxBatch?: number; hooks?: RunnerHooks } = {},
+    private readonly opts: { maxBatch?: number; maxInFlight?: number; hooks?: RunnerHooks } = {},
   ) {}
 
   submit<T>(job: KeyJob<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.running) void this.drain();
+      this.schedule();
     });
   }
 
-  private async drain(): Promise<void> {
-    this.running = true;
+  /**
+   * Starts a batch on the next turn of the event loop, so that every job
+   * submitted meanwhile joins it. Two batches may be in flight: the second
+   * waits on the head lock inside PostgreSQL and proceeds the moment the first
+   * commits, instead of a round trip later. Both then read committed state,
+   * because each batch loads its keys only after it holds the lock.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= (this.opts.maxInFlight ?? 2)) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.queue.length === 0 || this.inFlight >= (this.opts.maxInFlight ?? 2)) return;
+      const batch = this.queue.splice(0, this.opts.maxBatch ?? 256);
+      this.inFlight += 1;
+      void this.execute(batch).finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+      this.schedule();
+    });
+  }
+
+  private async execute(batch: Queued[]): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.opts.maxBatch ?? 256);
-        try {
-          await this.runBatch(batch);
-        } catch (err) {
-          if (batch.length === 1) {
-            batch[0]!.reject(asUnavailable(err));
-          } else {
-            // An infrastructure failure aborted the batch: try each job alone so
-            // one bad job cannot fail the others.
-            for (const q of batch) {
-              await this.runBatch([q]).catch((e: unknown) => q.reject(asUnavailable(e)));
-            }
-          }
-        }
+      await this.runBatch(batch);
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(asUnavailable(err));
+        return;
       }
-    } finally {
-      this.running = false;
+      // An infrastructure failure aborted the batch: try each job alone so one
+      // bad job cannot fail the others.
+      for (const q of batch) {
+        await this.runBatch([q]).catch((e: unknown) => q.reject(asUnavailable(e)));
+      }
     }
   }
 

@@ -5,7 +5,7 @@
  * completion whether or not the outer statement reads it). One round trip
  * however many jobs the batch holds; the transaction makes it all-or-nothing.
  */
-import type { Prisma } from "../../generated/prisma/client";
+import { Prisma } from "../../generated/prisma/client";
 import type { AuditEntryRecord } from "../audit/types";
 import type { KeyRecord } from "./key-record";
 import type { KeyWorkspace } from "./key-workspace";
@@ -45,8 +45,10 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
   }));
   const last = entries[entries.length - 1];
 
-  await tx.$executeRaw`
-    WITH new_keys AS (
+  // Only the parts this batch needs: each is a data-modifying CTE over JSON rows.
+  const parts: Prisma.Sql[] = [];
+  if (newKeys.length > 0) {
+    parts.push(Prisma.sql`new_keys AS (
       INSERT INTO keys (id, lineage_id, generation, distribution_attempt, predecessor_id, label, purpose, policy, state,
         version, size_bits, fingerprint, entropy_source, material_ciphertext, material_nonce, material_key_id,
         usage_count, last_used_at, failure_reason, revocation_reason, retention_days, generated_at, distributed_at,
@@ -62,14 +64,18 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
         revocation_reason text, retention_days int, generated_at timestamptz, distributed_at timestamptz,
         activated_at timestamptz, rotating_at timestamptz, retired_at timestamptz, revoked_at timestamptz,
         destroyed_at timestamptz, updated_at timestamptz)
-    ),
-    new_parts AS (
+    )`);
+  }
+  if (newParts.length > 0) {
+    parts.push(Prisma.sql`new_parts AS (
       INSERT INTO key_participants (key_id, node_id, confirmed_at, receipt_mac, purged_at)
       SELECT key_id, node_id, confirmed_at, receipt_mac, purged_at
       FROM jsonb_to_recordset(${JSON.stringify(newParts)}::jsonb) AS u(
         key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
-    ),
-    upd_keys AS (
+    )`);
+  }
+  if (updKeys.length > 0) {
+    parts.push(Prisma.sql`upd_keys AS (
       UPDATE keys AS k SET
         state = u.state::"KeyState", version = u.version, usage_count = u.usage_count::bigint,
         last_used_at = u.last_used_at, failure_reason = u.failure_reason, revocation_reason = u.revocation_reason,
@@ -82,22 +88,29 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
         revocation_reason text, distributed_at timestamptz, activated_at timestamptz, rotating_at timestamptz,
         retired_at timestamptz, revoked_at timestamptz, destroyed_at timestamptz, updated_at timestamptz, zeroise boolean)
       WHERE k.id = u.id
-    ),
-    upd_parts AS (
+    )`);
+  }
+  if (updParts.length > 0) {
+    parts.push(Prisma.sql`upd_parts AS (
       UPDATE key_participants AS p SET confirmed_at = u.confirmed_at, receipt_mac = u.receipt_mac, purged_at = u.purged_at
       FROM jsonb_to_recordset(${JSON.stringify(updParts)}::jsonb) AS u(
         key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
       WHERE p.key_id = u.key_id AND p.node_id = u.node_id
         AND (p.confirmed_at IS DISTINCT FROM u.confirmed_at OR p.receipt_mac IS DISTINCT FROM u.receipt_mac
              OR p.purged_at IS DISTINCT FROM u.purged_at)
-    ),
-    new_audit AS (
+    )`);
+  }
+  if (audit.length > 0) {
+    parts.push(Prisma.sql`new_audit AS (
       INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
       SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
       FROM jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) AS u(
         seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
         to_state text, details jsonb, prev_hash text, entry_hash text)
-    )
+    )`);
+  }
+  const withClause = parts.length > 0 ? Prisma.sql`WITH ${Prisma.join(parts, ", ")} ` : Prisma.empty;
+  await tx.$executeRaw`${withClause}
     UPDATE audit_head SET
       seq = COALESCE(${last?.seq.toString() ?? null}::bigint, seq),
       hash = COALESCE(${last?.entryHash ?? null}::text, hash),
