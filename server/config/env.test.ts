@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+describe("environment validation", () => {
+  it("applies defaults", () => {
+    const e = parseEnv({});
+    expect(e.PORT).toBe(3000);
+    expect(e.QECNET_SEED_DEMO).toBe(true);
+    expect(e.DATABASE_URL).toBeUndefined();
+    expect(e.dataDir).toMatch(/\.data$/);
+  });
+
+  it("reports every bad variable on its own line, without echoing the secret", () => {
+    const secret = "not-a-key-but-secret-looking-value";
+    let err: unknown;
+    try {
+      parseEnv({ DATABASE_URL: "mysql://x", PORT: "70000", QECNET_MASTER_KEY: secret, QECNET_SEED_DEMO: "yes" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EnvError);
+    const { problems, message } = err as EnvError;
+    expect(problems).toHaveLength(4);
+    expect(message).toMatch(/DATABASE_URL must be a PostgreSQL connection URL/);
+    expect(message).toMatch(/PORT must be between 1 and 65535/);
+    expect(message).toMatch(/QECNET_MASTER_KEY must be 64 hex characters or base64 of exactly 32 bytes/);
+    expect(message).toMatch(/QECNET_SEED_DEMO must be true or false/);
+    expect(message).not.toContain(secret);
+  });
+
+  it("accepts a hex or base64 master key and treats empty values as unset", () => {
+    expect(parseEnv({ QECNET_MASTER_KEY: "ab".repeat(32) }).QECNET_MASTER_KEY).toBe("ab".repeat(32));
+    expect(parseEnv({ QECNET_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") }).QECNET_MASTER_KEY).toBeDefined();
+    expect(parseEnv({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+});
