@@ -219,6 +219,9 @@ class Transaction {
     const work = this.work;
     key.state = d.to;
     if (d.stamp) key.stamps[d.stamp] = work.now;
+    // The transition's record comes before the records its effects write.
+    this.applied.push({ keyId: key.id, decision: d });
+    this.audit({ keyId: key.id, action: d.action, event: d.event, from: d.from, to: d.to, details: copy(d.details) });
     let followUp: (() => void) | null = null;
     for (const effect of d.effects) {
       switch (effect.type) {
@@ -256,8 +259,6 @@ class Transaction {
           break;
       }
     }
-    this.applied.push({ keyId: key.id, decision: d });
-    this.audit({ keyId: key.id, action: d.action, event: d.event, from: d.from, to: d.to, details: copy(d.details) });
     followUp?.();
   }
 
@@ -451,8 +452,10 @@ function checkInvariants(store: KeyStore): void {
 
     // Succession: a successor is younger than its predecessor, and a key never
     // has two replacements in the making at once. (Not "at most one live
-    // successor": see the report on successors that rotate during their
-    // predecessor's overlap.)
+    // successor": a successor that begins its own rotation during its
+    // predecessor's overlap is no longer seen as the predecessor's replacement,
+    // so revoking the predecessor generates a second, emergency one. Known gap
+    // between the engine's ACTIVE-only successor guards and liveSuccessor.)
     if (key.predecessorId !== null) {
       const pred = byId.get(key.predecessorId);
       ensure(pred !== undefined && Number(pred.id.slice(1)) < Number(key.id.slice(1)), () => `${where}: predecessor ${key.predecessorId}`);
@@ -466,7 +469,6 @@ function checkInvariants(store: KeyStore): void {
 // Model and commands
 // ---------------------------------------------------------------------------
 
-const SEENC = new Map<string, number>();
 interface Model {
   now: number;
   keyCount: number;
@@ -547,7 +549,6 @@ class EventCommand implements fc.Command<Model, KeyStore> {
       // A refused event changes nothing and appends nothing.
       expectSame(store.dump(), before, `${what}: a refused event changed the store`);
       model.seen.add(`refused ${err.guard ?? err.code}`);
-      SEENC.set(`refused ${err.guard ?? err.code}`, (SEENC.get(`refused ${err.guard ?? err.code}`) ?? 0) + 1);
     } else {
       ensure(expected.accepted, () => `${what}: accepted, but the seed refuses it`);
       const after = store.dump();
@@ -604,8 +605,6 @@ class EventCommand implements fc.Command<Model, KeyStore> {
       }
 
       for (const { decision: d } of outcome.applied) model.seen.add(`${d.from} ${d.event}`);
-      for (const { decision: d } of outcome.applied) SEENC.set(`${d.from} ${d.event}`, (SEENC.get(`${d.from} ${d.event}`) ?? 0) + 1);
-      if (outcome.notes) SEENC.set("notes", (SEENC.get("notes") ?? 0) + 1);
       model.keyCount += outcome.created.length;
       model.auditLength += added.length;
     }
@@ -796,7 +795,8 @@ describe("key lifecycle, model-based", () => {
     expect(store!.keys[1]!.predecessorId).toBe("k0");
   });
 
-  it("keeps every invariant of the store under arbitrary event sequences", async () => {
+  // ~2 s alone; the generous timeout is for a loaded machine running suites in parallel.
+  it("keeps every invariant of the store under arbitrary event sequences", { timeout: 60_000 }, () => {
     const seen = new Set<string>();
     fc.assert(
       fc.property(
@@ -812,13 +812,13 @@ describe("key lifecycle, model-based", () => {
           }, cmds);
         },
       ),
-      { numRuns: 200, seed: Number(process.env.LIFECYCLE_SEED) },
+      { numRuns: 200 },
     );
 
     // The generators reach every transition of the table (DISTRIBUTED ACTIVATE
     // through auto-activation) and every kind of refusal, so the properties
-    // above were exercised on all of them. (Over 60 seeds, the rarest of them
-    // occurred at least 6 times, on average 13+ times, per 200 runs.)
+    // above were exercised on all of them. (Over 25 seeds, the rarest of them
+    // occurred at least 7 times, on average 14+ times, per 200 runs.)
     const missing = [
       ...Object.keys(LEGAL),
       "refused TRANSITION_REFUSED",
@@ -832,7 +832,6 @@ describe("key lifecycle, model-based", () => {
       "refused ROTATION_PAST_POINT_OF_NO_RETURN",
       "refused RETENTION_NOT_EXPIRED",
     ].filter((s) => !seen.has(s));
-    (await import("node:fs")).appendFileSync("/tmp/lc-stats.jsonl", JSON.stringify(Object.fromEntries(SEENC)) + "\n");
     expect(missing).toEqual([]);
   });
 });
