@@ -10,25 +10,25 @@ export function KeyRow({ k }: { k: KeyView }) {
   const confirmed = k.participants.filter((p) => p.confirmedAt).length;
   return (
     <tr data-testid="key-row" data-key-id={k.id} data-state={k.state} className="border-t border-line hover:bg-panel-raised/60">
-      <td className="max-w-[22rem] px-4 py-3">
+      <td className="max-w-[22rem] px-3 py-3">
         <Link href={`/keys/${k.id}`} data-testid="key-link" className="block truncate text-lg font-semibold text-sky-200 underline-offset-4 hover:underline">
           {k.label}
         </Link>
         <div className="truncate text-sm text-slate-400" title={k.purpose}>{k.purpose}</div>
       </td>
-      <td className="px-4 py-3 tabular-nums text-slate-200">
+      <td className="px-3 py-3 tabular-nums text-slate-200">
         <span className="text-lg font-semibold">{k.generation}</span>
-        {k.distributionAttempt > 1 ? <span className="text-sm text-slate-400"> · attempt {k.distributionAttempt}</span> : null}
+        {k.distributionAttempt > 1 ? <span className="block whitespace-nowrap text-sm text-slate-400">attempt {k.distributionAttempt}</span> : null}
       </td>
-      <td className="px-4 py-3"><StateBadge state={k.state} /></td>
-      <td className="px-4 py-3 text-slate-200">{k.policy}</td>
-      <td className="px-4 py-3 tabular-nums text-slate-200" title={`${confirmed} of ${k.participants.length} confirmed receipt`}>
+      <td className="px-3 py-3"><StateBadge state={k.state} /></td>
+      <td className="whitespace-nowrap px-3 py-3 text-slate-200">{k.policy}</td>
+      <td className="px-3 py-3 tabular-nums text-slate-200" title={`${confirmed} of ${k.participants.length} confirmed receipt`}>
         {k.participants.length}
-        {k.state === "DISTRIBUTED" ? <span className="text-sm text-slate-400"> ({confirmed} confirmed)</span> : null}
+        {k.state === "DISTRIBUTED" ? <span className="block whitespace-nowrap text-sm text-slate-400">{confirmed} confirmed</span> : null}
       </td>
-      <td className="px-4 py-3 text-right tabular-nums text-slate-200">{formatCount(k.usageCount)}</td>
-      <td className="px-4 py-3 text-slate-300"><HashText value={k.fingerprint} /></td>
-      <td className="whitespace-nowrap px-4 py-3 text-slate-300"><RelativeTime date={k.updatedAt} /></td>
+      <td className="px-3 py-3 text-right tabular-nums text-slate-200">{formatCount(k.usageCount)}</td>
+      <td className="px-3 py-3 text-slate-300"><HashText value={k.fingerprint} head={8} tail={4} hidePrefix /></td>
+      <td className="whitespace-nowrap px-3 py-3 text-slate-300"><RelativeTime date={k.updatedAt} /></td>
     </tr>
   );
 }

@@ -4,6 +4,7 @@
  * the table, all driven by the URL's ?state=&q= filters.
  */
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -19,7 +20,13 @@ export function KeysConsole() {
   const { filters, setFilters } = useKeyFilters();
   const counts = useQuery(trpc.keys.counts.queryOptions({ search: filters.q || undefined }, { refetchInterval: LIVE_REFETCH_MS }));
   const filtered = filters.states.length > 0 || filters.q !== "";
-  const clear = () => setFilters({ states: [], q: "" });
+  // "Clear filters" remounts the search box empty; until then it keeps its own text while typing
+  // (the URL lags behind router.replace, so its q cannot seed the new box).
+  const [searchReset, setSearchReset] = useState<{ generation: number; q: string | null }>({ generation: 0, q: null });
+  const clear = () => {
+    setFilters({ states: [], q: "" });
+    setSearchReset((r) => ({ generation: r.generation + 1, q: "" }));
+  };
 
   return (
     <div className="flex flex-col gap-6">
@@ -31,8 +38,7 @@ export function KeysConsole() {
         {counts.isError ? <InlineError message={`Counts unavailable: ${counts.error.message}`} /> : null}
       </div>
       <div className="flex flex-wrap items-end justify-between gap-4">
-        {/* Remount when the URL's q is cleared elsewhere so the box shows it. */}
-        <KeySearch key={filters.q === "" ? "empty" : "query"} initial={filters.q} onSearch={(q) => setFilters({ q })} />
+        <KeySearch key={searchReset.generation} initial={searchReset.q ?? filters.q} onSearch={(q) => setFilters({ q })} />
         {filtered ? (
           <button type="button" data-testid="clear-filters" className={buttonClass("ghost")} onClick={clear}>
             Clear filters

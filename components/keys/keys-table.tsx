@@ -50,12 +50,12 @@ export function KeysTable({ states, q, onClearFilters }: { states: KeyState[]; q
   return (
     <div className="flex flex-col gap-4">
       <div className="overflow-x-auto rounded-xl border border-line bg-panel">
-        <table className="w-full min-w-[64rem] text-left text-base" data-testid="keys-table">
+        <table className="w-full min-w-[60rem] text-left text-base" data-testid="keys-table">
           <caption className="sr-only">Keys, most recently changed first</caption>
           <thead className="bg-panel-raised text-sm uppercase tracking-wider text-slate-300">
             <tr>
               {COLUMNS.map((c) => (
-                <th key={c} scope="col" className={`px-4 py-3 font-semibold ${c === "Usage" ? "text-right" : ""}`}>{c}</th>
+                <th key={c} scope="col" className={`px-3 py-3 font-semibold ${c === "Usage" ? "text-right" : ""}`}>{c}</th>
               ))}
             </tr>
           </thead>

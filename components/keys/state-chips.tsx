@@ -25,17 +25,17 @@ export function StateChips({ counts, selected, onChange }: Props) {
   }
 
   return (
-    <div role="group" aria-label="Filter by state" className="grid grid-cols-2 gap-3 sm:grid-cols-4 xl:grid-cols-8">
+    <div role="group" aria-label="Filter by state" className="grid grid-cols-2 gap-3 sm:grid-cols-4 xl:grid-cols-[8.5rem_repeat(7,minmax(0,1fr))]">
       <button
         type="button"
         data-testid="state-chip-ALL"
         aria-pressed={on.size === 0}
         onClick={() => onChange([])}
-        className={`flex flex-col items-start rounded-xl px-4 py-3 text-left ring-1 transition-colors ${
+        className={`flex min-w-0 flex-col items-start rounded-xl px-3 py-3 text-left ring-1 transition-colors ${
           on.size === 0 ? "bg-sky-500/20 ring-2 ring-sky-300" : "bg-panel ring-line hover:bg-panel-raised"
         }`}
       >
-        <span className="text-sm font-semibold uppercase tracking-wider text-slate-300">All states</span>
+        <span className="text-[0.8rem] font-semibold uppercase text-slate-300">All states</span>
         <span data-testid="state-count-ALL" className="text-4xl font-bold tabular-nums text-white">
           {total === undefined ? "–" : formatCount(total)}
         </span>
@@ -52,16 +52,16 @@ export function StateChips({ counts, selected, onChange }: Props) {
             aria-pressed={pressed}
             title={KEY_STATE_DESCRIPTIONS[state]}
             onClick={() => toggle(state)}
-            className={`flex flex-col items-start rounded-xl px-4 py-3 text-left transition-colors ${
+            className={`flex min-w-0 flex-col items-start rounded-xl px-3 py-3 text-left transition-colors ${
               pressed ? `ring-2 ${s.chipOn}` : "bg-panel ring-1 ring-line hover:bg-panel-raised"
             }`}
           >
-            <span className="flex items-center gap-2 text-sm font-semibold uppercase tracking-wider text-slate-200">
-              <span aria-hidden="true" className={`inline-block size-2.5 rounded-full ${s.dot}`} />
-              {state}
-            </span>
-            <span data-testid={`state-count-${state}`} className={`text-4xl font-bold tabular-nums ${s.text}`}>
-              {counts ? formatCount(counts[state]) : "–"}
+            <span className="max-w-full truncate text-[0.8rem] font-semibold uppercase text-slate-200">{state}</span>
+            <span className="flex items-center gap-2">
+              <span aria-hidden="true" className={`inline-block size-3 shrink-0 rounded-full ${s.dot}`} />
+              <span data-testid={`state-count-${state}`} className={`text-4xl font-bold tabular-nums ${s.text}`}>
+                {counts ? formatCount(counts[state]) : "–"}
+              </span>
             </span>
           </button>
         );

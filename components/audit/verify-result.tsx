@@ -1,0 +1,50 @@
+/**
+ * What a chain verification found: intact (how many entries, how long it took)
+ * or broken (where, how, what was expected and what was there).
+ */
+import Link from "next/link";
+import type { ChainVerifyResult } from "@/components/trpc/router-types";
+import { formatCount, formatDateTime } from "@/components/ui/format";
+import { HashText } from "@/components/ui/hash-text";
+
+export function VerifyResult({ result }: { result: ChainVerifyResult }) {
+  const checked = `checked ${formatDateTime(result.checkedAt)} in ${formatCount(result.durationMs)} ms`;
+  if (result.ok) {
+    return (
+      <div data-testid="verify-result" data-ok="true" className="rounded-xl border border-emerald-500/70 bg-emerald-950/40 px-5 py-4">
+        <p className="text-xl font-bold text-emerald-200">
+          <span aria-hidden="true">✓ </span>Chain intact: {formatCount(result.entries)} entries verified
+        </p>
+        <p className="mt-1 text-base text-emerald-100">
+          Head #{result.headSeq.toString()} · <HashText value={result.headHash} head={12} tail={8} /> · {checked}
+        </p>
+      </div>
+    );
+  }
+  const f = result.failure;
+  return (
+    <div data-testid="verify-result" data-ok="false" role="alert" className="rounded-xl border-2 border-red-500 bg-red-950/60 px-5 py-4">
+      <p className="text-xl font-bold text-red-200">
+        <span aria-hidden="true">✗ </span>Chain broken: <span className="font-mono" data-testid="verify-failure-kind">{f.kind}</span>
+        {f.seq !== null ? (
+          <>
+            {" "}at{" "}
+            <Link href={`/audit?seq=${f.seq.toString()}`} className="underline underline-offset-4" data-testid="verify-failure-seq">
+              #{f.seq.toString()}
+            </Link>
+          </>
+        ) : null}
+      </p>
+      <p className="mt-2 text-base text-red-100">{f.message}</p>
+      <dl className="mt-3 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-base">
+        <dt className="text-red-300">Expected</dt>
+        <dd className="break-all font-mono text-slate-100" data-testid="verify-expected">{f.expected}</dd>
+        <dt className="text-red-300">Actual</dt>
+        <dd className="break-all font-mono text-slate-100" data-testid="verify-actual">{f.actual}</dd>
+      </dl>
+      <p className="mt-2 text-sm text-red-200">
+        {formatCount(result.entries)} entries passed before the break · {checked}
+      </p>
+    </div>
+  );
+}

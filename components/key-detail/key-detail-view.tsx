@@ -1,0 +1,73 @@
+"use client";
+/**
+ * A key's page: summary, the actions it allows now, its timeline, participants
+ * and lineage. Polls so the page follows receipts and rotations as they land.
+ */
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { isNotFound } from "@/components/trpc/api-errors";
+import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useTRPC } from "@/components/trpc/trpc-context";
+import { EmptyState } from "@/components/ui/empty-state";
+import { ErrorPanel } from "@/components/ui/error-panel";
+import { Panel } from "@/components/ui/panel";
+import { SkeletonRows } from "@/components/ui/skeleton-rows";
+import { KeyActions } from "./key-actions";
+import { KeyLineage } from "./key-lineage";
+import { KeyParticipants } from "./key-participants";
+import { KeySummary } from "./key-summary";
+import { KeyTimeline } from "./key-timeline";
+
+export function KeyNotFound({ id }: { id?: string }) {
+  return (
+    <EmptyState
+      testId="key-not-found"
+      title="Key not found"
+      body={
+        id ? (
+          <>There is no key with id <code className="break-all font-mono">{id}</code>. It may have been mistyped; keys are never deleted.</>
+        ) : (
+          <>There is no key at this address. A key id is a UUID; keys are never deleted.</>
+        )
+      }
+      action={<Link href="/keys" className="font-semibold text-sky-300 underline underline-offset-4 hover:text-sky-200">Back to keys</Link>}
+    />
+  );
+}
+
+export function KeyDetailView({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.keys.get.queryOptions({ id }, { refetchInterval: LIVE_REFETCH_MS }));
+
+  if (query.isPending) return <SkeletonRows rows={8} label="Loading key" />;
+  if (query.isError) {
+    if (isNotFound(query.error)) return <KeyNotFound id={id} />;
+    return <ErrorPanel title="Could not load this key" error={query.error} onRetry={() => void query.refetch()} />;
+  }
+
+  const detail = query.data;
+  return (
+    <div className="flex flex-col gap-6" data-testid="key-detail" data-key-id={detail.key.id} data-version={detail.key.version}>
+      <nav aria-label="Breadcrumb" className="text-base text-slate-400">
+        <Link href="/keys" className="text-sky-300 underline-offset-4 hover:underline">Keys</Link> <span aria-hidden="true">/</span> {detail.key.label}
+      </nav>
+      <KeySummary k={detail.key} />
+      <Panel title="Actions" testId="actions-panel">
+        <KeyActions detail={detail} />
+      </Panel>
+      <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+        <Panel title="Lifecycle timeline" testId="timeline-panel">
+          <KeyTimeline keyId={detail.key.id} history={detail.history} />
+        </Panel>
+        <div className="flex flex-col gap-6">
+          <Panel title="Participants" testId="participants-panel">
+            <KeyParticipants detail={detail} />
+          </Panel>
+          <Panel title="Lineage" testId="lineage-panel">
+            <KeyLineage currentId={detail.key.id} lineage={detail.lineage} />
+          </Panel>
+        </div>
+      </div>
+    </div>
+  );
+}
