@@ -16,6 +16,7 @@ import { vaultFromEnvironment } from "../server/keys/key-vault";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
+const nextBin = path.join(root, "node_modules", ".bin", "next");
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -64,7 +65,7 @@ async function main() {
     }
     if (!dev && buildIsStale()) {
       console.log("Building the console (next build)…");
-      const b = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+      const b = spawnSync(nextBin, ["build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
       if (b.status !== 0) throw new Error("next build failed");
     }
   } catch (err) {
@@ -72,7 +73,8 @@ async function main() {
     throw err;
   }
 
-  const child = spawn("npx", ["next", dev ? "dev" : "start", "-p", String(env.PORT)], {
+  // next itself, not through npx: a signal to this process must reach the server.
+  const child = spawn(nextBin, [dev ? "dev" : "start", "-p", String(env.PORT)], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: "1" },

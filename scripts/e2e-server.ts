@@ -30,7 +30,7 @@ const db = createPrismaClient(url, 4);
 await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
 await db.$disconnect();
 
-const child = spawn("npx", ["next", "start", "-p", String(port)], {
+const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
   stdio: "inherit",
   env: {
     ...process.env,

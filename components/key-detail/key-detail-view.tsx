@@ -57,7 +57,7 @@ export function KeyDetailView({ id }: { id: string }) {
       </Panel>
       <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <Panel title="Lifecycle timeline" testId="timeline-panel">
-          <KeyTimeline keyId={detail.key.id} history={detail.history} />
+          <KeyTimeline keyId={detail.key.id} history={detail.history} truncated={detail.historyTruncated} />
         </Panel>
         <div className="flex flex-col gap-6">
           <Panel title="Participants" testId="participants-panel">

@@ -11,19 +11,16 @@ import { StateTransition } from "@/components/keys/state-transition";
 import { formatDateTime } from "@/components/ui/format";
 import { RelativeTime } from "@/components/ui/relative-time";
 
-/** getKey returns at most this many entries (the oldest ones). */
-const HISTORY_CAP = 500;
-
-export function KeyTimeline({ keyId, history }: { keyId: string; history: AuditEntry[] }) {
+export function KeyTimeline({ keyId, history, truncated }: { keyId: string; history: AuditEntry[]; truncated: boolean }) {
   if (history.length === 0) {
     return <p className="text-slate-300" data-testid="timeline-empty">No audit entries for this key yet.</p>;
   }
   const newestFirst = [...history].reverse();
   return (
     <div className="flex flex-col gap-3">
-      {history.length >= HISTORY_CAP ? (
+      {truncated ? (
         <p className="text-sm text-amber-200">
-          Showing the first {HISTORY_CAP} entries.{" "}
+          Showing the newest {history.length} entries.{" "}
           <Link href={`/audit?subject=${keyId}`} className="underline underline-offset-4">See the full history in the audit log</Link>.
         </p>
       ) : null}

@@ -26,6 +26,7 @@ export interface KeyListPage {
   total: number;
 }
 
+const HISTORY_LIMIT = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function whereOf(q: Omit<KeyListQuery, "cursor" | "limit">): Prisma.KeyWhereInput {
@@ -92,7 +93,8 @@ export async function getKey(db: Db, id: string) {
       select: { id: true, generation: true, distributionAttempt: true, state: true, fingerprint: true, generatedAt: true, predecessorId: true },
       orderBy: [{ generation: "asc" }, { distributionAttempt: "asc" }],
     }),
-    db.auditEntry.findMany({ where: { subjectType: "key", subjectId: id }, orderBy: { seq: "asc" }, take: 500 }),
+    // The newest 500 entries (a busy key's usage reports must not push its latest transitions out).
+    db.auditEntry.findMany({ where: { subjectType: "key", subjectId: id }, orderBy: { seq: "desc" }, take: HISTORY_LIMIT }),
     db.node.findMany({ where: { id: { in: row.participants.map((p) => p.nodeId) } }, select: { id: true, name: true, role: true, status: true, site: true } }),
   ]);
   const key = toKeyView({ ...row, materialPresent: present.has(id) });
@@ -101,7 +103,8 @@ export async function getKey(db: Db, id: string) {
     allowedEvents: eventsFrom(key.state),
     lineage,
     nodes,
-    history: history.map(toRecord),
+    history: history.reverse().map(toRecord),
+    historyTruncated: history.length === HISTORY_LIMIT,
   };
 }
 
