@@ -44,7 +44,7 @@ export class EnvError extends Error {
 }
 
 /** Parses an environment (default: process.env); throws EnvError listing every bad variable. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
+export function parseEnv(source: Record<string, string | undefined> = process.env): TEnv {
   const picked = Object.fromEntries(
     Object.keys(ZEnvSchema.shape).map((k) => [k, source[k] === "" ? undefined : source[k]]),
   );

@@ -37,6 +37,7 @@ export function snapshotOf(ws: KeyWorkspace, k: KeyRecord): KeySnapshot {
     retentionDays: k.retentionDays,
     overlapSeconds: policy.overlapSeconds,
     successor: s ? { state: s.state, activatedAt: s.activatedAt } : null,
+    predecessorRotating: k.predecessorId !== null && ws.hasKey(k.predecessorId) && ws.key(k.predecessorId).state === "ROTATING",
   };
 }
 

@@ -67,6 +67,19 @@ const EXPECTED_STAMP: Record<KeyState, StateStamp | null> = {
   DESTROYED: "destroyedAt",
 };
 
+/**
+ * Transitions that enter a state without setting its timestamp: a cancelled
+ * rotation returns to ACTIVE but keeps the key's first activation time, so a
+ * cryptoperiod counted from it does not restart.
+ */
+const UNSTAMPED_TRANSITIONS: ReadonlySet<string> = new Set(["ROTATING CANCEL_ROTATION"]);
+
+/** The timestamp column a transition is expected to set. */
+function expectedStamp(t: ExpectedTransition): StateStamp | null {
+  if (t.to === null || UNSTAMPED_TRANSITIONS.has(`${t.from} ${t.event}`)) return null;
+  return EXPECTED_STAMP[t.to];
+}
+
 function expectedFor(state: KeyState, event: KeyEventType): ExpectedTransition | undefined {
   return EXPECTED_TRANSITIONS.find((t) => t.from === state && t.event === event);
 }
@@ -257,7 +270,7 @@ describe("decide on every (state, event) pair", () => {
       expect(d.to).toBe(TRANSITIONS[event].to ?? state);
       expect(d.action).toBe(expected.action);
       expect(d.action).toBe(TRANSITIONS[event].action);
-      expect(d.stamp).toBe(expected.to === null ? null : EXPECTED_STAMP[to]);
+      expect(d.stamp).toBe(expectedStamp(expected));
     } else {
       const err = catchRefusal(() => decide(key, validEvent(event), NOW));
       expect(err).toBeInstanceOf(DomainError);
@@ -394,6 +407,39 @@ describe("guards", () => {
     });
   });
 
+  describe("BEGIN_ROTATION", () => {
+    const begin: KeyEvent = { type: "BEGIN_ROTATION", reason: "cryptoperiod elapsed" };
+
+    it("PREDECESSOR_STILL_ROTATING: a key whose predecessor's overlap is still running cannot rotate", () => {
+      const err = expectGuard(() => decide(snapshot({ state: "ACTIVE", predecessorRotating: true }), begin, NOW), "PREDECESSOR_STILL_ROTATING");
+      expect(err.state).toBe("ACTIVE");
+      expect(err.event).toBe("BEGIN_ROTATION");
+      expect(err.details).toEqual({ state: "ACTIVE", event: "BEGIN_ROTATION", guard: "PREDECESSOR_STILL_ROTATING" });
+      expect(err.message).toMatch(/ROTATING/);
+    });
+
+    it("allows the rotation once the predecessor is no longer ROTATING, or when there is none", () => {
+      for (const predecessorRotating of [false, undefined]) {
+        const d = decide(snapshot({ state: "ACTIVE", predecessorRotating }), begin, NOW);
+        expect(d.to).toBe("ROTATING");
+        expect(d.stamp).toBe("rotatingAt");
+        expect(d.effects).toEqual([{ type: "GENERATE_SUCCESSOR", reason: "cryptoperiod elapsed" }]);
+      }
+      // A snapshot that does not mention the field at all (as before it existed).
+      const { predecessorRotating: _omitted, ...bare } = snapshot({ state: "ACTIVE" });
+      expect("predecessorRotating" in bare).toBe(false);
+      expect(decide(bare, begin, NOW).to).toBe("ROTATING");
+    });
+
+    it("during the predecessor's overlap the key is still used and can still be revoked", () => {
+      const key = snapshot({ state: "ACTIVE", predecessorRotating: true });
+      expect(decide(key, { type: "RECORD_USAGE", count: 1 }, NOW).to).toBe("ACTIVE");
+      const revoked = decide(key, { type: "REVOKE", reason: "QBER above abort threshold" }, NOW);
+      expect(revoked.to).toBe("REVOKED");
+      expect(effectTypes(revoked)).toEqual(["ZEROISE_MATERIAL", "PURGE_HOLDERS", "EMERGENCY_ROTATION_REQUIRED"]);
+    });
+  });
+
   describe("COMPLETE_ROTATION", () => {
     const activatedAt = new Date("2025-06-01T10:00:00.000Z");
     const rotating = (successor: KeySnapshot["successor"]) => snapshot({ state: "ROTATING", successor });
@@ -458,6 +504,16 @@ describe("guards", () => {
         expect(d.effects).toEqual([{ type: "ABANDON_SUCCESSOR", reason: "no path" }]);
         expect(d.details).toEqual({ reason: "no path" });
       }
+    });
+
+    it("sets no timestamp: the key keeps its first activation time, so its cryptoperiod does not restart", () => {
+      for (const successor of [null, { state: "GENERATED", activatedAt: null }, { state: "DISTRIBUTED", activatedAt: null }] as const) {
+        const d = decide(snapshot({ state: "ROTATING", successor }), { type: "CANCEL_ROTATION", reason: "no path" }, NOW);
+        expect(d.to).toBe("ACTIVE");
+        expect(d.stamp).toBeNull();
+      }
+      // Whereas the first activation does set it.
+      expect(decide(snapshot({ state: "DISTRIBUTED" }), { type: "ACTIVATE" }, NOW).stamp).toBe("activatedAt");
     });
   });
 

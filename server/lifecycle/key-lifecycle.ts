@@ -15,6 +15,8 @@ export interface KeySnapshot {
   retentionDays: number;
   /** Policy: how long the old key stays usable after its successor is ACTIVE. */
   overlapSeconds: number;
+  /** Whether this key's predecessor is still ROTATING (its overlap with this key runs). */
+  predecessorRotating?: boolean;
   /** The replacement generation while ROTATING, if one exists. */
   successor: { state: KeyState; activatedAt: Date | null } | null;
 }
@@ -83,7 +85,10 @@ export function decide(key: KeySnapshot, event: KeyEvent, now: Date): Decision {
     );
   }
   const to = rule.to ?? key.state;
-  const base = { event: event.type, from: key.state, to, action: rule.action, stamp: rule.to ? (STAMP_OF[to] ?? null) : null };
+  // A cancelled rotation returns to ACTIVE but keeps its first activation time:
+  // a cryptoperiod counted from it must not restart.
+  const stamp = rule.to && event.type !== "CANCEL_ROTATION" ? (STAMP_OF[to] ?? null) : null;
+  const base = { event: event.type, from: key.state, to, action: rule.action, stamp };
 
   switch (event.type) {
     case "DISTRIBUTE": {
@@ -121,6 +126,9 @@ export function decide(key: KeySnapshot, event: KeyEvent, now: Date): Decision {
     }
     case "BEGIN_ROTATION": {
       const reason = requireReason(key, event.type, event.reason);
+      if (key.predecessorRotating) {
+        refuse(key, event.type, "PREDECESSOR_STILL_ROTATING", "the rotation that made it ACTIVE has not completed yet (its predecessor is still ROTATING)");
+      }
       return { ...base, effects: [{ type: "GENERATE_SUCCESSOR", reason }], details: { reason } };
     }
     case "COMPLETE_ROTATION": {
