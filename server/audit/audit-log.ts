@@ -1,44 +1,31 @@
 /**
- * The audit chain in PostgreSQL: appending entries inside the caller's
- * transaction (ordered by the locked one-row head, never by a sequence, so
- * there are no gaps), reading pages, and verifying the stored chain against its
- * head and any trusted anchors while streaming it page by page.
+ * The audit chain in PostgreSQL: the locked one-row head that orders every
+ * append (never a sequence, so there are no gaps; the appends themselves are
+ * written by the transition runner's batch flush), reading pages, and verifying
+ * the stored chain against its head and any trusted anchors page by page.
  */
 import type { Prisma } from "../../generated/prisma/client";
 import type { Db } from "../db/client";
-import { chainEntries } from "./entry-hash";
-import type { AuditEntryDraft, AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "./types";
+import type pg from "pg";
+import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "./types";
 import { verifyChain } from "./verify-chain";
 
 export type Tx = Prisma.TransactionClient;
 
-/** Locks the head row until the transaction ends and returns it. */
-export async function lockHead(tx: Tx): Promise<ChainLink> {
-  const rows = await tx.$queryRaw<Array<{ seq: bigint; hash: string }>>`
-    SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`;
-  const row = rows[0];
-  if (!row) throw new Error("The audit chain head row is missing: the database was not migrated");
-  return { seq: BigInt(row.seq), hash: row.hash };
-}
-
 /**
- * Appends drafts after a head the caller locked with lockHead in the same
- * transaction, and moves the head. Returns the stored entries.
+ * Locks the head row until the transaction ends and returns it. Every writer of
+ * the chain calls this first, in its own transaction, and reads what it needs
+ * only afterwards: under READ COMMITTED each later statement then sees
+ * everything committed by the writer it waited for.
  */
-export async function appendAfter(tx: Tx, head: ChainLink, drafts: readonly AuditEntryDraft[]): Promise<AuditEntryRecord[]> {
-  if (drafts.length === 0) return [];
-  const entries = chainEntries(head.hash, head.seq + 1n, drafts);
-  await tx.auditEntry.createMany({
-    data: entries.map((e) => ({ ...e, details: e.details as Prisma.InputJsonValue })),
+export async function lockHead(client: pg.ClientBase): Promise<ChainLink> {
+  const { rows } = await client.query<{ seq: string; hash: string }>({
+    name: "qecnet-lock-audit-head",
+    text: "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
   });
-  const last = entries[entries.length - 1]!;
-  await tx.$executeRaw`UPDATE audit_head SET seq = ${last.seq}, hash = ${last.entryHash}, updated_at = ${last.at} WHERE id = 1`;
-  return entries;
-}
-
-/** Locks the head and appends: for actions that write nothing else. */
-export async function appendInTransaction(tx: Tx, drafts: readonly AuditEntryDraft[]): Promise<AuditEntryRecord[]> {
-  return appendAfter(tx, await lockHead(tx), drafts);
+  const row = rows[0];
+  if (!row) throw new Error("The audit chain head row is missing: the database was not migrated, or the row was deleted");
+  return { seq: BigInt(row.seq), hash: row.hash };
 }
 
 type AuditRow = Awaited<ReturnType<Db["auditEntry"]["findMany"]>>[number];

@@ -16,7 +16,7 @@ export const ZEnvSchema = z.object({
   DATABASE_URL: ZPostgresUrl.optional(),
   QECNET_MASTER_KEY: z
     .string()
-    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, {
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v.trim()) || /^[A-Za-z0-9+/]{43}=?$/.test(v.trim()), {
       message: "must be 64 hex characters or base64 of exactly 32 bytes (a 256-bit key)",
     })
     .optional(),

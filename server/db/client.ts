@@ -1,15 +1,29 @@
 /**
  * Prisma clients over the pg driver adapter (no native engine). One client per
  * process and database URL; tests ask for clients of their own databases.
+ * The client's pg pool is shared with the transition runner, whose batched
+ * writes go straight through the driver (see server/keys/transition-runner.ts).
  */
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "../../generated/prisma/client";
 
 export type Db = PrismaClient;
 
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
 export function createPrismaClient(connectionString: string, poolSize = 20): PrismaClient {
-  const adapter = new PrismaPg({ connectionString, max: poolSize });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(client, pool);
+  return client;
+}
+
+/** The pg pool under a client made by createPrismaClient. */
+export function poolOf(db: PrismaClient): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("This Prisma client was not made by createPrismaClient: it has no shared pool");
+  return pool;
 }
 
 const globalForPrisma = globalThis as unknown as { __qecnetPrisma?: PrismaClient };

@@ -1,13 +1,12 @@
 /**
  * Loads key rows with their participants in one statement (keys named by a
  * batch, their successors and their predecessors), mapped to KeyRecord.
- * Raw SQL because the batch runner's speed is bounded by round trips.
+ * Raw SQL on the runner's pg connection: the batch runner's speed is bounded
+ * by round trips.
  */
-import type { Prisma } from "../../generated/prisma/client";
+import type pg from "pg";
 import type { KeyState } from "../lifecycle/key-states";
 import type { KeyRecord } from "./key-record";
-
-type Tx = Prisma.TransactionClient;
 
 interface Row {
   id: string; lineage_id: string; generation: number; distribution_attempt: number; predecessor_id: string | null;
@@ -41,11 +40,13 @@ function toRecord(r: Row): KeyRecord {
   };
 }
 
-export async function loadKeyFamily(tx: Tx, ids: readonly string[]): Promise<KeyRecord[]> {
+export async function loadKeyFamily(client: pg.ClientBase, ids: readonly string[]): Promise<KeyRecord[]> {
   const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
   if (wanted.length === 0) return [];
-  const rows = await tx.$queryRaw<Row[]>`
-    WITH wanted AS (SELECT jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb)::uuid AS id),
+  // A named (prepared) statement: PostgreSQL plans it once per connection.
+  const { rows } = await client.query<Row>({
+    name: "qecnet-load-key-family",
+    text: `WITH wanted AS (SELECT jsonb_array_elements_text($1::jsonb)::uuid AS id),
     direct AS (
       SELECT k.* FROM keys k WHERE k.id IN (SELECT id FROM wanted) OR k.predecessor_id IN (SELECT id FROM wanted)
     ),
@@ -58,6 +59,8 @@ export async function loadKeyFamily(tx: Tx, ids: readonly string[]): Promise<Key
       SELECT json_agg(json_build_object('nodeId', p.node_id, 'confirmedAt', p.confirmed_at,
                                         'receiptMac', p.receipt_mac, 'purgedAt', p.purged_at))
       FROM key_participants p WHERE p.key_id = f.id), '[]'::json) AS participants
-    FROM family f`;
+    FROM family f`,
+    values: [JSON.stringify(wanted)],
+  });
   return rows.map(toRecord);
 }

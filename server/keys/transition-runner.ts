@@ -6,10 +6,14 @@
  * commits together with its own audit entries (same transaction), and a refused
  * job writes nothing. The head lock orders writers across server processes too.
  * This is how Tessera's PostgreSQL log reaches thousands of appends per second.
+ * The batch talks to PostgreSQL through the pg pool under the Prisma client:
+ * Prisma's interactive transactions cost several milliseconds each here, which
+ * would bound the whole system's transition rate.
  */
 import { lockHead } from "../audit/audit-log";
 import { chainEntries } from "../audit/entry-hash";
-import type { Db } from "../db/client";
+import type pg from "pg";
+import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import { loadKeyFamily } from "./key-rows";
 import { KeyWorkspace, type NodeFacts } from "./key-workspace";
@@ -93,31 +97,38 @@ export class TransitionRunner {
   }
 
   private async runBatch(batch: Queued[]): Promise<void> {
-    const outcomes = await this.db.$transaction(
-      async (tx) => {
-        const head = await lockHead(tx);
-        const now = this.clock();
-        const keys = await loadKeyFamily(tx, batch.flatMap((q) => q.job.keyIds));
-        const nodes = await loadNodes(tx, batch.flatMap((q) => q.job.nodeIds ?? []));
-        const ws = new KeyWorkspace(now, keys, nodes);
-        const results = batch.map((q) => {
-          ws.beginJob();
-          try {
-            const value = q.job.run(ws);
-            ws.commitJob();
-            return { ok: true as const, value };
-          } catch (error) {
-            ws.rollbackJob();
-            return { ok: false as const, error };
-          }
-        });
-        await flushWorkspace(tx, ws, chainEntries(head.hash, head.seq + 1n, ws.audits));
-        await this.opts.hooks?.beforeCommit?.();
-        return results;
-      },
-      { timeout: 30_000, maxWait: 30_000 },
-    );
-    outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
+    const client = await poolOf(this.db).connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const head = await lockHead(client);
+      const now = this.clock();
+      const keys = await loadKeyFamily(client, batch.flatMap((q) => q.job.keyIds));
+      const nodes = await loadNodes(client, batch.flatMap((q) => q.job.nodeIds ?? []));
+      const ws = new KeyWorkspace(now, keys, nodes);
+      const outcomes = batch.map((q) => {
+        ws.beginJob();
+        try {
+          const value = q.job.run(ws);
+          ws.commitJob();
+          return { ok: true as const, value };
+        } catch (error) {
+          ws.rollbackJob();
+          return { ok: false as const, error };
+        }
+      });
+      await flushWorkspace(client, ws, chainEntries(head.hash, head.seq + 1n, ws.audits));
+      await this.opts.hooks?.beforeCommit?.();
+      await client.query("COMMIT");
+      outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
+    } catch (err) {
+      await client.query("ROLLBACK").catch((e: Error) => {
+        broken = e; // the connection is unusable: do not return it to the pool
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 }
 
@@ -128,11 +139,12 @@ function asUnavailable(err: unknown): unknown {
   return e;
 }
 
-type TxClient = Parameters<Parameters<Db["$transaction"]>[0]>[0];
-
-async function loadNodes(tx: TxClient, ids: readonly string[]): Promise<Map<string, NodeFacts>> {
+async function loadNodes(client: pg.ClientBase, ids: readonly string[]): Promise<Map<string, NodeFacts>> {
   const wanted = [...new Set(ids)];
   if (wanted.length === 0) return new Map();
-  const rows = await tx.node.findMany({ where: { id: { in: wanted } }, select: { id: true, name: true, status: true } });
+  const { rows } = await client.query<NodeFacts>(
+    "SELECT id, name, status::text AS status FROM nodes WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+    [JSON.stringify(wanted)],
+  );
   return new Map(rows.map((n) => [n.id, n]));
 }

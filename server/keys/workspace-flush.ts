@@ -5,12 +5,10 @@
  * completion whether or not the outer statement reads it). One round trip
  * however many jobs the batch holds; the transaction makes it all-or-nothing.
  */
-import { Prisma } from "../../generated/prisma/client";
+import type pg from "pg";
 import type { AuditEntryRecord } from "../audit/types";
 import type { KeyRecord } from "./key-record";
 import type { KeyWorkspace } from "./key-workspace";
-
-type Tx = Prisma.TransactionClient;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const b64 = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("base64") : null);
@@ -24,7 +22,7 @@ function mutable(k: KeyRecord) {
   };
 }
 
-export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly AuditEntryRecord[]): Promise<void> {
+export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, entries: readonly AuditEntryRecord[]): Promise<void> {
   const inserted = [...ws.inserted].map((id) => ws.committedKey(id)!);
   const changed = [...ws.dirty].filter((id) => !ws.inserted.has(id)).map((id) => ws.committedKey(id)!);
   if (inserted.length === 0 && changed.length === 0 && entries.length === 0) return;
@@ -45,10 +43,15 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
   }));
   const last = entries[entries.length - 1];
 
-  // Only the parts this batch needs: each is a data-modifying CTE over JSON rows.
-  const parts: Prisma.Sql[] = [];
+  // Only the parts this batch needs: each is a data-modifying CTE over one JSON parameter.
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const param = (rows: unknown[]) => {
+    params.push(JSON.stringify(rows));
+    return `$${params.length}::jsonb`;
+  };
   if (newKeys.length > 0) {
-    parts.push(Prisma.sql`new_keys AS (
+    parts.push(`new_keys AS (
       INSERT INTO keys (id, lineage_id, generation, distribution_attempt, predecessor_id, label, purpose, policy, state,
         version, size_bits, fingerprint, entropy_source, material_ciphertext, material_nonce, material_key_id,
         usage_count, last_used_at, failure_reason, revocation_reason, retention_days, generated_at, distributed_at,
@@ -57,7 +60,7 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
         version, size_bits, fingerprint, entropy_source, decode(material_ciphertext, 'base64'), decode(material_nonce, 'base64'),
         material_key_id, usage_count::bigint, last_used_at, failure_reason, revocation_reason, retention_days, generated_at,
         distributed_at, activated_at, rotating_at, retired_at, revoked_at, destroyed_at, updated_at
-      FROM jsonb_to_recordset(${JSON.stringify(newKeys)}::jsonb) AS u(
+      FROM jsonb_to_recordset(${param(newKeys)}) AS u(
         id uuid, lineage_id uuid, generation int, distribution_attempt int, predecessor_id uuid, label text, purpose text,
         policy text, state text, version int, size_bits int, fingerprint text, entropy_source text, material_ciphertext text,
         material_nonce text, material_key_id text, usage_count text, last_used_at timestamptz, failure_reason text,
@@ -67,15 +70,15 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
     )`);
   }
   if (newParts.length > 0) {
-    parts.push(Prisma.sql`new_parts AS (
+    parts.push(`new_parts AS (
       INSERT INTO key_participants (key_id, node_id, confirmed_at, receipt_mac, purged_at)
       SELECT key_id, node_id, confirmed_at, receipt_mac, purged_at
-      FROM jsonb_to_recordset(${JSON.stringify(newParts)}::jsonb) AS u(
+      FROM jsonb_to_recordset(${param(newParts)}) AS u(
         key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
     )`);
   }
   if (updKeys.length > 0) {
-    parts.push(Prisma.sql`upd_keys AS (
+    parts.push(`upd_keys AS (
       UPDATE keys AS k SET
         state = u.state::"KeyState", version = u.version, usage_count = u.usage_count::bigint,
         last_used_at = u.last_used_at, failure_reason = u.failure_reason, revocation_reason = u.revocation_reason,
@@ -83,7 +86,7 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
         retired_at = u.retired_at, revoked_at = u.revoked_at, destroyed_at = u.destroyed_at, updated_at = u.updated_at,
         material_ciphertext = CASE WHEN u.zeroise THEN NULL ELSE k.material_ciphertext END,
         material_nonce = CASE WHEN u.zeroise THEN NULL ELSE k.material_nonce END
-      FROM jsonb_to_recordset(${JSON.stringify(updKeys)}::jsonb) AS u(
+      FROM jsonb_to_recordset(${param(updKeys)}) AS u(
         id uuid, state text, version int, usage_count text, last_used_at timestamptz, failure_reason text,
         revocation_reason text, distributed_at timestamptz, activated_at timestamptz, rotating_at timestamptz,
         retired_at timestamptz, revoked_at timestamptz, destroyed_at timestamptz, updated_at timestamptz, zeroise boolean)
@@ -91,9 +94,9 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
     )`);
   }
   if (updParts.length > 0) {
-    parts.push(Prisma.sql`upd_parts AS (
+    parts.push(`upd_parts AS (
       UPDATE key_participants AS p SET confirmed_at = u.confirmed_at, receipt_mac = u.receipt_mac, purged_at = u.purged_at
-      FROM jsonb_to_recordset(${JSON.stringify(updParts)}::jsonb) AS u(
+      FROM jsonb_to_recordset(${param(updParts)}) AS u(
         key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
       WHERE p.key_id = u.key_id AND p.node_id = u.node_id
         AND (p.confirmed_at IS DISTINCT FROM u.confirmed_at OR p.receipt_mac IS DISTINCT FROM u.receipt_mac
@@ -101,19 +104,26 @@ export async function flushWorkspace(tx: Tx, ws: KeyWorkspace, entries: readonly
     )`);
   }
   if (audit.length > 0) {
-    parts.push(Prisma.sql`new_audit AS (
+    parts.push(`new_audit AS (
       INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
       SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
-      FROM jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) AS u(
+      FROM jsonb_to_recordset(${param(audit)}) AS u(
         seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
         to_state text, details jsonb, prev_hash text, entry_hash text)
     )`);
   }
-  const withClause = parts.length > 0 ? Prisma.sql`WITH ${Prisma.join(parts, ", ")} ` : Prisma.empty;
-  await tx.$executeRaw`${withClause}
+  const withClause = parts.length > 0 ? `WITH ${parts.join(", ")} ` : "";
+  params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null);
+  const n = params.length;
+  // Named per combination of parts, so each shape is planned once per connection.
+  await client.query({
+    name: `qecnet-flush-${[newKeys, newParts, updKeys, updParts, audit].map((a) => (a.length > 0 ? 1 : 0)).join("")}`,
+    text: `${withClause}
     UPDATE audit_head SET
-      seq = COALESCE(${last?.seq.toString() ?? null}::bigint, seq),
-      hash = COALESCE(${last?.entryHash ?? null}::text, hash),
-      updated_at = COALESCE(${last ? last.at.toISOString() : null}::timestamptz, updated_at)
-    WHERE id = 1`;
+      seq = COALESCE($${n - 2}::bigint, seq),
+      hash = COALESCE($${n - 1}::text, hash),
+      updated_at = COALESCE($${n}::timestamptz, updated_at)
+    WHERE id = 1`,
+    values: params,
+  });
 }

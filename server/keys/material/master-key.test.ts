@@ -60,7 +60,7 @@ describe("loadMasterKey from QECNET_MASTER_KEY", () => {
       `${raw.toString("hex")}00`, // 33 bytes of hex
       randomBytes(31).toString("base64"),
       randomBytes(33).toString("base64"),
-      raw.toString("base64url"),
+      `-${raw.toString("base64url").slice(1)}`, // base64url alphabet (always has a "-")
       `zz${raw.toString("hex").slice(2)}`,
       "correct horse battery staple, definitely a secret",
     ];
