@@ -63,7 +63,7 @@ const STAMP_OF: Partial<Record<KeyState, StateStamp>> = {
 const DAY_MS = 86_400_000;
 
 function refuse(key: KeySnapshot, event: KeyEventType, guard: GuardCode, why: string): never {
-  throw new TransitionRefusedError(key.state, event, guard, `Cannot ${TRANSITIONS[event].label.toLowerCase()} this key: ${why}`);
+  throw new TransitionRefusedError(key.state, event, guard, `Cannot ${TRANSITIONS[event].label.toLowerCase()}: ${why}`);
 }
 
 function requireReason(key: KeySnapshot, event: KeyEventType, reason: string): string {
