@@ -17,8 +17,8 @@ type Field = "label" | "purpose" | "policy" | "participants";
 
 function checkLocally(v: { label: string; purpose: string; participants: string[] }): Partial<Record<Field, string>> {
   const e: Partial<Record<Field, string>> = {};
-  if (v.label.trim().length < 3) e.label = "label: at least 3 characters";
-  if (v.purpose.trim().length < 3) e.purpose = "purpose: at least 3 characters";
+  if (v.label.trim().length < 3) e.label = "at least 3 characters";
+  if (v.purpose.trim().length < 3) e.purpose = "at least 3 characters";
   if (v.participants.length === 0) e.participants = "choose at least one participant node";
   return e;
 }

@@ -6,7 +6,7 @@
  *    domain errors mapped to codes in one place (error-map.ts);
  * 3. procedures: publicProcedure, the only one until roles exist.
  */
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { env } from "../config/env";
@@ -24,16 +24,20 @@ export function createContextInner(s: Services, actor?: string): Context {
 }
 
 // 2. init
+function zodMessage(err: ZodError): string {
+  return err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
+}
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
+    const { stack: _stack, ...data } = shape.data; // never send server stacks to the browser
     return {
       ...shape,
-      message: zod ? zod.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") : shape.message,
+      message: zod ? zodMessage(zod) : shape.message,
       data: {
-        ...shape.data,
-        stack: undefined,
+        ...data,
         zodError: zod ? zod.flatten() : null,
         domainCode: (error.cause as { code?: string } | undefined)?.code ?? null,
       },
@@ -46,6 +50,10 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
+  if (cause instanceof ZodError) {
+    // One readable sentence per problem, the same through HTTP and createCaller.
+    throw new TRPCError({ code: "BAD_REQUEST", message: zodMessage(cause), cause });
+  }
   if (cause instanceof DomainError || result.error.code === "INTERNAL_SERVER_ERROR") throw toTRPCError(cause ?? result.error);
   return result;
 });

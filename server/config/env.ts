@@ -54,7 +54,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       result.error.issues.map((i) => `${i.path.join(".") || "environment"} ${i.message}`),
     );
   }
-  const dataDir = path.resolve(result.data.QECNET_DATA_DIR ?? path.join(process.cwd(), ".data"));
+  const dataDir = path.resolve(result.data.QECNET_DATA_DIR ?? path.join(/* turbopackIgnore: true */ process.cwd(), ".data"));
   return { ...result.data, dataDir };
 }
 

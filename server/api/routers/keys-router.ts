@@ -23,9 +23,9 @@ export const ZKeyListInputSchema = z.object({
 });
 
 export const ZKeyCreateInputSchema = z.object({
-  label: z.string().trim().min(3, "label: at least 3 characters").max(80, "label: at most 80 characters")
-    .regex(/^[\p{L}\p{N} ._:/-]+$/u, "label: letters, digits, spaces and . _ : / - only"),
-  purpose: z.string().trim().min(3, "purpose: at least 3 characters").max(200),
+  label: z.string().trim().min(3, "at least 3 characters").max(80, "at most 80 characters")
+    .regex(/^[\p{L}\p{N} ._:/-]+$/u, "letters, digits, spaces and . _ : / - only"),
+  purpose: z.string().trim().min(3, "at least 3 characters").max(200, "at most 200 characters"),
   policy: z.enum(POLICY_NAMES, { message: `policy must be one of ${POLICY_NAMES.join(", ")}` }).default("standard"),
   participants: z.array(ZNodeId).min(1, "choose at least one participant node").max(64)
     .refine((a) => new Set(a).size === a.length, "participants must not repeat"),
