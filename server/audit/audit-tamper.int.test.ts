@@ -71,6 +71,8 @@ beforeAll(async () => {
   n = pristine.length;
   attacker = new pg.Client({ connectionString: t.url });
   await attacker.connect();
+  // The attacker has superuser rights: triggers (the append-only guard) are off for this session.
+  await attacker.query("SET session_replication_role = replica");
   await sql(`CREATE SCHEMA pristine;
     CREATE TABLE pristine.audit_entries AS TABLE public.audit_entries;
     CREATE TABLE pristine.audit_head AS TABLE public.audit_head`);

@@ -33,6 +33,22 @@ describe("migration runner", () => {
     }
   });
 
+  it("makes the audit chain append-only: UPDATE, DELETE and TRUNCATE are refused", async () => {
+    const c = new pg.Client({ connectionString: t.url });
+    await c.connect();
+    try {
+      await c.query(`INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, details, prev_hash, entry_hash)
+                     VALUES (1, now(), 'a', 'TEST', 'system', 's', '{}', repeat('0', 64), repeat('1', 64))`);
+      await expect(c.query(`UPDATE audit_entries SET actor = 'mallory' WHERE seq = 1`)).rejects.toThrow(/append-only: UPDATE of entry 1 refused/);
+      await expect(c.query(`DELETE FROM audit_entries WHERE seq = 1`)).rejects.toThrow(/append-only: DELETE/);
+      await expect(c.query(`TRUNCATE audit_entries`)).rejects.toThrow(/append-only/);
+      const { rows } = await c.query(`SELECT actor FROM audit_entries`);
+      expect(rows).toEqual([{ actor: "a" }]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it("refuses a migration whose file changed after it was applied", async () => {
     const c = new pg.Client({ connectionString: t.url });
     await c.connect();
