@@ -13,11 +13,15 @@ step "typecheck"
 npx tsc --noEmit -p .
 step "lint"
 npx eslint . --max-warnings=0
+rm -rf .reports && mkdir -p .reports
 step "unit and integration tests (vitest)"
-npx vitest run
+npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json
 step "build (next build)"
 npx next build
 step "browser tests (Playwright + Chromium against next start)"
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 export CHROMIUM_PATH
 npx playwright test
+
+echo
+node scripts/test-summary.mjs .reports/vitest.json .reports/playwright.json
