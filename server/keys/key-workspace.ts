@@ -14,6 +14,10 @@ export interface NodeFacts {
   status: string;
 }
 
+function participantFingerprint(p: KeyRecord["participants"][number]): string {
+  return `${p.confirmedAt?.getTime() ?? ""}|${p.receiptMac ?? ""}|${p.purgedAt?.getTime() ?? ""}`;
+}
+
 export class KeyWorkspace {
   private readonly committed = new Map<string, KeyRecord>();
   private job = new Map<string, KeyRecord>();
@@ -27,12 +31,22 @@ export class KeyWorkspace {
   readonly zeroised = new Set<string>();
   readonly audits: AuditEntryDraft[] = [];
 
+  /** Participants as loaded, so the flush writes only the ones that changed. */
+  private readonly loadedParticipants = new Map<string, string>();
+
   constructor(
     readonly now: Date,
     loaded: Iterable<KeyRecord>,
     readonly nodes: ReadonlyMap<string, NodeFacts>,
   ) {
-    for (const k of loaded) this.committed.set(k.id, k);
+    for (const k of loaded) {
+      this.committed.set(k.id, k);
+      for (const p of k.participants) this.loadedParticipants.set(`${k.id}/${p.nodeId}`, participantFingerprint(p));
+    }
+  }
+
+  participantChanged(keyId: string, p: KeyRecord["participants"][number]): boolean {
+    return this.loadedParticipants.get(`${keyId}/${p.nodeId}`) !== participantFingerprint(p);
   }
 
   /** The key as this job sees it; a copy the job may change. */

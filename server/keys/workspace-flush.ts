@@ -36,7 +36,7 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
   }));
   const newParts = inserted.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
   const updKeys = changed.map((k) => ({ ...mutable(k), zeroise: ws.zeroised.has(k.id) }));
-  const updParts = changed.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
+  const updParts = changed.flatMap((k) => k.participants.filter((p) => ws.participantChanged(k.id, p)).map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
   const audit = entries.map((e) => ({
     seq: e.seq.toString(), at: e.at.toISOString(), actor: e.actor, action: e.action, subject_type: e.subjectType,
     subject_id: e.subjectId, from_state: e.fromState, to_state: e.toState, details: e.details, prev_hash: e.prevHash, entry_hash: e.entryHash,
@@ -99,8 +99,6 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
       FROM jsonb_to_recordset(${param(updParts)}) AS u(
         key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz)
       WHERE p.key_id = u.key_id AND p.node_id = u.node_id
-        AND (p.confirmed_at IS DISTINCT FROM u.confirmed_at OR p.receipt_mac IS DISTINCT FROM u.receipt_mac
-             OR p.purged_at IS DISTINCT FROM u.purged_at)
     )`);
   }
   if (audit.length > 0) {
