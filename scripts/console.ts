@@ -47,7 +47,7 @@ async function main() {
     throw err;
   }
   console.log(`QECNet console: data folder ${env.dataDir}`);
-  const db = await prepareDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir });
+  const db = await prepareDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir, embeddedPort: env.QECNET_EMBEDDED_PG_PORT });
   console.log(`Database: ${db.embedded ? "embedded PostgreSQL" : "DATABASE_URL"}; migrations applied now: ${db.migrations.applied.length}, before: ${db.migrations.alreadyApplied}`);
   const stopDb = async () => {
     await db.stop().catch(() => undefined);

@@ -32,6 +32,12 @@ export const ZEnvSchema = z.object({
     .default("true")
     .transform((v) => v === "true"),
   QECNET_ACTOR: z.string().min(1).max(120).default("console-operator"),
+  QECNET_EMBEDDED_PG_PORT: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number")
+    .min(1024, "must be between 1024 and 65535")
+    .max(65535, "must be between 1024 and 65535")
+    .default(54329),
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string };

@@ -15,16 +15,22 @@ export interface PreparedDatabase {
   stop(): Promise<void>;
 }
 
-export const EMBEDDED_PG_PORT = Number(process.env.QECNET_EMBEDDED_PG_PORT ?? 54329);
+export const DEFAULT_EMBEDDED_PG_PORT = 54329;
 
-export async function prepareDatabase(opts: { databaseUrl?: string; dataDir: string; log?: (l: string) => void }): Promise<PreparedDatabase> {
+export async function prepareDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPort?: number;
+  log?: (l: string) => void;
+}): Promise<PreparedDatabase> {
   if (opts.databaseUrl) {
     await ensureDatabase(opts.databaseUrl);
     return { url: opts.databaseUrl, embedded: false, migrations: await migrate(opts.databaseUrl), stop: async () => undefined };
   }
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(opts.dataDir, "pg"), port: EMBEDDED_PG_PORT, log: opts.log }).catch((err: Error) => {
+  const port = opts.embeddedPort ?? DEFAULT_EMBEDDED_PG_PORT;
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(opts.dataDir, "pg"), port, log: opts.log }).catch((err: Error) => {
     throw new Error(
-      `Could not start the embedded PostgreSQL on port ${EMBEDDED_PG_PORT} (${err.message}). ` +
+      `Could not start the embedded PostgreSQL on port ${port} (${err.message}). ` +
         `Is another console running? Stop it, set QECNET_EMBEDDED_PG_PORT, or set DATABASE_URL to use your own PostgreSQL.`,
     );
   });

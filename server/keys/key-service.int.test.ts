@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { randomBytes } from "node:crypto";
 import { verifyStoredChain } from "../audit/audit-log";
+import { KeyService } from "./key-service";
+import { createKeyVault } from "./key-vault";
+import { masterKeyId } from "./material";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
-import type { KeyService } from "./key-service";
 
 describe("key service on PostgreSQL", () => {
   let t: TestDatabase;
@@ -65,6 +68,24 @@ describe("key service on PostgreSQL", () => {
     await svc.apply(third.id, { type: "FAIL_DISTRIBUTION", reason: "no path" }, ACTOR);
     expect(await t.db.key.count({ where: { lineageId: k.lineageId } })).toBe(3);
     expect(await t.db.auditEntry.count({ where: { action: "KEY_DISTRIBUTION_ABANDONED", subjectId: third.id } })).toBe(1);
+  });
+
+  it("a generation failure leaves no key record, only its audit entry", async () => {
+    const masterKey = randomBytes(32);
+    const failing = createKeyVault(masterKey, masterKeyId(masterKey), {
+      draw: () => {
+        throw new Error("entropy source unavailable");
+      },
+    });
+    const broken = new KeyService(t.db, failing, { clock: () => now });
+    const keysBefore = await t.db.key.count();
+    await expect(
+      broken.create({ label: "never-made", purpose: "test", policy: "standard", participants: ["node-a"] }, ACTOR),
+    ).rejects.toMatchObject({ code: "GENERATION_FAILED" });
+    expect(await t.db.key.count()).toBe(keysBefore);
+    const entry = await t.db.auditEntry.findFirstOrThrow({ where: { action: "KEY_GENERATION_FAILED" }, orderBy: { seq: "desc" } });
+    expect(entry).toMatchObject({ subjectType: "key-request", subjectId: "never-made", fromState: null, toState: null });
+    expect((await verifyStoredChain(t.db)).result.ok).toBe(true);
   });
 
   it("refuses a wrong receipt, records the attempt and changes nothing else", async () => {
