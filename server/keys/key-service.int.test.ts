@@ -88,6 +88,34 @@ describe("key service on PostgreSQL", () => {
     expect((await verifyStoredChain(t.db)).result.ok).toBe(true);
   });
 
+  it("a lost answer to COMMIT is resolved from the chain: the change is reported done and not redone", async () => {
+    let lose = true;
+    const flaky = testKeyService(t.db, {
+      clock: () => now,
+      hooks: {
+        afterCommit: async () => {
+          if (lose) {
+            lose = false;
+            throw new Error("connection reset while reading the COMMIT answer");
+          }
+        },
+      },
+    });
+    const k = await activeKey();
+    const before = await t.db.key.findUniqueOrThrow({ where: { id: k.id } });
+    const [used, created] = await Promise.all([
+      flaky.apply(k.id, { type: "RECORD_USAGE", count: 7 }, ACTOR),
+      flaky.create({ label: "in-doubt", purpose: "test", policy: "standard", participants: ["node-b"] }, ACTOR),
+    ]);
+    expect(lose).toBe(false); // the failure did happen, to a batch holding both jobs
+    expect(used.usageCount).toBe(before.usageCount + 7n);
+    const after = await t.db.key.findUniqueOrThrow({ where: { id: k.id } });
+    expect(after.usageCount).toBe(before.usageCount + 7n);
+    expect(await t.db.key.count({ where: { label: "in-doubt" } })).toBe(1);
+    expect(created.label).toBe("in-doubt");
+    await expectGaplessVerifiedChain();
+  });
+
   it("refuses a wrong receipt, records the attempt and changes nothing else", async () => {
     const k = await create();
     await svc.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);

@@ -37,6 +37,8 @@ interface Queued {
 export interface RunnerHooks {
   /** Test hook: called after the batch's writes, before COMMIT. */
   beforeCommit?: () => Promise<void>;
+  /** Test hook: called once COMMIT returned; throwing here stands for a lost answer to COMMIT. */
+  afterCommit?: () => Promise<void>;
 }
 
 export class TransitionRunner {
@@ -84,7 +86,7 @@ export class TransitionRunner {
     try {
       await this.runBatch(batch);
     } catch (err) {
-      if (batch.length === 1) {
+      if (batch.length === 1 || err instanceof OutcomeUnknownError) {
         batch[0]!.reject(asUnavailable(err));
         return;
       }
@@ -99,6 +101,8 @@ export class TransitionRunner {
   private async runBatch(batch: Queued[]): Promise<void> {
     const client = await poolOf(this.db).connect();
     let broken: Error | undefined;
+    // Set once COMMIT was sent: if its answer is lost, the batch may have landed.
+    let inDoubt: { seq: bigint; hash: string; settle: () => void } | null = null;
     try {
       await client.query("BEGIN");
       const head = await lockHead(client);
@@ -117,18 +121,57 @@ export class TransitionRunner {
           return { ok: false as const, error };
         }
       });
-      await flushWorkspace(client, ws, chainEntries(head.hash, head.seq + 1n, ws.audits));
+      const settle = () => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
+      const entries = chainEntries(head.hash, head.seq + 1n, ws.audits);
+      await flushWorkspace(client, ws, entries);
       await this.opts.hooks?.beforeCommit?.();
+      const last = entries[entries.length - 1];
+      inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;
       await client.query("COMMIT");
-      outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
+      await this.opts.hooks?.afterCommit?.();
+      settle();
     } catch (err) {
       await client.query("ROLLBACK").catch((e: Error) => {
         broken = e; // the connection is unusable: do not return it to the pool
       });
+      // COMMIT was sent but its answer lost: the chain tells whether it landed.
+      // Running the jobs again would do them twice.
+      if (inDoubt) {
+        const landed = await this.landed(inDoubt.seq, inDoubt.hash);
+        if (landed === true) {
+          inDoubt.settle();
+          return;
+        }
+        if (landed === null) throw new OutcomeUnknownError(err);
+      }
       throw err;
     } finally {
       client.release(broken);
     }
+  }
+
+  /** Whether audit entry #seq with this hash is in the chain; null when that cannot be told. */
+  private async landed(seq: bigint, hash: string): Promise<boolean | null> {
+    try {
+      const { rows } = await poolOf(this.db).query<{ entry_hash: string }>(
+        "SELECT entry_hash FROM audit_entries WHERE seq = $1",
+        [seq.toString()],
+      );
+      return rows[0]?.entry_hash === hash;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** COMMIT was sent, its answer lost, and the chain could not be read to tell. */
+class OutcomeUnknownError extends DomainError {
+  constructor(cause: unknown) {
+    super(
+      "AUDIT_UNAVAILABLE",
+      "The database connection failed while committing, so it is not known whether the change was made. Reload the key before trying again.",
+    );
+    (this as { cause?: unknown }).cause = cause;
   }
 }
 
