@@ -654,9 +654,9 @@ describe("effects", () => {
     }
   });
 
-  it("DESTROY zeroises", () => {
+  it("DESTROY zeroises and has every holder purge", () => {
     const d = decide(snapshot({ state: "RETIRED", retiredAt: new Date(0) }), { type: "DESTROY" }, NOW);
-    expect(d.effects).toEqual([{ type: "ZEROISE_MATERIAL" }]);
+    expect(d.effects).toEqual([{ type: "ZEROISE_MATERIAL" }, { type: "PURGE_HOLDERS" }]);
   });
 
   it("BEGIN_ROTATION asks for a successor", () => {

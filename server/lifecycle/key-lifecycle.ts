@@ -170,7 +170,8 @@ export function decide(key: KeySnapshot, event: KeyEvent, now: Date): Decision {
       if (!retiredAt) refuse(key, event.type, "RETENTION_NOT_EXPIRED", "it has no retirement date");
       const expires = new Date(retiredAt.getTime() + key.retentionDays * DAY_MS);
       if (now < expires) refuse(key, event.type, "RETENTION_NOT_EXPIRED", `its retention period runs until ${expires.toISOString()}`);
-      return { ...base, effects: [{ type: "ZEROISE_MATERIAL" }], details: { retentionDays: key.retentionDays } };
+      // Retention is over everywhere: the hub zeroises its copy and every holder purges theirs.
+      return { ...base, effects: [{ type: "ZEROISE_MATERIAL" }, { type: "PURGE_HOLDERS" }], details: { retentionDays: key.retentionDays } };
     }
   }
 }
