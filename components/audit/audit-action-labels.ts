@@ -18,6 +18,8 @@ const LABELS: Record<string, string> = {
   KEY_RETIRED: "Retired",
   KEY_REVOKED: "Revoked",
   KEY_DESTROYED: "Destroyed",
+  AUDIT_CHAIN_VERIFIED: "Chain verified",
+  AUDIT_CHAIN_BROKEN: "Chain found broken",
 };
 
 export function actionLabel(action: string): string {
@@ -31,4 +33,5 @@ export function actionLabel(action: string): string {
 /** Actions that alarm an operator: shown in red in timelines and tables. */
 export const ALARM_ACTIONS: ReadonlySet<string> = new Set([
   "KEY_REVOKED", "KEY_RECEIPT_REJECTED", "KEY_DISTRIBUTION_FAILED", "KEY_DISTRIBUTION_ABANDONED", "KEY_GENERATION_FAILED",
+  "AUDIT_CHAIN_BROKEN",
 ]);

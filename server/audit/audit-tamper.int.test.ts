@@ -11,6 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { AuditService } from "./audit-service";
 import { readHead, toRecord, verifyStoredChain } from "./audit-log";
 import { computeEntryHash } from "./entry-hash";
 import type { AuditEntryRecord, ChainFailureKind, ChainLink, ChainVerification, JsonValue } from "./types";
@@ -261,5 +262,22 @@ describe("audit chain tampering, verified against the stored chain", () => {
       const mid = expectFailure(await verify([anchorAt(n - 2)]), "TRUNCATED", n - 4, n - 5);
       expect(mid.expected).toBe(String(n - 2));
     });
+  });
+});
+
+describe("verification through the console's audit service", () => {
+  it("records who verified and what was found, also when the chain is broken", async () => {
+    const audit = new AuditService(t.db, testKeyService(t.db).runner);
+    const ok = await audit.verify({ actor: "auditor-1" });
+    expect(ok.ok).toBe(true);
+    await sql(`UPDATE audit_entries SET actor = 'mallory' WHERE seq = 5`);
+    const broken = await audit.verify({ actor: "auditor-2" });
+    expect(broken.ok).toBe(false);
+    const recorded = await t.db.auditEntry.findMany({ where: { subjectType: "audit-chain" }, orderBy: { seq: "asc" } });
+    expect(recorded.map((e) => [e.actor, e.action])).toEqual([
+      ["auditor-1", "AUDIT_CHAIN_VERIFIED"],
+      ["auditor-2", "AUDIT_CHAIN_BROKEN"],
+    ]);
+    expect(recorded[1]!.details).toMatchObject({ kind: "ENTRY_HASH_MISMATCH", seq: "5" });
   });
 });

@@ -3,6 +3,7 @@
  * environment: the Prisma client, the key vault (master key) and the key
  * service with its group-commit runner.
  */
+import { AuditService } from "../audit/audit-service";
 import { env } from "../config/env";
 import { prisma, type Db } from "../db/client";
 import { KeyService } from "../keys/key-service";
@@ -11,6 +12,7 @@ import { vaultFromEnvironment } from "../keys/key-vault";
 export interface Services {
   db: Db;
   keys: KeyService;
+  audit: AuditService;
 }
 
 const g = globalThis as unknown as { __qecnetServices?: Services };
@@ -20,7 +22,8 @@ export function services(): Services {
     const e = env();
     const db = prisma();
     const vault = vaultFromEnvironment(e.QECNET_MASTER_KEY, e.dataDir);
-    g.__qecnetServices = { db, keys: new KeyService(db, vault) };
+    const keys = new KeyService(db, vault);
+    g.__qecnetServices = { db, keys, audit: new AuditService(db, keys.runner) };
   }
   return g.__qecnetServices;
 }

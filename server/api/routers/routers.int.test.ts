@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead } from "../../audit/audit-log";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createNodes, testKeyService } from "../../testing/fixtures";
+import { AuditService } from "../../audit/audit-service";
 import { createCaller } from "../root";
 import { createContextInner } from "../trpc";
 
@@ -21,7 +22,7 @@ describe("tRPC routers", () => {
     t = await createTestDatabase(inject("adminUrl"), "routers");
     await createNodes(t.db);
     const keys = testKeyService(t.db);
-    caller = createCaller(createContextInner({ db: t.db, keys }, "router-test"));
+    caller = createCaller(createContextInner({ db: t.db, keys, audit: new AuditService(t.db, keys.runner) }, "router-test"));
     const a = await caller.keys.create({ label: "alpha-link", purpose: "test traffic", participants: ["node-a", "node-b"] });
     await caller.keys.distribute({ id: a.id });
     activeId = (await caller.keys.collectReceipts({ id: a.id })).id;
@@ -62,7 +63,11 @@ describe("tRPC routers", () => {
     const page = await caller.keys.list({ states: ["ACTIVE"], limit: 10 });
     expect(page.items.map((k) => k.id)).toEqual([activeId]);
     expect((await caller.keys.counts({})).GENERATED).toBe(1);
-    expect((await caller.audit.verify()).ok).toBe(true);
+    const verified = await caller.audit.verify();
+    expect(verified.ok).toBe(true);
+    const recorded = await t.db.auditEntry.findFirstOrThrow({ where: { action: "AUDIT_CHAIN_VERIFIED" }, orderBy: { seq: "desc" } });
+    expect(recorded).toMatchObject({ actor: "router-test", subjectType: "audit-chain" });
+    expect(recorded.seq).toBe(verified.head.seq + 1n);
   });
 
   it.each([

@@ -1,0 +1,35 @@
+/**
+ * Audit actions of the console: verifying the stored chain is itself recorded
+ * in the chain (who checked, when, and what was found), so an auditor can see
+ * that checks ran and what they reported.
+ */
+import type { Db } from "../db/client";
+import type { TransitionRunner } from "../keys/transition-runner";
+import { verifyStoredChain } from "./audit-log";
+
+export class AuditService {
+  constructor(
+    private readonly db: Db,
+    private readonly runner: TransitionRunner,
+  ) {}
+
+  async verify(who: { actor: string }) {
+    const { result, head, checkedAt, durationMs } = await verifyStoredChain(this.db);
+    await this.runner.submit({
+      keyIds: [],
+      run: (ws) =>
+        ws.audit({
+          actor: who.actor,
+          action: result.ok ? "AUDIT_CHAIN_VERIFIED" : "AUDIT_CHAIN_BROKEN",
+          subjectType: "audit-chain",
+          subjectId: "main",
+          fromState: null,
+          toState: null,
+          details: result.ok
+            ? { entries: result.entries, headSeq: head.seq.toString(), headHash: head.hash }
+            : { entriesVerified: result.entries, kind: result.failure.kind, seq: result.failure.seq?.toString() ?? null, headSeq: head.seq.toString() },
+        }),
+    });
+    return { ...result, head, checkedAt, durationMs: Math.round(durationMs) };
+  }
+}
