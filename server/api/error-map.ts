@@ -18,11 +18,13 @@ export const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   RETRY_LIMIT_REACHED: "CONFLICT",
   GENERATION_FAILED: "INTERNAL_SERVER_ERROR",
   AUDIT_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  MASTER_KEY_MISMATCH: "INTERNAL_SERVER_ERROR",
 };
 
 export function toTRPCError(err: unknown): TRPCError {
   if (err instanceof TRPCError) return err;
   if (err instanceof DomainError) {
+    // Domain messages are written for operators and carry no material, so they are shown even for server-side faults.
     return new TRPCError({ code: DOMAIN_TO_TRPC[err.code], message: err.message, cause: err });
   }
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal error; nothing was changed. See the server log.", cause: err as Error });

@@ -15,6 +15,7 @@ export const DOMAIN_ERROR_CODES = [
   "RETRY_LIMIT_REACHED",
   "GENERATION_FAILED",
   "AUDIT_UNAVAILABLE",
+  "MASTER_KEY_MISMATCH",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

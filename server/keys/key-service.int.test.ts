@@ -116,6 +116,17 @@ describe("key service on PostgreSQL", () => {
     await expectGaplessVerifiedChain();
   });
 
+  it("names the master key mismatch when material was sealed under another master key", async () => {
+    const k = await create();
+    await svc.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
+    const other = testKeyService(t.db, { clock: () => now }); // a fresh random master key
+    await expect(other.collectReceipts(k.id, ACTOR)).rejects.toMatchObject({
+      code: "MASTER_KEY_MISMATCH",
+      message: expect.stringMatching(/sealed under master key [0-9a-f]{16}, but this server runs with master key [0-9a-f]{16}/),
+    });
+    expect((await t.db.keyParticipant.findMany({ where: { keyId: k.id, confirmedAt: { not: null } } })).length).toBe(0);
+  });
+
   it("refuses a wrong receipt, records the attempt and changes nothing else", async () => {
     const k = await create();
     await svc.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);

@@ -90,6 +90,7 @@ export class KeyService {
       run: (ws) => {
         const k = ws.key(keyId);
         if (k.state === "DISTRIBUTED" && k.materialCiphertext && k.materialNonce && k.participants.some((p) => p.nodeId === nodeId)) {
+          this.requireOwnMasterKey(k);
           if (!this.vault.checkReceipt(k.id, { ciphertext: k.materialCiphertext, nonce: k.materialNonce }, nodeId, mac)) {
             ws.audit({ actor: who.actor, action: "KEY_RECEIPT_REJECTED", subjectType: "key", subjectId: k.id, fromState: k.state, toState: k.state, details: { nodeId } });
             return { ok: false as const };
@@ -101,6 +102,17 @@ export class KeyService {
     });
     if (!r.ok) throw new DomainError("RECEIPT_INVALID", `The receipt from node ${nodeId} does not prove possession of this key; it was refused and recorded.`);
     return r.view;
+  }
+
+  /** Material sealed under another master key cannot be opened here: say so instead of failing obscurely. */
+  private requireOwnMasterKey(k: KeyRecord): void {
+    if (k.materialKeyId && k.materialKeyId !== this.vault.masterKeyId) {
+      throw new DomainError(
+        "MASTER_KEY_MISMATCH",
+        `Key ${k.label} was sealed under master key ${k.materialKeyId}, but this server runs with master key ${this.vault.masterKeyId}. ` +
+          "Start it with the original QECNET_MASTER_KEY (or master.key file).",
+      );
+    }
   }
 
   /**
@@ -119,6 +131,7 @@ export class KeyService {
           // Let the engine refuse with its own words.
           transition(this.ctx(ws, who), k, { type: "CONFIRM_RECEIPT", nodeId: pending[0] ?? "" });
         }
+        this.requireOwnMasterKey(k);
         const sealed = { ciphertext: k.materialCiphertext!, nonce: k.materialNonce! };
         for (const nodeId of pending) {
           const mac = this.vault.receiptFor(k.id, sealed, nodeId);
