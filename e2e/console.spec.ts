@@ -75,11 +75,14 @@ test("an operator takes a distributed key to ACTIVE and revokes it; each step is
 
 test("a refused transition shows the engine's reason and changes nothing", async ({ page }) => {
   await openKey(page, "ministry-voice", "ROTATING");
+  const version = await page.getByTestId("key-version").textContent();
+  const entries = await page.getByTestId("timeline-entry").count();
   await page.getByTestId("action-COMPLETE_ROTATION").click();
-  const confirm = page.getByTestId("action-confirm");
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
   await expect(page.getByTestId("action-error")).toContainText(/replacement is DISTRIBUTED, not ACTIVE/);
+  await page.reload();
   await expect(page.getByTestId("key-state")).toContainText("ROTATING");
+  await expect(page.getByTestId("key-version")).toHaveText(version ?? "");
+  await expect(page.getByTestId("timeline-entry")).toHaveCount(entries);
 });
 
 test("a new key is created from the form and opens GENERATED", async ({ page }) => {
