@@ -7,9 +7,9 @@
  * travelling over the mesh) listen with useLiveEvent. Polling stays on as a
  * slow safety net in case the stream is down.
  */
-import { useQueryClient } from "@tanstack/react-query";
+import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { ConsoleEvent, EventTopic } from "@/server/events/console-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 
@@ -32,43 +32,46 @@ const TOPIC_ROUTERS: Record<EventTopic, string[]> = {
   approvals: ["approvals"],
 };
 
+/** Fans events out to listeners and turns bursts of them into one refetch per router. */
+class LiveHub {
+  readonly listeners = new Set<Listener>();
+  private readonly pending = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly queryClient: QueryClient) {}
+
+  onEvent(e: ConsoleEvent): void {
+    for (const t of e.topics) for (const r of TOPIC_ROUTERS[t]) this.pending.add(r);
+    this.timer ??= setTimeout(() => this.flush(), 100);
+    for (const l of this.listeners) l(e);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const routers = [...this.pending];
+    this.pending.clear();
+    for (const r of routers) void this.queryClient.invalidateQueries({ queryKey: [[r]] });
+  }
+
+  listen(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
 export function LiveEvents({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const listeners = useRef(new Set<Listener>());
-  const pending = useRef(new Set<string>());
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [hub] = useState(() => new LiveHub(queryClient));
+  useEffect(() => () => hub.dispose(), [hub]);
+  const sub = useSubscription(trpc.events.stream.subscriptionOptions(undefined, { onData: (e) => hub.onEvent(e) }));
 
-  const sub = useSubscription(
-    trpc.events.stream.subscriptionOptions(undefined, {
-      onData(e) {
-        for (const t of e.topics) for (const r of TOPIC_ROUTERS[t]) pending.current.add(r);
-        // Coalesce bursts (a simulation tick plus a batch) into one refetch per router.
-        timer.current ??= setTimeout(() => {
-          timer.current = null;
-          const routers = [...pending.current];
-          pending.current.clear();
-          for (const r of routers) void queryClient.invalidateQueries({ queryKey: [[r]] });
-        }, 100);
-        for (const l of listeners.current) l(e);
-      },
-    }),
-  );
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
-
-  const status: LiveStatus = sub.status === "pending" ? "live" : sub.status === "connecting" ? "connecting" : sub.status === "error" ? "reconnecting" : "connecting";
-  const value = useMemo<LiveContextValue>(
-    () => ({
-      status,
-      listen(l) {
-        listeners.current.add(l);
-        return () => listeners.current.delete(l);
-      },
-    }),
-    [status],
-  );
+  const status: LiveStatus = sub.status === "pending" ? "live" : sub.status === "error" ? "reconnecting" : "connecting";
+  const value = useMemo<LiveContextValue>(() => ({ status, listen: (l) => hub.listen(l) }), [status, hub]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
