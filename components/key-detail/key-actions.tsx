@@ -32,8 +32,16 @@ export function KeyActions({ detail }: { detail: KeyDetail }) {
 
   const action = useMutation({
     mutationFn: (cmd: KeyActionCommand) => runKeyAction(client, cmd),
-    onSuccess: (view, cmd) => {
+    onSuccess: ({ view, attempts, abandoned, lastFailure }, cmd) => {
       setOpen(null);
+      if (view.id !== cmd.id) {
+        setDone(
+          abandoned
+            ? `${KEY_ACTION_SPECS[cmd.event].label}: gave up after ${attempts} attempts (last: ${lastFailure}). Each failed key was destroyed; see the lineage.`
+            : `${KEY_ACTION_SPECS[cmd.event].label}: this key failed (${lastFailure}) and was destroyed; attempt ${view.distributionAttempt} with new material is ${stateName(view.state)}. See the lineage below.`,
+        );
+        return;
+      }
       setDone(`${KEY_ACTION_SPECS[cmd.event].label}: done. ${view.label} is now ${stateName(view.state)} (version ${view.version}).`);
     },
     onSettled: () =>

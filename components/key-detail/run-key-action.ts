@@ -15,12 +15,31 @@ export interface KeyActionCommand {
   count?: number;
 }
 
-export function runKeyAction(client: TRPCClient<AppRouter>, cmd: KeyActionCommand): Promise<KeyView> {
+/** A lifecycle action's result: the key it left in use, and for distributions how many attempts it took. */
+export interface KeyActionResult {
+  view: KeyView;
+  attempts?: number;
+  abandoned?: boolean;
+  lastFailure?: string | null;
+}
+
+export async function runKeyAction(client: TRPCClient<AppRouter>, cmd: KeyActionCommand): Promise<KeyActionResult> {
+  if (cmd.event === "DISTRIBUTE" || cmd.event === "CONFIRM_RECEIPT") {
+    const target = { id: cmd.id, expectedVersion: cmd.expectedVersion };
+    const r = cmd.event === "DISTRIBUTE" ? await client.keys.distribute.mutate(target) : await client.keys.collectReceipts.mutate(target);
+    const failed = r.attempts.filter((a) => a.outcome === "failed");
+    return { view: r.finalKey, attempts: r.attempts.length, abandoned: r.abandoned, lastFailure: failed[failed.length - 1]?.reason ?? null };
+  }
+  return { view: await sendEvent(client, cmd) };
+}
+
+function sendEvent(client: TRPCClient<AppRouter>, cmd: KeyActionCommand): Promise<KeyView> {
   const target = { id: cmd.id, expectedVersion: cmd.expectedVersion };
   const reason = cmd.reason ?? "";
   switch (cmd.event) {
-    case "DISTRIBUTE": return client.keys.distribute.mutate(target);
-    case "CONFIRM_RECEIPT": return client.keys.collectReceipts.mutate(target);
+    case "DISTRIBUTE":
+    case "CONFIRM_RECEIPT":
+      throw new Error("handled by runKeyAction");
     case "ACTIVATE": return client.keys.activate.mutate(target);
     case "FAIL_DISTRIBUTION": return client.keys.reportDistributionFailure.mutate({ ...target, reason });
     case "RECORD_USAGE": return client.keys.recordUsage.mutate({ ...target, count: cmd.count ?? 1 });

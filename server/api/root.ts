@@ -2,6 +2,7 @@
 import { auditRouter } from "./routers/audit-router";
 import { eventsRouter } from "./routers/events-router";
 import { keysRouter } from "./routers/keys-router";
+import { meshRouter } from "./routers/mesh-router";
 import { nodesRouter } from "./routers/nodes-router";
 import { createCallerFactory, router } from "./trpc";
 
@@ -10,6 +11,7 @@ export const appRouter = router({
   audit: auditRouter,
   nodes: nodesRouter,
   events: eventsRouter,
+  mesh: meshRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -38,6 +38,26 @@ export const ZEnvSchema = z.object({
     .min(1024, "must be between 1024 and 65535")
     .max(65535, "must be between 1024 and 65535")
     .default(54329),
+  QECNET_SIMULATION: z
+    .enum(["on", "off"], { message: "must be on or off" })
+    .default("on"),
+  QECNET_SIM_SPEED: z.coerce
+    .number({ message: "must be a number" })
+    .min(0.1, "must be between 0.1 and 3600 (simulated seconds per second)")
+    .max(3600, "must be between 0.1 and 3600 (simulated seconds per second)")
+    .default(1),
+  QECNET_SIM_TICK_MS: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "must be between 100 and 60000 ms")
+    .max(60_000, "must be between 100 and 60000 ms")
+    .default(1000),
+  QECNET_RECEIPT_TIMEOUT_MS: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number of milliseconds")
+    .min(50, "must be between 50 and 600000 ms")
+    .max(600_000, "must be between 50 and 600000 ms")
+    .default(2000),
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string };

@@ -31,6 +31,11 @@ export interface KeyVault {
   checkReceipt(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, nodeId: string, mac: string): boolean;
   /** What a node agent holding the key would answer; for the in-process agents. */
   receiptFor(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, nodeId: string): string;
+  /**
+   * Opens the material for the duration of `fn` (synchronous), to hand it to
+   * node agents over the mesh; it is zeroised as soon as `fn` returns.
+   */
+  withMaterial<T>(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, fn: (material: Buffer) => T): T;
 }
 
 const own = (b: Buffer) => new Uint8Array(b) as Uint8Array<ArrayBuffer>;
@@ -58,6 +63,7 @@ export function createKeyVault(masterKey: Buffer, masterKeyId: string, entropy: 
     },
     checkReceipt: (keyId, sealed, nodeId, mac) => withPlain(keyId, sealed, (m) => verifyReceiptMac(m, keyId, nodeId, mac)),
     receiptFor: (keyId, sealed, nodeId) => withPlain(keyId, sealed, (m) => receiptMac(m, keyId, nodeId)),
+    withMaterial: (keyId, sealed, fn) => withPlain(keyId, sealed, fn),
   };
 }
 

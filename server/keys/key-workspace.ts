@@ -7,6 +7,7 @@
 import type { AuditEntryDraft, JsonValue } from "../audit/types";
 import { DomainError } from "../errors/domain-error";
 import type { JobEvent } from "../events/console-events";
+import type { MeshWorkspace } from "../mesh/mesh-workspace";
 import { cloneKeyRecord, type KeyRecord } from "./key-record";
 
 export interface NodeFacts {
@@ -35,6 +36,9 @@ export class KeyWorkspace {
   /** Live events of the committed jobs, sent with the batch (NOTIFY is delivered only on COMMIT). */
   readonly events: JobEvent[] = [];
 
+  /** The mesh, when a job of the batch asked for it (KeyJob.mesh). */
+  private meshWs: MeshWorkspace | null = null;
+
   /** Participants as loaded, so the flush writes only the ones that changed. */
   private readonly loadedParticipants = new Map<string, string>();
 
@@ -47,6 +51,20 @@ export class KeyWorkspace {
       this.committed.set(k.id, k);
       for (const p of k.participants) this.loadedParticipants.set(`${k.id}/${p.nodeId}`, participantFingerprint(p));
     }
+  }
+
+  attachMesh(m: MeshWorkspace): void {
+    this.meshWs = m;
+  }
+
+  /** The batch's mesh; only for jobs that declared `mesh: true`. */
+  get mesh(): MeshWorkspace {
+    if (!this.meshWs) throw new Error("This job did not ask for the mesh (KeyJob.mesh)");
+    return this.meshWs;
+  }
+
+  get meshIfLoaded(): MeshWorkspace | null {
+    return this.meshWs;
   }
 
   participantChanged(keyId: string, p: KeyRecord["participants"][number]): boolean {
@@ -62,6 +80,11 @@ export class KeyWorkspace {
     const copy = cloneKeyRecord(base);
     this.job.set(id, copy);
     return copy;
+  }
+
+  /** Keys the current job created (e.g. the retry a failed distribution made). */
+  jobInsertedKeys(): KeyRecord[] {
+    return [...this.jobNew].map((id) => this.job.get(id)!);
   }
 
   hasKey(id: string): boolean {
@@ -96,6 +119,11 @@ export class KeyWorkspace {
     this.jobAudits.push({ ...draft, at: this.now });
   }
 
+  /** The current job's latest audit draft (to add details before the flush hashes it). */
+  lastAudit(): AuditEntryDraft | undefined {
+    return this.jobAudits[this.jobAudits.length - 1];
+  }
+
   /** Announces a fact to live consoles once this job's batch commits. */
   publish(event: JobEvent): void {
     this.jobEvents.push(event);
@@ -108,6 +136,7 @@ export class KeyWorkspace {
     this.jobZeroised = new Set();
     this.jobAudits = [];
     this.jobEvents = [];
+    this.meshWs?.beginJob();
   }
 
   commitJob(): void {
@@ -117,10 +146,12 @@ export class KeyWorkspace {
     for (const id of this.jobZeroised) this.zeroised.add(id);
     this.audits.push(...this.jobAudits);
     this.events.push(...this.jobEvents);
+    this.meshWs?.commitJob();
     this.beginJob();
   }
 
   rollbackJob(): void {
+    this.meshWs?.rollbackJob();
     this.beginJob();
   }
 

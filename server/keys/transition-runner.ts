@@ -18,12 +18,17 @@ import { DomainError } from "../errors/domain-error";
 import { loadKeyFamily } from "./key-rows";
 import { KeyWorkspace, type NodeFacts } from "./key-workspace";
 import { flushWorkspace } from "./workspace-flush";
+import { flushMesh } from "../mesh/mesh-flush";
+import { loadMesh, loadSimulation } from "../mesh/mesh-rows";
+import { MeshWorkspace } from "../mesh/mesh-workspace";
 
 export interface KeyJob<T> {
   /** Keys the job reads or changes; their successors and predecessors are loaded too. */
   keyIds: readonly string[];
   /** Nodes whose existence and status the job needs. */
   nodeIds?: readonly string[];
+  /** The job routes keys or changes the mesh: the batch loads the whole mesh under the lock (ws.mesh). */
+  mesh?: boolean;
   /** Runs in memory, synchronously; throw a DomainError to refuse. */
   run(ws: KeyWorkspace): T;
 }
@@ -110,6 +115,7 @@ export class TransitionRunner {
       const keys = await loadKeyFamily(client, batch.flatMap((q) => q.job.keyIds));
       const nodes = await loadNodes(client, batch.flatMap((q) => q.job.nodeIds ?? []));
       const ws = new KeyWorkspace(now, keys, nodes);
+      if (batch.some((q) => q.job.mesh)) ws.attachMesh(new MeshWorkspace(await loadMesh(client), await loadSimulation(client)));
       const outcomes = batch.map((q) => {
         ws.beginJob();
         try {
@@ -124,6 +130,7 @@ export class TransitionRunner {
       const settle = () => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
       const entries = chainEntries(head.hash, head.seq + 1n, ws.audits);
       await flushWorkspace(client, ws, entries);
+      if (ws.meshIfLoaded) await flushMesh(client, ws.meshIfLoaded, now);
       await this.opts.hooks?.beforeCommit?.();
       const last = entries[entries.length - 1];
       inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;

@@ -28,7 +28,7 @@ function mutable(k: KeyRecord) {
 export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, entries: readonly AuditEntryRecord[]): Promise<void> {
   const inserted = [...ws.inserted].map((id) => ws.committedKey(id)!);
   const changed = [...ws.dirty].filter((id) => !ws.inserted.has(id)).map((id) => ws.committedKey(id)!);
-  if (inserted.length === 0 && changed.length === 0 && entries.length === 0) return;
+  if (inserted.length === 0 && changed.length === 0 && entries.length === 0 && ws.events.length === 0) return;
 
   const newKeys = inserted.map((k) => ({
     ...mutable(k), lineage_id: k.lineageId, generation: k.generation, distribution_attempt: k.distributionAttempt,

@@ -8,13 +8,43 @@ import { env } from "../config/env";
 import { prisma, type Db } from "../db/client";
 import { EventBus } from "../events/event-bus";
 import { KeyService } from "../keys/key-service";
-import { vaultFromEnvironment } from "../keys/key-vault";
+import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
+import type { RunnerHooks } from "../keys/transition-runner";
+import { InProcessAgents } from "../mesh/agents/in-process-agents";
+import { DistributionService } from "../mesh/distribution/distribution-service";
+import { MeshOperations } from "../mesh/operations/mesh-operations";
+import { MeshSimulator, type SimulatorOptions } from "../mesh/simulation/mesh-simulator";
 
 export interface Services {
   db: Db;
   keys: KeyService;
   audit: AuditService;
   events: EventBus;
+  agents: InProcessAgents;
+  mesh: MeshOperations;
+  distribution: DistributionService;
+  simulator: MeshSimulator;
+}
+
+/** Wires the services of one database: used by the server process and by tests. */
+export function buildServices(
+  db: Db,
+  url: string,
+  vault: KeyVault,
+  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number } = {},
+): Services {
+  const keys = new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
+  const agents = new InProcessAgents();
+  return {
+    db,
+    keys,
+    audit: new AuditService(db, keys.runner),
+    events: new EventBus(url),
+    agents,
+    mesh: new MeshOperations(keys.runner),
+    distribution: new DistributionService(db, keys.runner, vault, agents, { receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs }),
+    simulator: new MeshSimulator(db, url, keys.runner, agents, { clock: opts.clock, ...opts.simulation }),
+  };
 }
 
 const g = globalThis as unknown as { __qecnetServices?: Services };
@@ -24,8 +54,10 @@ export function services(): Services {
     const e = env();
     const db = prisma();
     const vault = vaultFromEnvironment(e.QECNET_MASTER_KEY, e.dataDir);
-    const keys = new KeyService(db, vault);
-    g.__qecnetServices = { db, keys, audit: new AuditService(db, keys.runner), events: new EventBus(e.DATABASE_URL!) };
+    g.__qecnetServices = buildServices(db, e.DATABASE_URL ?? "", vault, {
+      receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
+      simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS },
+    });
   }
   return g.__qecnetServices;
 }

@@ -5,18 +5,34 @@ import { createKeyVault } from "../keys/key-vault";
 import { masterKeyId } from "../keys/material";
 import { KeyService } from "../keys/key-service";
 import type { RunnerHooks } from "../keys/transition-runner";
-import { AuditService } from "../audit/audit-service";
-import { EventBus } from "../events/event-bus";
-import type { Services } from "../runtime/services";
+import type { SimulatorOptions } from "../mesh/simulation/mesh-simulator";
+import { buildLink } from "../mesh/topology/mesh-builder";
+import type { Mesh } from "../mesh/topology/mesh-model";
+import { buildServices, type Services } from "../runtime/services";
 
 export const ACTOR = { actor: "test-operator" };
 
+/** A hub (the first id) with a direct 20-km link, full pool, to every other node. */
 export async function createNodes(db: Db, ids: string[] = ["hub-1", "node-a", "node-b", "node-c"]): Promise<string[]> {
   await db.node.createMany({
     data: ids.map((id, i) => ({ id, name: id.toUpperCase(), role: i === 0 ? "HUB" : "ENDPOINT", site: `Site ${i}`, x: i * 100, y: 0 })),
     skipDuplicates: true,
   });
+  await db.link.createMany({
+    data: ids.slice(1).map((id) => {
+      const l = buildLink({ aNodeId: ids[0]!, bNodeId: id, lengthKm: 20, baselineQber: 0.02 });
+      return { ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: 0n };
+    }),
+    skipDuplicates: true,
+  });
   return ids;
+}
+
+/** Writes a generated (or any pure) mesh to the database. */
+export async function writeMesh(db: Db, mesh: Mesh): Promise<void> {
+  await db.node.createMany({ data: [...mesh.nodes.values()] });
+  const links = [...mesh.links.values()].map((l) => ({ ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: BigInt(l.bitsConsumed) }));
+  for (let i = 0; i < links.length; i += 2_000) await db.link.createMany({ data: links.slice(i, i + 2_000) });
 }
 
 export function testVault(masterKey: Buffer = randomBytes(32)) {
@@ -27,8 +43,11 @@ export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: Runne
   return new KeyService(db, testVault(opts.masterKey), opts);
 }
 
-/** Every service of a server process, on a test database (the event bus is not started). */
-export function testServices(db: Db, url: string, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer } = {}): Services {
-  const keys = testKeyService(db, opts);
-  return { db, keys, audit: new AuditService(db, keys.runner), events: new EventBus(url) };
+/** Every service of a server process, on a test database (nothing started: no event bus, no simulation). */
+export function testServices(
+  db: Db,
+  url: string,
+  opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number } = {},
+): Services {
+  return buildServices(db, url, testVault(opts.masterKey), { receiptTimeoutMs: 300, backoffMs: () => 0, ...opts });
 }

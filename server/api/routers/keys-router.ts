@@ -42,13 +42,15 @@ export const keysRouter = router({
   policies: publicProcedure.query(() => Object.values(KEY_POLICIES)),
   create: publicProcedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),
 
+  /** Routes the key over the mesh, delivers it and collects every receipt; retries with new material on failure. */
   distribute: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
-    ctx.keys.apply(input.id, { type: "DISTRIBUTE" }, ctx, input.expectedVersion)),
+    ctx.distribution.distribute(input.id, ctx, input.expectedVersion)),
   confirmReceipt: publicProcedure
     .input(z.object({ id: ZKeyId, nodeId: ZNodeId, receiptMac: z.string().regex(/^[0-9a-f]{64}$/, "receiptMac must be 64 lower-case hex characters (HMAC-SHA256)") }))
     .mutation(({ ctx, input }) => ctx.keys.confirmReceipt(input.id, input.nodeId, input.receiptMac, ctx)),
+  /** For a DISTRIBUTED key: delivers it again to participants that have not confirmed and collects their receipts. */
   collectReceipts: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
-    ctx.keys.collectReceipts(input.id, ctx, input.expectedVersion)),
+    ctx.distribution.collect(input.id, ctx, input.expectedVersion)),
   activate: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "ACTIVATE" }, ctx, input.expectedVersion)),
   reportDistributionFailure: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>

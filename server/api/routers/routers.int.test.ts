@@ -7,9 +7,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead } from "../../audit/audit-log";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
-import { createNodes, testKeyService } from "../../testing/fixtures";
-import { AuditService } from "../../audit/audit-service";
-import { EventBus } from "../../events/event-bus";
+import { createNodes, testServices } from "../../testing/fixtures";
 import { createCaller } from "../root";
 import { createContextInner } from "../trpc";
 
@@ -22,11 +20,9 @@ describe("tRPC routers", () => {
   beforeAll(async () => {
     t = await createTestDatabase(inject("adminUrl"), "routers");
     await createNodes(t.db);
-    const keys = testKeyService(t.db);
-    caller = createCaller(createContextInner({ db: t.db, keys, audit: new AuditService(t.db, keys.runner), events: new EventBus(t.url) }, "router-test"));
+    caller = createCaller(createContextInner(testServices(t.db, t.url), "router-test"));
     const a = await caller.keys.create({ label: "alpha-link", purpose: "test traffic", participants: ["node-a", "node-b"] });
-    await caller.keys.distribute({ id: a.id });
-    activeId = (await caller.keys.collectReceipts({ id: a.id })).id;
+    activeId = (await caller.keys.distribute({ id: a.id })).finalKey.id;
     generatedId = (await caller.keys.create({ label: "beta-link", purpose: "test traffic", participants: ["node-c"] })).id;
   });
   afterAll(async () => t.dispose());

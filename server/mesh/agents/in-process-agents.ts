@@ -1,0 +1,118 @@
+/**
+ * Node agents that live in the server process, driven by the simulation. Each
+ * keeps its keys in memory and computes real receipts from the material it
+ * received. Faults can be injected per node: drop (never answer a delivery),
+ * delay (answer late), wrongConfirmation (answer a receipt that does not prove
+ * possession), silent (stop answering heartbeats: the node goes offline), each
+ * optionally for the next n deliveries only.
+ */
+import { fingerprintOf, receiptMac } from "../../keys/material";
+import type { AgentDirectory, Delivery, NodeAgent } from "./node-agent";
+
+export interface AgentFault {
+  drop?: boolean;
+  delayMs?: number;
+  wrongConfirmation?: boolean;
+  silent?: boolean;
+  /** Apply the delivery faults to this many deliveries, then clear them. */
+  times?: number;
+}
+
+export class InProcessAgents implements AgentDirectory {
+  private readonly agents = new Map<string, InProcessAgent>();
+  private readonly faults = new Map<string, AgentFault>();
+
+  agent(nodeId: string): InProcessAgent {
+    let a = this.agents.get(nodeId);
+    if (!a) {
+      a = new InProcessAgent(nodeId, this);
+      this.agents.set(nodeId, a);
+    }
+    return a;
+  }
+
+  setFault(nodeId: string, fault: AgentFault | null): void {
+    if (fault) this.faults.set(nodeId, { ...fault });
+    else this.faults.delete(nodeId);
+  }
+
+  faultOf(nodeId: string): AgentFault | undefined {
+    return this.faults.get(nodeId);
+  }
+
+  /** Consumes one use of a node's delivery fault. */
+  takeDeliveryFault(nodeId: string): AgentFault | undefined {
+    const f = this.faults.get(nodeId);
+    if (!f || !(f.drop || f.delayMs || f.wrongConfirmation)) return undefined;
+    if (f.times !== undefined) {
+      f.times -= 1;
+      if (f.times <= 0) this.faults.delete(nodeId);
+    }
+    return f;
+  }
+
+  knownNodes(): string[] {
+    return [...this.agents.keys()];
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class InProcessAgent implements NodeAgent {
+  private readonly store = new Map<string, Buffer>();
+  private readonly uses = new Map<string, number>();
+
+  constructor(
+    readonly nodeId: string,
+    private readonly directory: InProcessAgents,
+  ) {}
+
+  async deliver(d: Delivery): Promise<string> {
+    // Copy before the first await: the caller zeroises its buffer right after this call.
+    const material = Buffer.from(d.material);
+    const fault = this.directory.takeDeliveryFault(this.nodeId);
+    if (fault?.drop) {
+      material.fill(0);
+      return new Promise<string>(() => undefined); // the message was lost: no answer ever comes
+    }
+    this.store.get(d.keyId)?.fill(0);
+    this.store.set(d.keyId, material);
+    if (fault?.delayMs) await sleep(fault.delayMs);
+    const mac = receiptMac(material, d.keyId, this.nodeId);
+    return fault?.wrongConfirmation ? mac.replace(/^./, (c) => (c === "0" ? "1" : "0")) : mac;
+  }
+
+  async purge(keyId: string): Promise<boolean> {
+    const m = this.store.get(keyId);
+    if (!m) return false;
+    m.fill(0);
+    this.store.delete(keyId);
+    this.uses.delete(keyId);
+    return true;
+  }
+
+  async heartbeat(): Promise<{ heldKeys: number }> {
+    if (this.directory.faultOf(this.nodeId)?.silent) return new Promise(() => undefined);
+    return { heldKeys: this.store.size };
+  }
+
+  async integrity(keyId: string): Promise<string | null> {
+    const m = this.store.get(keyId);
+    return m ? fingerprintOf(m) : null;
+  }
+
+  async usage(keyId: string): Promise<number> {
+    const n = this.uses.get(keyId) ?? 0;
+    this.uses.set(keyId, 0);
+    return n;
+  }
+
+  /** Simulated use of a key by the node's applications. */
+  use(keyId: string, times = 1): void {
+    if (this.store.has(keyId)) this.uses.set(keyId, (this.uses.get(keyId) ?? 0) + times);
+  }
+
+  holds(keyId: string): boolean {
+    return this.store.has(keyId);
+  }
+}

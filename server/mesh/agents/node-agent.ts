@@ -1,0 +1,61 @@
+/**
+ * The software at each node of the mesh, as the hub sees it. A node agent
+ * stores the keys delivered to it, proves possession with a receipt (an HMAC
+ * of the key id under the key, so the key itself never travels back), purges
+ * keys on instruction, and reports usage and integrity (the fingerprint of what
+ * it holds). Real agents talk over the network; the simulation uses in-process
+ * ones (in-process-agents.ts) whose faults tests and demos can inject.
+ */
+export interface Delivery {
+  keyId: string;
+  /**
+   * The key material. Valid only during the call: the caller zeroises it as
+   * soon as deliver() returns its promise, so an agent copies what it keeps
+   * before its first await.
+   */
+  material: Buffer;
+  /** Nodes the key crossed from the hub (trusted relays), for the agent's own log. */
+  nodePath: readonly string[];
+}
+
+export interface NodeAgent {
+  readonly nodeId: string;
+  /** Stores the key and answers with its receipt (hex HMAC-SHA256). */
+  deliver(d: Delivery): Promise<string>;
+  /** Erases the key; true when it held it. */
+  purge(keyId: string): Promise<boolean>;
+  /** Liveness and how many keys the node holds. */
+  heartbeat(): Promise<{ heldKeys: number }>;
+  /** The fingerprint of the material held for a key, or null if it holds none. */
+  integrity(keyId: string): Promise<string | null>;
+  /** Uses of a key recorded at the node since the last report. */
+  usage(keyId: string): Promise<number>;
+}
+
+export interface AgentDirectory {
+  agent(nodeId: string): NodeAgent;
+}
+
+/** The agent did not answer in time (dropped message, dead node). */
+export class AgentTimeoutError extends Error {
+  constructor(readonly nodeId: string, readonly ms: number) {
+    super(`node ${nodeId} did not answer within ${ms} ms`);
+  }
+}
+
+/** Rejects with AgentTimeoutError when `p` does not settle within `ms`. */
+export function withTimeout<T>(p: Promise<T>, nodeId: string, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new AgentTimeoutError(nodeId, ms)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,283 @@
+/**
+ * Distribution of a key over the mesh, with receipts:
+ * 1. route (one runner job, under the audit head lock): a path from the hub to
+ *    every participant with enough pool on every hop; the one-time-pad bits are
+ *    spent on each hop, the routes recorded, and the key marked DISTRIBUTED, in
+ *    one transaction with its audit entry; or, when some participant cannot be
+ *    reached, the key fails (DESTROYED) and a retry with new material is made;
+ * 2. deliver the material to each participant's node agent;
+ * 3. collect every receipt (proof of possession) within a timeout, then record
+ *    them in one job: the key becomes ACTIVE only when all participants
+ *    confirmed. A missing or wrong receipt fails the key instead (DESTROYED,
+ *    holders told to purge) and its retry is distributed after a backoff, up to
+ *    the policy's attempt limit, all in the audit chain.
+ * A key is never left half-distributed: after a crash, resumeInterrupted()
+ * fails keys stuck in DISTRIBUTED and carries on with their retries.
+ */
+import type { JsonValue } from "../../audit/types";
+import type { Db } from "../../db/client";
+import { DomainError } from "../../errors/domain-error";
+import { transition, type EffectContext } from "../../keys/key-effects";
+import type { KeyRecord } from "../../keys/key-record";
+import type { Actor } from "../../keys/key-service";
+import type { KeyVault } from "../../keys/key-vault";
+import { toKeyView, type KeyView } from "../../keys/key-views";
+import type { KeyWorkspace } from "../../keys/key-workspace";
+import type { TransitionRunner } from "../../keys/transition-runner";
+import { AgentTimeoutError, withTimeout, type AgentDirectory } from "../agents/node-agent";
+import { describeNoRoute, type Route } from "../routing/route-planner";
+import { hubOf } from "../topology/mesh-model";
+
+export interface DistributionOptions {
+  /** How long participants have to confirm receipt. */
+  receiptTimeoutMs?: number;
+  /** Wait before distributing retry n (n = 2, 3, ...). */
+  backoffMs?: (attempt: number) => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface AttemptReport {
+  keyId: string;
+  attempt: number;
+  outcome: "active" | "failed";
+  reason: string | null;
+  routes: Array<{ nodeId: string; nodePath: string[]; linkPath: string[] }>;
+}
+
+export interface DistributionReport {
+  requestedKeyId: string;
+  /** The key that ended ACTIVE, or the last one tried. */
+  finalKey: KeyView;
+  attempts: AttemptReport[];
+  /** Every attempt allowed by the policy failed. */
+  abandoned: boolean;
+}
+
+type RouteOutcome =
+  | { ok: true; key: KeyRecord; routes: Array<Route & { nodeId: string }> }
+  | { ok: false; reason: string; retryId: string | null; key: KeyRecord };
+
+type ConfirmOutcome = { ok: true; key: KeyRecord } | { ok: false; reason: string; retryId: string | null; key: KeyRecord };
+
+const defaultBackoff = (attempt: number) => Math.min(2_000, 150 * 2 ** (attempt - 2));
+
+export class DistributionService {
+  private readonly receiptTimeoutMs: number;
+  private readonly backoffMs: (attempt: number) => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runner: TransitionRunner,
+    private readonly vault: KeyVault,
+    private readonly agents: AgentDirectory,
+    opts: DistributionOptions = {},
+  ) {
+    this.receiptTimeoutMs = opts.receiptTimeoutMs ?? 2_000;
+    this.backoffMs = opts.backoffMs ?? defaultBackoff;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  private ctx(ws: KeyWorkspace, who: Actor): EffectContext {
+    return { ws, vault: this.vault, actor: who.actor };
+  }
+
+  /** Distributes a GENERATED key (and its retries) until one is ACTIVE or the attempts run out. */
+  async distribute(keyId: string, who: Actor, expectedVersion?: number): Promise<DistributionReport> {
+    const attempts: AttemptReport[] = [];
+    let current = keyId;
+    let version = expectedVersion;
+    for (;;) {
+      const r = await this.attempt(current, who, version);
+      attempts.push(r.report);
+      version = undefined;
+      if (r.report.outcome === "active" || !r.retryId) {
+        return { requestedKeyId: keyId, finalKey: toKeyView(r.key), attempts, abandoned: r.report.outcome === "failed" && !r.retryId };
+      }
+      current = r.retryId;
+      await this.sleep(this.backoffMs(r.report.attempt + 1));
+    }
+  }
+
+  /**
+   * For a key already DISTRIBUTED (its pads paid, e.g. a distribution cut short
+   * by a restart): delivers it again to the participants that have not
+   * confirmed and collects their receipts; the key becomes ACTIVE, or fails and
+   * is retried like any distribution.
+   */
+  async collect(keyId: string, who: Actor, expectedVersion?: number): Promise<DistributionReport> {
+    const k = await this.runner.submit({
+      keyIds: [keyId],
+      run: (ws) => {
+        const key = ws.key(keyId);
+        if (expectedVersion !== undefined && expectedVersion !== key.version) {
+          throw new DomainError("CONCURRENT_UPDATE", `Key ${key.label} changed since you loaded it (version ${expectedVersion}, now ${key.version}, ${key.state}). Reload and try again.`);
+        }
+        const pending = key.participants.find((p) => !p.confirmedAt)?.nodeId ?? "";
+        if (key.state !== "DISTRIBUTED" || !pending) transition(this.ctx(ws, who), key, { type: "CONFIRM_RECEIPT", nodeId: pending }); // refused in the engine's words
+        return key;
+      },
+    });
+    const routes = await this.db.keyRoute.findMany({ where: { keyId }, select: { nodeId: true, nodePath: true, linkPath: true } });
+    const pending = k.participants.filter((p) => !p.confirmedAt).map((p) => ({ nodeId: p.nodeId, nodePath: routes.find((r) => r.nodeId === p.nodeId)?.nodePath ?? [p.nodeId], linkPath: [], lengthKm: 0 }));
+    const receipts = await this.deliver(k, pending);
+    const confirmed = await this.confirm(keyId, receipts, who);
+    const report: AttemptReport = { keyId, attempt: k.distributionAttempt, outcome: confirmed.ok ? "active" : "failed", reason: confirmed.ok ? null : confirmed.reason, routes: [] };
+    if (confirmed.ok || !confirmed.retryId) {
+      if (!confirmed.ok) await this.purgeEverywhere(k);
+      return { requestedKeyId: keyId, finalKey: toKeyView(confirmed.key), attempts: [report], abandoned: !confirmed.ok };
+    }
+    await this.purgeEverywhere(k);
+    await this.sleep(this.backoffMs(k.distributionAttempt + 1));
+    const rest = await this.distribute(confirmed.retryId, who);
+    return { ...rest, requestedKeyId: keyId, attempts: [report, ...rest.attempts] };
+  }
+
+  private async attempt(keyId: string, who: Actor, expectedVersion?: number): Promise<{ report: AttemptReport; key: KeyRecord; retryId: string | null }> {
+    const routed = await this.route(keyId, who, expectedVersion);
+    const base = { keyId, attempt: routed.key.distributionAttempt };
+    if (!routed.ok) {
+      return { report: { ...base, outcome: "failed", reason: routed.reason, routes: [] }, key: routed.key, retryId: routed.retryId };
+    }
+    const routes = routed.routes.map((r) => ({ nodeId: r.nodeId, nodePath: r.nodePath, linkPath: r.linkPath }));
+    const receipts = await this.deliver(routed.key, routed.routes);
+    const confirmed = await this.confirm(keyId, receipts, who);
+    if (!confirmed.ok) {
+      await this.purgeEverywhere(routed.key);
+      return { report: { ...base, outcome: "failed", reason: confirmed.reason, routes }, key: confirmed.key, retryId: confirmed.retryId };
+    }
+    return { report: { ...base, outcome: "active", reason: null, routes }, key: confirmed.key, retryId: null };
+  }
+
+  /** Step 1: routes and pool bits for every participant, or the failure, in one transaction. */
+  private route(keyId: string, who: Actor, expectedVersion?: number): Promise<RouteOutcome> {
+    return this.runner.submit({
+      keyIds: [keyId],
+      mesh: true,
+      run: (ws): RouteOutcome => {
+        const k = ws.key(keyId);
+        if (expectedVersion !== undefined && expectedVersion !== k.version) {
+          throw new DomainError("CONCURRENT_UPDATE", `Key ${k.label} changed since you loaded it (version ${expectedVersion}, now ${k.version}, ${k.state}). Reload and try again.`);
+        }
+        if (k.state !== "GENERATED") transition(this.ctx(ws, who), k, { type: "DISTRIBUTE" }); // the engine refuses with its own words
+        const m = ws.mesh;
+        const hub = hubOf(m.view());
+        const routes: Array<Route & { nodeId: string }> = [];
+        let failure: string | null = hub ? null : "the mesh has no hub to distribute from";
+        for (const p of hub ? k.participants : []) {
+          const r = m.graph().route(hub!.id, p.nodeId, k.sizeBits, (id) => m.available(id));
+          if ("none" in r) {
+            failure = describeNoRoute(r.none, hub!.id, p.nodeId, k.sizeBits);
+            break;
+          }
+          m.spendRoute({ keyId, nodeId: p.nodeId, nodePath: r.nodePath, linkPath: r.linkPath, bits: k.sizeBits });
+          routes.push({ ...r, nodeId: p.nodeId });
+        }
+        if (failure) {
+          // Nothing was sent: the job's pool spends are dropped with the failure below.
+          m.rollbackJob();
+          return { ok: false, reason: failure, ...this.fail(ws, k, failure, who) };
+        }
+        transition(this.ctx(ws, who), k, { type: "DISTRIBUTE" });
+        const linkIds = [...new Set(routes.flatMap((r) => r.linkPath))];
+        const nodeIds = [...new Set(routes.flatMap((r) => r.nodePath))];
+        // The transition's entry gets the routes (entries are hashed at flush, after the job).
+        const entry = ws.lastAudit();
+        if (entry) {
+          const details = entry.details as Record<string, JsonValue>;
+          details.routes = routes.map((r) => ({ nodeId: r.nodeId, nodePath: r.nodePath, linkPath: r.linkPath }));
+          details.poolBitsSpent = routes.reduce((n, r) => n + r.linkPath.length * k.sizeBits, 0);
+        }
+        ws.publish({ topic: "routes", type: "key-routed", data: { keyId, linkIds, nodeIds } });
+        return { ok: true, key: ws.key(keyId), routes };
+      },
+    });
+  }
+
+  /** Step 2: hands the material to each participant's agent; answers are receipts or why none came. */
+  private async deliver(k: KeyRecord, routes: Array<Route & { nodeId: string }>): Promise<Array<{ nodeId: string; mac: string | null; problem: string | null }>> {
+    const sealed = { ciphertext: k.materialCiphertext!, nonce: k.materialNonce! };
+    const pending = this.vault.withMaterial(k.id, sealed, (material) =>
+      routes.map((r) => ({ nodeId: r.nodeId, answer: this.agents.agent(r.nodeId).deliver({ keyId: k.id, material, nodePath: r.nodePath }) })),
+    );
+    return Promise.all(
+      pending.map(async ({ nodeId, answer }) => {
+        try {
+          return { nodeId, mac: await withTimeout(answer, nodeId, this.receiptTimeoutMs), problem: null };
+        } catch (err) {
+          const problem = err instanceof AgentTimeoutError ? `no receipt from ${nodeId} within ${this.receiptTimeoutMs} ms` : `delivery to ${nodeId} failed`;
+          return { nodeId, mac: null, problem };
+        }
+      }),
+    );
+  }
+
+  /** Step 3: every receipt checked and recorded; ACTIVE when all confirmed, else the key fails and a retry is made. */
+  private confirm(keyId: string, receipts: Array<{ nodeId: string; mac: string | null; problem: string | null }>, who: Actor): Promise<ConfirmOutcome> {
+    return this.runner.submit({
+      keyIds: [keyId],
+      run: (ws): ConfirmOutcome => {
+        const k = ws.key(keyId);
+        if (k.state !== "DISTRIBUTED") {
+          // Revoked or failed meanwhile (e.g. a compromise): nothing to confirm.
+          return { ok: false, reason: `the key became ${k.state} while receipts were collected`, retryId: null, key: k };
+        }
+        const sealed = { ciphertext: k.materialCiphertext!, nonce: k.materialNonce! };
+        const problems: string[] = [];
+        for (const r of receipts) {
+          if (r.mac === null) {
+            problems.push(r.problem ?? `no receipt from ${r.nodeId}`);
+            continue;
+          }
+          if (!this.vault.checkReceipt(k.id, sealed, r.nodeId, r.mac)) {
+            ws.audit({ actor: who.actor, action: "KEY_RECEIPT_REJECTED", subjectType: "key", subjectId: k.id, fromState: k.state, toState: k.state, details: { nodeId: r.nodeId } });
+            problems.push(`wrong receipt from ${r.nodeId} (does not prove possession)`);
+          }
+        }
+        if (problems.length > 0) return { ok: false, reason: problems.join("; "), ...this.fail(ws, k, problems.join("; "), who) };
+        for (const r of receipts) {
+          if (!k.participants.find((p) => p.nodeId === r.nodeId)?.confirmedAt) {
+            transition(this.ctx(ws, who), k, { type: "CONFIRM_RECEIPT", nodeId: r.nodeId }, { receiptMac: r.mac! });
+          }
+        }
+        return { ok: true, key: ws.key(keyId) };
+      },
+    });
+  }
+
+  private fail(ws: KeyWorkspace, k: KeyRecord, reason: string, who: Actor): { retryId: string | null; key: KeyRecord } {
+    transition(this.ctx(ws, who), k, { type: "FAIL_DISTRIBUTION", reason });
+    const retry = ws.jobInsertedKeys().find((x) => x.lineageId === k.lineageId && x.distributionAttempt === k.distributionAttempt + 1);
+    return { retryId: retry?.id ?? null, key: ws.key(k.id) };
+  }
+
+  /** Tells every participant to erase a failed key's material (best effort: the key is already zeroised at the hub). */
+  private async purgeEverywhere(k: KeyRecord): Promise<void> {
+    await Promise.all(k.participants.map((p) => withTimeout(this.agents.agent(p.nodeId).purge(k.id), p.nodeId, this.receiptTimeoutMs).catch(() => false)));
+  }
+
+  /**
+   * After a restart: keys left DISTRIBUTED longer than the receipt timeout are
+   * failed (their receipts can no longer be trusted to arrive) and their retries
+   * distributed; retries left GENERATED are distributed.
+   */
+  async resumeInterrupted(who: Actor, now = new Date()): Promise<DistributionReport[]> {
+    const cutoff = new Date(now.getTime() - this.receiptTimeoutMs);
+    const stuck = await this.db.key.findMany({ where: { state: "DISTRIBUTED", distributedAt: { lt: cutoff } }, select: { id: true } });
+    const reports: DistributionReport[] = [];
+    for (const { id } of stuck) {
+      const failed = await this.runner.submit({
+        keyIds: [id],
+        run: (ws) => {
+          const k = ws.key(id);
+          if (k.state !== "DISTRIBUTED") return null;
+          return this.fail(ws, k, "distribution interrupted: the server stopped before every receipt arrived", who).retryId;
+        },
+      });
+      if (failed) reports.push(await this.distribute(failed, who));
+    }
+    const retries = await this.db.key.findMany({ where: { state: "GENERATED", distributionAttempt: { gt: 1 } }, select: { id: true } });
+    for (const { id } of retries) reports.push(await this.distribute(id, who).catch(() => null as never));
+    return reports.filter(Boolean);
+  }
+}

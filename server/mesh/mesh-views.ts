@@ -1,0 +1,104 @@
+/**
+ * What the console sees of the mesh. Plain JSON-friendly numbers (pool bits are
+ * far below 2^53), derived health and rates computed here once, so the browser
+ * only draws. Never key material: keys appear as id, label, state, generation.
+ */
+import type { LinkHealth } from "./topology/link-physics";
+import type { LinkKind, LinkStatus, NodeRole, NodeStatus } from "./topology/mesh-model";
+
+export interface MeshNodeView {
+  id: string;
+  name: string;
+  role: NodeRole;
+  status: NodeStatus;
+  statusReason: string | null;
+  site: string;
+  x: number;
+  y: number;
+  /** Keys this node holds that still have material (GENERATED..RETIRED, not purged). */
+  heldKeys: number;
+}
+
+export interface MeshLinkView {
+  id: string;
+  aNodeId: string;
+  bNodeId: string;
+  status: LinkStatus;
+  kind: LinkKind;
+  viaNodeId: string | null;
+  lengthKm: number;
+  lossDbPerKm: number;
+  detectorEfficiency: number;
+  baselineQber: number;
+  qber: number;
+  health: LinkHealth;
+  /** Rate at the current QBER, bit/s. */
+  secretKeyRateBps: number;
+  /** Rate at the baseline QBER, bit/s. */
+  nominalRateBps: number;
+  poolBits: number;
+  poolCapacityBits: number;
+  /** poolBits / poolCapacityBits, 0..1 */
+  poolLevel: number;
+  eavesdropper: boolean;
+  downReason: string | null;
+  bitsConsumed: number;
+}
+
+export interface SimulationView {
+  running: boolean;
+  speed: number;
+  tick: number;
+  simTime: Date | null;
+  lastTickAt: Date | null;
+}
+
+export interface MeshStateView {
+  hubId: string | null;
+  nodes: MeshNodeView[];
+  links: MeshLinkView[];
+  simulation: SimulationView;
+  thresholds: { qberWarning: number; qberAbort: number };
+}
+
+export interface MeshKeyRef {
+  id: string;
+  label: string;
+  state: string;
+  generation: number;
+  /** How this node/link is involved: it holds the key, or the key was relayed through/over it. */
+  involvement: "holds" | "relayed";
+  confirmed: boolean | null;
+  routedAt: Date | null;
+}
+
+export interface MeshEventView {
+  seq: bigint;
+  at: Date;
+  actor: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  summary: string | null;
+}
+
+export interface LinkSampleView {
+  at: Date;
+  qber: number;
+  poolBits: number;
+  secretKeyRateBps: number;
+}
+
+export interface MeshNodeDetail {
+  node: MeshNodeView;
+  links: MeshLinkView[];
+  keys: MeshKeyRef[];
+  events: MeshEventView[];
+}
+
+export interface MeshLinkDetail {
+  link: MeshLinkView;
+  samples: LinkSampleView[];
+  keys: MeshKeyRef[];
+  events: MeshEventView[];
+}
