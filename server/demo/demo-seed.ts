@@ -7,7 +7,9 @@
 import type { Db } from "../db/client";
 import { KeyService } from "../keys/key-service";
 import type { KeyVault } from "../keys/key-vault";
-import { DEMO_LINKS, DEMO_NODES, secretKeyRate } from "./demo-topology";
+import { InProcessAgents } from "../mesh/agents/in-process-agents";
+import { DistributionService } from "../mesh/distribution/distribution-service";
+import { demoMesh } from "./demo-topology";
 
 const DAY = 86_400_000;
 
@@ -20,6 +22,8 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
   const end = opts.now ?? new Date();
   let t = end.getTime() - 40 * DAY;
   const svc = new KeyService(db, vault, { clock: () => new Date(t) });
+  // Distribution over the demo mesh: routes recorded, pads spent, real receipts from in-process agents.
+  const mesh = new DistributionService(db, svc.runner, vault, new InProcessAgents(), { backoffMs: () => 0 });
   const who = { actor: opts.actor ?? "demo-seed" };
   const at = (daysAgo: number) => {
     t = Math.max(t, end.getTime() - daysAgo * DAY);
@@ -28,16 +32,10 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
     t += 37_000; // keep successive steps a little apart in the timeline
   };
 
-  await db.node.createMany({ data: DEMO_NODES.map((n) => ({ ...n, status: n.status ?? "ONLINE" })) });
+  const topology = demoMesh();
+  await db.node.createMany({ data: [...topology.nodes.values()] });
   await db.link.createMany({
-    data: DEMO_LINKS.map(([a, b, km, qber]) => {
-      const capacity = 64n * 1024n * 1024n; // 64 Mbit pool
-      return {
-        id: `${a}--${b}`, aNodeId: a, bNodeId: b, lengthKm: km, baselineQber: qber, qber,
-        secretKeyRateBps: Math.round(secretKeyRate(km)), poolBits: (capacity * BigInt(40 + ((km * 7) % 55))) / 100n,
-        poolCapacityBits: capacity, status: qber > 0.035 ? "DEGRADED" : "UP",
-      };
-    }),
+    data: [...topology.links.values()].map((l) => ({ ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: 0n })),
   });
 
   const make = async (label: string, purpose: string, participants: string[], policy = "standard") => {
@@ -49,9 +47,16 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
     return svc.apply(id, ev, who);
   };
   const activate = async (id: string) => {
-    await go(id, { type: "DISTRIBUTE" });
     step();
-    return svc.collectReceipts(id, who);
+    const r = await mesh.distribute(id, who);
+    if (r.finalKey.state !== "ACTIVE") throw new Error(`demo seed: ${r.finalKey.label} could not be distributed: ${r.attempts.map((a) => a.reason).join("; ")}`);
+    return r.finalKey;
+  };
+  /** Routes and sends a key without collecting receipts (it stays DISTRIBUTED). */
+  const send = async (id: string) => {
+    step();
+    const r = await mesh.routeKey(id, who);
+    if (!r.ok) throw new Error(`demo seed: no route for ${id}: ${r.reason}`);
   };
 
   // Steps run in time order so the audit chain's timestamps only move forward.
@@ -87,14 +92,14 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
 
   at(9); // hospital-records: first distribution failed, the retry with new material is ACTIVE
   const hosp = await make("hospital-records", "Patient record replication", ["ep-hospital", "ep-dc2"], "high-assurance");
-  await go(hosp.id, { type: "DISTRIBUTE" });
-  await go(hosp.id, { type: "FAIL_DISTRIBUTION", reason: "receipt timeout from ep-dc2 (relay-west pool empty)" });
+  await send(hosp.id);
+  await go(hosp.id, { type: "FAIL_DISTRIBUTION", reason: "no receipt from ep-dc2 within 2000 ms" });
   const hosp2 = (await db.key.findFirstOrThrow({ where: { lineageId: hosp.lineageId, distributionAttempt: 2 } })).id;
   await activate(hosp2);
   await go(hosp2, { type: "RECORD_USAGE", count: 12_800 });
 
   at(3);
-  await go(port.id, { type: "REVOKE", reason: "QBER 24.8% on relay-east--ep-port: intercept-resend signature" });
+  await go(port.id, { type: "REVOKE", reason: "QBER 24.8% on ep-port--relay-harbour: intercept-resend signature" });
 
   // ROTATING: the replacement is distributed, one receipt still outstanding.
   at(2);
@@ -102,9 +107,9 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
   await activate(ministry.id);
   await go(ministry.id, { type: "RECORD_USAGE", count: 4_410 });
   at(0.2);
-  await go(ministry.id, { type: "BEGIN_ROTATION", reason: "QBER warning on relay-north--ep-ministry" });
+  await go(ministry.id, { type: "BEGIN_ROTATION", reason: "QBER warning on ep-ministry--relay-north" });
   const ministry2 = (await db.key.findFirstOrThrow({ where: { predecessorId: ministry.id } })).id;
-  await go(ministry2, { type: "DISTRIBUTE" });
+  await send(ministry2);
   const mac = await (async () => {
     const row = await db.key.findUniqueOrThrow({ where: { id: ministry2 } });
     return vault.receiptFor(row.id, { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! }, "ep-ministry");
@@ -115,9 +120,9 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
   // DISTRIBUTED, waiting for receipts; and GENERATED, not yet sent.
   at(0.05);
   const backup = await make("dc-backup-stream", "Backup replication stream", ["ep-dc2", "ep-hospital"]);
-  await go(backup.id, { type: "DISTRIBUTE" });
+  await send(backup.id);
   at(0.01);
   await make("grid-scada", "SCADA command channel", ["ep-grid", "ep-port"]);
 
-  return { nodes: DEMO_NODES.length, links: DEMO_LINKS.length, keys: await db.key.count() };
+  return { nodes: topology.nodes.size, links: topology.links.size, keys: await db.key.count() };
 }

@@ -1,51 +1,93 @@
 /**
- * The demo mesh seeded on a fresh console: a sovereign hub, trusted relays and
- * metro endpoints, with fibre links whose secret key rates follow the model in
- * ../shared/DOMAIN.md (R = R0 * 10^(-alpha*L/10), R0 = 17.094 Mbit/s, alpha =
- * 0.2 dB/km, ITU-T G.652; reproduces Mehic et al., IEEE Network 2025).
- * The mesh issue replaces this with a larger topology and a simulation.
+ * The demo mesh seeded on a fresh console: a national network of 24 nodes — the
+ * sovereign hub, a backbone of five trusted relays, and metro clusters of
+ * endpoints (government, finance, energy, health, transport), some dual-homed.
+ * Fibre lengths are 9-95 km; rates and pools follow the physics model in
+ * server/mesh/topology/link-physics.ts (../shared/DOMAIN.md). Coordinates are
+ * the graph's layout, in screen units.
  */
-export const FIBRE_LOSS_DB_PER_KM = 0.2;
-export const R0_BITS_PER_SECOND = 17_094_000;
+import { buildLink } from "../mesh/topology/mesh-builder";
+import type { Mesh, MeshNode } from "../mesh/topology/mesh-model";
 
-export function secretKeyRate(lengthKm: number, lossDbPerKm = FIBRE_LOSS_DB_PER_KM): number {
-  return R0_BITS_PER_SECOND * 10 ** ((-lossDbPerKm * lengthKm) / 10);
-}
-
-export interface DemoNode {
-  id: string;
-  name: string;
-  role: "HUB" | "RELAY" | "ENDPOINT";
-  site: string;
-  x: number;
-  y: number;
-  status?: "ONLINE" | "DEGRADED" | "ISOLATED" | "OFFLINE";
-}
+type DemoNode = Omit<MeshNode, "statusReason" | "status"> & { status?: MeshNode["status"] };
 
 export const DEMO_NODES: DemoNode[] = [
-  { id: "hub-sov", name: "Sovereign Hub", role: "HUB", site: "Central Key Authority", x: 500, y: 300 },
-  { id: "relay-north", name: "Relay North", role: "RELAY", site: "Northgate exchange", x: 500, y: 80 },
-  { id: "relay-east", name: "Relay East", role: "RELAY", site: "Eastport exchange", x: 800, y: 300 },
-  { id: "relay-west", name: "Relay West", role: "RELAY", site: "Westfield exchange", x: 200, y: 300 },
-  { id: "ep-ministry", name: "Ministry Gateway", role: "ENDPOINT", site: "Government quarter", x: 330, y: 60 },
-  { id: "ep-bank", name: "Central Bank DC", role: "ENDPOINT", site: "Financial district", x: 680, y: 60 },
-  { id: "ep-grid", name: "Grid Control", role: "ENDPOINT", site: "Energy operations centre", x: 980, y: 200 },
-  { id: "ep-port", name: "Port Authority", role: "ENDPOINT", site: "Harbour", x: 980, y: 420, status: "DEGRADED" },
-  { id: "ep-hospital", name: "Regional Hospital", role: "ENDPOINT", site: "Health campus", x: 40, y: 200 },
-  { id: "ep-dc2", name: "Backup Data Centre", role: "ENDPOINT", site: "Westfield industrial park", x: 60, y: 440 },
+  { id: "hub-sov", name: "Sovereign Hub", role: "HUB", site: "Central Key Authority", x: 700, y: 420 },
+  { id: "relay-north", name: "Relay North", role: "RELAY", site: "Northgate exchange", x: 700, y: 140 },
+  { id: "relay-east", name: "Relay East", role: "RELAY", site: "Eastport exchange", x: 1120, y: 340 },
+  { id: "relay-south", name: "Relay South", role: "RELAY", site: "Southbridge exchange", x: 760, y: 720 },
+  { id: "relay-west", name: "Relay West", role: "RELAY", site: "Westfield exchange", x: 280, y: 400 },
+  { id: "relay-harbour", name: "Relay Harbour", role: "RELAY", site: "Harbour exchange", x: 1140, y: 660 },
+  { id: "ep-ministry", name: "Ministry Gateway", role: "ENDPOINT", site: "Government quarter", x: 480, y: 40 },
+  { id: "ep-parliament", name: "Parliament", role: "ENDPOINT", site: "Government quarter", x: 560, y: 230 },
+  { id: "ep-bank", name: "Central Bank DC", role: "ENDPOINT", site: "Financial district", x: 900, y: 30 },
+  { id: "ep-defence", name: "Defence Command", role: "ENDPOINT", site: "Northgate barracks", x: 880, y: 200 },
+  { id: "ep-embassy", name: "Embassy Row", role: "ENDPOINT", site: "Diplomatic quarter", x: 1080, y: 110 },
+  { id: "ep-stock", name: "Stock Exchange", role: "ENDPOINT", site: "Financial district", x: 960, y: 420 },
+  { id: "ep-grid", name: "Grid Control", role: "ENDPOINT", site: "Energy operations centre", x: 1360, y: 250 },
+  { id: "ep-telco", name: "Telecom Core", role: "ENDPOINT", site: "Eastport switching centre", x: 1360, y: 480 },
+  { id: "ep-port", name: "Port Authority", role: "ENDPOINT", site: "Harbour", x: 1370, y: 740, status: "DEGRADED" },
+  { id: "ep-customs", name: "Customs Office", role: "ENDPOINT", site: "Harbour", x: 1130, y: 860 },
+  { id: "ep-hospital", name: "Regional Hospital", role: "ENDPOINT", site: "Health campus", x: 600, y: 860 },
+  { id: "ep-university", name: "National University", role: "ENDPOINT", site: "Southbridge campus", x: 880, y: 880 },
+  { id: "ep-water", name: "Water Authority", role: "ENDPOINT", site: "Reservoir control", x: 520, y: 620 },
+  { id: "ep-dc1", name: "Primary Data Centre", role: "ENDPOINT", site: "Hub campus", x: 880, y: 540 },
+  { id: "ep-dc2", name: "Backup Data Centre", role: "ENDPOINT", site: "Westfield industrial park", x: 60, y: 560 },
+  { id: "ep-police", name: "Police HQ", role: "ENDPOINT", site: "West district", x: 80, y: 260 },
+  { id: "ep-airport", name: "International Airport", role: "ENDPOINT", site: "Airport", x: 300, y: 700 },
+  { id: "ep-rail", name: "Rail Control", role: "ENDPOINT", site: "Central station", x: 420, y: 300 },
 ];
 
 /** [a, b, fibre km, baseline QBER] */
 export const DEMO_LINKS: Array<[string, string, number, number]> = [
+  // backbone
   ["hub-sov", "relay-north", 42, 0.018],
   ["hub-sov", "relay-east", 65, 0.022],
   ["hub-sov", "relay-west", 58, 0.02],
-  ["relay-north", "ep-ministry", 12, 0.012],
-  ["relay-north", "ep-bank", 18, 0.014],
-  ["relay-east", "ep-grid", 35, 0.019],
-  ["relay-east", "ep-port", 48, 0.041],
-  ["relay-west", "ep-hospital", 27, 0.016],
-  ["relay-west", "ep-dc2", 22, 0.015],
+  ["hub-sov", "relay-south", 51, 0.019],
   ["relay-north", "relay-east", 88, 0.027],
-  ["ep-bank", "ep-grid", 31, 0.02],
+  ["relay-east", "relay-harbour", 37, 0.017],
+  ["relay-south", "relay-harbour", 72, 0.024],
+  ["relay-west", "relay-south", 80, 0.026],
+  ["relay-north", "relay-west", 95, 0.029],
+  // metro north
+  ["relay-north", "ep-ministry", 12, 0.012],
+  ["relay-north", "ep-parliament", 9, 0.011],
+  ["relay-north", "ep-bank", 18, 0.014],
+  ["relay-north", "ep-defence", 14, 0.013],
+  ["relay-east", "ep-embassy", 20, 0.015],
+  // metro east
+  ["relay-east", "ep-stock", 16, 0.014],
+  ["relay-east", "ep-grid", 35, 0.019],
+  ["relay-east", "ep-telco", 28, 0.017],
+  // harbour
+  ["relay-harbour", "ep-port", 22, 0.041],
+  ["relay-harbour", "ep-customs", 19, 0.016],
+  ["relay-harbour", "ep-telco", 33, 0.018],
+  // south
+  ["relay-south", "ep-hospital", 24, 0.016],
+  ["relay-south", "ep-university", 31, 0.018],
+  ["relay-south", "ep-water", 26, 0.017],
+  // west
+  ["relay-west", "ep-dc2", 22, 0.015],
+  ["relay-west", "ep-police", 27, 0.016],
+  ["relay-west", "ep-airport", 44, 0.021],
+  ["relay-west", "ep-rail", 21, 0.015],
+  ["relay-south", "ep-airport", 48, 0.022],
+  // hub campus and dual homes
+  ["hub-sov", "ep-dc1", 15, 0.012],
+  ["hub-sov", "ep-stock", 30, 0.016],
+  ["hub-sov", "ep-defence", 40, 0.019],
 ];
+
+/** The demo mesh as pure data (pools start 40-95% full). */
+export function demoMesh(): Mesh {
+  const nodes = new Map(DEMO_NODES.map((n) => [n.id, { ...n, status: n.status ?? "ONLINE", statusReason: n.status === "DEGRADED" ? "port fibre splice under repair" : null } satisfies MeshNode]));
+  const links = new Map(
+    DEMO_LINKS.map(([a, b, km, qber]) => {
+      const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: km, baselineQber: qber, fill: 0.4 + ((km * 7) % 55) / 100 });
+      return [l.id, { ...l, status: qber > 0.035 ? ("DEGRADED" as const) : ("UP" as const) }];
+    }),
+  );
+  return { nodes, links };
+}

@@ -53,7 +53,7 @@ export interface DistributionReport {
   abandoned: boolean;
 }
 
-type RouteOutcome =
+export type RouteOutcome =
   | { ok: true; key: KeyRecord; routes: Array<Route & { nodeId: string }> }
   | { ok: false; reason: string; retryId: string | null; key: KeyRecord };
 
@@ -134,7 +134,7 @@ export class DistributionService {
   }
 
   private async attempt(keyId: string, who: Actor, expectedVersion?: number): Promise<{ report: AttemptReport; key: KeyRecord; retryId: string | null }> {
-    const routed = await this.route(keyId, who, expectedVersion);
+    const routed = await this.routeKey(keyId, who, expectedVersion);
     const base = { keyId, attempt: routed.key.distributionAttempt };
     if (!routed.ok) {
       return { report: { ...base, outcome: "failed", reason: routed.reason, routes: [] }, key: routed.key, retryId: routed.retryId };
@@ -150,7 +150,7 @@ export class DistributionService {
   }
 
   /** Step 1: routes and pool bits for every participant, or the failure, in one transaction. */
-  private route(keyId: string, who: Actor, expectedVersion?: number): Promise<RouteOutcome> {
+  routeKey(keyId: string, who: Actor, expectedVersion?: number): Promise<RouteOutcome> {
     return this.runner.submit({
       keyIds: [keyId],
       mesh: true,

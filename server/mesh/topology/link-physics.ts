@@ -1,10 +1,11 @@
 /**
  * The physics of a QKD link, as in ../shared/DOMAIN.md:
  * - fibre loss alpha = 0.2 dB/km (ITU-T G.652), transmittance 10^(-alpha*L/10);
- * - secret key rate R = R0 * 10^(-alpha*L/10) with R0 = 17.094 Mbit/s, which
- *   reproduces Mehic et al. (IEEE Network 2025): 85 km -> 150.8 kbit/s,
- *   100 km -> 85.1 kbit/s; scaled by the detector efficiency relative to the
- *   reference 10% that R0 was fitted with;
+ * - secret key rate R = R0 * 10^(-alpha*L/10) with R0 = 17.094 Mbit/s, scaled
+ *   by the detector efficiency relative to a reference 10%. Note: DOMAIN.md says
+ *   this reproduces Mehic et al. (85 km -> 150.8 kbit/s, 100 km -> 85.1 kbit/s),
+ *   but the formula as written gives 341 and 171 kbit/s there (about 2x); we
+ *   implement the formula as documented and record the discrepancy;
  * - BB84's secret fraction 1 - 2*h(QBER) (Shor-Preskill), which reaches zero at
  *   about 11%, the abort threshold; an intercept-resend eavesdropper pushes QBER
  *   to about 25%.

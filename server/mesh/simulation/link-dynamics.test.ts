@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { currentKeyRate, nominalKeyRate, QBER_ABORT, secretFraction } from "../topology/link-physics";
+import { buildLink } from "../topology/mesh-builder";
+import { Prng } from "../topology/prng";
+import { stepLink } from "./link-dynamics";
+
+const run = (l: ReturnType<typeof buildLink>, seconds: number, dt: number, seed = 7) => {
+  const rng = new Prng(seed);
+  let cur = l;
+  const trace = [];
+  for (let t = 0; t < seconds; t += dt) {
+    const s = stepLink(cur, dt, rng);
+    cur = { ...cur, qber: s.qber, poolBits: s.poolBits, secretKeyRateBps: s.secretKeyRateBps, status: s.status };
+    trace.push(s);
+  }
+  return { link: cur, trace };
+};
+
+describe("link physics and dynamics", () => {
+  it("reproduces the reference rates of the documented model", () => {
+    // R = R0 * 10^(-0.2*L/10): 17.094 Mbit/s at 0 km, 10 dB (x0.1) every 50 km.
+    expect(nominalKeyRate({ lengthKm: 0 })).toBe(17_094_000);
+    expect(nominalKeyRate({ lengthKm: 85 }) / 1000).toBeCloseTo(341.07, 1);
+    expect(nominalKeyRate({ lengthKm: 150 }) / nominalKeyRate({ lengthKm: 100 })).toBeCloseTo(0.1, 10);
+    expect(nominalKeyRate({ lengthKm: 50, detectorEfficiency: 0.2 }) / nominalKeyRate({ lengthKm: 50 })).toBeCloseTo(2, 10);
+    expect(secretFraction(0.11)).toBeLessThan(0.01);
+    expect(currentKeyRate(1000, 0.02, QBER_ABORT + 0.01)).toBe(0);
+  });
+
+  it("fills the pool at the key rate and never above capacity", () => {
+    const l = buildLink({ aNodeId: "a", bNodeId: "b", lengthKm: 30, baselineQber: 0.02, fill: 0 });
+    const { link, trace } = run(l, 10, 1);
+    expect(link.poolBits).toBeGreaterThan(0.8 * l.secretKeyRateBps * 10);
+    expect(link.poolBits).toBeLessThan(1.2 * l.secretKeyRateBps * 10);
+    const full = run(l, 2_000, 50).trace;
+    expect(Math.max(...full.map((s) => s.poolBits))).toBe(l.poolCapacityBits);
+    expect(trace.every((s, i) => i === 0 || s.poolBits >= trace[i - 1]!.poolBits)).toBe(true);
+  });
+
+  it("keeps QBER around its baseline without an eavesdropper", () => {
+    const l = buildLink({ aNodeId: "a", bNodeId: "b", lengthKm: 30, baselineQber: 0.02 });
+    const { trace } = run(l, 600, 1);
+    const mean = trace.reduce((n, s) => n + s.qber, 0) / trace.length;
+    expect(mean).toBeGreaterThan(0.017);
+    expect(mean).toBeLessThan(0.023);
+    expect(trace.every((s) => s.health === "healthy")).toBe(true);
+  });
+
+  it("an eavesdropper drives QBER over the abort threshold within seconds and stops the pool", () => {
+    const l = { ...buildLink({ aNodeId: "a", bNodeId: "b", lengthKm: 30, baselineQber: 0.02, fill: 0.5 }), eavesdropper: true };
+    const { trace } = run(l, 10, 0.5);
+    const crossed = trace.findIndex((s) => s.qber > QBER_ABORT);
+    expect(crossed).toBeGreaterThan(-1);
+    expect(crossed * 0.5).toBeLessThan(4);
+    expect(trace[trace.length - 1]!.qber).toBeGreaterThan(0.2);
+    expect(trace[trace.length - 1]!.secretKeyRateBps).toBe(0);
+    expect(trace[trace.length - 1]!.health).toBe("compromised");
+  });
+
+  it("is deterministic for a seed, and a severed link neither fills nor moves", () => {
+    const l = buildLink({ aNodeId: "a", bNodeId: "b", lengthKm: 30, baselineQber: 0.02, fill: 0.1 });
+    expect(run(l, 20, 1, 3).link).toEqual(run(l, 20, 1, 3).link);
+    expect(run(l, 20, 1, 3).link.qber).not.toBe(run(l, 20, 1, 4).link.qber);
+    const down = { ...l, status: "DOWN" as const };
+    expect(run(down, 20, 1).link).toMatchObject({ qber: l.qber, poolBits: l.poolBits });
+  });
+
+  it("a long catch-up step is as valid as many short ones (exact OU sampling, capped pool)", () => {
+    const l = buildLink({ aNodeId: "a", bNodeId: "b", lengthKm: 60, baselineQber: 0.025, fill: 0 });
+    const long = stepLink(l, 3_600, new Prng(1));
+    expect(long.poolBits).toBe(l.poolCapacityBits);
+    expect(long.qber).toBeGreaterThan(0.01);
+    expect(long.qber).toBeLessThan(0.04);
+  });
+});
