@@ -1,7 +1,10 @@
-/** Mesh: the QKD network's nodes and links, read-only (rendered client-side, live). */
+/** Mesh: the console's home, the live QKD network with its side panels and actions. */
 import type { Metadata } from "next";
+import Link from "next/link";
+import { Suspense } from "react";
 import { MeshView } from "@/components/mesh/mesh-view";
 import { PageHeader } from "@/components/ui/page-header";
+import { SkeletonRows } from "@/components/ui/skeleton-rows";
 
 export const metadata: Metadata = { title: "Mesh" };
 
@@ -10,12 +13,16 @@ export default function MeshPage() {
     <>
       <PageHeader
         title="Mesh"
-        description="Nodes and the QKD fibre links between them, with each link's quantum bit error rate. Pan and zoom; nothing here can be changed."
+        description="The QKD network live: nodes, quantum links with their QBER, key rate and pool, and keys travelling over them. Click a node or a link for its details and actions."
+        actions={
+          <Link href="/mesh/explore" className="text-base font-semibold text-sky-300 underline-offset-2 hover:underline" data-testid="explore-link">
+            Explore a generated mesh
+          </Link>
+        }
       />
-      <MeshView />
-      <p className="mt-5 text-sm text-slate-400" data-testid="mesh-note">
-        Read-only for now: live link simulation, node isolation and the animation of key distribution across the mesh arrive with the mesh work.
-      </p>
+      <Suspense fallback={<SkeletonRows rows={5} label="Loading the mesh" />}>
+        <MeshView />
+      </Suspense>
     </>
   );
 }

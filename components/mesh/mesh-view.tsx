@@ -1,31 +1,62 @@
 "use client";
-/** The mesh page's live part: headline figures, the topology graph and its legend, polled every few seconds. */
+/**
+ * The Mesh page's live part: the summary strip, the graph with its side panel
+ * (node, link or add-link, from the URL) and the legend. The state refreshes
+ * on every mesh event (live-events.tsx), with polling as the safety net; key
+ * routes animate from the live stream.
+ */
 import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
-import { MeshGraph } from "./mesh-graph";
+import { AddLinkForm } from "./actions/add-link-form";
+import { MeshGraph } from "./graph/mesh-graph";
+import { RouteActivityContext } from "./graph/route-activity";
+import { useRouteActivity } from "./graph/use-route-events";
 import { MeshLegend } from "./mesh-legend";
 import { MeshSummary } from "./mesh-summary";
+import { MeshToolbar } from "./mesh-toolbar";
+import { LiveLinkPanel } from "./panel/live-link-panel";
+import { LiveNodePanel } from "./panel/live-node-panel";
+import { MeshPanelFrame } from "./panel/mesh-panel-frame";
+import { useMeshSelection } from "./use-mesh-selection";
+
+export const GRAPH_HEIGHT = "h-[72vh] min-h-[34rem]";
 
 export function MeshView() {
   const trpc = useTRPC();
-  const nodes = useQuery(trpc.nodes.list.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
-  const links = useQuery(trpc.nodes.links.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
+  const state = useQuery(trpc.mesh.state.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
+  const activity = useRouteActivity();
+  const { panel, show, select, close } = useMeshSelection();
+  const names = useMemo(() => new Map((state.data?.nodes ?? []).map((n) => [n.id, n.name])), [state.data]);
 
-  if (nodes.isPending || links.isPending) return <SkeletonRows rows={4} label="Loading the mesh" testId="mesh-loading" />;
-  if (nodes.isError) return <ErrorPanel title="Could not load the mesh nodes" error={nodes.error} onRetry={() => void nodes.refetch()} />;
-  if (links.isError) return <ErrorPanel title="Could not load the mesh links" error={links.error} onRetry={() => void links.refetch()} />;
-  if (nodes.data.length === 0) {
-    return <EmptyState testId="mesh-empty" title="No nodes in the mesh yet" body="Once the topology is seeded, its nodes and QKD links appear here at their stored positions." />;
+  if (state.isPending) return <SkeletonRows rows={5} label="Loading the mesh" testId="mesh-loading" />;
+  if (state.isError) return <ErrorPanel title="Could not load the mesh" error={state.error} onRetry={() => void state.refetch()} testId="mesh-error" />;
+  const mesh = state.data;
+  if (mesh.nodes.length === 0) {
+    return <EmptyState testId="mesh-empty" title="No nodes in the mesh yet" body="Once the topology is seeded, its nodes and quantum links appear here at their stored positions." />;
   }
 
+  const selection = panel && panel.kind !== "add-link" ? panel : null;
   return (
-    <div className="flex flex-col gap-5">
-      <MeshSummary nodes={nodes.data} links={links.data} />
-      <MeshGraph nodes={nodes.data} links={links.data} />
+    <div className="flex flex-col gap-4">
+      <MeshSummary nodes={mesh.nodes} links={mesh.links} simulation={mesh.simulation} />
+      <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} onAddLink={() => show({ kind: "add-link", from: null })} />
+      <div className={`relative ${GRAPH_HEIGHT}`}>
+        <RouteActivityContext.Provider value={activity}>
+          <MeshGraph nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+        </RouteActivityContext.Provider>
+        {panel?.kind === "node" ? <LiveNodePanel key={panel.id} id={panel.id} state={mesh} names={names} show={show} onClose={close} /> : null}
+        {panel?.kind === "link" ? <LiveLinkPanel key={panel.id} id={panel.id} state={mesh} names={names} show={show} onClose={close} /> : null}
+        {panel?.kind === "add-link" ? (
+          <MeshPanelFrame title="Add a link" subjectKey="add-link" onClose={close}>
+            <AddLinkForm nodes={mesh.nodes} from={panel.from} onCreated={(id) => show({ kind: "link", id })} onCancel={close} />
+          </MeshPanelFrame>
+        ) : null}
+      </div>
       <MeshLegend />
     </div>
   );

@@ -1,0 +1,79 @@
+"use client";
+/**
+ * Remove a link (with a reason), and the demo fault: put a simulated
+ * intercept-resend eavesdropper on the link (QBER climbs towards 25% and the
+ * link turns compromised) or clear it.
+ */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import type { MeshLinkView } from "@/server/mesh/mesh-views";
+import type { RemoveLinkResult } from "@/server/mesh/operations/mesh-operations";
+import { errorMessage } from "@/components/trpc/api-errors";
+import { useTRPC } from "@/components/trpc/trpc-context";
+import { buttonClass } from "@/components/ui/button-styles";
+import { InlineError } from "@/components/ui/inline-error";
+import { ReasonForm } from "./reason-form";
+
+interface Props {
+  link: MeshLinkView;
+  title: string;
+  onRemoved: (result: RemoveLinkResult) => void;
+}
+
+export function LinkActions({ link, title, onRemoved }: Props) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [removing, setRemoving] = useState(false);
+  const invalidate = () => queryClient.invalidateQueries(trpc.mesh.pathFilter());
+  const remove = useMutation(trpc.mesh.removeLink.mutationOptions({ onSuccess: onRemoved, onSettled: invalidate }));
+  const eavesdrop = useMutation(trpc.mesh.setEavesdropper.mutationOptions({ onSettled: invalidate }));
+  const pending = remove.isPending || eavesdrop.isPending;
+  const error = remove.error ?? eavesdrop.error;
+
+  return (
+    <section className="flex flex-col gap-3" data-testid="link-actions" aria-label="Link actions">
+      <div className="flex flex-wrap gap-3">
+        <button
+          type="button"
+          data-testid="action-eavesdropper"
+          data-active={link.eavesdropper}
+          disabled={pending}
+          onClick={() => {
+            remove.reset();
+            eavesdrop.mutate({ linkId: link.id, active: !link.eavesdropper });
+          }}
+          className={buttonClass(link.eavesdropper ? "primary" : "neutral")}
+          title="A demo fault: nothing real is tapped"
+        >
+          {eavesdrop.isPending ? "Working…" : link.eavesdropper ? "Clear eavesdropper" : "Inject eavesdropper"}
+          <span className="text-sm font-normal opacity-80">(simulated fault)</span>
+        </button>
+        <button
+          type="button"
+          data-testid="action-remove-link"
+          disabled={pending}
+          aria-expanded={removing}
+          onClick={() => {
+            eavesdrop.reset();
+            setRemoving(true);
+          }}
+          className={buttonClass("danger")}
+        >
+          Remove link
+        </button>
+      </div>
+      {removing ? (
+        <ReasonForm
+          title={`Remove ${title}`}
+          danger
+          confirmLabel="Confirm removal"
+          pending={remove.isPending}
+          explanation="The channel and its key pool are gone; keys are routed around it. Nodes that depended on it alone lose their path to the hub."
+          onSubmit={(reason) => remove.mutate({ id: link.id, reason })}
+          onCancel={() => setRemoving(false)}
+        />
+      ) : null}
+      <div aria-live="polite">{error ? <InlineError message={errorMessage(error)} testId="action-error" /> : null}</div>
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * Turns the mesh views into React Flow nodes and edges with structural
+ * sharing: an element whose visible data did not change keeps its previous
+ * object, so React Flow re-renders only what changed when the mesh refreshes
+ * every few seconds. Edge data holds what the edge draws (QBER to 0.1%, pool
+ * level to 1%), so simulation noise below that precision re-renders nothing.
+ */
+import { Position, type Edge, type Node, type NodeHandle } from "@xyflow/react";
+import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import { formatQber, formatRate, NODE_SIZES, type LinkHealth, type NodeRole, type NodeStatus } from "../mesh-styles";
+
+export interface MeshNodeData extends Record<string, unknown> {
+  name: string;
+  role: NodeRole;
+  status: NodeStatus;
+  statusReason: string | null;
+  site: string;
+  heldKeys: number;
+  selected: boolean;
+}
+
+export interface MeshEdgeData extends Record<string, unknown> {
+  health: LinkHealth;
+  status: MeshLinkView["status"];
+  kind: MeshLinkView["kind"];
+  viaName: string | null;
+  qberText: string;
+  rateText: string;
+  /** Pool level in whole percent. */
+  poolPercent: number;
+  eavesdropper: boolean;
+  sourceRole: NodeRole;
+  targetRole: NodeRole;
+  selected: boolean;
+}
+
+export type MeshFlowNode = Node<MeshNodeData, "qkd">;
+export type MeshFlowEdge = Edge<MeshEdgeData, "qkd">;
+
+/** One centre handle each way, declared up front so edges draw before (or without) the DOM being measured. */
+function centreHandles(role: NodeRole): NodeHandle[] {
+  const { width, height } = NODE_SIZES[role];
+  const at = { x: width / 2 - 0.5, y: height / 2, width: 1, height: 1, position: Position.Top };
+  return [{ ...at, type: "source" }, { ...at, type: "target" }];
+}
+const HANDLES: Record<NodeRole, NodeHandle[]> = { HUB: centreHandles("HUB"), RELAY: centreHandles("RELAY"), ENDPOINT: centreHandles("ENDPOINT") };
+
+function sameFields<T extends Record<string, unknown>>(a: T, b: T): boolean {
+  for (const k in a) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+export class FlowElementCache {
+  private nodes = new Map<string, MeshFlowNode>();
+  private edges = new Map<string, MeshFlowEdge>();
+
+  toNodes(views: readonly MeshNodeView[], scale: number, selectedId: string | null): MeshFlowNode[] {
+    const next = new Map<string, MeshFlowNode>();
+    const out = views.map((n) => {
+      const data: MeshNodeData = {
+        name: n.name, role: n.role, status: n.status, statusReason: n.statusReason, site: n.site, heldKeys: n.heldKeys,
+        selected: n.id === selectedId,
+      };
+      const x = n.x * scale;
+      const y = n.y * scale;
+      const prev = this.nodes.get(n.id);
+      const node: MeshFlowNode =
+        prev && prev.position.x === x && prev.position.y === y && sameFields(prev.data, data)
+          ? prev
+          : {
+              id: n.id, type: "qkd", position: { x, y }, data, ...NODE_SIZES[n.role], handles: HANDLES[n.role],
+              draggable: false, connectable: false, selectable: false,
+              ariaLabel: `${n.name}, ${n.role.toLowerCase()}, ${n.status.toLowerCase()}. Press Enter for details.`,
+            };
+      next.set(n.id, node);
+      return node;
+    });
+    this.nodes = next;
+    return out;
+  }
+
+  toEdges(links: readonly MeshLinkView[], nodes: ReadonlyMap<string, MeshNodeView>, selectedId: string | null): MeshFlowEdge[] {
+    const next = new Map<string, MeshFlowEdge>();
+    const out: MeshFlowEdge[] = [];
+    for (const l of links) {
+      const a = nodes.get(l.aNodeId);
+      const b = nodes.get(l.bNodeId);
+      if (!a || !b) continue;
+      const data: MeshEdgeData = {
+        health: l.health, status: l.status, kind: l.kind,
+        viaName: l.viaNodeId ? (nodes.get(l.viaNodeId)?.name ?? l.viaNodeId) : null,
+        qberText: formatQber(l.qber), rateText: formatRate(l.secretKeyRateBps), poolPercent: Math.round(l.poolLevel * 100),
+        eavesdropper: l.eavesdropper, sourceRole: a.role, targetRole: b.role, selected: l.id === selectedId,
+      };
+      const prev = this.edges.get(l.id);
+      const edge: MeshFlowEdge =
+        prev && sameFields(prev.data!, data)
+          ? prev
+          : {
+              id: l.id, type: "qkd", source: l.aNodeId, target: l.bNodeId, data, selectable: false,
+              ariaLabel: `Link ${a.name} to ${b.name}, ${data.health}, QBER ${data.qberText}. Press Enter for details.`,
+            };
+      next.set(l.id, edge);
+      out.push(edge);
+    }
+    this.edges = next;
+    return out;
+  }
+}

@@ -1,0 +1,101 @@
+"use client";
+/**
+ * A QKD link: a straight line coloured by health, as thick as its key pool is
+ * full; bypass channels dashed, down links dotted. Its label (QBER, key rate,
+ * pool bar, "via X" for a bypass) sits between the two cards, shrinks or
+ * hides when the link is too short for it, and is dropped when zoomed out.
+ * While a key travels over the link, a dot runs along it (SVG animation).
+ * Memoised: it re-renders only when its data or its ends move.
+ */
+import { EdgeLabelRenderer, type EdgeProps } from "@xyflow/react";
+import { memo } from "react";
+import { BYPASS_DASH, DOWN_DASH, LINK_HEALTH_STYLES, NODE_SIZES } from "../mesh-styles";
+import { FULL_LABEL, FULL_LABEL_WITH_VIA, placeLabel } from "./edge-label-geometry";
+import type { MeshEdgeData, MeshFlowEdge } from "./flow-elements";
+import { useSelectElement } from "./graph-select-context";
+import { useRouteEnteredFrom } from "./route-activity";
+import { useShowsDetail } from "./zoom-level";
+
+function RouteFlow({ path, reverse }: { path: string; reverse: boolean }) {
+  return (
+    <g data-testid="edge-routing" pointerEvents="none">
+      <path d={path} fill="none" stroke="#e0f2fe" strokeOpacity={0.35} strokeWidth={10} strokeLinecap="round" />
+      <circle r={8} fill="#e0f2fe" className="motion-reduce:hidden">
+        <animateMotion dur="1.1s" repeatCount="indefinite" path={path} keyPoints={reverse ? "1;0" : "0;1"} keyTimes="0;1" calcMode="linear" />
+      </circle>
+    </g>
+  );
+}
+
+function EdgeLabel({ id, d, x, y, compact }: { id: string; d: MeshEdgeData; x: number; y: number; compact: boolean }) {
+  const select = useSelectElement();
+  const style = LINK_HEALTH_STYLES[d.health];
+  return (
+    <EdgeLabelRenderer>
+      <button
+        type="button"
+        tabIndex={-1}
+        onClick={() => select("link", id)}
+        data-testid="mesh-edge-label"
+        data-link-id={id}
+        style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)`, borderColor: style.hex, pointerEvents: "all" }}
+        className={`nodrag nopan absolute flex cursor-pointer flex-col items-stretch gap-1 rounded-md border bg-panel/95 px-2 py-1 text-left text-[13px] font-semibold leading-tight text-slate-100 shadow shadow-black/60 ${
+          d.selected ? "ring-2 ring-sky-400" : ""
+        }`}
+      >
+        <span className={`whitespace-nowrap tabular-nums ${d.health === "compromised" ? "text-rose-200" : ""}`}>
+          {d.health === "compromised" || d.eavesdropper ? "⚠ " : ""}
+          {d.qberText}
+          {compact ? null : <span className="font-medium text-slate-300"> · {d.status === "DOWN" ? "down" : d.rateText}</span>}
+        </span>
+        {compact ? null : (
+          <span className="flex items-center gap-1.5" title={`key pool ${d.poolPercent}% full`}>
+            <span className="h-1.5 flex-1 overflow-hidden rounded-full bg-line">
+              <span className="block h-full rounded-full" style={{ width: `${d.poolPercent}%`, backgroundColor: style.hex }} />
+            </span>
+            <span className="text-[11px] font-medium tabular-nums text-slate-300">{d.poolPercent}%</span>
+          </span>
+        )}
+        {!compact && d.viaName ? <span className="whitespace-nowrap text-[11px] font-medium text-slate-300">bypass via {d.viaName}</span> : null}
+      </button>
+    </EdgeLabelRenderer>
+  );
+}
+
+function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: EdgeProps<MeshFlowEdge>) {
+  const detail = useShowsDetail();
+  const enteredFrom = useRouteEnteredFrom(id);
+  if (!data) return null;
+  const style = LINK_HEALTH_STYLES[data.health];
+  const down = data.status === "DOWN";
+  const path = `M${sourceX},${sourceY}L${targetX},${targetY}`;
+  const width = down ? 2 : 2 + (5 * data.poolPercent) / 100;
+  const label = detail
+    ? placeLabel(
+        { cx: sourceX, cy: sourceY, ...NODE_SIZES[data.sourceRole] },
+        { cx: targetX, cy: targetY, ...NODE_SIZES[data.targetRole] },
+        data.viaName ? FULL_LABEL_WITH_VIA : FULL_LABEL,
+      )
+    : null;
+  return (
+    <>
+      <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null}>
+        {data.selected ? <path d={path} fill="none" stroke="#38bdf8" strokeOpacity={0.45} strokeWidth={width + 10} /> : null}
+        <path
+          d={path}
+          fill="none"
+          stroke={style.hex}
+          strokeOpacity={down ? 0.75 : 1}
+          strokeWidth={width}
+          strokeDasharray={down ? DOWN_DASH : data.kind === "BYPASS" ? BYPASS_DASH : undefined}
+          strokeLinecap="round"
+        />
+        {enteredFrom !== null ? <RouteFlow path={path} reverse={enteredFrom !== "" && enteredFrom !== source} /> : null}
+        <path d={path} fill="none" strokeOpacity={0} strokeWidth={22} className="react-flow__edge-interaction" />
+      </g>
+      {label && label.fit !== "none" ? <EdgeLabel id={id} d={data} x={label.x} y={label.y} compact={label.fit === "compact"} /> : null}
+    </>
+  );
+}
+
+export const MeshEdgeComponent = memo(MeshEdgeView);
