@@ -102,9 +102,8 @@ export async function linkDetail(db: Db, id: string, sampleMinutes = 30): Promis
   if (!link) throw new DomainError("MESH_ELEMENT_NOT_FOUND", `Link ${id} does not exist (it may have been removed)`);
   const mesh = await loadMesh(poolOf(db));
   const l = mesh.links.get(id)!;
-  const since = new Date(Date.now() - sampleMinutes * 60_000);
-  const [samples, routed, events] = await Promise.all([
-    db.linkSample.findMany({ where: { linkId: id, at: { gte: since } }, orderBy: { at: "asc" }, take: 2_000 }),
+  const [newest, routed, events] = await Promise.all([
+    db.linkSample.findMany({ where: { linkId: id }, orderBy: { at: "desc" }, take: 2_000 }),
     poolOf(db).query<{ id: string; label: string; state: string; generation: number; routed_at: Date }>(
       `SELECT DISTINCT ON (k.id) k.id, k.label, k.state::text AS state, k.generation, r.routed_at
        FROM key_routes r JOIN keys k ON k.id = r.key_id WHERE r.link_path @> ARRAY[$1]::text[]
@@ -113,6 +112,9 @@ export async function linkDetail(db: Db, id: string, sampleMinutes = 30): Promis
     ),
     recentEvents(db, "link", id),
   ]);
+  // The window ends at the newest sample (the simulation's clock), not at this server's clock.
+  const end = newest[0]?.at.getTime() ?? 0;
+  const samples = newest.filter((x) => x.at.getTime() >= end - sampleMinutes * 60_000).reverse();
   return {
     link: toLinkView(l),
     samples: samples.map((s): LinkSampleView => ({ at: s.at, qber: s.qber, poolBits: Number(s.poolBits), secretKeyRateBps: s.secretKeyRateBps })),

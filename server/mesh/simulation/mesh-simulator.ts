@@ -230,7 +230,7 @@ export class MeshSimulator {
     const tick = (sim?.tick ?? 0) + 1;
     m.setSimulation({
       tick, simTime: new Date((sim?.simTime ?? now).getTime() + dtSim * 1000), lastTickAt: now, speed: this.speed,
-      seed: sim?.seed ?? this.seed, rngState: rng.state, lastSampleAt: sample ? now : (sim?.lastSampleAt ?? null),
+      seed: sim?.seed ?? this.seed, rngState: rng.state | 0 /* stored as a signed int4 */, lastSampleAt: sample ? now : (sim?.lastSampleAt ?? null),
     });
     ws.publish({ topic: "mesh", type: "tick", data: { tick } });
     return { tick, dtSimSeconds: dtSim, crossings, offline, rejoined };
