@@ -1,6 +1,8 @@
 /**
  * Runs once when a Next.js server starts: validates the environment and applies
- * pending migrations, so `next start` with a DATABASE_URL is enough on its own.
+ * pending migrations, so `next start` with a DATABASE_URL is enough on its own,
+ * then starts the background work (live events, mesh simulation, resuming
+ * interrupted distributions; server/runtime/background.ts).
  * A bad configuration or a failed migration stops the server with the reason,
  * rather than leaving it up to answer every request with an error.
  */
@@ -15,6 +17,8 @@ export async function register() {
     const { migrate } = await import("./server/db/migrate");
     const r = await migrate(env.DATABASE_URL);
     if (r.applied.length) console.log(`Applied migrations: ${r.applied.join(", ")}`);
+    const { startBackground } = await import("./server/runtime/background");
+    await startBackground();
   } catch (err) {
     console.error(`QECNet cannot start: ${(err as Error).message}`);
     process.exit(2);

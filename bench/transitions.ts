@@ -30,16 +30,12 @@
  * does not verify, a service call fails, or the audit entry count disagrees with
  * the calls made (those would be bugs).
  */
-import { rmSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
-import path from "node:path";
 import pg from "pg";
+import { openTarget, runFor, sleep } from "./bench-support";
 import { readHead, verifyStoredChain } from "../server/audit/audit-log";
 import { chainEntries } from "../server/audit/entry-hash";
 import type { AuditEntryDraft } from "../server/audit/types";
-import type { EmbeddedPostgresHandle } from "../server/db/embedded-postgres";
 import type { KeyService } from "../server/keys/key-service";
 import { createNodes, testKeyService } from "../server/testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../server/testing/test-database";
@@ -73,76 +69,6 @@ function parseArgs(argv: readonly string[]): Options {
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   return opts;
-}
-
-// ---------------------------------------------------------------- environment
-
-interface Target {
-  adminUrl: string;
-  where: string;
-  kind: "embedded" | "DATABASE_URL";
-  cleanup(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function openTarget(): Promise<Target> {
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const u = new URL(url);
-    return { adminUrl: url, where: `${u.hostname}:${u.port || "5432"} (DATABASE_URL)`, kind: "DATABASE_URL", cleanup: async () => undefined };
-  }
-  // Imported only here: embedded-postgres installs its own SIGINT/SIGTERM exit
-  // hook (it stops the server, then exits), which would cut short the cleanup of
-  // a DATABASE_URL run.
-  const { startEmbeddedPostgres } = await import("../server/db/embedded-postgres");
-  const dir = await mkdtemp(path.join(os.tmpdir(), "qecnet-bench-pg-"));
-  // On a signal that exit hook ends the process after stopping the server;
-  // the temp dir still goes.
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  process.once("exit", removeDir);
-  let handle: EmbeddedPostgresHandle | null = null;
-  const cleanup = async () => {
-    if (handle) await handle.stop().catch((e: unknown) => console.error(`stopping embedded PostgreSQL failed: ${String(e)}`));
-    handle = null;
-    await rm(dir, { recursive: true, force: true });
-    process.removeListener("exit", removeDir);
-  };
-  try {
-    const port = await freePort();
-    handle = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port, persistent: false });
-    return { adminUrl: handle.adminUrl, where: `127.0.0.1:${port} (embedded, temp dir)`, kind: "embedded", cleanup };
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-}
-
-// ---------------------------------------------------------------- measuring
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs `clients` loops until the deadline; each loop calls `step` back to back. */
-async function runFor(seconds: number, clients: number, step: (client: number) => Promise<void>): Promise<number> {
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      while (performance.now() < deadline) await step(c);
-    }),
-  );
-  return (performance.now() - started) / 1000;
 }
 
 // --- baseline: raw single-row INSERT commits with pg

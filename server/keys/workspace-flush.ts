@@ -46,7 +46,11 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
   }));
   const last = entries[entries.length - 1];
   const keyIds = [...inserted, ...changed].map((k) => k.id);
-  const topics = new Set<EventTopic>(["audit", ...(keyIds.length > 0 ? (["keys"] as const) : []), ...ws.events.map((e) => e.topic)]);
+  const topics = new Set<EventTopic>([
+    ...(entries.length > 0 ? (["audit"] as const) : []),
+    ...(keyIds.length > 0 ? (["keys"] as const) : []),
+    ...ws.events.map((e) => e.topic),
+  ]);
   const event = encodeEvent({ topics: [...topics], seq: last?.seq.toString(), keyIds, events: ws.events.length > 0 ? ws.events : undefined });
 
   // Only the parts this batch needs: each is a data-modifying CTE over one JSON parameter.

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import { verifyStoredChain } from "../../audit/audit-log";
 import { demoMesh } from "../../demo/demo-topology";
 import type { Services } from "../../runtime/services";
+import type { AgentFault } from "../agents/in-process-agents";
 import { ACTOR, testServices, writeMesh } from "../../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 
@@ -60,7 +61,7 @@ describe("distribution over the mesh", () => {
     expect((entry.details as { routes: unknown[] }).routes).toHaveLength(2);
   });
 
-  it.each([
+  it.each<[string, AgentFault, RegExp]>([
     ["a dropped delivery (no receipt before the timeout)", { drop: true, times: 1 }, /no receipt from ep-bank within 200 ms/],
     ["a late receipt", { delayMs: 400, times: 1 }, /no receipt from ep-bank within 200 ms/],
     ["a wrong confirmation", { wrongConfirmation: true, times: 1 }, /wrong receipt from ep-bank/],
@@ -78,7 +79,7 @@ describe("distribution over the mesh", () => {
     const retry = await t.db.key.findUniqueOrThrow({ where: { id: r.finalKey.id } });
     expect(retry).toMatchObject({ state: "ACTIVE", lineageId: k.lineageId, distributionAttempt: 2 });
     expect(retry.fingerprint).not.toBe(failed.fingerprint);
-    if (fault.wrongConfirmation) expect(await t.db.auditEntry.count({ where: { subjectId: k.id, action: "KEY_RECEIPT_REJECTED" } })).toBe(1);
+    if ("wrongConfirmation" in fault) expect(await t.db.auditEntry.count({ where: { subjectId: k.id, action: "KEY_RECEIPT_REJECTED" } })).toBe(1);
     await expectNoHalfActiveKeys();
   });
 

@@ -82,3 +82,13 @@ describe("route planner", () => {
     expect([...new MeshGraph(m).reachableFrom("hub")].sort()).toEqual(["e0", "hub", "r1"]);
   });
 });
+
+describe("route tree", () => {
+  it("gives every destination the same route as routing to it alone", () => {
+    const m = mesh();
+    const g = new MeshGraph(m);
+    const tree = g.routesFrom("hub", 256, full(m));
+    expect([...tree.keys()].sort()).toEqual(["e0", "e1", "hub", "r1", "r2"]);
+    for (const [to, r] of tree) expect(r).toEqual(g.route("hub", to, 256, full(m)));
+  });
+});

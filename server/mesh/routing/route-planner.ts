@@ -45,8 +45,43 @@ export class MeshGraph {
     if (!src || !dst) return { none: "unknown-node" };
     if (!isReachableStatus(src.status) || !isReachableStatus(dst.status)) return { none: "node-unreachable" };
     if (from === to) return { nodePath: [from], linkPath: [], lengthKm: 0 };
+    const { via, poolBlocked } = this.shortestPaths(from, bits, available, to);
+    if (!via.has(to)) return { none: poolBlocked ? "insufficient-pool" : "no-path" };
+    return this.pathTo(from, to, via);
+  }
+
+  /**
+   * The best route from `from` to every node it can reach (one shortest-path
+   * tree: what re-routing after a topology change costs).
+   */
+  routesFrom(from: string, bits: number, available: (linkId: string) => number): Map<string, Route> {
+    const out = new Map<string, Route>();
+    const src = this.mesh.nodes.get(from);
+    if (!src || !isReachableStatus(src.status)) return out;
+    const { via } = this.shortestPaths(from, bits, available);
+    out.set(from, { nodePath: [from], linkPath: [], lengthKm: 0 });
+    for (const n of via.keys()) out.set(n, this.pathTo(from, n, via));
+    return out;
+  }
+
+  private pathTo(from: string, to: string, via: Map<string, MeshLink>): Route {
+    const nodePath = [to];
+    const linkPath: string[] = [];
+    let lengthKm = 0;
+    for (let n = to; n !== from; ) {
+      const l = via.get(n)!;
+      linkPath.push(l.id);
+      lengthKm += l.lengthKm;
+      n = otherEnd(l, n);
+      nodePath.push(n);
+    }
+    return { nodePath: nodePath.reverse(), linkPath: linkPath.reverse(), lengthKm };
+  }
+
+  /** Dijkstra with cost = hops * 10^4 + km: fewest hops first, fibre length breaks ties. */
+  private shortestPaths(from: string, bits: number, available: (linkId: string) => number, stopAt?: string): { via: Map<string, MeshLink>; poolBlocked: boolean } {
+    const { nodes } = this.mesh;
     let poolBlocked = false;
-    // cost = hops * 10^4 + km: fewest hops first, fibre length breaks ties.
     const cost = new Map<string, number>([[from, 0]]);
     const via = new Map<string, MeshLink>();
     const heap = new MinHeap();
@@ -56,7 +91,7 @@ export class MeshGraph {
       const [c, n] = heap.pop()!;
       if (done.has(n)) continue;
       done.add(n);
-      if (n === to) break;
+      if (n === stopAt) break;
       const node = nodes.get(n)!;
       if (n !== from && !canRelay(node)) continue; // endpoints receive, they do not forward
       for (const l of this.linksOf(n)) {
@@ -76,18 +111,7 @@ export class MeshGraph {
         }
       }
     }
-    if (!via.has(to)) return { none: poolBlocked ? "insufficient-pool" : "no-path" };
-    const nodePath = [to];
-    const linkPath: string[] = [];
-    let lengthKm = 0;
-    for (let n = to; n !== from; ) {
-      const l = via.get(n)!;
-      linkPath.push(l.id);
-      lengthKm += l.lengthKm;
-      n = otherEnd(l, n);
-      nodePath.push(n);
-    }
-    return { nodePath: nodePath.reverse(), linkPath: linkPath.reverse(), lengthKm };
+    return { via, poolBlocked };
   }
 
   /** Nodes reachable from `from` over usable links through trusted nodes (ignores pools). */
