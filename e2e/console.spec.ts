@@ -21,7 +21,7 @@ test("the shell navigates between Mesh, Keys, Approvals and Audit", async ({ pag
   await page.goto("/");
   await expect(page).toHaveURL(/\/mesh$/);
   await expect(page.getByTestId("mesh-graph")).toBeVisible();
-  await expect(page.getByTestId("mesh-node")).toHaveCount(10);
+  await expect(page.getByTestId("mesh-node")).toHaveCount(24); // the demo mesh (server/demo/demo-topology.ts)
   await expect(page.locator('.react-flow__node[data-id="hub-sov"]')).toContainText("Sovereign Hub");
   await page.getByTestId("nav-keys").click();
   await expect(page).toHaveURL(/\/keys/);
