@@ -28,9 +28,9 @@ export const NODE_STATUS_STYLES: Record<NodeStatus, { ring: string; dot: string;
  * between the cards from these sizes, without measuring the DOM.
  */
 export const NODE_SIZES: Record<NodeRole, { width: number; height: number }> = {
-  HUB: { width: 232, height: 84 },
-  RELAY: { width: 200, height: 72 },
-  ENDPOINT: { width: 184, height: 64 },
+  HUB: { width: 244, height: 84 },
+  RELAY: { width: 216, height: 72 },
+  ENDPOINT: { width: 216, height: 64 },
 };
 
 export const NODE_ROLE_STYLES: Record<NodeRole, { box: string; title: string; label: string }> = {

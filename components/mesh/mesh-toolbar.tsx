@@ -1,7 +1,9 @@
 "use client";
-/** Above the graph: jump to a node by name (keyboard-friendly way into the graph) and, where allowed, add a link. */
+/** Over the graph's top-left corner: jump to a node by name (the keyboard's way into the graph) and, where allowed, add a link. */
 import type { MeshNodeView } from "@/server/mesh/mesh-views";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
+
+const SELECT_CLASS = inputClass.replace("w-full", "w-72").replace("bg-canvas", "bg-panel");
 
 interface Props {
   nodes: readonly MeshNodeView[];
@@ -13,16 +15,16 @@ interface Props {
 export function MeshToolbar({ nodes, selectedNodeId, onJump, onAddLink }: Props) {
   const sorted = [...nodes].sort((a, b) => a.name.localeCompare(b.name));
   return (
-    <div className="flex flex-wrap items-end justify-between gap-3">
-      <label className="flex min-w-72 flex-col gap-1 text-sm font-semibold text-slate-300">
-        Open a node
+    <div className="absolute left-3 top-3 z-10 flex flex-wrap items-center gap-2">
+      <label className="flex items-center gap-2">
+        <span className="sr-only">Open a node</span>
         <select
           data-testid="mesh-jump"
-          className={inputClass}
+          className={`${SELECT_CLASS} py-1.5 shadow shadow-black/50`}
           value={selectedNodeId ?? ""}
           onChange={(e) => e.target.value && onJump(e.target.value)}
         >
-          <option value="">Choose a node…</option>
+          <option value="">Open a node…</option>
           {sorted.map((n) => (
             <option key={n.id} value={n.id}>
               {n.name} · {n.status.toLowerCase()}
@@ -31,7 +33,7 @@ export function MeshToolbar({ nodes, selectedNodeId, onJump, onAddLink }: Props)
         </select>
       </label>
       {onAddLink ? (
-        <button type="button" data-testid="add-link-open-toolbar" onClick={onAddLink} className={buttonClass("neutral")}>
+        <button type="button" data-testid="add-link-open-toolbar" onClick={onAddLink} className={buttonClass("neutral", "py-1.5 shadow shadow-black/50")}>
           Add link
         </button>
       ) : null}

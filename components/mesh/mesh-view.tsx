@@ -24,7 +24,8 @@ import { LiveNodePanel } from "./panel/live-node-panel";
 import { MeshPanelFrame } from "./panel/mesh-panel-frame";
 import { useMeshSelection } from "./use-mesh-selection";
 
-export const GRAPH_HEIGHT = "h-[72vh] min-h-[34rem]";
+/** The graph fills the screen below the header and the summary strip (a wall screen shows it all at once). */
+export const GRAPH_HEIGHT = "h-[calc(100vh-19.5rem)] min-h-[30rem]";
 
 export function MeshView() {
   const trpc = useTRPC();
@@ -44,8 +45,8 @@ export function MeshView() {
   return (
     <div className="flex flex-col gap-4">
       <MeshSummary nodes={mesh.nodes} links={mesh.links} simulation={mesh.simulation} />
-      <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} onAddLink={() => show({ kind: "add-link", from: null })} />
       <div className={`relative ${GRAPH_HEIGHT}`}>
+        <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} onAddLink={() => show({ kind: "add-link", from: null })} />
         <RouteActivityContext.Provider value={activity}>
           <MeshGraph nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
         </RouteActivityContext.Provider>

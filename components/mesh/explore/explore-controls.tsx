@@ -21,11 +21,11 @@ export function ExploreControls({ value, onChange }: { value: ExploreParams; onC
     <form onSubmit={submit} noValidate className="flex flex-wrap items-end gap-3" data-testid="explore-controls" aria-label="Generate a mesh">
       <label className="flex flex-col gap-1 text-sm font-semibold text-slate-300">
         Nodes ({EXPLORE_MIN_NODES}–{EXPLORE_MAX_NODES})
-        <input data-testid="explore-nodes" type="number" min={EXPLORE_MIN_NODES} max={EXPLORE_MAX_NODES} value={nodes} onChange={(e) => setNodes(e.target.value)} className={`${inputClass} w-36`} aria-invalid={!nodesOk || undefined} />
+        <input data-testid="explore-nodes" type="number" min={EXPLORE_MIN_NODES} max={EXPLORE_MAX_NODES} value={nodes} onChange={(e) => setNodes(e.target.value)} className={inputClass.replace("w-full", "w-36")} aria-invalid={!nodesOk || undefined} />
       </label>
       <label className="flex flex-col gap-1 text-sm font-semibold text-slate-300">
         Seed
-        <input data-testid="explore-seed" type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} className={`${inputClass} w-28`} aria-invalid={!seedOk || undefined} />
+        <input data-testid="explore-seed" type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} className={inputClass.replace("w-full", "w-28")} aria-invalid={!seedOk || undefined} />
       </label>
       <button type="submit" disabled={!nodesOk || !seedOk} className={buttonClass("primary")} data-testid="explore-generate">
         Generate

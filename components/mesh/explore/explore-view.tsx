@@ -33,8 +33,8 @@ export function ExploreView() {
     <div className="flex flex-col gap-4">
       <ExploreControls key={`${wanted.nodes}:${wanted.seed}`} value={wanted} onChange={regenerate} />
       <MeshSummary nodes={mesh.nodes} links={mesh.links} simulation={null} />
-      <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} />
       <div className={`relative ${GRAPH_HEIGHT}`}>
+        <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} />
         {/* A new mesh is a new graph: remount so the view fits it once. */}
         <MeshGraph key={`${wanted.nodes}:${wanted.seed}`} nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
         {panel ? <ExplorePanel panel={panel} nodes={mesh.nodes} links={mesh.links} names={names} show={show} onClose={close} /> : null}

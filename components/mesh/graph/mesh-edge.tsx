@@ -69,7 +69,9 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: 
   const style = LINK_HEALTH_STYLES[data.health];
   const down = data.status === "DOWN";
   const path = `M${sourceX},${sourceY}L${targetX},${targetY}`;
-  const width = down ? 2 : 2 + (5 * data.poolPercent) / 100;
+  // Zoomed out, strokes are in screen pixels (non-scaling) so a 500-node mesh still shows its links.
+  const width = detail ? (down ? 2 : 2 + (5 * data.poolPercent) / 100) : down ? 1 : 1 + (2 * data.poolPercent) / 100;
+  const vectorEffect = detail ? undefined : "non-scaling-stroke";
   const label = detail
     ? placeLabel(
         { cx: sourceX, cy: sourceY, ...NODE_SIZES[data.sourceRole] },
@@ -80,7 +82,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: 
   return (
     <>
       <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null}>
-        {data.selected ? <path d={path} fill="none" stroke="#38bdf8" strokeOpacity={0.45} strokeWidth={width + 10} /> : null}
+        {data.selected ? <path d={path} fill="none" stroke="#38bdf8" strokeOpacity={0.45} strokeWidth={detail ? width + 10 : 6} vectorEffect={vectorEffect} /> : null}
         <path
           d={path}
           fill="none"
@@ -89,6 +91,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: 
           strokeWidth={width}
           strokeDasharray={down ? DOWN_DASH : data.kind === "BYPASS" ? BYPASS_DASH : undefined}
           strokeLinecap="round"
+          vectorEffect={vectorEffect}
         />
         {enteredFrom !== null ? <RouteFlow path={path} reverse={enteredFrom !== "" && enteredFrom !== source} /> : null}
         <path d={path} fill="none" strokeOpacity={0} strokeWidth={22} className="react-flow__edge-interaction" />

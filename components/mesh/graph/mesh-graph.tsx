@@ -5,22 +5,25 @@
  * fits the mesh once, on first load; live updates change elements in place
  * and never move the viewport. Enter on a focused node or link opens its panel.
  */
-import { Background, BackgroundVariant, Controls, ReactFlow, type EdgeTypes, type NodeTypes } from "@xyflow/react";
+import { Background, BackgroundVariant, Controls, ReactFlow, type EdgeTypes, type NodeTypes, type ReactFlowInstance } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
-import { FlowElementCache } from "./flow-elements";
+import { FlowElementCache, type MeshFlowEdge, type MeshFlowNode } from "./flow-elements";
 import { GraphSelectContext, type SelectElement } from "./graph-select-context";
 import { MeshEdgeComponent } from "./mesh-edge";
 import { layoutScale } from "./mesh-layout";
 import { MeshNodeComponent } from "./mesh-node";
+import { NODE_SIZES } from "../mesh-styles";
 
 /** At module scope so React Flow never sees new objects and re-mounts every element. */
 const nodeTypes: NodeTypes = { qkd: MeshNodeComponent };
 const edgeTypes: EdgeTypes = { qkd: MeshEdgeComponent };
 /** Stored x/y is the node's centre. */
 const NODE_ORIGIN: [number, number] = [0.5, 0.5];
-const FIT_VIEW_OPTIONS = { padding: 0.08 };
+/** Room at the top for the toolbar over the graph, and a margin elsewhere. */
+const FIT_PADDING = { top: 64, bottom: 24, left: 24, right: 24 };
+const MAX_ZOOM = 2;
 const PRO_OPTIONS = { hideAttribution: false };
 
 export interface GraphSelection {
@@ -51,16 +54,44 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "" }:
   const selectedLink = selection?.kind === "link" ? selection.id : null;
   const flowNodes = useMemo(() => cache.toNodes(nodes, scale, selectedNode), [cache, nodes, scale, selectedNode]);
   const flowEdges = useMemo(() => cache.toEdges(links, byId, selectedLink), [cache, links, byId, selectedLink]);
-  const minZoom = useMemo(() => {
-    let lo = Infinity;
-    let hi = -Infinity;
+  // The whole mesh, from the known card sizes: fitting it needs no DOM measurement, so it works with
+  // onlyRenderVisibleElements (React Flow's own fitView only sees the cards it has rendered).
+  const bounds = useMemo(() => {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (const n of nodes) {
-      lo = Math.min(lo, n.x, n.y);
-      hi = Math.max(hi, n.x, n.y);
+      const { width, height } = NODE_SIZES[n.role];
+      x0 = Math.min(x0, n.x * scale - width / 2);
+      y0 = Math.min(y0, n.y * scale - height / 2);
+      x1 = Math.max(x1, n.x * scale + width / 2);
+      y1 = Math.max(y1, n.y * scale + height / 2);
     }
-    const extent = Number.isFinite(lo) ? (hi - lo) * scale + 400 : 1000;
-    return Math.min(0.25, Math.max(0.005, 500 / extent));
+    return Number.isFinite(x0) ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : { x: 0, y: 0, width: 1000, height: 600 };
   }, [nodes, scale]);
+  const minZoom = Math.min(0.25, Math.max(0.005, 400 / Math.max(bounds.width, bounds.height)));
+
+  /** Fit the mesh once, when the viewport is ready; live updates never move it again. */
+  function onInit(flow: ReactFlowInstance<MeshFlowNode, MeshFlowEdge>) {
+    const box = containerRef.current;
+    const w = (box?.clientWidth ?? 1200) - FIT_PADDING.left - FIT_PADDING.right;
+    const h = (box?.clientHeight ?? 600) - FIT_PADDING.top - FIT_PADDING.bottom;
+    const zoom = Math.min(MAX_ZOOM, Math.max(minZoom, Math.min(w / bounds.width, h / bounds.height)));
+    const x = FIT_PADDING.left + (w - bounds.width * zoom) / 2 - bounds.x * zoom;
+    const y = FIT_PADDING.top + (h - bounds.height * zoom) / 2 - bounds.y * zoom;
+    void flow.setViewport({ x, y, zoom }).then(() => {
+      setInverseZoom(zoom);
+      requestAnimationFrame(() => setRendered(true));
+    });
+  }
+
+  /**
+   * Zoomed out, node markers keep a readable size on screen: they scale by a
+   * CSS variable written straight to the container on every move (no React
+   * render per frame).
+   */
+  const containerRef = useRef<HTMLDivElement>(null);
+  function setInverseZoom(zoom: number) {
+    containerRef.current?.style.setProperty("--mesh-inverse-zoom", String(1 / Math.max(zoom, 0.001)));
+  }
 
   const onNodeClick = useCallback((_: unknown, n: { id: string }) => select("node", n.id), [select]);
   const onEdgeClick = useCallback((_: unknown, e: { id: string }) => select("link", e.id), [select]);
@@ -84,6 +115,7 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "" }:
       data-node-count={nodes.length}
       data-link-count={links.length}
       onKeyDown={onKeyDown}
+      ref={containerRef}
     >
       <GraphSelectContext.Provider value={select}>
         <ReactFlow
@@ -93,17 +125,16 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "" }:
           edgeTypes={edgeTypes}
           nodeOrigin={NODE_ORIGIN}
           colorMode="dark"
-          fitView
-          fitViewOptions={FIT_VIEW_OPTIONS}
           minZoom={minZoom}
-          maxZoom={2}
+          maxZoom={MAX_ZOOM}
           onlyRenderVisibleElements
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable={false}
           edgesReconnectable={false}
           zoomOnDoubleClick={false}
-          onInit={() => setRendered(true)}
+          onInit={onInit}
+          onMove={(_, viewport) => setInverseZoom(viewport.zoom)}
           onNodeClick={onNodeClick}
           onEdgeClick={onEdgeClick}
           proOptions={PRO_OPTIONS}

@@ -5,7 +5,7 @@
  * nearest-neighbour distance becomes TARGET_SPACING flow units. The scale
  * depends only on the positions, so live updates never move anything.
  */
-const TARGET_SPACING = 270;
+const TARGET_SPACING = 235;
 /** Enough nodes to estimate the median spacing; the rest follow the same scale. */
 const SAMPLE = 400;
 
@@ -33,14 +33,4 @@ export function layoutScale(points: readonly Point[]): number {
   nearest.sort((a, b) => a - b);
   const median = nearest[Math.floor(nearest.length / 2)]!;
   return TARGET_SPACING / median;
-}
-
-/** A key that changes only when some position does, for memoising the scale. */
-export function positionsKey(points: readonly (Point & { id: string })[]): string {
-  let h = 0;
-  for (const p of points) {
-    const s = `${p.id}:${p.x}:${p.y};`;
-    for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  }
-  return `${points.length}:${h}`;
 }

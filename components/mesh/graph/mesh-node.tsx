@@ -2,7 +2,7 @@
 /**
  * A node of the QKD mesh: a card of fixed size per role (the edge geometry
  * relies on it) with the role's shape, the name, the status and the keys it
- * holds. Zoomed out, only the coloured card and the hub's name remain.
+ * holds. Zoomed out, a marker of fixed screen size replaces the card (the hub keeps its name).
  * Memoised: it re-renders only when its data object changes (see flow-elements.ts).
  */
 import { Handle, Position, type NodeProps } from "@xyflow/react";
@@ -23,47 +23,70 @@ function KeyGlyph() {
   );
 }
 
+/** Zoomed out: a status-coloured marker (and the hub's name) that keeps its size on screen whatever the zoom. */
+function FarMarker({ data }: { data: MeshFlowNode["data"] }) {
+  const status = NODE_STATUS_STYLES[data.status];
+  return (
+    <span className="flex flex-col items-center gap-1" style={{ transform: "scale(var(--mesh-inverse-zoom, 1))" }}>
+      <RoleIcon role={data.role} size={FAR_MARKER_PX[data.role]} className={`${status.text} drop-shadow-[0_0_2px_#000]`} />
+      {data.role === "HUB" ? (
+        <span className="whitespace-nowrap rounded bg-panel/90 px-1.5 text-sm font-bold text-white">{data.name}</span>
+      ) : (
+        <span className="sr-only">{data.name}</span>
+      )}
+    </span>
+  );
+}
+
+const FAR_MARKER_PX = { HUB: 22, RELAY: 14, ENDPOINT: 9 } as const;
+
 function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
   const detail = useShowsDetail();
   const status = NODE_STATUS_STYLES[data.status];
   const role = NODE_ROLE_STYLES[data.role];
-  const showText = detail || data.role === "HUB";
+  const common = {
+    "data-testid": "mesh-node",
+    "data-node-id": id,
+    "data-role": data.role,
+    "data-status": data.status,
+    title: `${data.name} · ${data.site}${data.statusReason ? ` · ${data.statusReason}` : ""}`,
+  };
+  const handles = (
+    <>
+      <Handle type="target" position={Position.Top} style={CENTRE} isConnectable={false} />
+      <Handle type="source" position={Position.Top} style={CENTRE} isConnectable={false} />
+    </>
+  );
+  if (!detail) {
+    return (
+      <div {...common} className={`flex size-full cursor-pointer items-center justify-center ${data.selected ? "outline outline-4 outline-sky-400" : ""}`}>
+        {handles}
+        <FarMarker data={data} />
+      </div>
+    );
+  }
   return (
     <div
-      data-testid="mesh-node"
-      data-node-id={id}
-      data-role={data.role}
-      data-status={data.status}
-      title={`${data.name} · ${data.site}${data.statusReason ? ` · ${data.statusReason}` : ""}`}
+      {...common}
       className={`flex size-full cursor-pointer flex-col justify-center gap-1 overflow-hidden px-3 shadow-lg shadow-black/50 ${role.box} ${status.ring} ${
         data.selected ? "outline outline-4 outline-offset-4 outline-sky-400" : ""
       } ${data.status === "ISOLATED" || data.status === "OFFLINE" ? "opacity-80" : ""}`}
     >
-      <Handle type="target" position={Position.Top} style={CENTRE} isConnectable={false} />
-      <Handle type="source" position={Position.Top} style={CENTRE} isConnectable={false} />
-      {showText ? (
-        <>
-          <span className="flex min-w-0 items-center gap-2">
-            <RoleIcon role={data.role} className={status.text} />
-            <span className={`truncate font-bold leading-tight text-white ${role.title}`}>{data.name}</span>
-          </span>
-          <span className="flex items-center justify-between gap-2 text-sm font-semibold">
-            <span className="flex items-center gap-1.5 uppercase tracking-wider">
-              <span aria-hidden="true" className={`inline-block size-2.5 rounded-full ${status.dot}`} />
-              <span className={status.text}>{status.label}</span>
-            </span>
-            <span className="flex items-center gap-1 tabular-nums text-slate-300" data-testid="node-held-keys" title="keys held at this node">
-              <KeyGlyph />
-              {data.heldKeys}
-            </span>
-          </span>
-        </>
-      ) : (
-        <span className="flex items-center justify-center">
-          <RoleIcon role={data.role} size={36} className={status.text} />
-          <span className="sr-only">{data.name}</span>
+      {handles}
+      <span className="flex min-w-0 items-center gap-2">
+        <RoleIcon role={data.role} className={status.text} />
+        <span className={`truncate font-bold leading-tight text-white ${role.title}`}>{data.name}</span>
+      </span>
+      <span className="flex items-center justify-between gap-2 text-sm font-semibold">
+        <span className="flex items-center gap-1.5 uppercase tracking-wider">
+          <span aria-hidden="true" className={`inline-block size-2.5 rounded-full ${status.dot}`} />
+          <span className={status.text}>{status.label}</span>
         </span>
-      )}
+        <span className="flex items-center gap-1 tabular-nums text-slate-300" data-testid="node-held-keys" title="keys held at this node">
+          <KeyGlyph />
+          {data.heldKeys}
+        </span>
+      </span>
     </div>
   );
 }

@@ -44,7 +44,7 @@ export function MeshPanelFrame({ title, subtitle, subjectKey, onClose, children 
     >
       <header className="flex items-start justify-between gap-3 border-b border-line px-5 py-4">
         <div className="min-w-0">
-          <h2 id="mesh-panel-title" ref={titleRef} tabIndex={-1} data-testid="mesh-panel-title" className="truncate text-2xl font-bold text-white">
+          <h2 id="mesh-panel-title" ref={titleRef} tabIndex={-1} data-testid="mesh-panel-title" className="truncate text-2xl font-bold text-white focus:outline-none">
             {title}
           </h2>
           {subtitle ? <div className="mt-1 text-base text-slate-300">{subtitle}</div> : null}
