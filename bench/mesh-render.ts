@@ -75,17 +75,13 @@ async function measureRender(page: Page, url: string): Promise<Pick<MeshRenderRu
 async function measurePan(page: Page): Promise<Pick<MeshRenderRun, "panFps" | "panFrames">> {
   const pane = await page.locator(".react-flow__pane").boundingBox();
   if (!pane) throw new Error("the graph's pane is not on the page");
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number; __counting: boolean };
-    w.__frames = 0;
-    w.__counting = true;
-    const tick = () => {
-      if (!w.__counting) return;
-      w.__frames++;
-      requestAnimationFrame(tick);
-    };
+  // A string, not a function: tsx's name-keeping helper does not exist in the page.
+  await page.evaluate(`(() => {
+    window.__frames = 0;
+    window.__counting = true;
+    const tick = () => { if (!window.__counting) return; window.__frames++; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
-  });
+  })()`);
   // Start in an empty-ish spot near the left edge, away from the controls and any panel.
   const x0 = pane.x + pane.width * 0.3;
   const y0 = pane.y + pane.height * 0.5;
@@ -101,11 +97,7 @@ async function measurePan(page: Page): Promise<Pick<MeshRenderRun, "panFps" | "p
   }
   await page.mouse.up();
   const elapsed = Date.now() - started;
-  const frames = await page.evaluate(() => {
-    const w = window as unknown as { __frames: number; __counting: boolean };
-    w.__counting = false;
-    return w.__frames;
-  });
+  const frames = await page.evaluate<number>("(() => { window.__counting = false; return window.__frames; })()");
   return { panFps: Math.round((frames / (elapsed / 1000)) * 10) / 10, panFrames: frames };
 }
 

@@ -18,6 +18,12 @@ async function meshState(request: APIRequestContext): Promise<MeshStateView> {
   return ((await res.json()) as { result: { data: { json: MeshStateView } } }).result.data.json;
 }
 
+async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
+  const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
+  expect(res.ok(), `${path}: ${await res.text()}`).toBe(true);
+  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
 function asMesh(state: MeshStateView): Mesh {
   return { nodes: new Map(state.nodes.map((n) => [n.id, n])), links: new Map(state.links.map((l) => [l.id, l])) };
 }
@@ -157,6 +163,22 @@ test("the add-link form refuses bad input with the server's messages and sends n
   await expect(page.getByTestId("add-link-qber-error")).toContainText("BB84 abort threshold");
   expect(sent).toBe(false);
   await expect(page.getByTestId("add-link-length")).toHaveValue("500");
+});
+
+test("a key distributed over the mesh lights up the links it travels over, for a few seconds", async ({ page, request }) => {
+  const state = await meshState(request);
+  const endpoints = state.nodes.filter((n) => n.role === "ENDPOINT" && n.status === "ONLINE").slice(0, 2);
+  expect(endpoints).toHaveLength(2);
+  await page.goto("/mesh");
+  await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-status", "live");
+  await expect(page.getByTestId("mesh-graph")).toHaveAttribute("data-rendered", "true");
+
+  const key = await mutate<{ id: string }>(request, "keys.create", { label: "e2e-routed-key", purpose: "route animation check", participants: endpoints.map((n) => n.id) });
+  const distributed = mutate(request, "keys.distribute", { id: key.id }); // the route is announced when its hop-by-hop transfer commits
+  const routing = page.locator('[data-testid="mesh-edge"][data-routing="true"]');
+  for (const n of endpoints) await expect(routing.and(page.locator(`[data-link-id*="${n.id}"]`)).first()).toBeAttached();
+  await distributed;
+  await expect(routing).toHaveCount(0); // the animation stops on its own after a few seconds
 });
 
 test("the explore page draws a generated mesh of 500 nodes", async ({ page }) => {

@@ -94,7 +94,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: 
           vectorEffect={vectorEffect}
         />
         {enteredFrom !== null ? <RouteFlow path={path} reverse={enteredFrom !== "" && enteredFrom !== source} /> : null}
-        <path d={path} fill="none" strokeOpacity={0} strokeWidth={22} className="react-flow__edge-interaction" />
+        {detail ? <path d={path} fill="none" strokeOpacity={0} strokeWidth={22} className="react-flow__edge-interaction" /> : null}
       </g>
       {label && label.fit !== "none" ? <EdgeLabel id={id} d={data} x={label.x} y={label.y} compact={label.fit === "compact"} /> : null}
     </>

@@ -89,7 +89,11 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "" }:
    * render per frame).
    */
   const containerRef = useRef<HTMLDivElement>(null);
+  const appliedZoom = useRef(0);
   function setInverseZoom(zoom: number) {
+    // Panning keeps the zoom: leave the variable alone, or every marker's style is recalculated each frame.
+    if (zoom === appliedZoom.current) return;
+    appliedZoom.current = zoom;
     containerRef.current?.style.setProperty("--mesh-inverse-zoom", String(1 / Math.max(zoom, 0.001)));
   }
 

@@ -28,7 +28,7 @@ function FarMarker({ data }: { data: MeshFlowNode["data"] }) {
   const status = NODE_STATUS_STYLES[data.status];
   return (
     <span className="flex flex-col items-center gap-1" style={{ transform: "scale(var(--mesh-inverse-zoom, 1))" }}>
-      <RoleIcon role={data.role} size={FAR_MARKER_PX[data.role]} className={`${status.text} drop-shadow-[0_0_2px_#000]`} />
+      <RoleIcon role={data.role} size={FAR_MARKER_PX[data.role]} className={status.text} />
       {data.role === "HUB" ? (
         <span className="whitespace-nowrap rounded bg-panel/90 px-1.5 text-sm font-bold text-white">{data.name}</span>
       ) : (
