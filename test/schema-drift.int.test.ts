@@ -28,7 +28,7 @@ describe("schema drift: prisma/schema.prisma vs the migrated database", () => {
     const dm = readSchemaDmmf();
     // Not vacuous: the parse sees every model and enum, and the database every table.
     expect(dm.models.map((m) => m.dbName ?? m.name).sort()).toEqual(
-      ["audit_entries", "audit_head", "key_participants", "keys", "links", "nodes"],
+      ["audit_checkpoints", "audit_entries", "audit_forward_cursors", "audit_head", "audit_merkle_nodes", "key_participants", "keys", "links", "nodes"],
     );
     expect(dm.enums.map((e) => e.name).sort()).toEqual(["KeyState", "LinkStatus", "NodeRole", "NodeStatus"]);
     const db = await readDatabaseShape(t.url);
