@@ -16,6 +16,8 @@ export const DOMAIN_ERROR_CODES = [
   "GENERATION_FAILED",
   "AUDIT_UNAVAILABLE",
   "MASTER_KEY_MISMATCH",
+  "AUDIT_NOT_FOUND",
+  "AUDIT_TAMPERED",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

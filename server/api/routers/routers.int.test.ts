@@ -9,6 +9,7 @@ import { readHead } from "../../audit/audit-log";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createNodes, testKeyService } from "../../testing/fixtures";
 import { AuditService } from "../../audit/audit-service";
+import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { createCaller } from "../root";
 import { createContextInner } from "../trpc";
 
@@ -22,7 +23,8 @@ describe("tRPC routers", () => {
     t = await createTestDatabase(inject("adminUrl"), "routers");
     await createNodes(t.db);
     const keys = testKeyService(t.db);
-    caller = createCaller(createContextInner({ db: t.db, keys, audit: new AuditService(t.db, keys.runner) }, "router-test"));
+    const checkpoints = testCheckpointService(t.db);
+    caller = createCaller(createContextInner({ db: t.db, keys, audit: new AuditService(t.db, keys.runner, checkpoints), checkpoints }, "router-test"));
     const a = await caller.keys.create({ label: "alpha-link", purpose: "test traffic", participants: ["node-a", "node-b"] });
     await caller.keys.distribute({ id: a.id });
     activeId = (await caller.keys.collectReceipts({ id: a.id })).id;

@@ -57,10 +57,14 @@ export class CompactRange {
   constructor(
     private readonly hasher: MerkleHasher,
     readonly begin = 0,
-    private readonly onComplete?: (s: Subtree) => void,
+    onComplete?: (s: Subtree) => void,
   ) {
     this.endIndex = begin;
+    this.onCompleteHook = onComplete;
   }
+
+  /** Called for every perfect subtree an append completes; may be swapped between uses. */
+  onCompleteHook: ((s: Subtree) => void) | undefined;
 
   get end(): number {
     return this.endIndex;
@@ -101,7 +105,7 @@ export class CompactRange {
       if (!last || last.level !== node.level || last.index % 2 !== 0 || last.index + 1 !== node.index) break;
       this.stack.pop();
       node = { level: node.level + 1, index: last.index / 2, hash: this.hasher.node(last.hash, node.hash) };
-      this.onComplete?.(node);
+      this.onCompleteHook?.(node);
     }
     this.stack.push(node);
   }

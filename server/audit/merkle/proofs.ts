@@ -21,7 +21,9 @@ export type SubtreeOracle = (level: number, index: number) => Promise<Uint8Array
 /** RFC 6962 MTH of the leaves [begin, end), for ranges whose begin is aligned as in the RFC's recursion. */
 export async function rangeHash(hasher: MerkleHasher, oracle: SubtreeOracle, begin: number, end: number): Promise<Uint8Array> {
   const pieces = decompose(begin, end);
-  const hashes = await Promise.all(pieces.map((p) => oracle(p.level, p.index)));
+  const hashes: Uint8Array[] = [];
+  // One at a time: the oracle may read through a single database connection.
+  for (const p of pieces) hashes.push(await oracle(p.level, p.index));
   let acc = hashes[hashes.length - 1]!;
   for (let i = hashes.length - 2; i >= 0; i--) acc = hasher.node(hashes[i]!, acc);
   return acc;
