@@ -33,6 +33,32 @@ export class CheckpointFile {
     }
   }
 
+  /** The last checkpoint in the file (reads only the file's tail), or null. */
+  async last(): Promise<PublishedCheckpoint | null> {
+    let fh;
+    try {
+      fh = await open(this.path, "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+    try {
+      const { size } = await fh.stat();
+      const len = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      const lines = buf.toString("utf8").split("\n").filter((l) => l.trim());
+      const lastLine = lines[lines.length - 1];
+      if (!lastLine) return null;
+      const parsed = parseCheckpoint(JSON.parse(lastLine));
+      return parsed.ok ? parsed.checkpoint : null;
+    } catch {
+      return null;
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** The checkpoints in the file; lines that are not checkpoints are reported, not thrown. */
   async read(): Promise<{ checkpoints: PublishedCheckpoint[]; badLines: number[] }> {
     let text: string;

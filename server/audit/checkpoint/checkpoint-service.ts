@@ -91,6 +91,11 @@ export class CheckpointService {
         if (!headRow) throw new DomainError("AUDIT_TAMPERED", "The audit chain's head row is missing, so no checkpoint can be published");
         const head: ChainLink = { seq: BigInt(headRow.seq), hash: headRow.hash };
         const fromSize = latest ? Number(latest.treeSize) : 0;
+        // The file outside the database must not be ahead of (or disagree with) the table: that means the table was rewritten.
+        const inFile = await this.file.last();
+        if (inFile && inFile.keyId === this.key.keyId && (BigInt(inFile.treeSize) > BigInt(fromSize) || (inFile.treeSize === latest?.treeSize && inFile.rootHash !== latest.rootHash))) {
+          throw new DomainError("AUDIT_TAMPERED", `Checkpoint #${inFile.treeSize} in ${this.file.path} is missing from or different in the database: the checkpoints table was rewritten`);
+        }
         if (head.seq < BigInt(fromSize)) {
           throw new DomainError("AUDIT_TAMPERED", `The audit chain ends at #${head.seq} but checkpoint #${fromSize} was published: entries were deleted`);
         }
