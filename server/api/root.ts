@@ -1,5 +1,6 @@
 /** The console's API: one router per area of the domain. */
 import { auditRouter } from "./routers/audit-router";
+import { checkpointsRouter } from "./routers/checkpoints-router";
 import { keysRouter } from "./routers/keys-router";
 import { nodesRouter } from "./routers/nodes-router";
 import { createCallerFactory, router } from "./trpc";
@@ -8,6 +9,7 @@ export const appRouter = router({
   keys: keysRouter,
   audit: auditRouter,
   nodes: nodesRouter,
+  checkpoints: checkpointsRouter,
 });
 
 export type AppRouter = typeof appRouter;

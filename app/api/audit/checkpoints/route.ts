@@ -7,10 +7,15 @@
 import { errorResponse, searchParams, streamText } from "@/server/api/http-response";
 import { checkpointLine } from "@/server/audit/checkpoint/checkpoint-file";
 import { services } from "@/server/runtime/services";
+import { observeHttp } from "@/server/ops/metrics";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(req: Request) {
+export function GET(req: Request) {
+  return observeHttp("/api/audit/checkpoints", req, () => handle(req));
+}
+
+async function handle(req: Request): Promise<Response> {
   try {
     const { checkpoints } = services();
     if (searchParams(req).latest) return Response.json({ checkpoint: await checkpoints.latest(), ...checkpoints.publicKey });

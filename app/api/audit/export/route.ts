@@ -9,13 +9,18 @@ import { errorResponse, searchParams, streamText } from "@/server/api/http-respo
 import { auditExport } from "@/server/audit/export/export-service";
 import { logger } from "@/server/ops/logger";
 import { services } from "@/server/runtime/services";
+import { observeHttp } from "@/server/ops/metrics";
 
 export const dynamic = "force-dynamic";
+
+export function GET(req: Request) {
+  return observeHttp("/api/audit/export", req, () => handle(req));
+}
 
 const ZSeq = z.string().regex(/^[1-9][0-9]{0,15}$/, "must be a positive whole number").transform(BigInt);
 const ZExportQuery = z.object({ from: ZSeq.optional(), to: ZSeq.optional(), format: z.enum(["jsonl", "csv"]).default("jsonl") }).strict();
 
-export async function GET(req: Request) {
+async function handle(req: Request): Promise<Response> {
   const requestId = req.headers.get("x-request-id") ?? crypto.randomUUID();
   try {
     const q = ZExportQuery.parse(searchParams(req));
