@@ -49,18 +49,21 @@ export class QecnetMetrics {
       name: "qecnet_http_request_duration_seconds", help: "Duration of plain HTTP route handlers (audit export, proofs, operations).", labelNames: ["route", "method", "status"], registers: r,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
     });
-    const self = this;
+    // Arrow functions keep this class's `this`; inside collect(), `this` is the metric.
+    const getDb = () => this.db();
+    const refresh = () => this.refreshDerived();
+    const approvals = () => this.approvalsPending;
     new Gauge({
       name: "qecnet_keys", help: "Keys per lifecycle state.", labelNames: ["state"], registers: r,
       async collect() {
-        const db = self.db();
+        const db = getDb();
         if (!db) return;
         const rows = await db.key.groupBy({ by: ["state"], _count: { _all: true } });
         for (const s of KEY_STATES) this.set({ state: s }, rows.find((x) => x.state === s)?._count._all ?? 0);
       },
     });
     // Counters and histogram derived from the chain and the keys: each scrape adds only what is new since the last one.
-    const derived = { async collect() { await self.refreshDerived(); } };
+    const derived = { async collect() { await refresh(); } };
     const transitions = new Counter({ name: "qecnet_audit_actions_total", help: "Audit entries (transitions and other recorded actions) by action.", labelNames: ["action"], registers: r, ...derived });
     const failures = new Counter({ name: "qecnet_failures_total", help: "Recorded failures by kind (actions with FAILED, REJECTED, ABANDONED or BROKEN).", labelNames: ["kind"], registers: r, ...derived });
     const distribution = new Histogram({
@@ -68,28 +71,28 @@ export class QecnetMetrics {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 86_400],
     });
     this.refreshDerivedOnce = async () => {
-      const db = self.db();
+      const db = this.db();
       if (!db) return;
       const rows = await db.$queryRaw<Array<{ action: string; n: bigint; max: bigint }>>`
-        SELECT action, count(*) AS n, max(seq) AS max FROM audit_entries WHERE seq > ${self.auditCursor} GROUP BY action`;
+        SELECT action, count(*) AS n, max(seq) AS max FROM audit_entries WHERE seq > ${this.auditCursor} GROUP BY action`;
       for (const row of rows) {
         transitions.inc({ action: row.action }, Number(row.n));
         if (FAILURE_ACTION.test(row.action)) failures.inc({ kind: row.action }, Number(row.n));
-        if (row.max > self.auditCursor) self.auditCursor = row.max;
+        if (row.max > this.auditCursor) this.auditCursor = row.max;
       }
       const activated = await db.key.findMany({
-        where: { activatedAt: { gt: self.activationCursor }, distributedAt: { not: null } },
+        where: { activatedAt: { gt: this.activationCursor }, distributedAt: { not: null } },
         select: { activatedAt: true, distributedAt: true }, orderBy: { activatedAt: "asc" }, take: 10_000,
       });
       for (const k of activated) {
         distribution.observe(Math.max(0, (k.activatedAt!.getTime() - k.distributedAt!.getTime()) / 1000));
-        self.activationCursor = k.activatedAt!;
+        this.activationCursor = k.activatedAt!;
       }
     };
     new Gauge({
       name: "qecnet_audit_chain_length", help: "Entries in the audit chain (its head sequence number).", registers: r,
       async collect() {
-        const db = self.db();
+        const db = getDb();
         if (!db) return;
         const head = await db.auditHead.findUnique({ where: { id: 1 } });
         this.set(Number(head?.seq ?? 0n));
@@ -98,7 +101,7 @@ export class QecnetMetrics {
     new Gauge({
       name: "qecnet_audit_checkpoint_age_seconds", help: "Seconds since the newest signed checkpoint was published (absent before the first).", registers: r,
       async collect() {
-        const db = self.db();
+        const db = getDb();
         if (!db) return;
         const latest = await db.auditCheckpoint.findFirst({ orderBy: { treeSize: "desc" }, select: { publishedAt: true, treeSize: true } });
         this.reset();
@@ -108,7 +111,7 @@ export class QecnetMetrics {
     new Gauge({
       name: "qecnet_audit_checkpoint_tree_size", help: "Entries covered by the newest signed checkpoint.", registers: r,
       async collect() {
-        const db = self.db();
+        const db = getDb();
         if (!db) return;
         const latest = await db.auditCheckpoint.findFirst({ orderBy: { treeSize: "desc" }, select: { treeSize: true } });
         this.set(Number(latest?.treeSize ?? 0n));
@@ -118,7 +121,7 @@ export class QecnetMetrics {
       new Gauge({
         name, help, labelNames: ["link"], registers: r,
         async collect() {
-          const db = self.db();
+          const db = getDb();
           if (!db) return;
           const links = await db.link.findMany({ select: { id: true, qber: true, poolBits: true, poolCapacityBits: true } });
           this.reset();
@@ -131,7 +134,8 @@ export class QecnetMetrics {
     new Gauge({
       name: "qecnet_approvals_pending", help: "Approval requests waiting for a decision (0 until approvals exist).", registers: r,
       async collect() {
-        this.set(self.approvalsPending ? await self.approvalsPending() : 0);
+        const source = approvals();
+        this.set(source ? await source() : 0);
       },
     });
   }
