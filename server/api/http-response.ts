@@ -16,7 +16,7 @@ export function errorResponse(err: unknown, requestId?: string): Response {
   }
   const trpc = toTRPCError(err);
   const status = getHTTPStatusCodeFromError(trpc);
-  if (status >= 500) logger().error({ requestId, err: { name: (err as Error)?.name, message: err instanceof DomainError ? err.message : undefined } }, "http route failed");
+  if (status >= 500) logger().error({ requestId, err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, "http route failed");
   return Response.json({ message: trpc.message, code: err instanceof DomainError ? err.code : trpc.code }, { status });
 }
 
