@@ -88,7 +88,12 @@ export function entryFromJson(value: unknown): { ok: true; entry: AuditEntryReco
 
 const encoder = new TextEncoder();
 
-/** The leaf data of an entry (see the file comment). Throws CanonicalJsonError for non-JSON details. */
+/** The leaf data of an entry as text (UTF-8 encode it for the bytes). Throws CanonicalJsonError for non-JSON details. */
+export function leafText(e: AuditEntryRecord): string {
+  return canonicalJson({ v: LEAF_FORMAT_VERSION, ...entryToJson(e) });
+}
+
+/** The leaf data of an entry (see the file comment). */
 export function leafData(e: AuditEntryRecord): Uint8Array {
-  return encoder.encode(canonicalJson({ v: LEAF_FORMAT_VERSION, ...entryToJson(e) }));
+  return encoder.encode(leafText(e));
 }

@@ -11,7 +11,7 @@ import type { AuditEntryRecord } from "../types";
 import { decompose, pow2, CompactRange, type Subtree } from "../merkle/compact-range";
 import { nodeHasher } from "../merkle/node-hasher";
 import type { SubtreeOracle } from "../merkle/proofs";
-import { leafData } from "./audit-leaf";
+import { leafHashOf } from "./leaf-hash";
 
 export const STORED_MIN_LEVEL = 8;
 
@@ -53,9 +53,7 @@ export async function* readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq:
   }
 }
 
-export function leafHashOf(e: AuditEntryRecord): Uint8Array {
-  return nodeHasher.leaf(leafData(e));
-}
+export { leafHashOf };
 
 export async function insertNodes(client: pg.ClientBase, nodes: readonly Subtree[]): Promise<void> {
   for (let i = 0; i < nodes.length; i += 5000) {

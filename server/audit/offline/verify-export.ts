@@ -21,7 +21,8 @@ import { decompose, CompactRange } from "../merkle/compact-range";
 import { fromHex32, toHex } from "../merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
 import { verifyConsistency } from "../merkle/proofs";
-import { entryFromJson, leafData } from "../checkpoint/audit-leaf";
+import { entryFromJson } from "../checkpoint/audit-leaf";
+import { leafHashOf } from "../checkpoint/leaf-hash";
 import { parseCheckpoint, type PublishedCheckpoint } from "../checkpoint/checkpoint-format";
 import { keyIdOf, parsePublicKey, verifyCheckpointSignature } from "../checkpoint/signing-key";
 import type { ChainFailureKind, ChainLink } from "../types";
@@ -245,7 +246,7 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
       if (e.seq > to) throw failed("HEAD_MISMATCH", where, e.seq, `entries up to #${to}`, `#${e.seq}`, `Entry #${e.seq} (line ${lineNo}) lies past the export's range #${from}–#${to}`);
       const f = verifyEntry(prev, e);
       if (f) throw failed(f.kind, where, f.seq, f.expected, f.actual, `${f.message} (line ${lineNo})`);
-      range.appendLeafHash(nodeHasher.leaf(leafData(e)));
+      range.appendLeafHash(leafHashOf(e));
       prev = { seq: e.seq, hash: e.entryHash };
       count++;
       report.entries++;
