@@ -131,6 +131,13 @@ export class QecnetMetrics {
     linkGauge("qecnet_link_qber_ratio", "Quantum bit error rate of each link (0–1).", (l) => l.qber);
     linkGauge("qecnet_link_pool_bytes", "Key material in each link's QKD pool, in bytes (bits / 8).", (l) => Number(l.poolBits) / 8);
     linkGauge("qecnet_link_pool_capacity_bytes", "Capacity of each link's QKD pool, in bytes.", (l) => Number(l.poolCapacityBits) / 8);
+    const alarm = () => this.integrityAlarm;
+    new Gauge({
+      name: "qecnet_audit_integrity_alarm", help: "1 while the checkpoint publisher refuses to sign because the stored log does not match its last checkpoint (tampering), else 0.", registers: r,
+      collect() {
+        this.set(alarm() ? 1 : 0);
+      },
+    });
     new Gauge({
       name: "qecnet_approvals_pending", help: "Approval requests waiting for a decision (0 until approvals exist).", registers: r,
       async collect() {
@@ -148,6 +155,13 @@ export class QecnetMetrics {
   private refreshDerived(): Promise<void> {
     if (this.derivedRefresh?.scrape !== this.scrapeCount) this.derivedRefresh = { scrape: this.scrapeCount, done: this.refreshDerivedOnce() };
     return this.derivedRefresh.done;
+  }
+
+  private integrityAlarm: string | null = null;
+
+  /** Raised (a message) or cleared (null) by the checkpoint publisher. */
+  setIntegrityAlarm(message: string | null): void {
+    this.integrityAlarm = message;
   }
 
   private db(): Db | null {
