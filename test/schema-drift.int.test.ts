@@ -29,7 +29,10 @@ describe("schema drift: prisma/schema.prisma vs the migrated database", () => {
     // Not vacuous: the parse sees every model and enum, and the database every table.
     // (containment, not equality: each feature adds its own tables and enums.)
     expect(dm.models.map((m) => m.dbName ?? m.name)).toEqual(
-      expect.arrayContaining(["audit_entries", "audit_head", "key_participants", "keys", "links", "nodes", "key_routes", "link_samples", "simulation_state"]),
+      expect.arrayContaining([
+        "audit_checkpoints", "audit_entries", "audit_forward_cursors", "audit_head", "audit_merkle_nodes", "key_participants", "keys",
+        "links", "nodes", "key_routes", "link_samples", "simulation_state",
+      ]),
     );
     expect(dm.enums.map((e) => e.name)).toEqual(expect.arrayContaining(["KeyState", "LinkKind", "LinkStatus", "NodeRole", "NodeStatus"]));
     const db = await readDatabaseShape(t.url);

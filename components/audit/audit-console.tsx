@@ -4,6 +4,7 @@ import { Panel } from "@/components/ui/panel";
 import { AuditFilters } from "./audit-filters";
 import { AuditHeadSummary } from "./audit-head-summary";
 import { AuditTable } from "./audit-table";
+import { CheckpointPanel } from "./checkpoint-panel";
 import { useAuditFilters } from "./use-audit-filters";
 import { VerifyChainPanel } from "./verify-chain-panel";
 
@@ -15,6 +16,7 @@ export function AuditConsole() {
         <Panel title="Chain head" testId="audit-head-panel"><AuditHeadSummary /></Panel>
         <Panel title="Integrity" testId="verify-panel"><VerifyChainPanel /></Panel>
       </div>
+      <Panel title="Signed checkpoints" testId="checkpoint-panel"><CheckpointPanel /></Panel>
       {/* Remount the filters when the subject changes from elsewhere (a link, Clear) so the box shows it. */}
       <AuditFilters key={filters.subject} filters={filters} onChange={setFilters} />
       <AuditTable

@@ -11,6 +11,7 @@ import { HashText } from "@/components/ui/hash-text";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { ALARM_ACTIONS, actionLabel } from "./audit-action-labels";
 import { EntryDetails } from "./entry-details";
+import { InclusionCheck } from "./inclusion-check";
 
 export const AUDIT_COLUMNS = ["Seq", "Time", "Actor", "Action", "Subject", "State", "Entry hash"] as const;
 
@@ -83,6 +84,7 @@ export function AuditRow({ entry, highlighted }: { entry: AuditEntry; highlighte
                 <dt className="text-slate-400">Entry hash</dt>
                 <dd className="break-all font-mono text-slate-200">{entry.entryHash}</dd>
               </dl>
+              <InclusionCheck entry={entry} />
             </div>
           </td>
         </tr>

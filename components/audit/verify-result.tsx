@@ -8,7 +8,13 @@ import { formatCount, formatDateTime } from "@/components/ui/format";
 import { HashText } from "@/components/ui/hash-text";
 
 export function VerifyResult({ result }: { result: ChainVerifyResult }) {
-  const checked = `checked ${formatDateTime(result.checkedAt)} in ${formatCount(result.durationMs)} ms`;
+  const anchors = result.anchors > 0 ? ` · anchored on ${formatCount(result.anchors)} signed checkpoint${result.anchors === 1 ? "" : "s"}` : "";
+  const checked = `checked ${formatDateTime(result.checkedAt)} in ${formatCount(result.durationMs)} ms${anchors}`;
+  const conflicts = result.checkpointConflicts.length ? (
+    <ul className="mt-2 text-base font-semibold text-red-200" data-testid="checkpoint-conflicts">
+      {result.checkpointConflicts.map((c) => <li key={c}>⚠ {c}</li>)}
+    </ul>
+  ) : null;
   if (result.ok) {
     return (
       <div data-testid="verify-result" data-ok="true" className="rounded-xl border border-emerald-500/70 bg-emerald-950/40 px-5 py-4">
@@ -18,6 +24,7 @@ export function VerifyResult({ result }: { result: ChainVerifyResult }) {
         <p className="mt-1 text-base text-emerald-100">
           Head #{result.headSeq.toString()} · <HashText value={result.headHash} head={12} tail={8} /> · {checked}
         </p>
+        {conflicts}
       </div>
     );
   }
@@ -45,6 +52,7 @@ export function VerifyResult({ result }: { result: ChainVerifyResult }) {
       <p className="mt-2 text-sm text-red-200">
         {formatCount(result.entries)} entries passed before the break · {checked}
       </p>
+      {conflicts}
     </div>
   );
 }

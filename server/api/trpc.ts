@@ -13,6 +13,7 @@ import { env } from "../config/env";
 import { DomainError } from "../errors/domain-error";
 import type { Services } from "../runtime/services";
 import { toTRPCError } from "./error-map";
+import { observeCall } from "../ops/observe-call";
 
 // 1. context
 export interface Context extends Services {
@@ -64,4 +65,6 @@ const mapErrors = t.middleware(async ({ next }) => {
 // 3. procedures
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapErrors);
+/** Request id, duration metric and one structured log line per call. */
+const observe = t.middleware(({ path, type, next }) => observeCall(path, type, (requestId) => next({ ctx: { requestId } })));
+export const publicProcedure = t.procedure.use(observe).use(mapErrors);

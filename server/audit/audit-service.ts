@@ -6,15 +6,24 @@
 import type { Db } from "../db/client";
 import type { TransitionRunner } from "../keys/transition-runner";
 import { verifyStoredChain } from "./audit-log";
+import type { ChainLink } from "./types";
+
+/** Where trusted anchors come from: the published checkpoints (see checkpoint-service.ts). */
+export interface AnchorSource {
+  trustedAnchors(): Promise<{ anchors: ChainLink[]; conflicts: string[] }>;
+}
 
 export class AuditService {
   constructor(
     private readonly db: Db,
     private readonly runner: TransitionRunner,
+    private readonly checkpoints?: AnchorSource,
   ) {}
 
   async verify(who: { actor: string }) {
-    const { result, head, checkedAt, durationMs } = await verifyStoredChain(this.db);
+    // Every checkpoint this hub signed (from the file outside the database too) anchors the chain.
+    const trusted = this.checkpoints ? await this.checkpoints.trustedAnchors() : { anchors: [], conflicts: [] };
+    const { result, head, checkedAt, durationMs } = await verifyStoredChain(this.db, { anchors: trusted.anchors });
     await this.runner.submit({
       keyIds: [],
       run: (ws) =>
@@ -30,6 +39,6 @@ export class AuditService {
             : { entriesVerified: result.entries, kind: result.failure.kind, seq: result.failure.seq?.toString() ?? null, headSeq: head.seq.toString() },
         }),
     });
-    return { ...result, head, checkedAt, durationMs: Math.round(durationMs) };
+    return { ...result, head, checkedAt, durationMs: Math.round(durationMs), anchors: trusted.anchors.length, checkpointConflicts: trusted.conflicts };
   }
 }

@@ -58,6 +58,25 @@ export const ZEnvSchema = z.object({
     .min(50, "must be between 50 and 600000 ms")
     .max(600_000, "must be between 50 and 600000 ms")
     .default(2000),
+  QECNET_AUDIT_SIGNING_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v.trim()) || v.trim().startsWith("-----BEGIN PRIVATE KEY-----"), {
+      message: "must be an Ed25519 private key as PKCS#8 PEM or its 32-byte seed as 64 hex characters",
+    })
+    .optional(),
+  QECNET_AUDIT_CHECKPOINT_INTERVAL_S: z.coerce
+    .number({ message: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(0, "must be 0 (off) or more seconds")
+    .max(86_400, "must be at most 86400 (one day)")
+    .default(60),
+  QECNET_AUDIT_FORWARD: z
+    .string()
+    .refine((v) => /^(tcp|syslog\+tcp|syslog\+udp):\/\/[^/:]+:\d{1,5}$/.test(v), {
+      message: "must be tcp://host:port (JSON lines), syslog+tcp://host:port or syslog+udp://host:port (RFC 5424)",
+    })
+    .optional(),
+  QECNET_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string };

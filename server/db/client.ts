@@ -10,7 +10,9 @@ import { PrismaClient } from "../../generated/prisma/client";
 
 export type Db = PrismaClient;
 
-const pools = new WeakMap<PrismaClient, pg.Pool>();
+// On globalThis: Next.js bundles each route separately, so a module-level map would not see clients made by another route's copy of this module.
+const poolsGlobal = globalThis as unknown as { __qecnetPools?: WeakMap<PrismaClient, pg.Pool> };
+const pools = (poolsGlobal.__qecnetPools ??= new WeakMap<PrismaClient, pg.Pool>());
 
 export function createPrismaClient(connectionString: string, poolSize = 20): PrismaClient {
   const pool = new pg.Pool({ connectionString, max: poolSize });

@@ -18,9 +18,16 @@ export const DOMAIN_ERROR_CODES = [
   "MASTER_KEY_MISMATCH",
   "MESH_ELEMENT_NOT_FOUND",
   "TOPOLOGY_CONFLICT",
+  "AUDIT_NOT_FOUND",
+  "AUDIT_TAMPERED",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+// A registry-wide symbol: Next.js bundles each route (and instrumentation) with
+// its own copy of this module, and the services are shared through globalThis,
+// so an error thrown by one bundle's class must still be a DomainError to another.
+const DOMAIN_ERROR_BRAND = Symbol.for("qecnet.DomainError");
 
 export class DomainError extends Error {
   constructor(
@@ -30,5 +37,12 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = "DomainError";
+    Object.defineProperty(this, DOMAIN_ERROR_BRAND, { value: true });
+  }
+
+  /** `x instanceof DomainError` by brand (works across bundles); subclasses keep the usual prototype check. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== DomainError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[DOMAIN_ERROR_BRAND] === true;
   }
 }

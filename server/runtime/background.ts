@@ -1,27 +1,65 @@
 /**
- * The work a server process does on its own, started once when Next.js boots
- * (instrumentation.ts): the live event listener, the mesh simulation (only the
- * instance holding its leader lock ticks), and resuming distributions a
- * previous process left half-way.
+ * Starts this process's background work once, from instrumentation.ts: the
+ * live event listener, the mesh simulation (only the instance holding its
+ * leader lock ticks), resuming distributions a previous process left half-way,
+ * the audit checkpoint scheduler, the SIEM forwarder when configured, and the
+ * metrics' database access. Each worker registers in server/runtime/workers.ts
+ * so /api/ready reports it.
  */
+import { startCheckpointScheduler } from "../audit/checkpoint/checkpoint-scheduler";
+import { SiemForwarder, parseForwardUrl } from "../audit/forward/siem-forwarder";
 import { env } from "../config/env";
+import { logger } from "../ops/logger";
+import { metrics } from "../ops/metrics";
 import { services } from "./services";
+import { registerWorker } from "./workers";
 
-const g = globalThis as unknown as { __qecnetBackground?: Promise<void> };
+const g = globalThis as unknown as { __qecnetBackground?: Array<() => void> };
 
-export function startBackground(): Promise<void> {
-  g.__qecnetBackground ??= (async () => {
-    const s = services();
-    const e = env();
-    await s.events.start();
-    if (e.QECNET_SIMULATION === "on") await s.simulator.start();
-    // Not awaited: a long retry backoff must not hold up the server's start.
-    void s.distribution.resumeInterrupted({ actor: "system:distribution" }).then(
-      (reports) => {
-        if (reports.length > 0) console.log(JSON.stringify({ level: "info", msg: "resumed interrupted distributions", count: reports.length }));
-      },
-      (err: unknown) => console.error(JSON.stringify({ level: "error", msg: "resuming interrupted distributions failed", error: (err as Error).name })),
-    );
-  })();
-  return g.__qecnetBackground;
+export async function startBackground(): Promise<void> {
+  if (g.__qecnetBackground) return;
+  const stops: Array<() => void> = [];
+  g.__qecnetBackground = stops;
+  const e = env();
+  const log = logger();
+  const s = services();
+  metrics().attach({ db: s.db });
+
+  await s.events.start();
+  stops.push(registerWorker("live-events", () => ({ ok: s.events.connected, detail: s.events.connected ? "listening for committed changes" : "reconnecting to PostgreSQL (views fall back to polling)" })));
+  if (e.QECNET_SIMULATION === "on") {
+    await s.simulator.start();
+    stops.push(registerWorker("mesh-simulation", () => ({
+      ok: s.simulator.running && s.simulator.lastError === null,
+      detail: s.simulator.lastError
+        ? `last tick failed: ${s.simulator.lastError}`
+        : s.simulator.leader ? "ticking (this instance holds the simulation lock)" : "standing by (another instance ticks)",
+    })));
+    stops.push(() => void s.simulator.stop());
+  } else {
+    log.warn("the link simulation is off (QECNET_SIMULATION=off): pools and QBER stand still");
+  }
+  // Not awaited: a long retry backoff must not hold up the server's start.
+  void s.distribution.resumeInterrupted({ actor: "system:distribution" }).then(
+    (reports) => {
+      if (reports.length > 0) log.info({ count: reports.length }, "resumed interrupted distributions");
+    },
+    (err: unknown) => log.error({ error: (err as Error).name }, "resuming interrupted distributions failed"),
+  );
+
+  log.info({ keyId: s.checkpoints.key.keyId, publicKey: s.checkpoints.key.publicKey, source: s.checkpoints.key.source, file: s.checkpoints.file.path }, "audit checkpoint signing key");
+  if (e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S > 0) {
+    stops.push(startCheckpointScheduler(s.checkpoints, e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S, log.child({ worker: "audit-checkpoints" })));
+  } else {
+    log.warn("scheduled audit checkpoints are off (QECNET_AUDIT_CHECKPOINT_INTERVAL_S=0); publish them from the console or the API");
+  }
+  if (e.QECNET_AUDIT_FORWARD) {
+    const fwd = new SiemForwarder(s.db, parseForwardUrl(e.QECNET_AUDIT_FORWARD));
+    stops.push(fwd.start(1000, log.child({ worker: "audit-forwarder" })));
+  }
+}
+
+export function stopBackgroundWorkers(): void {
+  for (const stop of g.__qecnetBackground ?? []) stop();
+  g.__qecnetBackground = undefined;
 }

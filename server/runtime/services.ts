@@ -4,6 +4,9 @@
  * service with its group-commit runner.
  */
 import { AuditService } from "../audit/audit-service";
+import { CheckpointFile } from "../audit/checkpoint/checkpoint-file";
+import { CheckpointService } from "../audit/checkpoint/checkpoint-service";
+import { loadSigningKey } from "../audit/checkpoint/signing-key";
 import { env } from "../config/env";
 import { prisma, type Db } from "../db/client";
 import { EventBus } from "../events/event-bus";
@@ -24,6 +27,7 @@ export interface Services {
   mesh: MeshOperations;
   distribution: DistributionService;
   simulator: MeshSimulator;
+  checkpoints: CheckpointService;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -31,6 +35,7 @@ export function buildServices(
   db: Db,
   url: string,
   vault: KeyVault,
+  checkpoints: CheckpointService,
   opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number } = {},
 ): Services {
   const keys = new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
@@ -38,7 +43,8 @@ export function buildServices(
   return {
     db,
     keys,
-    audit: new AuditService(db, keys.runner),
+    audit: new AuditService(db, keys.runner, checkpoints),
+    checkpoints,
     events: new EventBus(url),
     agents,
     mesh: new MeshOperations(keys.runner),
@@ -54,7 +60,9 @@ export function services(): Services {
     const e = env();
     const db = prisma();
     const vault = vaultFromEnvironment(e.QECNET_MASTER_KEY, e.dataDir);
-    g.__qecnetServices = buildServices(db, e.DATABASE_URL ?? "", vault, {
+    const signingKey = loadSigningKey({ envValue: e.QECNET_AUDIT_SIGNING_KEY, dataDir: e.dataDir });
+    const checkpoints = new CheckpointService(db, signingKey, new CheckpointFile(e.dataDir));
+    g.__qecnetServices = buildServices(db, e.DATABASE_URL ?? "", vault, checkpoints, {
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS },
     });

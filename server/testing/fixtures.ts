@@ -9,6 +9,7 @@ import type { SimulatorOptions } from "../mesh/simulation/mesh-simulator";
 import { buildLink } from "../mesh/topology/mesh-builder";
 import type { Mesh } from "../mesh/topology/mesh-model";
 import { buildServices, type Services } from "../runtime/services";
+import { testCheckpointService } from "./checkpoint-fixtures";
 
 export const ACTOR = { actor: "test-operator" };
 
@@ -49,5 +50,5 @@ export function testServices(
   url: string,
   opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number } = {},
 ): Services {
-  return buildServices(db, url, testVault(opts.masterKey), { receiptTimeoutMs: 300, backoffMs: () => 0, ...opts });
+  return buildServices(db, url, testVault(opts.masterKey), testCheckpointService(db, { clock: opts.clock }), { receiptTimeoutMs: 300, backoffMs: () => 0, ...opts });
 }

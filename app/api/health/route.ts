@@ -1,4 +1,4 @@
-/** Liveness: the process answers. Readiness (database, migrations) comes with the operations issue. */
+/** Liveness: the process answers. Readiness (database, migrations, workers) is /api/ready. */
 export const dynamic = "force-dynamic";
 
 export function GET() {

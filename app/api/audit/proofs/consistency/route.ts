@@ -1,0 +1,23 @@
+/** GET /api/audit/proofs/consistency?from=&to= — RFC 6962 consistency proof between two published checkpoints (tree sizes). */
+import { z } from "zod";
+import { errorResponse, searchParams } from "@/server/api/http-response";
+import { services } from "@/server/runtime/services";
+import { observeHttp } from "@/server/ops/metrics";
+
+export const dynamic = "force-dynamic";
+
+export function GET(req: Request) {
+  return observeHttp("/api/audit/proofs/consistency", req, () => handle(req));
+}
+
+const ZSeq = z.string().regex(/^[1-9][0-9]{0,15}$/, "must be a positive whole number").transform(BigInt);
+const ZQuery = z.object({ from: ZSeq, to: ZSeq }).strict();
+
+async function handle(req: Request): Promise<Response> {
+  try {
+    const q = ZQuery.parse(searchParams(req));
+    return Response.json(await services().checkpoints.consistencyProof(q.from, q.to));
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

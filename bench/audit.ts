@@ -1,0 +1,256 @@
+/**
+ * bench:audit — the cost of verifiable audit:
+ *   1. audited appends per second with the checkpoint scheduler publishing
+ *      every second, against the same workload with checkpointing off,
+ *      alternating phases in one run (ratio on/off);
+ *   2. checkpoint computation: from scratch at 100k and at 1M entries, the
+ *      incremental step 100k → 1M, and the steady-state step (+1,000 entries
+ *      on a 1M log), also right after a restart (frontier resumed from the
+ *      stored subtrees);
+ *   3. export of the 1M-entry log (JSON Lines, streamed to a temp file) and
+ *      the offline verifier's rate over it (entries/s);
+ *   4. inclusion proofs: generation from the database and verification.
+ *
+ *   npm run bench:audit                       # 100k and 1M entries
+ *   npm run bench:audit -- --quick            # 30k and 100k, shorter phases
+ *   npm run bench:audit -- --entries 2000000 --seconds 5
+ *
+ * Synthetic entries are generated as a real hash chain (chainEntries) and
+ * inserted 10,000 rows per statement (unnest arrays) under the locked head,
+ * in the bench's own database (DATABASE_URL's server, or an embedded
+ * PostgreSQL), never through the service one by one.
+ */
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { once } from "node:events";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import pg from "pg";
+import { readHead } from "../server/audit/audit-log";
+import { chainEntries } from "../server/audit/entry-hash";
+import type { AuditEntryDraft } from "../server/audit/types";
+import { CompactRange } from "../server/audit/merkle/compact-range";
+import { fromHex32, toHex } from "../server/audit/merkle/hasher";
+import { nodeHasher } from "../server/audit/merkle/node-hasher";
+import { verifyInclusion } from "../server/audit/merkle/proofs";
+import { leafData } from "../server/audit/checkpoint/audit-leaf";
+import { leafHashOf, readEntryPages } from "../server/audit/checkpoint/merkle-store";
+import { startCheckpointScheduler } from "../server/audit/checkpoint/checkpoint-scheduler";
+import { auditExport } from "../server/audit/export/export-service";
+import { verifyExport } from "../server/audit/offline/verify-export";
+import { poolOf } from "../server/db/client";
+import { createLogger } from "../server/ops/logger";
+import { testCheckpointService } from "../server/testing/checkpoint-fixtures";
+import { ACTOR, createNodes, testKeyService } from "../server/testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../server/testing/test-database";
+import { openBenchTarget } from "./bench-target";
+
+interface Options {
+  quick: boolean;
+  seconds: number;
+  small: number;
+  large: number;
+  clients: number;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes("--quick");
+  const o: Options = { quick, seconds: quick ? 2 : 4, small: quick ? 30_000 : 100_000, large: quick ? 100_000 : 1_000_000, clients: 16 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      return v;
+    };
+    if (a === "--seconds") o.seconds = next();
+    else if (a === "--entries") o.large = Math.floor(next());
+    else if (a === "--small") o.small = Math.floor(next());
+    else if (a === "--clients") o.clients = Math.floor(next());
+    else if (a === "--quick") continue;
+    else throw new Error(`unknown argument ${a} (usage: tsx bench/audit.ts [--quick] [--seconds N] [--entries N] [--small N] [--clients N])`);
+  }
+  if (o.small >= o.large) throw new Error("--small must be below --entries");
+  return o;
+}
+
+const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+const time = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const s = performance.now();
+  const r = await f();
+  return [r, (performance.now() - s) / 1000];
+};
+
+/** Appends synthetic chained entries until the chain holds `total`, 10,000 per statement, under the locked head. */
+async function growTo(url: string, total: number): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const started = performance.now();
+  try {
+    for (;;) {
+      await c.query("BEGIN");
+      const head = (await c.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")).rows[0]!;
+      const have = Number(head.seq);
+      if (have >= total) {
+        await c.query("COMMIT");
+        break;
+      }
+      const n = Math.min(10_000, total - have);
+      const at = new Date();
+      const drafts: AuditEntryDraft[] = Array.from({ length: n }, (_, i) => ({
+        at, actor: "bench", action: "BENCH_SYNTHETIC_ENTRY", subjectType: "bench", subjectId: `synthetic-${have + i}`,
+        fromState: "ACTIVE", toState: "ACTIVE", details: { count: 1, version: have + i },
+      }));
+      const e = chainEntries(head.hash, BigInt(head.seq) + 1n, drafts);
+      await c.query(
+        `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
+         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[])`,
+        [e.map((x) => x.seq.toString()), e.map((x) => x.at.toISOString()), e.map((x) => x.actor), e.map((x) => x.action), e.map((x) => x.subjectType),
+          e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => JSON.stringify(x.details)), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
+      );
+      const last = e[e.length - 1]!;
+      await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = now() WHERE id = 1", [last.seq.toString(), last.entryHash]);
+      await c.query("COMMIT");
+    }
+  } finally {
+    await c.end();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** Clients create and distribute keys back to back for `seconds`; audit entries appended per second. */
+async function appendRate(t: TestDatabase, clients: number, seconds: number): Promise<number> {
+  const svc = testKeyService(t.db);
+  const before = (await readHead(t.db)).seq;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let n = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < deadline) {
+      const k = await svc.create({ label: `bench-${n++}`, purpose: "bench", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
+      await svc.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  return Number((await readHead(t.db)).seq - before) / elapsed;
+}
+
+/** The root of the whole log recomputed from every entry (what a first checkpoint costs), without writing anything. */
+async function scratchRoot(t: TestDatabase, size: number): Promise<string> {
+  const range = new CompactRange(nodeHasher);
+  for await (const page of readEntryPages(poolOf(t.db), 0n, BigInt(size), 10_000)) for (const e of page) range.appendLeafHash(leafHashOf(e));
+  return toHex(range.root());
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const target = await openBenchTarget();
+  const t = await createTestDatabase(target.adminUrl, "benchaudit");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "qecnet-bench-audit-"));
+  const results: Record<string, number> = {};
+  const lines: string[] = [];
+  const say = (s: string) => {
+    lines.push(s);
+    console.log(s);
+  };
+  try {
+    await createNodes(t.db);
+    say(`bench:audit on ${target.where}; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+
+    // 1. Append rate, checkpointing off vs on (every second), alternating.
+    const cps = testCheckpointService(t.db, { dataDir: dir });
+    await appendRate(t, o.clients, 1); // warm-up
+    const off: number[] = [];
+    const on: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      off.push(await appendRate(t, o.clients, o.seconds));
+      const stop = startCheckpointScheduler(cps, 1, createLogger({ level: "silent" }));
+      on.push(await appendRate(t, o.clients, o.seconds));
+      stop();
+    }
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    results.appendPerSecOff = avg(off);
+    results.appendPerSecOn = avg(on);
+    results.appendRatioOnOff = avg(on) / avg(off);
+    say(`append rate (${o.clients} clients, audit entries/s): off ${fmt(avg(off))}, checkpoint every 1 s ${fmt(avg(on))} → ratio ${results.appendRatioOnOff.toFixed(2)} (rounds: ${off.map((x, i) => `${fmt(x)}/${fmt(on[i]!)}`).join(", ")})`);
+
+    // 2. Checkpoints at the small size: from scratch, then incrementally to the large size.
+    const genSmall = await growTo(t.url, o.small);
+    say(`generated ${fmt(o.small)} chained entries in ${genSmall.toFixed(1)} s`);
+    // A second service on the same data folder (same key): stands for the process after a restart.
+  const fresh = testCheckpointService(t.db, { dataDir: dir });
+    // The table already holds the small checkpoints of phase 1; time a from-scratch tree over the whole log too.
+    const [, scratchSmallS] = await time(() => scratchRoot(t, o.small));
+    const [, incSmallS] = await time(() => cps.publish());
+    results.checkpointScratchSmallS = scratchSmallS;
+    say(`checkpoint at ${fmt(o.small)}: from scratch ${scratchSmallS.toFixed(2)} s (${fmt(o.small / scratchSmallS)} leaves/s); incremental from the last one ${incSmallS.toFixed(2)} s`);
+    const genLarge = await growTo(t.url, o.large);
+    say(`generated ${fmt(o.large - o.small)} more chained entries in ${genLarge.toFixed(1)} s`);
+    const [, incLargeS] = await time(() => cps.publish());
+    results.checkpointIncrementalSmallToLargeS = incLargeS;
+    const [rootLarge, scratchLargeS] = await time(() => scratchRoot(t, o.large));
+    results.checkpointScratchLargeS = scratchLargeS;
+    const latest = (await cps.latest())!;
+    if (latest.rootHash !== rootLarge) throw new Error("incremental and from-scratch roots differ at the large size");
+    say(`checkpoint at ${fmt(o.large)}: incremental from ${fmt(o.small)} ${incLargeS.toFixed(2)} s; from scratch ${scratchLargeS.toFixed(2)} s (${fmt(o.large / scratchLargeS)} leaves/s); roots agree`);
+    await growTo(t.url, o.large + 1000);
+    const [, stepS] = await time(() => cps.publish());
+    await growTo(t.url, o.large + 2000);
+    const [, resumeS] = await time(() => fresh.publish()); // another process: resumes from stored subtrees
+    results.checkpointStepS = stepS;
+    results.checkpointResumeStepS = resumeS;
+    const nodes = await t.db.auditMerkleNode.count();
+    say(`checkpoint step (+1,000 entries on ${fmt(o.large)}): ${(stepS * 1000).toFixed(0)} ms warm, ${(resumeS * 1000).toFixed(0)} ms after a restart (${fmt(nodes)} stored subtree rows)`);
+
+    // 3. Export and offline verification.
+    const file = path.join(dir, "export.jsonl");
+    const cover = (await cps.latest())!;
+    const [, exportS] = await time(async () => {
+      const out = await auditExport(t.db, cps, { format: "jsonl", to: BigInt(cover.treeSize) });
+      const ws = createWriteStream(file);
+      for await (const chunk of out.body) if (!ws.write(chunk)) await once(ws, "drain");
+      ws.end();
+      await once(ws, "finish");
+    });
+    const size = Number(cover.treeSize);
+    results.exportEntriesPerSec = size / exportS;
+    const [report, verifyS] = await time(() => verifyExport(createInterface({ input: createReadStream(file), crlfDelay: Infinity }), { publicKey: cps.key.publicKey }));
+    if (!report.ok) throw new Error(`the export does not verify: ${report.failure?.message}`);
+    results.offlineVerifyEntriesPerSec = report.entries / verifyS;
+    say(`export of ${fmt(size)} entries: ${exportS.toFixed(1)} s (${fmt(size / exportS)} entries/s, ${fmt(statSync(file).size / 1e6, 0)} MB); offline verification ${verifyS.toFixed(1)} s = ${fmt(report.entries / verifyS)} entries/s (${report.checkpoints} checkpoints, ${report.rootsRecomputed} roots recomputed)`);
+    const rssMb = process.memoryUsage().rss / 1e6;
+    say(`process RSS after export and verification: ${fmt(rssMb)} MB`);
+    results.rssMb = rssMb;
+
+    // 4. Inclusion proofs.
+    const samples = o.quick ? 50 : 200;
+    let genTotal = 0;
+    let verTotal = 0;
+    for (let i = 0; i < samples; i++) {
+      const seq = BigInt(1 + Math.floor(Math.random() * size));
+      const [p, g] = await time(() => cps.inclusionProof(seq));
+      genTotal += g;
+      const rec = (await t.db.auditEntry.findUniqueOrThrow({ where: { seq } }));
+      const entry = { ...rec, details: rec.details as never };
+      const s = performance.now();
+      const r = verifyInclusion(nodeHasher, seq - 1n, BigInt(p.checkpoint.treeSize), nodeHasher.leaf(leafData(entry)), p.proof.map((h) => fromHex32(h)!), fromHex32(p.checkpoint.rootHash)!);
+      verTotal += (performance.now() - s) / 1000;
+      if (!r.ok) throw new Error(`inclusion proof for #${seq} does not verify`);
+    }
+    results.inclusionProofMs = (genTotal / samples) * 1000;
+    results.inclusionVerifyMs = (verTotal / samples) * 1000;
+    say(`inclusion proof in a ${fmt(size)}-entry tree: generation ${results.inclusionProofMs.toFixed(2)} ms, verification ${results.inclusionVerifyMs.toFixed(3)} ms (mean of ${samples} random entries)`);
+
+    console.log(`BENCH_JSON ${JSON.stringify({ bench: "audit", small: o.small, large: o.large, clients: o.clients, ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(v.toFixed(4))])) })}`);
+    return 0;
+  } catch (err) {
+    console.error(`bench:audit failed: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await t.dispose().catch(() => undefined);
+    await target.cleanup();
+  }
+}
+
+main().then((code) => process.exit(code));

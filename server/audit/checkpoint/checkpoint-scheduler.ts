@@ -1,0 +1,71 @@
+/**
+ * Publishes a checkpoint every interval when the chain grew, registered as a
+ * background worker ("audit-checkpoints"). A round that cannot run (database
+ * down) makes the worker unhealthy (/api/ready answers 503); a round that
+ * refuses to sign because the stored log no longer matches its checkpoints
+ * (tampering) raises an alarm instead — error log, the
+ * qecnet_audit_integrity_alarm gauge, the worker's detail — and keeps the
+ * console ready, because operators need it to investigate. The next round
+ * tries again either way.
+ */
+import type { Logger } from "pino";
+import { DomainError } from "../../errors/domain-error";
+import { metrics } from "../../ops/metrics";
+import { registerWorker } from "../../runtime/workers";
+import type { CheckpointService } from "./checkpoint-service";
+
+export interface CheckpointSchedulerState {
+  lastSuccessAt: Date | null;
+  lastError: string | null;
+  alarm: string | null;
+  lastTreeSize: string | null;
+}
+
+export function startCheckpointScheduler(svc: CheckpointService, intervalS: number, log: Logger): () => void {
+  const state: CheckpointSchedulerState = { lastSuccessAt: null, lastError: null, alarm: null, lastTreeSize: null };
+  let running = false;
+  const round = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const r = await svc.publish();
+      state.lastSuccessAt = new Date();
+      state.lastError = null;
+      state.alarm = null;
+      metrics().setIntegrityAlarm(null);
+      state.lastTreeSize = r.checkpoint?.treeSize ?? null;
+      if (r.created) log.info({ treeSize: r.checkpoint?.treeSize, rootHash: r.checkpoint?.rootHash, durationMs: Math.round(r.durationMs) }, "audit checkpoint published");
+    } catch (err) {
+      if (err instanceof DomainError && err.code === "AUDIT_TAMPERED") {
+        state.alarm = err.message;
+        state.lastError = null;
+        metrics().setIntegrityAlarm(err.message);
+        log.error({ alarm: "AUDIT_TAMPERED", err: { message: err.message } }, "audit log integrity alarm: checkpoint refused");
+        return;
+      }
+      state.lastError = (err as Error).message;
+      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, "audit checkpoint not published");
+    } finally {
+      running = false;
+    }
+  };
+  const unregister = registerWorker("audit-checkpoints", () => ({
+    ok: state.lastError === null,
+    detail: state.alarm
+      ? `ALARM, no checkpoint signed: ${state.alarm}`
+      : state.lastError
+      ? `last round failed: ${state.lastError}`
+      : state.lastSuccessAt
+        ? `checkpoint ${state.lastTreeSize ?? "none yet"}, checked ${state.lastSuccessAt.toISOString()}`
+        : `starting (every ${intervalS} s)`,
+    lastSuccessAt: state.lastSuccessAt,
+  }));
+  void svc.syncFile().catch((err: Error) => log.warn({ err: { message: err.message } }, "checkpoint file not synced"));
+  void round();
+  const timer = setInterval(() => void round(), intervalS * 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    unregister();
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Checkpoints on a real PostgreSQL: incremental publication matches a
+ * from-scratch root, proofs from the store verify, two services on one
+ * database never publish conflicting checkpoints, a restarted service resumes
+ * from stored nodes, and every checkpoint also lands in the file.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ACTOR, createNodes, testKeyService } from "../../testing/fixtures";
+import { testCheckpointService } from "../../testing/checkpoint-fixtures";
+import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
+import { CompactRange } from "../merkle/compact-range";
+import { fromHex32, toHex } from "../merkle/hasher";
+import { nodeHasher } from "../merkle/node-hasher";
+import { verifyConsistency, verifyInclusion } from "../merkle/proofs";
+import { toRecord } from "../audit-log";
+import { leafData } from "./audit-leaf";
+import { parsePublicKey, verifyCheckpointSignature } from "./signing-key";
+import type { KeyService } from "../../keys/key-service";
+
+let t: TestDatabase;
+let keys: KeyService;
+
+async function grow(n: number) {
+  for (let i = 0; i < n; i++) {
+    const k = await keys.create({ label: `cp-${i}`, purpose: "checkpoint test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
+    await keys.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
+  }
+}
+
+async function scratchRoot(size: number): Promise<string> {
+  const rows = await t.db.auditEntry.findMany({ where: { seq: { lte: BigInt(size) } }, orderBy: { seq: "asc" } });
+  const range = new CompactRange(nodeHasher);
+  for (const r of rows) range.appendLeafHash(nodeHasher.leaf(leafData(toRecord(r))));
+  return toHex(range.root());
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase(inject("adminUrl"), "checkpoints");
+  await createNodes(t.db);
+  keys = testKeyService(t.db);
+});
+afterAll(async () => t?.dispose());
+
+describe("checkpoint service", () => {
+  it("publishes nothing for an empty chain, then signed incremental checkpoints that match a from-scratch root", async () => {
+    const svc = testCheckpointService(t.db);
+    expect((await svc.publish()).checkpoint).toBeNull();
+    await grow(150); // 300 entries: crosses the stored level-8 boundary (256)
+    const first = await svc.publish();
+    expect(first.created).toBe(true);
+    const size1 = Number(first.checkpoint!.treeSize);
+    expect(size1).toBe(300);
+    expect(first.checkpoint!.rootHash).toBe(await scratchRoot(size1));
+    expect(await t.db.auditMerkleNode.count()).toBe(1); // the one complete 256-leaf subtree
+    const again = await svc.publish();
+    expect(again).toMatchObject({ created: false, checkpoint: { treeSize: "300" } });
+
+    await grow(120);
+    const second = (await svc.publish()).checkpoint!;
+    expect(second.treeSize).toBe("540");
+    expect(second.rootHash).toBe(await scratchRoot(540));
+    const pub = parsePublicKey(svc.key.publicKey)!;
+    expect(verifyCheckpointSignature(second, second.signature, pub.key)).toBe(true);
+    expect(verifyCheckpointSignature({ ...second, treeSize: "541" }, second.signature, pub.key)).toBe(false);
+    // The consistency proof it carries verifies against the previous checkpoint.
+    expect(second.consistency?.fromSize).toBe("300");
+    const proof = second.consistency!.proof.map((h) => fromHex32(h)!);
+    expect(verifyConsistency(nodeHasher, 300n, 540n, fromHex32(first.checkpoint!.rootHash)!, fromHex32(second.rootHash)!, proof)).toEqual({ ok: true });
+    const file = await svc.file.read();
+    expect(file.checkpoints.map((c) => c.treeSize)).toEqual(["300", "540"]);
+    expect(file.badLines).toEqual([]);
+  });
+
+  it("proofs from the store verify for every kind of position", async () => {
+    const svc = testCheckpointService(t.db);
+    const latest = (await svc.latest())!;
+    const size = BigInt(latest.treeSize);
+    for (const seq of [1n, 2n, 255n, 256n, 257n, 300n, 301n, 511n, 512n, size]) {
+      const r = await svc.inclusionProof(seq);
+      const rec = toRecord((await t.db.auditEntry.findUniqueOrThrow({ where: { seq } })));
+      const check = verifyInclusion(nodeHasher, seq - 1n, size, nodeHasher.leaf(leafData(rec)), r.proof.map((h) => fromHex32(h)!), fromHex32(latest.rootHash)!);
+      expect(check, `entry #${seq}`).toEqual({ ok: true });
+    }
+    const c = await svc.consistencyProof(300n, size);
+    expect(verifyConsistency(nodeHasher, 300n, size, fromHex32(c.from.rootHash)!, fromHex32(c.to.rootHash)!, c.proof.map((h) => fromHex32(h)!))).toEqual({ ok: true });
+    await expect(svc.inclusionProof(size + 1n)).rejects.toThrow(/newer than checkpoint/);
+    await expect(svc.consistencyProof(7n, size)).rejects.toThrow(/No checkpoint of 7 entries/);
+  });
+
+  it("a fresh service (a restart) resumes from stored nodes, and two services publishing at once agree", async () => {
+    await grow(40);
+    const a = testCheckpointService(t.db);
+    const b = testCheckpointService(t.db);
+    const [ra, rb] = await Promise.all([a.publish(), b.publish()]);
+    expect([ra.created, rb.created].sort()).toEqual([false, true]);
+    expect(ra.checkpoint).toEqual(rb.checkpoint);
+    const all = await t.db.auditCheckpoint.findMany({ orderBy: { treeSize: "asc" } });
+    expect(all.map((c) => Number(c.treeSize))).toEqual([300, 540, 620]);
+    expect(ra.checkpoint!.rootHash).toBe(await scratchRoot(620));
+  });
+});

@@ -1,0 +1,349 @@
+/**
+ * The offline verifier: checks an audit export (export-format.ts) and any
+ * checkpoint files with no server and no database, trusting only the pinned
+ * public key.
+ *
+ * Checks, stopping at the first failure with where (line, entry seq) and
+ * expected vs actual:
+ * - the first line is an export header; lines are in the format's order and
+ *   nothing follows the end line (garbage before or after, a cut-off file);
+ * - every checkpoint's Ed25519 signature under the pinned key; no two
+ *   checkpoints of one size with different roots (a fork);
+ * - every entry's format, sequence, prevHash link and entry hash (the chain);
+ * - the RFC 6962 root recomputed from prefix + entries (+ suffix) equals the
+ *   root of every checkpoint inside the range and of the covering one, and
+ *   the entry at each checkpoint's size has the checkpoint's head hash;
+ * - each pair of successive checkpoints is consistent: both recomputed from
+ *   the same entries, or else by the consistency proof the later one carries,
+ *   verified step by step (both roots).
+ */
+import { decompose, CompactRange } from "../merkle/compact-range";
+import { fromHex32, toHex } from "../merkle/hasher";
+import { nodeHasher } from "../merkle/node-hasher";
+import { verifyConsistency } from "../merkle/proofs";
+import { entryFromJson } from "../checkpoint/audit-leaf";
+import { leafHashOf } from "../checkpoint/leaf-hash";
+import { parseCheckpoint, type PublishedCheckpoint } from "../checkpoint/checkpoint-format";
+import { keyIdOf, parsePublicKey, verifyCheckpointSignature } from "../checkpoint/signing-key";
+import type { ChainFailureKind, ChainLink } from "../types";
+import { CHAIN_START, verifyEntry } from "../verify-chain";
+import { EXPORT_FORMAT } from "../export/export-format";
+
+export type ExportFailureKind =
+  | ChainFailureKind
+  | "NOT_AN_EXPORT"
+  | "MALFORMED_LINE"
+  | "UNEXPECTED_LINE"
+  | "INCOMPLETE"
+  | "BAD_SIGNATURE"
+  | "CHECKPOINT_FORK"
+  | "NO_CHECKPOINT"
+  | "ROOT_MISMATCH"
+  | "CHECKPOINT_HEAD_MISMATCH"
+  | "INCONSISTENT_CHECKPOINTS"
+  | "NO_CONSISTENCY_PROOF";
+
+export interface ExportFailure {
+  kind: ExportFailureKind;
+  /** Line of the export (or "file:line" of a checkpoint file) where it was found. */
+  where: string | null;
+  seq: bigint | null;
+  expected: string;
+  actual: string;
+  message: string;
+}
+
+export interface ExportReport {
+  ok: boolean;
+  failure: ExportFailure | null;
+  entries: number;
+  from: bigint | null;
+  to: bigint | null;
+  checkpoints: number;
+  rootsRecomputed: number;
+  consistencyProofsVerified: number;
+  keyId: string | null;
+  keyPinned: boolean;
+  warnings: string[];
+}
+
+export interface SourcedCheckpoint {
+  checkpoint: PublishedCheckpoint;
+  where: string;
+}
+
+export class VerifyUsageError extends Error {}
+
+const DEC = /^(0|[1-9][0-9]{0,18})$/;
+
+class Failed extends Error {
+  constructor(readonly failure: ExportFailure) {
+    super(failure.message);
+  }
+}
+const failed = (kind: ExportFailureKind, where: string | null, seq: bigint | null, expected: string, actual: string, message: string) =>
+  new Failed({ kind, where, seq, expected, actual, message });
+
+/** Parses a checkpoint file (JSON Lines of checkpoints, as the data folder and the endpoint give them). */
+export function parseCheckpointFile(text: string, name: string): SourcedCheckpoint[] {
+  const out: SourcedCheckpoint[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new Failed({ kind: "MALFORMED_LINE", where: `${name}:${i + 1}`, seq: null, expected: "a JSON checkpoint", actual: line.slice(0, 40), message: `${name} line ${i + 1} is not JSON` });
+    }
+    const parsed = parseCheckpoint(json);
+    if (!parsed.ok) throw new Failed({ kind: "MALFORMED_LINE", where: `${name}:${i + 1}`, seq: null, expected: "a checkpoint", actual: parsed.problem, message: `${name} line ${i + 1} is not a checkpoint: ${parsed.problem}` });
+    out.push({ checkpoint: parsed.checkpoint, where: `${name}:${i + 1}` });
+  });
+  return out;
+}
+
+function parseSubtrees(value: unknown, begin: number, end: number, where: string): Array<{ level: number; hash: Uint8Array }> {
+  const shape = decompose(begin, end);
+  const list = Array.isArray(value) ? value : null;
+  const ok =
+    list !== null &&
+    list.length === shape.length &&
+    list.every((s: { level?: unknown; index?: unknown; hash?: unknown }, i) => s.level === shape[i]!.level && s.index === String(shape[i]!.index) && fromHex32(s.hash) !== null);
+  if (!ok) {
+    throw failed("MALFORMED_LINE", where, null, `subtrees ${shape.map((s) => `${s.level}:${s.index}`).join(" ") || "none"}`, "other subtrees", `Line ${where}: the subtrees do not cover leaves ${begin}–${end - 1} as the format requires`);
+  }
+  return (list as Array<{ level: number; hash: string }>).map((s) => ({ level: s.level, hash: fromHex32(s.hash)! }));
+}
+
+/** Verifies an export given as lines (without their "\n"). */
+export async function verifyExport(
+  lines: AsyncIterable<string> | Iterable<string>,
+  opts: { publicKey?: string; checkpoints?: readonly SourcedCheckpoint[] } = {},
+): Promise<ExportReport> {
+  const report: ExportReport = {
+    ok: false, failure: null, entries: 0, from: null, to: null, checkpoints: 0, rootsRecomputed: 0,
+    consistencyProofsVerified: 0, keyId: null, keyPinned: Boolean(opts.publicKey), warnings: [],
+  };
+  try {
+    await run(lines, opts, report);
+    report.ok = true;
+  } catch (err) {
+    if (!(err instanceof Failed)) throw err;
+    report.failure = err.failure;
+  }
+  return report;
+}
+
+async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publicKey?: string; checkpoints?: readonly SourcedCheckpoint[] }, report: ExportReport) {
+  let lineNo = 0;
+  let phase: "header" | "checkpoints" | "entries" | "end" | "done" = "header";
+  let key: ReturnType<typeof parsePublicKey> = null;
+  if (opts.publicKey) {
+    key = parsePublicKey(opts.publicKey);
+    if (!key) throw new VerifyUsageError("--pubkey must be an Ed25519 public key: base64 of 32 bytes, 64 hex characters, or a PEM file");
+  }
+  let from = 0n, to = 0n, covering = 0n;
+  const cps = new Map<string, SourcedCheckpoint>();
+  const recomputed = new Set<string>();
+  let range = new CompactRange(nodeHasher);
+  let prev: ChainLink = CHAIN_START;
+  let count = 0n;
+  let lastVerifiedCheckpoint: bigint | null = null;
+
+  const addCheckpoint = (s: SourcedCheckpoint) => {
+    const c = s.checkpoint;
+    if (!verifyCheckpointSignature(c, c.signature, key!.key)) {
+      throw failed("BAD_SIGNATURE", s.where, BigInt(c.treeSize), `a signature by key ${report.keyId}`, `key id ${c.keyId}`,
+        `Checkpoint #${c.treeSize} (${s.where}) is not signed by the pinned key ${report.keyId}: it was forged, altered, or signed by another key (${c.keyId})`);
+    }
+    const seen = cps.get(c.treeSize);
+    if (seen && seen.checkpoint.rootHash !== c.rootHash) {
+      throw failed("CHECKPOINT_FORK", s.where, BigInt(c.treeSize), seen.checkpoint.rootHash, c.rootHash,
+        `Two validly signed checkpoints of ${c.treeSize} entries (${seen.where} and ${s.where}) have different roots: the log was forked`);
+    }
+    if (!seen) cps.set(c.treeSize, s);
+  };
+
+  /** Compares the recomputed root (and, for an entry in the range, its hash) with a checkpoint of this size, if there is one. */
+  const checkAtSize = (size: bigint, lastHash: string | null, where: string) => {
+    const s = cps.get(size.toString());
+    if (!s) return;
+    const root = toHex(range.root());
+    if (root !== s.checkpoint.rootHash) {
+      const since = lastVerifiedCheckpoint === null ? `#${from}` : `#${lastVerifiedCheckpoint + 1n}`;
+      throw failed("ROOT_MISMATCH", where, size, s.checkpoint.rootHash, root,
+        `Entries up to #${size} hash to root ${root.slice(0, 12)}… but checkpoint #${size} (${s.where}) signed ${s.checkpoint.rootHash.slice(0, 12)}…: ` +
+        `an entry in ${since}–#${size} was changed, inserted or removed after that checkpoint and the chain hashes recomputed`);
+    }
+    if (lastHash !== null && lastHash !== s.checkpoint.headHash) {
+      throw failed("CHECKPOINT_HEAD_MISMATCH", where, size, s.checkpoint.headHash, lastHash,
+        `Entry #${size} has hash ${lastHash.slice(0, 12)}… but checkpoint #${size} (${s.where}) records ${s.checkpoint.headHash.slice(0, 12)}…`);
+    }
+    recomputed.add(size.toString());
+    report.rootsRecomputed++;
+    lastVerifiedCheckpoint = size;
+  };
+
+  for await (const raw of lines) {
+    lineNo++;
+    const where = `line ${lineNo}`;
+    if (phase === "done") {
+      if (raw.trim() === "") continue;
+      throw failed("UNEXPECTED_LINE", where, null, "nothing after the end line", raw.slice(0, 40), `Line ${lineNo} follows the export's end line: data was appended to the export`);
+    }
+    let o: Record<string, unknown>;
+    try {
+      const v: unknown = JSON.parse(raw);
+      if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
+      o = v as Record<string, unknown>;
+    } catch {
+      if (lineNo === 1) throw failed("NOT_AN_EXPORT", where, null, "an export header", raw.slice(0, 40), "Line 1 is not an audit export header: something was put before the export, or this is not an export");
+      throw failed("MALFORMED_LINE", where, null, "one JSON object", raw.slice(0, 40), `Line ${lineNo} is not a JSON object (the file was damaged)`);
+    }
+    const type = o.type;
+    if (phase === "header") {
+      if (type !== "header" || o.format !== EXPORT_FORMAT || o.v !== 1) {
+        throw failed("NOT_AN_EXPORT", where, null, `{"type":"header","format":"${EXPORT_FORMAT}","v":1}`, raw.slice(0, 40), "Line 1 is not an audit export header: something was put before the export, or this is not an export");
+      }
+      const nums = [o.from, o.to, o.checkpointSize];
+      if (!nums.every((n) => typeof n === "string" && DEC.test(n))) throw failed("MALFORMED_LINE", where, null, "from, to, checkpointSize as decimal strings", "other values", "The export header's range is malformed");
+      [from, to, covering] = nums.map((n) => BigInt(n as string)) as [bigint, bigint, bigint];
+      if (from < 1n || to < from || covering < to) throw failed("MALFORMED_LINE", where, null, "1 ≤ from ≤ to ≤ checkpointSize", `${from}, ${to}, ${covering}`, "The export header's range is impossible");
+      report.from = from;
+      report.to = to;
+      if (!key) {
+        key = typeof o.publicKey === "string" ? parsePublicKey(o.publicKey) : null;
+        if (!key) throw failed("MALFORMED_LINE", where, null, "a public key", String(o.publicKey), "The export header has no usable public key, and none was pinned with --pubkey");
+        report.warnings.push("The public key was taken from the export itself: pin it with --pubkey, or anyone able to rewrite the export could also have re-signed it");
+      } else if (o.publicKey !== key.raw.toString("base64")) {
+        report.warnings.push("The export names another public key than the pinned one; signatures were checked against the pinned key");
+      }
+      report.keyId = keyIdOf(key.raw);
+      for (const s of opts.checkpoints ?? []) addCheckpoint(s);
+      phase = "checkpoints";
+      continue;
+    }
+    if (phase === "checkpoints" && type === "checkpoint") {
+      const parsed = parseCheckpoint(o);
+      if (!parsed.ok) throw failed("MALFORMED_LINE", where, null, "a checkpoint", parsed.problem, `Line ${lineNo} is not a valid checkpoint: ${parsed.problem}`);
+      addCheckpoint({ checkpoint: parsed.checkpoint, where });
+      continue;
+    }
+    if (phase === "checkpoints" && type === "prefix") {
+      const pieces = parseSubtrees(o.subtrees, 0, Number(from) - 1, where);
+      range = new CompactRange(nodeHasher);
+      for (const p of pieces) range.appendSubtree(p.level, p.hash);
+      if (from > 1n) checkAtSize(from - 1n, null, where);
+      phase = "entries";
+      continue;
+    }
+    if (phase === "entries" && type === "entry") {
+      const parsed = entryFromJson(o);
+      const expectedSeq = from + count;
+      if (!parsed.ok) throw failed("MALFORMED_ENTRY", where, expectedSeq, "an audit entry", parsed.problem, `Line ${lineNo} (entry #${expectedSeq} expected): ${parsed.problem}`);
+      const e = parsed.entry;
+      if (count === 0n && from > 1n) prev = { seq: from - 1n, hash: e.prevHash };
+      if (e.seq > to) throw failed("HEAD_MISMATCH", where, e.seq, `entries up to #${to}`, `#${e.seq}`, `Entry #${e.seq} (line ${lineNo}) lies past the export's range #${from}–#${to}`);
+      const f = verifyEntry(prev, e);
+      if (f) throw failed(f.kind, where, f.seq, f.expected, f.actual, `${f.message} (line ${lineNo})`);
+      range.appendLeafHash(leafHashOf(e));
+      prev = { seq: e.seq, hash: e.entryHash };
+      count++;
+      report.entries++;
+      checkAtSize(e.seq, e.entryHash, where);
+      continue;
+    }
+    if (phase === "entries" && type === "suffix") {
+      if (from + count - 1n !== to) {
+        const last = from + count - 1n;
+        throw failed("TRUNCATED", where, last + 1n, `entries up to #${to}`, `entries up to #${last}`,
+          `The export's entries end at #${last} but its header covers #${to}: entries #${last + 1n}–#${to} are missing`);
+      }
+      const pieces = parseSubtrees(o.subtrees, Number(to), Number(covering), where);
+      for (const p of pieces) range.appendSubtree(p.level, p.hash);
+      if (!cps.has(covering.toString())) {
+        throw failed("NO_CHECKPOINT", where, covering, `a checkpoint of ${covering} entries`, "none", `The export names checkpoint #${covering} as covering it, but no such checkpoint is in the export or the checkpoint files`);
+      }
+      if (covering > to) checkAtSize(covering, null, where);
+      phase = "end";
+      continue;
+    }
+    if (phase === "end" && type === "end") {
+      if (o.entries !== count.toString()) throw failed("TRUNCATED", where, null, String(o.entries), count.toString(), `The end line counts ${String(o.entries)} entries but the export holds ${count}`);
+      phase = "done";
+      continue;
+    }
+    if (phase === "entries" && type === "end") {
+      throw failed("TRUNCATED", where, from + count, "a suffix line", "the end line", "The export ends without its suffix line: it was cut and re-terminated");
+    }
+    throw failed("UNEXPECTED_LINE", where, null, `a line of the ${phase} section`, `type ${JSON.stringify(type)}`, `Line ${lineNo} (type ${JSON.stringify(type)}) is out of place in the export (lines were added, removed or reordered)`);
+  }
+  if (phase === "header") throw failed("NOT_AN_EXPORT", null, null, "an export header", "an empty file", "The export is empty");
+  if (phase !== "done") {
+    throw failed("INCOMPLETE", `line ${lineNo}`, phase === "entries" ? from + count : null, "an end line", `the file stops at line ${lineNo}`,
+      `The export stops at line ${lineNo} before its end line: the file was cut off (last entry read: #${from + count - 1n})`);
+  }
+
+  // Consistency between successive checkpoints, smallest first.
+  const sorted = [...cps.values()].sort((a, b) => (BigInt(a.checkpoint.treeSize) < BigInt(b.checkpoint.treeSize) ? -1 : 1));
+  report.checkpoints = sorted.length;
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!, b = sorted[i]!;
+    const [sa, sb] = [a.checkpoint.treeSize, b.checkpoint.treeSize];
+    if (recomputed.has(sa) && recomputed.has(sb)) continue; // both roots recomputed from the same entries
+    const proof = b.checkpoint.consistency;
+    if (!proof || proof.fromSize !== sa) {
+      throw failed("NO_CONSISTENCY_PROOF", b.where, BigInt(sb), `a consistency proof from #${sa}`, proof ? `a proof from #${proof.fromSize}` : "none",
+        `Checkpoint #${sb} (${b.where}) carries no consistency proof from checkpoint #${sa} (${a.where}), and the export does not cover both: their consistency cannot be checked`);
+    }
+    const r = verifyConsistency(nodeHasher, BigInt(sa), BigInt(sb), fromHex32(a.checkpoint.rootHash)!, fromHex32(b.checkpoint.rootHash)!, proof.proof.map((h) => fromHex32(h)!));
+    if (!r.ok) {
+      throw failed("INCONSISTENT_CHECKPOINTS", b.where, BigInt(sb), r.failure.expected, r.failure.actual,
+        `Checkpoint #${sb} (${b.where}) does not extend checkpoint #${sa} (${a.where}): ${r.failure.message}`);
+    }
+    report.consistencyProofsVerified++;
+  }
+}
+
+/** Checks checkpoint files alone (signatures, forks, consistency proofs), without an export. */
+export async function verifyCheckpointsOnly(publicKey: string, checkpoints: readonly SourcedCheckpoint[]): Promise<ExportReport> {
+  const sorted = [...checkpoints].sort((a, b) => (BigInt(a.checkpoint.treeSize) < BigInt(b.checkpoint.treeSize) ? -1 : 1));
+  const last = sorted[sorted.length - 1];
+  if (!last) throw new VerifyUsageError("no checkpoints to verify");
+  const key = parsePublicKey(publicKey);
+  if (!key) throw new VerifyUsageError("--pubkey must be an Ed25519 public key: base64 of 32 bytes, 64 hex characters, or a PEM file");
+  const report: ExportReport = { ok: false, failure: null, entries: 0, from: null, to: null, checkpoints: sorted.length, rootsRecomputed: 0, consistencyProofsVerified: 0, keyId: keyIdOf(key.raw), keyPinned: true, warnings: [] };
+  const seen = new Map<string, SourcedCheckpoint>();
+  for (let i = 0; i < sorted.length; i++) {
+    const s = sorted[i]!;
+    const c = s.checkpoint;
+    if (!verifyCheckpointSignature(c, c.signature, key.key)) {
+      report.failure = { kind: "BAD_SIGNATURE", where: s.where, seq: BigInt(c.treeSize), expected: `a signature by key ${report.keyId}`, actual: `key id ${c.keyId}`, message: `Checkpoint #${c.treeSize} (${s.where}) is not signed by the pinned key ${report.keyId}` };
+      return report;
+    }
+    const dup = seen.get(c.treeSize);
+    if (dup) {
+      if (dup.checkpoint.rootHash !== c.rootHash) {
+        report.failure = { kind: "CHECKPOINT_FORK", where: s.where, seq: BigInt(c.treeSize), expected: dup.checkpoint.rootHash, actual: c.rootHash, message: `Two validly signed checkpoints of ${c.treeSize} entries (${dup.where} and ${s.where}) have different roots: the log was forked` };
+        return report;
+      }
+      continue;
+    }
+    const prevCp = [...seen.values()].pop();
+    seen.set(c.treeSize, s);
+    if (!prevCp) continue;
+    const proof = c.consistency;
+    if (!proof || proof.fromSize !== prevCp.checkpoint.treeSize) {
+      report.failure = { kind: "NO_CONSISTENCY_PROOF", where: s.where, seq: BigInt(c.treeSize), expected: `a proof from #${prevCp.checkpoint.treeSize}`, actual: proof ? `from #${proof.fromSize}` : "none", message: `Checkpoint #${c.treeSize} (${s.where}) carries no consistency proof from checkpoint #${prevCp.checkpoint.treeSize}` };
+      return report;
+    }
+    const r = verifyConsistency(nodeHasher, BigInt(prevCp.checkpoint.treeSize), BigInt(c.treeSize), fromHex32(prevCp.checkpoint.rootHash)!, fromHex32(c.rootHash)!, proof.proof.map((h) => fromHex32(h)!));
+    if (!r.ok) {
+      report.failure = { kind: "INCONSISTENT_CHECKPOINTS", where: s.where, seq: BigInt(c.treeSize), expected: r.failure.expected, actual: r.failure.actual, message: `Checkpoint #${c.treeSize} (${s.where}) does not extend checkpoint #${prevCp.checkpoint.treeSize} (${prevCp.where}): ${r.failure.message}` };
+      return report;
+    }
+    report.consistencyProofsVerified++;
+  }
+  report.ok = true;
+  return report;
+}
