@@ -16,6 +16,15 @@ export const DOMAIN_ERROR_CODES = [
   "GENERATION_FAILED",
   "AUDIT_UNAVAILABLE",
   "MASTER_KEY_MISMATCH",
+  // sign-in, users and approvals
+  "NOT_PERMITTED",
+  "USER_NOT_FOUND",
+  "USER_EXISTS",
+  "APPROVAL_NOT_FOUND",
+  "APPROVAL_CLOSED",
+  "APPROVAL_DUPLICATE",
+  "APPROVAL_RULE_INVALID",
+  "DUPLICATE_VOTE",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -41,6 +41,11 @@ export class KeyService {
     return { ws, vault: this.vault, actor: who.actor };
   }
 
+  /** For services that change keys inside jobs of their own (approvals): the effect context of such a job. */
+  effectContext(ws: KeyWorkspace, who: Actor): EffectContext {
+    return this.ctx(ws, who);
+  }
+
   /** Generates a key for its participants. A generation failure leaves no key record, only its audit entry. */
   async create(input: CreateKeyInput, who: Actor): Promise<KeyView> {
     const outcome = await this.runner.submit({

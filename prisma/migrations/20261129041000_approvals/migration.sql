@@ -4,7 +4,7 @@
 -- approvals (CHECK here, and the code refuses a missing or zero rule too).
 
 -- CreateEnum
-CREATE TYPE "ApprovalStatus" AS ENUM ('PENDING', 'EXECUTING', 'EXECUTED', 'FAILED', 'REJECTED', 'EXPIRED');
+CREATE TYPE "ApprovalStatus" AS ENUM ('PENDING', 'EXECUTING', 'EXECUTED', 'FAILED', 'REJECTED', 'EXPIRED', 'WITHDRAWN');
 
 -- CreateEnum
 CREATE TYPE "ApprovalDecision" AS ENUM ('APPROVE', 'REJECT');

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead } from "../../audit/audit-log";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createNodes, testKeyService } from "../../testing/fixtures";
-import { AuditService } from "../../audit/audit-service";
-import { createCaller } from "../root";
-import { createContextInner } from "../trpc";
+import { callerAs, createTestUsers } from "../../testing/auth-fixtures";
+import type { createCaller } from "../root";
 
 describe("tRPC routers", () => {
   let t: TestDatabase;
@@ -22,7 +21,8 @@ describe("tRPC routers", () => {
     t = await createTestDatabase(inject("adminUrl"), "routers");
     await createNodes(t.db);
     const keys = testKeyService(t.db);
-    caller = createCaller(createContextInner({ db: t.db, keys, audit: new AuditService(t.db, keys.runner) }, "router-test"));
+    const users = await createTestUsers(t.db, keys, "router");
+    caller = callerAs(t.db, keys, users.officer);
     const a = await caller.keys.create({ label: "alpha-link", purpose: "test traffic", participants: ["node-a", "node-b"] });
     await caller.keys.distribute({ id: a.id });
     activeId = (await caller.keys.collectReceipts({ id: a.id })).id;
@@ -66,7 +66,7 @@ describe("tRPC routers", () => {
     const verified = await caller.audit.verify();
     expect(verified.ok).toBe(true);
     const recorded = await t.db.auditEntry.findFirstOrThrow({ where: { action: "AUDIT_CHAIN_VERIFIED" }, orderBy: { seq: "desc" } });
-    expect(recorded).toMatchObject({ actor: "router-test", subjectType: "audit-chain" });
+    expect(recorded).toMatchObject({ actor: "user:router-officer@qecnet.test", subjectType: "audit-chain" });
     expect(recorded.seq).toBe(verified.head.seq + 1n);
   });
 
@@ -106,7 +106,6 @@ describe("tRPC routers", () => {
     ["rotate", (id: string) => caller.keys.rotate({ id, reason: "scheduled" })],
     ["completeRotation", (id: string) => caller.keys.completeRotation({ id })],
     ["cancelRotation", (id: string) => caller.keys.cancelRotation({ id, reason: "operator" })],
-    ["revoke", (id: string) => caller.keys.revoke({ id, reason: "suspected" })],
     ["destroy", (id: string) => caller.keys.destroy({ id })],
     ["confirmReceipt", (id: string) => caller.keys.confirmReceipt({ id, nodeId: "node-a", receiptMac: "a".repeat(64) })],
   ] as const;
@@ -124,11 +123,11 @@ describe("tRPC routers", () => {
   });
 
   it("lifecycle actions refuse bad parameters and stale versions", async () => {
-    await expectRefused(() => caller.keys.revoke({ id: activeId, reason: " " }), "BAD_REQUEST", /reason of at least 3/);
+    await expectRefused(() => caller.keys.rotate({ id: activeId, reason: " " }), "BAD_REQUEST", /reason of at least 3/);
     await expectRefused(() => caller.keys.rotate({ id: activeId, reason: "x".repeat(501) }), "BAD_REQUEST", /at most 500/);
     await expectRefused(() => caller.keys.recordUsage({ id: activeId, count: 0 }), "BAD_REQUEST", /at least 1/);
     await expectRefused(() => caller.keys.recordUsage({ id: activeId, count: 1.5 }), "BAD_REQUEST", /whole number/);
-    await expectRefused(() => caller.keys.revoke({ id: activeId, reason: "suspected", expectedVersion: 0 }), "CONFLICT", /changed since you loaded it/);
+    await expectRefused(() => caller.keys.rotate({ id: activeId, reason: "suspected", expectedVersion: 0 }), "CONFLICT", /changed since you loaded it/);
     await expectRefused(
       () => caller.keys.confirmReceipt({ id: activeId, nodeId: "node-a", receiptMac: "zz" }),
       "BAD_REQUEST",
