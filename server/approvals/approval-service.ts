@@ -30,7 +30,7 @@ const SYSTEM_EXECUTOR = "system:approval-executor";
 export class ApprovalService {
   /** Approval jobs of this process run one at a time, so two votes never share a batch's stale view. */
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly driving = new Set<string>();
+  private readonly driving = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -49,8 +49,9 @@ export class ApprovalService {
     return { kind, kindLabel: spec.label, targetId, targetLabel: label, impact, rule };
   }
 
-  request(input: { kind: string; targetId: string; justification: string }, user: SessionUser) {
-    return this.raise(input, { userId: user.id, actor: actorOf(user.email) });
+  async request(input: { kind: string; targetId: string; justification: string }, user: SessionUser) {
+    const row = await this.raise(input, { userId: user.id, actor: actorOf(user.email) });
+    return this.get(row.id, user);
   }
 
   /** For other features (the recovery engine): a request raised by the system, decided by officers like any other. */
@@ -246,9 +247,15 @@ export class ApprovalService {
   }
 
   /** Runs the kind's resume step, then records the end exactly once (only an EXECUTING request moves). */
-  async drive(id: string): Promise<void> {
-    if (this.driving.has(id)) return;
-    this.driving.add(id);
+  drive(id: string): Promise<void> {
+    const running = this.driving.get(id);
+    if (running) return running;
+    const p = this.driveOnce(id).finally(() => this.driving.delete(id));
+    this.driving.set(id, p);
+    return p;
+  }
+
+  private async driveOnce(id: string): Promise<void> {
     try {
       const r = await this.db.approvalRequest.findUnique({ where: { id }, select: { kind: true, targetId: true, status: true, outcome: true } });
       if (!r || r.status !== "EXECUTING") return;
@@ -278,8 +285,6 @@ export class ApprovalService {
     } catch (err) {
       // Left EXECUTING: the next resume (periodic, or at start) carries on from where it stopped.
       console.error(JSON.stringify({ level: "error", msg: "approval execution interrupted; will resume", requestId: id, error: (err as Error).message }));
-    } finally {
-      this.driving.delete(id);
     }
   }
 
