@@ -39,6 +39,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "audit.actions": undefined,
   "audit.verify": undefined,
   "nodes.list": undefined,
+  "events.stream": undefined,
   "nodes.links": undefined,
   "account.me": undefined,
   "account.signOutEverywhere": undefined,

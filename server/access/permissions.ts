@@ -54,6 +54,9 @@ export const PROCEDURE_ACCESS = {
   "nodes.list": min("viewer"),
   "nodes.links": min("viewer"),
 
+  // live events (server-sent events): everyone signed in
+  "events.stream": min("viewer"),
+
   // the signed-in user's own account
   "account.me": min("viewer"),
   "account.signOutEverywhere": min("viewer"),

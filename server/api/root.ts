@@ -2,6 +2,7 @@
 import { accountRouter } from "./routers/account-router";
 import { approvalsRouter } from "./routers/approvals-router";
 import { auditRouter } from "./routers/audit-router";
+import { eventsRouter } from "./routers/events-router";
 import { keysRouter } from "./routers/keys-router";
 import { nodesRouter } from "./routers/nodes-router";
 import { usersRouter } from "./routers/users-router";
@@ -14,6 +15,7 @@ export const appRouter = router({
   account: accountRouter,
   approvals: approvalsRouter,
   users: usersRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

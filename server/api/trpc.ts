@@ -50,6 +50,9 @@ function zodMessage(err: ZodError): string {
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
+  // Subscriptions (server-sent events): a ping keeps proxies from closing idle
+  // streams, and the browser reconnects when pings stop arriving.
+  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const { stack: _stack, ...data } = shape.data; // never send server stacks to the browser

@@ -15,7 +15,6 @@ import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import { approvalKind, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
-import { notifyApprovalsChanged } from "./approval-events";
 import { insertRequest, insertVote, loadRequest, loadRule, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
 import { decideVote, isOverdue, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
 
@@ -40,7 +39,7 @@ export class ApprovalService {
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => undefined);
-    return run.finally(notifyApprovalsChanged);
+    return run;
   }
 
   async preview(kind: string, targetId: string) {
@@ -89,6 +88,7 @@ export class ApprovalService {
             impact, requiredApprovals: r.minApprovals, requestedById: who.userId, requestedBy: who.actor, createdAt: ws.now,
             expiresAt: new Date(ws.now.getTime() + r.ttlMinutes * 60_000),
           };
+          ws.publish({ topic: "approvals", type: "approval-requested", data: { requestId: id, kind: input.kind } });
           ws.audit({
             actor: who.actor, action: "APPROVAL_REQUESTED", subjectType: "approval-request", subjectId: id, fromState: null, toState: "PENDING",
             details: {
@@ -144,6 +144,7 @@ export class ApprovalService {
           const o = decideVote(r, rule, { id: user.id, email: user.email, role: user.role }, decision, ws.now);
           const approvals = o.type === "REJECTED" ? null : o.approvals;
           const needed = o.type === "REJECTED" ? null : o.needed;
+          ws.publish({ topic: "approvals", type: "approval-vote", data: { requestId: r.id, decision } });
           ws.audit({
             actor, action: decision === "APPROVE" ? "APPROVAL_APPROVED" : "APPROVAL_REJECTED", subjectType: "approval-request", subjectId: r.id,
             fromState: "PENDING", toState: o.type === "RECORDED" ? "PENDING" : o.type === "REJECTED" ? "REJECTED" : "APPROVED",
@@ -180,6 +181,7 @@ export class ApprovalService {
   }
 
   private auditStatus(ws: KeyWorkspace, r: LoadedRequest, actor: string, action: string, to: ApprovalStatus, details: Record<string, JsonValue>) {
+    ws.publish({ topic: "approvals", type: "approval-status", data: { requestId: r.id, status: to } });
     ws.audit({
       actor, action, subjectType: "approval-request", subjectId: r.id, fromState: r.status, toState: to,
       details: { kind: r.kind, targetId: r.targetId, targetLabel: r.targetLabel, ...details },
@@ -365,6 +367,7 @@ export class ApprovalService {
         },
         run: (ws) => {
           const b = before as ApprovalRuleRow | null;
+          ws.publish({ topic: "approvals", type: "approval-rule-changed", data: { kind } });
           ws.audit({
             actor: who.actor, action: "APPROVAL_RULE_CHANGED", subjectType: "approval-rule", subjectId: kind,
             fromState: b ? `${b.minApprovals} approvals, ${b.ttlMinutes} min` : null, toState: `${input.minApprovals} approvals, ${input.ttlMinutes} min`,

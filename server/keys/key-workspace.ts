@@ -6,6 +6,7 @@
  */
 import type { AuditEntryDraft, JsonValue } from "../audit/types";
 import { DomainError } from "../errors/domain-error";
+import type { JobEvent } from "../events/console-events";
 import { cloneKeyRecord, type KeyRecord } from "./key-record";
 
 export interface NodeFacts {
@@ -25,11 +26,14 @@ export class KeyWorkspace {
   private jobDirty = new Set<string>();
   private jobZeroised = new Set<string>();
   private jobAudits: AuditEntryDraft[] = [];
+  private jobEvents: JobEvent[] = [];
 
   readonly inserted = new Set<string>();
   readonly dirty = new Set<string>();
   readonly zeroised = new Set<string>();
   readonly audits: AuditEntryDraft[] = [];
+  /** Live events of the committed jobs, sent with the batch (NOTIFY is delivered only on COMMIT). */
+  readonly events: JobEvent[] = [];
 
   /** Participants as loaded, so the flush writes only the ones that changed. */
   private readonly loadedParticipants = new Map<string, string>();
@@ -92,12 +96,18 @@ export class KeyWorkspace {
     this.jobAudits.push({ ...draft, at: this.now });
   }
 
+  /** Announces a fact to live consoles once this job's batch commits. */
+  publish(event: JobEvent): void {
+    this.jobEvents.push(event);
+  }
+
   beginJob(): void {
     this.job = new Map();
     this.jobNew = new Set();
     this.jobDirty = new Set();
     this.jobZeroised = new Set();
     this.jobAudits = [];
+    this.jobEvents = [];
   }
 
   commitJob(): void {
@@ -106,6 +116,7 @@ export class KeyWorkspace {
     for (const id of this.jobDirty) this.dirty.add(id);
     for (const id of this.jobZeroised) this.zeroised.add(id);
     this.audits.push(...this.jobAudits);
+    this.events.push(...this.jobEvents);
     this.beginJob();
   }
 

@@ -4,9 +4,12 @@
  * data-modifying CTEs over JSON rows (PostgreSQL runs each of them to
  * completion whether or not the outer statement reads it). One round trip
  * however many jobs the batch holds; the transaction makes it all-or-nothing.
+ * The same statement NOTIFYs live consoles (server/events), which PostgreSQL
+ * delivers only if the transaction commits.
  */
 import type pg from "pg";
 import type { AuditEntryRecord } from "../audit/types";
+import { encodeEvent, EVENT_CHANNEL, type EventTopic } from "../events/console-events";
 import type { KeyRecord } from "./key-record";
 import type { KeyWorkspace } from "./key-workspace";
 
@@ -42,6 +45,9 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
     subject_id: e.subjectId, from_state: e.fromState, to_state: e.toState, details: e.details, prev_hash: e.prevHash, entry_hash: e.entryHash,
   }));
   const last = entries[entries.length - 1];
+  const keyIds = [...inserted, ...changed].map((k) => k.id);
+  const topics = new Set<EventTopic>(["audit", ...(keyIds.length > 0 ? (["keys"] as const) : []), ...ws.events.map((e) => e.topic)]);
+  const event = encodeEvent({ topics: [...topics], seq: last?.seq.toString(), keyIds, events: ws.events.length > 0 ? ws.events : undefined });
 
   // Only the parts this batch needs: each is a data-modifying CTE over one JSON parameter.
   const parts: string[] = [];
@@ -111,8 +117,8 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
     )`);
   }
   const withClause = parts.length > 0 ? `WITH ${parts.join(", ")} ` : "";
-  params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null);
-  const n = params.length;
+  params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null, EVENT_CHANNEL, event);
+  const n = params.length - 2;
   // Named per combination of parts, so each shape is planned once per connection.
   await client.query({
     name: `qecnet-flush-${[newKeys, newParts, updKeys, updParts, audit].map((a) => (a.length > 0 ? 1 : 0)).join("")}`,
@@ -121,6 +127,7 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
       seq = COALESCE($${n - 2}::bigint, seq),
       hash = COALESCE($${n - 1}::text, hash),
       updated_at = COALESCE($${n}::timestamptz, updated_at)
+    FROM (SELECT pg_notify($${n + 1}::text, $${n + 2}::text)) AS announced
     WHERE id = 1`,
     values: params,
   });

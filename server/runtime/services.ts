@@ -6,6 +6,7 @@
 import { AuditService } from "../audit/audit-service";
 import { env } from "../config/env";
 import { prisma, type Db } from "../db/client";
+import { EventBus } from "../events/event-bus";
 import { KeyService } from "../keys/key-service";
 import { vaultFromEnvironment } from "../keys/key-vault";
 
@@ -13,6 +14,7 @@ export interface Services {
   db: Db;
   keys: KeyService;
   audit: AuditService;
+  events: EventBus;
 }
 
 const g = globalThis as unknown as { __qecnetServices?: Services };
@@ -23,7 +25,7 @@ export function services(): Services {
     const db = prisma();
     const vault = vaultFromEnvironment(e.QECNET_MASTER_KEY, e.dataDir);
     const keys = new KeyService(db, vault);
-    g.__qecnetServices = { db, keys, audit: new AuditService(db, keys.runner) };
+    g.__qecnetServices = { db, keys, audit: new AuditService(db, keys.runner), events: new EventBus(e.DATABASE_URL!) };
   }
   return g.__qecnetServices;
 }

@@ -8,7 +8,8 @@ import { createContextInner } from "../api/trpc";
 import { AuditService } from "../audit/audit-service";
 import type { SessionUser } from "../auth/session-user";
 import type { CsrfVerdict } from "../auth/csrf";
-import type { Db } from "../db/client";
+import { poolOf, type Db } from "../db/client";
+import { EventBus } from "../events/event-bus";
 import type { KeyService } from "../keys/key-service";
 import { UserService } from "../users/user-service";
 
@@ -30,5 +31,7 @@ export async function createTestUsers(db: Db, keys: KeyService, prefix = "t"): P
 }
 
 export function callerAs(db: Db, keys: KeyService, user: SessionUser | null, opts: { csrf?: CsrfVerdict } = {}) {
-  return createCaller(createContextInner({ db, keys, audit: new AuditService(db, keys.runner) }, user, opts));
+  // The event bus is not started: only a subscription that streams events starts it.
+  const events = new EventBus(poolOf(db).options.connectionString!);
+  return createCaller(createContextInner({ db, keys, audit: new AuditService(db, keys.runner), events }, user, opts));
 }

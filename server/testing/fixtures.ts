@@ -5,6 +5,9 @@ import { createKeyVault } from "../keys/key-vault";
 import { masterKeyId } from "../keys/material";
 import { KeyService } from "../keys/key-service";
 import type { RunnerHooks } from "../keys/transition-runner";
+import { AuditService } from "../audit/audit-service";
+import { EventBus } from "../events/event-bus";
+import type { Services } from "../runtime/services";
 
 export const ACTOR = { actor: "test-operator" };
 
@@ -22,4 +25,10 @@ export function testVault(masterKey: Buffer = randomBytes(32)) {
 
 export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer } = {}) {
   return new KeyService(db, testVault(opts.masterKey), opts);
+}
+
+/** Every service of a server process, on a test database (the event bus is not started). */
+export function testServices(db: Db, url: string, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer } = {}): Services {
+  const keys = testKeyService(db, opts);
+  return { db, keys, audit: new AuditService(db, keys.runner), events: new EventBus(url) };
 }

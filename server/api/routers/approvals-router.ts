@@ -3,7 +3,6 @@
  * votes, the live count for the badge, and the policy rules.
  */
 import { z } from "zod";
-import { nextApprovalsChange } from "../../approvals/approval-events";
 import { approvalKinds } from "../../approvals/approval-kinds";
 import { procedure, router } from "../trpc";
 
@@ -11,9 +10,6 @@ const ZRequestId = z.uuid({ message: "must be a request id (UUID)" });
 const ZKind = z.string().trim().regex(/^[A-Z_]{3,40}$/, "kind is an UPPER_SNAKE name such as EMERGENCY_ROTATION");
 const ZTargetId = z.uuid({ message: "must be a key id (UUID)" });
 const ZComment = z.string().trim().min(3, "comment: at least 3 characters").max(500, "comment: at most 500 characters");
-
-/** How often a subscription recounts on its own (changes from other instances, expiries). */
-const RECOUNT_MS = 5_000;
 
 export const approvalsRouter = router({
   kinds: procedure.query(() =>
@@ -27,17 +23,22 @@ export const approvalsRouter = router({
     .query(({ ctx, input }) => ctx.approvals.list(input)),
   get: procedure.input(z.object({ id: ZRequestId })).query(({ ctx, input }) => ctx.approvals.get(input.id, ctx.user)),
   pendingCount: procedure.query(({ ctx }) => ctx.approvals.pendingCount(ctx.user)),
-  /** The badge, live: the counts now, then again whenever they change. */
+  /**
+   * The badge, live: the counts now, then again whenever an approvals event
+   * (from any server instance, through the event bus) changes them.
+   */
   onPendingCount: procedure.subscription(async function* ({ ctx, signal }) {
+    await ctx.events.start();
+    const events = ctx.events.stream(["approvals"], signal);
     let last = "";
-    while (!signal?.aborted) {
+    for (;;) {
       const counts = await ctx.approvals.pendingCount(ctx.user);
       const key = `${counts.pending}/${counts.awaitingYou}`;
       if (key !== last) {
         last = key;
         yield counts;
       }
-      await nextApprovalsChange(RECOUNT_MS, signal);
+      if ((await events.next()).done) return;
     }
   }),
   preview: procedure

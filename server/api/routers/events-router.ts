@@ -1,0 +1,14 @@
+/** Live events for the console, as a tRPC subscription over server-sent events. */
+import { z } from "zod";
+import { EVENT_TOPICS } from "../../events/console-events";
+import { publicProcedure, router } from "../trpc";
+
+export const eventsRouter = router({
+  /** Every event touching one of `topics` from now on; ends when the browser disconnects. */
+  stream: publicProcedure
+    .input(z.object({ topics: z.array(z.enum(EVENT_TOPICS)).min(1).default([...EVENT_TOPICS]) }).default({ topics: [...EVENT_TOPICS] }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      await ctx.events.start();
+      yield* ctx.events.stream(input.topics, signal);
+    }),
+});
