@@ -15,6 +15,13 @@ export interface KeyActionCommand {
   count?: number;
 }
 
+/** The procedure each event calls, to ask the access table whether the signed-in role may. */
+export const EVENT_PROCEDURE: Record<KeyEventType, string> = {
+  DISTRIBUTE: "keys.distribute", CONFIRM_RECEIPT: "keys.collectReceipts", ACTIVATE: "keys.activate",
+  FAIL_DISTRIBUTION: "keys.reportDistributionFailure", RECORD_USAGE: "keys.recordUsage", BEGIN_ROTATION: "keys.rotate",
+  COMPLETE_ROTATION: "keys.completeRotation", CANCEL_ROTATION: "keys.cancelRotation", REVOKE: "keys.revoke", DESTROY: "keys.destroy",
+};
+
 export function runKeyAction(client: TRPCClient<AppRouter>, cmd: KeyActionCommand): Promise<KeyView> {
   const target = { id: cmd.id, expectedVersion: cmd.expectedVersion };
   const reason = cmd.reason ?? "";

@@ -85,6 +85,7 @@ export const PROCEDURE_ACCESS = {
 /** Page routes (App Router patterns) and who may open them; "public" needs no sign-in. */
 export const PAGE_ACCESS = {
   "/sign-in": "public",
+  "/forbidden": min("viewer"),
   "/": min("viewer"),
   "/mesh": min("viewer"),
   "/keys": min("viewer"),

@@ -8,6 +8,7 @@ import type { Db } from "../db/client";
 import { KeyService } from "../keys/key-service";
 import type { KeyVault } from "../keys/key-vault";
 import { DEMO_LINKS, DEMO_NODES, secretKeyRate } from "./demo-topology";
+import { seedDemoUsers } from "./demo-users";
 
 const DAY = 86_400_000;
 
@@ -119,5 +120,7 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
   at(0.01);
   await make("grid-scada", "SCADA command channel", ["ep-grid", "ep-port"]);
 
+  // Demo accounts with published passwords: only ever in a demo (server/demo/demo-users.ts).
+  await seedDemoUsers(db, svc.runner);
   return { nodes: DEMO_NODES.length, links: DEMO_LINKS.length, keys: await db.key.count() };
 }
