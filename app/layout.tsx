@@ -17,6 +17,9 @@ export const metadata: Metadata = {
   description: "Operations console of the QECNet quantum key distribution network's key lifecycle engine.",
 };
 
+/** Every page depends on who is signed in. */
+export const dynamic = "force-dynamic";
+
 export const viewport: Viewport = {
   themeColor: "#060a13",
   colorScheme: "dark",
@@ -24,7 +27,8 @@ export const viewport: Viewport = {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // Signed out (the sign-in page): no console frame, no API connections.
-  const user = await sessionUserFrom(auth(), await headers());
+  const h = await headers(); // first: marks every page dynamic before anything touches the database
+  const user = await sessionUserFrom(auth(), h);
   return (
     <html lang="en" className="dark">
       <body className="min-h-screen">

@@ -20,7 +20,8 @@ function safeNext(next: string | string[] | undefined): string {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   const next = safeNext((await searchParams).next);
-  const user = await sessionUserFrom(auth(), await headers());
+  const h = await headers();
+  const user = await sessionUserFrom(auth(), h);
   const demo = env().QECNET_SEED_DEMO ? await existingDemoAccounts(services().db) : [];
   return (
     <div className="mx-auto flex max-w-xl flex-col gap-6">

@@ -19,7 +19,10 @@ async function signIn(email: string, password: string): Promise<string | null> {
   if (!res) return "The console cannot be reached. Check the connection and try again.";
   if (res.ok) return null;
   if (res.status === 429) return `Too many sign-in attempts from here. Wait ${res.headers.get("x-retry-after") ?? "a minute"} seconds and try again.`;
-  if (res.status === 403) return "This account is disabled. Ask an administrator.";
+  if (res.status === 403) {
+    const body = (await res.json().catch(() => null)) as { message?: string } | null;
+    return /disabled/i.test(body?.message ?? "") ? "This account is disabled. Ask an administrator." : `Sign-in refused: ${body?.message ?? "forbidden"}.`;
+  }
   if (res.status === 401 || res.status === 400) return "Wrong email or password.";
   return `Sign-in failed (${res.status}). Try again.`;
 }

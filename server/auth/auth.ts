@@ -12,6 +12,7 @@ import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from "b
 import type pg from "pg";
 import type { TransitionRunner } from "../keys/transition-runner";
 import { auditAuthEvent } from "./auth-audit";
+import { addressedOrigin } from "./csrf";
 import type { TAuthEnv } from "./auth-config";
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -40,6 +41,8 @@ export function createAuth({ pool, runner, config, secret }: AuthDeps) {
     database: pool,
     secret,
     baseURL: config.QECNET_PUBLIC_URL,
+    // Without a public URL, the origin the browser addressed is the trusted one (its Origin must match it).
+    trustedOrigins: config.QECNET_PUBLIC_URL ? [new URL(config.QECNET_PUBLIC_URL).origin] : (req) => (req ? [addressedOrigin(req)] : []),
     basePath: "/api/auth",
     telemetry: { enabled: false },
     logger: { level: "error" },

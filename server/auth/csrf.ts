@@ -21,3 +21,15 @@ export function checkRequestOrigin(headers: Headers, expectedOrigin: string): Cs
   if (origin !== null && origin !== expectedOrigin) return { ok: false, reason: `it comes from ${origin.slice(0, 100)}, not ${expectedOrigin}` };
   return { ok: true };
 }
+
+/**
+ * The origin a request was addressed to, from its Host header (what the browser
+ * connected to), not from the server's own idea of its URL (Next.js reports
+ * localhost). Used when QECNET_PUBLIC_URL is not set.
+ */
+export function addressedOrigin(req: Request): string {
+  const url = new URL(req.url);
+  const host = req.headers.get("host") ?? url.host;
+  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() || url.protocol.replace(/:$/, "");
+  return `${proto}://${host}`;
+}

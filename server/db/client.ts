@@ -10,7 +10,9 @@ import { PrismaClient } from "../../generated/prisma/client";
 
 export type Db = PrismaClient;
 
-const pools = new WeakMap<PrismaClient, pg.Pool>();
+// On globalThis: Next.js may load this module once per bundle, and a client made
+// through one copy must find its pool through another.
+const pools = ((globalThis as unknown as { __qecnetPools?: WeakMap<PrismaClient, pg.Pool> }).__qecnetPools ??= new WeakMap());
 
 export function createPrismaClient(connectionString: string, poolSize = 20): PrismaClient {
   const pool = new pg.Pool({ connectionString, max: poolSize });

@@ -29,7 +29,22 @@ export const DOMAIN_ERROR_CODES = [
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
+/** Brand shared by every copy of this module (Next.js may bundle it once per route). */
+const DOMAIN_ERROR_BRAND = Symbol.for("qecnet.DomainError");
+
 export class DomainError extends Error {
+  readonly [DOMAIN_ERROR_BRAND] = true;
+
+  /**
+   * `err instanceof DomainError` holds for domain errors thrown by any copy of
+   * this module: the services may have been loaded by another route's bundle
+   * than the error map that checks them. Subclasses keep the ordinary check.
+   */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    if (this !== DomainError) return Function.prototype[Symbol.hasInstance].call(this, v);
+    return typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[DOMAIN_ERROR_BRAND] === true;
+  }
+
   constructor(
     readonly code: DomainErrorCode,
     message: string,

@@ -4,7 +4,7 @@ import { appRouter } from "@/server/api/root";
 import { createContextInner } from "@/server/api/trpc";
 import { publicOrigin, parseAuthEnv } from "@/server/auth/auth-config";
 import { auth } from "@/server/auth/auth-instance";
-import { checkRequestOrigin } from "@/server/auth/csrf";
+import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
 import { sessionUserFrom } from "@/server/auth/session-user";
 import { services } from "@/server/runtime/services";
 
@@ -17,7 +17,7 @@ function handler(req: Request) {
     router: appRouter,
     createContext: async () => {
       const user = await sessionUserFrom(auth(), req.headers);
-      const csrf = checkRequestOrigin(req.headers, publicOrigin(parseAuthEnv()) ?? new URL(req.url).origin);
+      const csrf = checkRequestOrigin(req.headers, publicOrigin(parseAuthEnv()) ?? addressedOrigin(req));
       return createContextInner(services(), user, { csrf });
     },
     onError({ error, path }) {
