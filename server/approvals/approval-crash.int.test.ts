@@ -20,7 +20,8 @@ import { approvalsFor } from "./approval-service";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const HOLDER = path.join(ROOT, "server/testing/hold-approval.ts");
-const children = new Set<ChildProcess>();
+/** Running children, with the database each works on (each test kills only its own). */
+const children = new Map<ChildProcess, string>();
 
 async function runUntilHolding(url: string, masterKey: Buffer, args: string[]) {
   const appName = `qecnet-hold-apr-${randomBytes(4).toString("hex")}`;
@@ -29,7 +30,7 @@ async function runUntilHolding(url: string, masterKey: Buffer, args: string[]) {
     env: { ...process.env, QECNET_HOLD_DATABASE_URL: url, QECNET_HOLD_MASTER_KEY: masterKey.toString("hex"), QECNET_HOLD_MAX_MS: "30000", PGAPPNAME: appName },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  children.add(child);
+  children.set(child, url);
   let out = "";
   child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
@@ -69,7 +70,7 @@ async function state(c: pg.Client) {
 
 describe.concurrent("approvals: a process killed around the last approval", () => {
   afterAll(() => {
-    for (const c of children) c.kill("SIGKILL");
+    for (const c of children.keys()) c.kill("SIGKILL");
   });
 
   async function setup(onTestFinished: (fn: () => Promise<void>) => void) {
@@ -82,7 +83,7 @@ describe.concurrent("approvals: a process killed around the last approval", () =
     await observer.connect();
     const clients: Db[] = [];
     onTestFinished(async () => {
-      for (const c of children) c.kill("SIGKILL");
+      for (const [c, url] of children) if (url === t.url) c.kill("SIGKILL");
       await Promise.all(clients.map((c) => c.$disconnect()));
       await observer.end();
       await t.dispose();
