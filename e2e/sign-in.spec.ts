@@ -29,8 +29,12 @@ test("signed out, every page leads to sign-in; the form signs in and returns to 
 
 test("a role below a page's rule gets 'not allowed' (403); the navigation only offers what the role may open", async ({ page }) => {
   await signIn(page, "viewer");
-  await page.goto("/mesh");
+  await page.goto("/keys");
+  await expect(page.getByTestId("key-row").first()).toBeVisible();
   await expect(page.getByTestId("nav-approvals")).toHaveCount(0);
+  await expect(page.getByTestId("new-key-open")).toHaveCount(0);
+  await page.goto("/audit");
+  await expect(page.getByTestId("verify-not-allowed")).toBeVisible();
   const res = await page.goto("/admin");
   expect(res?.status()).toBe(403);
   await expect(page.getByTestId("forbidden")).toContainText("/admin");
