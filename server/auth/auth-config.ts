@@ -24,7 +24,7 @@ export const ZAuthEnvSchema = z.object({
   QECNET_AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
   /** Sign-in attempts per client address and window; database-backed so every instance shares it. */
   QECNET_SIGNIN_RATE_LIMIT: ZRateLimit.default({ max: 5, window: 60 }),
-  /** How long a session lives without use; each use within the last hour extends it. */
+  /** How long a session lives from sign-in (then sign in again). */
   QECNET_SESSION_HOURS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "at least 1").max(720, "at most 720 (30 days)").default(8),
 });
 

@@ -65,8 +65,10 @@ export function createAuth({ pool, runner, config, secret }: AuthDeps) {
     session: {
       modelName: "user_sessions",
       fields: { expiresAt: "expires_at", ipAddress: "ip_address", userAgent: "user_agent", userId: "user_id", ...ts },
+      // A fixed lifetime from sign-in: session checks happen server-side (proxy, tRPC), where a
+      // refreshed cookie could not reach the browser, so the cookie and the row must expire together.
       expiresIn: config.QECNET_SESSION_HOURS * 3600,
-      updateAge: 3600,
+      disableSessionRefresh: true,
       // No cookie cache: a revoked session or a changed role counts on the next request.
       cookieCache: { enabled: false },
     },

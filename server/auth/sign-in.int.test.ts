@@ -51,6 +51,9 @@ describe("sign-in", () => {
     expect(set).toMatch(/HttpOnly/i);
     expect(set).toMatch(/SameSite=Lax/i);
     expect(set).not.toMatch(/Secure/i); // plain http in tests; QECNET_PUBLIC_URL=https://… makes it Secure
+    expect(set).toMatch(/Max-Age=28800/); // QECNET_SESSION_HOURS=8 by default, fixed from sign-in
+    const row = await t.db.userSession.findFirstOrThrow({ where: { userId: users.officer.id }, orderBy: { createdAt: "desc" } });
+    expect(Math.abs(row.expiresAt.getTime() - row.createdAt.getTime() - 8 * 3600_000)).toBeLessThan(5_000);
     expect(await sessionUserFrom(auth, headersWith(cookieOf(res)))).toEqual(users.officer);
     const entry = await t.db.auditEntry.findFirstOrThrow({ where: { action: "USER_SIGNED_IN" }, orderBy: { seq: "desc" } });
     expect(entry).toMatchObject({ actor: `user:${users.officer.email}`, subjectId: users.officer.id });
