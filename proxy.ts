@@ -15,7 +15,10 @@ const SESSION_COOKIE = "qecnet.session_token";
 async function signedInRole(req: NextRequest): Promise<string | null> {
   const cookie = req.headers.get("cookie") ?? "";
   if (!cookie.includes(SESSION_COOKIE)) return null;
-  const res = await fetch(new URL("/api/auth/get-session", req.nextUrl.origin), { headers: { cookie }, cache: "no-store" }).catch(() => null);
+  // Asks this server itself; behind a TLS-terminating reverse proxy whose public origin the server
+  // cannot reach, QECNET_INTERNAL_URL (e.g. http://127.0.0.1:3000) says where it listens.
+  const base = process.env.QECNET_INTERNAL_URL || req.nextUrl.origin;
+  const res = await fetch(new URL("/api/auth/get-session", base), { headers: { cookie }, cache: "no-store" }).catch(() => null);
   if (!res?.ok) return null;
   const body = (await res.json().catch(() => null)) as { user?: { role?: unknown; disabledAt?: unknown } } | null;
   const role = body?.user?.role;
