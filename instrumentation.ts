@@ -17,6 +17,16 @@ export async function register() {
     const { migrate } = await import("./server/db/migrate");
     const r = await migrate(env.DATABASE_URL);
     if (r.applied.length) console.log(`Applied migrations: ${r.applied.join(", ")}`);
+    // Sign-in settings are checked at start too (each bad one named).
+    const { parseAuthEnv } = await import("./server/auth/auth-config");
+    parseAuthEnv();
+    // Approvals: finish what a previous process left EXECUTING, record expiries, every minute.
+    const [{ services }, { approvalsFor }, { startApprovalDuties }] = await Promise.all([
+      import("./server/runtime/services"),
+      import("./server/approvals/approval-service"),
+      import("./server/approvals/approval-scheduler"),
+    ]);
+    startApprovalDuties(approvalsFor(services().keys));
     const { startBackground } = await import("./server/runtime/background");
     await startBackground();
   } catch (err) {

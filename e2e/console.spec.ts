@@ -2,9 +2,15 @@
  * The console in Chromium against `next start` on a freshly seeded demo
  * database (scripts/e2e-server.ts): navigation, the mesh, the keys page with
  * its filters and search, a key's lifecycle driven through the UI, creating a
- * key, and the audit page's chain verification.
+ * key, and the audit page's chain verification. Signed in as a security
+ * officer (who runs routine key operations); approvals are in approvals.spec.ts.
  */
 import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./auth";
+
+test.beforeEach(async ({ page }) => {
+  await signIn(page, "officer1");
+});
 
 const STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED", "REVOKED", "DESTROYED"] as const;
 
@@ -26,7 +32,7 @@ test("the shell navigates between Mesh, Keys, Approvals and Audit", async ({ pag
   await page.getByTestId("nav-keys").click();
   await expect(page).toHaveURL(/\/keys/);
   await page.getByTestId("nav-approvals").click();
-  await expect(page.getByTestId("approvals-placeholder")).toBeVisible();
+  await expect(page.getByTestId("approvals-open")).toBeVisible();
   await page.getByTestId("nav-audit").click();
   await expect(page.getByTestId("audit-row").first()).toBeVisible();
 });
@@ -49,7 +55,7 @@ test("the keys page counts every state, filters by state and searches", async ({
   await expect(page.getByText(/No keys match/i)).toBeVisible();
 });
 
-test("an operator takes a distributed key to ACTIVE and revokes it; each step is in its timeline", async ({ page }) => {
+test("an officer takes a distributed key to ACTIVE; each step is in its timeline; revocation is only offered as a request", async ({ page }) => {
   await openKey(page, "dc-backup-stream", "DISTRIBUTED");
   await page.getByTestId("action-COLLECT_RECEIPTS").click();
   await expect(page.getByTestId("key-state")).toContainText("ACTIVE");
@@ -57,17 +63,12 @@ test("an operator takes a distributed key to ACTIVE and revokes it; each step is
   await expect(page.locator('[data-testid="timeline-entry"][data-action="KEY_ACTIVATED"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="timeline-entry"][data-action="KEY_RECEIPT_CONFIRMED"]')).toHaveCount(2);
 
-  await page.getByTestId("action-REVOKE").click();
-  await page.getByTestId("action-confirm").click(); // no reason yet: refused in the form
-  await expect(page.getByTestId("key-state")).toContainText("ACTIVE");
-  await page.getByTestId("reason-input").fill("operator report: suspected tap on relay-west");
-  await page.getByTestId("action-confirm").click();
-  await expect(page.getByTestId("key-state")).toContainText("REVOKED");
-  await expect(page.getByTestId("revocation-reason")).toContainText("suspected tap on relay-west");
-  await expect(page.getByTestId("key-material")).toContainText("zeroised");
-  await expect(page.getByTestId("no-actions")).toBeVisible();
-  const revoked = page.locator('[data-testid="timeline-entry"][data-action="KEY_REVOKED"]');
-  await expect(revoked).toHaveCount(1);
+  // Compromise actions need officers' approval: no direct button, a request instead.
+  await expect(page.getByTestId("action-REVOKE")).toHaveCount(0);
+  await expect(page.getByTestId("request-REVOCATION")).toBeVisible();
+  await expect(page.getByTestId("request-EMERGENCY_ROTATION")).toBeVisible();
+  const activated = page.locator('[data-testid="timeline-entry"][data-action="KEY_ACTIVATED"]');
+  await expect(activated).toContainText("officer1@demo.qecnet");
   // No key material in anything the browser received: only the fingerprint.
   const html = await page.content();
   expect(html).not.toMatch(/materialCiphertext|materialNonce|receiptMac/);

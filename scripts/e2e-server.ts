@@ -37,7 +37,8 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     DATABASE_URL: url,
     QECNET_DATA_DIR: dataDir,
     QECNET_MASTER_KEY: masterKey.toString("hex"),
-    QECNET_ACTOR: "e2e-operator",
+    // Every browser test signs in from 127.0.0.1: the throttle is tested in server/auth/sign-in.int.test.ts.
+    QECNET_SIGNIN_RATE_LIMIT: "1000/60",
     NEXT_TELEMETRY_DISABLED: "1",
   },
 });

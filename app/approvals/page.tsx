@@ -1,6 +1,6 @@
-/** Approvals: placeholder for two-person approval of revocations and emergency rotations. */
+/** Approvals: the inbox of requests for revocations and emergency rotations, and their history. */
 import type { Metadata } from "next";
-import { ApprovalsPlaceholder } from "@/components/approvals/approvals-placeholder";
+import { ApprovalsInbox } from "@/components/approvals/approvals-inbox";
 import { PageHeader } from "@/components/ui/page-header";
 
 export const metadata: Metadata = { title: "Approvals" };
@@ -8,8 +8,11 @@ export const metadata: Metadata = { title: "Approvals" };
 export default function ApprovalsPage() {
   return (
     <>
-      <PageHeader title="Approvals" description="Security officers approve or reject revocations and emergency rotations here." />
-      <ApprovalsPlaceholder />
+      <PageHeader
+        title="Approvals"
+        description="Revocations and emergency rotations wait here until enough distinct security officers approve; one rejection or the deadline closes them. Analysts request them from a key's page."
+      />
+      <ApprovalsInbox />
     </>
   );
 }

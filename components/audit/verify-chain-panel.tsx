@@ -4,11 +4,14 @@ import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
+import { useMayCall } from "@/components/auth/current-user";
 import { VerifyResult } from "./verify-result";
 
 export function VerifyChainPanel() {
   const trpc = useTRPC();
   const verify = useMutation(trpc.audit.verify.mutationOptions());
+  const may = useMayCall("audit.verify");
+  if (!may) return <p className="text-base text-slate-400" data-testid="verify-not-allowed">Verifying the chain (which is itself recorded) is for analysts and up.</p>;
   return (
     <div className="flex flex-col gap-3">
       <div>

@@ -14,7 +14,9 @@ import { InlineError } from "@/components/ui/inline-error";
 import { stateName } from "@/components/keys/key-state-style";
 import { ActionForm } from "./action-form";
 import { KEY_ACTION_SPECS, needsForm } from "./key-action-specs";
-import { runKeyAction, type KeyActionCommand } from "./run-key-action";
+import { runKeyAction, type KeyActionCommand, EVENT_PROCEDURE } from "./run-key-action";
+import { useCurrentUser } from "@/components/auth/current-user";
+import { checkProcedure } from "@/server/access/permissions";
 
 interface OpenForm {
   event: KeyEventType;
@@ -23,7 +25,10 @@ interface OpenForm {
 }
 
 export function KeyActions({ detail }: { detail: KeyDetail }) {
-  const { key, allowedEvents } = detail;
+  const { key } = detail;
+  const { role } = useCurrentUser();
+  // Only what this role may do (server/access/permissions.ts); revocation is requested, never done directly.
+  const allowedEvents = detail.allowedEvents.filter((e) => checkProcedure(EVENT_PROCEDURE[e], role).ok);
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -60,7 +65,9 @@ export function KeyActions({ detail }: { detail: KeyDetail }) {
     <div className="flex flex-col gap-4" data-testid="key-actions">
       {specs.length === 0 ? (
         <p className="text-base text-slate-300" data-testid="no-actions">
-          No lifecycle action is possible: {stateName(key.state)} is the end of this key&rsquo;s line.
+          {detail.allowedEvents.length === 0
+            ? <>No lifecycle action is possible: {stateName(key.state)} is the end of this key&rsquo;s line.</>
+            : <>Your role ({role}) runs no lifecycle action on this key; security officers do.</>}
         </p>
       ) : (
         <div className="flex flex-wrap gap-3">

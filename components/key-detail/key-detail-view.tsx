@@ -13,6 +13,7 @@ import { ErrorPanel } from "@/components/ui/error-panel";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { KeyActions } from "./key-actions";
+import { RequestApproval } from "./request-approval";
 import { KeyLineage } from "./key-lineage";
 import { KeyParticipants } from "./key-participants";
 import { KeySummary } from "./key-summary";
@@ -54,6 +55,9 @@ export function KeyDetailView({ id }: { id: string }) {
       <KeySummary k={detail.key} />
       <Panel title="Actions" testId="actions-panel">
         <KeyActions detail={detail} />
+        <div className="mt-5 border-t border-line pt-5">
+          <RequestApproval detail={detail} />
+        </div>
       </Panel>
       <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <Panel title="Lifecycle timeline" testId="timeline-panel">

@@ -15,6 +15,14 @@ export interface KeyActionCommand {
   count?: number;
 }
 
+/** The procedure each event calls, to ask the access table whether the signed-in role may. */
+export const EVENT_PROCEDURE: Record<KeyEventType, string> = {
+  DISTRIBUTE: "keys.distribute", CONFIRM_RECEIPT: "keys.collectReceipts", ACTIVATE: "keys.activate",
+  FAIL_DISTRIBUTION: "keys.reportDistributionFailure", RECORD_USAGE: "keys.recordUsage", BEGIN_ROTATION: "keys.rotate",
+  COMPLETE_ROTATION: "keys.completeRotation", CANCEL_ROTATION: "keys.cancelRotation", REVOKE: "keys.revoke", DESTROY: "keys.destroy",
+};
+
+
 /** A lifecycle action's result: the key it left in use, and for distributions how many attempts it took. */
 export interface KeyActionResult {
   view: KeyView;

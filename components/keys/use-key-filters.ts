@@ -4,7 +4,7 @@
  * `state` may also be comma-separated (?state=ACTIVE,ROTATING).
  */
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import { KEY_STATES, isKeyState, type KeyState } from "@/server/lifecycle/key-states";
 
 export interface KeyFilters {
@@ -23,10 +23,17 @@ export function useKeyFilters() {
   const pathname = usePathname();
   const search = params.toString();
   const filters = useMemo(() => parseKeyFilters(new URLSearchParams(search)), [search]);
+  // A change asked for but not yet in the URL (navigation takes a server round
+  // trip): the next change builds on it, or two quick changes would undo each other.
+  const pending = useRef<string | null>(null);
+  useEffect(() => {
+    if (pending.current === search) pending.current = null;
+  }, [search]);
 
   const setFilters = useCallback(
     (next: Partial<KeyFilters>) => {
-      const sp = new URLSearchParams(search);
+      // Not `search` alone: a debounced caller may hold this function from an older render.
+      const sp = new URLSearchParams(pending.current ?? (typeof window === "undefined" ? search : window.location.search));
       if (next.states) {
         sp.delete("state");
         for (const s of next.states) sp.append("state", s);
@@ -37,6 +44,7 @@ export function useKeyFilters() {
         else sp.delete("q");
       }
       const qs = sp.toString();
+      pending.current = qs;
       router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
     },
     [router, pathname, search],

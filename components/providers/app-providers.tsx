@@ -12,6 +12,7 @@ import type { AppRouter } from "@/server/api/root";
 import { makeQueryClient } from "@/components/trpc/query-client";
 import { TRPCProvider } from "@/components/trpc/trpc-context";
 import { LiveEvents } from "@/components/live/live-events";
+import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@/server/auth/csrf";
 
 export function AppProviders({ children }: { children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
@@ -21,7 +22,8 @@ export function AppProviders({ children }: { children: ReactNode }) {
         splitLink({
           condition: (op) => op.type === "subscription",
           true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
-          false: httpBatchLink({ url: "/api/trpc", transformer: superjson }),
+          // The header marks requests as the console's own (server/auth/csrf.ts).
+          false: httpBatchLink({ url: "/api/trpc", transformer: superjson, headers: { [CSRF_HEADER]: CSRF_HEADER_VALUE } }),
         }),
       ],
     }),

@@ -1,12 +1,12 @@
 /**
- * The console frame: a left rail with the product name, the four areas and who
- * is operating; the page on the right. Collapses to a top bar on narrow screens.
+ * The console frame: a left rail with the product name, the areas and who
+ * is signed in; the page on the right. Collapses to a top bar on narrow screens.
  */
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { LiveIndicator } from "./live-indicator";
 import { NavLinks } from "./nav-links";
-import { OperatorIndicator } from "./operator-indicator";
+import { UserMenu } from "@/components/auth/user-menu";
 
 export function AppShell({ children }: { children: ReactNode }) {
   return (
@@ -24,7 +24,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         <NavLinks />
         <div className="flex flex-col gap-3 lg:mt-auto">
           <LiveIndicator />
-          <OperatorIndicator />
+          <UserMenu />
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1 px-6 py-6 lg:px-10 lg:py-8">

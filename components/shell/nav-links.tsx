@@ -1,21 +1,30 @@
 "use client";
-/** The four areas of the console; the current one is marked for sight and for screen readers. */
+/**
+ * The areas of the console the signed-in role may open (server/access/permissions.ts);
+ * the current one is marked for sight and for screen readers. Approvals carries the live badge.
+ */
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { mayOpenPage, PAGE_ACCESS } from "@/server/access/permissions";
+import { useCurrentUser } from "@/components/auth/current-user";
+import { ApprovalsBadge } from "@/components/approvals/approvals-badge";
 
 const AREAS = [
   { href: "/mesh", label: "Mesh", testId: "nav-mesh", hint: "Nodes and QKD links" },
   { href: "/keys", label: "Keys", testId: "nav-keys", hint: "Key lifecycle" },
   { href: "/approvals", label: "Approvals", testId: "nav-approvals", hint: "Two-person approvals" },
   { href: "/audit", label: "Audit", testId: "nav-audit", hint: "Tamper-evident log" },
+  { href: "/admin", label: "Admin", testId: "nav-admin", hint: "Users, roles, approval rules" },
 ] as const;
 
 export function NavLinks() {
   const pathname = usePathname();
+  const { role } = useCurrentUser();
+  const areas = AREAS.filter((a) => mayOpenPage(PAGE_ACCESS[a.href], role));
   return (
     <nav aria-label="Console areas">
       <ul className="flex gap-1 lg:flex-col">
-        {AREAS.map((a) => {
+        {areas.map((a) => {
           const current = pathname === a.href || pathname.startsWith(`${a.href}/`);
           return (
             <li key={a.href}>
@@ -31,6 +40,7 @@ export function NavLinks() {
                 }`}
               >
                 {a.label}
+                {a.href === "/approvals" ? <ApprovalsBadge /> : null}
               </Link>
             </li>
           );

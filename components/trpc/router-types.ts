@@ -17,3 +17,7 @@ export type AuditHead = RouterOutputs["audit"]["list"]["head"];
 export type ChainVerifyResult = RouterOutputs["audit"]["verify"];
 export type MeshNode = RouterOutputs["nodes"]["list"][number];
 export type MeshLink = RouterOutputs["nodes"]["links"][number];
+export type ApprovalListItem = RouterOutputs["approvals"]["list"]["items"][number];
+export type ApprovalDetail = RouterOutputs["approvals"]["get"];
+export type ApprovalPreview = RouterOutputs["approvals"]["preview"];
+export type UserListItem = RouterOutputs["users"]["list"][number];

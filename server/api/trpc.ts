@@ -1,27 +1,47 @@
 /**
  * tRPC setup, in three parts:
- * 1. context: the services and who is acting (sign-in arrives with the
- *    approvals issue; until then every request acts as QECNET_ACTOR);
+ * 1. context: the services, the signed-in user (or null) and whether the
+ *    request passed the cross-site check; ctx.actor names the user in audit entries;
  * 2. init: superjson for Dates and bigints, zod errors flattened for forms,
  *    domain errors mapped to codes in one place (error-map.ts);
- * 3. procedures: publicProcedure, the only one until roles exist.
+ * 3. procedures: `procedure` (alias publicProcedure) enforces, on every call,
+ *    sign-in, the cross-site check for mutations, and the role its path needs
+ *    in server/access/permissions.ts; a path missing there is refused.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
-import { env } from "../config/env";
+import { checkProcedure } from "../access/permissions";
+import { approvalsFor, type ApprovalService } from "../approvals/approval-service";
+import { actorOf } from "../auth/auth-audit";
+import type { CsrfVerdict } from "../auth/csrf";
+import type { SessionUser } from "../auth/session-user";
 import { DomainError } from "../errors/domain-error";
 import type { Services } from "../runtime/services";
+import { UserService } from "../users/user-service";
 import { toTRPCError } from "./error-map";
 import { observeCall } from "../ops/observe-call";
 
 // 1. context
 export interface Context extends Services {
+  /** Who the audit chain records: "user:<email>", or "anonymous" (then every procedure refuses). */
   actor: string;
+  user: SessionUser | null;
+  /** Whether the request may change things (server/auth/csrf.ts); createCaller contexts have no browser and pass. */
+  csrf: CsrfVerdict;
+  approvals: ApprovalService;
+  users: UserService;
 }
 
-export function createContextInner(s: Services, actor?: string): Context {
-  return { ...s, actor: actor ?? env().QECNET_ACTOR };
+export function createContextInner(s: Services, user: SessionUser | null, opts: { csrf?: CsrfVerdict } = {}): Context {
+  return {
+    ...s,
+    actor: user ? actorOf(user.email) : "anonymous",
+    user,
+    csrf: opts.csrf ?? { ok: true },
+    approvals: approvalsFor(s.keys),
+    users: new UserService(s.db, s.keys.runner),
+  };
 }
 
 // 2. init
@@ -67,4 +87,23 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 /** Request id, duration metric and one structured log line per call. */
 const observe = t.middleware(({ path, type, next }) => observeCall(path, type, (requestId) => next({ ctx: { requestId } })));
-export const publicProcedure = t.procedure.use(observe).use(mapErrors);
+
+/**
+ * Sign-in, then (for mutations) the cross-site check, then the role the path
+ * needs. Runs before input parsing, so a refused call learns nothing about
+ * its input and changes nothing.
+ */
+const enforceAccess = t.middleware(({ ctx, path, type, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to use the console (no valid session)." });
+  if (type === "mutation" && !ctx.csrf.ok) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `Cross-site request refused: ${ctx.csrf.reason}.` });
+  }
+  const decision = checkProcedure(path, ctx.user.role);
+  if (!decision.ok) throw new TRPCError({ code: "FORBIDDEN", message: decision.message });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** Every procedure is built from this one: access is enforced from its path, fail closed. */
+export const procedure = t.procedure.use(observe).use(mapErrors).use(enforceAccess);
+/** The historical name; it is not public: it enforces access like `procedure`. */
+export const publicProcedure = procedure;

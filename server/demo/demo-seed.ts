@@ -10,6 +10,7 @@ import type { KeyVault } from "../keys/key-vault";
 import { InProcessAgents } from "../mesh/agents/in-process-agents";
 import { DistributionService } from "../mesh/distribution/distribution-service";
 import { demoMesh } from "./demo-topology";
+import { seedDemoUsers } from "./demo-users";
 
 const DAY = 86_400_000;
 
@@ -124,5 +125,7 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
   at(0.01);
   await make("grid-scada", "SCADA command channel", ["ep-grid", "ep-port"]);
 
+  // Demo accounts with published passwords: only ever in a demo (server/demo/demo-users.ts).
+  await seedDemoUsers(db, svc.runner);
   return { nodes: topology.nodes.size, links: topology.links.size, keys: await db.key.count() };
 }

@@ -20,6 +20,15 @@ export const DOMAIN_ERROR_CODES = [
   "TOPOLOGY_CONFLICT",
   "AUDIT_NOT_FOUND",
   "AUDIT_TAMPERED",
+  // sign-in, users and approvals
+  "NOT_PERMITTED",
+  "USER_NOT_FOUND",
+  "USER_EXISTS",
+  "APPROVAL_NOT_FOUND",
+  "APPROVAL_CLOSED",
+  "APPROVAL_DUPLICATE",
+  "APPROVAL_RULE_INVALID",
+  "DUPLICATE_VOTE",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
@@ -30,6 +39,18 @@ export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 const DOMAIN_ERROR_BRAND = Symbol.for("qecnet.DomainError");
 
 export class DomainError extends Error {
+  readonly [DOMAIN_ERROR_BRAND] = true;
+
+  /**
+   * `err instanceof DomainError` holds for domain errors thrown by any copy of
+   * this module: the services may have been loaded by another route's bundle
+   * than the error map that checks them. Subclasses keep the ordinary check.
+   */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    if (this !== DomainError) return Function.prototype[Symbol.hasInstance].call(this, v);
+    return typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[DOMAIN_ERROR_BRAND] === true;
+  }
+
   constructor(
     readonly code: DomainErrorCode,
     message: string,
@@ -37,12 +58,5 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = "DomainError";
-    Object.defineProperty(this, DOMAIN_ERROR_BRAND, { value: true });
-  }
-
-  /** `x instanceof DomainError` by brand (works across bundles); subclasses keep the usual prototype check. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== DomainError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[DOMAIN_ERROR_BRAND] === true;
   }
 }

@@ -26,12 +26,25 @@ export interface CreateKeyInput {
   participants: string[];
 }
 
+/**
+ * Distribution over the mesh (server/mesh/distribution), as the key layer sees
+ * it: set by the wiring (server/runtime/services.ts) so that code holding only
+ * the key service (e.g. the approvals executor) distributes the real way.
+ */
+export interface KeyDistributor {
+  distribute(keyId: string, who: Actor, expectedVersion?: number): Promise<{ finalKey: KeyView }>;
+  collect(keyId: string, who: Actor, expectedVersion?: number): Promise<{ finalKey: KeyView }>;
+}
+
 export class KeyService {
   readonly runner: TransitionRunner;
+  /** Set by the wiring; null only for a bare key service in unit-level tests. */
+  distributor: KeyDistributor | null = null;
 
   constructor(
     readonly db: Db,
-    private readonly vault: KeyVault,
+    /** The vault this service seals with (for the distribution service beside it; never exposed to clients). */
+    readonly vault: KeyVault,
     opts: { clock?: () => Date; hooks?: RunnerHooks; maxBatch?: number } = {},
   ) {
     this.runner = new TransitionRunner(db, opts.clock, { hooks: opts.hooks, maxBatch: opts.maxBatch });
@@ -39,6 +52,11 @@ export class KeyService {
 
   private ctx(ws: KeyWorkspace, who: Actor): EffectContext {
     return { ws, vault: this.vault, actor: who.actor };
+  }
+
+  /** For services that change keys inside jobs of their own (approvals): the effect context of such a job. */
+  effectContext(ws: KeyWorkspace, who: Actor): EffectContext {
+    return this.ctx(ws, who);
   }
 
   /** Generates a key for its participants. A generation failure leaves no key record, only its audit entry. */

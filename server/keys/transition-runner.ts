@@ -31,6 +31,18 @@ export interface KeyJob<T> {
   mesh?: boolean;
   /** Runs in memory, synchronously; throw a DomainError to refuse. */
   run(ws: KeyWorkspace): T;
+  /**
+   * Optional: reads rows other than keys and nodes (e.g. an approval request and
+   * its votes) in the batch's transaction, under the head lock, before `run`.
+   * Read only; keep what `run` needs in the job's closure.
+   */
+  load?(client: pg.ClientBase): Promise<void>;
+  /**
+   * Optional: writes rows other than keys (users, approval votes…) in the same
+   * transaction, after `run` accepted the job and the batch's keys and audit
+   * entries were written. Decide in `run`; a failing write fails the batch.
+   */
+  write?(client: pg.ClientBase, value: T): Promise<void>;
 }
 
 interface Queued {
@@ -114,6 +126,7 @@ export class TransitionRunner {
       const now = this.clock();
       const keys = await loadKeyFamily(client, batch.flatMap((q) => q.job.keyIds));
       const nodes = await loadNodes(client, batch.flatMap((q) => q.job.nodeIds ?? []));
+      for (const q of batch) await q.job.load?.(client);
       const ws = new KeyWorkspace(now, keys, nodes);
       if (batch.some((q) => q.job.mesh)) ws.attachMesh(new MeshWorkspace(await loadMesh(client), await loadSimulation(client)));
       const outcomes = batch.map((q) => {
@@ -131,6 +144,7 @@ export class TransitionRunner {
       const entries = chainEntries(head.hash, head.seq + 1n, ws.audits);
       await flushWorkspace(client, ws, entries);
       if (ws.meshIfLoaded) await flushMesh(client, ws.meshIfLoaded, now);
+      for (const [i, o] of outcomes.entries()) if (o.ok) await batch[i]!.job.write?.(client, o.value);
       await this.opts.hooks?.beforeCommit?.();
       const last = entries[entries.length - 1];
       inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;

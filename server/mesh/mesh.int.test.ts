@@ -14,6 +14,7 @@ import { demoMesh } from "../demo/demo-topology";
 import type { ConsoleEvent } from "../events/console-events";
 import { EventBus } from "../events/event-bus";
 import type { Services } from "../runtime/services";
+import { createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { MeshSimulator } from "./simulation/mesh-simulator";
@@ -161,7 +162,8 @@ describe("mesh operations and simulation", () => {
   });
 
   it("through tRPC: bad input and unknown ids get clear codes", async () => {
-    const caller = createCaller(createContextInner(s, "router-test"));
+    const users = await createTestUsers(t.db, s.keys, "mesh");
+    const caller = createCaller(createContextInner(s, users.admin));
     const code = async (p: Promise<unknown>) => p.then(() => "OK", (e: TRPCError) => `${e.code}: ${e.message}`);
     expect(await code(caller.mesh.node({ id: "nope" }))).toBe("NOT_FOUND: Node nope does not exist");
     expect(await code(caller.mesh.link({ id: "nope" }))).toMatch(/^NOT_FOUND: Link nope does not exist/);

@@ -36,10 +36,12 @@ export function buildServices(
   url: string,
   vault: KeyVault,
   checkpoints: CheckpointService,
-  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number } = {},
+  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService } = {},
 ): Services {
-  const keys = new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
+  const keys = opts.keys ?? new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
   const agents = new InProcessAgents();
+  const distribution = new DistributionService(db, keys.runner, vault, agents, { receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
+  keys.distributor = distribution;
   return {
     db,
     keys,
@@ -48,7 +50,7 @@ export function buildServices(
     events: new EventBus(url),
     agents,
     mesh: new MeshOperations(keys.runner),
-    distribution: new DistributionService(db, keys.runner, vault, agents, { receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs }),
+    distribution,
     simulator: new MeshSimulator(db, url, keys.runner, agents, { clock: opts.clock, ...opts.simulation }),
   };
 }

@@ -1,6 +1,6 @@
 /** Small building blocks for integration tests: nodes, a vault, a key service. */
 import { randomBytes } from "node:crypto";
-import type { Db } from "../db/client";
+import { poolOf, type Db } from "../db/client";
 import { createKeyVault } from "../keys/key-vault";
 import { masterKeyId } from "../keys/material";
 import { KeyService } from "../keys/key-service";
@@ -40,8 +40,11 @@ export function testVault(masterKey: Buffer = randomBytes(32)) {
   return createKeyVault(masterKey, masterKeyId(masterKey));
 }
 
-export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer } = {}) {
-  return new KeyService(db, testVault(opts.masterKey), opts);
+/** A key service wired like the server's (its distributor goes over the mesh with in-process agents). */
+export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer } = {}): KeyService {
+  const keys = new KeyService(db, testVault(opts.masterKey), opts);
+  buildServices(db, poolOf(db).options.connectionString ?? "", keys.vault, testCheckpointService(db, { clock: opts.clock }), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
+  return keys;
 }
 
 /** Every service of a server process, on a test database (nothing started: no event bus, no simulation). */

@@ -13,7 +13,8 @@ beforeAll(async () => {
   t = await createTestDatabase(inject("adminUrl"), "cprouter");
   await createNodes(t.db);
   const s = testServices(t.db, t.url);
-  caller = createCaller(createContextInner(s, "router-test"));
+  // A signed-in admin as the context sees one (not created through the audited user service, so the log holds exactly one entry).
+  caller = createCaller(createContextInner(s, { id: "cp-admin", email: "cp-admin@qecnet.test", name: "Checkpoint admin", role: "admin" }));
   await s.keys.create({ label: "r-1", purpose: "router", policy: "standard", participants: ["node-a"] }, ACTOR);
 });
 afterAll(async () => t?.dispose());

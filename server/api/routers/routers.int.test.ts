@@ -7,9 +7,9 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead } from "../../audit/audit-log";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
-import { createNodes, testServices } from "../../testing/fixtures";
-import { createCaller } from "../root";
-import { createContextInner } from "../trpc";
+import { createNodes, testKeyService } from "../../testing/fixtures";
+import { callerAs, createTestUsers } from "../../testing/auth-fixtures";
+import type { createCaller } from "../root";
 
 describe("tRPC routers", () => {
   let t: TestDatabase;
@@ -20,7 +20,9 @@ describe("tRPC routers", () => {
   beforeAll(async () => {
     t = await createTestDatabase(inject("adminUrl"), "routers");
     await createNodes(t.db);
-    caller = createCaller(createContextInner(testServices(t.db, t.url), "router-test"));
+    const keys = testKeyService(t.db);
+    const users = await createTestUsers(t.db, keys, "router");
+    caller = callerAs(t.db, keys, users.officer);
     const a = await caller.keys.create({ label: "alpha-link", purpose: "test traffic", participants: ["node-a", "node-b"] });
     activeId = (await caller.keys.distribute({ id: a.id })).finalKey.id;
     generatedId = (await caller.keys.create({ label: "beta-link", purpose: "test traffic", participants: ["node-c"] })).id;
@@ -63,7 +65,7 @@ describe("tRPC routers", () => {
     const verified = await caller.audit.verify();
     expect(verified.ok).toBe(true);
     const recorded = await t.db.auditEntry.findFirstOrThrow({ where: { action: "AUDIT_CHAIN_VERIFIED" }, orderBy: { seq: "desc" } });
-    expect(recorded).toMatchObject({ actor: "router-test", subjectType: "audit-chain" });
+    expect(recorded).toMatchObject({ actor: "user:router-officer@qecnet.test", subjectType: "audit-chain" });
     expect(recorded.seq).toBe(verified.head.seq + 1n);
   });
 
@@ -103,7 +105,6 @@ describe("tRPC routers", () => {
     ["rotate", (id: string) => caller.keys.rotate({ id, reason: "scheduled" })],
     ["completeRotation", (id: string) => caller.keys.completeRotation({ id })],
     ["cancelRotation", (id: string) => caller.keys.cancelRotation({ id, reason: "operator" })],
-    ["revoke", (id: string) => caller.keys.revoke({ id, reason: "suspected" })],
     ["destroy", (id: string) => caller.keys.destroy({ id })],
     ["confirmReceipt", (id: string) => caller.keys.confirmReceipt({ id, nodeId: "node-a", receiptMac: "a".repeat(64) })],
   ] as const;
@@ -121,11 +122,11 @@ describe("tRPC routers", () => {
   });
 
   it("lifecycle actions refuse bad parameters and stale versions", async () => {
-    await expectRefused(() => caller.keys.revoke({ id: activeId, reason: " " }), "BAD_REQUEST", /reason of at least 3/);
+    await expectRefused(() => caller.keys.rotate({ id: activeId, reason: " " }), "BAD_REQUEST", /reason of at least 3/);
     await expectRefused(() => caller.keys.rotate({ id: activeId, reason: "x".repeat(501) }), "BAD_REQUEST", /at most 500/);
     await expectRefused(() => caller.keys.recordUsage({ id: activeId, count: 0 }), "BAD_REQUEST", /at least 1/);
     await expectRefused(() => caller.keys.recordUsage({ id: activeId, count: 1.5 }), "BAD_REQUEST", /whole number/);
-    await expectRefused(() => caller.keys.revoke({ id: activeId, reason: "suspected", expectedVersion: 0 }), "CONFLICT", /changed since you loaded it/);
+    await expectRefused(() => caller.keys.rotate({ id: activeId, reason: "suspected", expectedVersion: 0 }), "CONFLICT", /changed since you loaded it/);
     await expectRefused(
       () => caller.keys.confirmReceipt({ id: activeId, nodeId: "node-a", receiptMac: "zz" }),
       "BAD_REQUEST",

@@ -1,7 +1,11 @@
-/** tRPC over HTTP (queries, mutations, and later server-sent-event subscriptions). */
+/** tRPC over HTTP: queries, mutations, and server-sent-event subscriptions. */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/api/root";
 import { createContextInner } from "@/server/api/trpc";
+import { publicOrigin, parseAuthEnv } from "@/server/auth/auth-config";
+import { auth } from "@/server/auth/auth-instance";
+import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
+import { sessionUserFrom } from "@/server/auth/session-user";
 import { services } from "@/server/runtime/services";
 
 export const dynamic = "force-dynamic";
@@ -11,7 +15,11 @@ function handler(req: Request) {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: () => createContextInner(services()),
+    createContext: async () => {
+      const user = await sessionUserFrom(auth(), req.headers);
+      const csrf = checkRequestOrigin(req.headers, publicOrigin(parseAuthEnv()) ?? addressedOrigin(req));
+      return createContextInner(services(), user, { csrf });
+    },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") {
         console.error(JSON.stringify({ level: "error", msg: "trpc internal error", path, error: error.cause?.name ?? error.name }));

@@ -1,0 +1,72 @@
+/**
+ * The access table is complete and exact: every procedure of appRouter has a
+ * row (a new procedure without one fails here, and is refused at run time),
+ * no row names a procedure that does not exist, every page route has a rule.
+ */
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { appRouter } from "../api/root";
+import { checkProcedure, mayOpenPage, PAGE_ACCESS, pageAccess, PROCEDURE_ACCESS, rolesAllowed } from "./permissions";
+import { ROLES } from "./roles";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+function pageRoutes(dir = path.join(ROOT, "app"), base = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name !== "api") out.push(...pageRoutes(path.join(dir, e.name), `${base}/${e.name}`));
+    if (e.isFile() && e.name === "page.tsx") out.push(base === "" ? "/" : base.replace(/\/\([^)]+\)/g, ""));
+  }
+  return out.sort();
+}
+
+describe("access table", () => {
+  const procedures = Object.keys(appRouter._def.procedures).sort();
+
+  it("lists every procedure of appRouter, and nothing else", () => {
+    expect(procedures.length).toBeGreaterThan(30);
+    const listed = Object.keys(PROCEDURE_ACCESS).sort();
+    expect(procedures.filter((p) => !listed.includes(p)), "procedures without an access rule: add them to server/access/permissions.ts").toEqual([]);
+    expect(listed.filter((p) => !procedures.includes(p)), "access rules for procedures that do not exist").toEqual([]);
+  });
+
+  it("refuses a path it does not list, for every role (fail closed)", () => {
+    for (const role of ROLES) expect(checkProcedure("keys.somethingNew", role)).toMatchObject({ ok: false, reason: "UNLISTED" });
+  });
+
+  it("ranks roles: each procedure admits a contiguous top of the ranking, except the officers-only votes and approval-only actions", () => {
+    for (const [p, access] of Object.entries(PROCEDURE_ACCESS)) {
+      const allowed = rolesAllowed(access);
+      if ("min" in access) expect(allowed, p).toEqual(ROLES.slice(ROLES.indexOf(access.min)));
+    }
+    expect(rolesAllowed(PROCEDURE_ACCESS["approvals.approve"])).toEqual(["officer"]);
+    expect(rolesAllowed(PROCEDURE_ACCESS["approvals.reject"])).toEqual(["officer"]);
+    expect(rolesAllowed(PROCEDURE_ACCESS["keys.revoke"])).toEqual([]);
+    expect(checkProcedure("keys.revoke", "admin")).toMatchObject({ ok: false, reason: "NOBODY", message: expect.stringMatching(/Request revocation/) });
+    expect(checkProcedure("approvals.approve", "admin")).toMatchObject({ ok: false, reason: "ROLE" });
+    expect(checkProcedure("approvals.request", "viewer")).toMatchObject({ ok: false, message: expect.stringMatching(/needs the analyst role or higher/) });
+  });
+
+  it("has a rule for every page route", () => {
+    const routes = pageRoutes();
+    expect(routes).toContain("/keys/[id]");
+    expect(routes.filter((r) => !Object.hasOwn(PAGE_ACCESS, r))).toEqual([]);
+    expect(Object.keys(PAGE_ACCESS).filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it.each([
+    ["/sign-in", null, true],
+    ["/keys", null, false],
+    ["/keys", "viewer", true],
+    ["/keys/0b9f0f6e-0000-4000-8000-000000000000", "viewer", true],
+    ["/approvals", "viewer", false],
+    ["/approvals/abc", "analyst", true],
+    ["/admin", "officer", false],
+    ["/admin", "admin", true],
+    ["/nowhere", null, false],
+    ["/nowhere", "viewer", true],
+  ] as const)("page %s for %s: %s", (pathname, role, allowed) => {
+    expect(mayOpenPage(pageAccess(pathname)?.access ?? null, role)).toBe(allowed);
+  });
+});

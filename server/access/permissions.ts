@@ -1,0 +1,159 @@
+/**
+ * THE one place that says who may call each tRPC procedure and open each page.
+ *
+ * - Every procedure of appRouter is listed by its path ("router.procedure").
+ *   The tRPC middleware (server/api/trpc.ts) looks the path up on every call:
+ *   a procedure missing here is refused to everyone (fail closed), and
+ *   server/access/permissions.test.ts fails when appRouter has a procedure this
+ *   table does not list. Adding a procedure = adding its row here.
+ * - Every page route is listed by its App Router pattern; proxy.ts enforces it.
+ *
+ * An entry is the minimum role, or an explicit list of roles (when rank alone
+ * would say the wrong thing), or a refusal for everyone with the reason (an
+ * action that only the approval workflow may carry out).
+ */
+import { ROLES, rankOf, type Role } from "./roles";
+
+export type Access =
+  | { min: Role }
+  | { only: readonly Role[]; why: string }
+  | { nobody: string };
+
+const min = (role: Role): Access => ({ min: role });
+const VOTERS: Access = { only: ["officer"], why: "Only security officers approve or reject requests; administrators grant roles and so do not vote." };
+const VIA_APPROVAL = (what: string): Access => ({
+  nobody: `${what} needs the approval of security officers: use "Request ${what.toLowerCase()}" on the key page.`,
+});
+
+export const PROCEDURE_ACCESS = {
+  // keys: everyone reads; officers (and admins) run routine lifecycle operations
+  "keys.list": min("viewer"),
+  "keys.counts": min("viewer"),
+  "keys.get": min("viewer"),
+  "keys.policies": min("viewer"),
+  "keys.create": min("officer"),
+  "keys.distribute": min("officer"),
+  "keys.confirmReceipt": min("officer"),
+  "keys.collectReceipts": min("officer"),
+  "keys.activate": min("officer"),
+  "keys.reportDistributionFailure": min("officer"),
+  "keys.recordUsage": min("officer"),
+  "keys.rotate": min("officer"),
+  "keys.completeRotation": min("officer"),
+  "keys.cancelRotation": min("officer"),
+  "keys.destroy": min("officer"),
+  // compromise actions go through two-person approval only
+  "keys.revoke": VIA_APPROVAL("Revocation"),
+
+  // audit: everyone reads; verifying (which is itself recorded) from analyst up
+  "audit.list": min("viewer"),
+  "audit.actions": min("viewer"),
+  "audit.verify": min("analyst"),
+
+  // mesh: everyone watches; officers contain (isolate/restore); admins own the topology;
+  // the demo's simulated eavesdropper is for SOC staff (analyst) and up, never the demo audience
+  "nodes.list": min("viewer"),
+  "nodes.links": min("viewer"),
+  "mesh.state": min("viewer"),
+  "mesh.node": min("viewer"),
+  "mesh.link": min("viewer"),
+  "mesh.isolateNode": min("officer"),
+  "mesh.restoreNode": min("officer"),
+  "mesh.addLink": min("admin"),
+  "mesh.removeLink": min("admin"),
+  "mesh.setEavesdropper": min("analyst"),
+
+  // signed audit checkpoints: everyone reads and checks proofs; publishing on demand from analyst up
+  "checkpoints.latest": min("viewer"),
+  "checkpoints.publish": min("analyst"),
+  "checkpoints.inclusionProof": min("viewer"),
+  "checkpoints.consistencyProof": min("viewer"),
+
+  // live events (server-sent events): everyone signed in
+  "events.stream": min("viewer"),
+
+  // the signed-in user's own account
+  "account.me": min("viewer"),
+  "account.signOutEverywhere": min("viewer"),
+
+  // approvals: analysts and up see and raise requests; officers vote
+  "approvals.list": min("analyst"),
+  "approvals.get": min("analyst"),
+  "approvals.pendingCount": min("analyst"),
+  "approvals.onPendingCount": min("analyst"),
+  "approvals.kinds": min("analyst"),
+  "approvals.preview": min("analyst"),
+  "approvals.request": min("analyst"),
+  "approvals.withdraw": min("analyst"),
+  "approvals.approve": VOTERS,
+  "approvals.reject": VOTERS,
+  "approvals.rules": min("analyst"),
+  "approvals.updateRule": min("admin"),
+
+  // users and roles
+  "users.list": min("admin"),
+  "users.create": min("admin"),
+  "users.setRole": min("admin"),
+  "users.setDisabled": min("admin"),
+} as const satisfies Record<string, Access>;
+
+/** Page routes (App Router patterns) and who may open them; "public" needs no sign-in. */
+export const PAGE_ACCESS = {
+  "/sign-in": "public",
+  "/forbidden": min("viewer"),
+  "/": min("viewer"),
+  "/mesh": min("viewer"),
+  "/mesh/explore": min("viewer"),
+  "/keys": min("viewer"),
+  "/keys/[id]": min("viewer"),
+  "/audit": min("viewer"),
+  "/approvals": min("analyst"),
+  "/approvals/[id]": min("analyst"),
+  "/admin": min("admin"),
+} as const satisfies Record<string, Access | "public">;
+
+export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
+
+/** The roles an entry admits (possibly none). */
+export function rolesAllowed(access: Access): Role[] {
+  if ("min" in access) return ROLES.filter((r) => rankOf(r) >= rankOf(access.min));
+  if ("only" in access) return [...access.only];
+  return [];
+}
+
+export function procedureAccess(path: string): Access | null {
+  return Object.hasOwn(PROCEDURE_ACCESS, path) ? PROCEDURE_ACCESS[path as ProcedurePath] : null;
+}
+
+export type AccessDecision = { ok: true } | { ok: false; reason: "UNLISTED" | "NOBODY" | "ROLE"; message: string };
+
+/** Whether a signed-in user with `role` may call the procedure at `path`. Unlisted paths are refused. */
+export function checkProcedure(path: string, role: Role): AccessDecision {
+  const access = procedureAccess(path);
+  if (!access) return { ok: false, reason: "UNLISTED", message: `${path} has no access rule, so nobody may call it (server/access/permissions.ts).` };
+  if ("nobody" in access) return { ok: false, reason: "NOBODY", message: access.nobody };
+  if (rolesAllowed(access).includes(role)) return { ok: true };
+  const need = "min" in access ? `the ${access.min} role or higher` : access.why;
+  return { ok: false, reason: "ROLE", message: `Your role (${role}) may not do this: ${path} needs ${need}` };
+}
+
+function patternToRegExp(pattern: string): RegExp {
+  const body = pattern === "/" ? "" : pattern.replace(/\[[^\]]+\]/g, "[^/]+");
+  return new RegExp(`^${body}/?$`);
+}
+
+const PAGE_PATTERNS = Object.entries(PAGE_ACCESS).map(([pattern, access]) => ({ pattern, access, re: patternToRegExp(pattern) }));
+
+/** The page rule for a pathname, or null when no page route matches (Next answers 404; still signed-in only). */
+export function pageAccess(pathname: string): { pattern: string; access: Access | "public" } | null {
+  const hit = PAGE_PATTERNS.find((p) => p.re.test(pathname));
+  return hit ? { pattern: hit.pattern, access: hit.access } : null;
+}
+
+/** Whether `role` may open a page rule; unknown pages need any signed-in role. */
+export function mayOpenPage(access: Access | "public" | null, role: Role | null): boolean {
+  if (access === "public") return true;
+  if (!role) return false;
+  if (access === null) return true;
+  return rolesAllowed(access).includes(role);
+}

@@ -1,0 +1,152 @@
+/**
+ * The registry of actions that need approval. Each kind names its policy rule
+ * (a row of approval_rules with the same name), computes its impact for the
+ * officers, checks that it could run now, executes in the job that records the
+ * last approval, and — when it spans the mesh — is driven to completion by
+ * `resume`, which must be idempotent: after a restart it is called again for
+ * every request still EXECUTING.
+ *
+ * Plug-in point for other features (e.g. the recovery engine holding a step
+ * for approval): call registerApprovalKind() at start-up with a kind whose
+ * `execute` resumes the held step, add its approval_rules row in a migration,
+ * and raise requests with ApprovalService.requestAsSystem().
+ */
+import type { JsonValue } from "../audit/types";
+import type { Db } from "../db/client";
+import { DomainError } from "../errors/domain-error";
+import { liveSuccessor, snapshotOf, transition, type EffectContext } from "../keys/key-effects";
+import type { KeyService } from "../keys/key-service";
+import type { KeyWorkspace } from "../keys/key-workspace";
+import { decide } from "../lifecycle/key-lifecycle";
+import type { KeyEvent } from "../lifecycle/key-events";
+import { computeKeyImpact, type Impact, type KeyActionKind } from "./key-impact";
+
+export interface KindJobContext {
+  ws: KeyWorkspace;
+  /** Effects of key transitions, recorded as the acting person. */
+  effects: EffectContext;
+}
+
+export interface ExecutionResult {
+  status: "EXECUTED" | "EXECUTING";
+  outcome: Record<string, JsonValue>;
+}
+
+export interface ApprovalKindSpec {
+  kind: string;
+  label: string;
+  /** Verb phrase for buttons and messages: "Request emergency rotation". */
+  requestLabel: string;
+  targetType: "key";
+  description: string;
+  computeImpact(db: Db, targetId: string): Promise<{ label: string; impact: Impact }>;
+  /** Keys the jobs of this kind read or change. */
+  keyIds(targetId: string): string[];
+  /** In the request's job: refuse (throw) if the action could not run now. Must not change anything. */
+  check(x: KindJobContext, targetId: string, justification: string): void;
+  /** In the job that records the last approval. Throwing a DomainError marks the request FAILED. */
+  execute(x: KindJobContext, req: { id: string; targetId: string; justification: string }): ExecutionResult;
+  /** Drives an EXECUTING request to its end; idempotent (it runs again after a restart). */
+  resume?(deps: { keys: KeyService; actor: string }, req: { id: string; targetId: string; outcome: Record<string, JsonValue> | null }): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }>;
+}
+
+const registry = new Map<string, ApprovalKindSpec>();
+
+export function registerApprovalKind(spec: ApprovalKindSpec): void {
+  registry.set(spec.kind, spec);
+}
+
+export function approvalKind(kind: string): ApprovalKindSpec {
+  const spec = registry.get(kind);
+  if (!spec) throw new DomainError("INVALID_INPUT", `Unknown kind of request "${kind}" (known: ${[...registry.keys()].join(", ")})`);
+  return spec;
+}
+
+export function approvalKinds(): ApprovalKindSpec[] {
+  return [...registry.values()];
+}
+
+// -- the two key actions of the issue -------------------------------------------
+
+function keyEvent(kind: KeyActionKind, reason: string): KeyEvent {
+  return kind === "REVOCATION" ? { type: "REVOKE", reason } : { type: "BEGIN_ROTATION", reason };
+}
+
+/** Distribute the replacement and collect every participant's receipt, step by step from whatever state it is in. */
+async function driveReplacement(
+  deps: { keys: KeyService; actor: string },
+  outcome: Record<string, JsonValue> | null,
+): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }> {
+  const recorded = typeof outcome?.replacementId === "string" ? outcome.replacementId : null;
+  if (!recorded) return { status: "FAILED", outcome: { ...outcome, failure: "no replacement key was recorded" } };
+  let replacementId: string = recorded;
+  const who = { actor: deps.actor };
+  for (let step = 0; step < 8; step++) {
+    const k: { state: string; version: number } | null = await deps.keys.db.key.findUnique({ where: { id: replacementId }, select: { state: true, version: true } });
+    if (!k) return { status: "FAILED", outcome: { ...outcome, failure: `replacement ${replacementId} does not exist` } };
+    try {
+      if (k.state === "ACTIVE") return { status: "EXECUTED", outcome: { ...outcome, replacementId, replacementState: "ACTIVE" } };
+      const mesh = deps.keys.distributor;
+      if (mesh && (k.state === "GENERATED" || k.state === "DISTRIBUTED")) {
+        // Over the mesh: routes, pads, agents, receipts; a failed attempt is retried with new material (a new key id).
+        const r: { finalKey: { id: string; state: string } } = k.state === "GENERATED" ? await mesh.distribute(replacementId, who, k.version) : await mesh.collect(replacementId, who, k.version);
+        replacementId = r.finalKey.id;
+        if (r.finalKey.state !== "ACTIVE") {
+          return { status: "FAILED", outcome: { ...outcome, replacementId, replacementState: r.finalKey.state, failure: "the replacement could not be distributed (every attempt failed; see its lineage)" } };
+        }
+        continue;
+      }
+      if (k.state === "GENERATED") await deps.keys.apply(replacementId, { type: "DISTRIBUTE" }, who, k.version);
+      else if (k.state === "DISTRIBUTED") await deps.keys.collectReceipts(replacementId, who, k.version);
+      else return { status: "FAILED", outcome: { ...outcome, replacementState: k.state, failure: `the replacement became ${k.state} before it was active` } };
+    } catch (err) {
+      // Someone else moved it meanwhile (another instance resuming too): look again.
+      if (err instanceof DomainError && ["CONCURRENT_UPDATE", "TRANSITION_REFUSED"].includes(err.code)) continue;
+      throw err;
+    }
+  }
+  throw new Error(`replacement ${replacementId} did not become ACTIVE within 8 steps`);
+}
+
+function keyKind(kind: KeyActionKind, label: string, requestLabel: string, description: string): ApprovalKindSpec {
+  return {
+    kind,
+    label,
+    requestLabel,
+    targetType: "key",
+    description,
+    computeImpact: (db, id) => computeKeyImpact(db, id, kind),
+    keyIds: (id) => [id],
+    check({ ws }, id, justification) {
+      const k = ws.key(id);
+      decide(snapshotOf(ws, k), keyEvent(kind, justification), ws.now); // the engine's own refusal, unchanged
+    },
+    execute({ ws, effects }, req) {
+      const k = ws.key(req.targetId);
+      const before = new Set(ws.successorsOf(k.id).map((s) => s.id));
+      transition(effects, k, keyEvent(kind, `approved request ${req.id}: ${req.justification}`));
+      const replacement =
+        kind === "EMERGENCY_ROTATION" ? liveSuccessor(ws, k) : (ws.successorsOf(k.id).filter((s) => !before.has(s.id) && s.state === "GENERATED").at(-1) ?? null);
+      const outcome: Record<string, JsonValue> = { keyState: k.state, keyVersion: k.version, replacementId: replacement?.id ?? null };
+      return { status: replacement ? "EXECUTING" : "EXECUTED", outcome };
+    },
+    resume: (deps, req) => driveReplacement(deps, req.outcome),
+  };
+}
+
+registerApprovalKind(
+  keyKind(
+    "REVOCATION",
+    "Revocation",
+    "Request revocation",
+    "Compromise: the key is revoked, its material zeroised and every holder purges its copy; an ACTIVE key gets an emergency replacement, distributed and activated at once.",
+  ),
+);
+registerApprovalKind(
+  keyKind(
+    "EMERGENCY_ROTATION",
+    "Emergency rotation",
+    "Request emergency rotation",
+    "Immediate rotation of an ACTIVE key: the replacement is generated, distributed and activated at once; the old key stays usable for its policy overlap, then retires.",
+  ),
+);

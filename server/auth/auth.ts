@@ -1,0 +1,133 @@
+/**
+ * Sign-in with better-auth: email + password (its scrypt hashing), sessions
+ * in PostgreSQL (tables from our own migration, snake_case names mapped here),
+ * database-backed rate limiting of sign-in attempts so that every server
+ * instance counts together, no self sign-up (administrators create users).
+ * Cookies are HttpOnly and SameSite=Lax, Secure when QECNET_PUBLIC_URL is
+ * https. Sign-ins, failures and sign-outs are written to the audit chain.
+ */
+import { randomUUID } from "node:crypto";
+import { betterAuth } from "better-auth";
+import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from "better-auth/api";
+import type pg from "pg";
+import type { TransitionRunner } from "../keys/transition-runner";
+import { auditAuthEvent } from "./auth-audit";
+import { addressedOrigin } from "./csrf";
+import type { TAuthEnv } from "./auth-config";
+
+export const MIN_PASSWORD_LENGTH = 12;
+export const COOKIE_PREFIX = "qecnet";
+
+export interface AuthDeps {
+  pool: pg.Pool;
+  runner: TransitionRunner;
+  config: TAuthEnv;
+  secret: string;
+}
+
+const ts = { createdAt: "created_at", updatedAt: "updated_at" } as const;
+
+export function createAuth({ pool, runner, config, secret }: AuthDeps) {
+  const secure = config.QECNET_PUBLIC_URL?.startsWith("https://") ?? false;
+  const audit = (e: Parameters<typeof auditAuthEvent>[1]) =>
+    auditAuthEvent(runner, e).catch((err: unknown) => {
+      // A sign-in must not succeed silently when its audit entry cannot be written.
+      console.error(JSON.stringify({ level: "error", msg: "sign-in audit entry not written", action: e.action, error: (err as Error).name }));
+      throw err;
+    });
+
+  return betterAuth({
+    appName: "QECNet",
+    database: pool,
+    secret,
+    baseURL: config.QECNET_PUBLIC_URL,
+    // Without a public URL, the origin the browser addressed is the trusted one (its Origin must match it).
+    trustedOrigins: config.QECNET_PUBLIC_URL ? [new URL(config.QECNET_PUBLIC_URL).origin] : (req) => (req ? [addressedOrigin(req)] : []),
+    basePath: "/api/auth",
+    telemetry: { enabled: false },
+    logger: { level: "error" },
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: true,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+      maxPasswordLength: 128,
+    },
+    user: {
+      modelName: "users",
+      fields: { emailVerified: "email_verified", ...ts },
+      additionalFields: {
+        role: { type: "string", required: false, defaultValue: "viewer", input: false },
+        disabledAt: { type: "date", required: false, input: false, fieldName: "disabled_at" },
+      },
+      changeEmail: { enabled: false },
+      deleteUser: { enabled: false },
+    },
+    session: {
+      modelName: "user_sessions",
+      fields: { expiresAt: "expires_at", ipAddress: "ip_address", userAgent: "user_agent", userId: "user_id", ...ts },
+      // A fixed lifetime from sign-in: session checks happen server-side (proxy, tRPC), where a
+      // refreshed cookie could not reach the browser, so the cookie and the row must expire together.
+      expiresIn: config.QECNET_SESSION_HOURS * 3600,
+      disableSessionRefresh: true,
+      // No cookie cache: a revoked session or a changed role counts on the next request.
+      cookieCache: { enabled: false },
+    },
+    account: {
+      modelName: "user_accounts",
+      fields: {
+        accountId: "account_id", providerId: "provider_id", userId: "user_id", accessToken: "access_token",
+        refreshToken: "refresh_token", idToken: "id_token", accessTokenExpiresAt: "access_token_expires_at",
+        refreshTokenExpiresAt: "refresh_token_expires_at", ...ts,
+      },
+    },
+    verification: { modelName: "auth_verifications", fields: { expiresAt: "expires_at", ...ts } },
+    rateLimit: {
+      enabled: true,
+      storage: "database",
+      modelName: "auth_rate_limits",
+      fields: { lastRequest: "last_request" },
+      window: 60,
+      max: 300,
+      customRules: {
+        "/sign-in/email": { window: config.QECNET_SIGNIN_RATE_LIMIT.window, max: config.QECNET_SIGNIN_RATE_LIMIT.max },
+      },
+    },
+    advanced: {
+      useSecureCookies: secure,
+      cookiePrefix: COOKIE_PREFIX,
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure },
+      database: { generateId: () => randomUUID() },
+    },
+    databaseHooks: {
+      session: {
+        create: {
+          // A disabled user cannot start a session, whatever the password.
+          before: async (session) => {
+            const { rows } = await pool.query<{ disabled_at: Date | null }>("SELECT disabled_at FROM users WHERE id = $1", [session.userId]);
+            if (!rows[0] || rows[0].disabled_at) throw new APIError("FORBIDDEN", { message: "This account is disabled." });
+          },
+        },
+      },
+    },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/sign-out") return;
+        const s = await getSessionFromCtx(ctx).catch(() => null);
+        if (s) await audit({ action: "USER_SIGNED_OUT", email: s.user.email, userId: s.user.id });
+      }),
+      after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/sign-in/email") return;
+        const email = typeof (ctx.body as { email?: unknown } | undefined)?.email === "string" ? (ctx.body as { email: string }).email : "";
+        const created = ctx.context.newSession;
+        if (created) {
+          await audit({ action: "USER_SIGNED_IN", email: created.user.email, userId: created.user.id, details: { sessionExpiresAt: created.session.expiresAt.toISOString() } });
+        } else if (isAPIError(ctx.context.returned)) {
+          const err = ctx.context.returned;
+          await audit({ action: "USER_SIGN_IN_FAILED", email, userId: null, details: { status: err.statusCode, reason: err.message.slice(0, 120) } });
+        }
+      }),
+    },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

@@ -1,0 +1,37 @@
+/**
+ * Signed-in users for tests: one per role (two officers, for the two-person
+ * rule), created through the real UserService, and tRPC callers acting as them.
+ */
+import type { Role } from "../access/roles";
+import { createCaller } from "../api/root";
+import { createContextInner } from "../api/trpc";
+import type { SessionUser } from "../auth/session-user";
+import type { CsrfVerdict } from "../auth/csrf";
+import { poolOf, type Db } from "../db/client";
+import type { KeyService } from "../keys/key-service";
+import { buildServices } from "../runtime/services";
+import { UserService } from "../users/user-service";
+import { testCheckpointService } from "./checkpoint-fixtures";
+
+export const TEST_PASSWORD = "correct horse battery staple";
+
+export type TestUserName = "viewer" | "analyst" | "analyst2" | "officer" | "officer2" | "admin";
+export const TEST_USER_ROLES: Record<TestUserName, Role> = {
+  viewer: "viewer", analyst: "analyst", analyst2: "analyst", officer: "officer", officer2: "officer", admin: "admin",
+};
+
+export async function createTestUsers(db: Db, keys: KeyService, prefix = "t"): Promise<Record<TestUserName, SessionUser>> {
+  const users = new UserService(db, keys.runner);
+  const out = {} as Record<TestUserName, SessionUser>;
+  for (const [name, role] of Object.entries(TEST_USER_ROLES) as Array<[TestUserName, Role]>) {
+    const u = await users.create({ email: `${prefix}-${name}@qecnet.test`, name: `Test ${name}`, role, password: TEST_PASSWORD }, { actor: "system:test-setup" });
+    out[name] = { id: u.id, email: u.email, name: u.name, role: u.role };
+  }
+  return out;
+}
+
+/** A tRPC caller signed in as `user`, over every service of the database around this key service (nothing started). */
+export function callerAs(db: Db, keys: KeyService, user: SessionUser | null, opts: { csrf?: CsrfVerdict } = {}) {
+  const services = buildServices(db, poolOf(db).options.connectionString!, keys.vault, testCheckpointService(db), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
+  return createCaller(createContextInner(services, user, opts));
+}
