@@ -5,8 +5,10 @@
  * panel opens, survives a reload and closes with Esc, a link's panel shows its
  * figures, the add-link form checks its input, and a generated 500-node mesh
  * renders on the explore page. Counts come from the API, never hard-coded.
+ * Each test signs in as the role its actions need (server/access/permissions.ts).
  */
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { signIn, type DemoUser } from "./auth";
 import type { MeshStateView } from "../server/mesh/mesh-views";
 import { planIsolation } from "../server/mesh/rewiring/rewire";
 import type { Mesh } from "../server/mesh/topology/mesh-model";
@@ -19,7 +21,8 @@ async function meshState(request: APIRequestContext): Promise<MeshStateView> {
 }
 
 async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
+  // The console's own requests carry the CSRF header (server/auth/csrf.ts); so does this one.
+  const res = await request.post(`/api/trpc/${path}`, { data: { json: input }, headers: { "x-qecnet-csrf": "1" } });
   expect(res.ok(), `${path}: ${await res.text()}`).toBe(true);
   return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
 }
@@ -39,6 +42,12 @@ function relayThatRewires(state: MeshStateView, exclude: string[] = []) {
   throw new Error("the demo mesh has no relay whose isolation needs a bypass");
 }
 
+async function pageAs(browser: Browser, who: DemoUser): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, who);
+  return page;
+}
+
 const nodeOnGraph = (page: Page, id: string) => page.locator(`[data-testid="mesh-node"][data-node-id="${id}"]`);
 
 /** Polling only runs while the tab is visible: hide it, and only the live push can update the view. */
@@ -49,7 +58,9 @@ async function pausePolling(page: Page) {
   });
 }
 
-test("the graph draws every node and link of the mesh with the API's status and health", async ({ page, request }) => {
+test("the graph draws every node and link of the mesh with the API's status and health", async ({ page }) => {
+  await signIn(page, "viewer");
+  const request = page.request;
   const state = await meshState(request);
   expect(state.nodes.length).toBeGreaterThan(0);
   await page.goto("/mesh");
@@ -74,10 +85,10 @@ test("the graph draws every node and link of the mesh with the API's status and 
     .toBe(true);
 });
 
-test("isolating a relay in one browser shows in another within 2 s by live push, then it is restored", async ({ browser, request }) => {
-  const relay = relayThatRewires(await meshState(request));
-  const operator = await (await browser.newContext()).newPage();
-  const watcher = await (await browser.newContext()).newPage();
+test("isolating a relay in one browser shows in another within 2 s by live push, then it is restored", async ({ browser }) => {
+  const operator = await pageAs(browser, "officer1");
+  const watcher = await pageAs(browser, "viewer");
+  const relay = relayThatRewires(await meshState(operator.request));
   await watcher.goto("/mesh");
   await expect(nodeOnGraph(watcher, relay.id)).toHaveAttribute("data-status", "ONLINE");
   await expect(watcher.getByTestId("live-indicator")).toHaveAttribute("data-status", "live");
@@ -109,8 +120,9 @@ test("isolating a relay in one browser shows in another within 2 s by live push,
   await expect(watcher.locator('[data-testid="mesh-edge"][data-kind="BYPASS"]')).toHaveCount(0);
 });
 
-test("clicking a node opens its panel, which survives a reload and closes with Esc", async ({ page, request }) => {
-  const state = await meshState(request);
+test("clicking a node opens its panel, which survives a reload and closes with Esc; a viewer gets no actions", async ({ page }) => {
+  await signIn(page, "viewer");
+  const state = await meshState(page.request);
   const node = state.nodes.find((n) => n.role === "ENDPOINT") ?? state.nodes[0]!;
   await page.goto("/mesh");
   await nodeOnGraph(page, node.id).click();
@@ -119,6 +131,9 @@ test("clicking a node opens its panel, which survives a reload and closes with E
   await expect(page).toHaveURL(new RegExp(`[?&]node=${node.id}`));
   const links = state.links.filter((l) => l.aNodeId === node.id || l.bNodeId === node.id);
   await expect(page.getByTestId("node-link")).toHaveCount(links.length);
+  await expect(page.getByTestId("node-actions-none")).toBeVisible();
+  await expect(page.getByTestId("action-isolate")).toHaveCount(0);
+  await expect(page.getByTestId("add-link-open-toolbar")).toHaveCount(0);
 
   await page.reload();
   await expect(page.getByTestId("mesh-panel-title")).toHaveText(node.name);
@@ -126,10 +141,16 @@ test("clicking a node opens its panel, which survives a reload and closes with E
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("mesh-panel")).toHaveCount(0);
   await expect(page).not.toHaveURL(/node=/);
+
+  // Keyboard: a focused node opens with Enter.
+  await page.locator(`.react-flow__node[data-id="${node.id}"]`).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("mesh-panel-title")).toHaveText(node.name);
 });
 
-test("a link's panel shows its QBER, pool and history; a simulated eavesdropper can be put on it and cleared", async ({ page, request }) => {
-  const state = await meshState(request);
+test("a link's panel shows its QBER, pool and history; an analyst puts a simulated eavesdropper on it and clears it", async ({ page }) => {
+  await signIn(page, "analyst");
+  const state = await meshState(page.request);
   const link = state.links.find((l) => l.status !== "DOWN" && l.kind === "FIBRE" && !l.eavesdropper)!;
   await page.goto(`/mesh?link=${encodeURIComponent(link.id)}`);
   await expect(page.getByTestId("mesh-panel")).toHaveAttribute("data-subject", `link:${link.id}`);
@@ -137,6 +158,7 @@ test("a link's panel shows its QBER, pool and history; a simulated eavesdropper 
   await expect(page.getByTestId("link-pool")).toContainText("%");
   await expect(page.getByTestId("qber-chart").or(page.getByTestId("charts-empty"))).toBeVisible();
 
+  await expect(page.getByTestId("action-remove-link")).toHaveCount(0); // topology changes are for administrators
   const toggle = page.getByTestId("action-eavesdropper");
   await expect(toggle).toHaveAttribute("data-active", "false");
   await toggle.click();
@@ -147,8 +169,9 @@ test("a link's panel shows its QBER, pool and history; a simulated eavesdropper 
   await expect(page.getByTestId("link-eavesdropper")).toHaveText("none");
 });
 
-test("the add-link form refuses bad input with the server's messages and sends nothing", async ({ page, request }) => {
-  const state = await meshState(request);
+test("the add-link form refuses bad input with the server's messages and sends nothing", async ({ page }) => {
+  await signIn(page, "admin");
+  const state = await meshState(page.request);
   const [a] = state.nodes;
   await page.goto(`/mesh?add=link&from=${a!.id}`);
   await expect(page.getByTestId("add-link-a")).toHaveValue(a!.id);
@@ -165,7 +188,9 @@ test("the add-link form refuses bad input with the server's messages and sends n
   await expect(page.getByTestId("add-link-length")).toHaveValue("500");
 });
 
-test("a key distributed over the mesh lights up the links it travels over, for a few seconds", async ({ page, request }) => {
+test("a key distributed over the mesh lights up the links it travels over, for a few seconds", async ({ page }) => {
+  await signIn(page, "officer1");
+  const request = page.request;
   const state = await meshState(request);
   const endpoints = state.nodes.filter((n) => n.role === "ENDPOINT" && n.status === "ONLINE").slice(0, 2);
   expect(endpoints).toHaveLength(2);
@@ -182,6 +207,7 @@ test("a key distributed over the mesh lights up the links it travels over, for a
 });
 
 test("the explore page draws a generated mesh of 500 nodes", async ({ page }) => {
+  await signIn(page, "viewer");
   await page.goto("/mesh/explore?nodes=500&seed=7");
   const graph = page.getByTestId("mesh-graph");
   await expect(graph).toHaveAttribute("data-rendered", "true");

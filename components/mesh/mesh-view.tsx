@@ -7,6 +7,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
+import { useMayCall } from "@/components/auth/current-user";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -31,6 +32,7 @@ export function MeshView() {
   const trpc = useTRPC();
   const state = useQuery(trpc.mesh.state.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
   const activity = useRouteActivity();
+  const mayAddLink = useMayCall("mesh.addLink");
   const { panel, show, select, close } = useMeshSelection();
   const names = useMemo(() => new Map((state.data?.nodes ?? []).map((n) => [n.id, n.name])), [state.data]);
 
@@ -46,7 +48,7 @@ export function MeshView() {
     <div className="flex flex-col gap-4">
       <MeshSummary nodes={mesh.nodes} links={mesh.links} simulation={mesh.simulation} />
       <div className={`relative ${GRAPH_HEIGHT}`}>
-        <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} onAddLink={() => show({ kind: "add-link", from: null })} />
+        <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} onAddLink={mayAddLink ? () => show({ kind: "add-link", from: null }) : undefined} />
         <RouteActivityContext.Provider value={activity}>
           <MeshGraph nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
         </RouteActivityContext.Provider>
@@ -54,7 +56,11 @@ export function MeshView() {
         {panel?.kind === "link" ? <LiveLinkPanel key={panel.id} id={panel.id} state={mesh} names={names} show={show} onClose={close} /> : null}
         {panel?.kind === "add-link" ? (
           <MeshPanelFrame title="Add a link" subjectKey="add-link" onClose={close}>
-            <AddLinkForm nodes={mesh.nodes} from={panel.from} onCreated={(id) => show({ kind: "link", id })} onCancel={close} />
+            {mayAddLink ? (
+              <AddLinkForm nodes={mesh.nodes} from={panel.from} onCreated={(id) => show({ kind: "link", id })} onCancel={close} />
+            ) : (
+              <p className="text-base text-slate-200" data-testid="add-link-forbidden">Only administrators add links to the mesh.</p>
+            )}
           </MeshPanelFrame>
         ) : null}
       </div>

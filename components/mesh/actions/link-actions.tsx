@@ -2,12 +2,13 @@
 /**
  * Remove a link (with a reason), and the demo fault: put a simulated
  * intercept-resend eavesdropper on the link (QBER climbs towards 25% and the
- * link turns compromised) or clear it.
+ * link turns compromised) or clear it. Only what the signed-in role may do is offered.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { MeshLinkView } from "@/server/mesh/mesh-views";
 import type { RemoveLinkResult } from "@/server/mesh/operations/mesh-operations";
+import { useMayCall } from "@/components/auth/current-user";
 import { errorMessage } from "@/components/trpc/api-errors";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -28,39 +29,52 @@ export function LinkActions({ link, title, onRemoved }: Props) {
   const remove = useMutation(trpc.mesh.removeLink.mutationOptions({ onSuccess: onRemoved, onSettled: invalidate }));
   const eavesdrop = useMutation(trpc.mesh.setEavesdropper.mutationOptions({ onSettled: invalidate }));
   const pending = remove.isPending || eavesdrop.isPending;
+  const mayEavesdrop = useMayCall("mesh.setEavesdropper");
+  const mayRemove = useMayCall("mesh.removeLink");
+  if (!mayEavesdrop && !mayRemove) {
+    return (
+      <p className="text-base text-slate-300" data-testid="link-actions-none">
+        Your role watches the mesh: SOC analysts run the simulated faults, administrators change the topology.
+      </p>
+    );
+  }
   const error = remove.error ?? eavesdrop.error;
 
   return (
     <section className="flex flex-col gap-3" data-testid="link-actions" aria-label="Link actions">
       <div className="flex flex-wrap gap-3">
-        <button
-          type="button"
-          data-testid="action-eavesdropper"
-          data-active={link.eavesdropper}
-          disabled={pending}
-          onClick={() => {
-            remove.reset();
-            eavesdrop.mutate({ linkId: link.id, active: !link.eavesdropper });
-          }}
-          className={buttonClass(link.eavesdropper ? "primary" : "neutral")}
-          title="A demo fault: nothing real is tapped"
-        >
-          {eavesdrop.isPending ? "Working…" : link.eavesdropper ? "Clear eavesdropper" : "Inject eavesdropper"}
-          <span className="text-sm font-normal opacity-80">(simulated fault)</span>
-        </button>
-        <button
-          type="button"
-          data-testid="action-remove-link"
-          disabled={pending}
-          aria-expanded={removing}
-          onClick={() => {
-            eavesdrop.reset();
-            setRemoving(true);
-          }}
-          className={buttonClass("danger")}
-        >
-          Remove link
-        </button>
+        {mayEavesdrop ? (
+          <button
+            type="button"
+            data-testid="action-eavesdropper"
+            data-active={link.eavesdropper}
+            disabled={pending}
+            onClick={() => {
+              remove.reset();
+              eavesdrop.mutate({ linkId: link.id, active: !link.eavesdropper });
+            }}
+            className={buttonClass(link.eavesdropper ? "primary" : "neutral")}
+            title="A demo fault: nothing real is tapped"
+          >
+            {eavesdrop.isPending ? "Working…" : link.eavesdropper ? "Clear eavesdropper" : "Inject eavesdropper"}
+            <span className="text-sm font-normal opacity-80">(simulated fault)</span>
+          </button>
+        ) : null}
+        {mayRemove ? (
+          <button
+            type="button"
+            data-testid="action-remove-link"
+            disabled={pending}
+            aria-expanded={removing}
+            onClick={() => {
+              eavesdrop.reset();
+              setRemoving(true);
+            }}
+            className={buttonClass("danger")}
+          >
+            Remove link
+          </button>
+        ) : null}
       </div>
       {removing ? (
         <ReasonForm

@@ -3,11 +3,13 @@
  * Isolate or restore a node. Isolating asks for a reason and shows first what
  * it will do (the links it severs, the neighbours that re-wire among
  * themselves); afterwards the panel shows what the server actually did.
+ * Only what the signed-in role may do is offered (server/access/permissions.ts).
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
 import type { RewireResult } from "@/server/mesh/operations/mesh-operations";
+import { useMayCall } from "@/components/auth/current-user";
 import { errorMessage } from "@/components/trpc/api-errors";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -37,6 +39,9 @@ export function NodeActions({ node, links, names, onAddLink }: Props) {
   const isolate = useMutation(trpc.mesh.isolateNode.mutationOptions(settle));
   const restore = useMutation(trpc.mesh.restoreNode.mutationOptions(settle));
   const pending = isolate.isPending || restore.isPending;
+  const mayIsolate = useMayCall("mesh.isolateNode");
+  const mayRestore = useMayCall("mesh.restoreNode");
+  const mayAddLink = useMayCall("mesh.addLink");
   const error = isolate.error ?? restore.error;
 
   const cutOff = node.status === "ISOLATED" || node.status === "OFFLINE";
@@ -52,19 +57,28 @@ export function NodeActions({ node, links, names, onAddLink }: Props) {
 
   return (
     <section className="flex flex-col gap-3" data-testid="node-actions" aria-label="Node actions">
+      {!mayIsolate && !mayAddLink ? (
+        <p className="text-base text-slate-300" data-testid="node-actions-none">
+          Your role watches the mesh: security officers isolate and restore nodes, administrators change the topology.
+        </p>
+      ) : null}
       <div className="flex flex-wrap gap-3">
         {cutOff ? (
-          <button type="button" data-testid="action-restore" disabled={pending} aria-expanded={open === "restore"} onClick={() => start("restore")} className={buttonClass("primary")}>
-            Restore node
-          </button>
-        ) : node.role === "HUB" ? null : (
+          mayRestore ? (
+            <button type="button" data-testid="action-restore" disabled={pending} aria-expanded={open === "restore"} onClick={() => start("restore")} className={buttonClass("primary")}>
+              Restore node
+            </button>
+          ) : null
+        ) : node.role === "HUB" || !mayIsolate ? null : (
           <button type="button" data-testid="action-isolate" disabled={pending} aria-expanded={open === "isolate"} onClick={() => start("isolate")} className={buttonClass("danger")}>
             Isolate node
           </button>
         )}
-        <button type="button" data-testid="add-link-open" onClick={onAddLink} className={buttonClass("neutral")}>
-          Add link from here
-        </button>
+        {mayAddLink ? (
+          <button type="button" data-testid="add-link-open" onClick={onAddLink} className={buttonClass("neutral")}>
+            Add link from here
+          </button>
+        ) : null}
       </div>
       {open === "isolate" ? (
         <ReasonForm

@@ -32,6 +32,8 @@ export interface MeshEdgeData extends Record<string, unknown> {
   sourceRole: NodeRole;
   targetRole: NodeRole;
   selected: boolean;
+  /** Hover text and accessible name: ends, kind, health, figures. */
+  title: string;
 }
 
 export type MeshFlowNode = Node<MeshNodeData, "qkd">;
@@ -90,15 +92,18 @@ export class FlowElementCache {
         health: l.health, status: l.status, kind: l.kind,
         viaName: l.viaNodeId ? (nodes.get(l.viaNodeId)?.name ?? l.viaNodeId) : null,
         qberText: formatQber(l.qber), rateText: formatRate(l.secretKeyRateBps), poolPercent: Math.round(l.poolLevel * 100),
-        eavesdropper: l.eavesdropper, sourceRole: a.role, targetRole: b.role, selected: l.id === selectedId,
+        eavesdropper: l.eavesdropper, sourceRole: a.role, targetRole: b.role, selected: l.id === selectedId, title: "",
       };
+      data.title = `${a.name} ↔ ${b.name}${data.viaName ? `, bypass via ${data.viaName}` : ""}: ${data.health}, QBER ${data.qberText}, ${
+        l.status === "DOWN" ? "down" : `${data.rateText}, pool ${data.poolPercent}%`
+      }${l.eavesdropper ? ", simulated eavesdropper" : ""}`;
       const prev = this.edges.get(l.id);
       const edge: MeshFlowEdge =
         prev && sameFields(prev.data!, data)
           ? prev
           : {
               id: l.id, type: "qkd", source: l.aNodeId, target: l.bNodeId, data, selectable: false,
-              ariaLabel: `Link ${a.name} to ${b.name}, ${data.health}, QBER ${data.qberText}. Press Enter for details.`,
+              ariaLabel: `Link ${data.title}. Press Enter for details.`,
             };
       next.set(l.id, edge);
       out.push(edge);

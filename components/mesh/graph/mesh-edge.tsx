@@ -3,7 +3,8 @@
  * A QKD link: a straight line coloured by health, as thick as its key pool is
  * full; bypass channels dashed, down links dotted. Its label (QBER, key rate,
  * pool bar, "via X" for a bypass) sits between the two cards, shrinks or
- * hides when the link is too short for it, and is dropped when zoomed out.
+ * hides when the link is too short for it, and is dropped when zoomed out
+ * (and for a link that is down, unless it is selected: its dotted grey line says it).
  * While a key travels over the link, a dot runs along it (SVG animation).
  * Memoised: it re-renders only when its data or its ends move.
  */
@@ -62,7 +63,7 @@ function EdgeLabel({ id, d, x, y, compact }: { id: string; d: MeshEdgeData; x: n
   );
 }
 
-function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: EdgeProps<MeshFlowEdge>) {
+function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, style: override }: EdgeProps<MeshFlowEdge>) {
   const detail = useShowsDetail();
   const enteredFrom = useRouteEnteredFrom(id);
   if (!data) return null;
@@ -72,7 +73,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: 
   // Zoomed out, strokes are in screen pixels (non-scaling) so a 500-node mesh still shows its links.
   const width = detail ? (down ? 2 : 2 + (5 * data.poolPercent) / 100) : down ? 1 : 1 + (2 * data.poolPercent) / 100;
   const vectorEffect = detail ? undefined : "non-scaling-stroke";
-  const label = detail
+  const label = detail && (!down || data.selected)
     ? placeLabel(
         { cx: sourceX, cy: sourceY, ...NODE_SIZES[data.sourceRole] },
         { cx: targetX, cy: targetY, ...NODE_SIZES[data.targetRole] },
@@ -82,6 +83,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: 
   return (
     <>
       <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null}>
+        <title>{data.title}</title>
         {data.selected ? <path d={path} fill="none" stroke="#38bdf8" strokeOpacity={0.45} strokeWidth={detail ? width + 10 : 6} vectorEffect={vectorEffect} /> : null}
         <path
           d={path}
@@ -92,6 +94,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data }: 
           strokeDasharray={down ? DOWN_DASH : data.kind === "BYPASS" ? BYPASS_DASH : undefined}
           strokeLinecap="round"
           vectorEffect={vectorEffect}
+          style={override /* an edge's own style wins, e.g. an approval's impact highlight */}
         />
         {enteredFrom !== null ? <RouteFlow path={path} reverse={enteredFrom !== "" && enteredFrom !== source} /> : null}
         {detail ? <path d={path} fill="none" strokeOpacity={0} strokeWidth={22} className="react-flow__edge-interaction" /> : null}
