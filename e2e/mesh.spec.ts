@@ -217,6 +217,10 @@ test("the explore page draws a generated mesh of 500 nodes", async ({ page }) =>
   const drawn = await page.getByTestId("mesh-node").count();
   expect(drawn).toBeGreaterThan(0);
   expect(drawn).toBeLessThanOrEqual(500);
+  // Sample traffic for demo audiences lights up routes, as key-routed events do on the live mesh.
+  await page.getByTestId("explore-traffic").check();
+  await expect(page.locator('[data-testid="mesh-edge"][data-routing="true"]').first()).toBeAttached();
+  await page.getByTestId("explore-traffic").uncheck();
   // Read-only: the panel of a generated node has no actions.
   await page.getByTestId("mesh-node").first().click();
   await expect(page.getByTestId("mesh-panel")).toBeVisible();

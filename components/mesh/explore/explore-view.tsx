@@ -5,8 +5,9 @@
  * calls: safe for demo audiences, and the render benchmark's subject.
  */
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { MeshGraph } from "../graph/mesh-graph";
+import { RouteActivityContext } from "../graph/route-activity";
 import { MeshLegend } from "../mesh-legend";
 import { MeshSummary } from "../mesh-summary";
 import { MeshToolbar } from "../mesh-toolbar";
@@ -15,6 +16,7 @@ import { useMeshSelection } from "../use-mesh-selection";
 import { ExploreControls } from "./explore-controls";
 import { ExplorePanel } from "./explore-panels";
 import { generatedMeshViews, parseExploreParams, type ExploreParams } from "./generated-mesh-views";
+import { useSampleTraffic } from "./sample-traffic";
 
 export function ExploreView() {
   const params = useSearchParams();
@@ -25,18 +27,28 @@ export function ExploreView() {
   const mesh = useMemo(() => generatedMeshViews(wanted), [wanted]);
   const names = useMemo(() => new Map(mesh.nodes.map((n) => [n.id, n.name])), [mesh]);
   const { panel, show, select, close } = useMeshSelection();
+  const [traffic, setTraffic] = useState(false);
+  const activity = useSampleTraffic(mesh.nodes, mesh.links, traffic);
 
   const regenerate = (p: ExploreParams) => router.replace(`${pathname}?nodes=${p.nodes}&seed=${p.seed}`, { scroll: false });
   const selection = panel && panel.kind !== "add-link" ? panel : null;
 
   return (
     <div className="flex flex-col gap-4">
-      <ExploreControls key={`${wanted.nodes}:${wanted.seed}`} value={wanted} onChange={regenerate} />
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <ExploreControls key={`${wanted.nodes}:${wanted.seed}`} value={wanted} onChange={regenerate} />
+        <label className="flex items-center gap-2 text-base text-slate-200">
+          <input type="checkbox" checked={traffic} onChange={(e) => setTraffic(e.target.checked)} className="size-5 accent-sky-500" data-testid="explore-traffic" />
+          Show sample key traffic (hub to random endpoints)
+        </label>
+      </div>
       <MeshSummary nodes={mesh.nodes} links={mesh.links} simulation={null} />
       <div className={`relative ${GRAPH_HEIGHT}`}>
         <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} />
         {/* A new mesh is a new graph: remount so the view fits it once. */}
-        <MeshGraph key={`${wanted.nodes}:${wanted.seed}`} nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+        <RouteActivityContext.Provider value={activity}>
+          <MeshGraph key={`${wanted.nodes}:${wanted.seed}`} nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+        </RouteActivityContext.Provider>
         {panel ? <ExplorePanel panel={panel} nodes={mesh.nodes} links={mesh.links} names={names} show={show} onClose={close} /> : null}
       </div>
       <MeshLegend />
