@@ -12,13 +12,16 @@
  * - frames per second while panning: the mouse is pressed on the pane and
  *   moved in small steps for ~3 s, back and forth; frames are counted with
  *   requestAnimationFrame in the page.
- * Ratios compare 500 with 50 measured in the same run. Exported for the
- * bench:mesh script; prints a table and a BENCH_JSON line when run alone.
+ * Ratios compare 500 with 50 measured in the same run. Pages are signed in
+ * as the demo viewer (the console seeded by `npm run demo` or
+ * scripts/e2e-server.ts has it), or as QECNET_BENCH_EMAIL / QECNET_BENCH_PASSWORD.
+ * Exported for the bench:mesh script; prints a table and a BENCH_JSON line when run alone.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "@playwright/test";
+import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { DEMO_ACCOUNTS } from "../server/demo/demo-users";
 
 /** The same flags as playwright.config.ts. */
 const CHROMIUM_ARGS = [
@@ -101,9 +104,18 @@ async function measurePan(page: Page): Promise<Pick<MeshRenderRun, "panFps" | "p
   return { panFps: Math.round((frames / (elapsed / 1000)) * 10) / 10, panFrames: frames };
 }
 
+async function signIn(context: BrowserContext, baseUrl: string): Promise<void> {
+  const viewer = DEMO_ACCOUNTS.find((a) => a.role === "viewer")!;
+  const email = process.env.QECNET_BENCH_EMAIL ?? viewer.email;
+  const password = process.env.QECNET_BENCH_PASSWORD ?? viewer.password;
+  const res = await context.request.post(`${baseUrl}/api/auth/sign-in/email`, { data: { email, password } });
+  if (!res.ok()) throw new Error(`cannot sign in as ${email} (HTTP ${res.status()}): the explore page needs a signed-in viewer`);
+}
+
 async function run(browser: Browser, baseUrl: string, nodes: number): Promise<MeshRenderRun> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   try {
+    await signIn(context, baseUrl);
     const page = await context.newPage();
     const render = await measureRender(page, `${baseUrl}/mesh/explore?nodes=${nodes}&seed=1`);
     const pan = await measurePan(page);
