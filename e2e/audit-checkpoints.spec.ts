@@ -7,8 +7,10 @@
  */
 import { expect, test } from "@playwright/test";
 import { verifyExport } from "../server/audit/offline/verify-export";
+import { signIn } from "./auth";
 
 test("an entry's inclusion in the latest signed checkpoint is verified in the browser", async ({ page }) => {
+  await signIn(page, "analyst");
   await page.goto("/audit");
   const panel = page.getByTestId("checkpoint-panel");
   await expect(panel.getByTestId("checkpoint-public-key")).toHaveText(/^[A-Za-z0-9+/]{43}=$/);
@@ -31,6 +33,7 @@ test("an entry's inclusion in the latest signed checkpoint is verified in the br
 });
 
 test("a proof forged by the server is reported as failed by the browser", async ({ page }) => {
+  await signIn(page, "analyst");
   await page.route(/\/api\/trpc\/.*checkpoints\.inclusionProof/, async (route) => {
     const response = await route.fetch();
     const body = (await response.json()) as Array<{ result?: { data?: { json?: { proof?: string[] } } } }>;
@@ -50,7 +53,10 @@ test("a proof forged by the server is reported as failed by the browser", async 
   await expect(result.locator('[data-testid="inclusion-step"][data-ok="false"]')).toContainText("Merkle inclusion");
 });
 
-test("the export downloads as an attachment and verifies offline; ready and metrics answer", async ({ request }) => {
+test("the export downloads as an attachment and verifies offline; ready and metrics answer", async ({ page }) => {
+  const request = page.request;
+  expect((await request.get("/api/audit/export?format=jsonl")).status(), "no session: refused").toBe(401);
+  await signIn(page, "viewer");
   const latest = await request.get("/api/audit/checkpoints?latest=1");
   const { publicKey } = (await latest.json()) as { publicKey: string };
   const res = await request.get("/api/audit/export?format=jsonl");

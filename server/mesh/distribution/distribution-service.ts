@@ -257,13 +257,17 @@ export class DistributionService {
   }
 
   /**
-   * After a restart: keys left DISTRIBUTED longer than the receipt timeout are
-   * failed (their receipts can no longer be trusted to arrive) and their retries
-   * distributed; retries left GENERATED are distributed.
+   * After a restart: a distribution the previous process left half-way (the
+   * key DISTRIBUTED within the last `windowMs`, longer ago than the receipt
+   * timeout) is failed, since what reached which agent is unknown and material
+   * is never reused on a guess, and its retry is distributed; retries left
+   * GENERATED in that window are distributed. Keys waiting for receipts longer
+   * than that are left to operators ("Collect receipts" on the key page).
    */
-  async resumeInterrupted(who: Actor, now = new Date()): Promise<DistributionReport[]> {
+  async resumeInterrupted(who: Actor, now = new Date(), windowMs = 15 * 60_000): Promise<DistributionReport[]> {
     const cutoff = new Date(now.getTime() - this.receiptTimeoutMs);
-    const stuck = await this.db.key.findMany({ where: { state: "DISTRIBUTED", distributedAt: { lt: cutoff } }, select: { id: true } });
+    const since = new Date(now.getTime() - windowMs);
+    const stuck = await this.db.key.findMany({ where: { state: "DISTRIBUTED", distributedAt: { lt: cutoff, gte: since } }, select: { id: true } });
     const reports: DistributionReport[] = [];
     for (const { id } of stuck) {
       const failed = await this.runner.submit({
@@ -276,7 +280,7 @@ export class DistributionService {
       });
       if (failed) reports.push(await this.distribute(failed, who));
     }
-    const retries = await this.db.key.findMany({ where: { state: "GENERATED", distributionAttempt: { gt: 1 } }, select: { id: true } });
+    const retries = await this.db.key.findMany({ where: { state: "GENERATED", distributionAttempt: { gt: 1 }, generatedAt: { gte: since } }, select: { id: true } });
     for (const { id } of retries) reports.push(await this.distribute(id, who).catch(() => null as never));
     return reports.filter(Boolean);
   }

@@ -155,6 +155,15 @@ describe("distribution over the mesh", () => {
     expect((await t.db.key.findUniqueOrThrow({ where: { id: k.id } })).failureReason).toMatch(/interrupted/);
   });
 
+  it("leaves alone keys that have waited for receipts longer than the resume window (operators collect them)", async () => {
+    const k = await newKey(["ep-university"], "long-waiting");
+    await s.distribution.routeKey(k.id, ACTOR);
+    clock += 60 * 60_000; // an hour later
+    const reports = await s.distribution.resumeInterrupted(ACTOR, new Date(clock));
+    expect(reports.some((r) => r.finalKey.lineageId === k.lineageId)).toBe(false);
+    expect((await t.db.key.findUniqueOrThrow({ where: { id: k.id } })).state).toBe("DISTRIBUTED");
+  });
+
   it("collects receipts for a key already distributed", async () => {
     const k = await newKey(["ep-rail"], "collect");
     await s.distribution.routeKey(k.id, ACTOR);
