@@ -90,6 +90,9 @@ export function createAuth({ pool, runner, config, secret }: AuthDeps) {
       max: 300,
       customRules: {
         "/sign-in/email": { window: config.QECNET_SIGNIN_RATE_LIMIT.window, max: config.QECNET_SIGNIN_RATE_LIMIT.max },
+        // The page gate (proxy.ts) asks for the session on every navigation, from the server itself: limiting
+        // it would sign busy wall screens out. It answers only to a valid session cookie and changes nothing.
+        "/get-session": false,
       },
     },
     advanced: {

@@ -61,7 +61,7 @@ export const DEMO_LINKS: Array<[string, string, number, number]> = [
   ["relay-east", "ep-grid", 35, 0.019],
   ["relay-east", "ep-telco", 28, 0.017],
   // harbour
-  ["relay-harbour", "ep-port", 22, 0.041],
+  ["relay-harbour", "ep-port", 22, 0.058], // a splice under repair: in the warning band
   ["relay-harbour", "ep-customs", 19, 0.016],
   ["relay-harbour", "ep-telco", 33, 0.018],
   // south

@@ -6,7 +6,7 @@ import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import { loadMesh } from "./mesh-rows";
 import type { LinkSampleView, MeshEventView, MeshKeyRef, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshNodeView, MeshStateView } from "./mesh-views";
-import { linkHealth, nominalKeyRate, QBER_ABORT, QBER_WARNING } from "./topology/link-physics";
+import { nominalKeyRate, QBER_ABORT, QBER_WARNING, storedHealth } from "./topology/link-physics";
 import { hubOf, type MeshLink, type MeshNode } from "./topology/mesh-model";
 
 const HOLDING_STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"];
@@ -15,7 +15,7 @@ export function toLinkView(l: MeshLink): MeshLinkView {
   return {
     id: l.id, aNodeId: l.aNodeId, bNodeId: l.bNodeId, status: l.status, kind: l.kind, viaNodeId: l.viaNodeId,
     lengthKm: l.lengthKm, lossDbPerKm: l.lossDbPerKm, detectorEfficiency: l.detectorEfficiency, baselineQber: l.baselineQber,
-    qber: l.qber, health: linkHealth(l.status, l.qber), secretKeyRateBps: l.status === "DOWN" ? 0 : l.secretKeyRateBps,
+    qber: l.qber, health: storedHealth(l.status, l.qber), secretKeyRateBps: l.status === "DOWN" ? 0 : l.secretKeyRateBps,
     nominalRateBps: nominalKeyRate(l), poolBits: l.poolBits, poolCapacityBits: l.poolCapacityBits,
     poolLevel: l.poolCapacityBits > 0 ? l.poolBits / l.poolCapacityBits : 0, eavesdropper: l.eavesdropper,
     downReason: l.downReason, bitsConsumed: l.bitsConsumed,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { currentKeyRate, nominalKeyRate, QBER_ABORT, secretFraction } from "../topology/link-physics";
 import { buildLink } from "../topology/mesh-builder";
 import { Prng } from "../topology/prng";
-import { stepLink } from "./link-dynamics";
+import { healthWithHysteresis, stepLink } from "./link-dynamics";
 
 const run = (l: ReturnType<typeof buildLink>, seconds: number, dt: number, seed = 7) => {
   const rng = new Prng(seed);
@@ -71,5 +71,24 @@ describe("link physics and dynamics", () => {
     expect(long.poolBits).toBe(l.poolCapacityBits);
     expect(long.qber).toBeGreaterThan(0.01);
     expect(long.qber).toBeLessThan(0.04);
+  });
+});
+
+describe("alarm hysteresis", () => {
+  it("a link hovering around the warning threshold does not flap", () => {
+    const l = buildLink({ aNodeId: "a", bNodeId: "b", lengthKm: 30, baselineQber: 0.05 });
+    const { trace } = run(l, 600, 1, 11);
+    const crossings = trace.filter((s) => s.health !== s.previousHealth).length;
+    const rawCrossings = trace.filter((s, i) => i > 0 && (s.qber > 0.05) !== (trace[i - 1]!.qber > 0.05)).length;
+    expect(rawCrossings).toBeGreaterThan(20);
+    expect(crossings).toBeLessThan(rawCrossings / 4);
+  });
+
+  it("clears an alarm only one point below the threshold it crossed", () => {
+    expect(healthWithHysteresis("warning", "UP", 0.042)).toBe("warning");
+    expect(healthWithHysteresis("warning", "UP", 0.039)).toBe("healthy");
+    expect(healthWithHysteresis("healthy", "UP", 0.051)).toBe("warning");
+    expect(healthWithHysteresis("compromised", "UP", 0.105)).toBe("compromised");
+    expect(healthWithHysteresis("compromised", "UP", 0.095)).toBe("warning");
   });
 });

@@ -6,7 +6,7 @@
  * the link's current secret key rate (which falls with QBER and is zero above
  * the abort threshold) up to its capacity. Severed links neither fill nor move.
  */
-import { currentKeyRate, linkHealth, nominalKeyRate, QBER_INTERCEPT_RESEND, QBER_WARNING, type LinkHealth } from "../topology/link-physics";
+import { currentKeyRate, linkHealth, nominalKeyRate, storedHealth, QBER_ABORT, QBER_INTERCEPT_RESEND, QBER_WARNING, type LinkHealth } from "../topology/link-physics";
 import type { MeshLink } from "../topology/mesh-model";
 import type { Prng } from "../topology/prng";
 
@@ -15,6 +15,21 @@ const THETA_NORMAL = 0.2;
 const THETA_ATTACK = 0.8;
 /** Stationary standard deviation of QBER around its mean, relative to the mean. */
 const RELATIVE_SPREAD = 0.12;
+
+/**
+ * Hysteresis: a link leaves a worse health only once QBER is clearly back
+ * (one point under the threshold it crossed), so noise around a threshold
+ * does not fill the audit log with flapping alarms.
+ */
+export const QBER_HYSTERESIS = 0.01;
+
+export function healthWithHysteresis(previous: LinkHealth, status: string, qber: number): LinkHealth {
+  const raw = linkHealth(status, qber);
+  if (raw === "down" || previous === "down") return raw;
+  if (previous === "compromised" && raw !== "compromised" && qber > QBER_ABORT - QBER_HYSTERESIS) return "compromised";
+  if (previous !== "healthy" && raw === "healthy" && qber > QBER_WARNING - QBER_HYSTERESIS) return "warning";
+  return raw;
+}
 
 export interface LinkStep {
   linkId: string;
@@ -27,7 +42,7 @@ export interface LinkStep {
 }
 
 export function stepLink(l: MeshLink, dtSeconds: number, rng: Prng): LinkStep {
-  const previousHealth = linkHealth(l.status, l.qber);
+  const previousHealth = storedHealth(l.status, l.qber);
   if (l.status === "DOWN" || dtSeconds <= 0) {
     return { linkId: l.id, qber: l.qber, poolBits: l.poolBits, secretKeyRateBps: l.secretKeyRateBps, status: l.status, health: previousHealth, previousHealth };
   }
@@ -41,6 +56,7 @@ export function stepLink(l: MeshLink, dtSeconds: number, rng: Prng): LinkStep {
   // Trapezoid over the step: the rate moved from the old value to the new one.
   const gained = ((currentKeyRate(nominal, l.baselineQber, l.qber) + rate) / 2) * dtSeconds;
   const poolBits = Math.min(l.poolCapacityBits, Math.round(l.poolBits + gained));
-  const status = qber > QBER_WARNING ? "DEGRADED" : "UP";
-  return { linkId: l.id, qber, poolBits, secretKeyRateBps: rate, status, health: linkHealth(status, qber), previousHealth };
+  const health = healthWithHysteresis(previousHealth, "UP", qber);
+  const status = health === "healthy" ? "UP" : "DEGRADED";
+  return { linkId: l.id, qber, poolBits, secretKeyRateBps: rate, status, health, previousHealth };
 }

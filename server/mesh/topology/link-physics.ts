@@ -61,3 +61,13 @@ export function linkHealth(status: string, qber: number): LinkHealth {
   if (qber > QBER_WARNING) return "warning";
   return "healthy";
 }
+
+/**
+ * The health of a stored link: its QBER, except that a DEGRADED link stays in
+ * "warning" until the simulation clears it (it applies hysteresis around the
+ * threshold, see server/mesh/simulation/link-dynamics.ts).
+ */
+export function storedHealth(status: string, qber: number): LinkHealth {
+  const raw = linkHealth(status, qber);
+  return raw === "healthy" && status === "DEGRADED" ? "warning" : raw;
+}
