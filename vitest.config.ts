@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
+    // Refused calls are logged at "warn" by design; tests make hundreds of them on purpose.
+    env: { QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error" },
     projects: [
       {
         extends: true,
