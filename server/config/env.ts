@@ -31,7 +31,6 @@ export const ZEnvSchema = z.object({
     .enum(["true", "false"], { message: "must be true or false" })
     .default("true")
     .transform((v) => v === "true"),
-  QECNET_ACTOR: z.string().min(1).max(120).default("console-operator"),
   QECNET_EMBEDDED_PG_PORT: z.coerce
     .number({ message: "must be a number" })
     .int("must be a whole number")
