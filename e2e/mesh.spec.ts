@@ -226,3 +226,20 @@ test("the explore page draws a generated mesh of 500 nodes", async ({ page }) =>
   await expect(page.getByTestId("mesh-panel")).toBeVisible();
   await expect(page.getByTestId("action-isolate")).toHaveCount(0);
 });
+
+test("an analyst cannot isolate a node but requests its isolation from the panel; the request shows its impact", async ({ page }) => {
+  await signIn(page, "analyst");
+  await page.goto("/mesh?node=relay-west");
+  await expect(page.getByTestId("mesh-panel-title")).toHaveText("Relay West");
+  await expect(page.getByTestId("action-isolate")).toHaveCount(0);
+  await page.getByTestId("request-NODE_ISOLATION").click();
+  await expect(page.getByTestId("request-form")).toContainText(/channel\(s\) severed/);
+  await page.getByTestId("request-justification-input").fill("the relay's agent reports a firmware hash mismatch");
+  await page.getByTestId("request-submit").click();
+  await expect(page).toHaveURL(/\/approvals\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("request-summary")).toContainText("Node isolation of Relay West");
+  await expect(page.getByTestId("impact-graph")).toHaveAttribute("data-affected-nodes", /relay-west/);
+  // Leave no pending request behind for the other tests.
+  await page.getByTestId("withdraw").click();
+  await expect(page.getByTestId("request-summary")).toContainText(/withdrawn/i);
+});

@@ -22,7 +22,8 @@ const KINDS = [
   { kind: "REVOCATION", label: "Request revocation", testId: "request-REVOCATION", possible: (s: string) => (TRANSITIONS.REVOKE.from as readonly string[]).includes(s) },
 ] as const;
 
-function RequestForm({ kind, keyId, onCancel }: { kind: string; keyId: string; onCancel: () => void }) {
+/** The impact preview, a justification and "Send for approval", for any kind of request (a key's or a node's). */
+export function RequestForm({ kind, targetId: keyId, onCancel }: { kind: string; targetId: string; onCancel: () => void }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -81,7 +82,7 @@ export function RequestApproval({ detail }: { detail: KeyDetail }) {
           ))}
         </div>
       ) : null}
-      {open && may ? <RequestForm key={open} kind={open} keyId={detail.key.id} onCancel={() => setOpen(null)} /> : null}
+      {open && may ? <RequestForm key={open} kind={open} targetId={detail.key.id} onCancel={() => setOpen(null)} /> : null}
     </div>
   );
 }

@@ -37,7 +37,9 @@ export interface ApprovalKindSpec {
   label: string;
   /** Verb phrase for buttons and messages: "Request emergency rotation". */
   requestLabel: string;
-  targetType: "key";
+  targetType: "key" | "node";
+  /** The kind's jobs change the mesh (the batch loads it: KeyJob.mesh). */
+  mesh?: boolean;
   description: string;
   computeImpact(db: Db, targetId: string): Promise<{ label: string; impact: Impact }>;
   /** Keys the jobs of this kind read or change. */

@@ -15,6 +15,7 @@ import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import { approvalKind, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
+import "./node-isolation-kind"; // registers NODE_ISOLATION
 import { insertRequest, insertVote, loadRequest, loadRule, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
 import { decideVote, isOverdue, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
 
@@ -68,6 +69,7 @@ export class ApprovalService {
     return this.serial(() =>
       this.keys.runner.submit({
         keyIds: spec.keyIds(input.targetId),
+        mesh: spec.mesh,
         load: async (c) => {
           rule = await loadRule(c, input.kind);
           open = await openRequestOn(c, spec.targetType, input.targetId);
@@ -78,8 +80,7 @@ export class ApprovalService {
           if (existing) {
             throw new DomainError("APPROVAL_DUPLICATE", `${label} already has an open request (${existing.kind}, ${existing.id}); decide or withdraw that one first.`, { requestId: existing.id });
           }
-          const k = ws.key(input.targetId);
-          if (k.version !== impact.keyVersion) {
+          if (spec.targetType === "key" && ws.key(input.targetId).version !== impact.keyVersion) {
             throw new DomainError("CONCURRENT_UPDATE", `${label} changed while the request was being prepared; look at it again and retry.`);
           }
           spec.check(this.jobContext(ws, who.actor), input.targetId, input.justification);
@@ -129,6 +130,7 @@ export class ApprovalService {
     const result = await this.serial(() =>
       this.keys.runner.submit({
         keyIds: spec.keyIds(targetId),
+        mesh: spec.mesh,
         load: async (c) => {
           req = await loadRequest(c, id);
           rule = req ? await loadRule(c, req.kind) : null;
@@ -196,6 +198,7 @@ export class ApprovalService {
     await this.serial(() =>
       this.keys.runner.submit({
         keyIds: spec.keyIds(targetId),
+        mesh: spec.mesh,
         load: async (c) => {
           req = await loadRequest(c, id);
         },

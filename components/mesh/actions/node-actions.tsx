@@ -14,6 +14,7 @@ import { errorMessage } from "@/components/trpc/api-errors";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
+import { RequestForm } from "@/components/key-detail/request-approval";
 import { ReasonForm } from "./reason-form";
 import { RewireOutcome } from "./rewire-outcome";
 
@@ -27,7 +28,7 @@ interface Props {
 export function NodeActions({ node, links, names, onAddLink }: Props) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [open, setOpen] = useState<"isolate" | "restore" | null>(null);
+  const [open, setOpen] = useState<"isolate" | "restore" | "request" | null>(null);
   const [outcome, setOutcome] = useState<RewireResult | null>(null);
   const settle = {
     onSuccess: (r: RewireResult) => {
@@ -42,13 +43,15 @@ export function NodeActions({ node, links, names, onAddLink }: Props) {
   const mayIsolate = useMayCall("mesh.isolateNode");
   const mayRestore = useMayCall("mesh.restoreNode");
   const mayAddLink = useMayCall("mesh.addLink");
+  // Analysts cannot isolate; they ask security officers (an approval request, NODE_ISOLATION).
+  const mayRequest = useMayCall("approvals.request") && !mayIsolate;
   const error = isolate.error ?? restore.error;
 
   const cutOff = node.status === "ISOLATED" || node.status === "OFFLINE";
   const live = links.filter((l) => l.status !== "DOWN");
   const neighbours = [...new Set(live.map((l) => (l.aNodeId === node.id ? l.bNodeId : l.aNodeId)))].map((id) => names.get(id) ?? id);
 
-  const start = (which: "isolate" | "restore") => {
+  const start = (which: "isolate" | "restore" | "request") => {
     isolate.reset();
     restore.reset();
     setOutcome(null);
@@ -57,7 +60,7 @@ export function NodeActions({ node, links, names, onAddLink }: Props) {
 
   return (
     <section className="flex flex-col gap-3" data-testid="node-actions" aria-label="Node actions">
-      {!mayIsolate && !mayAddLink ? (
+      {!mayIsolate && !mayAddLink && !mayRequest ? (
         <p className="text-base text-slate-300" data-testid="node-actions-none">
           Your role watches the mesh: security officers isolate and restore nodes, administrators change the topology.
         </p>
@@ -74,6 +77,11 @@ export function NodeActions({ node, links, names, onAddLink }: Props) {
             Isolate node
           </button>
         )}
+        {mayRequest && !cutOff && node.role !== "HUB" ? (
+          <button type="button" data-testid="request-NODE_ISOLATION" aria-expanded={open === "request"} onClick={() => start("request")} className={buttonClass("danger")}>
+            Request isolation
+          </button>
+        ) : null}
         {mayAddLink ? (
           <button type="button" data-testid="add-link-open" onClick={onAddLink} className={buttonClass("neutral")}>
             Add link from here
@@ -102,6 +110,7 @@ export function NodeActions({ node, links, names, onAddLink }: Props) {
           onCancel={() => setOpen(null)}
         />
       ) : null}
+      {open === "request" ? <RequestForm key="request" kind="NODE_ISOLATION" targetId={node.id} onCancel={() => setOpen(null)} /> : null}
       {open === "restore" ? (
         <ReasonForm
           key="restore"

@@ -8,7 +8,7 @@ import { procedure, router } from "../trpc";
 
 const ZRequestId = z.uuid({ message: "must be a request id (UUID)" });
 const ZKind = z.string().trim().regex(/^[A-Z_]{3,40}$/, "kind is an UPPER_SNAKE name such as EMERGENCY_ROTATION");
-const ZTargetId = z.uuid({ message: "must be a key id (UUID)" });
+const ZTargetId = z.string().trim().min(1, "must name the key (UUID) or node the request is about").max(64, "at most 64 characters");
 const ZComment = z.string().trim().min(3, "comment: at least 3 characters").max(500, "comment: at most 500 characters");
 
 export const approvalsRouter = router({
