@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Suspense } from "react";
-import { ExploreView } from "@/components/mesh/explore/explore-view";
+import { ExploreClient } from "@/components/mesh/explore/explore-client";
 import { PageHeader } from "@/components/ui/page-header";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 
@@ -21,7 +21,7 @@ export default function ExploreMeshPage() {
         }
       />
       <Suspense fallback={<SkeletonRows rows={5} label="Generating the mesh" />}>
-        <ExploreView />
+        <ExploreClient />
       </Suspense>
     </>
   );
