@@ -19,7 +19,8 @@ import { loadKeyFamily } from "./key-rows";
 import { KeyWorkspace, type NodeFacts } from "./key-workspace";
 import { flushWorkspace } from "./workspace-flush";
 import { flushMesh } from "../mesh/mesh-flush";
-import { loadMesh, loadSimulation } from "../mesh/mesh-rows";
+import { loadMesh, loadSimulation, readMeshVersion } from "../mesh/mesh-rows";
+import { cloneMesh, type Mesh } from "../mesh/topology/mesh-model";
 import { MeshWorkspace } from "../mesh/mesh-workspace";
 
 export interface KeyJob<T> {
@@ -59,6 +60,16 @@ export interface RunnerHooks {
 }
 
 export class TransitionRunner {
+  /**
+   * The mesh as the last batch that loaded it left it, with the version read in
+   * that batch's transaction after its writes. A batch reuses a copy while the
+   * version it reads under the head lock is the same (any other write to nodes
+   * or links, from anywhere, moves the version): no reload of the whole mesh
+   * for every routing batch.
+   */
+  private meshCache: { version: string; mesh: Mesh } | null = null;
+  /** How often batches loaded the mesh or reused the cached one (tests and diagnostics). */
+  readonly meshStats = { loads: 0, reuses: 0 };
   private queue: Queued[] = [];
   private inFlight = 0;
   private scheduled = false;
@@ -128,7 +139,14 @@ export class TransitionRunner {
       const nodes = await loadNodes(client, batch.flatMap((q) => q.job.nodeIds ?? []));
       for (const q of batch) await q.job.load?.(client);
       const ws = new KeyWorkspace(now, keys, nodes);
-      if (batch.some((q) => q.job.mesh)) ws.attachMesh(new MeshWorkspace(await loadMesh(client), await loadSimulation(client)));
+      let meshVersion: string | null = null;
+      if (batch.some((q) => q.job.mesh)) {
+        meshVersion = await readMeshVersion(client);
+        const cached = this.meshCache?.version === meshVersion ? cloneMesh(this.meshCache.mesh) : null;
+        if (cached) this.meshStats.reuses++;
+        else this.meshStats.loads++;
+        ws.attachMesh(new MeshWorkspace(cached ?? (await loadMesh(client)), await loadSimulation(client)));
+      }
       const outcomes = batch.map((q) => {
         ws.beginJob();
         try {
@@ -143,12 +161,17 @@ export class TransitionRunner {
       const settle = () => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
       const entries = chainEntries(head.hash, head.seq + 1n, ws.audits);
       await flushWorkspace(client, ws, entries);
-      if (ws.meshIfLoaded) await flushMesh(client, ws.meshIfLoaded, now);
+      if (ws.meshIfLoaded) {
+        await flushMesh(client, ws.meshIfLoaded, now);
+        if (ws.meshIfLoaded.hasChanges()) meshVersion = await readMeshVersion(client);
+      }
       for (const [i, o] of outcomes.entries()) if (o.ok) await batch[i]!.job.write?.(client, o.value);
       await this.opts.hooks?.beforeCommit?.();
       const last = entries[entries.length - 1];
       inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;
       await client.query("COMMIT");
+      // The workspace is done with: its mesh is now what the database holds, at that version.
+      if (ws.meshIfLoaded && meshVersion !== null) this.meshCache = { version: meshVersion, mesh: ws.meshIfLoaded.committedMesh() };
       await this.opts.hooks?.afterCommit?.();
       settle();
     } catch (err) {

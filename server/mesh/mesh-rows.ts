@@ -50,3 +50,9 @@ export async function loadSimulation(client: pg.ClientBase | pg.Pool): Promise<S
   const r = rows[0];
   return r ? { tick: Number(r.tick), simTime: r.sim_time, lastTickAt: r.last_tick_at, speed: r.speed, seed: r.seed, rngState: r.rng_state, lastSampleAt: r.last_sample_at } : null;
 }
+
+/** The mesh's version (bumped by triggers on every write to nodes or links). */
+export async function readMeshVersion(client: pg.ClientBase): Promise<string> {
+  const { rows } = await client.query<{ version: string }>({ name: "qecnet-mesh-version", text: "SELECT version::text FROM mesh_version WHERE id = 1" });
+  return rows[0]?.version ?? "none";
+}

@@ -209,6 +209,11 @@ export class MeshWorkspace {
     this.job = this.freshJob();
   }
 
+  /** The mesh as the batch's committed jobs left it (after the flush, what the database holds). */
+  committedMesh(): Mesh {
+    return this.committed;
+  }
+
   committedLink(id: string): MeshLink | undefined {
     return this.committed.links.get(id);
   }

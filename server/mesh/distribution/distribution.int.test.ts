@@ -171,6 +171,24 @@ describe("distribution over the mesh", () => {
     expect(r.finalKey).toMatchObject({ id: k.id, state: "ACTIVE" });
   });
 
+  it("reuses the mesh between routing batches, and sees a write made outside the runner at once", async () => {
+    const runner = s.keys.runner;
+    const a = await newKey(["ep-hospital"], "cache-a");
+    await s.distribution.distribute(a.id, ACTOR);
+    const before = { ...runner.meshStats };
+    const b = await newKey(["ep-hospital"], "cache-b");
+    await s.distribution.distribute(b.id, ACTOR);
+    expect(runner.meshStats.reuses).toBeGreaterThan(before.reuses);
+    expect(runner.meshStats.loads).toBe(before.loads);
+    // Someone empties the only pool on the way with plain SQL: the next routing batch must see it.
+    await t.db.link.update({ where: { id: "ep-hospital--relay-south" }, data: { poolBits: 10n } });
+    const c = await newKey(["ep-hospital"], "cache-c");
+    expect(await s.distribution.routeKey(c.id, ACTOR)).toMatchObject({ ok: false, reason: expect.stringMatching(/256 pool bits/) });
+    expect(runner.meshStats.loads).toBe(before.loads + 1);
+    const spent = await t.db.link.findUniqueOrThrow({ where: { id: "ep-hospital--relay-south" } });
+    expect(spent.poolBits).toBe(10n);
+  });
+
   it("leaves the audit chain whole", async () => {
     const v = await verifyStoredChain(t.db);
     expect(v.result).toMatchObject({ ok: true });
