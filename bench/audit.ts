@@ -43,7 +43,7 @@ import { createLogger } from "../server/ops/logger";
 import { testCheckpointService } from "../server/testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testKeyService } from "../server/testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../server/testing/test-database";
-import { openBenchTarget } from "./bench-target";
+import { openTarget } from "./bench-support";
 
 interface Options {
   quick: boolean;
@@ -144,7 +144,7 @@ async function scratchRoot(t: TestDatabase, size: number): Promise<string> {
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
-  const target = await openBenchTarget();
+  const target = await openTarget();
   const t = await createTestDatabase(target.adminUrl, "benchaudit");
   const dir = mkdtempSync(path.join(os.tmpdir(), "qecnet-bench-audit-"));
   const results: Record<string, number> = {};

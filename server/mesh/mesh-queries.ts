@@ -13,12 +13,11 @@ const HOLDING_STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIR
 
 export function toLinkView(l: MeshLink): MeshLinkView {
   return {
-    id: l.id, aNodeId: l.aNodeId, bNodeId: l.bNodeId, status: l.status, kind: l.kind, viaNodeId: l.viaNodeId,
-    lengthKm: l.lengthKm, lossDbPerKm: l.lossDbPerKm, detectorEfficiency: l.detectorEfficiency, baselineQber: l.baselineQber,
-    qber: l.qber, health: storedHealth(l.status, l.qber), secretKeyRateBps: l.status === "DOWN" ? 0 : l.secretKeyRateBps,
-    nominalRateBps: nominalKeyRate(l), poolBits: l.poolBits, poolCapacityBits: l.poolCapacityBits,
-    poolLevel: l.poolCapacityBits > 0 ? l.poolBits / l.poolCapacityBits : 0, eavesdropper: l.eavesdropper,
-    downReason: l.downReason, bitsConsumed: l.bitsConsumed,
+    ...l,
+    health: storedHealth(l.status, l.qber),
+    secretKeyRateBps: l.status === "DOWN" ? 0 : l.secretKeyRateBps,
+    nominalRateBps: nominalKeyRate(l),
+    poolLevel: l.poolCapacityBits > 0 ? l.poolBits / l.poolCapacityBits : 0,
   };
 }
 

@@ -4,46 +4,25 @@
  * only draws. Never key material: keys appear as id, label, state, generation.
  */
 import type { LinkHealth } from "./topology/link-physics";
-import type { LinkKind, LinkStatus, NodeRole, NodeStatus } from "./topology/mesh-model";
+import type { MeshLink, MeshNode } from "./topology/mesh-model";
 
-export interface MeshNodeView {
-  id: string;
-  name: string;
-  role: NodeRole;
-  status: NodeStatus;
-  statusReason: string | null;
-  site: string;
-  x: number;
-  y: number;
+/** A node as the console sees it: the model plus how many keys it holds. */
+export type MeshNodeView = MeshNode & {
   /** Keys this node holds that still have material (GENERATED..RETIRED, not purged). */
   heldKeys: number;
-}
+};
 
-export interface MeshLinkView {
-  id: string;
-  aNodeId: string;
-  bNodeId: string;
-  status: LinkStatus;
-  kind: LinkKind;
-  viaNodeId: string | null;
-  lengthKm: number;
-  lossDbPerKm: number;
-  detectorEfficiency: number;
-  baselineQber: number;
-  qber: number;
+/**
+ * A link as the console sees it: the model (secretKeyRateBps is the rate at
+ * the current QBER, 0 while down) plus what is derived from it once here.
+ */
+export type MeshLinkView = MeshLink & {
   health: LinkHealth;
-  /** Rate at the current QBER, bit/s. */
-  secretKeyRateBps: number;
   /** Rate at the baseline QBER, bit/s. */
   nominalRateBps: number;
-  poolBits: number;
-  poolCapacityBits: number;
   /** poolBits / poolCapacityBits, 0..1 */
   poolLevel: number;
-  eavesdropper: boolean;
-  downReason: string | null;
-  bitsConsumed: number;
-}
+};
 
 export interface SimulationView {
   running: boolean;

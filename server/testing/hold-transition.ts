@@ -12,36 +12,11 @@
  * the action ends without reaching the hold it prints "FAILED …" and exits 1.
  * (PGAPPNAME in the environment names its database session.)
  */
-import { createPrismaClient } from "../db/client";
-import { KeyService } from "../keys/key-service";
-import { createKeyVault } from "../keys/key-vault";
-import { masterKeyId } from "../keys/material";
 import type { KeyEvent } from "../lifecycle/key-events";
+import { fail, holdingKeyService } from "./hold-child";
 
 const ACTOR = { actor: "crash-test" };
-
-function fail(message: string): never {
-  process.stdout.write(`FAILED ${message}\n`);
-  process.exit(1);
-}
-
-const url = process.env.QECNET_HOLD_DATABASE_URL;
-const keyHex = process.env.QECNET_HOLD_MASTER_KEY ?? "";
-if (!url) fail("QECNET_HOLD_DATABASE_URL is not set");
-if (!/^[0-9a-f]{64}$/i.test(keyHex)) fail("QECNET_HOLD_MASTER_KEY must be 64 hex characters (a 256-bit key)");
-const maxMs = Number(process.env.QECNET_HOLD_MAX_MS ?? 30_000);
-
-const masterKey = Buffer.from(keyHex, "hex");
-const db = createPrismaClient(url, 2);
-const service = new KeyService(db, createKeyVault(masterKey, masterKeyId(masterKey)), {
-  hooks: {
-    beforeCommit: async () => {
-      process.stdout.write("HOLDING\n");
-      setTimeout(() => process.exit(3), maxMs); // keeps the process alive, and bounds it
-      await new Promise<never>(() => undefined); // never commits
-    },
-  },
-});
+const service = holdingKeyService("before-commit");
 
 const [action, ...args] = process.argv.slice(2);
 try {

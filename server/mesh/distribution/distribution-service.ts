@@ -281,7 +281,14 @@ export class DistributionService {
       if (failed) reports.push(await this.distribute(failed, who));
     }
     const retries = await this.db.key.findMany({ where: { state: "GENERATED", distributionAttempt: { gt: 1 }, generatedAt: { gte: since } }, select: { id: true } });
-    for (const { id } of retries) reports.push(await this.distribute(id, who).catch(() => null as never));
-    return reports.filter(Boolean);
+    for (const { id } of retries) {
+      try {
+        reports.push(await this.distribute(id, who));
+      } catch (err) {
+        // Moved on meanwhile (another instance resumed it, an operator revoked it): the rest still resume.
+        if (!(err instanceof DomainError)) throw err;
+      }
+    }
+    return reports;
   }
 }
