@@ -8,7 +8,7 @@ import type { JsonValue } from "../audit/types";
 import { decide, type Decision, type KeySnapshot } from "../lifecycle/key-lifecycle";
 import type { KeyEvent } from "../lifecycle/key-events";
 import { KEY_GENERATED_ACTION } from "../lifecycle/key-events";
-import { policyOf } from "./key-policies";
+import { policyIn } from "./key-policies";
 import type { KeyRecord } from "./key-record";
 import type { KeyVault } from "./key-vault";
 import type { KeyWorkspace } from "./key-workspace";
@@ -28,7 +28,7 @@ export function liveSuccessor(ws: KeyWorkspace, k: KeyRecord): KeyRecord | null 
 }
 
 export function snapshotOf(ws: KeyWorkspace, k: KeyRecord): KeySnapshot {
-  const policy = policyOf(k.policy);
+  const policy = policyIn(ws, k.policy);
   const s = k.state === "ROTATING" ? liveSuccessor(ws, k) : null;
   return {
     state: k.state,
@@ -117,7 +117,7 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
 const chain = (a: (() => void) | null, b: () => void) => (a ? () => { a(); b(); } : b);
 
 function retryDistribution(ctx: EffectContext, failed: KeyRecord, reason: string): void {
-  const policy = policyOf(failed.policy);
+  const policy = policyIn(ctx.ws, failed.policy);
   const base = { lineageId: failed.lineageId, generation: failed.generation, predecessorId: failed.predecessorId };
   if (failed.distributionAttempt < policy.maxDistributionAttempts) {
     createKey(ctx, {
@@ -156,7 +156,7 @@ export interface NewKeySpec {
 export function createKey(ctx: EffectContext, spec: NewKeySpec): KeyRecord {
   const { ws, vault } = ctx;
   const id = randomUUID();
-  const policy = policyOf(spec.policy);
+  const policy = policyIn(ws, spec.policy);
   const sealed = vault.generate(id, policy.sizeBits);
   const k: KeyRecord = {
     id, lineageId: spec.lineageId ?? id, generation: spec.generation ?? 1, distributionAttempt: spec.attempt ?? 1,

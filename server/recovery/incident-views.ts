@@ -1,0 +1,83 @@
+/**
+ * What the console sees of a compromise recovery (an incident). The contract
+ * between the recovery engine (server/recovery) and the Incidents view
+ * (components/incidents): no key material, only ids, labels and states.
+ */
+import type { CompromiseSignal } from "../keys/key-policies";
+
+export type IncidentStatus =
+  /** Signal received, blast radius being computed. */
+  | "DETECTED"
+  /** A step waits for a security officer's approval (approvalRequestId). */
+  | "AWAITING_APPROVAL"
+  /** Contained, revoking and re-distributing. */
+  | "RECOVERING"
+  /** Every affected key revoked and replaced (or waiting for a restored node), verified. */
+  | "RESOLVED"
+  /** Recovery could not finish (reason in the timeline); operators must act. */
+  | "FAILED"
+  /** An officer rejected the held step: nothing was revoked automatically. */
+  | "DISMISSED";
+
+export type IncidentStep =
+  | "DETECTED"
+  | "BLAST_RADIUS"
+  | "HELD_FOR_APPROVAL"
+  | "APPROVED"
+  | "CONTAINED"
+  | "REVOKED"
+  | "REDISTRIBUTED"
+  | "VERIFIED"
+  | "FAILED"
+  | "DISMISSED";
+
+export interface IncidentTimelineEntry {
+  step: IncidentStep;
+  at: string; // ISO time
+  summary: string;
+  /** Milliseconds since detection. */
+  elapsedMs: number;
+}
+
+export interface IncidentSummaryView {
+  id: string;
+  /** Human number, "INC-0007". */
+  reference: string;
+  signal: CompromiseSignal;
+  targetType: "link" | "node";
+  targetId: string;
+  targetName: string;
+  status: IncidentStatus;
+  detectedAt: string;
+  resolvedAt: string | null;
+  /** Detection to verified integrity; null while open. */
+  timeToIntegrityMs: number | null;
+  affectedKeys: number;
+  /** Demo scenario or real signal. */
+  simulated: boolean;
+}
+
+export interface IncidentKeyView {
+  keyId: string;
+  label: string;
+  /** Why it is in the blast radius: held by the node, relayed through it, or crossed the link. */
+  exposure: "held" | "relayed" | "crossed-link";
+  stateBefore: string;
+  stateNow: string;
+  replacementId: string | null;
+  replacementState: string | null;
+  /** Replacement waits until the compromised node is restored (the node itself was a participant). */
+  waitingForNode: string | null;
+}
+
+export interface IncidentDetailView extends IncidentSummaryView {
+  reason: string;
+  approvalRequestId: string | null;
+  timeline: IncidentTimelineEntry[];
+  keys: IncidentKeyView[];
+  /** The compromised part and the containment, for the mesh highlight. */
+  nodeIds: string[];
+  linkIds: string[];
+  /** Keys outside the blast radius whose state changed during recovery (must be 0). */
+  untouchedViolations: number;
+}
