@@ -81,3 +81,14 @@ export interface IncidentDetailView extends IncidentSummaryView {
   /** Keys outside the blast radius whose state changed during recovery (must be 0). */
   untouchedViolations: number;
 }
+
+/** What the incidents router (and the console) asks of the recovery engine: services().recovery. */
+export interface RecoveryApi {
+  list(filter?: { status?: IncidentStatus[]; limit?: number }): Promise<IncidentSummaryView[]>;
+  /** Throws DomainError("NOT_FOUND") for an unknown id. */
+  get(id: string): Promise<IncidentDetailView>;
+  /** An operator reports a node or link compromised (signal OPERATOR_REPORT); returns the incident opened. */
+  report(input: { targetType: "link" | "node"; targetId: string; reason: string }, who: { actor: string }): Promise<IncidentSummaryView>;
+  /** The parts of the mesh involved in open incidents and in those resolved in the last minutes (the graph highlights them). */
+  highlight(): Promise<{ incidentIds: string[]; nodeIds: string[]; linkIds: string[] }>;
+}

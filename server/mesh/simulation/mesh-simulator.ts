@@ -157,6 +157,18 @@ export class MeshSimulator {
     await c?.end().catch(() => undefined);
   }
 
+  private readonly tickListeners = new Set<(r: TickReport) => void>();
+
+  /**
+   * Called after each committed tick of this instance (only the leader ticks),
+   * with the threshold crossings, nodes gone offline and rejoined. Consumers
+   * that must not miss a signal also sweep the stored state at start.
+   */
+  onTick(listener: (r: TickReport) => void): () => void {
+    this.tickListeners.add(listener);
+    return () => this.tickListeners.delete(listener);
+  }
+
   /** One tick now (tests call it directly with their own clock). */
   async tickOnce(): Promise<TickReport> {
     if (this.ticking) throw new Error("a tick is already running");
@@ -165,6 +177,13 @@ export class MeshSimulator {
       const health = await this.heartbeats();
       const now = this.clock();
       const report = await this.runner.submit({ keyIds: [], mesh: true, run: (ws) => this.tick(ws, now, health) });
+      for (const l of this.tickListeners) {
+        try {
+          l(report);
+        } catch {
+          // A listener's failure must not stop the simulation; listeners log their own errors.
+        }
+      }
       if (report.tick % 60 === 0) {
         await poolOf(this.db).query("DELETE FROM link_samples WHERE at < $1", [new Date(now.getTime() - 2 * 3_600_000)]);
       }
