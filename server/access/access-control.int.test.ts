@@ -23,6 +23,11 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "keys.counts": {},
   "keys.get": { id: UUID },
   "keys.policies": undefined,
+  "keys.createPolicy": {
+    name: "acl-probe", description: "access test", sizeBits: 256, cryptoperiodSeconds: 3600, maxUsage: null, overlapSeconds: 60,
+    retentionDays: 7, maxDistributionAttempts: 3, autoRevokeSignals: ["QBER_ABORT"], reason: "access probe",
+  },
+  "keys.updatePolicy": { name: "standard", expectedVersion: 0, reason: "access probe", changes: { overlapSeconds: 120 } },
   "keys.create": { label: "acl-probe", purpose: "access test", participants: ["node-a"] },
   "keys.distribute": { id: UUID },
   "keys.confirmReceipt": { id: UUID, nodeId: "node-a", receiptMac: "a".repeat(64) },
@@ -94,7 +99,8 @@ describe("access control: every procedure × every role", () => {
       (SELECT count(*) FROM user_sessions) AS sessions,
       (SELECT count(*) FROM approval_requests) AS requests, (SELECT COALESCE(sum(version), 0) FROM approval_requests) AS request_versions,
       (SELECT count(*) FROM approval_votes) AS votes,
-      (SELECT string_agg(kind || min_approvals || '/' || ttl_minutes, ',' ORDER BY kind) FROM approval_rules) AS rules`);
+      (SELECT string_agg(kind || min_approvals || '/' || ttl_minutes, ',' ORDER BY kind) FROM approval_rules) AS rules,
+      (SELECT string_agg(name || ':' || version, ',' ORDER BY name) FROM key_policies) AS policies`);
     return rows[0] as Record<string, string>;
   }
 

@@ -31,6 +31,8 @@ export const PROCEDURE_ACCESS = {
   "keys.counts": min("viewer"),
   "keys.get": min("viewer"),
   "keys.policies": min("viewer"),
+  "keys.createPolicy": min("admin"),
+  "keys.updatePolicy": min("admin"),
   "keys.create": min("officer"),
   "keys.distribute": min("officer"),
   "keys.confirmReceipt": min("officer"),

@@ -8,7 +8,8 @@
  * the stored ones. Code inside a runner job reads a key's policy with
  * policyIn(ws, name); code outside jobs with loadPolicies(db).
  */
-import type { Db } from "../db/client";
+import type pg from "pg";
+import { poolOf, type Db } from "../db/client";
 
 /** Compromise signals (issue "Rotation protocols and automated compromise recovery"). */
 export const COMPROMISE_SIGNALS = ["QBER_ABORT", "OPERATOR_REPORT", "INTEGRITY_MISMATCH"] as const;
@@ -73,11 +74,19 @@ export const KEY_POLICIES: Record<string, KeyPolicy> = {
   },
 };
 
+/** The built-in policies' names (the seed); the stored set may have more, see loadPolicies. */
 export const POLICY_NAMES = Object.keys(KEY_POLICIES) as [string, ...string[]];
 
-/** The built-in policy of that name (the standard one for an unknown name). */
+/** The built-in policy of that name (the standard one for an unknown name): the seed and the fallback. */
 export function policyOf(name: string): KeyPolicy {
   return KEY_POLICIES[name] ?? KEY_POLICIES.standard!;
+}
+
+/** A stored policy with its edit history marks (optimistic concurrency, who changed it last). */
+export interface StoredKeyPolicy extends KeyPolicy {
+  version: number;
+  updatedAt: Date;
+  updatedBy: string;
 }
 
 /** Anything that can answer a key's policy inside a job (the key workspace). */
@@ -85,12 +94,37 @@ export interface PolicySource {
   policy?(name: string): KeyPolicy | undefined;
 }
 
-/** A key's policy inside a runner job (stored policies once the workspace loads them). */
+/** A key's policy inside a runner job: the stored one the batch loaded, else the built-in fallback. */
 export function policyIn(ws: object, name: string): KeyPolicy {
   return (ws as PolicySource).policy?.(name) ?? policyOf(name);
 }
 
-/** Every policy, outside a job (sweeps, routers). */
-export async function loadPolicies(_db: Db): Promise<KeyPolicy[]> {
-  return Object.values(KEY_POLICIES);
+interface PolicyRow {
+  name: string; description: string; size_bits: number; cryptoperiod_seconds: number; max_usage: string | null;
+  overlap_seconds: number; retention_days: number; max_distribution_attempts: number; auto_revoke_signals: string[];
+  version: number; updated_at: Date; updated_by: string;
+}
+
+const SELECT_POLICIES = `SELECT name, description, size_bits, cryptoperiod_seconds, max_usage::text AS max_usage, overlap_seconds,
+  retention_days, max_distribution_attempts, auto_revoke_signals, version, updated_at, updated_by FROM key_policies ORDER BY name`;
+
+function fromRow(r: PolicyRow): StoredKeyPolicy {
+  return {
+    name: r.name, description: r.description, sizeBits: r.size_bits, cryptoperiodSeconds: r.cryptoperiod_seconds,
+    maxUsage: r.max_usage === null ? null : Number(r.max_usage), overlapSeconds: r.overlap_seconds, retentionDays: r.retention_days,
+    maxDistributionAttempts: r.max_distribution_attempts,
+    autoRevokeSignals: r.auto_revoke_signals.filter((s): s is CompromiseSignal => (COMPROMISE_SIGNALS as readonly string[]).includes(s)),
+    version: r.version, updatedAt: r.updated_at, updatedBy: r.updated_by,
+  };
+}
+
+/** Every stored policy, read with this client (the transition runner reads them in its batch transaction). */
+export async function readPolicies(client: pg.ClientBase | pg.Pool): Promise<StoredKeyPolicy[]> {
+  const { rows } = await client.query<PolicyRow>({ name: "qecnet-read-key-policies", text: SELECT_POLICIES });
+  return rows.map(fromRow);
+}
+
+/** Every stored policy, outside a job (sweeps, routers), by name. */
+export async function loadPolicies(db: Db): Promise<StoredKeyPolicy[]> {
+  return readPolicies(poolOf(db));
 }

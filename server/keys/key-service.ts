@@ -8,7 +8,7 @@ import { DomainError } from "../errors/domain-error";
 import type { KeyEvent } from "../lifecycle/key-events";
 import { KEY_GENERATION_FAILED_ACTION } from "../lifecycle/key-events";
 import { createKey, transition, type EffectContext } from "./key-effects";
-import { KEY_POLICIES } from "./key-policies";
+import { PolicyService } from "./policies/policy-service";
 import type { KeyRecord } from "./key-record";
 import { toKeyView, type KeyView } from "./key-views";
 import type { KeyVault } from "./key-vault";
@@ -40,6 +40,8 @@ export class KeyService {
   readonly runner: TransitionRunner;
   /** Set by the wiring; null only for a bare key service in unit-level tests. */
   distributor: KeyDistributor | null = null;
+  /** The named key policies (list, create, update), edited through this service's runner. */
+  readonly policies: PolicyService;
 
   constructor(
     readonly db: Db,
@@ -48,6 +50,7 @@ export class KeyService {
     opts: { clock?: () => Date; hooks?: RunnerHooks; maxBatch?: number } = {},
   ) {
     this.runner = new TransitionRunner(db, opts.clock, { hooks: opts.hooks, maxBatch: opts.maxBatch });
+    this.policies = new PolicyService(db, this.runner);
   }
 
   private ctx(ws: KeyWorkspace, who: Actor): EffectContext {
@@ -67,8 +70,8 @@ export class KeyService {
       run: (ws) => {
         const missing = input.participants.filter((n) => !ws.nodes.has(n));
         if (missing.length) throw new DomainError("NODE_NOT_FOUND", `Unknown participant node(s): ${missing.join(", ")}`);
-        if (!KEY_POLICIES[input.policy]) {
-          throw new DomainError("INVALID_INPUT", `Unknown policy "${input.policy}" (known: ${Object.keys(KEY_POLICIES).join(", ")})`);
+        if (!ws.policy(input.policy)) {
+          throw new DomainError("INVALID_INPUT", `policy must be one of ${ws.policyNames().join(", ")} ("${input.policy}" is not a stored policy)`);
         }
         try {
           return { ok: true as const, key: createKey(this.ctx(ws, who), { ...input, nodeIds: input.participants, reason: "requested by operator" }) };

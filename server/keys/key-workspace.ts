@@ -9,6 +9,7 @@ import { DomainError } from "../errors/domain-error";
 import type { JobEvent } from "../events/console-events";
 import type { MeshWorkspace } from "../mesh/mesh-workspace";
 import { cloneKeyRecord, type KeyRecord } from "./key-record";
+import type { StoredKeyPolicy } from "./key-policies";
 
 export interface NodeFacts {
   id: string;
@@ -36,6 +37,10 @@ export class KeyWorkspace {
   /** Live events of the committed jobs, sent with the batch (NOTIFY is delivered only on COMMIT). */
   readonly events: JobEvent[] = [];
 
+  /** The stored key policies as of this batch (policyIn reads them); a job's own edits until it commits. */
+  private committedPolicies = new Map<string, StoredKeyPolicy>();
+  private jobPolicies = new Map<string, StoredKeyPolicy>();
+
   /** The mesh, when a job of the batch asked for it (KeyJob.mesh). */
   private meshWs: MeshWorkspace | null = null;
 
@@ -51,6 +56,31 @@ export class KeyWorkspace {
       this.committed.set(k.id, k);
       for (const p of k.participants) this.loadedParticipants.set(`${k.id}/${p.nodeId}`, participantFingerprint(p));
     }
+  }
+
+  /** The batch's stored policies (the runner loads them under the head lock, or reuses its copy). */
+  attachPolicies(policies: ReadonlyMap<string, StoredKeyPolicy>): void {
+    this.committedPolicies = new Map(policies);
+  }
+
+  /** A stored policy by name, as this job sees it; undefined when there is none of that name. */
+  policy(name: string): StoredKeyPolicy | undefined {
+    return this.jobPolicies.get(name) ?? this.committedPolicies.get(name);
+  }
+
+  /** The names of the stored policies, sorted. */
+  policyNames(): string[] {
+    return [...new Set([...this.committedPolicies.keys(), ...this.jobPolicies.keys()])].sort();
+  }
+
+  /** Records a policy created or changed by this job (the job writes the row in its `write`); later jobs see it. */
+  putPolicy(p: StoredKeyPolicy): void {
+    this.jobPolicies.set(p.name, p);
+  }
+
+  /** The policies once every job ran: what the database holds after the batch commits. */
+  committedPolicyMap(): ReadonlyMap<string, StoredKeyPolicy> {
+    return this.committedPolicies;
   }
 
   attachMesh(m: MeshWorkspace): void {
@@ -136,6 +166,7 @@ export class KeyWorkspace {
     this.jobZeroised = new Set();
     this.jobAudits = [];
     this.jobEvents = [];
+    this.jobPolicies = new Map();
     this.meshWs?.beginJob();
   }
 
@@ -146,6 +177,7 @@ export class KeyWorkspace {
     for (const id of this.jobZeroised) this.zeroised.add(id);
     this.audits.push(...this.jobAudits);
     this.events.push(...this.jobEvents);
+    if (this.jobPolicies.size > 0) this.committedPolicies = new Map([...this.committedPolicies, ...this.jobPolicies]);
     this.meshWs?.commitJob();
     this.beginJob();
   }

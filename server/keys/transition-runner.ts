@@ -22,6 +22,7 @@ import { flushMesh } from "../mesh/mesh-flush";
 import { loadMesh, loadSimulation, readMeshVersion } from "../mesh/mesh-rows";
 import { cloneMesh, type Mesh } from "../mesh/topology/mesh-model";
 import { MeshWorkspace } from "../mesh/mesh-workspace";
+import { readPolicies, type StoredKeyPolicy } from "./key-policies";
 
 export interface KeyJob<T> {
   /** Keys the job reads or changes; their successors and predecessors are loaded too. */
@@ -68,6 +69,16 @@ export class TransitionRunner {
    * for every routing batch.
    */
   private meshCache: { version: string; mesh: Mesh } | null = null;
+  /**
+   * The stored key policies as of the audit head a batch of this runner left
+   * behind. Every change to a policy is an audited runner job, so it moves the
+   * head: a batch that finds the head where this runner's last batch left it
+   * knows the policies did not change and reuses them (no query); any other
+   * head (another process wrote, or a batch of ours raced it) reloads them.
+   */
+  private policyCache: { head: string; policies: ReadonlyMap<string, StoredKeyPolicy> } | null = null;
+  /** How often batches loaded the policies or reused the cached ones (tests and diagnostics). */
+  readonly policyStats = { loads: 0, reuses: 0 };
   /** How often batches loaded the mesh or reused the cached one (tests and diagnostics). */
   readonly meshStats = { loads: 0, reuses: 0 };
   private queue: Queued[] = [];
@@ -139,6 +150,14 @@ export class TransitionRunner {
       const nodes = await loadNodes(client, batch.flatMap((q) => q.job.nodeIds ?? []));
       for (const q of batch) await q.job.load?.(client);
       const ws = new KeyWorkspace(now, keys, nodes);
+      const headMark = `${head.seq}:${head.hash}`;
+      if (this.policyCache?.head === headMark) {
+        this.policyStats.reuses++;
+        ws.attachPolicies(this.policyCache.policies);
+      } else {
+        this.policyStats.loads++;
+        ws.attachPolicies(new Map((await readPolicies(client)).map((p) => [p.name, p])));
+      }
       let meshVersion: string | null = null;
       if (batch.some((q) => q.job.mesh)) {
         meshVersion = await readMeshVersion(client);
@@ -172,6 +191,7 @@ export class TransitionRunner {
       await client.query("COMMIT");
       // The workspace is done with: its mesh is now what the database holds, at that version.
       if (ws.meshIfLoaded && meshVersion !== null) this.meshCache = { version: meshVersion, mesh: ws.meshIfLoaded.committedMesh() };
+      this.policyCache = { head: last ? `${last.seq}:${last.entryHash}` : headMark, policies: ws.committedPolicyMap() };
       await this.opts.hooks?.afterCommit?.();
       settle();
     } catch (err) {

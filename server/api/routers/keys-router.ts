@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { KEY_STATES } from "../../lifecycle/key-states";
 import { countKeysByState, getKey, listKeys } from "../../keys/key-queries";
-import { KEY_POLICIES, POLICY_NAMES } from "../../keys/key-policies";
+import { ZPolicyFieldsSchema, ZPolicyNameSchema } from "../../keys/policies/policy-rules";
 import { publicProcedure, router } from "../trpc";
 
 const ZKeyId = z.uuid({ message: "must be a key id (UUID)" });
@@ -16,7 +16,7 @@ const ZExpectedVersion = z.number().int().min(0).optional();
 export const ZKeyListInputSchema = z.object({
   states: z.array(z.enum(KEY_STATES)).max(KEY_STATES.length).optional(),
   search: z.string().trim().max(200, "search at most 200 characters").optional(),
-  policy: z.enum(POLICY_NAMES).optional(),
+  policy: ZPolicyNameSchema.optional(),
   nodeId: ZNodeId.optional(),
   cursor: ZKeyId.nullish(),
   limit: z.number().int().min(1).max(200).default(50),
@@ -26,12 +26,24 @@ export const ZKeyCreateInputSchema = z.object({
   label: z.string().trim().min(3, "at least 3 characters").max(80, "at most 80 characters")
     .regex(/^[\p{L}\p{N} ._:/-]+$/u, "letters, digits, spaces and . _ : / - only"),
   purpose: z.string().trim().min(3, "at least 3 characters").max(200, "at most 200 characters"),
-  policy: z.enum(POLICY_NAMES, { message: `policy must be one of ${POLICY_NAMES.join(", ")}` }).default("standard"),
+  // Checked against the stored policies by the key service (an admin may add policies).
+  policy: z.string().trim().min(1, "choose a policy").max(40, "policy must be one of the stored policies").default("standard"),
   participants: z.array(ZNodeId).min(1, "choose at least one participant node").max(64)
     .refine((a) => new Set(a).size === a.length, "participants must not repeat"),
 });
 
 const ZTarget = z.object({ id: ZKeyId, expectedVersion: ZExpectedVersion });
+
+const ZPolicyReason = z.string().trim().min(3, "give a reason of at least 3 characters for the audit log").max(500, "at most 500 characters");
+
+export const ZPolicyCreateInputSchema = ZPolicyFieldsSchema.extend({ name: ZPolicyNameSchema, reason: ZPolicyReason });
+
+export const ZPolicyUpdateInputSchema = z.object({
+  name: ZPolicyNameSchema,
+  expectedVersion: z.number().int().min(0),
+  reason: ZPolicyReason,
+  changes: ZPolicyFieldsSchema.partial(),
+});
 
 export const keysRouter = router({
   list: publicProcedure.input(ZKeyListInputSchema).query(({ ctx, input }) => listKeys(ctx.db, input)),
@@ -39,7 +51,13 @@ export const keysRouter = router({
     .input(ZKeyListInputSchema.pick({ search: true, policy: true, nodeId: true }).default({}))
     .query(({ ctx, input }) => countKeysByState(ctx.db, input)),
   get: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => getKey(ctx.db, input.id)),
-  policies: publicProcedure.query(() => Object.values(KEY_POLICIES)),
+  policies: publicProcedure.query(({ ctx }) => ctx.keys.policies.list()),
+  /** Administrators: a new named policy; audited with the reason. */
+  createPolicy: publicProcedure.input(ZPolicyCreateInputSchema).mutation(({ ctx, input: { reason, ...policy } }) =>
+    ctx.keys.policies.create(policy, reason, ctx)),
+  /** Administrators: changes fields of a policy seen at expectedVersion; audited with before/after and the reason. */
+  updatePolicy: publicProcedure.input(ZPolicyUpdateInputSchema).mutation(({ ctx, input }) =>
+    ctx.keys.policies.update(input.name, input.changes, input.expectedVersion, input.reason, ctx)),
   create: publicProcedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),
 
   /** Routes the key over the mesh, delivers it and collects every receipt; retries with new material on failure. */
