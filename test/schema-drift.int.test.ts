@@ -37,6 +37,7 @@ describe("schema drift: prisma/schema.prisma vs the migrated database", () => {
     expect(dm.enums.map((e) => e.name)).toEqual(expect.arrayContaining(["KeyState", "LinkKind", "LinkStatus", "NodeRole", "NodeStatus"]));
     expect(dm.models.map((m) => m.dbName ?? m.name)).toEqual(expect.arrayContaining(
       ["users", "user_sessions", "user_accounts", "auth_verifications", "auth_rate_limits", "approval_rules", "approval_requests", "approval_votes"]));
+    expect(dm.models.map((m) => m.dbName ?? m.name)).toContain("key_policies");
     expect(dm.enums.map((e) => e.name)).toEqual(expect.arrayContaining(["ApprovalStatus", "ApprovalDecision"]));
     const db = await readDatabaseShape(t.url);
     expect([...db.tables.keys()].sort()).toContain("_prisma_migrations");
