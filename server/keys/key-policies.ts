@@ -10,16 +10,9 @@
  */
 import type pg from "pg";
 import { poolOf, type Db } from "../db/client";
+import { COMPROMISE_SIGNALS, type CompromiseSignal } from "./compromise-signals";
 
-/** Compromise signals (issue "Rotation protocols and automated compromise recovery"). */
-export const COMPROMISE_SIGNALS = ["QBER_ABORT", "OPERATOR_REPORT", "INTEGRITY_MISMATCH"] as const;
-export type CompromiseSignal = (typeof COMPROMISE_SIGNALS)[number];
-
-export const COMPROMISE_SIGNAL_LABELS: Record<CompromiseSignal, string> = {
-  QBER_ABORT: "QBER above the abort threshold (11%) on a link in the key's route",
-  OPERATOR_REPORT: "An operator reports a node or link compromised",
-  INTEGRITY_MISMATCH: "A holder reports material that does not match the key's fingerprint",
-};
+export { COMPROMISE_SIGNALS, COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "./compromise-signals";
 
 export interface KeyPolicy {
   name: string;

@@ -7,7 +7,8 @@
  * reads them. Pure: no database, safe to import in the browser for the form.
  */
 import { z } from "zod";
-import { COMPROMISE_SIGNALS, type KeyPolicy } from "../key-policies";
+import { COMPROMISE_SIGNALS } from "../compromise-signals";
+import type { KeyPolicy } from "../key-policies";
 
 const DAY = 86_400;
 

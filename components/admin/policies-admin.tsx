@@ -1,0 +1,117 @@
+"use client";
+/**
+ * Administrators: the named key policies, every field in human units, with
+ * Edit per row and "New policy". Saving is one audited change with a reason;
+ * the list refetches on the live "keys" topic, so other consoles see it too.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "@/server/keys/compromise-signals";
+import type { KeyPolicy, StoredKeyPolicy } from "@/server/keys/key-policies";
+import { formatSeconds } from "@/server/keys/policies/policy-rules";
+import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
+import { buttonClass } from "@/components/ui/button-styles";
+import { ErrorPanel } from "@/components/ui/error-panel";
+import { formatCount, formatDateTime } from "@/components/ui/format";
+import { Panel } from "@/components/ui/panel";
+import { SkeletonRows } from "@/components/ui/skeleton-rows";
+import { PolicyForm, type PolicyFormValues } from "./policy-form";
+
+const SIGNAL_CHIPS: Record<CompromiseSignal, string> = { QBER_ABORT: "QBER abort", OPERATOR_REPORT: "Operator report", INTEGRITY_MISMATCH: "Integrity mismatch" };
+const COLUMNS = ["Policy", "Key size", "Rotates every", "Usage limit", "Overlap", "Retention", "Attempts", "Revokes automatically on", "Changed", ""];
+
+/** What "New policy" starts from (the standard policy's values); key-policies.ts itself is server code. */
+const NEW_POLICY: KeyPolicy = {
+  name: "", description: "", sizeBits: 256, cryptoperiodSeconds: 86_400, maxUsage: 1_000_000, overlapSeconds: 300, retentionDays: 30,
+  maxDistributionAttempts: 3, autoRevokeSignals: ["QBER_ABORT", "INTEGRITY_MISMATCH"],
+};
+
+const days = (n: number) => `${formatCount(n)} ${n === 1 ? "day" : "days"}`;
+
+function Signals({ list }: { list: readonly CompromiseSignal[] }) {
+  if (list.length === 0) return <span className="text-sm text-slate-400">none (all wait for approval)</span>;
+  return (
+    <ul className="flex flex-wrap gap-1">
+      {list.map((s) => (
+        <li key={s} title={COMPROMISE_SIGNAL_LABELS[s]} className="rounded-full border border-amber-400/40 bg-amber-400/10 px-2 py-0.5 text-sm text-amber-200" data-testid="policy-signal-chip">
+          {SIGNAL_CHIPS[s]}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function PolicyRow({ p, editing, onEdit }: { p: StoredKeyPolicy; editing: boolean; onEdit: () => void }) {
+  return (
+    <tr className="border-t border-line align-top" data-testid="policy-row" data-name={p.name}>
+      <td className="py-2 pr-3"><span className="font-mono text-slate-100">{p.name}</span><p className="max-w-xs text-sm text-slate-400">{p.description}</p></td>
+      <td className="py-2 pr-3 whitespace-nowrap text-slate-200">{p.sizeBits} bits</td>
+      <td className="py-2 pr-3 whitespace-nowrap text-slate-200" data-testid="policy-cryptoperiod-cell">{formatSeconds(p.cryptoperiodSeconds)}</td>
+      <td className="py-2 pr-3 whitespace-nowrap text-slate-200">{p.maxUsage === null ? "no limit" : `${formatCount(p.maxUsage)} uses`}</td>
+      <td className="py-2 pr-3 whitespace-nowrap text-slate-200" data-testid="policy-overlap-cell">{p.overlapSeconds === 0 ? "none" : formatSeconds(p.overlapSeconds)}</td>
+      <td className="py-2 pr-3 whitespace-nowrap text-slate-200">{days(p.retentionDays)}</td>
+      <td className="py-2 pr-3 text-slate-200">{p.maxDistributionAttempts}</td>
+      <td className="py-2 pr-3"><Signals list={p.autoRevokeSignals} /></td>
+      <td className="py-2 pr-3 text-sm text-slate-400">v{p.version}, {formatDateTime(p.updatedAt)} by {p.updatedBy.replace(/^user:/, "")}</td>
+      <td className="py-2">
+        <button type="button" className={buttonClass("neutral", "px-3 py-1 text-sm")} disabled={editing} onClick={onEdit} data-testid="policy-edit">Edit</button>
+      </td>
+    </tr>
+  );
+}
+
+export function PoliciesAdmin() {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const policies = useQuery(trpc.keys.policies.queryOptions());
+  /** The policy being edited (its name and the version the form started from), "new", or nothing. */
+  const [open, setOpen] = useState<{ name: string; version: number } | "new" | null>(null);
+  const save = useMutation({
+    mutationFn: ({ policy, reason }: PolicyFormValues) => {
+      if (open === "new") return client.keys.createPolicy.mutate({ ...policy, reason });
+      const { name: _n, ...changes } = policy;
+      return client.keys.updatePolicy.mutate({ name: open!.name, expectedVersion: open!.version, reason, changes });
+    },
+    onSuccess: () => setOpen(null),
+    onSettled: () => queryClient.invalidateQueries(trpc.keys.policies.pathFilter()),
+  });
+  const start = (next: typeof open) => {
+    save.reset();
+    setOpen(next);
+  };
+  const form = (initial: KeyPolicy, isNew: boolean) => (
+    <PolicyForm initial={initial} isNew={isNew} saving={save.isPending} error={save.isError ? save.error.message : null}
+      onSave={(v) => save.mutate(v)} onCancel={() => start(null)} />
+  );
+
+  return (
+    <Panel title="Key policies" testId="policies-admin"
+      actions={<button type="button" className={buttonClass("neutral", "px-3 py-1 text-sm")} disabled={open !== null} onClick={() => start("new")} data-testid="policy-new">New policy</button>}>
+      <p className="mb-3 text-base text-slate-300">
+        How keys of each policy rotate, overlap, are retried and are kept. A change applies to existing keys from then on:
+        rotation interval, usage limit, overlap, distribution attempts and automatic revocation are read each time they are checked;
+        a key&apos;s size and retention period are fixed when it is generated. Every change is recorded in the audit log with your reason.
+      </p>
+      {open === "new" ? <div className="mb-4">{form(NEW_POLICY, true)}</div> : null}
+      {policies.isPending ? <SkeletonRows rows={3} label="Loading policies" /> : policies.isError ? (
+        <ErrorPanel title="Could not load the key policies" error={policies.error} onRetry={() => void policies.refetch()} />
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-base" data-testid="policies-table">
+            <thead className="text-sm uppercase tracking-wide text-slate-400"><tr>{COLUMNS.map((c) => <th key={c} className="py-2 pr-3">{c}</th>)}</tr></thead>
+            <tbody>
+              {policies.data.map((p) => {
+                const editing = open !== null && open !== "new" && open.name === p.name;
+                return [
+                  <PolicyRow key={p.name} p={p} editing={open !== null} onEdit={() => start({ name: p.name, version: p.version })} />,
+                  editing ? <tr key={`${p.name}-edit`}><td colSpan={COLUMNS.length} className="pb-4">{form(p, false)}</td></tr> : null,
+                ];
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Panel>
+  );
+}
