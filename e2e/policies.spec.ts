@@ -1,0 +1,54 @@
+/**
+ * Key policies on the Admin page: the stored policies in human units; an edit
+ * that breaks a rule is refused with the server's message and changes nothing;
+ * a valid edit with a reason shows at once; a new policy is offered by the new
+ * key form on the Keys page.
+ */
+import { expect, test } from "@playwright/test";
+import { signIn } from "./auth";
+
+test("an admin edits a key policy, is told what is wrong, saves, and creates a policy new keys can use", async ({ page }) => {
+  await signIn(page, "admin");
+  await page.goto("/admin");
+  const panel = page.getByTestId("policies-admin");
+  await expect(panel.getByTestId("policy-row")).toHaveCount(3);
+  const standard = panel.locator('[data-testid="policy-row"][data-name="standard"]');
+  await expect(standard).toContainText("1 day");
+  await expect(standard).toContainText("1,000,000 uses");
+  await expect(standard.getByTestId("policy-overlap-cell")).toHaveText("5 min");
+  await expect(standard.getByTestId("policy-signal-chip")).toHaveText(["QBER abort", "Integrity mismatch"]);
+
+  await standard.getByTestId("policy-edit").click();
+  const form = panel.getByTestId("policy-form");
+  await form.getByTestId("policy-overlap").fill("2");
+  await form.getByTestId("policy-overlap-unit").selectOption("days");
+  await form.getByTestId("policy-reason").fill("slow sites need longer");
+  await form.getByTestId("policy-save").click();
+  await expect(form.getByTestId("policy-error")).toContainText("Overlap must be at most 1 day");
+  await expect(standard.getByTestId("policy-overlap-cell")).toHaveText("5 min");
+
+  await form.getByTestId("policy-overlap").fill("10");
+  await form.getByTestId("policy-overlap-unit").selectOption("min");
+  await form.getByTestId("policy-signal-OPERATOR_REPORT").check();
+  await form.getByTestId("policy-save").click();
+  await expect(panel.getByTestId("policy-form")).toHaveCount(0);
+  await expect(standard.getByTestId("policy-overlap-cell")).toHaveText("10 min");
+  await expect(standard.getByTestId("policy-signal-chip")).toHaveCount(3);
+  await expect(standard).toContainText("v1");
+
+  await panel.getByTestId("policy-new").click();
+  const create = panel.getByTestId("policy-form");
+  await create.getByTestId("policy-name").fill("long-haul");
+  await create.getByTestId("policy-description").fill("intercity backbone");
+  await create.getByTestId("policy-size").selectOption("384");
+  await create.getByTestId("policy-cryptoperiod").fill("2");
+  await create.getByTestId("policy-cryptoperiod-unit").selectOption("h");
+  await create.getByTestId("policy-reason").fill("new backbone links");
+  await create.getByTestId("policy-save").click();
+  await expect(panel.locator('[data-testid="policy-row"][data-name="long-haul"]')).toContainText("384 bits");
+
+  await page.goto("/keys");
+  await page.getByTestId("new-key-open").click();
+  await page.getByTestId("new-key-policy").selectOption("long-haul");
+  await expect(page.getByTestId("new-key-form")).toContainText("intercity backbone");
+});
