@@ -26,6 +26,9 @@ const NEW_POLICY: KeyPolicy = {
   maxDistributionAttempts: 3, autoRevokeSignals: ["QBER_ABORT", "INTEGRITY_MISMATCH"],
 };
 
+/** The router prefixes each validation message with its field path; ours name the field already ("Overlap must…"). */
+const readable = (message: string) => message.replace(/(^|; )[a-zA-Z.]+: (?=[A-Z])/g, "$1");
+
 const days = (n: number) => `${formatCount(n)} ${n === 1 ? "day" : "days"}`;
 
 function Signals({ list }: { list: readonly CompromiseSignal[] }) {
@@ -81,7 +84,7 @@ export function PoliciesAdmin() {
     setOpen(next);
   };
   const form = (initial: KeyPolicy, isNew: boolean) => (
-    <PolicyForm initial={initial} isNew={isNew} saving={save.isPending} error={save.isError ? save.error.message : null}
+    <PolicyForm initial={initial} isNew={isNew} saving={save.isPending} error={save.isError ? readable(save.error.message) : null}
       onSave={(v) => save.mutate(v)} onCancel={() => start(null)} />
   );
 
