@@ -7,8 +7,10 @@
  * also in another process's runner that had them cached.
  */
 import { TRPCError } from "@trpc/server";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../../audit/audit-log";
+import { decodeEvent, EVENT_CHANNEL, type ConsoleEvent } from "../../events/console-events";
 import { poolOf } from "../../db/client";
 import { ACTOR, createNodes, testKeyService } from "../../testing/fixtures";
 import { callerAs, createTestUsers } from "../../testing/auth-fixtures";
@@ -81,6 +83,27 @@ describe("key policies", () => {
       },
     });
     expect((await verifyStoredChain(t.db)).result.ok).toBe(true);
+  });
+
+  it("announces a change to live consoles on the keys topic once it commits", async () => {
+    const listener = new pg.Client({ connectionString: t.url });
+    await listener.connect();
+    try {
+      const heard: ConsoleEvent[] = [];
+      listener.on("notification", (n) => {
+        const e = n.payload ? decodeEvent(n.payload) : null;
+        if (e) heard.push(e);
+      });
+      await listener.query(`LISTEN ${EVENT_CHANNEL}`);
+      await admin.keys.updatePolicy({ name: "short-lived", expectedVersion: 0, reason: "longer retention", changes: { retentionDays: 8 } });
+      await admin.keys.updatePolicy({ name: "short-lived", expectedVersion: 1, reason: "back to a week", changes: { retentionDays: 7 } });
+      // Notifications arrive in commit order: once the second change is heard, the first must have been.
+      await expect.poll(() => heard.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+      const policyEvents = heard.flatMap((e) => (e.topics.includes("keys") ? e.events ?? [] : [])).filter((e) => e.type === "key-policy-updated");
+      expect(policyEvents.map((e) => e.data)).toEqual([{ policy: "short-lived", version: 1 }, { policy: "short-lived", version: 2 }]);
+    } finally {
+      await listener.end();
+    }
   });
 
   it.each([
