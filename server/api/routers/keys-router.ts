@@ -58,8 +58,9 @@ export const keysRouter = router({
   recordUsage: publicProcedure
     .input(ZTarget.extend({ count: z.number().int("count must be a whole number").min(1, "count must be at least 1").max(1_000_000) }))
     .mutation(({ ctx, input }) => ctx.keys.apply(input.id, { type: "RECORD_USAGE", count: input.count }, ctx, input.expectedVersion)),
+  /** Begins the rotation; the replacement is distributed and the rotation completes by itself (server/rotation). */
   rotate: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
-    ctx.keys.apply(input.id, { type: "BEGIN_ROTATION", reason: input.reason }, ctx, input.expectedVersion)),
+    ctx.rotation.request(input.id, `operator request: ${input.reason}`, ctx, input.expectedVersion)),
   completeRotation: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "COMPLETE_ROTATION" }, ctx, input.expectedVersion)),
   cancelRotation: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
