@@ -22,6 +22,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "keys.list": { limit: 5 },
   "keys.counts": {},
   "keys.get": { id: UUID },
+  "keys.rotation": { id: UUID },
   "keys.policies": undefined,
   "keys.create": { label: "acl-probe", purpose: "access test", participants: ["node-a"] },
   "keys.distribute": { id: UUID },

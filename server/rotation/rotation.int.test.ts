@@ -12,6 +12,7 @@ import type { Services } from "../runtime/services";
 import { callerAs, createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, testServices } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { rotationProgress } from "./rotation-progress";
 import { RETRY_SCHEDULED_ACTION } from "./rotation-service";
 import { sweepRotations } from "./rotation-sweep";
 
@@ -51,6 +52,10 @@ describe("rotation protocols", () => {
   it("scheduled: a key past its cryptoperiod rotates, stays usable through the overlap, retires, and is destroyed after retention", async () => {
     const k = await activeKey(["node-a", "node-b"]);
     const other = await activeKey(["node-c"], "high-assurance");
+    expect(await rotationProgress(t.db, k.id)).toMatchObject({
+      state: "ACTIVE", rotation: null, usage: { count: "0", max: 1_000_000 },
+      nextScheduledRotationAt: new Date(k.activatedAt!.getTime() + DAY),
+    });
     clock += 3_500_000; // < 1 h: nothing is due
     expect(await sweepRotations(s.rotation)).toEqual({ rotated: 0, completed: 0, driven: 0, destroyed: 0 });
 
@@ -63,6 +68,12 @@ describe("rotation protocols", () => {
     const [succ] = await successors(k.id);
     expect(succ).toMatchObject({ state: "ACTIVE", generation: 2, lineageId: k.lineageId });
     expect((await audits(k.id, "KEY_ROTATION_STARTED"))[0]!.details).toMatchObject({ reason: "scheduled: cryptoperiod of 1 day reached" });
+    const progress = await rotationProgress(t.db, k.id);
+    expect(progress.rotation).toMatchObject({
+      reason: "scheduled: cryptoperiod of 1 day reached", successor: { id: succ!.id, state: "ACTIVE" },
+      overlapEndsAt: new Date(succ!.activatedAt!.getTime() + 300_000),
+    });
+    expect(progress.rotation!.receipts.map((r) => [r.nodeId, r.nodeName, r.confirmedAt !== null])).toEqual([["node-a", "NODE-A", true], ["node-b", "NODE-B", true]]);
     expect((await audits((await successors(other.id))[0]!.id, "KEY_GENERATED"))[0]!.details).toMatchObject({ reason: "rotation: scheduled: cryptoperiod of 1 hour reached" });
 
     clock += 200_000; // within the 300 s overlap
@@ -100,6 +111,18 @@ describe("rotation protocols", () => {
     clock += 61_000;
     expect(await s.rotation.complete(k.id)).toBe(true);
     expect((await key(k.id)).state).toBe("RETIRED");
+  });
+
+  it("rotation progress while the replacement waits: every participant's receipt pending, no overlap end yet; then confirmed", async () => {
+    const k = await activeKey(["node-a", "node-c"], "high-assurance");
+    const { successorId } = await s.rotation.begin(k.id, "progress check", ACTOR);
+    const waiting = await rotationProgress(t.db, k.id);
+    expect(waiting.rotation).toMatchObject({ reason: "progress check", successor: { id: successorId, state: "GENERATED", attempt: 1 }, overlapEndsAt: null });
+    expect(waiting.rotation!.receipts.map((r) => r.confirmedAt)).toEqual([null, null]);
+    expect(await s.rotation.drive(k.id)).toMatchObject({ outcome: "active", successorId, completed: false });
+    const done = await rotationProgress(t.db, k.id);
+    expect(done.rotation!.receipts.every((r) => r.confirmedAt !== null)).toBe(true);
+    await expect(rotationProgress(t.db, "00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "KEY_NOT_FOUND" });
   });
 
   it("QBER warning on a link in a key's route rotates exactly the ACTIVE keys routed over it; abort crossings are left to recovery", async () => {
@@ -159,6 +182,9 @@ describe("rotation protocols", () => {
     expect(await audits(k.id, "KEY_ROTATION_CANCELLED")).toHaveLength(1);
     const [retry] = await audits(k.id, RETRY_SCHEDULED_ACTION);
     expect(retry!.details).toMatchObject({ failures: 1, retryAt: new Date(clock + 60_000).toISOString() });
+    expect((await rotationProgress(t.db, k.id)).lastFailure).toMatchObject({
+      reason: expect.stringMatching(/^rotation cancelled: 3 distribution attempts failed/), retryAt: new Date(clock + 60_000),
+    });
     // Usable: usage is still recorded on it.
     expect((await s.keys.apply(k.id, { type: "RECORD_USAGE", count: 5 }, ACTOR)).usageCount).toBe(5n);
 

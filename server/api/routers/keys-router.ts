@@ -6,6 +6,7 @@ import { z } from "zod";
 import { KEY_STATES } from "../../lifecycle/key-states";
 import { countKeysByState, getKey, listKeys } from "../../keys/key-queries";
 import { KEY_POLICIES, POLICY_NAMES } from "../../keys/key-policies";
+import { rotationProgress } from "../../rotation/rotation-progress";
 import { publicProcedure, router } from "../trpc";
 
 const ZKeyId = z.uuid({ message: "must be a key id (UUID)" });
@@ -39,6 +40,8 @@ export const keysRouter = router({
     .input(ZKeyListInputSchema.pick({ search: true, policy: true, nodeId: true }).default({}))
     .query(({ ctx, input }) => countKeysByState(ctx.db, input)),
   get: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => getKey(ctx.db, input.id)),
+  /** Rotation progress: the replacement's receipts per participant, overlap end, next scheduled rotation, usage. */
+  rotation: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => rotationProgress(ctx.db, input.id)),
   policies: publicProcedure.query(() => Object.values(KEY_POLICIES)),
   create: publicProcedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),
 
