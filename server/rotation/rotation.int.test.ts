@@ -159,6 +159,24 @@ describe("rotation protocols", () => {
     expect(await key(notHeld.id)).toMatchObject({ state: "ACTIVE", version: notHeld.version });
   });
 
+  it("an operator restoring an isolated node (live event mesh/node-restored) rotates the ACTIVE keys it holds", async () => {
+    const held = await activeKey(["node-c"], "short-lived");
+    const notHeld = await activeKey(["node-a"], "short-lived");
+    await s.events.start();
+    const stop = s.rotationTriggers.start({ events: s.events });
+    try {
+      await s.mesh.isolateNode("node-c", "suspected tampering", ACTOR);
+      expect((await key(held.id)).state).toBe("ACTIVE"); // isolation alone rotates nothing
+      await s.mesh.restoreNode("node-c", "inspected", ACTOR);
+      await vi.waitFor(async () => expect((await key(held.id)).state).toBe("RETIRED"), { timeout: 10_000, interval: 50 });
+      expect((await audits(held.id, "KEY_ROTATION_STARTED"))[0]!.details).toMatchObject({ reason: expect.stringMatching(/^node node-c rejoined after being isolated/) });
+      expect(await key(notHeld.id)).toMatchObject({ state: "ACTIVE", version: notHeld.version });
+    } finally {
+      stop();
+      await s.events.stop();
+    }
+  });
+
   it("operator request (keys.rotate as an officer): the replacement is distributed and the rotation completes by itself", async () => {
     const users = await createTestUsers(t.db, s.keys, "rot");
     const caller = callerAs(t.db, s.keys, users.officer);
