@@ -6,6 +6,7 @@
  * participant that never confirms (rotation cancelled, old key usable, reason
  * recorded, retry backed off).
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
 import type { Services } from "../runtime/services";
@@ -96,6 +97,28 @@ describe("rotation protocols", () => {
     expect(s.agents.agent("node-a").holds(k.id)).toBe(false);
     expect(await audits(k.id, "KEY_DESTROYED")).toHaveLength(1);
     expect((await verifyStoredChain(t.db)).result.ok).toBe(true);
+  });
+
+  it("two instances sweeping at once rotate each due key once; a sweep takes a bounded batch", async () => {
+    const masterKey = randomBytes(32); // two server processes of one deployment share the master key
+    s = testServices(t.db, t.url, { clock: now, receiptTimeoutMs: 200, masterKey });
+    const ks = [];
+    for (let i = 0; i < 5; i++) ks.push(await activeKey([i % 2 ? "node-a" : "node-b"], "short-lived", `due-${i}`));
+    clock += 901_000; // short-lived cryptoperiod: 15 min
+    const other = testServices(t.db, t.url, { clock: now, receiptTimeoutMs: 200, masterKey });
+    other.keys.distributor = s.keys.distributor; // the same agents hold the keys (one simulated mesh)
+    const [r1, r2] = await Promise.all([sweepRotations(s.rotation, { batch: 2 }), sweepRotations(other.rotation, { batch: 2 })]);
+    // Each sweep takes at most its batch; whether both picked the same two (the engine refuses the second) or
+    // the second saw the first's rotations committed and took the next two depends on timing.
+    expect(r1.rotated).toBeLessThanOrEqual(2);
+    expect(r2.rotated).toBeLessThanOrEqual(2);
+    const all = await Promise.all([sweepRotations(s.rotation), sweepRotations(other.rotation)]);
+    expect(r1.rotated + r2.rotated + all[0].rotated + all[1].rotated).toBe(5);
+    for (const k of ks) {
+      expect(await audits(k.id, "KEY_ROTATION_STARTED"), k.label).toHaveLength(1);
+      expect((await key(k.id)).state).toBe("RETIRED"); // overlap 0
+      expect((await successors(k.id)).map((x) => x.state)).toEqual(["ACTIVE"]);
+    }
   });
 
   it("usage limit: the usage that reaches maxUsage begins the rotation in its own transaction; the replacement is distributed", async () => {
