@@ -25,6 +25,8 @@ export interface SweepOptions {
 
 export interface SweepReport {
   rotated: number;
+  /** Cancelled rotations whose backoff ended (safety net behind the rotation-retry job). */
+  retried: number;
   completed: number;
   driven: number;
   destroyed: number;
@@ -46,7 +48,7 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
   const now = rot.now();
   const pool = poolOf(rot.db);
   const policies = await loadPolicies(rot.db);
-  const report: SweepReport = { rotated: 0, completed: 0, driven: 0, destroyed: 0 };
+  const report: SweepReport = { rotated: 0, retried: 0, completed: 0, driven: 0, destroyed: 0 };
   const skipRaces = (p: Promise<unknown>) => p.catch((err: unknown) => {
     if (!isRaceRefusal(err)) throw err;
     return null;
@@ -71,6 +73,25 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
       ? rot.begin(k.id, k.reason, ROTATION_ACTOR).then((b) => rot.enqueueDrive(k.id, b.successorId))
       : rot.rotate(k.id, k.reason));
     if (r !== null) report.rotated++;
+  });
+
+  // Few keys ever have a cancelled rotation: start from those entries (indexed by action), not from every ACTIVE key.
+  const { rows: backedOff } = await pool.query<{ id: string }>(
+    `SELECT r.subject_id AS id FROM (
+        SELECT DISTINCT ON (a.subject_id) a.subject_id, a.seq, (a.details->>'retryAt')::timestamptz AS retry_at
+          FROM audit_entries a WHERE a.action = $2 AND a.subject_type = 'key' ORDER BY a.subject_id, a.seq DESC) r
+      JOIN keys k ON k.id::text = r.subject_id
+      WHERE k.state = 'ACTIVE' AND r.retry_at <= $1::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM audit_entries s WHERE s.subject_type = 'key' AND s.subject_id = r.subject_id
+              AND s.action = 'KEY_ROTATION_STARTED' AND s.seq > r.seq)
+      ORDER BY r.retry_at LIMIT $3`,
+    [now, RETRY_SCHEDULED_ACTION, batch],
+  );
+  await inPool(backedOff, parallel, async (k) => {
+    const r = rot.queue?.running
+      ? await rot.queue.send(ROTATION_QUEUES.retry, { keyId: k.id }, { dedupeKey: `sweep-retry:${k.id}:${now.getTime()}` })
+      : await skipRaces(rot.retry(k.id));
+    if (r !== null) report.retried++;
   });
 
   for (const p of policies) {

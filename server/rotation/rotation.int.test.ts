@@ -58,7 +58,7 @@ describe("rotation protocols", () => {
       nextScheduledRotationAt: new Date(k.activatedAt!.getTime() + DAY),
     });
     clock += 3_500_000; // < 1 h: nothing is due
-    expect(await sweepRotations(s.rotation)).toEqual({ rotated: 0, completed: 0, driven: 0, destroyed: 0 });
+    expect(await sweepRotations(s.rotation)).toEqual({ rotated: 0, retried: 0, completed: 0, driven: 0, destroyed: 0 });
 
     clock = Date.parse("2026-11-29T12:00:00Z") + DAY + 1_000; // the standard cryptoperiod (1 day) has run out
     const r1 = await sweepRotations(s.rotation);
@@ -234,9 +234,13 @@ describe("rotation protocols", () => {
     clock = retryAt - 1_000; // before the backoff ends the sweep leaves it alone, even with its cryptoperiod run out
     await t.db.key.update({ where: { id: k.id }, data: { activatedAt: new Date(clock - DAY - 1) } });
     expect((await sweepRotations(s.rotation)).rotated).toBe(0);
+    expect((await sweepRotations(s.rotation)).retried).toBe(0);
     clock = retryAt + 1_000;
-    const again = await s.rotation.retry(k.id);
-    expect(again).toMatchObject({ outcome: "active" });
+    await t.db.key.update({ where: { id: k.id }, data: { activatedAt: new Date(clock - 1_000) } }); // not due by cryptoperiod: only the retry applies
+    expect(await sweepRotations(s.rotation)).toMatchObject({ rotated: 0, retried: 1 });
+    expect((await key(k.id)).state).toBe("ROTATING");
+    expect((await successors(k.id)).filter((x) => x.state === "ACTIVE")).toHaveLength(1); // besides the three failed attempts
+    expect((await sweepRotations(s.rotation)).retried).toBe(0); // done: not retried again
     expect((await audits(k.id, "KEY_ROTATION_STARTED"))[1]!.details).toMatchObject({ reason: "retry after a failed rotation: test rotation" });
   });
 });
