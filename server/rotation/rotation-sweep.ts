@@ -5,7 +5,9 @@
  *   unless a failed rotation's backoff is still running;
  * - ROTATING keys whose replacement is ACTIVE and whose overlap has passed complete;
  * - ROTATING keys whose replacement nobody drives (GENERATED or DISTRIBUTED for
- *   longer than `orphanAfterMs`, e.g. after a restart) are driven;
+ *   longer than `orphanAfterMs`, e.g. after a restart) are driven; one waiting
+ *   longer than `orphanWindowMs` (15 min) is left to operators, like the
+ *   distributions resumeInterrupted leaves alone;
  * - RETIRED keys past retention are destroyed.
  * Bounded: at most `batch` keys per category per sweep, at most `parallel`
  * distributions at a time; each key is its own runner job, so many keys due at
@@ -19,8 +21,10 @@ import { isRaceRefusal, ROTATION_ACTOR, ROTATION_QUEUES, RETRY_SCHEDULED_ACTION,
 export interface SweepOptions {
   batch?: number;
   parallel?: number;
-  /** A replacement GENERATED/DISTRIBUTED this long without progress counts as orphaned. */
+  /** A replacement GENERATED/DISTRIBUTED this long without progress counts as orphaned... */
   orphanAfterMs?: number;
+  /** ...unless it has waited longer than this: such keys are the operators' (as in resumeInterrupted). */
+  orphanWindowMs?: number;
 }
 
 export interface SweepReport {
@@ -44,7 +48,8 @@ export async function inPool<T>(items: readonly T[], limit: number, fn: (item: T
 export async function sweepRotations(rot: RotationService, opts: SweepOptions = {}): Promise<SweepReport> {
   const batch = opts.batch ?? 100;
   const parallel = opts.parallel ?? 8;
-  const orphanAfterMs = opts.orphanAfterMs ?? 5 * 60_000;
+  const orphanAfterMs = opts.orphanAfterMs ?? 2 * 60_000;
+  const orphanWindowMs = opts.orphanWindowMs ?? 15 * 60_000;
   const now = rot.now();
   const pool = poolOf(rot.db);
   const policies = await loadPolicies(rot.db);
@@ -109,10 +114,10 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
   const { rows: orphans } = await pool.query<{ id: string; successor_id: string }>(
     `SELECT k.id, s.id AS successor_id FROM keys k JOIN keys s ON s.predecessor_id = k.id
       WHERE k.state = 'ROTATING'
-        AND ((s.state = 'GENERATED' AND s.generated_at <= $1::timestamptz - make_interval(secs => $2))
-          OR (s.state = 'DISTRIBUTED' AND s.distributed_at <= $1::timestamptz - make_interval(secs => $2)))
+        AND ((s.state = 'GENERATED' AND s.generated_at <= $1::timestamptz - make_interval(secs => $2) AND s.generated_at > $1::timestamptz - make_interval(secs => $4))
+          OR (s.state = 'DISTRIBUTED' AND s.distributed_at <= $1::timestamptz - make_interval(secs => $2) AND s.distributed_at > $1::timestamptz - make_interval(secs => $4)))
       ORDER BY k.rotating_at LIMIT $3`,
-    [now, orphanAfterMs / 1000, batch],
+    [now, orphanAfterMs / 1000, batch, orphanWindowMs / 1000],
   );
   await inPool(orphans, parallel, async (k) => {
     if (rot.queue?.running) await rot.queue.send(ROTATION_QUEUES.drive, { keyId: k.id }, { dedupeKey: `orphan:${k.successor_id}` });

@@ -148,6 +148,20 @@ describe("rotation protocols", () => {
     await expect(rotationProgress(t.db, "00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "KEY_NOT_FOUND" });
   });
 
+  it("a replacement nobody drives (e.g. after a restart) is driven by the sweep after 2 min; one waiting over 15 min is left to operators", async () => {
+    const k = await activeKey(["node-a"], "short-lived");
+    const stale = await activeKey(["node-b"], "short-lived");
+    await s.rotation.begin(stale.id, "left long ago", ACTOR);
+    clock += 16 * 60_000;
+    await s.rotation.begin(k.id, "interrupted", ACTOR);
+    clock += 60_000;
+    expect((await sweepRotations(s.rotation)).driven).toBe(0); // too fresh: its driver may still be at work
+    clock += 61_000;
+    expect((await sweepRotations(s.rotation)).driven).toBe(1);
+    expect((await key(k.id)).state).toBe("RETIRED"); // short-lived: no overlap
+    expect((await successors(stale.id))[0]!.state).toBe("GENERATED");
+  });
+
   it("QBER warning on a link in a key's route rotates exactly the ACTIVE keys routed over it; abort crossings are left to recovery", async () => {
     const a = await activeKey(["node-a"], "standard", "over-a");
     const ab = await activeKey(["node-a", "node-b"], "standard", "over-a-and-b");
