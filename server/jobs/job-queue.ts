@@ -50,6 +50,7 @@ export class JobQueue {
   private boss: PgBoss | null = null;
   private readonly specs = new Map<string, QueueSpec<never>>();
   private readonly schedules: Array<{ name: string; cron: string }> = [];
+  private readonly unschedules = new Set<string>();
   lastError: string | null = null;
   lastSuccessAt: Date | null = null;
 
@@ -74,6 +75,14 @@ export class JobQueue {
     if (this.boss) await this.boss.schedule(name, cron);
   }
 
+  /** Removes a cron schedule (schedules are stored in the database and outlive the process that made them). */
+  async unschedule(name: string): Promise<void> {
+    const i = this.schedules.findIndex((x) => x.name === name);
+    if (i >= 0) this.schedules.splice(i, 1);
+    this.unschedules.add(name);
+    if (this.boss) await this.boss.unschedule(name);
+  }
+
   async start(): Promise<void> {
     if (this.boss) return;
     const boss = new PgBoss({
@@ -90,6 +99,7 @@ export class JobQueue {
     await boss.start();
     this.boss = boss;
     for (const spec of this.specs.values()) await this.install(boss, spec);
+    for (const name of this.unschedules) await boss.unschedule(name);
     for (const s of this.schedules) await boss.schedule(s.name, s.cron);
   }
 

@@ -12,7 +12,7 @@ import type { RotationTrigger, RotationTriggers } from "./rotation-triggers";
 
 type KeyJob = { keyId: string };
 
-export async function defineRotationJobs(queue: JobQueue, rot: RotationService, triggers: RotationTriggers, opts: { sweep?: SweepOptions; cron?: string } = {}): Promise<void> {
+export async function defineRotationJobs(queue: JobQueue, rot: RotationService, triggers: RotationTriggers, opts: { sweep?: SweepOptions; /** null: no scheduled sweep (and remove one a previous run stored). */ cron?: string | null } = {}): Promise<void> {
   // At most 5 distributions at a time per instance from this queue.
   await queue.define<KeyJob>({ name: ROTATION_QUEUES.drive, batchSize: 5, handler: (jobs) => Promise.all(jobs.map((j) => rot.drive(j.keyId))).then(() => undefined) });
   await queue.define<KeyJob>({ name: ROTATION_QUEUES.complete, batchSize: 20, handler: (jobs) => Promise.all(jobs.map((j) => rot.complete(j.keyId))).then(() => undefined) });
@@ -25,5 +25,6 @@ export async function defineRotationJobs(queue: JobQueue, rot: RotationService, 
   await queue.define<object>({ name: ROTATION_QUEUES.sweep, retryLimit: 0, expireInSeconds: 600, handler: async () => {
     await sweepRotations(rot, opts.sweep);
   } });
-  await queue.schedule(ROTATION_QUEUES.sweep, opts.cron ?? "* * * * *");
+  if (opts.cron === null) await queue.unschedule(ROTATION_QUEUES.sweep);
+  else await queue.schedule(ROTATION_QUEUES.sweep, opts.cron ?? "* * * * *");
 }

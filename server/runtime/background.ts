@@ -50,7 +50,8 @@ export async function startBackground(): Promise<void> {
 
   // Durable jobs (pg-boss, schema pgboss): rotation steps, the rotation sweep (cron), triggers.
   try {
-    await defineRotationJobs(s.jobs, s.rotation, s.rotationTriggers);
+    await defineRotationJobs(s.jobs, s.rotation, s.rotationTriggers, { cron: e.QECNET_ROTATION_SWEEP === "off" ? null : undefined });
+    if (e.QECNET_ROTATION_SWEEP === "off") log.warn("scheduled rotation is off (QECNET_ROTATION_SWEEP=off): keys rotate only on triggers and requests");
     await s.jobs.start();
     stops.push(s.rotationTriggers.start({ simulator: s.simulator, events: s.events }));
     stops.push(() => void s.jobs.stop());
