@@ -17,6 +17,28 @@ import { ErrorPanel } from "@/components/ui/error-panel";
 import { formatCount, formatDateTime } from "@/components/ui/format";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
+import { useNow } from "@/components/ui/use-now";
+
+function formatSeconds(s: number): string {
+  if (s === 0) return "no";
+  if (s % 3600 === 0) return `${s / 3600} h`;
+  if (s % 60 === 0) return `${s / 60} min`;
+  return `${s} s`;
+}
+
+function NextRotation({ at, policy }: { at: Date; policy: string }) {
+  const now = useNow();
+  return (
+    <p className="text-slate-300" data-testid="next-rotation" data-overdue={at.getTime() <= now}>
+      {at.getTime() <= now ? (
+        <>Scheduled rotation due since <RelativeTime date={at} className="font-semibold text-amber-300" />; the rotation sweep starts it</>
+      ) : (
+        <>Next scheduled rotation <RelativeTime date={at} className="font-semibold text-white" /></>
+      )}{" "}
+      (cryptoperiod of policy {policy})
+    </p>
+  );
+}
 
 function useSecondClock(): number {
   const [now, setNow] = useState(() => Date.now());
@@ -103,7 +125,7 @@ export function KeyRotationPanel({ keyId }: { keyId: string }) {
           <div>
             <div className="text-sm uppercase tracking-wider text-slate-400">Old key usable for</div>
             {r.overlapEndsAt ? <Countdown until={r.overlapEndsAt} /> : (
-              <p className="text-slate-300">the {p.policy.overlapSeconds} s overlap starts when every participant confirmed the replacement</p>
+              <p className="text-slate-300">the {formatSeconds(p.policy.overlapSeconds)} overlap starts when every participant confirmed the replacement</p>
             )}
           </div>
         </>
@@ -111,11 +133,7 @@ export function KeyRotationPanel({ keyId }: { keyId: string }) {
 
       {p.state === "ACTIVE" ? (
         <>
-          {p.nextScheduledRotationAt ? (
-            <p className="text-slate-300" data-testid="next-rotation">
-              Next scheduled rotation <RelativeTime date={p.nextScheduledRotationAt} className="font-semibold text-white" /> (cryptoperiod of policy {p.policy.name})
-            </p>
-          ) : null}
+          {p.nextScheduledRotationAt ? <NextRotation at={p.nextScheduledRotationAt} policy={p.policy.name} /> : null}
           <UsageBar count={p.usage.count} max={p.usage.max} />
           {p.lastFailure ? (
             <p className="rounded border border-amber-500/40 bg-amber-500/10 p-3 text-amber-200" data-testid="rotation-failure">
