@@ -20,7 +20,6 @@ import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { useNow } from "@/components/ui/use-now";
 
 function formatSeconds(s: number): string {
-  if (s === 0) return "no";
   if (s % 3600 === 0) return `${s / 3600} h`;
   if (s % 60 === 0) return `${s / 60} min`;
   return `${s} s`;
@@ -125,7 +124,11 @@ export function KeyRotationPanel({ keyId }: { keyId: string }) {
           <div>
             <div className="text-sm uppercase tracking-wider text-slate-400">Old key usable for</div>
             {r.overlapEndsAt ? <Countdown until={r.overlapEndsAt} /> : (
-              <p className="text-slate-300">the {formatSeconds(p.policy.overlapSeconds)} overlap starts when every participant confirmed the replacement</p>
+              <p className="text-slate-300">
+                {p.policy.overlapSeconds === 0
+                  ? "until every participant confirmed the replacement (this policy has no overlap)"
+                  : `the ${formatSeconds(p.policy.overlapSeconds)} overlap starts when every participant confirmed the replacement`}
+              </p>
             )}
           </div>
         </>
