@@ -40,6 +40,9 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     // Every browser test signs in from 127.0.0.1: the throttle is tested in server/auth/sign-in.int.test.ts.
     QECNET_SIGNIN_RATE_LIMIT: "1000/60",
     NEXT_TELEMETRY_DISABLED: "1",
+    // The demo's ACTIVE keys are older than their cryptoperiods: the sweep would rotate them mid-run under other
+    // tests. Scheduled rotation is tested in server/rotation/rotation.int.test.ts; rotation jobs still run here.
+    QECNET_ROTATION_SWEEP: process.env.QECNET_ROTATION_SWEEP ?? "off",
     // The browser tests provoke refusals on purpose; keep the run's output to errors.
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error",
   },

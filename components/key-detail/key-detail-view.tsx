@@ -16,6 +16,7 @@ import { KeyActions } from "./key-actions";
 import { RequestApproval } from "./request-approval";
 import { KeyLineage } from "./key-lineage";
 import { KeyParticipants } from "./key-participants";
+import { KeyRotationPanel } from "./key-rotation-panel";
 import { KeySummary } from "./key-summary";
 import { KeyTimeline } from "./key-timeline";
 
@@ -64,6 +65,9 @@ export function KeyDetailView({ id }: { id: string }) {
           <KeyTimeline keyId={detail.key.id} history={detail.history} truncated={detail.historyTruncated} />
         </Panel>
         <div className="flex flex-col gap-6">
+          <Panel title="Rotation" testId="rotation-panel">
+            <KeyRotationPanel keyId={detail.key.id} />
+          </Panel>
           <Panel title="Participants" testId="participants-panel">
             <KeyParticipants detail={detail} />
           </Panel>

@@ -22,6 +22,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "keys.list": { limit: 5 },
   "keys.counts": {},
   "keys.get": { id: UUID },
+  "keys.rotation": { id: UUID },
   "keys.policies": undefined,
   "keys.createPolicy": {
     name: "acl-probe", description: "access test", sizeBits: 256, cryptoperiodSeconds: 3600, maxUsage: null, overlapSeconds: 60,

@@ -30,6 +30,7 @@ export const PROCEDURE_ACCESS = {
   "keys.list": min("viewer"),
   "keys.counts": min("viewer"),
   "keys.get": min("viewer"),
+  "keys.rotation": min("viewer"),
   "keys.policies": min("viewer"),
   "keys.createPolicy": min("admin"),
   "keys.updatePolicy": min("admin"),

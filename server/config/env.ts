@@ -40,6 +40,10 @@ export const ZEnvSchema = z.object({
   QECNET_SIMULATION: z
     .enum(["on", "off"], { message: "must be on or off" })
     .default("on"),
+  /** The every-minute scheduled rotation sweep (server/rotation/rotation-sweep.ts); rotation jobs run either way. */
+  QECNET_ROTATION_SWEEP: z
+    .enum(["on", "off"], { message: "must be on or off" })
+    .default("on"),
   QECNET_SIM_SPEED: z.coerce
     .number({ message: "must be a number" })
     .min(0.1, "must be between 0.1 and 3600 (simulated seconds per second)")

@@ -81,6 +81,7 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
         k.usageCount += BigInt(e.count);
         k.lastUsedAt = ws.now;
         details.usageCount = k.usageCount.toString();
+        followUp = chain(followUp, () => beginRotationAtUsageLimit(ctx, k));
         break;
       case "GENERATE_SUCCESSOR":
       case "EMERGENCY_ROTATION_REQUIRED": {
@@ -115,6 +116,18 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
 }
 
 const chain = (a: (() => void) | null, b: () => void) => (a ? () => { a(); b(); } : b);
+
+/**
+ * Triggered rotation (issue 4): the usage counter reached the policy's limit, so
+ * the rotation begins in the same transaction as the usage that reached it. Not
+ * while the key's own rotation into ACTIVE is still overlapping (the engine
+ * would refuse and the usage must still be recorded); the sweep catches it later.
+ */
+function beginRotationAtUsageLimit(ctx: EffectContext, k: KeyRecord): void {
+  const max = policyIn(ctx.ws, k.policy).maxUsage;
+  if (k.state !== "ACTIVE" || max === null || k.usageCount < BigInt(max) || snapshotOf(ctx.ws, k).predecessorRotating) return;
+  transition(ctx, k, { type: "BEGIN_ROTATION", reason: `usage limit reached (${k.usageCount} of ${max} uses)` });
+}
 
 function retryDistribution(ctx: EffectContext, failed: KeyRecord, reason: string): void {
   const policy = policyIn(ctx.ws, failed.policy);

@@ -42,6 +42,8 @@ export class KeyService {
   distributor: KeyDistributor | null = null;
   /** The named key policies (list, create, update), edited through this service's runner. */
   readonly policies: PolicyService;
+  /** Set by the wiring: a rotation began inside another event's transaction (usage limit); its replacement must be distributed. */
+  onRotationBegun: ((keyId: string, successorId: string) => void) | null = null;
 
   constructor(
     readonly db: Db,
@@ -93,15 +95,18 @@ export class KeyService {
 
   /** Applies one lifecycle event. expectedVersion guards against acting on a stale view. */
   async apply(keyId: string, event: KeyEvent, who: Actor, expectedVersion?: number): Promise<KeyView> {
-    return this.runner.submit({
+    const r = await this.runner.submit({
       keyIds: [keyId],
       run: (ws) => {
         const k = ws.key(keyId);
         checkVersion(k, expectedVersion);
         transition(this.ctx(ws, who), k, event);
-        return toKeyView(ws.key(keyId));
+        const began = event.type === "RECORD_USAGE" ? ws.jobInsertedKeys().find((x) => x.predecessorId === keyId) : undefined;
+        return { view: toKeyView(ws.key(keyId)), successorId: began?.id ?? null };
       },
     });
+    if (r.successorId) this.onRotationBegun?.(keyId, r.successorId);
+    return r.view;
   }
 
   /** A participant's proof of possession. A wrong proof is audited and refused. */

@@ -11,6 +11,7 @@ import { SiemForwarder, parseForwardUrl } from "../audit/forward/siem-forwarder"
 import { env } from "../config/env";
 import { logger } from "../ops/logger";
 import { metrics } from "../ops/metrics";
+import { defineRotationJobs } from "../rotation/rotation-jobs";
 import { services } from "./services";
 import { registerWorker } from "./workers";
 
@@ -46,6 +47,22 @@ export async function startBackground(): Promise<void> {
     },
     (err: unknown) => log.error({ error: (err as Error).name }, "resuming interrupted distributions failed"),
   );
+
+  // Durable jobs (pg-boss, schema pgboss): rotation steps, the rotation sweep (cron), triggers.
+  try {
+    await defineRotationJobs(s.jobs, s.rotation, s.rotationTriggers, { cron: e.QECNET_ROTATION_SWEEP === "off" ? null : undefined });
+    if (e.QECNET_ROTATION_SWEEP === "off") log.warn("scheduled rotation is off (QECNET_ROTATION_SWEEP=off): keys rotate only on triggers and requests");
+    await s.jobs.start();
+    stops.push(s.rotationTriggers.start({ simulator: s.simulator, events: s.events }));
+    stops.push(() => void s.jobs.stop());
+  } catch (err) {
+    log.error({ error: (err as Error).name }, "the job queue did not start: scheduled and triggered rotation are off");
+  }
+  stops.push(registerWorker("jobs", () => ({
+    ok: s.jobs.running && s.jobs.lastError === null,
+    detail: !s.jobs.running ? "the job queue is not running (rotation jobs wait)" : s.jobs.lastError ? `last job failed: ${s.jobs.lastError}` : "running rotation jobs and the rotation sweep",
+    lastSuccessAt: s.jobs.lastSuccessAt,
+  })));
 
   log.info({ keyId: s.checkpoints.key.keyId, publicKey: s.checkpoints.key.publicKey, source: s.checkpoints.key.source, file: s.checkpoints.file.path }, "audit checkpoint signing key");
   if (e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S > 0) {

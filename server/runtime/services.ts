@@ -17,6 +17,10 @@ import { InProcessAgents } from "../mesh/agents/in-process-agents";
 import { DistributionService } from "../mesh/distribution/distribution-service";
 import { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshSimulator, type SimulatorOptions } from "../mesh/simulation/mesh-simulator";
+import { JobQueue } from "../jobs/job-queue";
+import { logger } from "../ops/logger";
+import { RotationService } from "../rotation/rotation-service";
+import { RotationTriggers } from "../rotation/rotation-triggers";
 
 export interface Services {
   db: Db;
@@ -28,6 +32,10 @@ export interface Services {
   distribution: DistributionService;
   simulator: MeshSimulator;
   checkpoints: CheckpointService;
+  /** Durable jobs (pg-boss); started by startBackground(), not by tests unless they start it. */
+  jobs: JobQueue;
+  rotation: RotationService;
+  rotationTriggers: RotationTriggers;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -42,7 +50,15 @@ export function buildServices(
   const agents = new InProcessAgents();
   const distribution = new DistributionService(db, keys.runner, vault, agents, { receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
   keys.distributor = distribution;
+  // Errors only, by name: never a message that could carry key material.
+  const log = { error: (obj: object, msg: string) => logger().error(obj, msg), warn: (obj: object, msg: string) => logger().warn(obj, msg), info: (obj: object, msg: string) => logger().info(obj, msg) };
+  const jobs = new JobQueue(url, { log });
+  const rotation = new RotationService(keys, db, jobs, { clock: opts.clock, agents, log });
+  keys.onRotationBegun = (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId);
   return {
+    jobs,
+    rotation,
+    rotationTriggers: new RotationTriggers(rotation, { log }),
     db,
     keys,
     audit: new AuditService(db, keys.runner, checkpoints),

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { KEY_STATES } from "../../lifecycle/key-states";
 import { countKeysByState, getKey, listKeys } from "../../keys/key-queries";
 import { ZPolicyFieldsSchema, ZPolicyNameSchema } from "../../keys/policies/policy-rules";
+import { rotationProgress } from "../../rotation/rotation-progress";
 import { publicProcedure, router } from "../trpc";
 
 const ZKeyId = z.uuid({ message: "must be a key id (UUID)" });
@@ -58,6 +59,8 @@ export const keysRouter = router({
   /** Administrators: changes fields of a policy seen at expectedVersion; audited with before/after and the reason. */
   updatePolicy: publicProcedure.input(ZPolicyUpdateInputSchema).mutation(({ ctx, input }) =>
     ctx.keys.policies.update(input.name, input.changes, input.expectedVersion, input.reason, ctx)),
+  /** Rotation progress: the replacement's receipts per participant, overlap end, next scheduled rotation, usage. */
+  rotation: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => rotationProgress(ctx.db, input.id)),
   create: publicProcedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),
 
   /** Routes the key over the mesh, delivers it and collects every receipt; retries with new material on failure. */
@@ -76,8 +79,9 @@ export const keysRouter = router({
   recordUsage: publicProcedure
     .input(ZTarget.extend({ count: z.number().int("count must be a whole number").min(1, "count must be at least 1").max(1_000_000) }))
     .mutation(({ ctx, input }) => ctx.keys.apply(input.id, { type: "RECORD_USAGE", count: input.count }, ctx, input.expectedVersion)),
+  /** Begins the rotation; the replacement is distributed and the rotation completes by itself (server/rotation). */
   rotate: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
-    ctx.keys.apply(input.id, { type: "BEGIN_ROTATION", reason: input.reason }, ctx, input.expectedVersion)),
+    ctx.rotation.request(input.id, `operator request: ${input.reason}`, ctx, input.expectedVersion)),
   completeRotation: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "COMPLETE_ROTATION" }, ctx, input.expectedVersion)),
   cancelRotation: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
