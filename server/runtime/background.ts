@@ -11,6 +11,7 @@ import { SiemForwarder, parseForwardUrl } from "../audit/forward/siem-forwarder"
 import { env } from "../config/env";
 import { logger } from "../ops/logger";
 import { metrics } from "../ops/metrics";
+import { startRecoveryWorker } from "../recovery/recovery-worker";
 import { services } from "./services";
 import { registerWorker } from "./workers";
 
@@ -46,6 +47,9 @@ export async function startBackground(): Promise<void> {
     },
     (err: unknown) => log.error({ error: (err as Error).name }, "resuming interrupted distributions failed"),
   );
+
+  // After the simulation's start: its tick listener is how QBER compromises are detected.
+  stops.push(startRecoveryWorker(s, log.child({ worker: "compromise-recovery" })));
 
   log.info({ keyId: s.checkpoints.key.keyId, publicKey: s.checkpoints.key.publicKey, source: s.checkpoints.key.source, file: s.checkpoints.file.path }, "audit checkpoint signing key");
   if (e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S > 0) {

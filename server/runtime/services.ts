@@ -17,6 +17,7 @@ import { InProcessAgents } from "../mesh/agents/in-process-agents";
 import { DistributionService } from "../mesh/distribution/distribution-service";
 import { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshSimulator, type SimulatorOptions } from "../mesh/simulation/mesh-simulator";
+import { RecoveryService, type RecoveryOptions } from "../recovery/recovery-service";
 
 export interface Services {
   db: Db;
@@ -28,6 +29,7 @@ export interface Services {
   distribution: DistributionService;
   simulator: MeshSimulator;
   checkpoints: CheckpointService;
+  recovery: RecoveryService;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -36,12 +38,13 @@ export function buildServices(
   url: string,
   vault: KeyVault,
   checkpoints: CheckpointService,
-  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService } = {},
+  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions } = {},
 ): Services {
   const keys = opts.keys ?? new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
   const agents = new InProcessAgents();
   const distribution = new DistributionService(db, keys.runner, vault, agents, { receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
   keys.distributor = distribution;
+  const mesh = new MeshOperations(keys.runner);
   return {
     db,
     keys,
@@ -49,9 +52,10 @@ export function buildServices(
     checkpoints,
     events: new EventBus(url),
     agents,
-    mesh: new MeshOperations(keys.runner),
+    mesh,
     distribution,
     simulator: new MeshSimulator(db, url, keys.runner, agents, { clock: opts.clock, ...opts.simulation }),
+    recovery: new RecoveryService(db, keys, agents, opts.recovery, mesh),
   };
 }
 

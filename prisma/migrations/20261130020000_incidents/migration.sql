@@ -21,6 +21,7 @@ CREATE TABLE "incidents" (
     "reported_by" TEXT NOT NULL,
     "simulated" BOOLEAN NOT NULL DEFAULT false,
     "detected_at" TIMESTAMPTZ(3) NOT NULL,
+    "detected_seq" BIGINT NOT NULL,
     "contained_at" TIMESTAMPTZ(3),
     "resolved_at" TIMESTAMPTZ(3),
     "time_to_integrity_ms" INTEGER,
