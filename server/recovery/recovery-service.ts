@@ -180,9 +180,24 @@ export class RecoveryService implements RecoveryApi {
 
   private async redistribute(row: IncidentRow): Promise<void> {
     const keys = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.replacementId && !k.distributed && !k.waitingForNode);
+    // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution;
+    // anything else (a restart found it further along) takes the careful path.
+    const fresh = new Map((await this.db.key.findMany({ where: { id: { in: keys.map((k) => k.replacementId!) } }, select: { id: true, state: true, version: true } })).map((k) => [k.id, k]));
     const outcome = new Map<string, { finalId: string; state: string }>();
+    const who = { actor: actorOf(row) };
     await mapBounded(keys, this.opts.concurrency, async (k) => {
-      outcome.set(k.keyId, await this.ensureActive(k.replacementId!, actorOf(row)));
+      const f = fresh.get(k.replacementId!);
+      // GENERATED means never routed (routing moves it to DISTRIBUTED in the same transaction as the pads).
+      if (f?.state === "GENERATED" && this.keys.distributor) {
+        try {
+          const r = await this.keys.distributor.distribute(f.id, who, f.version);
+          outcome.set(k.keyId, { finalId: r.finalKey.id, state: r.finalKey.state });
+          return;
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err; // moved on meanwhile: the careful path looks again
+        }
+      }
+      outcome.set(k.keyId, await this.ensureActive(k.replacementId!, who.actor));
     });
     await redistributedStep(this.deps, row.id, outcome);
   }

@@ -340,10 +340,15 @@ export function verifyStep(deps: StepDeps, id: string): Promise<IncidentRow | nu
               WHERE k.state::text = ANY($1) AND (r.link_path && $2::text[] OR r.node_path && $3::text[])`, [usable, part.linkIds, part.nodeIds]),
           // Keys the recovery itself changed that are neither in the blast radius nor a replacement generation of one of them.
           untouchedViolations: await q(
-            `SELECT count(DISTINCT a.subject_id) AS n FROM audit_entries a
+            `WITH allowed AS (
+               SELECT b.id::text AS id FROM incident_keys ik JOIN keys b ON b.id = ik.key_id WHERE ik.incident_id = $1
+               UNION
+               SELECT s.id::text FROM incident_keys ik JOIN keys b ON b.id = ik.key_id
+                 JOIN keys s ON s.lineage_id = b.lineage_id AND s.generation > b.generation
+                WHERE ik.incident_id = $1)
+             SELECT count(DISTINCT a.subject_id) AS n FROM audit_entries a
               WHERE a.seq > $2 AND a.actor = $3 AND a.subject_type = 'key'
-                AND NOT EXISTS (SELECT 1 FROM incident_keys ik JOIN keys b ON b.id = ik.key_id JOIN keys s ON s.id::text = a.subject_id
-                                 WHERE ik.incident_id = $1 AND (s.id = b.id OR (s.lineage_id = b.lineage_id AND s.generation > b.generation)))`,
+                AND a.subject_id NOT IN (SELECT id FROM allowed)`,
             [id, row.detectedSeq, actorOf(row)]),
         };
       },
