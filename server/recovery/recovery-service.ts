@@ -28,10 +28,17 @@ export interface RecoveryOptions {
   concurrency?: number;
   /** Keys revoked per transaction. */
   revokeChunk?: number;
+  /** Replacements routed (and their receipts recorded) per transaction. */
+  bulkChunk?: number;
   /** How long a holder has to confirm a purge. */
   purgeTimeoutMs?: number;
   /** Test hook: called before each step; throwing stops the drive there (a crash between steps). */
   beforeStep?: (step: string, incidentId: string) => void;
+}
+
+/** The distribution service's bulk path (server/mesh/distribution), when the wiring provides it. */
+interface BulkDistributor {
+  distributeMany(keyIds: readonly string[], who: { actor: string }): Promise<Map<string, { finalId: string; state: string }>>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,7 +67,7 @@ export class RecoveryService implements RecoveryApi {
     opts: RecoveryOptions = {},
     private readonly mesh: MeshOperations | null = null,
   ) {
-    this.opts = { concurrency: opts.concurrency ?? 64, revokeChunk: opts.revokeChunk ?? 2_000, purgeTimeoutMs: opts.purgeTimeoutMs ?? 500, beforeStep: opts.beforeStep };
+    this.opts = { concurrency: opts.concurrency ?? 64, revokeChunk: opts.revokeChunk ?? 2_000, bulkChunk: opts.bulkChunk ?? 500, purgeTimeoutMs: opts.purgeTimeoutMs ?? 500, beforeStep: opts.beforeStep };
     registerRecoveryFor(keys, this);
   }
 
@@ -185,7 +192,18 @@ export class RecoveryService implements RecoveryApi {
     const fresh = new Map((await this.db.key.findMany({ where: { id: { in: keys.map((k) => k.replacementId!) } }, select: { id: true, state: true, version: true } })).map((k) => [k.id, k]));
     const outcome = new Map<string, { finalId: string; state: string }>();
     const who = { actor: actorOf(row) };
-    await mapBounded(keys, this.opts.concurrency, async (k) => {
+    const bulk = this.keys.distributor as Partial<BulkDistributor> | null;
+    if (bulk?.distributeMany) {
+      // Fresh replacements in a few big jobs: one routing job and one receipts job per chunk.
+      const ready = keys.filter((k) => fresh.get(k.replacementId!)?.state === "GENERATED");
+      const chunks = Array.from({ length: Math.ceil(ready.length / this.opts.bulkChunk) }, (_, i) => ready.slice(i * this.opts.bulkChunk, (i + 1) * this.opts.bulkChunk));
+      await mapBounded(chunks, 2, async (chunk) => {
+        const byRep = new Map(chunk.map((k) => [k.replacementId!, k.keyId]));
+        const r = await bulk.distributeMany!([...byRep.keys()], who);
+        for (const [repId, o] of r) if (o.state === "ACTIVE" || o.finalId !== repId) outcome.set(byRep.get(repId)!, o);
+      });
+    }
+    await mapBounded(keys.filter((k) => !outcome.has(k.keyId)), this.opts.concurrency, async (k) => {
       const f = fresh.get(k.replacementId!);
       // GENERATED means never routed (routing moves it to DISTRIBUTED in the same transaction as the pads).
       if (f?.state === "GENERATED" && this.keys.distributor) {
