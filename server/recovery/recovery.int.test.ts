@@ -285,6 +285,25 @@ describe("compromise recovery", () => {
     expect((await monitor.scan()).mismatches).toBe(0);
   });
 
+  it("bulk distribution of replacements: a key that cannot be routed spends nothing and fails alone; the others become ACTIVE", async () => {
+    await s.mesh.isolateNode("ep-university", "maintenance", ACTOR);
+    const ok = await s.keys.create({ label: "bulk-ok", purpose: "test", policy: "standard", participants: ["ep-dc1", "ep-water"] }, ACTOR);
+    const stuck = await s.keys.create({ label: "bulk-stuck", purpose: "test", policy: "standard", participants: ["ep-dc1", "ep-university"] }, ACTOR);
+    const pools = async () => (await t.db.link.findMany({ select: { id: true, poolBits: true }, orderBy: { id: "asc" } })).map((l) => `${l.id}:${l.poolBits}`);
+    const r = await s.distribution.distributeMany([ok.id, stuck.id], ACTOR);
+    expect(r.get(ok.id)).toEqual({ finalId: ok.id, state: "ACTIVE" });
+    expect(r.get(stuck.id)?.state).toBe("DESTROYED"); // every attempt failed: abandoned, never half-distributed
+    expect(await t.db.keyRoute.count({ where: { key: { lineageId: stuck.lineageId } } })).toBe(0);
+    const abandoned = await t.db.auditEntry.findFirst({ where: { subjectId: r.get(stuck.id)!.finalId, action: "KEY_DISTRIBUTION_ABANDONED" } });
+    expect(abandoned).not.toBeNull();
+    // Nothing more is spent by a key that cannot go anywhere.
+    const before = await pools();
+    const again = await s.keys.create({ label: "bulk-stuck-2", purpose: "test", policy: "standard", participants: ["ep-university"] }, ACTOR);
+    await s.distribution.distributeMany([again.id], ACTOR);
+    expect(await pools()).toEqual(before);
+    await s.mesh.restoreNode("ep-university", "back", ACTOR);
+  });
+
   it("refuses bad reports with errors a person can act on, changing nothing", async () => {
     const head = await readHead(t.db);
     await expect(s.recovery.report({ targetType: "node", targetId: "nowhere", reason: "x" }, ACTOR)).rejects.toMatchObject({ code: "MESH_ELEMENT_NOT_FOUND" });

@@ -374,7 +374,11 @@ export class DistributionService {
       run: (ws) => toConfirm.map((x) => ({ keyId: x.keyId, outcome: this.confirmIn(ws, x.keyId, x.receipts, who) })),
     });
     const retries: Array<{ keyId: string; retryId: string }> = [];
-    for (const r of routed) if (!r.ok) (r.retryId ? retries.push({ keyId: r.keyId, retryId: r.retryId }) : out.set(r.keyId, { finalId: r.keyId, state: r.key.state }));
+    for (const r of routed) {
+      if (r.ok) continue;
+      if (r.retryId) retries.push({ keyId: r.keyId, retryId: r.retryId });
+      else out.set(r.keyId, { finalId: r.keyId, state: r.key.state });
+    }
     for (const c of confirmed) {
       if (c.outcome.ok) out.set(c.keyId, { finalId: c.keyId, state: "ACTIVE" });
       else {
