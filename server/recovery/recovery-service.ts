@@ -32,6 +32,8 @@ export interface RecoveryOptions {
   bulkChunk?: number;
   /** How long a holder has to confirm a purge. */
   purgeTimeoutMs?: number;
+  /** The clock the runner stamps with (tests run on their own). */
+  clock?: () => Date;
   /** Test hook: called before each step; throwing stops the drive there (a crash between steps). */
   beforeStep?: (step: string, incidentId: string) => void;
 }
@@ -67,7 +69,8 @@ export class RecoveryService implements RecoveryApi {
     opts: RecoveryOptions = {},
     private readonly mesh: MeshOperations | null = null,
   ) {
-    this.opts = { concurrency: opts.concurrency ?? 64, revokeChunk: opts.revokeChunk ?? 2_000, bulkChunk: opts.bulkChunk ?? 500, purgeTimeoutMs: opts.purgeTimeoutMs ?? 500, beforeStep: opts.beforeStep };
+    this.opts = { concurrency: opts.concurrency ?? 64, revokeChunk: opts.revokeChunk ?? 2_000, bulkChunk: opts.bulkChunk ?? 500, purgeTimeoutMs: opts.purgeTimeoutMs ?? 500,
+      clock: opts.clock ?? (() => new Date()), beforeStep: opts.beforeStep };
     registerRecoveryFor(keys, this);
   }
 
@@ -245,7 +248,7 @@ export class RecoveryService implements RecoveryApi {
           return { finalId: r.finalKey.id, state: r.finalKey.state };
         }
         // DISTRIBUTED: another run is collecting its receipts, or a crash cut it short.
-        if (cur.distributedAt && Date.now() - cur.distributedAt.getTime() < 5_000) {
+        if (cur.distributedAt && this.opts.clock().getTime() - cur.distributedAt.getTime() < 5_000) {
           await sleep(100);
           continue;
         }

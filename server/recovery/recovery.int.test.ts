@@ -265,6 +265,28 @@ describe("compromise recovery", () => {
     s = testServices(t.db, t.url, { clock: () => new Date(clock), receiptTimeoutMs: 300, masterKey });
   });
 
+  it("a restart while a replacement was routed but its receipts not yet collected: it is collected once, not distributed again", async () => {
+    const k = await activeKey(["ep-hospital"], "high-assurance", "mid-distribution");
+    const route = await t.db.keyRoute.findFirstOrThrow({ where: { keyId: k } });
+    const link = route.linkPath[0]!; // hub – relay-south
+    const crashing = new RecoveryService(t.db, s.keys, s.agents, { clock: () => new Date(clock), beforeStep: (step) => { if (step === "RECOVERING/PURGED") throw new Error("simulated crash"); } }, s.mesh);
+    await expect(crashing.signal({ signal: "QBER_ABORT", targetType: "link", targetId: link, reason: "restart mid-distribution" }, ACTOR)).rejects.toThrow("simulated crash");
+    const inc = await t.db.incident.findFirstOrThrow({ where: { targetId: link }, orderBy: { number: "desc" } });
+    const ik = await t.db.incidentKey.findFirstOrThrow({ where: { incidentId: inc.id, keyId: k } });
+    // The previous process routed the replacement (pads spent, DISTRIBUTED) and stopped before any receipt.
+    const routed = await s.distribution.routeKey(ik.replacementId!, { actor: "system:recovery (crashed)" });
+    expect(routed.ok).toBe(true);
+    clock += 10_000;
+    const fresh = testServices(t.db, t.url, { clock: () => new Date(clock), receiptTimeoutMs: 300, masterKey });
+    await fresh.recovery.resumeOpen();
+    expect(await t.db.incident.findUniqueOrThrow({ where: { id: inc.id } })).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
+    const rep = await t.db.key.findUniqueOrThrow({ where: { id: ik.replacementId! } });
+    expect(rep.state).toBe("ACTIVE");
+    expect(await t.db.auditEntry.count({ where: { subjectId: rep.id, action: "KEY_DISTRIBUTED" } })).toBe(1);
+    expect(await t.db.key.count({ where: { lineageId: rep.lineageId, generation: rep.generation } })).toBe(1); // no second attempt
+    s = testServices(t.db, t.url, { clock: () => new Date(clock), receiptTimeoutMs: 300, masterKey });
+  });
+
   it("an integrity mismatch at a holder revokes and replaces only the mismatched key", async () => {
     const k = await activeKey(["ep-stock", "ep-dc1"], "standard", "stock-dc1");
     const otherAtStock = await activeKey(["ep-stock"], "standard", "stock-only");

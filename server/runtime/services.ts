@@ -55,7 +55,7 @@ export function buildServices(
     mesh,
     distribution,
     simulator: new MeshSimulator(db, url, keys.runner, agents, { clock: opts.clock, ...opts.simulation }),
-    recovery: new RecoveryService(db, keys, agents, opts.recovery, mesh),
+    recovery: new RecoveryService(db, keys, agents, { clock: opts.clock, ...opts.recovery }, mesh),
   };
 }
 
