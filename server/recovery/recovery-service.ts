@@ -12,7 +12,10 @@ import { poolOf } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import { withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
+import { loadMesh } from "../mesh/mesh-rows";
 import type { MeshOperations } from "../mesh/operations/mesh-operations";
+import { MeshGraph } from "../mesh/routing/route-planner";
+import { hubOf } from "../mesh/topology/mesh-model";
 import { restoreContainedLink } from "./link-containment";
 import { approvalsFor } from "../approvals/approval-service";
 import { loadIncident, loadIncidentKeys, loadIncidents, OPEN_STATUSES, reference, type IncidentRow } from "./incident-rows";
@@ -188,8 +191,22 @@ export class RecoveryService implements RecoveryApi {
     await purgedStep(this.deps, row.id, confirmations, unanswered);
   }
 
+  /** Nodes the hub can reach over the mesh as it is now (contained parts excluded). */
+  private async reachable(): Promise<Set<string>> {
+    const mesh = await loadMesh(poolOf(this.db));
+    const hub = hubOf(mesh);
+    return hub ? new MeshGraph(mesh).reachableFrom(hub.id) : new Set();
+  }
+
   private async redistribute(row: IncidentRow): Promise<void> {
-    const keys = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.replacementId && !k.distributed && !k.waitingForNode);
+    const all = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.replacementId && !k.distributed && !k.waitingForNode);
+    // A participant the containment cut off from the hub cannot get its replacement now: it waits until it is reachable again.
+    const reach = await this.reachable();
+    const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: all.map((k) => k.replacementId!) } }, select: { keyId: true, nodeId: true } });
+    const cutOff = new Map<string, string>();
+    for (const p of parts) if (!reach.has(p.nodeId) && !cutOff.has(p.keyId)) cutOff.set(p.keyId, p.nodeId);
+    const waiting = new Map(all.filter((k) => cutOff.has(k.replacementId!)).map((k) => [k.keyId, cutOff.get(k.replacementId!)!]));
+    const keys = all.filter((k) => !waiting.has(k.keyId));
     // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution;
     // anything else (a restart found it further along) takes the careful path.
     const fresh = new Map((await this.db.key.findMany({ where: { id: { in: keys.map((k) => k.replacementId!) } }, select: { id: true, state: true, version: true } })).map((k) => [k.id, k]));
@@ -220,7 +237,7 @@ export class RecoveryService implements RecoveryApi {
       }
       outcome.set(k.keyId, await this.ensureActive(k.replacementId!, who.actor));
     });
-    await redistributedStep(this.deps, row.id, outcome);
+    await redistributedStep(this.deps, row.id, outcome, waiting);
   }
 
   /**
@@ -262,12 +279,17 @@ export class RecoveryService implements RecoveryApi {
     return { finalId: replacementId, state: "STUCK" };
   }
 
-  /** Replacements waiting for a node that is reachable again: distributed now. Returns how many became ACTIVE. */
+  /**
+   * Replacements waiting for a node (the compromised node itself, or one the
+   * containment cut off) that the hub can reach again: distributed now.
+   * Returns how many became ACTIVE.
+   */
   async distributeWaiting(nodeId?: string): Promise<number> {
     const where = nodeId ? { waitingForNode: nodeId, distributed: false } : { waitingForNode: { not: null }, distributed: false };
     const rows = await this.db.incidentKey.findMany({ where, select: { incidentId: true, keyId: true, replacementId: true, waitingForNode: true, incident: { select: { number: true, status: true } } } });
-    const nodes = new Map((await this.db.node.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.waitingForNode!))] } }, select: { id: true, status: true } })).map((n) => [n.id, n.status]));
-    const ready = rows.filter((r) => r.replacementId && ["ONLINE", "DEGRADED"].includes(nodes.get(r.waitingForNode!) ?? "") && r.incident.status !== "AWAITING_APPROVAL");
+    if (rows.length === 0) return 0;
+    const reach = await this.reachable();
+    const ready = rows.filter((r) => r.replacementId && reach.has(r.waitingForNode!) && r.incident.status !== "AWAITING_APPROVAL");
     const byIncident = new Map<string, Map<string, { finalId: string; state: string }>>();
     await mapBounded(ready, this.opts.concurrency, async (r) => {
       const o = await this.ensureActive(r.replacementId!, actorOf(r.incident));

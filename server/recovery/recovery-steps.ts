@@ -291,9 +291,18 @@ export function purgedStep(deps: StepDeps, id: string, confirmations: Map<string
 }
 
 /** Records the replacements distributed (ACTIVE), keyed by the original key; `finalIds` maps to the attempt that ended ACTIVE. */
-export function redistributedStep(deps: StepDeps, id: string, outcome: Map<string, { finalId: string; state: string }>): Promise<IncidentRow | null> {
+export function redistributedStep(
+  deps: StepDeps, id: string, outcome: Map<string, { finalId: string; state: string }>, cutOff: Map<string, string> = new Map(),
+): Promise<IncidentRow | null> {
   return stepJob(deps, id, { status: "RECOVERING", step: "PURGED" }, {}, (ws, row, keys) => {
     const changed: IncidentKeyRow[] = [];
+    for (const k of keys) {
+      const node = cutOff.get(k.keyId);
+      if (node && !k.distributed && !k.waitingForNode) {
+        k.waitingForNode = node;
+        changed.push(k);
+      }
+    }
     let active = 0;
     const failed: string[] = [];
     for (const k of keys) {
@@ -307,7 +316,7 @@ export function redistributedStep(deps: StepDeps, id: string, outcome: Map<strin
     }
     row.step = "REDISTRIBUTED";
     const waiting = keys.filter((k) => k.waitingForNode && !k.distributed).length;
-    addTimeline(row, "REDISTRIBUTED", ws.now, `${active} replacement(s) ACTIVE over paths avoiding ${row.targetName}` + (waiting ? `; ${waiting} wait for the node's restore` : "") + (failed.length ? `; ${failed.length} could not be distributed` : ""));
+    addTimeline(row, "REDISTRIBUTED", ws.now, `${active} replacement(s) ACTIVE over paths avoiding ${row.targetName}` + (waiting ? `; ${waiting} wait until their node is reachable again` : "") + (failed.length ? `; ${failed.length} could not be distributed` : ""));
     audit(ws, row, "INCIDENT_KEYS_REDISTRIBUTED", row.status, row.status, { active, waitingForNode: waiting, failed: failed.slice(0, 50) });
     return changed;
   });

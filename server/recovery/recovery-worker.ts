@@ -31,13 +31,13 @@ export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "err
       for (const c of t.crossings) {
         if (c.to === "compromised") void r.qberAbort(c.linkId, `QBER rose from ${c.from} to over the abort threshold (${QBER_ABORT * 100}%)`).then(ok, fail("QBER incident"));
       }
-      for (const n of t.rejoined) void r.distributeWaiting(n).then(ok, fail("waiting replacements"));
+      if (t.rejoined.length > 0) void r.distributeWaiting().then(ok, fail("waiting replacements"));
     }),
   );
   stops.push(
     s.events.subscribe(["mesh", "approvals"], (e) => {
       for (const ev of e.events ?? []) {
-        if (ev.type === "node-restored" && typeof ev.data?.nodeId === "string") void r.distributeWaiting(ev.data.nodeId).then(ok, fail("waiting replacements"));
+        if (ev.type === "node-restored" || ev.type === "link-restored" || ev.type === "link-added") void r.distributeWaiting().then(ok, fail("waiting replacements"));
         if (ev.type === "approval-status" && typeof ev.data?.requestId === "string") {
           const requestId = ev.data.requestId;
           void s.db.incident.findMany({ where: { approvalRequestId: requestId, status: "AWAITING_APPROVAL" }, select: { id: true } })

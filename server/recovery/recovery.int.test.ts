@@ -19,6 +19,7 @@ import { createTestUsers, type TestUserName } from "../testing/auth-fixtures";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { IntegrityMonitor } from "./integrity-monitor";
+import { restoreContainedLink } from "./link-containment";
 import { RecoveryService } from "./recovery-service";
 
 const HOLDING = ["DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"] as const;
@@ -324,6 +325,36 @@ describe("compromise recovery", () => {
     await s.distribution.distributeMany([again.id], ACTOR);
     expect(await pools()).toEqual(before);
     await s.mesh.restoreNode("ep-university", "back", ACTOR);
+  });
+
+  it("the demo scenario puts the eavesdropper on the backbone link; a QBER over the threshold found at start (no incident yet) is not lost", async () => {
+    // Links contained by the earlier incidents (all closed) come back first: the mesh is whole again.
+    for (const l of await t.db.link.findMany({ where: { downReason: { startsWith: "incident:" } }, select: { id: true } })) {
+      expect(await restoreContainedLink(s.keys, l.id, ACTOR)).toBe(true);
+    }
+    await activeKey(["ep-parliament"], "high-assurance", "demo-key");
+    expect(await s.recovery.startDemoScenario(ACTOR)).toEqual({ linkId: "hub-sov--relay-north" });
+    await expect(s.recovery.startDemoScenario(ACTOR)).rejects.toMatchObject({ code: "TOPOLOGY_CONFLICT" });
+    // The tick that crossed the threshold committed, then the process stopped before the incident opened.
+    await t.db.link.update({ where: { id: "hub-sov--relay-north" }, data: { qber: 0.24, status: "DEGRADED" } });
+    const opened = await s.recovery.sweepQber(0.11);
+    expect(opened.map((i) => [i.targetId, i.status, i.simulated]), JSON.stringify(opened[0]?.timeline.at(-1))).toEqual([["hub-sov--relay-north", "RESOLVED", true]]);
+    expect(await s.recovery.sweepQber(0.11)).toEqual([]); // contained: nothing more to open
+    expect(await s.recovery.endDemoScenario(ACTOR)).toEqual({ linkIds: ["hub-sov--relay-north"] });
+    expect(await t.db.link.findUniqueOrThrow({ where: { id: "hub-sov--relay-north" } })).toMatchObject({ status: "UP", eavesdropper: false });
+  });
+
+  it("an endpoint the containment cuts off from the hub: its replacement waits, and goes out once the link is back", async () => {
+    const link = "ep-dc2--relay-west"; // Backup Data Centre's only channel
+    const k = await activeKey(["ep-dc2"], "high-assurance", "dc2-cut-off");
+    const inc = await s.recovery.signal({ signal: "QBER_ABORT", targetType: "link", targetId: link, reason: "cut-off test" }, ACTOR);
+    expect(inc).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
+    const view = await s.recovery.get(inc.id);
+    expect(view.keys.find((x) => x.keyId === k)).toMatchObject({ stateNow: "REVOKED", replacementState: "GENERATED", waitingForNode: "ep-dc2" });
+    expect(await s.recovery.distributeWaiting()).toBe(0); // still cut off
+    expect(await restoreContainedLink(s.keys, link, ACTOR)).toBe(true);
+    expect(await s.recovery.distributeWaiting()).toBeGreaterThanOrEqual(1);
+    expect((await s.recovery.get(inc.id)).keys.find((x) => x.keyId === k)).toMatchObject({ replacementState: "ACTIVE", waitingForNode: null });
   });
 
   it("refuses bad reports with errors a person can act on, changing nothing", async () => {
