@@ -163,7 +163,9 @@ async function main(): Promise<void> {
     const bad = results.flatMap((r) => r.runs).filter((x) => x.status !== "RESOLVED" || x.touchedOutside > 0);
     console.log(`\ncheck: ${bad.length} run(s) not RESOLVED or touching keys outside the blast radius (must be 0)`);
     const big = results.at(-1)!;
-    console.log(`goal: < 1,000 ms for ~1,000 affected keys: ${median(big.runs.map((x) => x.wallMs)) < 1_000 ? "met" : "NOT met"} (median ${fmt(median(big.runs.map((x) => x.wallMs)))} ms for ${big.runs.map((x) => x.radius).join("/")} keys)`);
+    const bigMedian = median(big.runs.map((x) => x.wallMs));
+    if (big.target < 1_000) console.log("goal (< 1,000 ms for ~1,000 affected keys): not measured in a --quick run");
+    else console.log(`goal: < 1,000 ms for ~1,000 affected keys: ${bigMedian < 1_000 ? "met" : "NOT met"} (median ${fmt(bigMedian)} ms for ${big.runs.map((x) => x.radius).join("/")} keys)`);
     console.log(`\nBENCH_JSON ${JSON.stringify({ keyCount, seedSecs, noopMs, results })}`);
   } finally {
     await t.dispose();
