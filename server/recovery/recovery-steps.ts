@@ -316,7 +316,8 @@ export function redistributedStep(
     }
     row.step = "REDISTRIBUTED";
     const waiting = keys.filter((k) => k.waitingForNode && !k.distributed).length;
-    addTimeline(row, "REDISTRIBUTED", ws.now, `${active} replacement(s) ACTIVE over paths avoiding ${row.targetName}` + (waiting ? `; ${waiting} wait until their node is reachable again` : "") + (failed.length ? `; ${failed.length} could not be distributed` : ""));
+    const purges = keys.reduce((n, k) => n + k.purgeConfirmedBy.length, 0);
+    addTimeline(row, "REDISTRIBUTED", ws.now, `holders confirmed ${purges} purge(s) of revoked material; ${active} replacement(s) ACTIVE over paths avoiding ${row.targetName}` + (waiting ? `; ${waiting} wait until their node is reachable again` : "") + (failed.length ? `; ${failed.length} could not be distributed` : ""));
     audit(ws, row, "INCIDENT_KEYS_REDISTRIBUTED", row.status, row.status, { active, waitingForNode: waiting, failed: failed.slice(0, 50) });
     return changed;
   });

@@ -112,6 +112,7 @@ describe("compromise recovery", () => {
     expect(view.timeline.map((e) => e.step)).toEqual(["DETECTED", "BLAST_RADIUS", "CONTAINED", "REVOKED", "REDISTRIBUTED", "VERIFIED"]);
     expect(view.timeToIntegrityMs).not.toBeNull();
     expect(view.linkIds).toEqual([link]);
+    expect(view.timeline.find((e) => e.step === "REDISTRIBUTED")?.summary).toMatch(/^holders confirmed [1-9]\d* purge\(s\)/);
     expect(await t.db.link.findUniqueOrThrow({ where: { id: link } })).toMatchObject({ status: "DOWN", downReason: `incident:${view.reference}` });
 
     await expectRecovered(radius, { links: [link] });
