@@ -30,6 +30,7 @@ const TOPIC_ROUTERS: Record<EventTopic, string[]> = {
   mesh: ["mesh", "nodes"],
   routes: [],
   approvals: ["approvals"],
+  incidents: ["incidents"],
 };
 
 /** Fans events out to listeners and turns bursts of them into one refetch per router. */

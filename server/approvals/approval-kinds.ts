@@ -37,7 +37,7 @@ export interface ApprovalKindSpec {
   label: string;
   /** Verb phrase for buttons and messages: "Request emergency rotation". */
   requestLabel: string;
-  targetType: "key" | "node";
+  targetType: "key" | "node" | "incident";
   /** The kind's jobs change the mesh (the batch loads it: KeyJob.mesh). */
   mesh?: boolean;
   description: string;

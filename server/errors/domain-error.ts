@@ -29,6 +29,9 @@ export const DOMAIN_ERROR_CODES = [
   "APPROVAL_DUPLICATE",
   "APPROVAL_RULE_INVALID",
   "DUPLICATE_VOTE",
+  // compromise recovery
+  "INCIDENT_NOT_FOUND",
+  "INCIDENT_OPEN",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -12,6 +12,7 @@ import { env } from "../config/env";
 import { logger } from "../ops/logger";
 import { metrics } from "../ops/metrics";
 import { defineRotationJobs } from "../rotation/rotation-jobs";
+import { startRecoveryWorker } from "../recovery/recovery-worker";
 import { services } from "./services";
 import { registerWorker } from "./workers";
 
@@ -63,6 +64,8 @@ export async function startBackground(): Promise<void> {
     detail: !s.jobs.running ? "the job queue is not running (rotation jobs wait)" : s.jobs.lastError ? `last job failed: ${s.jobs.lastError}` : "running rotation jobs and the rotation sweep",
     lastSuccessAt: s.jobs.lastSuccessAt,
   })));
+  // After the simulation's start: its tick listener is how QBER compromises are detected.
+  stops.push(startRecoveryWorker(s, log.child({ worker: "compromise-recovery" })));
 
   log.info({ keyId: s.checkpoints.key.keyId, publicKey: s.checkpoints.key.publicKey, source: s.checkpoints.key.source, file: s.checkpoints.file.path }, "audit checkpoint signing key");
   if (e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S > 0) {

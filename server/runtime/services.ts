@@ -21,6 +21,7 @@ import { JobQueue } from "../jobs/job-queue";
 import { logger } from "../ops/logger";
 import { RotationService } from "../rotation/rotation-service";
 import { RotationTriggers } from "../rotation/rotation-triggers";
+import { RecoveryService, type RecoveryOptions } from "../recovery/recovery-service";
 
 export interface Services {
   db: Db;
@@ -36,6 +37,7 @@ export interface Services {
   jobs: JobQueue;
   rotation: RotationService;
   rotationTriggers: RotationTriggers;
+  recovery: RecoveryService;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -44,7 +46,7 @@ export function buildServices(
   url: string,
   vault: KeyVault,
   checkpoints: CheckpointService,
-  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService } = {},
+  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions } = {},
 ): Services {
   const keys = opts.keys ?? new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
   const agents = new InProcessAgents();
@@ -55,6 +57,7 @@ export function buildServices(
   const jobs = new JobQueue(url, { log });
   const rotation = new RotationService(keys, db, jobs, { clock: opts.clock, agents, log });
   keys.onRotationBegun = (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId);
+  const mesh = new MeshOperations(keys.runner);
   return {
     jobs,
     rotation,
@@ -65,9 +68,10 @@ export function buildServices(
     checkpoints,
     events: new EventBus(url),
     agents,
-    mesh: new MeshOperations(keys.runner),
+    mesh,
     distribution,
     simulator: new MeshSimulator(db, url, keys.runner, agents, { clock: opts.clock, ...opts.simulation }),
+    recovery: new RecoveryService(db, keys, agents, { clock: opts.clock, ...opts.recovery }, mesh),
   };
 }
 

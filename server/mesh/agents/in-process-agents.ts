@@ -4,7 +4,8 @@
  * received. Faults can be injected per node: drop (never answer a delivery),
  * delay (answer late), wrongConfirmation (answer a receipt that does not prove
  * possession), silent (stop answering heartbeats: the node goes offline), each
- * optionally for the next n deliveries only.
+ * optionally for the next n deliveries only; and corrupt(nodeId, keyId) flips a
+ * bit of a held copy (its integrity report then mismatches the fingerprint).
  */
 import { fingerprintOf, receiptMac } from "../../keys/material";
 import type { AgentDirectory, Delivery, NodeAgent } from "./node-agent";
@@ -49,6 +50,11 @@ export class InProcessAgents implements AgentDirectory {
       if (f.times <= 0) this.faults.delete(nodeId);
     }
     return f;
+  }
+
+  /** Fault: flips one bit of the copy a node holds; false when it holds none. */
+  corrupt(nodeId: string, keyId: string): boolean {
+    return this.agent(nodeId).corrupt(keyId);
   }
 
   knownNodes(): string[] {
@@ -110,6 +116,14 @@ export class InProcessAgent implements NodeAgent {
   /** Simulated use of a key by the node's applications. */
   use(keyId: string, times = 1): void {
     if (this.store.has(keyId)) this.uses.set(keyId, (this.uses.get(keyId) ?? 0) + times);
+  }
+
+  /** Test and demo fault: the held copy no longer matches what the hub sent. */
+  corrupt(keyId: string): boolean {
+    const m = this.store.get(keyId);
+    if (!m || m.length === 0) return false;
+    m[0] = m[0]! ^ 0x01;
+    return true;
   }
 
   holds(keyId: string): boolean {

@@ -214,9 +214,13 @@ export class DistributionService {
 
   /** Step 3: every receipt checked and recorded; ACTIVE when all confirmed, else the key fails and a retry is made. */
   private confirm(keyId: string, receipts: Array<{ nodeId: string; mac: string | null; problem: string | null }>, who: Actor): Promise<ConfirmOutcome> {
-    return this.runner.submit({
-      keyIds: [keyId],
-      run: (ws): ConfirmOutcome => {
+    return this.runner.submit({ keyIds: [keyId], run: (ws) => this.confirmIn(ws, keyId, receipts, who) });
+  }
+
+  /** Step 3 inside a job (one key). */
+  private confirmIn(ws: KeyWorkspace, keyId: string, receipts: Array<{ nodeId: string; mac: string | null; problem: string | null }>, who: Actor): ConfirmOutcome {
+    {
+      {
         const k = ws.key(keyId);
         if (k.state !== "DISTRIBUTED") {
           // Revoked or failed meanwhile (e.g. a compromise): nothing to confirm.
@@ -241,8 +245,8 @@ export class DistributionService {
           }
         }
         return { ok: true, key: ws.key(keyId) };
-      },
-    });
+      }
+    }
   }
 
   private fail(ws: KeyWorkspace, k: KeyRecord, reason: string, who: Actor): { retryId: string | null; key: KeyRecord } {
@@ -290,5 +294,104 @@ export class DistributionService {
       }
     }
     return reports;
+  }
+
+  /**
+   * Many GENERATED keys at once (emergency replacements after a compromise):
+   * one job routes them all from one shortest-path tree per key size (rebuilt
+   * only when a hop lacks pool), deliveries run in parallel, one job records
+   * every receipt. Same outcome per key as distribute(): ACTIVE, or failed
+   * with a retry that is then distributed on its own. Keys no longer GENERATED
+   * are reported as they are, untouched. Returns the final key per requested key.
+   */
+  async distributeMany(keyIds: readonly string[], who: Actor): Promise<Map<string, { finalId: string; state: string }>> {
+    const out = new Map<string, { finalId: string; state: string }>();
+    if (keyIds.length === 0) return out;
+    const routed = await this.runner.submit({
+      keyIds,
+      mesh: true,
+      run: (ws) => {
+        const m = ws.mesh;
+        const hub = hubOf(m.view());
+        const trees = new Map<number, Map<string, Route>>();
+        const tree = (bits: number, fresh = false) => {
+          let t = fresh ? undefined : trees.get(bits);
+          if (!t) trees.set(bits, (t = hub ? m.graph().routesFrom(hub.id, bits, (id) => m.available(id)) : new Map()));
+          return t;
+        };
+        // Bits this key's earlier participants would take, before anything is spent: a key whose last
+        // participant cannot be reached spends nothing.
+        const pending = new Map<string, number>();
+        const avail = (id: string) => m.available(id) - (pending.get(id) ?? 0);
+        const fits = (r: Route, bits: number) => r.linkPath.every((id) => avail(id) >= bits);
+        const results: Array<{ keyId: string; ok: true; key: KeyRecord; routes: Array<Route & { nodeId: string }> } | { keyId: string; ok: false; key: KeyRecord; retryId: string | null }> = [];
+        for (const keyId of keyIds) {
+          const k = ws.key(keyId);
+          if (k.state !== "GENERATED") {
+            results.push({ keyId, ok: false, key: k, retryId: null });
+            continue;
+          }
+          const routes: Array<Route & { nodeId: string }> = [];
+          let failure: string | null = hub ? null : "the mesh has no hub to distribute from";
+          pending.clear();
+          for (const p of hub ? k.participants : []) {
+            let r = tree(k.sizeBits).get(p.nodeId);
+            if (!r || !fits(r, k.sizeBits)) r = tree(k.sizeBits, true).get(p.nodeId);
+            if (!r || !fits(r, k.sizeBits)) {
+              const single = m.graph().route(hub!.id, p.nodeId, k.sizeBits, avail);
+              if ("none" in single) {
+                failure = describeNoRoute(single.none, hub!.id, p.nodeId, k.sizeBits);
+                break;
+              }
+              r = single;
+            }
+            for (const id of r.linkPath) pending.set(id, (pending.get(id) ?? 0) + k.sizeBits);
+            routes.push({ ...r, nodeId: p.nodeId });
+          }
+          if (!failure) for (const r of routes) m.spendRoute({ keyId, nodeId: r.nodeId, nodePath: r.nodePath, linkPath: r.linkPath, bits: k.sizeBits });
+          if (failure) {
+            const f = this.fail(ws, k, failure, who);
+            results.push({ keyId, ok: false, key: f.key, retryId: f.retryId });
+            continue;
+          }
+          transition(this.ctx(ws, who), k, { type: "DISTRIBUTE" });
+          const entry = ws.lastAudit();
+          if (entry) {
+            const details = entry.details as Record<string, JsonValue>;
+            details.routes = routes.map((r) => ({ nodeId: r.nodeId, nodePath: r.nodePath, linkPath: r.linkPath }));
+            details.poolBitsSpent = routes.reduce((n, r) => n + r.linkPath.length * k.sizeBits, 0);
+          }
+          ws.publish({ topic: "routes", type: "key-routed", data: { keyId, linkIds: [...new Set(routes.flatMap((r) => r.linkPath))], nodeIds: [...new Set(routes.flatMap((r) => r.nodePath))] } });
+          results.push({ keyId, ok: true, key: ws.key(keyId), routes });
+        }
+        return results;
+      },
+    });
+    const receipts = await Promise.all(routed.map(async (r) => (r.ok ? { keyId: r.keyId, receipts: await this.deliver(r.key, r.routes) } : null)));
+    const toConfirm = receipts.filter((x): x is NonNullable<typeof x> => x !== null);
+    const confirmed = toConfirm.length === 0 ? [] : await this.runner.submit({
+      keyIds: toConfirm.map((x) => x.keyId),
+      run: (ws) => toConfirm.map((x) => ({ keyId: x.keyId, outcome: this.confirmIn(ws, x.keyId, x.receipts, who) })),
+    });
+    const retries: Array<{ keyId: string; retryId: string }> = [];
+    for (const r of routed) {
+      if (r.ok) continue;
+      if (r.retryId) retries.push({ keyId: r.keyId, retryId: r.retryId });
+      else out.set(r.keyId, { finalId: r.keyId, state: r.key.state });
+    }
+    for (const c of confirmed) {
+      if (c.outcome.ok) out.set(c.keyId, { finalId: c.keyId, state: "ACTIVE" });
+      else {
+        await this.purgeEverywhere(c.outcome.key);
+        if (c.outcome.retryId) retries.push({ keyId: c.keyId, retryId: c.outcome.retryId });
+        else out.set(c.keyId, { finalId: c.keyId, state: c.outcome.key.state });
+      }
+    }
+    await Promise.all(retries.map(async ({ keyId, retryId }) => {
+      await this.sleep(this.backoffMs(2));
+      const r = await this.distribute(retryId, who);
+      out.set(keyId, { finalId: r.finalKey.id, state: r.finalKey.state });
+    }));
+    return out;
   }
 }

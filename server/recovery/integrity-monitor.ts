@@ -1,0 +1,49 @@
+/**
+ * Integrity monitoring: the holders' copies of ACTIVE and ROTATING keys must
+ * still match the fingerprint the hub recorded. A bounded number of keys is
+ * checked per scan, round robin by key id, so that a large mesh is covered
+ * over a few minutes without a burst. A copy that differs opens an incident on
+ * the holder node whose blast radius is only the mismatched key(s). A holder
+ * that holds nothing (e.g. restarted) is not a mismatch: it cannot leak what
+ * it does not have.
+ */
+import { poolOf, type Db } from "../db/client";
+import { withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
+import type { IncidentRow } from "./incident-rows";
+import { mapBounded, type RecoveryService } from "./recovery-service";
+
+export class IntegrityMonitor {
+  private cursor = "00000000-0000-0000-0000-000000000000";
+
+  constructor(
+    private readonly db: Db,
+    private readonly agents: AgentDirectory,
+    private readonly recovery: RecoveryService,
+    private readonly opts: { perScan?: number; timeoutMs?: number } = {},
+  ) {}
+
+  /** Checks the next `perScan` keys; returns the incidents opened. */
+  async scan(): Promise<{ checked: number; mismatches: number; incidents: IncidentRow[] }> {
+    const perScan = this.opts.perScan ?? 300;
+    const { rows } = await poolOf(this.db).query<{ id: string; fingerprint: string; nodes: string[] }>(
+      `SELECT k.id, k.fingerprint, array_agg(p.node_id ORDER BY p.node_id) AS nodes
+         FROM keys k JOIN key_participants p ON p.key_id = k.id AND p.purged_at IS NULL
+        WHERE k.state IN ('ACTIVE', 'ROTATING') AND k.id > $1
+        GROUP BY k.id ORDER BY k.id LIMIT $2`,
+      [this.cursor, perScan],
+    );
+    this.cursor = rows.length < perScan ? "00000000-0000-0000-0000-000000000000" : rows[rows.length - 1]!.id;
+    const checks = rows.flatMap((k) => k.nodes.map((nodeId) => ({ keyId: k.id, nodeId, fingerprint: k.fingerprint })));
+    const mismatched = new Map<string, string[]>();
+    await mapBounded(checks, 128, async (c) => {
+      const held = await withTimeout(this.agents.agent(c.nodeId).integrity(c.keyId), c.nodeId, this.opts.timeoutMs ?? 500).catch(() => null);
+      if (held !== null && held !== c.fingerprint) mismatched.set(c.nodeId, [...(mismatched.get(c.nodeId) ?? []), c.keyId]);
+    });
+    const incidents: IncidentRow[] = [];
+    for (const [nodeId, keyIds] of mismatched) {
+      const r = await this.recovery.integrityMismatch(nodeId, keyIds);
+      if (r) incidents.push(r);
+    }
+    return { checked: checks.length, mismatches: [...mismatched.values()].reduce((n, k) => n + k.length, 0), incidents };
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * Automated compromise recovery (services().recovery): opens an incident per
+ * compromise signal and drives it step by step (recovery-steps.ts) to verified
+ * integrity: contain → revoke → purge at every holder → distribute the
+ * replacements over paths that avoid the contained part → verify. A step held
+ * for an officer's approval waits in AWAITING_APPROVAL. Every step's state is
+ * in the incident row, so drive() (and resumeOpen() at start) carries on from
+ * wherever a previous process stopped, never doing a step twice.
+ */
+import type { Db } from "../db/client";
+import { poolOf } from "../db/client";
+import { DomainError } from "../errors/domain-error";
+import type { KeyService } from "../keys/key-service";
+import { withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
+import { loadMesh } from "../mesh/mesh-rows";
+import type { MeshOperations } from "../mesh/operations/mesh-operations";
+import { MeshGraph } from "../mesh/routing/route-planner";
+import { hubOf } from "../mesh/topology/mesh-model";
+import { restoreContainedLink } from "./link-containment";
+import { approvalsFor } from "../approvals/approval-service";
+import { loadIncident, loadIncidentKeys, loadIncidents, OPEN_STATUSES, reference, type IncidentRow } from "./incident-rows";
+import type { IncidentDetailView, IncidentStatus, IncidentSummaryView, RecoveryApi } from "./incident-views";
+import {
+  actorOf, approveStep, dismissStep, openIncident, purgedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
+  RECOVERY_ACTOR, type OpenInput,
+} from "./recovery-steps";
+import { registerRecoveryFor, INCIDENT_RECOVERY_KIND } from "./incident-recovery-kind";
+
+export interface RecoveryOptions {
+  /** Replacements distributed at once (the runner group-commits their jobs). */
+  concurrency?: number;
+  /** Keys revoked per transaction. */
+  revokeChunk?: number;
+  /** Replacements routed (and their receipts recorded) per transaction. */
+  bulkChunk?: number;
+  /** How long a holder has to confirm a purge. */
+  purgeTimeoutMs?: number;
+  /** The clock the runner stamps with (tests run on their own). */
+  clock?: () => Date;
+  /** Test hook: called before each step; throwing stops the drive there (a crash between steps). */
+  beforeStep?: (step: string, incidentId: string) => void;
+}
+
+/** The distribution service's bulk path (server/mesh/distribution), when the wiring provides it. */
+interface BulkDistributor {
+  distributeMany(keyIds: readonly string[], who: { actor: string }): Promise<Map<string, { finalId: string; state: string }>>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs fn over items with at most n in flight. */
+export async function mapBounded<T, R>(items: readonly T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  }));
+  return out;
+}
+
+export class RecoveryService implements RecoveryApi {
+  private readonly driving = new Map<string, Promise<IncidentRow | null>>();
+  private readonly opts: Required<Omit<RecoveryOptions, "beforeStep">> & Pick<RecoveryOptions, "beforeStep">;
+
+  constructor(
+    private readonly db: Db,
+    private readonly keys: KeyService,
+    private readonly agents: AgentDirectory,
+    opts: RecoveryOptions = {},
+    private readonly mesh: MeshOperations | null = null,
+  ) {
+    this.opts = { concurrency: opts.concurrency ?? 64, revokeChunk: opts.revokeChunk ?? 2_000, bulkChunk: opts.bulkChunk ?? 500, purgeTimeoutMs: opts.purgeTimeoutMs ?? 500,
+      clock: opts.clock ?? (() => new Date()), beforeStep: opts.beforeStep };
+    registerRecoveryFor(keys, this);
+  }
+
+  private get deps() {
+    return { keys: this.keys };
+  }
+
+  // -- signals ----------------------------------------------------------------------
+
+  /** Opens an incident for a signal and drives it (returns once it is resolved, held or failed). */
+  async signal(input: OpenInput, who: { actor: string }): Promise<IncidentRow> {
+    const row = await openIncident(this.deps, input, who);
+    return (await this.drive(row.id)) ?? row;
+  }
+
+  async report(input: { targetType: "link" | "node"; targetId: string; reason: string }, who: { actor: string }): Promise<IncidentSummaryView> {
+    const reason = input.reason?.trim() ?? "";
+    if (!reason) throw new DomainError("INVALID_INPUT", "Say why the node or link is believed compromised (the reason goes into the incident and the audit log).");
+    if (input.targetType !== "link" && input.targetType !== "node") throw new DomainError("INVALID_INPUT", 'targetType must be "link" or "node"');
+    const row = await openIncident(this.deps, { signal: "OPERATOR_REPORT", targetType: input.targetType, targetId: input.targetId, reason }, who);
+    // Recovery runs on: the operator sees the incident at once and follows it live.
+    void this.drive(row.id).catch(() => undefined);
+    return this.summaryOf(row, (await loadIncidentKeys(poolOf(this.db), row.id)).length);
+  }
+
+  // -- driving ----------------------------------------------------------------------
+
+  /** Carries an incident as far as it can go now; concurrent calls share one run. */
+  drive(id: string): Promise<IncidentRow | null> {
+    const running = this.driving.get(id);
+    if (running) return running;
+    const p = this.driveOnce(id).finally(() => this.driving.delete(id));
+    this.driving.set(id, p);
+    return p;
+  }
+
+  private async driveOnce(id: string): Promise<IncidentRow | null> {
+    const pool = poolOf(this.db);
+    for (let guard = 0; guard < 50; guard++) {
+      const row = await loadIncident(pool, id);
+      if (!row || !OPEN_STATUSES.includes(row.status)) return row;
+      this.opts.beforeStep?.(`${row.status}/${row.step}`, id);
+      if (row.status === "AWAITING_APPROVAL") {
+        if (!(await this.driveApproval(row))) return loadIncident(pool, id);
+        continue;
+      }
+      switch (row.step) {
+        case "CONTAINED":
+          await this.revoke(row);
+          break;
+        case "REVOKED":
+          await this.purge(row);
+          break;
+        case "PURGED":
+          await this.redistribute(row);
+          break;
+        case "REDISTRIBUTED":
+          await verifyStep(this.deps, id);
+          break;
+        default:
+          return row;
+      }
+    }
+    throw new Error(`incident ${id} did not settle`);
+  }
+
+  /** Returns true when the incident moved on (approved or dismissed). */
+  private async driveApproval(row: IncidentRow): Promise<boolean> {
+    if (!row.approvalRequestId) {
+      let requestId: string;
+      try {
+        const req = await approvalsFor(this.keys).requestAsSystem(
+          { kind: INCIDENT_RECOVERY_KIND, targetId: row.id, justification: `${reference(row.number)}: ${row.reason}` },
+          RECOVERY_ACTOR,
+        );
+        requestId = req.id;
+      } catch (err) {
+        // Raised before a crash, not yet recorded on the incident: use that request.
+        if (err instanceof DomainError && err.code === "APPROVAL_DUPLICATE" && typeof err.details.requestId === "string") requestId = err.details.requestId;
+        else throw err;
+      }
+      await recordApprovalRequest(this.deps, row.id, row.step, requestId);
+      return false;
+    }
+    const req = await this.db.approvalRequest.findUnique({ where: { id: row.approvalRequestId }, select: { status: true, votes: { select: { voter: true, decision: true } } } });
+    const status = req?.status ?? "FAILED";
+    if (status === "PENDING") return false;
+    if (status === "EXECUTING" || status === "EXECUTED") {
+      const by = req?.votes.filter((v) => v.decision === "APPROVE").map((v) => v.voter).join(", ") || "security officer";
+      await approveStep(this.deps, row.id, by);
+      return true;
+    }
+    await dismissStep(this.deps, row.id, row.step, `approval request ${status.toLowerCase()}`);
+    return true;
+  }
+
+  private async revoke(row: IncidentRow): Promise<void> {
+    const keys = await loadIncidentKeys(poolOf(this.db), row.id);
+    const todo = keys.filter((k) => !k.revoked).map((k) => k.keyId);
+    const chunks = todo.length === 0 ? [[]] : Array.from({ length: Math.ceil(todo.length / this.opts.revokeChunk) }, (_, i) => todo.slice(i * this.opts.revokeChunk, (i + 1) * this.opts.revokeChunk));
+    for (const c of chunks) await revokeStep(this.deps, row.id, c);
+  }
+
+  /** Every holder of every revoked key is told to erase it; who answered is recorded. */
+  private async purge(row: IncidentRow): Promise<void> {
+    const keys = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.revoked);
+    const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: keys.map((k) => k.keyId) } }, select: { keyId: true, nodeId: true } });
+    const confirmations = new Map<string, string[]>();
+    const unanswered: string[] = [];
+    await mapBounded(parts, 256, async (p) => {
+      const ok = await withTimeout(this.agents.agent(p.nodeId).purge(p.keyId), p.nodeId, this.opts.purgeTimeoutMs).then(() => true, () => false);
+      if (ok) confirmations.set(p.keyId, [...(confirmations.get(p.keyId) ?? []), p.nodeId]);
+      else unanswered.push(`${p.nodeId}/${p.keyId}`);
+    });
+    await purgedStep(this.deps, row.id, confirmations, unanswered);
+  }
+
+  /** Nodes the hub can reach over the mesh as it is now (contained parts excluded). */
+  private async reachable(): Promise<Set<string>> {
+    const mesh = await loadMesh(poolOf(this.db));
+    const hub = hubOf(mesh);
+    return hub ? new MeshGraph(mesh).reachableFrom(hub.id) : new Set();
+  }
+
+  private async redistribute(row: IncidentRow): Promise<void> {
+    const all = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.replacementId && !k.distributed && !k.waitingForNode);
+    // A participant the containment cut off from the hub cannot get its replacement now: it waits until it is reachable again.
+    const reach = await this.reachable();
+    const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: all.map((k) => k.replacementId!) } }, select: { keyId: true, nodeId: true } });
+    const cutOff = new Map<string, string>();
+    for (const p of parts) if (!reach.has(p.nodeId) && !cutOff.has(p.keyId)) cutOff.set(p.keyId, p.nodeId);
+    const waiting = new Map(all.filter((k) => cutOff.has(k.replacementId!)).map((k) => [k.keyId, cutOff.get(k.replacementId!)!]));
+    const keys = all.filter((k) => !waiting.has(k.keyId));
+    // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution;
+    // anything else (a restart found it further along) takes the careful path.
+    const fresh = new Map((await this.db.key.findMany({ where: { id: { in: keys.map((k) => k.replacementId!) } }, select: { id: true, state: true, version: true } })).map((k) => [k.id, k]));
+    const outcome = new Map<string, { finalId: string; state: string }>();
+    const who = { actor: actorOf(row) };
+    const bulk = this.keys.distributor as Partial<BulkDistributor> | null;
+    if (bulk?.distributeMany) {
+      // Fresh replacements in a few big jobs: one routing job and one receipts job per chunk.
+      const ready = keys.filter((k) => fresh.get(k.replacementId!)?.state === "GENERATED");
+      const chunks = Array.from({ length: Math.ceil(ready.length / this.opts.bulkChunk) }, (_, i) => ready.slice(i * this.opts.bulkChunk, (i + 1) * this.opts.bulkChunk));
+      await mapBounded(chunks, 2, async (chunk) => {
+        const byRep = new Map(chunk.map((k) => [k.replacementId!, k.keyId]));
+        const r = await bulk.distributeMany!([...byRep.keys()], who);
+        for (const [repId, o] of r) if (o.state === "ACTIVE" || o.finalId !== repId) outcome.set(byRep.get(repId)!, o);
+      });
+    }
+    await mapBounded(keys.filter((k) => !outcome.has(k.keyId)), this.opts.concurrency, async (k) => {
+      const f = fresh.get(k.replacementId!);
+      // GENERATED means never routed (routing moves it to DISTRIBUTED in the same transaction as the pads).
+      if (f?.state === "GENERATED" && this.keys.distributor) {
+        try {
+          const r = await this.keys.distributor.distribute(f.id, who, f.version);
+          outcome.set(k.keyId, { finalId: r.finalKey.id, state: r.finalKey.state });
+          return;
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err; // moved on meanwhile: the careful path looks again
+        }
+      }
+      outcome.set(k.keyId, await this.ensureActive(k.replacementId!, who.actor));
+    });
+    await redistributedStep(this.deps, row.id, outcome, waiting);
+  }
+
+  /**
+   * Brings a replacement (or the newest retry of it) to ACTIVE over the mesh,
+   * from whatever state it is in: safe to call again after a crash (an ACTIVE
+   * one is left alone, a GENERATED one is distributed once: routing refuses a
+   * key that is no longer GENERATED).
+   */
+  async ensureActive(replacementId: string, actor: string): Promise<{ finalId: string; state: string }> {
+    const who = { actor };
+    const first = await this.db.key.findUnique({ where: { id: replacementId }, select: { lineageId: true, generation: true } });
+    if (!first) return { finalId: replacementId, state: "MISSING" };
+    for (let i = 0; i < 20; i++) {
+      const cur = await this.db.key.findFirst({
+        where: { lineageId: first.lineageId, generation: first.generation },
+        orderBy: { distributionAttempt: "desc" },
+        select: { id: true, state: true, version: true, distributedAt: true },
+      });
+      if (!cur) return { finalId: replacementId, state: "MISSING" };
+      const distributor = this.keys.distributor;
+      if (!distributor || (cur.state !== "GENERATED" && cur.state !== "DISTRIBUTED")) return { finalId: cur.id, state: cur.state };
+      try {
+        if (cur.state === "GENERATED") {
+          const r = await distributor.distribute(cur.id, who, cur.version);
+          return { finalId: r.finalKey.id, state: r.finalKey.state };
+        }
+        // DISTRIBUTED: another run is collecting its receipts, or a crash cut it short.
+        if (cur.distributedAt && this.opts.clock().getTime() - cur.distributedAt.getTime() < 5_000) {
+          await sleep(100);
+          continue;
+        }
+        const r = await distributor.collect(cur.id, who, cur.version);
+        return { finalId: r.finalKey.id, state: r.finalKey.state };
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        await sleep(50); // moved on meanwhile: look again
+      }
+    }
+    return { finalId: replacementId, state: "STUCK" };
+  }
+
+  /**
+   * Replacements waiting for a node (the compromised node itself, or one the
+   * containment cut off) that the hub can reach again: distributed now.
+   * Returns how many became ACTIVE.
+   */
+  async distributeWaiting(nodeId?: string): Promise<number> {
+    const where = nodeId ? { waitingForNode: nodeId, distributed: false } : { waitingForNode: { not: null }, distributed: false };
+    const rows = await this.db.incidentKey.findMany({ where, select: { incidentId: true, keyId: true, replacementId: true, waitingForNode: true, incident: { select: { number: true, status: true } } } });
+    if (rows.length === 0) return 0;
+    const reach = await this.reachable();
+    const ready = rows.filter((r) => r.replacementId && reach.has(r.waitingForNode!) && r.incident.status !== "AWAITING_APPROVAL");
+    const byIncident = new Map<string, Map<string, { finalId: string; state: string }>>();
+    await mapBounded(ready, this.opts.concurrency, async (r) => {
+      const o = await this.ensureActive(r.replacementId!, actorOf(r.incident));
+      let m = byIncident.get(r.incidentId);
+      if (!m) byIncident.set(r.incidentId, (m = new Map()));
+      m.set(r.keyId, o);
+    });
+    let active = 0;
+    for (const [incidentId, m] of byIncident) {
+      await waitingDistributedJob(this.deps, incidentId, m);
+      active += [...m.values()].filter((o) => o.state === "ACTIVE").length;
+    }
+    return active;
+  }
+
+  /** At start: every open incident carried on, and replacements waiting for restored nodes distributed. */
+  async resumeOpen(): Promise<number> {
+    const open = await this.db.incident.findMany({ where: { status: { in: OPEN_STATUSES } }, select: { id: true }, orderBy: { detectedAt: "asc" } });
+    for (const { id } of open) await this.drive(id);
+    await this.distributeWaiting();
+    return open.length;
+  }
+
+  /**
+   * Links whose QBER is over the abort threshold, not severed, with no open
+   * incident: a crash between the tick that saw the crossing and the incident
+   * must not lose the signal.
+   */
+  async sweepQber(abort: number): Promise<IncidentRow[]> {
+    const { rows } = await poolOf(this.db).query<{ id: string; qber: number }>(
+      `SELECT l.id, l.qber FROM links l WHERE l.qber > $1 AND l.status <> 'DOWN'
+          AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.open_target = 'link:' || l.id)`,
+      [abort],
+    );
+    const opened: IncidentRow[] = [];
+    for (const l of rows) {
+      const r = await this.qberAbort(l.id, `QBER ${(l.qber * 100).toFixed(1)}% found over the abort threshold at start`);
+      if (r) opened.push(r);
+    }
+    return opened;
+  }
+
+  /** A link crossed the abort threshold: open (unless one is open) and recover. */
+  async qberAbort(linkId: string, reason: string): Promise<IncidentRow | null> {
+    try {
+      return await this.signal({ signal: "QBER_ABORT", targetType: "link", targetId: linkId, reason }, { actor: "system:qber-monitor" });
+    } catch (err) {
+      if (err instanceof DomainError && (err.code === "INCIDENT_OPEN" || err.code === "MESH_ELEMENT_NOT_FOUND")) return null;
+      throw err;
+    }
+  }
+
+  /** A holder's copy does not match: an incident on that node for only those keys. */
+  async integrityMismatch(nodeId: string, keyIds: string[]): Promise<IncidentRow | null> {
+    try {
+      return await this.signal(
+        { signal: "INTEGRITY_MISMATCH", targetType: "node", targetId: nodeId, reason: `${keyIds.length} held cop${keyIds.length === 1 ? "y does" : "ies do"} not match the recorded fingerprint`, onlyKeys: keyIds },
+        { actor: "system:integrity-monitor" },
+      );
+    } catch (err) {
+      if (err instanceof DomainError && err.code === "INCIDENT_OPEN") return null; // the open one is being handled; the next scan looks again
+      throw err;
+    }
+  }
+
+  // -- demo scenario ------------------------------------------------------------------
+
+  /**
+   * The scripted demo: a simulated intercept-resend eavesdropper on a backbone
+   * link (hub-sov – relay-north of the demo mesh, else the hub link with the
+   * most routed keys). Detection then happens the normal way: the simulation's
+   * QBER rises past the abort threshold and the tick listener opens the incident.
+   */
+  async startDemoScenario(who: { actor: string }): Promise<{ linkId: string }> {
+    if (!this.mesh) throw new Error("the recovery service was built without mesh operations");
+    const running = await this.db.link.findFirst({ where: { eavesdropper: true }, select: { id: true } });
+    if (running) throw new DomainError("TOPOLOGY_CONFLICT", `A scenario is already running (eavesdropper on link ${running.id}); end it first.`);
+    const { rows } = await poolOf(this.db).query<{ id: string }>(
+      `SELECT l.id FROM links l JOIN nodes a ON a.id = l.a_node_id JOIN nodes b ON b.id = l.b_node_id
+        WHERE l.status <> 'DOWN' AND (a.role = 'HUB' OR b.role = 'HUB')
+        ORDER BY (l.a_node_id IN ('hub-sov', 'relay-north') AND l.b_node_id IN ('hub-sov', 'relay-north')) DESC,
+                 (SELECT count(*) FROM key_routes r WHERE r.link_path @> ARRAY[l.id]) DESC, l.id
+        LIMIT 1`,
+    );
+    const linkId = rows[0]?.id;
+    if (!linkId) throw new DomainError("MESH_ELEMENT_NOT_FOUND", "The mesh has no working hub link to put the demo eavesdropper on.");
+    await this.mesh.setEavesdropper(linkId, true, "demo scenario: simulated intercept-resend eavesdropper on a backbone link", who);
+    return { linkId };
+  }
+
+  /** Ends the demo: the eavesdropper goes, and the contained link comes back UP (QKD restarts at its baseline QBER). */
+  async endDemoScenario(who: { actor: string }): Promise<{ linkIds: string[] }> {
+    if (!this.mesh) throw new Error("the recovery service was built without mesh operations");
+    const links = await this.db.link.findMany({ where: { eavesdropper: true }, select: { id: true } });
+    if (links.length === 0) throw new DomainError("TOPOLOGY_CONFLICT", "No demo scenario is running.");
+    for (const l of links) await this.mesh.setEavesdropper(l.id, false, "demo scenario ended", who);
+    const restored: string[] = [];
+    for (const l of links) if (await restoreContainedLink(this.keys, l.id, who)) restored.push(l.id);
+    return { linkIds: restored };
+  }
+
+  // -- views ------------------------------------------------------------------------
+
+  private summaryOf(r: IncidentRow, affectedKeys: number): IncidentSummaryView {
+    return {
+      id: r.id, reference: reference(r.number), signal: r.signal, targetType: r.targetType, targetId: r.targetId, targetName: r.targetName,
+      status: r.status, detectedAt: r.detectedAt.toISOString(), resolvedAt: r.resolvedAt?.toISOString() ?? null, timeToIntegrityMs: r.timeToIntegrityMs,
+      affectedKeys, simulated: r.simulated,
+    };
+  }
+
+  async list(filter: { status?: IncidentStatus[]; limit?: number } = {}): Promise<IncidentSummaryView[]> {
+    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+    const rows = filter.status?.length
+      ? await loadIncidents(poolOf(this.db), "WHERE status = ANY($1)", [filter.status], limit)
+      : await loadIncidents(poolOf(this.db), "", [], limit);
+    const counts = await this.db.incidentKey.groupBy({ by: ["incidentId"], where: { incidentId: { in: rows.map((r) => r.id) } }, _count: { _all: true } });
+    const n = new Map(counts.map((c) => [c.incidentId, c._count._all]));
+    return rows.map((r) => this.summaryOf(r, n.get(r.id) ?? 0));
+  }
+
+  async get(id: string): Promise<IncidentDetailView> {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const r = uuid.test(id) ? await loadIncident(poolOf(this.db), id) : null;
+    if (!r) throw new DomainError("INCIDENT_NOT_FOUND", `Incident ${id} does not exist.`);
+    const keys = await loadIncidentKeys(poolOf(this.db), id);
+    const ids = [...keys.map((k) => k.keyId), ...keys.flatMap((k) => (k.replacementId ? [k.replacementId] : []))];
+    const facts = new Map((await this.db.key.findMany({ where: { id: { in: ids } }, select: { id: true, label: true, state: true } })).map((k) => [k.id, k]));
+    return {
+      ...this.summaryOf(r, keys.length),
+      reason: r.reason,
+      approvalRequestId: r.approvalRequestId,
+      timeline: r.timeline,
+      keys: keys.map((k) => ({
+        keyId: k.keyId, label: facts.get(k.keyId)?.label ?? k.keyId, exposure: k.exposure, stateBefore: k.stateBefore,
+        stateNow: facts.get(k.keyId)?.state ?? "UNKNOWN", replacementId: k.replacementId,
+        replacementState: k.replacementId ? (facts.get(k.replacementId)?.state ?? null) : null, waitingForNode: k.distributed ? null : k.waitingForNode,
+      })),
+      nodeIds: r.nodeIds,
+      linkIds: r.linkIds,
+      untouchedViolations: r.untouchedViolations ?? 0,
+    };
+  }
+
+  async highlight(): Promise<{ incidentIds: string[]; nodeIds: string[]; linkIds: string[] }> {
+    const recent = new Date(Date.now() - 5 * 60_000);
+    const rows = await this.db.incident.findMany({
+      where: { OR: [{ status: { in: OPEN_STATUSES } }, { resolvedAt: { gte: recent } }] },
+      select: { id: true, nodeIds: true, linkIds: true },
+    });
+    return { incidentIds: rows.map((r) => r.id), nodeIds: [...new Set(rows.flatMap((r) => r.nodeIds))], linkIds: [...new Set(rows.flatMap((r) => r.linkIds))] };
+  }
+}

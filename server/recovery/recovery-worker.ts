@@ -1,0 +1,72 @@
+/**
+ * The recovery engine's background duties in a server process: react to the
+ * simulation's ticks (a link over the abort threshold opens an incident; a
+ * node that rejoined gets the replacements waiting for it), to live events
+ * (a restored node, an officer's decision on a held recovery), sweep at start
+ * for signals a crash may have swallowed, resume open incidents, and scan the
+ * holders' integrity a few hundred keys at a time.
+ */
+import type { Logger } from "pino";
+import { QBER_ABORT } from "../mesh/topology/link-physics";
+import type { Services } from "../runtime/services";
+import { registerWorker } from "../runtime/workers";
+import { IntegrityMonitor } from "./integrity-monitor";
+
+export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "error">, opts: { integrityEveryMs?: number; integrityPerScan?: number } = {}): () => void {
+  const r = s.recovery;
+  let lastError: string | null = null;
+  let lastSuccessAt: Date | null = null;
+  const fail = (what: string) => (err: unknown) => {
+    lastError = `${what}: ${(err as Error).message}`;
+    log.error({ error: (err as Error).name, what }, "recovery duty failed");
+  };
+  const ok = () => {
+    lastError = null;
+    lastSuccessAt = new Date();
+  };
+
+  const stops: Array<() => void> = [];
+  stops.push(
+    s.simulator.onTick((t) => {
+      for (const c of t.crossings) {
+        if (c.to === "compromised") void r.qberAbort(c.linkId, `QBER rose from ${c.from} to over the abort threshold (${QBER_ABORT * 100}%)`).then(ok, fail("QBER incident"));
+      }
+      if (t.rejoined.length > 0) void r.distributeWaiting().then(ok, fail("waiting replacements"));
+    }),
+  );
+  stops.push(
+    s.events.subscribe(["mesh", "approvals"], (e) => {
+      for (const ev of e.events ?? []) {
+        if (ev.type === "node-restored" || ev.type === "link-restored" || ev.type === "link-added") void r.distributeWaiting().then(ok, fail("waiting replacements"));
+        if (ev.type === "approval-status" && typeof ev.data?.requestId === "string") {
+          const requestId = ev.data.requestId;
+          void s.db.incident.findMany({ where: { approvalRequestId: requestId, status: "AWAITING_APPROVAL" }, select: { id: true } })
+            .then((rows) => Promise.all(rows.map((x) => r.drive(x.id))))
+            .then(ok, fail("held incident"));
+        }
+      }
+    }),
+  );
+  // Start-up: finish what a previous process left, then look for signals it may have lost.
+  void r.resumeOpen()
+    .then((n) => n > 0 && log.info({ count: n }, "resumed open incidents"))
+    .then(() => r.sweepQber(QBER_ABORT))
+    .then((opened) => opened.length > 0 && log.info({ count: opened.length }, "incidents opened by the start-up QBER sweep"))
+    .then(ok, fail("resume"));
+
+  const monitor = new IntegrityMonitor(s.db, s.agents, r, { perScan: opts.integrityPerScan ?? 100 });
+  let scanning = false;
+  const timer = setInterval(() => {
+    if (scanning) return;
+    scanning = true;
+    void monitor.scan().then(ok, fail("integrity scan")).finally(() => (scanning = false));
+  }, opts.integrityEveryMs ?? 20_000);
+  timer.unref();
+  stops.push(() => clearInterval(timer));
+  stops.push(registerWorker("compromise-recovery", () => ({
+    ok: lastError === null,
+    detail: lastError ?? "watching QBER, integrity and operator reports",
+    lastSuccessAt,
+  })));
+  return () => stops.forEach((f) => f());
+}
