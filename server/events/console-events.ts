@@ -6,7 +6,7 @@
  * one refetches what it shows, so a missed event costs at most one refresh.
  * No event ever carries key material.
  */
-export const EVENT_TOPICS = ["audit", "keys", "mesh", "routes", "approvals"] as const;
+export const EVENT_TOPICS = ["audit", "keys", "mesh", "routes", "approvals", "incidents"] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
 /** A fact published by a job inside its transaction (delivered only if it commits). */
