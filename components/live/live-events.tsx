@@ -26,11 +26,11 @@ const LiveContext = createContext<LiveContextValue>({ status: "connecting", list
 /** Which tRPC routers' queries each topic makes stale. */
 const TOPIC_ROUTERS: Record<EventTopic, string[]> = {
   audit: ["audit"],
-  keys: ["keys"],
-  mesh: ["mesh", "nodes"],
+  keys: ["keys", "incidents"],
+  mesh: ["mesh", "nodes", "incidents"],
   routes: [],
   approvals: ["approvals"],
-  incidents: ["incidents"],
+  incidents: ["incidents", "keys"],
 };
 
 /** Fans events out to listeners and turns bursts of them into one refetch per router. */

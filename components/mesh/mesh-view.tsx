@@ -13,7 +13,9 @@ import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
+import { IncidentBanner } from "@/components/incidents/incident-banner";
 import { AddLinkForm } from "./actions/add-link-form";
+import { IncidentHighlightContext, NO_HIGHLIGHT } from "./graph/incident-highlight";
 import { MeshGraph } from "./graph/mesh-graph";
 import { RouteActivityContext } from "./graph/route-activity";
 import { useRouteActivity } from "./graph/use-route-events";
@@ -35,6 +37,12 @@ export function MeshView() {
   const mayAddLink = useMayCall("mesh.addLink");
   const { panel, show, select, close } = useMeshSelection();
   const names = useMemo(() => new Map((state.data?.nodes ?? []).map((n) => [n.id, n.name])), [state.data]);
+  const incidents = useQuery(trpc.incidents.highlight.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
+  const marked = incidents.data;
+  const highlightKey = marked ? `${marked.nodeIds.join(",")}|${marked.linkIds.join(",")}` : "";
+  // Rebuilt only when the sets change, not on every refetch, so unaffected elements do not re-render.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const highlight = useMemo(() => (marked ? { nodeIds: new Set(marked.nodeIds), linkIds: new Set(marked.linkIds) } : NO_HIGHLIGHT), [highlightKey]);
 
   if (state.isPending) return <SkeletonRows rows={5} label="Loading the mesh" testId="mesh-loading" />;
   if (state.isError) return <ErrorPanel title="Could not load the mesh" error={state.error} onRetry={() => void state.refetch()} testId="mesh-error" />;
@@ -47,10 +55,13 @@ export function MeshView() {
   return (
     <div className="flex flex-col gap-4">
       <MeshSummary nodes={mesh.nodes} links={mesh.links} simulation={mesh.simulation} />
+      <IncidentBanner />
       <div className={`relative ${GRAPH_HEIGHT}`}>
         <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} onAddLink={mayAddLink ? () => show({ kind: "add-link", from: null }) : undefined} />
         <RouteActivityContext.Provider value={activity}>
-          <MeshGraph nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+          <IncidentHighlightContext.Provider value={highlight}>
+            <MeshGraph nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+          </IncidentHighlightContext.Provider>
         </RouteActivityContext.Provider>
         {panel?.kind === "node" ? <LiveNodePanel key={panel.id} id={panel.id} state={mesh} names={names} show={show} onClose={close} /> : null}
         {panel?.kind === "link" ? <LiveLinkPanel key={panel.id} id={panel.id} state={mesh} names={names} show={show} onClose={close} /> : null}

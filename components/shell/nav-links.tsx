@@ -12,6 +12,7 @@ import { ApprovalsBadge } from "@/components/approvals/approvals-badge";
 const AREAS = [
   { href: "/mesh", label: "Mesh", testId: "nav-mesh", hint: "Nodes and QKD links" },
   { href: "/keys", label: "Keys", testId: "nav-keys", hint: "Key lifecycle" },
+  { href: "/incidents", label: "Incidents", testId: "nav-incidents", hint: "Compromise recoveries" },
   { href: "/approvals", label: "Approvals", testId: "nav-approvals", hint: "Two-person approvals" },
   { href: "/audit", label: "Audit", testId: "nav-audit", hint: "Tamper-evident log" },
   { href: "/admin", label: "Admin", testId: "nav-admin", hint: "Users, roles, approval rules" },

@@ -21,3 +21,6 @@ export type ApprovalListItem = RouterOutputs["approvals"]["list"]["items"][numbe
 export type ApprovalDetail = RouterOutputs["approvals"]["get"];
 export type ApprovalPreview = RouterOutputs["approvals"]["preview"];
 export type UserListItem = RouterOutputs["users"]["list"][number];
+export type IncidentListItem = RouterOutputs["incidents"]["list"][number];
+export type IncidentDetail = RouterOutputs["incidents"]["get"];
+export type DemoScenario = RouterOutputs["incidents"]["demoStatus"];

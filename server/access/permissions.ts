@@ -66,6 +66,16 @@ export const PROCEDURE_ACCESS = {
   "mesh.removeLink": min("admin"),
   "mesh.setEavesdropper": min("analyst"),
 
+  // incidents (compromise recoveries): everyone follows them; SOC staff report a compromise (policy says whether
+  // recovery waits for an officer); the scripted demo scenario touches only a simulated fault, so demo visitors run it
+  "incidents.list": min("viewer"),
+  "incidents.get": min("viewer"),
+  "incidents.highlight": min("viewer"),
+  "incidents.demoStatus": min("viewer"),
+  "incidents.report": min("analyst"),
+  "incidents.startDemo": min("viewer"),
+  "incidents.endDemo": min("viewer"),
+
   // signed audit checkpoints: everyone reads and checks proofs; publishing on demand from analyst up
   "checkpoints.latest": min("viewer"),
   "checkpoints.publish": min("analyst"),
@@ -110,6 +120,8 @@ export const PAGE_ACCESS = {
   "/keys": min("viewer"),
   "/keys/[id]": min("viewer"),
   "/audit": min("viewer"),
+  "/incidents": min("viewer"),
+  "/incidents/[id]": min("viewer"),
   "/approvals": min("analyst"),
   "/approvals/[id]": min("analyst"),
   "/admin": min("admin"),

@@ -3,6 +3,7 @@ import { accountRouter } from "./routers/account-router";
 import { approvalsRouter } from "./routers/approvals-router";
 import { auditRouter } from "./routers/audit-router";
 import { eventsRouter } from "./routers/events-router";
+import { incidentsRouter } from "./routers/incidents-router";
 import { checkpointsRouter } from "./routers/checkpoints-router";
 import { keysRouter } from "./routers/keys-router";
 import { meshRouter } from "./routers/mesh-router";
@@ -20,6 +21,7 @@ export const appRouter = router({
   events: eventsRouter,
   mesh: meshRouter,
   checkpoints: checkpointsRouter,
+  incidents: incidentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

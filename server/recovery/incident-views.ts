@@ -91,4 +91,18 @@ export interface RecoveryApi {
   report(input: { targetType: "link" | "node"; targetId: string; reason: string }, who: { actor: string }): Promise<IncidentSummaryView>;
   /** The parts of the mesh involved in open incidents and in those resolved in the last minutes (the graph highlights them). */
   highlight(): Promise<{ incidentIds: string[]; nodeIds: string[]; linkIds: string[] }>;
+  /** The scripted demo scenario: a simulated eavesdropper on a backbone link; detection and recovery follow by the normal path. */
+  startDemoScenario(who: { actor: string }): Promise<DemoScenarioView>;
+  /** Clears the eavesdropper and brings the link back once it is clean. */
+  endDemoScenario(who: { actor: string }): Promise<DemoScenarioView>;
+  demoScenario(): Promise<DemoScenarioView>;
+}
+
+export interface DemoScenarioView {
+  running: boolean;
+  /** The backbone link the scenario uses (or would use). */
+  linkId: string | null;
+  linkName: string | null;
+  /** The incident the scenario opened, once detected. */
+  incidentId: string | null;
 }

@@ -19,7 +19,7 @@ import { hubOf } from "../mesh/topology/mesh-model";
 import { restoreContainedLink } from "./link-containment";
 import { approvalsFor } from "../approvals/approval-service";
 import { loadIncident, loadIncidentKeys, loadIncidents, OPEN_STATUSES, reference, type IncidentRow } from "./incident-rows";
-import type { IncidentDetailView, IncidentStatus, IncidentSummaryView, RecoveryApi } from "./incident-views";
+import type { DemoScenarioView, IncidentDetailView, IncidentStatus, IncidentSummaryView, RecoveryApi } from "./incident-views";
 import {
   actorOf, approveStep, dismissStep, openIncident, purgedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
   RECOVERY_ACTOR, type OpenInput,
@@ -363,10 +363,18 @@ export class RecoveryService implements RecoveryApi {
    * most routed keys). Detection then happens the normal way: the simulation's
    * QBER rises past the abort threshold and the tick listener opens the incident.
    */
-  async startDemoScenario(who: { actor: string }): Promise<{ linkId: string }> {
+  async startDemoScenario(who: { actor: string }): Promise<DemoScenarioView> {
     if (!this.mesh) throw new Error("the recovery service was built without mesh operations");
     const running = await this.db.link.findFirst({ where: { eavesdropper: true }, select: { id: true } });
     if (running) throw new DomainError("TOPOLOGY_CONFLICT", `A scenario is already running (eavesdropper on link ${running.id}); end it first.`);
+    const linkId = await this.demoLink();
+    if (!linkId) throw new DomainError("MESH_ELEMENT_NOT_FOUND", "The mesh has no working hub link to put the demo eavesdropper on.");
+    await this.mesh.setEavesdropper(linkId, true, "demo scenario: simulated intercept-resend eavesdropper on a backbone link", who);
+    return this.demoScenario();
+  }
+
+  /** The backbone link the scenario uses: hub-sov – relay-north on the demo mesh, else the working hub link most keys crossed. */
+  private async demoLink(): Promise<string | null> {
     const { rows } = await poolOf(this.db).query<{ id: string }>(
       `SELECT l.id FROM links l JOIN nodes a ON a.id = l.a_node_id JOIN nodes b ON b.id = l.b_node_id
         WHERE l.status <> 'DOWN' AND (a.role = 'HUB' OR b.role = 'HUB')
@@ -374,21 +382,46 @@ export class RecoveryService implements RecoveryApi {
                  (SELECT count(*) FROM key_routes r WHERE r.link_path @> ARRAY[l.id]) DESC, l.id
         LIMIT 1`,
     );
-    const linkId = rows[0]?.id;
-    if (!linkId) throw new DomainError("MESH_ELEMENT_NOT_FOUND", "The mesh has no working hub link to put the demo eavesdropper on.");
-    await this.mesh.setEavesdropper(linkId, true, "demo scenario: simulated intercept-resend eavesdropper on a backbone link", who);
-    return { linkId };
+    return rows[0]?.id ?? null;
+  }
+
+  /**
+   * Whether the scenario runs (a simulated eavesdropper is on a link), on which
+   * link, and the incident it opened once detected (the first incident on that
+   * link after the eavesdropper was injected).
+   */
+  async demoScenario(): Promise<DemoScenarioView> {
+    const tapped = await this.db.link.findFirst({ where: { eavesdropper: true }, select: { id: true } });
+    const linkId = tapped?.id ?? (await this.demoLink());
+    if (!linkId) return { running: false, linkId: null, linkName: null, incidentId: null };
+    const { rows } = await poolOf(this.db).query<{ a: string; b: string }>(
+      "SELECT a.name AS a, b.name AS b FROM links l JOIN nodes a ON a.id = l.a_node_id JOIN nodes b ON b.id = l.b_node_id WHERE l.id = $1",
+      [linkId],
+    );
+    const linkName = rows[0] ? `${rows[0].a} – ${rows[0].b}` : linkId;
+    if (!tapped) return { running: false, linkId, linkName, incidentId: null };
+    const injected = await this.db.auditEntry.findFirst({
+      where: { subjectType: "link", subjectId: linkId, action: "EAVESDROPPER_INJECTED" },
+      orderBy: { seq: "desc" },
+      select: { seq: true },
+    });
+    const incident = await this.db.incident.findFirst({
+      where: { targetType: "link", targetId: linkId, ...(injected ? { detectedSeq: { gt: injected.seq } } : {}) },
+      orderBy: { number: "asc" },
+      select: { id: true },
+    });
+    return { running: true, linkId, linkName, incidentId: incident?.id ?? null };
   }
 
   /** Ends the demo: the eavesdropper goes, and the contained link comes back UP (QKD restarts at its baseline QBER). */
-  async endDemoScenario(who: { actor: string }): Promise<{ linkIds: string[] }> {
+  async endDemoScenario(who: { actor: string }): Promise<DemoScenarioView & { restoredLinkIds: string[] }> {
     if (!this.mesh) throw new Error("the recovery service was built without mesh operations");
     const links = await this.db.link.findMany({ where: { eavesdropper: true }, select: { id: true } });
     if (links.length === 0) throw new DomainError("TOPOLOGY_CONFLICT", "No demo scenario is running.");
     for (const l of links) await this.mesh.setEavesdropper(l.id, false, "demo scenario ended", who);
     const restored: string[] = [];
     for (const l of links) if (await restoreContainedLink(this.keys, l.id, who)) restored.push(l.id);
-    return { linkIds: restored };
+    return { ...(await this.demoScenario()), restoredLinkIds: restored };
   }
 
   // -- views ------------------------------------------------------------------------

@@ -124,7 +124,7 @@ describe("compromise recovery", () => {
     expect(await s.recovery.highlight()).toMatchObject({ linkIds: expect.arrayContaining([link]) });
 
     // End of the scenario: the eavesdropper goes and the link comes back UP at its baseline QBER.
-    expect(await s.recovery.endDemoScenario(ACTOR)).toEqual({ linkIds: [link] });
+    expect(await s.recovery.endDemoScenario(ACTOR)).toMatchObject({ running: false, restoredLinkIds: [link] });
     expect(await t.db.link.findUniqueOrThrow({ where: { id: link } })).toMatchObject({ status: "UP", eavesdropper: false });
   });
 
@@ -334,14 +334,16 @@ describe("compromise recovery", () => {
       expect(await restoreContainedLink(s.keys, l.id, ACTOR)).toBe(true);
     }
     await activeKey(["ep-parliament"], "high-assurance", "demo-key");
-    expect(await s.recovery.startDemoScenario(ACTOR)).toEqual({ linkId: "hub-sov--relay-north" });
+    expect(await s.recovery.demoScenario()).toMatchObject({ running: false, linkId: "hub-sov--relay-north", incidentId: null });
+    expect(await s.recovery.startDemoScenario(ACTOR)).toMatchObject({ running: true, linkId: "hub-sov--relay-north", linkName: expect.stringContaining("–"), incidentId: null });
     await expect(s.recovery.startDemoScenario(ACTOR)).rejects.toMatchObject({ code: "TOPOLOGY_CONFLICT" });
     // The tick that crossed the threshold committed, then the process stopped before the incident opened.
     await t.db.link.update({ where: { id: "hub-sov--relay-north" }, data: { qber: 0.24, status: "DEGRADED" } });
     const opened = await s.recovery.sweepQber(0.11);
     expect(opened.map((i) => [i.targetId, i.status, i.simulated]), JSON.stringify(opened[0]?.timeline.at(-1))).toEqual([["hub-sov--relay-north", "RESOLVED", true]]);
     expect(await s.recovery.sweepQber(0.11)).toEqual([]); // contained: nothing more to open
-    expect(await s.recovery.endDemoScenario(ACTOR)).toEqual({ linkIds: ["hub-sov--relay-north"] });
+    expect(await s.recovery.demoScenario()).toMatchObject({ running: true, incidentId: opened[0]!.id });
+    expect(await s.recovery.endDemoScenario(ACTOR)).toMatchObject({ running: false, incidentId: null, restoredLinkIds: ["hub-sov--relay-north"] });
     expect(await t.db.link.findUniqueOrThrow({ where: { id: "hub-sov--relay-north" } })).toMatchObject({ status: "UP", eavesdropper: false });
   });
 

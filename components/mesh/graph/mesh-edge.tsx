@@ -14,6 +14,7 @@ import { BYPASS_DASH, DOWN_DASH, LINK_HEALTH_STYLES, NODE_SIZES } from "../mesh-
 import { FULL_LABEL, FULL_LABEL_WITH_VIA, placeLabel } from "./edge-label-geometry";
 import type { MeshEdgeData, MeshFlowEdge } from "./flow-elements";
 import { useSelectElement } from "./graph-select-context";
+import { useIncidentMarked } from "./incident-highlight";
 import { useRouteEnteredFrom } from "./route-activity";
 import { useShowsDetail } from "./zoom-level";
 
@@ -66,6 +67,7 @@ function EdgeLabel({ id, d, x, y, compact }: { id: string; d: MeshEdgeData; x: n
 function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, style: override }: EdgeProps<MeshFlowEdge>) {
   const detail = useShowsDetail();
   const enteredFrom = useRouteEnteredFrom(id);
+  const incident = useIncidentMarked("link", id);
   if (!data) return null;
   const style = LINK_HEALTH_STYLES[data.health];
   const down = data.status === "DOWN";
@@ -82,8 +84,11 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
     : null;
   return (
     <>
-      <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null}>
+      <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null} data-incident={incident}>
         <title>{data.title}</title>
+        {incident ? (
+          <path d={path} fill="none" stroke="#f43f5e" strokeOpacity={0.4} strokeWidth={detail ? width + 16 : 9} strokeLinecap="round" vectorEffect={vectorEffect} className="motion-safe:animate-pulse" data-testid="edge-incident" />
+        ) : null}
         {data.selected ? <path d={path} fill="none" stroke="#38bdf8" strokeOpacity={0.45} strokeWidth={detail ? width + 10 : 6} vectorEffect={vectorEffect} /> : null}
         <path
           d={path}

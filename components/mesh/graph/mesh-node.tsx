@@ -9,6 +9,7 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { NODE_ROLE_STYLES, NODE_STATUS_STYLES } from "../mesh-styles";
 import type { MeshFlowNode } from "./flow-elements";
+import { useIncidentMarked } from "./incident-highlight";
 import { RoleIcon } from "./role-icon";
 import { useShowsDetail } from "./zoom-level";
 
@@ -42,6 +43,7 @@ const FAR_MARKER_PX = { HUB: 22, RELAY: 14, ENDPOINT: 9 } as const;
 
 function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
   const detail = useShowsDetail();
+  const incident = useIncidentMarked("node", id);
   const status = NODE_STATUS_STYLES[data.status];
   const role = NODE_ROLE_STYLES[data.role];
   const common = {
@@ -49,6 +51,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
     "data-node-id": id,
     "data-role": data.role,
     "data-status": data.status,
+    "data-incident": incident,
     title: `${data.name} · ${data.site}${data.statusReason ? ` · ${data.statusReason}` : ""}`,
   };
   const handles = (
@@ -59,7 +62,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
   );
   if (!detail) {
     return (
-      <div {...common} className={`flex size-full cursor-pointer items-center justify-center ${data.selected ? "outline outline-4 outline-sky-400" : ""}`}>
+      <div {...common} className={`flex size-full cursor-pointer items-center justify-center ${data.selected ? "outline outline-4 outline-sky-400" : incident ? "outline outline-4 outline-rose-500" : ""}`}>
         {handles}
         <FarMarker data={data} />
       </div>
@@ -69,7 +72,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
     <div
       {...common}
       className={`flex size-full cursor-pointer flex-col justify-center gap-1 overflow-hidden px-3 shadow-lg shadow-black/50 ${role.box} ${status.ring} ${
-        data.selected ? "outline outline-4 outline-offset-4 outline-sky-400" : ""
+        data.selected ? "outline outline-4 outline-offset-4 outline-sky-400" : incident ? "outline outline-4 outline-offset-4 outline-rose-500 motion-safe:animate-pulse" : ""
       } ${data.status === "ISOLATED" || data.status === "OFFLINE" ? "opacity-80" : ""}`}
     >
       {handles}

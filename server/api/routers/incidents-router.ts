@@ -1,0 +1,50 @@
+/**
+ * Incidents: compromise recoveries with their timeline and blast radius, the
+ * parts of the mesh to highlight, operators' compromise reports, and the
+ * scripted demo scenario (a simulated eavesdropper on a backbone link).
+ * Thin: the recovery engine (server/recovery) does the work.
+ */
+import { z } from "zod";
+import { env } from "../../config/env";
+import { DomainError } from "../../errors/domain-error";
+import { procedure, router } from "../trpc";
+
+const STATUSES = ["DETECTED", "AWAITING_APPROVAL", "RECOVERING", "RESOLVED", "FAILED", "DISMISSED"] as const;
+
+function requireDemo(): void {
+  if (!env().QECNET_SEED_DEMO) {
+    throw new DomainError(
+      "NOT_PERMITTED",
+      "The scripted scenario runs only on a demonstration console (QECNET_SEED_DEMO=true): it injects a simulated eavesdropper into the mesh.",
+    );
+  }
+}
+
+export const incidentsRouter = router({
+  list: procedure
+    .input(z.object({
+      status: z.array(z.enum(STATUSES, { message: `status must be one of ${STATUSES.join(", ")}` })).max(STATUSES.length).optional(),
+      limit: z.number().int().min(1, "limit: at least 1").max(200, "limit: at most 200").default(50),
+    }).default({ limit: 50 }))
+    .query(({ ctx, input }) => ctx.recovery.list(input)),
+  get: procedure
+    .input(z.object({ id: z.uuid({ message: "must be an incident id (UUID)" }) }))
+    .query(({ ctx, input }) => ctx.recovery.get(input.id)),
+  highlight: procedure.query(({ ctx }) => ctx.recovery.highlight()),
+  report: procedure
+    .input(z.object({
+      targetType: z.enum(["node", "link"], { message: "targetType must be node or link" }),
+      targetId: z.string().trim().min(1, "name the node or link").max(64, "at most 64 characters"),
+      reason: z.string().trim().min(10, "reason: at least 10 characters, saying what was observed").max(1000, "reason: at most 1000 characters"),
+    }))
+    .mutation(({ ctx, input }) => ctx.recovery.report(input, ctx)),
+  demoStatus: procedure.query(({ ctx }) => ctx.recovery.demoScenario()),
+  startDemo: procedure.mutation(({ ctx }) => {
+    requireDemo();
+    return ctx.recovery.startDemoScenario(ctx);
+  }),
+  endDemo: procedure.mutation(({ ctx }) => {
+    requireDemo();
+    return ctx.recovery.endDemoScenario(ctx);
+  }),
+});
