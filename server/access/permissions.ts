@@ -62,6 +62,7 @@ export const PROCEDURE_ACCESS = {
   "mesh.link": min("viewer"),
   "mesh.isolateNode": min("officer"),
   "mesh.restoreNode": min("officer"),
+  "mesh.restoreLink": min("officer"),
   "mesh.addLink": min("admin"),
   "mesh.removeLink": min("admin"),
   "mesh.setEavesdropper": min("analyst"),

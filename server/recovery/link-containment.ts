@@ -8,7 +8,7 @@ import type { KeyService } from "../keys/key-service";
 import { findOpenOn } from "./incident-rows";
 
 /** Returns true when the link was DOWN for an incident and is UP again. */
-export function restoreContainedLink(keys: KeyService, linkId: string, who: { actor: string }): Promise<boolean> {
+export function restoreContainedLink(keys: KeyService, linkId: string, who: { actor: string }, reason = "the compromise is over"): Promise<boolean> {
   let open = false;
   return keys.runner.submit({
     keyIds: [],
@@ -27,7 +27,7 @@ export function restoreContainedLink(keys: KeyService, linkId: string, who: { ac
       l.status = "UP";
       l.downReason = null;
       l.qber = l.baselineQber;
-      ws.audit({ actor: who.actor, action: "LINK_RESTORED", subjectType: "link", subjectId: linkId, fromState: "DOWN", toState: "UP", details: { containedBy: was, qber: l.qber } });
+      ws.audit({ actor: who.actor, action: "LINK_RESTORED", subjectType: "link", subjectId: linkId, fromState: "DOWN", toState: "UP", details: { containedBy: was, qber: l.qber, reason } });
       ws.publish({ topic: "mesh", type: "link-restored", data: { linkId } });
       return true;
     },

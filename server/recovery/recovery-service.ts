@@ -406,7 +406,7 @@ export class RecoveryService implements RecoveryApi {
       select: { seq: true },
     });
     const incident = await this.db.incident.findFirst({
-      where: { targetType: "link", targetId: linkId, ...(injected ? { detectedSeq: { gt: injected.seq } } : {}) },
+      where: { targetType: "link", targetId: linkId, ...(injected ? { detectedSeq: { gte: injected.seq } } : {}) },
       orderBy: { number: "asc" },
       select: { id: true },
     });

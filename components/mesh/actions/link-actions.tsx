@@ -25,10 +25,14 @@ export function LinkActions({ link, title, onRemoved }: Props) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [removing, setRemoving] = useState(false);
+  const [restoring, setRestoring] = useState(false);
   const invalidate = () => queryClient.invalidateQueries(trpc.mesh.pathFilter());
   const remove = useMutation(trpc.mesh.removeLink.mutationOptions({ onSuccess: onRemoved, onSettled: invalidate }));
   const eavesdrop = useMutation(trpc.mesh.setEavesdropper.mutationOptions({ onSettled: invalidate }));
-  const pending = remove.isPending || eavesdrop.isPending;
+  const restore = useMutation(trpc.mesh.restoreLink.mutationOptions({ onSuccess: () => setRestoring(false), onSettled: invalidate }));
+  const pending = remove.isPending || eavesdrop.isPending || restore.isPending;
+  const mayRestore = useMayCall("mesh.restoreLink");
+  const contained = link.status === "DOWN" && (link.downReason?.startsWith("incident:") ?? false);
   const mayEavesdrop = useMayCall("mesh.setEavesdropper");
   const mayRemove = useMayCall("mesh.removeLink");
   if (!mayEavesdrop && !mayRemove) {
@@ -38,7 +42,7 @@ export function LinkActions({ link, title, onRemoved }: Props) {
       </p>
     );
   }
-  const error = remove.error ?? eavesdrop.error;
+  const error = remove.error ?? eavesdrop.error ?? restore.error;
 
   return (
     <section className="flex flex-col gap-3" data-testid="link-actions" aria-label="Link actions">
@@ -60,6 +64,21 @@ export function LinkActions({ link, title, onRemoved }: Props) {
             <span className="text-sm font-normal opacity-80">(simulated fault)</span>
           </button>
         ) : null}
+        {mayRestore && contained ? (
+          <button
+            type="button"
+            data-testid="action-restore-link"
+            disabled={pending}
+            aria-expanded={restoring}
+            onClick={() => {
+              eavesdrop.reset();
+              setRestoring(true);
+            }}
+            className={buttonClass("primary")}
+          >
+            Restore link
+          </button>
+        ) : null}
         {mayRemove ? (
           <button
             type="button"
@@ -76,6 +95,16 @@ export function LinkActions({ link, title, onRemoved }: Props) {
           </button>
         ) : null}
       </div>
+      {restoring ? (
+        <ReasonForm
+          title={`Restore ${title}`}
+          confirmLabel="Confirm restore"
+          pending={restore.isPending}
+          explanation={`Contained by ${link.downReason?.replace(/^incident:/, "") ?? "an incident"}. QKD restarts at the link's baseline error rate and keys may be routed over it again. Refused while its incident is open or an eavesdropper is on it.`}
+          onSubmit={(reason) => restore.mutate({ id: link.id, reason })}
+          onCancel={() => setRestoring(false)}
+        />
+      ) : null}
       {removing ? (
         <ReasonForm
           title={`Remove ${title}`}

@@ -35,7 +35,7 @@ export const incidentsRouter = router({
     .input(z.object({
       targetType: z.enum(["node", "link"], { message: "targetType must be node or link" }),
       targetId: z.string().trim().min(1, "name the node or link").max(64, "at most 64 characters"),
-      reason: z.string().trim().min(10, "reason: at least 10 characters, saying what was observed").max(1000, "reason: at most 1000 characters"),
+      reason: z.string().trim().min(10, "at least 10 characters, saying what was observed").max(1000, "at most 1000 characters"),
     }))
     .mutation(({ ctx, input }) => ctx.recovery.report(input, ctx)),
   demoStatus: procedure.query(({ ctx }) => ctx.recovery.demoScenario()),

@@ -3,7 +3,9 @@
  * operator's actions on the topology. Thin: validate, call, return.
  */
 import { z } from "zod";
+import { DomainError } from "../../errors/domain-error";
 import { linkDetail, meshState, nodeDetail } from "../../mesh/mesh-queries";
+import { restoreContainedLink } from "../../recovery/link-containment";
 import { publicProcedure, router } from "../trpc";
 
 const ZNodeId = z.string().trim().min(1, "must name a node").max(64);
@@ -27,6 +29,13 @@ export const meshRouter = router({
   node: publicProcedure.input(z.object({ id: ZNodeId })).query(({ ctx, input }) => nodeDetail(ctx.db, input.id)),
   link: publicProcedure.input(z.object({ id: ZLinkId, minutes: z.number().int().min(1).max(24 * 60).default(30) })).query(({ ctx, input }) => linkDetail(ctx.db, input.id, input.minutes)),
 
+  /** Brings back a link an incident contained, once its incident is closed and no eavesdropper is on it. */
+  restoreLink: publicProcedure.input(z.object({ id: ZLinkId, reason: ZReason })).mutation(async ({ ctx, input }) => {
+    if (!(await restoreContainedLink(ctx.keys, input.id, ctx, input.reason))) {
+      throw new DomainError("TOPOLOGY_CONFLICT", `Link ${input.id} was not contained by an incident: there is nothing to restore.`);
+    }
+    return { restored: input.id };
+  }),
   isolateNode: publicProcedure.input(z.object({ id: ZNodeId, reason: ZReason })).mutation(({ ctx, input }) => ctx.mesh.isolateNode(input.id, input.reason, ctx)),
   restoreNode: publicProcedure.input(z.object({ id: ZNodeId, reason: ZReason.default("restored by operator") })).mutation(({ ctx, input }) => ctx.mesh.restoreNode(input.id, input.reason, ctx)),
   addLink: publicProcedure.input(ZAddLinkInput).mutation(({ ctx, input }) => ctx.mesh.addLink(input, ctx)),
