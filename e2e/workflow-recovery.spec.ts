@@ -60,8 +60,10 @@ test("a demo visitor runs the eavesdropper scenario and watches detection, conta
   await expect(page.getByTestId("blast-key")).toHaveCount(incident.keys.length);
   await expect(page.getByTestId("incident-untouched")).toContainText("none");
 
-  // The mesh rings the contained link while the incident is recent.
+  // The mesh rings the contained link while the incident is recent, and says what happened above the graph.
   await page.goto("/mesh");
+  await expect(page.getByTestId("incident-banner")).toContainText(`${incident.reference}: link`);
+  await expect(page.getByTestId("incident-banner")).toContainText("integrity restored in");
   await expect(page.locator(`[data-testid="mesh-edge"][data-link-id="${incident.targetId}"]`)).toHaveAttribute("data-incident", "true");
   await expect(page.locator(`[data-testid="mesh-edge"][data-link-id="${incident.targetId}"]`)).toHaveAttribute("data-status", "DOWN");
 

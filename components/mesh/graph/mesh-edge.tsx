@@ -87,7 +87,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
       <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null} data-incident={incident}>
         <title>{data.title}</title>
         {incident ? (
-          <path d={path} fill="none" stroke="#f43f5e" strokeOpacity={0.4} strokeWidth={detail ? width + 16 : 9} strokeLinecap="round" vectorEffect={vectorEffect} className="motion-safe:animate-pulse" data-testid="edge-incident" />
+          <path d={path} fill="none" stroke="#f43f5e" strokeOpacity={0.6} strokeWidth={detail ? width + 16 : 9} strokeLinecap="round" vectorEffect={vectorEffect} className="motion-safe:animate-pulse" data-testid="edge-incident" />
         ) : null}
         {data.selected ? <path d={path} fill="none" stroke="#38bdf8" strokeOpacity={0.45} strokeWidth={detail ? width + 10 : 6} vectorEffect={vectorEffect} /> : null}
         <path
