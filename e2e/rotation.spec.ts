@@ -1,11 +1,21 @@
 /**
  * Rotation in the browser: an officer rotates a key on the demo mesh; the
  * replacement is distributed by the durable rotation job, the Rotation panel
- * shows each participant's receipt and the overlap countdown (standard policy,
- * 5 min overlap); with the short-lived policy (no overlap) the old key is
+ * shows each participant's receipt and the overlap countdown (standard policy;
+ * its overlap is read from the API, since an administrator may have edited it,
+ * as e2e/policies.spec.ts does); with the short-lived policy (no overlap) the old key is
  * RETIRED by itself and its page says when it will be destroyed.
  */
 import { expect, test, type Page } from "@playwright/test";
+
+async function overlapSecondsOf(page: Page, policy: string): Promise<number> {
+  const res = await page.request.get("/api/trpc/keys.policies");
+  expect(res.ok()).toBe(true);
+  const list = ((await res.json()) as { result: { data: { json: Array<{ name: string; overlapSeconds: number }> } } }).result.data.json;
+  const p = list.find((x) => x.name === policy);
+  if (!p) throw new Error(`no policy ${policy}`);
+  return p.overlapSeconds;
+}
 import { signIn } from "./auth";
 
 test.beforeEach(async ({ page }) => {
@@ -45,8 +55,12 @@ test("an ACTIVE key's panel shows the next scheduled rotation and usage; rotatin
   await expect(panel.getByTestId("successor-state")).toHaveText("ACTIVE", { timeout: 20_000 });
   await expect(panel.locator('[data-testid="rotation-receipt"][data-confirmed="true"]')).toHaveCount(2);
   const countdown = panel.getByTestId("overlap-countdown");
-  await expect(countdown).toContainText(/^[45] min \d\d s$/);
+  const overlap = await overlapSecondsOf(page, "standard");
+  expect(overlap).toBeGreaterThan(60);
+  await expect(countdown).toContainText(/^\d+ min \d\d s$/);
   const first = Number(await countdown.getAttribute("data-seconds-left"));
+  expect(first).toBeLessThanOrEqual(overlap);
+  expect(first).toBeGreaterThan(overlap - 60);
   await expect.poll(async () => Number(await countdown.getAttribute("data-seconds-left"))).toBeLessThan(first);
   await expect(page.getByTestId("key-state")).toContainText("ROTATING"); // usable during the overlap
 });
