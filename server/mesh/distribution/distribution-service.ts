@@ -219,34 +219,35 @@ export class DistributionService {
 
   /** Step 3 inside a job (one key). */
   private confirmIn(ws: KeyWorkspace, keyId: string, receipts: Array<{ nodeId: string; mac: string | null; problem: string | null }>, who: Actor): ConfirmOutcome {
-    {
-      {
-        const k = ws.key(keyId);
-        if (k.state !== "DISTRIBUTED") {
-          // Revoked or failed meanwhile (e.g. a compromise): nothing to confirm.
-          return { ok: false, reason: `the key became ${k.state} while receipts were collected`, retryId: null, key: k };
-        }
-        const sealed = { ciphertext: k.materialCiphertext!, nonce: k.materialNonce! };
-        const problems: string[] = [];
-        for (const r of receipts) {
-          if (r.mac === null) {
-            problems.push(r.problem ?? `no receipt from ${r.nodeId}`);
-            continue;
-          }
-          if (!this.vault.checkReceipt(k.id, sealed, r.nodeId, r.mac)) {
-            ws.audit({ actor: who.actor, action: "KEY_RECEIPT_REJECTED", subjectType: "key", subjectId: k.id, fromState: k.state, toState: k.state, details: { nodeId: r.nodeId } });
-            problems.push(`wrong receipt from ${r.nodeId} (does not prove possession)`);
-          }
-        }
-        if (problems.length > 0) return { ok: false, reason: problems.join("; "), ...this.fail(ws, k, problems.join("; "), who) };
-        for (const r of receipts) {
-          if (!k.participants.find((p) => p.nodeId === r.nodeId)?.confirmedAt) {
-            transition(this.ctx(ws, who), k, { type: "CONFIRM_RECEIPT", nodeId: r.nodeId }, { receiptMac: r.mac! });
-          }
-        }
-        return { ok: true, key: ws.key(keyId) };
+    const k = ws.key(keyId);
+    if ((k.state === "ACTIVE" || k.state === "ROTATING") && k.participants.every((p) => p.confirmedAt)) {
+      // Another driver (a second instance resuming the same key) confirmed every receipt first: the
+      // key is fine, and its holders must keep it (treating this as a failure would have them purge it).
+      return { ok: true, key: k };
+    }
+    if (k.state !== "DISTRIBUTED") {
+      // Revoked or failed meanwhile (e.g. a compromise): nothing to confirm.
+      return { ok: false, reason: `the key became ${k.state} while receipts were collected`, retryId: null, key: k };
+    }
+    const sealed = { ciphertext: k.materialCiphertext!, nonce: k.materialNonce! };
+    const problems: string[] = [];
+    for (const r of receipts) {
+      if (r.mac === null) {
+        problems.push(r.problem ?? `no receipt from ${r.nodeId}`);
+        continue;
+      }
+      if (!this.vault.checkReceipt(k.id, sealed, r.nodeId, r.mac)) {
+        ws.audit({ actor: who.actor, action: "KEY_RECEIPT_REJECTED", subjectType: "key", subjectId: k.id, fromState: k.state, toState: k.state, details: { nodeId: r.nodeId } });
+        problems.push(`wrong receipt from ${r.nodeId} (does not prove possession)`);
       }
     }
+    if (problems.length > 0) return { ok: false, reason: problems.join("; "), ...this.fail(ws, k, problems.join("; "), who) };
+    for (const r of receipts) {
+      if (!k.participants.find((p) => p.nodeId === r.nodeId)?.confirmedAt) {
+        transition(this.ctx(ws, who), k, { type: "CONFIRM_RECEIPT", nodeId: r.nodeId }, { receiptMac: r.mac! });
+      }
+    }
+    return { ok: true, key: ws.key(keyId) };
   }
 
   private fail(ws: KeyWorkspace, k: KeyRecord, reason: string, who: Actor): { retryId: string | null; key: KeyRecord } {

@@ -37,6 +37,19 @@ describe("distribution over the mesh", () => {
     expect(negative).toBe(0);
   }
 
+  it("two drivers collecting the same key's receipts at once: both see it ACTIVE, and the holders keep it", async () => {
+    const k = await newKey(["ep-bank", "ep-grid"], "double-collect");
+    const routed = await s.distribution.routeKey(k.id, ACTOR);
+    expect(routed.ok).toBe(true);
+    // Two instances resuming the same interrupted distribution: one confirms first, the other finds it ACTIVE.
+    const [a, b] = await Promise.all([s.distribution.collect(k.id, ACTOR), s.distribution.collect(k.id, ACTOR)]);
+    expect([a.finalKey.state, b.finalKey.state]).toEqual(["ACTIVE", "ACTIVE"]);
+    expect([a.finalKey.id, b.finalKey.id]).toEqual([k.id, k.id]);
+    expect(s.agents.agent("ep-bank").holds(k.id)).toBe(true);
+    expect(s.agents.agent("ep-grid").holds(k.id)).toBe(true);
+    expect(await t.db.key.count({ where: { lineageId: k.id } })).toBe(1); // no retry was made
+  });
+
   it("routes from the hub over relays, spends the pad on every hop once, and activates on every receipt", async () => {
     const before = await pools();
     const k = await newKey(["ep-ministry", "ep-dc2"]);
