@@ -4,10 +4,7 @@
  * committed and before the executor finished (after a restart the executor
  * completes it exactly once, even with two instances resuming at the same time).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
@@ -15,48 +12,11 @@ import type { SessionUser } from "../auth/session-user";
 import { createPrismaClient, type Db } from "../db/client";
 import { createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { HoldingProcesses } from "../testing/hold-process";
 import { createTestDatabase } from "../testing/test-database";
 import { approvalsFor } from "./approval-service";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const HOLDER = path.join(ROOT, "server/testing/hold-approval.ts");
-/** Running children, with the database each works on (each test kills only its own). */
-const children = new Map<ChildProcess, string>();
-
-async function runUntilHolding(url: string, masterKey: Buffer, args: string[]) {
-  const appName = `qecnet-hold-apr-${randomBytes(4).toString("hex")}`;
-  const child = spawn(process.execPath, ["--import", "tsx", HOLDER, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, QECNET_HOLD_DATABASE_URL: url, QECNET_HOLD_MASTER_KEY: masterKey.toString("hex"), QECNET_HOLD_MAX_MS: "30000", PGAPPNAME: appName },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.set(child, url);
-  let out = "";
-  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
-  const exited = once(child, "exit").then(([code, signal]) => {
-    children.delete(child);
-    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
-  });
-  const deadline = Date.now() + 20_000;
-  let ended = false;
-  void exited.then(() => (ended = true));
-  while (!/^HOLDING$/m.test(out)) {
-    if (ended || Date.now() > deadline) throw new Error(`hold-approval did not reach HOLDING:\n${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    async kill(observer: pg.Client) {
-      expect(child.kill("SIGKILL")).toBe(true);
-      expect(await exited).toEqual({ code: null, signal: "SIGKILL" });
-      const until = Date.now() + 10_000;
-      while ((await observer.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [appName])).rowCount) {
-        if (Date.now() > until) throw new Error("the killed child's session is still there");
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-  };
-}
+const holders = new HoldingProcesses("server/testing/hold-approval.ts");
 
 async function state(c: pg.Client) {
   const q = async (sql: string) => (await c.query(sql)).rows;
@@ -70,7 +30,7 @@ async function state(c: pg.Client) {
 
 describe.concurrent("approvals: a process killed around the last approval", () => {
   afterAll(() => {
-    for (const c of children.keys()) c.kill("SIGKILL");
+    holders.killAll();
   });
 
   async function setup(onTestFinished: (fn: () => Promise<void>) => void) {
@@ -83,7 +43,7 @@ describe.concurrent("approvals: a process killed around the last approval", () =
     await observer.connect();
     const clients: Db[] = [];
     onTestFinished(async () => {
-      for (const [c, url] of children) if (url === t.url) c.kill("SIGKILL");
+      holders.killAll(t.url);
       await Promise.all(clients.map((c) => c.$disconnect()));
       await observer.end();
       await t.dispose();
@@ -104,7 +64,7 @@ describe.concurrent("approvals: a process killed around the last approval", () =
   it("killed inside the vote's transaction: nothing of it survives; approving again executes exactly once", async ({ onTestFinished }) => {
     const s = await setup(onTestFinished);
     const before = await state(s.observer);
-    const h = await runUntilHolding(s.t.url, s.masterKey, s.holdArgs("before-commit", s.users.officer));
+    const h = await holders.runUntilHolding(s.t.url, s.masterKey, s.holdArgs("before-commit", s.users.officer));
     expect(await state(s.observer)).toEqual(before); // the vote and the rotation are written but not visible
     await h.kill(s.observer);
     expect(await state(s.observer)).toEqual(before);
@@ -123,7 +83,7 @@ describe.concurrent("approvals: a process killed around the last approval", () =
 
   it("killed after the vote committed, before the executor finished: two restarted instances complete it exactly once", async ({ onTestFinished }) => {
     const s = await setup(onTestFinished);
-    const h = await runUntilHolding(s.t.url, s.masterKey, s.holdArgs("after-commit", s.users.officer));
+    const h = await holders.runUntilHolding(s.t.url, s.masterKey, s.holdArgs("after-commit", s.users.officer));
     await h.kill(s.observer);
     const mid = await state(s.observer);
     expect(mid.requests).toEqual([expect.objectContaining({ status: "EXECUTING" })]);

@@ -26,6 +26,9 @@ import {
 } from "./recovery-steps";
 import { registerRecoveryFor, INCIDENT_RECOVERY_KIND } from "./incident-recovery-kind";
 
+/** How long a DISTRIBUTED replacement may still be in another run's hands (its receipts being collected). */
+const COLLECTING_WINDOW_MS = 5_000;
+
 export interface RecoveryOptions {
   /** Replacements distributed at once (the runner group-commits their jobs). */
   concurrency?: number;
@@ -248,6 +251,7 @@ export class RecoveryService implements RecoveryApi {
    */
   async ensureActive(replacementId: string, actor: string): Promise<{ finalId: string; state: string }> {
     const who = { actor };
+    const waited = new Set<string>();
     const first = await this.db.key.findUnique({ where: { id: replacementId }, select: { lineageId: true, generation: true } });
     if (!first) return { finalId: replacementId, state: "MISSING" };
     for (let i = 0; i < 20; i++) {
@@ -264,9 +268,13 @@ export class RecoveryService implements RecoveryApi {
           const r = await distributor.distribute(cur.id, who, cur.version);
           return { finalId: r.finalKey.id, state: r.finalKey.state };
         }
-        // DISTRIBUTED: another run is collecting its receipts, or a crash cut it short.
-        if (cur.distributedAt && this.opts.clock().getTime() - cur.distributedAt.getTime() < 5_000) {
-          await sleep(100);
+        // DISTRIBUTED: another run is collecting its receipts, or a crash cut it short. Give a run that
+        // may still be collecting the rest of its window once (real time: a restart can come within
+        // seconds), then collect: a second collect that finds the key ACTIVE leaves it alone.
+        const age = cur.distributedAt ? this.opts.clock().getTime() - cur.distributedAt.getTime() : Infinity;
+        if (age < COLLECTING_WINDOW_MS && !waited.has(cur.id)) {
+          waited.add(cur.id);
+          await sleep(Math.min(COLLECTING_WINDOW_MS, COLLECTING_WINDOW_MS - age));
           continue;
         }
         const r = await distributor.collect(cur.id, who, cur.version);
