@@ -98,7 +98,7 @@ function BlastRadius({ d }: { d: Detail }) {
                     <KeyState state={k.replacementState} />
                   </span>
                 ) : <span className="text-slate-500">none needed</span>}
-                {k.waitingForNode ? <span className="block text-sm text-amber-200">waits until {k.waitingForNode} is restored</span> : null}
+                {k.waitingForNode ? <span className="block text-sm text-amber-200" data-testid="blast-key-waiting">waits until {k.waitingForNode} can be reached with enough key (node restored, pools refilled)</span> : null}
               </td>
             </tr>
           ))}

@@ -66,7 +66,7 @@ export interface IncidentKeyView {
   stateNow: string;
   replacementId: string | null;
   replacementState: string | null;
-  /** Replacement waits until the compromised node is restored (the node itself was a participant). */
+  /** The participant its replacement waits for: a node the hub cannot reach now (the compromised node itself, one cut off by the containment) or not with enough pad bits (new bypasses start empty); it goes out once it can. */
   waitingForNode: string | null;
 }
 

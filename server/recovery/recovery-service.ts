@@ -195,19 +195,43 @@ export class RecoveryService implements RecoveryApi {
   }
 
   /** Nodes the hub can reach over the mesh as it is now (contained parts excluded). */
-  private async reachable(): Promise<Set<string>> {
+  /**
+   * Replacements that cannot be distributed now, each with the participant in
+   * the way: one the hub cannot reach (the compromised node itself, a node the
+   * containment cut off), or one whose every path lacks pad bits (e.g. the
+   * bypasses an isolation just set up start with empty pools). Checked against
+   * the stored mesh with the pads these replacements would spend counted, so a
+   * distribution attempt (and the key material it burns on failure) is only
+   * made when it can succeed; they go out when the node is back or the pools
+   * have filled (the worker looks again on simulation ticks).
+   */
+  private async blockedBy(replacementIds: readonly string[]): Promise<Map<string, string>> {
+    const blocked = new Map<string, string>();
+    if (replacementIds.length === 0) return blocked;
     const mesh = await loadMesh(poolOf(this.db));
     const hub = hubOf(mesh);
-    return hub ? new MeshGraph(mesh).reachableFrom(hub.id) : new Set();
+    const keys = await this.db.key.findMany({ where: { id: { in: [...replacementIds] } }, select: { id: true, sizeBits: true, participants: { select: { nodeId: true } } } });
+    const spent = new Map<string, number>();
+    const graph = new MeshGraph(mesh);
+    const available = (linkId: string) => (mesh.links.get(linkId)?.poolBits ?? 0) - (spent.get(linkId) ?? 0);
+    for (const k of keys) {
+      for (const { nodeId } of k.participants) {
+        const r = hub ? graph.route(hub.id, nodeId, k.sizeBits, available) : { none: "no-path" as const };
+        if ("none" in r) {
+          blocked.set(k.id, nodeId);
+          break;
+        }
+        for (const l of r.linkPath) spent.set(l, (spent.get(l) ?? 0) + k.sizeBits);
+      }
+    }
+    return blocked;
   }
 
   private async redistribute(row: IncidentRow): Promise<void> {
     const all = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.replacementId && !k.distributed && !k.waitingForNode);
-    // A participant the containment cut off from the hub cannot get its replacement now: it waits until it is reachable again.
-    const reach = await this.reachable();
-    const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: all.map((k) => k.replacementId!) } }, select: { keyId: true, nodeId: true } });
-    const cutOff = new Map<string, string>();
-    for (const p of parts) if (!reach.has(p.nodeId) && !cutOff.has(p.keyId)) cutOff.set(p.keyId, p.nodeId);
+    // A participant the hub cannot reach now, or not with enough pad bits, waits: its replacement goes out once it can.
+    const states = new Map((await this.db.key.findMany({ where: { id: { in: all.map((k) => k.replacementId!) } }, select: { id: true, state: true } })).map((k) => [k.id, k.state]));
+    const cutOff = await this.blockedBy(all.filter((k) => states.get(k.replacementId!) === "GENERATED").map((k) => k.replacementId!));
     const waiting = new Map(all.filter((k) => cutOff.has(k.replacementId!)).map((k) => [k.keyId, cutOff.get(k.replacementId!)!]));
     const keys = all.filter((k) => !waiting.has(k.keyId));
     // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution;
@@ -296,8 +320,10 @@ export class RecoveryService implements RecoveryApi {
     const where = nodeId ? { waitingForNode: nodeId, distributed: false } : { waitingForNode: { not: null }, distributed: false };
     const rows = await this.db.incidentKey.findMany({ where, select: { incidentId: true, keyId: true, replacementId: true, waitingForNode: true, incident: { select: { number: true, status: true } } } });
     if (rows.length === 0) return 0;
-    const reach = await this.reachable();
-    const ready = rows.filter((r) => r.replacementId && reach.has(r.waitingForNode!) && r.incident.status !== "AWAITING_APPROVAL");
+    const candidates = rows.filter((r) => r.replacementId && r.incident.status !== "AWAITING_APPROVAL");
+    const blocked = await this.blockedBy(candidates.map((r) => r.replacementId!));
+    const ready = candidates.filter((r) => !blocked.has(r.replacementId!));
+    if (ready.length === 0) return 0;
     const byIncident = new Map<string, Map<string, { finalId: string; state: string }>>();
     await mapBounded(ready, this.opts.concurrency, async (r) => {
       const o = await this.ensureActive(r.replacementId!, actorOf(r.incident));

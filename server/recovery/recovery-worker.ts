@@ -1,7 +1,8 @@
 /**
  * The recovery engine's background duties in a server process: react to the
- * simulation's ticks (a link over the abort threshold opens an incident; a
- * node that rejoined gets the replacements waiting for it), to live events
+ * simulation's ticks (a link over the abort threshold opens an incident;
+ * replacements waiting for a node to rejoin or for pads on their path go out
+ * once they can), to live events
  * (a restored node, an officer's decision on a held recovery), sweep at start
  * for signals a crash may have swallowed, resume open incidents, and scan the
  * holders' integrity a few hundred keys at a time.
@@ -26,12 +27,17 @@ export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "err
   };
 
   const stops: Array<() => void> = [];
+  let distributing = false;
   stops.push(
     s.simulator.onTick((t) => {
       for (const c of t.crossings) {
         if (c.to === "compromised") void r.qberAbort(c.linkId, `QBER rose from ${c.from} to over the abort threshold (${QBER_ABORT * 100}%)`).then(ok, fail("QBER incident"));
       }
-      if (t.rejoined.length > 0) void r.distributeWaiting().then(ok, fail("waiting replacements"));
+      // Replacements waiting for a node to come back or for pads on its path (pools fill every tick): look again.
+      if (!distributing) {
+        distributing = true;
+        void r.distributeWaiting().then(ok, fail("waiting replacements")).finally(() => (distributing = false));
+      }
     }),
   );
   stops.push(
