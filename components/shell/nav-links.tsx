@@ -1,13 +1,15 @@
 "use client";
 /**
  * The areas of the console the signed-in role may open (server/access/permissions.ts);
- * the current one is marked for sight and for screen readers. Approvals carries the live badge.
+ * the current one is marked for sight and for screen readers. Approvals carries the live badge,
+ * Incidents the count of open ones.
  */
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { mayOpenPage, PAGE_ACCESS } from "@/server/access/permissions";
 import { useCurrentUser } from "@/components/auth/current-user";
 import { ApprovalsBadge } from "@/components/approvals/approvals-badge";
+import { IncidentsBadge } from "@/components/incidents/incidents-badge";
 
 const AREAS = [
   { href: "/mesh", label: "Mesh", testId: "nav-mesh", hint: "Nodes and QKD links" },
@@ -42,6 +44,7 @@ export function NavLinks() {
               >
                 {a.label}
                 {a.href === "/approvals" ? <ApprovalsBadge /> : null}
+                {a.href === "/incidents" ? <IncidentsBadge /> : null}
               </Link>
             </li>
           );
