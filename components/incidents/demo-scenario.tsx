@@ -9,6 +9,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMayCall } from "@/components/auth/current-user";
+import type { DemoScenario } from "@/components/trpc/router-types";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -22,9 +23,15 @@ export function DemoScenarioPanel() {
   const queryClient = useQueryClient();
   const mayRun = useMayCall("incidents.startDemo");
   const q = useQuery(trpc.incidents.demoStatus.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
-  const refresh = () => Promise.all([queryClient.invalidateQueries(trpc.incidents.pathFilter()), queryClient.invalidateQueries(trpc.mesh.pathFilter())]);
-  const start = useMutation({ mutationFn: () => client.incidents.startDemo.mutate(), onSettled: refresh });
-  const end = useMutation({ mutationFn: () => client.incidents.endDemo.mutate(), onSettled: refresh });
+  // The answer is the scenario's new state: shown at once; the rest refreshes in the background
+  // (not awaited, so the button never waits on a busy server's other answers).
+  const settled = (view: DemoScenario | undefined) => {
+    if (view) queryClient.setQueryData(trpc.incidents.demoStatus.queryKey(), view);
+    void queryClient.invalidateQueries(trpc.incidents.pathFilter(), { cancelRefetch: false });
+    void queryClient.invalidateQueries(trpc.mesh.pathFilter(), { cancelRefetch: false });
+  };
+  const start = useMutation({ mutationFn: () => client.incidents.startDemo.mutate(), onSettled: (view) => settled(view) });
+  const end = useMutation({ mutationFn: () => client.incidents.endDemo.mutate(), onSettled: (view) => settled(view) });
   if (!mayRun) return null;
   const busy = start.isPending || end.isPending;
   return (

@@ -26,8 +26,8 @@ const LiveContext = createContext<LiveContextValue>({ status: "connecting", list
 /** Which tRPC routers' queries each topic makes stale. */
 const TOPIC_ROUTERS: Record<EventTopic, string[]> = {
   audit: ["audit"],
-  keys: ["keys", "incidents"],
-  mesh: ["mesh", "nodes", "incidents"],
+  keys: ["keys"],
+  mesh: ["mesh", "nodes"],
   routes: [],
   approvals: ["approvals"],
   incidents: ["incidents", "keys"],
@@ -51,7 +51,9 @@ class LiveHub {
     this.timer = null;
     const routers = [...this.pending];
     this.pending.clear();
-    for (const r of routers) void this.queryClient.invalidateQueries({ queryKey: [[r]] });
+    // An in-flight refetch is kept, not cancelled and restarted: on a loaded server, events arriving faster
+    // than answers would otherwise restart the same request forever (and keep waiting mutations pending).
+    for (const r of routers) void this.queryClient.invalidateQueries({ queryKey: [[r]] }, { cancelRefetch: false });
   }
 
   listen(l: Listener): () => void {
