@@ -214,9 +214,15 @@ export class RecoveryService implements RecoveryApi {
     const spent = new Map<string, number>();
     const graph = new MeshGraph(mesh);
     const available = (linkId: string) => (mesh.links.get(linkId)?.poolBits ?? 0) - (spent.get(linkId) ?? 0);
+    // One shortest-path tree from the hub serves most keys; a key whose tree path lacks pads (spent by the
+    // keys before it) gets a route of its own, as distribution would find.
+    const tree = hub ? graph.routesFrom(hub.id, Math.max(...keys.map((k) => k.sizeBits), 0), available) : new Map<string, { linkPath: string[] }>();
     for (const k of keys) {
       for (const { nodeId } of k.participants) {
-        const r = hub ? graph.route(hub.id, nodeId, k.sizeBits, available) : { none: "no-path" as const };
+        const onTree = tree.get(nodeId);
+        const r = onTree && onTree.linkPath.every((l) => available(l) >= k.sizeBits)
+          ? onTree
+          : hub ? graph.route(hub.id, nodeId, k.sizeBits, available) : { none: "no-path" as const };
         if ("none" in r) {
           blocked.set(k.id, nodeId);
           break;
