@@ -5,14 +5,13 @@
  * completes it exactly once, even with two instances resuming at the same time).
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
 import type { SessionUser } from "../auth/session-user";
-import { createPrismaClient, type Db } from "../db/client";
 import { createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
-import { HoldingProcesses } from "../testing/hold-process";
+import { crashTestSession, HoldingProcesses } from "../testing/hold-process";
 import { createTestDatabase } from "../testing/test-database";
 import { approvalsFor } from "./approval-service";
 
@@ -39,22 +38,13 @@ describe.concurrent("approvals: a process killed around the last approval", () =
     const masterKey = randomBytes(32);
     const keys = testKeyService(t.db, { masterKey });
     const users = await createTestUsers(t.db, keys, "crash");
-    const observer = new pg.Client({ connectionString: t.url });
-    await observer.connect();
-    const clients: Db[] = [];
-    onTestFinished(async () => {
-      holders.killAll(t.url);
-      await Promise.all(clients.map((c) => c.$disconnect()));
-      await observer.end();
-      await t.dispose();
-    });
+    const { observer, client } = await crashTestSession(holders, t, onTestFinished);
     const k = await keys.create({ label: "crash-approval", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
     await keys.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
     await keys.collectReceipts(k.id, ACTOR);
     const request = await approvalsFor(keys).request({ kind: "EMERGENCY_ROTATION", targetId: k.id, justification: "crash test of the approval path" }, users.analyst);
     const restart = () => {
-      const db = createPrismaClient(t.url);
-      clients.push(db);
+      const db = client();
       return { db, keys: testKeyService(db, { masterKey }) };
     };
     const holdArgs = (mode: string, u: SessionUser) => [mode, request.id, u.id, u.email];

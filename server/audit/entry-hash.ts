@@ -15,6 +15,7 @@
 
 import { createHash } from "node:crypto";
 import { canonicalJson } from "./canonical-json";
+import { unhashedEntryJson } from "./entry-json";
 import type { AuditEntryDraft, AuditEntryRecord, UnhashedAuditEntry } from "./types";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -113,20 +114,7 @@ export function describeValue(v: unknown): string {
 export function canonicalEntryBytes(e: UnhashedAuditEntry): Buffer {
   const problem = findProblem(e, UNHASHED_FIELDS);
   if (problem) throw new AuditEntryFormatError(problem);
-  const text = canonicalJson({
-    v: 1,
-    // As strings: seq may exceed 2^53 one day, and JSON has no date type.
-    seq: e.seq.toString(),
-    at: e.at.toISOString(),
-    actor: e.actor,
-    action: e.action,
-    subjectType: e.subjectType,
-    subjectId: e.subjectId,
-    fromState: e.fromState,
-    toState: e.toState,
-    details: e.details,
-    prevHash: e.prevHash,
-  });
+  const text = canonicalJson({ v: 1, ...unhashedEntryJson(e) });
   return Buffer.from(text, "utf8");
 }
 

@@ -9,76 +9,17 @@
  * checks from outside that the transaction really holds uncommitted writes,
  * SIGKILLs the child, then "restarts" with a fresh client and service.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import path from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
-import { createPrismaClient, type Db } from "../db/client";
+import type { Db } from "../db/client";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { crashTestSession, HoldingProcesses } from "../testing/hold-process";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const HOLDER = path.join(ROOT, "server/testing/hold-transition.ts");
+const holders = new HoldingProcesses("server/testing/hold-transition.ts");
 const PARTICIPANTS = ["node-a", "node-b", "node-c"];
-
-interface Holder {
-  child: ChildProcess;
-  appName: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  /** stdout and stderr, for failure messages. */
-  output(): string;
-}
-
-/** Running children, with the database each works on. */
-const children = new Map<ChildProcess, string>();
-
-/**
- * Node with tsx's loader rather than the tsx CLI: the CLI runs the script in a
- * second node process, which a SIGKILL to the CLI would leave running (and
- * holding its transaction). Here the killed pid is the one with the connection.
- */
-function startHolder(url: string, masterKey: Buffer, args: string[]): Holder {
-  const appName = `qecnet-hold-${randomBytes(4).toString("hex")}`;
-  const child = spawn(process.execPath, ["--import", "tsx", HOLDER, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      QECNET_HOLD_DATABASE_URL: url,
-      QECNET_HOLD_MASTER_KEY: masterKey.toString("hex"),
-      QECNET_HOLD_MAX_MS: "30000",
-      PGAPPNAME: appName,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.set(child, url);
-  let stdout = "";
-  let all = "";
-  child.stdout!.on("data", (b: Buffer) => {
-    stdout += b.toString();
-    all += b.toString();
-  });
-  child.stderr!.on("data", (b: Buffer) => (all += b.toString()));
-  const exited = once(child, "exit").then(([code, signal]) => {
-    children.delete(child);
-    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
-  });
-  return { child, appName, exited, stdout: () => stdout, output: () => all };
-}
-
-async function waitForHolding(h: Holder, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  void h.exited.then((e) => (exit = e));
-  while (!/^HOLDING$/m.test(h.stdout())) {
-    if (exit) throw new Error(`hold-transition exited (${JSON.stringify(exit)}) before HOLDING:\n${h.output()}`);
-    if (Date.now() > deadline) throw new Error(`hold-transition did not reach HOLDING within ${timeoutMs} ms:\n${h.output()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Everything the transition could have touched, read over a plain connection. */
 async function snapshot(c: pg.Client) {
@@ -158,8 +99,7 @@ async function killMidTransition(
   expected: { entries: number; updatedKey?: string },
 ) {
   const before = await snapshot(observer);
-  const holder = startHolder(t.url, masterKey, args);
-  await waitForHolding(holder);
+  const holder = await holders.runUntilHolding(t.url, masterKey, args);
 
   // The child is inside its transaction, which has written (a transaction id
   // is only assigned at the first write)...
@@ -181,16 +121,10 @@ async function killMidTransition(
   // ...and none of it is visible.
   expect(await snapshot(observer)).toEqual(before);
 
-  expect(holder.child.kill("SIGKILL")).toBe(true);
-  expect(await holder.exited).toEqual({ code: null, signal: "SIGKILL" });
   expect(holder.stdout()).toBe("HOLDING\n");
-
-  // The server notices the dead client, aborts its transaction and ends the session.
-  const deadline = Date.now() + 10_000;
-  while ((await sessionOf(observer, holder.appName)).length > 0) {
-    if (Date.now() > deadline) throw new Error("the killed child's database session is still there after 10 s");
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  // SIGKILL; the server notices the dead client, aborts its transaction and ends the session.
+  await holder.kill(observer);
+  expect(await sessionOf(observer, holder.appName)).toEqual([]);
   return before;
 }
 
@@ -206,23 +140,14 @@ interface Context {
 async function setup(onTestFinished: (fn: () => Promise<void>) => void): Promise<Context> {
   const t = await createTestDatabase(inject("adminUrl"), "crash");
   await createNodes(t.db);
-  const observer = new pg.Client({ connectionString: t.url });
-  await observer.connect();
+  const { observer, client } = await crashTestSession(holders, t, onTestFinished);
   const masterKey = randomBytes(32);
-  const clients: Db[] = [];
-  onTestFinished(async () => {
-    for (const [child, url] of children) if (url === t.url) child.kill("SIGKILL");
-    await Promise.all(clients.map((c) => c.$disconnect()));
-    await observer.end();
-    await t.dispose();
-  });
   return {
     t,
     observer,
     masterKey,
     restart() {
-      const db = createPrismaClient(t.url);
-      clients.push(db);
+      const db = client();
       return { db, svc: testKeyService(db, { masterKey }) };
     },
   };
@@ -230,9 +155,7 @@ async function setup(onTestFinished: (fn: () => Promise<void>) => void): Promise
 
 // The two cases use separate databases and children: run them side by side.
 describe.concurrent("crash recovery: a process SIGKILLed in the middle of a transition", () => {
-  afterAll(() => {
-    for (const child of children.keys()) child.kill("SIGKILL");
-  });
+  afterAll(() => holders.killAll());
 
   it("killed during a REVOKE of an ACTIVE key: key, participants and audit head unchanged; a new action succeeds", async ({ onTestFinished }) => {
     const { t, observer, masterKey, restart } = await setup(onTestFinished);

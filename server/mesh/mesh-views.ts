@@ -3,6 +3,7 @@
  * far below 2^53), derived health and rates computed here once, so the browser
  * only draws. Never key material: keys appear as id, label, state, generation.
  */
+import type { AuditEntryRecord } from "../audit/types";
 import type { LinkHealth } from "./topology/link-physics";
 import type { MeshLink, MeshNode } from "./topology/mesh-model";
 
@@ -51,15 +52,8 @@ export interface MeshKeyRef {
   routedAt: Date | null;
 }
 
-export interface MeshEventView {
-  seq: bigint;
-  at: Date;
-  actor: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  summary: string | null;
-}
+/** An audit entry about a node or link, with a one-line summary for the panels. */
+export type MeshEventView = Pick<AuditEntryRecord, "seq" | "at" | "actor" | "action" | "subjectType" | "subjectId"> & { summary: string | null };
 
 export interface LinkSampleView {
   at: Date;

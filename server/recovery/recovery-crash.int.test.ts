@@ -11,13 +11,11 @@
  * other key exactly as it was, the audit chain whole.
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
-import { createPrismaClient, type Db } from "../db/client";
 import { demoMesh } from "../demo/demo-topology";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
-import { HoldingProcesses } from "../testing/hold-process";
+import { crashTestSession, HoldingProcesses } from "../testing/hold-process";
 import { createTestDatabase } from "../testing/test-database";
 
 const LINK = "hub-sov--relay-north";
@@ -29,15 +27,7 @@ describe.concurrent("compromise recovery: a process killed in the middle", () =>
     await writeMesh(t.db, demoMesh());
     const masterKey = randomBytes(32);
     const s = testServices(t.db, t.url, { masterKey });
-    const observer = new pg.Client({ connectionString: t.url });
-    await observer.connect();
-    const clients: Db[] = [];
-    onTestFinished(async () => {
-      holders.killAll(t.url);
-      await Promise.all(clients.map((c) => c.$disconnect()));
-      await observer.end();
-      await t.dispose();
-    });
+    const { observer, client } = await crashTestSession(holders, t, onTestFinished);
     // Keys behind relay-north (they cross the link) and elsewhere (they must not be touched).
     for (const [label, participants] of [["bank", ["ep-bank"]], ["ministry", ["ep-ministry"]], ["bank-grid", ["ep-bank", "ep-grid"]], ["water", ["ep-water"]], ["hospital", ["ep-hospital"]]] as const) {
       const k = await s.keys.create({ label, purpose: "crash test", policy: "standard", participants: [...participants] }, ACTOR);
@@ -47,11 +37,7 @@ describe.concurrent("compromise recovery: a process killed in the middle", () =>
     expect(exposed.length).toBeGreaterThanOrEqual(2);
     const before = new Map((await t.db.key.findMany({ select: { id: true, state: true, version: true } })).map((k) => [k.id, `${k.state}/v${k.version}`]));
     expect(before.size).toBeGreaterThan(exposed.length); // some keys lie outside the blast radius
-    const restart = () => {
-      const db = createPrismaClient(t.url);
-      clients.push(db);
-      return testServices(db, t.url, { masterKey });
-    };
+    const restart = () => testServices(client(), t.url, { masterKey });
     return { t, masterKey, observer, exposed, before, restart };
   }
 

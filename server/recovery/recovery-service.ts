@@ -10,6 +10,7 @@
 import type { Db } from "../db/client";
 import { poolOf } from "../db/client";
 import { DomainError } from "../errors/domain-error";
+import { logger } from "../ops/logger";
 import type { KeyService } from "../keys/key-service";
 import { withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
 import { loadMesh } from "../mesh/mesh-rows";
@@ -97,8 +98,10 @@ export class RecoveryService implements RecoveryApi {
     if (!reason) throw new DomainError("INVALID_INPUT", "Say why the node or link is believed compromised (the reason goes into the incident and the audit log).");
     if (input.targetType !== "link" && input.targetType !== "node") throw new DomainError("INVALID_INPUT", 'targetType must be "link" or "node"');
     const row = await openIncident(this.deps, { signal: "OPERATOR_REPORT", targetType: input.targetType, targetId: input.targetId, reason }, who);
-    // Recovery runs on: the operator sees the incident at once and follows it live.
-    void this.drive(row.id).catch(() => undefined);
+    // Recovery runs on: the operator sees the incident at once and follows it live. A failure here
+    // leaves the incident open at its step; the worker's periodic resume carries it on.
+    void this.drive(row.id).catch((err: unknown) =>
+      logger().error({ incidentId: row.id, error: (err as Error).name }, "recovery of a reported compromise stopped; it resumes on the next sweep"));
     return this.summaryOf(row, (await loadIncidentKeys(poolOf(this.db), row.id)).length);
   }
 

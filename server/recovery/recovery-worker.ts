@@ -4,7 +4,8 @@
  * replacements waiting for a node to rejoin or for pads on their path go out
  * once they can), to live events
  * (a restored node, an officer's decision on a held recovery), sweep at start
- * for signals a crash may have swallowed, resume open incidents, and scan the
+ * for signals a crash may have swallowed, resume open incidents (at start and
+ * every 30 s, for a drive an error stopped), and scan the
  * holders' integrity a few hundred keys at a time.
  */
 import type { Logger } from "pino";
@@ -13,7 +14,7 @@ import type { Services } from "../runtime/services";
 import { registerWorker } from "../runtime/workers";
 import { IntegrityMonitor } from "./integrity-monitor";
 
-export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "error">, opts: { integrityEveryMs?: number; integrityPerScan?: number } = {}): () => void {
+export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "error">, opts: { integrityEveryMs?: number; integrityPerScan?: number; resumeEveryMs?: number } = {}): () => void {
   const r = s.recovery;
   let lastError: string | null = null;
   let lastSuccessAt: Date | null = null;
@@ -59,6 +60,17 @@ export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "err
     .then(() => r.sweepQber(QBER_ABORT))
     .then((opened) => opened.length > 0 && log.info({ count: opened.length }, "incidents opened by the start-up QBER sweep"))
     .then(ok, fail("resume"));
+
+  // Safety net: an incident whose drive stopped on an error (the database went away mid-step)
+  // is carried on by the next sweep, not only at the next start. Each step re-checks under the lock.
+  let resuming = false;
+  const resumeTimer = setInterval(() => {
+    if (resuming) return;
+    resuming = true;
+    void r.resumeOpen().then(ok, fail("resume")).finally(() => (resuming = false));
+  }, opts.resumeEveryMs ?? 30_000);
+  resumeTimer.unref();
+  stops.push(() => clearInterval(resumeTimer));
 
   const monitor = new IntegrityMonitor(s.db, s.agents, r, { perScan: opts.integrityPerScan ?? 100 });
   let scanning = false;

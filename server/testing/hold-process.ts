@@ -11,11 +11,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import path from "node:path";
-import type pg from "pg";
+import pg from "pg";
+import { createPrismaClient, type Db } from "../db/client";
+import type { TestDatabase } from "./test-database";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export interface HeldProcess {
+  /** The child's application_name in pg_stat_activity (to look at its session). */
+  appName: string;
+  /** What the child printed on stdout so far ("HOLDING\n" when it behaved). */
+  stdout(): string;
   /** SIGKILLs the child and waits until its database session is gone. */
   kill(observer: pg.Client): Promise<void>;
 }
@@ -35,7 +41,11 @@ export class HoldingProcesses {
     });
     this.children.set(child, url);
     let out = "";
-    child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+    let stdout = "";
+    child.stdout!.on("data", (b: Buffer) => {
+      out += b.toString();
+      stdout += b.toString();
+    });
     child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
     const exited = once(child, "exit").then(([code, signal]) => {
       this.children.delete(child);
@@ -49,6 +59,8 @@ export class HoldingProcesses {
       await new Promise((r) => setTimeout(r, 20));
     }
     return {
+      appName,
+      stdout: () => stdout,
       async kill(observer: pg.Client) {
         if (!child.kill("SIGKILL")) throw new Error("could not SIGKILL the holding child");
         const e = await exited;
@@ -66,4 +78,30 @@ export class HoldingProcesses {
   killAll(url?: string): void {
     for (const [c, u] of this.children) if (url === undefined || u === url) c.kill("SIGKILL");
   }
+}
+
+/**
+ * What a crash test needs beside its database: an observer connection (to see
+ * what survived, and when a killed child's session is gone) and Prisma clients
+ * standing for restarted processes. When the test finishes, its children are
+ * killed and everything is closed, the database last.
+ */
+export async function crashTestSession(holders: HoldingProcesses, t: TestDatabase, onTestFinished: (fn: () => Promise<void>) => void): Promise<{ observer: pg.Client; client(): Db }> {
+  const observer = new pg.Client({ connectionString: t.url });
+  await observer.connect();
+  const clients: Db[] = [];
+  onTestFinished(async () => {
+    holders.killAll(t.url);
+    await Promise.all(clients.map((c) => c.$disconnect()));
+    await observer.end();
+    await t.dispose();
+  });
+  return {
+    observer,
+    client() {
+      const db = createPrismaClient(t.url);
+      clients.push(db);
+      return db;
+    },
+  };
 }

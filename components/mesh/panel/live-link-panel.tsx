@@ -6,7 +6,6 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { MeshStateView } from "@/server/mesh/mesh-views";
 import type { RemoveLinkResult } from "@/server/mesh/operations/mesh-operations";
 import { isNotFound } from "@/components/trpc/api-errors";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
@@ -14,29 +13,20 @@ import { useTRPC } from "@/components/trpc/trpc-context";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { LinkActions } from "../actions/link-actions";
-import type { PanelState } from "../use-mesh-selection";
 import { EventList } from "./event-list";
 import { LinkKeys } from "./key-refs";
 import { LinkCharts } from "./link-charts";
 import { LinkFacts } from "./link-facts";
-import { MeshPanelFrame } from "./mesh-panel-frame";
+import { MeshPanelFrame, type LivePanelProps } from "./mesh-panel-frame";
 import { PanelMissing } from "./panel-missing";
 
 const CHART_MINUTES = 30;
-
-interface Props {
-  id: string;
-  state: MeshStateView;
-  names: ReadonlyMap<string, string>;
-  show: (p: PanelState) => void;
-  onClose: () => void;
-}
 
 export function linkTitle(aNodeId: string, bNodeId: string, names: ReadonlyMap<string, string>): string {
   return `${names.get(aNodeId) ?? aNodeId} ↔ ${names.get(bNodeId) ?? bNodeId}`;
 }
 
-export function LiveLinkPanel({ id, state, names, show, onClose }: Props) {
+export function LiveLinkPanel({ id, state, names, show, onClose }: LivePanelProps) {
   const trpc = useTRPC();
   const [removed, setRemoved] = useState<RemoveLinkResult | null>(null);
   const detail = useQuery(trpc.mesh.link.queryOptions({ id, minutes: CHART_MINUTES }, { refetchInterval: LIVE_REFETCH_MS, enabled: removed === null }));

@@ -6,29 +6,19 @@
  * refresh with every mesh event.
  */
 import { useQuery } from "@tanstack/react-query";
-import type { MeshStateView } from "@/server/mesh/mesh-views";
 import { isNotFound } from "@/components/trpc/api-errors";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { NodeActions } from "../actions/node-actions";
-import type { PanelState } from "../use-mesh-selection";
 import { EventList } from "./event-list";
 import { NodeKeys } from "./key-refs";
-import { MeshPanelFrame } from "./mesh-panel-frame";
+import { MeshPanelFrame, type LivePanelProps } from "./mesh-panel-frame";
 import { NodeFacts, NodeLinks } from "./node-facts";
 import { PanelMissing } from "./panel-missing";
 
-interface Props {
-  id: string;
-  state: MeshStateView;
-  names: ReadonlyMap<string, string>;
-  show: (p: PanelState) => void;
-  onClose: () => void;
-}
-
-export function LiveNodePanel({ id, state, names, show, onClose }: Props) {
+export function LiveNodePanel({ id, state, names, show, onClose }: LivePanelProps) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.mesh.node.queryOptions({ id }, { refetchInterval: LIVE_REFETCH_MS }));
   const fromState = state.nodes.find((n) => n.id === id);

@@ -6,6 +6,17 @@
  * inside that handles Esc itself (cancel) keeps the panel open.
  */
 import { useEffect, useRef, type ReactNode } from "react";
+import type { MeshStateView } from "@/server/mesh/mesh-views";
+import type { PanelState } from "../use-mesh-selection";
+
+/** What the live node and link panels get from the Mesh page. */
+export interface LivePanelProps {
+  id: string;
+  state: MeshStateView;
+  names: ReadonlyMap<string, string>;
+  show: (p: PanelState) => void;
+  onClose: () => void;
+}
 
 interface Props {
   title: ReactNode;

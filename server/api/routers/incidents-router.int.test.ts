@@ -89,10 +89,16 @@ describe("incidents through the routers", () => {
     const i = await as("analyst").incidents.report({ targetType: "link", targetId: "hub-sov--relay-north", reason: "splice enclosure found open on the route" });
     const d = await until(() => as("viewer").incidents.get({ id: i.id }), (x) => x.approvalRequestId !== null);
     await as("officer").approvals.approve({ id: d.approvalRequestId!, comment: "confirmed by the field team" });
-    expect(await code(as("officer").mesh.restoreLink({ id: "hub-sov--relay-north", reason: "too early" }))).toMatch(/^(CONFLICT|OK)/);
     const done = await until(() => as("viewer").incidents.get({ id: i.id }), (x) => x.status === "RESOLVED");
     expect(done.status).toBe("RESOLVED");
+    expect(await t.db.link.findUniqueOrThrow({ where: { id: "hub-sov--relay-north" } })).toMatchObject({ status: "DOWN", downReason: `incident:${i.reference}` });
+    // Still tapped: refused, and the link stays down with nothing written.
+    await as("analyst").mesh.setEavesdropper({ linkId: "hub-sov--relay-north", active: true });
+    const head = await readHead(t.db);
+    expect(await code(as("officer").mesh.restoreLink({ id: "hub-sov--relay-north", reason: "too early" }))).toMatch(/^CONFLICT: .*eavesdropper/);
+    expect(await readHead(t.db)).toEqual(head);
     expect(await t.db.link.findUniqueOrThrow({ where: { id: "hub-sov--relay-north" } })).toMatchObject({ status: "DOWN" });
+    await as("analyst").mesh.setEavesdropper({ linkId: "hub-sov--relay-north", active: false });
     expect(await as("officer").mesh.restoreLink({ id: "hub-sov--relay-north", reason: "fibre re-spliced and inspected" })).toEqual({ restored: "hub-sov--relay-north" });
     expect(await t.db.link.findUniqueOrThrow({ where: { id: "hub-sov--relay-north" } })).toMatchObject({ status: "UP", downReason: null });
     const entry = await t.db.auditEntry.findFirstOrThrow({ where: { action: "LINK_RESTORED", subjectId: "hub-sov--relay-north" }, orderBy: { seq: "desc" } });

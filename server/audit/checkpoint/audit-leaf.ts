@@ -13,39 +13,16 @@
  * Pure: no I/O, no node:crypto (runs in the browser).
  */
 import { canonicalJson } from "../canonical-json";
+import { unhashedEntryJson, type AuditEntryJson } from "../entry-json";
 import type { AuditEntryRecord, JsonValue } from "../types";
 
 export const LEAF_FORMAT_VERSION = 1;
 
 /** An entry as exported (JSON Lines, proofs): bigint and Date as strings. */
-export interface AuditEntryJson {
-  seq: string;
-  at: string;
-  actor: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  fromState: string | null;
-  toState: string | null;
-  details: JsonValue;
-  prevHash: string;
-  entryHash: string;
-}
+export type { AuditEntryJson };
 
 export function entryToJson(e: AuditEntryRecord): AuditEntryJson {
-  return {
-    seq: e.seq.toString(),
-    at: e.at.toISOString(),
-    actor: e.actor,
-    action: e.action,
-    subjectType: e.subjectType,
-    subjectId: e.subjectId,
-    fromState: e.fromState,
-    toState: e.toState,
-    details: e.details,
-    prevHash: e.prevHash,
-    entryHash: e.entryHash,
-  };
+  return { ...unhashedEntryJson(e), entryHash: e.entryHash };
 }
 
 const ENTRY_KEYS = ["seq", "at", "actor", "action", "subjectType", "subjectId", "fromState", "toState", "details", "prevHash", "entryHash"] as const;
