@@ -61,26 +61,22 @@ export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "err
     .then((opened) => opened.length > 0 && log.info({ count: opened.length }, "incidents opened by the start-up QBER sweep"))
     .then(ok, fail("resume"));
 
+  /** Runs `task` every `ms`, never two at once (a slow run skips the next turn). */
+  const every = (ms: number, what: string, task: () => Promise<unknown>) => {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void task().then(ok, fail(what)).finally(() => (busy = false));
+    }, ms);
+    timer.unref();
+    stops.push(() => clearInterval(timer));
+  };
   // Safety net: an incident whose drive stopped on an error (the database went away mid-step)
   // is carried on by the next sweep, not only at the next start. Each step re-checks under the lock.
-  let resuming = false;
-  const resumeTimer = setInterval(() => {
-    if (resuming) return;
-    resuming = true;
-    void r.resumeOpen().then(ok, fail("resume")).finally(() => (resuming = false));
-  }, opts.resumeEveryMs ?? 30_000);
-  resumeTimer.unref();
-  stops.push(() => clearInterval(resumeTimer));
-
+  every(opts.resumeEveryMs ?? 30_000, "resume", () => r.resumeOpen());
   const monitor = new IntegrityMonitor(s.db, s.agents, r, { perScan: opts.integrityPerScan ?? 100 });
-  let scanning = false;
-  const timer = setInterval(() => {
-    if (scanning) return;
-    scanning = true;
-    void monitor.scan().then(ok, fail("integrity scan")).finally(() => (scanning = false));
-  }, opts.integrityEveryMs ?? 20_000);
-  timer.unref();
-  stops.push(() => clearInterval(timer));
+  every(opts.integrityEveryMs ?? 20_000, "integrity scan", () => monitor.scan());
   stops.push(registerWorker("compromise-recovery", () => ({
     ok: lastError === null,
     detail: lastError ?? "watching QBER, integrity and operator reports",
