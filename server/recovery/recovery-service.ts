@@ -107,6 +107,11 @@ export class RecoveryService implements RecoveryApi {
 
   // -- driving ----------------------------------------------------------------------
 
+  /** Resolves once no drive started by this service is running (tests and shutdown wait on it). */
+  async idle(): Promise<void> {
+    while (this.driving.size > 0) await Promise.allSettled([...this.driving.values()]);
+  }
+
   /** Carries an incident as far as it can go now; concurrent calls share one run. */
   drive(id: string): Promise<IncidentRow | null> {
     const running = this.driving.get(id);

@@ -30,8 +30,22 @@ export async function createTestUsers(db: Db, keys: KeyService, prefix = "t"): P
   return out;
 }
 
+const callerServices = new Set<ReturnType<typeof buildServices>>();
+
 /** A tRPC caller signed in as `user`, over every service of the database around this key service (nothing started). */
 export function callerAs(db: Db, keys: KeyService, user: SessionUser | null, opts: { csrf?: CsrfVerdict } = {}) {
   const services = buildServices(db, poolOf(db).options.connectionString!, keys.vault, testCheckpointService(db), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
+  callerServices.add(services);
   return createCaller(createContextInner(services, user, opts));
+}
+
+/**
+ * Waits for the work callers left running after they answered (a reported
+ * compromise's recovery goes on in the background), so a test that compares
+ * the database before and after a call sees only that call's effects.
+ */
+export async function settleCallers(): Promise<void> {
+  const all = [...callerServices];
+  callerServices.clear();
+  await Promise.all(all.map((s) => s.recovery.idle()));
 }
