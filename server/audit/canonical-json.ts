@@ -35,7 +35,58 @@ export class CanonicalJsonError extends Error {
  * not plain JSON data.
  */
 export function canonicalJson(value: unknown): string {
+  // The fast serializer keeps no paths; when it refuses something, the careful
+  // one runs again to say where (refusals are rare: they are programming errors).
+  try {
+    return fast(value, new Set<object>());
+  } catch (err) {
+    if (err !== REFUSED) throw err;
+  }
   return serialize(value, "$", new Set<object>());
+}
+
+const REFUSED = Symbol("refused");
+const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
+
+/** canonicalJson without error paths: the same bytes for what it accepts, REFUSED for what it does not. */
+function fast(value: unknown, ancestors: Set<object>): string {
+  switch (typeof value) {
+    case "string":
+      if (LONE_SURROGATE.test(value)) throw REFUSED;
+      return JSON.stringify(value);
+    case "number":
+      if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) throw REFUSED;
+      return String(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      break;
+    default:
+      throw REFUSED;
+  }
+  if (value === null) return "null";
+  if (ancestors.has(value)) throw REFUSED;
+  ancestors.add(value);
+  let out: string;
+  if (Array.isArray(value)) {
+    out = "[";
+    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + fast(value[i], ancestors);
+    out += "]";
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) throw REFUSED;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    out = "{";
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (LONE_SURROGATE.test(key)) throw REFUSED;
+      out += (i ? "," : "") + JSON.stringify(key) + ":" + fast(record[key], ancestors);
+    }
+    out += "}";
+  }
+  ancestors.delete(value);
+  return out;
 }
 
 function serialize(value: unknown, path: string, ancestors: Set<object>): string {
@@ -115,7 +166,7 @@ function serializeObject(obj: object, path: string, ancestors: Set<object>): str
   const keys = Object.keys(record).sort();
   const parts: string[] = [];
   for (const key of keys) {
-    const keyPath = `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`;
+    const keyPath = `${path}${PLAIN_KEY.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`;
     const keyJson = serializeString(key, keyPath);
     parts.push(`${keyJson}:${serialize(record[key], keyPath, ancestors)}`);
   }

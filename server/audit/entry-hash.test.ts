@@ -14,7 +14,9 @@ import {
   canonicalEntryBytes,
   chainEntries,
   computeEntryHash,
+  entryTextWith,
 } from "./entry-hash";
+import { canonicalJson } from "./canonical-json";
 import type { AuditEntryDraft, UnhashedAuditEntry } from "./types";
 
 function sampleEntry(): UnhashedAuditEntry {
@@ -192,6 +194,22 @@ describe("chainEntries", () => {
     expect(record?.details).toEqual({ i: 0 });
     expect(record?.at.toISOString()).toBe("2025-01-01T00:00:00.000Z");
     expect(record?.entryHash).toBe(computeEntryHash(record!));
+  });
+
+  it("hashes exactly the canonical bytes of the generic path (the chain's spliced text equals canonicalEntryBytes)", () => {
+    const base = sampleEntry();
+    const variants: UnhashedAuditEntry[] = [
+      base,
+      { ...base, fromState: null, toState: null },
+      { ...base, actor: 'operator:"zoë" \\ ops\n', action: "ÉVÉNEMENT", subjectId: "😀-key", seq: 9_007_199_254_740_993n },
+      { ...base, details: {} },
+      { ...base, details: { routes: [{ nodePath: ["hub", "r-1"], linkPath: [] }], "": "", "\u00e9": 1.5e-7, "-": -0 } },
+    ];
+    for (const e of variants) {
+      expect(entryTextWith(e, canonicalJson(e.details))).toBe(canonicalEntryBytes(e).toString("utf8"));
+      const [r] = chainEntries(e.prevHash, e.seq, [e]);
+      expect(r!.entryHash).toBe(computeEntryHash(e));
+    }
   });
 
   it("refuses a bad start or a malformed draft", () => {

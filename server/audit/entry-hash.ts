@@ -120,13 +120,34 @@ export function canonicalEntryBytes(e: UnhashedAuditEntry): Buffer {
 
 /** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || canonicalEntryBytes(e) ). */
 export function computeEntryHash(e: UnhashedAuditEntry): string {
+  return hashEntryText(canonicalEntryBytes(e));
+}
+
+function hashEntryText(text: Buffer | string): string {
   // The 0x00 separator cannot occur in the domain string, so domain and
   // payload can never be re-split to collide with another domain's input.
   return createHash("sha256")
     .update(AUDIT_HASH_DOMAIN, "utf8")
     .update(Uint8Array.of(0))
-    .update(canonicalEntryBytes(e))
+    .update(text)
     .digest("hex");
+}
+
+const str = (s: string | null) => (s === null ? "null" : canonicalJson(s));
+
+/**
+ * canonicalEntryBytes as text, with details already in canonical form (the
+ * chain canonicalizes them once, for the stored copy and for the hash): the
+ * fields in the canonical key order, each serialized as canonicalJson would.
+ * A unit test holds it equal to canonicalEntryBytes.
+ */
+export function entryTextWith(e: UnhashedAuditEntry, detailsText: string): string {
+  const problem = findProblem(e, UNHASHED_FIELDS);
+  if (problem) throw new AuditEntryFormatError(problem);
+  const j = unhashedEntryJson(e);
+  // Keys sorted by UTF-16 code units: action, actor, at, details, fromState, prevHash, seq, subjectId, subjectType, toState, v.
+  return `{"action":${str(j.action)},"actor":${str(j.actor)},"at":${str(j.at)},"details":${detailsText},"fromState":${str(j.fromState)},` +
+    `"prevHash":${str(j.prevHash)},"seq":${str(j.seq)},"subjectId":${str(j.subjectId)},"subjectType":${str(j.subjectType)},"toState":${str(j.toState)},"v":1}`;
 }
 
 /**
@@ -162,6 +183,7 @@ export function chainEntries(
   for (const draft of drafts) {
     const problem = findProblem(draft, DRAFT_FIELDS);
     if (problem) throw new AuditEntryFormatError(problem);
+    const detailsText = canonicalJson(draft.details);
     const unhashed: UnhashedAuditEntry = {
       seq,
       at: new Date(draft.at.getTime()),
@@ -171,10 +193,10 @@ export function chainEntries(
       subjectId: draft.subjectId,
       fromState: draft.fromState,
       toState: draft.toState,
-      details: JSON.parse(canonicalJson(draft.details)) as AuditEntryRecord["details"],
+      details: JSON.parse(detailsText) as AuditEntryRecord["details"],
       prevHash: link,
     };
-    const entryHash = computeEntryHash(unhashed);
+    const entryHash = hashEntryText(entryTextWith(unhashed, detailsText));
     records.push({ ...unhashed, entryHash });
     link = entryHash;
     seq += 1n;
