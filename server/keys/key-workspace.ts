@@ -44,6 +44,9 @@ export class KeyWorkspace {
   /** The mesh, when a job of the batch asked for it (KeyJob.mesh). */
   private meshWs: MeshWorkspace | null = null;
 
+  /** Key ids by predecessor (a key's predecessor never changes); ids of rolled-back jobs are filtered out on read. */
+  private readonly successorIds = new Map<string, Set<string>>();
+
   /** Participants as loaded, so the flush writes only the ones that changed. */
   private readonly loadedParticipants = new Map<string, string>();
 
@@ -54,6 +57,7 @@ export class KeyWorkspace {
   ) {
     for (const k of loaded) {
       this.committed.set(k.id, k);
+      this.indexSuccessor(k);
       for (const p of k.participants) this.loadedParticipants.set(`${k.id}/${p.nodeId}`, participantFingerprint(p));
     }
   }
@@ -123,12 +127,19 @@ export class KeyWorkspace {
 
   /** Keys whose predecessor is `id` (replacement generations and retries). */
   successorsOf(id: string): KeyRecord[] {
-    const ids = new Set<string>();
-    for (const m of [this.committed, this.job]) for (const k of m.values()) if (k.predecessorId === id) ids.add(k.id);
-    return [...ids].map((i) => this.key(i)).sort((a, b) => a.generation - b.generation || a.distributionAttempt - b.distributionAttempt);
+    const ids = [...(this.successorIds.get(id) ?? [])].filter((i) => this.hasKey(i));
+    return ids.map((i) => this.key(i)).sort((a, b) => a.generation - b.generation || a.distributionAttempt - b.distributionAttempt);
+  }
+
+  private indexSuccessor(k: KeyRecord): void {
+    if (k.predecessorId === null) return;
+    let ids = this.successorIds.get(k.predecessorId);
+    if (!ids) this.successorIds.set(k.predecessorId, (ids = new Set()));
+    ids.add(k.id);
   }
 
   insertKey(k: KeyRecord): void {
+    this.indexSuccessor(k);
     this.job.set(k.id, k);
     this.jobNew.add(k.id);
   }
