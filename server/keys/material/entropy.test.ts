@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { hkdfSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +62,16 @@ describe("drawKeyMaterial", () => {
     // The CSPRNG part still varies even though the "device" is constant.
     const again = drawKeyMaterial(512, { hwrngPath: hwPath }).material;
     expect(again.equals(material)).toBe(false);
+  });
+
+  it("keeps a character device open across draws and still mixes it every time", () => {
+    // /dev/urandom stands in for a hardware RNG: a character device that never runs dry.
+    const fdsBefore = readdirSync("/proc/self/fd").length;
+    const draws = Array.from({ length: 50 }, () => drawKeyMaterial(256, { hwrngPath: "/dev/urandom" }));
+    for (const d of draws) expect(d.entropySource).toBe("os-csprng+hwrng:/dev/urandom");
+    expect(new Set(draws.map((d) => d.material.toString("hex"))).size).toBe(50);
+    // One descriptor held for the device, not one per draw.
+    expect(readdirSync("/proc/self/fd").length - fdsBefore).toBeLessThanOrEqual(1);
   });
 
   it("derives material exactly as HKDF-SHA256(csprng || hwrng)", async () => {

@@ -6,7 +6,7 @@
  * entropy, never weaken the result below the CSPRNG alone.
  */
 
-import { constants, closeSync, openSync, readSync } from "node:fs";
+import { constants, closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { hkdfSync, randomBytes } from "node:crypto";
 import { KeyMaterialError } from "./errors";
 import { zeroise } from "./zeroise";
@@ -77,15 +77,36 @@ export function detectEntropySources(opts: EntropyOptions = {}): EntropySourceSt
 }
 
 /**
+ * Open hardware RNG devices by path: a character device stays open between
+ * draws (opening it for every key cost more than the read), and is closed and
+ * forgotten on any failure, so the next draw opens it afresh. A regular file
+ * (tests stand one in for the device) is opened for every read.
+ */
+const openDevices = new Map<string, number>();
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing useful to do; the read result already decides availability.
+  }
+}
+
+/**
  * Returns exactly `length` bytes from the device, or null if it is absent,
  * unreadable, or would block / come up short. Key generation must never stall
  * waiting on a device, hence O_NONBLOCK and no retries on EAGAIN.
  */
 function readHwrng(path: string, length: number): Buffer | null {
-  let fd: number | undefined;
+  let fd = openDevices.get(path);
+  let keep = fd !== undefined;
   const buf = Buffer.alloc(length);
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    if (fd === undefined) {
+      fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      keep = fstatSync(fd).isCharacterDevice();
+      if (keep) openDevices.set(path, fd);
+    }
     let filled = 0;
     while (filled < length) {
       const n = readSync(fd, buf, filled, length - filled, null);
@@ -93,18 +114,17 @@ function readHwrng(path: string, length: number): Buffer | null {
       filled += n;
     }
     if (filled === length) return buf;
+    keep = false;
     zeroise(buf);
     return null;
   } catch {
+    keep = false;
     zeroise(buf);
     return null;
   } finally {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // Nothing useful to do; the read result already decides availability.
-      }
+    if (fd !== undefined && !keep) {
+      if (openDevices.get(path) === fd) openDevices.delete(path);
+      closeQuietly(fd);
     }
   }
 }
