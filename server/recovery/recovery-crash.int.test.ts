@@ -77,10 +77,12 @@ describe.concurrent("compromise recovery: a process killed in the middle", () =>
 
   it("killed after the replacements' routing committed, before delivery: two restarted instances deliver them, none distributed twice", async ({ onTestFinished }) => {
     const x = await setup(onTestFinished);
-    const h = await holders.runUntilHolding(x.t.url, x.masterKey, ["after-commit", "RECOVERING/PURGED", LINK]);
+    const h = await holders.runUntilHolding(x.t.url, x.masterKey, ["after-commit", "RECOVERING/REVOKED:routed", LINK]);
     await h.kill(x.observer);
     const mid = await x.t.db.incident.findFirstOrThrow({ where: { targetId: LINK } });
-    expect(mid).toMatchObject({ status: "RECOVERING", step: "PURGED" });
+    // Purging and distributing run at once: the purge may or may not have been recorded before the kill.
+    expect(mid).toMatchObject({ status: "RECOVERING" });
+    expect(["REVOKED", "PURGED"]).toContain(mid.step);
     const routed = await x.t.db.key.count({ where: { predecessorId: { in: x.exposed }, state: "DISTRIBUTED" } });
     expect(routed).toBeGreaterThan(0); // routed and paid for, never delivered: the process died holding the material
 

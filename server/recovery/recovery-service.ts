@@ -7,6 +7,7 @@
  * in the incident row, so drive() (and resumeOpen() at start) carries on from
  * wherever a previous process stopped, never doing a step twice.
  */
+import type pg from "pg";
 import type { Db } from "../db/client";
 import { poolOf } from "../db/client";
 import { DomainError } from "../errors/domain-error";
@@ -48,6 +49,34 @@ export interface RecoveryOptions {
 /** The distribution service's bulk path (server/mesh/distribution), when the wiring provides it. */
 interface BulkDistributor {
   distributeMany(keyIds: readonly string[], who: { actor: string }): Promise<Map<string, { finalId: string; state: string }>>;
+}
+
+/** What distributing a replacement needs to know of it. */
+interface ReplacementFacts {
+  id: string;
+  state: string;
+  version: number;
+  sizeBits: number;
+  participants: string[];
+}
+
+/** The replacements' facts in one query. */
+async function replacementFacts(pool: pg.Pool, ids: readonly string[]): Promise<Map<string, ReplacementFacts>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await pool.query<ReplacementFacts>(
+    `SELECT k.id, k.state::text AS state, k.version, k.size_bits AS "sizeBits",
+            COALESCE(array_agg(p.node_id ORDER BY p.node_id) FILTER (WHERE p.node_id IS NOT NULL), '{}') AS participants
+       FROM keys k LEFT JOIN key_participants p ON p.key_id = k.id
+      WHERE k.id = ANY($1::uuid[]) GROUP BY k.id`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** What distributing an incident's replacements came to: outcomes by original key, and the ones waiting with their node. */
+interface Distribution {
+  outcome: Map<string, { finalId: string; state: string }>;
+  waiting: Map<string, string>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,6 +152,7 @@ export class RecoveryService implements RecoveryApi {
 
   private async driveOnce(id: string): Promise<IncidentRow | null> {
     const pool = poolOf(this.db);
+    let prepared: ({ incidentId: string } & Distribution) | null = null;
     for (let guard = 0; guard < 50; guard++) {
       const row = await loadIncident(pool, id);
       if (!row || !OPEN_STATUSES.includes(row.status)) return row;
@@ -135,12 +165,20 @@ export class RecoveryService implements RecoveryApi {
         case "CONTAINED":
           await this.revoke(row);
           break;
-        case "REVOKED":
-          await this.purge(row);
+        case "REVOKED": {
+          // Purging the revoked material at its holders and distributing the replacements do not depend on
+          // each other: both go at once. The purge is recorded first (the step order stays), the
+          // distribution's outcome with the next step.
+          const [, d] = await Promise.all([this.purge(row), this.distributeReplacements(row)]);
+          prepared = { incidentId: id, ...d };
           break;
-        case "PURGED":
-          await this.redistribute(row);
+        }
+        case "PURGED": {
+          const d = prepared?.incidentId === id ? prepared : await this.distributeReplacements(row);
+          prepared = null;
+          await redistributedStep(this.deps, id, d.outcome, d.waiting);
           break;
+        }
         case "REDISTRIBUTED":
           await verifyStep(this.deps, id);
           break;
@@ -202,7 +240,6 @@ export class RecoveryService implements RecoveryApi {
     await purgedStep(this.deps, row.id, confirmations, unanswered);
   }
 
-  /** Nodes the hub can reach over the mesh as it is now (contained parts excluded). */
   /**
    * Replacements that cannot be distributed now, each with the participant in
    * the way: one the hub cannot reach (the compromised node itself, a node the
@@ -213,12 +250,11 @@ export class RecoveryService implements RecoveryApi {
    * made when it can succeed; they go out when the node is back or the pools
    * have filled (the worker looks again on simulation ticks).
    */
-  private async blockedBy(replacementIds: readonly string[]): Promise<Map<string, string>> {
+  private async blockedBy(keys: readonly ReplacementFacts[]): Promise<Map<string, string>> {
     const blocked = new Map<string, string>();
-    if (replacementIds.length === 0) return blocked;
+    if (keys.length === 0) return blocked;
     const mesh = await loadMesh(poolOf(this.db));
     const hub = hubOf(mesh);
-    const keys = await this.db.key.findMany({ where: { id: { in: [...replacementIds] } }, select: { id: true, sizeBits: true, participants: { select: { nodeId: true } } } });
     const spent = new Map<string, number>();
     const graph = new MeshGraph(mesh);
     const available = (linkId: string) => (mesh.links.get(linkId)?.poolBits ?? 0) - (spent.get(linkId) ?? 0);
@@ -226,7 +262,7 @@ export class RecoveryService implements RecoveryApi {
     // keys before it) gets a route of its own, as distribution would find.
     const tree = hub ? graph.routesFrom(hub.id, Math.max(...keys.map((k) => k.sizeBits), 0), available) : new Map<string, { linkPath: string[] }>();
     for (const k of keys) {
-      for (const { nodeId } of k.participants) {
+      for (const nodeId of k.participants) {
         const onTree = tree.get(nodeId);
         const r = onTree && onTree.linkPath.every((l) => available(l) >= k.sizeBits)
           ? onTree
@@ -241,22 +277,27 @@ export class RecoveryService implements RecoveryApi {
     return blocked;
   }
 
-  private async redistribute(row: IncidentRow): Promise<void> {
+  /**
+   * Distributes the incident's replacements that can go out now (ACTIVE when
+   * every holder confirmed); the ones that cannot wait, with the node in the
+   * way. Safe to run again: a replacement already on its way or ACTIVE is
+   * carried on or left alone (ensureActive), never sent twice.
+   */
+  private async distributeReplacements(row: IncidentRow): Promise<Distribution> {
     const all = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.replacementId && !k.distributed && !k.waitingForNode);
-    // A participant the hub cannot reach now, or not with enough pad bits, waits: its replacement goes out once it can.
-    const states = new Map((await this.db.key.findMany({ where: { id: { in: all.map((k) => k.replacementId!) } }, select: { id: true, state: true } })).map((k) => [k.id, k.state]));
-    const cutOff = await this.blockedBy(all.filter((k) => states.get(k.replacementId!) === "GENERATED").map((k) => k.replacementId!));
+    // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution,
+    // unless a participant cannot be reached now (it waits); anything else (a restart found it further
+    // along) takes the careful path.
+    const facts = await replacementFacts(poolOf(this.db), all.map((k) => k.replacementId!));
+    const cutOff = await this.blockedBy(all.map((k) => facts.get(k.replacementId!)).filter((f): f is ReplacementFacts => f?.state === "GENERATED"));
     const waiting = new Map(all.filter((k) => cutOff.has(k.replacementId!)).map((k) => [k.keyId, cutOff.get(k.replacementId!)!]));
     const keys = all.filter((k) => !waiting.has(k.keyId));
-    // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution;
-    // anything else (a restart found it further along) takes the careful path.
-    const fresh = new Map((await this.db.key.findMany({ where: { id: { in: keys.map((k) => k.replacementId!) } }, select: { id: true, state: true, version: true } })).map((k) => [k.id, k]));
     const outcome = new Map<string, { finalId: string; state: string }>();
     const who = { actor: actorOf(row) };
     const bulk = this.keys.distributor as Partial<BulkDistributor> | null;
     if (bulk?.distributeMany) {
       // Fresh replacements in a few big jobs: one routing job and one receipts job per chunk.
-      const ready = keys.filter((k) => fresh.get(k.replacementId!)?.state === "GENERATED");
+      const ready = keys.filter((k) => facts.get(k.replacementId!)?.state === "GENERATED");
       const chunks = Array.from({ length: Math.ceil(ready.length / this.opts.bulkChunk) }, (_, i) => ready.slice(i * this.opts.bulkChunk, (i + 1) * this.opts.bulkChunk));
       await mapBounded(chunks, 2, async (chunk) => {
         const byRep = new Map(chunk.map((k) => [k.replacementId!, k.keyId]));
@@ -265,7 +306,7 @@ export class RecoveryService implements RecoveryApi {
       });
     }
     await mapBounded(keys.filter((k) => !outcome.has(k.keyId)), this.opts.concurrency, async (k) => {
-      const f = fresh.get(k.replacementId!);
+      const f = facts.get(k.replacementId!);
       // GENERATED means never routed (routing moves it to DISTRIBUTED in the same transaction as the pads).
       if (f?.state === "GENERATED" && this.keys.distributor) {
         try {
@@ -278,7 +319,7 @@ export class RecoveryService implements RecoveryApi {
       }
       outcome.set(k.keyId, await this.ensureActive(k.replacementId!, who.actor));
     });
-    await redistributedStep(this.deps, row.id, outcome, waiting);
+    return { outcome, waiting };
   }
 
   /**
@@ -335,7 +376,7 @@ export class RecoveryService implements RecoveryApi {
     const rows = await this.db.incidentKey.findMany({ where, select: { incidentId: true, keyId: true, replacementId: true, waitingForNode: true, incident: { select: { number: true, status: true } } } });
     if (rows.length === 0) return 0;
     const candidates = rows.filter((r) => r.replacementId && r.incident.status !== "AWAITING_APPROVAL");
-    const blocked = await this.blockedBy(candidates.map((r) => r.replacementId!));
+    const blocked = await this.blockedBy([...(await replacementFacts(poolOf(this.db), candidates.map((r) => r.replacementId!))).values()]);
     const ready = candidates.filter((r) => !blocked.has(r.replacementId!));
     if (ready.length === 0) return 0;
     const byIncident = new Map<string, Map<string, { finalId: string; state: string }>>();

@@ -271,7 +271,7 @@ describe("compromise recovery", () => {
     const k = await activeKey(["ep-hospital"], "high-assurance", "mid-distribution");
     const route = await t.db.keyRoute.findFirstOrThrow({ where: { keyId: k } });
     const link = route.linkPath[0]!; // hub – relay-south
-    const crashing = new RecoveryService(t.db, s.keys, s.agents, { clock: () => new Date(clock), beforeStep: (step) => { if (step === "RECOVERING/PURGED") throw new Error("simulated crash"); } }, s.mesh);
+    const crashing = new RecoveryService(t.db, s.keys, s.agents, { clock: () => new Date(clock), beforeStep: (step) => { if (step === "RECOVERING/REVOKED") throw new Error("simulated crash"); } }, s.mesh);
     await expect(crashing.signal({ signal: "QBER_ABORT", targetType: "link", targetId: link, reason: "restart mid-distribution" }, ACTOR)).rejects.toThrow("simulated crash");
     const inc = await t.db.incident.findFirstOrThrow({ where: { targetId: link }, orderBy: { number: "desc" } });
     const ik = await t.db.incidentKey.findFirstOrThrow({ where: { incidentId: inc.id, keyId: k } });

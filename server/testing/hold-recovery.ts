@@ -6,17 +6,22 @@
  * SIGKILL the process there.
  *
  *   QECNET_HOLD_DATABASE_URL=… QECNET_HOLD_MASTER_KEY=<64 hex> \
- *     node --import tsx server/testing/hold-recovery.ts before-commit|after-commit <status/step> <linkId>
+ *     node --import tsx server/testing/hold-recovery.ts before-commit|after-commit <status/step>[:routed] <linkId>
+ *
+ * With ":routed" the hold waits for the first commit after which a key is
+ * DISTRIBUTED (routed and paid for, receipts not yet recorded): the revoked
+ * step purges and distributes at once, so which of them commits first varies.
  *
  * Prints "HOLDING" at the hold point and waits to be killed (exits 3 after
  * QECNET_HOLD_MAX_MS); prints "FAILED …" and exits 1 if it never gets there.
  */
-import { createPrismaClient } from "../db/client";
+import { createPrismaClient, poolOf } from "../db/client";
 import { RecoveryService } from "../recovery/recovery-service";
 import { testServices } from "./fixtures";
 import { fail } from "./hold-child";
 
-const [mode, step, linkId] = process.argv.slice(2);
+const [mode, stepArg, linkId] = process.argv.slice(2);
+const [step, when] = (stepArg ?? "").split(":");
 if (!["before-commit", "after-commit"].includes(mode ?? "") || !step || !linkId) {
   fail(`usage: hold-recovery.ts before-commit|after-commit <status/step> <linkId> (got ${JSON.stringify(process.argv.slice(2))})`);
 }
@@ -26,10 +31,14 @@ if (!url) fail("QECNET_HOLD_DATABASE_URL is not set");
 if (!/^[0-9a-f]{64}$/i.test(keyHex)) fail("QECNET_HOLD_MASTER_KEY must be 64 hex characters (a 256-bit key)");
 const maxMs = Number(process.env.QECNET_HOLD_MAX_MS ?? 30_000);
 
-/** Set when the recovery reaches `step`: the next batch of the runner holds. */
+/** Set when the recovery reaches `step`: the next batch of the runner holds (with ":routed", the next one after which a key is DISTRIBUTED). */
 let armed = false;
 const hold = async () => {
   if (!armed) return;
+  if (when === "routed" && mode === "after-commit") {
+    const { rows } = await poolOf(db).query<{ n: string }>("SELECT count(*) AS n FROM keys WHERE state = 'DISTRIBUTED'");
+    if (Number(rows[0]!.n) === 0) return;
+  }
   process.stdout.write("HOLDING\n");
   setTimeout(() => process.exit(3), maxMs);
   await new Promise<never>(() => undefined);
