@@ -46,21 +46,24 @@ export async function loadKeyFamily(client: pg.ClientBase, ids: readonly string[
   // A named (prepared) statement: PostgreSQL plans it once per connection.
   const { rows } = await client.query<Row>({
     name: "qecnet-load-key-family",
-    text: `WITH wanted AS (SELECT jsonb_array_elements_text($1::jsonb)::uuid AS id),
-    direct AS (
-      SELECT k.* FROM keys k WHERE k.id IN (SELECT id FROM wanted) OR k.predecessor_id IN (SELECT id FROM wanted)
+    // Ids first (the keys, their successors, and the predecessors of both), then each row once with its participants.
+    text: `WITH direct AS (
+      SELECT k.id, k.predecessor_id FROM keys k WHERE k.id = ANY($1::uuid[])
+      UNION
+      SELECT k.id, k.predecessor_id FROM keys k WHERE k.predecessor_id = ANY($1::uuid[])
     ),
     family AS (
-      SELECT * FROM direct
+      SELECT id FROM direct
       UNION
-      SELECT k.* FROM keys k WHERE k.id IN (SELECT predecessor_id FROM direct WHERE predecessor_id IS NOT NULL)
+      SELECT predecessor_id FROM direct WHERE predecessor_id IS NOT NULL
     )
-    SELECT f.*, COALESCE((
+    SELECT k.*, COALESCE(p.participants, '[]'::json) AS participants
+    FROM family f JOIN keys k ON k.id = f.id
+    LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object('nodeId', p.node_id, 'confirmedAt', p.confirmed_at,
-                                        'receiptMac', p.receipt_mac, 'purgedAt', p.purged_at))
-      FROM key_participants p WHERE p.key_id = f.id), '[]'::json) AS participants
-    FROM family f`,
-    values: [JSON.stringify(wanted)],
+                                        'receiptMac', p.receipt_mac, 'purgedAt', p.purged_at)) AS participants
+      FROM key_participants p WHERE p.key_id = k.id) p ON true`,
+    values: [wanted],
   });
   return rows.map(toRecord);
 }
