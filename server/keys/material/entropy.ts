@@ -79,10 +79,14 @@ export function detectEntropySources(opts: EntropyOptions = {}): EntropySourceSt
 /**
  * Open hardware RNG devices by path: a character device stays open between
  * draws (opening it for every key cost more than the read), and is closed and
- * forgotten on any failure, so the next draw opens it afresh. A regular file
- * (tests stand one in for the device) is opened for every read.
+ * forgotten on any failure but "no data yet", so the next draw opens it
+ * afresh. A device that has run dry (EAGAIN: a virtual RNG gives a few hundred
+ * bytes at a time) is not asked again for DRY_BACKOFF_MS: draws meanwhile use
+ * the CSPRNG alone, as they would after asking, and say so in their source.
+ * A regular file (tests stand one in for the device) is opened for every read.
  */
-const openDevices = new Map<string, number>();
+const openDevices = new Map<string, { fd: number; dryUntil: number }>();
+const DRY_BACKOFF_MS = 50;
 
 function closeQuietly(fd: number): void {
   try {
@@ -98,14 +102,16 @@ function closeQuietly(fd: number): void {
  * waiting on a device, hence O_NONBLOCK and no retries on EAGAIN.
  */
 function readHwrng(path: string, length: number): Buffer | null {
-  let fd = openDevices.get(path);
+  const device = openDevices.get(path);
+  if (device && Date.now() < device.dryUntil) return null;
+  let fd = device?.fd;
   let keep = fd !== undefined;
   const buf = Buffer.alloc(length);
   try {
     if (fd === undefined) {
       fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
       keep = fstatSync(fd).isCharacterDevice();
-      if (keep) openDevices.set(path, fd);
+      if (keep) openDevices.set(path, { fd, dryUntil: 0 });
     }
     let filled = 0;
     while (filled < length) {
@@ -117,13 +123,16 @@ function readHwrng(path: string, length: number): Buffer | null {
     keep = false;
     zeroise(buf);
     return null;
-  } catch {
-    keep = false;
+  } catch (err) {
+    const dry = (err as NodeJS.ErrnoException).code === "EAGAIN";
+    const open = openDevices.get(path);
+    if (dry && open && open.fd === fd) open.dryUntil = Date.now() + DRY_BACKOFF_MS;
+    else keep = false;
     zeroise(buf);
     return null;
   } finally {
     if (fd !== undefined && !keep) {
-      if (openDevices.get(path) === fd) openDevices.delete(path);
+      if (openDevices.get(path)?.fd === fd) openDevices.delete(path);
       closeQuietly(fd);
     }
   }
