@@ -112,3 +112,8 @@ export function env(): TEnv {
   cached ??= parseEnv();
   return cached;
 }
+
+/** Tests that change process.env: the next env() parses it again. */
+export function forgetEnv(): void {
+  cached = undefined;
+}

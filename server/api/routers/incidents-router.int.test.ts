@@ -11,6 +11,7 @@ import { readHead } from "../../audit/audit-log";
 import type { SessionUser } from "../../auth/session-user";
 import { poolOf } from "../../db/client";
 import { demoMesh } from "../../demo/demo-topology";
+import { forgetEnv } from "../../config/env";
 import { buildServices } from "../../runtime/services";
 import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import type { KeyService } from "../../keys/key-service";
@@ -80,6 +81,26 @@ describe("incidents through the routers", () => {
 
   it("the demo scenario's state names the backbone link it uses", async () => {
     expect(await as("viewer").incidents.demoStatus()).toMatchObject({ running: false, linkId: "hub-sov--relay-north", linkName: "Sovereign Hub – Relay North", incidentId: null });
+  });
+
+  it("a console that is not a demonstration refuses the scripted scenario, to every role, and changes nothing", async () => {
+    const was = process.env.QECNET_SEED_DEMO;
+    process.env.QECNET_SEED_DEMO = "false";
+    forgetEnv();
+    try {
+      const head = await readHead(t.db);
+      for (const who of ["viewer", "officer", "admin"] as const) {
+        for (const call of [() => as(who).incidents.startDemo(), () => as(who).incidents.endDemo()]) {
+          expect(await code(call())).toMatch(/^FORBIDDEN: The scripted scenario runs only on a demonstration console \(QECNET_SEED_DEMO=true\)/);
+        }
+      }
+      expect(await t.db.link.count({ where: { eavesdropper: true } })).toBe(0);
+      expect(await readHead(t.db)).toEqual(head);
+    } finally {
+      if (was === undefined) delete process.env.QECNET_SEED_DEMO;
+      else process.env.QECNET_SEED_DEMO = was;
+      forgetEnv();
+    }
   });
 
   it("an officer restores a contained link only when its incident is closed; a link that was not contained is refused", async () => {
