@@ -23,7 +23,7 @@ import { approvalsFor } from "../approvals/approval-service";
 import { loadIncident, loadIncidentKeys, loadIncidents, OPEN_STATUSES, reference, type IncidentRow } from "./incident-rows";
 import type { DemoScenarioView, IncidentDetailView, IncidentStatus, IncidentSummaryView, RecoveryApi } from "./incident-views";
 import {
-  actorOf, approveStep, dismissStep, openIncident, purgedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
+  actorOf, approveStep, dismissStep, openIncident, purgedAndRedistributedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
   RECOVERY_ACTOR, type OpenInput,
 } from "./recovery-steps";
 import { registerRecoveryFor, INCIDENT_RECOVERY_KIND } from "./incident-recovery-kind";
@@ -152,7 +152,6 @@ export class RecoveryService implements RecoveryApi {
 
   private async driveOnce(id: string): Promise<IncidentRow | null> {
     const pool = poolOf(this.db);
-    let prepared: ({ incidentId: string } & Distribution) | null = null;
     for (let guard = 0; guard < 50; guard++) {
       const row = await loadIncident(pool, id);
       if (!row || !OPEN_STATUSES.includes(row.status)) return row;
@@ -167,15 +166,14 @@ export class RecoveryService implements RecoveryApi {
           break;
         case "REVOKED": {
           // Purging the revoked material at its holders and distributing the replacements do not depend on
-          // each other: both go at once. The purge is recorded first (the step order stays), the
-          // distribution's outcome with the next step.
-          const [, d] = await Promise.all([this.purge(row), this.distributeReplacements(row)]);
-          prepared = { incidentId: id, ...d };
+          // each other: both go at once, and both are recorded in one step job (purge first).
+          const [p, d] = await Promise.all([this.purgeHolders(row), this.distributeReplacements(row)]);
+          await purgedAndRedistributedStep(this.deps, id, p, d.outcome, d.waiting);
           break;
         }
         case "PURGED": {
-          const d = prepared?.incidentId === id ? prepared : await this.distributeReplacements(row);
-          prepared = null;
+          // Recorded by a process that recorded the purge on its own.
+          const d = await this.distributeReplacements(row);
           await redistributedStep(this.deps, id, d.outcome, d.waiting);
           break;
         }
@@ -226,8 +224,8 @@ export class RecoveryService implements RecoveryApi {
     for (const c of chunks) await revokeStep(this.deps, row.id, c);
   }
 
-  /** Every holder of every revoked key is told to erase it; who answered is recorded. */
-  private async purge(row: IncidentRow): Promise<void> {
+  /** Every holder of every revoked key is told to erase it; who answered (recorded by the step job). */
+  private async purgeHolders(row: IncidentRow): Promise<{ confirmations: Map<string, string[]>; unanswered: string[] }> {
     const keys = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.revoked);
     const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: keys.map((k) => k.keyId) } }, select: { keyId: true, nodeId: true } });
     const confirmations = new Map<string, string[]>();
@@ -237,7 +235,7 @@ export class RecoveryService implements RecoveryApi {
       if (ok) confirmations.set(p.keyId, [...(confirmations.get(p.keyId) ?? []), p.nodeId]);
       else unanswered.push(`${p.nodeId}/${p.keyId}`);
     });
-    await purgedStep(this.deps, row.id, confirmations, unanswered);
+    return { confirmations, unanswered };
   }
 
   /**

@@ -272,55 +272,66 @@ export function revokeStep(deps: StepDeps, id: string, keyIds: string[]): Promis
   });
 }
 
-/** Records which holders confirmed the purge of the revoked keys' material. */
-export function purgedStep(deps: StepDeps, id: string, confirmations: Map<string, string[]>, unanswered: string[]): Promise<IncidentRow | null> {
-  return stepJob(deps, id, { status: "RECOVERING", step: "REVOKED" }, {}, (ws, row, keys) => {
-    const changed: IncidentKeyRow[] = [];
-    for (const k of keys) {
-      const c = confirmations.get(k.keyId);
-      if (c) {
-        k.purgeConfirmedBy = [...new Set([...k.purgeConfirmedBy, ...c])].sort();
-        changed.push(k);
-      }
-    }
-    row.step = "PURGED";
-    const n = changed.reduce((s, k) => s + k.purgeConfirmedBy.length, 0);
-    audit(ws, row, "INCIDENT_KEYS_PURGED", row.status, row.status, { purgeConfirmations: n, unansweredHolders: unanswered.slice(0, 50) });
-    return changed;
-  });
-}
-
 /** Records the replacements distributed (ACTIVE), keyed by the original key; `finalIds` maps to the attempt that ended ACTIVE. */
 export function redistributedStep(
   deps: StepDeps, id: string, outcome: Map<string, { finalId: string; state: string }>, cutOff: Map<string, string> = new Map(),
 ): Promise<IncidentRow | null> {
-  return stepJob(deps, id, { status: "RECOVERING", step: "PURGED" }, {}, (ws, row, keys) => {
-    const changed: IncidentKeyRow[] = [];
-    for (const k of keys) {
-      const node = cutOff.get(k.keyId);
-      if (node && !k.distributed && !k.waitingForNode) {
-        k.waitingForNode = node;
-        changed.push(k);
-      }
-    }
-    let active = 0;
-    const failed: string[] = [];
-    for (const k of keys) {
-      const o = outcome.get(k.keyId);
-      if (!o) continue;
-      k.replacementId = o.finalId;
-      k.distributed = o.state === "ACTIVE";
-      if (k.distributed) active += 1;
-      else failed.push(o.finalId);
+  return stepJob(deps, id, { status: "RECOVERING", step: "PURGED" }, {}, (ws, row, keys) => applyRedistributed(ws, row, keys, outcome, cutOff));
+}
+
+/** Which holders confirmed the purge of the revoked keys' material, and the replacements distributed, in one transaction (they ran at once): the steps and their entries in that order. */
+export function purgedAndRedistributedStep(
+  deps: StepDeps, id: string, purge: { confirmations: Map<string, string[]>; unanswered: string[] },
+  outcome: Map<string, { finalId: string; state: string }>, cutOff: Map<string, string>,
+): Promise<IncidentRow | null> {
+  return stepJob(deps, id, { status: "RECOVERING", step: "REVOKED" }, {}, (ws, row, keys) => [
+    ...new Set([...applyPurged(ws, row, keys, purge.confirmations, purge.unanswered), ...applyRedistributed(ws, row, keys, outcome, cutOff)]),
+  ]);
+}
+
+function applyPurged(ws: KeyWorkspace, row: IncidentRow, keys: IncidentKeyRow[], confirmations: Map<string, string[]>, unanswered: string[]): IncidentKeyRow[] {
+  const changed: IncidentKeyRow[] = [];
+  for (const k of keys) {
+    const c = confirmations.get(k.keyId);
+    if (c) {
+      k.purgeConfirmedBy = [...new Set([...k.purgeConfirmedBy, ...c])].sort();
       changed.push(k);
     }
-    row.step = "REDISTRIBUTED";
-    const waiting = keys.filter((k) => k.waitingForNode && !k.distributed).length;
-    const purges = keys.reduce((n, k) => n + k.purgeConfirmedBy.length, 0);
-    addTimeline(row, "REDISTRIBUTED", ws.now, `holders confirmed ${purges} purge(s) of revoked material; ${active} replacement(s) ACTIVE over paths avoiding ${row.targetName}` + (waiting ? `; ${waiting} wait until their node is reachable again` : "") + (failed.length ? `; ${failed.length} could not be distributed` : ""));
-    audit(ws, row, "INCIDENT_KEYS_REDISTRIBUTED", row.status, row.status, { active, waitingForNode: waiting, failed: failed.slice(0, 50) });
-    return changed;
-  });
+  }
+  row.step = "PURGED";
+  const n = changed.reduce((s, k) => s + k.purgeConfirmedBy.length, 0);
+  audit(ws, row, "INCIDENT_KEYS_PURGED", row.status, row.status, { purgeConfirmations: n, unansweredHolders: unanswered.slice(0, 50) });
+  return changed;
+}
+
+function applyRedistributed(
+  ws: KeyWorkspace, row: IncidentRow, keys: IncidentKeyRow[], outcome: Map<string, { finalId: string; state: string }>, cutOff: Map<string, string>,
+): IncidentKeyRow[] {
+  const changed: IncidentKeyRow[] = [];
+  for (const k of keys) {
+    const node = cutOff.get(k.keyId);
+    if (node && !k.distributed && !k.waitingForNode) {
+      k.waitingForNode = node;
+      changed.push(k);
+    }
+  }
+  let active = 0;
+  const failed: string[] = [];
+  for (const k of keys) {
+    const o = outcome.get(k.keyId);
+    if (!o) continue;
+    k.replacementId = o.finalId;
+    k.distributed = o.state === "ACTIVE";
+    if (k.distributed) active += 1;
+    else failed.push(o.finalId);
+    changed.push(k);
+  }
+  row.step = "REDISTRIBUTED";
+  const waiting = keys.filter((k) => k.waitingForNode && !k.distributed).length;
+  const purges = keys.reduce((n, k) => n + k.purgeConfirmedBy.length, 0);
+  addTimeline(row, "REDISTRIBUTED", ws.now, `holders confirmed ${purges} purge(s) of revoked material; ${active} replacement(s) ACTIVE over paths avoiding ${row.targetName}` + (waiting ? `; ${waiting} wait until their node is reachable again` : "") + (failed.length ? `; ${failed.length} could not be distributed` : ""));
+  audit(ws, row, "INCIDENT_KEYS_REDISTRIBUTED", row.status, row.status, { active, waitingForNode: waiting, failed: failed.slice(0, 50) });
+  return changed;
 }
 
 interface VerifyFacts {

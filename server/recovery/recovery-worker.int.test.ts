@@ -22,7 +22,7 @@ describe("recovery worker", () => {
   let clock = Date.parse("2026-11-30T12:00:00Z");
   const masterKey = randomBytes(32);
   const errors: string[] = [];
-  const log = { info: () => undefined, error: (o: object, msg: string) => void errors.push(`${msg} ${JSON.stringify(o)}`) };
+  const log = { info: () => undefined, error: (...args: unknown[]) => void errors.push(JSON.stringify(args)) };
   let stop: (() => void) | null = null;
 
   beforeAll(async () => {
