@@ -33,6 +33,8 @@ export const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   DUPLICATE_VOTE: "CONFLICT",
   INCIDENT_NOT_FOUND: "NOT_FOUND",
   INCIDENT_OPEN: "CONFLICT",
+  POLICY_NOT_FOUND: "NOT_FOUND",
+  POLICY_EXISTS: "CONFLICT",
 };
 
 export function toTRPCError(err: unknown): TRPCError {

@@ -32,6 +32,9 @@ export const DOMAIN_ERROR_CODES = [
   // compromise recovery
   "INCIDENT_NOT_FOUND",
   "INCIDENT_OPEN",
+  // key policies
+  "POLICY_NOT_FOUND",
+  "POLICY_EXISTS",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

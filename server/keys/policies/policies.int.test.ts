@@ -130,7 +130,7 @@ describe("key policies", () => {
     expect((await refusal(admin.keys.updatePolicy({ name: "standard", expectedVersion: 1, reason: " ", changes: { overlapSeconds: 60 } }))).message)
       .toMatch(/reason of at least 3 characters/);
     const unknown = await refusal(admin.keys.updatePolicy({ name: "nope", expectedVersion: 0, reason: "probe", changes: { overlapSeconds: 60 } }));
-    expect(unknown.code).toBe("BAD_REQUEST");
+    expect(unknown.code).toBe("NOT_FOUND");
     expect(unknown.message).toMatch(/no policy named "nope" \(known: high-assurance, short-lived, standard\)/);
     const stale = await refusal(admin.keys.updatePolicy({ name: "standard", expectedVersion: 0, reason: "probe", changes: { overlapSeconds: 60 } }));
     expect(stale.code).toBe("CONFLICT");
@@ -153,6 +153,7 @@ describe("key policies", () => {
 
     const before = await snapshot();
     const dup = await refusal(admin.keys.createPolicy({ ...spec, reason: "again" }));
+    expect(dup.code).toBe("CONFLICT");
     expect(dup.message).toMatch(/A policy named "long-haul" already exists/);
     const bad = await refusal(admin.keys.createPolicy({ ...spec, name: "x", overlapSeconds: 7_200, reason: "bad" }));
     expect(bad.message).toMatch(/Overlap \(2 h\) must be shorter than the cryptoperiod \(2 h\)/);

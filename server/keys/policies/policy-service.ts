@@ -63,7 +63,7 @@ export class PolicyService {
       keyIds: [],
       run: (ws) => {
         if (ws.policy(candidate.name)) {
-          throw new DomainError("INVALID_INPUT", `A policy named "${candidate.name}" already exists; choose another name or edit that policy.`, { policy: candidate.name });
+          throw new DomainError("POLICY_EXISTS", `A policy named "${candidate.name}" already exists; choose another name or edit that policy.`, { policy: candidate.name });
         }
         const created: StoredKeyPolicy = { ...candidate, version: 0, updatedAt: ws.now, updatedBy: who.actor };
         record(ws, who, KEY_POLICY_CREATED_ACTION, created, { reason: why, values: fieldsOf(created) }, null);
@@ -92,7 +92,7 @@ export class PolicyService {
       run: (ws) => {
         const before = ws.policy(name);
         if (!before) {
-          throw new DomainError("INVALID_INPUT", `There is no policy named "${name}" (known: ${ws.policyNames().join(", ")}).`, { policy: name });
+          throw new DomainError("POLICY_NOT_FOUND", `There is no policy named "${name}" (known: ${ws.policyNames().join(", ")}).`, { policy: name });
         }
         if (before.version !== expectedVersion) {
           throw new DomainError(
