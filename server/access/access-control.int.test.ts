@@ -29,6 +29,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
     retentionDays: 7, maxDistributionAttempts: 3, autoRevokeSignals: ["QBER_ABORT"], reason: "access probe",
   },
   "keys.updatePolicy": { name: "standard", expectedVersion: 0, reason: "access probe", changes: { overlapSeconds: 120 } },
+  "keys.deletePolicy": { name: "standard", expectedVersion: 0, reason: "access probe" },
   "keys.create": { label: "acl-probe", purpose: "access test", participants: ["node-a"] },
   "keys.distribute": { id: UUID },
   "keys.confirmReceipt": { id: UUID, nodeId: "node-a", receiptMac: "a".repeat(64) },

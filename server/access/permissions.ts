@@ -34,6 +34,7 @@ export const PROCEDURE_ACCESS = {
   "keys.policies": min("viewer"),
   "keys.createPolicy": min("admin"),
   "keys.updatePolicy": min("admin"),
+  "keys.deletePolicy": min("admin"),
   "keys.create": min("officer"),
   "keys.distribute": min("officer"),
   "keys.confirmReceipt": min("officer"),

@@ -35,6 +35,8 @@ export const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   INCIDENT_OPEN: "CONFLICT",
   POLICY_NOT_FOUND: "NOT_FOUND",
   POLICY_EXISTS: "CONFLICT",
+  POLICY_IN_USE: "CONFLICT",
+  POLICY_BUILT_IN: "CONFLICT",
 };
 
 export function toTRPCError(err: unknown): TRPCError {

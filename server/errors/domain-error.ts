@@ -35,6 +35,8 @@ export const DOMAIN_ERROR_CODES = [
   // key policies
   "POLICY_NOT_FOUND",
   "POLICY_EXISTS",
+  "POLICY_IN_USE",
+  "POLICY_BUILT_IN",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

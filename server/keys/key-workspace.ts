@@ -39,7 +39,8 @@ export class KeyWorkspace {
 
   /** The stored key policies as of this batch (policyIn reads them); a job's own edits until it commits. */
   private committedPolicies = new Map<string, StoredKeyPolicy>();
-  private jobPolicies = new Map<string, StoredKeyPolicy>();
+  /** This job's created or changed policies; null marks one it deleted. */
+  private jobPolicies = new Map<string, StoredKeyPolicy | null>();
 
   /** The mesh, when a job of the batch asked for it (KeyJob.mesh). */
   private meshWs: MeshWorkspace | null = null;
@@ -69,17 +70,23 @@ export class KeyWorkspace {
 
   /** A stored policy by name, as this job sees it; undefined when there is none of that name. */
   policy(name: string): StoredKeyPolicy | undefined {
-    return this.jobPolicies.get(name) ?? this.committedPolicies.get(name);
+    if (this.jobPolicies.has(name)) return this.jobPolicies.get(name) ?? undefined;
+    return this.committedPolicies.get(name);
   }
 
   /** The names of the stored policies, sorted. */
   policyNames(): string[] {
-    return [...new Set([...this.committedPolicies.keys(), ...this.jobPolicies.keys()])].sort();
+    return [...new Set([...this.committedPolicies.keys(), ...this.jobPolicies.keys()])].filter((n) => this.policy(n) !== undefined).sort();
   }
 
   /** Records a policy created or changed by this job (the job writes the row in its `write`); later jobs see it. */
   putPolicy(p: StoredKeyPolicy): void {
     this.jobPolicies.set(p.name, p);
+  }
+
+  /** Records a policy deleted by this job (the job deletes the row in its `write`); later jobs no longer see it. */
+  removePolicy(name: string): void {
+    this.jobPolicies.set(name, null);
   }
 
   /** The policies once every job ran: what the database holds after the batch commits. */
@@ -188,7 +195,14 @@ export class KeyWorkspace {
     for (const id of this.jobZeroised) this.zeroised.add(id);
     this.audits.push(...this.jobAudits);
     this.events.push(...this.jobEvents);
-    if (this.jobPolicies.size > 0) this.committedPolicies = new Map([...this.committedPolicies, ...this.jobPolicies]);
+    if (this.jobPolicies.size > 0) {
+      const next = new Map(this.committedPolicies);
+      for (const [name, p] of this.jobPolicies) {
+        if (p) next.set(name, p);
+        else next.delete(name);
+      }
+      this.committedPolicies = next;
+    }
     this.meshWs?.commitJob();
     this.beginJob();
   }

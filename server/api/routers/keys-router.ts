@@ -46,6 +46,12 @@ export const ZPolicyUpdateInputSchema = z.object({
   changes: ZPolicyFieldsSchema.partial(),
 });
 
+export const ZPolicyDeleteInputSchema = z.object({
+  name: ZPolicyNameSchema,
+  expectedVersion: z.number().int().min(0),
+  reason: ZPolicyReason,
+});
+
 export const keysRouter = router({
   list: publicProcedure.input(ZKeyListInputSchema).query(({ ctx, input }) => listKeys(ctx.db, input)),
   counts: publicProcedure
@@ -59,6 +65,9 @@ export const keysRouter = router({
   /** Administrators: changes fields of a policy seen at expectedVersion; audited with before/after and the reason. */
   updatePolicy: publicProcedure.input(ZPolicyUpdateInputSchema).mutation(({ ctx, input }) =>
     ctx.keys.policies.update(input.name, input.changes, input.expectedVersion, input.reason, ctx)),
+  /** Only a policy no key was ever generated under, and never a built-in one. */
+  deletePolicy: publicProcedure.input(ZPolicyDeleteInputSchema).mutation(({ ctx, input }) =>
+    ctx.keys.policies.delete(input.name, input.expectedVersion, input.reason, ctx)),
   /** Rotation progress: the replacement's receipts per participant, overlap end, next scheduled rotation, usage. */
   rotation: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => rotationProgress(ctx.db, input.id)),
   create: publicProcedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),

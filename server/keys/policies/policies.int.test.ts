@@ -190,4 +190,39 @@ describe("key policies", () => {
     expect(done.state).toBe("RETIRED");
     expect(other.runner.policyStats.reuses).toBeGreaterThan(0); // its own batches left the head where it found it
   });
+  it("an administrator deletes a policy no key was generated under; built-in, used, stale and unknown ones are refused and nothing changes", async () => {
+    const spec = {
+      name: "trial-run", description: "a policy made by mistake", sizeBits: 256, cryptoperiodSeconds: 3_600,
+      maxUsage: null, overlapSeconds: 60, retentionDays: 7, maxDistributionAttempts: 3, autoRevokeSignals: ["QBER_ABORT" as const],
+    };
+    await admin.keys.createPolicy({ ...spec, reason: "trying the form" });
+    await admin.keys.updatePolicy({ name: "trial-run", expectedVersion: 0, reason: "typo", changes: { retentionDays: 8 } });
+
+    const before = await snapshot();
+    const builtIn = await refusal(admin.keys.deletePolicy({ name: "short-lived", expectedVersion: 0, reason: "not needed" }));
+    expect(builtIn.code).toBe("CONFLICT");
+    expect(builtIn.message).toMatch(/short-lived is a built-in policy: it stays/);
+    const used = await refusal(admin.keys.deletePolicy({ name: "long-haul", expectedVersion: 1, reason: "not needed" }));
+    expect(used.code).toBe("CONFLICT");
+    expect(used.message).toMatch(/Policy long-haul cannot be deleted: 3 key record\(s\) name it \(1 ACTIVE, 1 GENERATED, 1 RETIRED\)/);
+    const stale = await refusal(admin.keys.deletePolicy({ name: "trial-run", expectedVersion: 0, reason: "not needed" }));
+    expect(stale.code).toBe("CONFLICT");
+    expect(stale.message).toMatch(/changed since you loaded it \(version 0; it is now version 1/);
+    const unknown = await refusal(admin.keys.deletePolicy({ name: "nope", expectedVersion: 0, reason: "not needed" }));
+    expect(unknown.code).toBe("NOT_FOUND");
+    const noReason = await refusal(admin.keys.deletePolicy({ name: "trial-run", expectedVersion: 1, reason: " " }));
+    expect(noReason.code).toBe("BAD_REQUEST");
+    expect(await snapshot()).toEqual(before);
+
+    expect(await admin.keys.deletePolicy({ name: "trial-run", expectedVersion: 1, reason: "made by mistake" })).toEqual({ name: "trial-run", version: 1 });
+    expect((await admin.keys.policies()).map((p) => p.name)).not.toContain("trial-run");
+    const entry = await t.db.auditEntry.findFirstOrThrow({ where: { action: "KEY_POLICY_DELETED" } });
+    expect(entry).toMatchObject({ subjectId: "trial-run", fromState: "version 1", toState: null, details: { reason: "made by mistake", values: { retentionDays: 8 } } });
+    // Gone for every runner: the cached policies follow the audit head, so a key cannot be made under it.
+    const gone = await refusal(admin.keys.create({ label: "k-trial", purpose: "test", policy: "trial-run", participants: ["node-a"] }));
+    expect(gone.message).toMatch(/"trial-run" is not a stored policy/);
+    // The name is free again.
+    expect(await admin.keys.createPolicy({ ...spec, reason: "this time on purpose" })).toMatchObject({ name: "trial-run", version: 0 });
+    expect((await verifyStoredChain(t.db)).result.ok).toBe(true);
+  });
 });

@@ -13,13 +13,14 @@
 import type { JsonValue } from "../../audit/types";
 import type { Db } from "../../db/client";
 import { DomainError } from "../../errors/domain-error";
-import { loadPolicies, type KeyPolicy, type StoredKeyPolicy } from "../key-policies";
+import { KEY_POLICIES, loadPolicies, type KeyPolicy, type StoredKeyPolicy } from "../key-policies";
 import type { KeyWorkspace } from "../key-workspace";
 import type { TransitionRunner } from "../transition-runner";
 import { policyProblems, type KeyPolicyFields } from "./policy-rules";
 
 export const KEY_POLICY_CREATED_ACTION = "KEY_POLICY_CREATED";
 export const KEY_POLICY_UPDATED_ACTION = "KEY_POLICY_UPDATED";
+export const KEY_POLICY_DELETED_ACTION = "KEY_POLICY_DELETED";
 
 const FIELDS = [
   "description", "sizeBits", "cryptoperiodSeconds", "maxUsage", "overlapSeconds", "retentionDays", "maxDistributionAttempts", "autoRevokeSignals",
@@ -120,6 +121,60 @@ export class PolicyService {
         );
         // Read under the head lock, so it cannot have moved; if it did, fail the batch rather than lose an edit.
         if (r.rowCount !== 1) throw new Error(`key policy ${p.name} was not at version ${p.version - 1} when written`);
+      },
+    });
+  }
+  /**
+   * Deletes a policy no key was ever generated under (a key keeps its policy
+   * for life, destroyed keys included: their record names it). The built-in
+   * policies stay. Audited with the values the policy had; a policy changed
+   * since the admin loaded it is refused (CONCURRENT_UPDATE).
+   */
+  async delete(name: string, expectedVersion: number, reason: string, who: Who): Promise<{ name: string; version: number }> {
+    const why = requireReason(reason);
+    let uses: Array<{ state: string; n: number }> = [];
+    return this.runner.submit({
+      keyIds: [],
+      load: async (c) => {
+        const { rows } = await c.query<{ state: string; n: string }>("SELECT state::text AS state, count(*) AS n FROM keys WHERE policy = $1 GROUP BY state ORDER BY state", [name]);
+        uses = rows.map((r) => ({ state: r.state, n: Number(r.n) }));
+      },
+      run: (ws) => {
+        const before = ws.policy(name);
+        if (!before) {
+          throw new DomainError("POLICY_NOT_FOUND", `There is no policy named "${name}" (known: ${ws.policyNames().join(", ")}).`, { policy: name });
+        }
+        if (name in KEY_POLICIES) {
+          throw new DomainError("POLICY_BUILT_IN", `${name} is a built-in policy: it stays (edit its values instead). Only policies created by administrators can be deleted.`, { policy: name });
+        }
+        if (before.version !== expectedVersion) {
+          throw new DomainError(
+            "CONCURRENT_UPDATE",
+            `Policy ${name} changed since you loaded it (version ${expectedVersion}; it is now version ${before.version}, changed by ${before.updatedBy}). Reload and look again before deleting it.`,
+            { expectedVersion, actualVersion: before.version },
+          );
+        }
+        const total = uses.reduce((n, u) => n + u.n, 0);
+        if (total > 0) {
+          throw new DomainError(
+            "POLICY_IN_USE",
+            `Policy ${name} cannot be deleted: ${total} key record(s) name it (${uses.map((u) => `${u.n} ${u.state}`).join(", ")}), and a key keeps its policy for life, its audit history included. Edit the policy instead.`,
+            { policy: name, keys: total },
+          );
+        }
+        ws.audit({
+          actor: who.actor, action: KEY_POLICY_DELETED_ACTION, subjectType: "key-policy", subjectId: name,
+          fromState: `version ${before.version}`, toState: null,
+          details: { policy: name, version: before.version, reason: why, values: fieldsOf(before) },
+        });
+        ws.publish({ topic: "keys", type: "key-policy-deleted", data: { policy: name, version: before.version } });
+        ws.removePolicy(name);
+        return { name, version: before.version };
+      },
+      write: async (c, d) => {
+        const r = await c.query("DELETE FROM key_policies WHERE name = $1 AND version = $2", [d.name, d.version]);
+        // Read under the head lock, so it cannot have moved; if it did, fail the batch rather than half-delete.
+        if (r.rowCount !== 1) throw new Error(`key policy ${d.name} was not at version ${d.version} when deleted`);
       },
     });
   }
