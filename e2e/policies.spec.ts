@@ -2,7 +2,7 @@
  * Key policies on the Admin page: the stored policies in human units; an edit
  * that breaks a rule is refused with the server's message and changes nothing;
  * a valid edit with a reason shows at once; a new policy is offered by the new
- * key form on the Keys page.
+ * key form on the Keys page; a policy made by mistake is deleted with a reason.
  */
 import { expect, test } from "@playwright/test";
 import { signIn } from "./auth";
@@ -51,4 +51,32 @@ test("an admin edits a key policy, is told what is wrong, saves, and creates a p
   await page.getByTestId("new-key-open").click();
   await page.getByTestId("new-key-policy").selectOption("long-haul");
   await expect(page.getByTestId("new-key-form")).toContainText("intercity backbone");
+});
+
+test("an admin deletes a policy made by mistake; built-in policies cannot be deleted", async ({ page }) => {
+  await signIn(page, "admin");
+  await page.goto("/admin");
+  const panel = page.getByTestId("policies-admin");
+  const standard = panel.locator('[data-testid="policy-row"][data-name="standard"]');
+  await expect(standard.getByTestId("policy-edit")).toBeEnabled();
+  await expect(standard.getByTestId("policy-delete")).toHaveCount(0); // built in: edited, never deleted
+
+  await panel.getByTestId("policy-new").click();
+  const create = panel.getByTestId("policy-form");
+  await create.getByTestId("policy-name").fill("scratch");
+  await create.getByTestId("policy-description").fill("made by mistake");
+  await create.getByTestId("policy-reason").fill("trying the form");
+  await create.getByTestId("policy-save").click();
+  const scratch = panel.locator('[data-testid="policy-row"][data-name="scratch"]');
+  await expect(scratch).toContainText("made by mistake");
+
+  await scratch.getByTestId("policy-delete").click();
+  const confirm = panel.getByTestId("policy-delete-confirm");
+  await expect(confirm).toContainText("Delete policy scratch (version 0)?");
+  await expect(confirm.getByTestId("policy-delete-submit")).toBeDisabled(); // no reason yet
+  await confirm.getByTestId("policy-delete-reason").fill("created by mistake");
+  await confirm.getByTestId("policy-delete-submit").click();
+  await expect(scratch).toHaveCount(0);
+  await expect(panel.getByTestId("policy-delete-confirm")).toHaveCount(0);
+  await expect(standard).toBeVisible();
 });

@@ -1,17 +1,20 @@
 "use client";
 /**
  * Administrators: the named key policies, every field in human units, with
- * Edit per row and "New policy". Saving is one audited change with a reason;
- * the list refetches on the live "keys" topic, so other consoles see it too.
+ * Edit per row, "New policy", and Delete for a policy an administrator made
+ * that no key was generated under. Every change is one audited change with a
+ * reason; the list refetches on the live "keys" topic, so other consoles see it too.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "@/server/keys/compromise-signals";
-import type { KeyPolicy, StoredKeyPolicy } from "@/server/keys/key-policies";
+import type { KeyPolicy } from "@/server/keys/key-policies";
+import type { PolicyView } from "@/server/keys/policies/policy-service";
 import { formatSeconds } from "@/server/keys/policies/policy-rules";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
-import { buttonClass } from "@/components/ui/button-styles";
+import { buttonClass, inputClass } from "@/components/ui/button-styles";
 import { ErrorPanel } from "@/components/ui/error-panel";
+import { InlineError } from "@/components/ui/inline-error";
 import { formatCount, formatDateTime } from "@/components/ui/format";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
@@ -44,7 +47,15 @@ function Signals({ list }: { list: readonly CompromiseSignal[] }) {
   );
 }
 
-function PolicyRow({ p, editing, onEdit }: { p: StoredKeyPolicy; editing: boolean; onEdit: () => void }) {
+/** Why a policy cannot be deleted, or null when it can. */
+function undeletable(p: PolicyView): string | null {
+  if (p.builtIn) return "A built-in policy stays; edit its values instead."; // no Delete button is shown for these
+  if (p.keyCount > 0) return `${formatCount(p.keyCount)} key record${p.keyCount === 1 ? "" : "s"} name this policy (a key keeps its policy for life).`;
+  return null;
+}
+
+function PolicyRow({ p, editing, onEdit, onDelete }: { p: PolicyView; editing: boolean; onEdit: () => void; onDelete: () => void }) {
+  const why = undeletable(p);
   return (
     <tr className="border-t border-line align-top" data-testid="policy-row" data-name={p.name}>
       <td className="py-2 pr-3"><span className="font-mono text-slate-100">{p.name}</span><p className="max-w-xs text-sm text-slate-400">{p.description}</p></td>
@@ -57,9 +68,48 @@ function PolicyRow({ p, editing, onEdit }: { p: StoredKeyPolicy; editing: boolea
       <td className="py-2 pr-3"><Signals list={p.autoRevokeSignals} /></td>
       <td className="py-2 pr-3 text-sm text-slate-400">v{p.version}, {formatDateTime(p.updatedAt)} by {p.updatedBy.replace(/^user:/, "")}</td>
       <td className="py-2">
-        <button type="button" className={buttonClass("neutral", "px-3 py-1 text-sm")} disabled={editing} onClick={onEdit} data-testid="policy-edit">Edit</button>
+        <div className="flex flex-col gap-1">
+          <button type="button" className={buttonClass("neutral", "px-3 py-1 text-sm")} disabled={editing} onClick={onEdit} data-testid="policy-edit">Edit</button>
+          {p.builtIn ? null : (
+            <button type="button" className={buttonClass("danger", "px-3 py-1 text-sm")} disabled={editing || why !== null} title={why ?? `Delete policy ${p.name}`}
+              onClick={onDelete} data-testid="policy-delete">Delete</button>
+          )}
+        </div>
       </td>
     </tr>
+  );
+}
+
+/** The confirmation under a row: what goes, the reason for the audit log, and the server's answer. */
+function DeleteConfirm({ p, onDone, onCancel }: { p: PolicyView; onDone: () => void; onCancel: () => void }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState("");
+  const remove = useMutation({
+    mutationFn: () => client.keys.deletePolicy.mutate({ name: p.name, expectedVersion: p.version, reason }),
+    onSuccess: onDone,
+    onSettled: () => queryClient.invalidateQueries(trpc.keys.policies.pathFilter()),
+  });
+  const short = reason.trim().length < 3;
+  return (
+    <form className="flex max-w-2xl flex-col gap-2 rounded border border-red-400/40 bg-red-400/5 p-3" data-testid="policy-delete-confirm"
+      onSubmit={(e) => { e.preventDefault(); if (!short) remove.mutate(); }}>
+      <p className="text-base text-slate-200">
+        Delete policy <span className="font-mono">{p.name}</span> (version {p.version})? No key was generated under it. The deletion and its
+        values are kept in the audit log.
+      </p>
+      <label htmlFor={`delete-reason-${p.name}`} className="text-sm font-semibold text-slate-300">Reason (for the audit log)</label>
+      <input id={`delete-reason-${p.name}`} className={inputClass} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500}
+        placeholder="e.g. created by mistake" data-testid="policy-delete-reason" />
+      <InlineError message={remove.isError ? readable(remove.error.message) : null} testId="policy-delete-error" />
+      <div className="flex gap-2">
+        <button type="submit" className={buttonClass("danger", "px-3 py-1 text-sm")} disabled={short || remove.isPending} data-testid="policy-delete-submit">
+          {remove.isPending ? "Deleting…" : "Delete policy"}
+        </button>
+        <button type="button" className={buttonClass("ghost", "px-3 py-1 text-sm")} onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
   );
 }
 
@@ -70,6 +120,8 @@ export function PoliciesAdmin() {
   const policies = useQuery(trpc.keys.policies.queryOptions());
   /** The policy being edited (its name and the version the form started from), "new", or nothing. */
   const [open, setOpen] = useState<{ name: string; version: number } | "new" | null>(null);
+  /** The policy whose deletion is being confirmed. */
+  const [deleting, setDeleting] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: ({ policy, reason }: PolicyFormValues) => {
       if (open === "new") return client.keys.createPolicy.mutate({ ...policy, reason });
@@ -90,7 +142,7 @@ export function PoliciesAdmin() {
 
   return (
     <Panel title="Key policies" testId="policies-admin"
-      actions={<button type="button" className={buttonClass("neutral", "px-3 py-1 text-sm")} disabled={open !== null} onClick={() => start("new")} data-testid="policy-new">New policy</button>}>
+      actions={<button type="button" className={buttonClass("neutral", "px-3 py-1 text-sm")} disabled={open !== null || deleting !== null} onClick={() => start("new")} data-testid="policy-new">New policy</button>}>
       <p className="mb-3 text-base text-slate-300">
         How keys of each policy rotate, overlap, are retried and are kept. A change applies to existing keys from then on:
         rotation interval, usage limit, overlap, distribution attempts and automatic revocation are read each time they are checked;
@@ -107,8 +159,14 @@ export function PoliciesAdmin() {
               {policies.data.map((p) => {
                 const editing = open !== null && open !== "new" && open.name === p.name;
                 return [
-                  <PolicyRow key={p.name} p={p} editing={open !== null} onEdit={() => start({ name: p.name, version: p.version })} />,
+                  <PolicyRow key={p.name} p={p} editing={open !== null || deleting !== null}
+                    onEdit={() => start({ name: p.name, version: p.version })} onDelete={() => setDeleting(p.name)} />,
                   editing ? <tr key={`${p.name}-edit`}><td colSpan={COLUMNS.length} className="pb-4">{form(p, false)}</td></tr> : null,
+                  deleting === p.name ? (
+                    <tr key={`${p.name}-delete`}><td colSpan={COLUMNS.length} className="pb-4">
+                      <DeleteConfirm p={p} onDone={() => setDeleting(null)} onCancel={() => setDeleting(null)} />
+                    </td></tr>
+                  ) : null,
                 ];
               })}
             </tbody>

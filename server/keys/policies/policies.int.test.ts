@@ -54,8 +54,9 @@ describe("key policies", () => {
     const stored = await admin.keys.policies();
     expect(stored.map((p) => p.name)).toEqual(["high-assurance", "short-lived", "standard"]);
     for (const p of stored) {
-      const { version, updatedAt: _at, updatedBy, ...values } = p;
+      const { version, updatedAt: _at, updatedBy, builtIn, keyCount, ...values } = p;
       expect(values).toEqual(KEY_POLICIES[p.name]);
+      expect({ builtIn, keyCount }).toEqual({ builtIn: true, keyCount: 0 });
       expect({ version, updatedBy }).toEqual({ version: 0, updatedBy: "migration" });
     }
   });

@@ -11,7 +11,7 @@
  * period are fixed when it is generated.
  */
 import type { JsonValue } from "../../audit/types";
-import type { Db } from "../../db/client";
+import { poolOf, type Db } from "../../db/client";
 import { DomainError } from "../../errors/domain-error";
 import { KEY_POLICIES, loadPolicies, type KeyPolicy, type StoredKeyPolicy } from "../key-policies";
 import type { KeyWorkspace } from "../key-workspace";
@@ -25,6 +25,14 @@ export const KEY_POLICY_DELETED_ACTION = "KEY_POLICY_DELETED";
 const FIELDS = [
   "description", "sizeBits", "cryptoperiodSeconds", "maxUsage", "overlapSeconds", "retentionDays", "maxDistributionAttempts", "autoRevokeSignals",
 ] as const satisfies readonly (keyof KeyPolicyFields)[];
+
+/** A stored policy as the console lists it. */
+export interface PolicyView extends StoredKeyPolicy {
+  /** One of the seeded policies: edited, never deleted. */
+  builtIn: boolean;
+  /** Key records (any state) generated under it. */
+  keyCount: number;
+}
 
 interface Who {
   actor: string;
@@ -50,9 +58,14 @@ export class PolicyService {
     private readonly runner: TransitionRunner,
   ) {}
 
-  /** Every stored policy, by name. */
-  list(): Promise<StoredKeyPolicy[]> {
-    return loadPolicies(this.db);
+  /** Every stored policy, by name, with whether it is built in and how many key records name it (what deletion depends on). */
+  async list(): Promise<PolicyView[]> {
+    const [policies, counts] = await Promise.all([
+      loadPolicies(this.db),
+      poolOf(this.db).query<{ policy: string; n: string }>("SELECT policy, count(*) AS n FROM keys GROUP BY policy"),
+    ]);
+    const uses = new Map(counts.rows.map((r) => [r.policy, Number(r.n)]));
+    return policies.map((p) => ({ ...p, builtIn: p.name in KEY_POLICIES, keyCount: uses.get(p.name) ?? 0 }));
   }
 
   /** A new named policy, usable for new keys once this returns. */
