@@ -13,6 +13,7 @@ import {
   GENESIS_HASH,
   canonicalEntryBytes,
   chainEntries,
+  chainEntryTexts,
   computeEntryHash,
   entryTextWith,
 } from "./entry-hash";
@@ -210,6 +211,14 @@ describe("chainEntries", () => {
       const [r] = chainEntries(e.prevHash, e.seq, [e]);
       expect(r!.entryHash).toBe(computeEntryHash(e));
     }
+  });
+
+  it("chainEntryTexts gives each entry's details as its canonical text, with the same hashes as chainEntries", () => {
+    const drafts = [draft(0), { ...draft(1), details: { z: [1, "é"], a: { y: null, b: true } } }];
+    const texts = chainEntryTexts(GENESIS_HASH, 1n, drafts);
+    expect(texts.map((r) => r.detailsText)).toEqual(['{"i":0}', '{"a":{"b":true,"y":null},"z":[1,"é"]}']);
+    expect(texts.map((r) => r.entryHash)).toEqual(chainEntries(GENESIS_HASH, 1n, drafts).map((r) => r.entryHash));
+    expect(texts[1]!.prevHash).toBe(texts[0]!.entryHash);
   });
 
   it("refuses a bad start or a malformed draft", () => {

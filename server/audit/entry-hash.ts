@@ -65,6 +65,7 @@ const DRAFT_FIELDS: readonly FieldName[] = [
   "at", "actor", "action", "subjectType", "subjectId", "fromState", "toState", "details",
 ];
 const UNHASHED_FIELDS: readonly FieldName[] = ["seq", ...DRAFT_FIELDS, "prevHash"];
+const UNHASHED_FIELDS_BUT_DETAILS: readonly FieldName[] = UNHASHED_FIELDS.filter((f) => f !== "details");
 const RECORD_FIELDS: readonly FieldName[] = [...UNHASHED_FIELDS, "entryHash"];
 
 function isPlainObject(v: unknown): boolean {
@@ -141,14 +142,17 @@ const str = (s: string | null) => (s === null ? "null" : canonicalJson(s));
  * fields in the canonical key order, each serialized as canonicalJson would.
  * A unit test holds it equal to canonicalEntryBytes.
  */
-export function entryTextWith(e: UnhashedAuditEntry, detailsText: string): string {
-  const problem = findProblem(e, UNHASHED_FIELDS);
+export function entryTextWith(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
+  const problem = findProblem(e, UNHASHED_FIELDS_BUT_DETAILS);
   if (problem) throw new AuditEntryFormatError(problem);
-  const j = unhashedEntryJson(e);
+  const j = unhashedEntryJson({ ...e, details: {} }); // the one mapping of the other fields; details come as text
   // Keys sorted by UTF-16 code units: action, actor, at, details, fromState, prevHash, seq, subjectId, subjectType, toState, v.
   return `{"action":${str(j.action)},"actor":${str(j.actor)},"at":${str(j.at)},"details":${detailsText},"fromState":${str(j.fromState)},` +
     `"prevHash":${str(j.prevHash)},"seq":${str(j.seq)},"subjectId":${str(j.subjectId)},"subjectType":${str(j.subjectType)},"toState":${str(j.toState)},"v":1}`;
 }
+
+/** A chained entry with its details as their canonical JSON text: what the transition runner writes. */
+export type ChainedEntry = Omit<AuditEntryRecord, "details"> & { detailsText: string };
 
 /**
  * Links a batch of drafts onto the chain: the first gets seq `seqStart` and
@@ -157,15 +161,15 @@ export function entryTextWith(e: UnhashedAuditEntry, detailsText: string): strin
  * head.hash) and stores the result as is; the last record is the new head.
  *
  * Returned records are fresh objects holding only the hashed fields, with
- * details re-parsed from its canonical text, so later mutation of a draft
- * (or stray extra properties on it) cannot make the stored row differ from
- * what was hashed.
+ * details as their canonical text (a string: later mutation of a draft, or
+ * stray extra properties on it, cannot make the stored row differ from what
+ * was hashed). chainEntries gives the same with details parsed.
  */
-export function chainEntries(
+export function chainEntryTexts(
   prevHash: string,
   seqStart: bigint,
   drafts: readonly AuditEntryDraft[],
-): AuditEntryRecord[] {
+): ChainedEntry[] {
   if (!isHashHex(prevHash)) {
     throw new AuditEntryFormatError({
       field: "prevHash",
@@ -177,14 +181,14 @@ export function chainEntries(
     throw new AuditEntryFormatError({ field: "seq", expected: "a bigint ≥ 1", actual: describeValue(seqStart) });
   }
 
-  const records: AuditEntryRecord[] = [];
+  const records: ChainedEntry[] = [];
   let link = prevHash;
   let seq = seqStart;
   for (const draft of drafts) {
     const problem = findProblem(draft, DRAFT_FIELDS);
     if (problem) throw new AuditEntryFormatError(problem);
     const detailsText = canonicalJson(draft.details);
-    const unhashed: UnhashedAuditEntry = {
+    const unhashed = {
       seq,
       at: new Date(draft.at.getTime()),
       actor: draft.actor,
@@ -193,13 +197,24 @@ export function chainEntries(
       subjectId: draft.subjectId,
       fromState: draft.fromState,
       toState: draft.toState,
-      details: JSON.parse(detailsText) as AuditEntryRecord["details"],
       prevHash: link,
     };
     const entryHash = hashEntryText(entryTextWith(unhashed, detailsText));
-    records.push({ ...unhashed, entryHash });
+    records.push({ ...unhashed, detailsText, entryHash });
     link = entryHash;
     seq += 1n;
   }
   return records;
+}
+
+/** chainEntryTexts with each entry's details parsed back from its canonical text (fresh objects). */
+export function chainEntries(
+  prevHash: string,
+  seqStart: bigint,
+  drafts: readonly AuditEntryDraft[],
+): AuditEntryRecord[] {
+  return chainEntryTexts(prevHash, seqStart, drafts).map((r) => ({
+    seq: r.seq, at: r.at, actor: r.actor, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId,
+    fromState: r.fromState, toState: r.toState, details: JSON.parse(r.detailsText) as AuditEntryRecord["details"], prevHash: r.prevHash, entryHash: r.entryHash,
+  }));
 }

@@ -11,7 +11,7 @@
  * would bound the whole system's transition rate.
  */
 import { lockHead } from "../audit/audit-log";
-import { chainEntries } from "../audit/entry-hash";
+import { chainEntryTexts } from "../audit/entry-hash";
 import type pg from "pg";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
@@ -178,7 +178,7 @@ export class TransitionRunner {
         }
       });
       const settle = () => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
-      const entries = chainEntries(head.hash, head.seq + 1n, ws.audits);
+      const entries = chainEntryTexts(head.hash, head.seq + 1n, ws.audits);
       await flushWorkspace(client, ws, entries);
       if (ws.meshIfLoaded) {
         await flushMesh(client, ws.meshIfLoaded, now);

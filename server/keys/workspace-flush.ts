@@ -8,7 +8,7 @@
  * delivers only if the transaction commits.
  */
 import type pg from "pg";
-import type { AuditEntryRecord } from "../audit/types";
+import type { ChainedEntry } from "../audit/entry-hash";
 import { encodeEvent, EVENT_CHANNEL, type EventTopic } from "../events/console-events";
 import type { KeyRecord } from "./key-record";
 import type { KeyWorkspace } from "./key-workspace";
@@ -25,7 +25,7 @@ function mutable(k: KeyRecord) {
   };
 }
 
-export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, entries: readonly AuditEntryRecord[]): Promise<void> {
+export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, entries: readonly ChainedEntry[]): Promise<void> {
   const inserted = [...ws.inserted].map((id) => ws.committedKey(id)!);
   const changed = [...ws.dirty].filter((id) => !ws.inserted.has(id)).map((id) => ws.committedKey(id)!);
   if (inserted.length === 0 && changed.length === 0 && entries.length === 0 && ws.events.length === 0) return;
@@ -40,10 +40,12 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
   const newParts = inserted.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
   const updKeys = changed.map((k) => ({ ...mutable(k), zeroise: ws.zeroised.has(k.id) }));
   const updParts = changed.flatMap((k) => k.participants.filter((p) => ws.participantChanged(k.id, p)).map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
-  const audit = entries.map((e) => ({
-    seq: e.seq.toString(), at: e.at.toISOString(), actor: e.actor, action: e.action, subject_type: e.subjectType,
-    subject_id: e.subjectId, from_state: e.fromState, to_state: e.toState, details: e.details, prev_hash: e.prevHash, entry_hash: e.entryHash,
-  }));
+  // Built as text: each entry's details are already canonical JSON (what was hashed), so they are not serialized again.
+  const J = JSON.stringify;
+  const auditJson = `[${entries.map((e) =>
+    `{"seq":"${e.seq}","at":"${e.at.toISOString()}","actor":${J(e.actor)},"action":${J(e.action)},"subject_type":${J(e.subjectType)},` +
+    `"subject_id":${J(e.subjectId)},"from_state":${J(e.fromState)},"to_state":${J(e.toState)},"details":${e.detailsText},` +
+    `"prev_hash":${J(e.prevHash)},"entry_hash":${J(e.entryHash)}}`).join(",")}]`;
   const last = entries[entries.length - 1];
   const keyIds = [...inserted, ...changed].map((k) => k.id);
   const topics = new Set<EventTopic>([
@@ -56,8 +58,8 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
   // Only the parts this batch needs: each is a data-modifying CTE over one JSON parameter.
   const parts: string[] = [];
   const params: unknown[] = [];
-  const param = (rows: unknown[]) => {
-    params.push(JSON.stringify(rows));
+  const param = (rows: unknown[] | string) => {
+    params.push(typeof rows === "string" ? rows : JSON.stringify(rows));
     return `$${params.length}::jsonb`;
   };
   if (newKeys.length > 0) {
@@ -111,11 +113,11 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
       WHERE p.key_id = u.key_id AND p.node_id = u.node_id
     )`);
   }
-  if (audit.length > 0) {
+  if (entries.length > 0) {
     parts.push(`new_audit AS (
       INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
       SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
-      FROM jsonb_to_recordset(${param(audit)}) AS u(
+      FROM jsonb_to_recordset(${param(auditJson)}) AS u(
         seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
         to_state text, details jsonb, prev_hash text, entry_hash text)
     )`);
@@ -125,7 +127,7 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
   const n = params.length - 2;
   // Named per combination of parts, so each shape is planned once per connection.
   await client.query({
-    name: `qecnet-flush-${[newKeys, newParts, updKeys, updParts, audit].map((a) => (a.length > 0 ? 1 : 0)).join("")}`,
+    name: `qecnet-flush-${[newKeys, newParts, updKeys, updParts, entries].map((a) => (a.length > 0 ? 1 : 0)).join("")}`,
     text: `${withClause}
     UPDATE audit_head SET
       seq = COALESCE($${n - 2}::bigint, seq),
