@@ -48,7 +48,9 @@ export interface RecoveryOptions {
 
 /** The distribution service's bulk path (server/mesh/distribution), when the wiring provides it. */
 interface BulkDistributor {
-  distributeMany(keyIds: readonly string[], who: { actor: string }): Promise<Map<string, { finalId: string; state: string }>>;
+  distributeMany(
+    keyIds: readonly string[], who: { actor: string }, opts: { leaveUnroutable?: boolean },
+  ): Promise<Map<string, { finalId: string; state: string; blockedBy?: string }>>;
 }
 
 /** What distributing a replacement needs to know of it. */
@@ -283,27 +285,35 @@ export class RecoveryService implements RecoveryApi {
    */
   private async distributeReplacements(row: IncidentRow): Promise<Distribution> {
     const all = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.replacementId && !k.distributed && !k.waitingForNode);
-    // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution,
-    // unless a participant cannot be reached now (it waits); anything else (a restart found it further
-    // along) takes the careful path.
+    // One read for all: a replacement still GENERATED at its first attempt goes straight to distribution;
+    // anything else (a restart found it further along) takes the careful path.
     const facts = await replacementFacts(poolOf(this.db), all.map((k) => k.replacementId!));
-    const cutOff = await this.blockedBy(all.map((k) => facts.get(k.replacementId!)).filter((f): f is ReplacementFacts => f?.state === "GENERATED"));
-    const waiting = new Map(all.filter((k) => cutOff.has(k.replacementId!)).map((k) => [k.keyId, cutOff.get(k.replacementId!)!]));
-    const keys = all.filter((k) => !waiting.has(k.keyId));
     const outcome = new Map<string, { finalId: string; state: string }>();
+    const waiting = new Map<string, string>();
     const who = { actor: actorOf(row) };
     const bulk = this.keys.distributor as Partial<BulkDistributor> | null;
+    let careful = all.filter((k) => facts.get(k.replacementId!)?.state !== "GENERATED");
+    const fresh = all.filter((k) => facts.get(k.replacementId!)?.state === "GENERATED");
     if (bulk?.distributeMany) {
-      // Fresh replacements in a few big jobs: one routing job and one receipts job per chunk.
-      const ready = keys.filter((k) => facts.get(k.replacementId!)?.state === "GENERATED");
-      const chunks = Array.from({ length: Math.ceil(ready.length / this.opts.bulkChunk) }, (_, i) => ready.slice(i * this.opts.bulkChunk, (i + 1) * this.opts.bulkChunk));
+      // Fresh replacements in a few big jobs: one routing job and one receipts job per chunk. One that
+      // cannot be routed now (its node cut off, or no pads on its paths) is left GENERATED and waits.
+      const chunks = Array.from({ length: Math.ceil(fresh.length / this.opts.bulkChunk) }, (_, i) => fresh.slice(i * this.opts.bulkChunk, (i + 1) * this.opts.bulkChunk));
       await mapBounded(chunks, 2, async (chunk) => {
         const byRep = new Map(chunk.map((k) => [k.replacementId!, k.keyId]));
-        const r = await bulk.distributeMany!([...byRep.keys()], who);
-        for (const [repId, o] of r) if (o.state === "ACTIVE" || o.finalId !== repId) outcome.set(byRep.get(repId)!, o);
+        const r = await bulk.distributeMany!([...byRep.keys()], who, { leaveUnroutable: true });
+        for (const [repId, o] of r) {
+          if (o.blockedBy) waiting.set(byRep.get(repId)!, o.blockedBy);
+          else if (o.state === "ACTIVE" || o.finalId !== repId) outcome.set(byRep.get(repId)!, o);
+        }
       });
+      careful = [...careful, ...fresh.filter((k) => !outcome.has(k.keyId) && !waiting.has(k.keyId))];
+    } else {
+      // One at a time: a participant the hub cannot reach now, or not with enough pad bits, waits.
+      const cutOff = await this.blockedBy(fresh.map((k) => facts.get(k.replacementId!)!));
+      for (const k of fresh) if (cutOff.has(k.replacementId!)) waiting.set(k.keyId, cutOff.get(k.replacementId!)!);
+      careful = [...careful, ...fresh.filter((k) => !waiting.has(k.keyId))];
     }
-    await mapBounded(keys.filter((k) => !outcome.has(k.keyId)), this.opts.concurrency, async (k) => {
+    await mapBounded(careful, this.opts.concurrency, async (k) => {
       const f = facts.get(k.replacementId!);
       // GENERATED means never routed (routing moves it to DISTRIBUTED in the same transaction as the pads).
       if (f?.state === "GENERATED" && this.keys.distributor) {

@@ -309,7 +309,7 @@ describe("compromise recovery", () => {
     expect((await monitor.scan()).mismatches).toBe(0);
   });
 
-  it("bulk distribution of replacements: a key that cannot be routed spends nothing and fails alone; the others become ACTIVE", async () => {
+  it("bulk distribution of replacements: a key that cannot be routed spends nothing and fails alone (or, asked to, waits GENERATED); the others become ACTIVE", async () => {
     await s.mesh.isolateNode("ep-university", "maintenance", ACTOR);
     const ok = await s.keys.create({ label: "bulk-ok", purpose: "test", policy: "standard", participants: ["ep-dc1", "ep-water"] }, ACTOR);
     const stuck = await s.keys.create({ label: "bulk-stuck", purpose: "test", policy: "standard", participants: ["ep-dc1", "ep-university"] }, ACTOR);
@@ -325,7 +325,15 @@ describe("compromise recovery", () => {
     const again = await s.keys.create({ label: "bulk-stuck-2", purpose: "test", policy: "standard", participants: ["ep-university"] }, ACTOR);
     await s.distribution.distributeMany([again.id], ACTOR);
     expect(await pools()).toEqual(before);
+    // A caller that would rather wait (recovery): the key stays GENERATED, untouched, with the node in the way.
+    const waits = await s.keys.create({ label: "bulk-waits", purpose: "test", policy: "standard", participants: ["ep-dc1", "ep-university"] }, ACTOR);
+    const left = await s.distribution.distributeMany([waits.id], ACTOR, { leaveUnroutable: true });
+    expect(left.get(waits.id)).toEqual({ finalId: waits.id, state: "GENERATED", blockedBy: "ep-university" });
+    expect(await t.db.key.findUniqueOrThrow({ where: { id: waits.id } })).toMatchObject({ state: "GENERATED", version: 0, distributionAttempt: 1 });
+    expect(await t.db.auditEntry.count({ where: { subjectId: waits.id } })).toBe(1); // KEY_GENERATED only
+    expect(await pools()).toEqual(before);
     await s.mesh.restoreNode("ep-university", "back", ACTOR);
+    expect((await s.distribution.distributeMany([waits.id], ACTOR, { leaveUnroutable: true })).get(waits.id)).toEqual({ finalId: waits.id, state: "ACTIVE" });
   });
 
   it("the demo scenario puts the eavesdropper on the backbone link; a QBER over the threshold found at start (no incident yet) is not lost", async () => {

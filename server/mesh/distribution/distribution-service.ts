@@ -303,10 +303,16 @@ export class DistributionService {
    * only when a hop lacks pool), deliveries run in parallel, one job records
    * every receipt. Same outcome per key as distribute(): ACTIVE, or failed
    * with a retry that is then distributed on its own. Keys no longer GENERATED
-   * are reported as they are, untouched. Returns the final key per requested key.
+   * are reported as they are, untouched. With `leaveUnroutable`, a key some
+   * participant of which cannot be reached now (no path, or not enough pad
+   * bits) spends nothing and stays GENERATED, reported with that participant
+   * (`blockedBy`), for a caller that would rather wait than burn material.
+   * Returns the final key per requested key.
    */
-  async distributeMany(keyIds: readonly string[], who: Actor): Promise<Map<string, { finalId: string; state: string }>> {
-    const out = new Map<string, { finalId: string; state: string }>();
+  async distributeMany(
+    keyIds: readonly string[], who: Actor, opts: { leaveUnroutable?: boolean } = {},
+  ): Promise<Map<string, { finalId: string; state: string; blockedBy?: string }>> {
+    const out = new Map<string, { finalId: string; state: string; blockedBy?: string }>();
     if (keyIds.length === 0) return out;
     const routed = await this.runner.submit({
       keyIds,
@@ -325,7 +331,10 @@ export class DistributionService {
         const pending = new Map<string, number>();
         const avail = (id: string) => m.available(id) - (pending.get(id) ?? 0);
         const fits = (r: Route, bits: number) => r.linkPath.every((id) => avail(id) >= bits);
-        const results: Array<{ keyId: string; ok: true; key: KeyRecord; routes: Array<Route & { nodeId: string }> } | { keyId: string; ok: false; key: KeyRecord; retryId: string | null }> = [];
+        const results: Array<
+          | { keyId: string; ok: true; key: KeyRecord; routes: Array<Route & { nodeId: string }> }
+          | { keyId: string; ok: false; key: KeyRecord; retryId: string | null; blockedBy?: string }
+        > = [];
         for (const keyId of keyIds) {
           const k = ws.key(keyId);
           if (k.state !== "GENERATED") {
@@ -334,6 +343,7 @@ export class DistributionService {
           }
           const routes: Array<Route & { nodeId: string }> = [];
           let failure: string | null = hub ? null : "the mesh has no hub to distribute from";
+          let blockedBy = k.participants[0]?.nodeId ?? "";
           pending.clear();
           for (const p of hub ? k.participants : []) {
             let r = tree(k.sizeBits).get(p.nodeId);
@@ -342,6 +352,7 @@ export class DistributionService {
               const single = m.graph().route(hub!.id, p.nodeId, k.sizeBits, avail);
               if ("none" in single) {
                 failure = describeNoRoute(single.none, hub!.id, p.nodeId, k.sizeBits);
+                blockedBy = p.nodeId;
                 break;
               }
               r = single;
@@ -350,6 +361,10 @@ export class DistributionService {
             routes.push({ ...r, nodeId: p.nodeId });
           }
           if (!failure) for (const r of routes) m.spendRoute({ keyId, nodeId: r.nodeId, nodePath: r.nodePath, linkPath: r.linkPath, bits: k.sizeBits });
+          if (failure && opts.leaveUnroutable) {
+            results.push({ keyId, ok: false, key: k, retryId: null, blockedBy });
+            continue;
+          }
           if (failure) {
             const f = this.fail(ws, k, failure, who);
             results.push({ keyId, ok: false, key: f.key, retryId: f.retryId });
@@ -378,7 +393,7 @@ export class DistributionService {
     for (const r of routed) {
       if (r.ok) continue;
       if (r.retryId) retries.push({ keyId: r.keyId, retryId: r.retryId });
-      else out.set(r.keyId, { finalId: r.keyId, state: r.key.state });
+      else out.set(r.keyId, { finalId: r.keyId, state: r.key.state, ...(r.blockedBy ? { blockedBy: r.blockedBy } : {}) });
     }
     for (const c of confirmed) {
       if (c.outcome.ok) out.set(c.keyId, { finalId: c.keyId, state: "ACTIVE" });
