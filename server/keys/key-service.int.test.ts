@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { verifyStoredChain } from "../audit/audit-log";
+import { poolOf } from "../db/client";
+import { DomainError } from "../errors/domain-error";
+import { createKey } from "./key-effects";
 import { KeyService } from "./key-service";
 import { createKeyVault } from "./key-vault";
 import { masterKeyId } from "./material";
@@ -113,6 +116,31 @@ describe("key service on PostgreSQL", () => {
     expect(after.usageCount).toBe(before.usageCount + 7n);
     expect(await t.db.key.count({ where: { label: "in-doubt" } })).toBe(1);
     expect(created.label).toBe("in-doubt");
+    await expectGaplessVerifiedChain();
+  });
+
+  it("a batch big enough to write its key rows ahead of its entries: all or nothing, and a failure of those rows is reported as itself", async () => {
+    const head = async () => (await poolOf(t.db).query<{ h: string }>("SELECT seq::text || ':' || hash AS h FROM audit_head")).rows[0]!.h;
+    const bulk = (badAt: number | null) => svc.runner.submit({
+      keyIds: [],
+      run: (ws) => {
+        const ctx = svc.effectContext(ws, ACTOR);
+        // 250 entries: past the runner's threshold for sending key rows first.
+        for (let i = 0; i < 250; i++) createKey(ctx, { label: `bulk-${i}`, purpose: "test", policy: "standard", nodeIds: [i === badAt ? "no-such-node" : "node-a"], reason: "test" });
+      },
+    });
+    const [headBefore, keysBefore] = [await head(), await t.db.key.count()];
+    const err = await bulk(249).then(() => null, (e: unknown) => e as DomainError);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err!.code).toBe("AUDIT_UNAVAILABLE");
+    const cause = (err as { cause?: Error }).cause;
+    expect(cause?.message).toMatch(/foreign key/);
+    expect(cause?.message).not.toMatch(/current transaction is aborted/);
+    expect([await head(), await t.db.key.count()]).toEqual([headBefore, keysBefore]);
+
+    await bulk(null);
+    expect(await t.db.key.count()).toBe(keysBefore + 250);
+    expect(await t.db.keyParticipant.count({ where: { key: { label: { startsWith: "bulk-" } } } })).toBe(250);
     await expectGaplessVerifiedChain();
   });
 

@@ -11,13 +11,13 @@
  * would bound the whole system's transition rate.
  */
 import { lockHead } from "../audit/audit-log";
-import { chainEntryTexts } from "../audit/entry-hash";
+import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import type pg from "pg";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import { loadKeyFamily } from "./key-rows";
 import { KeyWorkspace, type NodeFacts } from "./key-workspace";
-import { flushWorkspace } from "./workspace-flush";
+import { flushWorkspace, sendKeyRows } from "./workspace-flush";
 import { flushMesh } from "../mesh/mesh-flush";
 import { loadMesh, loadSimulation, readMeshVersion } from "../mesh/mesh-rows";
 import { cloneMesh, type Mesh } from "../mesh/topology/mesh-model";
@@ -59,6 +59,9 @@ export interface RunnerHooks {
   /** Test hook: called once COMMIT returned; throwing here stands for a lost answer to COMMIT. */
   afterCommit?: () => Promise<void>;
 }
+
+/** From this many audit entries a batch writes its key rows in a statement of their own, ahead of the entries (see runBatch). */
+const SPLIT_FLUSH_AT = 200;
 
 export class TransitionRunner {
   /**
@@ -178,8 +181,18 @@ export class TransitionRunner {
         }
       });
       const settle = () => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
-      const entries = chainEntryTexts(head.hash, head.seq + 1n, ws.audits);
-      await flushWorkspace(client, ws, entries);
+      // A big batch sends its key rows first: PostgreSQL writes them while the chain is hashed here.
+      const split = ws.audits.length >= SPLIT_FLUSH_AT;
+      const keyRows = split ? sendKeyRows(client, ws).then(() => null, (e: unknown) => e) : null;
+      let entries: ChainedEntry[];
+      try {
+        entries = chainEntryTexts(head.hash, head.seq + 1n, ws.audits);
+        await flushWorkspace(client, ws, entries, { keyRowsSent: split });
+      } catch (err) {
+        throw (keyRows && (await keyRows)) ?? err; // the key rows' own error, not "transaction aborted" after it
+      }
+      const rowsFailed = keyRows && (await keyRows);
+      if (rowsFailed) throw rowsFailed;
       if (ws.meshIfLoaded) {
         await flushMesh(client, ws.meshIfLoaded, now);
         if (ws.meshIfLoaded.hasChanges()) meshVersion = await readMeshVersion(client);

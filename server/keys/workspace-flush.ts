@@ -5,7 +5,10 @@
  * completion whether or not the outer statement reads it). One round trip
  * however many jobs the batch holds; the transaction makes it all-or-nothing.
  * The same statement NOTIFYs live consoles (server/events), which PostgreSQL
- * delivers only if the transaction commits.
+ * delivers only if the transaction commits. A big batch (hundreds of entries)
+ * sends its key rows ahead in a statement of their own (sendKeyRows), so that
+ * PostgreSQL writes them while the runner hashes the chain; still one
+ * transaction.
  */
 import type pg from "pg";
 import type { ChainedEntry } from "../audit/entry-hash";
@@ -25,21 +28,40 @@ function mutable(k: KeyRecord) {
   };
 }
 
-export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, entries: readonly ChainedEntry[]): Promise<void> {
-  const inserted = [...ws.inserted].map((id) => ws.committedKey(id)!);
-  const changed = [...ws.dirty].filter((id) => !ws.inserted.has(id)).map((id) => ws.committedKey(id)!);
-  if (inserted.length === 0 && changed.length === 0 && entries.length === 0 && ws.events.length === 0) return;
+/** The batch's new and changed keys (as committed by its jobs). */
+function keysOf(ws: KeyWorkspace): { inserted: KeyRecord[]; changed: KeyRecord[] } {
+  return {
+    inserted: [...ws.inserted].map((id) => ws.committedKey(id)!),
+    changed: [...ws.dirty].filter((id) => !ws.inserted.has(id)).map((id) => ws.committedKey(id)!),
+  };
+}
 
-  const newKeys = inserted.map((k) => ({
-    ...mutable(k), lineage_id: k.lineageId, generation: k.generation, distribution_attempt: k.distributionAttempt,
-    predecessor_id: k.predecessorId, label: k.label, purpose: k.purpose, policy: k.policy, size_bits: k.sizeBits,
-    fingerprint: k.fingerprint, entropy_source: k.entropySource, material_ciphertext: b64(k.materialCiphertext),
-    material_nonce: b64(k.materialNonce), material_key_id: k.materialKeyId, retention_days: k.retentionDays,
-    generated_at: iso(k.generatedAt),
-  }));
-  const newParts = inserted.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
-  const updKeys = changed.map((k) => ({ ...mutable(k), zeroise: ws.zeroised.has(k.id) }));
-  const updParts = changed.flatMap((k) => k.participants.filter((p) => ws.participantChanged(k.id, p)).map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
+/** A statement's JSON parameters: `param` adds one and returns its placeholder. */
+function parameters() {
+  const params: unknown[] = [];
+  const param = (rows: unknown[] | string) => {
+    params.push(typeof rows === "string" ? rows : JSON.stringify(rows));
+    return `$${params.length}::jsonb`;
+  };
+  return { params, param };
+}
+
+/**
+ * Sends a big batch's key rows ahead of its audit entries, in the same
+ * transaction, so that PostgreSQL writes them while this process hashes the
+ * chain (flushWorkspace with `keyRowsSent` then writes the rest). Resolves
+ * when they are written; a batch with no key rows sends nothing.
+ */
+export async function sendKeyRows(client: pg.ClientBase, ws: KeyWorkspace): Promise<void> {
+  const { params, param } = parameters();
+  const { parts, shape } = keyRowParts(ws, param);
+  if (parts.length === 0) return;
+  await client.query({ name: `qecnet-keyrows-${shape}`, text: `WITH ${parts.join(", ")} SELECT 1`, values: params });
+}
+
+export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, entries: readonly ChainedEntry[], opts: { keyRowsSent?: boolean } = {}): Promise<void> {
+  const { inserted, changed } = keysOf(ws);
+  if (inserted.length === 0 && changed.length === 0 && entries.length === 0 && ws.events.length === 0) return;
   // Built as text: each entry's details are already canonical JSON (what was hashed), so they are not serialized again.
   const J = JSON.stringify;
   const auditJson = `[${entries.map((e) =>
@@ -56,12 +78,49 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
   const event = encodeEvent({ topics: [...topics], seq: last?.seq.toString(), keyIds, events: ws.events.length > 0 ? ws.events : undefined });
 
   // Only the parts this batch needs: each is a data-modifying CTE over one JSON parameter.
+  const { params, param } = parameters();
+  const rows = opts.keyRowsSent ? { parts: [], shape: "0000" } : keyRowParts(ws, param);
+  const parts = [...rows.parts];
+  if (entries.length > 0) {
+    parts.push(`new_audit AS (
+      INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
+      SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
+      FROM jsonb_to_recordset(${param(auditJson)}) AS u(
+        seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
+        to_state text, details jsonb, prev_hash text, entry_hash text)
+    )`);
+  }
+  const withClause = parts.length > 0 ? `WITH ${parts.join(", ")} ` : "";
+  params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null, EVENT_CHANNEL, event);
+  const n = params.length - 2;
+  // Named per combination of parts, so each shape is planned once per connection.
+  await client.query({
+    name: `qecnet-flush-${rows.shape}${entries.length > 0 ? 1 : 0}`,
+    text: `${withClause}
+    UPDATE audit_head SET
+      seq = COALESCE($${n - 2}::bigint, seq),
+      hash = COALESCE($${n - 1}::text, hash),
+      updated_at = COALESCE($${n}::timestamptz, updated_at)
+    FROM (SELECT pg_notify($${n + 1}::text, $${n + 2}::text)) AS announced
+    WHERE id = 1`,
+    values: params,
+  });
+}
+
+/** The data-modifying CTEs that write the batch's new and changed keys and participants, and which of the four there are. */
+function keyRowParts(ws: KeyWorkspace, param: (rows: unknown[]) => string): { parts: string[]; shape: string } {
+  const { inserted, changed } = keysOf(ws);
+  const newKeys = inserted.map((k) => ({
+    ...mutable(k), lineage_id: k.lineageId, generation: k.generation, distribution_attempt: k.distributionAttempt,
+    predecessor_id: k.predecessorId, label: k.label, purpose: k.purpose, policy: k.policy, size_bits: k.sizeBits,
+    fingerprint: k.fingerprint, entropy_source: k.entropySource, material_ciphertext: b64(k.materialCiphertext),
+    material_nonce: b64(k.materialNonce), material_key_id: k.materialKeyId, retention_days: k.retentionDays,
+    generated_at: iso(k.generatedAt),
+  }));
+  const newParts = inserted.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
+  const updKeys = changed.map((k) => ({ ...mutable(k), zeroise: ws.zeroised.has(k.id) }));
+  const updParts = changed.flatMap((k) => k.participants.filter((p) => ws.participantChanged(k.id, p)).map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt) })));
   const parts: string[] = [];
-  const params: unknown[] = [];
-  const param = (rows: unknown[] | string) => {
-    params.push(typeof rows === "string" ? rows : JSON.stringify(rows));
-    return `$${params.length}::jsonb`;
-  };
   if (newKeys.length > 0) {
     parts.push(`new_keys AS (
       INSERT INTO keys (id, lineage_id, generation, distribution_attempt, predecessor_id, label, purpose, policy, state,
@@ -113,28 +172,5 @@ export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, en
       WHERE p.key_id = u.key_id AND p.node_id = u.node_id
     )`);
   }
-  if (entries.length > 0) {
-    parts.push(`new_audit AS (
-      INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
-      SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
-      FROM jsonb_to_recordset(${param(auditJson)}) AS u(
-        seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
-        to_state text, details jsonb, prev_hash text, entry_hash text)
-    )`);
-  }
-  const withClause = parts.length > 0 ? `WITH ${parts.join(", ")} ` : "";
-  params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null, EVENT_CHANNEL, event);
-  const n = params.length - 2;
-  // Named per combination of parts, so each shape is planned once per connection.
-  await client.query({
-    name: `qecnet-flush-${[newKeys, newParts, updKeys, updParts, entries].map((a) => (a.length > 0 ? 1 : 0)).join("")}`,
-    text: `${withClause}
-    UPDATE audit_head SET
-      seq = COALESCE($${n - 2}::bigint, seq),
-      hash = COALESCE($${n - 1}::text, hash),
-      updated_at = COALESCE($${n}::timestamptz, updated_at)
-    FROM (SELECT pg_notify($${n + 1}::text, $${n + 2}::text)) AS announced
-    WHERE id = 1`,
-    values: params,
-  });
+  return { parts, shape: [newKeys, newParts, updKeys, updParts].map((a) => (a.length > 0 ? 1 : 0)).join("") };
 }
