@@ -15,16 +15,25 @@ const poolsGlobal = globalThis as unknown as { __qecnetPools?: WeakMap<PrismaCli
 const pools = (poolsGlobal.__qecnetPools ??= new WeakMap<PrismaClient, pg.Pool>());
 
 /**
- * Session settings of every connection. JIT compilation is off: this is short
- * OLTP work, and PostgreSQL's cost estimate for a batch over a thousand keys
- * (a JSON list it cannot see into) passes jit_above_cost, so it compiled the
- * query for ~0.5 s to save milliseconds (seen on PostgreSQL 15 with LLVM:
- * loading 1,000 keys took 714 ms, 25 ms without JIT).
+ * Session settings of every connection, sent first on each new one. JIT
+ * compilation is off: this is short OLTP work, and PostgreSQL's cost estimate
+ * for a batch over a thousand keys (a JSON list it cannot see into) passes
+ * jit_above_cost, so it compiled the query for ~0.5 s to save milliseconds
+ * (seen on PostgreSQL 15 with LLVM: loading 1,000 keys took 714 ms, 25 ms
+ * without JIT). A SET rather than a startup option, which connection poolers
+ * such as PgBouncer refuse.
  */
-export const SESSION_OPTIONS = "-c jit=off";
+export const SESSION_SETUP = "SET jit = off";
 
 export function createPrismaClient(connectionString: string, poolSize = 20): PrismaClient {
-  const pool = new pg.Pool({ connectionString, max: poolSize, options: SESSION_OPTIONS });
+  // pg-pool runs onConnect before it hands a new connection out; if the SET fails, so does that checkout.
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    onConnect: async (c: pg.ClientBase) => {
+      await c.query(SESSION_SETUP);
+    },
+  });
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
   return client;

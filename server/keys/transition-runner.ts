@@ -181,18 +181,21 @@ export class TransitionRunner {
         }
       });
       const settle = () => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
-      // A big batch sends its key rows first: PostgreSQL writes them while the chain is hashed here.
+      // A big batch sends its key rows first: PostgreSQL writes them while the chain is hashed here. The
+      // entries go once the rows are written (one query at a time on a connection).
       const split = ws.audits.length >= SPLIT_FLUSH_AT;
       const keyRows = split ? sendKeyRows(client, ws).then(() => null, (e: unknown) => e) : null;
-      let entries: ChainedEntry[];
+      let entries: ChainedEntry[] | null = null;
+      let chainFailed: unknown = null;
       try {
         entries = chainEntryTexts(head.hash, head.seq + 1n, ws.audits);
-        await flushWorkspace(client, ws, entries, { keyRowsSent: split });
       } catch (err) {
-        throw (keyRows && (await keyRows)) ?? err; // the key rows' own error, not "transaction aborted" after it
+        chainFailed = err;
       }
       const rowsFailed = keyRows && (await keyRows);
-      if (rowsFailed) throw rowsFailed;
+      if (rowsFailed) throw rowsFailed; // the key rows' own error comes first
+      if (!entries) throw chainFailed;
+      await flushWorkspace(client, ws, entries, { keyRowsSent: split });
       if (ws.meshIfLoaded) {
         await flushMesh(client, ws.meshIfLoaded, now);
         if (ws.meshIfLoaded.hasChanges()) meshVersion = await readMeshVersion(client);
