@@ -3,7 +3,7 @@
  * replacement is distributed by the durable rotation job, the Rotation panel
  * shows each participant's receipt and the overlap countdown (standard policy;
  * its overlap is read from the API, since an administrator may have edited it,
- * as e2e/policies.spec.ts does); with the short-lived policy (no overlap) the old key is
+ * as e2e/policies.spec.ts does), and the Keys page sums it up in the key's row; with the short-lived policy (no overlap) the old key is
  * RETIRED by itself and its page says when it will be destroyed.
  */
 import { expect, test, type Page } from "@playwright/test";
@@ -63,6 +63,12 @@ test("an ACTIVE key's panel shows the next scheduled rotation and usage; rotatin
   expect(first).toBeGreaterThan(overlap - 60);
   await expect.poll(async () => Number(await countdown.getAttribute("data-seconds-left"))).toBeLessThan(first);
   await expect(page.getByTestId("key-state")).toContainText("ROTATING"); // usable during the overlap
+
+  // The Keys page shows the same at a glance, under the rotating key's state.
+  await page.goto("/keys");
+  const row = page.locator('[data-testid="key-row"][data-state="ROTATING"]', { hasText: "e2e-rotation-standard" });
+  await expect(row.getByTestId("key-rotation-summary")).toHaveAttribute("data-successor-state", "ACTIVE");
+  await expect(row.getByTestId("key-rotation-summary")).toContainText(/replacement ACTIVE · overlap ends in \d+ min/);
 });
 
 test("with no overlap (short-lived policy) the old key is RETIRED by itself once the replacement is ACTIVE", async ({ page }) => {

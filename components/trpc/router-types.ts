@@ -8,7 +8,9 @@ import type { AppRouter } from "@/server/api/root";
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export type KeyView = RouterOutputs["keys"]["list"]["items"][number];
+/** A key in the list, with a ROTATING key's rotation at a glance. */
+export type KeyListItem = RouterOutputs["keys"]["list"]["items"][number];
+export type KeyView = Omit<KeyListItem, "rotation">;
 export type KeyDetail = RouterOutputs["keys"]["get"];
 export type KeyLineageEntry = KeyDetail["lineage"][number];
 export type KeyPolicyView = RouterOutputs["keys"]["policies"][number];

@@ -9,6 +9,7 @@ import type { Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import { eventsFrom } from "../lifecycle/key-events";
 import { KEY_STATES, type KeyState } from "../lifecycle/key-states";
+import { loadPolicies } from "./key-policies";
 import { KEY_VIEW_SELECT, toKeyView, type KeyView } from "./key-views";
 
 export interface KeyListQuery {
@@ -20,8 +21,20 @@ export interface KeyListQuery {
   limit: number;
 }
 
+/** A ROTATING key's rotation at a glance (the key list): how far its replacement got, and when the overlap ends. */
+export interface KeyRotationSummary {
+  successorId: string;
+  successorState: KeyState;
+  confirmed: number;
+  participants: number;
+  /** Once the replacement is ACTIVE: its activation + the policy's overlap. */
+  overlapEndsAt: Date | null;
+}
+
+export type KeyListItem = KeyView & { rotation: KeyRotationSummary | null };
+
 export interface KeyListPage {
-  items: KeyView[];
+  items: KeyListItem[];
   nextCursor: string | null;
   total: number;
 }
@@ -66,12 +79,42 @@ export async function listKeys(db: Db, q: KeyListQuery): Promise<KeyListPage> {
     db.key.count({ where }),
   ]);
   const page = rows.slice(0, q.limit);
-  const present = await materialPresent(db, page.map((r) => r.id));
+  const [present, rotations] = await Promise.all([
+    materialPresent(db, page.map((r) => r.id)),
+    rotationSummaries(db, page.filter((r) => r.state === "ROTATING").map((r) => ({ id: r.id, policy: r.policy }))),
+  ]);
   return {
-    items: page.map((r) => toKeyView({ ...r, materialPresent: present.has(r.id) })),
+    items: page.map((r) => ({ ...toKeyView({ ...r, materialPresent: present.has(r.id) }), rotation: rotations.get(r.id) ?? null })),
     nextCursor: rows.length > q.limit ? (page[page.length - 1]?.id ?? null) : null,
     total,
   };
+}
+
+/** For the ROTATING keys of a list page, in two queries: each one's live replacement (the newest attempt) and its receipts. */
+async function rotationSummaries(db: Db, keys: Array<{ id: string; policy: string }>): Promise<Map<string, KeyRotationSummary>> {
+  if (keys.length === 0) return new Map();
+  const [successors, policies] = await Promise.all([
+    db.key.findMany({
+      where: { predecessorId: { in: keys.map((k) => k.id) }, state: { in: ["GENERATED", "DISTRIBUTED", "ACTIVE"] } },
+      orderBy: [{ generation: "asc" }, { distributionAttempt: "asc" }],
+      select: { id: true, predecessorId: true, state: true, activatedAt: true, participants: { select: { confirmedAt: true } } },
+    }),
+    loadPolicies(db),
+  ]);
+  const overlap = new Map(policies.map((p) => [p.name, p.overlapSeconds]));
+  const out = new Map<string, KeyRotationSummary>();
+  for (const s of successors) {
+    const k = keys.find((x) => x.id === s.predecessorId)!;
+    // Ordered oldest first: the newest attempt wins.
+    out.set(k.id, {
+      successorId: s.id,
+      successorState: s.state as KeyState,
+      confirmed: s.participants.filter((p) => p.confirmedAt).length,
+      participants: s.participants.length,
+      overlapEndsAt: s.state === "ACTIVE" && s.activatedAt ? new Date(s.activatedAt.getTime() + (overlap.get(k.policy) ?? 0) * 1000) : null,
+    });
+  }
+  return out;
 }
 
 /** Keys per state (all states present, zero when none) for the filter chips. */

@@ -14,6 +14,7 @@ import { callerAs, createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, testServices } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { rotationProgress } from "./rotation-progress";
+import { listKeys } from "../keys/key-queries";
 import { RETRY_SCHEDULED_ACTION } from "./rotation-service";
 import { sweepRotations } from "./rotation-sweep";
 
@@ -75,6 +76,12 @@ describe("rotation protocols", () => {
       overlapEndsAt: new Date(succ!.activatedAt!.getTime() + 300_000),
     });
     expect(progress.rotation!.receipts.map((r) => [r.nodeId, r.nodeName, r.confirmedAt !== null])).toEqual([["node-a", "NODE-A", true], ["node-b", "NODE-B", true]]);
+    // The key list shows the same at a glance; keys that are not rotating carry none.
+    const listed = (await listKeys(t.db, { limit: 200 })).items;
+    expect(listed.find((x) => x.id === k.id)!.rotation).toEqual({
+      successorId: succ!.id, successorState: "ACTIVE", confirmed: 2, participants: 2, overlapEndsAt: new Date(succ!.activatedAt!.getTime() + 300_000),
+    });
+    expect(listed.find((x) => x.id === succ!.id)!.rotation).toBeNull();
     expect((await audits((await successors(other.id))[0]!.id, "KEY_GENERATED"))[0]!.details).toMatchObject({ reason: "rotation: scheduled: cryptoperiod of 1 hour reached" });
 
     clock += 200_000; // within the 300 s overlap
