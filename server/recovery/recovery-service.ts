@@ -174,7 +174,7 @@ export class RecoveryService implements RecoveryApi {
           break;
         }
         case "PURGED": {
-          // Recorded by a process that recorded the purge on its own.
+          // Only an incident recorded by an earlier version, which recorded the purge in a job of its own.
           const d = await this.distributeReplacements(row);
           await redistributedStep(this.deps, id, d.outcome, d.waiting);
           break;
