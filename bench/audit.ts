@@ -43,7 +43,7 @@ import { createLogger } from "../server/ops/logger";
 import { testCheckpointService } from "../server/testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testKeyService } from "../server/testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../server/testing/test-database";
-import { openTarget } from "./bench-support";
+import { openTarget, runBench } from "./bench-support";
 
 interface Options {
   quick: boolean;
@@ -253,4 +253,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code));
+runBench(main);

@@ -78,3 +78,14 @@ export async function runFor(seconds: number, clients: number, step: (client: nu
   );
   return (performance.now() - started) / 1000;
 }
+
+/** Runs a benchmark's main and exits with its code (0 when it returns none), or prints the error and exits 1. */
+export function runBench(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exit(1);
+    },
+  );
+}

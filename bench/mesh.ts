@@ -24,7 +24,7 @@ import { otherEnd } from "../server/mesh/topology/mesh-model";
 import type { Services } from "../server/runtime/services";
 import { testServices, writeMesh } from "../server/testing/fixtures";
 import { createTestDatabase } from "../server/testing/test-database";
-import { freePort, openTarget, runFor, sleep } from "./bench-support";
+import { freePort, openTarget, runFor, sleep, runBench } from "./bench-support";
 
 const ACTOR = { actor: "bench" };
 const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -199,10 +199,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

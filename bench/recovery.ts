@@ -20,11 +20,11 @@ import { poolOf } from "../server/db/client";
 import { generateMesh } from "../server/mesh/topology/mesh-generator";
 import { QBER_ABORT } from "../server/mesh/topology/link-physics";
 import { restoreContainedLink } from "../server/recovery/link-containment";
-import { mapBounded } from "../server/recovery/recovery-service";
+import { mapBounded } from "../server/runtime/bounded";
 import type { Services } from "../server/runtime/services";
 import { testServices, writeMesh } from "../server/testing/fixtures";
 import { createTestDatabase } from "../server/testing/test-database";
-import { openTarget } from "./bench-support";
+import { openTarget, runBench } from "./bench-support";
 
 const ACTOR = { actor: "bench" };
 const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -173,10 +173,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

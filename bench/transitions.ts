@@ -32,7 +32,7 @@
  */
 import os from "node:os";
 import pg from "pg";
-import { openTarget, runFor, sleep } from "./bench-support";
+import { openTarget, runFor, sleep, runBench } from "./bench-support";
 import { readHead, verifyStoredChain } from "../server/audit/audit-log";
 import { chainEntries } from "../server/audit/entry-hash";
 import type { AuditEntryDraft } from "../server/audit/types";
@@ -438,10 +438,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runBench(main);

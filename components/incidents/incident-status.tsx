@@ -11,7 +11,7 @@ const STYLE: Record<IncidentStatus, { label: string; cls: string }> = {
   DISMISSED: { label: "Dismissed", cls: "bg-slate-600/30 text-slate-300 border-slate-500/50" },
 };
 
-export const OPEN_STATUSES: IncidentStatus[] = ["DETECTED", "AWAITING_APPROVAL", "RECOVERING"];
+export { OPEN_STATUSES } from "@/server/recovery/incident-views";
 
 export function IncidentStatusBadge({ status }: { status: IncidentStatus }) {
   const s = STYLE[status];

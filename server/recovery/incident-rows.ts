@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import type { CompromiseSignal } from "../keys/key-policies";
-import type { IncidentStatus, IncidentStep, IncidentTimelineEntry } from "./incident-views";
+import { OPEN_STATUSES, type IncidentStatus, type IncidentStep, type IncidentTimelineEntry } from "./incident-views";
 
 export type Exposure = "held" | "relayed" | "crossed-link";
 
@@ -52,7 +52,6 @@ export interface IncidentKeyRow {
 
 export const reference = (n: number) => `INC-${String(n).padStart(4, "0")}`;
 export const openTargetOf = (type: "link" | "node", id: string) => `${type}:${id}`;
-export const OPEN_STATUSES: IncidentStatus[] = ["DETECTED", "AWAITING_APPROVAL", "RECOVERING"];
 
 const COLUMNS = `id, number, signal, target_type, target_id, target_name, status, step, reason, reported_by, simulated, detected_at, detected_seq,
   contained_at, resolved_at, time_to_integrity_ms, approval_request_id, node_ids, link_ids, timeline, untouched_violations, version`;

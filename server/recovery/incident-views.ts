@@ -19,6 +19,9 @@ export type IncidentStatus =
   /** An officer rejected the held step: nothing was revoked automatically. */
   | "DISMISSED";
 
+/** The statuses of an incident still being handled (one per target at most; the console rings and counts them). */
+export const OPEN_STATUSES: IncidentStatus[] = ["DETECTED", "AWAITING_APPROVAL", "RECOVERING"];
+
 export type IncidentStep =
   | "DETECTED"
   | "BLAST_RADIUS"

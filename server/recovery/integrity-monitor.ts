@@ -10,7 +10,8 @@
 import { poolOf, type Db } from "../db/client";
 import { withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
 import type { IncidentRow } from "./incident-rows";
-import { mapBounded, type RecoveryService } from "./recovery-service";
+import { mapBounded } from "../runtime/bounded";
+import type { RecoveryService } from "./recovery-service";
 
 export class IntegrityMonitor {
   private cursor = "00000000-0000-0000-0000-000000000000";

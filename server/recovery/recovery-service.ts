@@ -18,10 +18,11 @@ import { loadMesh } from "../mesh/mesh-rows";
 import type { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshGraph } from "../mesh/routing/route-planner";
 import { hubOf } from "../mesh/topology/mesh-model";
+import { chunks, mapBounded } from "../runtime/bounded";
 import { restoreContainedLink } from "./link-containment";
 import { approvalsFor } from "../approvals/approval-service";
-import { loadIncident, loadIncidentKeys, loadIncidents, OPEN_STATUSES, reference, type IncidentRow } from "./incident-rows";
-import type { DemoScenarioView, IncidentDetailView, IncidentStatus, IncidentSummaryView, RecoveryApi } from "./incident-views";
+import { loadIncident, loadIncidentKeys, loadIncidents, reference, type IncidentRow } from "./incident-rows";
+import { OPEN_STATUSES, type DemoScenarioView, type IncidentDetailView, type IncidentStatus, type IncidentSummaryView, type RecoveryApi } from "./incident-views";
 import {
   actorOf, approveStep, dismissStep, openIncident, purgedAndRedistributedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
   RECOVERY_ACTOR, type OpenInput,
@@ -83,18 +84,6 @@ interface Distribution {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs fn over items with at most n in flight. */
-export async function mapBounded<T, R>(items: readonly T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
-  return out;
-}
 
 export class RecoveryService implements RecoveryApi {
   private readonly driving = new Map<string, Promise<IncidentRow | null>>();
@@ -222,8 +211,8 @@ export class RecoveryService implements RecoveryApi {
   private async revoke(row: IncidentRow): Promise<void> {
     const keys = await loadIncidentKeys(poolOf(this.db), row.id);
     const todo = keys.filter((k) => !k.revoked).map((k) => k.keyId);
-    const chunks = todo.length === 0 ? [[]] : Array.from({ length: Math.ceil(todo.length / this.opts.revokeChunk) }, (_, i) => todo.slice(i * this.opts.revokeChunk, (i + 1) * this.opts.revokeChunk));
-    for (const c of chunks) await revokeStep(this.deps, row.id, c);
+    // No key left to revoke still takes one (empty) job: it moves the incident on to REVOKED.
+    for (const c of todo.length === 0 ? [[]] : chunks(todo, this.opts.revokeChunk)) await revokeStep(this.deps, row.id, c);
   }
 
   /** Every holder of every revoked key is told to erase it; who answered (recorded by the step job). */
@@ -297,8 +286,7 @@ export class RecoveryService implements RecoveryApi {
     if (bulk?.distributeMany) {
       // Fresh replacements in a few big jobs: one routing job and one receipts job per chunk. One that
       // cannot be routed now (its node cut off, or no pads on its paths) is left GENERATED and waits.
-      const chunks = Array.from({ length: Math.ceil(fresh.length / this.opts.bulkChunk) }, (_, i) => fresh.slice(i * this.opts.bulkChunk, (i + 1) * this.opts.bulkChunk));
-      await mapBounded(chunks, 2, async (chunk) => {
+      await mapBounded(chunks(fresh, this.opts.bulkChunk), 2, async (chunk) => {
         const byRep = new Map(chunk.map((k) => [k.replacementId!, k.keyId]));
         const r = await bulk.distributeMany!([...byRep.keys()], who, { leaveUnroutable: true });
         for (const [repId, o] of r) {

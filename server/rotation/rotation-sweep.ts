@@ -15,6 +15,7 @@
  * refuses a second transition, and the refusal is skipped.
  */
 import { poolOf } from "../db/client";
+import { mapBounded } from "../runtime/bounded";
 import { loadPolicies } from "../keys/key-policies";
 import { isRaceRefusal, ROTATION_ACTOR, ROTATION_QUEUES, RETRY_SCHEDULED_ACTION, type RotationService } from "./rotation-service";
 
@@ -34,15 +35,6 @@ export interface SweepReport {
   completed: number;
   driven: number;
   destroyed: number;
-}
-
-/** Runs fn over items, at most `limit` at a time. */
-export async function inPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 export async function sweepRotations(rot: RotationService, opts: SweepOptions = {}): Promise<SweepReport> {
@@ -73,7 +65,7 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
     const reason = `scheduled: cryptoperiod of ${describePeriod(p.cryptoperiodSeconds)} reached`;
     due.push(...rows.map((r) => ({ id: r.id, reason })));
   }
-  await inPool(due, parallel, async (k) => {
+  await mapBounded(due, parallel, async (k) => {
     const r = await skipRaces(rot.queue?.running
       ? rot.begin(k.id, k.reason, ROTATION_ACTOR).then((b) => rot.enqueueDrive(k.id, b.successorId))
       : rot.rotate(k.id, k.reason));
@@ -92,7 +84,7 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
       ORDER BY r.retry_at LIMIT $3`,
     [now, RETRY_SCHEDULED_ACTION, batch],
   );
-  await inPool(backedOff, parallel, async (k) => {
+  await mapBounded(backedOff, parallel, async (k) => {
     const r = rot.queue?.running
       ? await rot.queue.send(ROTATION_QUEUES.retry, { keyId: k.id }, { dedupeKey: `sweep-retry:${k.id}:${now.getTime()}` })
       : await skipRaces(rot.retry(k.id));
@@ -106,7 +98,7 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
         ORDER BY s.activated_at LIMIT $4`,
       [p.name, now, p.overlapSeconds, batch],
     );
-    await inPool(rows, parallel, async (k) => {
+    await mapBounded(rows, parallel, async (k) => {
       if (await rot.complete(k.id)) report.completed++;
     });
   }
@@ -119,7 +111,7 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
       ORDER BY k.rotating_at LIMIT $3`,
     [now, orphanAfterMs / 1000, batch, orphanWindowMs / 1000],
   );
-  await inPool(orphans, parallel, async (k) => {
+  await mapBounded(orphans, parallel, async (k) => {
     if (rot.queue?.running) await rot.queue.send(ROTATION_QUEUES.drive, { keyId: k.id }, { dedupeKey: `orphan:${k.successor_id}` });
     else await skipRaces(rot.drive(k.id));
     report.driven++;
@@ -130,7 +122,7 @@ export async function sweepRotations(rot: RotationService, opts: SweepOptions = 
       ORDER BY retired_at LIMIT $2`,
     [now, batch],
   );
-  await inPool(expired, parallel, async (k) => {
+  await mapBounded(expired, parallel, async (k) => {
     if (await rot.destroy(k.id)) report.destroyed++;
   });
   return report;

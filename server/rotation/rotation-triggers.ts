@@ -16,7 +16,7 @@ import { poolOf } from "../db/client";
 import type { EventBus } from "../events/event-bus";
 import type { MeshSimulator, TickReport } from "../mesh/simulation/mesh-simulator";
 import { isRaceRefusal, ROTATION_ACTOR, ROTATION_QUEUES, type RotationService } from "./rotation-service";
-import { inPool } from "./rotation-sweep";
+import { mapBounded } from "../runtime/bounded";
 
 export type RotationTrigger =
   | { kind: "qber-warning"; linkId: string; signal: string }
@@ -92,7 +92,7 @@ export class RotationTriggers {
       ids = rows.map((r) => r.id);
     }
     const rotated: string[] = [];
-    await inPool(ids, this.opts.parallel ?? 8, async (id) => {
+    await mapBounded(ids, this.opts.parallel ?? 8, async (id) => {
       try {
         if (this.rot.queue?.running) await this.rot.request(id, reason, ROTATION_ACTOR);
         else await this.rot.rotate(id, reason, ROTATION_ACTOR);
