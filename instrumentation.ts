@@ -1,36 +1,10 @@
 /**
- * Runs once when a Next.js server starts: validates the environment and applies
- * pending migrations, so `next start` with a DATABASE_URL is enough on its own,
- * then starts the background work (live events, mesh simulation, resuming
- * interrupted distributions; server/runtime/background.ts).
- * A bad configuration or a failed migration stops the server with the reason,
- * rather than leaving it up to answer every request with an error.
+ * Runs once when a Next.js server starts. Everything it does is Node.js work
+ * (server/runtime/start-server.ts); it lives in its own module so that the
+ * Edge runtime's build never sees Node.js APIs such as process.exit.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { parseEnv } = await import("./server/config/env");
-  try {
-    const env = parseEnv();
-    if (!env.DATABASE_URL) {
-      throw new Error("DATABASE_URL is not set: start the console with `npm run demo`, which provides a database, or set DATABASE_URL");
-    }
-    const { migrate } = await import("./server/db/migrate");
-    const r = await migrate(env.DATABASE_URL);
-    if (r.applied.length) console.log(`Applied migrations: ${r.applied.join(", ")}`);
-    // Sign-in settings are checked at start too (each bad one named).
-    const { parseAuthEnv } = await import("./server/auth/auth-config");
-    parseAuthEnv();
-    // Approvals: finish what a previous process left EXECUTING, record expiries, every minute.
-    const [{ services }, { approvalsFor }, { startApprovalDuties }] = await Promise.all([
-      import("./server/runtime/services"),
-      import("./server/approvals/approval-service"),
-      import("./server/approvals/approval-scheduler"),
-    ]);
-    startApprovalDuties(approvalsFor(services().keys));
-    const { startBackground } = await import("./server/runtime/background");
-    await startBackground();
-  } catch (err) {
-    console.error(`QECNet cannot start: ${(err as Error).message}`);
-    process.exit(2);
-  }
+  const { startServer } = await import("./server/runtime/start-server");
+  await startServer();
 }
