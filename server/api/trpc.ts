@@ -54,6 +54,21 @@ function zodMessage(err: ZodError): string {
   return err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
 }
 
+const UNREADABLE_INPUT =
+  "The request could not be read: send the input as a JSON object encoded with superjson (as the console's tRPC client does).";
+
+/**
+ * A 400 whose message is a JavaScript runtime error raised while tRPC read the
+ * body (a `null` body, malformed JSON, a superjson meta that recurses): its text
+ * names JavaScript internals, so the caller gets one readable sentence instead.
+ */
+function unreadableInput(error: TRPCError): boolean {
+  const cause = error.cause;
+  if (error.code !== "BAD_REQUEST" && error.code !== "PARSE_ERROR") return false;
+  if (!(cause instanceof Error) || cause instanceof ZodError || cause instanceof DomainError) return false;
+  return cause.message === error.message || ["TypeError", "RangeError", "SyntaxError", "ReferenceError"].includes(cause.name);
+}
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   // Subscriptions (server-sent events): a ping keeps proxies from closing idle
@@ -64,7 +79,7 @@ const t = initTRPC.context<Context>().create({
     const { stack: _stack, ...data } = shape.data; // never send server stacks to the browser
     return {
       ...shape,
-      message: zod ? zodMessage(zod) : shape.message,
+      message: zod ? zodMessage(zod) : unreadableInput(error) ? UNREADABLE_INPUT : shape.message,
       data: {
         ...data,
         zodError: zod ? zod.flatten() : null,

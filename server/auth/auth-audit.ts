@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from "../audit/types";
 import type { TransitionRunner } from "../keys/transition-runner";
+import { toSafeText } from "../validation/safe-text";
 
 export type AuthAuditAction =
   | "USER_SIGNED_IN"
@@ -20,7 +21,8 @@ export async function auditAuthEvent(
   runner: TransitionRunner,
   e: { action: AuthAuditAction; email: string; userId: string | null; details?: Record<string, JsonValue> },
 ): Promise<void> {
-  const email = e.email.trim().toLowerCase().slice(0, 254);
+  // A failed sign-in records what was typed: PostgreSQL's jsonb refuses NUL, so control characters are replaced.
+  const email = toSafeText(e.email.trim().toLowerCase().slice(0, 254));
   await runner.submit({
     keyIds: [],
     run: (ws) =>

@@ -5,6 +5,7 @@
  * Thin: the recovery engine (server/recovery) does the work.
  */
 import { z } from "zod";
+import { safeText } from "../../validation/safe-text";
 import { procedure, router } from "../trpc";
 
 const STATUSES = ["DETECTED", "AWAITING_APPROVAL", "RECOVERING", "RESOLVED", "FAILED", "DISMISSED"] as const;
@@ -23,8 +24,8 @@ export const incidentsRouter = router({
   report: procedure
     .input(z.object({
       targetType: z.enum(["node", "link"], { message: "targetType must be node or link" }),
-      targetId: z.string().trim().min(1, "name the node or link").max(64, "at most 64 characters"),
-      reason: z.string().trim().min(10, "at least 10 characters, saying what was observed").max(1000, "at most 1000 characters"),
+      targetId: safeText().trim().min(1, "name the node or link").max(64, "at most 64 characters"),
+      reason: safeText().trim().min(10, "at least 10 characters, saying what was observed").max(1000, "at most 1000 characters"),
     }))
     .mutation(({ ctx, input }) => ctx.recovery.report(input, ctx)),
   demoStatus: procedure.query(({ ctx }) => ctx.recovery.demoScenario()),
