@@ -1,7 +1,7 @@
 /**
  * The whole console in one command. Validates the environment, prepares the
  * database (embedded PostgreSQL unless DATABASE_URL is set), migrates, builds
- * the app when the build is missing or stale, then runs `next start` (or
+ * the app when the build is missing or stale, then runs it through the console's own HTTP server (scripts/serve.ts; or
  * `next dev` with --dev) until interrupted, and stops the embedded PostgreSQL
  * on the way out.
  *
@@ -24,6 +24,7 @@ const dev = process.argv.includes("--dev");
 const demo = process.argv.includes("--demo");
 const production = process.argv.includes("--production");
 const nextBin = path.join(root, "node_modules", ".bin", "next");
+const tsxBin = path.join(root, "node_modules", ".bin", "tsx");
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -87,8 +88,9 @@ async function main() {
     throw err;
   }
 
-  // next itself, not through npx: a signal to this process must reach the server.
-  const child = spawn(nextBin, [dev ? "dev" : "start", "-p", String(env.PORT)], {
+  // Not through npx: a signal to this process must reach the server. Built: the console's own HTTP server
+  // (scripts/serve.ts), which gives sign-in throttling the real client address; dev: next dev.
+  const child = spawn(dev ? nextBin : tsxBin, dev ? ["dev", "-p", String(env.PORT)] : [path.join(root, "scripts", "serve.ts"), "-p", String(env.PORT)], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: "1" },

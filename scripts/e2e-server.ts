@@ -1,7 +1,7 @@
 /**
  * The server for the browser tests: a fresh database (on DATABASE_URL's server,
  * or an embedded PostgreSQL in a temporary folder), migrated and seeded with the
- * demo, and `next start` on it. Everything is removed when it stops.
+ * demo, and the console's own HTTP server (scripts/serve.ts) on it. Everything is removed when it stops.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -31,7 +31,8 @@ const db = createPrismaClient(url, 4);
 await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
 await db.$disconnect();
 
-const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
+// The console's own HTTP server, as npm start runs it: sign-in throttling sees the socket's address.
+const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [path.join(import.meta.dirname, "serve.ts"), "-p", String(port)], {
   stdio: "inherit",
   env: {
     ...process.env,

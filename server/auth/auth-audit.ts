@@ -10,8 +10,14 @@ import { toSafeText } from "../validation/safe-text";
 export type AuthAuditAction =
   | "USER_SIGNED_IN"
   | "USER_SIGN_IN_FAILED"
+  /** Throttling engaged for an account (server/auth/sign-in-throttle.ts): further failures are summarised. */
+  | "USER_SIGN_IN_THROTTLED"
+  /** The failures of one account's throttling window, counted (not one entry each). */
+  | "USER_SIGN_IN_FAILURES_SUMMARISED"
   | "USER_SIGNED_OUT"
   | "USER_SIGNED_OUT_EVERYWHERE";
+
+const ANONYMOUS_ACTIONS: ReadonlySet<AuthAuditAction> = new Set(["USER_SIGN_IN_FAILED", "USER_SIGN_IN_THROTTLED", "USER_SIGN_IN_FAILURES_SUMMARISED"]);
 
 export function actorOf(email: string): string {
   return `user:${email}`;
@@ -27,7 +33,7 @@ export async function auditAuthEvent(
     keyIds: [],
     run: (ws) =>
       ws.audit({
-        actor: e.action === "USER_SIGN_IN_FAILED" ? "anonymous" : actorOf(email),
+        actor: ANONYMOUS_ACTIONS.has(e.action) ? "anonymous" : actorOf(email),
         action: e.action,
         subjectType: "user",
         subjectId: e.userId ?? email,

@@ -90,7 +90,8 @@ export class TransitionRunner {
 
   constructor(
     private readonly db: Db,
-    private readonly clock: () => Date = () => new Date(),
+    /** The one clock of this runner's jobs; also read by sign-in throttling (server/auth). */
+    readonly clock: () => Date = () => new Date(),
     private readonly opts: { maxBatch?: number; maxInFlight?: number; hooks?: RunnerHooks } = {},
   ) {}
 
