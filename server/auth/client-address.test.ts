@@ -35,6 +35,16 @@ describe("stamp and check", () => {
     expect(checked.headers.get(CLIENT_IP_PROOF_HEADER)).toBeNull();
   });
 
+  it("X-Forwarded-Proto and -Host are kept only from a trusted proxy", () => {
+    const direct: Record<string, string | string[] | undefined> = { "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" };
+    stampClientAddress(direct, "10.0.0.7", ["10.0.0.2"]);
+    expect(direct["x-forwarded-proto"]).toBeUndefined();
+    expect(direct["x-forwarded-host"]).toBeUndefined();
+    const proxied: Record<string, string | string[] | undefined> = { "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9" };
+    stampClientAddress(proxied, "10.0.0.2", ["10.0.0.2"]);
+    expect(proxied).toMatchObject({ "x-forwarded-proto": "https", [CLIENT_IP_HEADER]: "203.0.113.9" });
+  });
+
   it("without the proof the address is removed, and the caller is warned once", () => {
     const warnings: string[] = [];
     for (let i = 0; i < 2; i++) {

@@ -57,10 +57,15 @@ export function resolveClientAddress(peer: string | undefined, forwardedFor: str
   return from;
 }
 
-/** For the HTTP server: overwrites whatever a client sent with the resolved address and this process's proof. */
+/**
+ * For the HTTP server: overwrites whatever a client sent with the resolved address and this process's proof.
+ * The other X-Forwarded-* headers (the origin the CSRF check expects) are likewise kept only from a trusted proxy.
+ */
 export function stampClientAddress(headers: Record<string, string | string[] | undefined>, peer: string | undefined, trustedProxies: readonly string[]): void {
   delete headers[CLIENT_IP_HEADER];
   delete headers[CLIENT_IP_PROOF_HEADER];
+  const viaTrustedProxy = trustedProxies.some((p) => normaliseAddress(p) === normaliseAddress(peer));
+  if (!viaTrustedProxy) for (const h of ["x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"]) delete headers[h];
   const client = resolveClientAddress(peer, headers["x-forwarded-for"], trustedProxies);
   if (!client) return;
   headers[CLIENT_IP_HEADER] = client;
