@@ -10,6 +10,7 @@ import { AppProviders } from "@/components/providers/app-providers";
 import { AppShell } from "@/components/shell/app-shell";
 import { auth } from "@/server/auth/auth-instance";
 import { sessionUserFrom } from "@/server/auth/session-user";
+import { env } from "@/server/config/env";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -33,7 +34,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en" className="dark">
       <body className="min-h-screen">
         {user ? (
-          <CurrentUserProvider user={user}>
+          <CurrentUserProvider user={user} demo={env().QECNET_SEED_DEMO}>
             <AppProviders>
               <AppShell>{children}</AppShell>
             </AppProviders>

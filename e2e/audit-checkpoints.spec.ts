@@ -8,6 +8,7 @@
 import { expect, test } from "@playwright/test";
 import { verifyExport } from "../server/audit/offline/verify-export";
 import { signIn } from "./auth";
+import { E2E_METRICS_TOKEN } from "./metrics-token";
 
 test("an entry's inclusion in the latest signed checkpoint is verified in the browser", async ({ page }) => {
   await signIn(page, "analyst");
@@ -55,7 +56,10 @@ test("a proof forged by the server is reported as failed by the browser", async 
 
 test("the export downloads as an attachment and verifies offline; ready and metrics answer", async ({ page }) => {
   const request = page.request;
-  expect((await request.get("/api/audit/export?format=jsonl")).status(), "no session: refused").toBe(401);
+  for (const path of ["/api/audit/export?format=jsonl", "/api/audit/proofs/inclusion?seq=1", "/api/audit/proofs/consistency?from=1&to=2", "/api/ready", "/api/metrics"]) {
+    expect((await request.get(path)).status(), `${path} without a session: refused`).toBe(401);
+  }
+  expect(await (await request.get("/api/health")).json(), "health stays open and says nothing else").toEqual({ status: "ok" });
   await signIn(page, "viewer");
   const latest = await request.get("/api/audit/checkpoints?latest=1");
   const { publicKey } = (await latest.json()) as { publicKey: string };
@@ -78,7 +82,9 @@ test("the export downloads as an attachment and verifies offline; ready and metr
   expect(ready.status()).toBe(200);
   const body = (await ready.json()) as { checks: Array<{ name: string; ok: boolean }> };
   expect(body.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["database", "migrations", "worker:audit-checkpoints"]));
-  const metricsText = await (await request.get("/api/metrics")).text();
+  // A session is not enough for metrics: only the scrape token opens them (per-link QBER would tell an eavesdropper too much).
+  expect((await request.get("/api/metrics")).status(), "metrics without the token: refused").toBe(401);
+  const metricsText = await (await request.get("/api/metrics", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } })).text();
   expect(metricsText).toMatch(/^qecnet_audit_chain_length \d+$/m);
   expect(metricsText).toMatch(/^qecnet_keys\{state="ACTIVE"\} \d+$/m);
 });

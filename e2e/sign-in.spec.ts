@@ -27,6 +27,18 @@ test("signed out, every page leads to sign-in; the form signs in and returns to 
   await expect(page).toHaveURL(/\/sign-in\?next=%2Faudit$/);
 });
 
+test("a hostile next never leaves the site: neither after signing in nor through the Continue link", async ({ page }) => {
+  await page.goto("/sign-in?next=/%5Cevil.example/phish");
+  await page.getByTestId("demo-use-analyst-analyst").click();
+  await page.getByTestId("sign-in-submit").click();
+  await expect(page).toHaveURL(/\/mesh$/);
+  expect(new URL(page.url()).hostname).not.toBe("evil.example");
+  for (const hostile of ["/%5Cevil.example/phish", "//evil.example", "/%2F%2Fevil.example", "https://evil.example", "javascript:alert(1)"]) {
+    await page.goto(`/sign-in?next=${hostile}`);
+    await expect(page.getByTestId("already-signed-in").getByRole("link", { name: "Continue" }), hostile).toHaveAttribute("href", "/mesh");
+  }
+});
+
 test("a role below a page's rule gets 'not allowed' (403); the navigation only offers what the role may open", async ({ page }) => {
   await signIn(page, "viewer");
   await page.goto("/keys");

@@ -1,9 +1,14 @@
 /**
- * `npm run demo`: the whole console in one command. Validates the environment,
- * prepares the database (embedded PostgreSQL unless DATABASE_URL is set),
- * migrates, seeds the demo mesh on an empty database, builds the app when the
- * build is missing or stale, then runs `next start` (or `next dev` with --dev)
- * until interrupted, and stops the embedded PostgreSQL on the way out.
+ * The whole console in one command. Validates the environment, prepares the
+ * database (embedded PostgreSQL unless DATABASE_URL is set), migrates, builds
+ * the app when the build is missing or stale, then runs it through the console's own HTTP server (scripts/serve.ts; or
+ * `next dev` with --dev) until interrupted, and stops the embedded PostgreSQL
+ * on the way out.
+ *
+ * `--demo` (`npm run demo`, `npm run dev`) asks for a demonstration console:
+ * QECNET_SEED_DEMO=true, the demo mesh seeded on an empty database, and the
+ * demo powers (simulated eavesdropper, scripted scenario) allowed.
+ * `--production` (`npm start`) is never a demo: it refuses QECNET_SEED_DEMO=true.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -16,7 +21,10 @@ import { vaultFromEnvironment } from "../server/keys/key-vault";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
+const demo = process.argv.includes("--demo");
+const production = process.argv.includes("--production");
 const nextBin = path.join(root, "node_modules", ".bin", "next");
+const tsxBin = path.join(root, "node_modules", ".bin", "tsx");
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -36,6 +44,13 @@ function buildIsStale(): boolean {
 }
 
 async function main() {
+  if (demo && production) throw new Error("choose --demo or --production, not both");
+  if (production && process.env.QECNET_SEED_DEMO === "true") {
+    console.error("npm start runs a production console, which is never a demo: unset QECNET_SEED_DEMO, or use `npm run demo`.");
+    process.exit(2);
+  }
+  // Demo mode only where it is asked for; the Next.js server below inherits this environment.
+  if (demo) process.env.QECNET_SEED_DEMO = "true";
   let env;
   try {
     env = parseEnv();
@@ -46,7 +61,7 @@ async function main() {
     }
     throw err;
   }
-  console.log(`QECNet console: data folder ${env.dataDir}`);
+  console.log(`QECNet console (${env.QECNET_SEED_DEMO ? "demonstration: demo mesh and demo powers on" : "not a demo"}): data folder ${env.dataDir}`);
   const db = await prepareDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir, embeddedPort: env.QECNET_EMBEDDED_PG_PORT });
   console.log(`Database: ${db.embedded ? "embedded PostgreSQL" : "DATABASE_URL"}; migrations applied now: ${db.migrations.applied.length}, before: ${db.migrations.alreadyApplied}`);
   const stopDb = async () => {
@@ -73,8 +88,9 @@ async function main() {
     throw err;
   }
 
-  // next itself, not through npx: a signal to this process must reach the server.
-  const child = spawn(nextBin, [dev ? "dev" : "start", "-p", String(env.PORT)], {
+  // Not through npx: a signal to this process must reach the server. Built: the console's own HTTP server
+  // (scripts/serve.ts), which gives sign-in throttling the real client address; dev: next dev.
+  const child = spawn(dev ? nextBin : tsxBin, dev ? ["dev", "-p", String(env.PORT)] : [path.join(root, "scripts", "serve.ts"), "-p", String(env.PORT)], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: "1" },

@@ -1,7 +1,7 @@
 /**
  * The server for the browser tests: a fresh database (on DATABASE_URL's server,
  * or an embedded PostgreSQL in a temporary folder), migrated and seeded with the
- * demo, and `next start` on it. Everything is removed when it stops.
+ * demo, and the console's own HTTP server (scripts/serve.ts) on it. Everything is removed when it stops.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,6 +15,7 @@ import { migrate } from "../server/db/migrate";
 import { seedDemo } from "../server/demo/demo-seed";
 import { createKeyVault } from "../server/keys/key-vault";
 import { masterKeyId } from "../server/keys/material";
+import { E2E_METRICS_TOKEN } from "../e2e/metrics-token";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 const dataDir = await mkdtemp(path.join(tmpdir(), "qecnet-e2e-"));
@@ -30,7 +31,8 @@ const db = createPrismaClient(url, 4);
 await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
 await db.$disconnect();
 
-const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
+// The console's own HTTP server, as npm start runs it: sign-in throttling sees the socket's address.
+const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [path.join(import.meta.dirname, "serve.ts"), "-p", String(port)], {
   stdio: "inherit",
   env: {
     ...process.env,
@@ -40,6 +42,10 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     // Every browser test signs in from 127.0.0.1: the throttle is tested in server/auth/sign-in.int.test.ts.
     QECNET_SIGNIN_RATE_LIMIT: "1000/60",
     NEXT_TELEMETRY_DISABLED: "1",
+    // The browser tests drive the demo powers (simulated eavesdropper, scripted scenario): a demonstration console, said so.
+    QECNET_SEED_DEMO: "true",
+    // The scrape token the browser tests send to /api/metrics and /api/ready.
+    QECNET_METRICS_TOKEN: E2E_METRICS_TOKEN,
     // The demo's ACTIVE keys are older than their cryptoperiods: the sweep would rotate them mid-run under other
     // tests. Scheduled rotation is tested in server/rotation/rotation.int.test.ts; rotation jobs still run here.
     QECNET_ROTATION_SWEEP: process.env.QECNET_ROTATION_SWEEP ?? "off",

@@ -4,6 +4,7 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { auth } from "@/server/auth/auth-instance";
+import { safeNext } from "@/server/auth/safe-next";
 import { sessionUserFrom } from "@/server/auth/session-user";
 import { env } from "@/server/config/env";
 import { existingDemoAccounts } from "@/server/demo/demo-users";
@@ -12,13 +13,8 @@ import { services } from "@/server/runtime/services";
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
-function safeNext(next: string | string[] | undefined): string {
-  const v = typeof next === "string" ? next : "";
-  // Only paths of this console: never an absolute or protocol-relative URL.
-  return /^\/(?!\/)[^\s]*$/.test(v) ? v : "/mesh";
-}
-
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  // Only a path of this console, for both the form's redirect and the "Continue" link (server/auth/safe-next.ts).
   const next = safeNext((await searchParams).next);
   const h = await headers();
   const user = await sessionUserFrom(auth(), h);

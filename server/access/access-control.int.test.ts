@@ -114,13 +114,14 @@ describe("access control: every procedure × every role", () => {
     return rows[0] as Record<string, string>;
   }
 
-  function call(user: SessionUser | null, path: ProcedurePath, opts = {}) {
-    const caller = callerAs(t.db, keys, user, opts) as unknown as Record<string, Record<string, (i: unknown) => Promise<unknown>>>;
+  // A demonstration console, so that demo-only procedures are reached; a console that is not a demo is tested below.
+  function call(user: SessionUser | null, path: ProcedurePath, opts: { demo?: boolean; csrf?: { ok: false; reason: string } } = {}) {
+    const caller = callerAs(t.db, keys, user, { demo: true, ...opts }) as unknown as Record<string, Record<string, (i: unknown) => Promise<unknown>>>;
     const [r, p] = path.split(".") as [string, string];
     return caller[r]![p]!(SAMPLE_INPUT[path]);
   }
 
-  async function refusal(user: SessionUser | null, path: ProcedurePath, opts = {}) {
+  async function refusal(user: SessionUser | null, path: ProcedurePath, opts: { demo?: boolean; csrf?: { ok: false; reason: string } } = {}) {
     return call(user, path, opts).then(
       () => null,
       (e: unknown) => e,
@@ -146,6 +147,22 @@ describe("access control: every procedure × every role", () => {
       expect(err, `${path} as ${who} should be refused`).toBeInstanceOf(TRPCError);
       expect((err as TRPCError).code, `${path} as ${who}`).toBe(user ? "FORBIDDEN" : "UNAUTHORIZED");
       expect(await snapshot(), `${path} as ${who} changed something`).toEqual(before);
+    }
+  });
+
+  it("refuses the demo powers to every role on a console that is not a demo, and changes nothing", async () => {
+    const demoOnly = (Object.keys(PROCEDURE_ACCESS) as ProcedurePath[]).filter((p) => "demoOnly" in PROCEDURE_ACCESS[p]);
+    expect(demoOnly.sort()).toEqual(["incidents.endDemo", "incidents.startDemo", "mesh.setEavesdropper"]);
+    for (const path of demoOnly) {
+      for (const who of ["viewer", "analyst", "officer", "admin"] as const) {
+        await settleCallers();
+        const before = await snapshot();
+        const err = await refusal(users[who], path, { demo: false });
+        expect((err as TRPCError).code, `${path} as ${who}`).toBe("FORBIDDEN");
+        expect((err as TRPCError).message).toMatch(/works only on a demonstration console \(QECNET_SEED_DEMO=true/);
+        expect(await snapshot()).toEqual(before);
+        expect(await t.db.link.count({ where: { eavesdropper: true } })).toBe(0);
+      }
     }
   });
 

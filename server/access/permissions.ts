@@ -7,6 +7,12 @@
  *   server/access/permissions.test.ts fails when appRouter has a procedure this
  *   table does not list. Adding a procedure = adding its row here.
  * - Every page route is listed by its App Router pattern; proxy.ts enforces it.
+ * - Every HTTP route under app/api is listed by its folder pattern; each route
+ *   file is wrapped in server/api/route-guard.ts, which enforces its row, and
+ *   server/access/unauthenticated.int.test.ts proves that without a session
+ *   every route and procedure answers 401 except the few rows marked public.
+ * - Demo-only procedures (a simulated eavesdropper, the scripted scenario) are
+ *   refused to every role on a console that is not a demo (QECNET_SEED_DEMO).
  *
  * An entry is the minimum role, or an explicit list of roles (when rank alone
  * would say the wrong thing), or a refusal for everyone with the reason (an
@@ -15,11 +21,13 @@
 import { ROLES, rankOf, type Role } from "./roles";
 
 export type Access =
-  | { min: Role }
-  | { only: readonly Role[]; why: string }
+  | { min: Role; demoOnly?: true }
+  | { only: readonly Role[]; why: string; demoOnly?: true }
   | { nobody: string };
 
 const min = (role: Role): Access => ({ min: role });
+/** Only on a demonstration console (QECNET_SEED_DEMO=true): it acts on the mesh with simulated faults that really revoke keys. */
+const demoOnly = (role: Role): Access => ({ min: role, demoOnly: true });
 const VOTERS: Access = { only: ["officer"], why: "Only security officers approve or reject requests; administrators grant roles and so do not vote." };
 const VIA_APPROVAL = (what: string): Access => ({
   nobody: `${what} needs the approval of security officers: use "Request ${what.toLowerCase()}" on the key page.`,
@@ -66,17 +74,18 @@ export const PROCEDURE_ACCESS = {
   "mesh.restoreLink": min("officer"),
   "mesh.addLink": min("admin"),
   "mesh.removeLink": min("admin"),
-  "mesh.setEavesdropper": min("analyst"),
+  "mesh.setEavesdropper": demoOnly("analyst"),
 
   // incidents (compromise recoveries): everyone follows them; SOC staff report a compromise (policy says whether
-  // recovery waits for an officer); the scripted demo scenario touches only a simulated fault, so demo visitors run it
+  // recovery waits for an officer); the scripted demo scenario touches only a simulated fault, so demo visitors run it,
+  // but only on a demonstration console: it really revokes keys
   "incidents.list": min("viewer"),
   "incidents.get": min("viewer"),
   "incidents.highlight": min("viewer"),
   "incidents.demoStatus": min("viewer"),
   "incidents.report": min("analyst"),
-  "incidents.startDemo": min("viewer"),
-  "incidents.endDemo": min("viewer"),
+  "incidents.startDemo": demoOnly("viewer"),
+  "incidents.endDemo": demoOnly("viewer"),
 
   // signed audit checkpoints: everyone reads and checks proofs; publishing on demand from analyst up
   "checkpoints.latest": min("viewer"),
@@ -129,6 +138,34 @@ export const PAGE_ACCESS = {
   "/admin": min("admin"),
 } as const satisfies Record<string, Access | "public">;
 
+/**
+ * HTTP routes under app/api (folder patterns) and who may call them:
+ * - an Access: a signed-in user with that role (401 without a session, 403 below it);
+ * - `orMetricsToken`: alternatively the scrape token (Authorization: Bearer $QECNET_METRICS_TOKEN);
+ * - `metricsToken`: the scrape token only (a session is not enough: Prometheus has none);
+ * - `procedures`: tRPC, where each call is checked against PROCEDURE_ACCESS above;
+ * - `public`: no sign-in, with the reason (kept short: the unauthenticated test allow-lists exactly these).
+ */
+export type RouteAccess =
+  | { session: Access; orMetricsToken?: true }
+  | { metricsToken: true }
+  | { procedures: true }
+  | { public: string };
+
+export const ROUTE_ACCESS = {
+  "/api/auth/[...all]": { public: "better-auth's own endpoints: signing in must work signed out; each endpoint checks its own session" },
+  "/api/health": { public: "liveness for load balancers: answers {status:\"ok\"} and says nothing else" },
+  "/api/audit/checkpoints": { public: "signed checkpoints name no one (tree size, root hash, signature): outside auditors pin them" },
+  "/api/audit/export": { session: min("viewer") },
+  "/api/audit/proofs/inclusion": { session: min("viewer") },
+  "/api/audit/proofs/consistency": { session: min("viewer") },
+  "/api/metrics": { metricsToken: true },
+  "/api/ready": { session: min("viewer"), orMetricsToken: true },
+  "/api/trpc/[trpc]": { procedures: true },
+} as const satisfies Record<string, RouteAccess>;
+
+export type RoutePath = keyof typeof ROUTE_ACCESS;
+
 export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
 
 /** The roles an entry admits (possibly none). */
@@ -142,13 +179,23 @@ export function procedureAccess(path: string): Access | null {
   return Object.hasOwn(PROCEDURE_ACCESS, path) ? PROCEDURE_ACCESS[path as ProcedurePath] : null;
 }
 
-export type AccessDecision = { ok: true } | { ok: false; reason: "UNLISTED" | "NOBODY" | "ROLE"; message: string };
+export type AccessDecision = { ok: true } | { ok: false; reason: "UNLISTED" | "NOBODY" | "ROLE" | "NOT_A_DEMO"; message: string };
 
-/** Whether a signed-in user with `role` may call the procedure at `path`. Unlisted paths are refused. */
-export function checkProcedure(path: string, role: Role): AccessDecision {
+/**
+ * Whether a signed-in user with `role` may call the procedure at `path`.
+ * Unlisted paths are refused; demo-only paths are refused to every role unless `demo` is true.
+ */
+export function checkProcedure(path: string, role: Role, opts: { demo?: boolean } = {}): AccessDecision {
   const access = procedureAccess(path);
   if (!access) return { ok: false, reason: "UNLISTED", message: `${path} has no access rule, so nobody may call it (server/access/permissions.ts).` };
   if ("nobody" in access) return { ok: false, reason: "NOBODY", message: access.nobody };
+  if (access.demoOnly && !opts.demo) {
+    return {
+      ok: false,
+      reason: "NOT_A_DEMO",
+      message: `${path} works only on a demonstration console (QECNET_SEED_DEMO=true, as \`npm run demo\` sets): it injects simulated faults that really revoke keys.`,
+    };
+  }
   if (rolesAllowed(access).includes(role)) return { ok: true };
   const need = "min" in access ? `the ${access.min} role or higher` : access.why;
   return { ok: false, reason: "ROLE", message: `Your role (${role}) may not do this: ${path} needs ${need}` };
@@ -165,6 +212,11 @@ const PAGE_PATTERNS = Object.entries(PAGE_ACCESS).map(([pattern, access]) => ({ 
 export function pageAccess(pathname: string): { pattern: string; access: Access | "public" } | null {
   const hit = PAGE_PATTERNS.find((p) => p.re.test(pathname));
   return hit ? { pattern: hit.pattern, access: hit.access } : null;
+}
+
+/** Whether a signed-in `role` satisfies an entry (demo-only marks do not apply to routes). */
+export function admits(access: Access, role: Role): boolean {
+  return rolesAllowed(access).includes(role);
 }
 
 /** Whether `role` may open a page rule; unknown pages need any signed-in role. */

@@ -16,6 +16,7 @@ import { approvalsFor, type ApprovalService } from "../approvals/approval-servic
 import { actorOf } from "../auth/auth-audit";
 import type { CsrfVerdict } from "../auth/csrf";
 import type { SessionUser } from "../auth/session-user";
+import { env } from "../config/env";
 import { DomainError } from "../errors/domain-error";
 import type { Services } from "../runtime/services";
 import { UserService } from "../users/user-service";
@@ -29,16 +30,20 @@ export interface Context extends Services {
   user: SessionUser | null;
   /** Whether the request may change things (server/auth/csrf.ts); createCaller contexts have no browser and pass. */
   csrf: CsrfVerdict;
+  /** A demonstration console (QECNET_SEED_DEMO=true): only then are demo-only procedures callable. */
+  demo: boolean;
   approvals: ApprovalService;
   users: UserService;
 }
 
-export function createContextInner(s: Services, user: SessionUser | null, opts: { csrf?: CsrfVerdict } = {}): Context {
+/** `demo` defaults to the environment (QECNET_SEED_DEMO, false unless set). */
+export function createContextInner(s: Services, user: SessionUser | null, opts: { csrf?: CsrfVerdict; demo?: boolean } = {}): Context {
   return {
     ...s,
     actor: user ? actorOf(user.email) : "anonymous",
     user,
     csrf: opts.csrf ?? { ok: true },
+    demo: opts.demo ?? env().QECNET_SEED_DEMO,
     approvals: approvalsFor(s.keys),
     users: new UserService(s.db, s.keys.runner),
   };
@@ -47,6 +52,21 @@ export function createContextInner(s: Services, user: SessionUser | null, opts: 
 // 2. init
 function zodMessage(err: ZodError): string {
   return err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
+}
+
+const UNREADABLE_INPUT =
+  "The request could not be read: send the input as a JSON object encoded with superjson (as the console's tRPC client does).";
+
+/**
+ * A 400 whose message is a JavaScript runtime error raised while tRPC read the
+ * body (a `null` body, malformed JSON, a superjson meta that recurses): its text
+ * names JavaScript internals, so the caller gets one readable sentence instead.
+ */
+function unreadableInput(error: TRPCError): boolean {
+  const cause = error.cause;
+  if (error.code !== "BAD_REQUEST" && error.code !== "PARSE_ERROR") return false;
+  if (!(cause instanceof Error) || cause instanceof ZodError || cause instanceof DomainError) return false;
+  return cause.message === error.message || ["TypeError", "RangeError", "SyntaxError", "ReferenceError"].includes(cause.name);
 }
 
 const t = initTRPC.context<Context>().create({
@@ -59,7 +79,7 @@ const t = initTRPC.context<Context>().create({
     const { stack: _stack, ...data } = shape.data; // never send server stacks to the browser
     return {
       ...shape,
-      message: zod ? zodMessage(zod) : shape.message,
+      message: zod ? zodMessage(zod) : unreadableInput(error) ? UNREADABLE_INPUT : shape.message,
       data: {
         ...data,
         zodError: zod ? zod.flatten() : null,
@@ -90,7 +110,7 @@ const observe = t.middleware(({ path, type, next }) => observeCall(path, type, (
 
 /**
  * Sign-in, then (for mutations) the cross-site check, then the role the path
- * needs. Runs before input parsing, so a refused call learns nothing about
+ * needs (and, for demo-only paths, a demonstration console). Runs before input parsing, so a refused call learns nothing about
  * its input and changes nothing.
  */
 const enforceAccess = t.middleware(({ ctx, path, type, next }) => {
@@ -98,7 +118,7 @@ const enforceAccess = t.middleware(({ ctx, path, type, next }) => {
   if (type === "mutation" && !ctx.csrf.ok) {
     throw new TRPCError({ code: "FORBIDDEN", message: `Cross-site request refused: ${ctx.csrf.reason}.` });
   }
-  const decision = checkProcedure(path, ctx.user.role);
+  const decision = checkProcedure(path, ctx.user.role, { demo: ctx.demo });
   if (!decision.ok) throw new TRPCError({ code: "FORBIDDEN", message: decision.message });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });

@@ -64,6 +64,25 @@ export function approvalKind(kind: string): ApprovalKindSpec {
   return spec;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const TARGET_FORMS: Record<ApprovalKindSpec["targetType"], { test: (id: string) => boolean; says: string }> = {
+  key: { test: (id) => UUID.test(id), says: "names the key by its id (UUID)" },
+  incident: { test: (id) => UUID.test(id), says: "names the incident by its id (UUID)" },
+  node: { test: (id) => NODE_ID.test(id), says: "names the node by its id, such as hub-1 (lower-case letters, digits and -)" },
+};
+
+/**
+ * The kind of a request, with its target id checked against the kind's target
+ * type before any query uses it (a non-UUID key id used to fail in PostgreSQL as a 500).
+ */
+export function approvalKindFor(kind: string, targetId: string): ApprovalKindSpec {
+  const spec = approvalKind(kind);
+  const form = TARGET_FORMS[spec.targetType];
+  if (!form.test(targetId)) throw new DomainError("INVALID_INPUT", `targetId: must be valid for a ${spec.label.toLowerCase()} request, which ${form.says}.`);
+  return spec;
+}
+
 export function approvalKinds(): ApprovalKindSpec[] {
   return [...registry.values()];
 }

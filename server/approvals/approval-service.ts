@@ -14,7 +14,7 @@ import type { Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
-import { approvalKind, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
+import { approvalKind, approvalKindFor, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
 import "./node-isolation-kind"; // registers NODE_ISOLATION
 import { insertRequest, insertVote, loadRequest, loadRule, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
 import { decideVote, isOverdue, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
@@ -44,7 +44,7 @@ export class ApprovalService {
   }
 
   async preview(kind: string, targetId: string) {
-    const spec = approvalKind(kind);
+    const spec = approvalKindFor(kind, targetId);
     const [{ label, impact }, rule] = await Promise.all([spec.computeImpact(this.db, targetId), this.db.approvalRule.findUnique({ where: { kind } })]);
     return { kind, kindLabel: spec.label, targetId, targetLabel: label, impact, rule };
   }
@@ -61,7 +61,7 @@ export class ApprovalService {
   }
 
   private async raise(input: { kind: string; targetId: string; justification: string }, who: Requester) {
-    const spec = approvalKind(input.kind);
+    const spec = approvalKindFor(input.kind, input.targetId);
     const { label, impact } = await spec.computeImpact(this.db, input.targetId);
     const id = randomUUID();
     let rule: ApprovalRuleRow | null = null;

@@ -5,12 +5,19 @@
  */
 import type { JsonValue } from "../audit/types";
 import type { TransitionRunner } from "../keys/transition-runner";
+import { toSafeText } from "../validation/safe-text";
 
 export type AuthAuditAction =
   | "USER_SIGNED_IN"
   | "USER_SIGN_IN_FAILED"
+  /** Throttling engaged for an account (server/auth/sign-in-throttle.ts): further failures are summarised. */
+  | "USER_SIGN_IN_THROTTLED"
+  /** The failures of one account's throttling window, counted (not one entry each). */
+  | "USER_SIGN_IN_FAILURES_SUMMARISED"
   | "USER_SIGNED_OUT"
   | "USER_SIGNED_OUT_EVERYWHERE";
+
+const ANONYMOUS_ACTIONS: ReadonlySet<AuthAuditAction> = new Set(["USER_SIGN_IN_FAILED", "USER_SIGN_IN_THROTTLED", "USER_SIGN_IN_FAILURES_SUMMARISED"]);
 
 export function actorOf(email: string): string {
   return `user:${email}`;
@@ -20,12 +27,13 @@ export async function auditAuthEvent(
   runner: TransitionRunner,
   e: { action: AuthAuditAction; email: string; userId: string | null; details?: Record<string, JsonValue> },
 ): Promise<void> {
-  const email = e.email.trim().toLowerCase().slice(0, 254);
+  // A failed sign-in records what was typed: PostgreSQL's jsonb refuses NUL, so control characters are replaced.
+  const email = toSafeText(e.email.trim().toLowerCase().slice(0, 254));
   await runner.submit({
     keyIds: [],
     run: (ws) =>
       ws.audit({
-        actor: e.action === "USER_SIGN_IN_FAILED" ? "anonymous" : actorOf(email),
+        actor: ANONYMOUS_ACTIONS.has(e.action) ? "anonymous" : actorOf(email),
         action: e.action,
         subjectType: "user",
         subjectId: e.userId ?? email,

@@ -24,6 +24,11 @@ export const ZAuthEnvSchema = z.object({
   QECNET_AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
   /** Sign-in attempts per client address and window; database-backed so every instance shares it. */
   QECNET_SIGNIN_RATE_LIMIT: ZRateLimit.default({ max: 5, window: 60 }),
+  /**
+   * Failed sign-ins per account (the email tried, whether or not it names a user) and window, from any address;
+   * beyond it that account is refused (429) until the window ends, even with the right password.
+   */
+  QECNET_SIGNIN_ACCOUNT_LIMIT: ZRateLimit.default({ max: 10, window: 900 }),
   /** How long a session lives from sign-in (then sign in again). */
   QECNET_SESSION_HOURS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "at least 1").max(720, "at most 720 (30 days)").default(8),
 });

@@ -2,32 +2,54 @@
  * Sign-in with better-auth: email + password (its scrypt hashing), sessions
  * in PostgreSQL (tables from our own migration, snake_case names mapped here),
  * database-backed rate limiting of sign-in attempts so that every server
- * instance counts together, no self sign-up (administrators create users).
+ * instance counts together (per client address, taken from the socket by the
+ * console's HTTP server, never from a client's X-Forwarded-For; and per
+ * account, server/auth/sign-in-throttle.ts), no self sign-up (administrators create users).
  * Cookies are HttpOnly and SameSite=Lax, Secure when QECNET_PUBLIC_URL is
- * https. Sign-ins, failures and sign-outs are written to the audit chain.
+ * https. Sign-ins and sign-outs are written to the audit chain; failures are counted
+ * in metrics and summarised in the chain (a few entries per account and window).
  */
 import { randomUUID } from "node:crypto";
 import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from "better-auth/api";
 import type pg from "pg";
 import type { TransitionRunner } from "../keys/transition-runner";
+import { metrics, type QecnetMetrics } from "../ops/metrics";
+import { toSafeText } from "../validation/safe-text";
 import { auditAuthEvent } from "./auth-audit";
+import { CLIENT_IP_HEADER } from "./client-address";
+import { SignInThrottle, type ThrottleWindow } from "./sign-in-throttle";
 import { addressedOrigin } from "./csrf";
 import type { TAuthEnv } from "./auth-config";
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const COOKIE_PREFIX = "qecnet";
+/** Set on a 429 refused per account, so the route can count per-address refusals (better-auth's own) apart. */
+export const THROTTLE_SCOPE_HEADER = "x-qecnet-throttled";
 
 export interface AuthDeps {
   pool: pg.Pool;
   runner: TransitionRunner;
   config: TAuthEnv;
   secret: string;
+  /** The clock of throttling windows (default: the runner's, the one injected clock). */
+  clock?: () => Date;
+  /** Counts sign-in failures and throttling (default: the process-wide metrics). */
+  metrics?: Pick<QecnetMetrics, "signInFailures" | "signInThrottled">;
 }
+
+const emailOf = (body: unknown): string => {
+  const e = (body as { email?: unknown } | undefined)?.email;
+  return typeof e === "string" ? toSafeText(e.trim().toLowerCase().slice(0, 254)) : "";
+};
 
 const ts = { createdAt: "created_at", updatedAt: "updated_at" } as const;
 
-export function createAuth({ pool, runner, config, secret }: AuthDeps) {
+export function createAuth({ pool, runner, config, secret, clock = runner.clock, metrics: m = metrics() }: AuthDeps) {
+  const throttle = new SignInThrottle(pool, config.QECNET_SIGNIN_ACCOUNT_LIMIT, clock);
+  const windowSeconds = throttle.windowSeconds;
+  const summarise = (email: string, w: ThrottleWindow) =>
+    audit({ action: "USER_SIGN_IN_FAILURES_SUMMARISED", email, userId: null, details: { failures: w.count, windowStart: w.windowStart.toISOString(), windowSeconds } });
   const secure = config.QECNET_PUBLIC_URL?.startsWith("https://") ?? false;
   const audit = (e: Parameters<typeof auditAuthEvent>[1]) =>
     auditAuthEvent(runner, e).catch((err: unknown) => {
@@ -96,6 +118,9 @@ export function createAuth({ pool, runner, config, secret }: AuthDeps) {
       },
     },
     advanced: {
+      // The client address is the one the console's HTTP server stamped from the socket (server/auth/client-address.ts);
+      // X-Forwarded-For is never read here. Unstamped requests share one bucket (fail closed).
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       useSecureCookies: secure,
       cookiePrefix: COOKIE_PREFIX,
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure },
@@ -114,19 +139,36 @@ export function createAuth({ pool, runner, config, secret }: AuthDeps) {
     },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === "/sign-in/email") {
+          // Per account, from any address: a distributed guess at one account is refused too (even the right password).
+          const wait = await throttle.retryAfter(emailOf(ctx.body));
+          if (wait > 0) {
+            m.signInThrottled.inc({ scope: "account" });
+            await throttle.recordFailure(emailOf(ctx.body)); // in the window's count, so its summary counts every attempt
+            throw new APIError("TOO_MANY_REQUESTS", { message: `Too many failed sign-ins for this account: try again in ${wait} s.` }, { "retry-after": String(wait), [THROTTLE_SCOPE_HEADER]: "account" });
+          }
+          return;
+        }
         if (ctx.path !== "/sign-out") return;
         const s = await getSessionFromCtx(ctx).catch(() => null);
         if (s) await audit({ action: "USER_SIGNED_OUT", email: s.user.email, userId: s.user.id });
       }),
       after: createAuthMiddleware(async (ctx) => {
         if (ctx.path !== "/sign-in/email") return;
-        const email = typeof (ctx.body as { email?: unknown } | undefined)?.email === "string" ? (ctx.body as { email: string }).email : "";
+        const email = emailOf(ctx.body);
         const created = ctx.context.newSession;
         if (created) {
+          const ended = await throttle.reset(email);
+          if (ended) await summarise(email, ended);
           await audit({ action: "USER_SIGNED_IN", email: created.user.email, userId: created.user.id, details: { sessionExpiresAt: created.session.expiresAt.toISOString() } });
-        } else if (isAPIError(ctx.context.returned)) {
+        } else if (isAPIError(ctx.context.returned) && ctx.context.returned.statusCode !== 429) {
           const err = ctx.context.returned;
-          await audit({ action: "USER_SIGN_IN_FAILED", email, userId: null, details: { status: err.statusCode, reason: err.message.slice(0, 120) } });
+          m.signInFailures.inc();
+          const f = await throttle.recordFailure(email);
+          if (f.endedWindow) await summarise(email, f.endedWindow);
+          // The chain records the first failure of a window and the moment throttling engages; the rest are summarised.
+          if (f.count === 1) await audit({ action: "USER_SIGN_IN_FAILED", email, userId: null, details: { status: err.statusCode, reason: err.message.slice(0, 120) } });
+          if (f.count === throttle.max) await audit({ action: "USER_SIGN_IN_THROTTLED", email, userId: null, details: { failures: f.count, windowStart: f.windowStart.toISOString(), windowSeconds } });
         }
       }),
     },

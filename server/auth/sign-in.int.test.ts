@@ -17,6 +17,8 @@ import { createAuth, type Auth } from "./auth";
 import { parseAuthEnv } from "./auth-config";
 import type { SessionUser } from "./session-user";
 import { sessionUserFrom } from "./session-user";
+import { QecnetMetrics } from "../ops/metrics";
+import { stampClientAddress, withVerifiedClientAddress } from "./client-address";
 
 const ORIGIN = "http://127.0.0.1:3999";
 
@@ -34,12 +36,15 @@ describe("sign-in", () => {
   });
   afterAll(async () => t.dispose());
 
-  function signIn(email: string, password: string, ip = "10.0.0.1") {
-    return auth.handler(new Request(`${ORIGIN}/api/auth/sign-in/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: ORIGIN, "x-forwarded-for": ip },
-      body: JSON.stringify({ email, password }),
-    }));
+  /**
+   * A sign-in as it arrives: from socket address `peer`, with whatever headers the client wrote, stamped by the
+   * console's HTTP server (as server/runtime/http-server.ts does) and checked by the auth route.
+   */
+  function signIn(email: string, password: string, peer = "10.0.0.1", opts: { headers?: Record<string, string>; trusted?: string[]; via?: Auth } = {}) {
+    const headers: Record<string, string> = { "content-type": "application/json", origin: ORIGIN, ...opts.headers };
+    stampClientAddress(headers, peer, opts.trusted ?? []);
+    const req = new Request(`${ORIGIN}/api/auth/sign-in/email`, { method: "POST", headers, body: JSON.stringify({ email, password }) });
+    return (opts.via ?? auth).handler(withVerifiedClientAddress(req));
   }
   const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   const headersWith = (cookie: string) => new Headers({ cookie, origin: ORIGIN });
@@ -76,6 +81,82 @@ describe("sign-in", () => {
     expect((await signIn(users.viewer.email, TEST_PASSWORD, "10.0.0.10")).status).toBe(200);
     const { rows } = await poolOf(t.db).query("SELECT key, count FROM auth_rate_limits WHERE key LIKE '10.0.0.9%'");
     expect(rows).toEqual([{ key: "10.0.0.9|/sign-in/email", count: 4 }]);
+  });
+
+  it("X-Forwarded-For from a client changes nothing: 20 wrong passwords with 20 different values are throttled from the socket address, and so is the right one", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await signIn(users.analyst2.email, `bad password ${i}!`, "10.0.5.1", { headers: { "x-forwarded-for": `203.0.113.${i}` } })).status);
+    expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
+    expect(statuses.slice(4).every((s) => s === 429)).toBe(true);
+    expect((await signIn(users.analyst2.email, TEST_PASSWORD, "10.0.5.1", { headers: { "x-forwarded-for": "198.51.100.77" } })).status).toBe(429);
+    const { rows } = await poolOf(t.db).query("SELECT key FROM auth_rate_limits WHERE key LIKE '%|/sign-in/email' AND (key LIKE '203.%' OR key LIKE '198.%')");
+    expect(rows).toEqual([]);
+  });
+
+  it("a forged x-qecnet-client-ip is removed; only the HTTP server's stamp counts", async () => {
+    const req = new Request(`${ORIGIN}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: ORIGIN, "x-qecnet-client-ip": "192.0.2.200", "x-qecnet-client-ip-proof": "guessed" },
+      body: JSON.stringify({ email: "nobody@qecnet.test", password: "a wrong password" }),
+    });
+    const checked = withVerifiedClientAddress(req);
+    expect(checked.headers.get("x-qecnet-client-ip")).toBeNull();
+    expect(checked.headers.get("x-qecnet-client-ip-proof")).toBeNull();
+    expect((await auth.handler(checked)).status).toBe(401);
+    const { rows } = await poolOf(t.db).query("SELECT key FROM auth_rate_limits WHERE key LIKE '192.0.2.200%'");
+    expect(rows, "the forged address got no bucket of its own").toEqual([]);
+    // Unstamped (a server started as plain `next start`): better-auth no longer reads X-Forwarded-For, so varying it
+    // buys nothing; every such request shares one bucket (fail closed).
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await auth.handler(withVerifiedClientAddress(new Request(`${ORIGIN}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: ORIGIN, "x-forwarded-for": `198.51.100.${i}` },
+        body: JSON.stringify({ email: "nobody@qecnet.test", password: "a wrong password" }),
+      })))).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+  });
+
+  it("behind a trusted proxy, its X-Forwarded-For names the client; an untrusted peer's does not", async () => {
+    await signIn("nobody@qecnet.test", "a wrong password", "10.0.6.1", { headers: { "x-forwarded-for": "192.0.2.10, 10.0.6.2" }, trusted: ["10.0.6.1", "10.0.6.2"] });
+    await signIn("nobody@qecnet.test", "a wrong password", "10.0.6.3", { headers: { "x-forwarded-for": "192.0.2.11" }, trusted: ["10.0.6.1"] });
+    const { rows } = await poolOf(t.db).query("SELECT key FROM auth_rate_limits WHERE key LIKE '192.0.2.1_|%' OR key LIKE '10.0.6.%' ORDER BY key");
+    expect(rows.map((r: { key: string }) => r.key)).toEqual(["10.0.6.3|/sign-in/email", "192.0.2.10|/sign-in/email"]);
+  });
+
+  it("throttles per account from any address: beyond the limit the account is refused, even with the right password; others are not", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await signIn(users.officer2.email, `bad password ${i}!`, `10.0.7.${i + 1}`)).status);
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+    const right = await signIn(users.officer2.email, TEST_PASSWORD, "10.0.7.200");
+    expect(right.status).toBe(429);
+    expect(((await right.json()) as { message: string }).message).toMatch(/Too many failed sign-ins for this account: try again in \d+ s/);
+    expect((await signIn(users.analyst.email, TEST_PASSWORD, "10.0.7.201")).status).toBe(200);
+  });
+
+  it("a flood of failures is counted in metrics one by one and summarised in the audit chain, not one entry each", async () => {
+    let now = new Date("2031-03-01T10:00:00Z");
+    const m = new QecnetMetrics();
+    const flood = createAuth({
+      pool: poolOf(t.db), runner: keys.runner, secret: "x".repeat(64), clock: () => now, metrics: m,
+      config: parseAuthEnv({ QECNET_SIGNIN_RATE_LIMIT: "1000/60", QECNET_SIGNIN_ACCOUNT_LIMIT: "5/600" }),
+    });
+    const email = "flood-target@qecnet.test";
+    const entries = () => t.db.auditEntry.findMany({ where: { subjectId: email }, orderBy: { seq: "asc" }, select: { action: true, actor: true, details: true } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await signIn(email, `guess number ${i}`, `10.0.8.${i + 1}`, { via: flood })).status);
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(35).fill(429)]);
+    expect((await m.registry.getSingleMetricAsString("qecnet_signin_failures_total"))).toMatch(/^qecnet_signin_failures_total 5$/m);
+    expect((await m.registry.getSingleMetricAsString("qecnet_signin_throttled_total"))).toMatch(/^qecnet_signin_throttled_total\{scope="account"\} 35$/m);
+    expect((await entries()).map((e) => e.action)).toEqual(["USER_SIGN_IN_FAILED", "USER_SIGN_IN_THROTTLED"]);
+    // The window ends; the next failure starts a new one, and the last one is summarised in one entry.
+    now = new Date(now.getTime() + 601_000);
+    expect((await signIn(email, "one more guess", "10.0.9.1", { via: flood })).status).toBe(401);
+    const after = await entries();
+    expect(after.map((e) => e.action)).toEqual(["USER_SIGN_IN_FAILED", "USER_SIGN_IN_THROTTLED", "USER_SIGN_IN_FAILURES_SUMMARISED", "USER_SIGN_IN_FAILED"]);
+    expect(after[2]).toMatchObject({ actor: "anonymous", details: { email, failures: 40, windowSeconds: 600 } });
+    expect(JSON.stringify(after)).not.toMatch(/guess number/);
   });
 
   it("a disabled user cannot sign in, and loses the sessions they had", async () => {

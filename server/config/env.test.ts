@@ -5,7 +5,10 @@ describe("environment validation", () => {
   it("applies defaults", () => {
     const e = parseEnv({});
     expect(e.PORT).toBe(3000);
-    expect(e.QECNET_SEED_DEMO).toBe(true);
+    // A console is not a demo unless asked for (npm run demo sets it): demo powers really revoke keys.
+    expect(e.QECNET_SEED_DEMO).toBe(false);
+    expect(e.QECNET_METRICS_TOKEN).toBeUndefined();
+    expect(e.QECNET_TRUSTED_PROXIES).toEqual([]);
     expect(e.DATABASE_URL).toBeUndefined();
     expect(e.dataDir).toMatch(/\.data$/);
   });
@@ -32,5 +35,12 @@ describe("environment validation", () => {
     expect(parseEnv({ QECNET_MASTER_KEY: "ab".repeat(32) }).QECNET_MASTER_KEY).toBe("ab".repeat(32));
     expect(parseEnv({ QECNET_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") }).QECNET_MASTER_KEY).toBeDefined();
     expect(parseEnv({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  it("validates the metrics token and the trusted proxies, without echoing the token", () => {
+    expect(parseEnv({ QECNET_METRICS_TOKEN: "t".repeat(32), QECNET_TRUSTED_PROXIES: "10.0.0.5, ::1" })).toMatchObject({ QECNET_METRICS_TOKEN: "t".repeat(32), QECNET_TRUSTED_PROXIES: ["10.0.0.5", "::1"] });
+    expect(() => parseEnv({ QECNET_METRICS_TOKEN: "short secret" })).toThrow(/QECNET_METRICS_TOKEN must be 32 to 256 printable characters/);
+    expect(() => parseEnv({ QECNET_METRICS_TOKEN: "short secret" })).not.toThrow(/short secret/);
+    expect(() => parseEnv({ QECNET_TRUSTED_PROXIES: "10.0.0.5,proxy.example" })).toThrow(/QECNET_TRUSTED_PROXIES must be a comma-separated list of IP addresses/);
   });
 });

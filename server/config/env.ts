@@ -3,6 +3,7 @@
  * variable gets its own line saying what is wrong and what is expected; values
  * are never echoed because QECNET_MASTER_KEY is a secret.
  */
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -27,9 +28,13 @@ export const ZEnvSchema = z.object({
     .min(1, "must be between 1 and 65535")
     .max(65535, "must be between 1 and 65535")
     .default(3000),
+  /**
+   * A demonstration console: seeds the demo mesh on an empty database and allows the demo powers (the simulated
+   * eavesdropper, the scripted scenario). Off unless asked for: `npm run demo` sets it; `npm start` never does.
+   */
   QECNET_SEED_DEMO: z
     .enum(["true", "false"], { message: "must be true or false" })
-    .default("true")
+    .default("false")
     .transform((v) => v === "true"),
   QECNET_EMBEDDED_PG_PORT: z.coerce
     .number({ message: "must be a number" })
@@ -79,6 +84,23 @@ export const ZEnvSchema = z.object({
       message: "must be tcp://host:port (JSON lines), syslog+tcp://host:port or syslog+udp://host:port (RFC 5424)",
     })
     .optional(),
+  /**
+   * The bearer token Prometheus sends to /api/metrics (its `authorization` setting) and probes may send to
+   * /api/ready. Unset: /api/metrics refuses every scrape. Never logged.
+   */
+  QECNET_METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,256}$/, "must be 32 to 256 printable characters without spaces (e.g. `openssl rand -hex 32`)")
+    .optional(),
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed, as a comma-separated list of IP addresses (IPv4 or IPv6).
+   * Unset: none; the client address is the socket's peer and X-Forwarded-For is ignored.
+   */
+  QECNET_TRUSTED_PROXIES: z
+    .string()
+    .transform((v) => v.split(",").map((a) => a.trim()).filter((a) => a !== ""))
+    .refine((list) => list.every((a) => isIP(a) !== 0), { message: "must be a comma-separated list of IP addresses, e.g. 10.0.0.5,::1" })
+    .default([]),
   QECNET_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 

@@ -1,9 +1,9 @@
 /**
  * Demo accounts, created by the demo seed only (npm run demo on an empty
- * database with QECNET_SEED_DEMO=true, the default). Their passwords are
+ * database with QECNET_SEED_DEMO=true, which `npm run demo` sets). Their passwords are
  * published here, in the README and on the sign-in page of a demo, so they
  * must never exist anywhere else: a real deployment creates its first
- * administrator with `npm run user:create` and sets QECNET_SEED_DEMO=false.
+ * administrator with `npm run user:create` and runs `npm start` (never a demo).
  * Two officers, so the two-person rule can be shown.
  */
 import type { Role } from "../access/roles";

@@ -91,6 +91,7 @@ export class TransitionRunner {
 
   constructor(
     private readonly db: Db,
+    /** The one clock of this runner's jobs; also read by sign-in throttling (server/auth). */
     readonly clock: Clock = systemClock,
     private readonly opts: { maxBatch?: number; maxInFlight?: number; hooks?: RunnerHooks } = {},
   ) {}

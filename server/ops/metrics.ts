@@ -33,6 +33,10 @@ export class QecnetMetrics {
   readonly registry = new Registry();
   readonly trpcDuration: Histogram<"path" | "type" | "outcome">;
   readonly httpDuration: Histogram<"route" | "method" | "status">;
+  /** Every failed sign-in, also those the audit chain only summarises (server/auth/sign-in-throttle.ts). */
+  readonly signInFailures: Counter;
+  /** Sign-ins refused by throttling, by what was throttled (a client address or an account). */
+  readonly signInThrottled: Counter<"scope">;
   private deps: MetricsDeps | null = null;
   private approvalsPending: (() => Promise<number>) | null = null;
   private auditCursor = 0n;
@@ -51,6 +55,12 @@ export class QecnetMetrics {
     this.httpDuration = new Histogram({
       name: "qecnet_http_request_duration_seconds", help: "Duration of plain HTTP route handlers (audit export, proofs, operations).", labelNames: ["route", "method", "status"], registers: r,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    });
+    this.signInFailures = new Counter({
+      name: "qecnet_signin_failures_total", help: "Failed sign-ins (wrong email or password, disabled account), counted one by one; the audit chain summarises floods.", registers: r,
+    });
+    this.signInThrottled = new Counter({
+      name: "qecnet_signin_throttled_total", help: "Sign-ins refused by throttling (429), by scope: per client address or per account.", labelNames: ["scope"], registers: r,
     });
     // Arrow functions keep this class's `this`; inside collect(), `this` is the metric.
     const getDb = () => this.db();

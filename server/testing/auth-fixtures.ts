@@ -33,7 +33,8 @@ export async function createTestUsers(db: Db, keys: KeyService, prefix = "t"): P
 const callerServices = new Set<ReturnType<typeof buildServices>>();
 
 /** A tRPC caller signed in as `user`, over every service of the database around this key service (nothing started). */
-export function callerAs(db: Db, keys: KeyService, user: SessionUser | null, opts: { csrf?: CsrfVerdict } = {}) {
+/** A caller as `user`; `demo` says whether the console is a demonstration (default: the environment, false unless set). */
+export function callerAs(db: Db, keys: KeyService, user: SessionUser | null, opts: { csrf?: CsrfVerdict; demo?: boolean } = {}) {
   const services = buildServices(db, poolOf(db).options.connectionString!, keys.vault, testCheckpointService(db), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
   callerServices.add(services);
   return createCaller(createContextInner(services, user, opts));

@@ -1,11 +1,17 @@
-/** GET /api/metrics — Prometheus text format (prom-client); database gauges are read at scrape time. */
+/**
+ * GET /api/metrics — Prometheus text format (prom-client); database gauges are
+ * read at scrape time. Only with `Authorization: Bearer $QECNET_METRICS_TOKEN`
+ * (Prometheus' `authorization` setting): per-link QBER would tell an
+ * eavesdropper whether the tap was noticed. Without a configured token, refused.
+ */
 import { metrics } from "@/server/ops/metrics";
 import { errorResponse } from "@/server/api/http-response";
+import { guarded } from "@/server/api/route-guard";
 import { services } from "@/server/runtime/services";
 
 export const dynamic = "force-dynamic";
 
-export async function GET() {
+export const GET = guarded("/api/metrics", async () => {
   try {
     const m = metrics();
     m.attach({ db: services().db, clock: services().keys.clock });
@@ -13,4 +19,4 @@ export async function GET() {
   } catch (err) {
     return errorResponse(err);
   }
-}
+});

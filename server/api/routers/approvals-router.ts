@@ -3,13 +3,14 @@
  * votes, the live count for the badge, and the policy rules.
  */
 import { z } from "zod";
+import { safeText } from "../../validation/safe-text";
 import { approvalKinds } from "../../approvals/approval-kinds";
 import { procedure, router } from "../trpc";
 
 const ZRequestId = z.uuid({ message: "must be a request id (UUID)" });
-const ZKind = z.string().trim().regex(/^[A-Z_]{3,40}$/, "kind is an UPPER_SNAKE name such as EMERGENCY_ROTATION");
-const ZTargetId = z.string().trim().min(1, "must name the key (UUID) or node the request is about").max(64, "at most 64 characters");
-const ZComment = z.string().trim().min(3, "comment: at least 3 characters").max(500, "comment: at most 500 characters");
+const ZKind = safeText().trim().regex(/^[A-Z_]{3,40}$/, "kind is an UPPER_SNAKE name such as EMERGENCY_ROTATION");
+const ZTargetId = safeText().trim().min(1, "must name the key (UUID) or node the request is about").max(64, "at most 64 characters");
+const ZComment = safeText().trim().min(3, "comment: at least 3 characters").max(500, "comment: at most 500 characters");
 
 export const approvalsRouter = router({
   kinds: procedure.query(() =>
@@ -48,7 +49,7 @@ export const approvalsRouter = router({
     .input(z.object({
       kind: ZKind,
       targetId: ZTargetId,
-      justification: z.string().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
+      justification: safeText().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
     }))
     .mutation(({ ctx, input }) => ctx.approvals.request(input, ctx.user)),
   approve: procedure.input(z.object({ id: ZRequestId, comment: ZComment })).mutation(({ ctx, input }) => ctx.approvals.approve(input.id, input.comment, ctx.user)),

@@ -1,16 +1,18 @@
 /** Audit: newest-first pages with filters, the list of actions, chain verification (itself audited). */
 import { z } from "zod";
+import { safeText } from "../../validation/safe-text";
 import { listAudit, listAuditActions } from "../../audit/audit-queries";
 import { publicProcedure, router } from "../trpc";
 
 export const auditRouter = router({
   list: publicProcedure
     .input(z.object({
-      cursor: z.bigint().positive().nullish(),
+      // Sequence numbers are PostgreSQL bigints: a larger cursor is a mistake, not a query.
+      cursor: z.bigint().positive("must be a positive sequence number").max(2n ** 63n - 1n, "must be a sequence number, at most 9223372036854775807").nullish(),
       limit: z.number().int().min(1).max(200).default(50),
-      subjectId: z.string().trim().min(1).max(120).optional(),
-      action: z.string().trim().regex(/^[A-Z_]{3,64}$/, "action is an UPPER_SNAKE name such as KEY_ACTIVATED").optional(),
-      actor: z.string().trim().min(1).max(120).optional(),
+      subjectId: safeText().trim().min(1).max(120).optional(),
+      action: safeText().trim().regex(/^[A-Z_]{3,64}$/, "action is an UPPER_SNAKE name such as KEY_ACTIVATED").optional(),
+      actor: safeText().trim().min(1).max(120).optional(),
     }))
     .query(({ ctx, input }) => listAudit(ctx.db, input)),
   actions: publicProcedure.query(({ ctx }) => listAuditActions(ctx.db)),

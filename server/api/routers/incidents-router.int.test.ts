@@ -23,7 +23,8 @@ describe("incidents through the routers", () => {
   let t: TestDatabase;
   let keys: KeyService;
   let users: Record<TestUserName, SessionUser>;
-  const as = (who: TestUserName) => callerAs(t.db, keys, users[who]);
+  // A demonstration console (the scripted scenario and the simulated eavesdropper are demo powers).
+  const as = (who: TestUserName) => callerAs(t.db, keys, users[who], { demo: true });
   const code = (p: Promise<unknown>) => p.then(() => "OK", (e: TRPCError) => `${e.code}: ${e.message}`);
   const callerServices = () => buildServices(t.db, poolOf(t.db).options.connectionString!, keys.vault, testCheckpointService(t.db), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
   /** The recovery goes on after the call returns (the console follows it live): wait for it to get there. */
@@ -83,15 +84,17 @@ describe("incidents through the routers", () => {
     expect(await as("viewer").incidents.demoStatus()).toMatchObject({ running: false, linkId: "hub-sov--relay-north", linkName: "Sovereign Hub – Relay North", incidentId: null });
   });
 
-  it("a console that is not a demonstration refuses the scripted scenario, to every role, and changes nothing", async () => {
+  it("a console that is not a demonstration (the default: QECNET_SEED_DEMO unset) refuses the scripted scenario and the eavesdropper, to every role, and changes nothing", async () => {
     const was = process.env.QECNET_SEED_DEMO;
-    process.env.QECNET_SEED_DEMO = "false";
+    delete process.env.QECNET_SEED_DEMO;
     forgetEnv();
     try {
       const head = await readHead(t.db);
-      for (const who of ["viewer", "officer", "admin"] as const) {
-        for (const call of [() => as(who).incidents.startDemo(), () => as(who).incidents.endDemo()]) {
-          expect(await code(call())).toMatch(/^FORBIDDEN: The scripted scenario runs only on a demonstration console \(QECNET_SEED_DEMO=true\)/);
+      for (const who of ["viewer", "analyst", "officer", "admin"] as const) {
+        const production = () => callerAs(t.db, keys, users[who]);
+        expect(await code(production().mesh.setEavesdropper({ linkId: "hub-sov--relay-north", active: true }))).toMatch(/^FORBIDDEN: mesh\.setEavesdropper works only on a demonstration console/);
+        for (const call of [() => production().incidents.startDemo(), () => production().incidents.endDemo()]) {
+          expect(await code(call())).toMatch(/^FORBIDDEN: incidents\.(start|end)Demo works only on a demonstration console \(QECNET_SEED_DEMO=true/);
         }
       }
       expect(await t.db.link.count({ where: { eavesdropper: true } })).toBe(0);

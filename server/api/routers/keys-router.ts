@@ -3,6 +3,7 @@
  * Thin: validate, call the key service or query, return.
  */
 import { z } from "zod";
+import { safeText } from "../../validation/safe-text";
 import { KEY_STATES } from "../../lifecycle/key-states";
 import { countKeysByState, getKey, listKeys } from "../../keys/key-queries";
 import { ZPolicyFieldsSchema, ZPolicyNameSchema } from "../../keys/policies/policy-rules";
@@ -10,13 +11,13 @@ import { rotationProgress } from "../../rotation/rotation-progress";
 import { publicProcedure, router } from "../trpc";
 
 const ZKeyId = z.uuid({ message: "must be a key id (UUID)" });
-const ZNodeId = z.string().trim().min(1, "must name a node").max(64).regex(/^[a-z0-9][a-z0-9-]*$/, "must be a node id such as hub-1 (lower-case letters, digits and -)");
-const ZReason = z.string().trim().min(3, "give a reason of at least 3 characters").max(500, "at most 500 characters");
+const ZNodeId = safeText().trim().min(1, "must name a node").max(64).regex(/^[a-z0-9][a-z0-9-]*$/, "must be a node id such as hub-1 (lower-case letters, digits and -)");
+const ZReason = safeText().trim().min(3, "give a reason of at least 3 characters").max(500, "at most 500 characters");
 const ZExpectedVersion = z.number().int().min(0).optional();
 
 export const ZKeyListInputSchema = z.object({
   states: z.array(z.enum(KEY_STATES)).max(KEY_STATES.length).optional(),
-  search: z.string().trim().max(200, "search at most 200 characters").optional(),
+  search: safeText().trim().max(200, "search at most 200 characters").optional(),
   policy: ZPolicyNameSchema.optional(),
   nodeId: ZNodeId.optional(),
   cursor: ZKeyId.nullish(),
@@ -24,18 +25,18 @@ export const ZKeyListInputSchema = z.object({
 });
 
 export const ZKeyCreateInputSchema = z.object({
-  label: z.string().trim().min(3, "at least 3 characters").max(80, "at most 80 characters")
+  label: safeText().trim().min(3, "at least 3 characters").max(80, "at most 80 characters")
     .regex(/^[\p{L}\p{N} ._:/-]+$/u, "letters, digits, spaces and . _ : / - only"),
-  purpose: z.string().trim().min(3, "at least 3 characters").max(200, "at most 200 characters"),
+  purpose: safeText().trim().min(3, "at least 3 characters").max(200, "at most 200 characters"),
   // Checked against the stored policies by the key service (an admin may add policies).
-  policy: z.string().trim().min(1, "choose a policy").max(40, "policy must be one of the stored policies").default("standard"),
+  policy: safeText().trim().min(1, "choose a policy").max(40, "policy must be one of the stored policies").default("standard"),
   participants: z.array(ZNodeId).min(1, "choose at least one participant node").max(64)
     .refine((a) => new Set(a).size === a.length, "participants must not repeat"),
 });
 
 const ZTarget = z.object({ id: ZKeyId, expectedVersion: ZExpectedVersion });
 
-const ZPolicyReason = z.string().trim().min(3, "give a reason of at least 3 characters for the audit log").max(500, "at most 500 characters");
+const ZPolicyReason = safeText().trim().min(3, "give a reason of at least 3 characters for the audit log").max(500, "at most 500 characters");
 
 export const ZPolicyCreateInputSchema = ZPolicyFieldsSchema.extend({ name: ZPolicyNameSchema, reason: ZPolicyReason });
 
@@ -76,7 +77,7 @@ export const keysRouter = router({
   distribute: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.distribution.distribute(input.id, ctx, input.expectedVersion)),
   confirmReceipt: publicProcedure
-    .input(z.object({ id: ZKeyId, nodeId: ZNodeId, receiptMac: z.string().regex(/^[0-9a-f]{64}$/, "receiptMac must be 64 lower-case hex characters (HMAC-SHA256)") }))
+    .input(z.object({ id: ZKeyId, nodeId: ZNodeId, receiptMac: safeText().regex(/^[0-9a-f]{64}$/, "receiptMac must be 64 lower-case hex characters (HMAC-SHA256)") }))
     .mutation(({ ctx, input }) => ctx.keys.confirmReceipt(input.id, input.nodeId, input.receiptMac, ctx)),
   /** For a DISTRIBUTED key: delivers it again to participants that have not confirmed and collects their receipts. */
   collectReceipts: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>

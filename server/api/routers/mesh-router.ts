@@ -3,14 +3,15 @@
  * operator's actions on the topology. Thin: validate, call, return.
  */
 import { z } from "zod";
+import { safeText } from "../../validation/safe-text";
 import { DomainError } from "../../errors/domain-error";
 import { linkDetail, meshState, nodeDetail } from "../../mesh/mesh-queries";
 import { restoreContainedLink } from "../../recovery/link-containment";
 import { publicProcedure, router } from "../trpc";
 
-const ZNodeId = z.string().trim().min(1, "must name a node").max(64);
-const ZLinkId = z.string().trim().min(1, "must name a link").max(160);
-const ZReason = z.string().trim().min(3, "give a reason of at least 3 characters").max(500, "at most 500 characters");
+const ZNodeId = safeText().trim().min(1, "must name a node").max(64);
+const ZLinkId = safeText().trim().min(1, "must name a link").max(160);
+const ZReason = safeText().trim().min(3, "give a reason of at least 3 characters").max(500, "at most 500 characters");
 
 export const ZAddLinkInput = z
   .object({

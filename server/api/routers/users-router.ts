@@ -1,15 +1,16 @@
 /** Users and roles (administrators): list, create, change role, disable or enable. */
 import { z } from "zod";
+import { safeText } from "../../validation/safe-text";
 import { ROLES } from "../../access/roles";
 import { MIN_PASSWORD_LENGTH } from "../../auth/auth";
 import { procedure, router } from "../trpc";
 
-const ZUserId = z.string().trim().min(1).max(64);
+const ZUserId = safeText().trim().min(1).max(64);
 export const ZUserCreateInputSchema = z.object({
   email: z.email({ message: "must be an email address" }).max(254).transform((v) => v.toLowerCase()),
-  name: z.string().trim().min(2, "name: at least 2 characters").max(80, "name: at most 80 characters"),
+  name: safeText().trim().min(2, "name: at least 2 characters").max(80, "name: at most 80 characters"),
   role: z.enum(ROLES, { message: `role must be one of ${ROLES.join(", ")}` }),
-  password: z.string().min(MIN_PASSWORD_LENGTH, `password: at least ${MIN_PASSWORD_LENGTH} characters`).max(128, "password: at most 128 characters"),
+  password: safeText().min(MIN_PASSWORD_LENGTH, `password: at least ${MIN_PASSWORD_LENGTH} characters`).max(128, "password: at most 128 characters"),
 });
 
 export const usersRouter = router({

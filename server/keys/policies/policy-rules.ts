@@ -7,6 +7,7 @@
  * reads them. Pure: no database, safe to import in the browser for the form.
  */
 import { z } from "zod";
+import { safeText } from "../../validation/safe-text";
 import { COMPROMISE_SIGNALS } from "../compromise-signals";
 import type { KeyPolicy } from "../key-policies";
 
@@ -46,12 +47,12 @@ const int = (field: string, min: number, max: number, show: (n: number) => strin
   z.number({ message: `${field} must be a number` }).int(`${field} must be a whole number`)
     .min(min, `${field} must be at least ${show(min)}`).max(max, `${field} must be at most ${show(max)}`);
 
-export const ZPolicyNameSchema = z.string().trim().regex(POLICY_NAME_PATTERN, `a policy name is ${NAME_RULE}`);
+export const ZPolicyNameSchema = safeText().trim().regex(POLICY_NAME_PATTERN, `a policy name is ${NAME_RULE}`);
 
 const L = POLICY_LIMITS;
 /** Each field on its own; the cross-field rules are in policyProblems. */
 export const ZPolicyFieldsSchema = z.object({
-  description: z.string().trim().max(L.descriptionMax, `at most ${L.descriptionMax} characters`),
+  description: safeText().trim().max(L.descriptionMax, `at most ${L.descriptionMax} characters`),
   sizeBits: z.number().refine((n) => (L.sizeBits as readonly number[]).includes(n), "Key size must be 256, 384 or 512 bits"),
   cryptoperiodSeconds: int("Cryptoperiod", L.cryptoperiodSeconds.min, L.cryptoperiodSeconds.max, formatSeconds),
   maxUsage: int("Usage limit", L.maxUsage.min, L.maxUsage.max, (n) => `${n.toLocaleString("en-US")} uses`).nullable(),

@@ -8,12 +8,11 @@ import { errorResponse, searchParams, streamText } from "@/server/api/http-respo
 import { checkpointLine } from "@/server/audit/checkpoint/checkpoint-file";
 import { services } from "@/server/runtime/services";
 import { observeHttp } from "@/server/ops/metrics";
+import { guarded } from "@/server/api/route-guard";
 
 export const dynamic = "force-dynamic";
 
-export function GET(req: Request) {
-  return observeHttp("/api/audit/checkpoints", req, () => handle(req));
-}
+export const GET = guarded("/api/audit/checkpoints", (req) => observeHttp("/api/audit/checkpoints", req, () => handle(req)));
 
 async function handle(req: Request): Promise<Response> {
   try {

@@ -1,4 +1,9 @@
-/** tRPC over HTTP: queries, mutations, and server-sent-event subscriptions. */
+/**
+ * tRPC over HTTP: queries, mutations, and server-sent-event subscriptions.
+ * Each call is checked against PROCEDURE_ACCESS by the tRPC middleware; a
+ * subscription without a session is refused here with a plain 401 before any
+ * stream opens (tRPC would otherwise answer 200 and send the error as an event).
+ */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/api/root";
 import { createContextInner } from "@/server/api/trpc";
@@ -6,17 +11,32 @@ import { publicOrigin, parseAuthEnv } from "@/server/auth/auth-config";
 import { auth } from "@/server/auth/auth-instance";
 import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
 import { sessionUserFrom } from "@/server/auth/session-user";
+import { guarded } from "@/server/api/route-guard";
 import { services } from "@/server/runtime/services";
 
 export const dynamic = "force-dynamic";
 
-function handler(req: Request) {
+const SUBSCRIPTIONS: ReadonlySet<string> = new Set(
+  Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+    .filter(([, p]) => p._def.type === "subscription")
+    .map(([path]) => path),
+);
+
+function targetsSubscription(req: Request): boolean {
+  const paths = decodeURIComponent(new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, "")).split(",");
+  return paths.some((p) => SUBSCRIPTIONS.has(p));
+}
+
+async function handler(req: Request) {
+  const user = req.headers.get("cookie") ? await sessionUserFrom(auth(), req.headers) : null;
+  if (!user && targetsSubscription(req)) {
+    return Response.json({ message: "Sign in to use the console (no valid session).", code: "UNAUTHORIZED" }, { status: 401, headers: { "cache-control": "no-store" } });
+  }
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
     router: appRouter,
     createContext: async () => {
-      const user = await sessionUserFrom(auth(), req.headers);
       const csrf = checkRequestOrigin(req.headers, publicOrigin(parseAuthEnv()) ?? addressedOrigin(req));
       return createContextInner(services(), user, { csrf });
     },
@@ -28,4 +48,6 @@ function handler(req: Request) {
   });
 }
 
-export { handler as GET, handler as POST };
+// Each call is checked against PROCEDURE_ACCESS by the tRPC middleware (server/api/trpc.ts).
+const guardedHandler = guarded("/api/trpc/[trpc]", handler);
+export { guardedHandler as GET, guardedHandler as POST };

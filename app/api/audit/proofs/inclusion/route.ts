@@ -1,14 +1,17 @@
-/** GET /api/audit/proofs/inclusion?seq=&treeSize= — RFC 6962 inclusion proof of an entry in a checkpoint (default: the latest). */
+/**
+ * GET /api/audit/proofs/inclusion?seq=&treeSize= — RFC 6962 inclusion proof of
+ * an entry in a checkpoint (default: the latest). The answer carries the whole
+ * entry (people, keys, justifications): signed-in users only, as for the export.
+ */
 import { z } from "zod";
 import { errorResponse, searchParams } from "@/server/api/http-response";
 import { services } from "@/server/runtime/services";
 import { observeHttp } from "@/server/ops/metrics";
+import { guarded } from "@/server/api/route-guard";
 
 export const dynamic = "force-dynamic";
 
-export function GET(req: Request) {
-  return observeHttp("/api/audit/proofs/inclusion", req, () => handle(req));
-}
+export const GET = guarded("/api/audit/proofs/inclusion", (req) => observeHttp("/api/audit/proofs/inclusion", req, () => handle(req)));
 
 const ZSeq = z.string().regex(/^[1-9][0-9]{0,15}$/, "must be a positive whole number").transform(BigInt);
 const ZQuery = z.object({ seq: ZSeq, treeSize: ZSeq.optional() }).strict();
