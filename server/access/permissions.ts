@@ -20,7 +20,10 @@ export type Access =
   | { nobody: string };
 
 const min = (role: Role): Access => ({ min: role });
-const VOTERS: Access = { only: ["officer"], why: "Only security officers approve or reject requests; administrators grant roles and so do not vote." };
+const VOTERS: Access = {
+  only: ["officer", "admin"],
+  why: "Security officers decide key and mesh requests, administrators decide role grants (the approval rules check the kind: an admin's vote on a revocation is refused)",
+};
 const VIA_APPROVAL = (what: string): Access => ({
   nobody: `${what} needs the approval of security officers: use "Request ${what.toLowerCase()}" on the key page.`,
 });
@@ -109,6 +112,7 @@ export const PROCEDURE_ACCESS = {
   "users.list": min("admin"),
   "users.create": min("admin"),
   "users.setRole": min("admin"),
+  "users.requestRole": min("admin"),
   "users.setDisabled": min("admin"),
 } as const satisfies Record<string, Access>;
 

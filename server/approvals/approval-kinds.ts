@@ -11,6 +11,7 @@
  * `execute` resumes the held step, add its approval_rules row in a migration,
  * and raise requests with ApprovalService.requestAsSystem().
  */
+import type { Role } from "../access/roles";
 import type { JsonValue } from "../audit/types";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
@@ -37,7 +38,9 @@ export interface ApprovalKindSpec {
   label: string;
   /** Verb phrase for buttons and messages: "Request emergency rotation". */
   requestLabel: string;
-  targetType: "key" | "node" | "incident";
+  targetType: "key" | "node" | "incident" | "user";
+  /** Who may raise it (rank at least); absent: anyone the access table lets call approvals.request. */
+  requesterRole?: Role;
   /** The kind's jobs change the mesh (the batch loads it: KeyJob.mesh). */
   mesh?: boolean;
   description: string;

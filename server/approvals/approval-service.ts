@@ -7,17 +7,19 @@
  * the executor (resumeExecuting, also called at server start).
  */
 import { randomUUID } from "node:crypto";
+import { rankOf, type Role } from "../access/roles";
 import type { SessionUser } from "../auth/session-user";
 import { actorOf } from "../auth/auth-audit";
 import type { JsonValue } from "../audit/types";
-import type { Db } from "../db/client";
+import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import { approvalKind, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
 import "./node-isolation-kind"; // registers NODE_ISOLATION
-import { insertRequest, insertVote, loadRequest, loadRule, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
-import { decideVote, isOverdue, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
+import "./role-grant-kind"; // registers ROLE_GRANT
+import { insertRequest, insertVote, loadRequest, loadRule, loadVoter, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
+import { countedApprovals, decideVote, isOverdue, voterRoleOf, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
 
 export interface Requester {
   /** null for the system (a recovery step held for approval). */
@@ -50,6 +52,8 @@ export class ApprovalService {
   }
 
   async request(input: { kind: string; targetId: string; justification: string }, user: SessionUser) {
+    const need = approvalKind(input.kind).requesterRole;
+    if (need && rankOf(user.role) < rankOf(need)) throw new DomainError("NOT_PERMITTED", `Only ${need}s may request a ${approvalKind(input.kind).label.toLowerCase()}; you are ${user.role}.`);
     const row = await this.raise(input, { userId: user.id, actor: actorOf(user.email) });
     return this.get(row.id, user);
   }
@@ -57,6 +61,7 @@ export class ApprovalService {
   /** For other features (the recovery engine): a request raised by the system, decided by officers like any other. */
   requestAsSystem(input: { kind: string; targetId: string; justification: string }, actor: string) {
     if (!actor.startsWith("system:")) throw new DomainError("INVALID_INPUT", 'A system requester is named "system:<component>"');
+    if (approvalKind(input.kind).requesterRole) throw new DomainError("NOT_PERMITTED", `A ${input.kind} request is raised by a person, never by the system.`);
     return this.raise(input, { userId: null, actor });
   }
 
@@ -127,6 +132,7 @@ export class ApprovalService {
     const actor = actorOf(user.email);
     let req: LoadedRequest | null = null;
     let rule: ApprovalRuleRow | null = null;
+    let voterNow: { role: Role | null; controllers: string[] } = { role: null, controllers: [user.id] };
     const result = await this.serial(() =>
       this.keys.runner.submit({
         keyIds: spec.keyIds(targetId),
@@ -134,6 +140,8 @@ export class ApprovalService {
         load: async (c) => {
           req = await loadRequest(c, id);
           rule = req ? await loadRule(c, req.kind) : null;
+          // The voter's role and controllers as they are in this transaction, not as the session saw them.
+          voterNow = await loadVoter(c, user.id);
         },
         run: (ws) => {
           const r = req as LoadedRequest | null;
@@ -143,7 +151,8 @@ export class ApprovalService {
             this.auditStatus(ws, r, "system:approvals", "APPROVAL_EXPIRED", "EXPIRED", { expiresAt: r.expiresAt.toISOString(), voteRefused: actor });
             return { kind: "EXPIRED" as const, from: "PENDING" as ApprovalStatus, to: "EXPIRED" as ApprovalStatus, now: ws.now, outcome: null };
           }
-          const o = decideVote(r, rule, { id: user.id, email: user.email, role: user.role }, decision, ws.now);
+          if (!voterNow.role) throw new DomainError("NOT_PERMITTED", "Your account is disabled; it cannot decide requests.");
+          const o = decideVote(r, rule, { id: user.id, email: user.email, role: voterNow.role, controllers: voterNow.controllers }, decision, ws.now);
           const approvals = o.type === "REJECTED" ? null : o.approvals;
           const needed = o.type === "REJECTED" ? null : o.needed;
           ws.publish({ topic: "approvals", type: "approval-vote", data: { requestId: r.id, decision } });
@@ -155,7 +164,8 @@ export class ApprovalService {
           if (o.type === "RECORDED") return { kind: "VOTED" as const, from: "PENDING" as ApprovalStatus, to: "PENDING" as ApprovalStatus, now: ws.now, outcome: null };
           if (o.type === "REJECTED") return { kind: "VOTED" as const, from: "PENDING" as ApprovalStatus, to: "REJECTED" as ApprovalStatus, now: ws.now, outcome: null };
           // Quorum: carry the action out in this same job, as the officer whose approval completed it.
-          const approvers = [...r.votes.filter((v) => v.decision === "APPROVE").map((v) => v.voter), actor];
+          // Only the approvals that count now (voters still holding the role, one per person) are named.
+          const approvers = [...countedApprovals(r).map((v) => v.voter), actor];
           let exec: ExecutionResult;
           try {
             exec = spec.execute(this.jobContext(ws, actor), { id: r.id, targetId: r.targetId, justification: r.justification });
@@ -314,14 +324,16 @@ export class ApprovalService {
     if (!r) throw new DomainError("APPROVAL_NOT_FOUND", `Approval request ${id} does not exist.`);
     const rule = await this.db.approvalRule.findUnique({ where: { kind: r.kind } });
     const now = new Date();
-    const view = this.present(r, now);
+    // The votes as the rules count them now (voters' current roles and controllers).
+    const client = await poolOf(this.db).connect();
+    const [facts, voterNow] = await Promise.all([loadRequest(client, id), loadVoter(client, viewer.id)]).finally(() => client.release());
+    const counted = facts ? countedApprovals(facts) : [];
+    const view = { ...this.present(r, now), approvals: counted.length, countedVoters: counted.map((v) => v.voterId) };
     let canVote = false;
     let whyNot: string | null = null;
     try {
-      decideVote(
-        { id: r.id, kind: r.kind, status: view.status, requestedById: r.requestedById, requiredApprovals: r.requiredApprovals, expiresAt: r.expiresAt, votes: r.votes },
-        rule, { id: viewer.id, email: viewer.email, role: viewer.role }, "REJECT", now,
-      );
+      if (!facts || !voterNow.role) throw new DomainError("NOT_PERMITTED", "Your account cannot decide requests.");
+      decideVote({ ...facts, status: view.status }, rule, { id: viewer.id, email: viewer.email, role: voterNow.role, controllers: voterNow.controllers }, "REJECT", now);
       canVote = true;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
@@ -335,9 +347,9 @@ export class ApprovalService {
     const now = new Date();
     const open = await this.db.approvalRequest.findMany({
       where: { status: "PENDING", expiresAt: { gt: now } },
-      select: { requestedById: true, votes: { select: { voterId: true } } },
+      select: { kind: true, requestedById: true, votes: { select: { voterId: true } } },
     });
-    const awaitingYou = user.role === "officer" ? open.filter((r) => r.requestedById !== user.id && !r.votes.some((v) => v.voterId === user.id)).length : 0;
+    const awaitingYou = open.filter((r) => voterRoleOf(r.kind) === user.role && r.requestedById !== user.id && !r.votes.some((v) => v.voterId === user.id)).length;
     return { pending: open.length, awaitingYou };
   }
 
