@@ -49,6 +49,8 @@ export const PROCEDURE_ACCESS = {
   "keys.completeRotation": min("officer"),
   "keys.cancelRotation": min("officer"),
   "keys.destroy": min("officer"),
+  // compromise-based rotation: SOC staff ask, an officer approves (the request goes through the approval workflow)
+  "keys.requestEmergencyRotation": min("analyst"),
   // compromise actions go through two-person approval only
   "keys.revoke": VIA_APPROVAL("Revocation"),
 

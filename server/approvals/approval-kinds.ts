@@ -73,14 +73,15 @@ export function approvalKinds(): ApprovalKindSpec[] {
 
 // -- the two key actions of the issue -------------------------------------------
 
-function keyEvent(kind: KeyActionKind, reason: string): KeyEvent {
-  return kind === "REVOCATION" ? { type: "REVOKE", reason } : { type: "BEGIN_ROTATION", reason };
+function keyEvent(_kind: KeyActionKind, reason: string): KeyEvent {
+  return { type: "REVOKE", reason };
 }
 
-/** Distribute the replacement and collect every participant's receipt, step by step from whatever state it is in. */
-async function driveReplacement(
+/** Distribute the replacement and collect every participant's receipt, step by step from whatever state it is in; routes avoid `avoid`. */
+export async function driveReplacement(
   deps: { keys: KeyService; actor: string },
   outcome: Record<string, JsonValue> | null,
+  avoid?: { nodeIds: readonly string[]; linkIds: readonly string[] },
 ): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }> {
   const recorded = typeof outcome?.replacementId === "string" ? outcome.replacementId : null;
   if (!recorded) return { status: "FAILED", outcome: { ...outcome, failure: "no replacement key was recorded" } };
@@ -94,7 +95,7 @@ async function driveReplacement(
       const mesh = deps.keys.distributor;
       if (mesh && (k.state === "GENERATED" || k.state === "DISTRIBUTED")) {
         // Over the mesh: routes, pads, agents, receipts; a failed attempt is retried with new material (a new key id).
-        const r: { finalKey: { id: string; state: string } } = k.state === "GENERATED" ? await mesh.distribute(replacementId, who, k.version) : await mesh.collect(replacementId, who, k.version);
+        const r: { finalKey: { id: string; state: string } } = k.state === "GENERATED" ? await mesh.distribute(replacementId, who, k.version, avoid) : await mesh.collect(replacementId, who, k.version);
         replacementId = r.finalKey.id;
         if (r.finalKey.state !== "ACTIVE") {
           return { status: "FAILED", outcome: { ...outcome, replacementId, replacementState: r.finalKey.state, failure: "the replacement could not be distributed (every attempt failed; see its lineage)" } };
@@ -147,11 +148,4 @@ registerApprovalKind(
     "Compromise: the key is revoked, its material zeroised and every holder purges its copy; an ACTIVE key gets an emergency replacement, distributed and activated at once.",
   ),
 );
-registerApprovalKind(
-  keyKind(
-    "EMERGENCY_ROTATION",
-    "Emergency rotation",
-    "Request emergency rotation",
-    "Immediate rotation of an ACTIVE key: the replacement is generated, distributed and activated at once; the old key stays usable for its policy overlap, then retires.",
-  ),
-);
+// EMERGENCY_ROTATION has its own procedure: server/approvals/emergency-rotation-kind.ts.

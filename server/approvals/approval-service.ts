@@ -18,6 +18,7 @@ import type { KeyWorkspace } from "../keys/key-workspace";
 import { approvalKind, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
 import "./node-isolation-kind"; // registers NODE_ISOLATION
 import "./role-grant-kind"; // registers ROLE_GRANT
+import "./emergency-rotation-kind"; // registers EMERGENCY_ROTATION
 import { insertRequest, insertVote, loadRequest, loadRule, loadVoter, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
 import { countedApprovals, decideVote, isOverdue, voterRoleOf, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
 
@@ -51,7 +52,27 @@ export class ApprovalService {
     return { kind, kindLabel: spec.label, targetId, targetLabel: label, impact, rule };
   }
 
-  async request(input: { kind: string; targetId: string; justification: string }, user: SessionUser) {
+  /**
+   * An emergency rotation (its own procedure, keys.requestEmergencyRotation): the request names the nodes and links
+   * the replacement must avoid; they are checked here and kept in the request's impact for the officers and the executor.
+   */
+  async requestEmergencyRotation(input: { keyId: string; justification: string; avoidNodeIds: string[]; avoidLinkIds: string[] }, user: SessionUser) {
+    const key = await this.db.key.findUnique({ where: { id: input.keyId }, select: { participants: { select: { nodeId: true } } } });
+    if (!key) throw new DomainError("KEY_NOT_FOUND", `Key ${input.keyId} does not exist`, { keyId: input.keyId });
+    const [nodes, links] = await Promise.all([
+      this.db.node.findMany({ where: { id: { in: input.avoidNodeIds } }, select: { id: true, role: true } }),
+      this.db.link.findMany({ where: { id: { in: input.avoidLinkIds } }, select: { id: true } }),
+    ]);
+    const unknown = [...input.avoidNodeIds.filter((n) => !nodes.some((x) => x.id === n)), ...input.avoidLinkIds.filter((l) => !links.some((x) => x.id === l))];
+    if (unknown.length > 0) throw new DomainError("MESH_ELEMENT_NOT_FOUND", `Not in the mesh: ${unknown.join(", ")}`);
+    const holders = input.avoidNodeIds.filter((n) => key.participants.some((p) => p.nodeId === n) || nodes.find((x) => x.id === n)?.role === "HUB");
+    if (holders.length > 0) {
+      throw new DomainError("INVALID_INPUT", `${holders.join(", ")} ${holders.length === 1 ? "is" : "are"} the hub or a participant of the key: the replacement cannot avoid ${holders.length === 1 ? "it" : "them"} (isolate a suspect participant and revoke instead).`);
+    }
+    return this.request({ kind: "EMERGENCY_ROTATION", targetId: input.keyId, justification: input.justification, avoid: { nodeIds: input.avoidNodeIds, linkIds: input.avoidLinkIds } }, user);
+  }
+
+  async request(input: { kind: string; targetId: string; justification: string; avoid?: { nodeIds: string[]; linkIds: string[] } }, user: SessionUser) {
     const need = approvalKind(input.kind).requesterRole;
     if (need && rankOf(user.role) < rankOf(need)) throw new DomainError("NOT_PERMITTED", `Only ${need}s may request a ${approvalKind(input.kind).label.toLowerCase()}; you are ${user.role}.`);
     const row = await this.raise(input, { userId: user.id, actor: actorOf(user.email) });
@@ -65,9 +86,14 @@ export class ApprovalService {
     return this.raise(input, { userId: null, actor });
   }
 
-  private async raise(input: { kind: string; targetId: string; justification: string }, who: Requester) {
+  private async raise(input: { kind: string; targetId: string; justification: string; avoid?: { nodeIds: string[]; linkIds: string[] } }, who: Requester) {
     const spec = approvalKind(input.kind);
-    const { label, impact } = await spec.computeImpact(this.db, input.targetId);
+    const computed = await spec.computeImpact(this.db, input.targetId);
+    const { label } = computed;
+    const avoid = input.avoid && input.avoid.nodeIds.length + input.avoid.linkIds.length > 0 ? input.avoid : null;
+    const impact = avoid
+      ? { ...computed.impact, avoid, summary: `${computed.impact.summary} The replacement's routes avoid ${[...avoid.nodeIds, ...avoid.linkIds].join(", ")}.` }
+      : computed.impact;
     const id = randomUUID();
     let rule: ApprovalRuleRow | null = null;
     let open: { id: string; kind: string } | null = null;

@@ -63,6 +63,7 @@ export function buildServices(
   const mesh = new MeshOperations(keys.runner);
   const purges = new PurgeService(db, keys.runner, agents, { timeoutMs: opts.receiptTimeoutMs, log });
   keys.runner.onPurgeRequested = () => purges.kick();
+  keys.purger = purges;
   return {
     purges,
     jobs,
