@@ -1,5 +1,5 @@
 /**
- * `npm run bench:recovery [-- --quick]`
+ * `npm run bench:recovery [-- --quick] [-- --emergency-only]`
  *
  * Compromise recovery on a generated 1,000-node mesh with 10,000 ACTIVE keys
  * (each distributed over the mesh with receipts, one endpoint each): for blast
@@ -14,8 +14,17 @@
  * same number of fresh keys with the same concurrency.
  * The link pools are made large (10^9 bits) so that the one-time pads for
  * 10,000 keys never run out: the figure is recovery, not pool refill.
+ * Emergency rotation (issue 12, finding 9), on the same mesh and keys: for
+ * keys whose route left the hub over a link named as suspect, the time from
+ * the officer's approval to "old key purged at every holder (their answers
+ * recorded), replacement ACTIVE over routes avoiding the suspect link"
+ * (ApprovalService.approve, then the executor's drive). `--emergency-only`
+ * skips the recovery runs.
  * Database: DATABASE_URL's server, or an embedded PostgreSQL in a temp folder.
  */
+import { approvalsFor } from "../server/approvals/approval-service";
+import type { SessionUser } from "../server/auth/session-user";
+import { UserService } from "../server/users/user-service";
 import { poolOf } from "../server/db/client";
 import { generateMesh } from "../server/mesh/topology/mesh-generator";
 import { QBER_ABORT } from "../server/mesh/topology/link-physics";
@@ -72,6 +81,50 @@ async function versions(s: Services): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.id, r.v]));
 }
 
+interface EmergencyRun {
+  keyId: string;
+  avoided: string;
+  approveMs: number;
+  /** Approval to old key purged everywhere and replacement ACTIVE. */
+  totalMs: number;
+  status: string;
+  purgedEverywhere: boolean;
+  replacementActive: boolean;
+  routeAvoids: boolean;
+}
+
+async function benchEmergency(s: Services, n: number): Promise<EmergencyRun[]> {
+  const users = new UserService(s.db, s.keys.runner);
+  const mk = async (role: "analyst" | "officer"): Promise<SessionUser> => {
+    const u = await users.create({ email: `bench-${role}@qecnet.test`, name: `Bench ${role}`, role, password: "bench password 2026" }, { actor: "system:bench" });
+    return { id: u.id, email: u.email, name: u.name, role: u.role };
+  };
+  const [analyst, officer] = [await mk("analyst"), await mk("officer")];
+  const approvals = approvalsFor(s.keys);
+  const { rows } = await poolOf(s.db).query<{ key_id: string; first_link: string }>(
+    `SELECT r.key_id, r.link_path[1] AS first_link FROM key_routes r JOIN keys k ON k.id = r.key_id
+      WHERE k.state = 'ACTIVE' AND cardinality(r.link_path) >= 3 ORDER BY r.key_id LIMIT $1`,
+    [n],
+  );
+  const out: EmergencyRun[] = [];
+  for (const r of rows) {
+    const req = await approvals.requestEmergencyRotation({ keyId: r.key_id, justification: "bench: suspect link leaving the hub", avoidNodeIds: [], avoidLinkIds: [r.first_link] }, analyst);
+    const t0 = performance.now();
+    await approvals.approve(req.id, "bench approval", officer);
+    const approveMs = performance.now() - t0;
+    await approvals.drive(req.id);
+    const totalMs = performance.now() - t0;
+    const done = await s.db.approvalRequest.findUniqueOrThrow({ where: { id: req.id }, select: { status: true, outcome: true } });
+    const o = (done.outcome ?? {}) as { purgedEverywhere?: boolean; replacementState?: string; replacementId?: string };
+    const routes = o.replacementId ? await s.db.keyRoute.findMany({ where: { keyId: o.replacementId }, select: { linkPath: true } }) : [];
+    out.push({
+      keyId: r.key_id, avoided: r.first_link, approveMs, totalMs, status: done.status, purgedEverywhere: o.purgedEverywhere === true,
+      replacementActive: o.replacementState === "ACTIVE", routeAvoids: routes.length > 0 && routes.every((x) => !x.linkPath.includes(r.first_link)),
+    });
+  }
+  return out;
+}
+
 interface Run {
   linkId: string;
   radius: number;
@@ -100,6 +153,21 @@ async function main(): Promise<void> {
     const endpoints = [...m.nodes.values()].filter((n) => n.role === "ENDPOINT").map((n) => n.id);
     const seedSecs = await seedKeys(s, endpoints, keyCount);
     console.log(`seeded ${fmt(keyCount)} ACTIVE keys over ${fmt(m.nodes.size)} nodes / ${fmt(m.links.size)} links in ${fmt(seedSecs, 1)} s (${fmt(keyCount / seedSecs)} keys/s distributed with receipts, ${CONCURRENCY} at once)`);
+
+    // Emergency rotation: approval to old key purged everywhere and replacement ACTIVE.
+    const em = await benchEmergency(s, quick ? 10 : 30);
+    const emTotals = em.map((x) => x.totalMs);
+    const emBad = em.filter((x) => x.status !== "EXECUTED" || !x.purgedEverywhere || !x.replacementActive || !x.routeAvoids);
+    console.log(`
+Emergency rotation, approval to "old key purged at every holder, replacement ACTIVE avoiding the suspect link" (${em.length} keys, one at a time)`);
+    console.log(`  approving transaction (revoke + replacement generated): median ${fmt(median(em.map((x) => x.approveMs)), 1)} ms`);
+    console.log(`  approval to purged everywhere + replacement ACTIVE: median ${fmt(median(emTotals), 1)} ms, worst ${fmt(Math.max(...emTotals), 1)} ms`);
+    console.log(`  check: ${emBad.length} run(s) not EXECUTED, not purged everywhere, replacement not ACTIVE or crossing the suspect link (must be 0)`);
+    if (process.argv.includes("--emergency-only")) {
+      console.log(`
+BENCH_JSON ${JSON.stringify({ keyCount, seedSecs, emergency: em })}`);
+      return;
+    }
 
     const noop: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -166,7 +234,7 @@ async function main(): Promise<void> {
     const bigMedian = median(big.runs.map((x) => x.wallMs));
     if (big.target < 1_000) console.log("goal (< 1,000 ms for ~1,000 affected keys): not measured in a --quick run");
     else console.log(`goal: < 1,000 ms for ~1,000 affected keys: ${bigMedian < 1_000 ? "met" : "NOT met"} (median ${fmt(bigMedian)} ms for ${big.runs.map((x) => x.radius).join("/")} keys)`);
-    console.log(`\nBENCH_JSON ${JSON.stringify({ keyCount, seedSecs, noopMs, results })}`);
+    console.log(`\nBENCH_JSON ${JSON.stringify({ keyCount, seedSecs, noopMs, results, emergency: em })}`);
   } finally {
     await t.dispose();
     await target.cleanup();

@@ -29,11 +29,12 @@ test("an admin edits a key policy, is told what is wrong, saves, and creates a p
 
   await form.getByTestId("policy-overlap").fill("10");
   await form.getByTestId("policy-overlap-unit").selectOption("min");
-  await form.getByTestId("policy-signal-OPERATOR_REPORT").check();
+  // One person's report never revokes automatically (issue 12, finding 2): the form does not offer it.
+  await expect(form.getByTestId("policy-signal-OPERATOR_REPORT")).toBeDisabled();
   await form.getByTestId("policy-save").click();
   await expect(panel.getByTestId("policy-form")).toHaveCount(0);
   await expect(standard.getByTestId("policy-overlap-cell")).toHaveText("10 min");
-  await expect(standard.getByTestId("policy-signal-chip")).toHaveCount(3);
+  await expect(standard.getByTestId("policy-signal-chip")).toHaveCount(2);
   await expect(standard).toContainText("v1");
 
   await panel.getByTestId("policy-new").click();

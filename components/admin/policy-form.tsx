@@ -6,7 +6,7 @@
  * checks everything again and its message is shown beside the buttons.
  */
 import { useState, type FormEvent, type ReactNode } from "react";
-import { COMPROMISE_SIGNALS, COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "@/server/keys/compromise-signals";
+import { COMPROMISE_SIGNALS, COMPROMISE_SIGNAL_LABELS, mayRevokeAutomatically, type CompromiseSignal } from "@/server/keys/compromise-signals";
 import type { KeyPolicy } from "@/server/keys/key-policies";
 import { POLICY_LIMITS } from "@/server/keys/policies/policy-rules";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
@@ -159,9 +159,10 @@ export function PolicyForm({ initial, isNew, saving, error, onSave, onCancel }: 
         <legend className="mb-1 text-sm font-semibold text-slate-300">Revoke automatically on (the other signals wait for a security officer&apos;s approval)</legend>
         {COMPROMISE_SIGNALS.map((s) => (
           <label key={s} className="flex items-start gap-2 text-base text-slate-200">
-            <input type="checkbox" className="mt-1" checked={d.signals.includes(s)} data-testid={`policy-signal-${s}`}
+            <input type="checkbox" className="mt-1" checked={d.signals.includes(s)} data-testid={`policy-signal-${s}`} disabled={!mayRevokeAutomatically(s)}
               onChange={(e) => set({ signals: e.target.checked ? [...d.signals, s] : d.signals.filter((x) => x !== s) })} />
             {COMPROMISE_SIGNAL_LABELS[s]}
+            {mayRevokeAutomatically(s) ? null : <span className="text-sm text-slate-400">(one person&apos;s word: always waits for security officers&apos; approval)</span>}
           </label>
         ))}
       </fieldset>

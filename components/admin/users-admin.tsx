@@ -1,5 +1,8 @@
 "use client";
-/** Administrators: users with their roles; create a user, change a role, disable or enable. Every change is audited. */
+/**
+ * Administrators: users with their roles; create a user, change a role, disable or enable. Every change is audited.
+ * Officer and admin are granted by two administrators: choosing one raises a role-grant request that another admin approves.
+ */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { ROLES, ROLE_DESCRIPTIONS, type Role } from "@/server/access/roles";
@@ -11,6 +14,10 @@ import { ErrorPanel } from "@/components/ui/error-panel";
 import { InlineError } from "@/components/ui/inline-error";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
+
+/** Roles that decide approvals: never set by one administrator (server/users/user-service.ts GRANTED_BY_APPROVAL). */
+const NEEDS_SECOND_ADMIN: readonly Role[] = ["officer", "admin"];
+const DIRECT_ROLES = ROLES.filter((r) => !NEEDS_SECOND_ADMIN.includes(r));
 
 function CreateUser() {
   const trpc = useTRPC();
@@ -32,7 +39,7 @@ function CreateUser() {
       <input className={inputClass} placeholder="email" aria-label="Email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} aria-invalid={Boolean(errs.email)} data-testid="new-user-email" />
       <input className={inputClass} placeholder="name" aria-label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} aria-invalid={Boolean(errs.name)} data-testid="new-user-name" />
       <select className={inputClass} aria-label="Role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })} data-testid="new-user-role">
-        {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+        {DIRECT_ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
       </select>
       <input className={inputClass} type="password" autoComplete="new-password" placeholder="initial password (12+ characters)" aria-label="Initial password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} aria-invalid={Boolean(errs.password)} data-testid="new-user-password" />
       <button type="submit" className={buttonClass("primary")} disabled={create.isPending} data-testid="new-user-submit">{create.isPending ? "Creating…" : "Create user"}</button>
@@ -51,8 +58,16 @@ export function UsersAdmin() {
   const queryClient = useQueryClient();
   const users = useQuery(trpc.users.list.queryOptions());
   const change = useMutation({
-    mutationFn: (c: { userId: string; role?: Role; disabled?: boolean }) =>
-      c.role ? client.users.setRole.mutate({ userId: c.userId, role: c.role }) : client.users.setDisabled.mutate({ userId: c.userId, disabled: c.disabled ?? false }),
+    mutationFn: async (c: { userId: string; role?: Role; disabled?: boolean }): Promise<string> => {
+      if (c.role && NEEDS_SECOND_ADMIN.includes(c.role)) {
+        const justification = window.prompt(`Why should this user become ${c.role}? Another administrator approves the request.`) ?? "";
+        const r = await client.users.requestRole.mutate({ userId: c.userId, role: c.role as "officer" | "admin", justification });
+        return `Role grant requested (${r.targetLabel}); another administrator decides it under Approvals.`;
+      }
+      if (c.role) await client.users.setRole.mutate({ userId: c.userId, role: c.role });
+      else await client.users.setDisabled.mutate({ userId: c.userId, disabled: c.disabled ?? false });
+      return "";
+    },
     onSettled: () => queryClient.invalidateQueries(trpc.users.pathFilter()),
   });
   return (
@@ -61,7 +76,8 @@ export function UsersAdmin() {
         {ROLES.map((r) => <li key={r}><span className="font-semibold text-slate-200">{r}</span>: {ROLE_DESCRIPTIONS[r]}</li>)}
       </ul>
       <CreateUser />
-      <div className="mt-5" aria-live="polite">{change.isError ? <InlineError message={change.error.message} testId="user-change-error" /> : null}</div>
+      <div className="mt-5" aria-live="polite">{change.isError ? <InlineError message={change.error.message} testId="user-change-error" /> : null}
+        {change.isSuccess && change.data ? <p className="text-base text-emerald-300" data-testid="role-grant-requested">{change.data}</p> : null}</div>
       {users.isPending ? <SkeletonRows rows={4} label="Loading users" /> : users.isError ? (
         <ErrorPanel title="Could not load users" error={users.error} onRetry={() => void users.refetch()} />
       ) : (

@@ -82,6 +82,7 @@ function BlastRadius({ d }: { d: Detail }) {
             <th className="py-2 pr-4">Before</th>
             <th className="py-2 pr-4">Now</th>
             <th className="py-2 pr-4">Replacement</th>
+            <th className="py-2 pr-4">Purge at holders</th>
           </tr>
         </thead>
         <tbody>
@@ -99,6 +100,15 @@ function BlastRadius({ d }: { d: Detail }) {
                   </span>
                 ) : <span className="text-slate-500">none needed</span>}
                 {k.waitingForNode ? <span className="block text-sm text-amber-200" data-testid="blast-key-waiting">waits until {k.waitingForNode} can be reached with enough key (node restored, pools refilled)</span> : null}
+              </td>
+              <td className="py-2 pr-4 text-sm">
+                {k.purges.filter((p) => p.status !== "none").map((p) => (
+                  <span key={p.nodeId} data-testid="blast-key-purge" data-node-id={p.nodeId} data-status={p.status}
+                    className={`mr-2 inline-block ${p.status === "confirmed" ? "text-emerald-300" : "text-amber-300"}`}>
+                    {p.nodeId}: {p.status === "confirmed" ? "purged" : `waiting${p.attempts > 0 ? ` (${p.attempts} unanswered)` : ""}`}
+                  </span>
+                ))}
+                {k.purges.every((p) => p.status === "none") ? <span className="text-slate-500">—</span> : null}
               </td>
             </tr>
           ))}

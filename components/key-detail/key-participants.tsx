@@ -1,9 +1,24 @@
-/** The nodes that share a key: who confirmed receipt and when, who purged it. */
+/** The nodes that share a key: who confirmed receipt and when, and each holder's purge (requested, confirmed by the node, or still unanswered). */
 import type { KeyDetail } from "@/components/trpc/router-types";
 import { formatDateTime } from "@/components/ui/format";
 
 function When({ date, none }: { date: Date | null; none: string }) {
   return date ? <time dateTime={date.toISOString()}>{formatDateTime(date)}</time> : <span className="text-slate-500">{none}</span>;
+}
+
+type Participant = KeyDetail["key"]["participants"][number];
+
+/** A purge is done only when the holder answered; until then it is requested, and retried while the holder is silent. */
+export function PurgeStatus({ p }: { p: Pick<Participant, "purgedAt" | "purgeRequestedAt" | "purgeAttempts"> }) {
+  if (p.purgedAt) return <span data-testid="purge-status" data-status="confirmed" className="text-emerald-300">confirmed <When date={p.purgedAt} none="" /></span>;
+  if (p.purgeRequestedAt) {
+    return (
+      <span data-testid="purge-status" data-status="pending" className="text-amber-300">
+        requested <When date={p.purgeRequestedAt} none="" />, waiting for the node{p.purgeAttempts > 0 ? ` (${p.purgeAttempts} unanswered, retrying)` : ""}
+      </span>
+    );
+  }
+  return <span data-testid="purge-status" data-status="none" className="text-slate-500">—</span>;
 }
 
 export function KeyParticipants({ detail }: { detail: KeyDetail }) {
@@ -22,7 +37,7 @@ export function KeyParticipants({ detail }: { detail: KeyDetail }) {
             <tr>
               <th scope="col" className="py-2 pr-4 font-semibold">Node</th>
               <th scope="col" className="py-2 pr-4 font-semibold">Confirmed at</th>
-              <th scope="col" className="py-2 font-semibold">Purged at</th>
+              <th scope="col" className="py-2 font-semibold">Purge at the node</th>
             </tr>
           </thead>
           <tbody>
@@ -38,7 +53,7 @@ export function KeyParticipants({ detail }: { detail: KeyDetail }) {
                     </div>
                   </td>
                   <td className="py-2 pr-4 text-slate-200"><When date={p.confirmedAt} none="pending" /></td>
-                  <td className="py-2 text-slate-200"><When date={p.purgedAt} none="—" /></td>
+                  <td className="py-2 text-slate-200"><PurgeStatus p={p} /></td>
                 </tr>
               );
             })}

@@ -85,6 +85,8 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "users.list": undefined,
   "users.create": { email: "acl-probe@qecnet.test", name: "Probe", role: "viewer", password: "a long enough password" },
   "users.setRole": { userId: UUID, role: "viewer" },
+  "keys.requestEmergencyRotation": { id: UUID, justification: "probe of the access table", avoidNodeIds: [], avoidLinkIds: [] },
+  "users.requestRole": { userId: UUID, role: "officer", justification: "probe of the access table" },
   "users.setDisabled": { userId: UUID, disabled: true },
 };
 

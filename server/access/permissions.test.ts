@@ -40,11 +40,14 @@ describe("access table", () => {
       const allowed = rolesAllowed(access);
       if ("min" in access) expect(allowed, p).toEqual(ROLES.slice(ROLES.indexOf(access.min)));
     }
-    expect(rolesAllowed(PROCEDURE_ACCESS["approvals.approve"])).toEqual(["officer"]);
-    expect(rolesAllowed(PROCEDURE_ACCESS["approvals.reject"])).toEqual(["officer"]);
+    // Officers decide key and mesh requests, admins role grants; the approval rules refuse the other kinds per role.
+    expect(rolesAllowed(PROCEDURE_ACCESS["approvals.approve"])).toEqual(["officer", "admin"]);
+    expect(rolesAllowed(PROCEDURE_ACCESS["approvals.reject"])).toEqual(["officer", "admin"]);
+    expect(rolesAllowed(PROCEDURE_ACCESS["users.requestRole"])).toEqual(["admin"]);
     expect(rolesAllowed(PROCEDURE_ACCESS["keys.revoke"])).toEqual([]);
     expect(checkProcedure("keys.revoke", "admin")).toMatchObject({ ok: false, reason: "NOBODY", message: expect.stringMatching(/Request revocation/) });
-    expect(checkProcedure("approvals.approve", "admin")).toMatchObject({ ok: false, reason: "ROLE" });
+    expect(checkProcedure("approvals.approve", "analyst")).toMatchObject({ ok: false, reason: "ROLE" });
+    expect(checkProcedure("users.requestRole", "officer")).toMatchObject({ ok: false, reason: "ROLE" });
     expect(checkProcedure("approvals.request", "viewer")).toMatchObject({ ok: false, message: expect.stringMatching(/needs the analyst role or higher/) });
   });
 

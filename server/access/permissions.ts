@@ -28,7 +28,10 @@ export type Access =
 const min = (role: Role): Access => ({ min: role });
 /** Only on a demonstration console (QECNET_SEED_DEMO=true): it acts on the mesh with simulated faults that really revoke keys. */
 const demoOnly = (role: Role): Access => ({ min: role, demoOnly: true });
-const VOTERS: Access = { only: ["officer"], why: "Only security officers approve or reject requests; administrators grant roles and so do not vote." };
+const VOTERS: Access = {
+  only: ["officer", "admin"],
+  why: "Security officers decide key and mesh requests, administrators decide role grants (the approval rules check the kind: an admin's vote on a revocation is refused)",
+};
 const VIA_APPROVAL = (what: string): Access => ({
   nobody: `${what} needs the approval of security officers: use "Request ${what.toLowerCase()}" on the key page.`,
 });
@@ -54,6 +57,8 @@ export const PROCEDURE_ACCESS = {
   "keys.completeRotation": min("officer"),
   "keys.cancelRotation": min("officer"),
   "keys.destroy": min("officer"),
+  // compromise-based rotation: SOC staff ask, an officer approves (the request goes through the approval workflow)
+  "keys.requestEmergencyRotation": min("analyst"),
   // compromise actions go through two-person approval only
   "keys.revoke": VIA_APPROVAL("Revocation"),
 
@@ -118,6 +123,7 @@ export const PROCEDURE_ACCESS = {
   "users.list": min("admin"),
   "users.create": min("admin"),
   "users.setRole": min("admin"),
+  "users.requestRole": min("admin"),
   "users.setDisabled": min("admin"),
 } as const satisfies Record<string, Access>;
 

@@ -67,7 +67,7 @@ describe.concurrent("approvals: a process killed around the last approval", () =
     await approvalsFor(keys).drive(s.requestId);
     expect((await db.approvalRequest.findUniqueOrThrow({ where: { id: s.requestId } })).status).toBe("EXECUTED");
     expect(await db.key.count({ where: { predecessorId: s.keyId } })).toBe(1);
-    expect(await db.auditEntry.count({ where: { action: "KEY_ROTATION_STARTED", subjectId: s.keyId } })).toBe(1);
+    expect(await db.auditEntry.count({ where: { action: "KEY_REVOKED", subjectId: s.keyId } })).toBe(1);
     expect((await verifyStoredChain(db)).result.ok).toBe(true);
   });
 
@@ -77,14 +77,14 @@ describe.concurrent("approvals: a process killed around the last approval", () =
     await h.kill(s.observer);
     const mid = await state(s.observer);
     expect(mid.requests).toEqual([expect.objectContaining({ status: "EXECUTING" })]);
-    expect(mid.keys.map((k) => k.state)).toEqual(["ROTATING", "GENERATED"]); // the replacement waits for the executor
+    expect(mid.keys.map((k) => k.state)).toEqual(["REVOKED", "GENERATED"]); // the replacement waits for the executor
 
     const a = s.restart();
     const b = s.restart();
     expect(await Promise.all([approvalsFor(a.keys).resumeExecuting(), approvalsFor(b.keys).resumeExecuting()])).toEqual([1, 1]);
     const end = await state(s.observer);
     expect(end.requests).toEqual([expect.objectContaining({ status: "EXECUTED" })]);
-    expect(end.keys.map((k) => [k.generation, k.state])).toEqual([[1, "ROTATING"], [2, "ACTIVE"]]);
+    expect(end.keys.map((k) => [k.generation, k.state])).toEqual([[1, "REVOKED"], [2, "ACTIVE"]]);
     const counts = await a.db.auditEntry.groupBy({ by: ["action"], where: { action: { in: ["APPROVAL_EXECUTED", "KEY_DISTRIBUTED", "KEY_ACTIVATED", "KEY_GENERATED"] } }, _count: true });
     expect(Object.fromEntries(counts.map((c) => [c.action, c._count]))).toEqual({ APPROVAL_EXECUTED: 1, KEY_DISTRIBUTED: 2, KEY_ACTIVATED: 2, KEY_GENERATED: 2 });
     expect((await verifyStoredChain(a.db)).result.ok).toBe(true);

@@ -11,6 +11,7 @@
  * `execute` resumes the held step, add its approval_rules row in a migration,
  * and raise requests with ApprovalService.requestAsSystem().
  */
+import type { Role } from "../access/roles";
 import type { JsonValue } from "../audit/types";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
@@ -37,7 +38,9 @@ export interface ApprovalKindSpec {
   label: string;
   /** Verb phrase for buttons and messages: "Request emergency rotation". */
   requestLabel: string;
-  targetType: "key" | "node" | "incident";
+  targetType: "key" | "node" | "incident" | "user";
+  /** Who may raise it (rank at least); absent: anyone the access table lets call approvals.request. */
+  requesterRole?: Role;
   /** The kind's jobs change the mesh (the batch loads it: KeyJob.mesh). */
   mesh?: boolean;
   description: string;
@@ -66,10 +69,13 @@ export function approvalKind(kind: string): ApprovalKindSpec {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Account ids as better-auth makes them (and the seed's). */
+const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const TARGET_FORMS: Record<ApprovalKindSpec["targetType"], { test: (id: string) => boolean; says: string }> = {
   key: { test: (id) => UUID.test(id), says: "names the key by its id (UUID)" },
   incident: { test: (id) => UUID.test(id), says: "names the incident by its id (UUID)" },
   node: { test: (id) => NODE_ID.test(id), says: "names the node by its id, such as hub-1 (lower-case letters, digits and -)" },
+  user: { test: (id) => USER_ID.test(id), says: "names the user by their account id (letters, digits, - and _)" },
 };
 
 /**
@@ -89,14 +95,15 @@ export function approvalKinds(): ApprovalKindSpec[] {
 
 // -- the two key actions of the issue -------------------------------------------
 
-function keyEvent(kind: KeyActionKind, reason: string): KeyEvent {
-  return kind === "REVOCATION" ? { type: "REVOKE", reason } : { type: "BEGIN_ROTATION", reason };
+function keyEvent(_kind: KeyActionKind, reason: string): KeyEvent {
+  return { type: "REVOKE", reason };
 }
 
-/** Distribute the replacement and collect every participant's receipt, step by step from whatever state it is in. */
-async function driveReplacement(
+/** Distribute the replacement and collect every participant's receipt, step by step from whatever state it is in; routes avoid `avoid`. */
+export async function driveReplacement(
   deps: { keys: KeyService; actor: string },
   outcome: Record<string, JsonValue> | null,
+  avoid?: { nodeIds: readonly string[]; linkIds: readonly string[] },
 ): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }> {
   const recorded = typeof outcome?.replacementId === "string" ? outcome.replacementId : null;
   if (!recorded) return { status: "FAILED", outcome: { ...outcome, failure: "no replacement key was recorded" } };
@@ -110,7 +117,7 @@ async function driveReplacement(
       const mesh = deps.keys.distributor;
       if (mesh && (k.state === "GENERATED" || k.state === "DISTRIBUTED")) {
         // Over the mesh: routes, pads, agents, receipts; a failed attempt is retried with new material (a new key id).
-        const r: { finalKey: { id: string; state: string } } = k.state === "GENERATED" ? await mesh.distribute(replacementId, who, k.version) : await mesh.collect(replacementId, who, k.version);
+        const r: { finalKey: { id: string; state: string } } = k.state === "GENERATED" ? await mesh.distribute(replacementId, who, k.version, avoid) : await mesh.collect(replacementId, who, k.version);
         replacementId = r.finalKey.id;
         if (r.finalKey.state !== "ACTIVE") {
           return { status: "FAILED", outcome: { ...outcome, replacementId, replacementState: r.finalKey.state, failure: "the replacement could not be distributed (every attempt failed; see its lineage)" } };
@@ -163,11 +170,4 @@ registerApprovalKind(
     "Compromise: the key is revoked, its material zeroised and every holder purges its copy; an ACTIVE key gets an emergency replacement, distributed and activated at once.",
   ),
 );
-registerApprovalKind(
-  keyKind(
-    "EMERGENCY_ROTATION",
-    "Emergency rotation",
-    "Request emergency rotation",
-    "Immediate rotation of an ACTIVE key: the replacement is generated, distributed and activated at once; the old key stays usable for its policy overlap, then retires.",
-  ),
-);
+// EMERGENCY_ROTATION has its own procedure: server/approvals/emergency-rotation-kind.ts.

@@ -3,6 +3,7 @@
  * inside a batch's transaction (see KeyJob.load / KeyJob.write).
  */
 import type pg from "pg";
+import type { Role } from "../access/roles";
 import type { JsonValue } from "../audit/types";
 import type { ApprovalRuleRow, ApprovalStatus, Decision, RequestFacts } from "./approval-rules";
 
@@ -30,12 +31,17 @@ export async function loadRequest(c: pg.ClientBase, id: string): Promise<LoadedR
     id: string; kind: string; status: ApprovalStatus; requested_by_id: string | null; requested_by: string; required_approvals: number;
     expires_at: Date; target_type: string; target_id: string; target_label: string; justification: string;
     outcome: Record<string, JsonValue> | null; version: number;
-    votes: Array<{ voterId: string; voter: string; decision: Decision }>;
+    votes: Array<{ voterId: string; voter: string; decision: Decision; voterRole: Role | null; controllers: Array<string | null> }>;
+    requester_controllers: Array<string | null> | null;
   }>(
+    // Each vote with its voter's role NOW (null when disabled) and controllers: a vote counts only while its voter holds the role.
     `SELECT r.id, r.kind, r.status::text AS status, r.requested_by_id, r.requested_by, r.required_approvals, r.expires_at,
             r.target_type, r.target_id, r.target_label, r.justification, r.outcome, r.version,
-            COALESCE((SELECT json_agg(json_build_object('voterId', v.voter_id, 'voter', v.voter, 'decision', v.decision) ORDER BY v.at)
-                      FROM approval_votes v WHERE v.request_id = r.id), '[]'::json) AS votes
+            COALESCE((SELECT json_agg(json_build_object('voterId', v.voter_id, 'voter', v.voter, 'decision', v.decision,
+                                                        'voterRole', CASE WHEN u.disabled_at IS NULL THEN u.role END,
+                                                        'controllers', json_build_array(u.id, u.created_by_id, u.role_granted_by_id)) ORDER BY v.at)
+                      FROM approval_votes v JOIN users u ON u.id = v.voter_id WHERE v.request_id = r.id), '[]'::json) AS votes,
+            (SELECT ARRAY[q.id, q.created_by_id, q.role_granted_by_id] FROM users q WHERE q.id = r.requested_by_id) AS requester_controllers
        FROM approval_requests r WHERE r.id = $1`,
     [id],
   );
@@ -44,8 +50,22 @@ export async function loadRequest(c: pg.ClientBase, id: string): Promise<LoadedR
   return {
     id: r.id, kind: r.kind, status: r.status, requestedById: r.requested_by_id, requestedBy: r.requested_by,
     requiredApprovals: r.required_approvals, expiresAt: r.expires_at, targetType: r.target_type, targetId: r.target_id,
-    targetLabel: r.target_label, justification: r.justification, outcome: r.outcome, version: r.version, votes: r.votes,
+    targetLabel: r.target_label, justification: r.justification, outcome: r.outcome, version: r.version,
+    votes: r.votes.map((v) => ({ ...v, controllers: present(v.controllers) })),
+    requesterControllers: present(r.requester_controllers ?? []),
   };
+}
+
+const present = (ids: Array<string | null>): string[] => [...new Set(ids.filter((x): x is string => x !== null))];
+
+/** A voter as the rules see them: role now (null when disabled or gone) and controllers. */
+export async function loadVoter(c: pg.ClientBase, id: string): Promise<{ role: Role | null; controllers: string[] }> {
+  const { rows } = await c.query<{ role: Role; disabled_at: Date | null; controllers: Array<string | null> }>(
+    "SELECT role, disabled_at, ARRAY[id, created_by_id, role_granted_by_id] AS controllers FROM users WHERE id = $1",
+    [id],
+  );
+  const u = rows[0];
+  return u ? { role: u.disabled_at ? null : u.role, controllers: present(u.controllers) } : { role: null, controllers: [id] };
 }
 
 /** The open (PENDING or EXECUTING) request on a target, if any. */

@@ -7,17 +7,20 @@
  * the executor (resumeExecuting, also called at server start).
  */
 import { randomUUID } from "node:crypto";
+import { rankOf, type Role } from "../access/roles";
 import type { SessionUser } from "../auth/session-user";
 import { actorOf } from "../auth/auth-audit";
 import type { JsonValue } from "../audit/types";
-import type { Db } from "../db/client";
+import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import { approvalKind, approvalKindFor, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
 import "./node-isolation-kind"; // registers NODE_ISOLATION
-import { insertRequest, insertVote, loadRequest, loadRule, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
-import { decideVote, isOverdue, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
+import "./role-grant-kind"; // registers ROLE_GRANT
+import "./emergency-rotation-kind"; // registers EMERGENCY_ROTATION
+import { insertRequest, insertVote, loadRequest, loadRule, loadVoter, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
+import { countedApprovals, decideVote, isOverdue, voterRoleOf, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
 
 export interface Requester {
   /** null for the system (a recovery step held for approval). */
@@ -49,7 +52,29 @@ export class ApprovalService {
     return { kind, kindLabel: spec.label, targetId, targetLabel: label, impact, rule };
   }
 
-  async request(input: { kind: string; targetId: string; justification: string }, user: SessionUser) {
+  /**
+   * An emergency rotation (its own procedure, keys.requestEmergencyRotation): the request names the nodes and links
+   * the replacement must avoid; they are checked here and kept in the request's impact for the officers and the executor.
+   */
+  async requestEmergencyRotation(input: { keyId: string; justification: string; avoidNodeIds: string[]; avoidLinkIds: string[] }, user: SessionUser) {
+    const key = await this.db.key.findUnique({ where: { id: input.keyId }, select: { participants: { select: { nodeId: true } } } });
+    if (!key) throw new DomainError("KEY_NOT_FOUND", `Key ${input.keyId} does not exist`, { keyId: input.keyId });
+    const [nodes, links] = await Promise.all([
+      this.db.node.findMany({ where: { id: { in: input.avoidNodeIds } }, select: { id: true, role: true } }),
+      this.db.link.findMany({ where: { id: { in: input.avoidLinkIds } }, select: { id: true } }),
+    ]);
+    const unknown = [...input.avoidNodeIds.filter((n) => !nodes.some((x) => x.id === n)), ...input.avoidLinkIds.filter((l) => !links.some((x) => x.id === l))];
+    if (unknown.length > 0) throw new DomainError("MESH_ELEMENT_NOT_FOUND", `Not in the mesh: ${unknown.join(", ")}`);
+    const holders = input.avoidNodeIds.filter((n) => key.participants.some((p) => p.nodeId === n) || nodes.find((x) => x.id === n)?.role === "HUB");
+    if (holders.length > 0) {
+      throw new DomainError("INVALID_INPUT", `${holders.join(", ")} ${holders.length === 1 ? "is" : "are"} the hub or a participant of the key: the replacement cannot avoid ${holders.length === 1 ? "it" : "them"} (isolate a suspect participant and revoke instead).`);
+    }
+    return this.request({ kind: "EMERGENCY_ROTATION", targetId: input.keyId, justification: input.justification, avoid: { nodeIds: input.avoidNodeIds, linkIds: input.avoidLinkIds } }, user);
+  }
+
+  async request(input: { kind: string; targetId: string; justification: string; avoid?: { nodeIds: string[]; linkIds: string[] } }, user: SessionUser) {
+    const need = approvalKind(input.kind).requesterRole;
+    if (need && rankOf(user.role) < rankOf(need)) throw new DomainError("NOT_PERMITTED", `Only ${need}s may request a ${approvalKind(input.kind).label.toLowerCase()}; you are ${user.role}.`);
     const row = await this.raise(input, { userId: user.id, actor: actorOf(user.email) });
     return this.get(row.id, user);
   }
@@ -57,12 +82,18 @@ export class ApprovalService {
   /** For other features (the recovery engine): a request raised by the system, decided by officers like any other. */
   requestAsSystem(input: { kind: string; targetId: string; justification: string }, actor: string) {
     if (!actor.startsWith("system:")) throw new DomainError("INVALID_INPUT", 'A system requester is named "system:<component>"');
+    if (approvalKind(input.kind).requesterRole) throw new DomainError("NOT_PERMITTED", `A ${input.kind} request is raised by a person, never by the system.`);
     return this.raise(input, { userId: null, actor });
   }
 
-  private async raise(input: { kind: string; targetId: string; justification: string }, who: Requester) {
+  private async raise(input: { kind: string; targetId: string; justification: string; avoid?: { nodeIds: string[]; linkIds: string[] } }, who: Requester) {
     const spec = approvalKindFor(input.kind, input.targetId);
-    const { label, impact } = await spec.computeImpact(this.db, input.targetId);
+    const computed = await spec.computeImpact(this.db, input.targetId);
+    const { label } = computed;
+    const avoid = input.avoid && input.avoid.nodeIds.length + input.avoid.linkIds.length > 0 ? input.avoid : null;
+    const impact = avoid
+      ? { ...computed.impact, avoid, summary: `${computed.impact.summary} The replacement's routes avoid ${[...avoid.nodeIds, ...avoid.linkIds].join(", ")}.` }
+      : computed.impact;
     const id = randomUUID();
     let rule: ApprovalRuleRow | null = null;
     let open: { id: string; kind: string } | null = null;
@@ -127,6 +158,7 @@ export class ApprovalService {
     const actor = actorOf(user.email);
     let req: LoadedRequest | null = null;
     let rule: ApprovalRuleRow | null = null;
+    let voterNow: { role: Role | null; controllers: string[] } = { role: null, controllers: [user.id] };
     const result = await this.serial(() =>
       this.keys.runner.submit({
         keyIds: spec.keyIds(targetId),
@@ -134,6 +166,8 @@ export class ApprovalService {
         load: async (c) => {
           req = await loadRequest(c, id);
           rule = req ? await loadRule(c, req.kind) : null;
+          // The voter's role and controllers as they are in this transaction, not as the session saw them.
+          voterNow = await loadVoter(c, user.id);
         },
         run: (ws) => {
           const r = req as LoadedRequest | null;
@@ -143,7 +177,8 @@ export class ApprovalService {
             this.auditStatus(ws, r, "system:approvals", "APPROVAL_EXPIRED", "EXPIRED", { expiresAt: r.expiresAt.toISOString(), voteRefused: actor });
             return { kind: "EXPIRED" as const, from: "PENDING" as ApprovalStatus, to: "EXPIRED" as ApprovalStatus, now: ws.now, outcome: null };
           }
-          const o = decideVote(r, rule, { id: user.id, email: user.email, role: user.role }, decision, ws.now);
+          if (!voterNow.role) throw new DomainError("NOT_PERMITTED", "Your account is disabled; it cannot decide requests.");
+          const o = decideVote(r, rule, { id: user.id, email: user.email, role: voterNow.role, controllers: voterNow.controllers }, decision, ws.now);
           const approvals = o.type === "REJECTED" ? null : o.approvals;
           const needed = o.type === "REJECTED" ? null : o.needed;
           ws.publish({ topic: "approvals", type: "approval-vote", data: { requestId: r.id, decision } });
@@ -155,7 +190,8 @@ export class ApprovalService {
           if (o.type === "RECORDED") return { kind: "VOTED" as const, from: "PENDING" as ApprovalStatus, to: "PENDING" as ApprovalStatus, now: ws.now, outcome: null };
           if (o.type === "REJECTED") return { kind: "VOTED" as const, from: "PENDING" as ApprovalStatus, to: "REJECTED" as ApprovalStatus, now: ws.now, outcome: null };
           // Quorum: carry the action out in this same job, as the officer whose approval completed it.
-          const approvers = [...r.votes.filter((v) => v.decision === "APPROVE").map((v) => v.voter), actor];
+          // Only the approvals that count now (voters still holding the role, one per person) are named.
+          const approvers = [...countedApprovals(r).map((v) => v.voter), actor];
           let exec: ExecutionResult;
           try {
             exec = spec.execute(this.jobContext(ws, actor), { id: r.id, targetId: r.targetId, justification: r.justification });
@@ -314,14 +350,16 @@ export class ApprovalService {
     if (!r) throw new DomainError("APPROVAL_NOT_FOUND", `Approval request ${id} does not exist.`);
     const rule = await this.db.approvalRule.findUnique({ where: { kind: r.kind } });
     const now = this.keys.clock();
-    const view = this.present(r, now);
+    // The votes as the rules count them now (voters' current roles and controllers).
+    const client = await poolOf(this.db).connect();
+    const [facts, voterNow] = await Promise.all([loadRequest(client, id), loadVoter(client, viewer.id)]).finally(() => client.release());
+    const counted = facts ? countedApprovals(facts) : [];
+    const view = { ...this.present(r, now), approvals: counted.length, countedVoters: counted.map((v) => v.voterId) };
     let canVote = false;
     let whyNot: string | null = null;
     try {
-      decideVote(
-        { id: r.id, kind: r.kind, status: view.status, requestedById: r.requestedById, requiredApprovals: r.requiredApprovals, expiresAt: r.expiresAt, votes: r.votes },
-        rule, { id: viewer.id, email: viewer.email, role: viewer.role }, "REJECT", now,
-      );
+      if (!facts || !voterNow.role) throw new DomainError("NOT_PERMITTED", "Your account cannot decide requests.");
+      decideVote({ ...facts, status: view.status }, rule, { id: viewer.id, email: viewer.email, role: voterNow.role, controllers: voterNow.controllers }, "REJECT", now);
       canVote = true;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
@@ -335,9 +373,9 @@ export class ApprovalService {
     const now = this.keys.clock();
     const open = await this.db.approvalRequest.findMany({
       where: { status: "PENDING", expiresAt: { gt: now } },
-      select: { requestedById: true, votes: { select: { voterId: true } } },
+      select: { kind: true, requestedById: true, votes: { select: { voterId: true } } },
     });
-    const awaitingYou = user.role === "officer" ? open.filter((r) => r.requestedById !== user.id && !r.votes.some((v) => v.voterId === user.id)).length : 0;
+    const awaitingYou = open.filter((r) => voterRoleOf(r.kind) === user.role && r.requestedById !== user.id && !r.votes.some((v) => v.voterId === user.id)).length;
     return { pending: open.length, awaitingYou };
   }
 

@@ -57,7 +57,7 @@ describe("approvals", () => {
     return t.db.auditEntry.findMany({ where: { subjectId: requestId }, orderBy: { seq: "asc" }, select: { seq: true, at: true, action: true, actor: true, toState: true } });
   }
 
-  it("emergency rotation: one officer approves, the replacement is distributed and becomes ACTIVE", async () => {
+  it("emergency rotation: one officer approves, the key is revoked and purged at once (no overlap), the replacement becomes ACTIVE", async () => {
     const k = await activeKey("apr-emergency");
     const preview = await as("analyst").approvals.preview({ kind: "EMERGENCY_ROTATION", targetId: k.id });
     expect(preview.impact.nodes.map((n) => n.id)).toEqual(["node-a", "node-b"]);
@@ -75,7 +75,8 @@ describe("approvals", () => {
     expect(done.status).toBe("EXECUTED");
     const replacementId = (done.outcome as { replacementId: string }).replacementId;
     const [old, replacement] = await Promise.all([t.db.key.findUniqueOrThrow({ where: { id: k.id } }), t.db.key.findUniqueOrThrow({ where: { id: replacementId } })]);
-    expect(old.state).toBe("ROTATING");
+    // Issue 12, finding 9: this used to be ROTATING (a routine rotation, the suspect key usable through the overlap).
+    expect(old.state).toBe("REVOKED");
     expect(replacement).toMatchObject({ state: "ACTIVE", generation: 2, predecessorId: k.id });
 
     const entries = await entriesFor(r.id);
@@ -85,8 +86,8 @@ describe("approvals", () => {
       ["APPROVAL_EXECUTING", "user:apr-officer@qecnet.test"],
       ["APPROVAL_EXECUTED", `system:approval-executor (request ${r.id})`],
     ]);
-    // The rotation itself was recorded as the approving officer, in the vote's transaction (same batch: consecutive, same time).
-    const rotation = await t.db.auditEntry.findFirstOrThrow({ where: { subjectId: k.id, action: "KEY_ROTATION_STARTED" } });
+    // The revocation itself was recorded as the approving officer, in the vote's transaction (same batch: consecutive, same time).
+    const rotation = await t.db.auditEntry.findFirstOrThrow({ where: { subjectId: k.id, action: "KEY_REVOKED" } });
     expect(rotation.actor).toBe("user:apr-officer@qecnet.test");
     expect(rotation.at).toEqual(entries[1]!.at);
     expect(rotation.seq).toBe(entries[1]!.seq + 1n);
@@ -100,7 +101,7 @@ describe("approvals", () => {
     expect(r.impact).toMatchObject({ participantsToPurge: ["node-a", "node-b"] });
     await expectRefused(() => as("officer").approvals.approve({ id: r.id, comment: "self" }), "FORBIDDEN", /you cannot decide it/);
     await expectRefused(() => as("analyst").approvals.approve({ id: r.id, comment: "me too" }), "FORBIDDEN", /officer/);
-    await expectRefused(() => as("admin").approvals.approve({ id: r.id, comment: "admin" }), "FORBIDDEN", /administrators grant roles/);
+    await expectRefused(() => as("admin").approvals.approve({ id: r.id, comment: "admin" }), "FORBIDDEN", /Only security officers approve or reject requests; you are admin/);
     await expectRefused(() => as("admin").keys.revoke({ id: k.id, reason: "bypass" }), "FORBIDDEN", /needs the approval of security officers/);
 
     const first = await as("officer2").approvals.approve({ id: r.id, comment: "agreed" });

@@ -52,11 +52,13 @@ export async function computeKeyImpact(db: Db, keyId: string, kind: KeyActionKin
     purge = holderIds;
     summary = `Revoke ${key.label} (generation ${key.generation}, ${key.state}); ${purge.length} holder(s) purge their copy${replaces ? "; a replacement is distributed to the same participants" : ""}.`;
   } else {
-    keys.push({ id: key.id, label: key.label, generation: key.generation, state: key.state as KeyState, effect: "ROTATING: stays usable until its policy overlap ends, then retires" });
-    keys.push({ id: null, label: key.label, generation: key.generation + 1, state: null, effect: "replacement generated, distributed and activated at once" });
-    summary = `Rotate ${key.label} now (generation ${key.generation} → ${key.generation + 1}); every participant receives the new key and proves receipt; no copy is purged yet.`;
+    // Emergency rotation (compromise-based): immediate, no overlap.
+    keys.push({ id: key.id, label: key.label, generation: key.generation, state: key.state as KeyState, effect: "REVOKED at once: material zeroised, every holder purges (no overlap)" });
+    keys.push({ id: null, label: key.label, generation: key.generation + 1, state: null, effect: "replacement generated, distributed over paths avoiding the named parts, activated at once" });
+    purge = holderIds;
+    summary = `Emergency rotation of ${key.label} (generation ${key.generation} → ${key.generation + 1}): revoked now, ${purge.length} holder(s) purge their copy at once, and the replacement goes out over paths that avoid the suspect parts.`;
   }
-  const effect = kind === "REVOCATION" ? "purges its copy; receives the replacement" : "receives the replacement";
+  const effect = "purges its copy; receives the replacement";
   return {
     label: key.label,
     impact: {

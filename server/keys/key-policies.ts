@@ -52,7 +52,8 @@ export const KEY_POLICIES: Record<string, KeyPolicy> = {
     overlapSeconds: 60,
     retentionDays: 90,
     maxDistributionAttempts: 5,
-    autoRevokeSignals: ["QBER_ABORT", "OPERATOR_REPORT", "INTEGRITY_MISMATCH"],
+    // No OPERATOR_REPORT: one analyst's word never revokes alone (compromise-signals.ts).
+    autoRevokeSignals: ["QBER_ABORT", "INTEGRITY_MISMATCH"],
   },
   "short-lived": {
     name: "short-lived",

@@ -33,7 +33,8 @@ export interface CreateKeyInput {
  * the key service (e.g. the approvals executor) distributes the real way.
  */
 export interface KeyDistributor {
-  distribute(keyId: string, who: Actor, expectedVersion?: number): Promise<{ finalKey: KeyView }>;
+  /** `avoid`: nodes and links no route may cross (emergency rotation). */
+  distribute(keyId: string, who: Actor, expectedVersion?: number, avoid?: { nodeIds: readonly string[]; linkIds: readonly string[] }): Promise<{ finalKey: KeyView }>;
   collect(keyId: string, who: Actor, expectedVersion?: number): Promise<{ finalKey: KeyView }>;
 }
 
@@ -43,6 +44,8 @@ export class KeyService {
   readonly clock: Clock;
   /** Set by the wiring; null only for a bare key service in unit-level tests. */
   distributor: KeyDistributor | null = null;
+  /** Set by the wiring: tells the holders of ended keys to purge, records their answers (server/keys/purging). */
+  purger: { sweep(opts: { keyIds?: string[]; ignoreBackoff?: boolean }): Promise<{ confirmed: number; unanswered: number }> } | null = null;
   /** The named key policies (list, create, update), edited through this service's runner. */
   readonly policies: PolicyService;
   /** Set by the wiring: a rotation began inside another event's transaction (usage limit); its replacement must be distributed. */

@@ -13,7 +13,7 @@ export const KEY_VIEW_SELECT = {
   materialKeyId: true, usageCount: true, lastUsedAt: true, failureReason: true, revocationReason: true,
   retentionDays: true, generatedAt: true, distributedAt: true, activatedAt: true, rotatingAt: true, retiredAt: true,
   revokedAt: true, destroyedAt: true, updatedAt: true,
-  participants: { select: { nodeId: true, confirmedAt: true, purgedAt: true }, orderBy: { nodeId: "asc" } },
+  participants: { select: { nodeId: true, confirmedAt: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } },
 } as const satisfies Prisma.KeySelect;
 
 type SelectedKey = Prisma.KeyGetPayload<{ select: typeof KEY_VIEW_SELECT }>;
@@ -31,7 +31,8 @@ export function toKeyView(k: KeyRecord | (SelectedKey & { materialPresent: boole
     distributedAt: k.distributedAt, activatedAt: k.activatedAt, rotatingAt: k.rotatingAt, retiredAt: k.retiredAt,
     revokedAt: k.revokedAt, destroyedAt: k.destroyedAt, updatedAt: k.updatedAt,
     participants: k.participants
-      .map((p) => ({ nodeId: p.nodeId, confirmedAt: p.confirmedAt, purgedAt: p.purgedAt }))
+      // Purge status per holder: requested by the transition, done only on the holder's answer (server/keys/purging).
+      .map((p) => ({ nodeId: p.nodeId, confirmedAt: p.confirmedAt, purgedAt: p.purgedAt, purgeRequestedAt: p.purgeRequestedAt, purgeAttempts: "purgeAttempts" in p ? p.purgeAttempts : 0 }))
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
     materialPresent,
   };

@@ -18,7 +18,7 @@ export interface NodeFacts {
 }
 
 function participantFingerprint(p: KeyRecord["participants"][number]): string {
-  return `${p.confirmedAt?.getTime() ?? ""}|${p.receiptMac ?? ""}|${p.purgedAt?.getTime() ?? ""}`;
+  return `${p.confirmedAt?.getTime() ?? ""}|${p.receiptMac ?? ""}|${p.purgedAt?.getTime() ?? ""}|${p.purgeRequestedAt?.getTime() ?? ""}`;
 }
 
 export class KeyWorkspace {
@@ -33,6 +33,8 @@ export class KeyWorkspace {
   readonly inserted = new Set<string>();
   readonly dirty = new Set<string>();
   readonly zeroised = new Set<string>();
+  /** Keys whose holders were told to purge in this batch (a rolled-back job's too: the sweep reads what committed). */
+  readonly purgeRequested = new Set<string>();
   readonly audits: AuditEntryDraft[] = [];
   /** Live events of the committed jobs, sent with the batch (NOTIFY is delivered only on COMMIT). */
   readonly events: JobEvent[] = [];

@@ -65,6 +65,8 @@ export interface RunnerHooks {
 const SPLIT_FLUSH_AT = 200;
 
 export class TransitionRunner {
+  /** Set by the wiring: holders of these keys were told to purge in a batch that just committed (the purge sweep acts at once). */
+  onPurgeRequested: ((keyIds: string[]) => void) | null = null;
   /**
    * The mesh as the last batch that loaded it left it, with the version read in
    * that batch's transaction after its writes. A batch reuses a copy while the
@@ -212,6 +214,7 @@ export class TransitionRunner {
       this.policyCache = { head: last ? `${last.seq}:${last.entryHash}` : headMark, policies: ws.committedPolicyMap() };
       await this.opts.hooks?.afterCommit?.();
       settle();
+      if (ws.purgeRequested.size > 0) this.onPurgeRequested?.([...ws.purgeRequested]);
     } catch (err) {
       await client.query("ROLLBACK").catch((e: Error) => {
         broken = e; // the connection is unusable: do not return it to the pool

@@ -71,6 +71,8 @@ export interface IncidentKeyView {
   replacementState: string | null;
   /** The participant its replacement waits for: a node the hub cannot reach now (the compromised node itself, one cut off by the containment) or not with enough pad bits (new bypasses start empty); it goes out once it can. */
   waitingForNode: string | null;
+  /** Each holder's purge of this key: confirmed by the node, requested and not yet answered (with retries so far), or not asked. */
+  purges: Array<{ nodeId: string; status: "confirmed" | "pending" | "none"; attempts: number }>;
 }
 
 export interface IncidentDetailView extends IncidentSummaryView {

@@ -10,18 +10,23 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoMesh } from "../demo/demo-topology";
+import { approvalsFor } from "../approvals/approval-service";
+import type { SessionUser } from "../auth/session-user";
 import type { Services } from "../runtime/services";
+import { createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 
 describe("relay compromise behind empty bypasses", () => {
   let t: TestDatabase;
   let s: Services;
+  let officer: SessionUser;
 
   beforeAll(async () => {
     t = await createTestDatabase(inject("adminUrl"), "recbypass");
     await writeMesh(t.db, demoMesh());
     s = testServices(t.db, t.url, { masterKey: randomBytes(32) });
+    officer = (await createTestUsers(t.db, s.keys, "byp")).officer;
   });
   afterAll(async () => t.dispose());
 
@@ -31,8 +36,11 @@ describe("relay compromise behind empty bypasses", () => {
       const k = await s.keys.create({ label, purpose: "t", policy: "high-assurance", participants: [...participants] }, ACTOR);
       ids[label] = (await s.distribution.distribute(k.id, ACTOR)).finalKey.id;
     }
-    // High-assurance keys recover from an operator's report without waiting for an officer.
+    // An operator's report waits for an officer, whatever the policy (issue 12, finding 2); approved, the recovery runs.
     const opened = await s.recovery.report({ targetType: "node", targetId: "relay-north", reason: "enclosure seal broken at the relay site" }, ACTOR);
+    const held = await s.recovery.drive(opened.id);
+    expect(held).toMatchObject({ status: "AWAITING_APPROVAL" });
+    await approvalsFor(s.keys).approve(held!.approvalRequestId!, "seal broken: confirmed on site", officer);
     let d = await s.recovery.get(opened.id);
     for (let i = 0; i < 100 && !["RESOLVED", "FAILED"].includes(d.status); i++) {
       await new Promise((r) => setTimeout(r, 50));

@@ -536,7 +536,10 @@ export class RecoveryService implements RecoveryApi {
     if (!r) throw new DomainError("INCIDENT_NOT_FOUND", `Incident ${id} does not exist.`);
     const keys = await loadIncidentKeys(poolOf(this.db), id);
     const ids = [...keys.map((k) => k.keyId), ...keys.flatMap((k) => (k.replacementId ? [k.replacementId] : []))];
-    const facts = new Map((await this.db.key.findMany({ where: { id: { in: ids } }, select: { id: true, label: true, state: true } })).map((k) => [k.id, k]));
+    const facts = new Map((await this.db.key.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, label: true, state: true, participants: { select: { nodeId: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } } },
+    })).map((k) => [k.id, k]));
     return {
       ...this.summaryOf(r, keys.length),
       reason: r.reason,
@@ -546,6 +549,9 @@ export class RecoveryService implements RecoveryApi {
         keyId: k.keyId, label: facts.get(k.keyId)?.label ?? k.keyId, exposure: k.exposure, stateBefore: k.stateBefore,
         stateNow: facts.get(k.keyId)?.state ?? "UNKNOWN", replacementId: k.replacementId,
         replacementState: k.replacementId ? (facts.get(k.replacementId)?.state ?? null) : null, waitingForNode: k.distributed ? null : k.waitingForNode,
+        purges: (facts.get(k.keyId)?.participants ?? []).map((p) => ({
+          nodeId: p.nodeId, status: p.purgedAt ? ("confirmed" as const) : p.purgeRequestedAt ? ("pending" as const) : ("none" as const), attempts: p.purgeAttempts,
+        })),
       })),
       nodeIds: r.nodeIds,
       linkIds: r.linkIds,

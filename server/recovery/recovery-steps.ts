@@ -13,6 +13,7 @@ import type { JsonValue } from "../audit/types";
 import { DomainError } from "../errors/domain-error";
 import { transition } from "../keys/key-effects";
 import { COMPROMISE_SIGNAL_LABELS, policyIn, type CompromiseSignal } from "../keys/key-policies";
+import { mayRevokeAutomatically } from "../keys/compromise-signals";
 import type { KeyRecord } from "../keys/key-record";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
@@ -112,7 +113,8 @@ export function openIncident(deps: StepDeps, input: OpenInput, who: { actor: str
         throw new DomainError("INCIDENT_OPEN", `${node?.name ?? input.targetId} already has an open incident, ${reference(open.number)} (${open.status.toLowerCase().replace(/_/g, " ")}); follow that one.`, { incidentId: open.id, reference: reference(open.number) });
       }
       if (node?.role === "HUB") throw new DomainError("TOPOLOGY_CONFLICT", `${node.name} is the sovereign hub: every key is generated there, so it cannot be contained. Rebuild trust in the hub out of band.`);
-      const auto = radius.every((k) => policyIn(ws, k.policy).autoRevokeSignals.includes(input.signal));
+      // An operator's report is held for officers whatever a policy says (compromise-signals.ts: mayRevokeAutomatically).
+      const auto = mayRevokeAutomatically(input.signal) && radius.every((k) => policyIn(ws, k.policy).autoRevokeSignals.includes(input.signal));
       // A link over the abort threshold carries no key anyway: containing it is physics, never held.
       const containNow = auto || (input.signal === "QBER_ABORT" && input.targetType === "link");
       const row: IncidentRow = {

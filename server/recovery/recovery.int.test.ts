@@ -138,7 +138,14 @@ describe("compromise recovery", () => {
     expect(viaRelay).toContain(relayed);
 
     const summary = await s.recovery.report({ targetType: "node", targetId: relay, reason: "tamper alarm at the Eastport exchange" }, ACTOR);
-    const done = await s.recovery.drive(summary.id);
+    // Issue 12, finding 2: even under high-assurance, one person's report revokes nothing before an officer approves
+    // (before the fix this incident recovered at once, on the report alone).
+    const waiting = await s.recovery.drive(summary.id);
+    expect(waiting).toMatchObject({ status: "AWAITING_APPROVAL" });
+    expectUntouched(before, await snapshot(), []);
+    await approvalsFor(s.keys).approve(waiting!.approvalRequestId!, "tamper alarm confirmed on site", users.officer);
+    let done = await s.recovery.drive(summary.id);
+    for (let i = 0; i < 50 && done?.status !== "RESOLVED"; i++) done = await new Promise((ok) => setTimeout(ok, 50)).then(() => s.recovery.drive(summary.id));
     expect(done).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
     const view = await s.recovery.get(summary.id);
     const exposed = view.keys.map((k) => k.keyId);

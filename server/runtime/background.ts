@@ -64,6 +64,8 @@ export async function startBackground(): Promise<void> {
     detail: !s.jobs.running ? "the job queue is not running (rotation jobs wait)" : s.jobs.lastError ? `last job failed: ${s.jobs.lastError}` : "running rotation jobs and the rotation sweep",
     lastSuccessAt: s.jobs.lastSuccessAt,
   })));
+  // Purges at holders: at start (a previous process may have left some unanswered), then every 2 s.
+  stops.push(s.purges.start(2_000));
   // After the simulation's start: its tick listener is how QBER compromises are detected.
   stops.push(startRecoveryWorker(s, log.child({ worker: "compromise-recovery" })));
 

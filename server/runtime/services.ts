@@ -12,6 +12,7 @@ import { env } from "../config/env";
 import { prisma, type Db } from "../db/client";
 import { EventBus } from "../events/event-bus";
 import { KeyService } from "../keys/key-service";
+import { PurgeService } from "../keys/purging/purge-service";
 import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
 import type { RunnerHooks } from "../keys/transition-runner";
 import { InProcessAgents } from "../mesh/agents/in-process-agents";
@@ -39,6 +40,8 @@ export interface Services {
   rotation: RotationService;
   rotationTriggers: RotationTriggers;
   recovery: RecoveryService;
+  /** Tells holders to purge ended keys and records their confirmations (durable: the rows are the queue). */
+  purges: PurgeService;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -61,7 +64,11 @@ export function buildServices(
   const rotation = new RotationService(keys, db, jobs, { clock, agents, log });
   keys.onRotationBegun = (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId);
   const mesh = new MeshOperations(keys.runner);
+  const purges = new PurgeService(db, keys.runner, agents, { timeoutMs: opts.receiptTimeoutMs, log });
+  keys.runner.onPurgeRequested = () => purges.kick();
+  keys.purger = purges;
   return {
+    purges,
     jobs,
     rotation,
     rotationTriggers: new RotationTriggers(rotation, { log }),

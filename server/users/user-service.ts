@@ -3,6 +3,15 @@
  * disable or enable, sign out everywhere. Each is one job of the transition
  * runner: the row change and its audit entry commit together. Refuses to leave
  * the console without an enabled administrator.
+ *
+ * Granting a role that decides requests (officer, admin) is itself a
+ * two-person action (issue 12, finding 3): a person's own action may create an
+ * account or lower a role, but officer and admin are granted only through a
+ * ROLE_GRANT approval decided by a second administrator (grantApproved). Each
+ * account records who created it and who asked for and approved its role, so
+ * the approval rules can refuse the votes of accounts the requester controls.
+ * Only the system (the demo seed, `npm run user:create` on the host) creates
+ * officers and admins directly: it bootstraps the first administrator.
  */
 import { randomUUID } from "node:crypto";
 import { hashPassword } from "better-auth/crypto";
@@ -22,11 +31,32 @@ export interface UserRow {
   createdAt: Date;
 }
 
+/** Roles that decide approval requests: granted only through a ROLE_GRANT approval. */
+export const GRANTED_BY_APPROVAL: readonly Role[] = ["officer", "admin"];
+
+const isSystem = (who: { actor: string }) => who.actor.startsWith("system:");
+
+function refuseDirectGrant(role: Role): never {
+  throw new DomainError(
+    "NOT_PERMITTED",
+    `The ${role} role decides approvals, so granting it takes two administrators: create the account as viewer or analyst, then request the ${role} role (Users → Request role); another administrator approves it.`,
+  );
+}
+
 export interface NewUser {
   email: string;
   name: string;
   role: Role;
   password: string;
+}
+
+interface Change {
+  action: string;
+  from: string;
+  to: string;
+  set: { role?: Role; grantedBy?: string | null; approvedBy?: string | null; disabled?: boolean };
+  dropSessions: boolean;
+  details?: Record<string, string>;
 }
 
 interface DbUser { id: string; email: string; name: string; role: Role; disabled_at: Date | null }
@@ -56,7 +86,8 @@ export class UserService {
   }
 
   /** `who.actor` is recorded; "system:…" actors are used by user:create and the demo seed. */
-  async create(input: NewUser, who: { actor: string }): Promise<UserRow> {
+  async create(input: NewUser, who: { actor: string; userId?: string }): Promise<UserRow> {
+    if (GRANTED_BY_APPROVAL.includes(input.role) && !isSystem(who)) refuseDirectGrant(input.role);
     const email = input.email.trim().toLowerCase();
     const hash = await hashPassword(input.password);
     const id = randomUUID();
@@ -75,7 +106,7 @@ export class UserService {
         return { id, email, name: input.name, role: input.role, disabledAt: null, createdAt: ws.now };
       },
       write: async (c, u) => {
-        await c.query("INSERT INTO users (id, name, email, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)", [u.id, u.name, u.email, u.role, u.createdAt]);
+        await c.query("INSERT INTO users (id, name, email, role, created_at, updated_at, created_by_id) VALUES ($1, $2, $3, $4, $5, $5, $6)", [u.id, u.name, u.email, u.role, u.createdAt, who.userId ?? null]);
         await c.query(
           "INSERT INTO user_accounts (id, account_id, provider_id, user_id, password, created_at, updated_at) VALUES ($1, $2, 'credential', $2, $3, $4, $4)",
           [randomUUID(), u.id, hash, u.createdAt],
@@ -84,13 +115,27 @@ export class UserService {
     });
   }
 
+  /** Lowers a role (or, for the system, sets any). Officer and admin need a ROLE_GRANT approval. */
   async setRole(userId: string, role: Role, who: { actor: string; userId?: string }): Promise<UserRow> {
+    if (GRANTED_BY_APPROVAL.includes(role) && !isSystem(who)) refuseDirectGrant(role);
     return this.change(userId, who, (u, admins) => {
       if (u.role === role) throw new DomainError("INVALID_INPUT", `${u.email} already has the ${role} role.`);
       if (u.role === "admin" && !u.disabled_at && admins <= 1) {
         throw new DomainError("NOT_PERMITTED", `${u.email} is the only enabled administrator; make someone else admin first.`);
       }
-      return { action: "USER_ROLE_CHANGED", from: u.role, to: role, set: { role }, dropSessions: false };
+      return { action: "USER_ROLE_CHANGED", from: u.role, to: role, set: { role, grantedBy: who.userId ?? null, approvedBy: null }, dropSessions: false };
+    });
+  }
+
+  /**
+   * Carries out an approved ROLE_GRANT: `requesterId` asked, `approverId` approved.
+   * Idempotent (it runs again after a restart): a user who already holds the role is left as is.
+   */
+  async grantApproved(userId: string, role: Role, g: { requestId: string; requesterId: string; approverId: string; actor: string }): Promise<UserRow> {
+    return this.change(userId, { actor: g.actor }, (u) => {
+      if (u.disabled_at) throw new DomainError("NOT_PERMITTED", `${u.email} was disabled after the request; the ${role} role is not granted.`);
+      if (u.role === role) return null;
+      return { action: "USER_ROLE_GRANTED", from: u.role, to: role, set: { role, grantedBy: g.requesterId, approvedBy: g.approverId }, dropSessions: false, details: { requestId: g.requestId } };
     });
   }
 
@@ -126,7 +171,7 @@ export class UserService {
   private async change(
     userId: string,
     who: { actor: string },
-    decide: (u: DbUser, enabledAdmins: number) => { action: string; from: string; to: string; set: { role?: Role; disabled?: boolean }; dropSessions: boolean },
+    decide: (u: DbUser, enabledAdmins: number) => Change | null,
   ): Promise<UserRow> {
     let u: DbUser | null = null;
     let admins = 0;
@@ -140,11 +185,17 @@ export class UserService {
         const cur = u as DbUser | null;
         if (!cur) throw new DomainError("USER_NOT_FOUND", `User ${userId} does not exist.`);
         const d = decide(cur, admins);
-        ws.audit({ actor: who.actor, action: d.action, subjectType: "user", subjectId: cur.id, fromState: d.from, toState: d.to, details: { email: cur.email } });
+        if (!d) return null;
+        ws.audit({ actor: who.actor, action: d.action, subjectType: "user", subjectId: cur.id, fromState: d.from, toState: d.to, details: { email: cur.email, ...d.details } });
         return { ...d, now: ws.now };
       },
       write: async (c, d) => {
-        if (d.set.role) await c.query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1", [userId, d.set.role, d.now]);
+        if (!d) return;
+        if (d.set.role) {
+          await c.query("UPDATE users SET role = $2, updated_at = $3, role_granted_by_id = $4, role_approved_by_id = $5, role_granted_at = $3 WHERE id = $1", [
+            userId, d.set.role, d.now, d.set.grantedBy ?? null, d.set.approvedBy ?? null,
+          ]);
+        }
         if (d.set.disabled !== undefined) await c.query("UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1", [userId, d.set.disabled ? d.now : null, d.now]);
         if (d.dropSessions) await c.query("DELETE FROM user_sessions WHERE user_id = $1", [userId]);
       },

@@ -98,6 +98,18 @@ export const keysRouter = router({
     ctx.keys.apply(input.id, { type: "CANCEL_ROTATION", reason: input.reason }, ctx, input.expectedVersion)),
   revoke: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "REVOKE", reason: input.reason }, ctx, input.expectedVersion)),
+  /**
+   * Compromise-based rotation, its own procedure (routine rotation is `rotate`): raises an EMERGENCY_ROTATION request;
+   * on approval the key is revoked and purged at once and its replacement avoids the named nodes and links.
+   */
+  requestEmergencyRotation: publicProcedure
+    .input(z.object({
+      id: z.uuid({ message: "must be a key id (UUID)" }),
+      justification: z.string().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
+      avoidNodeIds: z.array(z.string().trim().min(1).max(64)).max(50, "at most 50 nodes").default([]),
+      avoidLinkIds: z.array(z.string().trim().min(1).max(64)).max(50, "at most 50 links").default([]),
+    }))
+    .mutation(({ ctx, input }) => ctx.approvals.requestEmergencyRotation({ keyId: input.id, justification: input.justification, avoidNodeIds: input.avoidNodeIds, avoidLinkIds: input.avoidLinkIds }, ctx.user)),
   destroy: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "DESTROY" }, ctx, input.expectedVersion)),
 });

@@ -1,8 +1,10 @@
-/** Users and roles (administrators): list, create, change role, disable or enable. */
+/** Users and roles (administrators): list, create, change role, request a deciding role (two-person), disable or enable. */
 import { z } from "zod";
 import { safeText } from "../../validation/safe-text";
 import { ROLES } from "../../access/roles";
 import { MIN_PASSWORD_LENGTH } from "../../auth/auth";
+import { roleGrantTarget } from "../../approvals/role-grant-kind";
+import { GRANTED_BY_APPROVAL } from "../../users/user-service";
 import { procedure, router } from "../trpc";
 
 const ZUserId = safeText().trim().min(1).max(64);
@@ -15,7 +17,15 @@ export const ZUserCreateInputSchema = z.object({
 
 export const usersRouter = router({
   list: procedure.query(({ ctx }) => ctx.users.list()),
-  create: procedure.input(ZUserCreateInputSchema).mutation(({ ctx, input }) => ctx.users.create(input, ctx)),
+  create: procedure.input(ZUserCreateInputSchema).mutation(({ ctx, input }) => ctx.users.create(input, { actor: ctx.actor, userId: ctx.user.id })),
+  /** Officer and admin are granted by two administrators: this raises the ROLE_GRANT request a second one decides. */
+  requestRole: procedure
+    .input(z.object({
+      userId: ZUserId,
+      role: z.enum(GRANTED_BY_APPROVAL, { message: "role must be officer or admin (lower roles are set directly)" }),
+      justification: z.string().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
+    }))
+    .mutation(({ ctx, input }) => ctx.approvals.request({ kind: "ROLE_GRANT", targetId: roleGrantTarget(input.role, input.userId), justification: input.justification }, ctx.user)),
   setRole: procedure
     .input(z.object({ userId: ZUserId, role: z.enum(ROLES, { message: `role must be one of ${ROLES.join(", ")}` }) }))
     .mutation(({ ctx, input }) => ctx.users.setRole(input.userId, input.role, { actor: ctx.actor, userId: ctx.user.id })),

@@ -57,7 +57,8 @@ describe("key policies", () => {
       const { version, updatedAt: _at, updatedBy, builtIn, keyCount, ...values } = p;
       expect(values).toEqual(KEY_POLICIES[p.name]);
       expect({ builtIn, keyCount }).toEqual({ builtIn: true, keyCount: 0 });
-      expect({ version, updatedBy }).toEqual({ version: 0, updatedBy: "migration" });
+      // high-assurance lost OPERATOR_REPORT in a later migration (issue 12, finding 2), which moved its version.
+      expect({ version, updatedBy }).toEqual(p.name === "high-assurance" ? { version: 1, updatedBy: "migration: operator reports never revoke automatically" } : { version: 0, updatedBy: "migration" });
     }
   });
 
@@ -65,10 +66,10 @@ describe("key policies", () => {
     const before = await snapshot();
     const updated = await admin.keys.updatePolicy({
       name: "standard", expectedVersion: 0, reason: "longer overlap for slow sites",
-      changes: { overlapSeconds: 600, autoRevokeSignals: ["QBER_ABORT", "OPERATOR_REPORT", "INTEGRITY_MISMATCH"], retentionDays: 30 },
+      changes: { overlapSeconds: 600, autoRevokeSignals: ["INTEGRITY_MISMATCH"], retentionDays: 30 },
     });
     expect(updated).toMatchObject({ name: "standard", overlapSeconds: 600, version: 1, updatedBy: "user:pol-admin@qecnet.test" });
-    expect(await policy("standard")).toMatchObject({ overlapSeconds: 600, version: 1, autoRevokeSignals: ["QBER_ABORT", "OPERATOR_REPORT", "INTEGRITY_MISMATCH"] });
+    expect(await policy("standard")).toMatchObject({ overlapSeconds: 600, version: 1, autoRevokeSignals: ["INTEGRITY_MISMATCH"] });
     const entries = await t.db.auditEntry.findMany({ where: { seq: { gt: BigInt(before.head.split(":")[0]!) } } });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
@@ -79,7 +80,7 @@ describe("key policies", () => {
         // Only the fields that changed (retention was given but is the same).
         changes: {
           overlapSeconds: { from: 300, to: 600 },
-          autoRevokeSignals: { from: ["QBER_ABORT", "INTEGRITY_MISMATCH"], to: ["QBER_ABORT", "OPERATOR_REPORT", "INTEGRITY_MISMATCH"] },
+          autoRevokeSignals: { from: ["QBER_ABORT", "INTEGRITY_MISMATCH"], to: ["INTEGRITY_MISMATCH"] },
         },
       },
     });
@@ -117,6 +118,8 @@ describe("key policies", () => {
     ["a usage limit of zero", { maxUsage: 0 }, /Usage limit must be at least 1 uses/],
     ["an overlap over a day", { overlapSeconds: 90_000 }, /Overlap must be at most 1 day/],
     ["repeated signals", { autoRevokeSignals: ["QBER_ABORT", "QBER_ABORT"] }, /signals must not repeat/],
+    // Issue 12, finding 2: an admin cannot make one analyst's report revoke keys automatically.
+    ["an operator's report as an automatic signal", { autoRevokeSignals: ["QBER_ABORT", "OPERATOR_REPORT"] }, /An operator's report never revokes automatically/],
     ["no change at all", { overlapSeconds: 600 }, /Every value is the same as in policy standard; nothing was changed/],
   ])("refuses %s with a message and changes nothing", async (_what, changes, message) => {
     const before = await snapshot();
@@ -124,6 +127,11 @@ describe("key policies", () => {
     expect(e.code).toBe("BAD_REQUEST");
     expect(e.message).toMatch(message);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("the database refuses an operator's report as an automatic signal too (finding 2)", async () => {
+    const e = await poolOf(t.db).query("UPDATE key_policies SET auto_revoke_signals = ARRAY['OPERATOR_REPORT'] WHERE name = 'standard'").then(() => null, (err: unknown) => err);
+    expect(String(e)).toMatch(/key_policies_operator_report_not_automatic_check/);
   });
 
   it("refuses an edit without a reason, of an unknown policy, and of a stale version", async () => {

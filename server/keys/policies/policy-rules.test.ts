@@ -23,6 +23,7 @@ describe("policyProblems", () => {
     ["a cryptoperiod over two years", { cryptoperiodSeconds: 63_072_001 }, /^Cryptoperiod must be at most 730 days\.$/],
     ["a bad name", { name: "Standard Policy" }, /^The name "Standard Policy" is not valid/],
     ["an unknown signal", { autoRevokeSignals: ["NOPE" as never] }, /signal is one of QBER_ABORT, OPERATOR_REPORT, INTEGRITY_MISMATCH/],
+    ["an operator's report as an automatic signal (issue 12, finding 2)", { autoRevokeSignals: ["QBER_ABORT", "OPERATOR_REPORT"] }, /^An operator's report never revokes automatically/],
     ["a retention over ten years", { retentionDays: 3_651 }, /^Retention must be at most 3650 days\.$/],
     ["eleven distribution attempts", { maxDistributionAttempts: 11 }, /^Distribution attempts must be at most 10\.$/],
     ["a key size of 300 bits", { sizeBits: 300 }, /^Key size must be 256, 384 or 512 bits\.$/],

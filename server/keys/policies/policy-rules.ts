@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { safeText } from "../../validation/safe-text";
-import { COMPROMISE_SIGNALS } from "../compromise-signals";
+import { COMPROMISE_SIGNALS, mayRevokeAutomatically } from "../compromise-signals";
 import type { KeyPolicy } from "../key-policies";
 
 const DAY = 86_400;
@@ -61,7 +61,8 @@ export const ZPolicyFieldsSchema = z.object({
   maxDistributionAttempts: int("Distribution attempts", L.maxDistributionAttempts.min, L.maxDistributionAttempts.max),
   autoRevokeSignals: z.array(z.enum(COMPROMISE_SIGNALS, { message: `a signal is one of ${COMPROMISE_SIGNALS.join(", ")}` }))
     .max(COMPROMISE_SIGNALS.length)
-    .refine((a) => new Set(a).size === a.length, "signals must not repeat"),
+    .refine((a) => new Set(a).size === a.length, "signals must not repeat")
+    .refine((a) => a.every(mayRevokeAutomatically), "An operator's report never revokes automatically: it waits for security officers' approval (only QBER_ABORT and INTEGRITY_MISMATCH may)"),
 });
 
 /**

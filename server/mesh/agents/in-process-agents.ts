@@ -3,7 +3,8 @@
  * keeps its keys in memory and computes real receipts from the material it
  * received. Faults can be injected per node: drop (never answer a delivery),
  * delay (answer late), wrongConfirmation (answer a receipt that does not prove
- * possession), silent (stop answering heartbeats: the node goes offline), each
+ * possession), silent (stop answering heartbeats: the node goes offline),
+ * ignorePurge (never answer a purge instruction), each
  * optionally for the next n deliveries only; and corrupt(nodeId, keyId) flips a
  * bit of a held copy (its integrity report then mismatches the fingerprint).
  */
@@ -15,6 +16,8 @@ export interface AgentFault {
   delayMs?: number;
   wrongConfirmation?: boolean;
   silent?: boolean;
+  /** Never answer a purge instruction (the message is lost, or the node is down): the hub must ask again. */
+  ignorePurge?: boolean;
   /** Apply the delivery faults to this many deliveries, then clear them. */
   times?: number;
 }
@@ -89,6 +92,7 @@ export class InProcessAgent implements NodeAgent {
   }
 
   async purge(keyId: string): Promise<boolean> {
+    if (this.directory.faultOf(this.nodeId)?.ignorePurge) return new Promise<boolean>(() => undefined);
     const m = this.store.get(keyId);
     if (!m) return false;
     m.fill(0);

@@ -27,7 +27,7 @@ import type { KeyWorkspace } from "../../keys/key-workspace";
 import type { TransitionRunner } from "../../keys/transition-runner";
 import { AgentTimeoutError, withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { describeNoRoute, type Route } from "../routing/route-planner";
-import { hubOf } from "../topology/mesh-model";
+import { hubOf, type Mesh } from "../topology/mesh-model";
 
 export interface DistributionOptions {
   /** How long participants have to confirm receipt. */
@@ -45,6 +45,21 @@ export interface AttemptReport {
   outcome: "active" | "failed";
   reason: string | null;
   routes: Array<{ nodeId: string; nodePath: string[]; linkPath: string[] }>;
+}
+
+/** Parts of the mesh a distribution must not cross. */
+export interface AvoidParts {
+  nodeIds: readonly string[];
+  linkIds: readonly string[];
+}
+
+function avoidedLinks(mesh: Mesh, avoid: AvoidParts | undefined): Set<string> {
+  const out = new Set<string>(avoid?.linkIds ?? []);
+  if (avoid && avoid.nodeIds.length > 0) {
+    const nodes = new Set(avoid.nodeIds);
+    for (const l of mesh.links.values()) if (nodes.has(l.aNodeId) || nodes.has(l.bNodeId)) out.add(l.id);
+  }
+  return out;
 }
 
 export interface DistributionReport {
@@ -88,12 +103,13 @@ export class DistributionService {
   }
 
   /** Distributes a GENERATED key (and its retries) until one is ACTIVE or the attempts run out. */
-  async distribute(keyId: string, who: Actor, expectedVersion?: number): Promise<DistributionReport> {
+  /** `avoid`: nodes and links no route may cross (an emergency rotation names the suspect parts); retries avoid them too. */
+  async distribute(keyId: string, who: Actor, expectedVersion?: number, avoid?: AvoidParts): Promise<DistributionReport> {
     const attempts: AttemptReport[] = [];
     let current = keyId;
     let version = expectedVersion;
     for (;;) {
-      const r = await this.attempt(current, who, version);
+      const r = await this.attempt(current, who, version, avoid);
       attempts.push(r.report);
       version = undefined;
       if (r.report.outcome === "active" || !r.retryId) {
@@ -138,8 +154,8 @@ export class DistributionService {
     return { ...rest, requestedKeyId: keyId, attempts: [report, ...rest.attempts] };
   }
 
-  private async attempt(keyId: string, who: Actor, expectedVersion?: number): Promise<{ report: AttemptReport; key: KeyRecord; retryId: string | null }> {
-    const routed = await this.routeKey(keyId, who, expectedVersion);
+  private async attempt(keyId: string, who: Actor, expectedVersion?: number, avoid?: AvoidParts): Promise<{ report: AttemptReport; key: KeyRecord; retryId: string | null }> {
+    const routed = await this.routeKey(keyId, who, expectedVersion, avoid);
     const base = { keyId, attempt: routed.key.distributionAttempt };
     if (!routed.ok) {
       return { report: { ...base, outcome: "failed", reason: routed.reason, routes: [] }, key: routed.key, retryId: routed.retryId };
@@ -155,7 +171,7 @@ export class DistributionService {
   }
 
   /** Step 1: routes and pool bits for every participant, or the failure, in one transaction. */
-  routeKey(keyId: string, who: Actor, expectedVersion?: number): Promise<RouteOutcome> {
+  routeKey(keyId: string, who: Actor, expectedVersion?: number, avoid?: AvoidParts): Promise<RouteOutcome> {
     return this.runner.submit({
       keyIds: [keyId],
       mesh: true,
@@ -169,8 +185,10 @@ export class DistributionService {
         const hub = hubOf(m.view());
         const routes: Array<Route & { nodeId: string }> = [];
         let failure: string | null = hub ? null : "the mesh has no hub to distribute from";
+        // An avoided link, or one touching an avoided node, offers no bits: no route crosses it.
+        const avoided = avoidedLinks(m.view(), avoid);
         for (const p of hub ? k.participants : []) {
-          const r = m.graph().route(hub!.id, p.nodeId, k.sizeBits, (id) => m.available(id));
+          const r = m.graph().route(hub!.id, p.nodeId, k.sizeBits, (id) => (avoided.has(id) ? 0 : m.available(id)));
           if ("none" in r) {
             failure = describeNoRoute(r.none, hub!.id, p.nodeId, k.sizeBits);
             break;

@@ -1,0 +1,75 @@
+/**
+ * Emergency rotation on a real PostgreSQL over the demo mesh (issue 12,
+ * finding 9): approved, the suspect key is revoked at once (no overlap), every
+ * holder purges it (recorded on their answers), and the replacement becomes
+ * ACTIVE over routes that avoid the link named in the request. Routine rotation
+ * is a different procedure and keeps its overlap.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { SessionUser } from "../auth/session-user";
+import { demoMesh } from "../demo/demo-topology";
+import type { Services } from "../runtime/services";
+import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";
+import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { approvalsFor } from "./approval-service";
+
+describe("emergency rotation", () => {
+  let t: TestDatabase;
+  let s: Services;
+  let users: Record<TestUserName, SessionUser>;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(inject("adminUrl"), "emergency");
+    await writeMesh(t.db, demoMesh());
+    s = testServices(t.db, t.url, { masterKey: randomBytes(32), receiptTimeoutMs: 300 });
+    users = await createTestUsers(t.db, s.keys, "em");
+  });
+  afterAll(async () => t.dispose());
+
+  it("revokes and purges the suspect key at once and replaces it over paths avoiding the named link", async () => {
+    const k = await s.keys.create({ label: "customs-emergency", purpose: "test", policy: "standard", participants: ["ep-customs"] }, ACTOR);
+    const active = (await s.distribution.distribute(k.id, ACTOR)).finalKey;
+    expect(active.state).toBe("ACTIVE");
+    const route = await t.db.keyRoute.findFirstOrThrow({ where: { keyId: active.id } });
+    // The link before the last hop: the endpoint keeps another way in (the harbour relay has two backbone links).
+    const suspect = route.linkPath.at(-2)!;
+    expect(s.agents.agent("ep-customs").holds(active.id)).toBe(true);
+
+    const approvals = approvalsFor(s.keys);
+    const r = await approvals.requestEmergencyRotation({ keyId: active.id, justification: "QBER alarm on a backbone link it crossed", avoidNodeIds: [], avoidLinkIds: [suspect] }, users.analyst);
+    expect(r).toMatchObject({ kind: "EMERGENCY_ROTATION", status: "PENDING" });
+    expect(r.impact).toMatchObject({ avoid: { linkIds: [suspect] }, participantsToPurge: ["ep-customs"] });
+    const approved = await approvals.approve(r.id, "confirmed", users.officer);
+    expect(approved.status).toBe("EXECUTING");
+    // No overlap: the old key is REVOKED in the approving transaction (before the fix it was ROTATING and stayed usable).
+    const old = await t.db.key.findUniqueOrThrow({ where: { id: active.id } });
+    expect(old.state).toBe("REVOKED");
+    expect(old.materialCiphertext).toBeNull();
+
+    await approvals.drive(r.id);
+    const done = await approvals.get(r.id, users.analyst);
+    expect(done.status).toBe("EXECUTED");
+    expect(done.outcome).toMatchObject({ purgedEverywhere: true, replacementState: "ACTIVE", avoided: { linkIds: [suspect] } });
+    expect(s.agents.agent("ep-customs").holds(active.id)).toBe(false);
+    expect((await t.db.keyParticipant.findMany({ where: { keyId: active.id } })).every((p) => p.purgedAt !== null)).toBe(true);
+    const replacementId = (done.outcome as { replacementId: string }).replacementId;
+    const replacement = await t.db.key.findUniqueOrThrow({ where: { id: replacementId } });
+    expect(replacement).toMatchObject({ state: "ACTIVE", predecessorId: active.id });
+    const newRoutes = await t.db.keyRoute.findMany({ where: { keyId: replacementId } });
+    expect(newRoutes.length).toBeGreaterThan(0);
+    for (const nr of newRoutes) expect(nr.linkPath).not.toContain(suspect);
+  });
+
+  it("refuses to avoid the hub or a participant, and unknown parts; an analyst asks through its own procedure", async () => {
+    const k = await s.keys.create({ label: "grid-emergency", purpose: "test", policy: "standard", participants: ["ep-grid"] }, ACTOR);
+    const active = (await s.distribution.distribute(k.id, ACTOR)).finalKey;
+    const analyst = callerAs(t.db, s.keys, users.analyst);
+    await expect(analyst.keys.requestEmergencyRotation({ id: active.id, justification: "suspect participant node", avoidNodeIds: ["ep-grid"] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(analyst.keys.requestEmergencyRotation({ id: active.id, justification: "suspect unknown link", avoidLinkIds: ["nope--nope"] })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(callerAs(t.db, s.keys, users.viewer).keys.requestEmergencyRotation({ id: active.id, justification: "viewers cannot ask" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const ok = await analyst.keys.requestEmergencyRotation({ id: active.id, justification: "suspect relay on its path", avoidNodeIds: ["relay-north"] });
+    expect(ok).toMatchObject({ kind: "EMERGENCY_ROTATION", status: "PENDING" });
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Purges at holders on a real PostgreSQL (issue 12, finding 8): an approved
+ * revocation and a manual destruction make every holder's agent erase its
+ * copy; the purge is recorded only on the holder's answer; a holder that does
+ * not answer stays "requested" and is asked again, also by a new process.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import type { SessionUser } from "../../auth/session-user";
+import { approvalsFor } from "../../approvals/approval-service";
+import type { Services } from "../../runtime/services";
+import { createTestUsers, type TestUserName } from "../../testing/auth-fixtures";
+import { ACTOR, createNodes, testServices } from "../../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
+import { PurgeService } from "./purge-service";
+
+const DAY_MS = 86_400_000;
+
+describe("purges at holders", () => {
+  let t: TestDatabase;
+  let s: Services;
+  let users: Record<TestUserName, SessionUser>;
+  let offsetMs = 0;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(inject("adminUrl"), "purges");
+    await createNodes(t.db);
+    s = testServices(t.db, t.url, { clock: () => new Date(Date.now() + offsetMs) });
+    users = await createTestUsers(t.db, s.keys, "pu");
+  });
+  afterAll(async () => t.dispose());
+
+  async function activeKey(label: string) {
+    const k = await s.keys.create({ label, purpose: "purge test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
+    return (await s.distribution.distribute(k.id, ACTOR)).finalKey;
+  }
+
+  const holders = (keyId: string) => ["node-a", "node-b"].filter((n) => s.agents.agent(n).holds(keyId));
+  const rows = (keyId: string) =>
+    t.db.keyParticipant.findMany({ where: { keyId }, orderBy: { nodeId: "asc" }, select: { nodeId: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true } });
+
+  async function revokeByApproval(keyId: string) {
+    const approvals = approvalsFor(s.keys);
+    const r = await approvals.request({ kind: "REVOCATION", targetId: keyId, justification: "material seen on an unmanaged host" }, users.analyst);
+    await approvals.approve(r.id, "agreed", users.officer);
+    await approvals.approve(r.id, "agreed too", users.officer2);
+    await approvals.drive(r.id);
+  }
+
+  it("an approved revocation purges the material at every holder, recorded on their answers", async () => {
+    const k = await activeKey("purge-approved");
+    expect(holders(k.id)).toEqual(["node-a", "node-b"]);
+    await revokeByApproval(k.id);
+    // Before the fix the holders kept their copies: nobody told them.
+    await vi.waitFor(() => expect(holders(k.id)).toEqual([]), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await rows(k.id)).every((p) => p.purgedAt && p.purgeRequestedAt && p.purgedAt >= p.purgeRequestedAt)).toBe(true), { timeout: 5_000 });
+    const entry = await t.db.auditEntry.findFirstOrThrow({ where: { subjectId: k.id, action: "KEY_PURGE_CONFIRMED" } });
+    expect(entry.details).toMatchObject({ confirmedBy: ["node-a", "node-b"] });
+  });
+
+  it("a manual destruction after retention purges at every holder", async () => {
+    const k = await activeKey("purge-destroyed");
+    const begun = await s.keys.apply(k.id, { type: "BEGIN_ROTATION", reason: "test" }, ACTOR);
+    const successor = await t.db.key.findFirstOrThrow({ where: { predecessorId: k.id } });
+    await s.distribution.distribute(successor.id, ACTOR);
+    offsetMs += DAY_MS;
+    const cur = await t.db.key.findUniqueOrThrow({ where: { id: k.id } });
+    if (cur.state === "ROTATING") await s.keys.apply(k.id, { type: "COMPLETE_ROTATION" }, ACTOR);
+    expect((await t.db.key.findUniqueOrThrow({ where: { id: k.id } })).state).toBe("RETIRED");
+    expect(begun.state).toBe("ROTATING");
+    offsetMs += 400 * DAY_MS;
+    expect(holders(k.id)).toEqual(["node-a", "node-b"]);
+    await s.keys.apply(k.id, { type: "DESTROY" }, ACTOR);
+    await vi.waitFor(() => expect(holders(k.id)).toEqual([]), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await rows(k.id)).every((p) => p.purgedAt)).toBe(true), { timeout: 5_000 });
+  });
+
+  it("a holder that does not answer is not recorded as purged, and is asked again (also by a new process)", async () => {
+    const k = await activeKey("purge-silent");
+    s.agents.setFault("node-b", { ignorePurge: true });
+    await revokeByApproval(k.id);
+    await vi.waitFor(async () => {
+      const [a, b] = await rows(k.id);
+      expect(a!.purgedAt).not.toBeNull();
+      expect(b).toMatchObject({ purgedAt: null, purgeAttempts: expect.any(Number) });
+      expect(b!.purgeAttempts).toBeGreaterThanOrEqual(1);
+      expect(b!.purgeRequestedAt).not.toBeNull();
+    }, { timeout: 5_000 });
+    expect(holders(k.id)).toEqual(["node-b"]);
+    // The node comes back; a fresh service (a restarted process) finds the unanswered purge in the database.
+    s.agents.setFault("node-b", null);
+    const restarted = new PurgeService(t.db, s.keys.runner, s.agents, { timeoutMs: 300 });
+    const report = await restarted.sweep({ keyIds: [k.id], ignoreBackoff: true });
+    expect(report.confirmed).toBe(1);
+    expect(holders(k.id)).toEqual([]);
+    expect((await rows(k.id))[1]!.purgedAt).not.toBeNull();
+  });
+});
