@@ -25,6 +25,7 @@ import { AUDIT_LOG_ID, checkpointBody, type PublishedCheckpoint } from "./checkp
 import type { CheckpointFile } from "./checkpoint-file";
 import { STORED_MIN_LEVEL, insertNodes, leafHashOf, loadFrontier, readEntryPages, rowToRecord, storeOracle } from "./merkle-store";
 import { parsePublicKey, verifyCheckpointSignature, type AuditSigningKey } from "./signing-key";
+import type { TrustedCheckpoint } from "../integrity/integrity-walk";
 
 /** pg_advisory_xact_lock key of checkpoint publication ("QECNETCP" folded into an int8). */
 export const CHECKPOINT_LOCK_ID = "5138084011738861648";
@@ -68,16 +69,24 @@ export class CheckpointService {
     private readonly db: Db,
     readonly key: AuditSigningKey,
     readonly file: CheckpointFile,
-    private readonly clock: () => Date = () => new Date(),
+    readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Set by the integrity monitor once it runs: publish() asks it first and
+   * signs nothing while the log is unverified or broken.
+   */
+  integrityGate: { assertSignable(): void } | null = null;
+
+  /** What anyone may read: the key to pin (never where the server keeps its files). */
   get publicKey() {
-    return { publicKey: this.key.publicKey, publicKeyPem: this.key.publicKeyPem, keyId: this.key.keyId, file: this.file.path };
+    return { publicKey: this.key.publicKey, publicKeyPem: this.key.publicKeyPem, keyId: this.key.keyId };
   }
 
   /** Publishes a checkpoint if the chain grew since the last one; otherwise returns the last one. */
   async publish(): Promise<{ checkpoint: PublishedCheckpoint | null; created: boolean; durationMs: number }> {
     const started = performance.now();
+    this.integrityGate?.assertSignable();
     const client = await poolOf(this.db).connect();
     let created: PublishedCheckpoint | null = null;
     let result: PublishedCheckpoint | null = null;
@@ -94,7 +103,7 @@ export class CheckpointService {
         // The file outside the database must not be ahead of (or disagree with) the table: that means the table was rewritten.
         const inFile = await this.file.last();
         if (inFile && inFile.keyId === this.key.keyId && (BigInt(inFile.treeSize) > BigInt(fromSize) || (inFile.treeSize === latest?.treeSize && inFile.rootHash !== latest.rootHash))) {
-          throw new DomainError("AUDIT_TAMPERED", `Checkpoint #${inFile.treeSize} in ${this.file.path} is missing from or different in the database: the checkpoints table was rewritten`);
+          throw new DomainError("AUDIT_TAMPERED", `Checkpoint #${inFile.treeSize} in the checkpoint file is missing from or different in the database: the checkpoints table was rewritten`);
         }
         if (head.seq < BigInt(fromSize)) {
           throw new DomainError("AUDIT_TAMPERED", `The audit chain ends at #${head.seq} but checkpoint #${fromSize} was published: entries were deleted`);
@@ -214,7 +223,11 @@ export class CheckpointService {
   }
 
   async consistencyProof(fromSize: bigint, toSize: bigint): Promise<ConsistencyProofResult> {
-    if (fromSize < 1n || fromSize > toSize) throw new DomainError("INVALID_INPUT", `A consistency proof needs 1 ≤ from ≤ to, got ${fromSize} → ${toSize}`);
+    // RFC 9162 §2.1.4: a proof is defined for 0 < first < second (§2.1.4.2 step 1 rejects an empty one);
+    // two checkpoints of one size are consistent exactly when their roots are equal.
+    if (fromSize < 1n || fromSize >= toSize) {
+      throw new DomainError("INVALID_INPUT", `A consistency proof needs 1 ≤ from < to (RFC 9162 §2.1.4), got ${fromSize} → ${toSize}; checkpoints of equal size are consistent when their roots are equal`);
+    }
     const [from, to] = [await this.get(fromSize), await this.get(toSize)];
     const proof = await consistencyProof(nodeHasher, storeOracle(poolOf(this.db)), Number(fromSize), Number(toSize));
     return { from, to, proof: proof.map(toHex) };
@@ -222,17 +235,18 @@ export class CheckpointService {
 
   /**
    * Checkpoints this hub signed, from the file outside the database and from
-   * the table, each signature verified, as chain anchors {treeSize, headHash}.
-   * Where the two disagree the file wins (the table is what an attacker with
-   * database access can rewrite) and the disagreement is reported.
+   * the table, each signature verified. Where the two disagree the file wins
+   * (the table is what an attacker with database access can rewrite) and the
+   * disagreement is reported.
    */
-  async trustedAnchors(): Promise<{ anchors: ChainLink[]; conflicts: string[] }> {
+  async trustedCheckpoints(): Promise<{ checkpoints: TrustedCheckpoint[]; conflicts: string[] }> {
     const pub = parsePublicKey(this.key.publicKey);
     if (!pub) throw new Error("unreachable: own public key does not parse");
     const valid = (c: PublishedCheckpoint) => verifyCheckpointSignature(c, c.signature, pub.key) && fromHex32(c.headHash) !== null;
-    const bySize = new Map<string, string>();
+    const bySize = new Map<string, TrustedCheckpoint>();
     const conflicts: string[] = [];
-    for (const c of (await this.file.read()).checkpoints) if (valid(c) && Number(c.treeSize) > 0) bySize.set(c.treeSize, c.headHash);
+    const trusted = (c: PublishedCheckpoint): TrustedCheckpoint => ({ treeSize: BigInt(c.treeSize), rootHash: c.rootHash, headHash: c.headHash });
+    for (const c of (await this.file.read()).checkpoints) if (valid(c) && Number(c.treeSize) > 0) bySize.set(c.treeSize, trusted(c));
     let after = 0n;
     for (;;) {
       const page = await this.list({ afterSize: after, limit: 5000 });
@@ -242,13 +256,20 @@ export class CheckpointService {
           continue;
         }
         const known = bySize.get(c.treeSize);
-        if (known && known !== c.headHash) conflicts.push(`checkpoint #${c.treeSize} differs between the database and ${this.file.path}`);
-        else bySize.set(c.treeSize, c.headHash);
+        if (known && (known.headHash !== c.headHash || known.rootHash !== c.rootHash)) conflicts.push(`checkpoint #${c.treeSize} differs between the database and the checkpoint file`);
+        else bySize.set(c.treeSize, trusted(c));
       }
       if (page.length < 5000) break;
       after = BigInt(page[page.length - 1]!.treeSize);
     }
-    return { anchors: [...bySize].map(([seq, hash]) => ({ seq: BigInt(seq), hash })), conflicts };
+    const checkpoints = [...bySize.values()].sort((a, b) => (a.treeSize < b.treeSize ? -1 : 1));
+    return { checkpoints, conflicts };
+  }
+
+  /** The trusted checkpoints as chain anchors {treeSize, headHash}. */
+  async trustedAnchors(): Promise<{ anchors: ChainLink[]; conflicts: string[] }> {
+    const t = await this.trustedCheckpoints();
+    return { anchors: t.checkpoints.map((c) => ({ seq: c.treeSize, hash: c.headHash })), conflicts: t.conflicts };
   }
 
   /** Appends to the file the checkpoints of the table it lacks (e.g. after a crash between COMMIT and the file write). */
