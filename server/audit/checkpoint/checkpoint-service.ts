@@ -21,7 +21,8 @@ import { fromHex32, toHex } from "../merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
 import { consistencyProof, inclusionProof } from "../merkle/proofs";
 import { entryToJson, type AuditEntryJson } from "./audit-leaf";
-import { AUDIT_LOG_ID, checkpointBody, type PublishedCheckpoint } from "./checkpoint-format";
+import { AUDIT_LOG_ID, CHECKPOINT_VERSION, checkpointBody, type PublishedCheckpoint } from "./checkpoint-format";
+import { noteVerifierKey, signedNote } from "./signed-note";
 import type { CheckpointFile } from "./checkpoint-file";
 import { STORED_MIN_LEVEL, insertNodes, leafHashOf, loadFrontier, readEntryPages, rowToRecord, storeOracle } from "./merkle-store";
 import { parsePublicKey, verifyCheckpointSignature, type AuditSigningKey } from "./signing-key";
@@ -38,16 +39,10 @@ interface CheckpointRow {
   key_id: string;
   signature: string;
   consistency: { fromSize: string; proof: string[] } | null;
+  version: number;
 }
 
-const SELECT_CHECKPOINT = "SELECT tree_size, root_hash, head_hash, published_at, key_id, signature, consistency FROM audit_checkpoints";
-
-function fromRow(r: CheckpointRow): PublishedCheckpoint {
-  return {
-    v: 1, log: AUDIT_LOG_ID, treeSize: r.tree_size, rootHash: r.root_hash, headHash: r.head_hash,
-    timestamp: r.published_at.toISOString(), keyId: r.key_id, signature: r.signature, consistency: r.consistency,
-  };
-}
+const SELECT_CHECKPOINT = "SELECT tree_size, root_hash, head_hash, published_at, key_id, signature, consistency, version FROM audit_checkpoints";
 
 export interface InclusionProofResult {
   checkpoint: PublishedCheckpoint;
@@ -63,6 +58,7 @@ export interface ConsistencyProofResult {
 }
 
 export class CheckpointService {
+  private readonly rawKey: Buffer;
   private frontier: { size: number; root: string; range: CompactRange } | null = null;
 
   constructor(
@@ -70,7 +66,18 @@ export class CheckpointService {
     readonly key: AuditSigningKey,
     readonly file: CheckpointFile,
     readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.rawKey = Buffer.from(key.publicKey, "base64");
+  }
+
+  /** A stored row as served: version 2 rows of this key carry their signed note. */
+  private fromRow(r: CheckpointRow): PublishedCheckpoint {
+    const c: PublishedCheckpoint = {
+      v: r.version === 2 ? 2 : 1, log: AUDIT_LOG_ID, treeSize: r.tree_size, rootHash: r.root_hash, headHash: r.head_hash,
+      timestamp: r.published_at.toISOString(), keyId: r.key_id, signature: r.signature, consistency: r.consistency,
+    };
+    return c.v === 2 && c.keyId === this.key.keyId ? { ...c, note: signedNote(c, this.rawKey) } : c;
+  }
 
   /**
    * Set by the integrity monitor once it runs: publish() asks it first and
@@ -80,7 +87,7 @@ export class CheckpointService {
 
   /** What anyone may read: the key to pin (never where the server keeps its files). */
   get publicKey() {
-    return { publicKey: this.key.publicKey, publicKeyPem: this.key.publicKeyPem, keyId: this.key.keyId };
+    return { publicKey: this.key.publicKey, publicKeyPem: this.key.publicKeyPem, keyId: this.key.keyId, noteVerifierKey: noteVerifierKey(this.rawKey) };
   }
 
   /** Publishes a checkpoint if the chain grew since the last one; otherwise returns the last one. */
@@ -95,7 +102,7 @@ export class CheckpointService {
       try {
         await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [CHECKPOINT_LOCK_ID]);
         const latestRow = (await client.query<CheckpointRow>(`${SELECT_CHECKPOINT} ORDER BY tree_size DESC LIMIT 1`)).rows[0];
-        const latest = latestRow ? fromRow(latestRow) : null;
+        const latest = latestRow ? this.fromRow(latestRow) : null;
         const headRow = (await client.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_head WHERE id = 1")).rows[0];
         if (!headRow) throw new DomainError("AUDIT_TAMPERED", "The audit chain's head row is missing, so no checkpoint can be published");
         const head: ChainLink = { seq: BigInt(headRow.seq), hash: headRow.hash };
@@ -167,14 +174,15 @@ export class CheckpointService {
       ? { fromSize: latest.treeSize, proof: (await consistencyProof(nodeHasher, oracle, fromSize, size)).map(toHex) }
       : null;
     const body = checkpointBody({
-      v: 1, log: AUDIT_LOG_ID, treeSize: String(size), rootHash: root, headHash: head.hash,
+      v: CHECKPOINT_VERSION, log: AUDIT_LOG_ID, treeSize: String(size), rootHash: root, headHash: head.hash,
       timestamp: this.clock().toISOString(), keyId: this.key.keyId,
     });
-    const checkpoint: PublishedCheckpoint = { ...body, signature: this.key.sign(body), consistency };
+    const signed = { ...body, signature: this.key.sign(body) };
+    const checkpoint: PublishedCheckpoint = { ...signed, consistency, note: signedNote(signed, this.rawKey) };
     await client.query(
-      `INSERT INTO audit_checkpoints (tree_size, root_hash, head_hash, published_at, key_id, signature, consistency)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [checkpoint.treeSize, root, head.hash, new Date(checkpoint.timestamp), checkpoint.keyId, checkpoint.signature, consistency ? JSON.stringify(consistency) : null],
+      `INSERT INTO audit_checkpoints (tree_size, root_hash, head_hash, published_at, key_id, signature, consistency, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [checkpoint.treeSize, root, head.hash, new Date(checkpoint.timestamp), checkpoint.keyId, checkpoint.signature, consistency ? JSON.stringify(consistency) : null, body.v],
     );
     range.onCompleteHook = undefined;
     this.frontier = { size, root, range };
@@ -183,7 +191,7 @@ export class CheckpointService {
 
   async latest(): Promise<PublishedCheckpoint | null> {
     const row = (await poolOf(this.db).query<CheckpointRow>(`${SELECT_CHECKPOINT} ORDER BY tree_size DESC LIMIT 1`)).rows[0];
-    return row ? fromRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   /** Checkpoints ascending by size, after `afterSize`, at most `limit`. */
@@ -192,19 +200,19 @@ export class CheckpointService {
       `${SELECT_CHECKPOINT} WHERE tree_size > $1 ORDER BY tree_size LIMIT $2`,
       [String(opts.afterSize ?? 0n), opts.limit],
     );
-    return rows.map(fromRow);
+    return rows.map((r) => this.fromRow(r));
   }
 
   async get(treeSize: bigint): Promise<PublishedCheckpoint> {
     const row = (await poolOf(this.db).query<CheckpointRow>(`${SELECT_CHECKPOINT} WHERE tree_size = $1`, [String(treeSize)])).rows[0];
     if (!row) throw new DomainError("AUDIT_NOT_FOUND", `No checkpoint of ${treeSize} entries was published`);
-    return fromRow(row);
+    return this.fromRow(row);
   }
 
   /** The smallest checkpoint covering entry #seq (treeSize ≥ seq), or null. */
   async covering(seq: bigint): Promise<PublishedCheckpoint | null> {
     const row = (await poolOf(this.db).query<CheckpointRow>(`${SELECT_CHECKPOINT} WHERE tree_size >= $1 ORDER BY tree_size LIMIT 1`, [String(seq)])).rows[0];
-    return row ? fromRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   /** Proof that entry #seq is in the checkpoint of `treeSize` entries (default: the latest). */

@@ -33,6 +33,7 @@ import { entryFromJson } from "../checkpoint/audit-leaf";
 import { leafHashOf } from "../checkpoint/leaf-hash";
 import { parseCheckpoint, type PublishedCheckpoint } from "../checkpoint/checkpoint-format";
 import { keyIdOf, parsePublicKey, verifyCheckpointSignature } from "../checkpoint/signing-key";
+import { signedNote } from "../checkpoint/signed-note";
 import type { ChainFailureKind, ChainLink } from "../types";
 import { CHAIN_START, verifyEntryAll } from "../verify-chain";
 import { EXPORT_FORMAT } from "../export/export-format";
@@ -175,6 +176,8 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
   const addCheckpoint = (s: SourcedCheckpoint) => {
     handed.push(s);
     const c = s.checkpoint;
+    const noteProblem = checkNote(s, key!.raw);
+    if (noteProblem) throw new Failed(noteProblem);
     if (!verifyCheckpointSignature(c, c.signature, key!.key)) {
       throw failed("BAD_SIGNATURE", s.where, BigInt(c.treeSize), `a signature by key ${report.keyId}`, `key id ${c.keyId}`,
         `Checkpoint #${c.treeSize} (${s.where}) is not signed by the pinned key ${report.keyId}: it was forged, altered, or signed by another key (${c.keyId})`);
@@ -350,6 +353,16 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
   }
 }
 
+/** A version-2 checkpoint's signed note must be exactly the one its fields and the key give (signed-note.ts). */
+export function checkNote(s: SourcedCheckpoint, rawKey: Uint8Array): ExportFailure | null {
+  const c = s.checkpoint;
+  if (c.note === undefined) return null;
+  const expected = signedNote(c, rawKey);
+  if (c.note === expected) return null;
+  return { kind: "BAD_SIGNATURE", where: s.where, seq: BigInt(c.treeSize), expected: JSON.stringify(expected), actual: JSON.stringify(c.note),
+    message: `Checkpoint #${c.treeSize} (${s.where}) carries a signed note that is not the one its fields and the pinned key give` };
+}
+
 /**
  * The consistency proof a checkpoint carries, verified against the
  * checkpoint it starts from (RFC 9162 §2.1.4.2, both roots); UNCHECKED_PROOF
@@ -386,6 +399,8 @@ export async function verifyCheckpointsOnly(publicKey: string, checkpoints: read
   };
   for (const s of sorted) {
     const c = s.checkpoint;
+    const noteProblem = checkNote(s, key.raw);
+    if (noteProblem) return fail(noteProblem);
     if (!verifyCheckpointSignature(c, c.signature, key.key)) {
       return fail({ kind: "BAD_SIGNATURE", where: s.where, seq: BigInt(c.treeSize), expected: `a signature by key ${report.keyId}`, actual: `key id ${c.keyId}`, message: `Checkpoint #${c.treeSize} (${s.where}) is not signed by the pinned key ${report.keyId}` });
     }
