@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPrismaClient } from "../server/db/client";
@@ -15,6 +15,7 @@ import { migrate } from "../server/db/migrate";
 import { seedDemo } from "../server/demo/demo-seed";
 import { createKeyVault } from "../server/keys/key-vault";
 import { masterKeyId } from "../server/keys/material";
+import { e2eStateFile } from "../e2e/e2e-state";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 const dataDir = await mkdtemp(path.join(tmpdir(), "qecnet-e2e-"));
@@ -29,6 +30,9 @@ const masterKey = randomBytes(32);
 const db = createPrismaClient(url, 4);
 await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
 await db.$disconnect();
+// Where browser tests that must reach the database (e2e/audit-integrity.spec.ts tampers with it as a superuser would) find it.
+const stateFile = e2eStateFile(port);
+await writeFile(stateFile, JSON.stringify({ databaseUrl: url }), { mode: 0o600 });
 
 const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
   stdio: "inherit",
@@ -45,6 +49,8 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     QECNET_ROTATION_SWEEP: process.env.QECNET_ROTATION_SWEEP ?? "off",
     // The browser tests provoke refusals on purpose; keep the run's output to errors.
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error",
+    // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
+    QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
   },
 });
 
@@ -56,6 +62,7 @@ async function cleanup(code: number) {
   await dropDatabase(url).catch(() => undefined);
   await embedded?.stop().catch(() => undefined);
   await rm(dataDir, { recursive: true, force: true });
+  await rm(stateFile, { force: true });
   process.exit(code);
 }
 process.on("SIGINT", () => void cleanup(0));

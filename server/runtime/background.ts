@@ -69,7 +69,7 @@ export async function startBackground(): Promise<void> {
   stops.push(startRecoveryWorker(s, log.child({ worker: "compromise-recovery" })));
 
   log.info({ keyId: s.checkpoints.key.keyId, publicKey: s.checkpoints.key.publicKey, source: s.checkpoints.key.source, file: s.checkpoints.file.path }, "audit checkpoint signing key");
-  stops.push(startIntegrityMonitor(s.integrity, s.checkpoints, log.child({ worker: "audit-integrity" })));
+  stops.push(startIntegrityMonitor(s.integrity, s.checkpoints, log.child({ worker: "audit-integrity" }), e.QECNET_AUDIT_VERIFY_INTERVAL_S * 1000));
   if (e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S > 0) {
     stops.push(startCheckpointScheduler(s.checkpoints, e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S, log.child({ worker: "audit-checkpoints" }), s.integrity.firstWalk));
   } else {

@@ -1,6 +1,7 @@
 /**
  * Runs the integrity monitor in this process (server/runtime/background.ts):
- * a complete verification at start, then a round every 30 s; while it finds
+ * a complete verification at start, then a round every
+ * QECNET_AUDIT_VERIFY_INTERVAL_S (default 30 s); while it finds
  * damage the checkpoint publisher refuses to sign, the
  * qecnet_audit_integrity_alarm gauge is 1, /api/ready answers 503 naming the
  * breaks (worker "audit-integrity"), and the console shows a banner to every
