@@ -153,3 +153,43 @@ describe("tampering is noticed at start, without anyone pressing a button (issue
     expect(outside[0]!.message).toMatch(/entries before #200 were changed/);
   });
 });
+
+describe("continuously: an old entry edited after a clean start is found by the background re-verification", () => {
+  it("verifies clean at start, then a later round (small slices) finds the edit under an old checkpoint", async () => {
+    const t2 = await createTestDatabase(inject("adminUrl"), "integrity2");
+    try {
+      await createNodes(t2.db);
+      const keys2 = testKeyService(t2.db);
+      const svc = testCheckpointService(t2.db);
+      for (let i = 0; i < 12; i++) {
+        await keys2.runner.submit({ keyIds: [], run: (ws) => { for (let j = 0; j < 10; j++) ws.audit({ actor: "system:test", action: "TEST_EVENT", subjectType: "test", subjectId: `c-${i}-${j}`, fromState: null, toState: null, details: { i, j } }); } });
+        if (i % 4 === 3) await svc.publish();
+      }
+      const monitor = new IntegrityMonitor(t2.db, svc, { clock: () => new Date("2026-12-05T12:00:00Z"), pageSize: 16, sweepBudget: 32, pauseMs: 1 });
+      svc.integrityGate = monitor;
+      expect((await monitor.verifyAll()).state).toBe("ok");
+      expect((await svc.publish()).created).toBe(false); // nothing new, but the gate let it through
+
+      const attacker = new pg.Client({ connectionString: t2.url });
+      await attacker.connect();
+      await attacker.query("ALTER TABLE audit_entries DISABLE TRIGGER USER");
+      await attacker.query("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 20"); // under the first checkpoint (#40)
+      await attacker.query("ALTER TABLE audit_entries ENABLE TRIGGER USER");
+      await attacker.end();
+
+      let rounds = 0;
+      let s = monitor.status();
+      while (s.state !== "alarm" && rounds < 10) {
+        s = await monitor.round();
+        rounds++;
+      }
+      expect(rounds).toBeGreaterThan(0);
+      expect(kinds(s.failures)).toEqual(["ENTRY_HASH_MISMATCH@20"]); // the alarm rises as soon as the slice passes #20
+      for (let more = 0; more < 10 && s.sweepAt !== null; more++) s = await monitor.round();
+      expect(kinds(s.failures)).toEqual(["ENTRY_HASH_MISMATCH@20", "CHECKPOINT_ROOT_MISMATCH@40"]);
+      await expect(svc.publish()).rejects.toMatchObject({ code: "AUDIT_TAMPERED" });
+    } finally {
+      await t2.dispose();
+    }
+  });
+});
