@@ -1,4 +1,4 @@
-/** GET /api/audit/proofs/consistency?from=&to= — RFC 6962 consistency proof between two published checkpoints (tree sizes). */
+/** GET /api/audit/proofs/consistency?from=&to= — RFC 6962 consistency proof between two published checkpoints (tree sizes, 1 ≤ from < to as RFC 9162 §2.1.4 defines; docs/audit-format.md §7). */
 import { z } from "zod";
 import { errorResponse, searchParams } from "@/server/api/http-response";
 import { services } from "@/server/runtime/services";
