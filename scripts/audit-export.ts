@@ -1,9 +1,9 @@
 /**
  * npm run audit:export -- [--from N] [--to N] [--format jsonl|csv] [--out file]
  * Writes an audit export from DATABASE_URL's database (same content as
- * /api/audit/export), streamed to a file or stdout. Publishes a checkpoint
- * first when the newest entries are not covered yet (needs the signing key:
- * QECNET_AUDIT_SIGNING_KEY or <data>/audit-signing.key).
+ * /api/audit/export), streamed to a file or stdout. Never publishes a
+ * checkpoint: JSON Lines end, by default, at the newest published one
+ * (docs/audit-format.md §6).
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";

@@ -4,7 +4,8 @@
  *
  * Verifies an audit export offline: no server, no database. Prints OK with
  * what was checked, or FAILED with the kind, where (line, entry) and expected
- * vs actual. Exit codes: 0 verified, 1 verification failed, 2 bad usage.
+ * vs actual, one block per failure (every break found, not only the first).
+ * Exit codes: 0 verified, 1 verification failed, 2 bad usage.
  */
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -39,12 +40,15 @@ function print(report: ExportReport, what: string): number {
     );
     return 0;
   }
-  const f = report.failure!;
-  console.log(`FAILED ${what}: ${f.kind}${f.where ? ` at ${f.where}` : ""}${f.seq !== null ? ` (entry #${f.seq})` : ""}`);
-  console.log(`  ${f.message}`);
-  console.log(`  expected: ${f.expected}`);
-  console.log(`  actual:   ${f.actual}`);
-  console.log(`  (${report.entries} entries passed every check before this)`);
+  const all = report.failures.length ? report.failures : [report.failure!];
+  for (const f of all) {
+    console.log(`FAILED ${what}: ${f.kind}${f.where ? ` at ${f.where}` : ""}${f.seq !== null ? ` (entry #${f.seq})` : ""}`);
+    console.log(`  ${f.message}`);
+    console.log(`  expected: ${f.expected}`);
+    console.log(`  actual:   ${f.actual}`);
+  }
+  if (all.length > 1) console.log(`  ${all.length} failures found`);
+  console.log(`  (${report.entries} entries read)`);
   return 1;
 }
 

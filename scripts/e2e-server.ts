@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPrismaClient } from "../server/db/client";
@@ -16,6 +16,7 @@ import { seedDemo } from "../server/demo/demo-seed";
 import { createKeyVault } from "../server/keys/key-vault";
 import { masterKeyId } from "../server/keys/material";
 import { E2E_METRICS_TOKEN } from "../e2e/metrics-token";
+import { e2eStateFile } from "../e2e/e2e-state";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 const dataDir = await mkdtemp(path.join(tmpdir(), "qecnet-e2e-"));
@@ -30,6 +31,9 @@ const masterKey = randomBytes(32);
 const db = createPrismaClient(url, 4);
 await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
 await db.$disconnect();
+// Where browser tests that must reach the database (e2e/audit-integrity.spec.ts tampers with it as a superuser would) find it.
+const stateFile = e2eStateFile(port);
+await writeFile(stateFile, JSON.stringify({ databaseUrl: url }), { mode: 0o600 });
 
 // The console's own HTTP server, as npm start runs it: sign-in throttling sees the socket's address.
 const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [path.join(import.meta.dirname, "serve.ts"), "-p", String(port)], {
@@ -51,6 +55,8 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     QECNET_ROTATION_SWEEP: process.env.QECNET_ROTATION_SWEEP ?? "off",
     // The browser tests provoke refusals on purpose; keep the run's output to errors.
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error",
+    // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
+    QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
   },
 });
 
@@ -62,6 +68,7 @@ async function cleanup(code: number) {
   await dropDatabase(url).catch(() => undefined);
   await embedded?.stop().catch(() => undefined);
   await rm(dataDir, { recursive: true, force: true });
+  await rm(stateFile, { force: true });
   process.exit(code);
 }
 process.on("SIGINT", () => void cleanup(0));

@@ -1,6 +1,7 @@
 /**
  * What a chain verification found: intact (how many entries, how long it took)
- * or broken (where, how, what was expected and what was there).
+ * or broken (where, how, what was expected and what was there, and every
+ * other break the walk found).
  */
 import Link from "next/link";
 import type { ChainVerifyResult } from "@/components/trpc/router-types";
@@ -50,8 +51,21 @@ export function VerifyResult({ result }: { result: ChainVerifyResult }) {
         <dd className="break-all font-mono text-slate-100" data-testid="verify-actual">{f.actual}</dd>
       </dl>
       <p className="mt-2 text-sm text-red-200">
-        {formatCount(result.entries)} entries passed before the break · {checked}
+        {formatCount(result.entries)} entries passed before the first break · {checked}
       </p>
+      {result.failures.length > 1 ? (
+        <div className="mt-3">
+          <p className="text-base font-semibold text-red-200">Every break found ({formatCount(result.failures.length)}{result.moreFailures ? "+" : ""}):</p>
+          <ul className="mt-1 text-base text-red-100" data-testid="verify-failures">
+            {result.failures.map((b) => (
+              <li key={`${b.kind}-${b.seq?.toString() ?? "none"}`} data-testid="verify-failure-item">
+                <span className="font-mono">{b.kind}</span>
+                {b.seq !== null ? <> at <Link href={`/audit?seq=${b.seq.toString()}`} className="underline underline-offset-4">#{b.seq.toString()}</Link></> : null}: {b.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       {conflicts}
     </div>
   );

@@ -7,6 +7,7 @@ import type { ReactNode } from "react";
 import { LiveIndicator } from "./live-indicator";
 import { NavLinks } from "./nav-links";
 import { UserMenu } from "@/components/auth/user-menu";
+import { IntegrityBanner } from "@/components/audit/integrity-banner";
 
 export function AppShell({ children }: { children: ReactNode }) {
   return (
@@ -28,6 +29,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1 px-6 py-6 lg:px-10 lg:py-8">
+        <IntegrityBanner />
         {children}
       </main>
     </div>

@@ -45,6 +45,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "audit.list": { limit: 5 },
   "audit.actions": undefined,
   "audit.verify": undefined,
+  "audit.integrity": undefined,
   "nodes.list": undefined,
   "events.stream": undefined,
   "nodes.links": undefined,

@@ -66,6 +66,8 @@ export const PROCEDURE_ACCESS = {
   "audit.list": min("viewer"),
   "audit.actions": min("viewer"),
   "audit.verify": min("analyst"),
+  // the integrity alarm is shown to every role (a banner on every page)
+  "audit.integrity": min("viewer"),
 
   // mesh: everyone watches; officers contain (isolate/restore); admins own the topology;
   // the demo's simulated eavesdropper is for SOC staff (analyst) and up, never the demo audience

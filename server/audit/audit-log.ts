@@ -88,7 +88,7 @@ export async function verifyStoredChain(
           kind: "HEAD_MISMATCH" as const, seq: null, expected: "one audit_head row", actual: "none",
           message: "The audit chain's head row is missing: it was deleted (tampering) or the database was never migrated.",
         };
-        return { result: { ok: false as const, entries: 0, failure }, head: { seq: 0n, hash: "" }, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
+        return { result: { ok: false as const, entries: 0, failure, failures: [failure], moreFailures: false }, head: { seq: 0n, hash: "" }, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
       }
       const head = { seq: row.seq, hash: row.hash };
       const result = await verifyChain(streamEntries(tx, opts.pageSize), { head, anchors: opts.anchors ?? [] });

@@ -36,7 +36,10 @@ export class AuditService {
           toState: null,
           details: result.ok
             ? { entries: result.entries, headSeq: head.seq.toString(), headHash: head.hash }
-            : { entriesVerified: result.entries, kind: result.failure.kind, seq: result.failure.seq?.toString() ?? null, headSeq: head.seq.toString() },
+            : {
+                entriesVerified: result.entries, kind: result.failure.kind, seq: result.failure.seq?.toString() ?? null, headSeq: head.seq.toString(),
+                breaks: result.failures.slice(0, 20).map((f) => ({ kind: f.kind, seq: f.seq?.toString() ?? null })),
+              },
         }),
     });
     return { ...result, head, checkedAt, durationMs: Math.round(durationMs), anchors: trusted.anchors.length, checkpointConflicts: trusted.conflicts };

@@ -83,12 +83,19 @@ export interface ChainFailure {
 
 export type ChainVerification =
   | { ok: true; entries: number; headSeq: bigint; headHash: string }
-  /** `entries` counts the entries that passed every check before the failure. */
-  | { ok: false; entries: number; failure: ChainFailure };
+  /**
+   * `entries` counts the entries that passed every check before the first
+   * failure; `failure` is the first of `failures`, every break the walk
+   * found (it resynchronises after each, so an edit at #150 and a deletion
+   * at #250 are both reported; at most MAX_CHAIN_FAILURES).
+   */
+  | { ok: false; entries: number; failure: ChainFailure; failures: ChainFailure[]; moreFailures: boolean };
 
 export interface VerifyChainOptions {
   /** The head row; when given, the chain must end exactly there. */
   head?: ChainLink | null;
   /** Trusted {seq, hash} pairs published earlier (checkpoints); each must match. */
   anchors?: readonly ChainLink[];
+  /** Stop after this many breaks (default MAX_CHAIN_FAILURES); 1 stops at the first, reading no further. */
+  maxFailures?: number;
 }

@@ -279,7 +279,7 @@ describe("verifyChain input", () => {
         closed = true;
       }
     }
-    expectFailure(await verifyChain(pages(8)), "ENTRY_HASH_MISMATCH", 33n);
+    expectFailure(await verifyChain(pages(8), { maxFailures: 1 }), "ENTRY_HASH_MISMATCH", 33n);
     expect(pagesRead).toBe(5); // stopped in the page holding #33, never read the rest
     expect(closed).toBe(true);
 
@@ -339,5 +339,38 @@ describe("per-entry helpers", () => {
     expect(checkAnchor({ seq: 6n, hash: "d".repeat(64) }, e5)).toBeNull();
     expect(checkChainEnd(link(PRISTINE, 5), link(PRISTINE, 5), [])).toBeNull();
     expect(checkChainEnd(link(PRISTINE, 5), null, [link(PRISTINE, 6)])?.kind).toBe("TRUNCATED");
+  });
+});
+
+describe("verifyChain reports every break, not only the first (issue 12, finding 10)", () => {
+  const kinds = (r: ChainVerification) => (r.ok ? [] : r.failures.map((f) => `${f.kind}@${f.seq}`));
+
+  it("an edited entry AND a deleted entry are both reported, each once", async () => {
+    const chain = freshChain();
+    at(chain, 15).actor = "operator:mallory";
+    const tampered = chain.filter((e) => e.seq !== 25n);
+    const r = await verifyChain(tampered, { head: HEAD, anchors: [link(PRISTINE, 10), link(PRISTINE, 30), link(PRISTINE, 40)] });
+    expect(kinds(r)).toEqual(["ENTRY_HASH_MISMATCH@15", "SEQUENCE_GAP@25"]);
+    expect(r.ok ? null : r.entries).toBe(14);
+  });
+
+  it("an anchor on a deleted entry does not disable the anchors after it", async () => {
+    const chain = freshChain();
+    const kept = chain.filter((e) => e.seq !== 20n);
+    const forged = kept.map((e) => ({ ...e }));
+    const i = forged.findIndex((e) => e.seq === 36n);
+    forged[i] = { ...forged[i]!, actor: "forged" };
+    recomputeFrom(forged, i);
+    const r = await verifyChain(forged, { anchors: [link(PRISTINE, 20), link(PRISTINE, 45)] });
+    expect(kinds(r)).toContain("SEQUENCE_GAP@20");
+    expect(kinds(r)).toContain("ANCHOR_MISMATCH@45");
+  });
+
+  it("maxFailures caps the list and says there may be more", async () => {
+    const chain = freshChain();
+    for (const s of [3, 6, 9, 12]) at(chain, s).actor = "mallory";
+    const r = await verifyChain(chain, { maxFailures: 2 });
+    expect(kinds(r)).toEqual(["ENTRY_HASH_MISMATCH@3", "ENTRY_HASH_MISMATCH@6"]);
+    expect(r.ok ? null : r.moreFailures).toBe(true);
   });
 });

@@ -132,7 +132,7 @@ export function checkEntryHash(entry: AuditEntryRecord): ChainFailure | null {
 }
 
 /** ANCHOR_MISMATCH unless the entry at the anchor's seq has the anchor's hash. */
-export function checkAnchor(anchor: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
+export function checkAnchor(anchor: ChainLink, entry: Pick<AuditEntryRecord, "seq" | "entryHash">): ChainFailure | null {
   if (anchor.seq !== entry.seq || anchor.hash === entry.entryHash) return null;
   return {
     kind: "ANCHOR_MISMATCH",
@@ -222,13 +222,31 @@ export function checkChainEnd(
  * Anchors and head are chain-level and checked by verifyChain.
  */
 export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
-  return (
-    checkEntryFormat(entry, prev.seq + 1n) ??
-    checkSequence(prev, entry) ??
-    checkPrevHash(prev, entry) ??
-    checkEntryHash(entry)
-  );
+  return verifyEntryAll(prev, entry)[0] ?? null;
 }
+
+/**
+ * Every independent break at this entry: a malformed entry is only that; a
+ * sequence gap is not also blamed on the link (the gap explains it); the
+ * entry's own hash is checked either way.
+ */
+export function verifyEntryAll(prev: ChainLink, entry: AuditEntryRecord): ChainFailure[] {
+  const format = checkEntryFormat(entry, prev.seq + 1n);
+  if (format) return [format];
+  const out: ChainFailure[] = [];
+  const sequence = checkSequence(prev, entry);
+  if (sequence) out.push(sequence);
+  else {
+    const link = checkPrevHash(prev, entry);
+    if (link) out.push(link);
+  }
+  const hash = checkEntryHash(entry);
+  if (hash) out.push(hash);
+  return out;
+}
+
+/** Beyond this many breaks a walk stops collecting (and says there are more). */
+export const MAX_CHAIN_FAILURES = 100;
 
 function assertLink(link: ChainLink, what: string, minSeq: bigint): void {
   if (typeof link.seq !== "bigint" || link.seq < minSeq) {
@@ -261,7 +279,9 @@ async function* eachEntry(source: AuditEntrySource): AsyncGenerator<AuditEntryRe
 }
 
 /**
- * Walks the chain in ascending seq order and stops at the first failure.
+ * Walks the chain in ascending seq order and reports every break it finds:
+ * after each one it resynchronises on the stored entry (its seq and stored
+ * hash), so one edit or deletion is reported once, not as a cascade.
  * Accepts entries or pages of entries, from a sync or async iterable; only
  * the previous link is kept, and breaking off closes the source iterator.
  * Throws (rather than reporting a chain failure) if `opts` itself is invalid.
@@ -276,28 +296,43 @@ export async function verifyChain(
 
   let prev: ChainLink = CHAIN_START;
   let count = 0;
+  let passed: number | null = null;
   let nextAnchor = 0;
+  const max = opts.maxFailures ?? MAX_CHAIN_FAILURES;
+  const failures: ChainFailure[] = [];
+  let more = false;
+  const report = (f: ChainFailure | null): void => {
+    if (!f) return;
+    passed ??= count;
+    if (failures.length < max) failures.push(f);
+    more ||= failures.length >= max;
+  };
 
   for await (const entry of eachEntry(entries)) {
-    const failure = verifyEntry(prev, entry);
-    if (failure) return { ok: false, entries: count, failure };
-
+    const found = verifyEntryAll(prev, entry);
+    for (const f of found) report(f);
+    const malformed = found[0]?.kind === "MALFORMED_ENTRY" && typeof entry?.seq !== "bigint";
+    if (malformed) {
+      prev = { seq: prev.seq + 1n, hash: prev.hash };
+      count++;
+      continue;
+    }
+    // Anchors of entries that are missing are passed over (the gap is reported).
+    while (anchors[nextAnchor] && anchors[nextAnchor]!.seq < entry.seq) nextAnchor++;
     const anchor = anchors[nextAnchor];
     if (anchor && anchor.seq === entry.seq) {
-      const anchorFailure = checkAnchor(anchor, entry);
-      if (anchorFailure) return { ok: false, entries: count, failure: anchorFailure };
+      report(checkAnchor(anchor, entry));
       nextAnchor++;
     }
-    if (head) {
-      const headFailure = checkHeadAt(head, entry);
-      if (headFailure) return { ok: false, entries: count, failure: headFailure };
-    }
+    if (head) report(checkHeadAt(head, entry));
 
-    prev = { seq: entry.seq, hash: entry.entryHash };
+    prev = { seq: entry.seq, hash: isHashHex(entry.entryHash) ? entry.entryHash : prev.hash };
     count++;
+    if (more) break;
   }
 
-  const endFailure = checkChainEnd(prev, head, anchors.slice(nextAnchor));
-  if (endFailure) return { ok: false, entries: count, failure: endFailure };
+  report(checkChainEnd(prev, head, anchors.slice(nextAnchor)));
+  const first = failures[0];
+  if (first) return { ok: false, entries: passed ?? count, failure: first, failures, moreFailures: more };
   return { ok: true, entries: count, headSeq: prev.seq, headHash: prev.hash };
 }

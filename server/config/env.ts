@@ -78,6 +78,12 @@ export const ZEnvSchema = z.object({
     .min(0, "must be 0 (off) or more seconds")
     .max(86_400, "must be at most 86400 (one day)")
     .default(60),
+  QECNET_AUDIT_VERIFY_INTERVAL_S: z.coerce
+    .number({ message: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(1, "must be at least 1 second")
+    .max(3600, "must be at most 3600 (one hour)")
+    .default(30),
   QECNET_AUDIT_FORWARD: z
     .string()
     .refine((v) => /^(tcp|syslog\+tcp|syslog\+udp):\/\/[^/:]+:\d{1,5}$/.test(v), {

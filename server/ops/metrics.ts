@@ -147,7 +147,7 @@ export class QecnetMetrics {
     linkGauge("qecnet_link_pool_capacity_bytes", "Capacity of each link's QKD pool, in bytes.", (l) => Number(l.poolCapacityBits) / 8);
     const alarm = () => this.integrityAlarm;
     new Gauge({
-      name: "qecnet_audit_integrity_alarm", help: "1 while the checkpoint publisher refuses to sign because the stored log does not match its last checkpoint (tampering), else 0.", registers: r,
+      name: "qecnet_audit_integrity_alarm", help: "1 while the stored audit log does not match its signed checkpoints (found by the integrity monitor at start or in the background, or by the checkpoint publisher), else 0.", registers: r,
       collect() {
         this.set(alarm() ? 1 : 0);
       },
@@ -171,11 +171,19 @@ export class QecnetMetrics {
     return this.derivedRefresh.done;
   }
 
-  private integrityAlarm: string | null = null;
+  private readonly integrityAlarms = new Map<string, string>();
+  private get integrityAlarm(): string | null {
+    return [...this.integrityAlarms.values()][0] ?? null;
+  }
 
-  /** Raised (a message) or cleared (null) by the checkpoint publisher. */
-  setIntegrityAlarm(message: string | null): void {
-    this.integrityAlarm = message;
+  /**
+   * Raised (a message) or cleared (null) by one source: the checkpoint
+   * publisher ("checkpoints") or the integrity monitor ("integrity"); the
+   * gauge is 1 while any source raises it.
+   */
+  setIntegrityAlarm(message: string | null, source = "checkpoints"): void {
+    if (message) this.integrityAlarms.set(source, message);
+    else this.integrityAlarms.delete(source);
   }
 
   private db(): Db | null {

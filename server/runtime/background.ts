@@ -2,11 +2,12 @@
  * Starts this process's background work once, from instrumentation.ts: the
  * live event listener, the mesh simulation (only the instance holding its
  * leader lock ticks), resuming distributions a previous process left half-way,
- * the audit checkpoint scheduler, the SIEM forwarder when configured, and the
+ * the audit integrity monitor, the audit checkpoint scheduler, the SIEM forwarder when configured, and the
  * metrics' database access. Each worker registers in server/runtime/workers.ts
  * so /api/ready reports it.
  */
 import { startCheckpointScheduler } from "../audit/checkpoint/checkpoint-scheduler";
+import { startIntegrityMonitor } from "../audit/integrity/integrity-worker";
 import { SiemForwarder, parseForwardUrl } from "../audit/forward/siem-forwarder";
 import { env } from "../config/env";
 import { logger } from "../ops/logger";
@@ -70,8 +71,9 @@ export async function startBackground(): Promise<void> {
   stops.push(startRecoveryWorker(s, log.child({ worker: "compromise-recovery" })));
 
   log.info({ keyId: s.checkpoints.key.keyId, publicKey: s.checkpoints.key.publicKey, source: s.checkpoints.key.source, file: s.checkpoints.file.path }, "audit checkpoint signing key");
+  stops.push(startIntegrityMonitor(s.integrity, s.checkpoints, log.child({ worker: "audit-integrity" }), e.QECNET_AUDIT_VERIFY_INTERVAL_S * 1000));
   if (e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S > 0) {
-    stops.push(startCheckpointScheduler(s.checkpoints, e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S, log.child({ worker: "audit-checkpoints" })));
+    stops.push(startCheckpointScheduler(s.checkpoints, e.QECNET_AUDIT_CHECKPOINT_INTERVAL_S, log.child({ worker: "audit-checkpoints" }), s.integrity.firstWalk));
   } else {
     log.warn("scheduled audit checkpoints are off (QECNET_AUDIT_CHECKPOINT_INTERVAL_S=0); publish them from the console or the API");
   }

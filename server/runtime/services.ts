@@ -5,6 +5,7 @@
  */
 import { systemClock, type Clock } from "../time/clock";
 import { AuditService } from "../audit/audit-service";
+import { IntegrityMonitor } from "../audit/integrity/integrity-monitor";
 import { CheckpointFile } from "../audit/checkpoint/checkpoint-file";
 import { CheckpointService } from "../audit/checkpoint/checkpoint-service";
 import { loadSigningKey } from "../audit/checkpoint/signing-key";
@@ -35,6 +36,8 @@ export interface Services {
   distribution: DistributionService;
   simulator: MeshSimulator;
   checkpoints: CheckpointService;
+  /** Re-verifies the audit log against the checkpoints; started by startBackground(). */
+  integrity: IntegrityMonitor;
   /** Durable jobs (pg-boss); started by startBackground(), not by tests unless they start it. */
   jobs: JobQueue;
   rotation: RotationService;
@@ -76,6 +79,7 @@ export function buildServices(
     keys,
     audit: new AuditService(db, keys.runner, checkpoints),
     checkpoints,
+    integrity: new IntegrityMonitor(db, checkpoints, { clock: opts.clock ?? checkpoints.clock }),
     events: new EventBus(url),
     agents,
     mesh,

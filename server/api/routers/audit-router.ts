@@ -1,7 +1,8 @@
-/** Audit: newest-first pages with filters, the list of actions, chain verification (itself audited). */
+/** Audit: newest-first pages with filters, the list of actions, chain verification (itself audited), the integrity monitor's verdict. */
 import { z } from "zod";
 import { safeText } from "../../validation/safe-text";
 import { listAudit, listAuditActions } from "../../audit/audit-queries";
+import { integrityView } from "../../audit/integrity/integrity-view";
 import { publicProcedure, router } from "../trpc";
 
 export const auditRouter = router({
@@ -17,4 +18,6 @@ export const auditRouter = router({
     .query(({ ctx, input }) => listAudit(ctx.db, input)),
   actions: publicProcedure.query(({ ctx }) => listAuditActions(ctx.db)),
   verify: publicProcedure.mutation(({ ctx }) => ctx.audit.verify(ctx)),
+  /** The background integrity monitor's verdict, for the banner every role sees. */
+  integrity: publicProcedure.query(({ ctx }) => integrityView(ctx.integrity.status())),
 });

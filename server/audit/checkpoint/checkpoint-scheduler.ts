@@ -5,8 +5,8 @@
  * refuses to sign because the stored log no longer matches its checkpoints
  * (tampering) raises an alarm instead — error log, the
  * qecnet_audit_integrity_alarm gauge, the worker's detail — and keeps the
- * console ready, because operators need it to investigate. The next round
- * tries again either way.
+ * console ready here (the integrity monitor's readiness check is what turns
+ * it to 503). The next round tries again either way.
  */
 import type { Logger } from "pino";
 import { DomainError } from "../../errors/domain-error";
@@ -21,7 +21,8 @@ export interface CheckpointSchedulerState {
   lastTreeSize: string | null;
 }
 
-export function startCheckpointScheduler(svc: CheckpointService, intervalS: number, log: Logger): () => void {
+/** `after`: the first round waits for it (the integrity monitor's start-up verification). */
+export function startCheckpointScheduler(svc: CheckpointService, intervalS: number, log: Logger, after: Promise<unknown> = Promise.resolve()): () => void {
   const state: CheckpointSchedulerState = { lastSuccessAt: null, lastError: null, alarm: null, lastTreeSize: null };
   let running = false;
   const round = async () => {
@@ -61,7 +62,7 @@ export function startCheckpointScheduler(svc: CheckpointService, intervalS: numb
     lastSuccessAt: state.lastSuccessAt,
   }));
   void svc.syncFile().catch((err: Error) => log.warn({ err: { message: err.message } }, "checkpoint file not synced"));
-  void round();
+  void after.then(round, round);
   const timer = setInterval(() => void round(), intervalS * 1000);
   timer.unref();
   return () => {

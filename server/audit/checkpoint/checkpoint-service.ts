@@ -22,10 +22,12 @@ import { fromHex32, toHex } from "../merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
 import { consistencyProof, inclusionProof } from "../merkle/proofs";
 import { entryToJson, type AuditEntryJson } from "./audit-leaf";
-import { AUDIT_LOG_ID, checkpointBody, type PublishedCheckpoint } from "./checkpoint-format";
+import { AUDIT_LOG_ID, CHECKPOINT_VERSION, checkpointBody, type PublishedCheckpoint } from "./checkpoint-format";
+import { noteVerifierKey, signedNote } from "./signed-note";
 import type { CheckpointFile } from "./checkpoint-file";
 import { STORED_MIN_LEVEL, insertNodes, leafHashOf, loadFrontier, readEntryPages, rowToRecord, storeOracle } from "./merkle-store";
 import { parsePublicKey, verifyCheckpointSignature, type AuditSigningKey } from "./signing-key";
+import type { TrustedCheckpoint } from "../integrity/integrity-walk";
 
 /** pg_advisory_xact_lock key of checkpoint publication ("QECNETCP" folded into an int8). */
 export const CHECKPOINT_LOCK_ID = "5138084011738861648";
@@ -38,16 +40,10 @@ interface CheckpointRow {
   key_id: string;
   signature: string;
   consistency: { fromSize: string; proof: string[] } | null;
+  version: number;
 }
 
-const SELECT_CHECKPOINT = "SELECT tree_size, root_hash, head_hash, published_at, key_id, signature, consistency FROM audit_checkpoints";
-
-function fromRow(r: CheckpointRow): PublishedCheckpoint {
-  return {
-    v: 1, log: AUDIT_LOG_ID, treeSize: r.tree_size, rootHash: r.root_hash, headHash: r.head_hash,
-    timestamp: r.published_at.toISOString(), keyId: r.key_id, signature: r.signature, consistency: r.consistency,
-  };
-}
+const SELECT_CHECKPOINT = "SELECT tree_size, root_hash, head_hash, published_at, key_id, signature, consistency, version FROM audit_checkpoints";
 
 export interface InclusionProofResult {
   checkpoint: PublishedCheckpoint;
@@ -63,6 +59,7 @@ export interface ConsistencyProofResult {
 }
 
 export class CheckpointService {
+  private readonly rawKey: Buffer;
   private frontier: { size: number; root: string; range: CompactRange } | null = null;
 
   constructor(
@@ -70,15 +67,34 @@ export class CheckpointService {
     readonly key: AuditSigningKey,
     readonly file: CheckpointFile,
     readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.rawKey = Buffer.from(key.publicKey, "base64");
+  }
 
+  /** A stored row as served: version 2 rows of this key carry their signed note. */
+  private fromRow(r: CheckpointRow): PublishedCheckpoint {
+    const c: PublishedCheckpoint = {
+      v: r.version === 2 ? 2 : 1, log: AUDIT_LOG_ID, treeSize: r.tree_size, rootHash: r.root_hash, headHash: r.head_hash,
+      timestamp: r.published_at.toISOString(), keyId: r.key_id, signature: r.signature, consistency: r.consistency,
+    };
+    return c.v === 2 && c.keyId === this.key.keyId ? { ...c, note: signedNote(c, this.rawKey) } : c;
+  }
+
+  /**
+   * Set by the integrity monitor once it runs: publish() asks it first and
+   * signs nothing while the log is unverified or broken.
+   */
+  integrityGate: { assertSignable(): void } | null = null;
+
+  /** What anyone may read: the key to pin (never where the server keeps its files). */
   get publicKey() {
-    return { publicKey: this.key.publicKey, publicKeyPem: this.key.publicKeyPem, keyId: this.key.keyId, file: this.file.path };
+    return { publicKey: this.key.publicKey, publicKeyPem: this.key.publicKeyPem, keyId: this.key.keyId, noteVerifierKey: noteVerifierKey(this.rawKey) };
   }
 
   /** Publishes a checkpoint if the chain grew since the last one; otherwise returns the last one. */
   async publish(): Promise<{ checkpoint: PublishedCheckpoint | null; created: boolean; durationMs: number }> {
     const started = performance.now();
+    this.integrityGate?.assertSignable();
     const client = await poolOf(this.db).connect();
     let created: PublishedCheckpoint | null = null;
     let result: PublishedCheckpoint | null = null;
@@ -87,7 +103,7 @@ export class CheckpointService {
       try {
         await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [CHECKPOINT_LOCK_ID]);
         const latestRow = (await client.query<CheckpointRow>(`${SELECT_CHECKPOINT} ORDER BY tree_size DESC LIMIT 1`)).rows[0];
-        const latest = latestRow ? fromRow(latestRow) : null;
+        const latest = latestRow ? this.fromRow(latestRow) : null;
         const headRow = (await client.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_head WHERE id = 1")).rows[0];
         if (!headRow) throw new DomainError("AUDIT_TAMPERED", "The audit chain's head row is missing, so no checkpoint can be published");
         const head: ChainLink = { seq: BigInt(headRow.seq), hash: headRow.hash };
@@ -95,7 +111,7 @@ export class CheckpointService {
         // The file outside the database must not be ahead of (or disagree with) the table: that means the table was rewritten.
         const inFile = await this.file.last();
         if (inFile && inFile.keyId === this.key.keyId && (BigInt(inFile.treeSize) > BigInt(fromSize) || (inFile.treeSize === latest?.treeSize && inFile.rootHash !== latest.rootHash))) {
-          throw new DomainError("AUDIT_TAMPERED", `Checkpoint #${inFile.treeSize} in ${this.file.path} is missing from or different in the database: the checkpoints table was rewritten`);
+          throw new DomainError("AUDIT_TAMPERED", `Checkpoint #${inFile.treeSize} in the checkpoint file is missing from or different in the database: the checkpoints table was rewritten`);
         }
         if (head.seq < BigInt(fromSize)) {
           throw new DomainError("AUDIT_TAMPERED", `The audit chain ends at #${head.seq} but checkpoint #${fromSize} was published: entries were deleted`);
@@ -159,14 +175,15 @@ export class CheckpointService {
       ? { fromSize: latest.treeSize, proof: (await consistencyProof(nodeHasher, oracle, fromSize, size)).map(toHex) }
       : null;
     const body = checkpointBody({
-      v: 1, log: AUDIT_LOG_ID, treeSize: String(size), rootHash: root, headHash: head.hash,
+      v: CHECKPOINT_VERSION, log: AUDIT_LOG_ID, treeSize: String(size), rootHash: root, headHash: head.hash,
       timestamp: this.clock().toISOString(), keyId: this.key.keyId,
     });
-    const checkpoint: PublishedCheckpoint = { ...body, signature: this.key.sign(body), consistency };
+    const signed = { ...body, signature: this.key.sign(body) };
+    const checkpoint: PublishedCheckpoint = { ...signed, consistency, note: signedNote(signed, this.rawKey) };
     await client.query(
-      `INSERT INTO audit_checkpoints (tree_size, root_hash, head_hash, published_at, key_id, signature, consistency)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [checkpoint.treeSize, root, head.hash, new Date(checkpoint.timestamp), checkpoint.keyId, checkpoint.signature, consistency ? JSON.stringify(consistency) : null],
+      `INSERT INTO audit_checkpoints (tree_size, root_hash, head_hash, published_at, key_id, signature, consistency, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [checkpoint.treeSize, root, head.hash, new Date(checkpoint.timestamp), checkpoint.keyId, checkpoint.signature, consistency ? JSON.stringify(consistency) : null, body.v],
     );
     range.onCompleteHook = undefined;
     this.frontier = { size, root, range };
@@ -175,7 +192,7 @@ export class CheckpointService {
 
   async latest(): Promise<PublishedCheckpoint | null> {
     const row = (await poolOf(this.db).query<CheckpointRow>(`${SELECT_CHECKPOINT} ORDER BY tree_size DESC LIMIT 1`)).rows[0];
-    return row ? fromRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   /** Checkpoints ascending by size, after `afterSize`, at most `limit`. */
@@ -184,19 +201,19 @@ export class CheckpointService {
       `${SELECT_CHECKPOINT} WHERE tree_size > $1 ORDER BY tree_size LIMIT $2`,
       [String(opts.afterSize ?? 0n), opts.limit],
     );
-    return rows.map(fromRow);
+    return rows.map((r) => this.fromRow(r));
   }
 
   async get(treeSize: bigint): Promise<PublishedCheckpoint> {
     const row = (await poolOf(this.db).query<CheckpointRow>(`${SELECT_CHECKPOINT} WHERE tree_size = $1`, [String(treeSize)])).rows[0];
     if (!row) throw new DomainError("AUDIT_NOT_FOUND", `No checkpoint of ${treeSize} entries was published`);
-    return fromRow(row);
+    return this.fromRow(row);
   }
 
   /** The smallest checkpoint covering entry #seq (treeSize ≥ seq), or null. */
   async covering(seq: bigint): Promise<PublishedCheckpoint | null> {
     const row = (await poolOf(this.db).query<CheckpointRow>(`${SELECT_CHECKPOINT} WHERE tree_size >= $1 ORDER BY tree_size LIMIT 1`, [String(seq)])).rows[0];
-    return row ? fromRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   /** Proof that entry #seq is in the checkpoint of `treeSize` entries (default: the latest). */
@@ -215,7 +232,11 @@ export class CheckpointService {
   }
 
   async consistencyProof(fromSize: bigint, toSize: bigint): Promise<ConsistencyProofResult> {
-    if (fromSize < 1n || fromSize > toSize) throw new DomainError("INVALID_INPUT", `A consistency proof needs 1 ≤ from ≤ to, got ${fromSize} → ${toSize}`);
+    // RFC 9162 §2.1.4: a proof is defined for 0 < first < second (§2.1.4.2 step 1 rejects an empty one);
+    // two checkpoints of one size are consistent exactly when their roots are equal.
+    if (fromSize < 1n || fromSize >= toSize) {
+      throw new DomainError("INVALID_INPUT", `A consistency proof needs 1 ≤ from < to (RFC 9162 §2.1.4), got ${fromSize} → ${toSize}; checkpoints of equal size are consistent when their roots are equal`);
+    }
     const [from, to] = [await this.get(fromSize), await this.get(toSize)];
     const proof = await consistencyProof(nodeHasher, storeOracle(poolOf(this.db)), Number(fromSize), Number(toSize));
     return { from, to, proof: proof.map(toHex) };
@@ -223,17 +244,18 @@ export class CheckpointService {
 
   /**
    * Checkpoints this hub signed, from the file outside the database and from
-   * the table, each signature verified, as chain anchors {treeSize, headHash}.
-   * Where the two disagree the file wins (the table is what an attacker with
-   * database access can rewrite) and the disagreement is reported.
+   * the table, each signature verified. Where the two disagree the file wins
+   * (the table is what an attacker with database access can rewrite) and the
+   * disagreement is reported.
    */
-  async trustedAnchors(): Promise<{ anchors: ChainLink[]; conflicts: string[] }> {
+  async trustedCheckpoints(): Promise<{ checkpoints: TrustedCheckpoint[]; conflicts: string[] }> {
     const pub = parsePublicKey(this.key.publicKey);
     if (!pub) throw new Error("unreachable: own public key does not parse");
     const valid = (c: PublishedCheckpoint) => verifyCheckpointSignature(c, c.signature, pub.key) && fromHex32(c.headHash) !== null;
-    const bySize = new Map<string, string>();
+    const bySize = new Map<string, TrustedCheckpoint>();
     const conflicts: string[] = [];
-    for (const c of (await this.file.read()).checkpoints) if (valid(c) && Number(c.treeSize) > 0) bySize.set(c.treeSize, c.headHash);
+    const trusted = (c: PublishedCheckpoint): TrustedCheckpoint => ({ treeSize: BigInt(c.treeSize), rootHash: c.rootHash, headHash: c.headHash });
+    for (const c of (await this.file.read()).checkpoints) if (valid(c) && Number(c.treeSize) > 0) bySize.set(c.treeSize, trusted(c));
     let after = 0n;
     for (;;) {
       const page = await this.list({ afterSize: after, limit: 5000 });
@@ -243,13 +265,20 @@ export class CheckpointService {
           continue;
         }
         const known = bySize.get(c.treeSize);
-        if (known && known !== c.headHash) conflicts.push(`checkpoint #${c.treeSize} differs between the database and ${this.file.path}`);
-        else bySize.set(c.treeSize, c.headHash);
+        if (known && (known.headHash !== c.headHash || known.rootHash !== c.rootHash)) conflicts.push(`checkpoint #${c.treeSize} differs between the database and the checkpoint file`);
+        else bySize.set(c.treeSize, trusted(c));
       }
       if (page.length < 5000) break;
       after = BigInt(page[page.length - 1]!.treeSize);
     }
-    return { anchors: [...bySize].map(([seq, hash]) => ({ seq: BigInt(seq), hash })), conflicts };
+    const checkpoints = [...bySize.values()].sort((a, b) => (a.treeSize < b.treeSize ? -1 : 1));
+    return { checkpoints, conflicts };
+  }
+
+  /** The trusted checkpoints as chain anchors {treeSize, headHash}. */
+  async trustedAnchors(): Promise<{ anchors: ChainLink[]; conflicts: string[] }> {
+    const t = await this.trustedCheckpoints();
+    return { anchors: t.checkpoints.map((c) => ({ seq: c.treeSize, hash: c.headHash })), conflicts: t.conflicts };
   }
 
   /** Appends to the file the checkpoints of the table it lacks (e.g. after a crash between COMMIT and the file write). */

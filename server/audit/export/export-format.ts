@@ -3,6 +3,7 @@
  *
  *   {"type":"header","format":"qecnet-audit-export","v":1,"from","to","checkpointSize","exportedAt","publicKey","keyId"}
  *   {"type":"checkpoint", ...signed checkpoint}        every checkpoint with from ≤ treeSize ≤ checkpointSize, ascending
+ *                                                      (the first without its consistency proof: it starts outside the export)
  *   {"type":"prefix","subtrees":[{level,index,hash}]}   the tree's subtrees left of the range (leaves 0..from-2)
  *   {"type":"entry", ...entry}                          entries #from..#to
  *   {"type":"suffix","subtrees":[...]}                  subtrees right of the range up to checkpointSize
@@ -56,7 +57,13 @@ export async function* exportJsonLines(s: ExportSource): AsyncGenerator<string> 
     type: "header", format: EXPORT_FORMAT, v: 1, from: s.from.toString(), to: s.to.toString(), checkpointSize: s.covering.treeSize,
     exportedAt: s.exportedAt.toISOString(), publicKey: s.publicKey, keyId: s.keyId,
   })}\n`;
-  for await (const c of s.checkpoints()) yield `${checkpointLine({ type: "checkpoint", ...c } as PublishedCheckpoint)}\n`;
+  // A carried proof from a checkpoint before the range could not be checked by the reader: it is left out.
+  const listed = new Set<string>();
+  for await (const c of s.checkpoints()) {
+    const consistency = c.consistency && listed.has(c.consistency.fromSize) ? c.consistency : null;
+    listed.add(c.treeSize);
+    yield `${checkpointLine({ type: "checkpoint", ...c, consistency } as PublishedCheckpoint)}\n`;
+  }
   yield `${canonicalJson({ type: "prefix", subtrees: [...(await subtrees(s.oracle, 0, Number(s.from) - 1))] as never })}\n`;
   let n = 0n;
   for await (const page of s.entries()) {

@@ -1,6 +1,7 @@
 /**
  * Builds exports from the database: validates the range against the chain,
- * finds (or publishes) the checkpoint that covers it, and hands the export
+ * finds the published checkpoint that covers it (reading never publishes:
+ * signing is a separate, role-checked action), and hands the export
  * writer page-by-page readers, so an export of a million entries streams in
  * constant memory.
  */
@@ -17,11 +18,20 @@ export interface ExportRequest {
   format: "jsonl" | "csv";
 }
 
-export async function auditExport(db: Db, checkpoints: CheckpointService, req: ExportRequest, now = checkpoints.clock()) {
+/**
+ * Defaults: from 1; to the newest entry for CSV, the newest checkpoint's
+ * size for JSON Lines (what is signed; later entries wait for the next
+ * checkpoint, which an export never publishes).
+ */
+export async function auditExport(db: Db, checkpoints: CheckpointService, req: ExportRequest, now: Date = checkpoints.clock()) {
   const head = await readHead(db);
   if (head.seq === 0n) throw new DomainError("AUDIT_NOT_FOUND", "The audit log is empty: there is nothing to export yet");
+  const latest = req.format === "jsonl" ? await checkpoints.latest() : null;
+  if (req.format === "jsonl" && !latest) {
+    throw new DomainError("AUDIT_UNAVAILABLE", "No checkpoint has been published yet, so no export can be verified: wait for the next scheduled one, or have an analyst publish one");
+  }
   const from = req.from ?? 1n;
-  const to = req.to ?? head.seq;
+  const to = req.to ?? (latest ? BigInt(latest.treeSize) : head.seq);
   if (from > to) throw new DomainError("INVALID_INPUT", `from (#${from}) must not be after to (#${to})`);
   if (to > head.seq) throw new DomainError("INVALID_INPUT", `The audit log ends at entry #${head.seq}; to (#${to}) is past it`);
   const pool = poolOf(db);
@@ -29,11 +39,10 @@ export async function auditExport(db: Db, checkpoints: CheckpointService, req: E
   const filename = `qecnet-audit-${from}-${to}.${req.format}`;
   if (req.format === "csv") return { filename, contentType: "text/csv; charset=utf-8", body: exportCsv(entries()) };
 
-  let covering = await checkpoints.covering(to);
-  // Entries newer than the last checkpoint: publish one now, so the export is verifiable end to end.
-  covering ??= (await checkpoints.publish()).checkpoint;
-  if (!covering || BigInt(covering.treeSize) < to) throw new DomainError("AUDIT_UNAVAILABLE", `No checkpoint covers entry #${to} yet; try again in a moment`);
-  const cover = covering;
+  const cover = await checkpoints.covering(to);
+  if (!cover) {
+    throw new DomainError("AUDIT_UNAVAILABLE", `No checkpoint covers entry #${to} yet (the newest covers #${latest?.treeSize}): export up to it, wait for the next scheduled checkpoint, or have an analyst publish one`);
+  }
   const body = exportJsonLines({
     from, to, covering: cover, publicKey: checkpoints.key.publicKey, keyId: checkpoints.key.keyId, exportedAt: now, oracle: storeOracle(pool), entries,
     checkpoints: async function* () {

@@ -42,7 +42,8 @@ describe("offline verifier: untouched fixtures verify", () => {
   it("a partial export (#12–#30) with yesterday's checkpoint file: prefix and suffix give the roots, the file's proofs the rest", async () => {
     const part = await testExport(chain, cps, signer, 12, 30);
     const r = await verifyExport(part, { publicKey: signer.publicKey, checkpoints: asFile(cps) });
-    expect(r).toMatchObject({ ok: true, entries: 19, checkpoints: 3, rootsRecomputed: 2, consistencyProofsVerified: 1 });
+    // Every proof handed over is checked: the file's #10→#25 and #25→#40 (the export's #25 carries none: it starts outside it).
+    expect(r).toMatchObject({ ok: true, entries: 19, checkpoints: 3, rootsRecomputed: 2, consistencyProofsVerified: 2 });
   });
   it("without a pinned key it verifies against the export's own key and warns", async () => {
     const r = await verifyExport(lines);
@@ -179,5 +180,39 @@ describe("offline verifier: damaged fixtures", () => {
     const forkCps = await testCheckpoints(fork, [40, 50], signer);
     const r = await verifyCheckpointsOnly(signer.publicKey, asFile([...cps, forkCps[1]!]));
     expect(r.failure?.kind).toBe("INCONSISTENT_CHECKPOINTS");
+  });
+});
+
+describe("offline verifier: every proof it is handed is checked (issue 19)", () => {
+  const withProof = (list: string[], size: string, proof: string[]) =>
+    list.map((l) => {
+      if (!l.startsWith('{"consistency"') && !l.includes('"type":"checkpoint"')) return l;
+      const o = JSON.parse(l) as { treeSize: string; consistency: { fromSize: string; proof: string[] } | null };
+      if (o.treeSize !== size || !o.consistency) return l;
+      return JSON.stringify({ ...o, consistency: { ...o.consistency, proof } });
+    });
+
+  it("a garbage consistency proof carried between two recomputed checkpoints is refused (it used to pass unchecked)", async () => {
+    const garbage = withProof(lines, "25", ["ab".repeat(32), "cd".repeat(32)]);
+    expect(garbage).not.toEqual(lines);
+    const r = await verifyExport(garbage, { publicKey: signer.publicKey });
+    expect(r.ok).toBe(false);
+    expect(r.failure).toMatchObject({ kind: "INCONSISTENT_CHECKPOINTS", seq: 25n });
+  });
+
+  it("a proof from a checkpoint that is not at hand is refused as UNCHECKED_PROOF, not passed over", async () => {
+    const part = await testExport(chain, cps, signer, 12, 30);
+    const first = part.findIndex((l) => l.includes('"type":"checkpoint"'));
+    const o = JSON.parse(part[first]!) as Record<string, unknown>;
+    part[first] = JSON.stringify({ ...o, consistency: cps[1]!.consistency });
+    const r = await verifyExport(part, { publicKey: signer.publicKey });
+    expect(r.failure).toMatchObject({ kind: "UNCHECKED_PROOF", seq: 25n });
+    expect(r.failure!.message).toMatch(/--checkpoint/);
+  });
+
+  it("checkpoint files alone: a duplicate's garbage proof is checked too", async () => {
+    const bad = { ...cps[2]!, consistency: { fromSize: "25", proof: ["00".repeat(32)] } };
+    const r = await verifyCheckpointsOnly(signer.publicKey, [...asFile(cps), ...asFile([bad], "other.jsonl")]);
+    expect(r.failure).toMatchObject({ kind: "INCONSISTENT_CHECKPOINTS", seq: 40n });
   });
 });

@@ -3,8 +3,13 @@
  * checkpoint files with no server and no database, trusting only the pinned
  * public key.
  *
- * Checks, stopping at the first failure with where (line, entry seq) and
- * expected vs actual:
+ * Checks, with where (line, entry seq) and expected vs actual for each
+ * failure. A damaged file (bad order, garbage, cut off, bad signature) stops
+ * the walk; damage to the log itself does not: every chain break, root and
+ * head mismatch found is reported (not only the first), and in a partial
+ * export a root that fails only because of what lies before the range (the
+ * prefix subtrees) is reported as PREFIX_MISMATCH, never blamed on entries
+ * inside the range that the checkpoint's head hash vouches for.
  * - the first line is an export header; lines are in the format's order and
  *   nothing follows the end line (garbage before or after, a cut-off file);
  * - every checkpoint's Ed25519 signature under the pinned key; no two
@@ -15,7 +20,10 @@
  *   the entry at each checkpoint's size has the checkpoint's head hash;
  * - each pair of successive checkpoints is consistent: both recomputed from
  *   the same entries, or else by the consistency proof the later one carries,
- *   verified step by step (both roots).
+ *   verified step by step (both roots);
+ * - every consistency proof handed over (in the export or a checkpoint file)
+ *   is verified; one from a checkpoint that is not at hand cannot be, and is
+ *   refused (UNCHECKED_PROOF) rather than silently passed over.
  */
 import { decompose, CompactRange } from "../merkle/compact-range";
 import { fromHex32, toHex } from "../merkle/hasher";
@@ -25,8 +33,9 @@ import { entryFromJson } from "../checkpoint/audit-leaf";
 import { leafHashOf } from "../checkpoint/leaf-hash";
 import { parseCheckpoint, type PublishedCheckpoint } from "../checkpoint/checkpoint-format";
 import { keyIdOf, parsePublicKey, verifyCheckpointSignature } from "../checkpoint/signing-key";
+import { signedNote } from "../checkpoint/signed-note";
 import type { ChainFailureKind, ChainLink } from "../types";
-import { CHAIN_START, verifyEntry } from "../verify-chain";
+import { CHAIN_START, verifyEntryAll } from "../verify-chain";
 import { EXPORT_FORMAT } from "../export/export-format";
 
 export type ExportFailureKind =
@@ -41,7 +50,9 @@ export type ExportFailureKind =
   | "ROOT_MISMATCH"
   | "CHECKPOINT_HEAD_MISMATCH"
   | "INCONSISTENT_CHECKPOINTS"
-  | "NO_CONSISTENCY_PROOF";
+  | "NO_CONSISTENCY_PROOF"
+  | "UNCHECKED_PROOF"
+  | "PREFIX_MISMATCH";
 
 export interface ExportFailure {
   kind: ExportFailureKind;
@@ -55,7 +66,10 @@ export interface ExportFailure {
 
 export interface ExportReport {
   ok: boolean;
+  /** The first of `failures`. */
   failure: ExportFailure | null;
+  /** Every failure found, in the order found (at most 100). */
+  failures: ExportFailure[];
   entries: number;
   from: bigint | null;
   to: bigint | null;
@@ -121,16 +135,17 @@ export async function verifyExport(
   opts: { publicKey?: string; checkpoints?: readonly SourcedCheckpoint[] } = {},
 ): Promise<ExportReport> {
   const report: ExportReport = {
-    ok: false, failure: null, entries: 0, from: null, to: null, checkpoints: 0, rootsRecomputed: 0,
+    ok: false, failure: null, failures: [], entries: 0, from: null, to: null, checkpoints: 0, rootsRecomputed: 0,
     consistencyProofsVerified: 0, keyId: null, keyPinned: Boolean(opts.publicKey), warnings: [],
   };
   try {
     await run(lines, opts, report);
-    report.ok = true;
   } catch (err) {
     if (!(err instanceof Failed)) throw err;
-    report.failure = err.failure;
+    report.failures.push(err.failure);
   }
+  report.failure = report.failures[0] ?? null;
+  report.ok = report.failures.length === 0;
   return report;
 }
 
@@ -149,9 +164,20 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
   let prev: ChainLink = CHAIN_START;
   let count = 0n;
   let lastVerifiedCheckpoint: bigint | null = null;
+  /** False after a missing entry or a root mismatch: later roots would only repeat it. */
+  let rootsComparable = true;
+  /** Chain breaks inside the range so far (a head hash vouches for the entries only without them). */
+  let chainBreaks = 0;
+  const handed: SourcedCheckpoint[] = [];
+  const note = (f: ExportFailure) => {
+    if (report.failures.length < 100) report.failures.push(f);
+  };
 
   const addCheckpoint = (s: SourcedCheckpoint) => {
+    handed.push(s);
     const c = s.checkpoint;
+    const noteProblem = checkNote(s, key!.raw);
+    if (noteProblem) throw new Failed(noteProblem);
     if (!verifyCheckpointSignature(c, c.signature, key!.key)) {
       throw failed("BAD_SIGNATURE", s.where, BigInt(c.treeSize), `a signature by key ${report.keyId}`, `key id ${c.keyId}`,
         `Checkpoint #${c.treeSize} (${s.where}) is not signed by the pinned key ${report.keyId}: it was forged, altered, or signed by another key (${c.keyId})`);
@@ -168,20 +194,33 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
   const checkAtSize = (size: bigint, lastHash: string | null, where: string) => {
     const s = cps.get(size.toString());
     if (!s) return;
-    const root = toHex(range.root());
-    if (root !== s.checkpoint.rootHash) {
-      const since = lastVerifiedCheckpoint === null ? `#${from}` : `#${lastVerifiedCheckpoint + 1n}`;
-      throw failed("ROOT_MISMATCH", where, size, s.checkpoint.rootHash, root,
-        `Entries up to #${size} hash to root ${root.slice(0, 12)}… but checkpoint #${size} (${s.where}) signed ${s.checkpoint.rootHash.slice(0, 12)}…: ` +
-        `an entry in ${since}–#${size} was changed, inserted or removed after that checkpoint and the chain hashes recomputed`);
-    }
-    if (lastHash !== null && lastHash !== s.checkpoint.headHash) {
-      throw failed("CHECKPOINT_HEAD_MISMATCH", where, size, s.checkpoint.headHash, lastHash,
-        `Entry #${size} has hash ${lastHash.slice(0, 12)}… but checkpoint #${size} (${s.where}) records ${s.checkpoint.headHash.slice(0, 12)}…`);
-    }
-    recomputed.add(size.toString());
-    report.rootsRecomputed++;
+    const since = lastVerifiedCheckpoint === null ? from : lastVerifiedCheckpoint + 1n;
     lastVerifiedCheckpoint = size;
+    const headMatches = lastHash !== null && lastHash === s.checkpoint.headHash;
+    if (rootsComparable && BigInt(range.end) === size) {
+      const root = toHex(range.root());
+      if (root === s.checkpoint.rootHash) {
+        recomputed.add(size.toString());
+        report.rootsRecomputed++;
+      } else {
+        rootsComparable = false;
+        // The entries from `from` to here chain onto the hash the checkpoint signed: they are what was signed,
+        // so the root can only be wrong because of the subtrees before the range.
+        const prefixOnly = from > 1n && chainBreaks === 0 && (lastHash === null ? size === from - 1n : headMatches);
+        if (prefixOnly) {
+          note({ kind: "PREFIX_MISMATCH", where, seq: null, expected: s.checkpoint.rootHash, actual: root,
+            message: `The subtree hashes for the entries before #${from} (outside this export) do not lead to the root checkpoint #${size} signed, although the entries #${from}–#${size} match its head hash: entries before #${from} were changed, or the prefix line was` });
+        } else {
+          note({ kind: "ROOT_MISMATCH", where, seq: size, expected: s.checkpoint.rootHash, actual: root,
+            message: `Entries up to #${size} hash to root ${root.slice(0, 12)}… but checkpoint #${size} (${s.where}) signed ${s.checkpoint.rootHash.slice(0, 12)}…: ` +
+              `an entry in #${since}–#${size} was changed, inserted or removed after that checkpoint and the chain hashes recomputed` });
+        }
+      }
+    }
+    if (lastHash !== null && !headMatches) {
+      note({ kind: "CHECKPOINT_HEAD_MISMATCH", where, seq: size, expected: s.checkpoint.headHash, actual: lastHash,
+        message: `Entry #${size} has hash ${lastHash.slice(0, 12)}… but checkpoint #${size} (${s.where}) records ${s.checkpoint.headHash.slice(0, 12)}…` });
+    }
   };
 
   for await (const raw of lines) {
@@ -244,9 +283,13 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
       const e = parsed.entry;
       if (count === 0n && from > 1n) prev = { seq: from - 1n, hash: e.prevHash };
       if (e.seq > to) throw failed("HEAD_MISMATCH", where, e.seq, `entries up to #${to}`, `#${e.seq}`, `Entry #${e.seq} (line ${lineNo}) lies past the export's range #${from}–#${to}`);
-      const f = verifyEntry(prev, e);
-      if (f) throw failed(f.kind, where, f.seq, f.expected, f.actual, `${f.message} (line ${lineNo})`);
-      range.appendLeafHash(leafHashOf(e));
+      for (const f of verifyEntryAll(prev, e)) {
+        chainBreaks++;
+        note({ kind: f.kind, where, seq: f.seq, expected: f.expected, actual: f.actual, message: `${f.message} (line ${lineNo})` });
+      }
+      if (e.seq !== prev.seq + 1n) rootsComparable = false;
+      // Checkpoints of entries that are missing cannot be compared (the gap is reported).
+      if (rootsComparable) range.appendLeafHash(leafHashOf(e));
       prev = { seq: e.seq, hash: e.entryHash };
       count++;
       report.entries++;
@@ -254,13 +297,13 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
       continue;
     }
     if (phase === "entries" && type === "suffix") {
-      if (from + count - 1n !== to) {
-        const last = from + count - 1n;
+      if (prev.seq !== to) {
+        const last = prev.seq;
         throw failed("TRUNCATED", where, last + 1n, `entries up to #${to}`, `entries up to #${last}`,
           `The export's entries end at #${last} but its header covers #${to}: entries #${last + 1n}–#${to} are missing`);
       }
       const pieces = parseSubtrees(o.subtrees, Number(to), Number(covering), where);
-      for (const p of pieces) range.appendSubtree(p.level, p.hash);
+      if (rootsComparable) for (const p of pieces) range.appendSubtree(p.level, p.hash);
       if (!cps.has(covering.toString())) {
         throw failed("NO_CHECKPOINT", where, covering, `a checkpoint of ${covering} entries`, "none", `The export names checkpoint #${covering} as covering it, but no such checkpoint is in the export or the checkpoint files`);
       }
@@ -284,64 +327,104 @@ async function run(lines: AsyncIterable<string> | Iterable<string>, opts: { publ
       `The export stops at line ${lineNo} before its end line: the file was cut off (last entry read: #${from + count - 1n})`);
   }
 
-  // Consistency between successive checkpoints, smallest first.
+  // Consistency between successive checkpoints, smallest first: recomputed from the same entries, or by a proof.
   const sorted = [...cps.values()].sort((a, b) => (BigInt(a.checkpoint.treeSize) < BigInt(b.checkpoint.treeSize) ? -1 : 1));
   report.checkpoints = sorted.length;
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!, b = sorted[i]!;
     const [sa, sb] = [a.checkpoint.treeSize, b.checkpoint.treeSize];
-    if (recomputed.has(sa) && recomputed.has(sb)) continue; // both roots recomputed from the same entries
+    if (recomputed.has(sa) && recomputed.has(sb)) continue;
+    if (handed.some((h) => h.checkpoint.treeSize === sb && h.checkpoint.consistency?.fromSize === sa)) continue; // checked below
     const proof = b.checkpoint.consistency;
-    if (!proof || proof.fromSize !== sa) {
-      throw failed("NO_CONSISTENCY_PROOF", b.where, BigInt(sb), `a consistency proof from #${sa}`, proof ? `a proof from #${proof.fromSize}` : "none",
-        `Checkpoint #${sb} (${b.where}) carries no consistency proof from checkpoint #${sa} (${a.where}), and the export does not cover both: their consistency cannot be checked`);
-    }
-    const r = verifyConsistency(nodeHasher, BigInt(sa), BigInt(sb), fromHex32(a.checkpoint.rootHash)!, fromHex32(b.checkpoint.rootHash)!, proof.proof.map((h) => fromHex32(h)!));
-    if (!r.ok) {
-      throw failed("INCONSISTENT_CHECKPOINTS", b.where, BigInt(sb), r.failure.expected, r.failure.actual,
-        `Checkpoint #${sb} (${b.where}) does not extend checkpoint #${sa} (${a.where}): ${r.failure.message}`);
-    }
-    report.consistencyProofsVerified++;
+    note({ kind: "NO_CONSISTENCY_PROOF", where: b.where, seq: BigInt(sb), expected: `a consistency proof from #${sa}`, actual: proof ? `a proof from #${proof.fromSize}` : "none",
+      message: `Checkpoint #${sb} (${b.where}) carries no consistency proof from checkpoint #${sa} (${a.where}), and the export does not cover both: their consistency cannot be checked` });
+  }
+  // Every proof handed over is checked (once per distinct proof), or refused.
+  const checked = new Set<string>();
+  for (const h of handed) {
+    const c = h.checkpoint;
+    if (!c.consistency) continue;
+    const id = `${c.consistency.fromSize}>${c.treeSize}:${c.consistency.proof.join(",")}`;
+    if (checked.has(id)) continue;
+    checked.add(id);
+    const r = checkCarriedProof(h, cps.get(c.consistency.fromSize) ?? null);
+    if (r) note(r);
+    else report.consistencyProofsVerified++;
   }
 }
 
-/** Checks checkpoint files alone (signatures, forks, consistency proofs), without an export. */
+/** A version-2 checkpoint's signed note must be exactly the one its fields and the key give (signed-note.ts). */
+export function checkNote(s: SourcedCheckpoint, rawKey: Uint8Array): ExportFailure | null {
+  const c = s.checkpoint;
+  if (c.note === undefined) return null;
+  const expected = signedNote(c, rawKey);
+  if (c.note === expected) return null;
+  return { kind: "BAD_SIGNATURE", where: s.where, seq: BigInt(c.treeSize), expected: JSON.stringify(expected), actual: JSON.stringify(c.note),
+    message: `Checkpoint #${c.treeSize} (${s.where}) carries a signed note that is not the one its fields and the pinned key give` };
+}
+
+/**
+ * The consistency proof a checkpoint carries, verified against the
+ * checkpoint it starts from (RFC 9162 §2.1.4.2, both roots); UNCHECKED_PROOF
+ * when that checkpoint is not at hand, so no proof is ever passed over.
+ */
+export function checkCarriedProof(s: SourcedCheckpoint, fromCheckpoint: SourcedCheckpoint | null): ExportFailure | null {
+  const c = s.checkpoint;
+  const proof = c.consistency;
+  if (!proof) return null;
+  if (!fromCheckpoint) {
+    return { kind: "UNCHECKED_PROOF", where: s.where, seq: BigInt(c.treeSize), expected: `checkpoint #${proof.fromSize}, to check the proof against`, actual: "not in the export or the checkpoint files",
+      message: `Checkpoint #${c.treeSize} (${s.where}) carries a consistency proof from checkpoint #${proof.fromSize}, which is not at hand, so the proof cannot be checked: pass the checkpoint file with --checkpoint` };
+  }
+  const a = fromCheckpoint.checkpoint;
+  const r = verifyConsistency(nodeHasher, BigInt(a.treeSize), BigInt(c.treeSize), fromHex32(a.rootHash)!, fromHex32(c.rootHash)!, proof.proof.map((h) => fromHex32(h)!));
+  if (r.ok) return null;
+  return { kind: "INCONSISTENT_CHECKPOINTS", where: s.where, seq: BigInt(c.treeSize), expected: r.failure.expected, actual: r.failure.actual,
+    message: `Checkpoint #${c.treeSize} (${s.where}) does not extend checkpoint #${a.treeSize} (${fromCheckpoint.where}): ${r.failure.message}` };
+}
+
+/** Checks checkpoint files alone (signatures, forks, consistency proofs: every one handed over), without an export. */
 export async function verifyCheckpointsOnly(publicKey: string, checkpoints: readonly SourcedCheckpoint[]): Promise<ExportReport> {
   const sorted = [...checkpoints].sort((a, b) => (BigInt(a.checkpoint.treeSize) < BigInt(b.checkpoint.treeSize) ? -1 : 1));
   const last = sorted[sorted.length - 1];
   if (!last) throw new VerifyUsageError("no checkpoints to verify");
   const key = parsePublicKey(publicKey);
   if (!key) throw new VerifyUsageError("--pubkey must be an Ed25519 public key: base64 of 32 bytes, 64 hex characters, or a PEM file");
-  const report: ExportReport = { ok: false, failure: null, entries: 0, from: null, to: null, checkpoints: sorted.length, rootsRecomputed: 0, consistencyProofsVerified: 0, keyId: keyIdOf(key.raw), keyPinned: true, warnings: [] };
+  const report: ExportReport = { ok: false, failure: null, failures: [], entries: 0, from: null, to: null, checkpoints: sorted.length, rootsRecomputed: 0, consistencyProofsVerified: 0, keyId: keyIdOf(key.raw), keyPinned: true, warnings: [] };
   const seen = new Map<string, SourcedCheckpoint>();
-  for (let i = 0; i < sorted.length; i++) {
-    const s = sorted[i]!;
+  const fail = (f: ExportFailure) => {
+    report.failures.push(f);
+    report.failure = report.failures[0]!;
+    return report;
+  };
+  for (const s of sorted) {
     const c = s.checkpoint;
+    const noteProblem = checkNote(s, key.raw);
+    if (noteProblem) return fail(noteProblem);
     if (!verifyCheckpointSignature(c, c.signature, key.key)) {
-      report.failure = { kind: "BAD_SIGNATURE", where: s.where, seq: BigInt(c.treeSize), expected: `a signature by key ${report.keyId}`, actual: `key id ${c.keyId}`, message: `Checkpoint #${c.treeSize} (${s.where}) is not signed by the pinned key ${report.keyId}` };
-      return report;
+      return fail({ kind: "BAD_SIGNATURE", where: s.where, seq: BigInt(c.treeSize), expected: `a signature by key ${report.keyId}`, actual: `key id ${c.keyId}`, message: `Checkpoint #${c.treeSize} (${s.where}) is not signed by the pinned key ${report.keyId}` });
     }
     const dup = seen.get(c.treeSize);
-    if (dup) {
-      if (dup.checkpoint.rootHash !== c.rootHash) {
-        report.failure = { kind: "CHECKPOINT_FORK", where: s.where, seq: BigInt(c.treeSize), expected: dup.checkpoint.rootHash, actual: c.rootHash, message: `Two validly signed checkpoints of ${c.treeSize} entries (${dup.where} and ${s.where}) have different roots: the log was forked` };
-        return report;
-      }
-      continue;
+    if (dup && dup.checkpoint.rootHash !== c.rootHash) {
+      return fail({ kind: "CHECKPOINT_FORK", where: s.where, seq: BigInt(c.treeSize), expected: dup.checkpoint.rootHash, actual: c.rootHash, message: `Two validly signed checkpoints of ${c.treeSize} entries (${dup.where} and ${s.where}) have different roots: the log was forked` });
     }
-    const prevCp = [...seen.values()].pop();
-    seen.set(c.treeSize, s);
-    if (!prevCp) continue;
-    const proof = c.consistency;
-    if (!proof || proof.fromSize !== prevCp.checkpoint.treeSize) {
-      report.failure = { kind: "NO_CONSISTENCY_PROOF", where: s.where, seq: BigInt(c.treeSize), expected: `a proof from #${prevCp.checkpoint.treeSize}`, actual: proof ? `from #${proof.fromSize}` : "none", message: `Checkpoint #${c.treeSize} (${s.where}) carries no consistency proof from checkpoint #${prevCp.checkpoint.treeSize}` };
-      return report;
+    const prevCp = [...seen.values()].filter((p) => p.checkpoint.treeSize !== c.treeSize).pop();
+    if (!dup) seen.set(c.treeSize, s);
+    if (!prevCp || dup) continue;
+    if (c.consistency?.fromSize !== prevCp.checkpoint.treeSize) {
+      return fail({ kind: "NO_CONSISTENCY_PROOF", where: s.where, seq: BigInt(c.treeSize), expected: `a proof from #${prevCp.checkpoint.treeSize}`, actual: c.consistency ? `from #${c.consistency.fromSize}` : "none", message: `Checkpoint #${c.treeSize} (${s.where}) carries no consistency proof from checkpoint #${prevCp.checkpoint.treeSize}` });
     }
-    const r = verifyConsistency(nodeHasher, BigInt(prevCp.checkpoint.treeSize), BigInt(c.treeSize), fromHex32(prevCp.checkpoint.rootHash)!, fromHex32(c.rootHash)!, proof.proof.map((h) => fromHex32(h)!));
-    if (!r.ok) {
-      report.failure = { kind: "INCONSISTENT_CHECKPOINTS", where: s.where, seq: BigInt(c.treeSize), expected: r.failure.expected, actual: r.failure.actual, message: `Checkpoint #${c.treeSize} (${s.where}) does not extend checkpoint #${prevCp.checkpoint.treeSize} (${prevCp.where}): ${r.failure.message}` };
-      return report;
-    }
+  }
+  // Every proof handed over, duplicates and the first checkpoint's included.
+  const checked = new Set<string>();
+  for (const s of sorted) {
+    const proof = s.checkpoint.consistency;
+    if (!proof) continue;
+    const id = `${proof.fromSize}>${s.checkpoint.treeSize}:${proof.proof.join(",")}`;
+    if (checked.has(id)) continue;
+    checked.add(id);
+    const f = checkCarriedProof(s, seen.get(proof.fromSize) ?? null);
+    if (f) return fail(f);
     report.consistencyProofsVerified++;
   }
   report.ok = true;

@@ -1,7 +1,8 @@
 /**
  * GET /api/audit/proofs/consistency?from=&to= — RFC 6962 consistency proof
- * between two published checkpoints (tree sizes); signed-in users, like the
- * other audit reads (the signed checkpoints themselves stay public).
+ * between two published checkpoints (tree sizes, 1 ≤ from < to as RFC 9162
+ * §2.1.4 defines; docs/audit-format.md §7); signed-in users, like the other
+ * audit reads (the signed checkpoints themselves stay public).
  */
 import { z } from "zod";
 import { errorResponse, searchParams } from "@/server/api/http-response";
