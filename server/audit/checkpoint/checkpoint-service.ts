@@ -246,17 +246,20 @@ export class CheckpointService {
    * Checkpoints this hub signed, from the file outside the database and from
    * the table, each signature verified. Where the two disagree the file wins
    * (the table is what an attacker with database access can rewrite) and the
-   * disagreement is reported.
+   * disagreement is reported. With `afterSize` only newer checkpoints are
+   * read (the integrity monitor's rounds), and of the file only its last line.
    */
-  async trustedCheckpoints(): Promise<{ checkpoints: TrustedCheckpoint[]; conflicts: string[] }> {
+  async trustedCheckpoints(opts: { afterSize?: bigint } = {}): Promise<{ checkpoints: TrustedCheckpoint[]; conflicts: string[] }> {
     const pub = parsePublicKey(this.key.publicKey);
     if (!pub) throw new Error("unreachable: own public key does not parse");
     const valid = (c: PublishedCheckpoint) => verifyCheckpointSignature(c, c.signature, pub.key) && fromHex32(c.headHash) !== null;
     const bySize = new Map<string, TrustedCheckpoint>();
     const conflicts: string[] = [];
     const trusted = (c: PublishedCheckpoint): TrustedCheckpoint => ({ treeSize: BigInt(c.treeSize), rootHash: c.rootHash, headHash: c.headHash });
-    for (const c of (await this.file.read()).checkpoints) if (valid(c) && Number(c.treeSize) > 0) bySize.set(c.treeSize, trusted(c));
-    let after = 0n;
+    const since = opts.afterSize ?? 0n;
+    const fromFile = opts.afterSize === undefined ? (await this.file.read()).checkpoints : [await this.file.last()].filter((c) => c !== null);
+    for (const c of fromFile) if (valid(c) && BigInt(c.treeSize) > since) bySize.set(c.treeSize, trusted(c));
+    let after = since;
     for (;;) {
       const page = await this.list({ afterSize: after, limit: 5000 });
       for (const c of page) {

@@ -23,7 +23,8 @@ import type { ChainLink } from "../types";
 import { IntegrityWalk, type IntegrityFailure, type TrustedCheckpoint } from "./integrity-walk";
 
 export interface TrustedCheckpointSource {
-  trustedCheckpoints(): Promise<{ checkpoints: TrustedCheckpoint[]; conflicts: string[] }>;
+  /** Signature-checked checkpoints (only those larger than `afterSize`, when given). */
+  trustedCheckpoints(opts?: { afterSize?: bigint }): Promise<{ checkpoints: TrustedCheckpoint[]; conflicts: string[] }>;
 }
 
 export interface IntegrityStatus {
@@ -133,9 +134,12 @@ export class IntegrityMonitor {
         this.lastCompleteAt = this.opts.clock();
         return this.changed();
       }
-      const trusted = await this.source.trustedCheckpoints();
+      // Only what was published since (the full re-verification reads them all again).
+      const walked = this.verified.walk.prev.seq;
+      const trusted = await this.source.trustedCheckpoints({ afterSize: walked > 0n ? walked - 1n : 0n });
       this.verified.walk.addCheckpoints(trusted.checkpoints);
-      this.verified.conflicts = trusted.conflicts.map(conflictFailure);
+      const known = new Set(this.verified.conflicts.map((f) => f.actual));
+      this.verified.conflicts.push(...trusted.conflicts.filter((c) => !known.has(c)).map(conflictFailure));
       await this.advance(this.verified.walk, Number.POSITIVE_INFINITY, 0);
       this.sweep ??= await this.newWalk();
       if (await this.advance(this.sweep.walk, this.sweepBudget, this.pauseMs)) {

@@ -169,6 +169,11 @@ describe("continuously: an old entry edited after a clean start is found by the 
       svc.integrityGate = monitor;
       expect((await monitor.verifyAll()).state).toBe("ok");
       expect((await svc.publish()).created).toBe(false); // nothing new, but the gate let it through
+      // Incremental: new entries and a new checkpoint are checked by the next round.
+      await keys2.runner.submit({ keyIds: [], run: (ws) => { for (let j = 0; j < 10; j++) ws.audit({ actor: "system:test", action: "TEST_EVENT", subjectType: "test", subjectId: `d-${j}`, fromState: null, toState: null, details: { j } }); } });
+      expect((await svc.publish()).checkpoint?.treeSize).toBe("130");
+      const tail = await monitor.round();
+      expect({ state: tail.state, checkedThrough: tail.checkedThrough }).toEqual({ state: "ok", checkedThrough: 130n });
 
       const attacker = new pg.Client({ connectionString: t2.url });
       await attacker.connect();
