@@ -37,7 +37,8 @@ test("analyst requests an emergency rotation; an officer sees the badge change l
   // Analysts run no lifecycle action themselves; they request.
   await expect(analyst.getByTestId("action-BEGIN_ROTATION")).toHaveCount(0);
   await analyst.getByTestId("request-EMERGENCY_ROTATION").click();
-  await expect(analyst.getByTestId("impact-summary")).toContainText(`Rotate ${key.label} now`);
+  // Compromise-based: revoked and purged at once, no overlap (issue 12, finding 9).
+  await expect(analyst.getByTestId("impact-summary")).toContainText(`Emergency rotation of ${key.label}`);
   await expect(analyst.getByTestId("impact-graph")).toBeVisible();
   await analyst.getByTestId("request-justification-input").fill("QBER alarm on the path to this key's participants");
   await analyst.getByTestId("request-submit").click();
@@ -103,4 +104,11 @@ test("a revocation needs two distinct officers: the first approval leaves it pen
   await second.goto(`/keys/${key.id}`);
   await expect(second.getByTestId("key-state")).toContainText("REVOKED");
   await expect(second.getByTestId("key-material")).toContainText("zeroised");
+  // Every holder purged its copy, recorded on its answer (issue 12, finding 8).
+  await expect(async () => {
+    await second.reload();
+    const statuses = await second.getByTestId("purge-status").evaluateAll((els) => els.map((e) => e.getAttribute("data-status")));
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((x) => x === "confirmed")).toBe(true);
+  }).toPass({ timeout: 15_000 });
 });

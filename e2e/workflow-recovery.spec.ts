@@ -59,6 +59,13 @@ test("a demo visitor runs the eavesdropper scenario and watches detection, conta
   await expect(page.getByTestId("incident-time-to-integrity")).not.toHaveText(/in progress/);
   await expect(page.getByTestId("blast-key")).toHaveCount(incident.keys.length);
   await expect(page.getByTestId("incident-untouched")).toContainText("none");
+  // Each revoked key's holders confirmed their purge (issue 12, finding 8), shown per holder.
+  await expect(async () => {
+    await page.reload();
+    const statuses = await page.getByTestId("blast-key-purge").evaluateAll((els) => els.map((e) => e.getAttribute("data-status")));
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((x) => x === "confirmed")).toBe(true);
+  }).toPass({ timeout: 15_000 });
 
   // The mesh rings the contained link while the incident is recent, and says what happened above the graph.
   await page.goto("/mesh");

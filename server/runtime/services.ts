@@ -53,7 +53,11 @@ export function buildServices(
   url: string,
   vault: KeyVault,
   checkpoints: CheckpointService,
-  opts: { clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions } = {},
+  opts: {
+    clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions;
+    /** Sweep purges right after each batch that requested some (the server; tests that compare the chain before and after an action leave it off). */
+    purgeOnCommit?: boolean;
+  } = {},
 ): Services {
   // One clock for every service of this database (a key service handed in brings its own).
   const clock = opts.keys?.clock ?? opts.clock ?? systemClock;
@@ -68,7 +72,7 @@ export function buildServices(
   keys.onRotationBegun = (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId);
   const mesh = new MeshOperations(keys.runner);
   const purges = new PurgeService(db, keys.runner, agents, { timeoutMs: opts.receiptTimeoutMs, log });
-  keys.runner.onPurgeRequested = () => purges.kick();
+  if (opts.purgeOnCommit) keys.runner.onPurgeRequested = () => purges.kick();
   keys.purger = purges;
   return {
     purges,
@@ -100,6 +104,7 @@ export function services(): Services {
     const checkpoints = new CheckpointService(db, signingKey, new CheckpointFile(e.dataDir));
     g.__qecnetServices = buildServices(db, e.DATABASE_URL ?? "", vault, checkpoints, {
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
+      purgeOnCommit: true,
       simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS },
     });
   }

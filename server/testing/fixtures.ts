@@ -53,5 +53,5 @@ export function testServices(
   url: string,
   opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number } = {},
 ): Services {
-  return buildServices(db, url, testVault(opts.masterKey), testCheckpointService(db, { clock: opts.clock }), { receiptTimeoutMs: 300, backoffMs: () => 0, ...opts });
+  return buildServices(db, url, testVault(opts.masterKey), testCheckpointService(db, { clock: opts.clock }), { receiptTimeoutMs: 300, backoffMs: () => 0, purgeOnCommit: true, ...opts });
 }
