@@ -10,7 +10,11 @@ export type AuthAuditAction =
   | "USER_SIGNED_IN"
   | "USER_SIGN_IN_FAILED"
   | "USER_SIGNED_OUT"
-  | "USER_SIGNED_OUT_EVERYWHERE";
+  | "USER_SIGNED_OUT_EVERYWHERE"
+  | "USER_SECOND_FACTOR_ENROLLED"
+  | "USER_SECOND_FACTOR_PROVEN"
+  | "USER_SECOND_FACTOR_FAILED"
+  | "USER_PASSKEY_ADDED";
 
 export function actorOf(email: string): string {
   return `user:${email}`;
@@ -25,7 +29,7 @@ export async function auditAuthEvent(
     keyIds: [],
     run: (ws) =>
       ws.audit({
-        actor: e.action === "USER_SIGN_IN_FAILED" ? "anonymous" : actorOf(email),
+        actor: e.action === "USER_SIGN_IN_FAILED" || (e.action === "USER_SECOND_FACTOR_FAILED" && !e.userId) ? "anonymous" : actorOf(email),
         action: e.action,
         subjectType: "user",
         subjectId: e.userId ?? email,

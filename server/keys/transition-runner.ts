@@ -90,7 +90,7 @@ export class TransitionRunner {
 
   constructor(
     private readonly db: Db,
-    private readonly clock: () => Date = () => new Date(),
+    readonly clock: () => Date = () => new Date(),
     private readonly opts: { maxBatch?: number; maxInFlight?: number; hooks?: RunnerHooks } = {},
   ) {}
 

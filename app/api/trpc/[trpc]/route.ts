@@ -5,7 +5,8 @@ import { createContextInner } from "@/server/api/trpc";
 import { publicOrigin, parseAuthEnv } from "@/server/auth/auth-config";
 import { auth } from "@/server/auth/auth-instance";
 import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
-import { sessionUserFrom } from "@/server/auth/session-user";
+import { sessionFrom } from "@/server/auth/session-user";
+import { env } from "@/server/config/env";
 import { services } from "@/server/runtime/services";
 
 export const dynamic = "force-dynamic";
@@ -16,9 +17,11 @@ function handler(req: Request) {
     req,
     router: appRouter,
     createContext: async () => {
-      const user = await sessionUserFrom(auth(), req.headers);
+      const session = await sessionFrom(auth(), req.headers);
       const csrf = checkRequestOrigin(req.headers, publicOrigin(parseAuthEnv()) ?? addressedOrigin(req));
-      return createContextInner(services(), user, { csrf });
+      // A console that is not a demo asks officers and admins for a second factor.
+      const secondFactor = session ? { required: !env().QECNET_SEED_DEMO, ...session.secondFactor } : undefined;
+      return createContextInner(services(), session?.user ?? null, { csrf, secondFactor });
     },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") {
