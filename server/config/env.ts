@@ -79,6 +79,13 @@ export const ZEnvSchema = z.object({
       message: "must be tcp://host:port (JSON lines), syslog+tcp://host:port or syslog+udp://host:port (RFC 5424)",
     })
     .optional(),
+  /** Approvers are told outside the console: a JSON POST here on every new approval request, vote and expiry. */
+  QECNET_NOTIFY_WEBHOOK: z
+    .url({ message: "must be an http:// or https:// URL that accepts a JSON POST" })
+    .refine((v) => /^https?:\/\//.test(v), "must be an http:// or https:// URL that accepts a JSON POST")
+    .optional(),
+  /** Signs each notice (x-qecnet-signature: sha256=<HMAC-SHA256 of the body>). */
+  QECNET_NOTIFY_WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
   QECNET_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 

@@ -3,6 +3,7 @@
  * environment: the Prisma client, the key vault (master key) and the key
  * service with its group-commit runner.
  */
+import { approvalsFor } from "../approvals/approval-service";
 import { AuditService } from "../audit/audit-service";
 import { CheckpointFile } from "../audit/checkpoint/checkpoint-file";
 import { CheckpointService } from "../audit/checkpoint/checkpoint-service";
@@ -22,6 +23,7 @@ import { logger } from "../ops/logger";
 import { RotationService } from "../rotation/rotation-service";
 import { RotationTriggers } from "../rotation/rotation-triggers";
 import { RecoveryService, type RecoveryOptions } from "../recovery/recovery-service";
+import { WebhookNotifier, type ApprovalNotifier } from "../notify/webhook-notifier";
 
 export interface Services {
   db: Db;
@@ -46,9 +48,10 @@ export function buildServices(
   url: string,
   vault: KeyVault,
   checkpoints: CheckpointService,
-  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions } = {},
+  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions; notifier?: ApprovalNotifier } = {},
 ): Services {
   const keys = opts.keys ?? new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
+  if (opts.notifier) approvalsFor(keys).notifier = opts.notifier;
   const agents = new InProcessAgents();
   const distribution = new DistributionService(db, keys.runner, vault, agents, { receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
   keys.distributor = distribution;
@@ -87,6 +90,12 @@ export function services(): Services {
     g.__qecnetServices = buildServices(db, e.DATABASE_URL ?? "", vault, checkpoints, {
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS },
+      notifier: e.QECNET_NOTIFY_WEBHOOK
+        ? new WebhookNotifier({
+            url: e.QECNET_NOTIFY_WEBHOOK, secret: e.QECNET_NOTIFY_WEBHOOK_SECRET, publicUrl: process.env.QECNET_PUBLIC_URL || null,
+            log: { warn: (o, m) => logger().warn(o, m), error: (o, m) => logger().error(o, m) },
+          })
+        : undefined,
     });
   }
   return g.__qecnetServices;
