@@ -8,7 +8,7 @@
  *   challenge must name the passkey's owner;
  * - after: a successful proof stamps the session's second_factor_at with the
  *   injected clock (the step-up check reads it) and is audited; failures are
- *   audited too. Codes, secrets and recovery codes never reach the audit or logs.
+ *   audited too. Enrolling ends the user's other (unproven) sessions. Codes, secrets and recovery codes never reach the audit or logs.
  */
 import { APIError, getSessionFromCtx, isAPIError } from "better-auth/api";
 import type pg from "pg";
@@ -107,5 +107,7 @@ export async function recordSecondFactorOutcome(ctx: HookCtx, deps: { pool: pg.P
   // A passkey proof opens a fresh session; the one it stepped up from must not live on unproven.
   if (previous && previous !== token) await deps.pool.query("DELETE FROM user_sessions WHERE token = $1", [previous]);
   const action = hadChallenge ? "USER_SIGNED_IN" : user.twoFactorEnabled === false ? "USER_SECOND_FACTOR_ENROLLED" : "USER_SECOND_FACTOR_PROVEN";
+  // Sessions opened before the enrolment never proved the factor: they end with it.
+  if (action === "USER_SECOND_FACTOR_ENROLLED") await deps.pool.query("DELETE FROM user_sessions WHERE user_id = $1 AND token <> $2", [user.id, token]);
   await deps.audit({ action, email: user.email, userId: user.id, details: { secondFactor: method } });
 }

@@ -1,0 +1,62 @@
+/**
+ * A tRPC link for the second factor: when a mutation is refused with
+ * SECOND_FACTOR_REQUIRED (the step-up of server/auth/second-factor.ts), it asks
+ * the user for the factor through the prompt the StepUpPrompt component
+ * registered, then sends the same mutation once more; on cancel the original
+ * error goes to the caller. SECOND_FACTOR_ENROLMENT_REQUIRED sends the browser
+ * to the enrolment page.
+ */
+import { TRPCClientError, type TRPCLink } from "@trpc/client";
+import { observable, type Unsubscribable } from "@trpc/server/observable";
+import type { AppRouter } from "@/server/api/root";
+
+export const ENROLMENT_PAGE = "/account/security";
+
+type Prompt = (message: string) => Promise<boolean>;
+let prompt: Prompt | null = null;
+
+/** The UI's prompt (one per tab); returns the function that unregisters it. */
+export function registerStepUpPrompt(p: Prompt): () => void {
+  prompt = p;
+  return () => {
+    if (prompt === p) prompt = null;
+  };
+}
+
+function domainCodeOf(err: unknown): string | null {
+  return err instanceof TRPCClientError ? ((err.data as { domainCode?: string | null } | undefined)?.domainCode ?? null) : null;
+}
+
+export function stepUpLink(): TRPCLink<AppRouter> {
+  return () => ({ op, next }) =>
+    observable((observer) => {
+      let sub: Unsubscribable | null = null;
+      let closed = false;
+      const attempt = (retried: boolean) => {
+        sub = next(op).subscribe({
+          next: (v) => observer.next(v),
+          complete: () => observer.complete(),
+          error: (err) => {
+            const code = domainCodeOf(err);
+            if (code === "SECOND_FACTOR_ENROLMENT_REQUIRED" && window.location.pathname !== ENROLMENT_PAGE) {
+              window.location.assign(`${ENROLMENT_PAGE}?next=${encodeURIComponent(window.location.pathname)}`);
+            }
+            if (code === "SECOND_FACTOR_REQUIRED" && op.type === "mutation" && !retried && prompt) {
+              void prompt(err.message).then((ok) => {
+                if (closed) return;
+                if (ok) attempt(true);
+                else observer.error(err);
+              });
+              return;
+            }
+            observer.error(err);
+          },
+        });
+      };
+      attempt(false);
+      return () => {
+        closed = true;
+        sub?.unsubscribe();
+      };
+    });
+}
