@@ -2,10 +2,13 @@
  * The server for the browser tests: a fresh database (on DATABASE_URL's server,
  * or an embedded PostgreSQL in a temporary folder), migrated and seeded with the
  * demo, and `next start` on it. Everything is removed when it stops.
+ * E2E_NON_DEMO=1 starts it as a console that is not a demo (QECNET_SEED_DEMO=false:
+ * officers and admins need a second factor) with the same seeded accounts, and
+ * writes its database URL to E2E_DB_URL_FILE so a test can age a session's proof.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPrismaClient } from "../server/db/client";
@@ -29,6 +32,11 @@ const masterKey = randomBytes(32);
 const db = createPrismaClient(url, 4);
 await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
 await db.$disconnect();
+const nonDemo = process.env.E2E_NON_DEMO === "1";
+if (nonDemo && process.env.E2E_DB_URL_FILE) {
+  await mkdir(path.dirname(process.env.E2E_DB_URL_FILE), { recursive: true });
+  await writeFile(process.env.E2E_DB_URL_FILE, url, { mode: 0o600 });
+}
 
 const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
   stdio: "inherit",
@@ -37,6 +45,7 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     DATABASE_URL: url,
     QECNET_DATA_DIR: dataDir,
     QECNET_MASTER_KEY: masterKey.toString("hex"),
+    QECNET_SEED_DEMO: nonDemo ? "false" : "true",
     // Every browser test signs in from 127.0.0.1: the throttle is tested in server/auth/sign-in.int.test.ts.
     QECNET_SIGNIN_RATE_LIMIT: "1000/60",
     NEXT_TELEMETRY_DISABLED: "1",
@@ -54,6 +63,7 @@ async function cleanup(code: number) {
   cleaning = true;
   child.kill("SIGTERM");
   await dropDatabase(url).catch(() => undefined);
+  if (nonDemo && process.env.E2E_DB_URL_FILE) await rm(process.env.E2E_DB_URL_FILE, { force: true });
   await embedded?.stop().catch(() => undefined);
   await rm(dataDir, { recursive: true, force: true });
   process.exit(code);
