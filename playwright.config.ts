@@ -57,7 +57,8 @@ export default defineConfig({
     {
       command: "npx tsx scripts/e2e-server.ts",
       url: `http://127.0.0.1:${nonDemoPort}/api/health`,
-      env: { E2E_PORT: String(nonDemoPort), E2E_NON_DEMO: "1", E2E_DB_URL_FILE: nonDemoDbUrlFile },
+      // No mesh simulation: this console only serves sign-in and role grants, and the machine is shared.
+      env: { E2E_PORT: String(nonDemoPort), E2E_NON_DEMO: "1", E2E_DB_URL_FILE: nonDemoDbUrlFile, QECNET_SIMULATION: "off" },
       timeout: 120_000,
       reuseExistingServer: false,
       stdout: "pipe",
