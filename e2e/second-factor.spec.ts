@@ -2,7 +2,8 @@
  * The second factor, driven for real on a console that is not a demo (the
  * second server of playwright.config.ts): an officer is sent to enrol at first
  * sign-in, enrols an authenticator app whose codes this test computes (otpauth),
- * then signs in with password + code, and with a recovery code; an admin adds a
+ * then signs in with password + code, and with a recovery code, and is asked
+ * again (step-up) for a vote once the last proof is older than 5 minutes; an admin adds a
  * passkey through Chromium's virtual authenticator (CDP WebAuthn domain), signs
  * in with password + passkey, and is asked again (step-up) for a role grant once
  * the last proof is older than 5 minutes: once answered with the passkey, once
@@ -16,6 +17,8 @@ import { nonDemoDbUrlFile, nonDemoPort } from "../playwright.config";
 import { account } from "./auth";
 
 test.use({ baseURL: `http://localhost:${nonDemoPort}` }); // WebAuthn needs a domain (localhost), not an IP address
+// Each test signs in several times with two factors, as a person would: longer than the default 30 s on a shared machine.
+test.describe.configure({ timeout: 120_000 });
 
 async function signInWithPassword(page: Page, email: string, password: string, next = "/mesh") {
   await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
@@ -54,7 +57,7 @@ async function ageProofs(email: string) {
   }
 }
 
-test("an officer enrols at first sign-in, then signs in with password + code, or + a recovery code", async ({ page }) => {
+test("an officer enrols at first sign-in, signs in with password + code, or + a recovery code, and steps up for a vote", async ({ page, browser }) => {
   const officer = account("officer1");
   await signInWithPassword(page, officer.email, officer.password, "/approvals");
   await expect(page).toHaveURL(/\/account\/security\?next=%2Fapprovals$/);
@@ -83,6 +86,28 @@ test("an officer enrols at first sign-in, then signs in with password + code, or
   await page.getByTestId("second-factor-code").fill(recoveryCodes[0]!);
   await page.getByTestId("second-factor-submit").click();
   await expect(page).toHaveURL(/\/keys$/);
+
+  // Step-up on a vote: an analyst (no second factor needed) raises a revocation; the officer's proof is 6 minutes old.
+  const analystContext = await browser.newContext({ baseURL: `http://localhost:${nonDemoPort}`, viewport: { width: 1600, height: 1000 } });
+  const analyst = await analystContext.newPage();
+  const a = account("analyst");
+  await signInWithPassword(analyst, a.email, a.password, "/keys?state=ACTIVE");
+  const keyRow = analyst.locator('[data-testid="key-row"][data-state="ACTIVE"]').first();
+  await keyRow.getByTestId("key-link").click();
+  await analyst.getByTestId("request-REVOCATION").click();
+  await analyst.getByTestId("request-justification-input").fill("Key material seen on an unmanaged host");
+  await analyst.getByTestId("request-submit").click();
+  await expect(analyst).toHaveURL(/\/approvals\/[0-9a-f-]{36}$/);
+  await ageProofs(officer.email);
+  await page.goto(analyst.url());
+  await page.getByTestId("vote-comment").fill("Agreed after checking the host");
+  await page.getByTestId("vote-approve").click();
+  await expect(page.getByTestId("step-up-dialog")).toBeVisible();
+  await page.getByTestId("second-factor-code").fill(totp.generate());
+  await page.getByTestId("second-factor-submit").click();
+  await expect(page.getByTestId("step-up-dialog")).toHaveCount(0);
+  await expect(page.getByTestId("request-approvals")).toContainText("1 of 2");
+  await analystContext.close();
 });
 
 test("an admin adds a passkey (virtual authenticator), signs in with it as the second step, and steps up for a role grant", async ({ page }) => {
