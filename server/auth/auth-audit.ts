@@ -29,7 +29,7 @@ export async function auditAuthEvent(
     keyIds: [],
     run: (ws) =>
       ws.audit({
-        actor: e.action === "USER_SIGN_IN_FAILED" || (e.action === "USER_SECOND_FACTOR_FAILED" && !e.userId) ? "anonymous" : actorOf(email),
+        actor: e.action === "USER_SIGN_IN_FAILED" ? "anonymous" : actorOf(email),
         action: e.action,
         subjectType: "user",
         subjectId: e.userId ?? email,

@@ -72,6 +72,16 @@ export async function passkeyIsSecondStep(ctx: HookCtx, credentialId: string, po
   ctx.setCookie(cookie.name, "", { ...cookie.attributes, maxAge: 0 });
 }
 
+async function failedProver(ctx: HookCtx, challenge: string | null, pool: pg.Pool): Promise<{ id: string; email: string } | null> {
+  const s = await getSessionFromCtx(ctx).catch(() => null);
+  if (s) return { id: s.user.id, email: s.user.email };
+  if (!challenge) return null;
+  const v = await ctx.context.internalAdapter.findVerificationValue(challenge).catch(() => null);
+  if (!v) return null;
+  const { rows } = await pool.query<{ id: string; email: string }>("SELECT id, email FROM users WHERE id = $1", [v.value]);
+  return rows[0] ?? null;
+}
+
 interface ProofReturned {
   token?: string;
   session?: { token: string };
@@ -89,11 +99,15 @@ export async function recordSecondFactorOutcome(ctx: HookCtx, deps: { pool: pg.P
   }
   const method = METHOD_OF[path];
   if (!method) return;
-  const hadChallenge = Boolean(await ctx.getSignedCookie(ctx.context.createAuthCookie(TWO_FACTOR_COOKIE).name, ctx.context.secret));
+  const challenge = await ctx.getSignedCookie(ctx.context.createAuthCookie(TWO_FACTOR_COOKIE).name, ctx.context.secret);
+  const hadChallenge = Boolean(challenge);
   if (isAPIError(returned) || !returned) {
-    const s = await getSessionFromCtx(ctx).catch(() => null);
+    // Only attributable failures are audited (a session, or a password step's signed challenge):
+    // anonymous noise must not be able to fill the chain.
+    const who = await failedProver(ctx, challenge || null, deps.pool);
+    if (!who) return;
     await deps.audit({
-      action: "USER_SECOND_FACTOR_FAILED", email: s?.user.email ?? "unknown", userId: s?.user.id ?? null,
+      action: "USER_SECOND_FACTOR_FAILED", email: who.email, userId: who.id,
       details: { method, during: hadChallenge ? "sign-in" : "step-up", status: isAPIError(returned) ? returned.statusCode : 0 },
     });
     return;

@@ -121,6 +121,7 @@ describe("second factor", () => {
     const wrong = await post("/two-factor/verify-totp", { code: "000000" }, pw.cookie);
     expect(wrong.status).toBe(401);
     const e = await t.db.auditEntry.findFirstOrThrow({ where: { action: "USER_SECOND_FACTOR_FAILED" }, orderBy: { seq: "desc" } });
+    expect(e).toMatchObject({ actor: `user:${users.officer2.email}`, subjectId: users.officer2.id });
     expect(JSON.stringify(e.details)).not.toContain("000000");
     expect((await post("/two-factor/verify-totp", { code: "123456", trustDevice: true }, pw.cookie)).status).toBe(400);
   });
@@ -149,8 +150,11 @@ describe("second factor", () => {
   });
 
   it("a passkey is never a sign-in on its own, and adding one needs a fresh proof", async () => {
+    const failures = () => t.db.auditEntry.count({ where: { action: "USER_SECOND_FACTOR_FAILED" } });
+    const before = await failures();
     const res = await post("/passkey/verify-authentication", { response: { id: "nope", rawId: "nope", type: "public-key", response: {} } });
     expect([400, 401]).toContain(res.status);
+    expect(await failures()).toBe(before); // anonymous noise is not audited (it could fill the chain)
     const { cookie } = await signInWithPassword(users.analyst.email);
     const opts = await auth.handler(new Request(`${ORIGIN}/api/auth/passkey/generate-register-options`, { headers: { cookie, origin: ORIGIN } }));
     expect(opts.status).toBe(403); // not enrolled in TOTP yet
