@@ -1,10 +1,11 @@
 /**
- * A tRPC link for the second factor: when a mutation is refused with
- * SECOND_FACTOR_REQUIRED (the step-up of server/auth/second-factor.ts), it asks
- * the user for the factor through the prompt the StepUpPrompt component
- * registered, then sends the same mutation once more; on cancel the original
- * error goes to the caller. SECOND_FACTOR_ENROLMENT_REQUIRED sends the browser
- * to the enrolment page.
+ * A tRPC link for the second factor: when a mutation (or a query, for a
+ * session that never proved the factor) is refused with SECOND_FACTOR_REQUIRED
+ * (server/auth/second-factor.ts), it asks the user for the factor through the
+ * prompt the StepUpPrompt component registered, then sends the same operation
+ * once more; on cancel the original error goes to the caller. Calls refused at
+ * the same moment share one prompt. SECOND_FACTOR_ENROLMENT_REQUIRED sends the
+ * browser to the enrolment page.
  */
 import { TRPCClientError, type TRPCLink } from "@trpc/client";
 import { observable, type Unsubscribable } from "@trpc/server/observable";
@@ -14,6 +15,7 @@ export const ENROLMENT_PAGE = "/account/security";
 
 type Prompt = (message: string) => Promise<boolean>;
 let prompt: Prompt | null = null;
+let asking: Promise<boolean> | null = null;
 
 /** The UI's prompt (one per tab); returns the function that unregisters it. */
 export function registerStepUpPrompt(p: Prompt): () => void {
@@ -21,6 +23,13 @@ export function registerStepUpPrompt(p: Prompt): () => void {
   return () => {
     if (prompt === p) prompt = null;
   };
+}
+
+function ask(p: Prompt, message: string): Promise<boolean> {
+  asking ??= p(message).finally(() => {
+    asking = null;
+  });
+  return asking;
 }
 
 function domainCodeOf(err: unknown): string | null {
@@ -41,8 +50,8 @@ export function stepUpLink(): TRPCLink<AppRouter> {
             if (code === "SECOND_FACTOR_ENROLMENT_REQUIRED" && window.location.pathname !== ENROLMENT_PAGE) {
               window.location.assign(`${ENROLMENT_PAGE}?next=${encodeURIComponent(window.location.pathname)}`);
             }
-            if (code === "SECOND_FACTOR_REQUIRED" && op.type === "mutation" && !retried && prompt) {
-              void prompt(err.message).then((ok) => {
+            if (code === "SECOND_FACTOR_REQUIRED" && op.type !== "subscription" && !retried && prompt) {
+              void ask(prompt, err.message).then((ok) => {
                 if (closed) return;
                 if (ok) attempt(true);
                 else observer.error(err);
