@@ -87,6 +87,15 @@ test("an officer enrols at first sign-in, signs in with password + code, or + a 
   await page.getByTestId("second-factor-submit").click();
   await expect(page).toHaveURL(/\/keys$/);
 
+  // New recovery codes (password, and a proof younger than 5 minutes, which this sign-in just gave).
+  await page.goto("/account/security");
+  await page.getByTestId("renew-password").fill(officer.password);
+  await page.getByTestId("renew-recovery-codes").click();
+  await expect(page.getByTestId("renewed-recovery-codes").locator("li")).toHaveCount(10);
+  const renewed = (await page.getByTestId("renewed-recovery-codes").locator("li").allTextContents()).map((c) => c.trim());
+  expect(renewed).toHaveLength(10);
+  expect(renewed).not.toContain(recoveryCodes[1]);
+
   // Step-up on a vote: an analyst (no second factor needed) raises a revocation; the officer's proof is 6 minutes old.
   const analystContext = await browser.newContext({ baseURL: `http://localhost:${nonDemoPort}`, viewport: { width: 1600, height: 1000 } });
   const analyst = await analystContext.newPage();

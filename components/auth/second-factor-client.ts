@@ -1,7 +1,8 @@
 /**
  * The browser's side of the second factor, over better-auth's endpoints
  * (server/auth/auth.ts): enrol TOTP (password first), prove a code or a
- * recovery code, prove or add a passkey (WebAuthn through @simplewebauthn/browser).
+ * recovery code, renew recovery codes, prove or add a passkey (WebAuthn through
+ * @simplewebauthn/browser).
  * Each returns null on success or a sentence for the user. Codes and secrets
  * are sent once and never stored or logged here.
  */
@@ -58,6 +59,13 @@ export async function startTotpEnrolment(password: string): Promise<TotpEnrolmen
   if (!r.ok) return r.status === 400 ? "Wrong password." : explain(r, "Enrolment could not start");
   const { totpURI, backupCodes } = r.json as { totpURI: string; backupCodes: string[] };
   return { uri: totpURI, secret: new URL(totpURI).searchParams.get("secret") ?? "", recoveryCodes: backupCodes };
+}
+
+/** New recovery codes (the old ones stop working); shown once by the caller. */
+export async function renewRecoveryCodes(password: string): Promise<string[] | string> {
+  const r = await call("/two-factor/generate-backup-codes", { body: { password } });
+  if (r.ok) return (r.json as { backupCodes: string[] }).backupCodes;
+  return r.status === 400 || r.status === 401 ? "Wrong password." : explain(r, "New recovery codes could not be made");
 }
 
 export async function addPasskey(name: string): Promise<Outcome> {

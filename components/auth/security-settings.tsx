@@ -3,13 +3,14 @@
  * Enrolment and passkeys. Enrolment: the password, then the secret to put in
  * an authenticator app and ten recovery codes (shown this once only), then a
  * code from the app to confirm. Afterwards passkeys can be added (the server
- * asks for a fresh proof first; this page prompts for it and retries).
+ * asks for a fresh proof first; this page prompts for it and retries), and
+ * recovery codes renewed (password and a fresh proof; the new codes shown once).
  */
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
 import { Panel } from "@/components/ui/panel";
-import { addPasskey, listPasskeys, startTotpEnrolment, verifyCode, type PasskeyRow, type TotpEnrolment } from "./second-factor-client";
+import { addPasskey, listPasskeys, renewRecoveryCodes, startTotpEnrolment, verifyCode, type PasskeyRow, type TotpEnrolment } from "./second-factor-client";
 import { SecondFactorStep } from "./second-factor-step";
 
 function Enrolment({ onEnrolled }: { onEnrolled: () => void }) {
@@ -126,6 +127,53 @@ function Passkeys() {
   );
 }
 
+function RecoveryCodes() {
+  const [password, setPassword] = useState("");
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const [proving, setProving] = useState(false);
+
+  const renew = async () => {
+    setPending(true);
+    setError(null);
+    const r = await renewRecoveryCodes(password);
+    setPending(false);
+    if (typeof r !== "string") {
+      setPassword("");
+      setCodes(r);
+    } else if (/prove your second factor/i.test(r)) setProving(true);
+    else setError(r);
+  };
+
+  if (codes) {
+    return (
+      <div className="rounded-lg border border-amber-500/40 bg-amber-500/5 p-3">
+        <div className="text-base font-semibold text-amber-200">New recovery codes: shown this once; the old ones no longer work</div>
+        <ul className="mt-2 grid grid-cols-2 gap-1 font-mono text-base text-slate-100" data-testid="renewed-recovery-codes">
+          {codes.map((c) => <li key={c}>{c}</li>)}
+        </ul>
+      </div>
+    );
+  }
+  if (proving) {
+    return <SecondFactorStep intro="New recovery codes need your second factor again (the last proof is older than 5 minutes)." onDone={() => { setProving(false); void renew(); }} onCancel={() => setProving(false)} />;
+  }
+  return (
+    <div className="flex flex-col gap-2">
+      <p className="text-base text-slate-200">Used some recovery codes, or fear they were seen? Make new ones; the old ones stop working.</p>
+      <div className="flex flex-wrap items-end gap-2">
+        <label className="flex flex-col gap-1 text-base font-medium text-slate-200">
+          Password
+          <input className={inputClass} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="renew-password" />
+        </label>
+        <button type="button" className={buttonClass("neutral")} disabled={pending || !password} onClick={() => void renew()} data-testid="renew-recovery-codes">{pending ? "Making…" : "New recovery codes"}</button>
+      </div>
+      <InlineError message={error} testId="renew-error" />
+    </div>
+  );
+}
+
 export function SecuritySettings({ enrolled, required, next }: { enrolled: boolean; required: boolean; next: string }) {
   const [done, setDone] = useState(enrolled);
   return (
@@ -148,6 +196,11 @@ export function SecuritySettings({ enrolled, required, next }: { enrolled: boole
       {done ? (
         <Panel title="Passkeys">
           <Passkeys />
+        </Panel>
+      ) : null}
+      {done ? (
+        <Panel title="Recovery codes">
+          <RecoveryCodes />
         </Panel>
       ) : null}
     </>
