@@ -149,6 +149,20 @@ describe("second factor", () => {
     expect(s?.secondFactor.provenAt).toEqual(now);
   });
 
+  it("renewing recovery codes needs a proof younger than 5 minutes; the old codes then stop working", async () => {
+    const email = await newOfficer("sf-renew@qecnet.test");
+    const { totp, cookie, backupCodes } = await enrol(email);
+    now = new Date(now.getTime() + STEP_UP_MAX_AGE_MS + 1);
+    expect((await post("/two-factor/generate-backup-codes", { password: TEST_PASSWORD }, cookie)).status).toBe(403);
+    const proven = await post("/two-factor/verify-totp", { code: totp.generate({ timestamp: Date.now() + 30_000 }) }, cookie);
+    expect(proven.status).toBe(200);
+    const renewed = await post("/two-factor/generate-backup-codes", { password: TEST_PASSWORD }, cookiesAfter(cookie, proven));
+    expect(renewed.status).toBe(200);
+    expect(((await renewed.json()) as { backupCodes: string[] }).backupCodes).toHaveLength(10);
+    const pw = await signInWithPassword(email);
+    expect((await post("/two-factor/verify-backup-code", { code: backupCodes[0]! }, pw.cookie)).status).toBe(401);
+  });
+
   it("a passkey is never a sign-in on its own, and adding one needs a fresh proof", async () => {
     const failures = () => t.db.auditEntry.count({ where: { action: "USER_SECOND_FACTOR_FAILED" } });
     const before = await failures();
