@@ -2,6 +2,9 @@ import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
+/** A second console that is not a demo (second factor required), for e2e/second-factor.spec.ts. */
+export const nonDemoPort = Number(process.env.E2E_NON_DEMO_PORT ?? port + 1);
+export const nonDemoDbUrlFile = ".reports/e2e-non-demo-db-url";
 const executablePath =
   process.env.CHROMIUM_PATH && process.env.CHROMIUM_PATH !== "playwright"
     ? process.env.CHROMIUM_PATH
@@ -42,12 +45,24 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: "npx tsx scripts/e2e-server.ts",
-    url: `http://127.0.0.1:${port}/api/health`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-  },
+  webServer: [
+    {
+      command: "npx tsx scripts/e2e-server.ts",
+      url: `http://127.0.0.1:${port}/api/health`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: "npx tsx scripts/e2e-server.ts",
+      url: `http://127.0.0.1:${nonDemoPort}/api/health`,
+      // No mesh simulation: this console only serves sign-in and role grants, and the machine is shared.
+      env: { E2E_PORT: String(nonDemoPort), E2E_NON_DEMO: "1", E2E_DB_URL_FILE: nonDemoDbUrlFile, QECNET_SIMULATION: "off" },
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
 });

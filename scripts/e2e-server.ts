@@ -2,10 +2,13 @@
  * The server for the browser tests: a fresh database (on DATABASE_URL's server,
  * or an embedded PostgreSQL in a temporary folder), migrated and seeded with the
  * demo, and the console's own HTTP server (scripts/serve.ts) on it. Everything is removed when it stops.
+ * E2E_NON_DEMO=1 starts it as a console that is not a demo (QECNET_SEED_DEMO=false:
+ * officers and admins need a second factor) with the same seeded accounts, and
+ * writes its database URL to E2E_DB_URL_FILE so a test can age a session's proof.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPrismaClient } from "../server/db/client";
@@ -34,6 +37,11 @@ await db.$disconnect();
 // Where browser tests that must reach the database (e2e/audit-integrity.spec.ts tampers with it as a superuser would) find it.
 const stateFile = e2eStateFile(port);
 await writeFile(stateFile, JSON.stringify({ databaseUrl: url }), { mode: 0o600 });
+const nonDemo = process.env.E2E_NON_DEMO === "1";
+if (nonDemo && process.env.E2E_DB_URL_FILE) {
+  await mkdir(path.dirname(process.env.E2E_DB_URL_FILE), { recursive: true });
+  await writeFile(process.env.E2E_DB_URL_FILE, url, { mode: 0o600 });
+}
 
 // The console's own HTTP server, as npm start runs it: sign-in throttling sees the socket's address.
 const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [path.join(import.meta.dirname, "serve.ts"), "-p", String(port)], {
@@ -46,8 +54,9 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     // Every browser test signs in from 127.0.0.1: the throttle is tested in server/auth/sign-in.int.test.ts.
     QECNET_SIGNIN_RATE_LIMIT: "1000/60",
     NEXT_TELEMETRY_DISABLED: "1",
-    // The browser tests drive the demo powers (simulated eavesdropper, scripted scenario): a demonstration console, said so.
-    QECNET_SEED_DEMO: "true",
+    // The browser tests drive the demo powers (simulated eavesdropper, scripted scenario): a demonstration console, said
+    // so; the second-factor tests run a second server that is not a demo (E2E_NON_DEMO=1).
+    QECNET_SEED_DEMO: nonDemo ? "false" : "true",
     // The scrape token the browser tests send to /api/metrics and /api/ready.
     QECNET_METRICS_TOKEN: E2E_METRICS_TOKEN,
     // The demo's ACTIVE keys are older than their cryptoperiods: the sweep would rotate them mid-run under other
@@ -66,6 +75,7 @@ async function cleanup(code: number) {
   cleaning = true;
   child.kill("SIGTERM");
   await dropDatabase(url).catch(() => undefined);
+  if (nonDemo && process.env.E2E_DB_URL_FILE) await rm(process.env.E2E_DB_URL_FILE, { force: true });
   await embedded?.stop().catch(() => undefined);
   await rm(dataDir, { recursive: true, force: true });
   await rm(stateFile, { force: true });

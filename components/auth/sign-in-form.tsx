@@ -3,21 +3,30 @@
  * Email and password, sent to better-auth's sign-in endpoint; on success a full
  * page load of where the user was going (so the server renders the console for
  * them). Refusals are said plainly: wrong credentials, too many attempts (with
- * the wait), a disabled account.
+ * the wait), a disabled account. When the account has a second factor, the
+ * password opens no session yet: the second step asks for a code, a recovery
+ * code or a passkey.
  */
 import { useState, type FormEvent } from "react";
 import type { DemoAccount } from "@/server/demo/demo-users";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
+import { SecondFactorStep } from "./second-factor-step";
 
-async function signIn(email: string, password: string): Promise<string | null> {
+type SignInOutcome = "SIGNED_IN" | "SECOND_FACTOR" | { error: string };
+
+async function signIn(email: string, password: string): Promise<SignInOutcome> {
   const res = await fetch("/api/auth/sign-in/email", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password }),
   }).catch(() => null);
-  if (!res) return "The console cannot be reached. Check the connection and try again.";
-  if (res.ok) return null;
+  if (!res) return { error: "The console cannot be reached. Check the connection and try again." };
+  if (res.ok) return ((await res.json().catch(() => null)) as { twoFactorRedirect?: boolean } | null)?.twoFactorRedirect ? "SECOND_FACTOR" : "SIGNED_IN";
+  return { error: await refusal(res) };
+}
+
+async function refusal(res: Response): Promise<string> {
   if (res.status === 429) return `Too many sign-in attempts from here. Wait ${res.headers.get("x-retry-after") ?? "a minute"} seconds and try again.`;
   if (res.status === 403) {
     const body = (await res.json().catch(() => null)) as { message?: string } | null;
@@ -32,19 +41,33 @@ export function SignInForm({ next, demoAccounts }: { next: string; demoAccounts:
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const [secondStep, setSecondStep] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setPending(true);
     setError(null);
-    const err = await signIn(email.trim(), password);
-    if (err) {
-      setError(err);
+    const outcome = await signIn(email.trim(), password);
+    if (typeof outcome === "object") {
+      setError(outcome.error);
       setPending(false);
+      return;
+    }
+    if (outcome === "SECOND_FACTOR") {
+      setPassword("");
+      setSecondStep(true);
       return;
     }
     window.location.assign(next);
   };
+
+  if (secondStep) {
+    return (
+      <div className="rounded-xl border border-line bg-panel p-6" data-testid="sign-in-second-factor">
+        <SecondFactorStep intro={`Password accepted for ${email.trim()}. Now prove your second factor.`} onDone={() => window.location.assign(next)} />
+      </div>
+    );
+  }
 
   return (
     <>

@@ -1,7 +1,8 @@
 "use client";
 /**
  * Who is signed in (name, email, role), with sign-out here and sign-out on
- * every device. Both end with a full page load of the sign-in page.
+ * every device. Both end with a full page load of the sign-in page. A link to
+ * sign-in security (second factor, passkeys).
  */
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
@@ -39,6 +40,7 @@ export function UserMenu() {
           Everywhere
         </button>
       </div>
+      <a className="mt-2 block text-sm text-sky-300 underline" href="/account/security" data-testid="account-security-link">Sign-in security</a>
       <InlineError message={error} />
     </div>
   );

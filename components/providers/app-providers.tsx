@@ -3,6 +3,7 @@
  * The console's client-side providers: one QueryClient and one tRPC client per
  * browser tab, talking to /api/trpc in batches with superjson (Dates, bigints),
  * and one live event stream (server-sent events) that keeps every view current.
+ * Mutations that need the second factor again prompt for it and retry (step-up link).
  */
 import { QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
@@ -12,6 +13,8 @@ import type { AppRouter } from "@/server/api/root";
 import { makeQueryClient } from "@/components/trpc/query-client";
 import { TRPCProvider } from "@/components/trpc/trpc-context";
 import { LiveEvents } from "@/components/live/live-events";
+import { StepUpPrompt } from "@/components/auth/step-up-prompt";
+import { stepUpLink } from "@/components/trpc/step-up-link";
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@/server/auth/csrf";
 
 export function AppProviders({ children }: { children: ReactNode }) {
@@ -19,6 +22,7 @@ export function AppProviders({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
+        stepUpLink(),
         splitLink({
           condition: (op) => op.type === "subscription",
           true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
@@ -32,6 +36,7 @@ export function AppProviders({ children }: { children: ReactNode }) {
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
         <LiveEvents>{children}</LiveEvents>
+        <StepUpPrompt />
       </TRPCProvider>
     </QueryClientProvider>
   );

@@ -71,6 +71,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "checkpoints.consistencyProof": { from: "1", to: "2" },
   "account.me": undefined,
   "account.signOutEverywhere": undefined,
+  "account.secondFactor": undefined,
   "approvals.list": { scope: "all", limit: 5 },
   "approvals.get": { id: UUID },
   "approvals.pendingCount": undefined,

@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { appRouter } from "../api/root";
-import { checkProcedure, mayOpenPage, PAGE_ACCESS, pageAccess, PROCEDURE_ACCESS, rolesAllowed } from "./permissions";
+import { checkProcedure, mayOpenPage, needsStepUp, PAGE_ACCESS, pageAccess, PROCEDURE_ACCESS, rolesAllowed, SECOND_FACTOR_EXEMPT, STEP_UP_PROCEDURES } from "./permissions";
 import { ROLES } from "./roles";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -49,6 +49,21 @@ describe("access table", () => {
     expect(checkProcedure("approvals.approve", "analyst")).toMatchObject({ ok: false, reason: "ROLE" });
     expect(checkProcedure("users.requestRole", "officer")).toMatchObject({ ok: false, reason: "ROLE" });
     expect(checkProcedure("approvals.request", "viewer")).toMatchObject({ ok: false, message: expect.stringMatching(/needs the analyst role or higher/) });
+  });
+
+  it("asks for a fresh second factor on votes, role grants and policy changes, and only there", () => {
+    expect(Object.keys(STEP_UP_PROCEDURES).sort()).toEqual([
+      "approvals.approve", "approvals.reject", "approvals.updateRule", "keys.createPolicy", "keys.deletePolicy", "keys.updatePolicy", "users.create", "users.setRole",
+    ]);
+    for (const p of Object.keys(STEP_UP_PROCEDURES)) expect(Object.hasOwn(PROCEDURE_ACCESS, p), p).toBe(true);
+    // A role change steps up unless it clearly grants no officer/admin power (fail closed on odd input).
+    expect(needsStepUp("users.setRole", { userId: "u", role: "officer" })).toBe(true);
+    expect(needsStepUp("users.setRole", { userId: "u", role: "admin" })).toBe(true);
+    expect(needsStepUp("users.setRole", { userId: "u", role: "analyst" })).toBe(false);
+    expect(needsStepUp("users.create", null)).toBe(true);
+    expect(needsStepUp("keys.list", {})).toBe(false);
+    // Before enrolling, an officer reaches only their own account.
+    expect([...SECOND_FACTOR_EXEMPT].every((p) => p.startsWith("account."))).toBe(true);
   });
 
   it("has a rule for every page route", () => {

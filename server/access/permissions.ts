@@ -106,6 +106,7 @@ export const PROCEDURE_ACCESS = {
   // the signed-in user's own account
   "account.me": min("viewer"),
   "account.signOutEverywhere": min("viewer"),
+  "account.secondFactor": min("viewer"),
 
   // approvals: analysts and up see and raise requests; officers vote
   "approvals.list": min("analyst"),
@@ -129,9 +130,41 @@ export const PROCEDURE_ACCESS = {
   "users.setDisabled": min("admin"),
 } as const satisfies Record<string, Access>;
 
+/**
+ * Procedures that ask officers and administrators for a fresh second factor
+ * (proof younger than 5 minutes, server/auth/second-factor.ts) on a console
+ * that is not a demo: votes, role grants, policy changes. The predicate sees
+ * the raw input (before validation) and fails closed: only an input that
+ * clearly grants no officer/admin power skips the step-up.
+ */
+const always = () => true;
+const grantsPower = (input: unknown) => {
+  const role = (input as { role?: unknown } | null | undefined)?.role;
+  return role !== "viewer" && role !== "analyst";
+};
+export const STEP_UP_PROCEDURES: Partial<Record<ProcedurePath, (rawInput: unknown) => boolean>> = {
+  "approvals.approve": always,
+  "approvals.reject": always,
+  "users.create": grantsPower,
+  "users.setRole": grantsPower,
+  "keys.createPolicy": always,
+  "keys.updatePolicy": always,
+  "keys.deletePolicy": always,
+  "approvals.updateRule": always,
+};
+
+/** What an officer or admin may still call before enrolling or proving a second factor: their own account. */
+export const SECOND_FACTOR_EXEMPT: ReadonlySet<ProcedurePath> = new Set(["account.me", "account.secondFactor", "account.signOutEverywhere"]);
+
+export function needsStepUp(path: string, rawInput: unknown): boolean {
+  const p = Object.hasOwn(STEP_UP_PROCEDURES, path) ? STEP_UP_PROCEDURES[path as ProcedurePath] : undefined;
+  return p ? p(rawInput) : false;
+}
+
 /** Page routes (App Router patterns) and who may open them; "public" needs no sign-in. */
 export const PAGE_ACCESS = {
   "/sign-in": "public",
+  "/account/security": min("viewer"),
   "/forbidden": min("viewer"),
   "/": min("viewer"),
   "/mesh": min("viewer"),

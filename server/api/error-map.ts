@@ -37,6 +37,9 @@ export const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   POLICY_EXISTS: "CONFLICT",
   POLICY_IN_USE: "CONFLICT",
   POLICY_BUILT_IN: "CONFLICT",
+  // The browser reads domainCode: enrolment sends the user to /account/security, a step-up prompts for the code and retries.
+  SECOND_FACTOR_ENROLMENT_REQUIRED: "FORBIDDEN",
+  SECOND_FACTOR_REQUIRED: "FORBIDDEN",
 };
 
 export function toTRPCError(err: unknown): TRPCError {

@@ -5,16 +5,19 @@
  * 2. init: superjson for Dates and bigints, zod errors flattened for forms,
  *    domain errors mapped to codes in one place (error-map.ts);
  * 3. procedures: `procedure` (alias publicProcedure) enforces, on every call,
- *    sign-in, the cross-site check for mutations, and the role its path needs
- *    in server/access/permissions.ts; a path missing there is refused.
+ *    sign-in, the cross-site check for mutations, the role its path needs
+ *    in server/access/permissions.ts (a path missing there is refused), and
+ *    for officers and admins on a console that is not a demo the second factor
+ *    (enrolled and proven; fresh for the step-up procedures listed there).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
-import { checkProcedure } from "../access/permissions";
+import { checkProcedure, needsStepUp, SECOND_FACTOR_EXEMPT, type ProcedurePath } from "../access/permissions";
 import { approvalsFor, type ApprovalService } from "../approvals/approval-service";
 import { actorOf } from "../auth/auth-audit";
 import type { CsrfVerdict } from "../auth/csrf";
+import { checkSecondFactor, type SecondFactorState } from "../auth/second-factor";
 import type { SessionUser } from "../auth/session-user";
 import { env } from "../config/env";
 import { DomainError } from "../errors/domain-error";
@@ -34,16 +37,24 @@ export interface Context extends Services {
   demo: boolean;
   approvals: ApprovalService;
   users: UserService;
+  /** The session's second factor; createCaller contexts default to "not required" (a demo console). */
+  secondFactor: SecondFactorState;
+  /** The one clock of the services (the key service's runner): the step-up window is measured on it. */
+  clock: () => Date;
 }
 
 /** `demo` defaults to the environment (QECNET_SEED_DEMO, false unless set). */
-export function createContextInner(s: Services, user: SessionUser | null, opts: { csrf?: CsrfVerdict; demo?: boolean } = {}): Context {
+export function createContextInner(
+  s: Services, user: SessionUser | null, opts: { csrf?: CsrfVerdict; demo?: boolean; secondFactor?: SecondFactorState } = {},
+): Context {
   return {
     ...s,
     actor: user ? actorOf(user.email) : "anonymous",
     user,
     csrf: opts.csrf ?? { ok: true },
     demo: opts.demo ?? env().QECNET_SEED_DEMO,
+    secondFactor: opts.secondFactor ?? { required: false, enrolled: false, provenAt: null },
+    clock: s.keys.clock,
     approvals: approvalsFor(s.keys),
     users: new UserService(s.db, s.keys.runner),
   };
@@ -110,16 +121,22 @@ const observe = t.middleware(({ path, type, next }) => observeCall(path, type, (
 
 /**
  * Sign-in, then (for mutations) the cross-site check, then the role the path
- * needs (and, for demo-only paths, a demonstration console). Runs before input parsing, so a refused call learns nothing about
- * its input and changes nothing.
+ * needs (and, for demo-only paths, a demonstration console), then the second factor. Runs before input parsing, so a refused
+ * call learns nothing about its input and changes nothing (the step-up predicate peeks at the raw input only to tell a role
+ * grant from a demotion).
  */
-const enforceAccess = t.middleware(({ ctx, path, type, next }) => {
+const enforceAccess = t.middleware(async ({ ctx, path, type, next, getRawInput }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to use the console (no valid session)." });
   if (type === "mutation" && !ctx.csrf.ok) {
     throw new TRPCError({ code: "FORBIDDEN", message: `Cross-site request refused: ${ctx.csrf.reason}.` });
   }
   const decision = checkProcedure(path, ctx.user.role, { demo: ctx.demo });
   if (!decision.ok) throw new TRPCError({ code: "FORBIDDEN", message: decision.message });
+  if (!SECOND_FACTOR_EXEMPT.has(path as ProcedurePath)) {
+    const stepUp = needsStepUp(path, await getRawInput().catch(() => undefined));
+    const sf = checkSecondFactor(ctx.user.role, ctx.secondFactor, stepUp, ctx.clock());
+    if (!sf.ok) throw toTRPCError(new DomainError(sf.code, sf.message));
+  }
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 

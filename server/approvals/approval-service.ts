@@ -15,6 +15,8 @@ import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
+import type { ApprovalNotifier } from "../notify/webhook-notifier";
+import type { NoticeFacts } from "../notify/approval-notice";
 import { approvalKind, approvalKindFor, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
 import "./node-isolation-kind"; // registers NODE_ISOLATION
 import "./role-grant-kind"; // registers ROLE_GRANT
@@ -34,6 +36,8 @@ export class ApprovalService {
   /** Approval jobs of this process run one at a time, so two votes never share a batch's stale view. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly driving = new Map<string, Promise<void>>();
+  /** Tells approvers outside the console (QECNET_NOTIFY_WEBHOOK), after each commit; null: nobody to tell. */
+  notifier: ApprovalNotifier | null = null;
 
   constructor(
     private readonly db: Db,
@@ -97,7 +101,7 @@ export class ApprovalService {
     const id = randomUUID();
     let rule: ApprovalRuleRow | null = null;
     let open: { id: string; kind: string } | null = null;
-    return this.serial(() =>
+    const row = await this.serial(() =>
       this.keys.runner.submit({
         keyIds: spec.keyIds(input.targetId),
         mesh: spec.mesh,
@@ -133,6 +137,21 @@ export class ApprovalService {
         write: (c, row) => insertRequest(c, row),
       }),
     );
+    this.tell({ type: "APPROVAL_REQUESTED", request: row, status: "PENDING", actor: who.actor, at: row.createdAt });
+    return row;
+  }
+
+  /** After the commit, never inside it: a slow or dead receiver cannot hold a transaction. */
+  private tell(facts: NoticeFacts): void {
+    try {
+      this.notifier?.notify(facts);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "approval notice not queued", requestId: facts.request.id, error: (err as Error).name }));
+    }
+  }
+
+  private static noticeRequest(r: LoadedRequest): NoticeFacts["request"] {
+    return { id: r.id, kind: r.kind, targetType: r.targetType, targetId: r.targetId, targetLabel: r.targetLabel, requiredApprovals: r.requiredApprovals, expiresAt: r.expiresAt };
   }
 
   private jobContext(ws: KeyWorkspace, actor: string) {
@@ -211,6 +230,12 @@ export class ApprovalService {
         },
       }),
     );
+    const loaded = req as LoadedRequest | null;
+    if (loaded) {
+      const request = ApprovalService.noticeRequest(loaded);
+      if (result.kind === "EXPIRED") this.tell({ type: "APPROVAL_EXPIRED", request, status: "EXPIRED", actor: "system:approvals", at: result.now });
+      else this.tell({ type: "APPROVAL_VOTED", request, status: result.to, actor, decision, at: result.now, seq: loaded.votes.length + 1 });
+    }
     if (result.kind === "EXPIRED") {
       throw new DomainError("APPROVAL_CLOSED", `Request ${id} expired at ${(req as LoadedRequest | null)?.expiresAt.toISOString()}; it can no longer be approved or rejected. Raise a new request.`, { status: "EXPIRED" });
     }
@@ -275,6 +300,8 @@ export class ApprovalService {
           },
         }),
       );
+      const r = req as LoadedRequest | null;
+      if (expired && r) this.tell({ type: "APPROVAL_EXPIRED", request: ApprovalService.noticeRequest(r), status: "EXPIRED", actor: "system:approvals", at: expired });
       if (expired) n += 1;
     }
     return n;

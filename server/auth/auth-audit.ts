@@ -15,7 +15,11 @@ export type AuthAuditAction =
   /** The failures of one account's throttling window, counted (not one entry each). */
   | "USER_SIGN_IN_FAILURES_SUMMARISED"
   | "USER_SIGNED_OUT"
-  | "USER_SIGNED_OUT_EVERYWHERE";
+  | "USER_SIGNED_OUT_EVERYWHERE"
+  | "USER_SECOND_FACTOR_ENROLLED"
+  | "USER_SECOND_FACTOR_PROVEN"
+  | "USER_SECOND_FACTOR_FAILED"
+  | "USER_PASSKEY_ADDED";
 
 const ANONYMOUS_ACTIONS: ReadonlySet<AuthAuditAction> = new Set(["USER_SIGN_IN_FAILED", "USER_SIGN_IN_THROTTLED", "USER_SIGN_IN_FAILURES_SUMMARISED"]);
 

@@ -8,9 +8,17 @@
  * Cookies are HttpOnly and SameSite=Lax, Secure when QECNET_PUBLIC_URL is
  * https. Sign-ins and sign-outs are written to the audit chain; failures are counted
  * in metrics and summarised in the chain (a few entries per account and window).
+ *
+ * Second factor (server/auth/second-factor-hooks.ts): better-auth's two-factor
+ * plugin (TOTP, recovery codes; "remember this device" refused) and passkeys
+ * (@better-auth/passkey) as the phishing-resistant second step, never as a
+ * sign-in on their own. Each proof stamps the session's second_factor_at, which
+ * the step-up check reads.
  */
 import { randomUUID } from "node:crypto";
+import { passkey } from "@better-auth/passkey";
 import { betterAuth } from "better-auth";
+import { twoFactor } from "better-auth/plugins/two-factor";
 import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from "better-auth/api";
 import type pg from "pg";
 import type { TransitionRunner } from "../keys/transition-runner";
@@ -21,6 +29,7 @@ import { CLIENT_IP_HEADER } from "./client-address";
 import { SignInThrottle, type ThrottleWindow } from "./sign-in-throttle";
 import { addressedOrigin } from "./csrf";
 import type { TAuthEnv } from "./auth-config";
+import { passkeyIsSecondStep, refuseUnsafeSecondFactorCalls, recordSecondFactorOutcome, SECOND_FACTOR_PROOF_PATHS } from "./second-factor-hooks";
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const COOKIE_PREFIX = "qecnet";
@@ -58,6 +67,7 @@ export function createAuth({ pool, runner, config, secret, clock = runner.clock,
       throw err;
     });
 
+  const sf = { pool, clock, audit };
   return betterAuth({
     appName: "QECNet",
     database: pool,
@@ -93,7 +103,39 @@ export function createAuth({ pool, runner, config, secret, clock = runner.clock,
       disableSessionRefresh: true,
       // No cookie cache: a revoked session or a changed role counts on the next request.
       cookieCache: { enabled: false },
+      additionalFields: {
+        secondFactorAt: { type: "date", required: false, input: false, fieldName: "second_factor_at" },
+      },
     },
+    plugins: [
+      twoFactor({
+        issuer: "QECNet",
+        // Recovery codes are stored encrypted (the default) and shown once, at enrolment or regeneration.
+        backupCodeOptions: { amount: 10, length: 10 },
+        schema: {
+          user: { fields: { twoFactorEnabled: "two_factor_enabled" } },
+          twoFactor: {
+            modelName: "user_two_factors",
+            fields: { userId: "user_id", backupCodes: "backup_codes", failedVerificationCount: "failed_verification_count", lockedUntil: "locked_until" },
+          },
+        },
+      }),
+      passkey({
+        rpName: "QECNet",
+        rpID: config.QECNET_PUBLIC_URL ? new URL(config.QECNET_PUBLIC_URL).hostname : "localhost",
+        ...(config.QECNET_PUBLIC_URL ? { origin: new URL(config.QECNET_PUBLIC_URL).origin } : {}),
+        authenticatorSelection: { userVerification: "preferred" },
+        authentication: { afterVerification: ({ ctx, verification }) => passkeyIsSecondStep(ctx, verification.authenticationInfo.credentialID, pool) },
+        schema: {
+          passkey: {
+            modelName: "user_passkeys",
+            fields: { userId: "user_id", publicKey: "public_key", credentialID: "credential_id", deviceType: "device_type", backedUp: "backed_up", createdAt: "created_at" },
+          },
+        },
+      }),
+    ],
+    // Paths that would show a TOTP secret again, turn the factor off, or send codes we never configured.
+    disabledPaths: ["/two-factor/get-totp-uri", "/two-factor/disable", "/two-factor/send-otp", "/two-factor/verify-otp"],
     account: {
       modelName: "user_accounts",
       fields: {
@@ -115,6 +157,8 @@ export function createAuth({ pool, runner, config, secret, clock = runner.clock,
         // The page gate (proxy.ts) asks for the session on every navigation, from the server itself: limiting
         // it would sign busy wall screens out. It answers only to a valid session cookie and changes nothing.
         "/get-session": false,
+        // Guessing a 6-digit code must be slow, also for a signed-in session (step-up).
+        ...Object.fromEntries(SECOND_FACTOR_PROOF_PATHS.map((p) => [p, { window: 60, max: 10 }])),
       },
     },
     advanced: {
@@ -139,6 +183,7 @@ export function createAuth({ pool, runner, config, secret, clock = runner.clock,
     },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        await refuseUnsafeSecondFactorCalls(ctx, clock);
         if (ctx.path === "/sign-in/email") {
           // Per account, from any address: a distributed guess at one account is refused too (even the right password).
           const wait = await throttle.retryAfter(emailOf(ctx.body));
@@ -154,9 +199,12 @@ export function createAuth({ pool, runner, config, secret, clock = runner.clock,
         if (s) await audit({ action: "USER_SIGNED_OUT", email: s.user.email, userId: s.user.id });
       }),
       after: createAuthMiddleware(async (ctx) => {
+        await recordSecondFactorOutcome(ctx, sf);
         if (ctx.path !== "/sign-in/email") return;
         const email = emailOf(ctx.body);
         const created = ctx.context.newSession;
+        // An enrolled user's password step opens no session (the two-factor plugin ends it); the second step is the sign-in.
+        if (created && (created.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) return;
         if (created) {
           const ended = await throttle.reset(email);
           if (ended) await summarise(email, ended);

@@ -31,6 +31,25 @@ describe("environment validation", () => {
     expect(message).not.toContain(secret);
   });
 
+  it("validates the approval webhook: an http(s) URL, and a signing secret of at least 32 characters, never echoed", () => {
+    expect(parseEnv({ QECNET_NOTIFY_WEBHOOK: "https://chat.example/hooks/qecnet" }).QECNET_NOTIFY_WEBHOOK).toBe("https://chat.example/hooks/qecnet");
+    expect(parseEnv({}).QECNET_NOTIFY_WEBHOOK).toBeUndefined();
+    const secret = "short-secret";
+    const err = (() => {
+      try {
+        parseEnv({ QECNET_NOTIFY_WEBHOOK: "ftp://files.example/x", QECNET_NOTIFY_WEBHOOK_SECRET: secret });
+      } catch (e) {
+        return e as EnvError;
+      }
+      return null;
+    })();
+    expect(err?.problems).toEqual([
+      "QECNET_NOTIFY_WEBHOOK must be an http:// or https:// URL that accepts a JSON POST",
+      "QECNET_NOTIFY_WEBHOOK_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)",
+    ]);
+    expect(err?.message).not.toContain(secret);
+  });
+
   it("accepts a hex or base64 master key and treats empty values as unset", () => {
     expect(parseEnv({ QECNET_MASTER_KEY: "ab".repeat(32) }).QECNET_MASTER_KEY).toBe("ab".repeat(32));
     expect(parseEnv({ QECNET_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") }).QECNET_MASTER_KEY).toBeDefined();

@@ -107,6 +107,13 @@ export const ZEnvSchema = z.object({
     .transform((v) => v.split(",").map((a) => a.trim()).filter((a) => a !== ""))
     .refine((list) => list.every((a) => isIP(a) !== 0), { message: "must be a comma-separated list of IP addresses, e.g. 10.0.0.5,::1" })
     .default([]),
+  /** Approvers are told outside the console: a JSON POST here on every new approval request, vote and expiry. */
+  QECNET_NOTIFY_WEBHOOK: z
+    .url({ message: "must be an http:// or https:// URL that accepts a JSON POST" })
+    .refine((v) => /^https?:\/\//.test(v), "must be an http:// or https:// URL that accepts a JSON POST")
+    .optional(),
+  /** Signs each notice (x-qecnet-signature: sha256=<HMAC-SHA256 of the body>). */
+  QECNET_NOTIFY_WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
   QECNET_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 

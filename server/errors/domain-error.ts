@@ -37,6 +37,9 @@ export const DOMAIN_ERROR_CODES = [
   "POLICY_EXISTS",
   "POLICY_IN_USE",
   "POLICY_BUILT_IN",
+  // second factor (server/auth/second-factor.ts)
+  "SECOND_FACTOR_ENROLMENT_REQUIRED",
+  "SECOND_FACTOR_REQUIRED",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -4,6 +4,7 @@
  * service with its group-commit runner.
  */
 import { systemClock, type Clock } from "../time/clock";
+import { approvalsFor } from "../approvals/approval-service";
 import { AuditService } from "../audit/audit-service";
 import { IntegrityMonitor } from "../audit/integrity/integrity-monitor";
 import { CheckpointFile } from "../audit/checkpoint/checkpoint-file";
@@ -25,6 +26,7 @@ import { logger } from "../ops/logger";
 import { RotationService } from "../rotation/rotation-service";
 import { RotationTriggers } from "../rotation/rotation-triggers";
 import { RecoveryService, type RecoveryOptions } from "../recovery/recovery-service";
+import { WebhookNotifier, type ApprovalNotifier } from "../notify/webhook-notifier";
 
 export interface Services {
   db: Db;
@@ -54,7 +56,7 @@ export function buildServices(
   vault: KeyVault,
   checkpoints: CheckpointService,
   opts: {
-    clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions;
+    clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions; notifier?: ApprovalNotifier;
     /** Sweep purges right after each batch that requested some (the server; tests that compare the chain before and after an action leave it off). */
     purgeOnCommit?: boolean;
   } = {},
@@ -62,6 +64,7 @@ export function buildServices(
   // One clock for every service of this database (a key service handed in brings its own).
   const clock = opts.keys?.clock ?? opts.clock ?? systemClock;
   const keys = opts.keys ?? new KeyService(db, vault, { clock, hooks: opts.hooks });
+  if (opts.notifier) approvalsFor(keys).notifier = opts.notifier;
   const agents = new InProcessAgents();
   const distribution = new DistributionService(db, keys.runner, vault, agents, { clock, receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
   keys.distributor = distribution;
@@ -106,6 +109,12 @@ export function services(): Services {
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       purgeOnCommit: true,
       simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS },
+      notifier: e.QECNET_NOTIFY_WEBHOOK
+        ? new WebhookNotifier({
+            url: e.QECNET_NOTIFY_WEBHOOK, secret: e.QECNET_NOTIFY_WEBHOOK_SECRET, publicUrl: process.env.QECNET_PUBLIC_URL || null,
+            log: { warn: (o, m) => logger().warn(o, m), error: (o, m) => logger().error(o, m) },
+          })
+        : undefined,
     });
   }
   return g.__qecnetServices;

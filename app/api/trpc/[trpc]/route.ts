@@ -10,8 +10,9 @@ import { createContextInner } from "@/server/api/trpc";
 import { publicOrigin, parseAuthEnv } from "@/server/auth/auth-config";
 import { auth } from "@/server/auth/auth-instance";
 import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
-import { sessionUserFrom } from "@/server/auth/session-user";
+import { sessionFrom } from "@/server/auth/session-user";
 import { guarded } from "@/server/api/route-guard";
+import { env } from "@/server/config/env";
 import { services } from "@/server/runtime/services";
 
 export const dynamic = "force-dynamic";
@@ -28,8 +29,8 @@ function targetsSubscription(req: Request): boolean {
 }
 
 async function handler(req: Request) {
-  const user = req.headers.get("cookie") ? await sessionUserFrom(auth(), req.headers) : null;
-  if (!user && targetsSubscription(req)) {
+  const session = req.headers.get("cookie") ? await sessionFrom(auth(), req.headers) : null;
+  if (!session && targetsSubscription(req)) {
     return Response.json({ message: "Sign in to use the console (no valid session).", code: "UNAUTHORIZED" }, { status: 401, headers: { "cache-control": "no-store" } });
   }
   return fetchRequestHandler({
@@ -38,7 +39,9 @@ async function handler(req: Request) {
     router: appRouter,
     createContext: async () => {
       const csrf = checkRequestOrigin(req.headers, publicOrigin(parseAuthEnv()) ?? addressedOrigin(req));
-      return createContextInner(services(), user, { csrf });
+      // A console that is not a demo asks officers and admins for a second factor.
+      const secondFactor = session ? { required: !env().QECNET_SEED_DEMO, ...session.secondFactor } : undefined;
+      return createContextInner(services(), session?.user ?? null, { csrf, secondFactor });
     },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") {
