@@ -28,10 +28,10 @@ describe("README access tables", () => {
     for (const [p, k] of Object.entries(kinds)) if (k === "mutation") expect(mutations).toContain(`| \`${p}\``);
   });
 
-  it("say who may call a demo power, an officers-only vote and an approval-only action", () => {
+  it("say who may call a demo power, a vote limited to deciding roles and an approval-only action", () => {
     const tables = renderAccessTables(kinds);
     expect(tables).toMatch(/\| `mesh\.setEavesdropper` \| analyst, officer, admin; \*\*demonstration console only\*\*/);
-    expect(tables).toMatch(/\| `approvals\.approve` \| officer \(only: /);
+    expect(tables).toMatch(/\| `approvals\.approve` \| officer, admin \(only: /);
     expect(tables).toMatch(/\| `keys\.revoke` \| nobody \(/);
     expect(tables).toMatch(/\| `\/api\/metrics` \| only `Authorization: Bearer \$QECNET_METRICS_TOKEN`/);
   });

@@ -105,9 +105,9 @@ export const keysRouter = router({
   requestEmergencyRotation: publicProcedure
     .input(z.object({
       id: z.uuid({ message: "must be a key id (UUID)" }),
-      justification: z.string().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
-      avoidNodeIds: z.array(z.string().trim().min(1).max(64)).max(50, "at most 50 nodes").default([]),
-      avoidLinkIds: z.array(z.string().trim().min(1).max(64)).max(50, "at most 50 links").default([]),
+      justification: safeText().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
+      avoidNodeIds: z.array(ZNodeId).max(50, "at most 50 nodes").default([]),
+      avoidLinkIds: z.array(safeText().trim().min(1, "must name a link").max(160)).max(50, "at most 50 links").default([]),
     }))
     .mutation(({ ctx, input }) => ctx.approvals.requestEmergencyRotation({ keyId: input.id, justification: input.justification, avoidNodeIds: input.avoidNodeIds, avoidLinkIds: input.avoidLinkIds }, ctx.user)),
   destroy: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>

@@ -23,7 +23,7 @@ export const usersRouter = router({
     .input(z.object({
       userId: ZUserId,
       role: z.enum(GRANTED_BY_APPROVAL, { message: "role must be officer or admin (lower roles are set directly)" }),
-      justification: z.string().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
+      justification: safeText().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
     }))
     .mutation(({ ctx, input }) => ctx.approvals.request({ kind: "ROLE_GRANT", targetId: roleGrantTarget(input.role, input.userId), justification: input.justification }, ctx.user)),
   setRole: procedure
