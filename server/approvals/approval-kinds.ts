@@ -69,13 +69,13 @@ export function approvalKind(kind: string): ApprovalKindSpec {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
-/** Account ids as better-auth makes them (and the seed's). */
-const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** A role grant's target: "<role>:<account id>", the id as better-auth makes them (and the seed's). */
+const ROLE_AND_USER_ID = /^[a-z]{1,16}:[A-Za-z0-9_-]{1,128}$/;
 const TARGET_FORMS: Record<ApprovalKindSpec["targetType"], { test: (id: string) => boolean; says: string }> = {
   key: { test: (id) => UUID.test(id), says: "names the key by its id (UUID)" },
   incident: { test: (id) => UUID.test(id), says: "names the incident by its id (UUID)" },
   node: { test: (id) => NODE_ID.test(id), says: "names the node by its id, such as hub-1 (lower-case letters, digits and -)" },
-  user: { test: (id) => USER_ID.test(id), says: "names the user by their account id (letters, digits, - and _)" },
+  user: { test: (id) => ROLE_AND_USER_ID.test(id), says: "names the role and the user as <role>:<account id> (letters, digits, - and _)" },
 };
 
 /**

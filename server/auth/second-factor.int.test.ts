@@ -8,6 +8,7 @@
  * never a sign-in on its own. The tRPC gate refuses officers without a factor
  * and asks again for votes, role grants and policy changes after 5 minutes.
  */
+import { stampClientAddress, withVerifiedClientAddress } from "./client-address";
 import { TRPCError } from "@trpc/server";
 import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -44,12 +45,12 @@ describe("second factor", () => {
   afterAll(async () => t.dispose());
 
   let ip = 0;
-  const post = (path: string, body: unknown, cookie = "") =>
-    auth.handler(new Request(`${ORIGIN}/api/auth${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: ORIGIN, cookie, "x-forwarded-for": `10.9.0.${++ip % 250}` },
-      body: JSON.stringify(body),
-    }));
+  /** A call as the console's HTTP server passes it on: stamped with the socket's address (a new one each time, so the throttles stay out of the way). */
+  const post = (path: string, body: unknown, cookie = "") => {
+    const headers: Record<string, string> = { "content-type": "application/json", origin: ORIGIN, cookie };
+    stampClientAddress(headers, `10.9.${Math.floor(++ip / 250) % 250}.${ip % 250}`, []);
+    return auth.handler(withVerifiedClientAddress(new Request(`${ORIGIN}/api/auth${path}`, { method: "POST", headers, body: JSON.stringify(body) })));
+  };
   /** The cookies a response sets (expired ones dropped), merged over those sent. */
   const cookiesAfter = (sent: string, res: Response) => {
     const jar = new Map(sent.split("; ").filter(Boolean).map((c) => [c.split("=")[0]!, c] as const));
