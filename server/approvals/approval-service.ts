@@ -218,7 +218,7 @@ export class ApprovalService {
 
   /** Marks overdue PENDING requests EXPIRED, each with its audit entry. Returns how many. */
   async expireOverdue(): Promise<number> {
-    const overdue = await this.db.approvalRequest.findMany({ where: { status: "PENDING", expiresAt: { lte: new Date() } }, select: { id: true }, take: 500 });
+    const overdue = await this.db.approvalRequest.findMany({ where: { status: "PENDING", expiresAt: { lte: this.keys.clock() } }, select: { id: true }, take: 500 });
     let n = 0;
     for (const { id } of overdue) {
       let req: LoadedRequest | null = null;
@@ -305,7 +305,7 @@ export class ApprovalService {
       ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
       select: REQUEST_SELECT,
     });
-    const items = rows.slice(0, q.limit).map((r) => this.present(r, new Date()));
+    const items = rows.slice(0, q.limit).map((r) => this.present(r, this.keys.clock()));
     return { items, nextCursor: rows.length > q.limit ? rows[q.limit - 1]!.id : null };
   }
 
@@ -313,7 +313,7 @@ export class ApprovalService {
     const r = await this.db.approvalRequest.findUnique({ where: { id }, select: REQUEST_SELECT });
     if (!r) throw new DomainError("APPROVAL_NOT_FOUND", `Approval request ${id} does not exist.`);
     const rule = await this.db.approvalRule.findUnique({ where: { kind: r.kind } });
-    const now = new Date();
+    const now = this.keys.clock();
     const view = this.present(r, now);
     let canVote = false;
     let whyNot: string | null = null;
@@ -332,7 +332,7 @@ export class ApprovalService {
 
   /** Open requests, and those this user could decide now (the officers' badge). */
   async pendingCount(user: SessionUser): Promise<{ pending: number; awaitingYou: number }> {
-    const now = new Date();
+    const now = this.keys.clock();
     const open = await this.db.approvalRequest.findMany({
       where: { status: "PENDING", expiresAt: { gt: now } },
       select: { requestedById: true, votes: { select: { voterId: true } } },

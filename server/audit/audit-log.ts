@@ -4,6 +4,7 @@
  * written by the transition runner's batch flush), reading pages, and verifying
  * the stored chain against its head and any trusted anchors page by page.
  */
+import { systemClock, type Clock } from "../time/clock";
 import type { Prisma } from "../../generated/prisma/client";
 import type { Db } from "../db/client";
 import type pg from "pg";
@@ -74,7 +75,7 @@ export interface StoredChainVerification {
 /** Verifies the stored chain against the head row and trusted anchors. */
 export async function verifyStoredChain(
   db: Db,
-  opts: { anchors?: readonly ChainLink[]; pageSize?: number } = {},
+  opts: { anchors?: readonly ChainLink[]; pageSize?: number; clock?: Clock } = {},
 ): Promise<StoredChainVerification> {
   const started = performance.now();
   // Read the head first: entries appended while we walk end past it and are
@@ -87,11 +88,11 @@ export async function verifyStoredChain(
           kind: "HEAD_MISMATCH" as const, seq: null, expected: "one audit_head row", actual: "none",
           message: "The audit chain's head row is missing: it was deleted (tampering) or the database was never migrated.",
         };
-        return { result: { ok: false as const, entries: 0, failure }, head: { seq: 0n, hash: "" }, checkedAt: new Date(), durationMs: performance.now() - started };
+        return { result: { ok: false as const, entries: 0, failure }, head: { seq: 0n, hash: "" }, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
       }
       const head = { seq: row.seq, hash: row.hash };
       const result = await verifyChain(streamEntries(tx, opts.pageSize), { head, anchors: opts.anchors ?? [] });
-      return { result, head, checkedAt: new Date(), durationMs: performance.now() - started };
+      return { result, head, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
     },
     { isolationLevel: "RepeatableRead", timeout: 600_000, maxWait: 10_000 },
   );

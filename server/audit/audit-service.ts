@@ -23,7 +23,7 @@ export class AuditService {
   async verify(who: { actor: string }) {
     // Every checkpoint this hub signed (from the file outside the database too) anchors the chain.
     const trusted = this.checkpoints ? await this.checkpoints.trustedAnchors() : { anchors: [], conflicts: [] };
-    const { result, head, checkedAt, durationMs } = await verifyStoredChain(this.db, { anchors: trusted.anchors });
+    const { result, head, checkedAt, durationMs } = await verifyStoredChain(this.db, { anchors: trusted.anchors, clock: this.runner.clock });
     await this.runner.submit({
       keyIds: [],
       run: (ws) =>

@@ -4,6 +4,7 @@
  * so every key has a true history in the audit chain. Runs only on an empty
  * database.
  */
+import { systemClock } from "../time/clock";
 import type { Db } from "../db/client";
 import { KeyService } from "../keys/key-service";
 import type { KeyVault } from "../keys/key-vault";
@@ -20,7 +21,7 @@ export async function isEmpty(db: Db): Promise<boolean> {
 }
 
 export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; actor?: string } = {}): Promise<{ nodes: number; links: number; keys: number }> {
-  const end = opts.now ?? new Date();
+  const end = opts.now ?? systemClock();
   let t = end.getTime() - 40 * DAY;
   const svc = new KeyService(db, vault, { clock: () => new Date(t) });
   // Distribution over the demo mesh: routes recorded, pads spent, real receipts from in-process agents.

@@ -14,6 +14,7 @@
  * - pg-boss writes nothing to stdout; its errors go to our logger with the
  *   queue name and error name only (handlers never put key material in errors).
  */
+import { systemClock, type Clock } from "../time/clock";
 import { createHash } from "node:crypto";
 import PgBoss from "pg-boss";
 
@@ -22,6 +23,8 @@ export interface JobQueueOptions {
   pollingIntervalSeconds?: number;
   schema?: string;
   log?: { error(obj: object, msg: string): void };
+  /** The server's clock (readiness reports when a job last succeeded by it). */
+  clock?: Clock;
 }
 
 export interface QueueSpec<T> {
@@ -114,7 +117,7 @@ export class JobQueue {
     await boss.work<never>(spec.name, { batchSize: spec.batchSize ?? 1, pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 2 }, async (jobs) => {
       try {
         await spec.handler(jobs.map((j) => j.data));
-        this.lastSuccessAt = new Date();
+        this.lastSuccessAt = (this.opts.clock ?? systemClock)();
         this.lastError = null;
       } catch (err) {
         this.lastError = `${spec.name}: ${(err as Error).name}`;

@@ -10,13 +10,15 @@
  * SIGKILLs the child, then "restarts" with a fresh client and service.
  */
 import { randomBytes } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
 import type { Db } from "../db/client";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
 import { crashTestSession, HoldingProcesses } from "../testing/hold-process";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+
+const { Client } = pg;
 
 const holders = new HoldingProcesses("server/testing/hold-transition.ts");
 const PARTICIPANTS = ["node-a", "node-b", "node-c"];
@@ -51,28 +53,49 @@ async function expectGaplessVerifiedChain(db: Db) {
 /**
  * The seqs from `from` on that an uncommitted transaction has already inserted:
  * inserting the same seq waits on that transaction's row (a unique-key
- * conflict with an in-doubt insert), which lock_timeout turns into 55P03.
- * Our own probe inserts are rolled back.
+ * conflict with an in-doubt insert). A probe client tries each insert; the
+ * observer watches the probe's session and cancels it once PostgreSQL says it
+ * waits on a lock. (No lock_timeout: under libfaketime, PostgreSQL's timers do
+ * not fire, and CI runs this suite with the clock a year ahead.) The probe's
+ * own inserts are rolled back.
  */
-async function pendingEntrySeqs(c: pg.Client, from: number, count: number): Promise<number[]> {
-  const pending: number[] = [];
-  for (let seq = from; seq < from + count; seq++) {
-    await c.query("BEGIN");
-    try {
-      await c.query("SET LOCAL lock_timeout = '150ms'");
-      await c.query(
-        `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, details, prev_hash, entry_hash)
-         VALUES ($1, now(), 'probe', 'PROBE', 'probe', 'probe', '{}', repeat('0', 64), repeat('0', 64))`,
-        [seq],
-      );
-    } catch (err) {
-      if ((err as { code?: string }).code !== "55P03") throw err;
-      pending.push(seq);
-    } finally {
-      await c.query("ROLLBACK");
+async function pendingEntrySeqs(observer: pg.Client, url: string, from: number, count: number): Promise<number[]> {
+  const probe = new Client({ connectionString: url });
+  await probe.connect();
+  try {
+    const { rows } = await probe.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    const pid = rows[0]!.pid;
+    const pending: number[] = [];
+    for (let seq = from; seq < from + count; seq++) {
+      await probe.query("BEGIN");
+      try {
+        const insert = probe.query(
+          `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, details, prev_hash, entry_hash)
+           VALUES ($1, now(), 'probe', 'PROBE', 'probe', 'probe', '{}', repeat('0', 64), repeat('0', 64))`,
+          [seq],
+        ).then(() => "inserted" as const, (err: { code?: string }) => {
+          if (err.code === "57014") return "cancelled" as const;
+          throw err;
+        });
+        let settled: "inserted" | "cancelled" | null = null;
+        void insert.then((r) => (settled = r), () => (settled = "inserted"));
+        for (let i = 0; i < 500 && settled === null; i++) {
+          const w = await observer.query<{ wait_event_type: string | null }>("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", [pid]);
+          if (w.rows[0]?.wait_event_type === "Lock") {
+            await observer.query("SELECT pg_cancel_backend($1)", [pid]);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        if ((await insert) === "cancelled") pending.push(seq);
+      } finally {
+        await probe.query("ROLLBACK");
+      }
     }
+    return pending;
+  } finally {
+    await probe.end();
   }
-  return pending;
 }
 
 /** 55P03 if another transaction holds (has updated or locked) the rows `sql` selects FOR UPDATE NOWAIT. */
@@ -110,7 +133,7 @@ async function killMidTransition(
   expect(await rowsLocked(observer, `SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT`)).toBe(true);
   // ...has inserted exactly the expected entries after the head, uncommitted...
   const next = before.entries.length + 1;
-  expect(await pendingEntrySeqs(observer, next, expected.entries + 1)).toEqual(
+  expect(await pendingEntrySeqs(observer, t.url, next, expected.entries + 1)).toEqual(
     Array.from({ length: expected.entries }, (_, i) => next + i),
   );
   // ...has updated the key and its participants, if the action changes a key...

@@ -3,6 +3,7 @@
  * transition runner (one transaction with its audit entries). Callers get the
  * key's new public view or a DomainError; material never leaves this layer.
  */
+import { systemClock, type Clock } from "../time/clock";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import type { KeyEvent } from "../lifecycle/key-events";
@@ -38,6 +39,8 @@ export interface KeyDistributor {
 
 export class KeyService {
   readonly runner: TransitionRunner;
+  /** The server's one clock: the runner stamps every transition with it, and services beside this one read it too. */
+  readonly clock: Clock;
   /** Set by the wiring; null only for a bare key service in unit-level tests. */
   distributor: KeyDistributor | null = null;
   /** The named key policies (list, create, update), edited through this service's runner. */
@@ -49,9 +52,10 @@ export class KeyService {
     readonly db: Db,
     /** The vault this service seals with (for the distribution service beside it; never exposed to clients). */
     readonly vault: KeyVault,
-    opts: { clock?: () => Date; hooks?: RunnerHooks; maxBatch?: number } = {},
+    opts: { clock?: Clock; hooks?: RunnerHooks; maxBatch?: number } = {},
   ) {
-    this.runner = new TransitionRunner(db, opts.clock, { hooks: opts.hooks, maxBatch: opts.maxBatch });
+    this.clock = opts.clock ?? systemClock;
+    this.runner = new TransitionRunner(db, this.clock, { hooks: opts.hooks, maxBatch: opts.maxBatch });
     this.policies = new PolicyService(db, this.runner);
   }
 

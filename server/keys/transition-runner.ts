@@ -10,6 +10,7 @@
  * Prisma's interactive transactions cost several milliseconds each here, which
  * would bound the whole system's transition rate.
  */
+import { systemClock, type Clock } from "../time/clock";
 import { lockHead } from "../audit/audit-log";
 import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import type pg from "pg";
@@ -90,8 +91,7 @@ export class TransitionRunner {
 
   constructor(
     private readonly db: Db,
-    /** The one clock of this runner's jobs; also read by sign-in throttling (server/auth). */
-    readonly clock: () => Date = () => new Date(),
+    readonly clock: Clock = systemClock,
     private readonly opts: { maxBatch?: number; maxInFlight?: number; hooks?: RunnerHooks } = {},
   ) {}
 

@@ -4,6 +4,7 @@
  * the whole output passes `promtool check metrics` (skipped, and said so,
  * where promtool is not installed).
  */
+import { manualClock } from "../time/clock";
 import { execFileSync, spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
@@ -31,9 +32,12 @@ beforeAll(async () => {
   await keys.collectReceipts(k.id, ACTOR);
   const failing = await keys.create({ label: "m-2", purpose: "metrics", policy: "standard", participants: ["node-c"] }, ACTOR);
   await keys.apply(failing.id, { type: "FAIL_DISTRIBUTION", reason: "no path" }, ACTOR);
-  await testCheckpointService(t.db).publish();
+  // The checkpoint is signed at a fixed instant; the scrape runs 90 s later on the same clock.
+  const clock = manualClock("2031-06-01T08:00:00Z");
+  await testCheckpointService(t.db, { clock }).publish();
+  clock.advance(90_000);
   m = new QecnetMetrics();
-  m.attach({ db: t.db });
+  m.attach({ db: t.db, clock });
   m.trpcDuration.observe({ path: "keys.list", type: "query", outcome: "ok" }, 0.004);
 });
 afterAll(async () => t?.dispose());
@@ -50,7 +54,7 @@ describe("metrics", () => {
     const head = Number((await t.db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
     expect(value(text, "qecnet_audit_chain_length")).toBe(head);
     expect(value(text, "qecnet_audit_checkpoint_tree_size")).toBe(head);
-    expect(value(text, "qecnet_audit_checkpoint_age_seconds")).toBeGreaterThanOrEqual(0);
+    expect(value(text, "qecnet_audit_checkpoint_age_seconds")).toBe(90);
     expect(value(text, 'qecnet_audit_actions_total{action="KEY_ACTIVATED"}')).toBe(1);
     expect(value(text, 'qecnet_failures_total{kind="KEY_DISTRIBUTION_FAILED"}')).toBe(1);
     expect(value(text, "qecnet_key_distribution_seconds_count")).toBe(1);

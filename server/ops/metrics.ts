@@ -13,6 +13,7 @@
  * `nodejs_active_*_total` gauges, whose _total suffix fails `promtool check
  * metrics` (a gauge must not look like a counter).
  */
+import { msSince, systemClock, type Clock } from "../time/clock";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Db } from "../db/client";
 import { KEY_STATES } from "../lifecycle/key-states";
@@ -22,6 +23,8 @@ export const FAILURE_ACTION = /FAILED|REJECTED|ABANDONED|BROKEN/;
 
 export interface MetricsDeps {
   db: Db;
+  /** The server's clock ("seconds since" gauges). */
+  clock: Clock;
 }
 
 const g = globalThis as unknown as { __qecnetMetrics?: QecnetMetrics };
@@ -61,6 +64,7 @@ export class QecnetMetrics {
     });
     // Arrow functions keep this class's `this`; inside collect(), `this` is the metric.
     const getDb = () => this.db();
+    const now = () => this.deps?.clock ?? systemClock;
     const refresh = () => this.refreshDerived();
     const approvals = () => this.approvalsPending;
     new Gauge({
@@ -115,7 +119,7 @@ export class QecnetMetrics {
         if (!db) return;
         const latest = await db.auditCheckpoint.findFirst({ orderBy: { treeSize: "desc" }, select: { publishedAt: true, treeSize: true } });
         this.reset();
-        if (latest) this.set((Date.now() - latest.publishedAt.getTime()) / 1000);
+        if (latest) this.set(msSince(now(), latest.publishedAt) / 1000);
       },
     });
     new Gauge({

@@ -7,6 +7,7 @@
  * in the incident row, so drive() (and resumeOpen() at start) carries on from
  * wherever a previous process stopped, never doing a step twice.
  */
+import { type Clock } from "../time/clock";
 import type pg from "pg";
 import type { Db } from "../db/client";
 import { poolOf } from "../db/client";
@@ -42,7 +43,7 @@ export interface RecoveryOptions {
   /** How long a holder has to confirm a purge. */
   purgeTimeoutMs?: number;
   /** The clock the runner stamps with (tests run on their own). */
-  clock?: () => Date;
+  clock?: Clock;
   /** Test hook: called before each step; throwing stops the drive there (a crash between steps). */
   beforeStep?: (step: string, incidentId: string) => void;
 }
@@ -97,7 +98,7 @@ export class RecoveryService implements RecoveryApi {
     private readonly mesh: MeshOperations | null = null,
   ) {
     this.opts = { concurrency: opts.concurrency ?? 64, revokeChunk: opts.revokeChunk ?? 2_000, bulkChunk: opts.bulkChunk ?? 500, purgeTimeoutMs: opts.purgeTimeoutMs ?? 500,
-      clock: opts.clock ?? (() => new Date()), beforeStep: opts.beforeStep };
+      clock: opts.clock ?? keys.clock, beforeStep: opts.beforeStep };
     registerRecoveryFor(keys, this);
   }
 
@@ -553,7 +554,7 @@ export class RecoveryService implements RecoveryApi {
   }
 
   async highlight(): Promise<{ incidentIds: string[]; nodeIds: string[]; linkIds: string[] }> {
-    const recent = new Date(Date.now() - 5 * 60_000);
+    const recent = new Date(this.opts.clock().getTime() - 5 * 60_000);
     const rows = await this.db.incident.findMany({
       where: { OR: [{ status: { in: OPEN_STATUSES } }, { resolvedAt: { gte: recent } }] },
       select: { id: true, nodeIds: true, linkIds: true },

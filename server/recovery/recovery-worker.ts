@@ -24,7 +24,7 @@ export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "err
   };
   const ok = () => {
     lastError = null;
-    lastSuccessAt = new Date();
+    lastSuccessAt = s.keys.clock();
   };
 
   const stops: Array<() => void> = [];

@@ -61,7 +61,7 @@ export class RotationService {
     readonly queue: JobQueue | null,
     private readonly opts: RotationOptions = {},
   ) {
-    this.clock = opts.clock ?? (() => new Date());
+    this.clock = opts.clock ?? keys.clock;
     this.backoff = opts.retryBackoffMs ?? defaultBackoff;
   }
 

@@ -42,7 +42,7 @@ export class RotationTriggers {
         for (const ev of e.events ?? []) {
           const nodeId = ev.data?.nodeId;
           if (ev.type === "node-restored" && typeof nodeId === "string") {
-            void this.fire({ kind: "node-rejoined", nodeId, how: "isolated", signal: `restore:${nodeId}:${e.seq ?? Date.now()}` });
+            void this.fire({ kind: "node-rejoined", nodeId, how: "isolated", signal: `restore:${nodeId}:${e.seq ?? this.rot.now().getTime()}` });
           }
         }
       }));

@@ -25,7 +25,7 @@ export async function startBackground(): Promise<void> {
   const e = env();
   const log = logger();
   const s = services();
-  metrics().attach({ db: s.db });
+  metrics().attach({ db: s.db, clock: s.keys.clock });
 
   await s.events.start();
   stops.push(registerWorker("live-events", () => ({ ok: s.events.connected, detail: s.events.connected ? "listening for committed changes" : "reconnecting to PostgreSQL (views fall back to polling)" })));
@@ -74,7 +74,7 @@ export async function startBackground(): Promise<void> {
     log.warn("scheduled audit checkpoints are off (QECNET_AUDIT_CHECKPOINT_INTERVAL_S=0); publish them from the console or the API");
   }
   if (e.QECNET_AUDIT_FORWARD) {
-    const fwd = new SiemForwarder(s.db, parseForwardUrl(e.QECNET_AUDIT_FORWARD));
+    const fwd = new SiemForwarder(s.db, parseForwardUrl(e.QECNET_AUDIT_FORWARD), s.keys.clock);
     stops.push(fwd.start(1000, log.child({ worker: "audit-forwarder" })));
   }
 }

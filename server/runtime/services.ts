@@ -3,6 +3,7 @@
  * environment: the Prisma client, the key vault (master key) and the key
  * service with its group-commit runner.
  */
+import { systemClock, type Clock } from "../time/clock";
 import { AuditService } from "../audit/audit-service";
 import { CheckpointFile } from "../audit/checkpoint/checkpoint-file";
 import { CheckpointService } from "../audit/checkpoint/checkpoint-service";
@@ -46,16 +47,18 @@ export function buildServices(
   url: string,
   vault: KeyVault,
   checkpoints: CheckpointService,
-  opts: { clock?: () => Date; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions } = {},
+  opts: { clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions } = {},
 ): Services {
-  const keys = opts.keys ?? new KeyService(db, vault, { clock: opts.clock, hooks: opts.hooks });
+  // One clock for every service of this database (a key service handed in brings its own).
+  const clock = opts.keys?.clock ?? opts.clock ?? systemClock;
+  const keys = opts.keys ?? new KeyService(db, vault, { clock, hooks: opts.hooks });
   const agents = new InProcessAgents();
-  const distribution = new DistributionService(db, keys.runner, vault, agents, { receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
+  const distribution = new DistributionService(db, keys.runner, vault, agents, { clock, receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
   keys.distributor = distribution;
   // Errors only, by name: never a message that could carry key material.
   const log = { error: (obj: object, msg: string) => logger().error(obj, msg), warn: (obj: object, msg: string) => logger().warn(obj, msg), info: (obj: object, msg: string) => logger().info(obj, msg) };
-  const jobs = new JobQueue(url, { log });
-  const rotation = new RotationService(keys, db, jobs, { clock: opts.clock, agents, log });
+  const jobs = new JobQueue(url, { log, clock });
+  const rotation = new RotationService(keys, db, jobs, { clock, agents, log });
   keys.onRotationBegun = (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId);
   const mesh = new MeshOperations(keys.runner);
   return {
@@ -70,8 +73,8 @@ export function buildServices(
     agents,
     mesh,
     distribution,
-    simulator: new MeshSimulator(db, url, keys.runner, agents, { clock: opts.clock, ...opts.simulation }),
-    recovery: new RecoveryService(db, keys, agents, { clock: opts.clock, ...opts.recovery }, mesh),
+    simulator: new MeshSimulator(db, url, keys.runner, agents, { clock, ...opts.simulation }),
+    recovery: new RecoveryService(db, keys, agents, { clock, ...opts.recovery }, mesh),
   };
 }
 

@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
 export const GET = guarded("/api/metrics", async () => {
   try {
     const m = metrics();
-    m.attach({ db: services().db });
+    m.attach({ db: services().db, clock: services().keys.clock });
     return new Response(await m.scrape(), { headers: { "content-type": m.registry.contentType, "cache-control": "no-store" } });
   } catch (err) {
     return errorResponse(err);

@@ -29,7 +29,7 @@ export function startCheckpointScheduler(svc: CheckpointService, intervalS: numb
     running = true;
     try {
       const r = await svc.publish();
-      state.lastSuccessAt = new Date();
+      state.lastSuccessAt = svc.clock();
       state.lastError = null;
       state.alarm = null;
       metrics().setIntegrityAlarm(null);

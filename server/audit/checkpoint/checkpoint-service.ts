@@ -10,6 +10,7 @@
  * stores the checkpoint with its consistency proof from the previous one, and
  * after COMMIT appends it to the checkpoint file outside the database.
  */
+import { systemClock, type Clock } from "../../time/clock";
 import type pg from "pg";
 import { poolOf, type Db } from "../../db/client";
 import { DomainError } from "../../errors/domain-error";
@@ -68,7 +69,7 @@ export class CheckpointService {
     private readonly db: Db,
     readonly key: AuditSigningKey,
     readonly file: CheckpointFile,
-    private readonly clock: () => Date = () => new Date(),
+    readonly clock: Clock = systemClock,
   ) {}
 
   get publicKey() {

@@ -17,7 +17,7 @@ export interface ExportRequest {
   format: "jsonl" | "csv";
 }
 
-export async function auditExport(db: Db, checkpoints: CheckpointService, req: ExportRequest, now = new Date()) {
+export async function auditExport(db: Db, checkpoints: CheckpointService, req: ExportRequest, now = checkpoints.clock()) {
   const head = await readHead(db);
   if (head.seq === 0n) throw new DomainError("AUDIT_NOT_FOUND", "The audit log is empty: there is nothing to export yet");
   const from = req.from ?? 1n;

@@ -10,6 +10,7 @@
  * BATCH entries) — receivers dedupe by seq. Over UDP the network may drop
  * datagrams, as UDP syslog always may.
  */
+import { systemClock, type Clock } from "../../time/clock";
 import { createSocket } from "node:dgram";
 import { hostname } from "node:os";
 import { connect, type Socket } from "node:net";
@@ -81,7 +82,7 @@ export class SiemForwarder {
   lastSeq: bigint | null = null;
   lastSuccessAt: Date | null = null;
 
-  constructor(private readonly db: Db, readonly target: ForwardTarget) {
+  constructor(private readonly db: Db, readonly target: ForwardTarget, private readonly clock: Clock = systemClock) {
     this.name = `siem:${target.protocol}://${target.host}:${target.port}`;
     const host = hostname();
     this.transport = target.protocol === "syslog+udp"
@@ -142,7 +143,7 @@ export class SiemForwarder {
       try {
         const n = await this.drain();
         this.lastError = null;
-        this.lastSuccessAt = new Date();
+        this.lastSuccessAt = this.clock();
         if (n) log.debug({ forwarder: this.name, entries: n, upTo: this.lastSeq?.toString() }, "audit entries forwarded");
       } catch (err) {
         if (this.lastError === null) log.error({ forwarder: this.name, err: { message: (err as Error).message } }, "audit forwarding failed; retrying");

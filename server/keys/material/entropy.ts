@@ -103,7 +103,7 @@ function closeQuietly(fd: number): void {
  */
 function readHwrng(path: string, length: number): Buffer | null {
   const device = openDevices.get(path);
-  if (device && Date.now() < device.dryUntil) return null;
+  if (device && performance.now() < device.dryUntil) return null;
   let fd = device?.fd;
   let keep = fd !== undefined;
   const buf = Buffer.alloc(length);
@@ -126,7 +126,7 @@ function readHwrng(path: string, length: number): Buffer | null {
   } catch (err) {
     const dry = (err as NodeJS.ErrnoException).code === "EAGAIN";
     const open = openDevices.get(path);
-    if (dry && open && open.fd === fd) open.dryUntil = Date.now() + DRY_BACKOFF_MS;
+    if (dry && open && open.fd === fd) open.dryUntil = performance.now() + DRY_BACKOFF_MS;
     else keep = false;
     zeroise(buf);
     return null;

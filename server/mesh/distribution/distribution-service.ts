@@ -14,6 +14,7 @@
  * A key is never left half-distributed: after a crash, resumeInterrupted()
  * fails keys stuck in DISTRIBUTED and carries on with their retries.
  */
+import { systemClock, type Clock } from "../../time/clock";
 import type { JsonValue } from "../../audit/types";
 import type { Db } from "../../db/client";
 import { DomainError } from "../../errors/domain-error";
@@ -34,6 +35,8 @@ export interface DistributionOptions {
   /** Wait before distributing retry n (n = 2, 3, ...). */
   backoffMs?: (attempt: number) => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The server's clock: what "recently" means after a restart. */
+  clock?: Clock;
 }
 
 export interface AttemptReport {
@@ -63,6 +66,7 @@ const defaultBackoff = (attempt: number) => Math.min(2_000, 150 * 2 ** (attempt 
 
 export class DistributionService {
   private readonly receiptTimeoutMs: number;
+  private readonly clock: Clock;
   private readonly backoffMs: (attempt: number) => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -73,6 +77,7 @@ export class DistributionService {
     private readonly agents: AgentDirectory,
     opts: DistributionOptions = {},
   ) {
+    this.clock = opts.clock ?? systemClock;
     this.receiptTimeoutMs = opts.receiptTimeoutMs ?? 2_000;
     this.backoffMs = opts.backoffMs ?? defaultBackoff;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -269,7 +274,7 @@ export class DistributionService {
    * GENERATED in that window are distributed. Keys waiting for receipts longer
    * than that are left to operators ("Collect receipts" on the key page).
    */
-  async resumeInterrupted(who: Actor, now = new Date(), windowMs = 15 * 60_000): Promise<DistributionReport[]> {
+  async resumeInterrupted(who: Actor, now = this.clock(), windowMs = 15 * 60_000): Promise<DistributionReport[]> {
     const cutoff = new Date(now.getTime() - this.receiptTimeoutMs);
     const since = new Date(now.getTime() - windowMs);
     const stuck = await this.db.key.findMany({ where: { state: "DISTRIBUTED", distributedAt: { lt: cutoff, gte: since } }, select: { id: true } });

@@ -10,6 +10,7 @@
  * With several server instances on one database, only the holder of an
  * advisory lock ticks; the others stand by and take over if it goes away.
  */
+import { systemClock } from "../../time/clock";
 import pg from "pg";
 import { poolOf, type Db } from "../../db/client";
 import type { KeyWorkspace } from "../../keys/key-workspace";
@@ -82,7 +83,7 @@ export class MeshSimulator {
     this.tickMs = opts.tickMs ?? 1_000;
     this.sampleMs = opts.sampleMs ?? 5_000;
     this.seed = opts.seed ?? 1;
-    this.clock = opts.clock ?? (() => new Date());
+    this.clock = opts.clock ?? systemClock;
     this.missedLimit = opts.missedHeartbeats ?? 3;
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 500;
     this.maxCatchUp = opts.maxCatchUpSeconds ?? 3_600;
@@ -137,14 +138,14 @@ export class MeshSimulator {
 
   private async loop(): Promise<void> {
     if (!this.leader) return;
-    const started = Date.now();
+    const started = performance.now();
     try {
       await this.tickOnce();
       this.lastError = null;
     } catch (err) {
       this.lastError = (err as Error).message;
     }
-    this.schedule(() => this.loop(), Math.max(0, this.tickMs - (Date.now() - started)));
+    this.schedule(() => this.loop(), Math.max(0, this.tickMs - (performance.now() - started)));
   }
 
   async stop(): Promise<void> {
