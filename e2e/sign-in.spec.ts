@@ -72,6 +72,21 @@ test("the API refuses a missing or forged session, and mutations without the con
   await signed.dispose();
 });
 
+test("guessing one account from many claimed addresses is throttled per account; a forged client-address stamp changes nothing", async ({ playwright, baseURL }) => {
+  const anon = await playwright.request.newContext({ baseURL });
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const res = await anon.post("/api/auth/sign-in/email", {
+      headers: { "x-forwarded-for": `203.0.113.${i}`, "x-qecnet-client-ip": `198.51.100.${i}`, "x-qecnet-client-ip-proof": "guessed" },
+      data: { email: "nobody-e2e@demo.qecnet", password: `guess number ${i}` },
+    });
+    statuses.push(res.status());
+  }
+  // QECNET_SIGNIN_ACCOUNT_LIMIT defaults to 10 failures per 15 minutes, from any address.
+  expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+  await anon.dispose();
+});
+
 test("sign out everywhere ends the sessions of the other browsers too", async ({ browser }) => {
   const one = await (await browser.newContext()).newPage();
   const two = await (await browser.newContext()).newPage();

@@ -78,6 +78,16 @@ export function createAuth({ pool, runner, config, secret, clock = runner.clock,
     basePath: "/api/auth",
     telemetry: { enabled: false },
     logger: { level: "error" },
+    onAPIError: {
+      // better-auth would log every refusal (wrong password, throttled) as an error: those are counted in
+      // qecnet_signin_failures_total / qecnet_signin_throttled_total and summarised in the audit chain instead,
+      // so a flood of guesses does not flood the log either. Server-side faults are still logged.
+      onError: (e) => {
+        if (isAPIError(e) && e.statusCode < 500) return;
+        const message = e instanceof Error ? e.message : String(e);
+        console.error(JSON.stringify({ level: "error", msg: "sign-in endpoint error", error: e instanceof Error ? e.name : "unknown", message: message.slice(0, 200) }));
+      },
+    },
     emailAndPassword: {
       enabled: true,
       disableSignUp: true,
