@@ -15,6 +15,7 @@ import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
 import type { RunnerHooks } from "../keys/transition-runner";
 import { InProcessAgents } from "../mesh/agents/in-process-agents";
 import { DistributionService } from "../mesh/distribution/distribution-service";
+import { MeshStateCache } from "../mesh/mesh-state-cache";
 import { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshSimulator, type SimulatorOptions } from "../mesh/simulation/mesh-simulator";
 import { JobQueue } from "../jobs/job-queue";
@@ -28,6 +29,8 @@ export interface Services {
   keys: KeyService;
   audit: AuditService;
   events: EventBus;
+  /** The mesh state computed once per change and shared by every viewer of this process. */
+  meshState: MeshStateCache;
   agents: InProcessAgents;
   mesh: MeshOperations;
   distribution: DistributionService;
@@ -67,6 +70,7 @@ export function buildServices(
     audit: new AuditService(db, keys.runner, checkpoints),
     checkpoints,
     events: new EventBus(url),
+    meshState: new MeshStateCache(db),
     agents,
     mesh,
     distribution,
