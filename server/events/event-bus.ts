@@ -14,6 +14,7 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { decodeEvent, encodeEvent, EVENT_CHANNEL, type ConsoleEvent, type EventTopic } from "./console-events";
+import { reconnectDelay } from "./reconnect-delay";
 
 export type EventListener = (e: ConsoleEvent) => void;
 
@@ -27,12 +28,6 @@ export interface EventBusOptions {
 
 /** The resync event: anything committed while the bus was away was not heard. */
 export const RESYNC_EVENT: ConsoleEvent = { topics: ["audit", "keys", "mesh", "approvals", "incidents"], truncated: true };
-
-/** Full jitter: a delay drawn uniformly from [cap/2, cap) so reconnects spread out but never hammer. */
-export function reconnectDelay(attempt: number, minMs: number, maxMs: number, random: () => number): number {
-  const cap = Math.min(maxMs, minMs * 2 ** Math.max(0, attempt));
-  return Math.round(cap / 2 + (cap / 2) * random());
-}
 
 export class EventBus {
   private readonly emitter = new EventEmitter();

@@ -1,6 +1,6 @@
 /** The reconnect backoff: doubles per attempt up to its cap, jittered within [cap/2, cap). */
 import { describe, expect, it } from "vitest";
-import { reconnectDelay } from "./event-bus";
+import { reconnectDelay } from "./reconnect-delay";
 
 describe("reconnectDelay", () => {
   it("doubles per attempt up to the cap", () => {
