@@ -264,7 +264,7 @@ export class MeshSimulator {
     const delta: MeshTickDelta | undefined = statusChanged || offline.length > 0 || rejoined.length > 0
       ? undefined
       : { tick, simTime: simTime.toISOString(), lastTickAt: now.toISOString(), sampled: sample, links: moved };
-    ws.publish({ topic: "mesh", type: "tick", data: { tick }, delta });
+    ws.publish({ topic: "mesh", type: "tick", data: { tick, at: now.toISOString() }, delta });
     return { tick, dtSimSeconds: dtSim, crossings, offline, rejoined };
   }
 }
