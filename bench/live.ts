@@ -32,7 +32,7 @@ import { dropDatabase, ensureDatabase, withDatabase } from "../server/db/databas
 import { migrate } from "../server/db/migrate";
 import { seedDemo } from "../server/demo/demo-seed";
 import { DEMO_ACCOUNTS } from "../server/demo/demo-users";
-import type { ConsoleEvent } from "../server/events/console-events";
+import { decodeEvent, type ConsoleEvent } from "../server/events/console-events";
 import { createKeyVault } from "../server/keys/key-vault";
 import { masterKeyId } from "../server/keys/material";
 import { freePort, openTarget, runBench, sleep } from "./bench-support";
@@ -182,7 +182,10 @@ class Viewer {
 
   async start(): Promise<void> {
     await this.fetchQueries(Object.keys(QUERIES));
-    void this.stream("events.stream", (e) => this.onEvent(e as ConsoleEvent));
+    void this.stream("events.stream", (text) => {
+      const e = decodeEvent(text as string);
+      if (e) this.onEvent(e);
+    });
     void this.stream("approvals.onPendingCount", () => undefined);
   }
 
@@ -334,6 +337,8 @@ interface Row {
   duplicates: number;
   errorSamples: string[];
   health: { p50: number; p95: number; p99: number; errors: number };
+  /** The machine's 1-minute load average at the end of the phase (other work on a shared machine shows here). */
+  loadAverage: number;
 }
 
 async function measure(server: Server, admin: pg.Client, cookies: string[], n: number): Promise<Row> {
@@ -373,6 +378,7 @@ async function measure(server: Server, admin: pg.Client, cookies: string[], n: n
     pgConnections: conns.total, pgListening: conns.listening,
     errors: stats.errors.length, duplicates: stats.duplicates, errorSamples: [...new Set(stats.errors)].slice(0, 5),
     health,
+    loadAverage: os.loadavg()[0]!,
   };
 }
 
@@ -392,7 +398,7 @@ async function main(): Promise<number> {
       console.log(
         `N=${fmt(n).padStart(3)}  events/viewer/s ${fmt(r.eventsPerViewerPerS, 2)} (deltas ${fmt(r.deltaShare * 100)}%, refetches/viewer/s ${fmt(r.refetchesPerViewerPerS, 2)})  ` +
         `event→applied p50/p95/p99 ${fmt(r.p50)}/${fmt(r.p95)}/${fmt(r.p99)} ms (first viewer p50 ${fmt(r.firstP50)} ms)  | /api/health p50/p95/p99 ${fmt(r.health.p50, 1)}/${fmt(r.health.p95, 1)}/${fmt(r.health.p99, 1)} ms ` +
-        `(p95 ratio ${fmt(r.p95 / r.health.p95, 1)}×)  | CPU ${fmt(r.cpuPercent)}%  RSS ${fmt(r.rssMb)} MB  PG connections ${r.pgConnections} (LISTEN ${r.pgListening})  errors ${r.errors + r.health.errors}  duplicate events ${r.duplicates}` +
+        `(p95 ratio ${fmt(r.p95 / r.health.p95, 1)}×)  | CPU ${fmt(r.cpuPercent)}%  RSS ${fmt(r.rssMb)} MB  PG connections ${r.pgConnections} (LISTEN ${r.pgListening})  errors ${r.errors + r.health.errors}  duplicate events ${r.duplicates}  load avg ${fmt(r.loadAverage, 1)}` +
         (r.errorSamples.length ? `  e.g. ${r.errorSamples.join(" | ")}` : ""),
       );
     }

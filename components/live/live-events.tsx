@@ -18,7 +18,7 @@
 import { useQueryClient, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import type { ConsoleEvent, EventTopic, MeshTickDelta } from "@/server/events/console-events";
+import { decodeEvent, type ConsoleEvent, type EventTopic, type MeshTickDelta } from "@/server/events/console-events";
 import { applyTickToLinkDetail, applyTickToNodeDetail, applyTickToState } from "@/server/mesh/mesh-tick-delta";
 import type { MeshLinkDetail, MeshNodeDetail, MeshStateView } from "@/server/mesh/mesh-views";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
@@ -142,7 +142,14 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [hub] = useState(() => new LiveHub(queryClient));
   useEffect(() => () => hub.dispose(), [hub]);
-  const sub = useSubscription(trpc.events.stream.subscriptionOptions(undefined, { onData: (e) => hub.onEvent(e) }));
+  const sub = useSubscription(
+    trpc.events.stream.subscriptionOptions(undefined, {
+      onData: (text) => {
+        const e = decodeEvent(text);
+        if (e) hub.onEvent(e);
+      },
+    }),
+  );
 
   const status: LiveStatus = sub.status === "pending" ? "live" : sub.status === "error" ? "reconnecting" : "connecting";
   // Back from a break (connecting again, or failed and retrying): events were missed while the stream was down.

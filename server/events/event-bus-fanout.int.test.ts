@@ -15,7 +15,7 @@ import { createNodes, testServices } from "../testing/fixtures";
 import { createTestUsers } from "../testing/auth-fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import type { Services } from "../runtime/services";
-import type { ConsoleEvent } from "./console-events";
+import { decodeEvent, type ConsoleEvent } from "./console-events";
 import { notify } from "./event-bus";
 
 interface OpenStream {
@@ -37,8 +37,8 @@ async function openStream(s: Services, user: SessionUser): Promise<OpenStream> {
     const first = it.next();
     started();
     for (let r = await first; !r.done; r = await it.next()) {
-      const v = r.value as unknown;
-      received.push((Array.isArray(v) ? v[1] : v) as ConsoleEvent);
+      const e = decodeEvent(r.value);
+      if (e) received.push(e);
     }
   })();
   await ready;

@@ -16,7 +16,8 @@ import pg from "pg";
 import { decodeEvent, encodeEvent, EVENT_CHANNEL, type ConsoleEvent, type EventTopic } from "./console-events";
 import { reconnectDelay } from "./reconnect-delay";
 
-export type EventListener = (e: ConsoleEvent) => void;
+/** A listener gets the event, and its JSON text (encoded once per process, shared by every subscriber). */
+export type EventListener = (e: ConsoleEvent, text: string) => void;
 
 export interface EventBusOptions {
   /** First reconnect delay; doubles per failed attempt up to `maxRetryMs`. */
@@ -87,7 +88,7 @@ export class EventBus {
     client.on("notification", (msg) => {
       if (dead || msg.channel !== EVENT_CHANNEL || !msg.payload) return;
       const e = decodeEvent(msg.payload);
-      if (e) this.emitter.emit("event", e);
+      if (e) this.emit(e);
     });
     client.on("error", onLost);
     client.on("end", onLost);
@@ -109,7 +110,11 @@ export class EventBus {
     this.everConnected = true;
     this.attempt = 0;
     // Anything committed while we were away was not heard: ask everyone to refetch.
-    if (wasReconnect) this.emitter.emit("event", RESYNC_EVENT);
+    if (wasReconnect) this.emit(RESYNC_EVENT);
+  }
+
+  private emit(e: ConsoleEvent): void {
+    this.emitter.emit("event", e, JSON.stringify(e));
   }
 
   private lost(client: pg.Client): void {
@@ -140,8 +145,8 @@ export class EventBus {
   /** Calls `listener` for every event touching one of `topics` until the returned function is called. */
   subscribe(topics: readonly EventTopic[], listener: EventListener): () => void {
     const wanted = new Set(topics);
-    const handler = (e: ConsoleEvent) => {
-      if (e.topics.some((t) => wanted.has(t))) listener(e);
+    const handler = (e: ConsoleEvent, text: string) => {
+      if (e.topics.some((t) => wanted.has(t))) listener(e, text);
     };
     this.emitter.on("event", handler);
     let subscribed = true;
@@ -153,16 +158,32 @@ export class EventBus {
   }
 
   /**
-   * The events for `topics` as an async iterable that ends when `signal` aborts
-   * (a tRPC subscription). Events arriving faster than the consumer reads are
-   * queued up to a bound, then coalesced into one resync event.
+   * The events for `topics` as an async iterable that ends when `signal` aborts.
+   * Events arriving faster than the consumer reads are queued up to a bound,
+   * then coalesced into one resync event.
    */
   async *stream(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<ConsoleEvent> {
-    const queue: ConsoleEvent[] = [];
+    for await (const [e] of this.queued(topics, signal)) yield e;
+  }
+
+  /**
+   * The same as JSON text, for a tRPC subscription: the text is encoded once
+   * per event for the whole process, so pushing an event to hundreds of
+   * browsers costs one small string write each instead of serialising the
+   * event's object once per subscriber.
+   */
+  async *streamText(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<string> {
+    for await (const [, text] of this.queued(topics, signal)) yield text;
+  }
+
+  private async *queued(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<[ConsoleEvent, string]> {
+    const queue: Array<[ConsoleEvent, string]> = [];
     let wake: (() => void) | null = null;
-    const unsubscribe = this.subscribe(topics, (e) => {
-      if (queue.length >= 256) queue.splice(0, queue.length, { topics: [...topics], truncated: true });
-      else queue.push(e);
+    const unsubscribe = this.subscribe(topics, (e, text) => {
+      if (queue.length >= 256) {
+        const resync: ConsoleEvent = { topics: [...topics], truncated: true };
+        queue.splice(0, queue.length, [resync, JSON.stringify(resync)]);
+      } else queue.push([e, text]);
       wake?.();
     });
     const onAbort = () => wake?.();
