@@ -171,6 +171,8 @@ const TOPIC_QUERIES: Record<string, string[]> = { keys: ["state"], mesh: ["state
 class Viewer {
   private readonly ac = new AbortController();
   private pending = new Set<string>();
+  /** Queries being fetched: invalidating one of them does not start another fetch (cancelRefetch: false, as in the browser). */
+  private inFlight = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private stateTick = -1;
   private lastTickSeen = -1;
@@ -199,6 +201,15 @@ class Viewer {
   }
 
   private async fetchQueries(names: string[]): Promise<void> {
+    for (const n of names) this.inFlight.add(n);
+    try {
+      await this.fetchBatch(names);
+    } finally {
+      for (const n of names) this.inFlight.delete(n);
+    }
+  }
+
+  private async fetchBatch(names: string[]): Promise<void> {
     const input: Record<string, unknown> = {};
     names.forEach((n, i) => {
       const q = QUERIES[n]!;
@@ -251,8 +262,9 @@ class Viewer {
 
   private flush(): void {
     this.timer = null;
-    const names = [...this.pending];
+    const names = [...this.pending].filter((n) => !this.inFlight.has(n));
     this.pending.clear();
+    if (names.length === 0) return;
     if (this.measuring) this.stats.refetches++;
     void this.fetchQueries(names);
   }
