@@ -349,6 +349,8 @@ interface Row {
   duplicates: number;
   errorSamples: string[];
   health: { p50: number; p95: number; p99: number; errors: number };
+  /** CPU of this bench process (the simulated viewers share the machine with the server). */
+  benchCpuPercent: number;
   /** The machine's 1-minute load average at the end of the phase (other work on a shared machine shows here). */
   loadAverage: number;
 }
@@ -365,6 +367,7 @@ async function measure(server: Server, admin: pg.Client, cookies: string[], n: n
   await sleep(3_000);
   for (const v of viewers) v.measuring = true;
   const cpu0 = processTree(server.child.pid!);
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   let maxRss = 0;
   let conns = { total: 0, listening: 0 };
@@ -376,6 +379,7 @@ async function measure(server: Server, admin: pg.Client, cookies: string[], n: n
   }
   const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = processTree(server.child.pid!);
+  const own = process.cpuUsage(own0);
   for (const v of viewers) v.measuring = false;
   for (const v of viewers) v.stop();
   await sleep(500);
@@ -390,6 +394,7 @@ async function measure(server: Server, admin: pg.Client, cookies: string[], n: n
     pgConnections: conns.total, pgListening: conns.listening,
     errors: stats.errors.length, duplicates: stats.duplicates, errorSamples: [...new Set(stats.errors)].slice(0, 5),
     health,
+    benchCpuPercent: ((own.user + own.system) / 1e6 / elapsed) * 100,
     loadAverage: os.loadavg()[0]!,
   };
 }
@@ -410,7 +415,7 @@ async function main(): Promise<number> {
       console.log(
         `N=${fmt(n).padStart(3)}  events/viewer/s ${fmt(r.eventsPerViewerPerS, 2)} (deltas ${fmt(r.deltaShare * 100)}%, refetches/viewer/s ${fmt(r.refetchesPerViewerPerS, 2)})  ` +
         `event→applied p50/p95/p99 ${fmt(r.p50)}/${fmt(r.p95)}/${fmt(r.p99)} ms (first viewer p50 ${fmt(r.firstP50)} ms)  | /api/health p50/p95/p99 ${fmt(r.health.p50, 1)}/${fmt(r.health.p95, 1)}/${fmt(r.health.p99, 1)} ms ` +
-        `(p95 ratio ${fmt(r.p95 / r.health.p95, 1)}×)  | CPU ${fmt(r.cpuPercent)}%  RSS ${fmt(r.rssMb)} MB  PG connections ${r.pgConnections} (LISTEN ${r.pgListening})  errors ${r.errors + r.health.errors}  duplicate events ${r.duplicates}  load avg ${fmt(r.loadAverage, 1)}` +
+        `(p95 ratio ${fmt(r.p95 / r.health.p95, 1)}×)  | server CPU ${fmt(r.cpuPercent)}% (viewers' ${fmt(r.benchCpuPercent)}%)  RSS ${fmt(r.rssMb)} MB  PG connections ${r.pgConnections} (LISTEN ${r.pgListening})  errors ${r.errors + r.health.errors}  duplicate events ${r.duplicates}  load avg ${fmt(r.loadAverage, 1)}` +
         (r.errorSamples.length ? `  e.g. ${r.errorSamples.join(" | ")}` : ""),
       );
     }
