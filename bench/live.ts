@@ -77,7 +77,10 @@ async function startServer(adminUrl: string): Promise<Server> {
   await db.$disconnect();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "qecnet-bench-live-"));
   const port = await freePort();
-  const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "next"), ["start", "-p", String(port)], {
+  // BENCH_LIVE_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", shows where the server spends its time.
+  const nodeArgs = (process.env.BENCH_LIVE_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const nextBin = path.join(import.meta.dirname, "..", "node_modules", "next", "dist", "bin", "next");
+  const child = spawn(process.execPath, [...nodeArgs, nextBin, "start", "-p", String(port)], {
     stdio: ["ignore", "ignore", "inherit"],
     env: {
       ...process.env, DATABASE_URL: url, QECNET_DATA_DIR: dataDir, QECNET_MASTER_KEY: masterKey.toString("hex"),

@@ -1,4 +1,10 @@
-/** tRPC over HTTP: queries, mutations, and server-sent-event subscriptions. */
+/**
+ * tRPC over HTTP: queries, mutations, and server-sent-event subscriptions.
+ * Event streams are marked `no-transform` so the server does not gzip them:
+ * each event is a small write that would need its own compressor flush, once
+ * per open stream, which cost more CPU than anything else with hundreds of
+ * viewers (bench/live.ts); answers to queries stay compressed.
+ */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/api/root";
 import { createContextInner } from "@/server/api/trpc";
@@ -10,8 +16,8 @@ import { services } from "@/server/runtime/services";
 
 export const dynamic = "force-dynamic";
 
-function handler(req: Request) {
-  return fetchRequestHandler({
+async function handler(req: Request) {
+  const res = await fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
     router: appRouter,
@@ -26,6 +32,10 @@ function handler(req: Request) {
       }
     },
   });
+  if (!res.headers.get("content-type")?.startsWith("text/event-stream")) return res;
+  const headers = new Headers(res.headers);
+  headers.set("cache-control", "no-cache, no-transform");
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 export { handler as GET, handler as POST };
