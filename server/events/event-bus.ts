@@ -162,8 +162,8 @@ export class EventBus {
    * Events arriving faster than the consumer reads are queued up to a bound,
    * then coalesced into one resync event.
    */
-  async *stream(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<ConsoleEvent> {
-    for await (const [e] of this.queued(topics, signal)) yield e;
+  stream(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<ConsoleEvent> {
+    return this.queued(topics, signal, (e) => e);
   }
 
   /**
@@ -172,27 +172,27 @@ export class EventBus {
    * browsers costs one small string write each instead of serialising the
    * event's object once per subscriber.
    */
-  async *streamText(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<string> {
-    for await (const [, text] of this.queued(topics, signal)) yield text;
+  streamText(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<string> {
+    return this.queued(topics, signal, (_e, text) => text);
   }
 
-  private async *queued(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<[ConsoleEvent, string]> {
-    const queue: Array<[ConsoleEvent, string]> = [];
+  /** One generator per subscription (no layers on top: each is one more step per event and subscriber). */
+  private async *queued<T>(topics: readonly EventTopic[], signal: AbortSignal | undefined, pick: (e: ConsoleEvent, text: string) => T): AsyncGenerator<T> {
+    const queue: T[] = [];
     let wake: (() => void) | null = null;
     const unsubscribe = this.subscribe(topics, (e, text) => {
       if (queue.length >= 256) {
         const resync: ConsoleEvent = { topics: [...topics], truncated: true };
-        queue.splice(0, queue.length, [resync, JSON.stringify(resync)]);
-      } else queue.push([e, text]);
+        queue.splice(0, queue.length, pick(resync, JSON.stringify(resync)));
+      } else queue.push(pick(e, text));
       wake?.();
     });
     const onAbort = () => wake?.();
     signal?.addEventListener("abort", onAbort);
     try {
       while (!signal?.aborted) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
+        if (queue.length > 0) {
+          yield queue.shift()!;
           continue;
         }
         await new Promise<void>((resolve) => (wake = resolve));
