@@ -3,8 +3,9 @@
  * ticks reach both Mesh pages as deltas over the live stream (the tick, the
  * edge labels and an open link panel's chart move), and neither page asks for
  * the whole mesh again after its first load: `mesh.state` requests are
- * counted on the wire. A change that is not a figure (a link added in one
- * context) makes the other refetch the state.
+ * counted on the wire, and the incident queries do not poll while the stream
+ * is live. A change that is not a figure (a link added in one context) makes
+ * the other refetch the state.
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
@@ -13,19 +14,24 @@ interface Viewer {
   page: Page;
   /** mesh.state requests this page sent (tRPC batches name every procedure in the path). */
   stateRequests: () => number;
+  /** incidents.* requests (the banner and the badge poll every 5 s only while the stream is down). */
+  incidentRequests: () => number;
 }
 
 async function openMesh(browser: Browser, who: DemoUser): Promise<Viewer> {
   const page = await (await browser.newContext()).newPage();
   let n = 0;
+  let incidents = 0;
   page.on("request", (r) => {
-    if (new URL(r.url()).pathname.startsWith("/api/trpc/") && r.url().includes("mesh.state")) n++;
+    if (!new URL(r.url()).pathname.startsWith("/api/trpc/")) return;
+    if (r.url().includes("mesh.state")) n++;
+    if (r.url().includes("incidents.")) incidents++;
   });
   await signIn(page, who);
   await page.goto("/mesh");
   await expect(page.getByTestId("mesh-graph")).toHaveAttribute("data-rendered", "true");
   await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-status", "live");
-  return { page, stateRequests: () => n };
+  return { page, stateRequests: () => n, incidentRequests: () => incidents };
 }
 
 const tickOf = async (page: Page) => Number(await page.getByTestId("summary-tick").getAttribute("data-tick"));
@@ -39,6 +45,7 @@ test("simulation ticks reach a second browser as deltas, without refetching the 
   // Let the first load settle, then count from here.
   await a.page.waitForTimeout(500);
   const [baseA, baseB] = [a.stateRequests(), b.stateRequests()];
+  const incidentsA = a.incidentRequests();
   const [tickA, tickB] = [await tickOf(a.page), await tickOf(b.page)];
   const labelsB = await labels(b.page);
 
@@ -63,6 +70,9 @@ test("simulation ticks reach a second browser as deltas, without refetching the 
   await expect.poll(() => tickOf(b.page), { timeout: 20_000 }).toBeGreaterThanOrEqual(tickAtOpen + 6);
   expect(linkReads).toHaveLength(1);
   expect(b.stateRequests()).toBe(afterReload);
+  // Page A stayed on the mesh all along (well over the 5-s polling interval): no incident polling while live.
+  expect(a.incidentRequests()).toBe(incidentsA);
+  expect(a.stateRequests()).toBe(baseA);
 });
 
 test("a topology change made in one browser reaches the other, which refetches the mesh", async ({ browser }) => {
