@@ -88,22 +88,27 @@ async function startServer(adminUrl: string): Promise<Server> {
     },
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (i > 300) throw new Error("next start did not answer within 30 s");
-    await sleep(100);
-  }
-  return {
-    base, child, dbName,
-    async stop() {
+  const stop = async () => {
+    if (child.exitCode === null) {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
-      await dropDatabase(url).catch(() => undefined);
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    }
+    await dropDatabase(url).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
   };
+  try {
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+      const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (i > 300) throw new Error("next start did not answer within 30 s");
+      await sleep(100);
+    }
+  } catch (err) {
+    await stop(); // leaves no database behind
+    throw err;
+  }
+  return { base, child, dbName, stop };
 }
 
 /** CPU seconds and RSS of a process and its descendants, from /proc. */
