@@ -7,7 +7,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ApprovalListItem } from "@/components/trpc/router-types";
 import { useTRPC } from "@/components/trpc/trpc-context";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { Panel } from "@/components/ui/panel";
@@ -52,7 +52,8 @@ function Rows({ items, testId }: { items: ApprovalListItem[]; testId: string }) 
 
 function Section({ scope, title, empty }: { scope: "open" | "decided"; title: string; empty: string }) {
   const trpc = useTRPC();
-  const q = useQuery(trpc.approvals.list.queryOptions({ scope, limit: 50 }, { refetchInterval: LIVE_REFETCH_MS }));
+  const refetchInterval = useLiveRefetchInterval();
+  const q = useQuery(trpc.approvals.list.queryOptions({ scope, limit: 50 }, { refetchInterval }));
   return (
     <Panel title={title} testId={`approvals-${scope}`}>
       {q.isPending ? <SkeletonRows rows={3} label={`Loading ${title.toLowerCase()}`} /> : q.isError ? (

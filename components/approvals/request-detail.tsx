@@ -8,7 +8,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Impact } from "@/server/approvals/key-impact";
 import { isNotFound } from "@/components/trpc/api-errors";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -23,9 +23,10 @@ import { VoteForm } from "./vote-form";
 
 export function RequestDetail({ id }: { id: string }) {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const q = useQuery(trpc.approvals.get.queryOptions({ id }, { refetchInterval: LIVE_REFETCH_MS }));
+  const q = useQuery(trpc.approvals.get.queryOptions({ id }, { refetchInterval }));
   const withdraw = useMutation({
     mutationFn: () => client.approvals.withdraw.mutate({ id }),
     onSettled: () => queryClient.invalidateQueries(trpc.approvals.pathFilter()),

@@ -1,7 +1,7 @@
 "use client";
 /** The chain's head, live: how many entries the chain holds and the hash every later entry builds on. */
 import { useQuery } from "@tanstack/react-query";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { formatCount } from "@/components/ui/format";
 import { HashText } from "@/components/ui/hash-text";
@@ -9,8 +9,9 @@ import { InlineError } from "@/components/ui/inline-error";
 
 export function AuditHeadSummary() {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   // The head comes with every page; one entry is the cheapest page there is.
-  const query = useQuery(trpc.audit.list.queryOptions({ limit: 1 }, { refetchInterval: LIVE_REFETCH_MS }));
+  const query = useQuery(trpc.audit.list.queryOptions({ limit: 1 }, { refetchInterval }));
   const head = query.data?.head;
   return (
     <div className="flex flex-col gap-2">

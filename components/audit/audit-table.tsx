@@ -4,7 +4,7 @@
  * ?seq=N it opens at entry N (that entry and older ones) and highlights it.
  */
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -24,6 +24,7 @@ interface Props {
 
 export function AuditTable({ filters, onShowNewest, onClearFilters }: Props) {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const query = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(
       { limit: PAGE_SIZE, action: filters.action || undefined, subjectId: filters.subject || undefined },
@@ -31,7 +32,7 @@ export function AuditTable({ filters, onShowNewest, onClearFilters }: Props) {
         getNextPageParam: (page) => page.nextCursor,
         // Open at ?seq=N: the page starts just above it (cursor is exclusive).
         initialCursor: filters.seq !== null ? filters.seq + 1n : null,
-        refetchInterval: LIVE_REFETCH_MS,
+        refetchInterval,
         placeholderData: keepPreviousData,
       },
     ),

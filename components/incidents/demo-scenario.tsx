@@ -10,7 +10,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMayCall } from "@/components/auth/current-user";
 import type { DemoScenario } from "@/components/trpc/router-types";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
@@ -19,10 +19,11 @@ import { SkeletonRows } from "@/components/ui/skeleton-rows";
 
 export function DemoScenarioPanel() {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const mayRun = useMayCall("incidents.startDemo");
-  const q = useQuery(trpc.incidents.demoStatus.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
+  const q = useQuery(trpc.incidents.demoStatus.queryOptions(undefined, { refetchInterval }));
   // The answer is the scenario's new state: shown at once; the rest refreshes in the background
   // (not awaited, so the button never waits on a busy server's other answers).
   const settled = (view: DemoScenario | undefined) => {

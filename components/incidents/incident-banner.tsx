@@ -7,7 +7,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { IncidentListItem } from "@/components/trpc/router-types";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { useNow } from "@/components/ui/use-now";
 import { formatDuration, IncidentStatusBadge, OPEN_STATUSES } from "./incident-status";
@@ -31,8 +31,9 @@ function Line({ i }: { i: IncidentListItem }) {
 
 export function IncidentBanner() {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const now = useNow();
-  const q = useQuery(trpc.incidents.list.queryOptions({ limit: 10 }, { refetchInterval: LIVE_REFETCH_MS }));
+  const q = useQuery(trpc.incidents.list.queryOptions({ limit: 10 }, { refetchInterval }));
   const shown = (q.data ?? []).filter((i) => OPEN_STATUSES.includes(i.status) || (i.resolvedAt !== null && now - Date.parse(i.resolvedAt) < RECENT_MS));
   if (shown.length === 0) return null;
   const anyOpen = shown.some((i) => OPEN_STATUSES.includes(i.status));

@@ -9,7 +9,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { IncidentDetail as Detail } from "@/components/trpc/router-types";
 import { isNotFound } from "@/components/trpc/api-errors";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
@@ -120,7 +120,8 @@ function BlastRadius({ d }: { d: Detail }) {
 
 export function IncidentDetailView({ id }: { id: string }) {
   const trpc = useTRPC();
-  const q = useQuery(trpc.incidents.get.queryOptions({ id }, { refetchInterval: LIVE_REFETCH_MS }));
+  const refetchInterval = useLiveRefetchInterval();
+  const q = useQuery(trpc.incidents.get.queryOptions({ id }, { refetchInterval }));
   if (q.isPending) return <SkeletonRows rows={8} label="Loading the incident" />;
   if (q.isError) {
     if (isNotFound(q.error)) {

@@ -5,13 +5,14 @@
  * key, mesh and incident events, with polling as the safety net.
  */
 import { useQuery } from "@tanstack/react-query";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { OPEN_STATUSES } from "./incident-status";
 
 export function IncidentsBadge() {
   const trpc = useTRPC();
-  const q = useQuery(trpc.incidents.list.queryOptions({ status: OPEN_STATUSES, limit: 200 }, { refetchInterval: LIVE_REFETCH_MS }));
+  const refetchInterval = useLiveRefetchInterval();
+  const q = useQuery(trpc.incidents.list.queryOptions({ status: OPEN_STATUSES, limit: 200 }, { refetchInterval }));
   const n = q.data?.length ?? 0;
   if (n === 0) return null;
   const label = `${n} open incident${n === 1 ? "" : "s"}`;

@@ -9,7 +9,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMayCall } from "@/components/auth/current-user";
 import type { IncidentListItem } from "@/components/trpc/router-types";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
@@ -59,8 +59,9 @@ function Rows({ items, testId }: { items: IncidentListItem[]; testId: string }) 
 
 function Section({ open }: { open: boolean }) {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const statuses = open ? OPEN_STATUSES : (["RESOLVED", "FAILED", "DISMISSED"] as const);
-  const q = useQuery(trpc.incidents.list.queryOptions({ status: [...statuses], limit: open ? 200 : 50 }, { refetchInterval: LIVE_REFETCH_MS }));
+  const q = useQuery(trpc.incidents.list.queryOptions({ status: [...statuses], limit: open ? 200 : 50 }, { refetchInterval }));
   const title = open ? "Open incidents" : "History";
   const testId = open ? "incidents-open" : "incidents-closed";
   return (

@@ -6,7 +6,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { isNotFound } from "@/components/trpc/api-errors";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
@@ -39,7 +39,8 @@ export function KeyNotFound({ id }: { id?: string }) {
 
 export function KeyDetailView({ id }: { id: string }) {
   const trpc = useTRPC();
-  const query = useQuery(trpc.keys.get.queryOptions({ id }, { refetchInterval: LIVE_REFETCH_MS }));
+  const refetchInterval = useLiveRefetchInterval();
+  const query = useQuery(trpc.keys.get.queryOptions({ id }, { refetchInterval }));
 
   if (query.isPending) return <SkeletonRows rows={8} label="Loading key" />;
   if (query.isError) {

@@ -11,7 +11,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { formatCount, formatDateTime } from "@/components/ui/format";
@@ -81,7 +81,8 @@ function UsageBar({ count, max }: { count: string; max: number | null }) {
 
 export function KeyRotationPanel({ keyId }: { keyId: string }) {
   const trpc = useTRPC();
-  const query = useQuery(trpc.keys.rotation.queryOptions({ id: keyId }, { refetchInterval: LIVE_REFETCH_MS }));
+  const refetchInterval = useLiveRefetchInterval();
+  const query = useQuery(trpc.keys.rotation.queryOptions({ id: keyId }, { refetchInterval }));
   if (query.isPending) return <SkeletonRows rows={3} label="Loading rotation" testId="rotation-loading" />;
   if (query.isError) return <ErrorPanel title="Could not load the rotation" error={query.error} onRetry={() => void query.refetch()} testId="rotation-error" />;
   const p = query.data;

@@ -5,7 +5,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
@@ -17,8 +17,9 @@ import { useKeyFilters } from "./use-key-filters";
 
 export function KeysConsole() {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const { filters, setFilters } = useKeyFilters();
-  const counts = useQuery(trpc.keys.counts.queryOptions({ search: filters.q || undefined }, { refetchInterval: LIVE_REFETCH_MS }));
+  const counts = useQuery(trpc.keys.counts.queryOptions({ search: filters.q || undefined }, { refetchInterval }));
   const filtered = filters.states.length > 0 || filters.q !== "";
   // "Clear filters" remounts the search box empty; until then it keeps its own text while typing
   // (the URL lags behind router.replace, so its q cannot seed the new box).

@@ -6,7 +6,7 @@
  */
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import type { KeyState } from "@/server/lifecycle/key-states";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -20,10 +20,11 @@ const COLUMNS = ["Label", "Gen.", "State", "Policy", "Nodes", "Usage", "Fingerpr
 
 export function KeysTable({ states, q, onClearFilters }: { states: KeyState[]; q: string; onClearFilters: () => void }) {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const query = useInfiniteQuery(
     trpc.keys.list.infiniteQueryOptions(
       { states: states.length ? states : undefined, search: q || undefined, limit: PAGE_SIZE },
-      { getNextPageParam: (page) => page.nextCursor, refetchInterval: LIVE_REFETCH_MS, placeholderData: keepPreviousData },
+      { getNextPageParam: (page) => page.nextCursor, refetchInterval, placeholderData: keepPreviousData },
     ),
   );
 

@@ -1,16 +1,27 @@
 "use client";
 /**
  * One live connection per browser tab: a tRPC subscription (server-sent events)
- * to the server's event bus. Each event invalidates the queries of its topics,
- * so every view refreshes within a moment of a change committed by any server
- * instance; components that want the events themselves (e.g. to animate a key
- * travelling over the mesh) listen with useLiveEvent. Polling stays on as a
- * slow safety net in case the stream is down.
+ * to the server's event bus. What an event means for the cached queries:
+ * - a simulation tick with a delta (every second): its link figures are
+ *   applied to the cached mesh state and open panels (a new chart sample is
+ *   appended), nothing is refetched;
+ * - any other event invalidates the queries of its topics (a topology, status
+ *   or key change refetches the mesh state, which the server computes once for
+ *   every viewer), bursts coalesced into one refetch per query family;
+ * - a tick that does not follow the cached one, a truncated event, or the
+ *   stream coming back after a break refetches what is shown, after a random
+ *   delay of up to RESYNC_SPREAD_MS so hundreds of tabs do not ask at once.
+ * Polling (useLiveRefetchInterval) runs only while the stream is not live.
+ * Components that want the events themselves (e.g. to animate a key
+ * travelling over the mesh) listen with useLiveEvent.
  */
-import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useQueryClient, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import type { ConsoleEvent, EventTopic } from "@/server/events/console-events";
+import { decodeEvent, type ConsoleEvent, type EventTopic, type MeshTickDelta } from "@/server/events/console-events";
+import { applyTickToLinkDetail, applyTickToNodeDetail, applyTickToState } from "@/server/mesh/mesh-tick-delta";
+import type { MeshLinkDetail, MeshNodeDetail, MeshStateView } from "@/server/mesh/mesh-views";
+import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 
 type Listener = (e: ConsoleEvent) => void;
@@ -23,37 +34,96 @@ interface LiveContextValue {
 
 const LiveContext = createContext<LiveContextValue>({ status: "connecting", listen: () => () => undefined });
 
-/** Which tRPC routers' queries each topic makes stale. */
-const TOPIC_ROUTERS: Record<EventTopic, string[]> = {
-  audit: ["audit"],
-  keys: ["keys"],
-  mesh: ["mesh", "nodes"],
+/** Query-key prefixes of tRPC queries (tRPC keys are [path, { input, type }]). */
+const ROUTER = (r: string): QueryKey => [[r]];
+const MESH_STATE: QueryKey = [["mesh", "state"]];
+const MESH_LINK: QueryKey = [["mesh", "link"]];
+const MESH_NODE: QueryKey = [["mesh", "node"]];
+
+/** Which queries each topic makes stale (a tick with a delta is applied instead). */
+const TOPIC_QUERIES: Record<EventTopic, QueryKey[]> = {
+  audit: [ROUTER("audit")],
+  // Held-key counts are part of the mesh state.
+  keys: [ROUTER("keys"), MESH_STATE],
+  mesh: [ROUTER("mesh"), ROUTER("nodes")],
   routes: [],
-  approvals: ["approvals"],
-  incidents: ["incidents", "keys"],
+  approvals: [ROUTER("approvals")],
+  incidents: [ROUTER("incidents"), ROUTER("keys")],
 };
 
-/** Fans events out to listeners and turns bursts of them into one refetch per router. */
+/** Resyncs are spread over this long, so a server restart does not bring every tab back in the same instant. */
+const RESYNC_SPREAD_MS = 2_000;
+
+/** The delta of an event when the event is nothing but a tick with a delta, as far as the mesh is concerned. */
+function tickDelta(e: ConsoleEvent): MeshTickDelta | null {
+  if (e.truncated || !e.events) return null;
+  const mesh = e.events.filter((x) => x.topic === "mesh");
+  const tick = mesh.find((x) => x.type === "tick");
+  return mesh.length === 1 && tick?.delta ? tick.delta : null;
+}
+
+/** Fans events out to listeners, applies tick deltas, and turns bursts of other events into one refetch per query family. */
 class LiveHub {
   readonly listeners = new Set<Listener>();
-  private readonly pending = new Set<string>();
+  private readonly pending = new Map<string, QueryKey>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly queryClient: QueryClient) {}
 
   onEvent(e: ConsoleEvent): void {
-    for (const t of e.topics) for (const r of TOPIC_ROUTERS[t]) this.pending.add(r);
-    this.timer ??= setTimeout(() => this.flush(), 100);
+    const delta = tickDelta(e);
+    for (const t of e.topics) {
+      for (const key of TOPIC_QUERIES[t]) {
+        if (t === "mesh" && delta) continue;
+        this.pending.set(JSON.stringify(key), key);
+      }
+    }
+    if (delta) this.applyTick(delta);
+    if (e.truncated && !e.seq) this.resync(); // the server's bus was away: anything may have changed
+    else if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), 100);
     for (const l of this.listeners) l(e);
+  }
+
+  private applyTick(d: MeshTickDelta): void {
+    const qc = this.queryClient;
+    let gap = false;
+    for (const [key, data] of qc.getQueriesData<MeshStateView>({ queryKey: MESH_STATE })) {
+      if (!data) continue;
+      const r = applyTickToState(data, d);
+      if (r.kind === "applied") qc.setQueryData(key, r.state);
+      else if (r.kind === "gap") gap = true;
+    }
+    for (const [key, data] of qc.getQueriesData<MeshLinkDetail>({ queryKey: MESH_LINK })) {
+      const minutes = (key[1] as { input?: { minutes?: number } } | undefined)?.input?.minutes ?? 30;
+      if (data) qc.setQueryData(key, applyTickToLinkDetail(data, d, minutes));
+    }
+    for (const [key, data] of qc.getQueriesData<MeshNodeDetail>({ queryKey: MESH_NODE })) {
+      if (data) qc.setQueryData(key, applyTickToNodeDetail(data, d));
+    }
+    // A missed tick: the delta holds only what moved in its own tick, so the cached state cannot catch up by itself.
+    if (gap) {
+      this.pending.set(JSON.stringify(MESH_STATE), MESH_STATE);
+      this.timer ??= setTimeout(() => this.flush(), 100);
+    }
   }
 
   private flush(): void {
     this.timer = null;
-    const routers = [...this.pending];
+    const keys = [...this.pending.values()];
     this.pending.clear();
     // An in-flight refetch is kept, not cancelled and restarted: on a loaded server, events arriving faster
     // than answers would otherwise restart the same request forever (and keep waiting mutations pending).
-    for (const r of routers) void this.queryClient.invalidateQueries({ queryKey: [[r]] }, { cancelRefetch: false });
+    for (const queryKey of keys) void this.queryClient.invalidateQueries({ queryKey }, { cancelRefetch: false });
+  }
+
+  /** Refetches every active query once, after a random delay (many tabs resyncing at once would stampede). */
+  resync(): void {
+    this.resyncTimer ??= setTimeout(() => {
+      this.resyncTimer = null;
+      this.pending.clear();
+      void this.queryClient.invalidateQueries(undefined, { cancelRefetch: false });
+    }, Math.random() * RESYNC_SPREAD_MS);
   }
 
   listen(l: Listener): () => void {
@@ -63,6 +133,7 @@ class LiveHub {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
   }
 }
 
@@ -71,15 +142,38 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [hub] = useState(() => new LiveHub(queryClient));
   useEffect(() => () => hub.dispose(), [hub]);
-  const sub = useSubscription(trpc.events.stream.subscriptionOptions(undefined, { onData: (e) => hub.onEvent(e) }));
+  const sub = useSubscription(
+    trpc.events.stream.subscriptionOptions(undefined, {
+      onData: (text) => {
+        const e = decodeEvent(text);
+        if (e) hub.onEvent(e);
+      },
+    }),
+  );
 
   const status: LiveStatus = sub.status === "pending" ? "live" : sub.status === "error" ? "reconnecting" : "connecting";
+  // Back from a break (connecting again, or failed and retrying): events were missed while the stream was down.
+  const phase = useRef<"never-live" | "live" | "down">("never-live");
+  useEffect(() => {
+    if (status === "live") {
+      if (phase.current === "down") hub.resync();
+      phase.current = "live";
+    } else if (phase.current === "live") phase.current = "down";
+  }, [status, hub]);
   const value = useMemo<LiveContextValue>(() => ({ status, listen: (l) => hub.listen(l) }), [status, hub]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
 export function useLiveStatus(): LiveStatus {
   return useContext(LiveContext).status;
+}
+
+/**
+ * The refetchInterval of a live view: none while the event stream is live
+ * (events keep it current), LIVE_REFETCH_MS while it is not.
+ */
+export function useLiveRefetchInterval(): number | false {
+  return useLiveStatus() === "live" ? false : LIVE_REFETCH_MS;
 }
 
 /** Calls `onEvent` for each live event (the latest callback; no resubscription on re-render). */

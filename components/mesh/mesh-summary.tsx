@@ -99,7 +99,7 @@ export function MeshSummary({ nodes, links, simulation }: Props) {
               {simulation.running ? "Running" : "Stopped"}
               <span className="text-base font-medium text-slate-300">× {simulation.speed}</span>
             </p>
-            <p className="text-sm tabular-nums text-slate-300">
+            <p className="text-sm tabular-nums text-slate-300" data-testid="summary-tick" data-tick={simulation.tick}>
               {simulation.simTime ? <>sim time {formatDateTime(simulation.simTime)}</> : "no tick yet"} · tick {simulation.tick}
             </p>
           </>

@@ -8,7 +8,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useMayCall } from "@/components/auth/current-user";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
@@ -32,12 +32,13 @@ export const GRAPH_HEIGHT = "h-[calc(100vh-19.5rem)] min-h-[30rem]";
 
 export function MeshView() {
   const trpc = useTRPC();
-  const state = useQuery(trpc.mesh.state.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
+  const refetchInterval = useLiveRefetchInterval();
+  const state = useQuery(trpc.mesh.state.queryOptions(undefined, { refetchInterval }));
   const activity = useRouteActivity();
   const mayAddLink = useMayCall("mesh.addLink");
   const { panel, show, select, close } = useMeshSelection();
   const names = useMemo(() => new Map((state.data?.nodes ?? []).map((n) => [n.id, n.name])), [state.data]);
-  const incidents = useQuery(trpc.incidents.highlight.queryOptions(undefined, { refetchInterval: LIVE_REFETCH_MS }));
+  const incidents = useQuery(trpc.incidents.highlight.queryOptions(undefined, { refetchInterval }));
   const marked = incidents.data;
   const highlightKey = marked ? `${marked.nodeIds.join(",")}|${marked.linkIds.join(",")}` : "";
   // Rebuilt only when the sets change, not on every refetch, so unaffected elements do not re-render.

@@ -2,9 +2,12 @@
  * The live events the console pushes to browsers. Each committed batch of the
  * transition runner announces itself once (topic "audit", plus "keys" when
  * keys changed, plus whatever topics its jobs published); the mesh simulation
- * announces its ticks. Events are notifications, not data: a browser that gets
+ * announces its ticks. Events are mostly notifications: a browser that gets
  * one refetches what it shows, so a missed event costs at most one refresh.
- * No event ever carries key material.
+ * The exception is the simulation tick, the one event that arrives every
+ * second: it carries the link figures that moved (a MeshTickDelta, about 2 KB
+ * for the demo's 31 links), which browsers apply to their cached mesh instead
+ * of refetching it. No event ever carries key material.
  */
 export const EVENT_TOPICS = ["audit", "keys", "mesh", "routes", "approvals", "incidents"] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
@@ -16,6 +19,24 @@ export interface JobEvent {
   type: string;
   /** Small, material-free facts: ids, states, link ids of a route. */
   data?: Record<string, string | number | boolean | null | string[]>;
+  /** Only on a simulation tick whose changes are figures alone (no status or topology change). */
+  delta?: MeshTickDelta;
+}
+
+/**
+ * What one simulation tick changed, for viewers to apply to their cached state.
+ * A tick that changed a link's status or the topology carries no delta: viewers
+ * refetch the whole state then. Figures only: no key material, no ids but links'.
+ */
+export interface MeshTickDelta {
+  tick: number;
+  /** ISO timestamps (NOTIFY payloads are JSON). */
+  simTime: string;
+  lastTickAt: string;
+  /** The tick stored a sample of every link at lastTickAt: open link charts append it. */
+  sampled: boolean;
+  /** [linkId, qber, secretKeyRateBps, poolBits] of every link whose figures moved (every link when sampled). */
+  links: Array<[string, number, number, number]>;
 }
 
 export interface ConsoleEvent {
@@ -39,8 +60,9 @@ export function encodeEvent(e: ConsoleEvent): string {
   let text = JSON.stringify(e);
   if (text.length <= MAX_PAYLOAD) return text;
   const slim: ConsoleEvent = { topics: e.topics, seq: e.seq, origin: e.origin, truncated: true };
-  // Keep the small job events (e.g. a route to animate) if they fit on their own.
-  const withEvents = { ...slim, events: e.events };
+  // Keep the small job events (e.g. a route to animate) if they fit on their own; a tick's delta goes first
+  // (a tick without its delta makes viewers refetch the state, which is always correct).
+  const withEvents = { ...slim, events: e.events?.map(({ delta: _delta, ...rest }) => rest) };
   text = JSON.stringify(withEvents);
   return text.length <= MAX_PAYLOAD ? text : JSON.stringify(slim);
 }

@@ -1,33 +1,75 @@
 /**
  * PostgreSQL LISTEN/NOTIFY fanned out to the subscribers of this process.
- * Every server instance on the database LISTENs on one dedicated connection, so
- * whichever instance committed a change, all of them push it to their browsers.
- * The connection is re-established with backoff when it drops; subscribers are
- * told (a "resync" event) so they refetch whatever they may have missed.
+ * Every server instance on the database LISTENs on exactly one dedicated
+ * connection, whatever the number of subscriptions, page reloads and
+ * reconnects: `start()` is idempotent in every state (connecting, connected,
+ * waiting to reconnect), and a connection is only ever replaced after the old
+ * one is gone. Each notification is emitted once to the subscribers of this
+ * process, so each committed event reaches each subscriber exactly once; an
+ * unsubscribed listener is dropped at once and leaves nothing behind.
+ * The connection is re-established with exponential backoff and full jitter
+ * when it drops (many instances restarted together do not reconnect in step);
+ * subscribers are then told (a "resync" event) to refetch what they may have missed.
  */
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { decodeEvent, encodeEvent, EVENT_CHANNEL, type ConsoleEvent, type EventTopic } from "./console-events";
+import { reconnectDelay } from "./reconnect-delay";
 
-export type EventListener = (e: ConsoleEvent) => void;
+/** A listener gets the event, and its JSON text (encoded once per process, shared by every subscriber). */
+export type EventListener = (e: ConsoleEvent, text: string) => void;
+
+export interface EventBusOptions {
+  /** First reconnect delay; doubles per failed attempt up to `maxRetryMs`. */
+  minRetryMs?: number;
+  maxRetryMs?: number;
+  /** Uniform [0, 1) source for the jitter (tests pass a fixed one). */
+  random?: () => number;
+}
+
+/** The resync event: anything committed while the bus was away was not heard. */
+export const RESYNC_EVENT: ConsoleEvent = { topics: ["audit", "keys", "mesh", "approvals", "incidents"], truncated: true };
 
 export class EventBus {
   private readonly emitter = new EventEmitter();
+  /** The one LISTEN connection (null while connecting or away). */
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
-  private stopped = false;
-  private retryMs = 250;
+  private stopped = true;
+  private attempt = 0;
+  private everConnected = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private readonly minRetryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly random: () => number;
   /** Whether the LISTEN connection is up (shown in the console, probed by readiness). */
   connected = false;
+  /** Connections opened over the bus's life (diagnostics and the leak test). */
+  connectionsOpened = 0;
 
-  constructor(private readonly connectionString: string) {
+  constructor(
+    private readonly connectionString: string,
+    opts: EventBusOptions = {},
+  ) {
     this.emitter.setMaxListeners(0);
+    this.minRetryMs = opts.minRetryMs ?? 250;
+    this.maxRetryMs = opts.maxRetryMs ?? 5_000;
+    this.random = opts.random ?? Math.random;
   }
 
-  /** Starts listening (idempotent); resolves once LISTEN is in place. */
+  /** How many listeners are subscribed right now. */
+  get subscriberCount(): number {
+    return this.emitter.listenerCount("event");
+  }
+
+  /**
+   * Starts listening; resolves once LISTEN is in place or the first attempt
+   * failed (the bus then keeps retrying on its own). Idempotent: while a
+   * connection is up, being made, or waiting for its backoff, it opens nothing.
+   */
   start(): Promise<void> {
     this.stopped = false;
+    if (this.client || this.retryTimer) return Promise.resolve();
     this.connecting ??= this.connect().finally(() => {
       this.connecting = null;
     });
@@ -35,50 +77,65 @@ export class EventBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: "qecnet-events" });
+    this.connectionsOpened++;
+    let dead = false;
+    const onLost = () => {
+      if (dead) return;
+      dead = true;
+      this.lost(client);
+    };
     client.on("notification", (msg) => {
-      if (msg.channel !== EVENT_CHANNEL || !msg.payload) return;
+      if (dead || msg.channel !== EVENT_CHANNEL || !msg.payload) return;
       const e = decodeEvent(msg.payload);
-      if (e) this.emitter.emit("event", e);
+      if (e) this.emit(e);
     });
-    client.on("error", () => this.lost(client));
-    client.on("end", () => this.lost(client));
+    client.on("error", onLost);
+    client.on("end", onLost);
     try {
       await client.connect();
       await client.query(`LISTEN ${EVENT_CHANNEL}`);
     } catch {
-      this.lost(client);
+      onLost();
       return;
     }
-    if (this.stopped) {
+    if (this.stopped || dead) {
+      dead = true;
       await client.end().catch(() => undefined);
       return;
     }
-    const wasReconnect = this.retryMs > 250;
+    const wasReconnect = this.everConnected;
     this.client = client;
     this.connected = true;
-    this.retryMs = 250;
+    this.everConnected = true;
+    this.attempt = 0;
     // Anything committed while we were away was not heard: ask everyone to refetch.
-    if (wasReconnect) this.emitter.emit("event", { topics: ["audit", "keys", "mesh", "approvals"], truncated: true } satisfies ConsoleEvent);
+    if (wasReconnect) this.emit(RESYNC_EVENT);
+  }
+
+  private emit(e: ConsoleEvent): void {
+    this.emitter.emit("event", e, JSON.stringify(e));
   }
 
   private lost(client: pg.Client): void {
-    if (this.client === client) this.client = null;
-    this.connected = false;
     client.removeAllListeners("notification");
     client.end().catch(() => undefined);
+    if (this.client !== null && this.client !== client) return; // a stale client: the current one is fine
+    this.client = null;
+    this.connected = false;
     if (this.stopped || this.retryTimer) return;
+    const delay = reconnectDelay(this.attempt++, this.minRetryMs, this.maxRetryMs, this.random);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      void this.start();
-    }, this.retryMs);
-    this.retryMs = Math.min(this.retryMs * 2, 5_000);
+      if (!this.stopped) void this.start();
+    }, delay);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    await this.connecting?.catch(() => undefined);
     const c = this.client;
     this.client = null;
     this.connected = false;
@@ -88,33 +145,54 @@ export class EventBus {
   /** Calls `listener` for every event touching one of `topics` until the returned function is called. */
   subscribe(topics: readonly EventTopic[], listener: EventListener): () => void {
     const wanted = new Set(topics);
-    const handler = (e: ConsoleEvent) => {
-      if (e.topics.some((t) => wanted.has(t))) listener(e);
+    const handler = (e: ConsoleEvent, text: string) => {
+      if (e.topics.some((t) => wanted.has(t))) listener(e, text);
     };
     this.emitter.on("event", handler);
-    return () => this.emitter.off("event", handler);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.emitter.off("event", handler);
+    };
   }
 
   /**
-   * The events for `topics` as an async iterable that ends when `signal` aborts
-   * (a tRPC subscription). Events arriving faster than the consumer reads are
-   * queued up to a bound, then coalesced into one resync event.
+   * The events for `topics` as an async iterable that ends when `signal` aborts.
+   * Events arriving faster than the consumer reads are queued up to a bound,
+   * then coalesced into one resync event.
    */
-  async *stream(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<ConsoleEvent> {
-    const queue: ConsoleEvent[] = [];
+  stream(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<ConsoleEvent> {
+    return this.queued(topics, signal, (e) => e);
+  }
+
+  /**
+   * The same as JSON text, for a tRPC subscription: the text is encoded once
+   * per event for the whole process, so pushing an event to hundreds of
+   * browsers costs one small string write each instead of serialising the
+   * event's object once per subscriber.
+   */
+  streamText(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<string> {
+    return this.queued(topics, signal, (_e, text) => text);
+  }
+
+  /** One generator per subscription (no layers on top: each is one more step per event and subscriber). */
+  private async *queued<T>(topics: readonly EventTopic[], signal: AbortSignal | undefined, pick: (e: ConsoleEvent, text: string) => T): AsyncGenerator<T> {
+    const queue: T[] = [];
     let wake: (() => void) | null = null;
-    const unsubscribe = this.subscribe(topics, (e) => {
-      if (queue.length >= 256) queue.splice(0, queue.length, { topics: [...topics], truncated: true });
-      else queue.push(e);
+    const unsubscribe = this.subscribe(topics, (e, text) => {
+      if (queue.length >= 256) {
+        const resync: ConsoleEvent = { topics: [...topics], truncated: true };
+        queue.splice(0, queue.length, pick(resync, JSON.stringify(resync)));
+      } else queue.push(pick(e, text));
       wake?.();
     });
     const onAbort = () => wake?.();
     signal?.addEventListener("abort", onAbort);
     try {
       while (!signal?.aborted) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
+        if (queue.length > 0) {
+          yield queue.shift()!;
           continue;
         }
         await new Promise<void>((resolve) => (wake = resolve));

@@ -2,7 +2,6 @@
  * Read side of the mesh for the console: the live graph's state, and the
  * details behind a node's or a link's side panel.
  */
-import { msSince, type Clock } from "../time/clock";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import { loadMesh } from "./mesh-rows";
@@ -35,14 +34,19 @@ async function heldKeyCounts(db: Db, nodeId?: string): Promise<Map<string, numbe
   return new Map(rows.map((r) => [r.node_id, Number(r.n)]));
 }
 
-export async function meshState(db: Db, clock: Clock): Promise<MeshStateView> {
+/**
+ * The whole mesh as the console draws it. `simulation.running` is left false:
+ * whether the simulation runs depends on when the state is read, not on when
+ * it was computed, so MeshStateCache decides it per request.
+ */
+export async function loadMeshState(db: Db): Promise<MeshStateView> {
   const [mesh, held, sim] = await Promise.all([loadMesh(poolOf(db)), heldKeyCounts(db), db.simulationState.findUnique({ where: { id: 1 } })]);
   return {
     hubId: hubOf(mesh)?.id ?? null,
     nodes: [...mesh.nodes.values()].map((n) => toNodeView(n, held)),
     links: [...mesh.links.values()].map(toLinkView),
     simulation: {
-      running: sim !== null && msSince(clock, sim.lastTickAt) < 10_000,
+      running: false,
       speed: sim?.speed ?? 1,
       tick: Number(sim?.tick ?? 0),
       simTime: sim?.simTime ?? null,

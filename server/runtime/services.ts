@@ -19,6 +19,7 @@ import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
 import type { RunnerHooks } from "../keys/transition-runner";
 import { InProcessAgents } from "../mesh/agents/in-process-agents";
 import { DistributionService } from "../mesh/distribution/distribution-service";
+import { MeshStateCache } from "../mesh/mesh-state-cache";
 import { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshSimulator, type SimulatorOptions } from "../mesh/simulation/mesh-simulator";
 import { JobQueue } from "../jobs/job-queue";
@@ -33,6 +34,8 @@ export interface Services {
   keys: KeyService;
   audit: AuditService;
   events: EventBus;
+  /** The mesh state computed once per change and shared by every viewer of this process. */
+  meshState: MeshStateCache;
   agents: InProcessAgents;
   mesh: MeshOperations;
   distribution: DistributionService;
@@ -88,6 +91,7 @@ export function buildServices(
     checkpoints,
     integrity: new IntegrityMonitor(db, checkpoints, { clock: opts.clock ?? checkpoints.clock }),
     events: new EventBus(url),
+    meshState: new MeshStateCache(db, clock),
     agents,
     mesh,
     distribution,

@@ -8,7 +8,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import type { RemoveLinkResult } from "@/server/mesh/operations/mesh-operations";
 import { isNotFound } from "@/components/trpc/api-errors";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
@@ -28,8 +28,9 @@ export function linkTitle(aNodeId: string, bNodeId: string, names: ReadonlyMap<s
 
 export function LiveLinkPanel({ id, state, names, show, onClose }: LivePanelProps) {
   const trpc = useTRPC();
+  const refetchInterval = useLiveRefetchInterval();
   const [removed, setRemoved] = useState<RemoveLinkResult | null>(null);
-  const detail = useQuery(trpc.mesh.link.queryOptions({ id, minutes: CHART_MINUTES }, { refetchInterval: LIVE_REFETCH_MS, enabled: removed === null }));
+  const detail = useQuery(trpc.mesh.link.queryOptions({ id, minutes: CHART_MINUTES }, { refetchInterval, enabled: removed === null }));
   const link = detail.data?.link ?? state.links.find((l) => l.id === id);
 
   if (removed && removed.removed === id) {

@@ -7,7 +7,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { isNotFound } from "@/components/trpc/api-errors";
-import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
+import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
@@ -20,7 +20,8 @@ import { PanelMissing } from "./panel-missing";
 
 export function LiveNodePanel({ id, state, names, show, onClose }: LivePanelProps) {
   const trpc = useTRPC();
-  const detail = useQuery(trpc.mesh.node.queryOptions({ id }, { refetchInterval: LIVE_REFETCH_MS }));
+  const refetchInterval = useLiveRefetchInterval();
+  const detail = useQuery(trpc.mesh.node.queryOptions({ id }, { refetchInterval }));
   const fromState = state.nodes.find((n) => n.id === id);
   const node = detail.data?.node ?? fromState;
 

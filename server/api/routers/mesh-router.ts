@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { safeText } from "../../validation/safe-text";
 import { DomainError } from "../../errors/domain-error";
-import { linkDetail, meshState, nodeDetail } from "../../mesh/mesh-queries";
+import { linkDetail, nodeDetail } from "../../mesh/mesh-queries";
 import { restoreContainedLink } from "../../recovery/link-containment";
 import { publicProcedure, router } from "../trpc";
 
@@ -26,7 +26,7 @@ export const ZAddLinkInput = z
   .refine((v) => v.aNodeId !== v.bNodeId, { message: "a link joins two different nodes", path: ["bNodeId"] });
 
 export const meshRouter = router({
-  state: publicProcedure.query(({ ctx }) => meshState(ctx.db, ctx.keys.clock)),
+  state: publicProcedure.query(({ ctx }) => ctx.meshState.get()),
   node: publicProcedure.input(z.object({ id: ZNodeId })).query(({ ctx, input }) => nodeDetail(ctx.db, input.id)),
   link: publicProcedure.input(z.object({ id: ZLinkId, minutes: z.number().int().min(1).max(24 * 60).default(30) })).query(({ ctx, input }) => linkDetail(ctx.db, input.id, input.minutes)),
 

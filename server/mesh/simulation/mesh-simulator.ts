@@ -13,6 +13,7 @@
 import { systemClock } from "../../time/clock";
 import pg from "pg";
 import { poolOf, type Db } from "../../db/client";
+import type { MeshTickDelta } from "../../events/console-events";
 import type { KeyWorkspace } from "../../keys/key-workspace";
 import type { TransitionRunner } from "../../keys/transition-runner";
 import { withTimeout, type AgentDirectory } from "../agents/node-agent";
@@ -217,9 +218,16 @@ export class MeshSimulator {
     const rng = new Prng(sim?.rngState ?? this.seed);
     const sample = !sim?.lastSampleAt || now.getTime() - sim.lastSampleAt.getTime() >= this.sampleMs;
     const crossings: TickReport["crossings"] = [];
+    const moved: MeshTickDelta["links"] = [];
+    let statusChanged = false;
 
     for (const l of m.view().links.values()) {
       const s = stepLink(l, dtSim, rng);
+      if (s.status !== l.status) statusChanged = true;
+      if (sample || s.qber !== l.qber || s.poolBits !== l.poolBits || s.secretKeyRateBps !== l.secretKeyRateBps) {
+        // Pools are stored rounded to whole bits: the delta carries what a refetch would read.
+        moved.push([l.id, s.qber, s.secretKeyRateBps, Math.round(s.poolBits)]);
+      }
       if (s.qber !== l.qber || s.poolBits !== l.poolBits || s.status !== l.status) {
         m.updateLinkFigures(l.id, { qber: s.qber, poolBits: s.poolBits, secretKeyRateBps: s.secretKeyRateBps, status: s.status });
       }
@@ -248,11 +256,16 @@ export class MeshSimulator {
     }
 
     const tick = (sim?.tick ?? 0) + 1;
+    const simTime = new Date((sim?.simTime ?? now).getTime() + dtSim * 1000);
     m.setSimulation({
-      tick, simTime: new Date((sim?.simTime ?? now).getTime() + dtSim * 1000), lastTickAt: now, speed: this.speed,
+      tick, simTime, lastTickAt: now, speed: this.speed,
       seed: sim?.seed ?? this.seed, rngState: rng.state | 0 /* stored as a signed int4 */, lastSampleAt: sample ? now : (sim?.lastSampleAt ?? null),
     });
-    ws.publish({ topic: "mesh", type: "tick", data: { tick } });
+    // Figures only: viewers apply them to their cached state. A status or topology change makes them refetch it.
+    const delta: MeshTickDelta | undefined = statusChanged || offline.length > 0 || rejoined.length > 0
+      ? undefined
+      : { tick, simTime: simTime.toISOString(), lastTickAt: now.toISOString(), sampled: sample, links: moved };
+    ws.publish({ topic: "mesh", type: "tick", data: { tick, at: now.toISOString() }, delta });
     return { tick, dtSimSeconds: dtSim, crossings, offline, rejoined };
   }
 }

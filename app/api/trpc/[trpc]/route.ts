@@ -3,6 +3,11 @@
  * Each call is checked against PROCEDURE_ACCESS by the tRPC middleware; a
  * subscription without a session is refused here with a plain 401 before any
  * stream opens (tRPC would otherwise answer 200 and send the error as an event).
+ *
+ * Event streams are marked `no-transform` so the server does not gzip them:
+ * each event is a small write that would need its own compressor flush, once
+ * per open stream, which cost more CPU than anything else with hundreds of
+ * viewers (bench/live.ts); answers to queries stay compressed.
  */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/api/root";
@@ -33,7 +38,7 @@ async function handler(req: Request) {
   if (!session && targetsSubscription(req)) {
     return Response.json({ message: "Sign in to use the console (no valid session).", code: "UNAUTHORIZED" }, { status: 401, headers: { "cache-control": "no-store" } });
   }
-  return fetchRequestHandler({
+  const res = await fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
     router: appRouter,
@@ -49,6 +54,10 @@ async function handler(req: Request) {
       }
     },
   });
+  if (!res.headers.get("content-type")?.startsWith("text/event-stream")) return res;
+  const headers = new Headers(res.headers);
+  headers.set("cache-control", "no-cache, no-transform");
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 // Each call is checked against PROCEDURE_ACCESS by the tRPC middleware (server/api/trpc.ts).

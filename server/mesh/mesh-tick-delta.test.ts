@@ -1,0 +1,51 @@
+/**
+ * The tick delta applied in the browser, on hand-made views: a missed tick is
+ * a gap (refetch), an old or repeated one changes nothing, untouched links keep
+ * their identity (nothing to redraw), and a link panel's window slides.
+ */
+import { describe, expect, it } from "vitest";
+import type { MeshTickDelta } from "../events/console-events";
+import { applyTickToLinkDetail, applyTickToState } from "./mesh-tick-delta";
+import type { MeshLinkDetail, MeshLinkView, MeshStateView } from "./mesh-views";
+
+const link = (id: string, status = "UP"): MeshLinkView =>
+  ({ id, aNodeId: "a", bNodeId: "b", status, kind: "FIBRE", qber: 0.02, secretKeyRateBps: 1_000, poolBits: 500, poolCapacityBits: 1_000, health: "healthy", poolLevel: 0.5, nominalRateBps: 1_000 }) as unknown as MeshLinkView;
+
+const state = (tick: number): MeshStateView => ({
+  hubId: "a", nodes: [], links: [link("l1"), link("l2"), link("l3", "DOWN")],
+  simulation: { running: true, speed: 1, tick, simTime: new Date(0), lastTickAt: new Date(0) },
+  thresholds: { qberWarning: 0.05, qberAbort: 0.11 },
+});
+
+const delta = (tick: number, links: MeshTickDelta["links"], sampled = false, at = "2026-12-01T00:00:00.000Z"): MeshTickDelta =>
+  ({ tick, simTime: at, lastTickAt: at, sampled, links });
+
+describe("applyTickToState", () => {
+  it("applies the next tick, recomputing health and pool level, keeping untouched links as they are", () => {
+    const before = state(4);
+    const r = applyTickToState(before, delta(5, [["l1", 0.08, 400, 900], ["l3", 0.02, 700, 10]]));
+    expect(r.kind).toBe("applied");
+    if (r.kind !== "applied") return;
+    expect(r.state.simulation.tick).toBe(5);
+    expect(r.state.links[0]).toMatchObject({ qber: 0.08, secretKeyRateBps: 400, poolBits: 900, poolLevel: 0.9, health: "warning" });
+    expect(r.state.links[1]).toBe(before.links[1]);
+    expect(r.state.links[2]).toMatchObject({ secretKeyRateBps: 0, poolBits: 10 }); // a link that is down has no rate
+  });
+  it("calls a skipped tick a gap, and an old or repeated one current", () => {
+    expect(applyTickToState(state(4), delta(6, [])).kind).toBe("gap");
+    expect(applyTickToState(state(6), delta(6, [])).kind).toBe("current");
+    expect(applyTickToState(state(7), delta(6, [])).kind).toBe("current");
+  });
+});
+
+describe("applyTickToLinkDetail", () => {
+  it("appends a sampled tick's figures and drops samples that left the window", () => {
+    const t = (m: number) => new Date(Date.parse("2026-12-01T00:00:00.000Z") + m * 60_000);
+    const detail = { link: link("l1"), keys: [], events: [], samples: [-31, -20, -1].map((m) => ({ at: t(m), qber: 0.02, poolBits: 1, secretKeyRateBps: 1 })) } as unknown as MeshLinkDetail;
+    const after = applyTickToLinkDetail(detail, delta(9, [["l1", 0.03, 900, 600]], true), 30);
+    expect(after.samples.map((s) => s.at)).toEqual([t(-20), t(-1), t(0)]);
+    expect(after.samples[2]).toEqual({ at: t(0), qber: 0.03, poolBits: 600, secretKeyRateBps: 900 });
+    expect(applyTickToLinkDetail(after, delta(9, [["l1", 0.03, 900, 600]], true), 30).samples).toHaveLength(3); // once
+    expect(applyTickToLinkDetail(detail, delta(9, [["l2", 0.03, 900, 600]], true), 30)).toBe(detail); // not this link
+  });
+});
