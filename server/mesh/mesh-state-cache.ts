@@ -23,6 +23,8 @@ const RUNNING_WITHIN_MS = 10_000;
 interface Entry {
   version: string;
   state: Promise<MeshStateView>;
+  /** The state with the other value of `simulation.running`, once asked for. */
+  flipped?: MeshStateView;
 }
 
 export class MeshStateCache {
@@ -55,6 +57,8 @@ export class MeshStateCache {
       });
     }
     const state = await entry.state;
-    return state.simulation.running === running ? state : { ...state, simulation: { ...state.simulation, running } };
+    if (state.simulation.running === running) return state;
+    // The other answer is shared too: every viewer of one change gets the same object either way.
+    return (entry.flipped ??= { ...state, simulation: { ...state.simulation, running } });
   }
 }
