@@ -37,7 +37,7 @@ export function feedHeadline(action: string, subjectType: string): string {
 }
 
 export const SEVERITY_STYLES: Record<Severity, { row: string; badge: string; label: string }> = {
-  critical: { row: "border-l-rose-500 bg-rose-950/50", badge: "bg-rose-500 text-white", label: "Critical" },
+  critical: { row: "border-l-rose-500 bg-rose-950/50", badge: "bg-rose-700 text-white", label: "Critical" },
   warning: { row: "border-l-amber-400 bg-amber-950/40", badge: "bg-amber-400 text-slate-950", label: "Warning" },
   info: { row: "border-l-sky-500 bg-panel/90", badge: "bg-slate-600 text-white", label: "Info" },
 };
