@@ -39,7 +39,7 @@ async function labelsUnderCards(page: Page) {
   });
 }
 
-for (const size of [{ width: 1920, height: 1080 }, { width: 1280, height: 800 }]) {
+for (const size of [{ width: 3840, height: 2160 }, { width: 1920, height: 1080 }, { width: 1280, height: 800 }]) {
   test(`a viewer's wall at ${size.width}×${size.height}: the whole mesh, names readable, no label under a card, no chrome`, async ({ page }) => {
     await page.setViewportSize(size);
     await signIn(page, "viewer");
