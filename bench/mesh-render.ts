@@ -48,6 +48,8 @@ export interface MeshRenderFigures {
   renderRatio: number;
   /** large / baseline frame rate while panning (1 = as smooth as 50 nodes). */
   panFpsRatio: number;
+  /** The same 500 nodes in wall mode (bigger cards and labels, explore page with wall=1). */
+  wallLarge: MeshRenderRun;
 }
 
 function executablePath(): string | undefined {
@@ -112,12 +114,12 @@ async function signIn(context: BrowserContext, baseUrl: string): Promise<void> {
   if (!res.ok()) throw new Error(`cannot sign in as ${email} (HTTP ${res.status()}): the explore page needs a signed-in viewer`);
 }
 
-async function run(browser: Browser, baseUrl: string, nodes: number): Promise<MeshRenderRun> {
+async function run(browser: Browser, baseUrl: string, nodes: number, wall = false): Promise<MeshRenderRun> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   try {
     await signIn(context, baseUrl);
     const page = await context.newPage();
-    const render = await measureRender(page, `${baseUrl}/mesh/explore?nodes=${nodes}&seed=1`);
+    const render = await measureRender(page, `${baseUrl}/mesh/explore?nodes=${nodes}&seed=1${wall ? "&wall=1" : ""}`);
     const pan = await measurePan(page);
     return { nodes, renderMs: Math.round(render.renderMs), renderedNodes: render.renderedNodes, renderedEdges: render.renderedEdges, ...pan };
   } finally {
@@ -132,7 +134,9 @@ export async function benchMeshRender(baseUrl: string): Promise<MeshRenderFigure
     await run(browser, baseUrl, 50);
     const baseline = await run(browser, baseUrl, 50);
     const large = await run(browser, baseUrl, 500);
+    const wallLarge = await run(browser, baseUrl, 500, true);
     return {
+      wallLarge,
       baseline,
       large,
       renderRatio: Math.round((large.renderMs / baseline.renderMs) * 100) / 100,
@@ -156,6 +160,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   console.log("Mesh graph in Chromium (explore page, generated mesh, 1600x1000)");
   console.log(row(figures.baseline));
   console.log(row(figures.large));
+  console.log(`${row(figures.wallLarge)} (wall mode)`);
   console.log(`ratio 500/50: render time x${figures.renderRatio}, pan frame rate x${figures.panFpsRatio}`);
   console.log(`BENCH_JSON ${JSON.stringify(figures)}`);
 }

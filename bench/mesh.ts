@@ -189,9 +189,10 @@ async function main(): Promise<void> {
     if (!argv.includes("--no-browser")) browser = await browserFigures().catch((e: unknown) => `failed: ${(e as Error).message}`);
     console.log("\n3. Browser (Chromium):", typeof browser === "string" ? browser : "");
     if (typeof browser !== "string") {
-      const b = browser as { baseline: { renderMs: number; panFps: number }; large: { renderMs: number; panFps: number; renderedNodes: number }; renderRatio: number; panFpsRatio: number };
+      const b = browser as { baseline: { renderMs: number; panFps: number }; large: { renderMs: number; panFps: number; renderedNodes: number }; wallLarge: { renderMs: number; panFps: number }; renderRatio: number; panFpsRatio: number };
       console.log(`   render: 50 nodes ${fmt(b.baseline.renderMs)} ms, 500 nodes ${fmt(b.large.renderMs)} ms (${fmt(b.renderRatio, 2)}x)`);
       console.log(`   panning: 50 nodes ${fmt(b.baseline.panFps, 1)} fps, 500 nodes ${fmt(b.large.panFps, 1)} fps (${fmt(b.panFpsRatio, 2)}x)`);
+      console.log(`   wall mode, 500 nodes: render ${fmt(b.wallLarge.renderMs)} ms, panning ${fmt(b.wallLarge.panFps, 1)} fps`);
     }
     console.log(`\nBENCH_JSON ${JSON.stringify({ planning, service, distribution: dist, browser })}`);
   } finally {

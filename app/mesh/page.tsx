@@ -15,7 +15,7 @@ export default function MeshPage() {
         title="Mesh"
         description="The QKD network live: nodes, quantum links with their QBER, key rate and pool, and keys travelling over them. Click a node or a link for its details and actions."
         actions={
-          <Link href="/mesh/explore" className="text-base font-semibold text-sky-300 underline-offset-2 hover:underline" data-testid="explore-link">
+          <Link href="/mesh/explore" className="text-base font-semibold text-sky-300 underline underline-offset-2 hover:decoration-2" data-testid="explore-link">
             Explore a generated mesh
           </Link>
         }

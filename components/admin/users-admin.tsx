@@ -94,7 +94,7 @@ export function UsersAdmin() {
                 </td>
                 <td className="py-2 text-slate-300">{u.disabledAt ? "disabled" : "enabled"}</td>
                 <td className="py-2">
-                  {u.id === me.id ? <span className="text-sm text-slate-500">you</span> : (
+                  {u.id === me.id ? <span className="text-sm text-slate-400">you</span> : (
                     <button type="button" className={buttonClass(u.disabledAt ? "neutral" : "danger", "px-3 py-1 text-sm")} disabled={change.isPending} onClick={() => change.mutate({ userId: u.id, disabled: !u.disabledAt })} data-testid="user-toggle">
                       {u.disabledAt ? "Enable" : "Disable"}
                     </button>

@@ -33,7 +33,7 @@ function Rows({ items, testId }: { items: ApprovalListItem[]; testId: string }) 
           {items.map((r) => (
             <tr key={r.id} className="border-t border-line" data-testid="approval-row" data-request-id={r.id} data-status={r.status} data-kind={r.kind} data-target-id={r.targetId}>
               <td className="py-2 pr-4">
-                <Link href={`/approvals/${r.id}`} className="font-semibold text-sky-300 underline-offset-4 hover:underline" data-testid="approval-link">
+                <Link href={`/approvals/${r.id}`} className="font-semibold text-sky-300 underline underline-offset-4 hover:decoration-2" data-testid="approval-link">
                   {r.kindLabel}
                 </Link>
               </td>

@@ -44,7 +44,8 @@ export function ImpactGraph({ nodeIds, linkIds, purge }: { nodeIds: string[]; li
   if (mesh.isPending) return <SkeletonRows rows={4} label="Loading the mesh" />;
   if (mesh.isError) return <InlineError message="The mesh could not be loaded; the lists beside show the impact." />;
   return (
-    <div className="h-[22rem] overflow-hidden rounded-xl border border-line" data-testid="impact-graph" data-affected-nodes={[...hitNodes].sort().join(",")} data-affected-links={[...hitLinks].sort().join(",")}>
+    // A picture of what the lists beside it say: out of the tab order and hidden from screen readers (inert).
+    <div className="h-[22rem] overflow-hidden rounded-xl border border-line" inert aria-hidden="true" data-testid="impact-graph" data-affected-nodes={[...hitNodes].sort().join(",")} data-affected-links={[...hitLinks].sort().join(",")}>
       <ReactFlow
         nodes={flowNodes}
         edges={flowEdges}
@@ -57,6 +58,7 @@ export function ImpactGraph({ nodeIds, linkIds, purge }: { nodeIds: string[]; li
         nodesConnectable={false}
         elementsSelectable={false}
         edgesFocusable={false}
+        nodesFocusable={false}
         panOnDrag={false}
         zoomOnScroll={false}
         aria-label="Mesh with the request's impact highlighted"

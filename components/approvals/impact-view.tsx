@@ -14,7 +14,7 @@ export function ImpactView({ impact }: { impact: Impact }) {
           <ul className="flex flex-col gap-1" data-testid="impact-keys">
             {impact.keys.map((k, i) => (
               <li key={k.id ?? `new-${i}`} className="text-base text-slate-200">
-                {k.id ? <Link href={`/keys/${k.id}`} className="text-sky-300 underline-offset-4 hover:underline">{k.label} · gen {k.generation}</Link> : <span>{k.label} · gen {k.generation} (new)</span>}
+                {k.id ? <Link href={`/keys/${k.id}`} className="text-sky-300 underline underline-offset-4 hover:decoration-2">{k.label} · gen {k.generation}</Link> : <span>{k.label} · gen {k.generation} (new)</span>}
                 {k.state ? <span className="text-slate-400"> ({k.state})</span> : null}: {k.effect}
               </li>
             ))}

@@ -42,9 +42,9 @@ export function RequestDetail({ id }: { id: string }) {
   return (
     <div className="flex flex-col gap-6" data-testid="request-detail" data-status={r.status} data-request-id={r.id}>
       <nav aria-label="Breadcrumb" className="text-base text-slate-400">
-        <Link href="/approvals" className="text-sky-300 underline-offset-4 hover:underline">Approvals</Link> <span aria-hidden="true">/</span> {r.kindLabel} of {r.targetLabel}
+        <Link href="/approvals" className="text-sky-300 underline underline-offset-4 hover:decoration-2">Approvals</Link> <span aria-hidden="true">/</span> {r.kindLabel} of {r.targetLabel}
       </nav>
-      <Panel title={<>{r.kindLabel} of <Link href={r.targetType === "node" ? `/mesh?node=${encodeURIComponent(r.targetId)}` : r.targetType === "incident" ? `/incidents/${r.targetId}` : r.targetType === "user" ? "/admin" : `/keys/${r.targetId}`} className="text-sky-300 underline-offset-4 hover:underline">{r.targetLabel}</Link></>} actions={<ApprovalStatusBadge status={r.status} />} testId="request-summary">
+      <Panel title={<>{r.kindLabel} of <Link href={r.targetType === "node" ? `/mesh?node=${encodeURIComponent(r.targetId)}` : r.targetType === "incident" ? `/incidents/${r.targetId}` : r.targetType === "user" ? "/admin" : `/keys/${r.targetId}`} className="text-sky-300 underline underline-offset-4 hover:decoration-2">{r.targetLabel}</Link></>} actions={<ApprovalStatusBadge status={r.status} />} testId="request-summary">
         <dl className="grid gap-x-6 gap-y-2 text-base sm:grid-cols-[max-content_1fr]">
           <dt className="text-slate-400">Requested by</dt><dd className="font-mono text-slate-100" data-testid="request-requester">{r.requestedBy.replace(/^user:/, "")}</dd>
           <dt className="text-slate-400">Justification</dt><dd className="text-slate-100" data-testid="request-justification">{r.justification}</dd>

@@ -61,7 +61,7 @@ export function AuditRow({ entry, highlighted }: { entry: AuditEntry; highlighte
         <td className="px-3 py-3">
           <div className="text-xs uppercase tracking-wider text-slate-400">{entry.subjectType}</div>
           {entry.subjectType === "key" ? (
-            <Link href={`/keys/${entry.subjectId}`} data-testid="audit-subject-link" data-subject-id={entry.subjectId} className="text-sm text-sky-300 underline-offset-4 hover:underline">
+            <Link href={`/keys/${entry.subjectId}`} data-testid="audit-subject-link" data-subject-id={entry.subjectId} className="text-sm text-sky-300 underline underline-offset-4 hover:decoration-2">
               <HashText value={entry.subjectId} head={8} tail={4} />
             </Link>
           ) : (

@@ -15,7 +15,7 @@ function fieldName(k: string): string {
 }
 
 function Value({ field, value }: { field: string; value: JsonValue }) {
-  if (value === null) return <span className="text-slate-500">none</span>;
+  if (value === null) return <span className="text-slate-400">none</span>;
   if (typeof value === "string") {
     if (KEY_ID_FIELDS.has(field) && UUID.test(value)) {
       return <Link href={`/keys/${value}`} className="font-mono text-sky-300 underline underline-offset-4 hover:text-sky-200">{value}</Link>;

@@ -45,14 +45,14 @@ export function DemoScenarioPanel() {
             An intercept-resend attacker taps {q.data.linkName ? <strong className="text-slate-100">{q.data.linkName}</strong> : "a backbone link"}.
             Its error rate climbs toward 25%; past the 11% abort threshold the hub contains the link, revokes every key
             that crossed it, and re-distributes replacements around it. Watch it here and on the{" "}
-            <Link href="/mesh" className="text-sky-300 underline-offset-4 hover:underline">Mesh</Link>. Only a simulated fault is injected.
+            <Link href="/mesh" className="text-sky-300 underline underline-offset-4 hover:decoration-2">Mesh</Link>. Only a simulated fault is injected.
           </p>
           <div className="flex flex-wrap items-center gap-3">
             {q.data.running ? (
               <>
                 <span className="text-base font-semibold text-amber-200" data-testid="demo-running">Scenario running</span>
                 {q.data.incidentId ? (
-                  <Link href={`/incidents/${q.data.incidentId}`} className="text-sky-300 underline-offset-4 hover:underline" data-testid="demo-incident-link">Follow its incident</Link>
+                  <Link href={`/incidents/${q.data.incidentId}`} className="text-sky-300 underline underline-offset-4 hover:decoration-2" data-testid="demo-incident-link">Follow its incident</Link>
                 ) : <span className="text-base text-slate-300">waiting for the QBER to cross 11%…</span>}
                 <button type="button" className={buttonClass("neutral")} disabled={busy} onClick={() => end.mutate()} data-testid="demo-end">
                   {end.isPending ? "Ending…" : "End scenario and restore the link"}

@@ -24,7 +24,7 @@ function Line({ i }: { i: IncidentListItem }) {
         <strong>{i.reference}</strong>: {i.targetType} {i.targetName} compromised; {i.affectedKeys} key(s) in the blast radius
         {i.timeToIntegrityMs !== null ? <>, integrity restored in <strong>{formatDuration(i.timeToIntegrityMs)}</strong></> : null}.
       </span>
-      <Link href={`/incidents/${i.id}`} className="text-sky-300 underline-offset-4 hover:underline">{open ? "Follow the recovery" : "See its timeline"}</Link>
+      <Link href={`/incidents/${i.id}`} className="text-sky-300 underline underline-offset-4 hover:decoration-2">{open ? "Follow the recovery" : "See its timeline"}</Link>
     </p>
   );
 }

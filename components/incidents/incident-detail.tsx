@@ -40,7 +40,7 @@ const EXPOSURE_LABELS: Record<string, string> = {
 };
 
 function KeyState({ state }: { state: string | null }) {
-  if (!state) return <span className="text-slate-500">—</span>;
+  if (!state) return <span className="text-slate-400">—</span>;
   return isKeyState(state) ? <StateBadge state={state} /> : <span>{state}</span>;
 }
 
@@ -53,7 +53,7 @@ function Timeline({ d }: { d: Detail }) {
           <div className="flex flex-wrap items-baseline gap-x-3">
             <span className="text-base font-semibold text-slate-100">{STEP_LABELS[t.step] ?? t.step}</span>
             <span className="font-mono text-sm tabular-nums text-slate-400">+{formatDuration(t.elapsedMs)}</span>
-            <span className="text-sm text-slate-500">{formatDateTime(new Date(t.at))}</span>
+            <span className="text-sm text-slate-400">{formatDateTime(new Date(t.at))}</span>
           </div>
           <p className="text-base text-slate-300">{t.summary}</p>
         </li>
@@ -88,17 +88,17 @@ function BlastRadius({ d }: { d: Detail }) {
         <tbody>
           {d.keys.map((k) => (
             <tr key={k.keyId} className="border-t border-line" data-testid="blast-key" data-key-id={k.keyId} data-state={k.stateNow} data-replacement-state={k.replacementState ?? ""}>
-              <td className="py-2 pr-4"><Link href={`/keys/${k.keyId}`} className="text-sky-300 underline-offset-4 hover:underline">{k.label}</Link></td>
+              <td className="py-2 pr-4"><Link href={`/keys/${k.keyId}`} className="text-sky-300 underline underline-offset-4 hover:decoration-2">{k.label}</Link></td>
               <td className="py-2 pr-4 text-slate-300">{EXPOSURE_LABELS[k.exposure] ?? k.exposure}</td>
               <td className="py-2 pr-4"><KeyState state={k.stateBefore} /></td>
               <td className="py-2 pr-4"><KeyState state={k.stateNow} /></td>
               <td className="py-2 pr-4">
                 {k.replacementId ? (
                   <span className="flex items-center gap-2">
-                    <Link href={`/keys/${k.replacementId}`} className="text-sky-300 underline-offset-4 hover:underline">new generation</Link>
+                    <Link href={`/keys/${k.replacementId}`} className="text-sky-300 underline underline-offset-4 hover:decoration-2">new generation</Link>
                     <KeyState state={k.replacementState} />
                   </span>
-                ) : <span className="text-slate-500">none needed</span>}
+                ) : <span className="text-slate-400">none needed</span>}
                 {k.waitingForNode ? <span className="block text-sm text-amber-200" data-testid="blast-key-waiting">waits until {k.waitingForNode} can be reached with enough key (node restored, pools refilled)</span> : null}
               </td>
               <td className="py-2 pr-4 text-sm">
@@ -108,7 +108,7 @@ function BlastRadius({ d }: { d: Detail }) {
                     {p.nodeId}: {p.status === "confirmed" ? "purged" : `waiting${p.attempts > 0 ? ` (${p.attempts} unanswered)` : ""}`}
                   </span>
                 ))}
-                {k.purges.every((p) => p.status === "none") ? <span className="text-slate-500">—</span> : null}
+                {k.purges.every((p) => p.status === "none") ? <span className="text-slate-400">—</span> : null}
               </td>
             </tr>
           ))}
@@ -135,10 +135,10 @@ export function IncidentDetailView({ id }: { id: string }) {
   return (
     <div className="flex flex-col gap-6" data-testid="incident-detail" data-status={d.status} data-incident-id={d.id}>
       <nav aria-label="Breadcrumb" className="text-base text-slate-400">
-        <Link href="/incidents" className="text-sky-300 underline-offset-4 hover:underline">Incidents</Link> <span aria-hidden="true">/</span> {d.reference}
+        <Link href="/incidents" className="text-sky-300 underline underline-offset-4 hover:decoration-2">Incidents</Link> <span aria-hidden="true">/</span> {d.reference}
       </nav>
       <Panel
-        title={<>{d.reference}: {d.targetType} <Link href={meshHref} className="text-sky-300 underline-offset-4 hover:underline">{d.targetName}</Link> compromised</>}
+        title={<>{d.reference}: {d.targetType} <Link href={meshHref} className="text-sky-300 underline underline-offset-4 hover:decoration-2">{d.targetName}</Link> compromised</>}
         actions={<IncidentStatusBadge status={d.status} />}
         testId="incident-summary"
       >

@@ -40,7 +40,7 @@ function Rows({ items, testId }: { items: IncidentListItem[]; testId: string }) 
           {items.map((i) => (
             <tr key={i.id} className="border-t border-line" data-testid="incident-row" data-incident-id={i.id} data-status={i.status} data-target-id={i.targetId}>
               <td className="py-2 pr-4">
-                <Link href={`/incidents/${i.id}`} className="font-mono font-semibold text-sky-300 underline-offset-4 hover:underline" data-testid="incident-link">{i.reference}</Link>
+                <Link href={`/incidents/${i.id}`} className="font-mono font-semibold text-sky-300 underline underline-offset-4 hover:decoration-2" data-testid="incident-link">{i.reference}</Link>
                 {i.simulated ? <span className="ml-2 rounded bg-slate-600/40 px-1.5 py-0.5 text-xs font-semibold uppercase text-slate-300">demo</span> : null}
               </td>
               <td className="py-2 pr-4 text-slate-100">{i.targetType === "link" ? "Link " : "Node "}{i.targetName}</td>

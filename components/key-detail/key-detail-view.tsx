@@ -52,7 +52,7 @@ export function KeyDetailView({ id }: { id: string }) {
   return (
     <div className="flex flex-col gap-6" data-testid="key-detail" data-key-id={detail.key.id} data-version={detail.key.version}>
       <nav aria-label="Breadcrumb" className="text-base text-slate-400">
-        <Link href="/keys" className="text-sky-300 underline-offset-4 hover:underline">Keys</Link> <span aria-hidden="true">/</span> {detail.key.label}
+        <Link href="/keys" className="text-sky-300 underline underline-offset-4 hover:decoration-2">Keys</Link> <span aria-hidden="true">/</span> {detail.key.label}
       </nav>
       <KeySummary k={detail.key} />
       <Panel title="Actions" testId="actions-panel">

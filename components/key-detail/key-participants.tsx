@@ -3,7 +3,7 @@ import type { KeyDetail } from "@/components/trpc/router-types";
 import { formatDateTime } from "@/components/ui/format";
 
 function When({ date, none }: { date: Date | null; none: string }) {
-  return date ? <time dateTime={date.toISOString()}>{formatDateTime(date)}</time> : <span className="text-slate-500">{none}</span>;
+  return date ? <time dateTime={date.toISOString()}>{formatDateTime(date)}</time> : <span className="text-slate-400">{none}</span>;
 }
 
 type Participant = KeyDetail["key"]["participants"][number];
@@ -18,7 +18,7 @@ export function PurgeStatus({ p }: { p: Pick<Participant, "purgedAt" | "purgeReq
       </span>
     );
   }
-  return <span data-testid="purge-status" data-status="none" className="text-slate-500">—</span>;
+  return <span data-testid="purge-status" data-status="none" className="text-slate-400">—</span>;
 }
 
 export function KeyParticipants({ detail }: { detail: KeyDetail }) {

@@ -99,7 +99,7 @@ export function KeyRotationPanel({ keyId }: { keyId: string }) {
           {r.successor ? (
             <p className="text-slate-300">
               Replacement{" "}
-              <Link href={`/keys/${r.successor.id}`} className="font-semibold text-sky-300 underline-offset-4 hover:underline">{r.successor.label}</Link>{" "}
+              <Link href={`/keys/${r.successor.id}`} className="font-semibold text-sky-300 underline underline-offset-4 hover:decoration-2">{r.successor.label}</Link>{" "}
               <span data-testid="successor-state" className="font-mono text-slate-100">{r.successor.state}</span>
               {r.successor.attempt > 1 ? ` (distribution attempt ${r.successor.attempt})` : null}
             </p>

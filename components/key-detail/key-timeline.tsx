@@ -45,7 +45,7 @@ export function KeyTimeline({ keyId, history, truncated }: { keyId: string; hist
                 <span className="text-sm text-slate-400">by <span className="font-mono text-slate-200">{e.actor}</span></span>
                 <Link
                   href={`/audit?subject=${keyId}&seq=${e.seq.toString()}`}
-                  className="ml-auto font-mono text-sm text-sky-300 underline-offset-4 hover:underline"
+                  className="ml-auto font-mono text-sm text-sky-300 underline underline-offset-4 hover:decoration-2"
                   aria-label={`Audit entry ${e.seq.toString()}`}
                 >
                   #{e.seq.toString()}

@@ -6,7 +6,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Impact } from "@/server/approvals/key-impact";
 import { TRANSITIONS } from "@/server/lifecycle/key-events";
 import type { KeyDetail } from "@/components/trpc/router-types";
@@ -65,6 +65,26 @@ export function RequestForm({ kind, targetId: keyId, onCancel }: { kind: string;
 export function RequestApproval({ detail }: { detail: KeyDetail }) {
   const may = useMayCall("approvals.request");
   const [open, setOpen] = useState<string | null>(null);
+  // Closing the request gives focus back to the button that opened it (not to the page body).
+  const openers = useRef(new Map<string, HTMLButtonElement>());
+  const close = () => {
+    const opener = open ? openers.current.get(open) : undefined;
+    setOpen(null);
+    requestAnimationFrame(() => opener?.focus());
+  };
+  // Escape closes the request, as it closes every panel (unless a dialog above it takes the key).
+  const latestClose = useRef(close);
+  useEffect(() => {
+    latestClose.current = close;
+  });
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && !e.defaultPrevented && !document.querySelector("dialog[open]")) latestClose.current();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [open]);
   const kinds = KINDS.filter((k) => k.possible(detail.key.state));
   if (kinds.length === 0) return null;
   return (
@@ -76,13 +96,13 @@ export function RequestApproval({ detail }: { detail: KeyDetail }) {
       {may ? (
         <div className="flex flex-wrap gap-3">
           {kinds.map((k) => (
-            <button key={k.kind} type="button" className={buttonClass(k.kind === "REVOCATION" ? "danger" : "neutral")} aria-expanded={open === k.kind} onClick={() => setOpen(open === k.kind ? null : k.kind)} data-testid={k.testId}>
+            <button key={k.kind} type="button" className={buttonClass(k.kind === "REVOCATION" ? "danger" : "neutral")} aria-expanded={open === k.kind} onClick={() => (open === k.kind ? close() : setOpen(k.kind))} data-testid={k.testId} ref={(el) => { if (el) openers.current.set(k.kind, el); else openers.current.delete(k.kind); }}>
               {k.label}
             </button>
           ))}
         </div>
       ) : null}
-      {open && may ? <RequestForm key={open} kind={open} targetId={detail.key.id} onCancel={() => setOpen(null)} /> : null}
+      {open && may ? <RequestForm key={open} kind={open} targetId={detail.key.id} onCancel={close} /> : null}
     </div>
   );
 }

@@ -24,7 +24,7 @@ export function KeyRow({ k }: { k: KeyListItem }) {
   return (
     <tr data-testid="key-row" data-key-id={k.id} data-state={k.state} className="border-t border-line hover:bg-panel-raised/60">
       <td className="max-w-[22rem] px-3 py-3">
-        <Link href={`/keys/${k.id}`} data-testid="key-link" className="block truncate text-lg font-semibold text-sky-200 underline-offset-4 hover:underline">
+        <Link href={`/keys/${k.id}`} data-testid="key-link" className="block truncate text-lg font-semibold text-sky-200 underline underline-offset-4 hover:decoration-2">
           {k.label}
         </Link>
         <div className="truncate text-sm text-slate-400" title={k.purpose}>{k.purpose}</div>

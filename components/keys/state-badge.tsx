@@ -25,6 +25,6 @@ export function StateBadge({ state, size = "md", testId }: { state: KeyState; si
 
 /** A state name that may not be a key state (audit entries of other subjects): badge if it is, plain text if not. */
 export function MaybeStateBadge({ value }: { value: string | null }) {
-  if (value === null) return <span className="text-slate-500">—</span>;
+  if (value === null) return <span className="text-slate-400">—</span>;
   return isKeyState(value) ? <StateBadge state={value} size="sm" /> : <span className="font-mono text-sm text-slate-200">{value}</span>;
 }

@@ -11,7 +11,7 @@ const BASE =
 const TONES: Record<ButtonTone, string> = {
   primary: "bg-sky-500 text-slate-950 hover:bg-sky-400",
   neutral: "border border-line-strong bg-panel-raised text-slate-100 hover:border-slate-400 hover:bg-line",
-  danger: "bg-red-600 text-white hover:bg-red-500",
+  danger: "bg-red-700 text-white hover:bg-red-800",
   ghost: "text-sky-300 hover:bg-panel-raised hover:text-sky-200",
 };
 
@@ -21,5 +21,5 @@ export function buttonClass(tone: ButtonTone, extra = ""): string {
 
 /** Shared look of text inputs and selects. */
 export const inputClass =
-  "w-full rounded-lg border border-line-strong bg-canvas px-3 py-2 text-base text-slate-100 placeholder:text-slate-500 " +
+  "w-full rounded-lg border border-line-strong bg-canvas px-3 py-2 text-base text-slate-100 placeholder:text-slate-400 " +
   "focus:border-sky-400 aria-[invalid=true]:border-red-400";

@@ -21,7 +21,7 @@ export function HashText({ value, head, tail, hidePrefix = false, className = ""
   return (
     <span title={value} className={`whitespace-nowrap font-mono ${className}`}>
       <span aria-hidden="true">
-        {prefix && !hidePrefix ? <span className="text-slate-500">{prefix}</span> : null}
+        {prefix && !hidePrefix ? <span className="text-slate-400">{prefix}</span> : null}
         {truncateMiddle(body, head, tail)}
       </span>
       <span className="sr-only">{value}</span>

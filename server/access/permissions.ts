@@ -169,6 +169,7 @@ export const PAGE_ACCESS = {
   "/": min("viewer"),
   "/mesh": min("viewer"),
   "/mesh/explore": min("viewer"),
+  "/wall": min("viewer"),
   "/keys": min("viewer"),
   "/keys/[id]": min("viewer"),
   "/audit": min("viewer"),

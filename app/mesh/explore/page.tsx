@@ -15,7 +15,7 @@ export default function ExploreMeshPage() {
         title="Explore a generated mesh"
         description="A random but realistic QKD network of N nodes: a hub, a backbone of trusted relays 40-80 km apart and metro endpoints around them, deterministic for a seed. Nothing here touches the live mesh."
         actions={
-          <Link href="/mesh" className="text-base font-semibold text-sky-300 underline-offset-2 hover:underline">
+          <Link href="/mesh" className="text-base font-semibold text-sky-300 underline underline-offset-2 hover:decoration-2">
             Back to the live mesh
           </Link>
         }

@@ -25,6 +25,8 @@ export function ExploreView() {
   const search = params.toString();
   const wanted = useMemo(() => parseExploreParams(new URLSearchParams(search)), [search]);
   const mesh = useMemo(() => generatedMeshViews(wanted), [wanted]);
+  // `&wall=1`: the graph in wall mode (bench:mesh measures the wall view's render on large meshes this way).
+  const wall = new URLSearchParams(search).get("wall") === "1";
   const names = useMemo(() => new Map(mesh.nodes.map((n) => [n.id, n.name])), [mesh]);
   const { panel, show, select, close } = useMeshSelection();
   const [traffic, setTraffic] = useState(false);
@@ -47,7 +49,7 @@ export function ExploreView() {
         <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} />
         {/* A new mesh is a new graph: remount so the view fits it once. */}
         <RouteActivityContext.Provider value={activity}>
-          <MeshGraph key={`${wanted.nodes}:${wanted.seed}`} nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+          <MeshGraph key={`${wanted.nodes}:${wanted.seed}`} nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" wall={wall} />
         </RouteActivityContext.Provider>
         {panel ? <ExplorePanel panel={panel} nodes={mesh.nodes} links={mesh.links} names={names} show={show} onClose={close} /> : null}
       </div>

@@ -1,7 +1,8 @@
 /** Edge labels never cover either card of their link, and shrink or hide on short links. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { COMPACT_LABEL, FULL_LABEL, placeLabel, type Box, type Size } from "./edge-label-geometry";
+import { COMPACT_LABEL, FULL_LABEL, placeLabel, placeLabelAmong, type Box, type Size } from "./edge-label-geometry";
+import { WALL_LABELS, WALL_NODE_SIZES } from "./wall-mode";
 
 const card = (cx: number, cy: number, width = 216, height = 64): Box => ({ cx, cy, width, height });
 
@@ -38,6 +39,47 @@ describe("placeLabel", () => {
         if (p.fit === "none") return true;
         const size = p.fit === "full" ? FULL_LABEL : COMPACT_LABEL;
         return !overlaps(p, size, a) && !overlaps(p, size, b);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("never covers either card in wall mode, with the wall's bigger cards and labels", () => {
+    const roles = fc.constantFrom(...Object.values(WALL_NODE_SIZES));
+    const box = fc.record({ cx: fc.integer({ min: -3000, max: 3000 }), cy: fc.integer({ min: -3000, max: 3000 }), size: roles })
+      .map(({ cx, cy, size }): Box => ({ cx, cy, ...size }));
+    fc.assert(
+      fc.property(box, box, fc.boolean(), (a, b, via) => {
+        const full = via ? WALL_LABELS.withVia : WALL_LABELS.full;
+        const p = placeLabel(a, b, full, WALL_LABELS.compact);
+        if (p.fit === "none") return true;
+        const size = p.fit === "full" ? full : WALL_LABELS.compact;
+        return !overlaps(p, size, a) && !overlaps(p, size, b);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("moves a label out from under a third card on the line, or drops it", () => {
+    const a = card(0, 0), b = card(900, 0), c = card(450, 0);
+    expect(placeLabel(a, b, FULL_LABEL).x).toBe(450); // the two-card rule alone puts it under c
+    const p = placeLabelAmong(a, b, FULL_LABEL, COMPACT_LABEL, [a, b, c]);
+    expect(p.fit).toBe("full");
+    expect(overlaps(p, FULL_LABEL, c)).toBe(false);
+  });
+
+  it("never puts a label under any card of the mesh, whatever the geometry", () => {
+    const box = fc.record({
+      cx: fc.integer({ min: -1500, max: 1500 }), cy: fc.integer({ min: -1500, max: 1500 }),
+      width: fc.integer({ min: 100, max: 400 }), height: fc.integer({ min: 50, max: 140 }),
+    });
+    fc.assert(
+      fc.property(fc.array(box, { minLength: 2, maxLength: 12 }), ([a, b, ...others]) => {
+        const cards = [a!, b!, ...others];
+        const p = placeLabelAmong(a!, b!, FULL_LABEL, COMPACT_LABEL, cards);
+        if (p.fit === "none") return true;
+        const size = p.fit === "full" ? FULL_LABEL : COMPACT_LABEL;
+        return cards.every((c) => !overlaps(p, size, c));
       }),
       { numRuns: 2_000 },
     );

@@ -49,12 +49,44 @@ function freeStretch(source: Box, target: Box, label: Size): [number, number] | 
   return from < to ? [from, to] : null;
 }
 
-export function placeLabel(source: Box, target: Box, full: Size): LabelPlacement {
+export function placeLabel(source: Box, target: Box, full: Size, compact: Size = COMPACT_LABEL): LabelPlacement {
   const at = (t: number) => ({ x: source.cx + (target.cx - source.cx) * t, y: source.cy + (target.cy - source.cy) * t });
   if (source.cx === target.cx && source.cy === target.cy) return { ...at(0), fit: "none" };
   const wide = freeStretch(source, target, full);
   if (wide) return { ...at((wide[0] + wide[1]) / 2), fit: "full" };
-  const narrow = freeStretch(source, target, COMPACT_LABEL);
+  const narrow = freeStretch(source, target, compact);
   if (narrow) return { ...at((narrow[0] + narrow[1]) / 2), fit: "compact" };
+  return { ...at(0.5), fit: "none" };
+}
+
+/** Whether a label of `size` centred at `p` overlaps `box` grown by the clearance. */
+export function labelOverlaps(p: { x: number; y: number }, size: Size, box: Box): boolean {
+  return Math.abs(p.x - box.cx) < (size.width + box.width) / 2 + CLEARANCE && Math.abs(p.y - box.cy) < (size.height + box.height) / 2 + CLEARANCE;
+}
+
+/** Where along the free stretch to try a label: the middle first, then outwards. */
+const TRIES = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9, 0, 1];
+
+/**
+ * As placeLabel, and clear of every other card too: a link that passes under
+ * a third card gets its label at the first spot along its free stretch that
+ * no card covers (full, then compact), or none.
+ */
+export function placeLabelAmong(source: Box, target: Box, full: Size, compact: Size, cards: readonly Box[]): LabelPlacement {
+  const at = (t: number) => ({ x: source.cx + (target.cx - source.cx) * t, y: source.cy + (target.cy - source.cy) * t });
+  if (source.cx === target.cx && source.cy === target.cy) return { ...at(0), fit: "none" };
+  // Only cards near the segment can be in the way.
+  const reach = Math.max(full.width, full.height) + CLEARANCE;
+  const x0 = Math.min(source.cx, target.cx) - reach, x1 = Math.max(source.cx, target.cx) + reach;
+  const y0 = Math.min(source.cy, target.cy) - reach, y1 = Math.max(source.cy, target.cy) + reach;
+  const near = cards.filter((c) => c !== source && c !== target && c.cx + c.width / 2 > x0 && c.cx - c.width / 2 < x1 && c.cy + c.height / 2 > y0 && c.cy - c.height / 2 < y1);
+  for (const [size, fit] of [[full, "full"], [compact, "compact"]] as const) {
+    const stretch = freeStretch(source, target, size);
+    if (!stretch) continue;
+    for (const f of TRIES) {
+      const p = at(stretch[0] + (stretch[1] - stretch[0]) * f);
+      if (!near.some((c) => labelOverlaps(p, size, c))) return { ...p, fit };
+    }
+  }
   return { ...at(0.5), fit: "none" };
 }

@@ -40,12 +40,21 @@ export type MeshFlowNode = Node<MeshNodeData, "qkd">;
 export type MeshFlowEdge = Edge<MeshEdgeData, "qkd">;
 
 /** One centre handle each way, declared up front so edges draw before (or without) the DOM being measured. */
-function centreHandles(role: NodeRole): NodeHandle[] {
-  const { width, height } = NODE_SIZES[role];
-  const at = { x: width / 2 - 0.5, y: height / 2, width: 1, height: 1, position: Position.Top };
+function centreHandles(size: { width: number; height: number }): NodeHandle[] {
+  const at = { x: size.width / 2 - 0.5, y: size.height / 2, width: 1, height: 1, position: Position.Top };
   return [{ ...at, type: "source" }, { ...at, type: "target" }];
 }
-const HANDLES: Record<NodeRole, NodeHandle[]> = { HUB: centreHandles("HUB"), RELAY: centreHandles("RELAY"), ENDPOINT: centreHandles("ENDPOINT") };
+type Sizes = Record<NodeRole, { width: number; height: number }>;
+/** Handles per size table (desk or wall), built once per table. */
+const HANDLES = new WeakMap<Sizes, Record<NodeRole, NodeHandle[]>>();
+function handlesFor(sizes: Sizes): Record<NodeRole, NodeHandle[]> {
+  let h = HANDLES.get(sizes);
+  if (!h) {
+    h = { HUB: centreHandles(sizes.HUB), RELAY: centreHandles(sizes.RELAY), ENDPOINT: centreHandles(sizes.ENDPOINT) };
+    HANDLES.set(sizes, h);
+  }
+  return h;
+}
 
 function sameFields<T extends Record<string, unknown>>(a: T, b: T): boolean {
   for (const k in a) if (a[k] !== b[k]) return false;
@@ -56,7 +65,8 @@ export class FlowElementCache {
   private nodes = new Map<string, MeshFlowNode>();
   private edges = new Map<string, MeshFlowEdge>();
 
-  toNodes(views: readonly MeshNodeView[], scale: number, selectedId: string | null): MeshFlowNode[] {
+  toNodes(views: readonly MeshNodeView[], scale: number, selectedId: string | null, sizes: Sizes = NODE_SIZES): MeshFlowNode[] {
+    const handles = handlesFor(sizes);
     const next = new Map<string, MeshFlowNode>();
     const out = views.map((n) => {
       const data: MeshNodeData = {
@@ -67,10 +77,10 @@ export class FlowElementCache {
       const y = n.y * scale;
       const prev = this.nodes.get(n.id);
       const node: MeshFlowNode =
-        prev && prev.position.x === x && prev.position.y === y && sameFields(prev.data, data)
+        prev && prev.width === sizes[n.role].width && prev.position.x === x && prev.position.y === y && sameFields(prev.data, data)
           ? prev
           : {
-              id: n.id, type: "qkd", position: { x, y }, data, ...NODE_SIZES[n.role], handles: HANDLES[n.role],
+              id: n.id, type: "qkd", position: { x, y }, data, ...sizes[n.role], handles: handles[n.role],
               draggable: false, connectable: false, selectable: false,
               ariaLabel: `${n.name}, ${n.role.toLowerCase()}, ${n.status.toLowerCase()}. Press Enter for details.`,
             };

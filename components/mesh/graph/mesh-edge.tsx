@@ -10,12 +10,14 @@
  */
 import { EdgeLabelRenderer, type EdgeProps } from "@xyflow/react";
 import { memo } from "react";
-import { BYPASS_DASH, DOWN_DASH, LINK_HEALTH_STYLES, NODE_SIZES } from "../mesh-styles";
-import { FULL_LABEL, FULL_LABEL_WITH_VIA, placeLabel } from "./edge-label-geometry";
+import { BYPASS_DASH, DOWN_DASH, LINK_HEALTH_STYLES } from "../mesh-styles";
+import { placeLabel } from "./edge-label-geometry";
 import type { MeshEdgeData, MeshFlowEdge } from "./flow-elements";
 import { useSelectElement } from "./graph-select-context";
 import { useIncidentMarked } from "./incident-highlight";
 import { useRouteEnteredFrom } from "./route-activity";
+import { useLabelPlacement } from "./label-placements";
+import { DESK_LABELS, nodeSizes, useWallMode, WALL_LABELS, WALL_SCALE } from "./wall-mode";
 import { useShowsDetail } from "./zoom-level";
 
 function RouteFlow({ path, reverse }: { path: string; reverse: boolean }) {
@@ -29,7 +31,7 @@ function RouteFlow({ path, reverse }: { path: string; reverse: boolean }) {
   );
 }
 
-function EdgeLabel({ id, d, x, y, compact }: { id: string; d: MeshEdgeData; x: number; y: number; compact: boolean }) {
+function EdgeLabel({ id, d, x, y, compact, wall }: { id: string; d: MeshEdgeData; x: number; y: number; compact: boolean; wall: boolean }) {
   const select = useSelectElement();
   const style = LINK_HEALTH_STYLES[d.health];
   return (
@@ -40,13 +42,15 @@ function EdgeLabel({ id, d, x, y, compact }: { id: string; d: MeshEdgeData; x: n
         onClick={() => select("link", id)}
         data-testid="mesh-edge-label"
         data-link-id={id}
-        style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)`, borderColor: style.hex, pointerEvents: "all" }}
+        data-fit={compact ? "compact" : "full"}
+        // Scaled about its centre in wall mode; the geometry was given the scaled size.
+        style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)${wall ? ` scale(${WALL_SCALE})` : ""}`, borderColor: style.hex, pointerEvents: "all" }}
         className={`nodrag nopan absolute flex cursor-pointer flex-col items-stretch gap-1 rounded-md border bg-panel/95 px-2 py-1 text-left text-[13px] font-semibold leading-tight text-slate-100 shadow shadow-black/60 ${
           d.selected ? "ring-2 ring-sky-400" : ""
         }`}
       >
         <span className={`whitespace-nowrap tabular-nums ${d.health === "compromised" ? "text-rose-200" : ""}`}>
-          {d.health === "compromised" || d.eavesdropper ? "⚠ " : ""}
+          {d.health === "compromised" || d.eavesdropper ? "⚠ " : d.health === "warning" ? "▲ " : d.status === "DOWN" ? "✕ " : ""}
           {d.qberText}
           {compact ? null : <span className="font-medium text-slate-300"> · {d.status === "DOWN" ? "down" : d.rateText}</span>}
         </span>
@@ -66,7 +70,9 @@ function EdgeLabel({ id, d, x, y, compact }: { id: string; d: MeshEdgeData; x: n
 
 function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, style: override }: EdgeProps<MeshFlowEdge>) {
   const detail = useShowsDetail();
+  const wall = useWallMode();
   const enteredFrom = useRouteEnteredFrom(id);
+  const placed = useLabelPlacement(id);
   const incident = useIncidentMarked("link", id);
   if (!data) return null;
   const style = LINK_HEALTH_STYLES[data.health];
@@ -75,13 +81,15 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
   // Zoomed out, strokes are in screen pixels (non-scaling) so a 500-node mesh still shows its links.
   const width = detail ? (down ? 2 : 2 + (5 * data.poolPercent) / 100) : down ? 1 : 1 + (2 * data.poolPercent) / 100;
   const vectorEffect = detail ? undefined : "non-scaling-stroke";
-  const label = detail && (!down || data.selected)
-    ? placeLabel(
-        { cx: sourceX, cy: sourceY, ...NODE_SIZES[data.sourceRole] },
-        { cx: targetX, cy: targetY, ...NODE_SIZES[data.targetRole] },
-        data.viaName ? FULL_LABEL_WITH_VIA : FULL_LABEL,
-      )
-    : null;
+  const sizes = nodeSizes(wall);
+  const labels = wall ? WALL_LABELS : DESK_LABELS;
+  // The graph's placement avoids every card; outside a MeshGraph (no placements) only the link's own two.
+  const label = !detail || (down && !data.selected) ? null : placed ?? placeLabel(
+        { cx: sourceX, cy: sourceY, ...sizes[data.sourceRole] },
+        { cx: targetX, cy: targetY, ...sizes[data.targetRole] },
+        data.viaName ? labels.withVia : labels.full,
+        labels.compact,
+      );
   return (
     <>
       <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null} data-incident={incident}>
@@ -104,7 +112,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
         {enteredFrom !== null ? <RouteFlow path={path} reverse={enteredFrom !== "" && enteredFrom !== source} /> : null}
         {detail ? <path d={path} fill="none" strokeOpacity={0} strokeWidth={22} className="react-flow__edge-interaction" /> : null}
       </g>
-      {label && label.fit !== "none" ? <EdgeLabel id={id} d={data} x={label.x} y={label.y} compact={label.fit === "compact"} /> : null}
+      {label && label.fit !== "none" ? <EdgeLabel id={id} d={data} x={label.x} y={label.y} compact={label.fit === "compact"} wall={wall} /> : null}
     </>
   );
 }

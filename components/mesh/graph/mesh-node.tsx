@@ -7,10 +7,11 @@
  */
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
-import { NODE_ROLE_STYLES, NODE_STATUS_STYLES } from "../mesh-styles";
+import { NODE_ROLE_STYLES, NODE_SIZES, NODE_STATUS_STYLES } from "../mesh-styles";
 import type { MeshFlowNode } from "./flow-elements";
 import { useIncidentMarked } from "./incident-highlight";
 import { RoleIcon } from "./role-icon";
+import { useWallMode, WALL_SCALE } from "./wall-mode";
 import { useShowsDetail } from "./zoom-level";
 
 /** Edges run centre to centre (the mesh has no direction): one invisible 1-px handle each way in the middle. */
@@ -25,13 +26,13 @@ function KeyGlyph() {
 }
 
 /** Zoomed out: a status-coloured marker (and the hub's name) that keeps its size on screen whatever the zoom. */
-function FarMarker({ data }: { data: MeshFlowNode["data"] }) {
+function FarMarker({ data, wall }: { data: MeshFlowNode["data"]; wall: boolean }) {
   const status = NODE_STATUS_STYLES[data.status];
   return (
     <span className="flex flex-col items-center gap-1" style={{ transform: "scale(var(--mesh-inverse-zoom, 1))" }}>
       <RoleIcon role={data.role} size={FAR_MARKER_PX[data.role]} className={status.text} />
-      {data.role === "HUB" ? (
-        <span className="whitespace-nowrap rounded bg-panel/90 px-1.5 text-sm font-bold text-white">{data.name}</span>
+      {data.role === "HUB" || wall ? (
+        <span className={`whitespace-nowrap rounded bg-panel/90 px-1.5 font-bold text-white ${wall ? "text-xl" : "text-sm"}`}>{data.name}</span>
       ) : (
         <span className="sr-only">{data.name}</span>
       )}
@@ -43,6 +44,7 @@ const FAR_MARKER_PX = { HUB: 22, RELAY: 14, ENDPOINT: 9 } as const;
 
 function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
   const detail = useShowsDetail();
+  const wall = useWallMode();
   const incident = useIncidentMarked("node", id);
   const status = NODE_STATUS_STYLES[data.status];
   const role = NODE_ROLE_STYLES[data.role];
@@ -52,6 +54,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
     "data-role": data.role,
     "data-status": data.status,
     "data-incident": incident,
+    "data-wall": wall,
     title: `${data.name} · ${data.site}${data.statusReason ? ` · ${data.statusReason}` : ""}`,
   };
   const handles = (
@@ -64,7 +67,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
     return (
       <div {...common} className={`flex size-full cursor-pointer items-center justify-center ${data.selected ? "outline outline-4 outline-sky-400" : incident ? "outline outline-4 outline-rose-500" : ""}`}>
         {handles}
-        <FarMarker data={data} />
+        <FarMarker data={data} wall={wall} />
       </div>
     );
   }
@@ -74,6 +77,8 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
       className={`flex size-full cursor-pointer flex-col justify-center gap-1 overflow-hidden px-3 shadow-lg shadow-black/50 ${role.box} ${status.ring} ${
         data.selected ? "outline outline-4 outline-offset-4 outline-sky-400" : incident ? "outline outline-4 outline-offset-4 outline-rose-500 motion-safe:animate-pulse" : ""
       } ${data.status === "ISOLATED" || data.status === "OFFLINE" ? "opacity-80" : ""}`}
+      // Wall mode: the desk card's content drawn WALL_SCALE times bigger (the card's box is the wall size already).
+      style={wall ? { ...NODE_SIZES[data.role], transform: `scale(${WALL_SCALE})`, transformOrigin: "0 0" } : undefined}
     >
       {handles}
       <span className="flex min-w-0 items-center gap-2">

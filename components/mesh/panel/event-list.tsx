@@ -15,7 +15,7 @@ export function EventList({ events }: { events: MeshEventView[] }) {
           {events.map((e) => (
             <li key={e.seq.toString()} className="flex flex-col rounded-lg border border-line px-3 py-2" data-testid="mesh-event" data-action={e.action}>
               <span className="flex items-center justify-between gap-3">
-                <Link href={`/audit?seq=${e.seq}`} className="font-semibold text-slate-100 underline-offset-2 hover:underline">
+                <Link href={`/audit?seq=${e.seq}`} className="font-semibold text-slate-100 underline underline-offset-2 hover:decoration-2">
                   {actionLabel(e.action)}
                 </Link>
                 <RelativeTime date={e.at} className="shrink-0 text-sm text-slate-400" />

@@ -10,7 +10,7 @@ function KeyList({ keys, empty, testId }: { keys: MeshKeyRef[]; empty: string; t
     <ul className="flex flex-col gap-1" data-testid={testId}>
       {keys.map((k) => (
         <li key={`${k.involvement}-${k.id}`} className="flex items-center justify-between gap-3 text-base">
-          <Link href={`/keys/${k.id}`} className="min-w-0 truncate font-semibold text-sky-300 underline-offset-2 hover:underline" data-testid="mesh-key-link">
+          <Link href={`/keys/${k.id}`} className="min-w-0 truncate font-semibold text-sky-300 underline underline-offset-2 hover:decoration-2" data-testid="mesh-key-link">
             {k.label}
             {k.generation > 1 ? <span className="font-normal text-slate-400"> · gen {k.generation}</span> : null}
           </Link>

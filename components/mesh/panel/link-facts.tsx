@@ -16,7 +16,7 @@ export function LinkHealthBadge({ link }: { link: MeshLinkView }) {
 
 function NodeButton({ id, names, onOpenNode }: { id: string; names: ReadonlyMap<string, string>; onOpenNode: (id: string) => void }) {
   return (
-    <button type="button" onClick={() => onOpenNode(id)} className="font-semibold text-sky-300 underline-offset-2 hover:underline" data-testid="link-end" data-node-id={id}>
+    <button type="button" onClick={() => onOpenNode(id)} className="font-semibold text-sky-300 underline underline-offset-2 hover:decoration-2" data-testid="link-end" data-node-id={id}>
       {names.get(id) ?? id}
     </button>
   );

@@ -3,7 +3,8 @@
  * The side panel over the right edge of the graph (over it, not beside it, so
  * the graph never resizes). Its title takes focus when it opens or switches,
  * so keyboard users land in it; Esc or the close button closes it. A form
- * inside that handles Esc itself (cancel) keeps the panel open.
+ * inside that handles Esc itself (cancel) keeps the panel open. Closing gives
+ * focus back to what opened the panel (a node, a link, a button).
  */
 import { useEffect, useRef, type ReactNode } from "react";
 import type { MeshStateView } from "@/server/mesh/mesh-views";
@@ -33,6 +34,14 @@ export function MeshPanelFrame({ title, subtitle, subjectKey, onClose, children 
   useEffect(() => {
     latestClose.current = onClose;
   });
+
+  // Declared first so it sees what had focus before the title takes it: closing gives focus back there.
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    return () => {
+      if (opener && opener !== document.body && opener.isConnected) requestAnimationFrame(() => opener.focus({ preventScroll: true }));
+    };
+  }, []);
 
   useEffect(() => {
     titleRef.current?.focus({ preventScroll: true });
