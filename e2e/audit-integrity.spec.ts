@@ -10,6 +10,7 @@ import pg from "pg";
 import { expect, test } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
 import { e2eStateFile } from "./e2e-state";
+import { E2E_METRICS_TOKEN } from "./metrics-token";
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 
@@ -38,7 +39,8 @@ test("every role sees the audit integrity banner while the log is tampered with"
       await expect(banner.locator(`[data-testid="integrity-break"][data-seq="${deleted}"]`)).toHaveAttribute("data-kind", "SEQUENCE_GAP");
       await context.close();
     }
-    const ready = await page.request.get("/api/ready");
+    // As an orchestrator probes it: /api/ready answers a session or the scrape token.
+    const ready = await page.request.get("/api/ready", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } });
     expect(ready.status()).toBe(503);
     const body = (await ready.json()) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
     expect(body.checks.find((c) => c.name === "worker:audit-integrity")).toMatchObject({ ok: false, detail: expect.stringContaining(`#${edited}`) });

@@ -148,23 +148,28 @@ test("an admin adds a passkey (virtual authenticator), signs in with it as the s
   await page.getByTestId("second-factor-passkey").click();
   await expect(page).toHaveURL(/\/admin$/);
 
-  // Step-up with the passkey: the grant is refused for an old proof, the dialog asks, the grant is retried.
+  // Step-up with the passkey: asking for a role grant is refused for an old proof, the dialog asks, the request is
+  // retried and raised (a second administrator decides it: the role itself does not change yet).
   const row = (email: string) => page.locator(`[data-testid="user-row"][data-email="${email}"]`);
   const viewer = account("viewer");
   await ageProofs(admin.email);
+  page.once("dialog", (d) => void d.accept("Needs to approve revocations on the night shift."));
   await row(viewer.email).getByTestId("user-role-select").selectOption("officer");
   await expect(page.getByTestId("step-up-dialog")).toBeVisible();
   await page.getByTestId("second-factor-passkey").click();
   await expect(page.getByTestId("step-up-dialog")).toHaveCount(0);
-  await expect(row(viewer.email).getByTestId("user-role-select")).toHaveValue("officer");
+  await expect(page.getByTestId("role-grant-requested")).toBeVisible();
+  await expect(row(viewer.email).getByTestId("user-role-select")).toHaveValue("viewer");
 
   // Step-up with a code, for the next grant.
   const analyst = account("analyst");
   await ageProofs(admin.email);
+  page.once("dialog", (d) => void d.accept("Second administrator for the approvals of role grants."));
   await row(analyst.email).getByTestId("user-role-select").selectOption("admin");
   await expect(page.getByTestId("step-up-dialog")).toBeVisible();
   await page.getByTestId("second-factor-code").fill(totp.generate());
   await page.getByTestId("second-factor-submit").click();
   await expect(page.getByTestId("step-up-dialog")).toHaveCount(0);
-  await expect(row(analyst.email).getByTestId("user-role-select")).toHaveValue("admin");
+  await expect(page.getByTestId("role-grant-requested")).toBeVisible();
+  await expect(row(analyst.email).getByTestId("user-role-select")).toHaveValue("analyst");
 });

@@ -53,7 +53,7 @@ describe("access table", () => {
 
   it("asks for a fresh second factor on votes, role grants and policy changes, and only there", () => {
     expect(Object.keys(STEP_UP_PROCEDURES).sort()).toEqual([
-      "approvals.approve", "approvals.reject", "approvals.updateRule", "keys.createPolicy", "keys.deletePolicy", "keys.updatePolicy", "users.create", "users.setRole",
+      "approvals.approve", "approvals.reject", "approvals.updateRule", "keys.createPolicy", "keys.deletePolicy", "keys.updatePolicy", "users.create", "users.requestRole", "users.setRole",
     ]);
     for (const p of Object.keys(STEP_UP_PROCEDURES)) expect(Object.hasOwn(PROCEDURE_ACCESS, p), p).toBe(true);
     // A role change steps up unless it clearly grants no officer/admin power (fail closed on odd input).

@@ -147,6 +147,8 @@ export const STEP_UP_PROCEDURES: Partial<Record<ProcedurePath, (rawInput: unknow
   "approvals.reject": always,
   "users.create": grantsPower,
   "users.setRole": grantsPower,
+  // Asking for officer or admin (a second administrator decides it) is a role grant too.
+  "users.requestRole": always,
   "keys.createPolicy": always,
   "keys.updatePolicy": always,
   "keys.deletePolicy": always,
