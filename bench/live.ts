@@ -85,6 +85,8 @@ async function startServer(adminUrl: string): Promise<Server> {
     env: {
       ...process.env, DATABASE_URL: url, QECNET_DATA_DIR: dataDir, QECNET_MASTER_KEY: masterKey.toString("hex"),
       QECNET_SIGNIN_RATE_LIMIT: "1000/60", QECNET_ROTATION_SWEEP: "off", QECNET_LOG_LEVEL: "error", NEXT_TELEMETRY_DISABLED: "1",
+      // The demo's viewers, on a demonstration console as `npm run demo` runs it (officers need no second factor there).
+      QECNET_SEED_DEMO: "true",
     },
   });
   const base = `http://127.0.0.1:${port}`;
