@@ -15,6 +15,9 @@ import { PanelSection } from "./panel-section";
 
 const HEIGHT = 150;
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+/** A short window (a fresh simulation) needs seconds, or every tick reads the same minute. */
+const TIME_S = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const SECONDS_BELOW_MS = 10 * 60_000;
 const AXIS = { stroke: "#3a4a6b", tick: { fill: "#94a3b8", fontSize: 12 } } as const;
 const GRID = "#25324d";
 const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
@@ -36,6 +39,7 @@ function ChartBox({ label, testId, points, children }: { label: string; testId: 
 }
 
 const timeTick = (t: number) => TIME.format(t);
+const timeTickSeconds = (t: number) => TIME_S.format(t);
 
 export function LinkCharts({ samples, capacityBits, minutes }: { samples: LinkSampleView[]; capacityBits: number; minutes: number }) {
   const data = useMemo<Point[]>(
@@ -58,7 +62,7 @@ export function LinkCharts({ samples, capacityBits, minutes }: { samples: LinkSa
   const qMax = Math.max(0.14, Math.max(...qbers) * 1.15);
   const qLabel = `QBER over the last ${minutes} minutes: now ${formatQber(qNow)}, between ${formatQber(Math.min(...qbers))} and ${formatQber(Math.max(...qbers))} over ${data.length} samples; warning at ${formatQber(QBER_WARNING)}, abort at ${formatQber(QBER_ABORT)}`;
   const poolLabel = `Key pool level over the last ${minutes} minutes: now ${formatPercent(poolNow)}, between ${formatPercent(Math.min(...pools))} and ${formatPercent(Math.max(...pools))} over ${data.length} samples`;
-  const xAxis = <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={timeTick} minTickGap={40} {...AXIS} />;
+  const xAxis = <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={data[data.length - 1]!.t - data[0]!.t < SECONDS_BELOW_MS ? timeTickSeconds : timeTick} minTickGap={40} {...AXIS} />;
   return (
     <PanelSection title={`Last ${minutes} minutes`}>
       <p className="text-sm text-slate-300" data-testid="qber-now">QBER (now {formatQber(qNow)})</p>
