@@ -85,15 +85,17 @@ test("the revocation request: axe-clean with its preview, the preview graph out 
   await expect(opener).toBeFocused();
 });
 
-test("the mesh side panel gives focus back to the node that opened it", async ({ page }) => {
+test("the mesh side panel gives focus back to the graph that opened it", async ({ page }) => {
   await signIn(page, "viewer");
   await page.goto("/mesh");
   await page.locator('[data-testid="mesh-graph"][data-rendered="true"]').waitFor();
-  const node = page.locator(".react-flow__node").first();
-  await node.focus();
+  const graph = page.getByTestId("mesh-graph-canvas");
+  await graph.focus();
+  await page.keyboard.press("ArrowRight"); // shows the focus ring on a node
+  await expect(page.getByTestId("mesh-graph")).toHaveAttribute("data-keyboard-node", /./);
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("mesh-panel")).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("mesh-panel")).toHaveCount(0);
-  await expect(node).toBeFocused();
+  await expect(graph).toBeFocused();
 });

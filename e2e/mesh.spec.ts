@@ -142,10 +142,15 @@ test("clicking a node opens its panel, which survives a reload and closes with E
   await expect(page.getByTestId("mesh-panel")).toHaveCount(0);
   await expect(page).not.toHaveURL(/node=/);
 
-  // Keyboard: a focused node opens with Enter.
-  await page.locator(`.react-flow__node[data-id="${node.id}"]`).focus();
+  // Keyboard: the graph is one tab stop after the toolbar; Enter opens the node that has its focus ring.
+  await page.getByTestId("mesh-jump").focus();
+  await page.keyboard.press("Tab");
+  const canvas = page.getByTestId("mesh-graph-canvas");
+  await expect(canvas).toBeFocused();
+  await expect(page.getByTestId("mesh-graph")).toHaveAttribute("data-keyboard-node", /./);
+  const focusedId = (await page.getByTestId("mesh-graph").getAttribute("data-keyboard-node"))!;
   await page.keyboard.press("Enter");
-  await expect(page.getByTestId("mesh-panel-title")).toHaveText(node.name);
+  await expect(page.getByTestId("mesh-panel-title")).toHaveText(state.nodes.find((n) => n.id === focusedId)!.name);
 });
 
 test("a link's panel shows its QBER, pool and history; an analyst puts a simulated eavesdropper on it and clears it", async ({ page }) => {

@@ -17,6 +17,8 @@ export interface MeshNodeData extends Record<string, unknown> {
   site: string;
   heldKeys: number;
   selected: boolean;
+  /** Has the graph's keyboard focus (arrow keys move it; graph-keyboard.ts): drawn with a focus ring. */
+  focused: boolean;
 }
 
 export interface MeshEdgeData extends Record<string, unknown> {
@@ -65,13 +67,13 @@ export class FlowElementCache {
   private nodes = new Map<string, MeshFlowNode>();
   private edges = new Map<string, MeshFlowEdge>();
 
-  toNodes(views: readonly MeshNodeView[], scale: number, selectedId: string | null, sizes: Sizes = NODE_SIZES): MeshFlowNode[] {
+  toNodes(views: readonly MeshNodeView[], scale: number, selectedId: string | null, sizes: Sizes = NODE_SIZES, focusedId: string | null = null): MeshFlowNode[] {
     const handles = handlesFor(sizes);
     const next = new Map<string, MeshFlowNode>();
     const out = views.map((n) => {
       const data: MeshNodeData = {
         name: n.name, role: n.role, status: n.status, statusReason: n.statusReason, site: n.site, heldKeys: n.heldKeys,
-        selected: n.id === selectedId,
+        selected: n.id === selectedId, focused: n.id === focusedId,
       };
       const x = n.x * scale;
       const y = n.y * scale;
@@ -82,6 +84,8 @@ export class FlowElementCache {
           : {
               id: n.id, type: "qkd", position: { x, y }, data, ...sizes[n.role], handles: handles[n.role],
               draggable: false, connectable: false, selectable: false,
+              // Not a tab stop of its own (the graph is one, with arrow keys), but still a named group for screen readers.
+              ariaRole: "group",
               ariaLabel: `${n.name}, ${n.role.toLowerCase()}, ${n.status.toLowerCase()}. Press Enter for details.`,
             };
       next.set(n.id, node);

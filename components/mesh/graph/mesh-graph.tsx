@@ -3,13 +3,18 @@
  * The React Flow canvas of the mesh. Read-only (pan, zoom, click): nothing can
  * be dragged or connected, so a demo audience cannot break anything. The view
  * fits the mesh once, on first load; live updates change elements in place
- * and never move the viewport. Enter on a focused node or link opens its panel.
+ * and never move the viewport. For the keyboard the graph is one tab stop (its
+ * nodes and links are not tab stops of their own): arrow keys move a visible
+ * focus ring to the nearest node that way (graph-keyboard.ts), Enter or Space
+ * opens the focused node's panel as a click does, and a polite live region
+ * says which node has the focus. Links open from their node's panel.
  */
 import { Background, BackgroundVariant, Controls, ReactFlow, type EdgeTypes, type NodeTypes, type ReactFlowInstance } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from "react";
 import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
 import { FlowElementCache, type MeshFlowEdge, type MeshFlowNode } from "./flow-elements";
+import { isArrowKey, nearestInDirection, nearestTo } from "./graph-keyboard";
 import { GraphSelectContext, type SelectElement } from "./graph-select-context";
 import { MeshEdgeComponent } from "./mesh-edge";
 import { layoutScale } from "./mesh-layout";
@@ -81,7 +86,11 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
   const selectedNode = selection?.kind === "node" ? selection.id : null;
   const selectedLink = selection?.kind === "link" ? selection.id : null;
   const sizes = nodeSizes(wall);
-  const flowNodes = useMemo(() => cache.toNodes(nodes, scale, selectedNode, sizes), [cache, nodes, scale, selectedNode, sizes]);
+  // The keyboard focus inside the graph (one tab stop): a node id, shown only while the graph has keyboard focus.
+  const [keyNode, setKeyNode] = useState<string | null>(null);
+  const [ringShown, setRingShown] = useState(false);
+  const shownKeyNode = ringShown && keyNode && byId.has(keyNode) ? keyNode : null;
+  const flowNodes = useMemo(() => cache.toNodes(nodes, scale, selectedNode, sizes, shownKeyNode), [cache, nodes, scale, selectedNode, sizes, shownKeyNode]);
   const flowEdges = useMemo(() => cache.toEdges(links, byId, selectedLink), [cache, links, byId, selectedLink]);
   // The whole mesh, from the known card sizes: fitting it needs no DOM measurement, so it works with
   // onlyRenderVisibleElements (React Flow's own fitView only sees the cards it has rendered).
@@ -146,16 +155,76 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
   const onNodeClick = useCallback((_: unknown, n: { id: string }) => select("node", n.id), [select]);
   const onEdgeClick = useCallback((_: unknown, e: { id: string }) => select("link", e.id), [select]);
 
-  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
-    if (e.key !== "Enter" && e.key !== " ") return;
-    const target = e.target as HTMLElement;
-    const node = target.closest<HTMLElement>(".react-flow__node");
-    const edge = node ? null : target.closest<SVGElement>(".react-flow__edge");
-    const id = (node ?? edge)?.getAttribute("data-id");
-    if (!id) return;
-    e.preventDefault();
-    select(node ? "node" : "link", id);
+  /** Flow-space points of the nodes (their centres), for the arrow keys. */
+  const points = useMemo(() => nodes.map((n) => ({ id: n.id, x: n.x * scale, y: n.y * scale })), [nodes, scale]);
+
+  /** Where the keyboard focus starts: the selected node, the last focused one, else the node nearest the middle of the view. */
+  function startNode(): string | null {
+    if (selectedNode && byId.has(selectedNode)) return selectedNode;
+    if (keyNode && byId.has(keyNode)) return keyNode;
+    const el = containerRef.current;
+    const v = flowRef.current?.getViewport() ?? { x: 0, y: 0, zoom: 1 };
+    const cx = ((el?.clientWidth ?? 0) / 2 - v.x) / v.zoom;
+    const cy = ((el?.clientHeight ?? 0) / 2 - v.y) / v.zoom;
+    return nearestTo(cx, cy, points);
   }
+
+  /** Pans (at the same zoom) so a node that has the keyboard focus is on screen, with a margin. */
+  function reveal(id: string) {
+    const flow = flowRef.current;
+    const el = containerRef.current;
+    const n = byId.get(id);
+    if (!flow || !el || !n) return;
+    const { x, y, zoom } = flow.getViewport();
+    const sx = n.x * scale * zoom + x;
+    const sy = n.y * scale * zoom + y;
+    const margin = 80;
+    if (sx < margin || sy < FIT_PADDING.top + margin || sx > el.clientWidth - margin || sy > el.clientHeight - margin) {
+      void flow.setCenter(n.x * scale, n.y * scale, { zoom, duration: 250 });
+    }
+  }
+
+  function onFocus(e: FocusEvent<HTMLDivElement>) {
+    if (e.target !== e.currentTarget) return; // a button inside (the zoom controls) took focus
+    // A ring only for keyboard focus (Tab, or focus given back by a closed panel), not for a mouse click.
+    if (!e.currentTarget.matches(":focus-visible")) return;
+    const id = startNode();
+    setKeyNode(id);
+    setRingShown(id !== null);
+    if (id) reveal(id);
+  }
+
+  function onBlur(e: FocusEvent<HTMLDivElement>) {
+    if (e.target === e.currentTarget) setRingShown(false);
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    // Keys on the graph itself; a button inside (zoom controls, a clicked label) handles its own.
+    if (e.target !== e.currentTarget || e.altKey || e.ctrlKey || e.metaKey) return;
+    const key = e.key;
+    const arrow = isArrowKey(key);
+    if (!arrow && key !== "Enter" && key !== " ") return;
+    e.preventDefault();
+    if (!shownKeyNode) {
+      // No ring yet (focus came by a click or a script): the first key shows where the focus is.
+      const id = startNode();
+      setKeyNode(id);
+      setRingShown(id !== null);
+      if (id) reveal(id);
+    } else if (isArrowKey(key)) {
+      const from = points.find((p) => p.id === shownKeyNode);
+      const next = from ? nearestInDirection(from, points, key) : null;
+      if (next) {
+        setKeyNode(next);
+        reveal(next);
+      }
+    } else {
+      select("node", shownKeyNode);
+    }
+  }
+
+  const hintId = useId();
+  const focusedView = shownKeyNode ? byId.get(shownKeyNode) : undefined;
 
   return (
     <div
@@ -166,9 +235,13 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
       data-link-count={links.length}
       data-wall={wall}
       data-focus={focusKey || undefined}
-      onKeyDown={onKeyDown}
+      data-keyboard-node={shownKeyNode ?? undefined}
       ref={containerRef}
     >
+      <p id={hintId} className="sr-only">Arrow keys move between nodes; Enter opens the focused node&apos;s details, Escape closes them.</p>
+      <p className="sr-only" aria-live="polite" data-testid="mesh-graph-announcer">
+        {focusedView ? `${focusedView.name}, ${focusedView.role.toLowerCase()}, ${focusedView.status.toLowerCase()}` : ""}
+      </p>
       <WallModeContext.Provider value={wall}>
       <LabelPlacementContext.Provider value={placements}>
       <GraphSelectContext.Provider value={select}>
@@ -184,6 +257,10 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
           onlyRenderVisibleElements
           nodesDraggable={false}
           nodesConnectable={false}
+          nodesFocusable={false}
+          edgesFocusable={false}
+          disableKeyboardA11y
+          panActivationKeyCode={null}
           elementsSelectable={false}
           edgesReconnectable={false}
           zoomOnDoubleClick={false}
@@ -193,6 +270,13 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
           onEdgeClick={onEdgeClick}
           proOptions={PRO_OPTIONS}
           aria-label="QKD mesh topology: nodes and quantum links"
+          aria-describedby={hintId}
+          tabIndex={0}
+          onKeyDown={onKeyDown}
+          onFocus={onFocus}
+          onBlur={onBlur}
+          data-testid="mesh-graph-canvas"
+          className="focus-visible:outline focus-visible:outline-4 focus-visible:-outline-offset-4 focus-visible:outline-sky-400"
         >
           <Background variant={BackgroundVariant.Dots} gap={28} size={1.5} color="#25324d" />
           <Controls showInteractive={false} position="bottom-left" />

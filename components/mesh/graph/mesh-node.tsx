@@ -42,6 +42,9 @@ function FarMarker({ data, wall }: { data: MeshFlowNode["data"]; wall: boolean }
 
 const FAR_MARKER_PX = { HUB: 22, RELAY: 14, ENDPOINT: 9 } as const;
 
+/** The graph's keyboard focus: a thick dashed white ring, unlike the selection (sky) and an incident (rose). */
+const FOCUS_RING = "outline-dashed outline-4 outline-white";
+
 function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
   const detail = useShowsDetail();
   const wall = useWallMode();
@@ -55,6 +58,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
     "data-status": data.status,
     "data-incident": incident,
     "data-wall": wall,
+    "data-keyboard-focus": data.focused,
     title: `${data.name} · ${data.site}${data.statusReason ? ` · ${data.statusReason}` : ""}`,
   };
   const handles = (
@@ -65,7 +69,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
   );
   if (!detail) {
     return (
-      <div {...common} className={`flex size-full cursor-pointer items-center justify-center ${data.selected ? "outline outline-4 outline-sky-400" : incident ? "outline outline-4 outline-rose-500" : ""}`}>
+      <div {...common} className={`flex size-full cursor-pointer items-center justify-center ${data.focused ? FOCUS_RING : data.selected ? "outline outline-4 outline-sky-400" : incident ? "outline outline-4 outline-rose-500" : ""}`}>
         {handles}
         <FarMarker data={data} wall={wall} />
       </div>
@@ -75,7 +79,7 @@ function MeshNodeView({ id, data }: NodeProps<MeshFlowNode>) {
     <div
       {...common}
       className={`flex size-full cursor-pointer flex-col justify-center gap-1 overflow-hidden px-3 shadow-lg shadow-black/50 ${role.box} ${status.ring} ${
-        data.selected ? "outline outline-4 outline-offset-4 outline-sky-400" : incident ? "outline outline-4 outline-offset-4 outline-rose-500 motion-safe:animate-pulse" : ""
+        data.focused ? `${FOCUS_RING} outline-offset-4` : data.selected ? "outline outline-4 outline-offset-4 outline-sky-400" : incident ? "outline outline-4 outline-offset-4 outline-rose-500 motion-safe:animate-pulse" : ""
       } ${data.status === "ISOLATED" || data.status === "OFFLINE" ? "opacity-80" : ""}`}
       // Wall mode: the desk card's content drawn WALL_SCALE times bigger (the card's box is the wall size already).
       style={wall ? { ...NODE_SIZES[data.role], transform: `scale(${WALL_SCALE})`, transformOrigin: "0 0" } : undefined}

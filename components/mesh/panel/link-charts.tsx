@@ -1,58 +1,52 @@
+"use client";
 /**
- * QBER and key pool level of a link over time, from the link's samples, as
- * two small hand-drawn SVG charts: QBER against the 5% warning and 11% abort
- * lines, pool level as a filled area from empty to full.
+ * QBER and key pool level of a link over the panel's window, from the link's
+ * samples, drawn with recharts: QBER against the 5% warning and 11% abort
+ * lines, pool level as a filled area from empty to full. The live stream
+ * appends each tick's sample to the cached samples (mesh-tick-delta.ts), so
+ * the charts grow as the simulation runs. Each chart is one image for screen
+ * readers, named with its latest value and range (no tab stops inside).
  */
-import type { ReactNode } from "react";
+import { useMemo } from "react";
+import { Area, AreaChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from "recharts";
 import type { LinkSampleView } from "@/server/mesh/mesh-views";
 import { formatPercent, formatQber, QBER_ABORT, QBER_WARNING } from "../mesh-styles";
 import { PanelSection } from "./panel-section";
 
-const W = 480;
-const H = 150;
-const PAD = { left: 44, right: 10, top: 10, bottom: 22 };
-const PLOT_W = W - PAD.left - PAD.right;
-const PLOT_H = H - PAD.top - PAD.bottom;
+const HEIGHT = 150;
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+/** A short window (a fresh simulation) needs seconds, or every tick reads the same minute. */
+const TIME_S = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const SECONDS_BELOW_MS = 10 * 60_000;
+const AXIS = { stroke: "#3a4a6b", tick: { fill: "#94a3b8", fontSize: 12 } } as const;
+const GRID = "#25324d";
+const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 
-interface Series {
-  t: number[];
-  v: number[];
+interface Point {
+  t: number;
+  qber: number;
+  pool: number;
 }
 
-function toPoints({ t, v }: Series, yMax: number): string {
-  const t0 = t[0]!;
-  const span = Math.max(1, t[t.length - 1]! - t0);
-  return t.map((ti, i) => `${(PAD.left + ((ti - t0) / span) * PLOT_W).toFixed(1)},${(PAD.top + PLOT_H * (1 - Math.min(1, v[i]! / yMax))).toFixed(1)}`).join(" ");
-}
-
-function yOf(value: number, yMax: number): number {
-  return PAD.top + PLOT_H * (1 - value / yMax);
-}
-
-function Frame({ label, testId, start, end, children }: { label: string; testId: string; start: Date; end: Date; children: ReactNode }) {
+function ChartBox({ label, testId, points, children }: { label: string; testId: string; points: number; children: React.ReactElement }) {
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={label} data-testid={testId} className="rounded-lg border border-line bg-canvas">
-      <line x1={PAD.left} y1={PAD.top + PLOT_H} x2={W - PAD.right} y2={PAD.top + PLOT_H} stroke="#3a4a6b" />
-      <text x={PAD.left} y={H - 6} fill="#94a3b8" fontSize="12">{TIME.format(start)}</text>
-      <text x={W - PAD.right} y={H - 6} fill="#94a3b8" fontSize="12" textAnchor="end">{TIME.format(end)}</text>
-      {children}
-    </svg>
+    <div role="img" aria-label={label} data-testid={testId} data-points={points} className="h-[150px] w-full rounded-lg border border-line bg-canvas">
+      <ResponsiveContainer width="100%" height={HEIGHT}>
+        {children}
+      </ResponsiveContainer>
+    </div>
   );
 }
 
-function YTick({ value, yMax, text, colour = "#94a3b8", line }: { value: number; yMax: number; text: string; colour?: string; line?: string }) {
-  const y = yOf(value, yMax);
-  return (
-    <g>
-      {line ? <line x1={PAD.left} y1={y} x2={W - PAD.right} y2={y} stroke={line} strokeDasharray="5 4" strokeWidth={1.5} /> : null}
-      <text x={PAD.left - 6} y={y + 4} fill={colour} fontSize="12" textAnchor="end">{text}</text>
-    </g>
-  );
-}
+const timeTick = (t: number) => TIME.format(t);
+const timeTickSeconds = (t: number) => TIME_S.format(t);
 
 export function LinkCharts({ samples, capacityBits, minutes }: { samples: LinkSampleView[]; capacityBits: number; minutes: number }) {
-  if (samples.length < 2) {
+  const data = useMemo<Point[]>(
+    () => samples.map((s) => ({ t: s.at.getTime(), qber: s.qber, pool: capacityBits > 0 ? s.poolBits / capacityBits : 0 })),
+    [samples, capacityBits],
+  );
+  if (data.length < 2) {
     return (
       <PanelSection title={`Last ${minutes} minutes`}>
         <p className="text-base text-slate-300" data-testid="charts-empty">
@@ -61,30 +55,36 @@ export function LinkCharts({ samples, capacityBits, minutes }: { samples: LinkSa
       </PanelSection>
     );
   }
-  const t = samples.map((s) => s.at.getTime());
-  const qber = samples.map((s) => s.qber);
-  const pool = samples.map((s) => (capacityBits > 0 ? s.poolBits / capacityBits : 0));
-  const qMax = Math.max(0.14, Math.max(...qber) * 1.15);
-  const start = samples[0]!.at;
-  const end = samples[samples.length - 1]!.at;
-  const poolPts = toPoints({ t, v: pool }, 1);
-  const last = pool[pool.length - 1]!;
+  const qbers = data.map((p) => p.qber);
+  const pools = data.map((p) => p.pool);
+  const qNow = qbers[qbers.length - 1]!;
+  const poolNow = pools[pools.length - 1]!;
+  const qMax = Math.max(0.14, Math.max(...qbers) * 1.15);
+  const qLabel = `QBER over the last ${minutes} minutes: now ${formatQber(qNow)}, between ${formatQber(Math.min(...qbers))} and ${formatQber(Math.max(...qbers))} over ${data.length} samples; warning at ${formatQber(QBER_WARNING)}, abort at ${formatQber(QBER_ABORT)}`;
+  const poolLabel = `Key pool level over the last ${minutes} minutes: now ${formatPercent(poolNow)}, between ${formatPercent(Math.min(...pools))} and ${formatPercent(Math.max(...pools))} over ${data.length} samples`;
+  const xAxis = <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={data[data.length - 1]!.t - data[0]!.t < SECONDS_BELOW_MS ? timeTickSeconds : timeTick} minTickGap={40} {...AXIS} />;
   return (
     <PanelSection title={`Last ${minutes} minutes`}>
-      <p className="text-sm text-slate-300">QBER (now {formatQber(qber[qber.length - 1]!)})</p>
-      <Frame label={`QBER over the last ${minutes} minutes, with the 5% warning and 11% abort thresholds`} testId="qber-chart" start={start} end={end}>
-        <YTick value={0} yMax={qMax} text="0%" />
-        <YTick value={QBER_WARNING} yMax={qMax} text={formatQber(QBER_WARNING)} colour="#fbbf24" line="#fbbf24" />
-        <YTick value={QBER_ABORT} yMax={qMax} text={formatQber(QBER_ABORT)} colour="#f43f5e" line="#f43f5e" />
-        <polyline points={toPoints({ t, v: qber }, qMax)} fill="none" stroke="#e2e8f0" strokeWidth={2} strokeLinejoin="round" />
-      </Frame>
-      <p className="text-sm text-slate-300">Key pool level (now {formatPercent(last)})</p>
-      <Frame label={`Key pool level over the last ${minutes} minutes`} testId="pool-chart" start={start} end={end}>
-        <YTick value={0} yMax={1} text="0%" />
-        <YTick value={1} yMax={1} text="100%" line="#3a4a6b" />
-        <polygon points={`${PAD.left},${PAD.top + PLOT_H} ${poolPts} ${W - PAD.right},${PAD.top + PLOT_H}`} fill="#38bdf8" fillOpacity={0.25} />
-        <polyline points={poolPts} fill="none" stroke="#38bdf8" strokeWidth={2} strokeLinejoin="round" />
-      </Frame>
+      <p className="text-sm text-slate-300" data-testid="qber-now">QBER (now {formatQber(qNow)})</p>
+      <ChartBox label={qLabel} testId="qber-chart" points={data.length}>
+        <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
+          <CartesianGrid stroke={GRID} vertical={false} />
+          {xAxis}
+          <YAxis domain={[0, qMax]} ticks={[0, QBER_WARNING, QBER_ABORT]} tickFormatter={formatQber} width={48} {...AXIS} />
+          <ReferenceLine y={QBER_WARNING} stroke="#fbbf24" strokeDasharray="5 4" strokeWidth={1.5} />
+          <ReferenceLine y={QBER_ABORT} stroke="#f43f5e" strokeDasharray="5 4" strokeWidth={1.5} />
+          <Line dataKey="qber" type="linear" stroke="#e2e8f0" strokeWidth={2} dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ChartBox>
+      <p className="text-sm text-slate-300" data-testid="pool-now">Key pool level (now {formatPercent(poolNow)})</p>
+      <ChartBox label={poolLabel} testId="pool-chart" points={data.length}>
+        <AreaChart data={data} margin={MARGIN} accessibilityLayer={false}>
+          <CartesianGrid stroke={GRID} vertical={false} />
+          {xAxis}
+          <YAxis domain={[0, 1]} ticks={[0, 0.5, 1]} tickFormatter={formatPercent} width={48} {...AXIS} />
+          <Area dataKey="pool" type="linear" stroke="#38bdf8" strokeWidth={2} fill="#38bdf8" fillOpacity={0.25} dot={false} isAnimationActive={false} />
+        </AreaChart>
+      </ChartBox>
     </PanelSection>
   );
 }

@@ -1,0 +1,83 @@
+/**
+ * The mesh graph by keyboard, in Chromium against `next start` on the seeded
+ * demo: the graph is one tab stop (no node or link is a tab stop of its own),
+ * arrow keys move a visible focus ring to the nearest node that way (checked
+ * against the same geometry, graph-keyboard.ts, on the API's positions), the
+ * focused node is announced, Enter opens its panel, Esc closes it and focus
+ * returns to the graph, with no serious axe violation while the ring shows.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./auth";
+import type { MeshStateView } from "../server/mesh/mesh-views";
+import { nearestInDirection, type ArrowKey } from "../components/mesh/graph/graph-keyboard";
+
+async function meshState(page: Page): Promise<MeshStateView> {
+  const res = await page.request.get("/api/trpc/mesh.state");
+  expect(res.ok()).toBe(true);
+  return ((await res.json()) as { result: { data: { json: MeshStateView } } }).result.data.json;
+}
+
+async function keyboardNode(page: Page): Promise<string> {
+  await expect(page.getByTestId("mesh-graph")).toHaveAttribute("data-keyboard-node", /./);
+  return (await page.getByTestId("mesh-graph").getAttribute("data-keyboard-node"))!;
+}
+
+test("the graph is one tab stop: arrows move a visible focus between nodes, Enter opens the panel, Esc gives focus back", async ({ page }) => {
+  await signIn(page, "viewer");
+  const state = await meshState(page);
+  const byId = new Map(state.nodes.map((n) => [n.id, n]));
+  await page.goto("/mesh");
+  const graph = page.getByTestId("mesh-graph");
+  await expect(graph).toHaveAttribute("data-rendered", "true");
+
+  // No node, link or link label is a tab stop of its own.
+  const stops = await graph.locator(".react-flow__viewport").evaluate((el) => el.querySelectorAll('[tabindex]:not([tabindex="-1"]), a[href], input, select').length);
+  expect(stops).toBe(0);
+
+  // One Tab from the toolbar reaches the graph, which shows and announces a focused node.
+  await page.getByTestId("mesh-jump").focus();
+  await page.keyboard.press("Tab");
+  const canvas = page.getByTestId("mesh-graph-canvas");
+  await expect(canvas).toBeFocused();
+  let at = await keyboardNode(page);
+  const ring = page.locator(`[data-testid="mesh-node"][data-node-id="${at}"]`);
+  await expect(ring).toHaveAttribute("data-keyboard-focus", "true");
+  expect(await ring.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe("dashed");
+  await expect(page.getByTestId("mesh-graph-announcer")).toContainText(byId.get(at)!.name);
+  await expect(page.locator('[data-testid="mesh-node"][data-keyboard-focus="true"]')).toHaveCount(1);
+
+  // Each arrow moves to the nearest node that way (or stays put when there is none).
+  const points = state.nodes.map((n) => ({ id: n.id, x: n.x, y: n.y }));
+  const keys: ArrowKey[] = ["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "ArrowRight", "ArrowRight", "ArrowUp"];
+  let moved = 0;
+  for (const key of keys) {
+    const expected = nearestInDirection(points.find((p) => p.id === at)!, points, key) ?? at;
+    await page.keyboard.press(key);
+    await expect(graph).toHaveAttribute("data-keyboard-node", expected);
+    if (expected !== at) moved++;
+    at = expected;
+    await expect(page.getByTestId("mesh-graph-announcer")).toContainText(byId.get(at)!.name);
+    await expect(page.locator(`[data-testid="mesh-node"][data-node-id="${at}"]`)).toHaveAttribute("data-keyboard-focus", "true");
+  }
+  expect(moved).toBeGreaterThan(2);
+  await expect(canvas).toBeFocused(); // arrows never leave the graph
+
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+
+  // Enter opens the focused node's panel, as a click does; Esc closes it and focus returns to the graph, on the same node.
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("mesh-panel-title")).toHaveText(byId.get(at)!.name);
+  await expect(page).toHaveURL(new RegExp(`[?&]node=${at}`));
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("mesh-panel")).toHaveCount(0);
+  await expect(canvas).toBeFocused();
+  await expect(graph).toHaveAttribute("data-keyboard-node", at);
+
+  // The next Tab leaves the graph for its zoom controls, not for a node or a link.
+  await page.keyboard.press("Tab");
+  await expect(canvas).not.toBeFocused();
+  expect(await page.evaluate(() => !!document.activeElement?.closest(".react-flow__node, .react-flow__edge, .react-flow__edgelabel-renderer"))).toBe(false);
+  await expect(page.locator('[data-testid="mesh-node"][data-keyboard-focus="true"]')).toHaveCount(0); // no ring without focus
+});
