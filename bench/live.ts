@@ -27,14 +27,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { createPrismaClient } from "../server/db/client";
-import { dropDatabase, ensureDatabase, withDatabase } from "../server/db/database-admin";
-import { migrate } from "../server/db/migrate";
-import { seedDemo } from "../server/demo/demo-seed";
+import { dropDatabase, withDatabase } from "../server/db/database-admin";
+import { createSeededDemoDatabase } from "../server/demo/demo-database";
 import { DEMO_ACCOUNTS } from "../server/demo/demo-users";
 import { decodeEvent, type ConsoleEvent } from "../server/events/console-events";
-import { createKeyVault } from "../server/keys/key-vault";
-import { masterKeyId } from "../server/keys/material";
 import { freePort, openTarget, runBench, sleep } from "./bench-support";
 
 // Node's fetch (undici) opens as many connections per origin as asked and waits 300 s on a quiet body: the
@@ -69,12 +65,7 @@ async function startServer(adminUrl: string): Promise<Server> {
   if (!existsSync(path.join(import.meta.dirname, "..", ".next", "BUILD_ID"))) throw new Error("no production build: run `npm run build` first");
   const dbName = `qecnet_bench_live_${randomBytes(4).toString("hex")}`;
   const url = withDatabase(adminUrl, dbName);
-  await ensureDatabase(url);
-  await migrate(url);
-  const masterKey = randomBytes(32);
-  const db = createPrismaClient(url, 4);
-  await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
-  await db.$disconnect();
+  const masterKey = await createSeededDemoDatabase(url);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "qecnet-bench-live-"));
   const port = await freePort();
   // BENCH_LIVE_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", shows where the server spends its time.

@@ -13,7 +13,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { EnvError, parseEnv } from "../server/config/env";
+import { envOrExit } from "./script-env";
 import { createPrismaClient } from "../server/db/client";
 import { prepareDatabase } from "../server/db/prepare-database";
 import { isEmpty, seedDemo } from "../server/demo/demo-seed";
@@ -51,16 +51,7 @@ async function main() {
   }
   // Demo mode only where it is asked for; the Next.js server below inherits this environment.
   if (demo) process.env.QECNET_SEED_DEMO = "true";
-  let env;
-  try {
-    env = parseEnv();
-  } catch (err) {
-    if (err instanceof EnvError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const env = envOrExit();
   console.log(`QECNet console (${env.QECNET_SEED_DEMO ? "demonstration: demo mesh and demo powers on" : "not a demo"}): data folder ${env.dataDir}`);
   const db = await prepareDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir, embeddedPort: env.QECNET_EMBEDDED_PG_PORT });
   console.log(`Database: ${db.embedded ? "embedded PostgreSQL" : "DATABASE_URL"}; migrations applied now: ${db.migrations.applied.length}, before: ${db.migrations.alreadyApplied}`);

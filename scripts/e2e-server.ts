@@ -11,13 +11,9 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createPrismaClient } from "../server/db/client";
-import { dropDatabase, ensureDatabase, withDatabase } from "../server/db/database-admin";
+import { dropDatabase, withDatabase } from "../server/db/database-admin";
+import { createSeededDemoDatabase } from "../server/demo/demo-database";
 import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
-import { migrate } from "../server/db/migrate";
-import { seedDemo } from "../server/demo/demo-seed";
-import { createKeyVault } from "../server/keys/key-vault";
-import { masterKeyId } from "../server/keys/material";
 import { E2E_METRICS_TOKEN } from "../e2e/metrics-token";
 import { e2eStateFile } from "../e2e/e2e-state";
 
@@ -28,12 +24,7 @@ const embedded = process.env.DATABASE_URL
   : await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), port: 30000 + Math.floor(Math.random() * 20000), persistent: false });
 const adminUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
 const url = withDatabase(adminUrl, `qecnet_e2e_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`);
-await ensureDatabase(url);
-await migrate(url);
-const masterKey = randomBytes(32);
-const db = createPrismaClient(url, 4);
-await seedDemo(db, createKeyVault(masterKey, masterKeyId(masterKey)));
-await db.$disconnect();
+const masterKey = await createSeededDemoDatabase(url);
 // Where browser tests that must reach the database (e2e/audit-integrity.spec.ts tampers with it as a superuser would) find it.
 const stateFile = e2eStateFile(port);
 await writeFile(stateFile, JSON.stringify({ databaseUrl: url }), { mode: 0o600 });

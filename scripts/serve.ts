@@ -5,20 +5,11 @@
  * addresses. Stops on SIGINT/SIGTERM.
  */
 import path from "node:path";
-import { EnvError, parseEnv } from "../server/config/env";
 import { startConsoleServer } from "../server/runtime/http-server";
+import { envOrExit } from "./script-env";
 
 const portArg = process.argv.indexOf("-p");
-let env;
-try {
-  env = parseEnv();
-} catch (err) {
-  if (err instanceof EnvError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+const env = envOrExit();
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : env.PORT;
 const server = await startConsoleServer({ dir: path.resolve(import.meta.dirname, ".."), port, hostname: process.env.HOSTNAME || undefined, trustedProxies: env.QECNET_TRUSTED_PROXIES });
 console.log(`QECNet console listening on port ${port}${env.QECNET_TRUSTED_PROXIES.length ? ` (trusting X-Forwarded-For from ${env.QECNET_TRUSTED_PROXIES.join(", ")})` : ""}`);
