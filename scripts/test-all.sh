@@ -9,11 +9,11 @@ export NEXT_TELEMETRY_DISABLED=1
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
+rm -rf .reports && mkdir -p .reports
 step "typecheck"
 npx tsc --noEmit -p .
 step "lint"
 npx eslint . --max-warnings=0
-rm -rf .reports && mkdir -p .reports
 step "unit and integration tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json
 step "build (next build)"
