@@ -9,11 +9,9 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";
-import { createNodes, testKeyService } from "../testing/fixtures";
-import { testCheckpointService } from "../testing/checkpoint-fixtures";
+import { createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { poolOf } from "../db/client";
-import { buildServices } from "../runtime/services";
 import type { SessionUser } from "../auth/session-user";
 import type { KeyService } from "../keys/key-service";
 import { appRouter } from "./root";
@@ -78,7 +76,7 @@ describe("bad input through tRPC is a 400 with a readable message", () => {
 describe("bad bodies over HTTP are a 400 without JavaScript internals", () => {
   let handle: (req: Request) => Promise<Response>;
   beforeAll(() => {
-    const s = buildServices(t.db, t.url, keys.vault, testCheckpointService(t.db), { keys });
+    const s = servicesOf(keys);
     handle = (req) => fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: () => createContextInner(s, users.admin) });
   });
 

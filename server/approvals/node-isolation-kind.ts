@@ -16,6 +16,7 @@ import { planIsolation } from "../mesh/rewiring/rewire";
 import { isReachableStatus } from "../mesh/topology/mesh-model";
 import { registerApprovalKind } from "./approval-kinds";
 import type { Impact } from "./key-impact";
+import { meshOf } from "../mesh/mesh-batch";
 
 const HOLDING = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"] as const;
 
@@ -72,7 +73,7 @@ registerApprovalKind({
   },
   keyIds: () => [],
   check({ ws }, nodeId) {
-    const n = ws.mesh.readNode(nodeId);
+    const n = meshOf(ws).readNode(nodeId);
     if (!n) throw new DomainError("MESH_ELEMENT_NOT_FOUND", `Node ${nodeId} does not exist`);
     if (n.role === "HUB") throw new DomainError("TOPOLOGY_CONFLICT", `${n.name} is the sovereign hub: every key is generated there, so it cannot be isolated from the mesh.`);
     if (!isReachableStatus(n.status)) throw new DomainError("TOPOLOGY_CONFLICT", `${n.name} is already ${n.status.toLowerCase()} (${n.statusReason ?? "no reason recorded"}).`);
@@ -80,7 +81,7 @@ registerApprovalKind({
   execute(x, req) {
     this.check(x, req.targetId, req.justification);
     const reason = `approved request ${req.id}: ${req.justification}`;
-    const r = applyRewire(x.ws, planIsolation(x.ws.mesh.view(), req.targetId, "ISOLATED", reason), "NODE_ISOLATED", x.effects.actor, reason);
+    const r = applyRewire(x.ws, planIsolation(meshOf(x.ws).view(), req.targetId, "ISOLATED", reason), "NODE_ISOLATED", x.effects.actor, reason);
     return { status: "EXECUTED", outcome: { nodeStatus: r.status, severedLinks: r.severedLinkIds, bypasses: r.bypasses.map((b) => b.id), stranded: r.stranded } };
   },
 });

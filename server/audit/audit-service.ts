@@ -4,9 +4,21 @@
  * that checks ran and what they reported.
  */
 import type { Db } from "../db/client";
-import type { TransitionRunner } from "../keys/transition-runner";
+import type { Clock } from "../time/clock";
 import { verifyStoredChain } from "./audit-log";
-import type { ChainLink } from "./types";
+import type { AuditEntryDraft, ChainLink, JsonValue } from "./types";
+
+/**
+ * Where the verification's own entry is written: the audited write path
+ * (server/commit/transition-runner.ts), as this service needs it.
+ */
+export interface AuditRecorder {
+  readonly clock: Clock;
+  submit(job: {
+    keyIds: readonly string[];
+    run(ws: { audit(draft: Omit<AuditEntryDraft, "at" | "details"> & { details: Record<string, JsonValue> }): void }): void;
+  }): Promise<void>;
+}
 
 /** Where trusted anchors come from: the published checkpoints (see checkpoint-service.ts). */
 export interface AnchorSource {
@@ -16,7 +28,7 @@ export interface AnchorSource {
 export class AuditService {
   constructor(
     private readonly db: Db,
-    private readonly runner: TransitionRunner,
+    private readonly runner: AuditRecorder,
     private readonly checkpoints?: AnchorSource,
   ) {}
 

@@ -4,7 +4,7 @@
  * never reach this file; a failed sign-in records the email it was tried for.
  */
 import type { JsonValue } from "../audit/types";
-import type { TransitionRunner } from "../keys/transition-runner";
+import type { TransitionRunner } from "../commit/transition-runner";
 import { toSafeText } from "../validation/safe-text";
 
 export type AuthAuditAction =

@@ -21,7 +21,7 @@ import { betterAuth } from "better-auth";
 import { twoFactor } from "better-auth/plugins/two-factor";
 import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from "better-auth/api";
 import type pg from "pg";
-import type { TransitionRunner } from "../keys/transition-runner";
+import type { TransitionRunner } from "../commit/transition-runner";
 import { metrics, type QecnetMetrics } from "../ops/metrics";
 import { toSafeText } from "../validation/safe-text";
 import { auditAuthEvent } from "./auth-audit";

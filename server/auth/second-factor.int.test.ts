@@ -16,10 +16,8 @@ import { createCaller } from "../api/root";
 import { createContextInner } from "../api/trpc";
 import { poolOf } from "../db/client";
 import type { KeyService } from "../keys/key-service";
-import { buildServices } from "../runtime/services";
 import { createTestUsers, TEST_PASSWORD, type TestUserName } from "../testing/auth-fixtures";
-import { testCheckpointService } from "../testing/checkpoint-fixtures";
-import { testKeyService } from "../testing/fixtures";
+import { servicesOf, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { UserService } from "../users/user-service";
 import { createAuth, type Auth } from "./auth";
@@ -177,7 +175,7 @@ describe("second factor", () => {
 
   describe("the API's gate (tRPC)", () => {
     const callerWith = (user: SessionUser, sf: SecondFactorState) => {
-      const s = buildServices(t.db, poolOf(t.db).options.connectionString!, keys.vault, testCheckpointService(t.db), { keys });
+      const s = servicesOf(keys);
       return createCaller(createContextInner(s, user, { secondFactor: sf }));
     };
     const codeOf = async (p: Promise<unknown>) => {

@@ -6,10 +6,12 @@
  */
 import { systemClock } from "../time/clock";
 import type { Db } from "../db/client";
+import { keyRunner } from "../keys/key-batch";
 import { KeyService } from "../keys/key-service";
 import type { KeyVault } from "../keys/key-vault";
 import { InProcessAgents } from "../mesh/agents/in-process-agents";
-import { DistributionService } from "../mesh/distribution/distribution-service";
+import { MeshBatch } from "../mesh/mesh-batch";
+import { DistributionService } from "../distribution/distribution-service";
 import { demoMesh } from "./demo-topology";
 import { seedDemoUsers } from "./demo-users";
 
@@ -23,9 +25,11 @@ export async function isEmpty(db: Db): Promise<boolean> {
 export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; actor?: string } = {}): Promise<{ nodes: number; links: number; keys: number }> {
   const end = opts.now ?? systemClock();
   let t = end.getTime() - 40 * DAY;
-  const svc = new KeyService(db, vault, { clock: () => new Date(t) });
+  const clock = () => new Date(t);
   // Distribution over the demo mesh: routes recorded, pads spent, real receipts from in-process agents.
-  const mesh = new DistributionService(db, svc.runner, vault, new InProcessAgents(), { backoffMs: () => 0 });
+  const runner = keyRunner(db, clock, { parts: [new MeshBatch()] });
+  const mesh = new DistributionService(db, runner, vault, new InProcessAgents(), { backoffMs: () => 0 });
+  const svc = new KeyService(db, vault, { runner });
   const who = { actor: opts.actor ?? "demo-seed" };
   const at = (daysAgo: number) => {
     t = Math.max(t, end.getTime() - daysAgo * DAY);

@@ -8,7 +8,7 @@
  */
 import type { Role } from "../access/roles";
 import type { Db } from "../db/client";
-import type { TransitionRunner } from "../keys/transition-runner";
+import type { TransitionRunner } from "../commit/transition-runner";
 import { UserService } from "../users/user-service";
 
 export interface DemoAccount {

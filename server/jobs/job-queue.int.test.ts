@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { ACTOR, createNodes, testServices } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { defineRotationJobs } from "../rotation/rotation-jobs";
-import { RotationService } from "../rotation/rotation-service";
 import { RotationTriggers } from "../rotation/rotation-triggers";
 import { JobQueue, jobIdFor } from "./job-queue";
 
@@ -77,10 +76,9 @@ describe("durable job queue (pg-boss)", () => {
 
   it("rotation through the queue: the drive job distributes the replacement and the rotation completes", async () => {
     await createNodes(t.db, ["hub-1", "node-a", "node-b"]);
-    const s = testServices(t.db, t.url, { receiptTimeoutMs: 300 });
     const q = queue();
-    const rot = new RotationService(s.keys, t.db, q, { agents: s.agents });
-    s.keys.onRotationBegun = (keyId, successorId) => void rot.enqueueDrive(keyId, successorId);
+    const s = testServices(t.db, t.url, { receiptTimeoutMs: 300, jobs: q });
+    const rot = s.rotation;
     await defineRotationJobs(q, rot, new RotationTriggers(rot));
     await q.start();
     const k = await s.keys.create({ label: "queued", purpose: "test", policy: "short-lived", participants: ["node-a", "node-b"] }, ACTOR);

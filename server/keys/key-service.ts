@@ -14,7 +14,8 @@ import type { KeyRecord } from "./key-record";
 import { toKeyView, type KeyView } from "./key-views";
 import type { KeyVault } from "./key-vault";
 import type { KeyWorkspace } from "./key-workspace";
-import { TransitionRunner, type RunnerHooks } from "./transition-runner";
+import type { RunnerHooks, TransitionRunner } from "../commit/transition-runner";
+import { keyRunner } from "./key-batch";
 
 export interface Actor {
   actor: string;
@@ -28,9 +29,9 @@ export interface CreateKeyInput {
 }
 
 /**
- * Distribution over the mesh (server/mesh/distribution), as the key layer sees
- * it: set by the wiring (server/runtime/services.ts) so that code holding only
- * the key service (e.g. the approvals executor) distributes the real way.
+ * Distribution over the mesh (server/distribution), as the key layer sees it:
+ * handed in by the wiring (server/runtime/services.ts) so that code holding
+ * only the key service (e.g. the approvals executor) distributes the real way.
  */
 export interface KeyDistributor {
   /** `avoid`: nodes and links no route may cross (emergency rotation). */
@@ -38,27 +39,46 @@ export interface KeyDistributor {
   collect(keyId: string, who: Actor, expectedVersion?: number): Promise<{ finalKey: KeyView }>;
 }
 
+/** Tells the holders of ended keys to purge and records their answers (server/keys/purging). */
+export interface KeyPurger {
+  sweep(opts: { keyIds?: string[]; ignoreBackoff?: boolean }): Promise<{ confirmed: number; unanswered: number }>;
+}
+
+/** The key service's collaborators, handed in by the wiring (server/runtime/services.ts); absent only for a bare key service. */
+export interface KeyServiceOptions {
+  clock?: Clock;
+  /** The runner of this service's jobs; by default one with the keys' part alone (no mesh). */
+  runner?: TransitionRunner<KeyWorkspace>;
+  hooks?: RunnerHooks;
+  maxBatch?: number;
+  distributor?: KeyDistributor;
+  purger?: KeyPurger;
+  /** A rotation began inside another event's transaction (usage limit); its replacement must be distributed. */
+  onRotationBegun?: (keyId: string, successorId: string) => void;
+}
+
 export class KeyService {
-  readonly runner: TransitionRunner;
+  readonly runner: TransitionRunner<KeyWorkspace>;
   /** The server's one clock: the runner stamps every transition with it, and services beside this one read it too. */
   readonly clock: Clock;
-  /** Set by the wiring; null only for a bare key service in unit-level tests. */
-  distributor: KeyDistributor | null = null;
-  /** Set by the wiring: tells the holders of ended keys to purge, records their answers (server/keys/purging). */
-  purger: { sweep(opts: { keyIds?: string[]; ignoreBackoff?: boolean }): Promise<{ confirmed: number; unanswered: number }> } | null = null;
+  /** Null only for a bare key service in unit-level tests. */
+  readonly distributor: KeyDistributor | null;
+  readonly purger: KeyPurger | null;
   /** The named key policies (list, create, update), edited through this service's runner. */
   readonly policies: PolicyService;
-  /** Set by the wiring: a rotation began inside another event's transaction (usage limit); its replacement must be distributed. */
-  onRotationBegun: ((keyId: string, successorId: string) => void) | null = null;
+  private readonly onRotationBegun: ((keyId: string, successorId: string) => void) | null;
 
   constructor(
     readonly db: Db,
     /** The vault this service seals with (for the distribution service beside it; never exposed to clients). */
     readonly vault: KeyVault,
-    opts: { clock?: Clock; hooks?: RunnerHooks; maxBatch?: number } = {},
+    opts: KeyServiceOptions = {},
   ) {
-    this.clock = opts.clock ?? systemClock;
-    this.runner = new TransitionRunner(db, this.clock, { hooks: opts.hooks, maxBatch: opts.maxBatch });
+    this.clock = opts.clock ?? opts.runner?.clock ?? systemClock;
+    this.runner = opts.runner ?? keyRunner(db, this.clock, { hooks: opts.hooks, maxBatch: opts.maxBatch });
+    this.distributor = opts.distributor ?? null;
+    this.purger = opts.purger ?? null;
+    this.onRotationBegun = opts.onRotationBegun ?? null;
     this.policies = new PolicyService(db, this.runner);
   }
 

@@ -1,13 +1,13 @@
 /**
- * The in-memory workspace of one batch: the keys and nodes the batch's jobs
- * declared, loaded under the audit head lock. Each job works on copies; a job
- * that throws leaves no trace, a job that returns has its changes and audit
- * drafts kept for the batch's single flush.
+ * The in-memory workspace of one batch as key jobs see it: the keys and nodes
+ * the batch's jobs declared and the stored key policies, loaded under the
+ * audit head lock (key-batch.ts), on top of the batch's audit drafts and
+ * events (server/commit/batch-workspace.ts). Each job works on copies; a job
+ * that throws leaves no trace, a job that returns has its changes kept for the
+ * batch's single flush.
  */
-import type { AuditEntryDraft, JsonValue } from "../audit/types";
+import { BatchWorkspace } from "../commit/batch-workspace";
 import { DomainError } from "../errors/domain-error";
-import type { JobEvent } from "../events/console-events";
-import type { MeshWorkspace } from "../mesh/mesh-workspace";
 import { cloneKeyRecord, type KeyRecord } from "./key-record";
 import type { StoredKeyPolicy } from "./key-policies";
 
@@ -21,31 +21,24 @@ function participantFingerprint(p: KeyRecord["participants"][number]): string {
   return `${p.confirmedAt?.getTime() ?? ""}|${p.receiptMac ?? ""}|${p.purgedAt?.getTime() ?? ""}|${p.purgeRequestedAt?.getTime() ?? ""}`;
 }
 
-export class KeyWorkspace {
+export class KeyWorkspace extends BatchWorkspace {
   private readonly committed = new Map<string, KeyRecord>();
   private job = new Map<string, KeyRecord>();
   private jobNew = new Set<string>();
   private jobDirty = new Set<string>();
   private jobZeroised = new Set<string>();
-  private jobAudits: AuditEntryDraft[] = [];
-  private jobEvents: JobEvent[] = [];
 
   readonly inserted = new Set<string>();
   readonly dirty = new Set<string>();
   readonly zeroised = new Set<string>();
   /** Keys whose holders were told to purge in this batch (a rolled-back job's too: the sweep reads what committed). */
   readonly purgeRequested = new Set<string>();
-  readonly audits: AuditEntryDraft[] = [];
-  /** Live events of the committed jobs, sent with the batch (NOTIFY is delivered only on COMMIT). */
-  readonly events: JobEvent[] = [];
+  private loadedNodes: ReadonlyMap<string, NodeFacts> = new Map();
 
   /** The stored key policies as of this batch (policyIn reads them); a job's own edits until it commits. */
   private committedPolicies = new Map<string, StoredKeyPolicy>();
   /** This job's created or changed policies; null marks one it deleted. */
   private jobPolicies = new Map<string, StoredKeyPolicy | null>();
-
-  /** The mesh, when a job of the batch asked for it (KeyJob.mesh). */
-  private meshWs: MeshWorkspace | null = null;
 
   /** Key ids by predecessor (a key's predecessor never changes); ids of rolled-back jobs are filtered out on read. */
   private readonly successorIds = new Map<string, Set<string>>();
@@ -53,16 +46,19 @@ export class KeyWorkspace {
   /** Participants as loaded, so the flush writes only the ones that changed. */
   private readonly loadedParticipants = new Map<string, string>();
 
-  constructor(
-    readonly now: Date,
-    loaded: Iterable<KeyRecord>,
-    readonly nodes: ReadonlyMap<string, NodeFacts>,
-  ) {
+  /** The keys and nodes the batch's jobs named, as loaded under the head lock (key-batch.ts). */
+  loadKeys(loaded: Iterable<KeyRecord>, nodes: ReadonlyMap<string, NodeFacts>): void {
+    this.loadedNodes = nodes;
     for (const k of loaded) {
       this.committed.set(k.id, k);
       this.indexSuccessor(k);
       for (const p of k.participants) this.loadedParticipants.set(`${k.id}/${p.nodeId}`, participantFingerprint(p));
     }
+  }
+
+  /** The nodes the batch's jobs named (BatchJob.nodeIds), with their status. */
+  get nodes(): ReadonlyMap<string, NodeFacts> {
+    return this.loadedNodes;
   }
 
   /** The batch's stored policies (the runner loads them under the head lock, or reuses its copy). */
@@ -94,20 +90,6 @@ export class KeyWorkspace {
   /** The policies once every job ran: what the database holds after the batch commits. */
   committedPolicyMap(): ReadonlyMap<string, StoredKeyPolicy> {
     return this.committedPolicies;
-  }
-
-  attachMesh(m: MeshWorkspace): void {
-    this.meshWs = m;
-  }
-
-  /** The batch's mesh; only for jobs that declared `mesh: true`. */
-  get mesh(): MeshWorkspace {
-    if (!this.meshWs) throw new Error("This job did not ask for the mesh (KeyJob.mesh)");
-    return this.meshWs;
-  }
-
-  get meshIfLoaded(): MeshWorkspace | null {
-    return this.meshWs;
   }
 
   participantChanged(keyId: string, p: KeyRecord["participants"][number]): boolean {
@@ -165,38 +147,20 @@ export class KeyWorkspace {
     if (!this.jobNew.has(k.id)) this.jobZeroised.add(k.id);
   }
 
-  audit(draft: Omit<AuditEntryDraft, "at" | "details"> & { details: Record<string, JsonValue> }): void {
-    this.jobAudits.push({ ...draft, at: this.now });
-  }
-
-  /** The current job's latest audit draft (to add details before the flush hashes it). */
-  lastAudit(): AuditEntryDraft | undefined {
-    return this.jobAudits[this.jobAudits.length - 1];
-  }
-
-  /** Announces a fact to live consoles once this job's batch commits. */
-  publish(event: JobEvent): void {
-    this.jobEvents.push(event);
-  }
-
-  beginJob(): void {
+  override beginJob(): void {
     this.job = new Map();
     this.jobNew = new Set();
     this.jobDirty = new Set();
     this.jobZeroised = new Set();
-    this.jobAudits = [];
-    this.jobEvents = [];
     this.jobPolicies = new Map();
-    this.meshWs?.beginJob();
+    super.beginJob();
   }
 
-  commitJob(): void {
+  override commitJob(): void {
     for (const [id, k] of this.job) this.committed.set(id, k);
     for (const id of this.jobNew) this.inserted.add(id);
     for (const id of this.jobDirty) this.dirty.add(id);
     for (const id of this.jobZeroised) this.zeroised.add(id);
-    this.audits.push(...this.jobAudits);
-    this.events.push(...this.jobEvents);
     if (this.jobPolicies.size > 0) {
       const next = new Map(this.committedPolicies);
       for (const [name, p] of this.jobPolicies) {
@@ -205,13 +169,7 @@ export class KeyWorkspace {
       }
       this.committedPolicies = next;
     }
-    this.meshWs?.commitJob();
-    this.beginJob();
-  }
-
-  rollbackJob(): void {
-    this.meshWs?.rollbackJob();
-    this.beginJob();
+    super.commitJob();
   }
 
   committedKey(id: string): KeyRecord | undefined {

@@ -6,6 +6,7 @@
 import { DomainError } from "../errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import { findOpenOn } from "./incident-rows";
+import { meshOf } from "../mesh/mesh-batch";
 
 /** Returns true when the link was DOWN for an incident and is UP again. */
 export function restoreContainedLink(keys: KeyService, linkId: string, who: { actor: string }, reason = "the compromise is over"): Promise<boolean> {
@@ -17,12 +18,12 @@ export function restoreContainedLink(keys: KeyService, linkId: string, who: { ac
       open = (await findOpenOn(c, "link", linkId)) !== null;
     },
     run: (ws) => {
-      const cur = ws.mesh.readLink(linkId);
+      const cur = meshOf(ws).readLink(linkId);
       if (!cur) throw new DomainError("MESH_ELEMENT_NOT_FOUND", `Link ${linkId} does not exist`);
       if (cur.status !== "DOWN" || !cur.downReason?.startsWith("incident:")) return false;
       if (cur.eavesdropper) throw new DomainError("TOPOLOGY_CONFLICT", `Link ${linkId} still has an eavesdropper on it; it stays down.`);
       if (open) throw new DomainError("INCIDENT_OPEN", `Link ${linkId} has an open incident; it comes back once that one is closed.`);
-      const l = ws.mesh.link(linkId);
+      const l = meshOf(ws).link(linkId);
       const was = l.downReason;
       l.status = "UP";
       l.downReason = null;

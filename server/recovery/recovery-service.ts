@@ -48,7 +48,7 @@ export interface RecoveryOptions {
   beforeStep?: (step: string, incidentId: string) => void;
 }
 
-/** The distribution service's bulk path (server/mesh/distribution), when the wiring provides it. */
+/** The distribution service's bulk path (server/distribution), when the wiring provides it. */
 interface BulkDistributor {
   distributeMany(
     keyIds: readonly string[], who: { actor: string }, opts: { leaveUnroutable?: boolean },

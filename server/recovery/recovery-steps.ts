@@ -26,6 +26,7 @@ import {
   type IncidentKeyRow, type IncidentRow, type RecoveryStep,
 } from "./incident-rows";
 import type { IncidentStatus } from "./incident-views";
+import { meshOf } from "../mesh/mesh-batch";
 
 export const RECOVERY_ACTOR = "system:recovery";
 export const actorOf = (row: Pick<IncidentRow, "number">) => `${RECOVERY_ACTOR} (${reference(row.number)})`;
@@ -52,7 +53,7 @@ function audit(ws: KeyWorkspace, row: IncidentRow, action: string, from: string 
 
 /** Severs the compromised part: a link goes DOWN (reason names the incident); a node is isolated and the mesh re-wires around it. */
 function contain(ws: KeyWorkspace, row: IncidentRow): string {
-  const m = ws.mesh;
+  const m = meshOf(ws);
   const ref = reference(row.number);
   const actor = actorOf(row);
   if (row.signal === "INTEGRITY_MISMATCH") {
@@ -104,7 +105,7 @@ export function openIncident(deps: StepDeps, input: OpenInput, who: { actor: str
       seq = (await c.query<{ seq: string }>("SELECT seq FROM audit_head WHERE id = 1")).rows[0]!.seq;
     },
     run: (ws) => {
-      const m = ws.mesh;
+      const m = meshOf(ws);
       const node = input.targetType === "node" ? m.readNode(input.targetId) : undefined;
       const link = input.targetType === "link" ? m.readLink(input.targetId) : undefined;
       if (!node && !link) throw new DomainError("MESH_ELEMENT_NOT_FOUND", `${input.targetType === "node" ? "Node" : "Link"} ${input.targetId} does not exist in the mesh.`);

@@ -114,8 +114,8 @@ describe("rotation protocols", () => {
     const ks = [];
     for (let i = 0; i < 5; i++) ks.push(await activeKey([i % 2 ? "node-a" : "node-b"], "short-lived", `due-${i}`));
     clock += 901_000; // short-lived cryptoperiod: 15 min
-    const other = testServices(t.db, t.url, { clock: now, receiptTimeoutMs: 200, masterKey });
-    other.keys.distributor = s.keys.distributor; // the same agents hold the keys (one simulated mesh)
+    // The same agents hold the keys (one simulated mesh).
+    const other = testServices(t.db, t.url, { clock: now, receiptTimeoutMs: 200, masterKey, agents: s.agents });
     const [r1, r2] = await Promise.all([sweepRotations(s.rotation, { batch: 2 }), sweepRotations(other.rotation, { batch: 2 })]);
     // Each sweep takes at most its batch; whether both picked the same two (the engine refuses the second) or
     // the second saw the first's rotations committed and took the next two depends on timing.

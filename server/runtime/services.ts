@@ -13,12 +13,14 @@ import { loadSigningKey } from "../audit/checkpoint/signing-key";
 import { env } from "../config/env";
 import { prisma, type Db } from "../db/client";
 import { EventBus } from "../events/event-bus";
+import { keyRunner } from "../keys/key-batch";
 import { KeyService } from "../keys/key-service";
 import { PurgeService } from "../keys/purging/purge-service";
 import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
-import type { RunnerHooks } from "../keys/transition-runner";
+import type { RunnerHooks } from "../commit/transition-runner";
 import { InProcessAgents } from "../mesh/agents/in-process-agents";
-import { DistributionService } from "../mesh/distribution/distribution-service";
+import { DistributionService } from "../distribution/distribution-service";
+import { MeshBatch } from "../mesh/mesh-batch";
 import { MeshStateCache } from "../mesh/mesh-state-cache";
 import { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshSimulator, type SimulatorOptions } from "../mesh/simulation/mesh-simulator";
@@ -59,27 +61,38 @@ export function buildServices(
   vault: KeyVault,
   checkpoints: CheckpointService,
   opts: {
-    clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; keys?: KeyService; recovery?: RecoveryOptions; notifier?: ApprovalNotifier;
+    clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; recovery?: RecoveryOptions; notifier?: ApprovalNotifier;
+    /** The durable job queue (a test brings its own to start it). */
+    jobs?: JobQueue;
+    /** The node agents (two processes of one simulated mesh share them). */
+    agents?: InProcessAgents;
     /** Sweep purges right after each batch that requested some (the server; tests that compare the chain before and after an action leave it off). */
     purgeOnCommit?: boolean;
   } = {},
 ): Services {
-  // One clock for every service of this database (a key service handed in brings its own).
-  const clock = opts.keys?.clock ?? opts.clock ?? systemClock;
-  const keys = opts.keys ?? new KeyService(db, vault, { clock, hooks: opts.hooks });
-  if (opts.notifier) approvalsFor(keys).notifier = opts.notifier;
-  const agents = new InProcessAgents();
-  const distribution = new DistributionService(db, keys.runner, vault, agents, { clock, receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
-  keys.distributor = distribution;
+  // One clock for every service of this database.
+  const clock = opts.clock ?? systemClock;
+  const agents = opts.agents ?? new InProcessAgents();
   // Errors only, by name: never a message that could carry key material.
   const log = { error: (obj: object, msg: string) => logger().error(obj, msg), warn: (obj: object, msg: string) => logger().warn(obj, msg), info: (obj: object, msg: string) => logger().info(obj, msg) };
-  const jobs = new JobQueue(url, { log, clock });
+  // The batch's parts: keys (with their policies) first, then the mesh. The
+  // purge sweep and the rotation service are called back only once a batch
+  // commits or a key changes, so they are named here before they exist.
+  const runner = keyRunner(db, clock, {
+    parts: [new MeshBatch()],
+    onPurgeRequested: opts.purgeOnCommit ? () => purges.kick() : undefined,
+    hooks: opts.hooks,
+  });
+  const purges = new PurgeService(db, runner, agents, { timeoutMs: opts.receiptTimeoutMs, log });
+  const distribution = new DistributionService(db, runner, vault, agents, { clock, receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
+  const keys = new KeyService(db, vault, {
+    clock, runner, distributor: distribution, purger: purges,
+    onRotationBegun: (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId),
+  });
+  if (opts.notifier) approvalsFor(keys).notifier = opts.notifier;
+  const jobs = opts.jobs ?? new JobQueue(url, { log, clock });
   const rotation = new RotationService(keys, db, jobs, { clock, agents, log });
-  keys.onRotationBegun = (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId);
-  const mesh = new MeshOperations(keys.runner);
-  const purges = new PurgeService(db, keys.runner, agents, { timeoutMs: opts.receiptTimeoutMs, log });
-  if (opts.purgeOnCommit) keys.runner.onPurgeRequested = () => purges.kick();
-  keys.purger = purges;
+  const mesh = new MeshOperations(runner);
   return {
     purges,
     jobs,
@@ -87,7 +100,7 @@ export function buildServices(
     rotationTriggers: new RotationTriggers(rotation, { log }),
     db,
     keys,
-    audit: new AuditService(db, keys.runner, checkpoints),
+    audit: new AuditService(db, runner, checkpoints),
     checkpoints,
     integrity: new IntegrityMonitor(db, checkpoints, { clock: opts.clock ?? checkpoints.clock }),
     events: new EventBus(url),
@@ -95,7 +108,7 @@ export function buildServices(
     agents,
     mesh,
     distribution,
-    simulator: new MeshSimulator(db, url, keys.runner, agents, { clock, ...opts.simulation }),
+    simulator: new MeshSimulator(db, url, runner, agents, { clock, ...opts.simulation }),
     recovery: new RecoveryService(db, keys, agents, { clock, ...opts.recovery }, mesh),
   };
 }

@@ -7,11 +7,11 @@ import { createCaller } from "../api/root";
 import { createContextInner } from "../api/trpc";
 import type { SessionUser } from "../auth/session-user";
 import type { CsrfVerdict } from "../auth/csrf";
-import { poolOf, type Db } from "../db/client";
+import type { Db } from "../db/client";
 import type { KeyService } from "../keys/key-service";
-import { buildServices } from "../runtime/services";
+import type { Services } from "../runtime/services";
+import { servicesOf } from "./fixtures";
 import { UserService } from "../users/user-service";
-import { testCheckpointService } from "./checkpoint-fixtures";
 
 export const TEST_PASSWORD = "correct horse battery staple";
 
@@ -30,12 +30,12 @@ export async function createTestUsers(db: Db, keys: KeyService, prefix = "t"): P
   return out;
 }
 
-const callerServices = new Set<ReturnType<typeof buildServices>>();
+const callerServices = new Set<Services>();
 
 /** A tRPC caller signed in as `user`, over every service of the database around this key service (nothing started). */
 /** A caller as `user`; `demo` says whether the console is a demonstration (default: the environment, false unless set). */
 export function callerAs(db: Db, keys: KeyService, user: SessionUser | null, opts: { csrf?: CsrfVerdict; demo?: boolean } = {}) {
-  const services = buildServices(db, poolOf(db).options.connectionString!, keys.vault, testCheckpointService(db), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
+  const services = servicesOf(keys);
   callerServices.add(services);
   return createCaller(createContextInner(services, user, opts));
 }

@@ -3,8 +3,10 @@ import { randomBytes } from "node:crypto";
 import { poolOf, type Db } from "../db/client";
 import { createKeyVault } from "../keys/key-vault";
 import { masterKeyId } from "../keys/material";
-import { KeyService } from "../keys/key-service";
-import type { RunnerHooks } from "../keys/transition-runner";
+import type { KeyService } from "../keys/key-service";
+import type { JobQueue } from "../jobs/job-queue";
+import type { InProcessAgents } from "../mesh/agents/in-process-agents";
+import type { RunnerHooks } from "../commit/transition-runner";
 import type { SimulatorOptions } from "../mesh/simulation/mesh-simulator";
 import { buildLink } from "../mesh/topology/mesh-builder";
 import type { Mesh } from "../mesh/topology/mesh-model";
@@ -40,18 +42,32 @@ export function testVault(masterKey: Buffer = randomBytes(32)) {
   return createKeyVault(masterKey, masterKeyId(masterKey));
 }
 
+/** The services each test key service was built in (servicesOf). */
+const worlds = new Map<KeyService, Services>();
+
 /** A key service wired like the server's (its distributor goes over the mesh with in-process agents). */
 export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer } = {}): KeyService {
-  const keys = new KeyService(db, testVault(opts.masterKey), opts);
-  buildServices(db, poolOf(db).options.connectionString ?? "", keys.vault, testCheckpointService(db, { clock: opts.clock }), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
-  return keys;
+  const { masterKey, ...rest } = opts;
+  const s = buildServices(db, poolOf(db).options.connectionString ?? "", testVault(masterKey), testCheckpointService(db, { clock: opts.clock }), { ...rest, receiptTimeoutMs: 300, backoffMs: () => 0 });
+  worlds.set(s.keys, s);
+  return s.keys;
+}
+
+/** Every service around a key service of testKeyService (the tRPC caller's context takes them). */
+export function servicesOf(keys: KeyService): Services {
+  const s = worlds.get(keys);
+  if (!s) throw new Error("servicesOf: this key service was not made by testKeyService");
+  return s;
 }
 
 /** Every service of a server process, on a test database (nothing started: no event bus, no simulation). */
 export function testServices(
   db: Db,
   url: string,
-  opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number } = {},
+  opts: {
+    clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number;
+    jobs?: JobQueue; agents?: InProcessAgents;
+  } = {},
 ): Services {
   return buildServices(db, url, testVault(opts.masterKey), testCheckpointService(db, { clock: opts.clock }), { receiptTimeoutMs: 300, backoffMs: () => 0, purgeOnCommit: true, ...opts });
 }

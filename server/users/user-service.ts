@@ -20,7 +20,7 @@ import type { Role } from "../access/roles";
 import { actorOf } from "../auth/auth-audit";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
-import type { TransitionRunner } from "../keys/transition-runner";
+import type { TransitionRunner } from "../commit/transition-runner";
 
 export interface UserRow {
   id: string;

@@ -9,14 +9,11 @@ import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead } from "../../audit/audit-log";
 import type { SessionUser } from "../../auth/session-user";
-import { poolOf } from "../../db/client";
 import { demoMesh } from "../../demo/demo-topology";
 import { forgetEnv } from "../../config/env";
-import { buildServices } from "../../runtime/services";
-import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import type { KeyService } from "../../keys/key-service";
 import { callerAs, createTestUsers, type TestUserName } from "../../testing/auth-fixtures";
-import { ACTOR, testKeyService, writeMesh } from "../../testing/fixtures";
+import { ACTOR, servicesOf, testKeyService, writeMesh } from "../../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 
 describe("incidents through the routers", () => {
@@ -26,7 +23,7 @@ describe("incidents through the routers", () => {
   // A demonstration console (the scripted scenario and the simulated eavesdropper are demo powers).
   const as = (who: TestUserName) => callerAs(t.db, keys, users[who], { demo: true });
   const code = (p: Promise<unknown>) => p.then(() => "OK", (e: TRPCError) => `${e.code}: ${e.message}`);
-  const callerServices = () => buildServices(t.db, poolOf(t.db).options.connectionString!, keys.vault, testCheckpointService(t.db), { keys, receiptTimeoutMs: 300, backoffMs: () => 0 });
+  const callerServices = () => servicesOf(keys);
   /** The recovery goes on after the call returns (the console follows it live): wait for it to get there. */
   async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
     for (let i = 0; i < 150; i++) {

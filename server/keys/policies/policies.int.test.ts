@@ -16,7 +16,8 @@ import { ACTOR, createNodes, testKeyService } from "../../testing/fixtures";
 import { callerAs, createTestUsers } from "../../testing/auth-fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import type { KeyService } from "../key-service";
-import { KEY_POLICIES, loadPolicies } from "../key-policies";
+import { KEY_POLICIES, loadPolicies } from "../key-policies";import { KeyBatch } from "../key-batch";
+
 
 describe("key policies", () => {
   let t: TestDatabase;
@@ -186,18 +187,18 @@ describe("key policies", () => {
     // Another server process: its runner has the policies cached from this batch.
     const other = testKeyService(t.db, { clock: () => now });
     expect((await other.apply(k.id, { type: "RECORD_USAGE", count: 1 }, ACTOR)).usageCount).toBe(1n); // usable while ROTATING
-    const loadsBefore = other.runner.policyStats.loads;
+    const loadsBefore = other.runner.partOf(KeyBatch)!.policyStats.loads;
 
     // long-haul has no overlap: the rotation could complete now. An admin makes it 10 minutes first.
     await admin.keys.updatePolicy({ name: "long-haul", expectedVersion: 0, reason: "overlap for slow sites", changes: { overlapSeconds: 600 } });
     const refused = await other.apply(k.id, { type: "COMPLETE_ROTATION" }, ACTOR).then(() => null, (e: unknown) => e as Error);
     expect(refused?.message).toMatch(/overlap/i);
-    expect(other.runner.policyStats.loads).toBe(loadsBefore + 1); // the head moved: it reloaded, not reused
+    expect(other.runner.partOf(KeyBatch)!.policyStats.loads).toBe(loadsBefore + 1); // the head moved: it reloaded, not reused
 
     now = new Date(now.getTime() + 600_000);
     const done = await other.apply(k.id, { type: "COMPLETE_ROTATION" }, ACTOR);
     expect(done.state).toBe("RETIRED");
-    expect(other.runner.policyStats.reuses).toBeGreaterThan(0); // its own batches left the head where it found it
+    expect(other.runner.partOf(KeyBatch)!.policyStats.reuses).toBeGreaterThan(0); // its own batches left the head where it found it
   });
   it("an administrator deletes a policy no key was generated under; built-in, used, stale and unknown ones are refused and nothing changes", async () => {
     const spec = {

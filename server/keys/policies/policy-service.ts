@@ -15,7 +15,7 @@ import { poolOf, type Db } from "../../db/client";
 import { DomainError } from "../../errors/domain-error";
 import { KEY_POLICIES, loadPolicies, type KeyPolicy, type StoredKeyPolicy } from "../key-policies";
 import type { KeyWorkspace } from "../key-workspace";
-import type { TransitionRunner } from "../transition-runner";
+import type { TransitionRunner } from "../../commit/transition-runner";
 import { policyProblems, type KeyPolicyFields } from "./policy-rules";
 
 export const KEY_POLICY_CREATED_ACTION = "KEY_POLICY_CREATED";
@@ -55,7 +55,7 @@ const fieldsOf = (p: KeyPolicy): Record<string, JsonValue> => Object.fromEntries
 export class PolicyService {
   constructor(
     private readonly db: Db,
-    private readonly runner: TransitionRunner,
+    private readonly runner: TransitionRunner<KeyWorkspace>,
   ) {}
 
   /** Every stored policy, by name, with whether it is built in and how many key records name it (what deletion depends on). */

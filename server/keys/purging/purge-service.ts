@@ -9,14 +9,14 @@
  * are asked again with back-off (1 s, 2 s, 4 s … at most 60 s).
  *
  * Durable: the key_participants rows are the queue. A sweep runs at once when
- * a batch requesting purges commits (TransitionRunner.onPurgeRequested), and
+ * a batch requesting purges commits (the keys batch part's onPurgeRequested, server/keys/key-batch.ts), and
  * periodically from the background, so a restart picks up where it stopped.
  */
 import type pg from "pg";
 import { poolOf, type Db } from "../../db/client";
 import { withTimeout, type AgentDirectory } from "../../mesh/agents/node-agent";
 import { mapBounded } from "../../runtime/bounded";
-import type { TransitionRunner } from "../transition-runner";
+import type { TransitionRunner } from "../../commit/transition-runner";
 
 export interface PurgeOptions {
   /** How long a holder has to answer one purge instruction. */

@@ -8,8 +8,8 @@
 import type { JsonValue } from "../../audit/types";
 import { DomainError } from "../../errors/domain-error";
 import type { Actor } from "../../keys/key-service";
-import type { KeyWorkspace } from "../../keys/key-workspace";
-import type { TransitionRunner } from "../../keys/transition-runner";
+import type { BatchWorkspace } from "../../commit/batch-workspace";
+import type { TransitionRunner } from "../../commit/transition-runner";
 import { toLinkView } from "../mesh-queries";
 import type { MeshLinkView } from "../mesh-views";
 import type { MeshWorkspace } from "../mesh-workspace";
@@ -17,6 +17,7 @@ import { hasLinkBetween, planIsolation, planRestore, type RewirePlan } from "../
 import { MeshGraph } from "../routing/route-planner";
 import { buildLink } from "../topology/mesh-builder";
 import { hubOf, isReachableStatus } from "../topology/mesh-model";
+import { meshOf } from "../mesh-batch";
 
 export interface RewireResult {
   nodeId: string;
@@ -47,8 +48,8 @@ export interface RemoveLinkResult {
 }
 
 /** Applies a re-wiring plan to the batch's mesh and records it: one entry for the node, one per bypass made or removed. */
-export function applyRewire(ws: KeyWorkspace, plan: RewirePlan, action: string, actor: string, reason: string): RewireResult {
-  const m = ws.mesh;
+export function applyRewire(ws: BatchWorkspace, plan: RewirePlan, action: string, actor: string, reason: string): RewireResult {
+  const m = meshOf(ws);
   const before = m.readNode(plan.nodeId)!;
   const node = m.node(plan.nodeId);
   node.status = plan.nodeStatus;
@@ -111,10 +112,10 @@ export class MeshOperations {
       keyIds: [],
       mesh: true,
       run: (ws) => {
-        const n = requireNode(ws.mesh, id);
+        const n = requireNode(meshOf(ws), id);
         if (n.role === "HUB") throw new DomainError("TOPOLOGY_CONFLICT", `${n.name} is the sovereign hub: every key is generated there, so it cannot be isolated from the mesh.`);
         if (n.status === "ISOLATED") throw new DomainError("TOPOLOGY_CONFLICT", `${n.name} is already isolated (${n.statusReason ?? "no reason recorded"}).`);
-        return applyRewire(ws, planIsolation(ws.mesh.view(), id, "ISOLATED", reason), "NODE_ISOLATED", who.actor, reason);
+        return applyRewire(ws, planIsolation(meshOf(ws).view(), id, "ISOLATED", reason), "NODE_ISOLATED", who.actor, reason);
       },
     });
   }
@@ -124,9 +125,9 @@ export class MeshOperations {
       keyIds: [],
       mesh: true,
       run: (ws) => {
-        const n = requireNode(ws.mesh, id);
+        const n = requireNode(meshOf(ws), id);
         if (isReachableStatus(n.status)) throw new DomainError("TOPOLOGY_CONFLICT", `${n.name} is ${n.status.toLowerCase()}, not isolated or offline: there is nothing to restore.`);
-        return applyRewire(ws, planRestore(ws.mesh.view(), id), "NODE_RESTORED", who.actor, reason);
+        return applyRewire(ws, planRestore(meshOf(ws).view(), id), "NODE_RESTORED", who.actor, reason);
       },
     });
   }
@@ -136,7 +137,7 @@ export class MeshOperations {
       keyIds: [],
       mesh: true,
       run: (ws) => {
-        const m = ws.mesh;
+        const m = meshOf(ws);
         const a = requireNode(m, input.aNodeId);
         const b = requireNode(m, input.bNodeId);
         if (hasLinkBetween(m.view(), a.id, b.id)) throw new DomainError("TOPOLOGY_CONFLICT", `${a.name} and ${b.name} are already linked; remove that link first to re-survey it.`);
@@ -159,8 +160,8 @@ export class MeshOperations {
       keyIds: [],
       mesh: true,
       run: (ws) => {
-        const l = requireLink(ws.mesh, id);
-        const stranded = strandedBy(ws.mesh, () => ws.mesh.removeLink(id));
+        const l = requireLink(meshOf(ws), id);
+        const stranded = strandedBy(meshOf(ws), () => meshOf(ws).removeLink(id));
         ws.audit({
           actor: who.actor, action: "LINK_REMOVED", subjectType: "link", subjectId: id, fromState: l.status, toState: null,
           details: { reason, aNodeId: l.aNodeId, bNodeId: l.bNodeId, kind: l.kind, lengthKm: l.lengthKm, stranded } as Record<string, JsonValue>,
@@ -176,11 +177,11 @@ export class MeshOperations {
       keyIds: [],
       mesh: true,
       run: (ws) => {
-        const current = requireLink(ws.mesh, linkId);
+        const current = requireLink(meshOf(ws), linkId);
         if (current.eavesdropper === active) {
           throw new DomainError("TOPOLOGY_CONFLICT", active ? `An eavesdropper is already on link ${linkId}.` : `There is no eavesdropper on link ${linkId} to clear.`);
         }
-        const l = ws.mesh.link(linkId);
+        const l = meshOf(ws).link(linkId);
         l.eavesdropper = active;
         ws.audit({
           actor: who.actor, action: active ? "EAVESDROPPER_INJECTED" : "EAVESDROPPER_CLEARED", subjectType: "link", subjectId: linkId,

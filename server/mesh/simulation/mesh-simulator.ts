@@ -14,14 +14,15 @@ import { systemClock } from "../../time/clock";
 import pg from "pg";
 import { poolOf, type Db } from "../../db/client";
 import type { MeshTickDelta } from "../../events/console-events";
-import type { KeyWorkspace } from "../../keys/key-workspace";
-import type { TransitionRunner } from "../../keys/transition-runner";
+import type { BatchWorkspace } from "../../commit/batch-workspace";
+import type { TransitionRunner } from "../../commit/transition-runner";
 import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { applyRewire } from "../operations/mesh-operations";
 import { planIsolation, planRestore } from "../rewiring/rewire";
 import { isReachableStatus } from "../topology/mesh-model";
 import { Prng } from "../topology/prng";
 import { stepLink } from "./link-dynamics";
+import { meshOf } from "../mesh-batch";
 
 export interface SimulatorOptions {
   /** Simulated seconds per wall-clock second. */
@@ -210,8 +211,8 @@ export class MeshSimulator {
     return answered;
   }
 
-  private tick(ws: KeyWorkspace, now: Date, answered: Map<string, boolean>): TickReport {
-    const m = ws.mesh;
+  private tick(ws: BatchWorkspace, now: Date, answered: Map<string, boolean>): TickReport {
+    const m = meshOf(ws);
     const sim = m.loadedSimulation;
     const dtWall = sim ? Math.min(this.maxCatchUp, Math.max(0, (now.getTime() - sim.lastTickAt.getTime()) / 1000)) : 0;
     const dtSim = dtWall * this.speed;

@@ -1,8 +1,9 @@
 /**
- * Group commit for key transitions. Jobs queue up while a batch is committing;
- * the next batch takes them all, locks the audit head once, loads the keys they
- * named, runs each job in memory against the lifecycle engine, and writes every
- * change and every audit entry in one transaction. Each job's change still
+ * Group commit for every audited change. Jobs queue up while a batch is
+ * committing; the next batch takes them all, locks the audit head once, lets
+ * each domain's part (batch-part.ts: keys, mesh) load what the jobs named, runs
+ * each job in memory, and writes every change and every audit entry in one
+ * transaction (batch-flush.ts). Each job's change still
  * commits together with its own audit entries (same transaction), and a refused
  * job writes nothing. The head lock orders writers across server processes too.
  * This is how Tessera's PostgreSQL log reaches thousands of appends per second.
@@ -13,43 +14,14 @@
 import { systemClock, type Clock } from "../time/clock";
 import { lockHead } from "../audit/audit-log";
 import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
-import type pg from "pg";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../errors/domain-error";
-import { loadKeyFamily } from "./key-rows";
-import { KeyWorkspace, type NodeFacts } from "./key-workspace";
-import { flushWorkspace, sendKeyRows } from "./workspace-flush";
-import { flushMesh } from "../mesh/mesh-flush";
-import { loadMesh, loadSimulation, readMeshVersion } from "../mesh/mesh-rows";
-import { cloneMesh, type Mesh } from "../mesh/topology/mesh-model";
-import { MeshWorkspace } from "../mesh/mesh-workspace";
-import { readPolicies, type StoredKeyPolicy } from "./key-policies";
+import { flushBatch, sendRowsAhead } from "./batch-flush";
+import { headMark, type BatchJob, type BatchPart, type JobRunner, type PartOfBatch } from "./batch-part";
+import type { BatchWorkspace } from "./batch-workspace";
 
-export interface KeyJob<T> {
-  /** Keys the job reads or changes; their successors and predecessors are loaded too. */
-  keyIds: readonly string[];
-  /** Nodes whose existence and status the job needs. */
-  nodeIds?: readonly string[];
-  /** The job routes keys or changes the mesh: the batch loads the whole mesh under the lock (ws.mesh). */
-  mesh?: boolean;
-  /** Runs in memory, synchronously; throw a DomainError to refuse. */
-  run(ws: KeyWorkspace): T;
-  /**
-   * Optional: reads rows other than keys and nodes (e.g. an approval request and
-   * its votes) in the batch's transaction, under the head lock, before `run`.
-   * Read only; keep what `run` needs in the job's closure.
-   */
-  load?(client: pg.ClientBase): Promise<void>;
-  /**
-   * Optional: writes rows other than keys (users, approval votes…) in the same
-   * transaction, after `run` accepted the job and the batch's keys and audit
-   * entries were written. Decide in `run`; a failing write fails the batch.
-   */
-  write?(client: pg.ClientBase, value: T): Promise<void>;
-}
-
-interface Queued {
-  job: KeyJob<unknown>;
+interface Queued<W extends BatchWorkspace> {
+  job: BatchJob<unknown, W>;
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
@@ -64,30 +36,17 @@ export interface RunnerHooks {
 /** From this many audit entries a batch writes its key rows in a statement of their own, ahead of the entries (see runBatch). */
 const SPLIT_FLUSH_AT = 200;
 
-export class TransitionRunner {
-  /** Set by the wiring: holders of these keys were told to purge in a batch that just committed (the purge sweep acts at once). */
-  onPurgeRequested: ((keyIds: string[]) => void) | null = null;
-  /**
-   * The mesh as the last batch that loaded it left it, with the version read in
-   * that batch's transaction after its writes. A batch reuses a copy while the
-   * version it reads under the head lock is the same (any other write to nodes
-   * or links, from anywhere, moves the version): no reload of the whole mesh
-   * for every routing batch.
-   */
-  private meshCache: { version: string; mesh: Mesh } | null = null;
-  /**
-   * The stored key policies as of the audit head a batch of this runner left
-   * behind. Every change to a policy is an audited runner job, so it moves the
-   * head: a batch that finds the head where this runner's last batch left it
-   * knows the policies did not change and reuses them (no query); any other
-   * head (another process wrote, or a batch of ours raced it) reloads them.
-   */
-  private policyCache: { head: string; policies: ReadonlyMap<string, StoredKeyPolicy> } | null = null;
-  /** How often batches loaded the policies or reused the cached ones (tests and diagnostics). */
-  readonly policyStats = { loads: 0, reuses: 0 };
-  /** How often batches loaded the mesh or reused the cached one (tests and diagnostics). */
-  readonly meshStats = { loads: 0, reuses: 0 };
-  private queue: Queued[] = [];
+/** What a runner is built from: the batch's workspace and the parts the domains contribute, in load order. */
+export interface RunnerOptions<W extends BatchWorkspace> {
+  workspace(now: Date): W;
+  parts: readonly BatchPart<W>[];
+  maxBatch?: number;
+  maxInFlight?: number;
+  hooks?: RunnerHooks;
+}
+
+export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> implements JobRunner<W> {
+  private queue: Queued<W>[] = [];
   private inFlight = 0;
   private scheduled = false;
 
@@ -95,12 +54,17 @@ export class TransitionRunner {
     private readonly db: Db,
     /** The one clock of this runner's jobs; also read by sign-in throttling (server/auth). */
     readonly clock: Clock = systemClock,
-    private readonly opts: { maxBatch?: number; maxInFlight?: number; hooks?: RunnerHooks } = {},
+    private readonly opts: RunnerOptions<W>,
   ) {}
 
-  submit<T>(job: KeyJob<T>): Promise<T> {
+  /** The part of this type the runner was built with (tests and diagnostics read its counters). */
+  partOf<P extends BatchPart<W>>(type: abstract new (...args: never[]) => P): P | undefined {
+    return this.opts.parts.find((p): p is P => p instanceof type);
+  }
+
+  submit<T>(job: BatchJob<T, W>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ job: job as BatchJob<unknown, W>, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -128,7 +92,7 @@ export class TransitionRunner {
     });
   }
 
-  private async execute(batch: Queued[]): Promise<void> {
+  private async execute(batch: Queued<W>[]): Promise<void> {
     try {
       await this.runBatch(batch);
     } catch (err) {
@@ -144,7 +108,7 @@ export class TransitionRunner {
     }
   }
 
-  private async runBatch(batch: Queued[]): Promise<void> {
+  private async runBatch(batch: Queued<W>[]): Promise<void> {
     const client = await poolOf(this.db).connect();
     let broken: Error | undefined;
     // Set once COMMIT was sent: if its answer is lost, the batch may have landed.
@@ -153,26 +117,12 @@ export class TransitionRunner {
       await client.query("BEGIN");
       const head = await lockHead(client);
       const now = this.clock();
-      const keys = await loadKeyFamily(client, batch.flatMap((q) => q.job.keyIds));
-      const nodes = await loadNodes(client, batch.flatMap((q) => q.job.nodeIds ?? []));
+      const ws = this.opts.workspace(now);
+      const jobs = batch.map((q) => q.job);
+      const found = headMark(head);
+      const parts: PartOfBatch[] = [];
+      for (const part of this.opts.parts) parts.push(await part.open(client, ws, jobs, found));
       for (const q of batch) await q.job.load?.(client);
-      const ws = new KeyWorkspace(now, keys, nodes);
-      const headMark = `${head.seq}:${head.hash}`;
-      if (this.policyCache?.head === headMark) {
-        this.policyStats.reuses++;
-        ws.attachPolicies(this.policyCache.policies);
-      } else {
-        this.policyStats.loads++;
-        ws.attachPolicies(new Map((await readPolicies(client)).map((p) => [p.name, p])));
-      }
-      let meshVersion: string | null = null;
-      if (batch.some((q) => q.job.mesh)) {
-        meshVersion = await readMeshVersion(client);
-        const cached = this.meshCache?.version === meshVersion ? cloneMesh(this.meshCache.mesh) : null;
-        if (cached) this.meshStats.reuses++;
-        else this.meshStats.loads++;
-        ws.attachMesh(new MeshWorkspace(cached ?? (await loadMesh(client)), await loadSimulation(client)));
-      }
       const outcomes = batch.map((q) => {
         ws.beginJob();
         try {
@@ -185,10 +135,10 @@ export class TransitionRunner {
         }
       });
       const settle = () => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
-      // A big batch sends its key rows first: PostgreSQL writes them while the chain is hashed here. The
+      // A big batch sends its domain rows first: PostgreSQL writes them while the chain is hashed here. The
       // entries go once the rows are written (one query at a time on a connection).
       const split = ws.audits.length >= SPLIT_FLUSH_AT;
-      const keyRows = split ? sendKeyRows(client, ws).then(() => null, (e: unknown) => e) : null;
+      const rowsAhead = split ? sendRowsAhead(client, parts).then(() => null, (e: unknown) => e) : null;
       let entries: ChainedEntry[] | null = null;
       let chainFailed: unknown = null;
       try {
@@ -196,25 +146,21 @@ export class TransitionRunner {
       } catch (err) {
         chainFailed = err;
       }
-      const rowsFailed = keyRows && (await keyRows);
-      if (rowsFailed) throw rowsFailed; // the key rows' own error comes first
+      const rowsFailed = rowsAhead && (await rowsAhead);
+      if (rowsFailed) throw rowsFailed; // the rows' own error comes first
       if (!entries) throw chainFailed;
-      await flushWorkspace(client, ws, entries, { keyRowsSent: split });
-      if (ws.meshIfLoaded) {
-        await flushMesh(client, ws.meshIfLoaded, now);
-        if (ws.meshIfLoaded.hasChanges()) meshVersion = await readMeshVersion(client);
-      }
+      await flushBatch(client, ws, entries, parts, { rowsSent: split });
+      for (const p of parts) await p.write?.(client);
       for (const [i, o] of outcomes.entries()) if (o.ok) await batch[i]!.job.write?.(client, o.value);
       await this.opts.hooks?.beforeCommit?.();
       const last = entries[entries.length - 1];
       inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;
       await client.query("COMMIT");
-      // The workspace is done with: its mesh is now what the database holds, at that version.
-      if (ws.meshIfLoaded && meshVersion !== null) this.meshCache = { version: meshVersion, mesh: ws.meshIfLoaded.committedMesh() };
-      this.policyCache = { head: last ? `${last.seq}:${last.entryHash}` : headMark, policies: ws.committedPolicyMap() };
+      const left = last ? `${last.seq}:${last.entryHash}` : found;
+      for (const p of parts) p.committed?.(left);
       await this.opts.hooks?.afterCommit?.();
       settle();
-      if (ws.purgeRequested.size > 0) this.onPurgeRequested?.([...ws.purgeRequested]);
+      for (const p of parts) p.settled?.();
     } catch (err) {
       await client.query("ROLLBACK").catch((e: Error) => {
         broken = e; // the connection is unusable: do not return it to the pool
@@ -265,14 +211,4 @@ function asUnavailable(err: unknown): unknown {
   const e = new DomainError("AUDIT_UNAVAILABLE", "The change could not be committed; nothing was written. Try again.");
   (e as { cause?: unknown }).cause = err;
   return e;
-}
-
-async function loadNodes(client: pg.ClientBase, ids: readonly string[]): Promise<Map<string, NodeFacts>> {
-  const wanted = [...new Set(ids)];
-  if (wanted.length === 0) return new Map();
-  const { rows } = await client.query<NodeFacts>(
-    "SELECT id, name, status::text AS status FROM nodes WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
-    [JSON.stringify(wanted)],
-  );
-  return new Map(rows.map((n) => [n.id, n]));
 }

@@ -6,12 +6,13 @@
  * exactly once per hop and never below zero.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { verifyStoredChain } from "../../audit/audit-log";
-import { demoMesh } from "../../demo/demo-topology";
-import type { Services } from "../../runtime/services";
-import type { AgentFault } from "../agents/in-process-agents";
-import { ACTOR, testServices, writeMesh } from "../../testing/fixtures";
-import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
+import { verifyStoredChain } from "../audit/audit-log";
+import { demoMesh } from "../demo/demo-topology";
+import type { Services } from "../runtime/services";
+import type { AgentFault } from "../mesh/agents/in-process-agents";
+import { MeshBatch } from "../mesh/mesh-batch";
+import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 
 describe("distribution over the mesh", () => {
   let t: TestDatabase;
@@ -185,19 +186,19 @@ describe("distribution over the mesh", () => {
   });
 
   it("reuses the mesh between routing batches, and sees a write made outside the runner at once", async () => {
-    const runner = s.keys.runner;
+    const mesh = s.keys.runner.partOf(MeshBatch)!;
     const a = await newKey(["ep-hospital"], "cache-a");
     await s.distribution.distribute(a.id, ACTOR);
-    const before = { ...runner.meshStats };
+    const before = { ...mesh.meshStats };
     const b = await newKey(["ep-hospital"], "cache-b");
     await s.distribution.distribute(b.id, ACTOR);
-    expect(runner.meshStats.reuses).toBeGreaterThan(before.reuses);
-    expect(runner.meshStats.loads).toBe(before.loads);
+    expect(mesh.meshStats.reuses).toBeGreaterThan(before.reuses);
+    expect(mesh.meshStats.loads).toBe(before.loads);
     // Someone empties the only pool on the way with plain SQL: the next routing batch must see it.
     await t.db.link.update({ where: { id: "ep-hospital--relay-south" }, data: { poolBits: 10n } });
     const c = await newKey(["ep-hospital"], "cache-c");
     expect(await s.distribution.routeKey(c.id, ACTOR)).toMatchObject({ ok: false, reason: expect.stringMatching(/256 pool bits/) });
-    expect(runner.meshStats.loads).toBe(before.loads + 1);
+    expect(mesh.meshStats.loads).toBe(before.loads + 1);
     const spent = await t.db.link.findUniqueOrThrow({ where: { id: "ep-hospital--relay-south" } });
     expect(spent.poolBits).toBe(10n);
   });

@@ -14,20 +14,21 @@
  * A key is never left half-distributed: after a crash, resumeInterrupted()
  * fails keys stuck in DISTRIBUTED and carries on with their retries.
  */
-import { systemClock, type Clock } from "../../time/clock";
-import type { JsonValue } from "../../audit/types";
-import type { Db } from "../../db/client";
-import { DomainError } from "../../errors/domain-error";
-import { transition, type EffectContext } from "../../keys/key-effects";
-import type { KeyRecord } from "../../keys/key-record";
-import type { Actor } from "../../keys/key-service";
-import type { KeyVault } from "../../keys/key-vault";
-import { toKeyView, type KeyView } from "../../keys/key-views";
-import type { KeyWorkspace } from "../../keys/key-workspace";
-import type { TransitionRunner } from "../../keys/transition-runner";
-import { AgentTimeoutError, withTimeout, type AgentDirectory } from "../agents/node-agent";
-import { describeNoRoute, type Route } from "../routing/route-planner";
-import { hubOf, type Mesh } from "../topology/mesh-model";
+import { systemClock, type Clock } from "../time/clock";
+import type { JsonValue } from "../audit/types";
+import type { Db } from "../db/client";
+import { DomainError } from "../errors/domain-error";
+import { transition, type EffectContext } from "../keys/key-effects";
+import type { KeyRecord } from "../keys/key-record";
+import type { Actor } from "../keys/key-service";
+import type { KeyVault } from "../keys/key-vault";
+import { toKeyView, type KeyView } from "../keys/key-views";
+import type { KeyWorkspace } from "../keys/key-workspace";
+import type { TransitionRunner } from "../commit/transition-runner";
+import { AgentTimeoutError, withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
+import { describeNoRoute, type Route } from "../mesh/routing/route-planner";
+import { hubOf, type Mesh } from "../mesh/topology/mesh-model";
+import { meshOf } from "../mesh/mesh-batch";
 
 export interface DistributionOptions {
   /** How long participants have to confirm receipt. */
@@ -87,7 +88,7 @@ export class DistributionService {
 
   constructor(
     private readonly db: Db,
-    private readonly runner: TransitionRunner,
+    private readonly runner: TransitionRunner<KeyWorkspace>,
     private readonly vault: KeyVault,
     private readonly agents: AgentDirectory,
     opts: DistributionOptions = {},
@@ -181,7 +182,7 @@ export class DistributionService {
           throw new DomainError("CONCURRENT_UPDATE", `Key ${k.label} changed since you loaded it (version ${expectedVersion}, now ${k.version}, ${k.state}). Reload and try again.`);
         }
         if (k.state !== "GENERATED") transition(this.ctx(ws, who), k, { type: "DISTRIBUTE" }); // the engine refuses with its own words
-        const m = ws.mesh;
+        const m = meshOf(ws);
         const hub = hubOf(m.view());
         const routes: Array<Route & { nodeId: string }> = [];
         let failure: string | null = hub ? null : "the mesh has no hub to distribute from";
@@ -341,7 +342,7 @@ export class DistributionService {
       keyIds,
       mesh: true,
       run: (ws) => {
-        const m = ws.mesh;
+        const m = meshOf(ws);
         const hub = hubOf(m.view());
         const trees = new Map<number, Map<string, Route>>();
         const tree = (bits: number, fresh = false) => {

@@ -1,18 +1,9 @@
 /**
- * Writes a batch in one statement: new keys and participants, changed keys and
- * participants, the batch's audit entries and the moved audit head, as
- * data-modifying CTEs over JSON rows (PostgreSQL runs each of them to
- * completion whether or not the outer statement reads it). One round trip
- * however many jobs the batch holds; the transaction makes it all-or-nothing.
- * The same statement NOTIFYs live consoles (server/events), which PostgreSQL
- * delivers only if the transaction commits. A big batch (hundreds of entries)
- * sends its key rows ahead in a statement of their own (sendKeyRows), so that
- * PostgreSQL writes them while the runner hashes the chain; still one
- * transaction.
+ * The keys' share of a batch's flush statement: data-modifying CTEs that write
+ * the batch's new and changed keys and participants (server/commit/batch-flush.ts
+ * joins them with the audit entries and the head update in one statement).
  */
-import type pg from "pg";
-import type { ChainedEntry } from "../audit/entry-hash";
-import { encodeEvent, EVENT_CHANNEL, type EventTopic } from "../events/console-events";
+import type { JsonParam, RowParts } from "../commit/batch-part";
 import type { KeyRecord } from "./key-record";
 import type { KeyWorkspace } from "./key-workspace";
 
@@ -29,86 +20,15 @@ function mutable(k: KeyRecord) {
 }
 
 /** The batch's new and changed keys (as committed by its jobs). */
-function keysOf(ws: KeyWorkspace): { inserted: KeyRecord[]; changed: KeyRecord[] } {
+export function keysOf(ws: KeyWorkspace): { inserted: KeyRecord[]; changed: KeyRecord[] } {
   return {
     inserted: [...ws.inserted].map((id) => ws.committedKey(id)!),
     changed: [...ws.dirty].filter((id) => !ws.inserted.has(id)).map((id) => ws.committedKey(id)!),
   };
 }
 
-/** A statement's JSON parameters: `param` adds one and returns its placeholder. */
-function parameters() {
-  const params: unknown[] = [];
-  const param = (rows: unknown[] | string) => {
-    params.push(typeof rows === "string" ? rows : JSON.stringify(rows));
-    return `$${params.length}::jsonb`;
-  };
-  return { params, param };
-}
-
-/**
- * Sends a big batch's key rows ahead of its audit entries, in the same
- * transaction, so that PostgreSQL writes them while this process hashes the
- * chain (flushWorkspace with `keyRowsSent` then writes the rest). Resolves
- * when they are written; a batch with no key rows sends nothing.
- */
-export async function sendKeyRows(client: pg.ClientBase, ws: KeyWorkspace): Promise<void> {
-  const { params, param } = parameters();
-  const { parts, shape } = keyRowParts(ws, param);
-  if (parts.length === 0) return;
-  await client.query({ name: `qecnet-keyrows-${shape}`, text: `WITH ${parts.join(", ")} SELECT 1`, values: params });
-}
-
-export async function flushWorkspace(client: pg.ClientBase, ws: KeyWorkspace, entries: readonly ChainedEntry[], opts: { keyRowsSent?: boolean } = {}): Promise<void> {
-  const { inserted, changed } = keysOf(ws);
-  if (inserted.length === 0 && changed.length === 0 && entries.length === 0 && ws.events.length === 0) return;
-  // Built as text: each entry's details are already canonical JSON (what was hashed), so they are not serialized again.
-  const J = JSON.stringify;
-  const auditJson = `[${entries.map((e) =>
-    `{"seq":"${e.seq}","at":"${e.at.toISOString()}","actor":${J(e.actor)},"action":${J(e.action)},"subject_type":${J(e.subjectType)},` +
-    `"subject_id":${J(e.subjectId)},"from_state":${J(e.fromState)},"to_state":${J(e.toState)},"details":${e.detailsText},` +
-    `"prev_hash":${J(e.prevHash)},"entry_hash":${J(e.entryHash)}}`).join(",")}]`;
-  const last = entries[entries.length - 1];
-  const keyIds = [...inserted, ...changed].map((k) => k.id);
-  const topics = new Set<EventTopic>([
-    ...(entries.length > 0 ? (["audit"] as const) : []),
-    ...(keyIds.length > 0 ? (["keys"] as const) : []),
-    ...ws.events.map((e) => e.topic),
-  ]);
-  const event = encodeEvent({ topics: [...topics], seq: last?.seq.toString(), keyIds, events: ws.events.length > 0 ? ws.events : undefined });
-
-  // Only the parts this batch needs: each is a data-modifying CTE over one JSON parameter.
-  const { params, param } = parameters();
-  const rows = opts.keyRowsSent ? { parts: [], shape: "0000" } : keyRowParts(ws, param);
-  const parts = [...rows.parts];
-  if (entries.length > 0) {
-    parts.push(`new_audit AS (
-      INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
-      SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
-      FROM jsonb_to_recordset(${param(auditJson)}) AS u(
-        seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
-        to_state text, details jsonb, prev_hash text, entry_hash text)
-    )`);
-  }
-  const withClause = parts.length > 0 ? `WITH ${parts.join(", ")} ` : "";
-  params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null, EVENT_CHANNEL, event);
-  const n = params.length - 2;
-  // Named per combination of parts, so each shape is planned once per connection.
-  await client.query({
-    name: `qecnet-flush-${rows.shape}${entries.length > 0 ? 1 : 0}`,
-    text: `${withClause}
-    UPDATE audit_head SET
-      seq = COALESCE($${n - 2}::bigint, seq),
-      hash = COALESCE($${n - 1}::text, hash),
-      updated_at = COALESCE($${n}::timestamptz, updated_at)
-    FROM (SELECT pg_notify($${n + 1}::text, $${n + 2}::text)) AS announced
-    WHERE id = 1`,
-    values: params,
-  });
-}
-
 /** The data-modifying CTEs that write the batch's new and changed keys and participants, and which of the four there are. */
-function keyRowParts(ws: KeyWorkspace, param: (rows: unknown[]) => string): { parts: string[]; shape: string } {
+export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
   const { inserted, changed } = keysOf(ws);
   const newKeys = inserted.map((k) => ({
     ...mutable(k), lineage_id: k.lineageId, generation: k.generation, distribution_attempt: k.distributionAttempt,

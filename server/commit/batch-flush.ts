@@ -1,0 +1,101 @@
+/**
+ * Writes a batch in one statement: the rows its domains contribute (new and
+ * changed keys and participants: server/keys/key-batch.ts), the batch's audit
+ * entries and the moved audit head, as data-modifying CTEs over JSON rows
+ * (PostgreSQL runs each of them to completion whether or not the outer
+ * statement reads it). One round trip however many jobs the batch holds; the
+ * transaction makes it all-or-nothing. The same statement NOTIFYs live
+ * consoles (server/events), which PostgreSQL delivers only if the transaction
+ * commits. A big batch (hundreds of entries) sends its domain rows ahead in a
+ * statement of their own (sendRowsAhead), so that PostgreSQL writes them while
+ * the runner hashes the chain; still one transaction.
+ */
+import type pg from "pg";
+import type { ChainedEntry } from "../audit/entry-hash";
+import { encodeEvent, EVENT_CHANNEL, type EventTopic } from "../events/console-events";
+import type { JsonParam, PartOfBatch, RowParts } from "./batch-part";
+import type { BatchWorkspace } from "./batch-workspace";
+
+/** A statement's JSON parameters: `param` adds one and returns its placeholder. */
+function parameters() {
+  const params: unknown[] = [];
+  const param: JsonParam = (rows) => {
+    params.push(typeof rows === "string" ? rows : JSON.stringify(rows));
+    return `$${params.length}::jsonb`;
+  };
+  return { params, param };
+}
+
+/** Every part's rows, in part order, sharing the statement's parameters. */
+function rowsOf(parts: readonly PartOfBatch[], param: JsonParam): RowParts {
+  const all = parts.map((p) => p.rows?.(param) ?? { parts: [], shape: "" });
+  return { parts: all.flatMap((r) => r.parts), shape: all.map((r) => r.shape).join("") };
+}
+
+/**
+ * Sends a big batch's domain rows ahead of its audit entries, in the same
+ * transaction, so that PostgreSQL writes them while this process hashes the
+ * chain (flushBatch with `rowsSent` then writes the rest). Resolves when they
+ * are written; a batch with no such rows sends nothing.
+ */
+export async function sendRowsAhead(client: pg.ClientBase, batchParts: readonly PartOfBatch[]): Promise<void> {
+  const { params, param } = parameters();
+  const { parts, shape } = rowsOf(batchParts, param);
+  if (parts.length === 0) return;
+  await client.query({ name: `qecnet-keyrows-${shape}`, text: `WITH ${parts.join(", ")} SELECT 1`, values: params });
+}
+
+export async function flushBatch(
+  client: pg.ClientBase,
+  ws: BatchWorkspace,
+  entries: readonly ChainedEntry[],
+  batchParts: readonly PartOfBatch[],
+  opts: { rowsSent?: boolean } = {},
+): Promise<void> {
+  const announced = batchParts.map((p) => p.announce?.() ?? { topics: [] });
+  const keyIds = announced.flatMap((a) => a.keyIds ?? []);
+  if (keyIds.length === 0 && entries.length === 0 && ws.events.length === 0) return;
+  // Built as text: each entry's details are already canonical JSON (what was hashed), so they are not serialized again.
+  const J = JSON.stringify;
+  const auditJson = `[${entries.map((e) =>
+    `{"seq":"${e.seq}","at":"${e.at.toISOString()}","actor":${J(e.actor)},"action":${J(e.action)},"subject_type":${J(e.subjectType)},` +
+    `"subject_id":${J(e.subjectId)},"from_state":${J(e.fromState)},"to_state":${J(e.toState)},"details":${e.detailsText},` +
+    `"prev_hash":${J(e.prevHash)},"entry_hash":${J(e.entryHash)}}`).join(",")}]`;
+  const last = entries[entries.length - 1];
+  const topics = new Set<EventTopic>([
+    ...(entries.length > 0 ? (["audit"] as const) : []),
+    ...announced.flatMap((a) => a.topics),
+    ...ws.events.map((e) => e.topic),
+  ]);
+  const event = encodeEvent({ topics: [...topics], seq: last?.seq.toString(), keyIds, events: ws.events.length > 0 ? ws.events : undefined });
+
+  // Only the parts this batch needs: each is a data-modifying CTE over one JSON parameter.
+  const { params, param } = parameters();
+  const rows: RowParts = opts.rowsSent ? { parts: [], shape: "ahead" } : rowsOf(batchParts, param);
+  const parts = [...rows.parts];
+  if (entries.length > 0) {
+    parts.push(`new_audit AS (
+      INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
+      SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
+      FROM jsonb_to_recordset(${param(auditJson)}) AS u(
+        seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
+        to_state text, details jsonb, prev_hash text, entry_hash text)
+    )`);
+  }
+  const withClause = parts.length > 0 ? `WITH ${parts.join(", ")} ` : "";
+  params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null, EVENT_CHANNEL, event);
+  const n = params.length - 2;
+  // Named per combination of parts, so each shape is planned once per connection.
+  await client.query({
+    name: `qecnet-flush-${rows.shape}${entries.length > 0 ? 1 : 0}`,
+    text: `${withClause}
+    UPDATE audit_head SET
+      seq = COALESCE($${n - 2}::bigint, seq),
+      hash = COALESCE($${n - 1}::text, hash),
+      updated_at = COALESCE($${n}::timestamptz, updated_at)
+    FROM (SELECT pg_notify($${n + 1}::text, $${n + 2}::text)) AS announced
+    WHERE id = 1`,
+    values: params,
+  });
+}
+

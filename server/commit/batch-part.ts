@@ -1,0 +1,73 @@
+/**
+ * What a batch of the audited write path is made of: the jobs, and the parts
+ * each domain (keys with their policies, the mesh) contributes: what it loads
+ * under the head lock, the rows it adds to the batch's one flush statement,
+ * what it writes after it, and what it keeps once the batch committed. Users
+ * and approvals contribute per job (BatchJob.load and BatchJob.write).
+ */
+import type pg from "pg";
+import type { ChainLink } from "../audit/types";
+import type { EventTopic } from "../events/console-events";
+import type { BatchWorkspace } from "./batch-workspace";
+
+export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {
+  /** Keys the job reads or changes; their successors and predecessors are loaded too. */
+  keyIds: readonly string[];
+  /** Nodes whose existence and status the job needs. */
+  nodeIds?: readonly string[];
+  /** The job routes keys or changes the mesh: the batch loads the whole mesh under the lock (server/mesh/mesh-batch.ts). */
+  mesh?: boolean;
+  /** Runs in memory, synchronously; throw a DomainError to refuse. */
+  run(ws: W): T;
+  /**
+   * Optional: reads rows other than keys and nodes (e.g. an approval request and
+   * its votes) in the batch's transaction, under the head lock, before `run`.
+   * Read only; keep what `run` needs in the job's closure.
+   */
+  load?(client: pg.ClientBase): Promise<void>;
+  /**
+   * Optional: writes rows other than keys (users, approval votes…) in the same
+   * transaction, after `run` accepted the job and the batch's keys and audit
+   * entries were written. Decide in `run`; a failing write fails the batch.
+   */
+  write?(client: pg.ClientBase, value: T): Promise<void>;
+}
+
+/** Where jobs go: the transition runner, as the domains that submit jobs see it. */
+export interface JobRunner<W extends BatchWorkspace = BatchWorkspace> {
+  submit<T>(job: BatchJob<T, W>): Promise<T>;
+}
+
+/** Adds one JSON parameter to the flush statement and returns its placeholder. */
+export type JsonParam = (rows: unknown[] | string) => string;
+
+/** Data-modifying CTEs for the flush statement, and which of them there are (the prepared statement is named by it). */
+export interface RowParts {
+  parts: string[];
+  shape: string;
+}
+
+/** One domain's share of one batch, made by its BatchPart once the batch's rows are loaded. */
+export interface PartOfBatch {
+  /** CTEs joining the batch's one flush statement (ahead of the audit entries). */
+  rows?(param: JsonParam): RowParts;
+  /** Topics and key ids this batch's NOTIFY names for this domain. */
+  announce?(): { topics: EventTopic[]; keyIds?: string[] };
+  /** Writes in statements of its own, after the flush statement, in the same transaction. */
+  write?(client: pg.ClientBase): Promise<void>;
+  /** The batch committed, leaving the audit head at `head` ("seq:hash"): keep what the next batch may reuse. */
+  committed?(head: string): void;
+  /** The batch's jobs were answered. */
+  settled?(): void;
+}
+
+export interface BatchPart<W extends BatchWorkspace = BatchWorkspace> {
+  /**
+   * Under the head lock, before the jobs run: loads what the batch's jobs
+   * declared into `ws`. `head` is the audit head the batch found ("seq:hash").
+   */
+  open(client: pg.ClientBase, ws: W, jobs: readonly BatchJob<unknown, W>[], head: string): Promise<PartOfBatch>;
+}
+
+/** The audit head as the batch found it, as a mark parts compare (caches keyed by head). */
+export const headMark = (head: ChainLink): string => `${head.seq}:${head.hash}`;

@@ -1,0 +1,88 @@
+/**
+ * The keys' part of every batch (server/commit/batch-part.ts): under the head
+ * lock it loads the keys and nodes the jobs named and the stored key policies
+ * (reused while the audit head is where this part's last batch left it: every
+ * policy change is an audited job, so it moves the head), adds the key rows to
+ * the flush statement, and tells the purge sweep which holders were asked to
+ * purge once the batch committed.
+ */
+import type pg from "pg";
+import type { BatchJob, BatchPart, PartOfBatch } from "../commit/batch-part";
+import { TransitionRunner, type RunnerHooks } from "../commit/transition-runner";
+import type { Db } from "../db/client";
+import type { Clock } from "../time/clock";
+import { readPolicies, type StoredKeyPolicy } from "./key-policies";
+import { keyRowParts, keysOf } from "./key-row-writes";
+import { loadKeyFamily } from "./key-rows";
+import { KeyWorkspace, type NodeFacts } from "./key-workspace";
+
+export class KeyBatch implements BatchPart<KeyWorkspace> {
+  /**
+   * The stored key policies as of the audit head a batch of this part left
+   * behind. A batch that finds the head where the last one left it knows the
+   * policies did not change and reuses them (no query); any other head
+   * (another process wrote, or a batch of ours raced it) reloads them.
+   */
+  private policyCache: { head: string; policies: ReadonlyMap<string, StoredKeyPolicy> } | null = null;
+  /** How often batches loaded the policies or reused the cached ones (tests and diagnostics). */
+  readonly policyStats = { loads: 0, reuses: 0 };
+
+  constructor(
+    /** Holders of these keys were told to purge in a batch that just committed (the purge sweep acts at once). */
+    private readonly onPurgeRequested: ((keyIds: string[]) => void) | null = null,
+  ) {}
+
+  async open(client: pg.ClientBase, ws: KeyWorkspace, jobs: readonly BatchJob<unknown, KeyWorkspace>[], head: string): Promise<PartOfBatch> {
+    const keys = await loadKeyFamily(client, jobs.flatMap((j) => j.keyIds));
+    const nodes = await loadNodes(client, jobs.flatMap((j) => j.nodeIds ?? []));
+    ws.loadKeys(keys, nodes);
+    if (this.policyCache?.head === head) {
+      this.policyStats.reuses++;
+      ws.attachPolicies(this.policyCache.policies);
+    } else {
+      this.policyStats.loads++;
+      ws.attachPolicies(new Map((await readPolicies(client)).map((p) => [p.name, p])));
+    }
+    return {
+      rows: (param) => keyRowParts(ws, param),
+      announce: () => {
+        const { inserted, changed } = keysOf(ws);
+        const keyIds = [...inserted, ...changed].map((k) => k.id);
+        return { topics: keyIds.length > 0 ? ["keys"] : [], keyIds };
+      },
+      committed: (left) => {
+        this.policyCache = { head: left, policies: ws.committedPolicyMap() };
+      },
+      settled: () => {
+        if (ws.purgeRequested.size > 0) this.onPurgeRequested?.([...ws.purgeRequested]);
+      },
+    };
+  }
+}
+
+async function loadNodes(client: pg.ClientBase, ids: readonly string[]): Promise<Map<string, NodeFacts>> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return new Map();
+  const { rows } = await client.query<NodeFacts>(
+    "SELECT id, name, status::text AS status FROM nodes WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+    [JSON.stringify(wanted)],
+  );
+  return new Map(rows.map((n) => [n.id, n]));
+}
+
+/**
+ * The runner of key jobs: the keys' part first, then the parts of other
+ * domains the caller composes in (the wiring adds the mesh's: server/mesh/mesh-batch.ts).
+ */
+export function keyRunner(
+  db: Db,
+  clock: Clock,
+  opts: { parts?: readonly BatchPart[]; onPurgeRequested?: (keyIds: string[]) => void; hooks?: RunnerHooks; maxBatch?: number } = {},
+): TransitionRunner<KeyWorkspace> {
+  return new TransitionRunner<KeyWorkspace>(db, clock, {
+    workspace: (now) => new KeyWorkspace(now),
+    parts: [new KeyBatch(opts.onPurgeRequested ?? null), ...(opts.parts ?? [])],
+    hooks: opts.hooks,
+    maxBatch: opts.maxBatch,
+  });
+}

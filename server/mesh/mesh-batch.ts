@@ -1,0 +1,54 @@
+/**
+ * The mesh's part of a batch (server/commit/batch-part.ts): when a job asks for
+ * the mesh (BatchJob.mesh), the batch loads it under the head lock (or reuses a
+ * copy while the mesh version is unchanged), attaches it to the workspace, and
+ * writes what the jobs changed after the flush statement (mesh-flush.ts). Jobs
+ * reach it through meshOf(ws).
+ */
+import type pg from "pg";
+import type { BatchJob, BatchPart, PartOfBatch } from "../commit/batch-part";
+import { PartSlot, type BatchWorkspace } from "../commit/batch-workspace";
+import { flushMesh } from "./mesh-flush";
+import { loadMesh, loadSimulation, readMeshVersion } from "./mesh-rows";
+import { MeshWorkspace } from "./mesh-workspace";
+import { cloneMesh, type Mesh } from "./topology/mesh-model";
+
+const MESH = new PartSlot<MeshWorkspace>("mesh");
+
+/** The batch's mesh; only for jobs that declared `mesh: true`. */
+export function meshOf(ws: BatchWorkspace): MeshWorkspace {
+  return ws.part(MESH);
+}
+
+export class MeshBatch implements BatchPart {
+  /**
+   * The mesh as the last batch that loaded it left it, with the version read in
+   * that batch's transaction after its writes. A batch reuses a copy while the
+   * version it reads under the head lock is the same (any other write to nodes
+   * or links, from anywhere, moves the version): no reload of the whole mesh
+   * for every routing batch.
+   */
+  private meshCache: { version: string; mesh: Mesh } | null = null;
+  /** How often batches loaded the mesh or reused the cached one (tests and diagnostics). */
+  readonly meshStats = { loads: 0, reuses: 0 };
+
+  async open(client: pg.ClientBase, ws: BatchWorkspace, jobs: readonly BatchJob<unknown>[]): Promise<PartOfBatch> {
+    if (!jobs.some((j) => j.mesh)) return {};
+    let version = await readMeshVersion(client);
+    const cached = this.meshCache?.version === version ? cloneMesh(this.meshCache.mesh) : null;
+    if (cached) this.meshStats.reuses++;
+    else this.meshStats.loads++;
+    const m = new MeshWorkspace(cached ?? (await loadMesh(client)), await loadSimulation(client));
+    ws.attach(MESH, m);
+    return {
+      write: async (c) => {
+        await flushMesh(c, m, ws.now);
+        if (m.hasChanges()) version = await readMeshVersion(c);
+      },
+      // The workspace is done with: its mesh is now what the database holds, at that version.
+      committed: () => {
+        this.meshCache = { version, mesh: m.committedMesh() };
+      },
+    };
+  }
+}
