@@ -3,7 +3,7 @@
  * 9): immediate, no overlap. On the approving vote, in its transaction, the
  * suspect key is REVOKED (material zeroised, every holder told to purge) and
  * its replacement generated; the executor then, at once and in parallel, has
- * every holder purge (recorded on their answers, server/keys/purging) and
+ * every holder purge (recorded on their answers, server/purging) and
  * distributes the replacement over routes that avoid the nodes and links named
  * in the request (AvoidParts, kept in the request's impact). EXECUTED when the
  * replacement is ACTIVE; the outcome says when the old key was purged

@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import { keyRunner } from "../keys/key-batch";
 import { KeyService } from "../keys/key-service";
 import type { KeyVault } from "../keys/key-vault";
-import { InProcessAgents } from "../mesh/agents/in-process-agents";
+import { InProcessAgents } from "../agents/in-process-agents";
 import { MeshBatch } from "../mesh/mesh-batch";
 import { DistributionService } from "../distribution/distribution-service";
 import { demoMesh } from "./demo-topology";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import { verifyStoredChain } from "../audit/audit-log";
 import { demoMesh } from "../demo/demo-topology";
 import type { Services } from "../runtime/services";
-import type { AgentFault } from "../mesh/agents/in-process-agents";
+import type { AgentFault } from "../agents/in-process-agents";
 import { MeshBatch } from "../mesh/mesh-batch";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";

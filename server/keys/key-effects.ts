@@ -66,7 +66,7 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
         break;
       case "PURGE_HOLDERS":
         // Requested here, in the transition's transaction; recorded as done only when the holder confirms
-        // (server/keys/purging: the purge sweep tells every holder, retries the silent ones, also after a restart).
+        // (server/purging: the purge sweep tells every holder, retries the silent ones, also after a restart).
         for (const p of k.participants) if (!p.purgedAt) p.purgeRequestedAt ??= ws.now;
         ws.purgeRequested.add(k.id);
         details.purgeInstructed = k.participants.map((p) => p.nodeId);

@@ -87,7 +87,7 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
   if (updParts.length > 0) {
     parts.push(`upd_parts AS (
       UPDATE key_participants AS p SET confirmed_at = u.confirmed_at, receipt_mac = u.receipt_mac,
-        -- purged_at is set by the holder's confirmation (server/keys/purging), never cleared by a stale workspace
+        -- purged_at is set by the holder's confirmation (server/purging), never cleared by a stale workspace
         purged_at = COALESCE(p.purged_at, u.purged_at), purge_requested_at = COALESCE(p.purge_requested_at, u.purge_requested_at)
       FROM jsonb_to_recordset(${param(updParts)}) AS u(
         key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz, purge_requested_at timestamptz)

@@ -39,7 +39,7 @@ export interface KeyDistributor {
   collect(keyId: string, who: Actor, expectedVersion?: number): Promise<{ finalKey: KeyView }>;
 }
 
-/** Tells the holders of ended keys to purge and records their answers (server/keys/purging). */
+/** Tells the holders of ended keys to purge and records their answers (server/purging). */
 export interface KeyPurger {
   sweep(opts: { keyIds?: string[]; ignoreBackoff?: boolean }): Promise<{ confirmed: number; unanswered: number }>;
 }

@@ -31,7 +31,7 @@ export function toKeyView(k: KeyRecord | (SelectedKey & { materialPresent: boole
     distributedAt: k.distributedAt, activatedAt: k.activatedAt, rotatingAt: k.rotatingAt, retiredAt: k.retiredAt,
     revokedAt: k.revokedAt, destroyedAt: k.destroyedAt, updatedAt: k.updatedAt,
     participants: k.participants
-      // Purge status per holder: requested by the transition, done only on the holder's answer (server/keys/purging).
+      // Purge status per holder: requested by the transition, done only on the holder's answer (server/purging).
       .map((p) => ({ nodeId: p.nodeId, confirmedAt: p.confirmedAt, purgedAt: p.purgedAt, purgeRequestedAt: p.purgeRequestedAt, purgeAttempts: "purgeAttempts" in p ? p.purgeAttempts : 0 }))
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
     materialPresent,

@@ -8,7 +8,7 @@
  * it does not have.
  */
 import { poolOf, type Db } from "../db/client";
-import { withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
+import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import type { IncidentRow } from "./incident-rows";
 import { mapBounded } from "../runtime/bounded";
 import type { RecoveryService } from "./recovery-service";

@@ -14,7 +14,7 @@ import { poolOf } from "../db/client";
 import { DomainError } from "../errors/domain-error";
 import { logger } from "../ops/logger";
 import type { KeyService } from "../keys/key-service";
-import { withTimeout, type AgentDirectory } from "../mesh/agents/node-agent";
+import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { loadMesh } from "../mesh/mesh-rows";
 import type { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshGraph } from "../mesh/routing/route-planner";

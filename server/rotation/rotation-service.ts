@@ -16,7 +16,7 @@ import { policyIn } from "../keys/key-policies";
 import type { Actor, KeyService } from "../keys/key-service";
 import { toKeyView, type KeyView } from "../keys/key-views";
 import type { JobQueue } from "../jobs/job-queue";
-import type { AgentDirectory } from "../mesh/agents/node-agent";
+import type { AgentDirectory } from "../agents/node-agent";
 
 export const ROTATION_ACTOR: Actor = { actor: "system:rotation" };
 

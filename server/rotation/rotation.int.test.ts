@@ -100,7 +100,7 @@ describe("rotation protocols", () => {
     const gone = await key(k.id);
     expect(gone.state).toBe("DESTROYED");
     expect(gone.materialCiphertext).toBeNull();
-    // A purge is recorded on the holder's answer (server/keys/purging), not at the instruction.
+    // A purge is recorded on the holder's answer (server/purging), not at the instruction.
     await s.purges.sweep({ keyIds: [k.id], ignoreBackoff: true });
     expect((await key(k.id)).participants.every((p) => p.purgedAt !== null)).toBe(true);
     expect(s.agents.agent("node-a").holds(k.id)).toBe(false);

@@ -5,7 +5,7 @@ import { createKeyVault } from "../keys/key-vault";
 import { masterKeyId } from "../keys/material";
 import type { KeyService } from "../keys/key-service";
 import type { JobQueue } from "../jobs/job-queue";
-import type { InProcessAgents } from "../mesh/agents/in-process-agents";
+import type { InProcessAgents } from "../agents/in-process-agents";
 import type { RunnerHooks } from "../commit/transition-runner";
 import type { SimulatorOptions } from "../mesh/simulation/mesh-simulator";
 import { buildLink } from "../mesh/topology/mesh-builder";

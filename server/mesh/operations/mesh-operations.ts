@@ -7,7 +7,6 @@
  */
 import type { JsonValue } from "../../audit/types";
 import { DomainError } from "../../errors/domain-error";
-import type { Actor } from "../../keys/key-service";
 import type { BatchWorkspace } from "../../commit/batch-workspace";
 import type { TransitionRunner } from "../../commit/transition-runner";
 import { toLinkView } from "../mesh-queries";
@@ -18,6 +17,11 @@ import { MeshGraph } from "../routing/route-planner";
 import { buildLink } from "../topology/mesh-builder";
 import { hubOf, isReachableStatus } from "../topology/mesh-model";
 import { meshOf } from "../mesh-batch";
+
+/** Who acts: the audit entry's actor. */
+interface Actor {
+  actor: string;
+}
 
 export interface RewireResult {
   nodeId: string;

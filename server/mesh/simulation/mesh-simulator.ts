@@ -16,7 +16,7 @@ import { poolOf, type Db } from "../../db/client";
 import type { MeshTickDelta } from "../../events/console-events";
 import type { BatchWorkspace } from "../../commit/batch-workspace";
 import type { TransitionRunner } from "../../commit/transition-runner";
-import { withTimeout, type AgentDirectory } from "../agents/node-agent";
+import { withTimeout, type AgentDirectory } from "../../agents/node-agent";
 import { applyRewire } from "../operations/mesh-operations";
 import { planIsolation, planRestore } from "../rewiring/rewire";
 import { isReachableStatus } from "../topology/mesh-model";

@@ -13,10 +13,10 @@
  * periodically from the background, so a restart picks up where it stopped.
  */
 import type pg from "pg";
-import { poolOf, type Db } from "../../db/client";
-import { withTimeout, type AgentDirectory } from "../../mesh/agents/node-agent";
-import { mapBounded } from "../../runtime/bounded";
-import type { TransitionRunner } from "../../commit/transition-runner";
+import { poolOf, type Db } from "../db/client";
+import { withTimeout, type AgentDirectory } from "../agents/node-agent";
+import { mapBounded } from "../runtime/bounded";
+import type { TransitionRunner } from "../commit/transition-runner";
 
 export interface PurgeOptions {
   /** How long a holder has to answer one purge instruction. */

@@ -5,12 +5,12 @@
  * not answer stays "requested" and is asked again, also by a new process.
  */
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import type { SessionUser } from "../../auth/session-user";
-import { approvalsFor } from "../../approvals/approval-service";
-import type { Services } from "../../runtime/services";
-import { createTestUsers, type TestUserName } from "../../testing/auth-fixtures";
-import { ACTOR, createNodes, testServices } from "../../testing/fixtures";
-import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
+import type { SessionUser } from "../auth/session-user";
+import { approvalsFor } from "../approvals/approval-service";
+import type { Services } from "../runtime/services";
+import { createTestUsers, type TestUserName } from "../testing/auth-fixtures";
+import { ACTOR, createNodes, testServices } from "../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { PurgeService } from "./purge-service";
 
 const DAY_MS = 86_400_000;

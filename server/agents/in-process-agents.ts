@@ -8,7 +8,7 @@
  * optionally for the next n deliveries only; and corrupt(nodeId, keyId) flips a
  * bit of a held copy (its integrity report then mismatches the fingerprint).
  */
-import { fingerprintOf, receiptMac } from "../../keys/material";
+import { fingerprintOf, receiptMac } from "../keys/material";
 import type { AgentDirectory, Delivery, NodeAgent } from "./node-agent";
 
 export interface AgentFault {
