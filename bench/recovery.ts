@@ -22,14 +22,13 @@
  * skips the recovery runs.
  * Database: DATABASE_URL's server, or an embedded PostgreSQL in a temp folder.
  */
-import { approvalsFor } from "../server/approvals/approval-service";
 import type { SessionUser } from "../server/auth/session-user";
 import { UserService } from "../server/users/user-service";
 import { poolOf } from "../server/db/client";
 import { generateMesh } from "../server/mesh/topology/mesh-generator";
 import { QBER_ABORT } from "../server/mesh/topology/link-physics";
 import { restoreContainedLink } from "../server/recovery/link-containment";
-import { mapBounded } from "../server/runtime/bounded";
+import { mapBounded } from "../server/background/bounded";
 import type { Services } from "../server/runtime/services";
 import { testServices, writeMesh } from "../server/testing/fixtures";
 import { createTestDatabase } from "../server/testing/test-database";
@@ -100,7 +99,7 @@ async function benchEmergency(s: Services, n: number): Promise<EmergencyRun[]> {
     return { id: u.id, email: u.email, name: u.name, role: u.role };
   };
   const [analyst, officer] = [await mk("analyst"), await mk("officer")];
-  const approvals = approvalsFor(s.keys);
+  const approvals = s.approvals;
   const { rows } = await poolOf(s.db).query<{ key_id: string; first_link: string }>(
     `SELECT r.key_id, r.link_path[1] AS first_link FROM key_routes r JOIN keys k ON k.id = r.key_id
       WHERE k.state = 'ACTIVE' AND cardinality(r.link_path) >= 3 ORDER BY r.key_id LIMIT $1`,

@@ -14,7 +14,6 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { checkProcedure, needsStepUp, SECOND_FACTOR_EXEMPT, type ProcedurePath } from "../access/permissions";
-import { approvalsFor, type ApprovalService } from "../approvals/approval-service";
 import { actorOf } from "../auth/auth-audit";
 import type { CsrfVerdict } from "../auth/csrf";
 import { checkSecondFactor, type SecondFactorState } from "../auth/second-factor";
@@ -22,7 +21,6 @@ import type { SessionUser } from "../auth/session-user";
 import { env } from "../config/env";
 import { DomainError } from "../errors/domain-error";
 import type { Services } from "../runtime/services";
-import { UserService } from "../users/user-service";
 import { toTRPCError } from "./error-map";
 import { observeCall } from "../ops/observe-call";
 
@@ -35,8 +33,6 @@ export interface Context extends Services {
   csrf: CsrfVerdict;
   /** A demonstration console (QECNET_SEED_DEMO=true): only then are demo-only procedures callable. */
   demo: boolean;
-  approvals: ApprovalService;
-  users: UserService;
   /** The session's second factor; createCaller contexts default to "not required" (a demo console). */
   secondFactor: SecondFactorState;
   /** The one clock of the services (the key service's runner): the step-up window is measured on it. */
@@ -55,8 +51,6 @@ export function createContextInner(
     demo: opts.demo ?? env().QECNET_SEED_DEMO,
     secondFactor: opts.secondFactor ?? { required: false, enrolled: false, provenAt: null },
     clock: s.keys.clock,
-    approvals: approvalsFor(s.keys),
-    users: new UserService(s.db, s.keys.runner),
   };
 }
 

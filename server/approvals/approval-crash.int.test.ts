@@ -10,10 +10,9 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
 import type { SessionUser } from "../auth/session-user";
 import { createTestUsers } from "../testing/auth-fixtures";
-import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { ACTOR, createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { crashTestSession, HoldingProcesses } from "../testing/hold-process";
 import { createTestDatabase } from "../testing/test-database";
-import { approvalsFor } from "./approval-service";
 
 const holders = new HoldingProcesses("server/testing/hold-approval.ts");
 
@@ -42,7 +41,7 @@ describe.concurrent("approvals: a process killed around the last approval", () =
     const k = await keys.create({ label: "crash-approval", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
     await keys.apply(k.id, { type: "DISTRIBUTE" }, ACTOR);
     await keys.collectReceipts(k.id, ACTOR);
-    const request = await approvalsFor(keys).request({ kind: "EMERGENCY_ROTATION", targetId: k.id, justification: "crash test of the approval path" }, users.analyst);
+    const request = await servicesOf(keys).approvals.request({ kind: "EMERGENCY_ROTATION", targetId: k.id, justification: "crash test of the approval path" }, users.analyst);
     const restart = () => {
       const db = client();
       return { db, keys: testKeyService(db, { masterKey }) };
@@ -60,11 +59,11 @@ describe.concurrent("approvals: a process killed around the last approval", () =
     expect(await state(s.observer)).toEqual(before);
 
     const { db, keys } = s.restart();
-    await approvalsFor(keys).resumeExecuting(); // nothing to resume
-    const r = await approvalsFor(keys).approve(s.requestId, "after the restart", s.users.officer);
+    await servicesOf(keys).approvals.resumeExecuting(); // nothing to resume
+    const r = await servicesOf(keys).approvals.approve(s.requestId, "after the restart", s.users.officer);
     // The executor starts at once in the background and may already have finished.
     expect(["EXECUTING", "EXECUTED"]).toContain(r.status);
-    await approvalsFor(keys).drive(s.requestId);
+    await servicesOf(keys).approvals.drive(s.requestId);
     expect((await db.approvalRequest.findUniqueOrThrow({ where: { id: s.requestId } })).status).toBe("EXECUTED");
     expect(await db.key.count({ where: { predecessorId: s.keyId } })).toBe(1);
     expect(await db.auditEntry.count({ where: { action: "KEY_REVOKED", subjectId: s.keyId } })).toBe(1);
@@ -81,7 +80,7 @@ describe.concurrent("approvals: a process killed around the last approval", () =
 
     const a = s.restart();
     const b = s.restart();
-    expect(await Promise.all([approvalsFor(a.keys).resumeExecuting(), approvalsFor(b.keys).resumeExecuting()])).toEqual([1, 1]);
+    expect(await Promise.all([servicesOf(a.keys).approvals.resumeExecuting(), servicesOf(b.keys).approvals.resumeExecuting()])).toEqual([1, 1]);
     const end = await state(s.observer);
     expect(end.requests).toEqual([expect.objectContaining({ status: "EXECUTED" })]);
     expect(end.keys.map((k) => [k.generation, k.state])).toEqual([[1, "REVOKED"], [2, "ACTIVE"]]);

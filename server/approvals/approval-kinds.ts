@@ -52,13 +52,31 @@ export interface ApprovalKindSpec {
   /** In the job that records the last approval. Throwing a DomainError marks the request FAILED. */
   execute(x: KindJobContext, req: { id: string; targetId: string; justification: string }): ExecutionResult;
   /** Drives an EXECUTING request to its end; idempotent (it runs again after a restart). */
-  resume?(deps: { keys: KeyService; actor: string }, req: { id: string; targetId: string; outcome: Record<string, JsonValue> | null }): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }>;
+  resume?(deps: ResumeDeps, req: { id: string; targetId: string; outcome: Record<string, JsonValue> | null }): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }>;
+}
+
+/** What a kind's resume may use: the key service, the acting name, and the incident driver (server/recovery) where the wiring has one. */
+export interface ResumeDeps {
+  keys: KeyService;
+  actor: string;
+  incidents: { drive(incidentId: string): Promise<{ status: string } | null> } | null;
 }
 
 const registry = new Map<string, ApprovalKindSpec>();
 
-export function registerApprovalKind(spec: ApprovalKindSpec): void {
-  registry.set(spec.kind, spec);
+/**
+ * Registers the kinds of this console, in one explicit call from the wiring
+ * (server/runtime/services.ts). A kind name registered with another spec, or
+ * twice in one call, is refused; the same wiring registering the same specs
+ * again (one more set of services in this process) changes nothing.
+ */
+export function registerApprovalKinds(specs: readonly ApprovalKindSpec[]): void {
+  const names = specs.map((s) => s.kind);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new Error(`approval kind ${twice} is listed twice`);
+  const clash = specs.find((s) => registry.has(s.kind) && registry.get(s.kind) !== s);
+  if (clash) throw new Error(`approval kind ${clash.kind} is already registered with another definition`);
+  for (const spec of specs) registry.set(spec.kind, spec);
 }
 
 export function approvalKind(kind: string): ApprovalKindSpec {
@@ -101,7 +119,7 @@ function keyEvent(_kind: KeyActionKind, reason: string): KeyEvent {
 
 /** Distribute the replacement and collect every participant's receipt, step by step from whatever state it is in; routes avoid `avoid`. */
 export async function driveReplacement(
-  deps: { keys: KeyService; actor: string },
+  deps: Pick<ResumeDeps, "keys" | "actor">,
   outcome: Record<string, JsonValue> | null,
   avoid?: { nodeIds: readonly string[]; linkIds: readonly string[] },
 ): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }> {
@@ -162,12 +180,10 @@ function keyKind(kind: KeyActionKind, label: string, requestLabel: string, descr
   };
 }
 
-registerApprovalKind(
-  keyKind(
-    "REVOCATION",
-    "Revocation",
-    "Request revocation",
-    "Compromise: the key is revoked, its material zeroised and every holder purges its copy; an ACTIVE key gets an emergency replacement, distributed and activated at once.",
-  ),
+export const REVOCATION_KIND = keyKind(
+  "REVOCATION",
+  "Revocation",
+  "Request revocation",
+  "Compromise: the key is revoked, its material zeroised and every holder purges its copy; an ACTIVE key gets an emergency replacement, distributed and activated at once.",
 );
 // EMERGENCY_ROTATION has its own procedure: server/approvals/emergency-rotation-kind.ts.

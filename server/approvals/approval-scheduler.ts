@@ -3,26 +3,27 @@
  * carry every EXECUTING request to its end (work interrupted by a crash or a
  * restart) and record expiries; then again every minute. Several instances
  * may run this at once: each end and each expiry is recorded exactly once.
+ * Runs as a periodic duty (server/background/periodic-duty.ts): reported by
+ * /api/ready as "approval-duties", logged through pino.
  */
+import type { Logger } from "pino";
+import { startPeriodicDuty } from "../background/periodic-duty";
+import type { Clock } from "../time/clock";
 import type { ApprovalService } from "./approval-service";
 
-export function startApprovalDuties(approvals: ApprovalService, everyMs = 60_000): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
+export function startApprovalDuties(approvals: ApprovalService, opts: { log: Pick<Logger, "info" | "error">; clock: Clock; everyMs?: number }): () => void {
+  return startPeriodicDuty({
+    name: "approval-duties",
+    everyMs: opts.everyMs ?? 60_000,
+    log: opts.log,
+    clock: opts.clock,
+    healthy: "resuming interrupted approvals and recording expiries every minute",
+    failure: "approval duties failed; will retry",
+    logEveryFailure: true,
+    round: async () => {
       const resumed = await approvals.resumeExecuting();
       const expired = await approvals.expireOverdue();
-      if (resumed || expired) console.log(JSON.stringify({ level: "info", msg: "approval duties", resumed, expired }));
-    } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "approval duties failed; will retry", error: (err as Error).message }));
-    } finally {
-      running = false;
-    }
-  };
-  void tick();
-  const timer = setInterval(() => void tick(), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+      if (resumed || expired) opts.log.info({ resumed, expired }, "approval duties");
+    },
+  });
 }

@@ -17,10 +17,7 @@ import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import type { ApprovalNotifier } from "../notify/webhook-notifier";
 import type { NoticeFacts } from "../notify/approval-notice";
-import { approvalKind, approvalKindFor, type ApprovalKindSpec, type ExecutionResult } from "./approval-kinds";
-import "./node-isolation-kind"; // registers NODE_ISOLATION
-import "./role-grant-kind"; // registers ROLE_GRANT
-import "./emergency-rotation-kind"; // registers EMERGENCY_ROTATION
+import { approvalKind, approvalKindFor, type ApprovalKindSpec, type ExecutionResult, type ResumeDeps } from "./approval-kinds";
 import { insertRequest, insertVote, loadRequest, loadRule, loadVoter, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
 import { countedApprovals, decideVote, isOverdue, voterRoleOf, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
 
@@ -37,12 +34,18 @@ export class ApprovalService {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly driving = new Map<string, Promise<void>>();
   /** Tells approvers outside the console (QECNET_NOTIFY_WEBHOOK), after each commit; null: nobody to tell. */
-  notifier: ApprovalNotifier | null = null;
+  private readonly notifier: ApprovalNotifier | null;
+  /** Drives a held recovery once approved (server/recovery); null where no recovery engine runs. */
+  private readonly incidents: ResumeDeps["incidents"];
 
   constructor(
     private readonly db: Db,
     private readonly keys: KeyService,
-  ) {}
+    opts: { notifier?: ApprovalNotifier | null; incidents?: ResumeDeps["incidents"] } = {},
+  ) {
+    this.notifier = opts.notifier ?? null;
+    this.incidents = opts.incidents ?? null;
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
@@ -330,7 +333,7 @@ export class ApprovalService {
       const spec = approvalKind(r.kind);
       const actor = `${SYSTEM_EXECUTOR} (request ${id})`;
       const end = spec.resume
-        ? await spec.resume({ keys: this.keys, actor }, { id, targetId: r.targetId, outcome: r.outcome as Record<string, JsonValue> | null })
+        ? await spec.resume({ keys: this.keys, actor, incidents: this.incidents }, { id, targetId: r.targetId, outcome: r.outcome as Record<string, JsonValue> | null })
         : { status: "EXECUTED" as const, outcome: (r.outcome ?? {}) as Record<string, JsonValue> };
       let req: LoadedRequest | null = null;
       await this.serial(() =>
@@ -468,11 +471,3 @@ type RequestRow = {
   expiresAt: Date; decidedAt: Date | null; outcome: unknown;
   votes: Array<{ voterId: string; voter: string; decision: Decision; comment: string; at: Date }>;
 };
-
-const services = new WeakMap<KeyService, ApprovalService>();
-/** One approval service per key service (so per process, and per test database). */
-export function approvalsFor(keys: KeyService): ApprovalService {
-  let s = services.get(keys);
-  if (!s) services.set(keys, (s = new ApprovalService(keys.db, keys)));
-  return s;
-}

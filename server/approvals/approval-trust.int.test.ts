@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { SessionUser } from "../auth/session-user";
 import type { KeyService } from "../keys/key-service";
 import { callerAs, createTestUsers, TEST_PASSWORD, type TestUserName } from "../testing/auth-fixtures";
-import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { ACTOR, createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { approvalsFor } from "./approval-service";
 
 describe("approval trust", () => {
   let t: TestDatabase;
@@ -78,7 +77,7 @@ describe("approval trust", () => {
     // The second administrator approves both; the grant runs as its own audited job.
     for (const g of grants) {
       await as(users.admin).approvals.approve({ id: g.id, comment: "checked with HR" });
-      await approvalsFor(keys).drive(g.id);
+      await servicesOf(keys).approvals.drive(g.id);
       expect((await as(users.admin).approvals.get({ id: g.id })).status).toBe("EXECUTED");
     }
     const row = await t.db.user.findUniqueOrThrow({ where: { id: p1.id } });

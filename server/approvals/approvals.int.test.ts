@@ -12,9 +12,8 @@ import type { SessionUser } from "../auth/session-user";
 import { poolOf } from "../db/client";
 import type { KeyService } from "../keys/key-service";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";
-import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { ACTOR, createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { approvalsFor } from "./approval-service";
 
 describe("approvals", () => {
   let t: TestDatabase;
@@ -70,7 +69,7 @@ describe("approvals", () => {
 
     const approved = await as("officer").approvals.approve({ id: r.id, comment: "confirmed with the NOC" });
     expect(approved.status).toBe("EXECUTING");
-    await approvalsFor(keys).drive(r.id);
+    await servicesOf(keys).approvals.drive(r.id);
     const done = await as("analyst").approvals.get({ id: r.id });
     expect(done.status).toBe("EXECUTED");
     const replacementId = (done.outcome as { replacementId: string }).replacementId;
@@ -121,7 +120,7 @@ describe("approvals", () => {
     const batch = await t.db.auditEntry.findMany({ where: { seq: { gt: head.seq } }, orderBy: { seq: "asc" }, take: 4 });
     expect(new Set(batch.map((e) => e.at.getTime())).size).toBe(1); // one transaction
     expect(batch.map((e) => e.action)).toEqual(["APPROVAL_APPROVED", "KEY_REVOKED", "KEY_GENERATED", "APPROVAL_EXECUTING"]);
-    await approvalsFor(keys).drive(r.id);
+    await servicesOf(keys).approvals.drive(r.id);
     const done = await as("officer").approvals.get({ id: r.id });
     expect(done.status).toBe("EXECUTED");
     expect((await t.db.key.findUniqueOrThrow({ where: { id: (done.outcome as { replacementId: string }).replacementId } })).state).toBe("ACTIVE");

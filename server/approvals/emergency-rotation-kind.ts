@@ -17,7 +17,7 @@ import { DomainError } from "../errors/domain-error";
 import { liveSuccessor, snapshotOf, transition } from "../keys/key-effects";
 import type { KeyService } from "../keys/key-service";
 import { decide } from "../lifecycle/key-lifecycle";
-import { driveReplacement, registerApprovalKind } from "./approval-kinds";
+import { driveReplacement, type ApprovalKindSpec } from "./approval-kinds";
 import { computeKeyImpact } from "./key-impact";
 
 export interface AvoidParts {
@@ -44,7 +44,7 @@ async function purgeEverywhere(keys: KeyService, keyId: string): Promise<{ pendi
   }
 }
 
-registerApprovalKind({
+export const EMERGENCY_ROTATION_KIND: ApprovalKindSpec = {
   kind: "EMERGENCY_ROTATION",
   label: "Emergency rotation",
   requestLabel: "Request emergency rotation",
@@ -81,4 +81,4 @@ registerApprovalKind({
       outcome: { ...replaced.outcome, avoided: { nodeIds: avoid.nodeIds, linkIds: avoid.linkIds }, purgePendingAt: purged.pending, purgedEverywhere: purged.pending.length === 0 },
     };
   },
-});
+};

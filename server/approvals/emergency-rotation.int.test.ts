@@ -13,7 +13,6 @@ import type { Services } from "../runtime/services";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { approvalsFor } from "./approval-service";
 
 describe("emergency rotation", () => {
   let t: TestDatabase;
@@ -37,7 +36,7 @@ describe("emergency rotation", () => {
     const suspect = route.linkPath.at(-2)!;
     expect(s.agents.agent("ep-customs").holds(active.id)).toBe(true);
 
-    const approvals = approvalsFor(s.keys);
+    const approvals = s.approvals;
     const r = await approvals.requestEmergencyRotation({ keyId: active.id, justification: "QBER alarm on a backbone link it crossed", avoidNodeIds: [], avoidLinkIds: [suspect] }, users.analyst);
     expect(r).toMatchObject({ kind: "EMERGENCY_ROTATION", status: "PENDING" });
     expect(r.impact).toMatchObject({ avoid: { linkIds: [suspect] }, participantsToPurge: ["ep-customs"] });

@@ -14,13 +14,13 @@ import { loadMesh } from "../mesh/mesh-rows";
 import { applyRewire } from "../mesh/operations/mesh-operations";
 import { planIsolation } from "../mesh/rewiring/rewire";
 import { isReachableStatus } from "../mesh/topology/mesh-model";
-import { registerApprovalKind } from "./approval-kinds";
+import { type ApprovalKindSpec } from "./approval-kinds";
 import type { Impact } from "./key-impact";
 import { meshOf } from "../mesh/mesh-batch";
 
 const HOLDING = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"] as const;
 
-registerApprovalKind({
+export const NODE_ISOLATION_KIND: ApprovalKindSpec = {
   kind: "NODE_ISOLATION",
   label: "Node isolation",
   requestLabel: "Request isolation",
@@ -84,4 +84,4 @@ registerApprovalKind({
     const r = applyRewire(x.ws, planIsolation(meshOf(x.ws).view(), req.targetId, "ISOLATED", reason), "NODE_ISOLATED", x.effects.actor, reason);
     return { status: "EXECUTED", outcome: { nodeStatus: r.status, severedLinks: r.severedLinkIds, bypasses: r.bypasses.map((b) => b.id), stranded: r.stranded } };
   },
-});
+};

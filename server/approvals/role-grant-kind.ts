@@ -13,7 +13,7 @@ import { isRole, type Role } from "../access/roles";
 import type { JsonValue } from "../audit/types";
 import { DomainError } from "../errors/domain-error";
 import { GRANTED_BY_APPROVAL, UserService } from "../users/user-service";
-import { registerApprovalKind } from "./approval-kinds";
+import { type ApprovalKindSpec } from "./approval-kinds";
 import type { Impact } from "./key-impact";
 
 export function roleGrantTarget(role: Role, userId: string): string {
@@ -30,7 +30,7 @@ export function parseRoleGrantTarget(targetId: string): { role: Role; userId: st
   return { role, userId };
 }
 
-registerApprovalKind({
+export const ROLE_GRANT_KIND: ApprovalKindSpec = {
   kind: "ROLE_GRANT",
   label: "Role grant",
   requestLabel: "Request role",
@@ -78,4 +78,4 @@ registerApprovalKind({
       throw err;
     }
   },
-});
+};

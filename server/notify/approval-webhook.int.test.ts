@@ -8,12 +8,11 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { approvalsFor } from "../approvals/approval-service";
 import type { SessionUser } from "../auth/session-user";
 import { poolOf } from "../db/client";
 import type { KeyService } from "../keys/key-service";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";
-import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { ACTOR, createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import type { ApprovalNotice } from "./approval-notice";
 import { SIGNATURE_HEADER, WebhookNotifier } from "./webhook-notifier";
@@ -50,10 +49,9 @@ describe("approval webhook", () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     t = await createTestDatabase(inject("adminUrl"), "webhook");
     await createNodes(t.db);
-    keys = testKeyService(t.db);
-    users = await createTestUsers(t.db, keys, "hook");
     notifier = new WebhookNotifier({ url, secret: SECRET, publicUrl: "https://console.example", backoffMs: () => 20, timeoutMs: 300 });
-    approvalsFor(keys).notifier = notifier;
+    keys = testKeyService(t.db, { notifier });
+    users = await createTestUsers(t.db, keys, "hook");
   });
   afterAll(async () => {
     for (const r of hanging) r.destroy();
@@ -104,7 +102,7 @@ describe("approval webhook", () => {
     const k = await activeKey("hook-expiry");
     const r = await as("analyst").approvals.request({ kind: "EMERGENCY_ROTATION", targetId: k.id, justification: "rotate before the audit window" });
     await poolOf(t.db).query("UPDATE approval_requests SET expires_at = now() - interval '1 second' WHERE id = $1", [r.id]);
-    expect(await approvalsFor(keys).expireOverdue()).toBeGreaterThanOrEqual(1);
+    expect(await servicesOf(keys).approvals.expireOverdue()).toBeGreaterThanOrEqual(1);
     await notifier.drain();
     expect(noticesFor(r.id).map((x) => x.notice.type)).toEqual(["APPROVAL_REQUESTED", "APPROVAL_EXPIRED"]);
     expect(noticesFor(r.id)[1]!.notice).toMatchObject({ status: "EXPIRED", actor: "system:approvals" });

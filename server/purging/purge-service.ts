@@ -15,7 +15,7 @@
 import type pg from "pg";
 import { poolOf, type Db } from "../db/client";
 import { withTimeout, type AgentDirectory } from "../agents/node-agent";
-import { mapBounded } from "../runtime/bounded";
+import { mapBounded } from "../background/bounded";
 import type { TransitionRunner } from "../commit/transition-runner";
 
 export interface PurgeOptions {

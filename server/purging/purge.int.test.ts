@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import type { SessionUser } from "../auth/session-user";
-import { approvalsFor } from "../approvals/approval-service";
 import type { Services } from "../runtime/services";
 import { createTestUsers, type TestUserName } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, testServices } from "../testing/fixtures";
@@ -39,7 +38,7 @@ describe("purges at holders", () => {
     t.db.keyParticipant.findMany({ where: { keyId }, orderBy: { nodeId: "asc" }, select: { nodeId: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true } });
 
   async function revokeByApproval(keyId: string) {
-    const approvals = approvalsFor(s.keys);
+    const approvals = s.approvals;
     const r = await approvals.request({ kind: "REVOCATION", targetId: keyId, justification: "material seen on an unmanaged host" }, users.analyst);
     await approvals.approve(r.id, "agreed", users.officer);
     await approvals.approve(r.id, "agreed too", users.officer2);

@@ -10,26 +10,14 @@
 import type { JsonValue } from "../audit/types";
 import { poolOf } from "../db/client";
 import { DomainError } from "../errors/domain-error";
-import type { KeyService } from "../keys/key-service";
-import { registerApprovalKind } from "../approvals/approval-kinds";
+import type { ApprovalKindSpec } from "../approvals/approval-kinds";
 import type { Impact } from "../approvals/key-impact";
-import { loadIncident, loadIncidentKeys, reference, type IncidentRow } from "./incident-rows";
+import { loadIncident, loadIncidentKeys, reference } from "./incident-rows";
 
 export const INCIDENT_RECOVERY_KIND = "INCIDENT_RECOVERY";
 
-interface Driver {
-  drive(id: string): Promise<IncidentRow | null>;
-}
-
-const g = globalThis as unknown as { __qecnetRecoveryDrivers?: WeakMap<KeyService, Driver> };
-const drivers = (g.__qecnetRecoveryDrivers ??= new WeakMap<KeyService, Driver>());
-
-/** The recovery service of a key service (one per process, one per test database). */
-export function registerRecoveryFor(keys: KeyService, driver: Driver): void {
-  drivers.set(keys, driver);
-}
-
-registerApprovalKind({
+/** The approval kind of a held recovery; the wiring registers it and hands the approval service the incident driver (ResumeDeps.incidents). */
+export const INCIDENT_RECOVERY: ApprovalKindSpec = {
   kind: INCIDENT_RECOVERY_KIND,
   label: "Compromise recovery",
   requestLabel: "Approve recovery",
@@ -62,10 +50,10 @@ registerApprovalKind({
     return { status: "EXECUTING", outcome: { incidentId: req.targetId } };
   },
   async resume(deps, req): Promise<{ status: "EXECUTED" | "FAILED"; outcome: Record<string, JsonValue> }> {
-    const driver = drivers.get(deps.keys);
+    const driver = deps.incidents;
     if (!driver) return { status: "FAILED", outcome: { incidentId: req.targetId, failure: "the recovery engine is not running in this process" } };
     const row = await driver.drive(req.targetId);
     const ok = row !== null && (row.status === "RESOLVED" || row.status === "RECOVERING");
     return { status: ok ? "EXECUTED" : "FAILED", outcome: { incidentId: req.targetId, incidentStatus: row?.status ?? "MISSING" } };
   },
-});
+};

@@ -10,7 +10,7 @@
 import { poolOf, type Db } from "../db/client";
 import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import type { IncidentRow } from "./incident-rows";
-import { mapBounded } from "../runtime/bounded";
+import { mapBounded } from "../background/bounded";
 import type { RecoveryService } from "./recovery-service";
 
 export class IntegrityMonitor {

@@ -10,7 +10,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoMesh } from "../demo/demo-topology";
-import { approvalsFor } from "../approvals/approval-service";
 import type { SessionUser } from "../auth/session-user";
 import type { Services } from "../runtime/services";
 import { createTestUsers } from "../testing/auth-fixtures";
@@ -40,7 +39,7 @@ describe("relay compromise behind empty bypasses", () => {
     const opened = await s.recovery.report({ targetType: "node", targetId: "relay-north", reason: "enclosure seal broken at the relay site" }, ACTOR);
     const held = await s.recovery.drive(opened.id);
     expect(held).toMatchObject({ status: "AWAITING_APPROVAL" });
-    await approvalsFor(s.keys).approve(held!.approvalRequestId!, "seal broken: confirmed on site", officer);
+    await s.approvals.approve(held!.approvalRequestId!, "seal broken: confirmed on site", officer);
     let d = await s.recovery.get(opened.id);
     for (let i = 0; i < 100 && !["RESOLVED", "FAILED"].includes(d.status); i++) {
       await new Promise((r) => setTimeout(r, 50));

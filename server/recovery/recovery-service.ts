@@ -19,16 +19,16 @@ import { loadMesh } from "../mesh/mesh-rows";
 import type { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshGraph } from "../mesh/routing/route-planner";
 import { hubOf } from "../mesh/topology/mesh-model";
-import { chunks, mapBounded } from "../runtime/bounded";
+import { chunks, mapBounded } from "../background/bounded";
 import { restoreContainedLink } from "./link-containment";
-import { approvalsFor } from "../approvals/approval-service";
+import type { ApprovalService } from "../approvals/approval-service";
 import { loadIncident, loadIncidentKeys, loadIncidents, reference, type IncidentRow } from "./incident-rows";
 import { OPEN_STATUSES, type DemoScenarioView, type IncidentDetailView, type IncidentStatus, type IncidentSummaryView, type RecoveryApi } from "./incident-views";
 import {
   actorOf, approveStep, dismissStep, openIncident, purgedAndRedistributedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
   RECOVERY_ACTOR, type OpenInput,
 } from "./recovery-steps";
-import { registerRecoveryFor, INCIDENT_RECOVERY_KIND } from "./incident-recovery-kind";
+import { INCIDENT_RECOVERY_KIND } from "./incident-recovery-kind";
 
 /** How long a DISTRIBUTED replacement may still be in another run's hands (its receipts being collected). */
 const COLLECTING_WINDOW_MS = 5_000;
@@ -96,10 +96,16 @@ export class RecoveryService implements RecoveryApi {
     private readonly agents: AgentDirectory,
     opts: RecoveryOptions = {},
     private readonly mesh: MeshOperations | null = null,
+    /** Where a recovery outside the affected keys' auto-revoke signals is held for an officer (null: no approvals here). */
+    private readonly approvals: ApprovalService | null = null,
   ) {
     this.opts = { concurrency: opts.concurrency ?? 64, revokeChunk: opts.revokeChunk ?? 2_000, bulkChunk: opts.bulkChunk ?? 500, purgeTimeoutMs: opts.purgeTimeoutMs ?? 500,
       clock: opts.clock ?? keys.clock, beforeStep: opts.beforeStep };
-    registerRecoveryFor(keys, this);
+  }
+
+  private requireApprovals(): ApprovalService {
+    if (!this.approvals) throw new Error("the recovery service was built without the approval service");
+    return this.approvals;
   }
 
   private get deps() {
@@ -184,7 +190,7 @@ export class RecoveryService implements RecoveryApi {
     if (!row.approvalRequestId) {
       let requestId: string;
       try {
-        const req = await approvalsFor(this.keys).requestAsSystem(
+        const req = await this.requireApprovals().requestAsSystem(
           { kind: INCIDENT_RECOVERY_KIND, targetId: row.id, justification: `${reference(row.number)}: ${row.reason}` },
           RECOVERY_ACTOR,
         );

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoMesh } from "../demo/demo-topology";
 import type { Services } from "../runtime/services";
-import { workerStatuses } from "../runtime/workers";
+import { workerStatuses } from "../background/worker-status";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { RecoveryService } from "./recovery-service";

@@ -10,11 +10,27 @@
  */
 import type { Logger } from "pino";
 import { QBER_ABORT } from "../mesh/topology/link-physics";
-import type { Services } from "../runtime/services";
-import { registerWorker } from "../runtime/workers";
+import type { Db } from "../db/client";
+import type { EventBus } from "../events/event-bus";
+import type { AgentDirectory } from "../agents/node-agent";
+import type { MeshSimulator } from "../mesh/simulation/mesh-simulator";
+import type { Clock } from "../time/clock";
+import type { RecoveryService } from "./recovery-service";
+import { startPeriodicDuty } from "../background/periodic-duty";
+import { registerWorker } from "../background/worker-status";
 import { IntegrityMonitor } from "./integrity-monitor";
 
-export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "error">, opts: { integrityEveryMs?: number; integrityPerScan?: number; resumeEveryMs?: number } = {}): () => void {
+/** What the worker watches and drives (the wiring passes its services). */
+export interface RecoveryWorkerDeps {
+  db: Db;
+  recovery: RecoveryService;
+  simulator: Pick<MeshSimulator, "onTick">;
+  events: Pick<EventBus, "subscribe">;
+  agents: AgentDirectory;
+  keys: { clock: Clock };
+}
+
+export function startRecoveryWorker(s: RecoveryWorkerDeps, log: Pick<Logger, "info" | "error">, opts: { integrityEveryMs?: number; integrityPerScan?: number; resumeEveryMs?: number } = {}): () => void {
   const r = s.recovery;
   let lastError: string | null = null;
   let lastSuccessAt: Date | null = null;
@@ -61,16 +77,12 @@ export function startRecoveryWorker(s: Services, log: Pick<Logger, "info" | "err
     .then((opened) => opened.length > 0 && log.info({ count: opened.length }, "incidents opened by the start-up QBER sweep"))
     .then(ok, fail("resume"));
 
-  /** Runs `task` every `ms`, never two at once (a slow run skips the next turn). */
+  /** Runs `task` every `ms`, never two at once (a slow run skips the next turn); reported in this worker's one readiness line. */
   const every = (ms: number, what: string, task: () => Promise<unknown>) => {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void task().then(ok, fail(what)).finally(() => (busy = false));
-    }, ms);
-    timer.unref();
-    stops.push(() => clearInterval(timer));
+    stops.push(startPeriodicDuty({
+      name: `compromise-recovery:${what}`, everyMs: ms, log, clock: s.keys.clock, delayFirst: true, registered: false,
+      round: () => task().then(ok, fail(what)),
+    }));
   };
   // Safety net: an incident whose drive stopped on an error (the database went away mid-step)
   // is carried on by the next sweep, not only at the next start. Each step re-checks under the lock.

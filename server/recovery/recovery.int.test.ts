@@ -11,7 +11,6 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead, verifyStoredChain } from "../audit/audit-log";
 import type { SessionUser } from "../auth/session-user";
-import { approvalsFor } from "../approvals/approval-service";
 import { demoMesh } from "../demo/demo-topology";
 import { DomainError } from "../errors/domain-error";
 import type { Services } from "../runtime/services";
@@ -143,7 +142,7 @@ describe("compromise recovery", () => {
     const waiting = await s.recovery.drive(summary.id);
     expect(waiting).toMatchObject({ status: "AWAITING_APPROVAL" });
     expectUntouched(before, await snapshot(), []);
-    await approvalsFor(s.keys).approve(waiting!.approvalRequestId!, "tamper alarm confirmed on site", users.officer);
+    await s.approvals.approve(waiting!.approvalRequestId!, "tamper alarm confirmed on site", users.officer);
     let done = await s.recovery.drive(summary.id);
     for (let i = 0; i < 50 && done?.status !== "RESOLVED"; i++) done = await new Promise((ok) => setTimeout(ok, 50)).then(() => s.recovery.drive(summary.id));
     expect(done).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
@@ -209,7 +208,7 @@ describe("compromise recovery", () => {
     // A second report on the same link is refused, naming the open incident.
     await expect(s.recovery.report({ targetType: "link", targetId: link, reason: "again" }, ACTOR)).rejects.toMatchObject({ code: "INCIDENT_OPEN", message: expect.stringContaining(summary.reference) });
 
-    await approvalsFor(s.keys).approve(held!.approvalRequestId!, "confirmed by the field team", users.officer);
+    await s.approvals.approve(held!.approvalRequestId!, "confirmed by the field team", users.officer);
     let r = await s.recovery.drive(summary.id);
     for (let i = 0; i < 50 && r?.status !== "RESOLVED"; i++) r = await new Promise((ok) => setTimeout(ok, 50)).then(() => s.recovery.drive(summary.id));
     expect(r).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
@@ -232,7 +231,7 @@ describe("compromise recovery", () => {
     const before = await snapshot();
     const summary = await s.recovery.report({ targetType: "link", targetId: link, reason: "suspicious maintenance visit" }, ACTOR);
     const held = await s.recovery.drive(summary.id);
-    await approvalsFor(s.keys).reject(held!.approvalRequestId!, "the visit was scheduled", users.officer);
+    await s.approvals.reject(held!.approvalRequestId!, "the visit was scheduled", users.officer);
     const r = await s.recovery.drive(summary.id);
     expect(r).toMatchObject({ status: "DISMISSED" });
     expect((await t.db.link.findUniqueOrThrow({ where: { id: link } })).status).not.toBe("DOWN");

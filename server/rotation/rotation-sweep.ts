@@ -15,7 +15,7 @@
  * refuses a second transition, and the refusal is skipped.
  */
 import { poolOf } from "../db/client";
-import { mapBounded } from "../runtime/bounded";
+import { mapBounded } from "../background/bounded";
 import { loadPolicies } from "../keys/key-policies";
 import { isRaceRefusal, ROTATION_ACTOR, ROTATION_QUEUES, RETRY_SCHEDULED_ACTION, type RotationService } from "./rotation-service";
 

@@ -16,7 +16,7 @@ import { poolOf } from "../db/client";
 import type { EventBus } from "../events/event-bus";
 import type { MeshSimulator, TickReport } from "../mesh/simulation/mesh-simulator";
 import { isRaceRefusal, ROTATION_ACTOR, ROTATION_QUEUES, type RotationService } from "./rotation-service";
-import { mapBounded } from "../runtime/bounded";
+import { mapBounded } from "../background/bounded";
 
 export type RotationTrigger =
   | { kind: "qber-warning"; linkId: string; signal: string }

@@ -1,11 +1,12 @@
 /**
  * Starts this process's background work once, from instrumentation.ts: the
- * live event listener, the mesh simulation (only the instance holding its
+ * approvals' duties, the live event listener, the mesh simulation (only the instance holding its
  * leader lock ticks), resuming distributions a previous process left half-way,
  * the audit integrity monitor, the audit checkpoint scheduler, the SIEM forwarder when configured, and the
- * metrics' database access. Each worker registers in server/runtime/workers.ts
+ * metrics' database access. Each worker registers in server/background/worker-status.ts
  * so /api/ready reports it.
  */
+import { startApprovalDuties } from "../approvals/approval-scheduler";
 import { startCheckpointScheduler } from "../audit/checkpoint/checkpoint-scheduler";
 import { startIntegrityMonitor } from "../audit/integrity/integrity-worker";
 import { SiemForwarder, parseForwardUrl } from "../audit/forward/siem-forwarder";
@@ -15,7 +16,7 @@ import { metrics } from "../ops/metrics";
 import { defineRotationJobs } from "../rotation/rotation-jobs";
 import { startRecoveryWorker } from "../recovery/recovery-worker";
 import { services } from "./services";
-import { registerWorker } from "./workers";
+import { registerWorker } from "../background/worker-status";
 
 const g = globalThis as unknown as { __qecnetBackground?: Array<() => void> };
 
@@ -27,6 +28,8 @@ export async function startBackground(): Promise<void> {
   const log = logger();
   const s = services();
   metrics().attach({ db: s.db, clock: s.keys.clock });
+  // Approvals: finish what a previous process left EXECUTING, record expiries, every minute.
+  stops.push(startApprovalDuties(s.approvals, { log: log.child({ worker: "approval-duties" }), clock: s.keys.clock }));
 
   await s.events.start();
   stops.push(registerWorker("live-events", () => ({ ok: s.events.connected, detail: s.events.connected ? "listening for committed changes" : "reconnecting to PostgreSQL (views fall back to polling)" })));

@@ -6,7 +6,7 @@
  */
 import type { Db } from "../db/client";
 import { readMigrations } from "../db/migrate";
-import { workerStatuses } from "./workers";
+import { workerStatuses } from "../background/worker-status";
 
 export interface ReadinessCheck {
   name: string;

@@ -4,7 +4,13 @@
  * service with its group-commit runner.
  */
 import { systemClock, type Clock } from "../time/clock";
-import { approvalsFor } from "../approvals/approval-service";
+import { ApprovalService } from "../approvals/approval-service";
+import { REVOCATION_KIND, registerApprovalKinds, type ApprovalKindSpec } from "../approvals/approval-kinds";
+import { EMERGENCY_ROTATION_KIND } from "../approvals/emergency-rotation-kind";
+import { NODE_ISOLATION_KIND } from "../approvals/node-isolation-kind";
+import { ROLE_GRANT_KIND } from "../approvals/role-grant-kind";
+import { INCIDENT_RECOVERY } from "../recovery/incident-recovery-kind";
+import { UserService } from "../users/user-service";
 import { AuditService } from "../audit/audit-service";
 import { IntegrityMonitor } from "../audit/integrity/integrity-monitor";
 import { CheckpointFile } from "../audit/checkpoint/checkpoint-file";
@@ -31,9 +37,15 @@ import { RotationTriggers } from "../rotation/rotation-triggers";
 import { RecoveryService, type RecoveryOptions } from "../recovery/recovery-service";
 import { WebhookNotifier, type ApprovalNotifier } from "../notify/webhook-notifier";
 
+/** Every action of this console that needs approval (registered once, explicitly, by buildServices). */
+export const APPROVAL_KINDS: readonly ApprovalKindSpec[] = [REVOCATION_KIND, EMERGENCY_ROTATION_KIND, NODE_ISOLATION_KIND, ROLE_GRANT_KIND, INCIDENT_RECOVERY];
+
 export interface Services {
   db: Db;
   keys: KeyService;
+  /** The approval workflow (two-person rule), one per process. */
+  approvals: ApprovalService;
+  users: UserService;
   audit: AuditService;
   events: EventBus;
   /** The mesh state computed once per change and shared by every viewer of this process. */
@@ -70,6 +82,7 @@ export function buildServices(
     purgeOnCommit?: boolean;
   } = {},
 ): Services {
+  registerApprovalKinds(APPROVAL_KINDS);
   // One clock for every service of this database.
   const clock = opts.clock ?? systemClock;
   const agents = opts.agents ?? new InProcessAgents();
@@ -89,11 +102,14 @@ export function buildServices(
     clock, runner, distributor: distribution, purger: purges,
     onRotationBegun: (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId),
   });
-  if (opts.notifier) approvalsFor(keys).notifier = opts.notifier;
+  const approvals: ApprovalService = new ApprovalService(db, keys, { notifier: opts.notifier, incidents: { drive: (id) => recovery.drive(id) } });
   const jobs = opts.jobs ?? new JobQueue(url, { log, clock });
   const rotation = new RotationService(keys, db, jobs, { clock, agents, log });
   const mesh = new MeshOperations(runner);
+  const recovery = new RecoveryService(db, keys, agents, { clock, ...opts.recovery }, mesh, approvals);
   return {
+    approvals,
+    users: new UserService(db, runner),
     purges,
     jobs,
     rotation,
@@ -109,7 +125,7 @@ export function buildServices(
     mesh,
     distribution,
     simulator: new MeshSimulator(db, url, runner, agents, { clock, ...opts.simulation }),
-    recovery: new RecoveryService(db, keys, agents, { clock, ...opts.recovery }, mesh),
+    recovery,
   };
 }
 

@@ -20,13 +20,6 @@ export async function startServer(): Promise<void> {
     // Sign-in settings are checked at start too (each bad one named).
     const { parseAuthEnv } = await import("../auth/auth-config");
     parseAuthEnv();
-    // Approvals: finish what a previous process left EXECUTING, record expiries, every minute.
-    const [{ services }, { approvalsFor }, { startApprovalDuties }] = await Promise.all([
-      import("./services"),
-      import("../approvals/approval-service"),
-      import("../approvals/approval-scheduler"),
-    ]);
-    startApprovalDuties(approvalsFor(services().keys));
     const { startBackground } = await import("./background");
     await startBackground();
   } catch (err) {

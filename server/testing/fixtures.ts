@@ -5,6 +5,7 @@ import { createKeyVault } from "../keys/key-vault";
 import { masterKeyId } from "../keys/material";
 import type { KeyService } from "../keys/key-service";
 import type { JobQueue } from "../jobs/job-queue";
+import type { ApprovalNotifier } from "../notify/webhook-notifier";
 import type { InProcessAgents } from "../agents/in-process-agents";
 import type { RunnerHooks } from "../commit/transition-runner";
 import type { SimulatorOptions } from "../mesh/simulation/mesh-simulator";
@@ -46,7 +47,7 @@ export function testVault(masterKey: Buffer = randomBytes(32)) {
 const worlds = new Map<KeyService, Services>();
 
 /** A key service wired like the server's (its distributor goes over the mesh with in-process agents). */
-export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer } = {}): KeyService {
+export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; notifier?: ApprovalNotifier } = {}): KeyService {
   const { masterKey, ...rest } = opts;
   const s = buildServices(db, poolOf(db).options.connectionString ?? "", testVault(masterKey), testCheckpointService(db, { clock: opts.clock }), { ...rest, receiptTimeoutMs: 300, backoffMs: () => 0 });
   worlds.set(s.keys, s);

@@ -10,7 +10,9 @@
  * Prints "HOLDING" at the hold point and waits to be killed (exits 3 after
  * QECNET_HOLD_MAX_MS); prints "FAILED …" and exits 1 if it never gets there.
  */
-import { approvalsFor } from "../approvals/approval-service";
+import { registerApprovalKinds } from "../approvals/approval-kinds";
+import { ApprovalService } from "../approvals/approval-service";
+import { APPROVAL_KINDS } from "../runtime/services";
 import { fail, holdingKeyService } from "./hold-child";
 
 const [mode, requestId, voterId, voterEmail] = process.argv.slice(2);
@@ -19,7 +21,8 @@ if (!["before-commit", "after-commit"].includes(mode ?? "") || !requestId || !vo
 }
 const keys = holdingKeyService(mode as "before-commit" | "after-commit");
 try {
-  await approvalsFor(keys).approve(requestId, "approved in a process about to die", { id: voterId, email: voterEmail, name: "crash", role: "officer" });
+  registerApprovalKinds(APPROVAL_KINDS);
+  await new ApprovalService(keys.db, keys).approve(requestId, "approved in a process about to die", { id: voterId, email: voterEmail, name: "crash", role: "officer" });
   fail("the approval completed without reaching the hold point");
 } catch (err) {
   fail(`the approval failed before the hold point: ${(err as Error).message}`);

@@ -8,7 +8,10 @@
  *   QECNET_HOLD_MAX_MS (default 30 000): exit 3 after that, never linger.
  */
 import { createPrismaClient } from "../db/client";
+import { keyRunner } from "../keys/key-batch";
 import { KeyService } from "../keys/key-service";
+import { MeshBatch } from "../mesh/mesh-batch";
+import { systemClock } from "../time/clock";
 import { createKeyVault } from "../keys/key-vault";
 import { masterKeyId } from "../keys/material";
 
@@ -30,7 +33,8 @@ export function holdingKeyService(at: "before-commit" | "after-commit"): KeyServ
     await new Promise<never>(() => undefined); // never returns
   };
   const masterKey = Buffer.from(keyHex, "hex");
-  return new KeyService(createPrismaClient(url, 2), createKeyVault(masterKey, masterKeyId(masterKey)), {
-    hooks: at === "before-commit" ? { beforeCommit: hold } : { afterCommit: hold },
-  });
+  const db = createPrismaClient(url, 2);
+  // Like the server's runner: the keys' part and the mesh's.
+  const runner = keyRunner(db, systemClock, { parts: [new MeshBatch()], hooks: at === "before-commit" ? { beforeCommit: hold } : { afterCommit: hold } });
+  return new KeyService(db, createKeyVault(masterKey, masterKeyId(masterKey)), { runner });
 }

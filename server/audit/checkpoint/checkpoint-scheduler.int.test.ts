@@ -7,7 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../ops/logger";
 import { metrics } from "../../ops/metrics";
-import { workerStatuses } from "../../runtime/workers";
+import { workerStatuses } from "../../background/worker-status";
 import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testKeyService } from "../../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";

@@ -11,7 +11,7 @@
 import type { Logger } from "pino";
 import { DomainError } from "../../errors/domain-error";
 import { metrics } from "../../ops/metrics";
-import { registerWorker } from "../../runtime/workers";
+import { startPeriodicDuty } from "../../background/periodic-duty";
 import type { CheckpointService } from "./checkpoint-service";
 
 export interface CheckpointSchedulerState {
@@ -24,49 +24,46 @@ export interface CheckpointSchedulerState {
 /** `after`: the first round waits for it (the integrity monitor's start-up verification). */
 export function startCheckpointScheduler(svc: CheckpointService, intervalS: number, log: Logger, after: Promise<unknown> = Promise.resolve()): () => void {
   const state: CheckpointSchedulerState = { lastSuccessAt: null, lastError: null, alarm: null, lastTreeSize: null };
-  let running = false;
-  const round = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const r = await svc.publish();
-      state.lastSuccessAt = svc.clock();
-      state.lastError = null;
-      state.alarm = null;
-      metrics().setIntegrityAlarm(null);
-      state.lastTreeSize = r.checkpoint?.treeSize ?? null;
-      if (r.created) log.info({ treeSize: r.checkpoint?.treeSize, rootHash: r.checkpoint?.rootHash, durationMs: Math.round(r.durationMs) }, "audit checkpoint published");
-    } catch (err) {
-      if (err instanceof DomainError && err.code === "AUDIT_TAMPERED") {
-        state.alarm = err.message;
-        state.lastError = null;
-        metrics().setIntegrityAlarm(err.message);
-        log.error({ alarm: "AUDIT_TAMPERED", err: { message: err.message } }, "audit log integrity alarm: checkpoint refused");
-        return;
-      }
-      state.lastError = (err as Error).message;
-      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, "audit checkpoint not published");
-    } finally {
-      running = false;
-    }
-  };
-  const unregister = registerWorker("audit-checkpoints", () => ({
-    ok: state.lastError === null,
-    detail: state.alarm
-      ? `ALARM, no checkpoint signed: ${state.alarm}`
-      : state.lastError
-      ? `last round failed: ${state.lastError}`
-      : state.lastSuccessAt
-        ? `checkpoint ${state.lastTreeSize ?? "none yet"}, checked ${state.lastSuccessAt.toISOString()}`
-        : `starting (every ${intervalS} s)`,
-    lastSuccessAt: state.lastSuccessAt,
-  }));
   void svc.syncFile().catch((err: Error) => log.warn({ err: { message: err.message } }, "checkpoint file not synced"));
-  void after.then(round, round);
-  const timer = setInterval(() => void round(), intervalS * 1000);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-    unregister();
-  };
+  return startPeriodicDuty({
+    name: "audit-checkpoints",
+    everyMs: intervalS * 1000,
+    clock: svc.clock,
+    startAfter: after,
+    log,
+    failure: "audit checkpoint not published",
+    logEveryFailure: true,
+    round: async () => {
+      try {
+        const r = await svc.publish();
+        state.lastSuccessAt = svc.clock();
+        state.lastError = null;
+        state.alarm = null;
+        metrics().setIntegrityAlarm(null);
+        state.lastTreeSize = r.checkpoint?.treeSize ?? null;
+        if (r.created) log.info({ treeSize: r.checkpoint?.treeSize, rootHash: r.checkpoint?.rootHash, durationMs: Math.round(r.durationMs) }, "audit checkpoint published");
+      } catch (err) {
+        if (err instanceof DomainError && err.code === "AUDIT_TAMPERED") {
+          state.alarm = err.message;
+          state.lastError = null;
+          metrics().setIntegrityAlarm(err.message);
+          log.error({ alarm: "AUDIT_TAMPERED", err: { message: err.message } }, "audit log integrity alarm: checkpoint refused");
+          return;
+        }
+        state.lastError = (err as Error).message;
+        throw err;
+      }
+    },
+    status: () => ({
+      ok: state.lastError === null,
+      detail: state.alarm
+        ? `ALARM, no checkpoint signed: ${state.alarm}`
+        : state.lastError
+        ? `last round failed: ${state.lastError}`
+        : state.lastSuccessAt
+          ? `checkpoint ${state.lastTreeSize ?? "none yet"}, checked ${state.lastSuccessAt.toISOString()}`
+          : `starting (every ${intervalS} s)`,
+      lastSuccessAt: state.lastSuccessAt,
+    }),
+  });
 }

@@ -16,7 +16,7 @@ import { hostname } from "node:os";
 import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
 import { poolOf, type Db } from "../../db/client";
-import { registerWorker } from "../../runtime/workers";
+import { startPeriodicDuty } from "../../background/periodic-duty";
 import { readEntryPages } from "../checkpoint/merkle-store";
 import type { AuditEntryRecord } from "../types";
 import { jsonLine, octetFrame, syslogMessage } from "./siem-format";
@@ -136,33 +136,31 @@ export class SiemForwarder {
   }
 
   start(intervalMs: number, log: Logger): () => void {
-    let running = false;
-    const tick = async () => {
-      if (running) return;
-      running = true;
-      try {
-        const n = await this.drain();
-        this.lastError = null;
-        this.lastSuccessAt = this.clock();
-        if (n) log.debug({ forwarder: this.name, entries: n, upTo: this.lastSeq?.toString() }, "audit entries forwarded");
-      } catch (err) {
-        if (this.lastError === null) log.error({ forwarder: this.name, err: { message: (err as Error).message } }, "audit forwarding failed; retrying");
-        this.lastError = (err as Error).message;
-      } finally {
-        running = false;
-      }
-    };
-    const unregister = registerWorker("audit-forwarder", () => ({
-      ok: this.lastError === null,
-      detail: this.lastError ? `cannot deliver to ${this.name}: ${this.lastError}` : `delivered up to #${this.lastSeq ?? 0} to ${this.name}`,
-      lastSuccessAt: this.lastSuccessAt,
-    }));
-    const timer = setInterval(() => void tick(), intervalMs);
-    timer.unref();
-    void tick();
+    const stop = startPeriodicDuty({
+      name: "audit-forwarder",
+      everyMs: intervalMs,
+      clock: this.clock,
+      log,
+      failure: "audit forwarding failed; retrying",
+      round: async () => {
+        try {
+          const n = await this.drain();
+          this.lastError = null;
+          this.lastSuccessAt = this.clock();
+          if (n) log.debug({ forwarder: this.name, entries: n, upTo: this.lastSeq?.toString() }, "audit entries forwarded");
+        } catch (err) {
+          this.lastError = (err as Error).message;
+          throw err;
+        }
+      },
+      status: () => ({
+        ok: this.lastError === null,
+        detail: this.lastError ? `cannot deliver to ${this.name}: ${this.lastError}` : `delivered up to #${this.lastSeq ?? 0} to ${this.name}`,
+        lastSuccessAt: this.lastSuccessAt,
+      }),
+    });
     return () => {
-      clearInterval(timer);
-      unregister();
+      stop();
       this.transport.close();
     };
   }

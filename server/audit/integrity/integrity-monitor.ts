@@ -151,24 +151,9 @@ export class IntegrityMonitor {
     });
   }
 
-  /** Runs verifyAll now, then a round every intervalMs; returns a stop function. */
-  start(intervalMs: number, onError: (err: Error) => void): () => void {
-    let stopped = false;
-    const loop = async () => {
-      try {
-        await (this.verified ? this.round() : this.verifyAll());
-      } catch (err) {
-        onError(err as Error);
-      }
-      if (!stopped) timer = setTimeout(() => void loop(), intervalMs);
-      timer?.unref?.();
-    };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    void loop();
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
+  /** One round of the background duty (integrity-worker.ts): the complete verification first, then incremental rounds. */
+  runRound(): Promise<unknown> {
+    return this.verified ? this.round() : this.verifyAll();
   }
 
   private failures(): IntegrityFailure[] {

@@ -1,5 +1,6 @@
 /**
- * Runs the integrity monitor in this process (server/runtime/background.ts):
+ * Runs the integrity monitor in this process as a periodic duty
+ * (server/background/periodic-duty.ts, started by server/runtime/background.ts):
  * a complete verification at start, then a round every
  * QECNET_AUDIT_VERIFY_INTERVAL_S (default 30 s); while it finds
  * damage the checkpoint publisher refuses to sign, the
@@ -9,7 +10,7 @@
  */
 import type { Logger } from "pino";
 import { metrics } from "../../ops/metrics";
-import { registerWorker } from "../../runtime/workers";
+import { startPeriodicDuty } from "../../background/periodic-duty";
 import type { CheckpointService } from "../checkpoint/checkpoint-service";
 import type { IntegrityMonitor, IntegrityStatus } from "./integrity-monitor";
 
@@ -34,11 +35,18 @@ export function startIntegrityMonitor(monitor: IntegrityMonitor, checkpoints: Ch
     }
     lastAlarm = s.alarm;
   });
-  const unregister = registerWorker("audit-integrity", () => integrityWorkerStatus(monitor.status()));
-  const stop = monitor.start(roundMs, (err) => log.error({ err: { name: err.name, message: err.message } }, "audit integrity round failed"));
+  const stop = startPeriodicDuty({
+    name: "audit-integrity",
+    everyMs: roundMs,
+    clock: checkpoints.clock,
+    log,
+    failure: "audit integrity round failed",
+    logEveryFailure: true,
+    round: async () => void (await monitor.runRound()),
+    status: () => integrityWorkerStatus(monitor.status()),
+  });
   return () => {
     stop();
-    unregister();
     unsubscribe();
     if (checkpoints.integrityGate === monitor) checkpoints.integrityGate = null;
   };
