@@ -8,7 +8,7 @@ import type { ReactNode } from "react";
 import { CurrentUserProvider } from "@/components/auth/current-user";
 import { AppProviders } from "@/components/providers/app-providers";
 import { AppShell } from "@/components/shell/app-shell";
-import { auth } from "@/server/auth/auth-instance";
+import { auth } from "@/server/runtime/auth-instance";
 import { sessionUserFrom } from "@/server/auth/session-user";
 import { env } from "@/server/config/env";
 import "./globals.css";

@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import Link from "next/link";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { auth } from "@/server/auth/auth-instance";
+import { auth } from "@/server/runtime/auth-instance";
 import { safeNext } from "@/server/auth/safe-next";
 import { sessionUserFrom } from "@/server/auth/session-user";
 import { env } from "@/server/config/env";

@@ -9,7 +9,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { admits, ROUTE_ACCESS, type RouteAccess, type RoutePath } from "../access/permissions";
-import { auth } from "../auth/auth-instance";
+import { auth } from "../runtime/auth-instance";
 import { sessionUserFrom, type SessionUser } from "../auth/session-user";
 import { env } from "../config/env";
 

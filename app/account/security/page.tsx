@@ -7,7 +7,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { SecuritySettings } from "@/components/auth/security-settings";
 import { PageHeader } from "@/components/ui/page-header";
-import { auth } from "@/server/auth/auth-instance";
+import { auth } from "@/server/runtime/auth-instance";
 import { needsSecondFactor } from "@/server/auth/second-factor";
 import { sessionFrom } from "@/server/auth/session-user";
 import { env } from "@/server/config/env";

@@ -5,7 +5,7 @@
  */
 import { guarded } from "@/server/api/route-guard";
 import { THROTTLE_SCOPE_HEADER } from "@/server/auth/auth";
-import { auth } from "@/server/auth/auth-instance";
+import { auth } from "@/server/runtime/auth-instance";
 import { withVerifiedClientAddress } from "@/server/auth/client-address";
 import { logger } from "@/server/ops/logger";
 import { metrics } from "@/server/ops/metrics";

@@ -13,7 +13,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/api/root";
 import { createContextInner } from "@/server/api/trpc";
 import { publicOrigin, parseAuthEnv } from "@/server/auth/auth-config";
-import { auth } from "@/server/auth/auth-instance";
+import { auth } from "@/server/runtime/auth-instance";
 import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
 import { sessionFrom } from "@/server/auth/session-user";
 import { guarded } from "@/server/api/route-guard";

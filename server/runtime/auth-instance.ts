@@ -4,10 +4,10 @@
  */
 import { env } from "../config/env";
 import { poolOf } from "../db/client";
-import { services } from "../runtime/services";
-import { createAuth, type Auth } from "./auth";
-import { parseAuthEnv } from "./auth-config";
-import { loadAuthSecret } from "./auth-secret";
+import { services } from "./services";
+import { createAuth, type Auth } from "../auth/auth";
+import { parseAuthEnv } from "../auth/auth-config";
+import { loadAuthSecret } from "../auth/auth-secret";
 
 const g = globalThis as unknown as { __qecnetAuth?: Auth };
 
