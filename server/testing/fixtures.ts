@@ -54,10 +54,10 @@ export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: Runne
   return s.keys;
 }
 
-/** Every service around a key service of testKeyService (the tRPC caller's context takes them). */
+/** Every service around a key service of testKeyService or testServices (the tRPC caller's context takes them). */
 export function servicesOf(keys: KeyService): Services {
   const s = worlds.get(keys);
-  if (!s) throw new Error("servicesOf: this key service was not made by testKeyService");
+  if (!s) throw new Error("servicesOf: this key service was not made by testKeyService or testServices");
   return s;
 }
 
@@ -70,5 +70,7 @@ export function testServices(
     jobs?: JobQueue; agents?: InProcessAgents;
   } = {},
 ): Services {
-  return buildServices(db, url, testVault(opts.masterKey), testCheckpointService(db, { clock: opts.clock }), { receiptTimeoutMs: 300, backoffMs: () => 0, purgeOnCommit: true, ...opts });
+  const s = buildServices(db, url, testVault(opts.masterKey), testCheckpointService(db, { clock: opts.clock }), { receiptTimeoutMs: 300, backoffMs: () => 0, purgeOnCommit: true, ...opts });
+  worlds.set(s.keys, s);
+  return s;
 }
