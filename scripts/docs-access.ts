@@ -1,6 +1,6 @@
 /**
  * `npm run docs:access`: writes the README's access tables from the one access
- * table (server/access/permissions.ts) and appRouter. `--check` only compares
+ * table (server/domain/access/permissions.ts) and appRouter. `--check` only compares
  * and exits 1 when the README is out of date (the unit test does the same).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ if (process.argv.includes("--check")) {
     console.error("README.md's access tables are out of date: run npm run docs:access");
     process.exit(1);
   }
-  console.log("README.md's access tables match server/access/permissions.ts");
+  console.log("README.md's access tables match server/domain/access/permissions.ts");
 } else if (next !== current) {
   writeFileSync(readmePath, next);
   console.log("README.md: access tables written");

@@ -5,7 +5,7 @@
  * node's own proof of possession; the console offers it as "Collect receipts",
  * which asks the (simulated) node agents for theirs.
  */
-import type { KeyEventType } from "@/server/lifecycle/key-events";
+import type { KeyEventType } from "@/server/domain/lifecycle/key-events";
 import type { ButtonTone } from "@/components/ui/button-styles";
 
 export type ActionInput = "none" | "reason" | "count";

@@ -6,7 +6,7 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { KeyEventType } from "@/server/lifecycle/key-events";
+import type { KeyEventType } from "@/server/domain/lifecycle/key-events";
 import type { KeyDetail } from "@/components/trpc/router-types";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -16,7 +16,7 @@ import { ActionForm } from "./action-form";
 import { KEY_ACTION_SPECS, needsForm } from "./key-action-specs";
 import { runKeyAction, type KeyActionCommand, EVENT_PROCEDURE } from "./run-key-action";
 import { useCurrentUser } from "@/components/auth/current-user";
-import { checkProcedure } from "@/server/access/permissions";
+import { checkProcedure } from "@/server/domain/access/permissions";
 
 interface OpenForm {
   event: KeyEventType;
@@ -27,7 +27,7 @@ interface OpenForm {
 export function KeyActions({ detail }: { detail: KeyDetail }) {
   const { key } = detail;
   const { role } = useCurrentUser();
-  // Only what this role may do (server/access/permissions.ts); revocation is requested, never done directly.
+  // Only what this role may do (server/domain/access/permissions.ts); revocation is requested, never done directly.
   const allowedEvents = detail.allowedEvents.filter((e) => checkProcedure(EVENT_PROCEDURE[e], role).ok);
   const trpc = useTRPC();
   const client = useTRPCClient();

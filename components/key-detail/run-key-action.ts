@@ -4,7 +4,7 @@
  */
 import type { TRPCClient } from "@trpc/client";
 import type { AppRouter } from "@/server/api/root";
-import type { KeyEventType } from "@/server/lifecycle/key-events";
+import type { KeyEventType } from "@/server/domain/lifecycle/key-events";
 import type { KeyView } from "@/components/trpc/router-types";
 
 export interface KeyActionCommand {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { appRouter } from "../api/root";
 import { BEGIN_MARKER, END_MARKER, renderAccessTables, withAccessTables, type ProcedureKind } from "./access-doc";
-import { PROCEDURE_ACCESS, ROUTE_ACCESS } from "./permissions";
+import { PROCEDURE_ACCESS, ROUTE_ACCESS } from "../domain/access/permissions";
 
 const README = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
 const kinds = Object.fromEntries(

@@ -14,7 +14,7 @@ import { testCheckpointService } from "../testing/checkpoint-fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { poolOf } from "../db/client";
 import { buildServices } from "../runtime/services";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import type { KeyService } from "../keys/key-service";
 import { appRouter } from "./root";
 import { createContextInner } from "./trpc";

@@ -6,7 +6,7 @@
 import type { Db } from "../db/client";
 import type { TransitionRunner } from "../keys/transition-runner";
 import { verifyStoredChain } from "./audit-log";
-import type { ChainLink } from "./types";
+import type { ChainLink } from "../domain/audit/types";
 
 /** Where trusted anchors come from: the published checkpoints (see checkpoint-service.ts). */
 export interface AnchorSource {

@@ -4,8 +4,8 @@
  * that throws leaves no trace, a job that returns has its changes and audit
  * drafts kept for the batch's single flush.
  */
-import type { AuditEntryDraft, JsonValue } from "../audit/types";
-import { DomainError } from "../errors/domain-error";
+import type { AuditEntryDraft, JsonValue } from "../domain/audit/types";
+import { DomainError } from "../domain/errors/domain-error";
 import type { JobEvent } from "../events/console-events";
 import type { MeshWorkspace } from "../mesh/mesh-workspace";
 import { cloneKeyRecord, type KeyRecord } from "./key-record";

@@ -15,13 +15,13 @@ import { lockHead } from "../audit/audit-log";
 import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import type pg from "pg";
 import { poolOf, type Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { loadKeyFamily } from "./key-rows";
 import { KeyWorkspace, type NodeFacts } from "./key-workspace";
 import { flushWorkspace, sendKeyRows } from "./workspace-flush";
 import { flushMesh } from "../mesh/mesh-flush";
 import { loadMesh, loadSimulation, readMeshVersion } from "../mesh/mesh-rows";
-import { cloneMesh, type Mesh } from "../mesh/topology/mesh-model";
+import { cloneMesh, type Mesh } from "../domain/mesh/mesh-model";
 import { MeshWorkspace } from "../mesh/mesh-workspace";
 import { readPolicies, type StoredKeyPolicy } from "./key-policies";
 

@@ -3,11 +3,11 @@
  * details behind a node's or a link's side panel.
  */
 import { poolOf, type Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { loadMesh } from "./mesh-rows";
 import type { LinkSampleView, MeshEventView, MeshKeyRef, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshNodeView, MeshStateView } from "./mesh-views";
-import { nominalKeyRate, QBER_ABORT, QBER_WARNING, storedHealth } from "./topology/link-physics";
-import { hubOf, type MeshLink, type MeshNode } from "./topology/mesh-model";
+import { nominalKeyRate, QBER_ABORT, QBER_WARNING, storedHealth } from "../domain/mesh/link-physics";
+import { hubOf, type MeshLink, type MeshNode } from "../domain/mesh/mesh-model";
 
 const HOLDING_STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"];
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { approvalsFor } from "../approvals/approval-service";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { poolOf } from "../db/client";
 import type { KeyService } from "../keys/key-service";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";

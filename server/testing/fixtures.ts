@@ -6,8 +6,8 @@ import { masterKeyId } from "../keys/material";
 import { KeyService } from "../keys/key-service";
 import type { RunnerHooks } from "../keys/transition-runner";
 import type { SimulatorOptions } from "../mesh/simulation/mesh-simulator";
-import { buildLink } from "../mesh/topology/mesh-builder";
-import type { Mesh } from "../mesh/topology/mesh-model";
+import { buildLink } from "../domain/mesh/mesh-builder";
+import type { Mesh } from "../domain/mesh/mesh-model";
 import { buildServices, type Services } from "../runtime/services";
 import { testCheckpointService } from "./checkpoint-fixtures";
 

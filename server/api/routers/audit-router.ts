@@ -1,6 +1,6 @@
 /** Audit: newest-first pages with filters, the list of actions, chain verification (itself audited), the integrity monitor's verdict. */
 import { z } from "zod";
-import { safeText } from "../../validation/safe-text";
+import { safeText } from "../../domain/validation/safe-text";
 import { listAudit, listAuditActions } from "../../audit/audit-queries";
 import { integrityView } from "../../audit/integrity/integrity-view";
 import { publicProcedure, router } from "../trpc";

@@ -3,10 +3,10 @@
  * Thin: validate, call the key service or query, return.
  */
 import { z } from "zod";
-import { safeText } from "../../validation/safe-text";
-import { KEY_STATES } from "../../lifecycle/key-states";
+import { safeText } from "../../domain/validation/safe-text";
+import { KEY_STATES } from "../../domain/lifecycle/key-states";
 import { countKeysByState, getKey, listKeys } from "../../keys/key-queries";
-import { ZPolicyFieldsSchema, ZPolicyNameSchema } from "../../keys/policies/policy-rules";
+import { ZPolicyFieldsSchema, ZPolicyNameSchema } from "../../domain/policies/policy-rules";
 import { rotationProgress } from "../../rotation/rotation-progress";
 import { publicProcedure, router } from "../trpc";
 

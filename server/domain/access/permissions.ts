@@ -4,7 +4,7 @@
  * - Every procedure of appRouter is listed by its path ("router.procedure").
  *   The tRPC middleware (server/api/trpc.ts) looks the path up on every call:
  *   a procedure missing here is refused to everyone (fail closed), and
- *   server/access/permissions.test.ts fails when appRouter has a procedure this
+ *   server/domain/access/permissions.test.ts fails when appRouter has a procedure this
  *   table does not list. Adding a procedure = adding its row here.
  * - Every page route is listed by its App Router pattern; proxy.ts enforces it.
  * - Every HTTP route under app/api is listed by its folder pattern; each route
@@ -231,7 +231,7 @@ export type AccessDecision = { ok: true } | { ok: false; reason: "UNLISTED" | "N
  */
 export function checkProcedure(path: string, role: Role, opts: { demo?: boolean } = {}): AccessDecision {
   const access = procedureAccess(path);
-  if (!access) return { ok: false, reason: "UNLISTED", message: `${path} has no access rule, so nobody may call it (server/access/permissions.ts).` };
+  if (!access) return { ok: false, reason: "UNLISTED", message: `${path} has no access rule, so nobody may call it (server/domain/access/permissions.ts).` };
   if ("nobody" in access) return { ok: false, reason: "NOBODY", message: access.nobody };
   if (access.demoOnly && !opts.demo) {
     return {
