@@ -4,7 +4,7 @@
  *    request passed the cross-site check; ctx.actor names the user in audit entries;
  * 2. init: superjson for Dates and bigints, zod errors flattened for forms,
  *    domain errors mapped to codes in one place (error-map.ts);
- * 3. procedures: `procedure` (alias publicProcedure) enforces, on every call,
+ * 3. procedures: `procedure` (there is no unchecked one) enforces, on every call,
  *    sign-in, the cross-site check for mutations, the role its path needs
  *    in server/domain/access/permissions.ts (a path missing there is refused), and
  *    for officers and admins on a console that is not a demo the second factor
@@ -142,5 +142,3 @@ const enforceAccess = t.middleware(async ({ ctx, path, type, next, getRawInput }
 
 /** Every procedure is built from this one: access is enforced from its path, fail closed. */
 export const procedure = t.procedure.use(observe).use(mapErrors).use(enforceAccess);
-/** The historical name; it is not public: it enforces access like `procedure`. */
-export const publicProcedure = procedure;
