@@ -41,7 +41,6 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "keys.completeRotation": { id: UUID },
   "keys.cancelRotation": { id: UUID, reason: "probe" },
   "keys.destroy": { id: UUID },
-  "keys.revoke": { id: UUID, reason: "probe" },
   "audit.list": { limit: 5 },
   "audit.actions": undefined,
   "audit.verify": undefined,

@@ -44,8 +44,10 @@ describe("access table", () => {
     expect(rolesAllowed(PROCEDURE_ACCESS["approvals.approve"])).toEqual(["officer", "admin"]);
     expect(rolesAllowed(PROCEDURE_ACCESS["approvals.reject"])).toEqual(["officer", "admin"]);
     expect(rolesAllowed(PROCEDURE_ACCESS["users.requestRole"])).toEqual(["admin"]);
-    expect(rolesAllowed(PROCEDURE_ACCESS["keys.revoke"])).toEqual([]);
-    expect(checkProcedure("keys.revoke", "admin")).toMatchObject({ ok: false, reason: "NOBODY", message: expect.stringMatching(/Request revocation/) });
+    // A key is revoked only through a two-person approval (approvals.request, kind REVOCATION): no procedure revokes directly.
+    expect(procedures).not.toContain("keys.revoke");
+    expect(checkProcedure("keys.revoke", "admin")).toMatchObject({ ok: false, reason: "UNLISTED" });
+    expect(rolesAllowed(PROCEDURE_ACCESS["approvals.request"])).toEqual(["analyst", "officer", "admin"]);
     expect(checkProcedure("approvals.approve", "analyst")).toMatchObject({ ok: false, reason: "ROLE" });
     expect(checkProcedure("users.requestRole", "officer")).toMatchObject({ ok: false, reason: "ROLE" });
     expect(checkProcedure("approvals.request", "viewer")).toMatchObject({ ok: false, message: expect.stringMatching(/needs the analyst role or higher/) });

@@ -32,9 +32,6 @@ const VOTERS: Access = {
   only: ["officer", "admin"],
   why: "Security officers decide key and mesh requests, administrators decide role grants (the approval rules check the kind: an admin's vote on a revocation is refused)",
 };
-const VIA_APPROVAL = (what: string): Access => ({
-  nobody: `${what} needs the approval of security officers: use "Request ${what.toLowerCase()}" on the key page.`,
-});
 
 export const PROCEDURE_ACCESS = {
   // keys: everyone reads; officers (and admins) run routine lifecycle operations
@@ -59,8 +56,6 @@ export const PROCEDURE_ACCESS = {
   "keys.destroy": min("officer"),
   // compromise-based rotation: SOC staff ask, an officer approves (the request goes through the approval workflow)
   "keys.requestEmergencyRotation": min("analyst"),
-  // compromise actions go through two-person approval only
-  "keys.revoke": VIA_APPROVAL("Revocation"),
 
   // audit: everyone reads; verifying (which is itself recorded) from analyst up
   "audit.list": min("viewer"),
