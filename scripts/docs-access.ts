@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { appRouter } from "../server/api/root";
-import { renderAccessTables, withAccessTables, type ProcedureKind } from "../server/access/access-doc";
+import { renderAccessTables, withAccessTables, type ProcedureKind } from "../server/api/access-doc";
 
 const readmePath = path.resolve(import.meta.dirname, "..", "README.md");
 const kinds = Object.fromEntries(

@@ -4,7 +4,7 @@
  * enforces that pattern's row of ROUTE_ACCESS (server/domain/access/permissions.ts)
  * before the handler runs: no session → 401, role too low → 403, a route for
  * the scrape token → 401 unless `Authorization: Bearer $QECNET_METRICS_TOKEN`.
- * server/access/unauthenticated.int.test.ts checks that every route file is
+ * server/api/unauthenticated.int.test.ts checks that every route file is
  * wrapped with its own pattern and answers 401 without a session.
  */
 import { createHash, timingSafeEqual } from "node:crypto";

@@ -9,7 +9,7 @@
  * - Every page route is listed by its App Router pattern; proxy.ts enforces it.
  * - Every HTTP route under app/api is listed by its folder pattern; each route
  *   file is wrapped in server/api/route-guard.ts, which enforces its row, and
- *   server/access/unauthenticated.int.test.ts proves that without a session
+ *   server/api/unauthenticated.int.test.ts proves that without a session
  *   every route and procedure answers 401 except the few rows marked public.
  * - Demo-only procedures (a simulated eavesdropper, the scripted scenario) are
  *   refused to every role on a console that is not a demo (QECNET_SEED_DEMO).

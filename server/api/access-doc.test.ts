@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appRouter } from "../api/root";
+import { appRouter } from "./root";
 import { BEGIN_MARKER, END_MARKER, renderAccessTables, withAccessTables, type ProcedureKind } from "./access-doc";
 import { PROCEDURE_ACCESS, ROUTE_ACCESS } from "../domain/access/permissions";
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { appRouter } from "../api/root";
+import { appRouter } from "./root";
 import { forgetEnv } from "../config/env";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { ROUTE_ACCESS, type RoutePath } from "../domain/access/permissions";
