@@ -3,6 +3,9 @@ import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 // Layer zones (issue 13): the import rules the architecture relies on, enforced rather than remembered.
+// Two sets: the wiring and write-path zones below use core no-restricted-imports, the browser-safe
+// domain, component and router zones further down use @typescript-eslint/no-restricted-imports;
+// the two rules apply side by side, so neither set overrides the other.
 // Each zone lists every pattern that applies to its files (a later block's no-restricted-imports
 // replaces an earlier one's for the same file, so the wiring rule is repeated in each).
 const WIRING = {
@@ -18,6 +21,27 @@ const AUDIT_UP = {
 };
 const TESTS_AND_HARNESS = ["**/*.test.ts", "server/testing/**"];
 const zone = (files, patterns) => ({ files, ignores: TESTS_AND_HARNESS, rules: { "no-restricted-imports": ["error", { patterns }] } });
+
+// Layers as lint zones, second set (issue 13; house rule 12: boundaries are enforced, not remembered).
+// Each zone is one `@typescript-eslint/no-restricted-imports` setting; a file in two zones gets the
+// later one, so the narrower zones come last and repeat what they inherit. server/layers-lint.test.ts
+// proves every zone fires.
+const FROM_SERVER = "^(?:@/|(?:\\.\\./)+)server/";
+const DOMAIN_ONLY = {
+  regex: "^(?!\\.{1,2}/|@/server/domain/|zod$)",
+  message: "server/domain/ is browser-safe: it imports only server/domain/ (relative) and zod; no node: modules, Prisma, pg or server modules.",
+};
+/** server/domain at `depth` folders below it: a relative import that climbs out of server/domain/. */
+const domainZone = (files, depth) => ({
+  files,
+  ignores: ["**/*.test.ts"],
+  rules: {
+    "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
+      DOMAIN_ONLY,
+      { regex: `^(?:\\.\\./){${depth + 1}}`, message: "server/domain/ imports nothing outside server/domain/ (it runs in the browser too)." },
+    ] }],
+  },
+});
 
 export default tseslint.config(
   { ignores: ["node_modules/", ".next/", "generated/", ".data/", "test-results/", "playwright-report/", "next-env.d.ts"] },
@@ -62,4 +86,49 @@ export default tseslint.config(
   zone(["server/audit/**/*.ts"], [WIRING, AUDIT_UP]),
   // The wiring itself and the tRPC layer (its context is the built services) may import server/runtime/.
   { files: ["server/runtime/**/*.ts", "server/api/**/*.ts"], rules: { "no-restricted-imports": "off" } },
+
+  {
+    // Components run in the browser: from server/ they take only the browser-safe domain and, type-only, AppRouter
+    // (view types come from components/trpc/router-types.ts, inferred from the router).
+    files: ["components/**/*.{ts,tsx}"],
+    ignores: [
+      // Known exceptions until the live-update branch (live2) is merged: live-events imports server/events and
+      // server/mesh (console-events, mesh-tick-delta, mesh-views); the lead moves them into server/domain/ at merge.
+      "components/live/**",
+    ],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
+        {
+          // Known exception (live2 owns server/events/): reconnect-delay is pure; it moves to server/domain/ at merge.
+          regex: `${FROM_SERVER}(?!domain/|api/root$|events/reconnect-delay$)`,
+          message: "Components import from server/ only server/domain/ (browser-safe) and the AppRouter type; take view types from components/trpc/router-types.ts.",
+        },
+        { regex: `${FROM_SERVER}api/root$`, allowTypeImports: true, message: "Components import only the AppRouter type from server/api/root (import type), never the router itself." },
+        { regex: "^(?:@/|(?:\\.\\./)+)generated/|^@prisma/|^pg$|^node:", message: "Components run in the browser: no Prisma, pg or node: modules." },
+      ] }],
+    },
+  },
+  domainZone(["server/domain/*.ts"], 0),
+  domainZone(["server/domain/*/*.ts"], 1),
+  domainZone(["server/domain/*/*/*.ts"], 2),
+  {
+    // The lifecycle engine is pure (house rule 1): (state, event, now) -> next state and effects.
+    files: ["server/domain/lifecycle/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
+        { regex: "^(?!\\./|\\.\\./errors/)", message: "The lifecycle engine imports only its own files and its errors (server/domain/errors/)." },
+      ] }],
+    },
+  },
+  {
+    // Routers are thin (house rule 2): validate, check the role, call one service. The database lives below them.
+    files: ["server/api/routers/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
+        { regex: "(?:^|/)server/db/|^(?:\\.\\./)+db/|^@prisma/|(?:^|/)generated/prisma", message: "Routers never touch the database: put the query in a service or query module and call it." },
+      ] }],
+    },
+  },
 );

@@ -1,6 +1,6 @@
 /**
  * Page gate (Next 16 "proxy", formerly middleware): every page needs a signed-in
- * user with the role server/access/permissions.ts declares for its route.
+ * user with the role server/domain/access/permissions.ts declares for its route.
  * Signed out: to /sign-in, returning here afterwards. Role too low: the
  * "not allowed" page with status 403. The session is checked by better-auth's
  * own endpoint (no cookie cache), so a revoked session or changed role counts
@@ -9,8 +9,8 @@
  * second factor is sent to enrol it (/account/security) before anything else.
  */
 import { NextResponse, type NextRequest } from "next/server";
-import { mayOpenPage, pageAccess } from "./server/access/permissions";
-import { isRole, type Role } from "./server/access/roles";
+import { mayOpenPage, pageAccess } from "./server/domain/access/permissions";
+import { isRole, type Role } from "./server/domain/access/roles";
 import { needsSecondFactor } from "./server/auth/second-factor";
 import { env } from "./server/config/env";
 

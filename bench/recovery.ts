@@ -22,11 +22,11 @@
  * skips the recovery runs.
  * Database: DATABASE_URL's server, or an embedded PostgreSQL in a temp folder.
  */
-import type { SessionUser } from "../server/auth/session-user";
+import type { SessionUser } from "../server/domain/access/session-user";
 import { UserService } from "../server/users/user-service";
 import { poolOf } from "../server/db/client";
-import { generateMesh } from "../server/mesh/topology/mesh-generator";
-import { QBER_ABORT } from "../server/mesh/topology/link-physics";
+import { generateMesh } from "../server/domain/mesh/mesh-generator";
+import { QBER_ABORT } from "../server/domain/mesh/link-physics";
 import { restoreContainedLink } from "../server/recovery/link-containment";
 import { mapBounded } from "../server/background/bounded";
 import type { Services } from "../server/runtime/services";

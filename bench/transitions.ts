@@ -35,7 +35,7 @@ import pg from "pg";
 import { openTarget, runFor, sleep, runBench } from "./bench-support";
 import { readHead, verifyStoredChain } from "../server/audit/audit-log";
 import { chainEntries } from "../server/audit/entry-hash";
-import type { AuditEntryDraft } from "../server/audit/types";
+import type { AuditEntryDraft } from "../server/domain/audit/types";
 import type { KeyService } from "../server/keys/key-service";
 import { createNodes, testKeyService } from "../server/testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../server/testing/test-database";

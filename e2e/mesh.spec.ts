@@ -5,13 +5,13 @@
  * panel opens, survives a reload and closes with Esc, a link's panel shows its
  * figures, the add-link form checks its input, and a generated 500-node mesh
  * renders on the explore page. Counts come from the API, never hard-coded.
- * Each test signs in as the role its actions need (server/access/permissions.ts).
+ * Each test signs in as the role its actions need (server/domain/access/permissions.ts).
  */
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
 import type { MeshStateView } from "../server/mesh/mesh-views";
 import { planIsolation } from "../server/mesh/rewiring/rewire";
-import type { Mesh } from "../server/mesh/topology/mesh-model";
+import type { Mesh } from "../server/domain/mesh/mesh-model";
 
 async function meshState(request: APIRequestContext): Promise<MeshStateView> {
   const res = await request.get("/api/trpc/mesh.state");
@@ -21,7 +21,7 @@ async function meshState(request: APIRequestContext): Promise<MeshStateView> {
 }
 
 async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  // The console's own requests carry the CSRF header (server/auth/csrf.ts); so does this one.
+  // The console's own requests carry the CSRF header (server/domain/access/csrf.ts); so does this one.
   const res = await request.post(`/api/trpc/${path}`, { data: { json: input }, headers: { "x-qecnet-csrf": "1" } });
   expect(res.ok(), `${path}: ${await res.text()}`).toBe(true);
   return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;

@@ -9,12 +9,12 @@
  */
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline";
-import { isRole, ROLES } from "../server/access/roles";
+import { isRole, ROLES } from "../server/domain/access/roles";
 import { MIN_PASSWORD_LENGTH } from "../server/auth/auth";
 import { EnvError, parseEnv } from "../server/config/env";
 import { createPrismaClient } from "../server/db/client";
 import { prepareDatabase } from "../server/db/prepare-database";
-import { DomainError } from "../server/errors/domain-error";
+import { DomainError } from "../server/domain/errors/domain-error";
 import { KeyService } from "../server/keys/key-service";
 import { vaultFromEnvironment } from "../server/keys/key-vault";
 import { UserService } from "../server/users/user-service";

@@ -7,10 +7,10 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "@/server/keys/compromise-signals";
-import type { KeyPolicy } from "@/server/keys/key-policies";
-import type { PolicyView } from "@/server/keys/policies/policy-service";
-import { formatSeconds } from "@/server/keys/policies/policy-rules";
+import { COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "@/server/domain/policies/compromise-signals";
+import type { KeyPolicy } from "@/server/domain/policies/key-policy";
+import type { KeyPolicyView as PolicyView } from "@/components/trpc/router-types";
+import { formatSeconds } from "@/server/domain/policies/policy-rules";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
 import { ErrorPanel } from "@/components/ui/error-panel";

@@ -6,9 +6,9 @@
  * checks everything again and its message is shown beside the buttons.
  */
 import { useState, type FormEvent, type ReactNode } from "react";
-import { COMPROMISE_SIGNALS, COMPROMISE_SIGNAL_LABELS, mayRevokeAutomatically, type CompromiseSignal } from "@/server/keys/compromise-signals";
-import type { KeyPolicy } from "@/server/keys/key-policies";
-import { POLICY_LIMITS } from "@/server/keys/policies/policy-rules";
+import { COMPROMISE_SIGNALS, COMPROMISE_SIGNAL_LABELS, mayRevokeAutomatically, type CompromiseSignal } from "@/server/domain/policies/compromise-signals";
+import type { KeyPolicy } from "@/server/domain/policies/key-policy";
+import { POLICY_LIMITS } from "@/server/domain/policies/policy-rules";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
 

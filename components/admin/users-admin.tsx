@@ -5,7 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { ROLES, ROLE_DESCRIPTIONS, type Role } from "@/server/access/roles";
+import { ROLES, ROLE_DESCRIPTIONS, type Role } from "@/server/domain/access/roles";
 import { useCurrentUser } from "@/components/auth/current-user";
 import { fieldErrors } from "@/components/trpc/api-errors";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";

@@ -1,5 +1,5 @@
 /** A request's status as a coloured badge, in words an officer reads at a glance. */
-import type { ApprovalStatus } from "@/server/approvals/approval-rules";
+import type { ApprovalStatus } from "@/server/domain/approvals/approval-rules";
 
 const STYLE: Record<ApprovalStatus, { label: string; cls: string }> = {
   PENDING: { label: "Pending", cls: "bg-amber-400/20 text-amber-200 border-amber-400/50" },

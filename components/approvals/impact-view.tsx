@@ -1,7 +1,7 @@
 "use client";
 /** Exactly what a request would do: keys, nodes, links, holders that purge, and the graph. */
 import Link from "next/link";
-import type { Impact } from "@/server/approvals/key-impact";
+import type { Impact } from "@/server/domain/approvals/approval-impact";
 import { ImpactGraph } from "./impact-graph";
 
 export function ImpactView({ impact }: { impact: Impact }) {

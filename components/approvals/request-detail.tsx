@@ -6,7 +6,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import type { Impact } from "@/server/approvals/key-impact";
+import type { Impact } from "@/server/domain/approvals/approval-impact";
 import { isNotFound } from "@/components/trpc/api-errors";
 import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";

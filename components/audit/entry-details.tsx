@@ -3,7 +3,7 @@
  * and prominent, key ids as links, node lists joined, anything else as text.
  */
 import Link from "next/link";
-import type { JsonValue } from "@/server/audit/types";
+import type { JsonValue } from "@/server/domain/audit/types";
 import { formatCount } from "@/components/ui/format";
 
 const KEY_ID_FIELDS = new Set(["successorId", "predecessorId", "retryOf"]);

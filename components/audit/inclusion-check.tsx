@@ -3,7 +3,7 @@
  * "Is this entry in the latest signed checkpoint?" answered by this browser:
  * it fetches the inclusion proof, then recomputes the entry hash, the leaf,
  * the path to the root and checks the Ed25519 signature itself (see
- * server/audit/checkpoint/verify-in-browser.ts). The server's answer is data,
+ * server/domain/audit/verify-in-browser.ts). The server's answer is data,
  * never the verdict.
  */
 import { useState } from "react";
@@ -11,7 +11,7 @@ import type { AuditEntry } from "@/components/trpc/router-types";
 import { useTRPCClient } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
-import { verifyInclusionInBrowser, type VerificationStep } from "@/server/audit/checkpoint/verify-in-browser";
+import { verifyInclusionInBrowser, type VerificationStep } from "@/server/domain/audit/verify-in-browser";
 import { usePinnedKey } from "./pinned-key";
 
 type State =

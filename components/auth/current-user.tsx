@@ -6,8 +6,8 @@
  * demonstration console), so the console only offers what works.
  */
 import { createContext, useContext, type ReactNode } from "react";
-import { checkProcedure } from "@/server/access/permissions";
-import type { SessionUser } from "@/server/auth/session-user";
+import { checkProcedure } from "@/server/domain/access/permissions";
+import type { SessionUser } from "@/server/domain/access/session-user";
 
 const CurrentUserContext = createContext<SessionUser | null>(null);
 const DemoConsoleContext = createContext(false);

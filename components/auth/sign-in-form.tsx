@@ -8,10 +8,19 @@
  * code or a passkey.
  */
 import { useState, type FormEvent } from "react";
-import type { DemoAccount } from "@/server/demo/demo-users";
+import type { Role } from "@/server/domain/access/roles";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
 import { SecondFactorStep } from "./second-factor-step";
+
+/** A demo account offered on the sign-in page (the server lists the ones that exist; a demo's passwords are public). */
+export interface DemoAccountHint {
+  email: string;
+  name: string;
+  role: Role;
+  password: string;
+  what: string;
+}
 
 type SignInOutcome = "SIGNED_IN" | "SECOND_FACTOR" | { error: string };
 
@@ -36,7 +45,7 @@ async function refusal(res: Response): Promise<string> {
   return `Sign-in failed (${res.status}). Try again.`;
 }
 
-export function SignInForm({ next, demoAccounts }: { next: string; demoAccounts: DemoAccount[] }) {
+export function SignInForm({ next, demoAccounts }: { next: string; demoAccounts: DemoAccountHint[] }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);

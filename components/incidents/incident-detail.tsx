@@ -17,7 +17,7 @@ import { formatCount, formatDateTime } from "@/components/ui/format";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { StateBadge } from "@/components/keys/state-badge";
-import { isKeyState } from "@/server/lifecycle/key-states";
+import { isKeyState } from "@/server/domain/lifecycle/key-states";
 import { formatDuration, IncidentStatusBadge, OPEN_STATUSES, SIGNAL_LABELS } from "./incident-status";
 
 const STEP_LABELS: Record<string, string> = {

@@ -1,6 +1,6 @@
 /** An incident's status and its signal in words a SOC operator reads at a glance. */
-import type { IncidentStatus } from "@/server/recovery/incident-views";
-import type { CompromiseSignal } from "@/server/keys/key-policies";
+import type { IncidentStatus } from "@/server/domain/incidents/incident-status";
+import type { CompromiseSignal } from "@/server/domain/policies/compromise-signals";
 
 const STYLE: Record<IncidentStatus, { label: string; cls: string }> = {
   DETECTED: { label: "Detected", cls: "bg-red-600/25 text-red-100 border-red-400/60" },
@@ -11,7 +11,7 @@ const STYLE: Record<IncidentStatus, { label: string; cls: string }> = {
   DISMISSED: { label: "Dismissed", cls: "bg-slate-600/30 text-slate-300 border-slate-500/50" },
 };
 
-export { OPEN_STATUSES } from "@/server/recovery/incident-views";
+export { OPEN_STATUSES } from "@/server/domain/incidents/incident-status";
 
 export function IncidentStatusBadge({ status }: { status: IncidentStatus }) {
   const s = STYLE[status];

@@ -5,13 +5,13 @@
  * node's own proof of possession; the console offers it as "Collect receipts",
  * which asks the (simulated) node agents for theirs.
  */
-import type { KeyEventType } from "@/server/lifecycle/key-events";
+import type { DirectKeyEvent } from "./run-key-action";
 import type { ButtonTone } from "@/components/ui/button-styles";
 
 export type ActionInput = "none" | "reason" | "count";
 
 export interface KeyActionSpec {
-  event: KeyEventType;
+  event: DirectKeyEvent;
   /** data-testid of the button: action-<EVENT>, action-COLLECT_RECEIPTS for CONFIRM_RECEIPT. */
   testId: string;
   label: string;
@@ -22,7 +22,8 @@ export interface KeyActionSpec {
   help: string;
 }
 
-export const KEY_ACTION_SPECS: Record<KeyEventType, KeyActionSpec> = {
+/** The actions an operator runs directly on a key (revocation is requested on the key page instead, see request-approval.tsx). */
+export const KEY_ACTION_SPECS: Record<DirectKeyEvent, KeyActionSpec> = {
   DISTRIBUTE: {
     event: "DISTRIBUTE", testId: "action-DISTRIBUTE", label: "Distribute", tone: "primary", input: "none",
     help: "Send the key to its participants over the QKD channels.",
@@ -54,12 +55,6 @@ export const KEY_ACTION_SPECS: Record<KeyEventType, KeyActionSpec> = {
   CANCEL_ROTATION: {
     event: "CANCEL_ROTATION", testId: "action-CANCEL_ROTATION", label: "Cancel rotation", tone: "neutral", input: "reason",
     help: "Keep this key active and give up on the replacement.",
-  },
-  REVOKE: {
-    event: "REVOKE", testId: "action-REVOKE", label: "Revoke", tone: "danger", input: "reason",
-    confirm: (n) =>
-      `Revoking zeroises this key's material now and instructs ${n === 1 ? "its participant" : `all ${n} participants`} to purge their copies. It cannot be undone.`,
-    help: "On suspected compromise: invalidate the key everywhere.",
   },
   DESTROY: {
     event: "DESTROY", testId: "action-DESTROY", label: "Destroy", tone: "danger", input: "none",

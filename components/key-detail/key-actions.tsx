@@ -6,7 +6,6 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { KeyEventType } from "@/server/lifecycle/key-events";
 import type { KeyDetail } from "@/components/trpc/router-types";
 import { useTRPC, useTRPCClient } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
@@ -14,12 +13,12 @@ import { InlineError } from "@/components/ui/inline-error";
 import { stateName } from "@/components/keys/key-state-style";
 import { ActionForm } from "./action-form";
 import { KEY_ACTION_SPECS, needsForm } from "./key-action-specs";
-import { runKeyAction, type KeyActionCommand, EVENT_PROCEDURE } from "./run-key-action";
+import { runKeyAction, isDirectEvent, type DirectKeyEvent, type KeyActionCommand, EVENT_PROCEDURE } from "./run-key-action";
 import { useCurrentUser } from "@/components/auth/current-user";
-import { checkProcedure } from "@/server/access/permissions";
+import { checkProcedure } from "@/server/domain/access/permissions";
 
 interface OpenForm {
-  event: KeyEventType;
+  event: DirectKeyEvent;
   /** The version the operator was looking at when they opened the form. */
   version: number;
 }
@@ -27,8 +26,8 @@ interface OpenForm {
 export function KeyActions({ detail }: { detail: KeyDetail }) {
   const { key } = detail;
   const { role } = useCurrentUser();
-  // Only what this role may do (server/access/permissions.ts); revocation is requested, never done directly.
-  const allowedEvents = detail.allowedEvents.filter((e) => checkProcedure(EVENT_PROCEDURE[e], role).ok);
+  // Only what this role may do (server/domain/access/permissions.ts); revocation is requested, never done directly.
+  const allowedEvents = detail.allowedEvents.filter(isDirectEvent).filter((e) => checkProcedure(EVENT_PROCEDURE[e], role).ok);
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -53,7 +52,7 @@ export function KeyActions({ detail }: { detail: KeyDetail }) {
       Promise.all([queryClient.invalidateQueries(trpc.keys.pathFilter()), queryClient.invalidateQueries(trpc.audit.pathFilter())]),
   });
 
-  const run = (event: KeyEventType, expectedVersion: number, values: { reason?: string; count?: number } = {}) => {
+  const run = (event: DirectKeyEvent, expectedVersion: number, values: { reason?: string; count?: number } = {}) => {
     setDone(null);
     action.mutate({ event, id: key.id, expectedVersion, ...values });
   };

@@ -4,7 +4,7 @@
  */
 import Link from "next/link";
 import type { KeyLineageEntry } from "@/components/trpc/router-types";
-import { isKeyState } from "@/server/lifecycle/key-states";
+import { isKeyState } from "@/server/domain/lifecycle/key-states";
 import { StateBadge } from "@/components/keys/state-badge";
 import { formatDateTime } from "@/components/ui/format";
 import { HashText } from "@/components/ui/hash-text";

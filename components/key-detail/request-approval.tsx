@@ -7,8 +7,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import type { Impact } from "@/server/approvals/key-impact";
-import { TRANSITIONS } from "@/server/lifecycle/key-events";
+import type { Impact } from "@/server/domain/approvals/approval-impact";
+import { TRANSITIONS } from "@/server/domain/lifecycle/key-events";
 import type { KeyDetail } from "@/components/trpc/router-types";
 import { useMayCall } from "@/components/auth/current-user";
 import { ImpactView } from "@/components/approvals/impact-view";

@@ -4,11 +4,18 @@
  */
 import type { TRPCClient } from "@trpc/client";
 import type { AppRouter } from "@/server/api/root";
-import type { KeyEventType } from "@/server/lifecycle/key-events";
+import type { KeyEventType } from "@/server/domain/lifecycle/key-events";
 import type { KeyView } from "@/components/trpc/router-types";
 
+/** The lifecycle events an operator sends directly. REVOKE is not one: a revocation is requested and approved by two officers (approvals.request). */
+export type DirectKeyEvent = Exclude<KeyEventType, "REVOKE">;
+
+export function isDirectEvent(e: KeyEventType): e is DirectKeyEvent {
+  return e !== "REVOKE";
+}
+
 export interface KeyActionCommand {
-  event: KeyEventType;
+  event: DirectKeyEvent;
   id: string;
   expectedVersion: number;
   reason?: string;
@@ -16,10 +23,10 @@ export interface KeyActionCommand {
 }
 
 /** The procedure each event calls, to ask the access table whether the signed-in role may. */
-export const EVENT_PROCEDURE: Record<KeyEventType, string> = {
+export const EVENT_PROCEDURE: Record<DirectKeyEvent, string> = {
   DISTRIBUTE: "keys.distribute", CONFIRM_RECEIPT: "keys.collectReceipts", ACTIVATE: "keys.activate",
   FAIL_DISTRIBUTION: "keys.reportDistributionFailure", RECORD_USAGE: "keys.recordUsage", BEGIN_ROTATION: "keys.rotate",
-  COMPLETE_ROTATION: "keys.completeRotation", CANCEL_ROTATION: "keys.cancelRotation", REVOKE: "keys.revoke", DESTROY: "keys.destroy",
+  COMPLETE_ROTATION: "keys.completeRotation", CANCEL_ROTATION: "keys.cancelRotation", DESTROY: "keys.destroy",
 };
 
 
@@ -54,7 +61,6 @@ function sendEvent(client: TRPCClient<AppRouter>, cmd: KeyActionCommand): Promis
     case "BEGIN_ROTATION": return client.keys.rotate.mutate({ ...target, reason });
     case "COMPLETE_ROTATION": return client.keys.completeRotation.mutate(target);
     case "CANCEL_ROTATION": return client.keys.cancelRotation.mutate({ ...target, reason });
-    case "REVOKE": return client.keys.revoke.mutate({ ...target, reason });
     case "DESTROY": return client.keys.destroy.mutate(target);
   }
 }

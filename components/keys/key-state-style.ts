@@ -3,7 +3,7 @@
  * state also has a distinct dot shape and its name in text, so colour is never
  * the only signal. Class strings are written out in full for Tailwind's scanner.
  */
-import type { KeyState } from "@/server/lifecycle/key-states";
+import type { KeyState } from "@/server/domain/lifecycle/key-states";
 
 export interface KeyStateStyle {
   /** Badge: tinted background, light text, coloured ring. */

@@ -5,7 +5,7 @@
  * previous rows on screen while a new filter loads.
  */
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import type { KeyState } from "@/server/lifecycle/key-states";
+import type { KeyState } from "@/server/domain/lifecycle/key-states";
 import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";

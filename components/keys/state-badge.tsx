@@ -1,5 +1,5 @@
 /** A key's state as a coloured pill with a marker and the state's name; its description in the tooltip. */
-import { KEY_STATE_DESCRIPTIONS, isKeyState, type KeyState } from "@/server/lifecycle/key-states";
+import { KEY_STATE_DESCRIPTIONS, isKeyState, type KeyState } from "@/server/domain/lifecycle/key-states";
 import { KEY_STATE_STYLES } from "./key-state-style";
 
 const SIZES = {

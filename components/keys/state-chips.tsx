@@ -3,7 +3,7 @@
  * Keys per state as large, clickable filter chips (several may be on). The
  * counts follow the search box, so they always match what the table could show.
  */
-import { KEY_STATES, KEY_STATE_DESCRIPTIONS, type KeyState } from "@/server/lifecycle/key-states";
+import { KEY_STATES, KEY_STATE_DESCRIPTIONS, type KeyState } from "@/server/domain/lifecycle/key-states";
 import { formatCount } from "@/components/ui/format";
 import { KEY_STATE_STYLES } from "./key-state-style";
 

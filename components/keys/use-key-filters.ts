@@ -5,7 +5,7 @@
  */
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef } from "react";
-import { KEY_STATES, isKeyState, type KeyState } from "@/server/lifecycle/key-states";
+import { KEY_STATES, isKeyState, type KeyState } from "@/server/domain/lifecycle/key-states";
 
 export interface KeyFilters {
   states: KeyState[];

@@ -4,8 +4,8 @@
  * key rate, pool bits). Class strings are written out in full for Tailwind's
  * scanner; edge colours are hex because React Flow draws SVG.
  */
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
-import { QBER_ABORT, QBER_WARNING } from "@/server/mesh/topology/link-physics";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
+import { QBER_ABORT, QBER_WARNING } from "@/server/domain/mesh/link-physics";
 
 export { QBER_ABORT, QBER_WARNING };
 

@@ -5,7 +5,7 @@
  * turns amber or red when something needs eyes on it.
  */
 import type { ReactNode } from "react";
-import type { MeshLinkView, MeshNodeView, SimulationView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView, SimulationView } from "@/components/trpc/router-types";
 import { formatDateTime } from "@/components/ui/format";
 import { formatBits, formatPercent, LINK_HEALTHS, LINK_HEALTH_STYLES, NODE_STATUSES, NODE_STATUS_STYLES } from "./mesh-styles";
 

@@ -1,6 +1,6 @@
 "use client";
 /** Over the graph's top-left corner: jump to a node by name (the keyboard's way into the graph) and, where allowed, add a link. */
-import type { MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshNodeView } from "@/components/trpc/router-types";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";
 
 const SELECT_CLASS = inputClass.replace("w-full", "w-72").replace("bg-canvas", "bg-panel");

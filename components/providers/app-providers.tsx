@@ -17,7 +17,7 @@ import { TRPCProvider } from "@/components/trpc/trpc-context";
 import { LiveEvents } from "@/components/live/live-events";
 import { StepUpPrompt } from "@/components/auth/step-up-prompt";
 import { stepUpLink } from "@/components/trpc/step-up-link";
-import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@/server/auth/csrf";
+import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@/server/domain/access/csrf";
 import { reconnectDelay } from "@/server/events/reconnect-delay";
 
 /** Live stream retries: from 0.5 s doubling up to 30 s, each drawn from the upper half of its window. */
@@ -35,7 +35,7 @@ export function AppProviders({ children }: { children: ReactNode }) {
             retryLink({ retry: (o) => o.op.type === "subscription", retryDelayMs: streamRetryDelayMs }),
             httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
           ],
-          // The header marks requests as the console's own (server/auth/csrf.ts).
+          // The header marks requests as the console's own (server/domain/access/csrf.ts).
           false: httpBatchLink({ url: "/api/trpc", transformer: superjson, headers: { [CSRF_HEADER]: CSRF_HEADER_VALUE } }),
         }),
       ],

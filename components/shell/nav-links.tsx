@@ -1,12 +1,12 @@
 "use client";
 /**
- * The areas of the console the signed-in role may open (server/access/permissions.ts);
+ * The areas of the console the signed-in role may open (server/domain/access/permissions.ts);
  * the current one is marked for sight and for screen readers. Approvals carries the live badge,
  * Incidents the count of open ones.
  */
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { mayOpenPage, PAGE_ACCESS } from "@/server/access/permissions";
+import { mayOpenPage, PAGE_ACCESS } from "@/server/domain/access/permissions";
 import { useCurrentUser } from "@/components/auth/current-user";
 import { ApprovalsBadge } from "@/components/approvals/approvals-badge";
 import { IncidentsBadge } from "@/components/incidents/incidents-badge";

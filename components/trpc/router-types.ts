@@ -26,3 +26,15 @@ export type UserListItem = RouterOutputs["users"]["list"][number];
 export type IncidentListItem = RouterOutputs["incidents"]["list"][number];
 export type IncidentDetail = RouterOutputs["incidents"]["get"];
 export type DemoScenario = RouterOutputs["incidents"]["demoStatus"];
+export type MeshStateView = RouterOutputs["mesh"]["state"];
+export type MeshNodeView = MeshStateView["nodes"][number];
+export type MeshLinkView = MeshStateView["links"][number];
+export type SimulationView = MeshStateView["simulation"];
+export type MeshNodeDetail = RouterOutputs["mesh"]["node"];
+export type MeshLinkDetail = RouterOutputs["mesh"]["link"];
+export type MeshKeyRef = MeshNodeDetail["keys"][number];
+export type MeshEventView = MeshNodeDetail["events"][number];
+export type LinkSampleView = MeshLinkDetail["samples"][number];
+/** What isolating or restoring a node did (the keys it rewired or put on hold). */
+export type RewireResult = RouterOutputs["mesh"]["isolateNode"];
+export type RemoveLinkResult = RouterOutputs["mesh"]["removeLink"];

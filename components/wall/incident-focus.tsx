@@ -12,7 +12,7 @@ import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { useNow } from "@/components/ui/use-now";
 import { formatDuration, IncidentStatusBadge, OPEN_STATUSES } from "@/components/incidents/incident-status";
-import type { MeshLinkView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView } from "@/components/trpc/router-types";
 
 /** How long the wall stays on a resolved incident, saying how long integrity took. */
 export const RESOLVED_NOTICE_MS = 20_000;

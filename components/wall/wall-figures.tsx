@@ -4,7 +4,7 @@
  * links in trouble, key pools. Each figure says its state in words as well as
  * colour, in type big enough to read from across the room.
  */
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { formatPercent } from "@/components/mesh/mesh-styles";
 
 function Figure({ label, value, tone, testId }: { label: string; value: string; tone: "ok" | "warn" | "alarm"; testId: string }) {

@@ -12,7 +12,7 @@ import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fi
 import { createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { poolOf } from "../db/client";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import type { KeyService } from "../keys/key-service";
 import { appRouter } from "./root";
 import { createContextInner } from "./trpc";

@@ -5,7 +5,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-import { DomainError, type DomainErrorCode } from "../errors/domain-error";
+import { DomainError, type DomainErrorCode } from "../domain/errors/domain-error";
 
 export const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   INVALID_INPUT: "BAD_REQUEST",

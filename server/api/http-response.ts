@@ -5,7 +5,7 @@
  */
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { ZodError } from "zod";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { logger } from "../ops/logger";
 import { toTRPCError } from "./error-map";
 

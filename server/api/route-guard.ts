@@ -1,16 +1,17 @@
 /**
  * The gate of every HTTP route under app/api. Each route file exports its
  * handlers as `guarded("<its folder pattern>", handler)`, and the guard
- * enforces that pattern's row of ROUTE_ACCESS (server/access/permissions.ts)
+ * enforces that pattern's row of ROUTE_ACCESS (server/domain/access/permissions.ts)
  * before the handler runs: no session → 401, role too low → 403, a route for
  * the scrape token → 401 unless `Authorization: Bearer $QECNET_METRICS_TOKEN`.
- * server/access/unauthenticated.int.test.ts checks that every route file is
+ * server/api/unauthenticated.int.test.ts checks that every route file is
  * wrapped with its own pattern and answers 401 without a session.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { admits, ROUTE_ACCESS, type RouteAccess, type RoutePath } from "../access/permissions";
+import { admits, ROUTE_ACCESS, type RouteAccess, type RoutePath } from "../domain/access/permissions";
 import { auth } from "../runtime/auth-instance";
-import { sessionUserFrom, type SessionUser } from "../auth/session-user";
+import { sessionUserFrom } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { env } from "../config/env";
 
 export type RouteHandler = (req: Request) => Response | Promise<Response>;

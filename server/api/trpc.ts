@@ -4,22 +4,22 @@
  *    request passed the cross-site check; ctx.actor names the user in audit entries;
  * 2. init: superjson for Dates and bigints, zod errors flattened for forms,
  *    domain errors mapped to codes in one place (error-map.ts);
- * 3. procedures: `procedure` (alias publicProcedure) enforces, on every call,
+ * 3. procedures: `procedure` (there is no unchecked one) enforces, on every call,
  *    sign-in, the cross-site check for mutations, the role its path needs
- *    in server/access/permissions.ts (a path missing there is refused), and
+ *    in server/domain/access/permissions.ts (a path missing there is refused), and
  *    for officers and admins on a console that is not a demo the second factor
  *    (enrolled and proven; fresh for the step-up procedures listed there).
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
-import { checkProcedure, needsStepUp, SECOND_FACTOR_EXEMPT, type ProcedurePath } from "../access/permissions";
+import { checkProcedure, needsStepUp, SECOND_FACTOR_EXEMPT, type ProcedurePath } from "../domain/access/permissions";
 import { actorOf } from "../auth/auth-audit";
-import type { CsrfVerdict } from "../auth/csrf";
+import type { CsrfVerdict } from "../domain/access/csrf";
 import { checkSecondFactor, type SecondFactorState } from "../auth/second-factor";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { env } from "../config/env";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import type { Services } from "../runtime/services";
 import { toTRPCError } from "./error-map";
 import { observeCall } from "../ops/observe-call";
@@ -29,7 +29,7 @@ export interface Context extends Services {
   /** Who the audit chain records: "user:<email>", or "anonymous" (then every procedure refuses). */
   actor: string;
   user: SessionUser | null;
-  /** Whether the request may change things (server/auth/csrf.ts); createCaller contexts have no browser and pass. */
+  /** Whether the request may change things (server/domain/access/csrf.ts); createCaller contexts have no browser and pass. */
   csrf: CsrfVerdict;
   /** A demonstration console (QECNET_SEED_DEMO=true): only then are demo-only procedures callable. */
   demo: boolean;
@@ -136,5 +136,3 @@ const enforceAccess = t.middleware(async ({ ctx, path, type, next, getRawInput }
 
 /** Every procedure is built from this one: access is enforced from its path, fail closed. */
 export const procedure = t.procedure.use(observe).use(mapErrors).use(enforceAccess);
-/** The historical name; it is not public: it enforces access like `procedure`. */
-export const publicProcedure = procedure;

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { crashTestSession, HoldingProcesses } from "../testing/hold-process";

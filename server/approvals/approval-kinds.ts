@@ -11,16 +11,17 @@
  * `execute` resumes the held step, add its approval_rules row in a migration,
  * and raise requests with ApprovalService.requestAsSystem().
  */
-import type { Role } from "../access/roles";
-import type { JsonValue } from "../audit/types";
+import type { Role } from "../domain/access/roles";
+import type { JsonValue } from "../domain/audit/types";
 import type { Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { liveSuccessor, snapshotOf, transition, type EffectContext } from "../keys/key-effects";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
-import { decide } from "../lifecycle/key-lifecycle";
-import type { KeyEvent } from "../lifecycle/key-events";
-import { computeKeyImpact, type Impact, type KeyActionKind } from "./key-impact";
+import { decide } from "../domain/lifecycle/key-lifecycle";
+import type { KeyEvent } from "../domain/lifecycle/key-events";
+import { computeKeyImpact, type KeyActionKind } from "./key-impact";
+import type { Impact } from "../domain/approvals/approval-impact";
 
 export interface KindJobContext {
   ws: KeyWorkspace;

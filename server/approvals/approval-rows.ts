@@ -3,9 +3,9 @@
  * inside a batch's transaction (see KeyJob.load / KeyJob.write).
  */
 import type pg from "pg";
-import type { Role } from "../access/roles";
-import type { JsonValue } from "../audit/types";
-import type { ApprovalRuleRow, ApprovalStatus, Decision, RequestFacts } from "./approval-rules";
+import type { Role } from "../domain/access/roles";
+import type { JsonValue } from "../domain/audit/types";
+import type { ApprovalRuleRow, ApprovalStatus, Decision, RequestFacts } from "../domain/approvals/approval-rules";
 
 export interface LoadedRequest extends RequestFacts {
   targetType: string;

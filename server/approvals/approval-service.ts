@@ -7,19 +7,19 @@
  * the executor (resumeExecuting, also called at server start).
  */
 import { randomUUID } from "node:crypto";
-import { rankOf, type Role } from "../access/roles";
-import type { SessionUser } from "../auth/session-user";
+import { rankOf, type Role } from "../domain/access/roles";
+import type { SessionUser } from "../domain/access/session-user";
 import { actorOf } from "../auth/auth-audit";
-import type { JsonValue } from "../audit/types";
+import type { JsonValue } from "../domain/audit/types";
 import { poolOf, type Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import type { ApprovalNotifier } from "../notify/webhook-notifier";
 import type { NoticeFacts } from "../notify/approval-notice";
 import { approvalKind, approvalKindFor, type ApprovalKindSpec, type ExecutionResult, type ResumeDeps } from "./approval-kinds";
 import { insertRequest, insertVote, loadRequest, loadRule, loadVoter, openRequestOn, setStatus, type LoadedRequest } from "./approval-rows";
-import { countedApprovals, decideVote, isOverdue, voterRoleOf, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "./approval-rules";
+import { countedApprovals, decideVote, isOverdue, voterRoleOf, requireValidRule, type ApprovalRuleRow, type ApprovalStatus, type Decision } from "../domain/approvals/approval-rules";
 
 export interface Requester {
   /** null for the system (a recovery step held for approval). */

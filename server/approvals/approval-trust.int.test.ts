@@ -7,7 +7,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import type { KeyService } from "../keys/key-service";
 import { callerAs, createTestUsers, TEST_PASSWORD, type TestUserName } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, servicesOf, testKeyService } from "../testing/fixtures";

@@ -12,11 +12,11 @@
  * Routine rotation (keys.rotate: overlap, all receipts, then RETIRED) is a
  * different procedure (server/rotation) and stays as it is.
  */
-import type { JsonValue } from "../audit/types";
-import { DomainError } from "../errors/domain-error";
+import type { JsonValue } from "../domain/audit/types";
+import { DomainError } from "../domain/errors/domain-error";
 import { liveSuccessor, snapshotOf, transition } from "../keys/key-effects";
 import type { KeyService } from "../keys/key-service";
-import { decide } from "../lifecycle/key-lifecycle";
+import { decide } from "../domain/lifecycle/key-lifecycle";
 import { driveReplacement, type ApprovalKindSpec } from "./approval-kinds";
 import { computeKeyImpact } from "./key-impact";
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { demoMesh } from "../demo/demo-topology";
 import type { Services } from "../runtime/services";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";

@@ -6,18 +6,9 @@
  * relay saw the key), and which holders must purge their copy.
  */
 import type { Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
-import type { KeyState } from "../lifecycle/key-states";
-
-export interface Impact {
-  summary: string;
-  keyVersion: number;
-  keys: Array<{ id: string | null; label: string; generation: number; state: KeyState | null; effect: string }>;
-  nodes: Array<{ id: string; name: string; role: string; status: string; effect: string }>;
-  links: Array<{ id: string; aNodeId: string; bNodeId: string; status: string }>;
-  participantsToPurge: string[];
-  [k: string]: unknown;
-}
+import { DomainError } from "../domain/errors/domain-error";
+import type { Impact } from "../domain/approvals/approval-impact";
+import type { KeyState } from "../domain/lifecycle/key-states";
 
 export type KeyActionKind = "REVOCATION" | "EMERGENCY_ROTATION";
 

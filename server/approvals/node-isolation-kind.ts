@@ -9,13 +9,13 @@
  * request, per key).
  */
 import { poolOf } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { loadMesh } from "../mesh/mesh-rows";
 import { applyRewire } from "../mesh/operations/mesh-operations";
 import { planIsolation } from "../mesh/rewiring/rewire";
-import { isReachableStatus } from "../mesh/topology/mesh-model";
+import { isReachableStatus } from "../domain/mesh/mesh-model";
 import { type ApprovalKindSpec } from "./approval-kinds";
-import type { Impact } from "./key-impact";
+import type { Impact } from "../domain/approvals/approval-impact";
 import { meshOf } from "../mesh/mesh-batch";
 
 const HOLDING = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"] as const;

@@ -8,7 +8,7 @@
 import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead, verifyStoredChain } from "../audit/audit-log";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { demoMesh } from "../demo/demo-topology";
 import type { KeyService } from "../keys/key-service";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";

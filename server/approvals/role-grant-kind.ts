@@ -9,12 +9,12 @@
  * grant is carried out by `resume` as its own audited job of the user service
  * (users are not part of the key workspace), idempotently after a restart.
  */
-import { isRole, type Role } from "../access/roles";
-import type { JsonValue } from "../audit/types";
-import { DomainError } from "../errors/domain-error";
+import { isRole, type Role } from "../domain/access/roles";
+import type { JsonValue } from "../domain/audit/types";
+import { DomainError } from "../domain/errors/domain-error";
 import { GRANTED_BY_APPROVAL, UserService } from "../users/user-service";
 import { type ApprovalKindSpec } from "./approval-kinds";
-import type { Impact } from "./key-impact";
+import type { Impact } from "../domain/approvals/approval-impact";
 
 export function roleGrantTarget(role: Role, userId: string): string {
   return `${role}:${userId}`;

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from "../time/clock";
 import type { Prisma } from "../../generated/prisma/client";
 import type { Db } from "../db/client";
 import type pg from "pg";
-import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "./types";
+import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "../domain/audit/types";
 import { verifyChain } from "./verify-chain";
 
 export type Tx = Prisma.TransactionClient;

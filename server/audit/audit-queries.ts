@@ -5,7 +5,7 @@
 import type { Prisma } from "../../generated/prisma/client";
 import type { Db } from "../db/client";
 import { readHead, toRecord } from "./audit-log";
-import type { AuditEntryRecord } from "./types";
+import type { AuditEntryRecord } from "../domain/audit/types";
 
 export interface AuditListQuery {
   cursor?: bigint | null;

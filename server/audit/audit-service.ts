@@ -6,7 +6,7 @@
 import type { Db } from "../db/client";
 import type { Clock } from "../time/clock";
 import { verifyStoredChain } from "./audit-log";
-import type { AuditEntryDraft, ChainLink, JsonValue } from "./types";
+import type { AuditEntryDraft, ChainLink, JsonValue } from "../domain/audit/types";
 
 /**
  * Where the verification's own entry is written: the audited write path

@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from "../testing/test-database"
 import { AuditService } from "./audit-service";
 import { readHead, toRecord, verifyStoredChain } from "./audit-log";
 import { computeEntryHash } from "./entry-hash";
-import type { AuditEntryRecord, ChainFailureKind, ChainLink, ChainVerification, JsonValue } from "./types";
+import type { AuditEntryRecord, ChainFailureKind, ChainLink, ChainVerification, JsonValue } from "../domain/audit/types";
 
 let t: TestDatabase;
 let attacker: pg.Client;

@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { CanonicalJsonError } from "./canonical-json";
+import { CanonicalJsonError } from "../domain/audit/canonical-json";
 import {
   AUDIT_HASH_DOMAIN,
   AuditEntryFormatError,
@@ -17,8 +17,8 @@ import {
   computeEntryHash,
   entryTextWith,
 } from "./entry-hash";
-import { canonicalJson } from "./canonical-json";
-import type { AuditEntryDraft, UnhashedAuditEntry } from "./types";
+import { canonicalJson } from "../domain/audit/canonical-json";
+import type { AuditEntryDraft, UnhashedAuditEntry } from "../domain/audit/types";
 
 function sampleEntry(): UnhashedAuditEntry {
   return {

@@ -14,9 +14,9 @@
  */
 
 import { createHash } from "node:crypto";
-import { canonicalJson } from "./canonical-json";
-import { unhashedEntryJson } from "./entry-json";
-import type { AuditEntryDraft, AuditEntryRecord, UnhashedAuditEntry } from "./types";
+import { canonicalJson } from "../domain/audit/canonical-json";
+import { unhashedEntryJson } from "../domain/audit/entry-json";
+import type { AuditEntryDraft, AuditEntryRecord, UnhashedAuditEntry } from "../domain/audit/types";
 
 export const GENESIS_HASH = "0".repeat(64);
 export const AUDIT_HASH_DOMAIN = "QECNET-AUDIT-ENTRY-V1";

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import { GENESIS_HASH, chainEntries, computeEntryHash } from "./entry-hash";
-import type { AuditEntryDraft, AuditEntryRecord, ChainFailureKind, ChainLink, ChainVerification } from "./types";
+import type { AuditEntryDraft, AuditEntryRecord, ChainFailureKind, ChainLink, ChainVerification } from "../domain/audit/types";
 import {
   CHAIN_START,
   checkAnchor,

@@ -27,7 +27,7 @@ import type {
   ChainLink,
   ChainVerification,
   VerifyChainOptions,
-} from "./types";
+} from "../domain/audit/types";
 
 /** The link before entry #1: pass as `prev` when verifying the first entry. */
 export const CHAIN_START: Readonly<ChainLink> = Object.freeze({ seq: 0n, hash: GENESIS_HASH });

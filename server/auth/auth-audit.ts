@@ -3,9 +3,9 @@
  * with no keys, so it is ordered in the chain like every other entry. Passwords
  * never reach this file; a failed sign-in records the email it was tried for.
  */
-import type { JsonValue } from "../audit/types";
+import type { JsonValue } from "../domain/audit/types";
 import type { TransitionRunner } from "../commit/transition-runner";
-import { toSafeText } from "../validation/safe-text";
+import { toSafeText } from "../domain/validation/safe-text";
 
 export type AuthAuditAction =
   | "USER_SIGNED_IN"

@@ -23,11 +23,11 @@ import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from "b
 import type pg from "pg";
 import type { TransitionRunner } from "../commit/transition-runner";
 import { metrics, type QecnetMetrics } from "../ops/metrics";
-import { toSafeText } from "../validation/safe-text";
+import { toSafeText } from "../domain/validation/safe-text";
 import { auditAuthEvent } from "./auth-audit";
 import { CLIENT_IP_HEADER } from "./client-address";
 import { SignInThrottle, type ThrottleWindow } from "./sign-in-throttle";
-import { addressedOrigin } from "./csrf";
+import { addressedOrigin } from "../domain/access/csrf";
 import type { TAuthEnv } from "./auth-config";
 import { passkeyIsSecondStep, refuseUnsafeSecondFactorCalls, recordSecondFactorOutcome, SECOND_FACTOR_PROOF_PATHS } from "./second-factor-hooks";
 

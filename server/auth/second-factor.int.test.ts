@@ -23,7 +23,8 @@ import { UserService } from "../users/user-service";
 import { createAuth, type Auth } from "./auth";
 import { parseAuthEnv } from "./auth-config";
 import { STEP_UP_MAX_AGE_MS, type SecondFactorState } from "./second-factor";
-import { sessionFrom, type SessionUser } from "./session-user";
+import { sessionFrom } from "./session-user";
+import type { SessionUser } from "../domain/access/session-user";
 
 const ORIGIN = "http://127.0.0.1:3998";
 

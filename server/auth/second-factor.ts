@@ -5,7 +5,7 @@
  * policy change also needs the proof to be younger than STEP_UP_MAX_AGE_MS
  * (step-up). Time comes from the caller's injected clock.
  */
-import type { Role } from "../access/roles";
+import type { Role } from "../domain/access/roles";
 
 export const STEP_UP_MAX_AGE_MS = 5 * 60_000;
 

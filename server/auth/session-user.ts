@@ -5,16 +5,10 @@
  * session. `sessionFrom` adds the second-factor facts of the session (enrolled,
  * last proven) that server/auth/second-factor.ts decides on.
  */
-import { isRole, type Role } from "../access/roles";
+import { isRole } from "../domain/access/roles";
+import type { SessionUser } from "../domain/access/session-user";
 import type { Auth } from "./auth";
 import type { SecondFactorState } from "./second-factor";
-
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
 
 export interface SignedInSession {
   user: SessionUser;

@@ -15,7 +15,7 @@ import { createTestDatabase, type TestDatabase } from "../testing/test-database"
 import { UserService } from "../users/user-service";
 import { createAuth, type Auth } from "./auth";
 import { parseAuthEnv } from "./auth-config";
-import type { SessionUser } from "./session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { sessionUserFrom } from "./session-user";
 import { QecnetMetrics } from "../ops/metrics";
 import { stampClientAddress, withVerifiedClientAddress } from "./client-address";

@@ -6,7 +6,7 @@
  * and approvals contribute per job (BatchJob.load and BatchJob.write).
  */
 import type pg from "pg";
-import type { ChainLink } from "../audit/types";
+import type { ChainLink } from "../domain/audit/types";
 import type { EventTopic } from "../events/console-events";
 import type { BatchWorkspace } from "./batch-workspace";
 

@@ -5,7 +5,7 @@
  * slot). A job that throws leaves no trace; a job that returns has its drafts
  * kept for the batch's single flush.
  */
-import type { AuditEntryDraft, JsonValue } from "../audit/types";
+import type { AuditEntryDraft, JsonValue } from "../domain/audit/types";
 import type { JobEvent } from "../events/console-events";
 
 /** A domain's share of a workspace that follows the jobs: what a job changed is kept or dropped with it. */

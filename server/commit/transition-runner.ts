@@ -15,7 +15,7 @@ import { systemClock, type Clock } from "../time/clock";
 import { lockHead } from "../audit/audit-log";
 import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import { poolOf, type Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { flushBatch, sendRowsAhead } from "./batch-flush";
 import { headMark, type BatchJob, type BatchPart, type JobRunner, type PartOfBatch } from "./batch-part";
 import type { BatchWorkspace } from "./batch-workspace";

@@ -3,11 +3,11 @@
  * sovereign hub, a backbone of five trusted relays, and metro clusters of
  * endpoints (government, finance, energy, health, transport), some dual-homed.
  * Fibre lengths are 9-95 km; rates and pools follow the physics model in
- * server/mesh/topology/link-physics.ts (../shared/DOMAIN.md). Coordinates are
+ * server/domain/mesh/link-physics.ts (../shared/DOMAIN.md). Coordinates are
  * the graph's layout, in screen units.
  */
-import { buildLink } from "../mesh/topology/mesh-builder";
-import type { Mesh, MeshNode } from "../mesh/topology/mesh-model";
+import { buildLink } from "../domain/mesh/mesh-builder";
+import type { Mesh, MeshNode } from "../domain/mesh/mesh-model";
 
 type DemoNode = Omit<MeshNode, "statusReason" | "status"> & { status?: MeshNode["status"] };
 

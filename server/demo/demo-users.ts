@@ -6,7 +6,7 @@
  * administrator with `npm run user:create` and runs `npm start` (never a demo).
  * Two officers, so the two-person rule can be shown.
  */
-import type { Role } from "../access/roles";
+import type { Role } from "../domain/access/roles";
 import type { Db } from "../db/client";
 import type { TransitionRunner } from "../commit/transition-runner";
 import { UserService } from "../users/user-service";

@@ -15,9 +15,9 @@
  * fails keys stuck in DISTRIBUTED and carries on with their retries.
  */
 import { systemClock, type Clock } from "../time/clock";
-import type { JsonValue } from "../audit/types";
+import type { JsonValue } from "../domain/audit/types";
 import type { Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { transition, type EffectContext } from "../keys/key-effects";
 import type { KeyRecord } from "../keys/key-record";
 import type { Actor } from "../keys/key-service";
@@ -27,7 +27,7 @@ import type { KeyWorkspace } from "../keys/key-workspace";
 import type { TransitionRunner } from "../commit/transition-runner";
 import { AgentTimeoutError, withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { describeNoRoute, type Route } from "../mesh/routing/route-planner";
-import { hubOf, type Mesh } from "../mesh/topology/mesh-model";
+import { hubOf, type Mesh } from "../domain/mesh/mesh-model";
 import { meshOf } from "../mesh/mesh-batch";
 
 export interface DistributionOptions {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCaller } from "../api/root";
 import { poolOf } from "../db/client";
 import { createContextInner } from "../api/trpc";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { createNodes, testServices } from "../testing/fixtures";
 import { createTestUsers } from "../testing/auth-fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";

@@ -4,10 +4,10 @@
  * audit entry. The only place where decisions turn into changes.
  */
 import { randomUUID } from "node:crypto";
-import type { JsonValue } from "../audit/types";
-import { decide, type Decision, type KeySnapshot } from "../lifecycle/key-lifecycle";
-import type { KeyEvent } from "../lifecycle/key-events";
-import { KEY_GENERATED_ACTION } from "../lifecycle/key-events";
+import type { JsonValue } from "../domain/audit/types";
+import { decide, type Decision, type KeySnapshot } from "../domain/lifecycle/key-lifecycle";
+import type { KeyEvent } from "../domain/lifecycle/key-events";
+import { KEY_GENERATED_ACTION } from "../domain/lifecycle/key-events";
 import { policyIn } from "./key-policies";
 import type { KeyRecord } from "./key-record";
 import type { KeyVault } from "./key-vault";

@@ -10,24 +10,10 @@
  */
 import type pg from "pg";
 import { poolOf, type Db } from "../db/client";
-import { COMPROMISE_SIGNALS, type CompromiseSignal } from "./compromise-signals";
+import { COMPROMISE_SIGNALS, type CompromiseSignal } from "../domain/policies/compromise-signals";
+import type { KeyPolicy } from "../domain/policies/key-policy";
 
-export { COMPROMISE_SIGNALS, COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "./compromise-signals";
-
-export interface KeyPolicy {
-  name: string;
-  description: string;
-  sizeBits: number;
-  /** Scheduled rotation: an ACTIVE key rotates this long after it became ACTIVE. */
-  cryptoperiodSeconds: number;
-  /** Rotation when the usage counter reaches this; null: no usage limit. */
-  maxUsage: number | null;
-  overlapSeconds: number;
-  retentionDays: number;
-  maxDistributionAttempts: number;
-  /** Signals whose recovery runs without waiting for an officer's approval. */
-  autoRevokeSignals: CompromiseSignal[];
-}
+export { COMPROMISE_SIGNALS, COMPROMISE_SIGNAL_LABELS, type CompromiseSignal } from "../domain/policies/compromise-signals";
 
 const DAY = 86_400;
 

@@ -6,9 +6,9 @@
 import type { Prisma } from "../../generated/prisma/client";
 import { toRecord } from "../audit/audit-log";
 import type { Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
-import { eventsFrom } from "../lifecycle/key-events";
-import { KEY_STATES, type KeyState } from "../lifecycle/key-states";
+import { DomainError } from "../domain/errors/domain-error";
+import { eventsFrom } from "../domain/lifecycle/key-events";
+import { KEY_STATES, type KeyState } from "../domain/lifecycle/key-states";
 import { loadPolicies } from "./key-policies";
 import { KEY_VIEW_SELECT, toKeyView, type KeyView } from "./key-views";
 

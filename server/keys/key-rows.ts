@@ -5,7 +5,7 @@
  * by round trips.
  */
 import type pg from "pg";
-import type { KeyState } from "../lifecycle/key-states";
+import type { KeyState } from "../domain/lifecycle/key-states";
 import type { KeyRecord } from "./key-record";
 
 interface Row {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { verifyStoredChain } from "../audit/audit-log";
 import { poolOf } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { createKey } from "./key-effects";
 import { KeyService } from "./key-service";
 import { createKeyVault } from "./key-vault";

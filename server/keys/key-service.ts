@@ -5,9 +5,9 @@
  */
 import { systemClock, type Clock } from "../time/clock";
 import type { Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
-import type { KeyEvent } from "../lifecycle/key-events";
-import { KEY_GENERATION_FAILED_ACTION } from "../lifecycle/key-events";
+import { DomainError } from "../domain/errors/domain-error";
+import type { KeyEvent } from "../domain/lifecycle/key-events";
+import { KEY_GENERATION_FAILED_ACTION } from "../domain/lifecycle/key-events";
 import { createKey, transition, type EffectContext } from "./key-effects";
 import { PolicyService } from "./policies/policy-service";
 import type { KeyRecord } from "./key-record";

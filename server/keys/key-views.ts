@@ -4,7 +4,7 @@
  * read queries so that material columns are never even fetched.
  */
 import type { Prisma } from "../../generated/prisma/client";
-import type { KeyState } from "../lifecycle/key-states";
+import type { KeyState } from "../domain/lifecycle/key-states";
 import type { KeyRecord } from "./key-record";
 
 export const KEY_VIEW_SELECT = {

@@ -7,7 +7,7 @@
  * batch's single flush.
  */
 import { BatchWorkspace } from "../commit/batch-workspace";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { cloneKeyRecord, type KeyRecord } from "./key-record";
 import type { StoredKeyPolicy } from "./key-policies";
 

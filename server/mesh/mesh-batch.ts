@@ -11,7 +11,7 @@ import { PartSlot, type BatchWorkspace } from "../commit/batch-workspace";
 import { flushMesh } from "./mesh-flush";
 import { loadMesh, loadSimulation, readMeshVersion } from "./mesh-rows";
 import { MeshWorkspace } from "./mesh-workspace";
-import { cloneMesh, type Mesh } from "./topology/mesh-model";
+import { cloneMesh, type Mesh } from "../domain/mesh/mesh-model";
 
 const MESH = new PartSlot<MeshWorkspace>("mesh");
 

@@ -6,7 +6,7 @@
  */
 import type pg from "pg";
 import type { MeshWorkspace } from "./mesh-workspace";
-import type { MeshLink } from "./topology/mesh-model";
+import type { MeshLink } from "../domain/mesh/mesh-model";
 
 const linkRow = (l: MeshLink) => ({
   id: l.id, a_node_id: l.aNodeId, b_node_id: l.bNodeId, status: l.status, kind: l.kind, via_node_id: l.viaNodeId,

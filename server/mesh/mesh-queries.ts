@@ -2,12 +2,13 @@
  * Read side of the mesh for the console: the live graph's state, and the
  * details behind a node's or a link's side panel.
  */
+import type { Prisma } from "../../generated/prisma/client";
 import { poolOf, type Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { loadMesh } from "./mesh-rows";
 import type { LinkSampleView, MeshEventView, MeshKeyRef, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshNodeView, MeshStateView } from "./mesh-views";
-import { nominalKeyRate, QBER_ABORT, QBER_WARNING, storedHealth } from "./topology/link-physics";
-import { hubOf, type MeshLink, type MeshNode } from "./topology/mesh-model";
+import { nominalKeyRate, QBER_ABORT, QBER_WARNING, storedHealth } from "../domain/mesh/link-physics";
+import { hubOf, type MeshLink, type MeshNode } from "../domain/mesh/mesh-model";
 
 const HOLDING_STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"];
 
@@ -128,4 +129,20 @@ export async function linkDetail(db: Db, id: string, sampleMinutes = 30): Promis
       .map((r) => ({ id: r.id, label: r.label, state: r.state, generation: r.generation, involvement: "relayed" as const, confirmed: null, routedAt: r.routed_at })),
     events,
   };
+}
+
+/** Every node as stored (no live figures), for the nodes list: the fields the console shows, nothing more. */
+export function listNodes(db: Db) {
+  return db.node.findMany({
+    orderBy: [{ role: "asc" }, { id: "asc" }],
+    select: { id: true, name: true, role: true, status: true, site: true, x: true, y: true } satisfies Prisma.NodeSelect,
+  });
+}
+
+/** Every link as stored, with its last recorded QBER, key rate and pool, for the links list. */
+export function listLinks(db: Db) {
+  return db.link.findMany({
+    orderBy: { id: "asc" },
+    select: { id: true, aNodeId: true, bNodeId: true, status: true, lengthKm: true, qber: true, secretKeyRateBps: true, poolBits: true, poolCapacityBits: true } satisfies Prisma.LinkSelect,
+  });
 }

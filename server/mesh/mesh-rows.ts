@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import type { SimulationRecord } from "./mesh-workspace";
-import type { Mesh, MeshLink, MeshNode } from "./topology/mesh-model";
+import type { Mesh, MeshLink, MeshNode } from "../domain/mesh/mesh-model";
 
 interface LinkRow {
   id: string; a_node_id: string; b_node_id: string; status: MeshLink["status"]; kind: MeshLink["kind"]; via_node_id: string | null;

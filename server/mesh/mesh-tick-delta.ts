@@ -7,7 +7,7 @@
  */
 import type { MeshTickDelta } from "../events/console-events";
 import type { LinkSampleView, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshStateView } from "./mesh-views";
-import { storedHealth } from "./topology/link-physics";
+import { storedHealth } from "../domain/mesh/link-physics";
 
 type Figures = MeshTickDelta["links"][number];
 

@@ -6,10 +6,10 @@
  * what its jobs kept in one statement (mesh-flush.ts), in the transaction of
  * their audit entries.
  */
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { MeshGraph } from "./routing/route-planner";
 import { PoolLedger } from "./routing/pool-ledger";
-import type { Mesh, MeshLink, MeshNode } from "./topology/mesh-model";
+import type { Mesh, MeshLink, MeshNode } from "../domain/mesh/mesh-model";
 
 export interface RouteRecord {
   keyId: string;

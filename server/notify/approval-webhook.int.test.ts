@@ -8,7 +8,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { poolOf } from "../db/client";
 import type { KeyService } from "../keys/key-service";
 import { callerAs, createTestUsers, type TestUserName } from "../testing/auth-fixtures";

@@ -16,7 +16,7 @@
 import { msSince, systemClock, type Clock } from "../time/clock";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Db } from "../db/client";
-import { KEY_STATES } from "../lifecycle/key-states";
+import { KEY_STATES } from "../domain/lifecycle/key-states";
 import { logger } from "./logger";
 
 export const FAILURE_ACTION = /FAILED|REJECTED|ABANDONED|BROKEN/;

@@ -5,7 +5,7 @@
  * not answer stays "requested" and is asked again, also by a new process.
  */
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import type { Services } from "../runtime/services";
 import { createTestUsers, type TestUserName } from "../testing/auth-fixtures";
 import { ACTOR, createNodes, testServices } from "../testing/fixtures";

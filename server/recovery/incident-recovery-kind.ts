@@ -7,11 +7,11 @@
  * dismisses the incident with nothing revoked. The rule row (1 officer) is
  * seeded by prisma/migrations/20261130020000_incidents.
  */
-import type { JsonValue } from "../audit/types";
+import type { JsonValue } from "../domain/audit/types";
 import { poolOf } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import type { ApprovalKindSpec } from "../approvals/approval-kinds";
-import type { Impact } from "../approvals/key-impact";
+import type { Impact } from "../domain/approvals/approval-impact";
 import { loadIncident, loadIncidentKeys, reference } from "./incident-rows";
 
 export const INCIDENT_RECOVERY_KIND = "INCIDENT_RECOVERY";

@@ -4,8 +4,9 @@
  * audit entries of a step, under the audit head lock), straight through pg.
  */
 import type pg from "pg";
-import type { CompromiseSignal } from "../keys/key-policies";
-import { OPEN_STATUSES, type IncidentStatus, type IncidentStep, type IncidentTimelineEntry } from "./incident-views";
+import type { CompromiseSignal } from "../domain/policies/compromise-signals";
+import { OPEN_STATUSES, type IncidentStatus } from "../domain/incidents/incident-status";
+import type { IncidentStep, IncidentTimelineEntry } from "./incident-views";
 
 export type Exposure = "held" | "relayed" | "crossed-link";
 

@@ -3,24 +3,8 @@
  * between the recovery engine (server/recovery) and the Incidents view
  * (components/incidents): no key material, only ids, labels and states.
  */
-import type { CompromiseSignal } from "../keys/key-policies";
-
-export type IncidentStatus =
-  /** Signal received, blast radius being computed. */
-  | "DETECTED"
-  /** A step waits for a security officer's approval (approvalRequestId). */
-  | "AWAITING_APPROVAL"
-  /** Contained, revoking and re-distributing. */
-  | "RECOVERING"
-  /** Every affected key revoked and replaced (or waiting for a restored node), verified. */
-  | "RESOLVED"
-  /** Recovery could not finish (reason in the timeline); operators must act. */
-  | "FAILED"
-  /** An officer rejected the held step: nothing was revoked automatically. */
-  | "DISMISSED";
-
-/** The statuses of an incident still being handled (one per target at most; the console rings and counts them). */
-export const OPEN_STATUSES: IncidentStatus[] = ["DETECTED", "AWAITING_APPROVAL", "RECOVERING"];
+import type { IncidentStatus } from "../domain/incidents/incident-status";
+import type { CompromiseSignal } from "../domain/policies/compromise-signals";
 
 export type IncidentStep =
   | "DETECTED"

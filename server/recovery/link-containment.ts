@@ -3,7 +3,7 @@
  * on it and no incident on it is open. QKD restarts on the channel, so its
  * QBER is measured afresh (the baseline) instead of keeping the attack's value.
  */
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import type { KeyService } from "../keys/key-service";
 import { findOpenOn } from "./incident-rows";
 import { meshOf } from "../mesh/mesh-batch";

@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoMesh } from "../demo/demo-topology";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import type { Services } from "../runtime/services";
 import { createTestUsers } from "../testing/auth-fixtures";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";

@@ -11,19 +11,20 @@ import { type Clock } from "../time/clock";
 import type pg from "pg";
 import type { Db } from "../db/client";
 import { poolOf } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { logger } from "../ops/logger";
 import type { KeyService } from "../keys/key-service";
 import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { loadMesh } from "../mesh/mesh-rows";
 import type { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshGraph } from "../mesh/routing/route-planner";
-import { hubOf } from "../mesh/topology/mesh-model";
+import { hubOf } from "../domain/mesh/mesh-model";
 import { chunks, mapBounded } from "../background/bounded";
 import { restoreContainedLink } from "./link-containment";
 import type { ApprovalService } from "../approvals/approval-service";
 import { loadIncident, loadIncidentKeys, loadIncidents, reference, type IncidentRow } from "./incident-rows";
-import { OPEN_STATUSES, type DemoScenarioView, type IncidentDetailView, type IncidentStatus, type IncidentSummaryView, type RecoveryApi } from "./incident-views";
+import { OPEN_STATUSES, type IncidentStatus } from "../domain/incidents/incident-status";
+import type { DemoScenarioView, IncidentDetailView, IncidentSummaryView, RecoveryApi } from "./incident-views";
 import {
   actorOf, approveStep, dismissStep, openIncident, purgedAndRedistributedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
   RECOVERY_ACTOR, type OpenInput,

@@ -9,23 +9,24 @@
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { JsonValue } from "../audit/types";
-import { DomainError } from "../errors/domain-error";
+import type { JsonValue } from "../domain/audit/types";
+import { DomainError } from "../domain/errors/domain-error";
 import { transition } from "../keys/key-effects";
-import { COMPROMISE_SIGNAL_LABELS, policyIn, type CompromiseSignal } from "../keys/key-policies";
-import { mayRevokeAutomatically } from "../keys/compromise-signals";
+import { COMPROMISE_SIGNAL_LABELS, policyIn } from "../keys/key-policies";
+import type { CompromiseSignal } from "../domain/policies/compromise-signals";
+import { mayRevokeAutomatically } from "../domain/policies/compromise-signals";
 import type { KeyRecord } from "../keys/key-record";
 import type { KeyService } from "../keys/key-service";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import { applyRewire } from "../mesh/operations/mesh-operations";
 import { planIsolation } from "../mesh/rewiring/rewire";
-import { isReachableStatus } from "../mesh/topology/mesh-model";
+import { isReachableStatus } from "../domain/mesh/mesh-model";
 import { blastRadius, HOLDING_STATES, USABLE_STATES, type ExposedKey } from "./blast-radius";
 import {
   addTimeline, findOpenOn, insertIncident, loadIncident, loadIncidentKeys, nextIncidentNumber, reference, updateIncident, updateIncidentKeys,
   type IncidentKeyRow, type IncidentRow, type RecoveryStep,
 } from "./incident-rows";
-import type { IncidentStatus } from "./incident-views";
+import type { IncidentStatus } from "../domain/incidents/incident-status";
 import { meshOf } from "../mesh/mesh-batch";
 
 export const RECOVERY_ACTOR = "system:recovery";

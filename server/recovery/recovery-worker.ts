@@ -9,7 +9,7 @@
  * holders' integrity a few hundred keys at a time.
  */
 import type { Logger } from "pino";
-import { QBER_ABORT } from "../mesh/topology/link-physics";
+import { QBER_ABORT } from "../domain/mesh/link-physics";
 import type { Db } from "../db/client";
 import type { EventBus } from "../events/event-bus";
 import type { AgentDirectory } from "../agents/node-agent";

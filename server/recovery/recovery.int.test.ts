@@ -10,9 +10,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead, verifyStoredChain } from "../audit/audit-log";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import { demoMesh } from "../demo/demo-topology";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import type { Services } from "../runtime/services";
 import { createTestUsers, type TestUserName } from "../testing/auth-fixtures";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";

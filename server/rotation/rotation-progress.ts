@@ -6,9 +6,9 @@
  * a RETIRED key when it is destroyed. Ids, states and times only, no material.
  */
 import type { Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { loadPolicies, policyOf } from "../keys/key-policies";
-import type { KeyState } from "../lifecycle/key-states";
+import type { KeyState } from "../domain/lifecycle/key-states";
 import { RETRY_SCHEDULED_ACTION } from "./rotation-service";
 
 export interface RotationProgressView {

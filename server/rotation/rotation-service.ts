@@ -10,7 +10,7 @@
  * again (KEY_ROTATION_RETRY_SCHEDULED), backing off so no key is retried in a loop.
  */
 import { poolOf, type Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import { liveSuccessor, transition } from "../keys/key-effects";
 import { policyIn } from "../keys/key-policies";
 import type { Actor, KeyService } from "../keys/key-service";

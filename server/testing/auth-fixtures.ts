@@ -2,11 +2,11 @@
  * Signed-in users for tests: one per role (two officers, for the two-person
  * rule), created through the real UserService, and tRPC callers acting as them.
  */
-import type { Role } from "../access/roles";
+import type { Role } from "../domain/access/roles";
 import { createCaller } from "../api/root";
 import { createContextInner } from "../api/trpc";
-import type { SessionUser } from "../auth/session-user";
-import type { CsrfVerdict } from "../auth/csrf";
+import type { SessionUser } from "../domain/access/session-user";
+import type { CsrfVerdict } from "../domain/access/csrf";
 import type { Db } from "../db/client";
 import type { KeyService } from "../keys/key-service";
 import type { Services } from "../runtime/services";

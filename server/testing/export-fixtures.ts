@@ -4,15 +4,15 @@
  * checkpoints, written through the same exportJsonLines the server uses.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { canonicalJson } from "../audit/canonical-json";
+import { canonicalJson } from "../domain/audit/canonical-json";
 import { chainEntries, GENESIS_HASH } from "../audit/entry-hash";
-import type { AuditEntryRecord } from "../audit/types";
-import { CompactRange } from "../audit/merkle/compact-range";
-import { toHex } from "../audit/merkle/hasher";
+import type { AuditEntryRecord } from "../domain/audit/types";
+import { CompactRange } from "../domain/audit/merkle/compact-range";
+import { toHex } from "../domain/audit/merkle/hasher";
 import { nodeHasher } from "../audit/merkle/node-hasher";
-import { consistencyProof, type SubtreeOracle } from "../audit/merkle/proofs";
-import { leafData } from "../audit/checkpoint/audit-leaf";
-import { AUDIT_LOG_ID, checkpointBody, checkpointMessage, type PublishedCheckpoint } from "../audit/checkpoint/checkpoint-format";
+import { consistencyProof, type SubtreeOracle } from "../domain/audit/merkle/proofs";
+import { leafData } from "../domain/audit/audit-leaf";
+import { AUDIT_LOG_ID, checkpointBody, checkpointMessage, type PublishedCheckpoint } from "../domain/audit/checkpoint-format";
 import { keyIdOf, rawPublicKey } from "../audit/checkpoint/signing-key";
 import { exportJsonLines } from "../audit/export/export-format";
 import { sign } from "node:crypto";

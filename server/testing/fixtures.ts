@@ -9,8 +9,8 @@ import type { ApprovalNotifier } from "../notify/webhook-notifier";
 import type { InProcessAgents } from "../agents/in-process-agents";
 import type { RunnerHooks } from "../commit/transition-runner";
 import type { SimulatorOptions } from "../mesh/simulation/mesh-simulator";
-import { buildLink } from "../mesh/topology/mesh-builder";
-import type { Mesh } from "../mesh/topology/mesh-model";
+import { buildLink } from "../domain/mesh/mesh-builder";
+import type { Mesh } from "../domain/mesh/mesh-model";
 import { buildServices, type Services } from "../runtime/services";
 import { testCheckpointService } from "./checkpoint-fixtures";
 

@@ -12,7 +12,7 @@
  * the action ends without reaching the hold it prints "FAILED …" and exits 1.
  * (PGAPPNAME in the environment names its database session.)
  */
-import type { KeyEvent } from "../lifecycle/key-events";
+import type { KeyEvent } from "../domain/lifecycle/key-events";
 import { fail, holdingKeyService } from "./hold-child";
 
 const ACTOR = { actor: "crash-test" };

@@ -16,10 +16,10 @@
 import { randomUUID } from "node:crypto";
 import { hashPassword } from "better-auth/crypto";
 import type pg from "pg";
-import type { Role } from "../access/roles";
+import type { Role } from "../domain/access/roles";
 import { actorOf } from "../auth/auth-audit";
 import type { Db } from "../db/client";
-import { DomainError } from "../errors/domain-error";
+import { DomainError } from "../domain/errors/domain-error";
 import type { TransitionRunner } from "../commit/transition-runner";
 
 export interface UserRow {

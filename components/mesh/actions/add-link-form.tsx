@@ -7,7 +7,7 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
-import type { MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshNodeView } from "@/components/trpc/router-types";
 import { errorMessage, fieldErrors } from "@/components/trpc/api-errors";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass, inputClass } from "@/components/ui/button-styles";

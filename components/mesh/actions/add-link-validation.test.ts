@@ -1,6 +1,6 @@
 /** The add-link form refuses what the server refuses, with the server's own sentences, and sends QBER as a fraction. */
 import { describe, expect, it } from "vitest";
-import { ZAddLinkInput } from "@/server/api/routers/mesh-router";
+import { ZAddLinkInput } from "@/server/domain/mesh/mesh-inputs";
 import { validateAddLink, type AddLinkDraft } from "./add-link-validation";
 
 const ok: AddLinkDraft = { aNodeId: "relay-west", bNodeId: "ep-bank", lengthKm: "42.5", baselineQberPercent: "2.5", reason: "" };

@@ -1,6 +1,6 @@
 /**
  * The add-link form's checks, with the server's own messages (ZAddLinkInput in
- * server/api/routers/mesh-router.ts), so the operator reads the same sentence
+ * server/domain/mesh/mesh-inputs.ts), so the operator reads the same sentence
  * whichever side catches the mistake. QBER is typed in percent here and sent
  * as a fraction.
  */

@@ -6,8 +6,8 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { MeshLinkView } from "@/server/mesh/mesh-views";
-import type { RemoveLinkResult } from "@/server/mesh/operations/mesh-operations";
+import type { MeshLinkView } from "@/components/trpc/router-types";
+import type { RemoveLinkResult } from "@/components/trpc/router-types";
 import { useMayCall } from "@/components/auth/current-user";
 import { errorMessage } from "@/components/trpc/api-errors";
 import { useTRPC } from "@/components/trpc/trpc-context";

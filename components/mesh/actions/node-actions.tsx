@@ -3,12 +3,12 @@
  * Isolate or restore a node. Isolating asks for a reason and shows first what
  * it will do (the links it severs, the neighbours that re-wire among
  * themselves); afterwards the panel shows what the server actually did.
- * Only what the signed-in role may do is offered (server/access/permissions.ts).
+ * Only what the signed-in role may do is offered (server/domain/access/permissions.ts).
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
-import type { RewireResult } from "@/server/mesh/operations/mesh-operations";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
+import type { RewireResult } from "@/components/trpc/router-types";
 import { useMayCall } from "@/components/auth/current-user";
 import { errorMessage } from "@/components/trpc/api-errors";
 import { useTRPC } from "@/components/trpc/trpc-context";

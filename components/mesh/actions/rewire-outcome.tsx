@@ -3,7 +3,7 @@
  * severed or brought back, the bypass channels the neighbours set up (or
  * removed), and any node left without a path to the hub.
  */
-import type { RewireResult } from "@/server/mesh/operations/mesh-operations";
+import type { RewireResult } from "@/components/trpc/router-types";
 import { formatRate } from "../mesh-styles";
 
 function Names({ ids, names }: { ids: string[]; names: ReadonlyMap<string, string> }) {

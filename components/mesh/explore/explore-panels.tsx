@@ -1,6 +1,6 @@
 "use client";
 /** Read-only side panels of a generated mesh: the facts from the generated data, no actions, no history. */
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import type { PanelState } from "../use-mesh-selection";
 import { linkTitle } from "../panel/live-link-panel";
 import { LinkFacts } from "../panel/link-facts";

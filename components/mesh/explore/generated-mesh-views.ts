@@ -1,11 +1,11 @@
 /**
- * A generated mesh (server/mesh/topology/mesh-generator.ts, pure, runs in the
+ * A generated mesh (server/domain/mesh/mesh-generator.ts, pure, runs in the
  * browser) in the shape the graph draws: the same views the API returns,
  * derived with the same physics (health, nominal rate), no keys held.
  */
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
-import { linkHealth, nominalKeyRate } from "@/server/mesh/topology/link-physics";
-import { generateMesh } from "@/server/mesh/topology/mesh-generator";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
+import { linkHealth, nominalKeyRate } from "@/server/domain/mesh/link-physics";
+import { generateMesh } from "@/server/domain/mesh/mesh-generator";
 
 export const EXPLORE_MIN_NODES = 10;
 export const EXPLORE_MAX_NODES = 2000;

@@ -6,7 +6,7 @@
  * real key-routed event makes them on the live mesh. Nothing is sent anywhere.
  */
 import { useEffect, useState } from "react";
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { RouteActivity } from "../graph/route-activity";
 
 const EVERY_MS = 800;

@@ -1,8 +1,8 @@
 /** Structural sharing: only the elements whose drawn data changed get new objects, so React Flow re-renders only those. */
 import { describe, expect, it } from "vitest";
-import { linkHealth, nominalKeyRate } from "@/server/mesh/topology/link-physics";
-import { generateMesh } from "@/server/mesh/topology/mesh-generator";
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import { linkHealth, nominalKeyRate } from "@/server/domain/mesh/link-physics";
+import { generateMesh } from "@/server/domain/mesh/mesh-generator";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { FlowElementCache } from "./flow-elements";
 
 function views(seed = 3) {

@@ -6,7 +6,7 @@
  * level to 1%), so simulation noise below that precision re-renders nothing.
  */
 import { Position, type Edge, type Node, type NodeHandle } from "@xyflow/react";
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { formatQber, formatRate, NODE_SIZES, type LinkHealth, type NodeRole, type NodeStatus } from "../mesh-styles";
 
 export interface MeshNodeData extends Record<string, unknown> {

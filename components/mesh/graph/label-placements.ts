@@ -7,7 +7,7 @@
  * (positions, roles, links, desk or wall sizes), not on live figure updates.
  */
 import { createContext, useContext } from "react";
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import type { NodeRole } from "../mesh-styles";
 import { placeLabelAmong, type Box, type LabelPlacement, type Size } from "./edge-label-geometry";
 import type { LabelSizes } from "./wall-mode";

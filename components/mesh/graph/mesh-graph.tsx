@@ -12,7 +12,7 @@
 import { Background, BackgroundVariant, Controls, ReactFlow, type EdgeTypes, type NodeTypes, type ReactFlowInstance } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from "react";
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { FlowElementCache, type MeshFlowEdge, type MeshFlowNode } from "./flow-elements";
 import { isArrowKey, nearestInDirection, nearestTo } from "./graph-keyboard";
 import { GraphSelectContext, type SelectElement } from "./graph-select-context";

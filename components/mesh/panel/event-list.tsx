@@ -1,6 +1,6 @@
 /** The newest audit entries about a node or a link, each linked to its place in the audit log. */
 import Link from "next/link";
-import type { MeshEventView } from "@/server/mesh/mesh-views";
+import type { MeshEventView } from "@/components/trpc/router-types";
 import { actionLabel } from "@/components/audit/audit-action-labels";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { PanelSection } from "./panel-section";

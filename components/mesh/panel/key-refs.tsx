@@ -1,6 +1,6 @@
 /** Keys a node holds or relayed, or that travelled over a link: label, state, each linked to its key page. Never material. */
 import Link from "next/link";
-import type { MeshKeyRef } from "@/server/mesh/mesh-views";
+import type { MeshKeyRef } from "@/components/trpc/router-types";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { PanelSection } from "./panel-section";
 

@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { RemoveLinkResult } from "@/server/mesh/operations/mesh-operations";
+import type { RemoveLinkResult } from "@/components/trpc/router-types";
 import { isNotFound } from "@/components/trpc/api-errors";
 import { useLiveRefetchInterval } from "@/components/live/live-events";
 import { useTRPC } from "@/components/trpc/trpc-context";

@@ -7,7 +7,7 @@
  * focus back to what opened the panel (a node, a link, a button).
  */
 import { useEffect, useRef, type ReactNode } from "react";
-import type { MeshStateView } from "@/server/mesh/mesh-views";
+import type { MeshStateView } from "@/components/trpc/router-types";
 import type { PanelState } from "../use-mesh-selection";
 
 /** What the live node and link panels get from the Mesh page. */

@@ -1,5 +1,5 @@
 /** What a node is (role, site, status and why, keys held) and its links, each one click from its own panel. */
-import type { MeshLinkView, MeshNodeView } from "@/server/mesh/mesh-views";
+import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { formatQber, formatRate, LINK_HEALTH_STYLES, NODE_ROLE_STYLES, NODE_STATUS_STYLES } from "../mesh-styles";
 import { RoleIcon } from "../graph/role-icon";
 import { Facts, PanelSection } from "./panel-section";

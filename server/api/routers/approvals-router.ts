@@ -3,7 +3,7 @@
  * votes, the live count for the badge, and the policy rules.
  */
 import { z } from "zod";
-import { safeText } from "../../validation/safe-text";
+import { safeText } from "../../domain/validation/safe-text";
 import { approvalKinds } from "../../approvals/approval-kinds";
 import { procedure, router } from "../trpc";
 

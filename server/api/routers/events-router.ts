@@ -5,11 +5,11 @@
  */
 import { z } from "zod";
 import { EVENT_TOPICS } from "../../events/console-events";
-import { publicProcedure, router } from "../trpc";
+import { procedure, router } from "../trpc";
 
 export const eventsRouter = router({
   /** Every event touching one of `topics` from now on, as JSON text; ends when the browser disconnects. */
-  stream: publicProcedure
+  stream: procedure
     .input(z.object({ topics: z.array(z.enum(EVENT_TOPICS)).min(1).default([...EVENT_TOPICS]) }).default({ topics: [...EVENT_TOPICS] }))
     // Returns the bus's iterable itself (no generator wrapped around it): one layer less per event and subscriber.
     .subscription(async ({ ctx, input, signal }) => {

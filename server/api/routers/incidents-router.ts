@@ -5,15 +5,14 @@
  * Thin: the recovery engine (server/recovery) does the work.
  */
 import { z } from "zod";
-import { safeText } from "../../validation/safe-text";
+import { INCIDENT_STATUSES } from "../../domain/incidents/incident-status";
+import { safeText } from "../../domain/validation/safe-text";
 import { procedure, router } from "../trpc";
-
-const STATUSES = ["DETECTED", "AWAITING_APPROVAL", "RECOVERING", "RESOLVED", "FAILED", "DISMISSED"] as const;
 
 export const incidentsRouter = router({
   list: procedure
     .input(z.object({
-      status: z.array(z.enum(STATUSES, { message: `status must be one of ${STATUSES.join(", ")}` })).max(STATUSES.length).optional(),
+      status: z.array(z.enum(INCIDENT_STATUSES, { message: `status must be one of ${INCIDENT_STATUSES.join(", ")}` })).max(INCIDENT_STATUSES.length).optional(),
       limit: z.number().int().min(1, "limit: at least 1").max(200, "limit: at most 200").default(50),
     }).default({ limit: 50 }))
     .query(({ ctx, input }) => ctx.recovery.list(input)),

@@ -3,12 +3,12 @@
  * Thin: validate, call the key service or query, return.
  */
 import { z } from "zod";
-import { safeText } from "../../validation/safe-text";
-import { KEY_STATES } from "../../lifecycle/key-states";
+import { safeText } from "../../domain/validation/safe-text";
+import { KEY_STATES } from "../../domain/lifecycle/key-states";
 import { countKeysByState, getKey, listKeys } from "../../keys/key-queries";
-import { ZPolicyFieldsSchema, ZPolicyNameSchema } from "../../keys/policies/policy-rules";
+import { ZPolicyFieldsSchema, ZPolicyNameSchema } from "../../domain/policies/policy-rules";
 import { rotationProgress } from "../../rotation/rotation-progress";
-import { publicProcedure, router } from "../trpc";
+import { procedure, router } from "../trpc";
 
 const ZKeyId = z.uuid({ message: "must be a key id (UUID)" });
 const ZNodeId = safeText().trim().min(1, "must name a node").max(64).regex(/^[a-z0-9][a-z0-9-]*$/, "must be a node id such as hub-1 (lower-case letters, digits and -)");
@@ -54,55 +54,53 @@ export const ZPolicyDeleteInputSchema = z.object({
 });
 
 export const keysRouter = router({
-  list: publicProcedure.input(ZKeyListInputSchema).query(({ ctx, input }) => listKeys(ctx.db, input)),
-  counts: publicProcedure
+  list: procedure.input(ZKeyListInputSchema).query(({ ctx, input }) => listKeys(ctx.db, input)),
+  counts: procedure
     .input(ZKeyListInputSchema.pick({ search: true, policy: true, nodeId: true }).default({}))
     .query(({ ctx, input }) => countKeysByState(ctx.db, input)),
-  get: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => getKey(ctx.db, input.id)),
-  policies: publicProcedure.query(({ ctx }) => ctx.keys.policies.list()),
+  get: procedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => getKey(ctx.db, input.id)),
+  policies: procedure.query(({ ctx }) => ctx.keys.policies.list()),
   /** Administrators: a new named policy; audited with the reason. */
-  createPolicy: publicProcedure.input(ZPolicyCreateInputSchema).mutation(({ ctx, input: { reason, ...policy } }) =>
+  createPolicy: procedure.input(ZPolicyCreateInputSchema).mutation(({ ctx, input: { reason, ...policy } }) =>
     ctx.keys.policies.create(policy, reason, ctx)),
   /** Administrators: changes fields of a policy seen at expectedVersion; audited with before/after and the reason. */
-  updatePolicy: publicProcedure.input(ZPolicyUpdateInputSchema).mutation(({ ctx, input }) =>
+  updatePolicy: procedure.input(ZPolicyUpdateInputSchema).mutation(({ ctx, input }) =>
     ctx.keys.policies.update(input.name, input.changes, input.expectedVersion, input.reason, ctx)),
   /** Only a policy no key was ever generated under, and never a built-in one. */
-  deletePolicy: publicProcedure.input(ZPolicyDeleteInputSchema).mutation(({ ctx, input }) =>
+  deletePolicy: procedure.input(ZPolicyDeleteInputSchema).mutation(({ ctx, input }) =>
     ctx.keys.policies.delete(input.name, input.expectedVersion, input.reason, ctx)),
   /** Rotation progress: the replacement's receipts per participant, overlap end, next scheduled rotation, usage. */
-  rotation: publicProcedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => rotationProgress(ctx.db, input.id)),
-  create: publicProcedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),
+  rotation: procedure.input(z.object({ id: ZKeyId })).query(({ ctx, input }) => rotationProgress(ctx.db, input.id)),
+  create: procedure.input(ZKeyCreateInputSchema).mutation(({ ctx, input }) => ctx.keys.create(input, ctx)),
 
   /** Routes the key over the mesh, delivers it and collects every receipt; retries with new material on failure. */
-  distribute: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+  distribute: procedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.distribution.distribute(input.id, ctx, input.expectedVersion)),
-  confirmReceipt: publicProcedure
+  confirmReceipt: procedure
     .input(z.object({ id: ZKeyId, nodeId: ZNodeId, receiptMac: safeText().regex(/^[0-9a-f]{64}$/, "receiptMac must be 64 lower-case hex characters (HMAC-SHA256)") }))
     .mutation(({ ctx, input }) => ctx.keys.confirmReceipt(input.id, input.nodeId, input.receiptMac, ctx)),
   /** For a DISTRIBUTED key: delivers it again to participants that have not confirmed and collects their receipts. */
-  collectReceipts: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+  collectReceipts: procedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.distribution.collect(input.id, ctx, input.expectedVersion)),
-  activate: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+  activate: procedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "ACTIVATE" }, ctx, input.expectedVersion)),
-  reportDistributionFailure: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
+  reportDistributionFailure: procedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "FAIL_DISTRIBUTION", reason: input.reason }, ctx, input.expectedVersion)),
-  recordUsage: publicProcedure
+  recordUsage: procedure
     .input(ZTarget.extend({ count: z.number().int("count must be a whole number").min(1, "count must be at least 1").max(1_000_000) }))
     .mutation(({ ctx, input }) => ctx.keys.apply(input.id, { type: "RECORD_USAGE", count: input.count }, ctx, input.expectedVersion)),
   /** Begins the rotation; the replacement is distributed and the rotation completes by itself (server/rotation). */
-  rotate: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
+  rotate: procedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
     ctx.rotation.request(input.id, `operator request: ${input.reason}`, ctx, input.expectedVersion)),
-  completeRotation: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+  completeRotation: procedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "COMPLETE_ROTATION" }, ctx, input.expectedVersion)),
-  cancelRotation: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
+  cancelRotation: procedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "CANCEL_ROTATION", reason: input.reason }, ctx, input.expectedVersion)),
-  revoke: publicProcedure.input(ZTarget.extend({ reason: ZReason })).mutation(({ ctx, input }) =>
-    ctx.keys.apply(input.id, { type: "REVOKE", reason: input.reason }, ctx, input.expectedVersion)),
   /**
    * Compromise-based rotation, its own procedure (routine rotation is `rotate`): raises an EMERGENCY_ROTATION request;
    * on approval the key is revoked and purged at once and its replacement avoids the named nodes and links.
    */
-  requestEmergencyRotation: publicProcedure
+  requestEmergencyRotation: procedure
     .input(z.object({
       id: z.uuid({ message: "must be a key id (UUID)" }),
       justification: safeText().trim().min(10, "justification: at least 10 characters, saying why").max(1000, "justification: at most 1000 characters"),
@@ -110,6 +108,6 @@ export const keysRouter = router({
       avoidLinkIds: z.array(safeText().trim().min(1, "must name a link").max(160)).max(50, "at most 50 links").default([]),
     }))
     .mutation(({ ctx, input }) => ctx.approvals.requestEmergencyRotation({ keyId: input.id, justification: input.justification, avoidNodeIds: input.avoidNodeIds, avoidLinkIds: input.avoidLinkIds }, ctx.user)),
-  destroy: publicProcedure.input(ZTarget).mutation(({ ctx, input }) =>
+  destroy: procedure.input(ZTarget).mutation(({ ctx, input }) =>
     ctx.keys.apply(input.id, { type: "DESTROY" }, ctx, input.expectedVersion)),
 });

@@ -1,12 +1,8 @@
-/** Nodes and links of the mesh, read-only until the mesh issue adds actions. */
-import { publicProcedure, router } from "../trpc";
+/** Nodes and links of the mesh as stored, read-only (the mesh router has the live graph and the actions). */
+import { listLinks, listNodes } from "../../mesh/mesh-queries";
+import { procedure, router } from "../trpc";
 
 export const nodesRouter = router({
-  list: publicProcedure.query(({ ctx }) =>
-    ctx.db.node.findMany({ orderBy: [{ role: "asc" }, { id: "asc" }], select: { id: true, name: true, role: true, status: true, site: true, x: true, y: true } })),
-  links: publicProcedure.query(({ ctx }) =>
-    ctx.db.link.findMany({
-      orderBy: { id: "asc" },
-      select: { id: true, aNodeId: true, bNodeId: true, status: true, lengthKm: true, qber: true, secretKeyRateBps: true, poolBits: true, poolCapacityBits: true },
-    })),
+  list: procedure.query(({ ctx }) => listNodes(ctx.db)),
+  links: procedure.query(({ ctx }) => listLinks(ctx.db)),
 });

@@ -1,7 +1,7 @@
 /** Users and roles (administrators): list, create, change role, request a deciding role (two-person), disable or enable. */
 import { z } from "zod";
-import { safeText } from "../../validation/safe-text";
-import { ROLES } from "../../access/roles";
+import { safeText } from "../../domain/validation/safe-text";
+import { ROLES } from "../../domain/access/roles";
 import { MIN_PASSWORD_LENGTH } from "../../auth/auth";
 import { roleGrantTarget } from "../../approvals/role-grant-kind";
 import { GRANTED_BY_APPROVAL } from "../../users/user-service";

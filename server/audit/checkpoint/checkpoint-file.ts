@@ -6,8 +6,8 @@
  */
 import { appendFile, mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { canonicalJson } from "../canonical-json";
-import { parseCheckpoint, type PublishedCheckpoint } from "./checkpoint-format";
+import { canonicalJson } from "../../domain/audit/canonical-json";
+import { parseCheckpoint, type PublishedCheckpoint } from "../../domain/audit/checkpoint-format";
 
 export const CHECKPOINT_FILE_NAME = "audit-checkpoints.jsonl";
 

@@ -9,7 +9,7 @@
  * it to 503). The next round tries again either way.
  */
 import type { Logger } from "pino";
-import { DomainError } from "../../errors/domain-error";
+import { DomainError } from "../../domain/errors/domain-error";
 import { metrics } from "../../ops/metrics";
 import { startPeriodicDuty } from "../../background/periodic-duty";
 import type { CheckpointService } from "./checkpoint-service";

@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ACTOR, createNodes, testKeyService } from "../../testing/fixtures";
 import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
-import { CompactRange } from "../merkle/compact-range";
-import { fromHex32, toHex } from "../merkle/hasher";
+import { CompactRange } from "../../domain/audit/merkle/compact-range";
+import { fromHex32, toHex } from "../../domain/audit/merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
-import { verifyConsistency, verifyInclusion } from "../merkle/proofs";
+import { verifyConsistency, verifyInclusion } from "../../domain/audit/merkle/proofs";
 import { toRecord } from "../audit-log";
-import { leafData } from "./audit-leaf";
+import { leafData } from "../../domain/audit/audit-leaf";
 import { parsePublicKey, verifyCheckpointSignature } from "./signing-key";
 import type { KeyService } from "../../keys/key-service";
 

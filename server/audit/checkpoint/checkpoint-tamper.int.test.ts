@@ -18,7 +18,7 @@ import { createTestDatabase, type TestDatabase } from "../../testing/test-databa
 import { AuditService } from "../audit-service";
 import { toRecord, verifyStoredChain } from "../audit-log";
 import { chainEntries } from "../entry-hash";
-import type { AuditEntryRecord } from "../types";
+import type { AuditEntryRecord } from "../../domain/audit/types";
 import { auditExport } from "../export/export-service";
 import { parseCheckpointFile, verifyExport, type ExportReport } from "../offline/verify-export";
 import type { CheckpointService } from "./checkpoint-service";

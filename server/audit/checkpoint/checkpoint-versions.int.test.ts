@@ -13,11 +13,11 @@ import { createTestDatabase, type TestDatabase } from "../../testing/test-databa
 import { toRecord } from "../audit-log";
 import { auditExport } from "../export/export-service";
 import { IntegrityMonitor } from "../integrity/integrity-monitor";
-import { CompactRange } from "../merkle/compact-range";
-import { toHex } from "../merkle/hasher";
+import { CompactRange } from "../../domain/audit/merkle/compact-range";
+import { toHex } from "../../domain/audit/merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
 import { parseCheckpointFile, verifyExport } from "../offline/verify-export";
-import { AUDIT_LOG_ID, checkpointBody } from "./checkpoint-format";
+import { AUDIT_LOG_ID, checkpointBody } from "../../domain/audit/checkpoint-format";
 import type { CheckpointService } from "./checkpoint-service";
 import { leafHashOf } from "./leaf-hash";
 

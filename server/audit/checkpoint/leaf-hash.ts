@@ -1,7 +1,7 @@
 /** The leaf hash with node:crypto, hashing the leaf text as it is encoded: the hot path of checkpoints, exports and the offline verifier. */
 import { createHash } from "node:crypto";
-import type { AuditEntryRecord } from "../types";
-import { leafText } from "./audit-leaf";
+import type { AuditEntryRecord } from "../../domain/audit/types";
+import { leafText } from "../../domain/audit/audit-leaf";
 
 const LEAF_PREFIX = Uint8Array.of(0x00);
 

@@ -7,10 +7,10 @@
  */
 import type pg from "pg";
 import { toRecord } from "../audit-log";
-import type { AuditEntryRecord } from "../types";
-import { decompose, pow2, CompactRange, type Subtree } from "../merkle/compact-range";
+import type { AuditEntryRecord } from "../../domain/audit/types";
+import { decompose, pow2, CompactRange, type Subtree } from "../../domain/audit/merkle/compact-range";
 import { nodeHasher } from "../merkle/node-hasher";
-import type { SubtreeOracle } from "../merkle/proofs";
+import type { SubtreeOracle } from "../../domain/audit/merkle/proofs";
 import { leafHashOf } from "./leaf-hash";
 
 export const STORED_MIN_LEVEL = 8;

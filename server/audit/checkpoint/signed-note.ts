@@ -10,7 +10,7 @@
  * same 64-byte Ed25519 signature over the body that the checkpoint carries.
  */
 import { createHash } from "node:crypto";
-import { checkpointNoteBody, NOTE_ORIGIN, type SignedCheckpoint } from "./checkpoint-format";
+import { checkpointNoteBody, NOTE_ORIGIN, type SignedCheckpoint } from "../../domain/audit/checkpoint-format";
 
 const ED25519_ALG = 0x01;
 

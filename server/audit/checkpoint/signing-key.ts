@@ -9,8 +9,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from "node:crypto";
 import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DomainError } from "../../errors/domain-error";
-import { checkpointMessage, keyIdInput, type CheckpointBody } from "./checkpoint-format";
+import { DomainError } from "../../domain/errors/domain-error";
+import { checkpointMessage, keyIdInput, type CheckpointBody } from "../../domain/audit/checkpoint-format";
 
 export const SIGNING_KEY_FILE_NAME = "audit-signing.key";
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7).

@@ -15,13 +15,13 @@
  * export is trusted: the public key in the header is only a hint, to be
  * compared with the pinned one.
  */
-import { canonicalJson } from "../canonical-json";
-import type { AuditEntryRecord } from "../types";
-import { decompose } from "../merkle/compact-range";
-import { toHex } from "../merkle/hasher";
-import type { SubtreeOracle } from "../merkle/proofs";
-import { entryToJson } from "../checkpoint/audit-leaf";
-import type { PublishedCheckpoint } from "../checkpoint/checkpoint-format";
+import { canonicalJson } from "../../domain/audit/canonical-json";
+import type { AuditEntryRecord } from "../../domain/audit/types";
+import { decompose } from "../../domain/audit/merkle/compact-range";
+import { toHex } from "../../domain/audit/merkle/hasher";
+import type { SubtreeOracle } from "../../domain/audit/merkle/proofs";
+import { entryToJson } from "../../domain/audit/audit-leaf";
+import type { PublishedCheckpoint } from "../../domain/audit/checkpoint-format";
 import { checkpointLine } from "../checkpoint/checkpoint-file";
 
 export const EXPORT_FORMAT = "qecnet-audit-export";

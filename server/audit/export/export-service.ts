@@ -6,7 +6,7 @@
  * constant memory.
  */
 import { poolOf, type Db } from "../../db/client";
-import { DomainError } from "../../errors/domain-error";
+import { DomainError } from "../../domain/errors/domain-error";
 import { readHead } from "../audit-log";
 import type { CheckpointService } from "../checkpoint/checkpoint-service";
 import { readEntryPages, storeOracle } from "../checkpoint/merkle-store";

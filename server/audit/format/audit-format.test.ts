@@ -9,19 +9,19 @@ import { resolve } from "node:path";
 import canonicalize from "canonicalize";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../canonical-json";
+import { canonicalJson } from "../../domain/audit/canonical-json";
 import { canonicalEntryBytes, computeEntryHash } from "../entry-hash";
-import { entryFromJson, leafText } from "../checkpoint/audit-leaf";
+import { entryFromJson, leafText } from "../../domain/audit/audit-leaf";
 import { leafHashOf } from "../checkpoint/leaf-hash";
-import { checkpointMessage, checkpointNoteBody, parseCheckpoint } from "../checkpoint/checkpoint-format";
+import { checkpointMessage, checkpointNoteBody, parseCheckpoint } from "../../domain/audit/checkpoint-format";
 import { noteKeyHash, noteVerifierKey, signedNote } from "../checkpoint/signed-note";
 import { keyIdOf, parsePublicKey, verifyCheckpointSignature } from "../checkpoint/signing-key";
-import { CompactRange } from "../merkle/compact-range";
-import { fromHex32, toHex } from "../merkle/hasher";
+import { CompactRange } from "../../domain/audit/merkle/compact-range";
+import { fromHex32, toHex } from "../../domain/audit/merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
-import { verifyConsistency, verifyInclusion } from "../merkle/proofs";
+import { verifyConsistency, verifyInclusion } from "../../domain/audit/merkle/proofs";
 import { verifyExport } from "../offline/verify-export";
-import type { AuditEntryRecord } from "../types";
+import type { AuditEntryRecord } from "../../domain/audit/types";
 
 type Vector = Record<string, unknown> & { vector: string };
 

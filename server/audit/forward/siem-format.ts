@@ -7,9 +7,9 @@
  *
  * Pure: no I/O.
  */
-import { canonicalJson } from "../canonical-json";
-import type { AuditEntryRecord } from "../types";
-import { entryToJson } from "../checkpoint/audit-leaf";
+import { canonicalJson } from "../../domain/audit/canonical-json";
+import type { AuditEntryRecord } from "../../domain/audit/types";
+import { entryToJson } from "../../domain/audit/audit-leaf";
 
 export const FAILURE = /FAILED|REJECTED|ABANDONED|BROKEN/;
 /** Private enterprise number used in the SD-ID: 32473 is reserved for documentation (RFC 5612). */

@@ -18,7 +18,7 @@ import type { Logger } from "pino";
 import { poolOf, type Db } from "../../db/client";
 import { startPeriodicDuty } from "../../background/periodic-duty";
 import { readEntryPages } from "../checkpoint/merkle-store";
-import type { AuditEntryRecord } from "../types";
+import type { AuditEntryRecord } from "../../domain/audit/types";
 import { jsonLine, octetFrame, syslogMessage } from "./siem-format";
 
 export const FORWARD_BATCH = 500;

@@ -17,9 +17,9 @@
  */
 import type pg from "pg";
 import { poolOf, type Db } from "../../db/client";
-import { DomainError } from "../../errors/domain-error";
+import { DomainError } from "../../domain/errors/domain-error";
 import { readEntryPages } from "../checkpoint/merkle-store";
-import type { ChainLink } from "../types";
+import type { ChainLink } from "../../domain/audit/types";
 import { IntegrityWalk, type IntegrityFailure, type TrustedCheckpoint } from "./integrity-walk";
 
 export interface TrustedCheckpointSource {

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { chainEntries, GENESIS_HASH } from "../entry-hash";
-import { CompactRange } from "../merkle/compact-range";
-import { toHex } from "../merkle/hasher";
+import { CompactRange } from "../../domain/audit/merkle/compact-range";
+import { toHex } from "../../domain/audit/merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
 import { leafHashOf } from "../checkpoint/leaf-hash";
-import type { AuditEntryRecord } from "../types";
+import type { AuditEntryRecord } from "../../domain/audit/types";
 import { IntegrityWalk, type TrustedCheckpoint } from "./integrity-walk";
 
 const drafts = Array.from({ length: 60 }, (_, i) => ({

@@ -13,11 +13,11 @@
  *
  * Pure apart from hashing: no I/O, no clock.
  */
-import { CompactRange } from "../merkle/compact-range";
-import { toHex } from "../merkle/hasher";
+import { CompactRange } from "../../domain/audit/merkle/compact-range";
+import { toHex } from "../../domain/audit/merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
 import { leafHashOf } from "../checkpoint/leaf-hash";
-import type { AuditEntryRecord, ChainFailure, ChainLink } from "../types";
+import type { AuditEntryRecord, ChainFailure, ChainLink } from "../../domain/audit/types";
 import { CHAIN_START, checkAnchor, checkChainEnd, checkHeadAt, verifyEntryAll } from "../verify-chain";
 
 /** A checkpoint whose signature was verified: what the log must match. */

@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { chainEntries, GENESIS_HASH } from "../entry-hash";
-import type { AuditEntryRecord } from "../types";
-import type { PublishedCheckpoint } from "../checkpoint/checkpoint-format";
+import type { AuditEntryRecord } from "../../domain/audit/types";
+import type { PublishedCheckpoint } from "../../domain/audit/checkpoint-format";
 import { checkpointLine } from "../checkpoint/checkpoint-file";
 import { testChain, testCheckpoints, testExport, testSigner, type TestSigner } from "../../testing/export-fixtures";
 import { parseCheckpointFile, verifyCheckpointsOnly, verifyExport, type ExportFailureKind, type SourcedCheckpoint } from "./verify-export";

@@ -25,16 +25,16 @@
  *   is verified; one from a checkpoint that is not at hand cannot be, and is
  *   refused (UNCHECKED_PROOF) rather than silently passed over.
  */
-import { decompose, CompactRange } from "../merkle/compact-range";
-import { fromHex32, toHex } from "../merkle/hasher";
+import { decompose, CompactRange } from "../../domain/audit/merkle/compact-range";
+import { fromHex32, toHex } from "../../domain/audit/merkle/hasher";
 import { nodeHasher } from "../merkle/node-hasher";
-import { verifyConsistency } from "../merkle/proofs";
-import { entryFromJson } from "../checkpoint/audit-leaf";
+import { verifyConsistency } from "../../domain/audit/merkle/proofs";
+import { entryFromJson } from "../../domain/audit/audit-leaf";
 import { leafHashOf } from "../checkpoint/leaf-hash";
-import { parseCheckpoint, type PublishedCheckpoint } from "../checkpoint/checkpoint-format";
+import { parseCheckpoint, type PublishedCheckpoint } from "../../domain/audit/checkpoint-format";
 import { keyIdOf, parsePublicKey, verifyCheckpointSignature } from "../checkpoint/signing-key";
 import { signedNote } from "../checkpoint/signed-note";
-import type { ChainFailureKind, ChainLink } from "../types";
+import type { ChainFailureKind, ChainLink } from "../../domain/audit/types";
 import { CHAIN_START, verifyEntryAll } from "../verify-chain";
 import { EXPORT_FORMAT } from "../export/export-format";
 

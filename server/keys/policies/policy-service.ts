@@ -10,13 +10,14 @@
  * (rotation checks, overlap, retries, auto-revoke); a key's size and retention
  * period are fixed when it is generated.
  */
-import type { JsonValue } from "../../audit/types";
+import type { JsonValue } from "../../domain/audit/types";
 import { poolOf, type Db } from "../../db/client";
-import { DomainError } from "../../errors/domain-error";
-import { KEY_POLICIES, loadPolicies, type KeyPolicy, type StoredKeyPolicy } from "../key-policies";
+import { DomainError } from "../../domain/errors/domain-error";
+import type { KeyPolicy } from "../../domain/policies/key-policy";
+import { KEY_POLICIES, loadPolicies, type StoredKeyPolicy } from "../key-policies";
 import type { KeyWorkspace } from "../key-workspace";
 import type { TransitionRunner } from "../../commit/transition-runner";
-import { policyProblems, type KeyPolicyFields } from "./policy-rules";
+import { policyProblems, type KeyPolicyFields } from "../../domain/policies/policy-rules";
 
 export const KEY_POLICY_CREATED_ACTION = "KEY_POLICY_CREATED";
 export const KEY_POLICY_UPDATED_ACTION = "KEY_POLICY_UPDATED";

@@ -5,8 +5,8 @@
  * mesh under the audit head lock, changes it, and records what it did in the
  * audit chain in the same transaction; live consoles hear of it on commit.
  */
-import type { JsonValue } from "../../audit/types";
-import { DomainError } from "../../errors/domain-error";
+import type { JsonValue } from "../../domain/audit/types";
+import { DomainError } from "../../domain/errors/domain-error";
 import type { BatchWorkspace } from "../../commit/batch-workspace";
 import type { TransitionRunner } from "../../commit/transition-runner";
 import { toLinkView } from "../mesh-queries";
@@ -14,8 +14,8 @@ import type { MeshLinkView } from "../mesh-views";
 import type { MeshWorkspace } from "../mesh-workspace";
 import { hasLinkBetween, planIsolation, planRestore, type RewirePlan } from "../rewiring/rewire";
 import { MeshGraph } from "../routing/route-planner";
-import { buildLink } from "../topology/mesh-builder";
-import { hubOf, isReachableStatus } from "../topology/mesh-model";
+import { buildLink } from "../../domain/mesh/mesh-builder";
+import { hubOf, isReachableStatus } from "../../domain/mesh/mesh-model";
 import { meshOf } from "../mesh-batch";
 
 /** Who acts: the audit entry's actor. */

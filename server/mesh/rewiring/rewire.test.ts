@@ -2,10 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { demoMesh } from "../../demo/demo-topology";
 import { MeshGraph } from "../routing/route-planner";
-import { MIN_USABLE_RATE_BPS, nominalKeyRate } from "../topology/link-physics";
-import { buildLink } from "../topology/mesh-builder";
-import { generateMesh } from "../topology/mesh-generator";
-import { cloneMesh, hubOf, otherEnd, type Mesh } from "../topology/mesh-model";
+import { MIN_USABLE_RATE_BPS, nominalKeyRate } from "../../domain/mesh/link-physics";
+import { buildLink } from "../../domain/mesh/mesh-builder";
+import { generateMesh } from "../../domain/mesh/mesh-generator";
+import { cloneMesh, hubOf, otherEnd, type Mesh } from "../../domain/mesh/mesh-model";
 import { applyPlan, planIsolation, planRestore } from "./rewire";
 
 const reachable = (m: Mesh) => new MeshGraph(m).reachableFrom(hubOf(m)!.id);

@@ -9,9 +9,9 @@
  * bypasses through it.
  */
 import { MeshGraph, usableLink } from "../routing/route-planner";
-import { MIN_USABLE_RATE_BPS, nominalKeyRate, QBER_WARNING } from "../topology/link-physics";
-import { buildLink } from "../topology/mesh-builder";
-import { cloneMesh, hubOf, isReachableStatus, otherEnd, type Mesh, type MeshLink, type NodeStatus } from "../topology/mesh-model";
+import { MIN_USABLE_RATE_BPS, nominalKeyRate, QBER_WARNING } from "../../domain/mesh/link-physics";
+import { buildLink } from "../../domain/mesh/mesh-builder";
+import { cloneMesh, hubOf, isReachableStatus, otherEnd, type Mesh, type MeshLink, type NodeStatus } from "../../domain/mesh/mesh-model";
 
 export interface LinkChange {
   id: string;

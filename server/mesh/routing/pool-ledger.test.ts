@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { MeshLink } from "../topology/mesh-model";
+import type { MeshLink } from "../../domain/mesh/mesh-model";
 import { PoolExhaustedError, PoolLedger } from "./pool-ledger";
 
 const link = (id: string, poolBits: number) => ({ id, poolBits }) as MeshLink;

@@ -5,7 +5,7 @@
  * and no bit is spent twice, also across the routes of one key (a link shared by
  * two participants' paths pays twice) and across keys of the same batch.
  */
-import type { MeshLink } from "../topology/mesh-model";
+import type { MeshLink } from "../../domain/mesh/mesh-model";
 
 export class PoolExhaustedError extends Error {
   constructor(readonly linkId: string, readonly wanted: number, readonly available: number) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildLink } from "../topology/mesh-builder";
-import type { Mesh, MeshNode } from "../topology/mesh-model";
+import { buildLink } from "../../domain/mesh/mesh-builder";
+import type { Mesh, MeshNode } from "../../domain/mesh/mesh-model";
 import { describeNoRoute, MeshGraph } from "./route-planner";
 
 const node = (id: string, role: MeshNode["role"], status: MeshNode["status"] = "ONLINE"): MeshNode => ({ id, name: id, role, status, statusReason: null, site: id, x: 0, y: 0 });

@@ -5,8 +5,8 @@
  * nodes (hub or relays, never another endpoint) that are online or degraded.
  * Dijkstra over an adjacency built once per mesh snapshot.
  */
-import { QBER_ABORT } from "../topology/link-physics";
-import { canRelay, isReachableStatus, otherEnd, type Mesh, type MeshLink } from "../topology/mesh-model";
+import { QBER_ABORT } from "../../domain/mesh/link-physics";
+import { canRelay, isReachableStatus, otherEnd, type Mesh, type MeshLink } from "../../domain/mesh/mesh-model";
 
 export interface Route {
   nodePath: string[];

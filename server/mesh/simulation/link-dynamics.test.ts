@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { currentKeyRate, nominalKeyRate, QBER_ABORT, secretFraction } from "../topology/link-physics";
-import { buildLink } from "../topology/mesh-builder";
-import { Prng } from "../topology/prng";
+import { currentKeyRate, nominalKeyRate, QBER_ABORT, secretFraction } from "../../domain/mesh/link-physics";
+import { buildLink } from "../../domain/mesh/mesh-builder";
+import { Prng } from "../../domain/mesh/prng";
 import { healthWithHysteresis, stepLink } from "./link-dynamics";
 
 const run = (l: ReturnType<typeof buildLink>, seconds: number, dt: number, seed = 7) => {

@@ -6,9 +6,9 @@
  * the link's current secret key rate (which falls with QBER and is zero above
  * the abort threshold) up to its capacity. Severed links neither fill nor move.
  */
-import { currentKeyRate, linkHealth, nominalKeyRate, storedHealth, QBER_ABORT, QBER_INTERCEPT_RESEND, QBER_WARNING, type LinkHealth } from "../topology/link-physics";
-import type { MeshLink } from "../topology/mesh-model";
-import type { Prng } from "../topology/prng";
+import { currentKeyRate, linkHealth, nominalKeyRate, storedHealth, QBER_ABORT, QBER_INTERCEPT_RESEND, QBER_WARNING, type LinkHealth } from "../../domain/mesh/link-physics";
+import type { MeshLink } from "../../domain/mesh/mesh-model";
+import type { Prng } from "../../domain/mesh/prng";
 
 /** Mean reversion per second: normal noise relaxes in ~5 s, an eavesdropper shows within ~2 s. */
 const THETA_NORMAL = 0.2;

@@ -19,8 +19,8 @@ import type { TransitionRunner } from "../../commit/transition-runner";
 import { withTimeout, type AgentDirectory } from "../../agents/node-agent";
 import { applyRewire } from "../operations/mesh-operations";
 import { planIsolation, planRestore } from "../rewiring/rewire";
-import { isReachableStatus } from "../topology/mesh-model";
-import { Prng } from "../topology/prng";
+import { isReachableStatus } from "../../domain/mesh/mesh-model";
+import { Prng } from "../../domain/mesh/prng";
 import { stepLink } from "./link-dynamics";
 import { meshOf } from "../mesh-batch";
 

@@ -14,7 +14,7 @@ import { appRouter } from "@/server/api/root";
 import { createContextInner } from "@/server/api/trpc";
 import { publicOrigin, parseAuthEnv } from "@/server/auth/auth-config";
 import { auth } from "@/server/runtime/auth-instance";
-import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
+import { addressedOrigin, checkRequestOrigin } from "@/server/domain/access/csrf";
 import { sessionFrom } from "@/server/auth/session-user";
 import { guarded } from "@/server/api/route-guard";
 import { env } from "@/server/config/env";

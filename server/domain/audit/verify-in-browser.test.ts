@@ -1,9 +1,9 @@
 /** The browser's inclusion check, run here with Node's Web Crypto: accepts a genuine proof, and names the step a forgery fails. */
 import { describe, expect, it } from "vitest";
-import { AUDIT_HASH_DOMAIN, computeEntryHash } from "../entry-hash";
-import { inclusionProof } from "../merkle/proofs";
-import { nodeHasher } from "../merkle/node-hasher";
-import { toHex } from "../merkle/hasher";
+import { AUDIT_HASH_DOMAIN, computeEntryHash } from "../../audit/entry-hash";
+import { inclusionProof } from "./merkle/proofs";
+import { nodeHasher } from "../../audit/merkle/node-hasher";
+import { toHex } from "./merkle/hasher";
 import { leavesOracle, testChain, testCheckpoints, testSigner } from "../../testing/export-fixtures";
 import { ENTRY_HASH_DOMAIN, entryHashInBrowser, verifyInclusionInBrowser } from "./verify-in-browser";
 

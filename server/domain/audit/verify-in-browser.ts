@@ -8,11 +8,11 @@
  *
  * Pure TypeScript plus Web Crypto (available in browsers and Node 20).
  */
-import { canonicalJson } from "../canonical-json";
-import type { AuditEntryRecord } from "../types";
-import { fromHex32, merkleHasher, toHex } from "../merkle/hasher";
-import { verifyInclusion } from "../merkle/proofs";
-import { sha256 } from "../merkle/sha256";
+import { canonicalJson } from "./canonical-json";
+import type { AuditEntryRecord } from "./types";
+import { fromHex32, merkleHasher, toHex } from "./merkle/hasher";
+import { verifyInclusion } from "./merkle/proofs";
+import { sha256 } from "./merkle/sha256";
 import { leafData } from "./audit-leaf";
 import { checkpointMessage, keyIdInput, type PublishedCheckpoint } from "./checkpoint-format";
 

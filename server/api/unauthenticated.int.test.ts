@@ -11,10 +11,10 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { appRouter } from "../api/root";
+import { appRouter } from "./root";
 import { forgetEnv } from "../config/env";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { ROUTE_ACCESS, type RoutePath } from "./permissions";
+import { ROUTE_ACCESS, type RoutePath } from "../domain/access/permissions";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TOKEN = randomBytes(24).toString("hex");

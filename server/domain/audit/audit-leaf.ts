@@ -12,9 +12,9 @@
  *
  * Pure: no I/O, no node:crypto (runs in the browser).
  */
-import { canonicalJson } from "../canonical-json";
-import { unhashedEntryJson, type AuditEntryJson } from "../entry-json";
-import type { AuditEntryRecord, JsonValue } from "../types";
+import { canonicalJson } from "./canonical-json";
+import { unhashedEntryJson, type AuditEntryJson } from "./entry-json";
+import type { AuditEntryRecord, JsonValue } from "./types";
 
 export const LEAF_FORMAT_VERSION = 1;
 

@@ -8,7 +8,7 @@ import { verifyMerkleInclusion } from "@sigstore/verify/dist/tlog/merkle";
 import { describe, expect, it } from "vitest";
 import { CompactRange, decompose, splitPoint } from "./compact-range";
 import { merkleHasher, toHex } from "./hasher";
-import { nodeHasher } from "./node-hasher";
+import { nodeHasher } from "../../../audit/merkle/node-hasher";
 import { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion, type SubtreeOracle } from "./proofs";
 import { sha256 } from "./sha256";
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isSafeText, safeText, toSafeText } from "./safe-text";
 
-const SERVER = path.resolve(import.meta.dirname, "..");
+const SERVER = path.resolve(import.meta.dirname, "..", "..");
 
 describe("safeText", () => {
   it.each([

@@ -1,6 +1,7 @@
 /** The policy rules on their own: durations as people read them, and every reason a policy is refused. */
 import { describe, expect, it } from "vitest";
-import { KEY_POLICIES, type KeyPolicy } from "../key-policies";
+import { KEY_POLICIES } from "../../keys/key-policies";
+import type { KeyPolicy } from "./key-policy";
 import { formatSeconds, policyProblems } from "./policy-rules";
 
 const standard = KEY_POLICIES.standard!;

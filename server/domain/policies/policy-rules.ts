@@ -7,9 +7,9 @@
  * reads them. Pure: no database, safe to import in the browser for the form.
  */
 import { z } from "zod";
-import { safeText } from "../../validation/safe-text";
-import { COMPROMISE_SIGNALS, mayRevokeAutomatically } from "../compromise-signals";
-import type { KeyPolicy } from "../key-policies";
+import { safeText } from "../validation/safe-text";
+import { COMPROMISE_SIGNALS, mayRevokeAutomatically } from "./compromise-signals";
+import type { KeyPolicy } from "./key-policy";
 
 const DAY = 86_400;
 

@@ -11,9 +11,9 @@ import { poolOf } from "../db/client";
 import { callerAs, createTestUsers, settleCallers, type TestUserName } from "../testing/auth-fixtures";
 import { createNodes, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import type { SessionUser } from "../auth/session-user";
+import type { SessionUser } from "../domain/access/session-user";
 import type { KeyService } from "../keys/key-service";
-import { PROCEDURE_ACCESS, rolesAllowed, type ProcedurePath } from "./permissions";
+import { PROCEDURE_ACCESS, rolesAllowed, type ProcedurePath } from "../domain/access/permissions";
 
 const UUID = "00000000-0000-4000-8000-000000000000";
 
@@ -41,7 +41,6 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "keys.completeRotation": { id: UUID },
   "keys.cancelRotation": { id: UUID, reason: "probe" },
   "keys.destroy": { id: UUID },
-  "keys.revoke": { id: UUID, reason: "probe" },
   "audit.list": { limit: 5 },
   "audit.actions": undefined,
   "audit.verify": undefined,

@@ -25,7 +25,7 @@
  *
  * Pure: no I/O, no node:crypto (runs in the browser too).
  */
-import { canonicalJson } from "../canonical-json";
+import { canonicalJson } from "./canonical-json";
 
 export const CHECKPOINT_DOMAIN = "QECNET-AUDIT-CHECKPOINT-V1";
 export const AUDIT_LOG_ID = "qecnet-audit";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MeshGraph } from "../routing/route-planner";
+import { MeshGraph } from "../../mesh/routing/route-planner";
 import { generateMesh } from "./mesh-generator";
 
 describe("mesh generator", () => {

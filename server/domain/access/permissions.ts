@@ -4,12 +4,12 @@
  * - Every procedure of appRouter is listed by its path ("router.procedure").
  *   The tRPC middleware (server/api/trpc.ts) looks the path up on every call:
  *   a procedure missing here is refused to everyone (fail closed), and
- *   server/access/permissions.test.ts fails when appRouter has a procedure this
+ *   server/domain/access/permissions.test.ts fails when appRouter has a procedure this
  *   table does not list. Adding a procedure = adding its row here.
  * - Every page route is listed by its App Router pattern; proxy.ts enforces it.
  * - Every HTTP route under app/api is listed by its folder pattern; each route
  *   file is wrapped in server/api/route-guard.ts, which enforces its row, and
- *   server/access/unauthenticated.int.test.ts proves that without a session
+ *   server/api/unauthenticated.int.test.ts proves that without a session
  *   every route and procedure answers 401 except the few rows marked public.
  * - Demo-only procedures (a simulated eavesdropper, the scripted scenario) are
  *   refused to every role on a console that is not a demo (QECNET_SEED_DEMO).
@@ -32,9 +32,6 @@ const VOTERS: Access = {
   only: ["officer", "admin"],
   why: "Security officers decide key and mesh requests, administrators decide role grants (the approval rules check the kind: an admin's vote on a revocation is refused)",
 };
-const VIA_APPROVAL = (what: string): Access => ({
-  nobody: `${what} needs the approval of security officers: use "Request ${what.toLowerCase()}" on the key page.`,
-});
 
 export const PROCEDURE_ACCESS = {
   // keys: everyone reads; officers (and admins) run routine lifecycle operations
@@ -59,8 +56,6 @@ export const PROCEDURE_ACCESS = {
   "keys.destroy": min("officer"),
   // compromise-based rotation: SOC staff ask, an officer approves (the request goes through the approval workflow)
   "keys.requestEmergencyRotation": min("analyst"),
-  // compromise actions go through two-person approval only
-  "keys.revoke": VIA_APPROVAL("Revocation"),
 
   // audit: everyone reads; verifying (which is itself recorded) from analyst up
   "audit.list": min("viewer"),
@@ -231,7 +226,7 @@ export type AccessDecision = { ok: true } | { ok: false; reason: "UNLISTED" | "N
  */
 export function checkProcedure(path: string, role: Role, opts: { demo?: boolean } = {}): AccessDecision {
   const access = procedureAccess(path);
-  if (!access) return { ok: false, reason: "UNLISTED", message: `${path} has no access rule, so nobody may call it (server/access/permissions.ts).` };
+  if (!access) return { ok: false, reason: "UNLISTED", message: `${path} has no access rule, so nobody may call it (server/domain/access/permissions.ts).` };
   if ("nobody" in access) return { ok: false, reason: "NOBODY", message: access.nobody };
   if (access.demoOnly && !opts.demo) {
     return {
