@@ -11,7 +11,6 @@ import { expectLayoutAtEverySize } from "./page-layout";
 const GRAPH = '[data-testid="mesh-graph"][data-rendered="true"]';
 
 const PAGES: Array<{ path: string; ready: string; chrome?: boolean }> = [
-  { path: "/", ready: "main h1" },
   { path: "/mesh", ready: GRAPH },
   { path: "/mesh/explore", ready: GRAPH },
   { path: "/wall", ready: GRAPH, chrome: false },
@@ -26,14 +25,14 @@ const PAGES: Array<{ path: string; ready: string; chrome?: boolean }> = [
 
 for (const p of PAGES) {
   test(`layout: ${p.path} at 1280×800, 1920×1080 and 3840×2160`, async ({ page }) => {
-    test.setTimeout(60_000);
+    test.setTimeout(90_000);
     await signIn(page, "admin");
     await expectLayoutAtEverySize(page, p.path, p.path, p.ready, { chrome: p.chrome ?? true });
   });
 }
 
 test("layout: a key's page at the three sizes", async ({ page }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(90_000);
   await signIn(page, "admin");
   await page.goto("/keys");
   const href = await page.getByTestId("key-row").first().getByTestId("key-link").getAttribute("href");
@@ -42,6 +41,6 @@ test("layout: a key's page at the three sizes", async ({ page }) => {
 });
 
 test("layout: the sign-in page at the three sizes (no sidebar before signing in)", async ({ page }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(90_000);
   await expectLayoutAtEverySize(page, "/sign-in", "/sign-in", "form", { chrome: false });
 });

@@ -133,6 +133,7 @@ test("links by keyboard: Shift+arrow crosses from a node to its link, arrows wal
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`[?&]link=${at.id}`));
   await expect(page.getByTestId("mesh-panel")).toBeVisible();
+  await expect(page.getByTestId("mesh-panel-title")).toBeFocused(); // the panel is ready for keys
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("mesh-panel")).toHaveCount(0);
   await expect(canvas).toBeFocused();

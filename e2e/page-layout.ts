@@ -32,11 +32,23 @@ export async function expectLayoutHolds(page: Page, label: string, size: ScreenS
       sidebarWidth: s ? s.width : null,
       headingText: heading?.textContent?.trim() ?? "",
       headingVisible: h ? h.width > 0 && h.height > 0 && h.left >= 0 && h.right <= window.innerWidth : false,
+      // The outermost elements that run past the right edge, to name in a failure.
+      overflowing: [...document.querySelectorAll("body *")]
+        .filter((el) => {
+          if (el.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+          // Content of a scroll box or a clipped box is not past the page's edge.
+          for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            if (getComputedStyle(a).overflowX !== "visible") return false;
+          }
+          return true;
+        })
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}${el.getAttribute("data-testid") ? `[data-testid=${el.getAttribute("data-testid")}]` : ""}.${String(el.className).slice(0, 80)} (right ${Math.round(el.getBoundingClientRect().right)})`),
     };
   });
   expect(m.innerWidth, `${label}: viewport`).toBe(size.width);
   // Nothing runs off the right edge (a horizontal scroll bar on an operator's screen hides columns).
-  expect(m.scrollWidth, `${label} at ${size.name}: page wider than the window`).toBeLessThanOrEqual(m.innerWidth + 1);
+  expect(m.scrollWidth, `${label} at ${size.name}: page wider than the window; past the edge: ${m.overflowing.join("; ")}`).toBeLessThanOrEqual(m.innerWidth + 1);
   if (chrome) {
     expect(m.sidebarTop, `${label} at ${size.name}: the sidebar`).not.toBeNull();
     expect(m.sidebarTop!).toBeLessThanOrEqual(1);
@@ -45,8 +57,9 @@ export async function expectLayoutHolds(page: Page, label: string, size: ScreenS
     expect(m.headingVisible, `${label} at ${size.name}: heading "${m.headingText}" on screen`).toBe(true);
   }
   await test.info().attach(`${label} at ${size.name} (${size.width}×${size.height})`, {
-    body: await page.screenshot({ fullPage: false }),
-    contentType: "image/png",
+    // JPEG: a 4K PNG of the mesh takes seconds to encode on a busy machine, and the report holds 40 of them.
+    body: await page.screenshot({ fullPage: false, type: "jpeg", quality: 70 }),
+    contentType: "image/jpeg",
   });
 }
 
