@@ -7,6 +7,7 @@
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
+import { expectLayoutAtEverySize } from "./page-layout";
 
 async function as(browser: Browser, who: DemoUser): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
@@ -79,6 +80,7 @@ test("analyst requests an emergency rotation; an officer sees the badge change l
 });
 
 test("a revocation needs two distinct officers: the first approval leaves it pending, the second revokes", async ({ browser }) => {
+  test.setTimeout(60_000);
   const analyst = await as(browser, "analyst");
   const key = await firstKeyIn(analyst, "ACTIVE");
   await analyst.getByTestId("request-REVOCATION").click();
@@ -101,6 +103,9 @@ test("a revocation needs two distinct officers: the first approval leaves it pen
   await second.getByTestId("vote-comment").fill("Second approval");
   await second.getByTestId("vote-approve").click();
   await expect(second.getByTestId("request-detail")).toHaveAttribute("data-status", "EXECUTED");
+  // The executed request's page, with its votes, at the three screen sizes (e2e/layout.spec.ts checks the others).
+  await expectLayoutAtEverySize(second, "/approvals/[id]", url, '[data-testid="request-detail"]');
+  await second.setViewportSize({ width: 1600, height: 1000 });
   await second.goto(`/keys/${key.id}`);
   await expect(second.getByTestId("key-state")).toContainText("REVOKED");
   await expect(second.getByTestId("key-material")).toContainText("zeroised");

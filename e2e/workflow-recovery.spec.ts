@@ -10,6 +10,7 @@
  */
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { signIn } from "./auth";
+import { expectLayoutAtEverySize } from "./page-layout";
 import type { IncidentDetailView } from "../server/recovery/incident-views";
 
 async function query<T>(request: APIRequestContext, path: string, input?: unknown): Promise<T> {
@@ -66,6 +67,10 @@ test("a demo visitor runs the eavesdropper scenario and watches detection, conta
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.every((x) => x === "confirmed")).toBe(true);
   }).toPass({ timeout: 15_000 });
+
+  // The resolved incident's page (timeline and blast radius: the longest page) at the three screen sizes.
+  await expectLayoutAtEverySize(page, "/incidents/[id]", `/incidents/${id}`, '[data-testid="incident-detail"]');
+  await page.setViewportSize({ width: 1600, height: 1000 });
 
   // The mesh rings the contained link while the incident is recent, and says what happened above the graph.
   await page.goto("/mesh");

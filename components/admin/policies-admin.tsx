@@ -152,7 +152,7 @@ export function PoliciesAdmin() {
       {policies.isPending ? <SkeletonRows rows={3} label="Loading policies" /> : policies.isError ? (
         <ErrorPanel title="Could not load the key policies" error={policies.error} onRetry={() => void policies.refetch()} />
       ) : (
-        <div className="overflow-x-auto">
+        <div className="relative overflow-x-auto">
           <table className="w-full text-left text-base" data-testid="policies-table">
             <thead className="text-sm uppercase tracking-wide text-slate-400"><tr>{COLUMNS.map((c) => <th key={c} className="py-2 pr-3">{c}</th>)}</tr></thead>
             <tbody>

@@ -17,7 +17,7 @@ import { ApprovalStatusBadge } from "./approval-status";
 
 function Rows({ items, testId }: { items: ApprovalListItem[]; testId: string }) {
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-base" data-testid={testId}>
         <thead className="text-sm uppercase tracking-wide text-slate-400">
           <tr>

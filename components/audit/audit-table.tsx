@@ -67,7 +67,7 @@ export function AuditTable({ filters, onShowNewest, onClearFilters }: Props) {
         )
       ) : (
         <div className="flex flex-col gap-4">
-          <div className="overflow-x-auto rounded-xl border border-line bg-panel">
+          <div className="relative overflow-x-auto rounded-xl border border-line bg-panel">
             <table className="w-full min-w-[64rem] text-left text-base" data-testid="audit-table">
               <caption className="sr-only">Audit entries, newest first</caption>
               <thead className="bg-panel-raised text-sm uppercase tracking-wider text-slate-300">

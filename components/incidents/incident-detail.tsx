@@ -73,7 +73,7 @@ function BlastRadius({ d }: { d: Detail }) {
     return <p className="text-base text-slate-300" data-testid="blast-radius-empty">No key crossed or was held by the compromised part: nothing had to be revoked.</p>;
   }
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-base" data-testid="blast-radius">
         <thead className="text-sm uppercase tracking-wide text-slate-400">
           <tr>

@@ -23,7 +23,7 @@ import { ReportCompromiseForm } from "./report-compromise-form";
 
 function Rows({ items, testId }: { items: IncidentListItem[]; testId: string }) {
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-base" data-testid={testId}>
         <thead className="text-sm uppercase tracking-wide text-slate-400">
           <tr>

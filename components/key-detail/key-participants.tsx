@@ -31,7 +31,7 @@ export function KeyParticipants({ detail }: { detail: KeyDetail }) {
       <p className="text-base text-slate-300" data-testid="participants-summary">
         <span className="text-2xl font-bold tabular-nums text-white">{confirmed}</span> of {participants.length} confirmed receipt
       </p>
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className="w-full text-left text-base" data-testid="participants">
           <thead className="text-sm uppercase tracking-wider text-slate-400">
             <tr>

@@ -10,6 +10,7 @@ import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
 import { KeySearch } from "./key-search";
+import { KeyStateChart } from "./key-state-chart";
 import { KeysTable } from "./keys-table";
 import { NewKeyPanel } from "./new-key-panel";
 import { StateChips } from "./state-chips";
@@ -34,6 +35,7 @@ export function KeysConsole() {
       <div className="flex flex-wrap items-start gap-4">
         <NewKeyPanel />
       </div>
+      <KeyStateChart />
       <div className="flex flex-col gap-2">
         <StateChips counts={counts.data} selected={filters.states} onChange={(states) => setFilters({ states })} />
         {counts.isError ? <InlineError message={`Counts unavailable: ${counts.error.message}`} /> : null}

@@ -50,7 +50,7 @@ export function KeysTable({ states, q, onClearFilters }: { states: KeyState[]; q
 
   return (
     <div className="flex flex-col gap-4">
-      <div className="overflow-x-auto rounded-xl border border-line bg-panel">
+      <div className="relative overflow-x-auto rounded-xl border border-line bg-panel">
         <table className="w-full min-w-[60rem] text-left text-base" data-testid="keys-table">
           <caption className="sr-only">Keys, most recently changed first</caption>
           <thead className="bg-panel-raised text-sm uppercase tracking-wider text-slate-300">

@@ -17,6 +17,9 @@ export const SHORTCUTS: ReadonlyArray<{ key: string; what: string }> = [
   { key: "/", what: "Search a node or a key" },
   { key: "?", what: "This list of shortcuts" },
   { key: "Esc", what: "Close a dialog or panel" },
+  { key: "Arrows", what: "In the mesh graph: the next node, or the next link, that way" },
+  { key: "Shift + arrow", what: "In the mesh graph: from a node to its link that way, and back" },
+  { key: "Enter", what: "In the mesh graph: open the focused node or link" },
 ];
 
 type Open = "help" | "search" | null;

@@ -55,6 +55,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "incidents.report": { targetType: "node", targetId: "node-c", reason: "access probe: suspected tampering" },
   "incidents.startDemo": undefined,
   "incidents.endDemo": undefined,
+  "trends.keyStates": { hours: 6 },
   "mesh.state": undefined,
   "mesh.node": { id: "node-a" },
   "mesh.link": { id: "hub-1--node-a" },

@@ -8,6 +8,7 @@ import { checkpointsRouter } from "./routers/checkpoints-router";
 import { keysRouter } from "./routers/keys-router";
 import { meshRouter } from "./routers/mesh-router";
 import { nodesRouter } from "./routers/nodes-router";
+import { trendsRouter } from "./routers/trends-router";
 import { usersRouter } from "./routers/users-router";
 import { createCallerFactory, router } from "./trpc";
 
@@ -22,6 +23,7 @@ export const appRouter = router({
   mesh: meshRouter,
   checkpoints: checkpointsRouter,
   incidents: incidentsRouter,
+  trends: trendsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -34,6 +34,8 @@ export interface MeshEdgeData extends Record<string, unknown> {
   sourceRole: NodeRole;
   targetRole: NodeRole;
   selected: boolean;
+  /** Has the graph's keyboard focus (arrow keys move it; graph-keyboard.ts): drawn with a focus ring. */
+  focused: boolean;
   /** Hover text and accessible name: ends, kind, health, figures. */
   title: string;
 }
@@ -95,7 +97,7 @@ export class FlowElementCache {
     return out;
   }
 
-  toEdges(links: readonly MeshLinkView[], nodes: ReadonlyMap<string, MeshNodeView>, selectedId: string | null): MeshFlowEdge[] {
+  toEdges(links: readonly MeshLinkView[], nodes: ReadonlyMap<string, MeshNodeView>, selectedId: string | null, focusedId: string | null = null): MeshFlowEdge[] {
     const next = new Map<string, MeshFlowEdge>();
     const out: MeshFlowEdge[] = [];
     for (const l of links) {
@@ -106,7 +108,7 @@ export class FlowElementCache {
         health: l.health, status: l.status, kind: l.kind,
         viaName: l.viaNodeId ? (nodes.get(l.viaNodeId)?.name ?? l.viaNodeId) : null,
         qberText: formatQber(l.qber), rateText: formatRate(l.secretKeyRateBps), poolPercent: Math.round(l.poolLevel * 100),
-        eavesdropper: l.eavesdropper, sourceRole: a.role, targetRole: b.role, selected: l.id === selectedId, title: "",
+        eavesdropper: l.eavesdropper, sourceRole: a.role, targetRole: b.role, selected: l.id === selectedId, focused: l.id === focusedId, title: "",
       };
       data.title = `${a.name} ↔ ${b.name}${data.viaName ? `, bypass via ${data.viaName}` : ""}: ${data.health}, QBER ${data.qberText}, ${
         l.status === "DOWN" ? "down" : `${data.rateText}, pool ${data.poolPercent}%`

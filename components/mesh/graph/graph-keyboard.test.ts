@@ -1,6 +1,6 @@
 /** Arrow keys in the mesh graph: the nearest node in the arrow's direction, preferring straight ahead. */
 import { describe, expect, it } from "vitest";
-import { isArrowKey, nearestInDirection, nearestTo, type GraphPoint } from "./graph-keyboard";
+import { isArrowKey, moveFocus, nearestInDirection, nearestTo, type GraphLinkEnds, type GraphPoint } from "./graph-keyboard";
 
 //        n (0,-100)
 // w (-100,0)  c (0,0)  e (100,0)   far-e (300, 10)
@@ -56,5 +56,47 @@ describe("nearestTo and isArrowKey", () => {
   it("knows the arrow keys", () => {
     expect(isArrowKey("ArrowLeft")).toBe(true);
     expect(isArrowKey("Enter")).toBe(false);
+  });
+});
+
+describe("moveFocus: nodes and links", () => {
+  // c links to e, n and far-e; e links to far-e; w is linked to nothing.
+  const LINKS: GraphLinkEnds[] = [
+    { id: "c-e", a: "c", b: "e" },
+    { id: "c-n", a: "n", b: "c" },
+    { id: "e-far", a: "e", b: "far-e" },
+    { id: "s-se", a: "s", b: "se" },
+  ];
+
+  it("plain arrows move between nodes, as before", () => {
+    expect(moveFocus({ kind: "node", id: "c" }, POINTS, LINKS, "ArrowRight", false)).toEqual({ kind: "node", id: "e" });
+    expect(moveFocus({ kind: "node", id: "c" }, POINTS, LINKS, "ArrowLeft", false)).toEqual({ kind: "node", id: "w" });
+  });
+
+  it("Shift+arrow from a node goes to its own link that way, and nowhere when it has none that way", () => {
+    expect(moveFocus({ kind: "node", id: "c" }, POINTS, LINKS, "ArrowRight", true)).toEqual({ kind: "link", id: "c-e" });
+    expect(moveFocus({ kind: "node", id: "c" }, POINTS, LINKS, "ArrowUp", true)).toEqual({ kind: "link", id: "c-n" });
+    // s-se lies down-right of c but is not c's link.
+    expect(moveFocus({ kind: "node", id: "c" }, POINTS, LINKS, "ArrowDown", true)).toBeNull();
+    expect(moveFocus({ kind: "node", id: "w" }, POINTS, LINKS, "ArrowRight", true)).toBeNull();
+  });
+
+  it("plain arrows from a link move to the nearest link that way (by midpoints)", () => {
+    // c-e's midpoint (50,0); e-far's (200,5) to the right; c-n's (0,-50) up; s-se's (30,150) down.
+    expect(moveFocus({ kind: "link", id: "c-e" }, POINTS, LINKS, "ArrowRight", false)).toEqual({ kind: "link", id: "e-far" });
+    expect(moveFocus({ kind: "link", id: "c-e" }, POINTS, LINKS, "ArrowUp", false)).toEqual({ kind: "link", id: "c-n" });
+    expect(moveFocus({ kind: "link", id: "c-e" }, POINTS, LINKS, "ArrowDown", false)).toEqual({ kind: "link", id: "s-se" });
+    expect(moveFocus({ kind: "link", id: "e-far" }, POINTS, LINKS, "ArrowRight", false)).toBeNull();
+  });
+
+  it("Shift+arrow from a link goes to its end that way", () => {
+    expect(moveFocus({ kind: "link", id: "c-e" }, POINTS, LINKS, "ArrowRight", true)).toEqual({ kind: "node", id: "e" });
+    expect(moveFocus({ kind: "link", id: "c-e" }, POINTS, LINKS, "ArrowLeft", true)).toEqual({ kind: "node", id: "c" });
+    expect(moveFocus({ kind: "link", id: "c-n" }, POINTS, LINKS, "ArrowRight", true)).toBeNull();
+  });
+
+  it("a focus on something that is gone moves nowhere", () => {
+    expect(moveFocus({ kind: "link", id: "gone" }, POINTS, LINKS, "ArrowRight", false)).toBeNull();
+    expect(moveFocus({ kind: "node", id: "gone" }, POINTS, LINKS, "ArrowRight", true)).toBeNull();
   });
 });

@@ -46,7 +46,7 @@ function EdgeLabel({ id, d, x, y, compact, wall }: { id: string; d: MeshEdgeData
         // Scaled about its centre in wall mode; the geometry was given the scaled size.
         style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)${wall ? ` scale(${WALL_SCALE})` : ""}`, borderColor: style.hex, pointerEvents: "all" }}
         className={`nodrag nopan absolute flex cursor-pointer flex-col items-stretch gap-1 rounded-md border bg-panel/95 px-2 py-1 text-left text-[13px] font-semibold leading-tight text-slate-100 shadow shadow-black/60 ${
-          d.selected ? "ring-2 ring-sky-400" : ""
+          d.selected ? "ring-2 ring-sky-400" : d.focused ? "outline-dashed outline-2 outline-offset-2 outline-sky-300" : ""
         }`}
       >
         <span className={`whitespace-nowrap tabular-nums ${d.health === "compromised" ? "text-rose-200" : ""}`}>
@@ -92,12 +92,16 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
       );
   return (
     <>
-      <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null} data-incident={incident}>
+      <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null} data-incident={incident} data-keyboard-focus={data.focused || undefined}>
         <title>{data.title}</title>
         {incident ? (
           <path d={path} fill="none" stroke="#f43f5e" strokeOpacity={0.6} strokeWidth={detail ? width + 16 : 9} strokeLinecap="round" vectorEffect={vectorEffect} className="motion-safe:animate-pulse" data-testid="edge-incident" />
         ) : null}
         {data.selected ? <path d={path} fill="none" stroke="#38bdf8" strokeOpacity={0.45} strokeWidth={detail ? width + 10 : 6} vectorEffect={vectorEffect} /> : null}
+        {data.focused ? (
+          // The keyboard focus ring: dashed, like a focused node's outline, wide enough to see beside any health colour.
+          <path d={path} fill="none" stroke="#7dd3fc" strokeWidth={detail ? width + 14 : 8} strokeDasharray="10 6" strokeOpacity={0.9} vectorEffect={vectorEffect} data-testid="edge-keyboard-focus" />
+        ) : null}
         <path
           d={path}
           fill="none"

@@ -5,16 +5,17 @@
  * fits the mesh once, on first load; live updates change elements in place
  * and never move the viewport. For the keyboard the graph is one tab stop (its
  * nodes and links are not tab stops of their own): arrow keys move a visible
- * focus ring to the nearest node that way (graph-keyboard.ts), Enter or Space
- * opens the focused node's panel as a click does, and a polite live region
- * says which node has the focus. Links open from their node's panel.
+ * focus ring to the nearest node that way, or from link to link, and
+ * Shift+arrow crosses from a node to one of its links and back
+ * (graph-keyboard.ts); Enter or Space opens the focused element's panel as a
+ * click does, and a polite live region says what has the focus.
  */
 import { Background, BackgroundVariant, Controls, ReactFlow, type EdgeTypes, type NodeTypes, type ReactFlowInstance } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from "react";
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { FlowElementCache, type MeshFlowEdge, type MeshFlowNode } from "./flow-elements";
-import { isArrowKey, nearestInDirection, nearestTo } from "./graph-keyboard";
+import { isArrowKey, moveFocus, nearestTo, type GraphFocus } from "./graph-keyboard";
 import { GraphSelectContext, type SelectElement } from "./graph-select-context";
 import { MeshEdgeComponent } from "./mesh-edge";
 import { layoutScale } from "./mesh-layout";
@@ -86,12 +87,16 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
   const selectedNode = selection?.kind === "node" ? selection.id : null;
   const selectedLink = selection?.kind === "link" ? selection.id : null;
   const sizes = nodeSizes(wall);
-  // The keyboard focus inside the graph (one tab stop): a node id, shown only while the graph has keyboard focus.
-  const [keyNode, setKeyNode] = useState<string | null>(null);
+  const linkById = useMemo(() => new Map(links.map((l) => [l.id, l])), [links]);
+  // The keyboard focus inside the graph (one tab stop): a node or a link, shown only while the graph has keyboard focus.
+  const [keyFocus, setKeyFocus] = useState<GraphFocus | null>(null);
   const [ringShown, setRingShown] = useState(false);
-  const shownKeyNode = ringShown && keyNode && byId.has(keyNode) ? keyNode : null;
+  const exists = (f: GraphFocus | null): f is GraphFocus => f !== null && (f.kind === "node" ? byId.has(f.id) : linkById.has(f.id));
+  const shownFocus = ringShown && exists(keyFocus) ? keyFocus : null;
+  const shownKeyNode = shownFocus?.kind === "node" ? shownFocus.id : null;
+  const shownKeyLink = shownFocus?.kind === "link" ? shownFocus.id : null;
   const flowNodes = useMemo(() => cache.toNodes(nodes, scale, selectedNode, sizes, shownKeyNode), [cache, nodes, scale, selectedNode, sizes, shownKeyNode]);
-  const flowEdges = useMemo(() => cache.toEdges(links, byId, selectedLink), [cache, links, byId, selectedLink]);
+  const flowEdges = useMemo(() => cache.toEdges(links, byId, selectedLink, shownKeyLink), [cache, links, byId, selectedLink, shownKeyLink]);
   // The whole mesh, from the known card sizes: fitting it needs no DOM measurement, so it works with
   // onlyRenderVisibleElements (React Flow's own fitView only sees the cards it has rendered).
   const bounds = useMemo(() => boundsOf(nodes, scale, sizes), [nodes, scale, sizes]);
@@ -155,43 +160,60 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
   const onNodeClick = useCallback((_: unknown, n: { id: string }) => select("node", n.id), [select]);
   const onEdgeClick = useCallback((_: unknown, e: { id: string }) => select("link", e.id), [select]);
 
-  /** Flow-space points of the nodes (their centres), for the arrow keys. */
+  /** Flow-space points of the nodes (their centres) and the links' ends, for the arrow keys. */
   const points = useMemo(() => nodes.map((n) => ({ id: n.id, x: n.x * scale, y: n.y * scale })), [nodes, scale]);
+  const linkEnds = useMemo(() => links.map((l) => ({ id: l.id, a: l.aNodeId, b: l.bNodeId })), [links]);
 
-  /** Where the keyboard focus starts: the selected node, the last focused one, else the node nearest the middle of the view. */
-  function startNode(): string | null {
-    if (selectedNode && byId.has(selectedNode)) return selectedNode;
-    if (keyNode && byId.has(keyNode)) return keyNode;
+  /** Where the keyboard focus starts: the selection, the last focused element, else the node nearest the middle of the view. */
+  function startFocus(): GraphFocus | null {
+    if (selection && exists(selection)) return selection;
+    if (exists(keyFocus)) return keyFocus;
     const el = containerRef.current;
     const v = flowRef.current?.getViewport() ?? { x: 0, y: 0, zoom: 1 };
     const cx = ((el?.clientWidth ?? 0) / 2 - v.x) / v.zoom;
     const cy = ((el?.clientHeight ?? 0) / 2 - v.y) / v.zoom;
-    return nearestTo(cx, cy, points);
+    const id = nearestTo(cx, cy, points);
+    return id ? { kind: "node", id } : null;
   }
 
-  /** Pans (at the same zoom) so a node that has the keyboard focus is on screen, with a margin. */
-  function reveal(id: string) {
+  /** Flow-space centre of a focused element: a node's centre, a link's midpoint. */
+  function centreOf(f: GraphFocus): { x: number; y: number } | null {
+    if (f.kind === "node") {
+      const n = byId.get(f.id);
+      return n ? { x: n.x * scale, y: n.y * scale } : null;
+    }
+    const l = linkById.get(f.id);
+    const a = l ? byId.get(l.aNodeId) : undefined;
+    const b = l ? byId.get(l.bNodeId) : undefined;
+    return a && b ? { x: ((a.x + b.x) / 2) * scale, y: ((a.y + b.y) / 2) * scale } : null;
+  }
+
+  /** Pans (at the same zoom) so the element that has the keyboard focus is on screen, with a margin. */
+  function reveal(f: GraphFocus) {
     const flow = flowRef.current;
     const el = containerRef.current;
-    const n = byId.get(id);
-    if (!flow || !el || !n) return;
+    const c = centreOf(f);
+    if (!flow || !el || !c) return;
     const { x, y, zoom } = flow.getViewport();
-    const sx = n.x * scale * zoom + x;
-    const sy = n.y * scale * zoom + y;
+    const sx = c.x * zoom + x;
+    const sy = c.y * zoom + y;
     const margin = 80;
     if (sx < margin || sy < FIT_PADDING.top + margin || sx > el.clientWidth - margin || sy > el.clientHeight - margin) {
-      void flow.setCenter(n.x * scale, n.y * scale, { zoom, duration: 250 });
+      void flow.setCenter(c.x, c.y, { zoom, duration: 250 });
     }
+  }
+
+  function showFocus(f: GraphFocus | null) {
+    setKeyFocus(f);
+    setRingShown(f !== null);
+    if (f) reveal(f);
   }
 
   function onFocus(e: FocusEvent<HTMLDivElement>) {
     if (e.target !== e.currentTarget) return; // a button inside (the zoom controls) took focus
     // A ring only for keyboard focus (Tab, or focus given back by a closed panel), not for a mouse click.
     if (!e.currentTarget.matches(":focus-visible")) return;
-    const id = startNode();
-    setKeyNode(id);
-    setRingShown(id !== null);
-    if (id) reveal(id);
+    showFocus(startFocus());
   }
 
   function onBlur(e: FocusEvent<HTMLDivElement>) {
@@ -205,26 +227,25 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
     const arrow = isArrowKey(key);
     if (!arrow && key !== "Enter" && key !== " ") return;
     e.preventDefault();
-    if (!shownKeyNode) {
+    if (!shownFocus) {
       // No ring yet (focus came by a click or a script): the first key shows where the focus is.
-      const id = startNode();
-      setKeyNode(id);
-      setRingShown(id !== null);
-      if (id) reveal(id);
+      showFocus(startFocus());
     } else if (isArrowKey(key)) {
-      const from = points.find((p) => p.id === shownKeyNode);
-      const next = from ? nearestInDirection(from, points, key) : null;
-      if (next) {
-        setKeyNode(next);
-        reveal(next);
-      }
+      const next = moveFocus(shownFocus, points, linkEnds, key, e.shiftKey);
+      if (next) showFocus(next);
     } else {
-      select("node", shownKeyNode);
+      select(shownFocus.kind, shownFocus.id);
     }
   }
 
   const hintId = useId();
-  const focusedView = shownKeyNode ? byId.get(shownKeyNode) : undefined;
+  const focusedNode = shownKeyNode ? byId.get(shownKeyNode) : undefined;
+  const focusedLink = shownKeyLink ? flowEdges.find((e) => e.id === shownKeyLink) : undefined;
+  const announcement = focusedNode
+    ? `${focusedNode.name}, ${focusedNode.role.toLowerCase()}, ${focusedNode.status.toLowerCase()}`
+    : focusedLink?.data
+      ? `Link ${focusedLink.data.title}`
+      : "";
 
   return (
     <div
@@ -236,11 +257,15 @@ export function MeshGraph({ nodes, links, selection, onSelect, className = "", w
       data-wall={wall}
       data-focus={focusKey || undefined}
       data-keyboard-node={shownKeyNode ?? undefined}
+      data-keyboard-link={shownKeyLink ?? undefined}
       ref={containerRef}
     >
-      <p id={hintId} className="sr-only">Arrow keys move between nodes; Enter opens the focused node&apos;s details, Escape closes them.</p>
+      <p id={hintId} className="sr-only">
+        Arrow keys move between nodes, or between links; Shift with an arrow goes from a node to its link that way and back.
+        Enter opens the focused node&apos;s or link&apos;s details, Escape closes them.
+      </p>
       <p className="sr-only" aria-live="polite" data-testid="mesh-graph-announcer">
-        {focusedView ? `${focusedView.name}, ${focusedView.role.toLowerCase()}, ${focusedView.status.toLowerCase()}` : ""}
+        {announcement}
       </p>
       <WallModeContext.Provider value={wall}>
       <LabelPlacementContext.Provider value={placements}>

@@ -68,6 +68,7 @@ export const PROCEDURE_ACCESS = {
   // the demo's simulated eavesdropper is for SOC staff (analyst) and up, never the demo audience
   "nodes.list": min("viewer"),
   "nodes.links": min("viewer"),
+  "trends.keyStates": min("viewer"),
   "mesh.state": min("viewer"),
   "mesh.node": min("viewer"),
   "mesh.link": min("viewer"),

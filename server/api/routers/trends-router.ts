@@ -1,0 +1,15 @@
+/**
+ * Trends for the console's charts: figures over hours, read on a slow poll
+ * (the live stream does not invalidate them: a chart in 5-minute steps need
+ * not be re-read on every key event by every viewer).
+ */
+import { z } from "zod";
+import { keyStateHistory } from "../../keys/state-history";
+import { publicProcedure, router } from "../trpc";
+
+export const trendsRouter = router({
+  /** How many keys stood in each state over the last `hours`, in 72 steps, rebuilt from the audit chain. */
+  keyStates: publicProcedure
+    .input(z.object({ hours: z.number().int("hours must be a whole number").min(1, "at least 1 hour").max(24, "at most 24 hours") }).default({ hours: 6 }))
+    .query(({ ctx, input }) => keyStateHistory(ctx.db, ctx.clock, input.hours)),
+});
