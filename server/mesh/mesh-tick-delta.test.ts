@@ -31,6 +31,18 @@ describe("applyTickToState", () => {
     expect(r.state.links[1]).toBe(before.links[1]);
     expect(r.state.links[2]).toMatchObject({ secretKeyRateBps: 0, poolBits: 10 }); // a link that is down has no rate
   });
+  it("applies a status the tick changed: health follows the new status", () => {
+    const before = state(4);
+    const r = applyTickToState(before, delta(5, [["l1", 0.06, 300, 520, "DEGRADED"], ["l2", 0.02, 1_000, 510]]));
+    if (r.kind !== "applied") throw new Error(r.kind);
+    expect(r.state.links[0]).toMatchObject({ status: "DEGRADED", qber: 0.06, health: "warning" });
+    expect(r.state.links[1]).toMatchObject({ status: "UP", poolBits: 510, health: "healthy" });
+    // Only the status moved: still a new object, so the edge is redrawn.
+    const back = applyTickToState(r.state, delta(6, [["l1", 0.06, 300, 520, "UP"]]));
+    if (back.kind !== "applied") throw new Error(back.kind);
+    expect(back.state.links[0]).not.toBe(r.state.links[0]);
+    expect(back.state.links[0]!.status).toBe("UP");
+  });
   it("calls a skipped tick a gap, and an old or repeated one current", () => {
     expect(applyTickToState(state(4), delta(6, [])).kind).toBe("gap");
     expect(applyTickToState(state(6), delta(6, [])).kind).toBe("current");
