@@ -1,8 +1,8 @@
 /**
  * `npm run bench:live [-- --seconds S]` (env BENCH_LIVE_N="10,100" to choose the viewer counts)
  *
- * Simulated Mesh-page viewers against `next start` on a freshly seeded demo
- * (needs `npm run build`), for N = 10, 100, 300, 500. Each viewer does what the
+ * Simulated Mesh-page viewers against the console's own server (scripts/serve.ts,
+ * as `npm start` and `npm run demo` run it) on a freshly seeded demo (needs `npm run build`), for N = 10, 100, 300, 500. Each viewer does what the
  * browser does on that page: the first load's batched queries (mesh.state,
  * incidents.highlight, the two incident lists of the banner and the badge), the
  * two live subscriptions (events.stream, approvals.onPendingCount) over
@@ -13,7 +13,7 @@
  * Per N it reports: tick events per viewer per second (exactly 1 per tick),
  * event-to-applied latency (from the tick's time, taken before its commit, to
  * the viewer holding the new state) p50/p95/p99, server CPU and RSS (the
- * `next start` process tree), PostgreSQL connections of the console's
+ * server process tree), PostgreSQL connections of the console's
  * database, errors, and as the baseline `/api/health` latency at the same N
  * (each of N clients asking once a second, like the ticks), measured in the
  * same run just before. Database: DATABASE_URL's server, or an embedded
@@ -70,8 +70,11 @@ async function startServer(adminUrl: string): Promise<Server> {
   const port = await freePort();
   // BENCH_LIVE_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", shows where the server spends its time.
   const nodeArgs = (process.env.BENCH_LIVE_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const nextBin = path.join(import.meta.dirname, "..", "node_modules", "next", "dist", "bin", "next");
-  const child = spawn(process.execPath, [...nodeArgs, nextBin, "start", "-p", String(port)], {
+  // The console's real server (what `npm start` and `npm run demo` run: Next.js behind server/runtime/http-server.ts),
+  // in one node process (tsx as a loader, not a wrapper process), so the CPU profile and /proc figures are the server's.
+  const serve = path.join(import.meta.dirname, "..", "scripts", "serve.ts");
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", serve, "-p", String(port)], {
+    cwd: path.join(import.meta.dirname, ".."),
     stdio: ["ignore", "ignore", "inherit"],
     env: {
       ...process.env, DATABASE_URL: url, QECNET_DATA_DIR: dataDir, QECNET_MASTER_KEY: masterKey.toString("hex"),
@@ -91,10 +94,10 @@ async function startServer(adminUrl: string): Promise<Server> {
   };
   try {
     for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new Error(`the console server exited with ${child.exitCode}`);
       const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (i > 300) throw new Error("next start did not answer within 30 s");
+      if (i > 300) throw new Error("the console server did not answer within 30 s");
       await sleep(100);
     }
   } catch (err) {
