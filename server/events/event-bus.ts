@@ -14,6 +14,7 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { decodeEvent, encodeEvent, EVENT_CHANNEL, type ConsoleEvent, type EventTopic } from "./console-events";
+import { PerEventValue } from "./per-event-value";
 import { reconnectDelay } from "./reconnect-delay";
 
 /** A listener gets the event, and its JSON text (encoded once per process, shared by every subscriber). */
@@ -46,6 +47,9 @@ export class EventBus {
   connected = false;
   /** Connections opened over the bus's life (diagnostics and the leak test). */
   connectionsOpened = 0;
+  /** Events heard per topic over the bus's life: a value read before the latest event of its topics is stale. */
+  private readonly heard = new Map<EventTopic, number>();
+  private readonly sharedValues = new Map<string, PerEventValue<unknown>>();
 
   constructor(
     private readonly connectionString: string,
@@ -114,7 +118,28 @@ export class EventBus {
   }
 
   private emit(e: ConsoleEvent): void {
+    // Before any subscriber hears it: whoever reads a shared value on this event reads it anew.
+    for (const t of e.topics) this.heard.set(t, (this.heard.get(t) ?? 0) + 1);
     this.emitter.emit("event", e, JSON.stringify(e));
+  }
+
+  /** How many events touching `topics` this bus has heard (a shared value is current while this stays). */
+  generation(topics: readonly EventTopic[]): number {
+    let n = 0;
+    for (const t of topics) n += this.heard.get(t) ?? 0;
+    return n;
+  }
+
+  /**
+   * A value read at most once per event of `topics` for the whole process,
+   * however many subscribers ask for it on that event (e.g. the approvals
+   * badge's open requests: one query per approvals event, not one per open
+   * badge). `name` identifies it in this process; the first caller's `load` is kept.
+   */
+  shared<T>(name: string, topics: readonly EventTopic[], load: () => Promise<T>): PerEventValue<T> {
+    let v = this.sharedValues.get(name);
+    if (!v) this.sharedValues.set(name, (v = new PerEventValue(this, topics, load)));
+    return v as PerEventValue<T>;
   }
 
   private lost(client: pg.Client): void {
