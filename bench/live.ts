@@ -181,7 +181,7 @@ class Viewer {
   private stateTick = -1;
   private lastTickSeen = -1;
   /** Tick events whose state arrives with the next mesh.state answer: their time, for the latency. */
-  private waiting: number[] = [];
+  private waiting: Array<{ tick: number; at: number }> = [];
   measuring = false;
 
   constructor(private readonly base: string, private readonly cookie: string, private readonly stats: Stats) {}
@@ -229,8 +229,13 @@ class Viewer {
         const results = JSON.parse(body) as Array<{ result?: { data?: { json?: { simulation?: { tick?: number } } } } }>;
         this.stateTick = results[i]?.result?.data?.json?.simulation?.tick ?? this.stateTick;
         const done = Date.now();
-        if (this.measuring) for (const at of this.waiting) this.stats.latencies.push(done - at);
-        this.waiting = [];
+        // Only the ticks this answer includes (one fetched before a tick does not bring it).
+        for (const w of this.waiting) if (this.measuring && w.tick <= this.stateTick) this.stats.latencies.push(done - w.at);
+        this.waiting = this.waiting.filter((w) => w.tick > this.stateTick);
+        if (this.waiting.length > 0) {
+          this.pending.add("state");
+          this.timer ??= setTimeout(() => this.flush(), 100);
+        }
       }
     } catch (err) {
       this.error(`${(err as Error).name} on ${names.join(",")}`);
@@ -259,8 +264,12 @@ class Viewer {
           this.stats.latencies.push(ms);
           this.stats.firstByTick.set(delta.tick, Math.min(ms, this.stats.firstByTick.get(delta.tick) ?? Infinity));
         }
-      } else if (delta.tick > this.stateTick) this.pending.add("state"); // a gap: refetch
-    } else if (tick && typeof tick.data?.at === "string") this.waiting.push(Date.parse(tick.data.at));
+      } else if (delta.tick > this.stateTick) {
+        // A gap: refetch; the tick is applied when that answer lands (counted then, as an undelivered delta would be).
+        this.pending.add("state");
+        this.waiting.push({ tick: delta.tick, at: Date.parse(delta.lastTickAt) });
+      }
+    } else if (tick && typeof tick.data?.at === "string") this.waiting.push({ tick: Number(tick.data.tick), at: Date.parse(tick.data.at) });
     if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), 100);
   }
 
