@@ -14,11 +14,16 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { decodeEvent, encodeEvent, EVENT_CHANNEL, type ConsoleEvent, type EventTopic } from "./console-events";
+import { EventStreamSource } from "./event-stream";
 import { PerEventValue } from "./per-event-value";
+import { sseDataFrame } from "./sse-frames";
 import { reconnectDelay } from "./reconnect-delay";
 
-/** A listener gets the event, and its JSON text (encoded once per process, shared by every subscriber). */
-export type EventListener = (e: ConsoleEvent, text: string) => void;
+/**
+ * A listener gets the event, its JSON text and its server-sent-events frame
+ * (each encoded once per process, shared by every subscriber).
+ */
+export type EventListener = (e: ConsoleEvent, text: string, frame: Uint8Array) => void;
 
 export interface EventBusOptions {
   /** First reconnect delay; doubles per failed attempt up to `maxRetryMs`. */
@@ -120,7 +125,8 @@ export class EventBus {
   private emit(e: ConsoleEvent): void {
     // Before any subscriber hears it: whoever reads a shared value on this event reads it anew.
     for (const t of e.topics) this.heard.set(t, (this.heard.get(t) ?? 0) + 1);
-    this.emitter.emit("event", e, JSON.stringify(e));
+    const text = JSON.stringify(e);
+    this.emitter.emit("event", e, text, sseDataFrame(text));
   }
 
   /** How many events touching `topics` this bus has heard (a shared value is current while this stays). */
@@ -170,8 +176,8 @@ export class EventBus {
   /** Calls `listener` for every event touching one of `topics` until the returned function is called. */
   subscribe(topics: readonly EventTopic[], listener: EventListener): () => void {
     const wanted = new Set(topics);
-    const handler = (e: ConsoleEvent, text: string) => {
-      if (e.topics.some((t) => wanted.has(t))) listener(e, text);
+    const handler = (e: ConsoleEvent, text: string, frame: Uint8Array) => {
+      if (e.topics.some((t) => wanted.has(t))) listener(e, text, frame);
     };
     this.emitter.on("event", handler);
     let subscribed = true;
@@ -199,6 +205,11 @@ export class EventBus {
    */
   streamText(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<string> {
     return this.queued(topics, signal, (_e, text) => text);
+  }
+
+  /** The events for `topics` as one browser's stream: an iterable of JSON text, or a server-sent-events response of shared frames. */
+  source(topics: readonly EventTopic[], signal: AbortSignal | undefined): EventStreamSource {
+    return new EventStreamSource(this, topics, signal);
   }
 
   /** One generator per subscription (no layers on top: each is one more step per event and subscriber). */
