@@ -20,7 +20,7 @@ import { createNodes, testServices } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { decodeEvent, type ConsoleEvent } from "./console-events";
 import { notify } from "./event-bus";
-import { EventStreamSource } from "./event-stream";
+import { isEventStreamSource, type EventStreamSource } from "./event-stream";
 
 interface Frame {
   event: string;
@@ -70,7 +70,7 @@ describe("event stream responses", () => {
 
   async function open(ac = new AbortController()) {
     const source = await createCaller(createContextInner(s, viewer), { signal: ac.signal }).events.stream({ topics: ["mesh"] });
-    expect(source).toBeInstanceOf(EventStreamSource);
+    expect(isEventStreamSource(source)).toBe(true);
     const res = (source as EventStreamSource).response(opts);
     return { res, ac, reader: new Reader(res) };
   }

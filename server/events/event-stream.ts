@@ -24,7 +24,21 @@ export interface EventStreamOptions {
   client: { reconnectAfterInactivityMs?: number };
 }
 
+/**
+ * Marks a source across module instances: Next.js bundles the route handler
+ * and the instrumentation hook that builds the process's services separately,
+ * so a source made by the services' bus is not `instanceof` the route's class.
+ */
+const SOURCE_BRAND = Symbol.for("qecnet.eventStreamSource");
+
+/** Whether a procedure's result is an event stream source (from any bundle of this process). */
+export function isEventStreamSource(value: unknown): value is EventStreamSource {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[SOURCE_BRAND] === true;
+}
+
 export class EventStreamSource implements AsyncIterable<string> {
+  readonly [SOURCE_BRAND] = true;
+
   constructor(
     private readonly bus: EventBus,
     private readonly topics: readonly EventTopic[],

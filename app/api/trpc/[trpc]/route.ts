@@ -22,7 +22,7 @@ import { addressedOrigin, checkRequestOrigin } from "@/server/auth/csrf";
 import { sessionFrom } from "@/server/auth/session-user";
 import { guarded } from "@/server/api/route-guard";
 import { env } from "@/server/config/env";
-import { EventStreamSource } from "@/server/events/event-stream";
+import { isEventStreamSource } from "@/server/events/event-stream";
 import { services } from "@/server/runtime/services";
 
 export const dynamic = "force-dynamic";
@@ -48,7 +48,7 @@ async function eventStream(req: Request, ctx: ReturnType<typeof createContextInn
     const raw = url.searchParams.get("input");
     const input = raw === null ? undefined : superjson.deserialize<TEventStreamInput>(JSON.parse(raw));
     const source = await createCaller(ctx, { signal: req.signal }).events.stream(input);
-    return source instanceof EventStreamSource ? source.response({ pingMs: SSE_OPTIONS.ping.intervalMs, client: SSE_OPTIONS.client }) : null;
+    return isEventStreamSource(source) ? source.response({ pingMs: SSE_OPTIONS.ping.intervalMs, client: SSE_OPTIONS.client }) : null;
   } catch {
     return null;
   }
