@@ -180,6 +180,8 @@ class Viewer {
   private timer: NodeJS.Timeout | null = null;
   private stateTick = -1;
   private lastTickSeen = -1;
+  /** The last ticks whose deltas were heard, oldest first: a state that lands late is caught up from them (as live-events.tsx does). */
+  private recentDeltas: number[] = [];
   /** Tick events whose state arrives with the next mesh.state answer: their time, for the latency. */
   private waiting: Array<{ tick: number; at: number }> = [];
   measuring = false;
@@ -228,10 +230,9 @@ class Viewer {
       if (i >= 0) {
         const results = JSON.parse(body) as Array<{ result?: { data?: { json?: { simulation?: { tick?: number } } } } }>;
         this.stateTick = results[i]?.result?.data?.json?.simulation?.tick ?? this.stateTick;
-        const done = Date.now();
-        // Only the ticks this answer includes (one fetched before a tick does not bring it).
-        for (const w of this.waiting) if (this.measuring && w.tick <= this.stateTick) this.stats.latencies.push(done - w.at);
-        this.waiting = this.waiting.filter((w) => w.tick > this.stateTick);
+        this.catchUp(this.recentDeltas.length);
+        // Only the ticks this answer includes, caught up (one fetched before a tick does not bring it).
+        this.settleWaiting(Date.now());
         if (this.waiting.length > 0) {
           this.pending.add("state");
           this.timer ??= setTimeout(() => this.flush(), 100);
@@ -255,6 +256,12 @@ class Viewer {
     }
     if (tick) this.lastTickSeen = Math.max(this.lastTickSeen, Number(tick.data?.tick));
     for (const t of e.topics) for (const q of TOPIC_QUERIES[t] ?? []) if (!(t === "mesh" && delta)) this.pending.add(q);
+    if (delta) this.recentDeltas = [...this.recentDeltas.filter((t) => t < delta.tick).slice(-29), delta.tick];
+    if (delta && this.stateTick >= 0) {
+      // Deltas heard while the state was on its way join it first.
+      this.catchUp(this.recentDeltas.length - 1);
+      this.settleWaiting(now);
+    }
     if (delta) {
       if (delta.tick === this.stateTick + 1) {
         this.stateTick = delta.tick; // applied: the browser's setQueryData
@@ -271,6 +278,17 @@ class Viewer {
       }
     } else if (tick && typeof tick.data?.at === "string") this.waiting.push({ tick: Number(tick.data.tick), at: Date.parse(tick.data.at) });
     if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), 100);
+  }
+
+  /** Applies the first `n` heard deltas that join the held state (catchUpState in the browser). */
+  private catchUp(n: number): void {
+    for (const t of this.recentDeltas.slice(0, n)) if (t === this.stateTick + 1) this.stateTick = t;
+  }
+
+  /** The waiting ticks the held state now includes are applied at `at`. */
+  private settleWaiting(at: number): void {
+    for (const w of this.waiting) if (this.measuring && w.tick <= this.stateTick) this.stats.latencies.push(at - w.at);
+    this.waiting = this.waiting.filter((w) => w.tick > this.stateTick);
   }
 
   private flush(): void {

@@ -20,7 +20,7 @@ import { useQueryClient, type QueryClient, type QueryKey } from "@tanstack/react
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { decodeEvent, type ConsoleEvent, type EventTopic, type MeshTickDelta } from "@/server/events/console-events";
-import { applyTickToLinkDetail, applyTickToNodeDetail, applyTickToState } from "@/server/mesh/mesh-tick-delta";
+import { applyTickToLinkDetail, applyTickToNodeDetail, catchUpState } from "@/server/mesh/mesh-tick-delta";
 import type { MeshLinkDetail, MeshNodeDetail, MeshStateView } from "@/server/mesh/mesh-views";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
@@ -54,6 +54,8 @@ const TOPIC_QUERIES: Record<EventTopic, QueryKey[]> = {
 
 /** Resyncs are spread over this long, so a server restart does not bring every tab back in the same instant. */
 const RESYNC_SPREAD_MS = 2_000;
+/** Recent ticks' deltas kept to bring a late-arriving mesh state up to date (a loaded server answers seconds late). */
+const RECENT_DELTAS = 30;
 
 /** The tick of an event when the event is nothing but a tick with a delta, as far as the mesh is concerned. */
 function tickWithDelta(e: ConsoleEvent): { delta: MeshTickDelta; crossed: string[] } | null {
@@ -71,8 +73,26 @@ class LiveHub {
   private readonly pending = new Map<string, QueryKey>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private resyncTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The last ticks' deltas, oldest first (the stream delivers each once, in order). */
+  private recent: MeshTickDelta[] = [];
 
   constructor(private readonly queryClient: QueryClient) {}
+
+  /**
+   * A fetched mesh state is as old as the moment the server read it: the ticks heard while it travelled are applied
+   * to it as soon as it lands, so a slow answer does not start another refetch, and then another. Returns the unwatch.
+   */
+  watchFetchedStates(): () => void {
+    const queryClient = this.queryClient;
+    return queryClient.getQueryCache().subscribe((ev) => {
+      if (ev.type !== "updated" || ev.action.type !== "success" || ev.action.manual) return;
+      const key = ev.query.queryKey;
+      if (!Array.isArray(key[0]) || key[0][0] !== "mesh" || key[0][1] !== "state") return;
+      const data = ev.query.state.data as MeshStateView | undefined;
+      const r = data ? catchUpState(data, this.recent) : null;
+      if (r?.kind === "applied") queueMicrotask(() => queryClient.setQueryData(key, r.state));
+    });
+  }
 
   onEvent(e: ConsoleEvent): void {
     const tick = tickWithDelta(e);
@@ -92,9 +112,10 @@ class LiveHub {
     const qc = this.queryClient;
     let gap = false;
     let refetch = false;
+    this.recent = [...this.recent.filter((x) => x.tick < d.tick).slice(1 - RECENT_DELTAS), d];
     for (const [key, data] of qc.getQueriesData<MeshStateView>({ queryKey: MESH_STATE })) {
       if (!data) continue;
-      const r = applyTickToState(data, d);
+      const r = catchUpState(data, this.recent);
       if (r.kind === "applied") qc.setQueryData(key, r.state);
       else if (r.kind === "gap") gap = true;
     }
@@ -153,6 +174,7 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [hub] = useState(() => new LiveHub(queryClient));
   useEffect(() => () => hub.dispose(), [hub]);
+  useEffect(() => hub.watchFetchedStates(), [hub]);
   const sub = useSubscription(
     trpc.events.stream.subscriptionOptions(undefined, {
       onData: (text) => {

@@ -59,6 +59,24 @@ export function applyTickToState(state: MeshStateView, d: MeshTickDelta): TickAp
   };
 }
 
+/**
+ * The state caught up with the recent ticks' deltas (oldest first), as far as
+ * they reach without a hole: a state fetched while ticks kept arriving (its
+ * answer older than the deltas heard meanwhile) is brought up to date from
+ * them instead of being refetched, which on a loaded server would only come
+ * back late again. "current" when no delta is newer than the state, "gap"
+ * when the deltas do not join the state (a refetch is needed).
+ */
+export function catchUpState(state: MeshStateView, recent: readonly MeshTickDelta[]): TickApplied {
+  let next = state;
+  for (const d of recent) {
+    const r = applyTickToState(next, d);
+    if (r.kind === "gap") return r;
+    if (r.kind === "applied") next = r.state;
+  }
+  return next === state ? { kind: "current" } : { kind: "applied", state: next };
+}
+
 /** A link panel after the tick: new figures, and the tick's sample appended to its window of `minutes`. */
 export function applyTickToLinkDetail(detail: MeshLinkDetail, d: MeshTickDelta, minutes: number): MeshLinkDetail {
   const f = figuresById(d).get(detail.link.id);
