@@ -479,13 +479,13 @@ type RequestRow = {
   votes: Array<{ voterId: string; voter: string; decision: Decision; comment: string; at: Date }>;
 };
 
-const services = new WeakMap<KeyService, ApprovalService>();
-/** One approval service per key service (so per process, and per test database). */
+/** The officers' badge: open requests, and those the viewer could decide now. */
 export interface PendingCounts {
   pending: number;
   awaitingYou: number;
 }
 
+/** A pending request as the badge counts it (one read shared by every badge of the process). */
 export interface OpenRequest {
   kind: string;
   requestedById: string | null;
@@ -493,6 +493,8 @@ export interface OpenRequest {
   votes: Array<{ voterId: string }>;
 }
 
+const services = new WeakMap<KeyService, ApprovalService>();
+/** One approval service per key service (so per process, and per test database). */
 export function approvalsFor(keys: KeyService): ApprovalService {
   let s = services.get(keys);
   if (!s) services.set(keys, (s = new ApprovalService(keys.db, keys)));
