@@ -91,16 +91,10 @@ export default tseslint.config(
     // Components run in the browser: from server/ they take only the browser-safe domain and, type-only, AppRouter
     // (view types come from components/trpc/router-types.ts, inferred from the router).
     files: ["components/**/*.{ts,tsx}"],
-    ignores: [
-      // Known exceptions until the live-update branch (live2) is merged: live-events imports server/events and
-      // server/mesh (console-events, mesh-tick-delta, mesh-views); the lead moves them into server/domain/ at merge.
-      "components/live/**",
-    ],
     rules: {
       "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
         {
-          // Known exception (live2 owns server/events/): reconnect-delay is pure; it moves to server/domain/ at merge.
-          regex: `${FROM_SERVER}(?!domain/|api/root$|events/reconnect-delay$)`,
+          regex: `${FROM_SERVER}(?!domain/|api/root$)`,
           message: "Components import from server/ only server/domain/ (browser-safe) and the AppRouter type; take view types from components/trpc/router-types.ts.",
         },
         { regex: `${FROM_SERVER}api/root$`, allowTypeImports: true, message: "Components import only the AppRouter type from server/api/root (import type), never the router itself." },

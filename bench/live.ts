@@ -1,8 +1,8 @@
 /**
  * `npm run bench:live [-- --seconds S]` (env BENCH_LIVE_N="10,100" to choose the viewer counts)
  *
- * Simulated Mesh-page viewers against `next start` on a freshly seeded demo
- * (needs `npm run build`), for N = 10, 100, 300, 500. Each viewer does what the
+ * Simulated Mesh-page viewers against the console's own server (scripts/serve.ts,
+ * as `npm start` and `npm run demo` run it) on a freshly seeded demo (needs `npm run build`), for N = 10, 100, 300, 500. Each viewer does what the
  * browser does on that page: the first load's batched queries (mesh.state,
  * incidents.highlight, the two incident lists of the banner and the badge), the
  * two live subscriptions (events.stream, approvals.onPendingCount) over
@@ -13,7 +13,7 @@
  * Per N it reports: tick events per viewer per second (exactly 1 per tick),
  * event-to-applied latency (from the tick's time, taken before its commit, to
  * the viewer holding the new state) p50/p95/p99, server CPU and RSS (the
- * `next start` process tree), PostgreSQL connections of the console's
+ * server process tree), PostgreSQL connections of the console's
  * database, errors, and as the baseline `/api/health` latency at the same N
  * (each of N clients asking once a second, like the ticks), measured in the
  * same run just before. Database: DATABASE_URL's server, or an embedded
@@ -30,7 +30,7 @@ import pg from "pg";
 import { dropDatabase, withDatabase } from "../server/db/database-admin";
 import { createSeededDemoDatabase } from "../server/demo/demo-database";
 import { DEMO_ACCOUNTS } from "../server/demo/demo-users";
-import { decodeEvent, type ConsoleEvent } from "../server/events/console-events";
+import { decodeEvent, type ConsoleEvent } from "../server/domain/events/console-events";
 import { freePort, openTarget, runBench, sleep } from "./bench-support";
 
 // Node's fetch (undici) opens as many connections per origin as asked and waits 300 s on a quiet body: the
@@ -70,8 +70,11 @@ async function startServer(adminUrl: string): Promise<Server> {
   const port = await freePort();
   // BENCH_LIVE_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", shows where the server spends its time.
   const nodeArgs = (process.env.BENCH_LIVE_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const nextBin = path.join(import.meta.dirname, "..", "node_modules", "next", "dist", "bin", "next");
-  const child = spawn(process.execPath, [...nodeArgs, nextBin, "start", "-p", String(port)], {
+  // The console's real server (what `npm start` and `npm run demo` run: Next.js behind server/runtime/http-server.ts),
+  // in one node process (tsx as a loader, not a wrapper process), so the CPU profile and /proc figures are the server's.
+  const serve = path.join(import.meta.dirname, "..", "scripts", "serve.ts");
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", serve, "-p", String(port)], {
+    cwd: path.join(import.meta.dirname, ".."),
     stdio: ["ignore", "ignore", "inherit"],
     env: {
       ...process.env, DATABASE_URL: url, QECNET_DATA_DIR: dataDir, QECNET_MASTER_KEY: masterKey.toString("hex"),
@@ -91,10 +94,10 @@ async function startServer(adminUrl: string): Promise<Server> {
   };
   try {
     for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new Error(`the console server exited with ${child.exitCode}`);
       const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (i > 300) throw new Error("next start did not answer within 30 s");
+      if (i > 300) throw new Error("the console server did not answer within 30 s");
       await sleep(100);
     }
   } catch (err) {
@@ -177,8 +180,10 @@ class Viewer {
   private timer: NodeJS.Timeout | null = null;
   private stateTick = -1;
   private lastTickSeen = -1;
+  /** The last ticks whose deltas were heard, oldest first: a state that lands late is caught up from them (as live-events.tsx does). */
+  private recentDeltas: number[] = [];
   /** Tick events whose state arrives with the next mesh.state answer: their time, for the latency. */
-  private waiting: number[] = [];
+  private waiting: Array<{ tick: number; at: number }> = [];
   measuring = false;
 
   constructor(private readonly base: string, private readonly cookie: string, private readonly stats: Stats) {}
@@ -225,9 +230,13 @@ class Viewer {
       if (i >= 0) {
         const results = JSON.parse(body) as Array<{ result?: { data?: { json?: { simulation?: { tick?: number } } } } }>;
         this.stateTick = results[i]?.result?.data?.json?.simulation?.tick ?? this.stateTick;
-        const done = Date.now();
-        if (this.measuring) for (const at of this.waiting) this.stats.latencies.push(done - at);
-        this.waiting = [];
+        this.catchUp(this.recentDeltas.length);
+        // Only the ticks this answer includes, caught up (one fetched before a tick does not bring it).
+        this.settleWaiting(Date.now());
+        if (this.waiting.length > 0) {
+          this.pending.add("state");
+          this.timer ??= setTimeout(() => this.flush(), 100);
+        }
       }
     } catch (err) {
       this.error(`${(err as Error).name} on ${names.join(",")}`);
@@ -247,6 +256,12 @@ class Viewer {
     }
     if (tick) this.lastTickSeen = Math.max(this.lastTickSeen, Number(tick.data?.tick));
     for (const t of e.topics) for (const q of TOPIC_QUERIES[t] ?? []) if (!(t === "mesh" && delta)) this.pending.add(q);
+    if (delta) this.recentDeltas = [...this.recentDeltas.filter((t) => t < delta.tick).slice(-29), delta.tick];
+    if (delta && this.stateTick >= 0) {
+      // Deltas heard while the state was on its way join it first.
+      this.catchUp(this.recentDeltas.length - 1);
+      this.settleWaiting(now);
+    }
     if (delta) {
       if (delta.tick === this.stateTick + 1) {
         this.stateTick = delta.tick; // applied: the browser's setQueryData
@@ -256,9 +271,24 @@ class Viewer {
           this.stats.latencies.push(ms);
           this.stats.firstByTick.set(delta.tick, Math.min(ms, this.stats.firstByTick.get(delta.tick) ?? Infinity));
         }
-      } else if (delta.tick > this.stateTick) this.pending.add("state"); // a gap: refetch
-    } else if (tick && typeof tick.data?.at === "string") this.waiting.push(Date.parse(tick.data.at));
+      } else if (delta.tick > this.stateTick) {
+        // A gap: refetch; the tick is applied when that answer lands (counted then, as an undelivered delta would be).
+        this.pending.add("state");
+        this.waiting.push({ tick: delta.tick, at: Date.parse(delta.lastTickAt) });
+      }
+    } else if (tick && typeof tick.data?.at === "string") this.waiting.push({ tick: Number(tick.data.tick), at: Date.parse(tick.data.at) });
     if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), 100);
+  }
+
+  /** Applies the first `n` heard deltas that join the held state (catchUpState in the browser). */
+  private catchUp(n: number): void {
+    for (const t of this.recentDeltas.slice(0, n)) if (t === this.stateTick + 1) this.stateTick = t;
+  }
+
+  /** The waiting ticks the held state now includes are applied at `at`. */
+  private settleWaiting(at: number): void {
+    for (const w of this.waiting) if (this.measuring && w.tick <= this.stateTick) this.stats.latencies.push(at - w.at);
+    this.waiting = this.waiting.filter((w) => w.tick > this.stateTick);
   }
 
   private flush(): void {

@@ -7,7 +7,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./auth";
-import type { MeshStateView } from "../server/mesh/mesh-views";
+import type { MeshStateView } from "../server/domain/mesh/mesh-views";
 
 async function meshState(page: Page): Promise<MeshStateView> {
   const res = await page.request.get("/api/trpc/mesh.state");

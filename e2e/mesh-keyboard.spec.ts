@@ -11,7 +11,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./auth";
-import type { MeshStateView } from "../server/mesh/mesh-views";
+import type { MeshStateView } from "../server/domain/mesh/mesh-views";
 import { moveFocus, nearestInDirection, type ArrowKey, type GraphFocus } from "../components/mesh/graph/graph-keyboard";
 
 async function meshState(page: Page): Promise<MeshStateView> {

@@ -9,7 +9,7 @@
  */
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
-import type { MeshStateView } from "../server/mesh/mesh-views";
+import type { MeshStateView } from "../server/domain/mesh/mesh-views";
 import { planIsolation } from "../server/mesh/rewiring/rewire";
 import type { Mesh } from "../server/domain/mesh/mesh-model";
 

@@ -2,12 +2,13 @@
 /**
  * One live connection per browser tab: a tRPC subscription (server-sent events)
  * to the server's event bus. What an event means for the cached queries:
- * - a simulation tick with a delta (every second): its link figures are
- *   applied to the cached mesh state and open panels (a new chart sample is
- *   appended), nothing is refetched;
- * - any other event invalidates the queries of its topics (a topology, status
- *   or key change refetches the mesh state, which the server computes once for
- *   every viewer), bursts coalesced into one refetch per query family;
+ * - a simulation tick with a delta (every second): its link figures and
+ *   statuses are applied to the cached mesh state and open panels (a new chart
+ *   sample is appended), nothing is refetched but the panel of a link whose
+ *   QBER crossing the tick audited (its event list grew);
+ * - any other event invalidates the queries of its topics (a topology or key
+ *   change refetches the mesh state, which the server computes once for every
+ *   viewer), bursts coalesced into one refetch per query family;
  * - a tick that does not follow the cached one, a truncated event, or the
  *   stream coming back after a break refetches what is shown, after a random
  *   delay of up to RESYNC_SPREAD_MS so hundreds of tabs do not ask at once.
@@ -18,9 +19,9 @@
 import { useQueryClient, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { decodeEvent, type ConsoleEvent, type EventTopic, type MeshTickDelta } from "@/server/events/console-events";
-import { applyTickToLinkDetail, applyTickToNodeDetail, applyTickToState } from "@/server/mesh/mesh-tick-delta";
-import type { MeshLinkDetail, MeshNodeDetail, MeshStateView } from "@/server/mesh/mesh-views";
+import { decodeEvent, type ConsoleEvent, type EventTopic, type MeshTickDelta } from "@/server/domain/events/console-events";
+import { applyTickToLinkDetail, applyTickToNodeDetail, catchUpState } from "@/server/domain/mesh/mesh-tick-delta";
+import type { MeshLinkDetail, MeshNodeDetail, MeshStateView } from "@/server/domain/mesh/mesh-views";
 import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 
@@ -53,13 +54,17 @@ const TOPIC_QUERIES: Record<EventTopic, QueryKey[]> = {
 
 /** Resyncs are spread over this long, so a server restart does not bring every tab back in the same instant. */
 const RESYNC_SPREAD_MS = 2_000;
+/** Recent ticks' deltas kept to bring a late-arriving mesh state up to date (a loaded server answers seconds late). */
+const RECENT_DELTAS = 30;
 
-/** The delta of an event when the event is nothing but a tick with a delta, as far as the mesh is concerned. */
-function tickDelta(e: ConsoleEvent): MeshTickDelta | null {
+/** The tick of an event when the event is nothing but a tick with a delta, as far as the mesh is concerned. */
+function tickWithDelta(e: ConsoleEvent): { delta: MeshTickDelta; crossed: string[] } | null {
   if (e.truncated || !e.events) return null;
   const mesh = e.events.filter((x) => x.topic === "mesh");
   const tick = mesh.find((x) => x.type === "tick");
-  return mesh.length === 1 && tick?.delta ? tick.delta : null;
+  if (mesh.length !== 1 || !tick?.delta) return null;
+  const crossed = tick.data?.crossed;
+  return { delta: tick.delta, crossed: Array.isArray(crossed) ? crossed : [] };
 }
 
 /** Fans events out to listeners, applies tick deltas, and turns bursts of other events into one refetch per query family. */
@@ -68,35 +73,61 @@ class LiveHub {
   private readonly pending = new Map<string, QueryKey>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private resyncTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The last ticks' deltas, oldest first (the stream delivers each once, in order). */
+  private recent: MeshTickDelta[] = [];
 
   constructor(private readonly queryClient: QueryClient) {}
 
+  /**
+   * A fetched mesh state is as old as the moment the server read it: the ticks heard while it travelled are applied
+   * to it as soon as it lands, so a slow answer does not start another refetch, and then another. Returns the unwatch.
+   */
+  watchFetchedStates(): () => void {
+    const queryClient = this.queryClient;
+    return queryClient.getQueryCache().subscribe((ev) => {
+      if (ev.type !== "updated" || ev.action.type !== "success" || ev.action.manual) return;
+      const key = ev.query.queryKey;
+      if (!Array.isArray(key[0]) || key[0][0] !== "mesh" || key[0][1] !== "state") return;
+      const data = ev.query.state.data as MeshStateView | undefined;
+      const r = data ? catchUpState(data, this.recent) : null;
+      if (r?.kind === "applied") queueMicrotask(() => queryClient.setQueryData(key, r.state));
+    });
+  }
+
   onEvent(e: ConsoleEvent): void {
-    const delta = tickDelta(e);
+    const tick = tickWithDelta(e);
     for (const t of e.topics) {
       for (const key of TOPIC_QUERIES[t]) {
-        if (t === "mesh" && delta) continue;
+        if (t === "mesh" && tick) continue;
         this.pending.set(JSON.stringify(key), key);
       }
     }
-    if (delta) this.applyTick(delta);
+    if (tick) this.applyTick(tick.delta, tick.crossed);
     if (e.truncated && !e.seq) this.resync(); // the server's bus was away: anything may have changed
     else if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), 100);
     for (const l of this.listeners) l(e);
   }
 
-  private applyTick(d: MeshTickDelta): void {
+  private applyTick(d: MeshTickDelta, crossed: string[]): void {
     const qc = this.queryClient;
     let gap = false;
+    let refetch = false;
+    this.recent = [...this.recent.filter((x) => x.tick < d.tick).slice(1 - RECENT_DELTAS), d];
     for (const [key, data] of qc.getQueriesData<MeshStateView>({ queryKey: MESH_STATE })) {
       if (!data) continue;
-      const r = applyTickToState(data, d);
+      const r = catchUpState(data, this.recent);
       if (r.kind === "applied") qc.setQueryData(key, r.state);
       else if (r.kind === "gap") gap = true;
     }
     for (const [key, data] of qc.getQueriesData<MeshLinkDetail>({ queryKey: MESH_LINK })) {
       const minutes = (key[1] as { input?: { minutes?: number } } | undefined)?.input?.minutes ?? 30;
-      if (data) qc.setQueryData(key, applyTickToLinkDetail(data, d, minutes));
+      if (!data) continue;
+      qc.setQueryData(key, applyTickToLinkDetail(data, d, minutes));
+      // The crossing's audit entry is in this panel's event list: only a read brings it.
+      if (crossed.includes(data.link.id)) {
+        this.pending.set(JSON.stringify(key), key);
+        refetch = true;
+      }
     }
     for (const [key, data] of qc.getQueriesData<MeshNodeDetail>({ queryKey: MESH_NODE })) {
       if (data) qc.setQueryData(key, applyTickToNodeDetail(data, d));
@@ -104,8 +135,9 @@ class LiveHub {
     // A missed tick: the delta holds only what moved in its own tick, so the cached state cannot catch up by itself.
     if (gap) {
       this.pending.set(JSON.stringify(MESH_STATE), MESH_STATE);
-      this.timer ??= setTimeout(() => this.flush(), 100);
+      refetch = true;
     }
+    if (refetch) this.timer ??= setTimeout(() => this.flush(), 100);
   }
 
   private flush(): void {
@@ -142,6 +174,7 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [hub] = useState(() => new LiveHub(queryClient));
   useEffect(() => () => hub.dispose(), [hub]);
+  useEffect(() => hub.watchFetchedStates(), [hub]);
   const sub = useSubscription(
     trpc.events.stream.subscriptionOptions(undefined, {
       onData: (text) => {

@@ -18,7 +18,7 @@ import { LiveEvents } from "@/components/live/live-events";
 import { StepUpPrompt } from "@/components/auth/step-up-prompt";
 import { stepUpLink } from "@/components/trpc/step-up-link";
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from "@/server/domain/access/csrf";
-import { reconnectDelay } from "@/server/events/reconnect-delay";
+import { reconnectDelay } from "@/server/domain/events/reconnect-delay";
 
 /** Live stream retries: from 0.5 s doubling up to 30 s, each drawn from the upper half of its window. */
 const streamRetryDelayMs = (attempt: number) => reconnectDelay(attempt - 1, 500, 30_000, Math.random);

@@ -74,11 +74,16 @@ function unreadableInput(error: TRPCError): boolean {
   return cause.message === error.message || ["TypeError", "RangeError", "SyntaxError", "ReferenceError"].includes(cause.name);
 }
 
+/**
+ * Subscriptions (server-sent events): a ping keeps proxies from closing idle
+ * streams, and the browser reconnects when pings stop arriving. Exported for
+ * the event stream the route handler writes itself (server/events/event-stream.ts).
+ */
+export const SSE_OPTIONS = { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } } as const;
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  // Subscriptions (server-sent events): a ping keeps proxies from closing idle
-  // streams, and the browser reconnects when pings stop arriving.
-  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
+  sse: SSE_OPTIONS,
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const { stack: _stack, ...data } = shape.data; // never send server stacks to the browser

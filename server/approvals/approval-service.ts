@@ -399,12 +399,22 @@ export class ApprovalService {
   }
 
   /** Open requests, and those this user could decide now (the officers' badge). */
-  async pendingCount(user: SessionUser): Promise<{ pending: number; awaitingYou: number }> {
-    const now = this.keys.clock();
-    const open = await this.db.approvalRequest.findMany({
-      where: { status: "PENDING", expiresAt: { gt: now } },
-      select: { kind: true, requestedById: true, votes: { select: { voterId: true } } },
+  async pendingCount(user: SessionUser): Promise<PendingCounts> {
+    return this.countPending(await this.openRequests(), user);
+  }
+
+  /** The requests still pending, with their voters: one query, the same for every user (the live badge shares it). */
+  openRequests(): Promise<OpenRequest[]> {
+    return this.db.approvalRequest.findMany({
+      where: { status: "PENDING" },
+      select: { kind: true, requestedById: true, expiresAt: true, votes: { select: { voterId: true } } },
     });
+  }
+
+  /** The badge's counts for `user` from the open requests, on the service's clock (a request past its deadline no longer counts). */
+  countPending(requests: readonly OpenRequest[], user: SessionUser): PendingCounts {
+    const now = this.keys.clock();
+    const open = requests.filter((r) => r.expiresAt.getTime() > now.getTime());
     const awaitingYou = open.filter((r) => voterRoleOf(r.kind) === user.role && r.requestedById !== user.id && !r.votes.some((v) => v.voterId === user.id)).length;
     return { pending: open.length, awaitingYou };
   }
@@ -471,3 +481,17 @@ type RequestRow = {
   expiresAt: Date; decidedAt: Date | null; outcome: unknown;
   votes: Array<{ voterId: string; voter: string; decision: Decision; comment: string; at: Date }>;
 };
+
+/** The officers' badge: open requests, and those the viewer could decide now. */
+export interface PendingCounts {
+  pending: number;
+  awaitingYou: number;
+}
+
+/** A pending request as the badge counts it (one read shared by every badge of the process). */
+export interface OpenRequest {
+  kind: string;
+  requestedById: string | null;
+  expiresAt: Date;
+  votes: Array<{ voterId: string }>;
+}

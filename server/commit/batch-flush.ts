@@ -12,7 +12,7 @@
  */
 import type pg from "pg";
 import type { ChainedEntry } from "../audit/entry-hash";
-import { encodeEvent, EVENT_CHANNEL, type EventTopic } from "../events/console-events";
+import { encodeEvent, EVENT_CHANNEL, type EventTopic } from "../domain/events/console-events";
 import type { JsonParam, PartOfBatch, RowParts } from "./batch-part";
 import type { BatchWorkspace } from "./batch-workspace";
 

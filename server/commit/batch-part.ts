@@ -7,7 +7,7 @@
  */
 import type pg from "pg";
 import type { ChainLink } from "../domain/audit/types";
-import type { EventTopic } from "../events/console-events";
+import type { EventTopic } from "../domain/events/console-events";
 import type { BatchWorkspace } from "./batch-workspace";
 
 export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {

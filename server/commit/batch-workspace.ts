@@ -6,7 +6,7 @@
  * kept for the batch's single flush.
  */
 import type { AuditEntryDraft, JsonValue } from "../domain/audit/types";
-import type { JobEvent } from "../events/console-events";
+import type { JobEvent } from "../domain/events/console-events";
 
 /** A domain's share of a workspace that follows the jobs: what a job changed is kept or dropped with it. */
 export interface WorkspacePart {

@@ -15,7 +15,7 @@ import { createNodes, testServices } from "../testing/fixtures";
 import { createTestUsers } from "../testing/auth-fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import type { Services } from "../runtime/services";
-import { decodeEvent, type ConsoleEvent } from "./console-events";
+import { decodeEvent, type ConsoleEvent } from "../domain/events/console-events";
 import { notify } from "./event-bus";
 
 interface OpenStream {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { poolOf } from "../db/client";
 import { createNodes, testKeyService, ACTOR } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import type { ConsoleEvent } from "./console-events";
-import { encodeEvent } from "./console-events";
+import type { ConsoleEvent } from "../domain/events/console-events";
+import { encodeEvent } from "../domain/events/console-events";
 import { EventBus, notify } from "./event-bus";
 
 function nextEvent(bus: EventBus, topics: Parameters<EventBus["subscribe"]>[0], match: (e: ConsoleEvent) => boolean, ms = 5_000) {

@@ -13,11 +13,17 @@
  */
 import { EventEmitter } from "node:events";
 import pg from "pg";
-import { decodeEvent, encodeEvent, EVENT_CHANNEL, type ConsoleEvent, type EventTopic } from "./console-events";
-import { reconnectDelay } from "./reconnect-delay";
+import { decodeEvent, encodeEvent, EVENT_CHANNEL, type ConsoleEvent, type EventTopic } from "../domain/events/console-events";
+import { EventStreamSource } from "./event-stream";
+import { PerEventValue } from "./per-event-value";
+import { sseDataFrame } from "./sse-frames";
+import { reconnectDelay } from "../domain/events/reconnect-delay";
 
-/** A listener gets the event, and its JSON text (encoded once per process, shared by every subscriber). */
-export type EventListener = (e: ConsoleEvent, text: string) => void;
+/**
+ * A listener gets the event, its JSON text and its server-sent-events frame
+ * (each encoded once per process, shared by every subscriber).
+ */
+export type EventListener = (e: ConsoleEvent, text: string, frame: Uint8Array) => void;
 
 export interface EventBusOptions {
   /** First reconnect delay; doubles per failed attempt up to `maxRetryMs`. */
@@ -46,6 +52,9 @@ export class EventBus {
   connected = false;
   /** Connections opened over the bus's life (diagnostics and the leak test). */
   connectionsOpened = 0;
+  /** Events heard per topic over the bus's life: a value read before the latest event of its topics is stale. */
+  private readonly heard = new Map<EventTopic, number>();
+  private readonly sharedValues = new Map<string, PerEventValue<unknown>>();
 
   constructor(
     private readonly connectionString: string,
@@ -114,7 +123,29 @@ export class EventBus {
   }
 
   private emit(e: ConsoleEvent): void {
-    this.emitter.emit("event", e, JSON.stringify(e));
+    // Before any subscriber hears it: whoever reads a shared value on this event reads it anew.
+    for (const t of e.topics) this.heard.set(t, (this.heard.get(t) ?? 0) + 1);
+    const text = JSON.stringify(e);
+    this.emitter.emit("event", e, text, sseDataFrame(text));
+  }
+
+  /** How many events touching `topics` this bus has heard (a shared value is current while this stays). */
+  generation(topics: readonly EventTopic[]): number {
+    let n = 0;
+    for (const t of topics) n += this.heard.get(t) ?? 0;
+    return n;
+  }
+
+  /**
+   * A value read at most once per event of `topics` for the whole process,
+   * however many subscribers ask for it on that event (e.g. the approvals
+   * badge's open requests: one query per approvals event, not one per open
+   * badge). `name` identifies it in this process; the first caller's `load` is kept.
+   */
+  shared<T>(name: string, topics: readonly EventTopic[], load: () => Promise<T>): PerEventValue<T> {
+    let v = this.sharedValues.get(name);
+    if (!v) this.sharedValues.set(name, (v = new PerEventValue(this, topics, load)));
+    return v as PerEventValue<T>;
   }
 
   private lost(client: pg.Client): void {
@@ -145,8 +176,8 @@ export class EventBus {
   /** Calls `listener` for every event touching one of `topics` until the returned function is called. */
   subscribe(topics: readonly EventTopic[], listener: EventListener): () => void {
     const wanted = new Set(topics);
-    const handler = (e: ConsoleEvent, text: string) => {
-      if (e.topics.some((t) => wanted.has(t))) listener(e, text);
+    const handler = (e: ConsoleEvent, text: string, frame: Uint8Array) => {
+      if (e.topics.some((t) => wanted.has(t))) listener(e, text, frame);
     };
     this.emitter.on("event", handler);
     let subscribed = true;
@@ -174,6 +205,11 @@ export class EventBus {
    */
   streamText(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncGenerator<string> {
     return this.queued(topics, signal, (_e, text) => text);
+  }
+
+  /** The events for `topics` as one browser's stream: an iterable of JSON text, or a server-sent-events response of shared frames. */
+  source(topics: readonly EventTopic[], signal: AbortSignal | undefined): EventStreamSource {
+    return new EventStreamSource(this, topics, signal);
   }
 
   /** One generator per subscription (no layers on top: each is one more step per event and subscriber). */

@@ -1,19 +1,19 @@
 /**
  * Live mesh updates on a real PostgreSQL: a simulation tick's event carries
- * the figures that moved, and applying it to the previous state gives exactly
- * what a refetch returns (mesh state, link panel with its appended sample,
- * node panel); the shared mesh state is computed once per change, whatever the
+ * the figures and link statuses that moved, and applying it to the previous
+ * state gives exactly what a refetch returns (mesh state, link panel with its
+ * appended sample, node panel), also when a QBER crossing changed a status; the shared mesh state is computed once per change, whatever the
  * number of viewers asking.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoMesh } from "../demo/demo-topology";
-import { encodeEvent, type ConsoleEvent, type MeshTickDelta } from "../events/console-events";
+import { encodeEvent, type ConsoleEvent, type MeshTickDelta } from "../domain/events/console-events";
 import { EventBus } from "../events/event-bus";
 import type { Services } from "../runtime/services";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { linkDetail, loadMeshState, nodeDetail } from "./mesh-queries";
-import { applyTickToLinkDetail, applyTickToNodeDetail, applyTickToState } from "./mesh-tick-delta";
+import { applyTickToLinkDetail, applyTickToNodeDetail, applyTickToState } from "../domain/mesh/mesh-tick-delta";
 
 describe("live mesh updates", () => {
   let t: TestDatabase;
@@ -75,18 +75,49 @@ describe("live mesh updates", () => {
     expect(applyTickToNodeDetail(nodeBefore, delta!)).toEqual(await nodeDetail(t.db, "relay-east"));
   });
 
-  it("a tick that changes a link's status carries no delta: viewers refetch", async () => {
-    await s.mesh.setEavesdropper("hub-sov--relay-north", true, "test: eavesdropper", ACTOR);
-    let sawFullRefetch = false;
-    for (let i = 0; i < 10 && !sawFullRefetch; i++) sawFullRefetch = (await tick(1_000)).delta === undefined;
-    expect(sawFullRefetch).toBe(true);
-    await s.mesh.setEavesdropper("hub-sov--relay-north", false, "test: cleared", ACTOR);
+  /** Ticks until a tick changes `linkId`'s status; checks every tick's delta against a refetch on the way. */
+  async function tickUntilStatusChange(linkId: string) {
+    for (let i = 0; i < 30; i++) {
+      const [state, link, node] = await Promise.all([loadMeshState(t.db), linkDetail(t.db, linkId, 30), nodeDetail(t.db, "relay-north")]);
+      const r = await tick(1_000);
+      expect(r.delta, `tick ${i}: a status change is carried in the delta`).toBeDefined();
+      const applied = applyTickToState(state, r.delta!);
+      expect(applied.kind).toBe("applied");
+      const after = await loadMeshState(t.db);
+      if (applied.kind === "applied") expect({ ...applied.state, simulation: { ...applied.state.simulation, running: false } }).toEqual(after);
+      const figures = r.delta!.links.find((f) => f[0] === linkId);
+      if (figures?.[4] !== undefined) return { ...r, figures, state, after, link, node };
+    }
+    throw new Error(`${linkId} never changed its status`);
+  }
+
+  it("a tick that changes a link's status carries it in the delta: applied, it gives the refetched state and panels", async () => {
+    const linkId = "hub-sov--relay-north";
+    await s.mesh.setEavesdropper(linkId, true, "test: eavesdropper", ACTOR);
+    const tapped = await tickUntilStatusChange(linkId);
+    expect(tapped.figures[4]).toBe("DEGRADED");
+    expect(tapped.state.links.find((l) => l.id === linkId)?.status).toBe("UP");
+    expect(tapped.after.links.find((l) => l.id === linkId)).toMatchObject({ status: "DEGRADED", health: expect.stringMatching(/warning|compromised/) });
+    // The crossing was audited: the tick names the link, so an open panel of it refetches its events.
+    const tickEvent = tapped.event.events!.find((x) => x.type === "tick")!;
+    expect(tickEvent.data?.crossed).toContain(linkId);
+    expect(tapped.event.topics).toContain("audit");
+    const linkAfter = await linkDetail(t.db, linkId, 30);
+    const { events: _before, ...appliedLink } = applyTickToLinkDetail(tapped.link, tapped.delta!, 30);
+    const { events: refetchedEvents, ...refetchedLink } = linkAfter;
+    expect(appliedLink).toEqual(refetchedLink);
+    expect(refetchedEvents[0]).toMatchObject({ action: expect.stringMatching(/LINK_QBER_(WARNING|ABORT)/), subjectId: linkId });
+    expect(applyTickToNodeDetail(tapped.node, tapped.delta!)).toEqual(await nodeDetail(t.db, "relay-north"));
+
+    // And back: the eavesdropper gone, QBER recovers and the link goes UP again, in a delta too.
+    await s.mesh.setEavesdropper(linkId, false, "test: cleared", ACTOR);
+    const cleared = await tickUntilStatusChange(linkId);
+    expect(cleared.figures[4]).toBe("UP");
+    expect(cleared.after.links.find((l) => l.id === linkId)).toMatchObject({ status: "UP", health: "healthy" });
   });
 
   it("a demo tick's event fits PostgreSQL's NOTIFY limit with its delta", async () => {
-    // Ticks until the link the previous test tapped has settled (its status changes carry no delta).
-    let r = await tick(5_000);
-    for (let i = 0; i < 30 && !r.delta; i++) r = await tick(5_000);
+    const r = await tick(5_000);
     const { event, delta } = r;
     expect(delta?.sampled).toBe(true);
     expect(delta?.links.length).toBe(demoMesh().links.size);

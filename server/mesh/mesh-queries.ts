@@ -6,7 +6,7 @@ import type { Prisma } from "../../generated/prisma/client";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../domain/errors/domain-error";
 import { loadMesh } from "./mesh-rows";
-import type { LinkSampleView, MeshEventView, MeshKeyRef, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshNodeView, MeshStateView } from "./mesh-views";
+import type { LinkSampleView, MeshEventView, MeshKeyRef, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshNodeView, MeshStateView } from "../domain/mesh/mesh-views";
 import { nominalKeyRate, QBER_ABORT, QBER_WARNING, storedHealth } from "../domain/mesh/link-physics";
 import { hubOf, type MeshLink, type MeshNode } from "../domain/mesh/mesh-model";
 

@@ -15,7 +15,7 @@
 import { poolOf, type Db } from "../db/client";
 import { msSince, type Clock } from "../time/clock";
 import { loadMeshState } from "./mesh-queries";
-import type { MeshStateView } from "./mesh-views";
+import type { MeshStateView } from "../domain/mesh/mesh-views";
 
 /** A simulation whose last tick is older than this is shown as stopped. */
 const RUNNING_WITHIN_MS = 10_000;

@@ -11,7 +11,7 @@ import { createCaller } from "../api/root";
 import { createContextInner } from "../api/trpc";
 import { verifyStoredChain } from "../audit/audit-log";
 import { demoMesh } from "../demo/demo-topology";
-import type { ConsoleEvent } from "../events/console-events";
+import type { ConsoleEvent } from "../domain/events/console-events";
 import { EventBus } from "../events/event-bus";
 import type { Services } from "../runtime/services";
 import { createTestUsers } from "../testing/auth-fixtures";

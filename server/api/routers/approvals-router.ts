@@ -26,14 +26,17 @@ export const approvalsRouter = router({
   pendingCount: procedure.query(({ ctx }) => ctx.approvals.pendingCount(ctx.user)),
   /**
    * The badge, live: the counts now, then again whenever an approvals event
-   * (from any server instance, through the event bus) changes them.
+   * (from any server instance, through the event bus) changes them. The open
+   * requests are read once per event for every badge of this process; each
+   * subscriber only counts its own share of them.
    */
   onPendingCount: procedure.subscription(async function* ({ ctx, signal }) {
     await ctx.events.start();
     const events = ctx.events.stream(["approvals"], signal);
+    const open = ctx.events.shared("approvals.openRequests", ["approvals"], () => ctx.approvals.openRequests());
     let last = "";
     for (;;) {
-      const counts = await ctx.approvals.pendingCount(ctx.user);
+      const counts = ctx.approvals.countPending(await open.get(), ctx.user);
       const key = `${counts.pending}/${counts.awaitingYou}`;
       if (key !== last) {
         last = key;

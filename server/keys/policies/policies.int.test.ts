@@ -10,7 +10,7 @@ import { TRPCError } from "@trpc/server";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../../audit/audit-log";
-import { decodeEvent, EVENT_CHANNEL, type ConsoleEvent } from "../../events/console-events";
+import { decodeEvent, EVENT_CHANNEL, type ConsoleEvent } from "../../domain/events/console-events";
 import { poolOf } from "../../db/client";
 import { ACTOR, createNodes, testKeyService } from "../../testing/fixtures";
 import { callerAs, createTestUsers } from "../../testing/auth-fixtures";

@@ -10,7 +10,7 @@ import { DomainError } from "../../domain/errors/domain-error";
 import type { BatchWorkspace } from "../../commit/batch-workspace";
 import type { TransitionRunner } from "../../commit/transition-runner";
 import { toLinkView } from "../mesh-queries";
-import type { MeshLinkView } from "../mesh-views";
+import type { MeshLinkView } from "../../domain/mesh/mesh-views";
 import type { MeshWorkspace } from "../mesh-workspace";
 import { hasLinkBetween, planIsolation, planRestore, type RewirePlan } from "../rewiring/rewire";
 import { MeshGraph } from "../routing/route-planner";

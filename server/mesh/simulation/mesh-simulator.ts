@@ -13,7 +13,7 @@
 import { systemClock } from "../../time/clock";
 import pg from "pg";
 import { poolOf, type Db } from "../../db/client";
-import type { MeshTickDelta } from "../../events/console-events";
+import type { MeshTickDelta, TickLinkFigures, TickLinkStatus } from "../../domain/events/console-events";
 import type { BatchWorkspace } from "../../commit/batch-workspace";
 import type { TransitionRunner } from "../../commit/transition-runner";
 import { withTimeout, type AgentDirectory } from "../../agents/node-agent";
@@ -220,14 +220,15 @@ export class MeshSimulator {
     const sample = !sim?.lastSampleAt || now.getTime() - sim.lastSampleAt.getTime() >= this.sampleMs;
     const crossings: TickReport["crossings"] = [];
     const moved: MeshTickDelta["links"] = [];
-    let statusChanged = false;
 
     for (const l of m.view().links.values()) {
       const s = stepLink(l, dtSim, rng);
-      if (s.status !== l.status) statusChanged = true;
-      if (sample || s.qber !== l.qber || s.poolBits !== l.poolBits || s.secretKeyRateBps !== l.secretKeyRateBps) {
-        // Pools are stored rounded to whole bits: the delta carries what a refetch would read.
-        moved.push([l.id, s.qber, s.secretKeyRateBps, Math.round(s.poolBits)]);
+      const statusChanged = s.status !== l.status;
+      if (sample || statusChanged || s.qber !== l.qber || s.poolBits !== l.poolBits || s.secretKeyRateBps !== l.secretKeyRateBps) {
+        // Pools are stored rounded to whole bits: the delta carries what a refetch would read. A tick only ever
+        // moves a link between UP and DEGRADED (stepLink leaves a link that is down as it is).
+        const figures: TickLinkFigures = [l.id, s.qber, s.secretKeyRateBps, Math.round(s.poolBits)];
+        moved.push(statusChanged ? [...figures, s.status as TickLinkStatus] : figures);
       }
       if (s.qber !== l.qber || s.poolBits !== l.poolBits || s.status !== l.status) {
         m.updateLinkFigures(l.id, { qber: s.qber, poolBits: s.poolBits, secretKeyRateBps: s.secretKeyRateBps, status: s.status });
@@ -262,11 +263,13 @@ export class MeshSimulator {
       tick, simTime, lastTickAt: now, speed: this.speed,
       seed: sim?.seed ?? this.seed, rngState: rng.state | 0 /* stored as a signed int4 */, lastSampleAt: sample ? now : (sim?.lastSampleAt ?? null),
     });
-    // Figures only: viewers apply them to their cached state. A status or topology change makes them refetch it.
-    const delta: MeshTickDelta | undefined = statusChanged || offline.length > 0 || rejoined.length > 0
+    // Figures and link statuses: viewers apply them to their cached state. A topology change makes them refetch it.
+    const delta: MeshTickDelta | undefined = offline.length > 0 || rejoined.length > 0
       ? undefined
       : { tick, simTime: simTime.toISOString(), lastTickAt: now.toISOString(), sampled: sample, links: moved };
-    ws.publish({ topic: "mesh", type: "tick", data: { tick, at: now.toISOString() }, delta });
+    // The links whose threshold crossings were audited: an open panel of one of them shows its events, so it refetches.
+    const crossed = crossings.map((c) => c.linkId);
+    ws.publish({ topic: "mesh", type: "tick", data: { tick, at: now.toISOString(), ...(crossed.length > 0 ? { crossed } : {}) }, delta });
     return { tick, dtSimSeconds: dtSim, crossings, offline, rejoined };
   }
 }

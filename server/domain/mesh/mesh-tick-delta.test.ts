@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MeshTickDelta } from "../events/console-events";
-import { applyTickToLinkDetail, applyTickToState } from "./mesh-tick-delta";
+import { applyTickToLinkDetail, applyTickToState, catchUpState } from "./mesh-tick-delta";
 import type { MeshLinkDetail, MeshLinkView, MeshStateView } from "./mesh-views";
 
 const link = (id: string, status = "UP"): MeshLinkView =>
@@ -31,10 +31,39 @@ describe("applyTickToState", () => {
     expect(r.state.links[1]).toBe(before.links[1]);
     expect(r.state.links[2]).toMatchObject({ secretKeyRateBps: 0, poolBits: 10 }); // a link that is down has no rate
   });
+  it("applies a status the tick changed: health follows the new status", () => {
+    const before = state(4);
+    const r = applyTickToState(before, delta(5, [["l1", 0.06, 300, 520, "DEGRADED"], ["l2", 0.02, 1_000, 510]]));
+    if (r.kind !== "applied") throw new Error(r.kind);
+    expect(r.state.links[0]).toMatchObject({ status: "DEGRADED", qber: 0.06, health: "warning" });
+    expect(r.state.links[1]).toMatchObject({ status: "UP", poolBits: 510, health: "healthy" });
+    // Only the status moved: still a new object, so the edge is redrawn.
+    const back = applyTickToState(r.state, delta(6, [["l1", 0.06, 300, 520, "UP"]]));
+    if (back.kind !== "applied") throw new Error(back.kind);
+    expect(back.state.links[0]).not.toBe(r.state.links[0]);
+    expect(back.state.links[0]!.status).toBe("UP");
+  });
   it("calls a skipped tick a gap, and an old or repeated one current", () => {
     expect(applyTickToState(state(4), delta(6, [])).kind).toBe("gap");
     expect(applyTickToState(state(6), delta(6, [])).kind).toBe("current");
     expect(applyTickToState(state(7), delta(6, [])).kind).toBe("current");
+  });
+});
+
+describe("catchUpState", () => {
+  it("brings a state that arrived late up to the newest delta heard meanwhile, and calls a hole a gap", () => {
+    const recent = [delta(5, [["l1", 0.03, 900, 510]]), delta(6, [["l1", 0.04, 800, 520]]), delta(7, [["l2", 0.05, 700, 530]])];
+    const r = catchUpState(state(4), recent);
+    if (r.kind !== "applied") throw new Error(r.kind);
+    expect(r.state.simulation.tick).toBe(7);
+    expect(r.state.links[0]).toMatchObject({ qber: 0.04, poolBits: 520 });
+    expect(r.state.links[1]).toMatchObject({ qber: 0.05, poolBits: 530 });
+    // Joined in the middle: only the newer deltas apply.
+    const mid = catchUpState(state(6), recent);
+    expect(mid.kind === "applied" && mid.state.simulation.tick).toBe(7);
+    expect(catchUpState(state(7), recent).kind).toBe("current");
+    expect(catchUpState(state(2), recent).kind).toBe("gap"); // ticks 3 and 4 were never heard
+    expect(catchUpState(state(4), [recent[0]!, recent[2]!]).kind).toBe("gap"); // tick 6 missing
   });
 });
 

@@ -1,13 +1,14 @@
 /**
- * Applying a simulation tick's delta (console-events.ts) to the views a
- * browser holds: the mesh state, a link's panel and a node's panel. Pure and
+ * Applying a simulation tick's delta (console-events.ts: link figures, and
+ * the statuses a QBER crossing changed) to the views a browser holds: the
+ * mesh state, a link's panel and a node's panel. Pure and
  * browser-safe (the console runs it on every tick instead of refetching), and
  * exact: applied to the state of the previous tick it gives what a refetch
  * would return (mesh-live.int.test.ts checks it against the database).
  */
 import type { MeshTickDelta } from "../events/console-events";
 import type { LinkSampleView, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshStateView } from "./mesh-views";
-import { storedHealth } from "../domain/mesh/link-physics";
+import { storedHealth } from "./link-physics";
 
 type Figures = MeshTickDelta["links"][number];
 
@@ -15,13 +16,17 @@ function figuresById(d: MeshTickDelta): Map<string, Figures> {
   return new Map(d.links.map((f) => [f[0], f]));
 }
 
-/** The link with the tick's figures, derived values recomputed as mesh-queries.ts's toLinkView does. */
+/** The link with the tick's figures and status, derived values recomputed as mesh-queries.ts's toLinkView does. */
 function withFigures(l: MeshLinkView, f: Figures | undefined): MeshLinkView {
   if (!f) return l;
   const [, qber, rate, poolBits] = f;
-  const secretKeyRateBps = l.status === "DOWN" ? 0 : rate;
-  if (qber === l.qber && secretKeyRateBps === l.secretKeyRateBps && poolBits === l.poolBits) return l; // keep identity: nothing to redraw
-  return { ...l, qber, secretKeyRateBps, poolBits, health: storedHealth(l.status, qber), poolLevel: l.poolCapacityBits > 0 ? poolBits / l.poolCapacityBits : 0 };
+  const status = f[4] ?? l.status;
+  const secretKeyRateBps = status === "DOWN" ? 0 : rate;
+  if (qber === l.qber && secretKeyRateBps === l.secretKeyRateBps && poolBits === l.poolBits && status === l.status) return l; // keep identity: nothing to redraw
+  return {
+    ...l, status, qber, secretKeyRateBps, poolBits,
+    health: storedHealth(status, qber), poolLevel: l.poolCapacityBits > 0 ? poolBits / l.poolCapacityBits : 0,
+  };
 }
 
 function updateLinks(links: MeshLinkView[], byId: Map<string, Figures>): MeshLinkView[] {
@@ -52,6 +57,24 @@ export function applyTickToState(state: MeshStateView, d: MeshTickDelta): TickAp
       simulation: { ...state.simulation, running: true, tick: d.tick, simTime: new Date(d.simTime), lastTickAt: new Date(d.lastTickAt) },
     },
   };
+}
+
+/**
+ * The state caught up with the recent ticks' deltas (oldest first), as far as
+ * they reach without a hole: a state fetched while ticks kept arriving (its
+ * answer older than the deltas heard meanwhile) is brought up to date from
+ * them instead of being refetched, which on a loaded server would only come
+ * back late again. "current" when no delta is newer than the state, "gap"
+ * when the deltas do not join the state (a refetch is needed).
+ */
+export function catchUpState(state: MeshStateView, recent: readonly MeshTickDelta[]): TickApplied {
+  let next = state;
+  for (const d of recent) {
+    const r = applyTickToState(next, d);
+    if (r.kind === "gap") return r;
+    if (r.kind === "applied") next = r.state;
+  }
+  return next === state ? { kind: "current" } : { kind: "applied", state: next };
 }
 
 /** A link panel after the tick: new figures, and the tick's sample appended to its window of `minutes`. */

@@ -3,9 +3,9 @@
  * far below 2^53), derived health and rates computed here once, so the browser
  * only draws. Never key material: keys appear as id, label, state, generation.
  */
-import type { AuditEntryRecord } from "../domain/audit/types";
-import type { LinkHealth } from "../domain/mesh/link-physics";
-import type { MeshLink, MeshNode } from "../domain/mesh/mesh-model";
+import type { AuditEntryRecord } from "../audit/types";
+import type { LinkHealth } from "./link-physics";
+import type { MeshLink, MeshNode } from "./mesh-model";
 
 /** A node as the console sees it: the model plus how many keys it holds. */
 export type MeshNodeView = MeshNode & {

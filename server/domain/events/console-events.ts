@@ -5,9 +5,9 @@
  * announces its ticks. Events are mostly notifications: a browser that gets
  * one refetches what it shows, so a missed event costs at most one refresh.
  * The exception is the simulation tick, the one event that arrives every
- * second: it carries the link figures that moved (a MeshTickDelta, about 2 KB
- * for the demo's 31 links), which browsers apply to their cached mesh instead
- * of refetching it. No event ever carries key material.
+ * second: it carries the link figures and statuses that moved (a
+ * MeshTickDelta, about 2 KB for the demo's 31 links), which browsers apply to
+ * their cached mesh instead of refetching it. No event ever carries key material.
  */
 export const EVENT_TOPICS = ["audit", "keys", "mesh", "routes", "approvals", "incidents"] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
@@ -19,14 +19,24 @@ export interface JobEvent {
   type: string;
   /** Small, material-free facts: ids, states, link ids of a route. */
   data?: Record<string, string | number | boolean | null | string[]>;
-  /** Only on a simulation tick whose changes are figures alone (no status or topology change). */
+  /** Only on a simulation tick that changed links' figures or statuses alone (no topology change). */
   delta?: MeshTickDelta;
 }
 
+/** A link's status as a tick can set it (a tick never takes a link down: that is a topology change). */
+export type TickLinkStatus = "UP" | "DEGRADED";
+
+/**
+ * [linkId, qber, secretKeyRateBps, poolBits], plus the link's new status when
+ * the tick changed it (a QBER threshold crossed): everything a tick changes on a link.
+ */
+export type TickLinkFigures = [string, number, number, number] | [string, number, number, number, TickLinkStatus];
+
 /**
  * What one simulation tick changed, for viewers to apply to their cached state.
- * A tick that changed a link's status or the topology carries no delta: viewers
- * refetch the whole state then. Figures only: no key material, no ids but links'.
+ * A tick that changed the topology (a node gone offline or back) carries no
+ * delta: viewers refetch the whole state then. Figures and link statuses only:
+ * no key material, no ids but links'.
  */
 export interface MeshTickDelta {
   tick: number;
@@ -35,8 +45,8 @@ export interface MeshTickDelta {
   lastTickAt: string;
   /** The tick stored a sample of every link at lastTickAt: open link charts append it. */
   sampled: boolean;
-  /** [linkId, qber, secretKeyRateBps, poolBits] of every link whose figures moved (every link when sampled). */
-  links: Array<[string, number, number, number]>;
+  /** Every link whose figures or status moved (every link when sampled). */
+  links: TickLinkFigures[];
 }
 
 export interface ConsoleEvent {
