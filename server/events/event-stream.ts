@@ -11,7 +11,6 @@
  * events it missed, as the iterable does.
  */
 import type { ConsoleEvent, EventTopic } from "../domain/events/console-events";
-import type { EventBus } from "./event-bus";
 import { SSE_HEADERS, SSE_PING_FRAME, sseConnectedFrame, sseDataFrame } from "./sse-frames";
 
 /** Frames a viewer may have queued (unread) before the rest is replaced by one resync. */
@@ -36,11 +35,22 @@ export function isEventStreamSource(value: unknown): value is EventStreamSource 
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[SOURCE_BRAND] === true;
 }
 
+/**
+ * What a stream needs of the event bus (event-bus.ts implements it): the shared
+ * frames of each event for its topics, and the text stream for tRPC's own path.
+ * An interface of its own, so the bus can hand out sources without the two
+ * files importing each other.
+ */
+export interface EventFrameSource {
+  subscribe(topics: readonly EventTopic[], listener: (e: ConsoleEvent, text: string, frame: Uint8Array) => void): () => void;
+  streamText(topics: readonly EventTopic[], signal: AbortSignal | undefined): AsyncIterator<string>;
+}
+
 export class EventStreamSource implements AsyncIterable<string> {
   readonly [SOURCE_BRAND] = true;
 
   constructor(
-    private readonly bus: EventBus,
+    private readonly bus: EventFrameSource,
     private readonly topics: readonly EventTopic[],
     private readonly signal: AbortSignal | undefined,
   ) {}
