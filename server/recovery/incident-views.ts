@@ -71,21 +71,6 @@ export interface IncidentDetailView extends IncidentSummaryView {
   untouchedViolations: number;
 }
 
-/** What the incidents router (and the console) asks of the recovery engine: services().recovery. */
-export interface RecoveryApi {
-  list(filter?: { status?: IncidentStatus[]; limit?: number }): Promise<IncidentSummaryView[]>;
-  /** Throws DomainError("NOT_FOUND") for an unknown id. */
-  get(id: string): Promise<IncidentDetailView>;
-  /** An operator reports a node or link compromised (signal OPERATOR_REPORT); returns the incident opened. */
-  report(input: { targetType: "link" | "node"; targetId: string; reason: string }, who: { actor: string }): Promise<IncidentSummaryView>;
-  /** The parts of the mesh involved in open incidents and in those resolved in the last minutes (the graph highlights them). */
-  highlight(): Promise<{ incidentIds: string[]; nodeIds: string[]; linkIds: string[] }>;
-  /** The scripted demo scenario: a simulated eavesdropper on a backbone link; detection and recovery follow by the normal path. */
-  startDemoScenario(who: { actor: string }): Promise<DemoScenarioView>;
-  /** Clears the eavesdropper and brings the link back once it is clean. */
-  endDemoScenario(who: { actor: string }): Promise<DemoScenarioView>;
-  demoScenario(): Promise<DemoScenarioView>;
-}
 
 export interface DemoScenarioView {
   running: boolean;

@@ -40,10 +40,10 @@ describe("relay compromise behind empty bypasses", () => {
     const held = await s.recovery.drive(opened.id);
     expect(held).toMatchObject({ status: "AWAITING_APPROVAL" });
     await s.approvals.approve(held!.approvalRequestId!, "seal broken: confirmed on site", officer);
-    let d = await s.recovery.get(opened.id);
+    let d = await s.incidents.get(opened.id);
     for (let i = 0; i < 100 && !["RESOLVED", "FAILED"].includes(d.status); i++) {
       await new Promise((r) => setTimeout(r, 50));
-      d = await s.recovery.get(opened.id);
+      d = await s.incidents.get(opened.id);
     }
     expect(d.status, JSON.stringify(d.timeline.map((x) => x.summary))).toBe("RESOLVED");
     expect(d.keys.map((k) => k.label).sort()).toEqual(["bank-grid", "ministry"]); // water never crossed Relay North
@@ -61,7 +61,7 @@ describe("relay compromise behind empty bypasses", () => {
     // QKD on the bypasses fills their pools (what the simulation's ticks do).
     await t.db.link.updateMany({ where: { kind: "BYPASS" }, data: { poolBits: 1_000_000 } });
     expect(await s.recovery.distributeWaiting()).toBe(2);
-    d = await s.recovery.get(opened.id);
+    d = await s.incidents.get(opened.id);
     for (const k of d.keys) {
       expect(k.replacementState).toBe("ACTIVE");
       expect(k.waitingForNode).toBeNull();

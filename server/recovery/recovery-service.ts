@@ -5,7 +5,9 @@
  * replacements over paths that avoid the contained part → verify. A step held
  * for an officer's approval waits in AWAITING_APPROVAL. Every step's state is
  * in the incident row, so drive() (and resumeOpen() at start) carries on from
- * wherever a previous process stopped, never doing a step twice.
+ * wherever a previous process stopped, never doing a step twice. The
+ * incidents' read side is incident-queries.ts; the demo's scripted
+ * eavesdropper is server/demo/demo-scenario.ts.
  */
 import { type Clock } from "../time/clock";
 import type pg from "pg";
@@ -16,15 +18,14 @@ import { logger } from "../ops/logger";
 import type { KeyService } from "../keys/key-service";
 import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { loadMesh } from "../mesh/mesh-rows";
-import type { MeshOperations } from "../mesh/operations/mesh-operations";
 import { MeshGraph } from "../mesh/routing/route-planner";
 import { hubOf } from "../domain/mesh/mesh-model";
 import { chunks, mapBounded } from "../background/bounded";
-import { restoreContainedLink } from "./link-containment";
 import type { ApprovalService } from "../approvals/approval-service";
-import { loadIncident, loadIncidentKeys, loadIncidents, reference, type IncidentRow } from "./incident-rows";
-import { OPEN_STATUSES, type IncidentStatus } from "../domain/incidents/incident-status";
-import type { DemoScenarioView, IncidentDetailView, IncidentSummaryView, RecoveryApi } from "./incident-views";
+import { loadIncident, loadIncidentKeys, reference, type IncidentRow } from "./incident-rows";
+import { OPEN_STATUSES } from "../domain/incidents/incident-status";
+import type { IncidentSummaryView } from "./incident-views";
+import { incidentSummary } from "./incident-queries";
 import {
   actorOf, approveStep, dismissStep, openIncident, purgedAndRedistributedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
   RECOVERY_ACTOR, type OpenInput,
@@ -87,7 +88,7 @@ interface Distribution {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
-export class RecoveryService implements RecoveryApi {
+export class RecoveryService {
   private readonly driving = new Map<string, Promise<IncidentRow | null>>();
   private readonly opts: Required<Omit<RecoveryOptions, "beforeStep">> & Pick<RecoveryOptions, "beforeStep">;
 
@@ -96,7 +97,6 @@ export class RecoveryService implements RecoveryApi {
     private readonly keys: KeyService,
     private readonly agents: AgentDirectory,
     opts: RecoveryOptions = {},
-    private readonly mesh: MeshOperations | null = null,
     /** Where a recovery outside the affected keys' auto-revoke signals is held for an officer (null: no approvals here). */
     private readonly approvals: ApprovalService | null = null,
   ) {
@@ -130,7 +130,7 @@ export class RecoveryService implements RecoveryApi {
     // leaves the incident open at its step; the worker's periodic resume carries it on.
     void this.drive(row.id).catch((err: unknown) =>
       logger().error({ incidentId: row.id, error: (err as Error).name }, "recovery of a reported compromise stopped; it resumes on the next sweep"));
-    return this.summaryOf(row, (await loadIncidentKeys(poolOf(this.db), row.id)).length);
+    return incidentSummary(row, (await loadIncidentKeys(poolOf(this.db), row.id)).length);
   }
 
   // -- driving ----------------------------------------------------------------------
@@ -448,130 +448,4 @@ export class RecoveryService implements RecoveryApi {
     }
   }
 
-  // -- demo scenario ------------------------------------------------------------------
-
-  /**
-   * The scripted demo: a simulated intercept-resend eavesdropper on a backbone
-   * link (hub-sov – relay-north of the demo mesh, else the hub link with the
-   * most routed keys). Detection then happens the normal way: the simulation's
-   * QBER rises past the abort threshold and the tick listener opens the incident.
-   */
-  async startDemoScenario(who: { actor: string }): Promise<DemoScenarioView> {
-    if (!this.mesh) throw new Error("the recovery service was built without mesh operations");
-    const running = await this.db.link.findFirst({ where: { eavesdropper: true }, select: { id: true } });
-    if (running) throw new DomainError("TOPOLOGY_CONFLICT", `A scenario is already running (eavesdropper on link ${running.id}); end it first.`);
-    const linkId = await this.demoLink();
-    if (!linkId) throw new DomainError("MESH_ELEMENT_NOT_FOUND", "The mesh has no working hub link to put the demo eavesdropper on.");
-    await this.mesh.setEavesdropper(linkId, true, "demo scenario: simulated intercept-resend eavesdropper on a backbone link", who);
-    return this.demoScenario();
-  }
-
-  /** The backbone link the scenario uses: hub-sov – relay-north on the demo mesh, else the working hub link most keys crossed. */
-  private async demoLink(): Promise<string | null> {
-    const { rows } = await poolOf(this.db).query<{ id: string }>(
-      `SELECT l.id FROM links l JOIN nodes a ON a.id = l.a_node_id JOIN nodes b ON b.id = l.b_node_id
-        WHERE l.status <> 'DOWN' AND (a.role = 'HUB' OR b.role = 'HUB')
-        ORDER BY (l.a_node_id IN ('hub-sov', 'relay-north') AND l.b_node_id IN ('hub-sov', 'relay-north')) DESC,
-                 (SELECT count(*) FROM key_routes r WHERE r.link_path @> ARRAY[l.id]) DESC, l.id
-        LIMIT 1`,
-    );
-    return rows[0]?.id ?? null;
-  }
-
-  /**
-   * Whether the scenario runs (a simulated eavesdropper is on a link), on which
-   * link, and the incident it opened once detected (the first incident on that
-   * link after the eavesdropper was injected).
-   */
-  async demoScenario(): Promise<DemoScenarioView> {
-    const tapped = await this.db.link.findFirst({ where: { eavesdropper: true }, select: { id: true } });
-    const linkId = tapped?.id ?? (await this.demoLink());
-    if (!linkId) return { running: false, linkId: null, linkName: null, incidentId: null };
-    const { rows } = await poolOf(this.db).query<{ a: string; b: string }>(
-      "SELECT a.name AS a, b.name AS b FROM links l JOIN nodes a ON a.id = l.a_node_id JOIN nodes b ON b.id = l.b_node_id WHERE l.id = $1",
-      [linkId],
-    );
-    const linkName = rows[0] ? `${rows[0].a} – ${rows[0].b}` : linkId;
-    if (!tapped) return { running: false, linkId, linkName, incidentId: null };
-    const injected = await this.db.auditEntry.findFirst({
-      where: { subjectType: "link", subjectId: linkId, action: "EAVESDROPPER_INJECTED" },
-      orderBy: { seq: "desc" },
-      select: { seq: true },
-    });
-    const incident = await this.db.incident.findFirst({
-      where: { targetType: "link", targetId: linkId, ...(injected ? { detectedSeq: { gte: injected.seq } } : {}) },
-      orderBy: { number: "asc" },
-      select: { id: true },
-    });
-    return { running: true, linkId, linkName, incidentId: incident?.id ?? null };
-  }
-
-  /** Ends the demo: the eavesdropper goes, and the contained link comes back UP (QKD restarts at its baseline QBER). */
-  async endDemoScenario(who: { actor: string }): Promise<DemoScenarioView & { restoredLinkIds: string[] }> {
-    if (!this.mesh) throw new Error("the recovery service was built without mesh operations");
-    const links = await this.db.link.findMany({ where: { eavesdropper: true }, select: { id: true } });
-    if (links.length === 0) throw new DomainError("TOPOLOGY_CONFLICT", "No demo scenario is running.");
-    for (const l of links) await this.mesh.setEavesdropper(l.id, false, "demo scenario ended", who);
-    const restored: string[] = [];
-    for (const l of links) if (await restoreContainedLink(this.keys, l.id, who)) restored.push(l.id);
-    return { ...(await this.demoScenario()), restoredLinkIds: restored };
-  }
-
-  // -- views ------------------------------------------------------------------------
-
-  private summaryOf(r: IncidentRow, affectedKeys: number): IncidentSummaryView {
-    return {
-      id: r.id, reference: reference(r.number), signal: r.signal, targetType: r.targetType, targetId: r.targetId, targetName: r.targetName,
-      status: r.status, detectedAt: r.detectedAt.toISOString(), resolvedAt: r.resolvedAt?.toISOString() ?? null, timeToIntegrityMs: r.timeToIntegrityMs,
-      affectedKeys, simulated: r.simulated,
-    };
-  }
-
-  async list(filter: { status?: IncidentStatus[]; limit?: number } = {}): Promise<IncidentSummaryView[]> {
-    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
-    const rows = filter.status?.length
-      ? await loadIncidents(poolOf(this.db), "WHERE status = ANY($1)", [filter.status], limit)
-      : await loadIncidents(poolOf(this.db), "", [], limit);
-    const counts = await this.db.incidentKey.groupBy({ by: ["incidentId"], where: { incidentId: { in: rows.map((r) => r.id) } }, _count: { _all: true } });
-    const n = new Map(counts.map((c) => [c.incidentId, c._count._all]));
-    return rows.map((r) => this.summaryOf(r, n.get(r.id) ?? 0));
-  }
-
-  async get(id: string): Promise<IncidentDetailView> {
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    const r = uuid.test(id) ? await loadIncident(poolOf(this.db), id) : null;
-    if (!r) throw new DomainError("INCIDENT_NOT_FOUND", `Incident ${id} does not exist.`);
-    const keys = await loadIncidentKeys(poolOf(this.db), id);
-    const ids = [...keys.map((k) => k.keyId), ...keys.flatMap((k) => (k.replacementId ? [k.replacementId] : []))];
-    const facts = new Map((await this.db.key.findMany({
-      where: { id: { in: ids } },
-      select: { id: true, label: true, state: true, participants: { select: { nodeId: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } } },
-    })).map((k) => [k.id, k]));
-    return {
-      ...this.summaryOf(r, keys.length),
-      reason: r.reason,
-      approvalRequestId: r.approvalRequestId,
-      timeline: r.timeline,
-      keys: keys.map((k) => ({
-        keyId: k.keyId, label: facts.get(k.keyId)?.label ?? k.keyId, exposure: k.exposure, stateBefore: k.stateBefore,
-        stateNow: facts.get(k.keyId)?.state ?? "UNKNOWN", replacementId: k.replacementId,
-        replacementState: k.replacementId ? (facts.get(k.replacementId)?.state ?? null) : null, waitingForNode: k.distributed ? null : k.waitingForNode,
-        purges: (facts.get(k.keyId)?.participants ?? []).map((p) => ({
-          nodeId: p.nodeId, status: p.purgedAt ? ("confirmed" as const) : p.purgeRequestedAt ? ("pending" as const) : ("none" as const), attempts: p.purgeAttempts,
-        })),
-      })),
-      nodeIds: r.nodeIds,
-      linkIds: r.linkIds,
-      untouchedViolations: r.untouchedViolations ?? 0,
-    };
-  }
-
-  async highlight(): Promise<{ incidentIds: string[]; nodeIds: string[]; linkIds: string[] }> {
-    const recent = new Date(this.opts.clock().getTime() - 5 * 60_000);
-    const rows = await this.db.incident.findMany({
-      where: { OR: [{ status: { in: OPEN_STATUSES } }, { resolvedAt: { gte: recent } }] },
-      select: { id: true, nodeIds: true, linkIds: true },
-    });
-    return { incidentIds: rows.map((r) => r.id), nodeIds: [...new Set(rows.flatMap((r) => r.nodeIds))], linkIds: [...new Set(rows.flatMap((r) => r.linkIds))] };
-  }
 }

@@ -61,7 +61,7 @@ describe("recovery worker", () => {
     await activeKey(["ep-bank"], "via-north");
     await activeKey(["ep-hospital"], "via-south");
     // A previous process: stopped (an error) after revoking, before purging.
-    const crashed = new RecoveryService(t.db, s.keys, s.agents, { clock: () => new Date(clock), beforeStep: (step) => { if (step === "RECOVERING/REVOKED") throw new Error("stopped"); } }, s.mesh);
+    const crashed = new RecoveryService(t.db, s.keys, s.agents, { clock: () => new Date(clock), beforeStep: (step) => { if (step === "RECOVERING/REVOKED") throw new Error("stopped"); } });
     await expect(crashed.signal({ signal: "QBER_ABORT", targetType: "link", targetId: "hub-sov--relay-north", reason: "left half-way" }, ACTOR)).rejects.toThrow("stopped");
     expect(await incidentOn("hub-sov--relay-north")).toMatchObject({ status: "RECOVERING", step: "REVOKED" });
     // ... and a QBER crossing it never turned into an incident.

@@ -104,7 +104,7 @@ describe("compromise recovery", () => {
     const inc = await s.recovery.qberAbort(link, "test crossing");
     expect(inc).toMatchObject({ status: "RESOLVED", signal: "QBER_ABORT", simulated: true, untouchedViolations: 0 });
 
-    const view = await s.recovery.get(inc!.id);
+    const view = await s.incidents.get(inc!.id);
     expect(view.reference).toMatch(/^INC-\d{4}$/);
     expect(view.keys.map((k) => k.keyId).sort()).toEqual(radius);
     expect(view.keys.every((k) => k.exposure === "crossed-link" && k.stateNow === "REVOKED" && k.replacementState === "ACTIVE")).toBe(true);
@@ -120,10 +120,10 @@ describe("compromise recovery", () => {
     const ik = await t.db.incidentKey.findMany({ where: { incidentId: inc!.id } });
     expect(ik.every((k) => k.purgeConfirmedBy.length > 0)).toBe(true);
     expect(s.agents.agent("ep-ministry").holds(crossing[0]!)).toBe(false);
-    expect(await s.recovery.highlight()).toMatchObject({ linkIds: expect.arrayContaining([link]) });
+    expect(await s.incidents.highlight()).toMatchObject({ linkIds: expect.arrayContaining([link]) });
 
     // End of the scenario: the eavesdropper goes and the link comes back UP at its baseline QBER.
-    expect(await s.recovery.endDemoScenario(ACTOR)).toMatchObject({ running: false, restoredLinkIds: [link] });
+    expect(await s.demoScenario.end(ACTOR)).toMatchObject({ running: false, restoredLinkIds: [link] });
     expect(await t.db.link.findUniqueOrThrow({ where: { id: link } })).toMatchObject({ status: "UP", eavesdropper: false });
   });
 
@@ -146,7 +146,7 @@ describe("compromise recovery", () => {
     let done = await s.recovery.drive(summary.id);
     for (let i = 0; i < 50 && done?.status !== "RESOLVED"; i++) done = await new Promise((ok) => setTimeout(ok, 50)).then(() => s.recovery.drive(summary.id));
     expect(done).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
-    const view = await s.recovery.get(summary.id);
+    const view = await s.incidents.get(summary.id);
     const exposed = view.keys.map((k) => k.keyId);
     expect(exposed).toEqual(expect.arrayContaining([relayed, held]));
     for (const o of others) expect(exposed).not.toContain(o);
@@ -159,7 +159,7 @@ describe("compromise recovery", () => {
     // The node is restored: the waiting replacement goes out and becomes ACTIVE.
     await s.mesh.restoreNode(relay, "re-certified after the tamper alarm", ACTOR);
     expect(await s.recovery.distributeWaiting(relay)).toBe(1);
-    const after = await s.recovery.get(summary.id);
+    const after = await s.incidents.get(summary.id);
     expect(after.keys.find((k) => k.keyId === held)).toMatchObject({ replacementState: "ACTIVE", waitingForNode: null });
     expect(after.timeline.at(-1)?.summary).toMatch(/restored: 1 waiting replacement/);
   });
@@ -212,7 +212,7 @@ describe("compromise recovery", () => {
     let r = await s.recovery.drive(summary.id);
     for (let i = 0; i < 50 && r?.status !== "RESOLVED"; i++) r = await new Promise((ok) => setTimeout(ok, 50)).then(() => s.recovery.drive(summary.id));
     expect(r).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
-    const view = await s.recovery.get(summary.id);
+    const view = await s.incidents.get(summary.id);
     expect(view.timeline.map((e) => e.step)).toEqual(["DETECTED", "BLAST_RADIUS", "HELD_FOR_APPROVAL", "APPROVED", "CONTAINED", "REVOKED", "REDISTRIBUTED", "VERIFIED"]);
     await expectRecovered(radius, { links: [link] });
     expectUntouched(before, await snapshot(), radius);
@@ -236,9 +236,9 @@ describe("compromise recovery", () => {
     expect(r).toMatchObject({ status: "DISMISSED" });
     expect((await t.db.link.findUniqueOrThrow({ where: { id: link } })).status).not.toBe("DOWN");
     expectUntouched(before, await snapshot(), []);
-    expect((await s.recovery.get(summary.id)).timeline.at(-1)).toMatchObject({ step: "DISMISSED" });
+    expect((await s.incidents.get(summary.id)).timeline.at(-1)).toMatchObject({ step: "DISMISSED" });
     // Closed: a new report on the link may be made.
-    expect((await s.recovery.list({ status: ["DISMISSED"] })).map((i) => i.id)).toContain(summary.id);
+    expect((await s.incidents.list({ status: ["DISMISSED"] })).map((i) => i.id)).toContain(summary.id);
   });
 
   it("a restart between steps resumes where it stopped: nothing lost, nothing done twice", async () => {
@@ -253,7 +253,7 @@ describe("compromise recovery", () => {
     const before = await snapshot();
 
     // First process: stops right after the revocation committed (before purging and redistributing).
-    const crashing = new RecoveryService(t.db, s.keys, s.agents, { beforeStep: (step) => { if (step === "RECOVERING/REVOKED") throw new Error("simulated crash"); } }, s.mesh);
+    const crashing = new RecoveryService(t.db, s.keys, s.agents, { beforeStep: (step) => { if (step === "RECOVERING/REVOKED") throw new Error("simulated crash"); } });
     await expect(crashing.signal({ signal: "QBER_ABORT", targetType: "link", targetId: target, reason: "restart test" }, ACTOR)).rejects.toThrow("simulated crash");
     const mid = await t.db.incident.findFirstOrThrow({ where: { targetId: target }, orderBy: { number: "desc" } });
     expect(mid).toMatchObject({ status: "RECOVERING", step: "REVOKED" });
@@ -277,7 +277,7 @@ describe("compromise recovery", () => {
     const k = await activeKey(["ep-hospital"], "high-assurance", "mid-distribution");
     const route = await t.db.keyRoute.findFirstOrThrow({ where: { keyId: k } });
     const link = route.linkPath[0]!; // hub – relay-south
-    const crashing = new RecoveryService(t.db, s.keys, s.agents, { clock: () => new Date(clock), beforeStep: (step) => { if (step === "RECOVERING/REVOKED") throw new Error("simulated crash"); } }, s.mesh);
+    const crashing = new RecoveryService(t.db, s.keys, s.agents, { clock: () => new Date(clock), beforeStep: (step) => { if (step === "RECOVERING/REVOKED") throw new Error("simulated crash"); } });
     await expect(crashing.signal({ signal: "QBER_ABORT", targetType: "link", targetId: link, reason: "restart mid-distribution" }, ACTOR)).rejects.toThrow("simulated crash");
     const inc = await t.db.incident.findFirstOrThrow({ where: { targetId: link }, orderBy: { number: "desc" } });
     const ik = await t.db.incidentKey.findFirstOrThrow({ where: { incidentId: inc.id, keyId: k } });
@@ -306,7 +306,7 @@ describe("compromise recovery", () => {
     expect(scan.incidents).toHaveLength(1);
     const inc = scan.incidents[0]!;
     expect(inc).toMatchObject({ status: "RESOLVED", signal: "INTEGRITY_MISMATCH", targetType: "node", targetId: "ep-stock" });
-    const view = await s.recovery.get(inc.id);
+    const view = await s.incidents.get(inc.id);
     expect(view.keys.map((x) => x.keyId)).toEqual([k]);
     await expectRecovered([k], {});
     expectUntouched(before, await snapshot(), [k]);
@@ -348,16 +348,16 @@ describe("compromise recovery", () => {
       expect(await restoreContainedLink(s.keys, l.id, ACTOR)).toBe(true);
     }
     await activeKey(["ep-parliament"], "high-assurance", "demo-key");
-    expect(await s.recovery.demoScenario()).toMatchObject({ running: false, linkId: "hub-sov--relay-north", incidentId: null });
-    expect(await s.recovery.startDemoScenario(ACTOR)).toMatchObject({ running: true, linkId: "hub-sov--relay-north", linkName: expect.stringContaining("–"), incidentId: null });
-    await expect(s.recovery.startDemoScenario(ACTOR)).rejects.toMatchObject({ code: "TOPOLOGY_CONFLICT" });
+    expect(await s.demoScenario.state()).toMatchObject({ running: false, linkId: "hub-sov--relay-north", incidentId: null });
+    expect(await s.demoScenario.start(ACTOR)).toMatchObject({ running: true, linkId: "hub-sov--relay-north", linkName: expect.stringContaining("–"), incidentId: null });
+    await expect(s.demoScenario.start(ACTOR)).rejects.toMatchObject({ code: "TOPOLOGY_CONFLICT" });
     // The tick that crossed the threshold committed, then the process stopped before the incident opened.
     await t.db.link.update({ where: { id: "hub-sov--relay-north" }, data: { qber: 0.24, status: "DEGRADED" } });
     const opened = await s.recovery.sweepQber(0.11);
     expect(opened.map((i) => [i.targetId, i.status, i.simulated]), JSON.stringify(opened[0]?.timeline.at(-1))).toEqual([["hub-sov--relay-north", "RESOLVED", true]]);
     expect(await s.recovery.sweepQber(0.11)).toEqual([]); // contained: nothing more to open
-    expect(await s.recovery.demoScenario()).toMatchObject({ running: true, incidentId: opened[0]!.id });
-    expect(await s.recovery.endDemoScenario(ACTOR)).toMatchObject({ running: false, incidentId: null, restoredLinkIds: ["hub-sov--relay-north"] });
+    expect(await s.demoScenario.state()).toMatchObject({ running: true, incidentId: opened[0]!.id });
+    expect(await s.demoScenario.end(ACTOR)).toMatchObject({ running: false, incidentId: null, restoredLinkIds: ["hub-sov--relay-north"] });
     expect(await t.db.link.findUniqueOrThrow({ where: { id: "hub-sov--relay-north" } })).toMatchObject({ status: "UP", eavesdropper: false });
   });
 
@@ -366,12 +366,12 @@ describe("compromise recovery", () => {
     const k = await activeKey(["ep-dc2"], "high-assurance", "dc2-cut-off");
     const inc = await s.recovery.signal({ signal: "QBER_ABORT", targetType: "link", targetId: link, reason: "cut-off test" }, ACTOR);
     expect(inc).toMatchObject({ status: "RESOLVED", untouchedViolations: 0 });
-    const view = await s.recovery.get(inc.id);
+    const view = await s.incidents.get(inc.id);
     expect(view.keys.find((x) => x.keyId === k)).toMatchObject({ stateNow: "REVOKED", replacementState: "GENERATED", waitingForNode: "ep-dc2" });
     expect(await s.recovery.distributeWaiting()).toBe(0); // still cut off
     expect(await restoreContainedLink(s.keys, link, ACTOR)).toBe(true);
     expect(await s.recovery.distributeWaiting()).toBeGreaterThanOrEqual(1);
-    expect((await s.recovery.get(inc.id)).keys.find((x) => x.keyId === k)).toMatchObject({ replacementState: "ACTIVE", waitingForNode: null });
+    expect((await s.incidents.get(inc.id)).keys.find((x) => x.keyId === k)).toMatchObject({ replacementState: "ACTIVE", waitingForNode: null });
   });
 
   it("refuses bad reports with errors a person can act on, changing nothing", async () => {
@@ -379,12 +379,12 @@ describe("compromise recovery", () => {
     await expect(s.recovery.report({ targetType: "node", targetId: "nowhere", reason: "x" }, ACTOR)).rejects.toMatchObject({ code: "MESH_ELEMENT_NOT_FOUND" });
     await expect(s.recovery.report({ targetType: "link", targetId: "ep-dc1--hub-sov", reason: "   " }, ACTOR)).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(s.recovery.report({ targetType: "node", targetId: "hub-sov", reason: "hub" }, ACTOR)).rejects.toMatchObject({ code: "TOPOLOGY_CONFLICT" });
-    await expect(s.recovery.get("00000000-0000-0000-0000-000000000000")).rejects.toBeInstanceOf(DomainError);
+    await expect(s.incidents.get("00000000-0000-0000-0000-000000000000")).rejects.toBeInstanceOf(DomainError);
     expect(await readHead(t.db)).toEqual(head);
   });
 
   it("every step is in the audit chain, and the chain is whole", async () => {
-    const first = (await s.recovery.list({ status: ["RESOLVED"] })).at(-1)!;
+    const first = (await s.incidents.list({ status: ["RESOLVED"] })).at(-1)!;
     const steps = await t.db.auditEntry.findMany({ where: { subjectType: "incident", subjectId: first.id }, orderBy: { seq: "asc" }, select: { action: true } });
     expect(steps.map((e) => e.action)).toEqual(["INCIDENT_OPENED", "INCIDENT_CONTAINED", "INCIDENT_KEYS_REVOKED", "INCIDENT_KEYS_PURGED", "INCIDENT_KEYS_REDISTRIBUTED", "INCIDENT_RESOLVED"]);
     const v = await verifyStoredChain(t.db);

@@ -35,6 +35,8 @@ import { logger } from "../ops/logger";
 import { RotationService } from "../rotation/rotation-service";
 import { RotationTriggers } from "../rotation/rotation-triggers";
 import { RecoveryService, type RecoveryOptions } from "../recovery/recovery-service";
+import { IncidentQueries } from "../recovery/incident-queries";
+import { DemoScenario } from "../demo/demo-scenario";
 import { WebhookNotifier, type ApprovalNotifier } from "../notify/webhook-notifier";
 
 /** Every action of this console that needs approval (registered once, explicitly, by buildServices). */
@@ -62,6 +64,10 @@ export interface Services {
   rotation: RotationService;
   rotationTriggers: RotationTriggers;
   recovery: RecoveryService;
+  /** The read side of incidents (list, detail with blast radius, mesh highlight). */
+  incidents: IncidentQueries;
+  /** The scripted eavesdropper scenario of a demo console. */
+  demoScenario: DemoScenario;
   /** Tells holders to purge ended keys and records their confirmations (durable: the rows are the queue). */
   purges: PurgeService;
 }
@@ -106,7 +112,7 @@ export function buildServices(
   const jobs = opts.jobs ?? new JobQueue(url, { log, clock });
   const rotation = new RotationService(keys, db, jobs, { clock, agents, log });
   const mesh = new MeshOperations(runner);
-  const recovery = new RecoveryService(db, keys, agents, { clock, ...opts.recovery }, mesh, approvals);
+  const recovery = new RecoveryService(db, keys, agents, { clock, ...opts.recovery }, approvals);
   return {
     approvals,
     users: new UserService(db, runner),
@@ -126,6 +132,8 @@ export function buildServices(
     distribution,
     simulator: new MeshSimulator(db, url, runner, agents, { clock, ...opts.simulation }),
     recovery,
+    incidents: new IncidentQueries(db, clock),
+    demoScenario: new DemoScenario(db, keys, mesh),
   };
 }
 

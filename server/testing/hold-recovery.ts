@@ -48,7 +48,7 @@ const s = testServices(db, url, {
   masterKey: Buffer.from(keyHex, "hex"),
   hooks: mode === "before-commit" ? { beforeCommit: hold } : { afterCommit: hold },
 });
-const recovery = new RecoveryService(db, s.keys, s.agents, { beforeStep: (at) => { if (at === step) armed = true; } }, s.mesh);
+const recovery = new RecoveryService(db, s.keys, s.agents, { beforeStep: (at) => { if (at === step) armed = true; } });
 try {
   await recovery.signal({ signal: "QBER_ABORT", targetType: "link", targetId: linkId, reason: "crash test: QBER over the abort threshold" }, { actor: "system:recovery" });
   fail(`the recovery finished without reaching ${step}`);

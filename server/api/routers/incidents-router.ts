@@ -15,11 +15,11 @@ export const incidentsRouter = router({
       status: z.array(z.enum(INCIDENT_STATUSES, { message: `status must be one of ${INCIDENT_STATUSES.join(", ")}` })).max(INCIDENT_STATUSES.length).optional(),
       limit: z.number().int().min(1, "limit: at least 1").max(200, "limit: at most 200").default(50),
     }).default({ limit: 50 }))
-    .query(({ ctx, input }) => ctx.recovery.list(input)),
+    .query(({ ctx, input }) => ctx.incidents.list(input)),
   get: procedure
     .input(z.object({ id: z.uuid({ message: "must be an incident id (UUID)" }) }))
-    .query(({ ctx, input }) => ctx.recovery.get(input.id)),
-  highlight: procedure.query(({ ctx }) => ctx.recovery.highlight()),
+    .query(({ ctx, input }) => ctx.incidents.get(input.id)),
+  highlight: procedure.query(({ ctx }) => ctx.incidents.highlight()),
   report: procedure
     .input(z.object({
       targetType: z.enum(["node", "link"], { message: "targetType must be node or link" }),
@@ -27,8 +27,8 @@ export const incidentsRouter = router({
       reason: safeText().trim().min(10, "at least 10 characters, saying what was observed").max(1000, "at most 1000 characters"),
     }))
     .mutation(({ ctx, input }) => ctx.recovery.report(input, ctx)),
-  demoStatus: procedure.query(({ ctx }) => ctx.recovery.demoScenario()),
+  demoStatus: procedure.query(({ ctx }) => ctx.demoScenario.state()),
   // Demo-only in the access table: refused to every role on a console that is not a demo.
-  startDemo: procedure.mutation(({ ctx }) => ctx.recovery.startDemoScenario(ctx)),
-  endDemo: procedure.mutation(({ ctx }) => ctx.recovery.endDemoScenario(ctx)),
+  startDemo: procedure.mutation(({ ctx }) => ctx.demoScenario.start(ctx)),
+  endDemo: procedure.mutation(({ ctx }) => ctx.demoScenario.end(ctx)),
 });
