@@ -47,7 +47,7 @@ describe("sealed store", () => {
     s.put(keyId, 256, randomBytes(32));
     const path = join(dir, "keys", `${keyId}.sealed`);
     const record = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    if (damage(record) === "truncate") writeFileSync(path, readFileSync(path).subarray(0, 40));
+    if ((damage as (r: Record<string, unknown>) => unknown)(record) === "truncate") writeFileSync(path, readFileSync(path).subarray(0, 40));
     else writeFileSync(path, JSON.stringify(record));
     const again = open(dir);
     expect(again.inventory()).toEqual([{ keyId, fingerprint: CORRUPT }]);
