@@ -33,10 +33,13 @@ export interface AgentLinkOptions {
 const BACKOFF_MIN_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
 
-/** The delay before reconnect attempt `attempt` (0-based): doubling from 0.2 s, capped at 5 s, jittered to 50–100 %. */
+/**
+ * The delay before reconnect attempt `attempt` (0-based): a base doubling from 0.2 s, plus up to as much again at
+ * random, never beyond 5 s; so 24 agents cut off together do not all dial back in the same instant.
+ */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 10));
-  return Math.round(ceiling * (0.5 + random() / 2));
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 10));
+  return Math.min(BACKOFF_MAX_MS, Math.round(base * (1 + random())));
 }
 
 export class AgentLink {
