@@ -42,7 +42,7 @@ const ZConfig = z.object({
 
 export type ParsedAgentConfig = { ok: true; config: AgentConfig } | { ok: false; problems: string[] };
 
-export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedAgentConfig {
+export function parseAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedAgentConfig {
   const problems: string[] = [];
   const values: Record<string, string | undefined> = {};
   for (const name of Object.keys(ZConfig.shape)) values[name] = env[name] === "" ? undefined : env[name];
