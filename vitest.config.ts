@@ -13,7 +13,7 @@ export default defineConfig({
           name: "unit",
           sequence: { groupOrder: 0 },
           include: ["server/**/*.test.ts", "components/**/*.test.ts", "scripts/**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "node_modules/**"],
+          exclude: ["**/*.int.test.ts", "**/*.agents.test.ts", "node_modules/**"],
           environment: "node",
         },
       },
@@ -29,6 +29,19 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Integration files each own a database; two at a time suits 2 cores.
           maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Real agent processes (scripts/agent.ts) against a test hub over mTLS on loopback; under 3 minutes.
+          name: "agents",
+          sequence: { groupOrder: 2 },
+          include: ["server/**/*.agents.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          maxWorkers: 1,
         },
       },
     ],

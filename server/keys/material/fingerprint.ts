@@ -42,3 +42,23 @@ export function verifyReceiptMac(
     return false;
   }
 }
+
+const INTEGRITY_DOMAIN = "QECNET-INTEGRITY-V1\0";
+
+/**
+ * A node's answer to an integrity challenge with a nonce (the agent protocol's
+ * `integrity.nonce`): "PROOF:" + HMAC-SHA256 under the key over the nonce, key id
+ * and node id. Only a holder of the material can compute it for a nonce it has
+ * never seen, so a replayed old answer fails; the hub recomputes and compares.
+ */
+export function integrityProof(material: Buffer, keyId: string, nodeId: string, nonceHex: string): string {
+  const mac = createHmac("sha256", material).update(`${INTEGRITY_DOMAIN}${nonceHex}\0${keyId}\0${nodeId}`, "utf8").digest("hex");
+  return `PROOF:${mac}`;
+}
+
+/** Never throws: compares a presented integrity proof with the one the material gives. */
+export function verifyIntegrityProof(material: Buffer, keyId: string, nodeId: string, nonceHex: string, presented: string): boolean {
+  if (typeof presented !== "string" || !/^PROOF:[0-9a-f]{64}$/.test(presented)) return false;
+  const expected = Buffer.from(integrityProof(material, keyId, nodeId, nonceHex), "utf8");
+  return timingSafeEqual(expected, Buffer.from(presented, "utf8"));
+}

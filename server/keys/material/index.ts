@@ -21,5 +21,5 @@ export {
   type LoadMasterKeyOptions,
 } from "./master-key";
 export { openMaterial, sealMaterial, type SealedMaterial } from "./sealing";
-export { fingerprintOf, receiptMac, verifyReceiptMac } from "./fingerprint";
+export { fingerprintOf, integrityProof, receiptMac, verifyIntegrityProof, verifyReceiptMac } from "./fingerprint";
 export { zeroise } from "./zeroise";

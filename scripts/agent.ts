@@ -1,0 +1,69 @@
+/**
+ * `npm run agent -- --node <id> --hub wss://127.0.0.1:7443/agent/v1 --data .data/agents/<id> --pki .data/pki [--allow-faults]`:
+ * one site's node agent as its own process (KEY-DELIVERY.md §6.1). Exit codes:
+ * 0 on SIGTERM/SIGINT after a clean close, 2 on a bad configuration (each
+ * problem on its own line), 3 when the store belongs to another node or key.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import pino from "pino";
+import { parseAgentConfig } from "../server/agents/agent/agent-config";
+import { AgentFaults } from "../server/agents/agent/agent-faults";
+import { AgentLink } from "../server/agents/agent/agent-link";
+import { SealedStore, StoreRefusedError } from "../server/agents/agent/sealed-store";
+import { agentPkiPaths } from "../server/agents/pki/agent-pki";
+import { REDACT_PATHS } from "../server/ops/logger";
+import { systemClock } from "../server/time/clock";
+
+const parsed = parseAgentConfig(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  for (const p of parsed.problems) console.error(p);
+  process.exit(2);
+}
+const cfg = parsed.config;
+const log = pino({
+  level: cfg.logLevel,
+  base: { service: "qecnet-agent", nodeId: cfg.nodeId, pid: process.pid },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+  formatters: { level: (label) => ({ level: label }) },
+});
+
+let store: SealedStore;
+try {
+  store = SealedStore.open({ dataDir: cfg.dataDir, nodeId: cfg.nodeId, storeKeyHex: cfg.storeKeyHex, clock: systemClock });
+} catch (e) {
+  if (e instanceof StoreRefusedError) {
+    log.fatal({ dataDir: cfg.dataDir }, e.message);
+    console.error(e.message);
+    process.exit(3);
+  }
+  throw e;
+}
+
+const pki = agentPkiPaths(cfg.pkiDir);
+const version = (JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+const link = new AgentLink({
+  hubUrl: cfg.hubUrl,
+  tls: { ca: readFileSync(pki.caCert), cert: readFileSync(pki.nodeCert(cfg.nodeId)), key: readFileSync(pki.nodeKey(cfg.nodeId)) },
+  agentVersion: `qecnet-agent/${version}`,
+  startedAt: systemClock(),
+  log,
+  duties: { nodeId: cfg.nodeId, store, faults: new AgentFaults(), allowFaults: cfg.allowFaults, log },
+});
+log.info({ storeId: store.identity.storeId, heldKeys: store.size, corrupt: store.inventory().filter((r) => r.fingerprint === "corrupt").length, allowFaults: cfg.allowFaults }, "agent started");
+link.start();
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "stopping");
+  void link.stop().then(() => {
+    store.close();
+    log.info({}, "stopped");
+    process.exit(0);
+  });
+};
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGINT"));

@@ -1,0 +1,235 @@
+/**
+ * The agent's sealed local store (KEY-DELIVERY.md §6.5): every delivered key
+ * survives a restart or a SIGKILL, sealed under a key the hub never sees.
+ * One record per key, `keys/<keyId>.sealed`, AES-256-GCM under
+ * HKDF(storeKey, "QECNET-AGENT-STORE-V1", nodeId) with a fresh 96-bit nonce and
+ * AAD binding the record to this node and key id; written atomically. At open
+ * every record is authenticated: one that fails is held as fingerprint
+ * "corrupt" (the hub treats it as an integrity mismatch). store.json binds the
+ * folder to one node and one store key; anything else is refused (exit 3).
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { fingerprintOf, zeroise } from "../../keys/material";
+import type { Clock } from "../../time/clock";
+import { eraseDurably, TMP_SUFFIX, writeDurably } from "./durable-file";
+import { loadStoreKey } from "./store-key";
+
+export const CORRUPT = "corrupt";
+const RECORD_VERSION = 1;
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The store belongs to another node or was sealed under another key: the agent must not start (exit 3). */
+export class StoreRefusedError extends Error {}
+
+interface StoreIdentity {
+  storeId: string;
+  nodeId: string;
+  storeKeyId: string;
+  createdAt: string;
+}
+
+interface SealedRecord {
+  v: number;
+  keyId: string;
+  sizeBits: number;
+  fingerprint: string;
+  nonce: string;
+  ciphertext: string;
+  tag: string;
+  storedAt: string;
+}
+
+export interface OpenStoreOptions {
+  dataDir: string;
+  nodeId: string;
+  /** QECNET_AGENT_STORE_KEY, if set; otherwise <dataDir>/store.key. */
+  storeKeyHex?: string;
+  clock: Clock;
+}
+
+export class SealedStore {
+  /** keyId → the fingerprint of what the record opens to, or "corrupt". */
+  private readonly held = new Map<string, string>();
+  private usage = new Map<string, number>();
+
+  private constructor(
+    readonly dataDir: string,
+    readonly identity: StoreIdentity,
+    private readonly sealingKey: Buffer,
+    private readonly clock: Clock,
+  ) {}
+
+  static open(opts: OpenStoreOptions): SealedStore {
+    mkdirSync(join(opts.dataDir, "keys"), { recursive: true, mode: 0o700 });
+    const storeKey = loadStoreKey(opts.dataDir, opts.storeKeyHex);
+    const idPath = join(opts.dataDir, "store.json");
+    let identity: StoreIdentity;
+    if (existsSync(idPath)) {
+      identity = JSON.parse(readFileSync(idPath, "utf8")) as StoreIdentity;
+      if (identity.nodeId !== opts.nodeId) {
+        zeroise(storeKey.key);
+        throw new StoreRefusedError(`the store in ${opts.dataDir} belongs to node ${identity.nodeId}, not to node ${opts.nodeId}: start with --node ${identity.nodeId} or give this node its own --data folder`);
+      }
+      if (identity.storeKeyId !== storeKey.keyId) {
+        zeroise(storeKey.key);
+        throw new StoreRefusedError(`the store in ${opts.dataDir} is sealed under store key ${identity.storeKeyId}, but this start has store key ${storeKey.keyId} (${storeKey.source === "env" ? "QECNET_AGENT_STORE_KEY" : "store.key"}): use the key the store was created with`);
+      }
+    } else {
+      identity = { storeId: randomUUID(), nodeId: opts.nodeId, storeKeyId: storeKey.keyId, createdAt: opts.clock().toISOString() };
+      writeDurably(idPath, JSON.stringify(identity, null, 2) + "\n");
+    }
+    const sealingKey = Buffer.from(hkdfSync("sha256", storeKey.key, Buffer.from("QECNET-AGENT-STORE-V1", "utf8"), Buffer.from(opts.nodeId, "utf8"), 32));
+    zeroise(storeKey.key);
+    const store = new SealedStore(opts.dataDir, identity, sealingKey, opts.clock);
+    store.load();
+    return store;
+  }
+
+  /** Records held and the fingerprint each opens to ("corrupt" when it does not authenticate). */
+  inventory(): Array<{ keyId: string; fingerprint: string }> {
+    return [...this.held].map(([keyId, fingerprint]) => ({ keyId, fingerprint }));
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  fingerprint(keyId: string): string | null {
+    return this.held.get(keyId) ?? null;
+  }
+
+  /** Seals `material` durably (fsynced before it returns). The caller still owns and zeroises `material`. */
+  put(keyId: string, sizeBits: number, material: Buffer): void {
+    assertKeyId(keyId);
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.sealingKey, nonce);
+    cipher.setAAD(this.aad(keyId));
+    const ciphertext = Buffer.concat([cipher.update(material), cipher.final()]);
+    const fingerprint = fingerprintOf(material);
+    const record: SealedRecord = {
+      v: RECORD_VERSION, keyId, sizeBits, fingerprint,
+      nonce: nonce.toString("base64"), ciphertext: ciphertext.toString("base64"), tag: cipher.getAuthTag().toString("base64"),
+      storedAt: this.clock().toISOString(),
+    };
+    writeDurably(this.recordPath(keyId), JSON.stringify(record) + "\n");
+    this.held.set(keyId, fingerprint);
+  }
+
+  /** The plaintext of a held key (the caller zeroises it), null when not held, "corrupt" when the record fails. */
+  open(keyId: string): Buffer | null | typeof CORRUPT {
+    assertKeyId(keyId);
+    let text: string;
+    try {
+      text = readFileSync(this.recordPath(keyId), "utf8");
+    } catch {
+      return null;
+    }
+    try {
+      const r = JSON.parse(text) as SealedRecord;
+      if (r.v !== RECORD_VERSION || r.keyId !== keyId) return CORRUPT;
+      const decipher = createDecipheriv("aes-256-gcm", this.sealingKey, Buffer.from(r.nonce, "base64"));
+      decipher.setAAD(this.aad(keyId));
+      decipher.setAuthTag(Buffer.from(r.tag, "base64"));
+      const head = decipher.update(Buffer.from(r.ciphertext, "base64"));
+      try {
+        const tail = decipher.final();
+        return Buffer.concat([head, tail]);
+      } finally {
+        head.fill(0);
+      }
+    } catch {
+      return CORRUPT;
+    }
+  }
+
+  /** Erases a key: the record overwritten, deleted and the folder fsynced; its usage total goes too. */
+  purge(keyId: string): boolean {
+    assertKeyId(keyId);
+    const had = eraseDurably(this.recordPath(keyId));
+    this.held.delete(keyId);
+    if (this.usage.delete(keyId)) this.saveUsage();
+    return had;
+  }
+
+  usageTotals(): Array<{ keyId: string; total: number }> {
+    return [...this.usage].map(([keyId, total]) => ({ keyId, total }));
+  }
+
+  usageTotal(keyId: string): number {
+    return this.usage.get(keyId) ?? 0;
+  }
+
+  /** Adds uses of a held key to its cumulative total, durably. */
+  recordUse(keyId: string, times: number): void {
+    if (!this.held.has(keyId)) return;
+    this.usage.set(keyId, this.usageTotal(keyId) + times);
+    this.saveUsage();
+  }
+
+  close(): void {
+    zeroise(this.sealingKey);
+  }
+
+  private load(): void {
+    const dir = join(this.dataDir, "keys");
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith(TMP_SUFFIX)) {
+        unlinkSync(join(dir, name)); // a write cut short by a crash: the old record (or none) stands
+        continue;
+      }
+      const m = /^(.+)\.sealed$/.exec(name);
+      if (!m || !KEY_ID.test(m[1]!)) continue;
+      const plain = this.open(m[1]!);
+      if (plain === null) continue;
+      this.held.set(m[1]!, plain === CORRUPT ? CORRUPT : fingerprintOf(plain));
+      if (plain !== CORRUPT) zeroise(plain);
+    }
+    this.usage = this.loadUsage();
+  }
+
+  private aad(keyId: string): Buffer {
+    return Buffer.from(`QECNET-AGENT-KEY-V1\0${this.identity.nodeId}\0${keyId}`, "utf8");
+  }
+
+  private recordPath(keyId: string): string {
+    return join(this.dataDir, "keys", `${keyId}.sealed`);
+  }
+
+  private usageAad(): Buffer {
+    return Buffer.from(`QECNET-AGENT-USAGE-V1\0${this.identity.nodeId}`, "utf8");
+  }
+
+  private saveUsage(): void {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.sealingKey, nonce);
+    cipher.setAAD(this.usageAad());
+    const ct = Buffer.concat([cipher.update(JSON.stringify(Object.fromEntries(this.usage)), "utf8"), cipher.final()]);
+    const file = { v: RECORD_VERSION, nonce: nonce.toString("base64"), ciphertext: ct.toString("base64"), tag: cipher.getAuthTag().toString("base64"), storedAt: this.clock().toISOString() };
+    writeDurably(join(this.dataDir, "usage.json"), JSON.stringify(file) + "\n");
+  }
+
+  private loadUsage(): Map<string, number> {
+    const path = join(this.dataDir, "usage.json");
+    if (!existsSync(path)) return new Map();
+    const f = JSON.parse(readFileSync(path, "utf8")) as { nonce: string; ciphertext: string; tag: string };
+    const decipher = createDecipheriv("aes-256-gcm", this.sealingKey, Buffer.from(f.nonce, "base64"));
+    decipher.setAAD(this.usageAad());
+    decipher.setAuthTag(Buffer.from(f.tag, "base64"));
+    // A usage file that fails to authenticate is a refusal, not a silent reset: a reset would let totals go backwards.
+    let json: string;
+    try {
+      json = Buffer.concat([decipher.update(Buffer.from(f.ciphertext, "base64")), decipher.final()]).toString("utf8");
+    } catch {
+      throw new StoreRefusedError(`${path} does not authenticate under this store's key: restore it from the store's backup`);
+    }
+    const totals = JSON.parse(json) as Record<string, number>;
+    return new Map(Object.entries(totals).filter(([k]) => this.held.has(k)));
+  }
+}
+
+function assertKeyId(keyId: string): void {
+  // The id names a file: only a canonical lower-case uuid may reach the file system.
+  if (!KEY_ID.test(keyId)) throw new Error(`key id must be a lower-case uuid`);
+}

@@ -1,0 +1,150 @@
+/**
+ * A small hub for the agent-process tests: a `wss` server with mutual TLS
+ * (Agent CA) speaking the agent protocol. It answers hello with a welcome
+ * (optionally with a purge backlog) and heartbeats, refuses a hello whose
+ * nodeId is not the certificate's CN (4003), and lets a test send deliver,
+ * purge, integrity, usage and fault requests to a connected agent. The real
+ * hub (server/agents/hub/) does the same and more against the database.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { WebSocketServer, type WebSocket } from "ws";
+import { agentPkiPaths } from "../agents/pki/agent-pki";
+import { systemClock } from "../time/clock";
+import {
+  CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, REQUESTS, ZHello,
+  type AnswerBody, type RequestBody, type RequestType,
+} from "../agents/protocol/agent-protocol";
+
+export type Hello = RequestBody<"hello">;
+
+export interface TestHubSession {
+  nodeId: string;
+  hello: Hello;
+  ws: WebSocket;
+  heartbeats: number;
+  closed: Promise<number>;
+}
+
+export interface AgentTestHubOptions {
+  pkiDir: string;
+  heartbeatMs?: number;
+  missedLimit?: number;
+  /** Keys the welcome tells this node to purge (the durable purge backlog). */
+  purgeAtWelcome?: (nodeId: string) => string[];
+}
+
+/** A request the agent answered with an error. */
+export class AgentAnswerError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export class AgentTestHub {
+  readonly sessions: TestHubSession[] = [];
+  /** TLS handshakes the server refused (no certificate, another CA, …). */
+  readonly refusedHandshakes: string[] = [];
+  private readonly waiters: Array<{ nodeId: string; after: number; resolve: (s: TestHubSession) => void }> = [];
+  private readonly pending = new Map<string, { resolve: (b: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly server: Server, private readonly wss: WebSocketServer, private readonly o: AgentTestHubOptions) {}
+
+  static async start(o: AgentTestHubOptions): Promise<AgentTestHub> {
+    const p = agentPkiPaths(o.pkiDir);
+    const server = createServer({
+      ca: readFileSync(p.caCert), cert: readFileSync(p.hubCert), key: readFileSync(p.hubKey),
+      requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.3",
+    });
+    const wss = new WebSocketServer({ server, path: "/agent/v1" });
+    const hub = new AgentTestHub(server, wss, o);
+    server.on("tlsClientError", (e) => hub.refusedHandshakes.push(e.message));
+    wss.on("connection", (ws, req) => {
+      const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+      hub.onConnection(ws, typeof cn === "string" ? cn : ""); // several CNs name no one
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return hub;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `wss://127.0.0.1:${this.port}/agent/v1`;
+  }
+
+  /** The next session of `nodeId` opened after `after` sessions were seen in total (default: now). */
+  nextSession(nodeId: string, after = this.sessions.length): Promise<TestHubSession> {
+    const found = this.sessions.slice(after).find((s) => s.nodeId === nodeId);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.waiters.push({ nodeId, after, resolve }));
+  }
+
+  latest(nodeId: string): TestHubSession | undefined {
+    return this.sessions.filter((s) => s.nodeId === nodeId).at(-1);
+  }
+
+  /** Sends a request to the latest session of `nodeId`; rejects with AgentAnswerError or on timeout. */
+  request<T extends RequestType>(nodeId: string, type: T, body: RequestBody<T>, timeoutMs = 5_000): Promise<AnswerBody<T>> {
+    const s = this.latest(nodeId);
+    if (!s) return Promise.reject(new Error(`no session for ${nodeId}`));
+    const id = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`${type} to ${nodeId} not answered within ${timeoutMs} ms`)); }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (b) => { clearTimeout(timer); resolve(REQUESTS[type].answer.parse(b) as AnswerBody<T>); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+      s.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, id, type, body }));
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private onConnection(ws: WebSocket, cn: string): void {
+    let session: TestHubSession | null = null;
+    const closed = new Promise<number>((r) => ws.on("close", (code) => r(code)));
+    ws.on("message", (data) => {
+      const frame = parseFrame(data.toString("utf8"));
+      if (!frame) return ws.close(CLOSE_INVALID_FRAME, "invalid frame");
+      if ("re" in frame) {
+        const p = this.pending.get(frame.re);
+        this.pending.delete(frame.re);
+        if (frame.ok) p?.resolve(frame.body);
+        else p?.reject(new AgentAnswerError(frame.error.code, frame.error.message));
+        return;
+      }
+      const answer = (body: unknown) => ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: true, body }));
+      if (frame.type === "hello") {
+        const hello = ZHello.safeParse(frame.body);
+        if (!hello.success) return ws.close(CLOSE_INVALID_FRAME, "invalid hello");
+        if (hello.data.nodeId !== cn) return ws.close(CLOSE_IDENTITY, "hello.nodeId is not the certificate's CN");
+        session = { nodeId: cn, hello: hello.data, ws, heartbeats: 0, closed };
+        this.sessions.push(session);
+        answer({ heartbeatMs: this.o.heartbeatMs ?? 200, missedLimit: this.o.missedLimit ?? 3, purge: this.o.purgeAtWelcome?.(cn) ?? [], hubTime: systemClock().toISOString() });
+        for (const w of [...this.waiters]) {
+          if (w.nodeId === cn && this.sessions.length > w.after) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(session);
+          }
+        }
+        return;
+      }
+      if (frame.type === "heartbeat" && session) {
+        session.heartbeats++;
+        const hb = REQUESTS.heartbeat.body.parse(frame.body);
+        return answer({ seq: hb.seq });
+      }
+      ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: false, error: { code: "unsupported", message: `${frame.type} before hello or not handled by the test hub` } }));
+    });
+  }
+}
