@@ -25,7 +25,7 @@ import { PurgeService } from "../purging/purge-service";
 import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
 import type { RunnerHooks } from "../commit/transition-runner";
 import { InProcessAgents } from "../agents/in-process-agents";
-import type { RemoteAgents } from "../agents/hub/remote-agents";
+import { RemoteAgents } from "../agents/hub/remote-agents";
 import { DistributionService } from "../distribution/distribution-service";
 import { MeshBatch } from "../mesh/mesh-batch";
 import { MeshStateCache } from "../mesh/mesh-state-cache";
@@ -146,10 +146,17 @@ export function services(): Services<HubAgents> {
     const vault = vaultFromEnvironment(e.QECNET_MASTER_KEY, e.dataDir);
     const signingKey = loadSigningKey({ envValue: e.QECNET_AUDIT_SIGNING_KEY, dataDir: e.dataDir });
     const checkpoints = new CheckpointService(db, signingKey, new CheckpointFile(e.dataDir));
-    g.__qecnetServices = buildServices(db, e.DATABASE_URL ?? "", vault, checkpoints, {
+    // Agent processes (QECNET_AGENTS=process): their heartbeat staleness already counts missedLimit beats, so one failed
+    // heartbeat at a tick takes the node OFFLINE (within missedLimit × heartbeatMs + one tick).
+    const processAgents = e.QECNET_AGENTS === "process";
+    const agents: HubAgents = processAgents
+      ? new RemoteAgents({ clock: systemClock, receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS, heartbeatMs: e.QECNET_AGENT_HEARTBEAT_MS, missedLimit: e.QECNET_AGENT_MISSED_LIMIT })
+      : new InProcessAgents();
+    g.__qecnetServices = buildServices<HubAgents>(db, e.DATABASE_URL ?? "", vault, checkpoints, {
+      agents,
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       purgeOnCommit: true,
-      simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS },
+      simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS, ...(processAgents ? { missedHeartbeats: 1 } : {}) },
       notifier: e.QECNET_NOTIFY_WEBHOOK
         ? new WebhookNotifier({
             url: e.QECNET_NOTIFY_WEBHOOK, secret: e.QECNET_NOTIFY_WEBHOOK_SECRET, publicUrl: process.env.QECNET_PUBLIC_URL || null,

@@ -34,7 +34,7 @@ async function pemKey(key: CryptoKey): Promise<string> {
 
 /** A CA valid from an hour ago for a year (certificates are checked against the machine's clock by TLS itself). */
 export async function createTestCa(name = "QECNet Test Agent CA"): Promise<TestCa> {
-  // eslint-disable-next-line no-restricted-syntax -- TLS checks validity against wall time, so the certificates must too
+  // TLS checks validity against wall time, so the certificates do too (not the tests' clock).
   const now = Date.now();
   const notBefore = new Date(now - 3_600_000);
   const notAfter = new Date(now + 365 * 86_400_000);
