@@ -18,6 +18,7 @@ import { createTestCa, type Pem, type TestCa } from "../../testing/test-agent-pk
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { CLOSE_DUPLICATE, CLOSE_IDENTITY } from "../protocol/agent-protocol";
 import { AGENT_PATH, AgentListener } from "./agent-listener";
+import { agentStatusOf } from "./agent-status";
 import { RemoteAgents } from "./remote-agents";
 
 const HEARTBEAT_MS = 100;
@@ -96,6 +97,8 @@ describe("the agent port and RemoteAgents", () => {
     const a = await connect("node-a");
     expect(a.welcome).toMatchObject({ heartbeatMs: HEARTBEAT_MS, missedLimit: MISSED, purge: [], hubTime: clock().toISOString() });
     expect((await audits("AGENT_CONNECTED", "node-a")).length).toBe(1);
+    expect(agentStatusOf(s.agents, "node-a")).toMatchObject({ mode: "process", connected: true, healthy: true, agentVersion: "test-agent/1", storeId: "store-test", heldKeys: 0 });
+    expect(agentStatusOf(s.agents, "node-b")).toEqual({ mode: "process", connected: false });
     const twin = await connect("node-a", { storeId: "store-twin" });
     expect(await twin.closed).toBe(CLOSE_DUPLICATE);
     expect(await audits("AGENT_REJECTED", "node-a")).toHaveLength(2); // the 4003 case above, and this one
