@@ -160,10 +160,14 @@ describe("the agent port and RemoteAgents", () => {
     await s.agents.setFault("node-c", { silent: true });
     await new Promise((r) => setTimeout(r, 3 * HEARTBEAT_MS)); // heartbeats in flight have landed
     const silentSince = s.agents.session("node-c")!.lastHeartbeatAt.getTime();
+    // The others' heartbeats read the moved clock too: wait for one from each at the new time before each tick.
+    const othersBeat = () => until(() => ["node-a", "node-b"].every((n) => s.agents.session(n)!.silentForMs() === 0));
     clock.set(new Date(silentSince + MISSED * HEARTBEAT_MS));
+    await othersBeat();
     await s.simulator.tickOnce();
     expect((await t.db.node.findUniqueOrThrow({ where: { id: "node-c" } })).status).toBe("ONLINE"); // at the limit: still healthy
     clock.advance(1);
+    await othersBeat();
     const report = await s.simulator.tickOnce();
     expect(report.offline).toEqual(["node-c"]);
     expect((await t.db.node.findUniqueOrThrow({ where: { id: "node-c" } })).status).toBe("OFFLINE");
