@@ -95,8 +95,12 @@ export class AgentListener {
     for (const s of this.opts.agents.connected()) s.ws.close(1001, "hub stopping");
     for (const ws of this.wss?.clients ?? []) ws.terminate();
     await new Promise<void>((r) => (this.wss ? this.wss.close(() => r()) : r()));
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections();
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections(); // close() alone would wait for idle keep-alive sockets
+      await closed;
+    }
     this.server = null;
     this.wss = null;
   }
