@@ -10,7 +10,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { KEY_STATES, type KeyState } from "@/server/lifecycle/key-states";
+import { KEY_STATES, type KeyState } from "@/server/domain/lifecycle/key-states";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { InlineError } from "@/components/ui/inline-error";
 import { stateName } from "./key-state-style";

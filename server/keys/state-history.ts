@@ -7,7 +7,7 @@
  * newest first, in bounded pages of the chain's primary key.
  */
 import type { Db } from "../db/client";
-import { KEY_STATES, isKeyState, type KeyState } from "../lifecycle/key-states";
+import { KEY_STATES, isKeyState, type KeyState } from "../domain/lifecycle/key-states";
 import type { Clock } from "../time/clock";
 
 export type StateCounts = Record<KeyState, number>;

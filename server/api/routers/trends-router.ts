@@ -5,11 +5,11 @@
  */
 import { z } from "zod";
 import { keyStateHistory } from "../../keys/state-history";
-import { publicProcedure, router } from "../trpc";
+import { procedure, router } from "../trpc";
 
 export const trendsRouter = router({
   /** How many keys stood in each state over the last `hours`, in 72 steps, rebuilt from the audit chain. */
-  keyStates: publicProcedure
+  keyStates: procedure
     .input(z.object({ hours: z.number().int("hours must be a whole number").min(1, "at least 1 hour").max(24, "at most 24 hours") }).default({ hours: 6 }))
     .query(({ ctx, input }) => keyStateHistory(ctx.db, ctx.clock, input.hours)),
 });
