@@ -17,6 +17,8 @@ import { envOrExit } from "./script-env";
 import { createPrismaClient } from "../server/db/client";
 import { prepareDatabase } from "../server/db/prepare-database";
 import { isEmpty, seedDemo } from "../server/demo/demo-seed";
+import { issueDemoPki, startDemoAgents } from "../server/demo/demo-agents";
+import { DEMO_NODES } from "../server/demo/demo-topology";
 import { vaultFromEnvironment } from "../server/keys/key-vault";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -79,6 +81,8 @@ async function main() {
     throw err;
   }
 
+  if (env.QECNET_AGENTS === "process" && demo) issueDemoPki({ root, tsxBin, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, nodeIds: [] });
+
   // Not through npx: a signal to this process must reach the server. Built: the console's own HTTP server
   // (scripts/serve.ts), which gives sign-in throttling the real client address; dev: next dev.
   const child = spawn(dev ? nextBin : tsxBin, dev ? ["dev", "-p", String(env.PORT)] : [path.join(root, "scripts", "serve.ts"), "-p", String(env.PORT)], {
@@ -87,6 +91,12 @@ async function main() {
     env: { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: "1" },
   });
   console.log(`Console: http://localhost:${env.PORT}`);
+  // Agents as processes (QECNET_AGENTS=process): one per site of the demo mesh (the hub's own site holds no keys),
+  // dialing the console's agent port; they reconnect by themselves until the console listens.
+  const agents = demo && env.QECNET_AGENTS === "process"
+    ? startDemoAgents({ root, tsxBin, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id) })
+    : null;
+  if (agents) console.log(`Node agents: ${agents.children.size} processes (logs in ${path.join(env.dataDir, "agents")})`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -96,6 +106,7 @@ async function main() {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   child.on("exit", async (code) => {
+    await agents?.stop();
     await stopDb();
     process.exit(code ?? 0);
   });

@@ -20,12 +20,12 @@ import { checkSecondFactor, type SecondFactorState } from "../auth/second-factor
 import type { SessionUser } from "../domain/access/session-user";
 import { env } from "../config/env";
 import { DomainError } from "../domain/errors/domain-error";
-import type { Services } from "../runtime/services";
+import type { HubAgents, Services } from "../runtime/services";
 import { toTRPCError } from "./error-map";
 import { observeCall } from "../ops/observe-call";
 
 // 1. context
-export interface Context extends Services {
+export interface Context extends Services<HubAgents> {
   /** Who the audit chain records: "user:<email>", or "anonymous" (then every procedure refuses). */
   actor: string;
   user: SessionUser | null;
@@ -41,7 +41,7 @@ export interface Context extends Services {
 
 /** `demo` defaults to the environment (QECNET_SEED_DEMO, false unless set). */
 export function createContextInner(
-  s: Services, user: SessionUser | null, opts: { csrf?: CsrfVerdict; demo?: boolean; secondFactor?: SecondFactorState } = {},
+  s: Services<HubAgents>, user: SessionUser | null, opts: { csrf?: CsrfVerdict; demo?: boolean; secondFactor?: SecondFactorState } = {},
 ): Context {
   return {
     ...s,

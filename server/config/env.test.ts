@@ -62,4 +62,21 @@ describe("environment validation", () => {
     expect(() => parseEnv({ QECNET_METRICS_TOKEN: "short secret" })).not.toThrow(/short secret/);
     expect(() => parseEnv({ QECNET_TRUSTED_PROXIES: "10.0.0.5,proxy.example" })).toThrow(/QECNET_TRUSTED_PROXIES must be a comma-separated list of IP addresses/);
   });
+
+  it("validates the agent settings: in-process by default, port 7443, each bad one named", () => {
+    const d = parseEnv({});
+    expect([d.QECNET_AGENTS, d.QECNET_AGENT_PORT, d.QECNET_AGENT_HOST, d.QECNET_AGENT_HEARTBEAT_MS, d.QECNET_AGENT_MISSED_LIMIT]).toEqual(["in-process", 7443, "127.0.0.1", 1000, 3]);
+    expect(parseEnv({ QECNET_AGENTS: "process", QECNET_AGENT_PORT: "7500" })).toMatchObject({ QECNET_AGENTS: "process", QECNET_AGENT_PORT: 7500 });
+    expect(() => parseEnv({ QECNET_AGENTS: "remote", QECNET_AGENT_PORT: "0", QECNET_AGENT_HOST: "hub.example", QECNET_AGENT_MISSED_LIMIT: "0" })).toThrow(EnvError);
+    try {
+      parseEnv({ QECNET_AGENTS: "remote", QECNET_AGENT_PORT: "0", QECNET_AGENT_HOST: "hub.example", QECNET_AGENT_MISSED_LIMIT: "0" });
+    } catch (e) {
+      expect((e as EnvError).problems).toEqual([
+        "QECNET_AGENTS must be in-process or process",
+        "QECNET_AGENT_PORT must be between 1 and 65535",
+        "QECNET_AGENT_HOST must be an IP address, e.g. 127.0.0.1 or 0.0.0.0",
+        "QECNET_AGENT_MISSED_LIMIT must be between 1 and 100",
+      ]);
+    }
+  });
 });

@@ -114,6 +114,35 @@ export const ZEnvSchema = z.object({
     .optional(),
   /** Signs each notice (x-qecnet-signature: sha256=<HMAC-SHA256 of the body>). */
   QECNET_NOTIFY_WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
+  /** Where node agents run: `in-process` (test double, the default for now) or `process` (agents dial the agent port). */
+  QECNET_AGENTS: z.enum(["in-process", "process"], { message: "must be in-process or process" }).default("in-process"),
+  /** The hub's agent listener (WSS + mTLS, path /agent/v1); used when QECNET_AGENTS=process. */
+  QECNET_AGENT_PORT: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535")
+    .default(7443),
+  /** The agent listener's bind address (loopback unless sites dial in from elsewhere). */
+  QECNET_AGENT_HOST: z.string().refine((v) => isIP(v) !== 0, { message: "must be an IP address, e.g. 127.0.0.1 or 0.0.0.0" }).default("127.0.0.1"),
+  /** The Agent CA (PEM) that client certificates must chain to; default <data dir>/pki/agent-ca.crt. */
+  QECNET_AGENT_CA: z.string().min(1, "must be a file path").optional(),
+  /** The hub's server certificate and key for the agent port (PEM); default <data dir>/pki/hub.crt and hub.key. */
+  QECNET_AGENT_HUB_CERT: z.string().min(1, "must be a file path").optional(),
+  QECNET_AGENT_HUB_KEY: z.string().min(1, "must be a file path").optional(),
+  /** How often agents send a heartbeat, and how many may be missed before the node goes OFFLINE. */
+  QECNET_AGENT_HEARTBEAT_MS: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "must be between 100 and 60000 ms")
+    .max(60_000, "must be between 100 and 60000 ms")
+    .default(1000),
+  QECNET_AGENT_MISSED_LIMIT: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 100")
+    .max(100, "must be between 1 and 100")
+    .default(3),
   QECNET_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 

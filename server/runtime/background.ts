@@ -3,7 +3,7 @@
  * approvals' duties, the live event listener, the mesh simulation (only the instance holding its
  * leader lock ticks), resuming distributions a previous process left half-way,
  * the audit integrity monitor, the audit checkpoint scheduler, the SIEM forwarder when configured, and the
- * metrics' database access. Each worker registers in server/background/worker-status.ts
+ * metrics' database access, and the agent port when agents are processes. Each worker registers in server/background/worker-status.ts
  * so /api/ready reports it.
  */
 import { startApprovalDuties } from "../approvals/approval-scheduler";
@@ -17,6 +17,7 @@ import { defineRotationJobs } from "../rotation/rotation-jobs";
 import { startRecoveryWorker } from "../recovery/recovery-worker";
 import { services } from "./services";
 import { registerWorker } from "../background/worker-status";
+import { startAgentPort } from "./agent-port";
 
 const g = globalThis as unknown as { __qecnetBackground?: Array<() => void> };
 
@@ -30,6 +31,9 @@ export async function startBackground(): Promise<void> {
   metrics().attach({ db: s.db, clock: s.keys.clock });
   // Approvals: finish what a previous process left EXECUTING, record expiries, every minute.
   stops.push(startApprovalDuties(s.approvals, { log: log.child({ worker: "approval-duties" }), clock: s.keys.clock }));
+
+  // Agents as processes: the agent port listens next to the HTTP server (a missing PEM file stops the start, named).
+  if (e.QECNET_AGENTS === "process") stops.push(await startAgentPort(s, e, log.child({ worker: "agent-port" })));
 
   await s.events.start();
   stops.push(registerWorker("live-events", () => ({ ok: s.events.connected, detail: s.events.connected ? "listening for committed changes" : "reconnecting to PostgreSQL (views fall back to polling)" })));

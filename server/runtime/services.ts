@@ -25,6 +25,7 @@ import { PurgeService } from "../purging/purge-service";
 import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
 import type { RunnerHooks } from "../commit/transition-runner";
 import { InProcessAgents } from "../agents/in-process-agents";
+import { RemoteAgents } from "../agents/hub/remote-agents";
 import { DistributionService } from "../distribution/distribution-service";
 import { MeshBatch } from "../mesh/mesh-batch";
 import { MeshStateCache } from "../mesh/mesh-state-cache";
@@ -42,7 +43,14 @@ import { WebhookNotifier, type ApprovalNotifier } from "../notify/webhook-notifi
 /** Every action of this console that needs approval (registered once, explicitly, by buildServices). */
 export const APPROVAL_KINDS: readonly ApprovalKindSpec[] = [REVOCATION_KIND, EMERGENCY_ROTATION_KIND, NODE_ISOLATION_KIND, ROLE_GRANT_KIND, INCIDENT_RECOVERY];
 
-export interface Services {
+/** The node agents of a process: the in-process test double, or agent processes behind the agent port (QECNET_AGENTS). */
+export type HubAgents = InProcessAgents | RemoteAgents;
+
+/**
+ * The services of one database. `A` is the agent directory: tests (the default) get the in-process
+ * double with its inspection methods; the server process's own services are `Services<HubAgents>`.
+ */
+export interface Services<A extends HubAgents = InProcessAgents> {
   db: Db;
   keys: KeyService;
   /** The approval workflow (two-person rule), one per process. */
@@ -52,7 +60,7 @@ export interface Services {
   events: EventBus;
   /** The mesh state computed once per change and shared by every viewer of this process. */
   meshState: MeshStateCache;
-  agents: InProcessAgents;
+  agents: A;
   mesh: MeshOperations;
   distribution: DistributionService;
   simulator: MeshSimulator;
@@ -73,7 +81,7 @@ export interface Services {
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
-export function buildServices(
+export function buildServices<A extends HubAgents = InProcessAgents>(
   db: Db,
   url: string,
   vault: KeyVault,
@@ -82,16 +90,16 @@ export function buildServices(
     clock?: Clock; hooks?: RunnerHooks; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number; recovery?: RecoveryOptions; notifier?: ApprovalNotifier;
     /** The durable job queue (a test brings its own to start it). */
     jobs?: JobQueue;
-    /** The node agents (two processes of one simulated mesh share them). */
-    agents?: InProcessAgents;
+    /** The node agents (two processes of one simulated mesh share them; RemoteAgents when agents are processes). */
+    agents?: A;
     /** Sweep purges right after each batch that requested some (the server; tests that compare the chain before and after an action leave it off). */
     purgeOnCommit?: boolean;
   } = {},
-): Services {
+): Services<A> {
   registerApprovalKinds(APPROVAL_KINDS);
   // One clock for every service of this database.
   const clock = opts.clock ?? systemClock;
-  const agents = opts.agents ?? new InProcessAgents();
+  const agents = opts.agents ?? (new InProcessAgents() as A);
   // Errors only, by name: never a message that could carry key material.
   const log = { error: (obj: object, msg: string) => logger().error(obj, msg), warn: (obj: object, msg: string) => logger().warn(obj, msg), info: (obj: object, msg: string) => logger().info(obj, msg) };
   // The batch's parts: keys (with their policies) first, then the mesh. The
@@ -137,19 +145,26 @@ export function buildServices(
   };
 }
 
-const g = globalThis as unknown as { __qecnetServices?: Services };
+const g = globalThis as unknown as { __qecnetServices?: Services<HubAgents> };
 
-export function services(): Services {
+export function services(): Services<HubAgents> {
   if (!g.__qecnetServices) {
     const e = env();
     const db = prisma();
     const vault = vaultFromEnvironment(e.QECNET_MASTER_KEY, e.dataDir);
     const signingKey = loadSigningKey({ envValue: e.QECNET_AUDIT_SIGNING_KEY, dataDir: e.dataDir });
     const checkpoints = new CheckpointService(db, signingKey, new CheckpointFile(e.dataDir));
-    g.__qecnetServices = buildServices(db, e.DATABASE_URL ?? "", vault, checkpoints, {
+    // Agent processes (QECNET_AGENTS=process): their heartbeat staleness already counts missedLimit beats, so one failed
+    // heartbeat at a tick takes the node OFFLINE (within missedLimit × heartbeatMs + one tick).
+    const processAgents = e.QECNET_AGENTS === "process";
+    const agents: HubAgents = processAgents
+      ? new RemoteAgents({ clock: systemClock, receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS, heartbeatMs: e.QECNET_AGENT_HEARTBEAT_MS, missedLimit: e.QECNET_AGENT_MISSED_LIMIT })
+      : new InProcessAgents();
+    g.__qecnetServices = buildServices<HubAgents>(db, e.DATABASE_URL ?? "", vault, checkpoints, {
+      agents,
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       purgeOnCommit: true,
-      simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS },
+      simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS, ...(processAgents ? { missedHeartbeats: 1 } : {}) },
       notifier: e.QECNET_NOTIFY_WEBHOOK
         ? new WebhookNotifier({
             url: e.QECNET_NOTIFY_WEBHOOK, secret: e.QECNET_NOTIFY_WEBHOOK_SECRET, publicUrl: process.env.QECNET_PUBLIC_URL || null,

@@ -9,7 +9,7 @@ import type { SessionUser } from "../domain/access/session-user";
 import type { CsrfVerdict } from "../domain/access/csrf";
 import type { Db } from "../db/client";
 import type { KeyService } from "../keys/key-service";
-import type { Services } from "../runtime/services";
+import type { HubAgents, Services } from "../runtime/services";
 import { servicesOf } from "./fixtures";
 import { UserService } from "../users/user-service";
 
@@ -30,7 +30,7 @@ export async function createTestUsers(db: Db, keys: KeyService, prefix = "t"): P
   return out;
 }
 
-const callerServices = new Set<Services>();
+const callerServices = new Set<Services<HubAgents>>();
 
 /** A tRPC caller signed in as `user`, over every service of the database around this key service (nothing started). */
 /** A caller as `user`; `demo` says whether the console is a demonstration (default: the environment, false unless set). */

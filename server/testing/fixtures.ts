@@ -44,7 +44,7 @@ export function testVault(masterKey: Buffer = randomBytes(32)) {
 }
 
 /** The services each test key service was built in (servicesOf). */
-const worlds = new Map<KeyService, Services>();
+const worlds = new Map<KeyService, Services<InProcessAgents>>();
 
 /** A key service wired like the server's (its distributor goes over the mesh with in-process agents). */
 export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; notifier?: ApprovalNotifier } = {}): KeyService {
@@ -55,7 +55,7 @@ export function testKeyService(db: Db, opts: { clock?: () => Date; hooks?: Runne
 }
 
 /** Every service around a key service of testKeyService or testServices (the tRPC caller's context takes them). */
-export function servicesOf(keys: KeyService): Services {
+export function servicesOf(keys: KeyService): Services<InProcessAgents> {
   const s = worlds.get(keys);
   if (!s) throw new Error("servicesOf: this key service was not made by testKeyService or testServices");
   return s;
@@ -69,7 +69,7 @@ export function testServices(
     clock?: () => Date; hooks?: RunnerHooks; masterKey?: Buffer; receiptTimeoutMs?: number; simulation?: SimulatorOptions; backoffMs?: (attempt: number) => number;
     jobs?: JobQueue; agents?: InProcessAgents;
   } = {},
-): Services {
+): Services<InProcessAgents> {
   const s = buildServices(db, url, testVault(opts.masterKey), testCheckpointService(db, { clock: opts.clock }), { receiptTimeoutMs: 300, backoffMs: () => 0, purgeOnCommit: true, ...opts });
   worlds.set(s.keys, s);
   return s;

@@ -16,6 +16,7 @@ import { EventList } from "./event-list";
 import { NodeKeys } from "./key-refs";
 import { MeshPanelFrame, type LivePanelProps } from "./mesh-panel-frame";
 import { NodeFacts, NodeLinks } from "./node-facts";
+import { AgentFacts } from "./agent-facts";
 import { PanelMissing } from "./panel-missing";
 
 export function LiveNodePanel({ id, state, names, show, onClose }: LivePanelProps) {
@@ -45,6 +46,7 @@ export function LiveNodePanel({ id, state, names, show, onClose }: LivePanelProp
         <ErrorPanel title="Could not load this node's keys and events" error={detail.error} onRetry={() => void detail.refetch()} />
       ) : (
         <>
+          <AgentFacts agent={detail.data.agent} />
           <NodeKeys keys={detail.data.keys} />
           <EventList events={detail.data.events} />
         </>

@@ -6,12 +6,14 @@ import { z } from "zod";
 import { DomainError } from "../../domain/errors/domain-error";
 import { ZAddLinkInput, ZLinkId, ZNodeId, ZReason } from "../../domain/mesh/mesh-inputs";
 import { linkDetail, nodeDetail } from "../../mesh/mesh-queries";
+import { agentStatusOf } from "../../agents/hub/agent-status";
 import { restoreContainedLink } from "../../recovery/link-containment";
 import { procedure, router } from "../trpc";
 
 export const meshRouter = router({
   state: procedure.query(({ ctx }) => ctx.meshState.get()),
-  node: procedure.input(z.object({ id: ZNodeId })).query(({ ctx, input }) => nodeDetail(ctx.db, input.id)),
+  /** The node, its links, keys and events, and its agent (process state, version, last heartbeat, held keys). */
+  node: procedure.input(z.object({ id: ZNodeId })).query(async ({ ctx, input }) => ({ ...(await nodeDetail(ctx.db, input.id)), agent: agentStatusOf(ctx.agents, input.id) })),
   link: procedure.input(z.object({ id: ZLinkId, minutes: z.number().int().min(1).max(24 * 60).default(30) })).query(({ ctx, input }) => linkDetail(ctx.db, input.id, input.minutes)),
 
   /** Brings back a link an incident contained, once its incident is closed and no eavesdropper is on it. */

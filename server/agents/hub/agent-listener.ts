@@ -1,0 +1,233 @@
+/**
+ * The hub's agent port (KEY-DELIVERY.md §6.2): WebSocket over TLS ≥ 1.3 with
+ * mutual authentication against the Agent CA. A client without a certificate,
+ * or with one from another CA, never completes the handshake. After it, the
+ * certificate's CN is the node id: a CN that names no node, or a hello for
+ * another node, is closed with 4003; a second agent for a node whose session
+ * is healthy with 4009 (a stale one is replaced). A hello is answered with
+ * `welcome` once the inventory is reconciled (inventory-reconcile.ts).
+ * Connections, disconnections, refusals and lost copies are audited through
+ * the write path (one runner job each); frames are never logged.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Db } from "../../db/client";
+import type { TransitionRunner } from "../../commit/transition-runner";
+import type { JsonValue } from "../../domain/audit/types";
+import type { Clock } from "../../time/clock";
+import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, PROTOCOL_VERSION, ZHeartbeat, ZHello, parseFrame } from "../protocol/agent-protocol";
+import { AgentSession } from "./agent-session";
+import { loadHoldings, planReconcile } from "./inventory-reconcile";
+import type { RemoteAgents } from "./remote-agents";
+
+export const AGENT_PATH = "/agent/v1";
+const ACTOR = "system:agent-listener";
+/** A connection that sends no hello within this time is closed. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+export interface AgentTls {
+  /** PEM: the Agent CA, the hub's certificate and its private key. */
+  ca: string | Buffer;
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** Reads the PEM files of the agent port (paths from the environment, default `<pki dir>/agent-ca.crt` etc.). */
+export function readAgentTls(paths: { ca: string; cert: string; key: string }): AgentTls {
+  const read = (what: string, p: string) => {
+    try {
+      return readFileSync(p);
+    } catch {
+      throw new Error(`the agent port needs ${what} at ${p} (run \`npm run pki:dev\`, or set QECNET_AGENT_CA / QECNET_AGENT_HUB_CERT / QECNET_AGENT_HUB_KEY)`);
+    }
+  };
+  return { ca: read("the Agent CA certificate", paths.ca), cert: read("the hub's certificate", paths.cert), key: read("the hub's private key", paths.key) };
+}
+
+export interface AgentListenerOptions {
+  db: Db;
+  runner: TransitionRunner;
+  agents: RemoteAgents;
+  clock: Clock;
+  tls: AgentTls;
+  /** A held copy that does not match the recorded fingerprint (the recovery service's integrity path). */
+  onMismatch?(nodeId: string, keyIds: string[]): Promise<unknown>;
+  log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export class AgentListener {
+  private server: Server | null = null;
+  private wss: WebSocketServer | null = null;
+
+  constructor(private readonly opts: AgentListenerOptions) {}
+
+  /** Listens on host:port (port 0: any free port); resolves with the bound port. */
+  async start(port: number, host = "127.0.0.1"): Promise<number> {
+    const server = createServer({
+      ...this.opts.tls,
+      minVersion: "TLSv1.3",
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    // Anything that is not the agent WebSocket gets a plain 404.
+    server.on("request", (_req, res) => {
+      res.statusCode = 404;
+      res.end();
+    });
+    const wss = new WebSocketServer({ server, path: AGENT_PATH, maxPayload: 16 * 1024 * 1024 });
+    wss.on("connection", (ws, req) => this.accept(ws, req.socket as TLSSocket));
+    this.server = server;
+    this.wss = wss;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.opts.agents.connected()) s.ws.close(1001, "hub stopping");
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    await new Promise<void>((r) => (this.wss ? this.wss.close(() => r()) : r()));
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections(); // close() alone would wait for idle keep-alive sockets
+      await closed;
+    }
+    this.server = null;
+    this.wss = null;
+  }
+
+  /** Pings every session; a socket that did not answer the previous ping is dead (half-open TCP) and is dropped. */
+  checkLiveness(): void {
+    for (const s of this.opts.agents.connected()) {
+      if (!s.alive) {
+        s.ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      s.ws.ping();
+    }
+  }
+
+  private accept(ws: WebSocket, socket: TLSSocket): void {
+    const cn = String(socket.getPeerCertificate()?.subject?.CN ?? "").slice(0, 64);
+    let session: AgentSession | null = null;
+    const helloTimer = setTimeout(() => ws.close(CLOSE_INVALID_FRAME, "no hello"), HELLO_TIMEOUT_MS);
+    const nodeExists = this.nodeExists(cn);
+    ws.on("close", () => {
+      clearTimeout(helloTimer);
+      if (session && this.opts.agents.detach(session)) {
+        this.audit("AGENT_DISCONNECTED", session.nodeId, { agentVersion: session.info.agentVersion, storeId: session.info.storeId });
+      }
+    });
+    ws.on("error", () => undefined); // a reset socket closes; nothing to add
+    ws.on("pong", () => {
+      if (session) session.alive = true;
+    });
+    ws.on("message", (data, isBinary) => {
+      const frame = isBinary ? null : parseFrame(data.toString("utf8"));
+      if (!frame) return ws.close(CLOSE_INVALID_FRAME, "invalid frame");
+      if ("re" in frame) {
+        if (!session) return ws.close(CLOSE_INVALID_FRAME, "hello first");
+        const ok = frame.ok ? session.answer(frame.re, true, frame.body) : session.answer(frame.re, false, undefined, frame.error);
+        if (!ok) ws.close(CLOSE_INVALID_FRAME, "invalid answer");
+        return;
+      }
+      if (frame.type === "hello") {
+        if (session) return ws.close(CLOSE_INVALID_FRAME, "hello twice");
+        const hello = ZHello.safeParse(frame.body);
+        if (!hello.success) return ws.close(CLOSE_INVALID_FRAME, "invalid hello");
+        clearTimeout(helloTimer);
+        void this.hello(ws, cn, nodeExists, frame.id, hello.data).then(
+          (s) => {
+            session = s;
+          },
+          (err: unknown) => {
+            this.opts.log?.error({ nodeId: cn, error: (err as Error).name }, "agent hello failed");
+            ws.close(1011, "hello failed");
+          },
+        );
+        return;
+      }
+      if (frame.type === "heartbeat" && session) {
+        const hb = ZHeartbeat.safeParse(frame.body);
+        if (!hb.success) return ws.close(CLOSE_INVALID_FRAME, "invalid heartbeat");
+        session.heartbeat(hb.data.heldKeys);
+        ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: true, body: { seq: hb.data.seq } }));
+        return;
+      }
+      // Anything else from an agent (before hello, or a hub-side request type) is not allowed.
+      ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: false, error: { code: "not_allowed", message: `${frame.type} is not accepted from an agent here` } }));
+    });
+  }
+
+  private async hello(ws: WebSocket, cn: string, nodeExists: Promise<boolean>, id: string, hello: ReturnType<typeof ZHello.parse>): Promise<AgentSession | null> {
+    const { agents, clock } = this.opts;
+    if (!(await nodeExists) || hello.nodeId !== cn) {
+      const reason = !(await nodeExists) ? `certificate CN "${cn}" names no node` : `hello for ${hello.nodeId} on a certificate for ${cn}`;
+      await this.audit("AGENT_REJECTED", cn || "(no CN)", { reason, helloNodeId: hello.nodeId, closeCode: CLOSE_IDENTITY });
+      ws.close(CLOSE_IDENTITY, "identity mismatch");
+      return null;
+    }
+    const current = agents.session(cn);
+    if (current && agents.healthy(current)) {
+      await this.audit("AGENT_REJECTED", cn, { reason: "a healthy session for this node is already connected", closeCode: CLOSE_DUPLICATE, storeId: hello.storeId });
+      ws.close(CLOSE_DUPLICATE, "duplicate session");
+      return null;
+    }
+    if (current) current.ws.terminate(); // stale: the new connection replaces it
+    if (ws.readyState !== ws.OPEN) return null;
+
+    const plan = planReconcile(await loadHoldings(this.opts.db, cn), hello.inventory);
+    const session = new AgentSession(ws, { nodeId: cn, agentVersion: hello.agentVersion, storeId: hello.storeId, agentStartedAt: hello.startedAt, connectedAt: clock() }, hello.inventory.length, clock);
+    if (current) agents.detach(current);
+    agents.attach(session);
+    if (ws.readyState !== ws.OPEN) {
+      agents.detach(session); // it went away while we read its holdings
+      return null;
+    }
+    for (const u of hello.usage) agents.usageSince(cn, u.keyId, u.total);
+    await this.runner(cn, [
+      { action: "AGENT_CONNECTED", details: { agentVersion: hello.agentVersion, storeId: hello.storeId, heldKeys: hello.inventory.length, purge: plan.purge.length, lost: plan.lost.length, mismatched: plan.mismatched.length } },
+      ...plan.lost.map((keyId) => ({ action: "AGENT_KEY_COPY_LOST", subjectType: "key", subjectId: keyId, details: { nodeId: cn, storeId: hello.storeId } })),
+    ]);
+    ws.send(JSON.stringify({
+      v: PROTOCOL_VERSION, re: id, ok: true,
+      body: { heartbeatMs: agents.opts.heartbeatMs, missedLimit: agents.opts.missedLimit, purge: plan.purge, hubTime: clock().toISOString() },
+    }));
+    if (plan.mismatched.length && this.opts.onMismatch) {
+      void this.opts.onMismatch(cn, plan.mismatched).catch((err: unknown) => this.opts.log?.error({ nodeId: cn, error: (err as Error).name }, "integrity incident at hello failed"));
+    }
+    return session;
+  }
+
+  private async nodeExists(id: string): Promise<boolean> {
+    if (!id) return false;
+    return (await this.opts.db.node.findUnique({ where: { id }, select: { id: true } })) !== null;
+  }
+
+  private audit(action: string, nodeId: string, details: Record<string, JsonValue>): Promise<void> {
+    return this.runner(nodeId, [{ action, details }]).catch((err: unknown) => {
+      this.opts.log?.error({ nodeId, action, error: (err as Error).name }, "agent audit entry failed");
+    });
+  }
+
+  private async runner(nodeId: string, entries: Array<{ action: string; subjectType?: string; subjectId?: string; details: Record<string, JsonValue> }>): Promise<void> {
+    await this.opts.runner.submit({
+      keyIds: [],
+      run: (ws) => {
+        for (const e of entries) {
+          ws.audit({ actor: ACTOR, action: e.action, subjectType: e.subjectType ?? "node", subjectId: e.subjectId ?? nodeId, fromState: null, toState: null, details: e.details });
+        }
+      },
+    });
+  }
+}

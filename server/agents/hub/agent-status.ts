@@ -1,0 +1,23 @@
+/**
+ * What the Mesh node panel shows about a node's agent: for agent processes,
+ * whether one is connected, its version and store, when it connected, its
+ * last heartbeat and how many keys it says it holds; for the in-process test
+ * double, only that. Browser-safe facts only (no key ids, no material).
+ */
+import type { AgentDirectory } from "../node-agent";
+import { RemoteAgents } from "./remote-agents";
+
+export type AgentStatusView =
+  | { mode: "in-process" }
+  | { mode: "process"; connected: false }
+  | { mode: "process"; connected: true; healthy: boolean; agentVersion: string; storeId: string; connectedAt: Date; lastHeartbeatAt: Date; heldKeys: number };
+
+export function agentStatusOf(agents: AgentDirectory, nodeId: string): AgentStatusView {
+  if (!(agents instanceof RemoteAgents)) return { mode: "in-process" };
+  const s = agents.session(nodeId);
+  if (!s) return { mode: "process", connected: false };
+  return {
+    mode: "process", connected: true, healthy: agents.healthy(s), agentVersion: s.info.agentVersion, storeId: s.info.storeId,
+    connectedAt: s.info.connectedAt, lastHeartbeatAt: s.lastHeartbeatAt, heldKeys: s.heldKeys,
+  };
+}

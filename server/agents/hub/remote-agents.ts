@@ -1,0 +1,169 @@
+/**
+ * The node agents when they are processes (QECNET_AGENTS=process): the same
+ * AgentDirectory the distribution, purge, integrity and simulation code use,
+ * answered over each node's live session (the agent listener registers them).
+ * A node without a session, or whose last heartbeat is older than
+ * missedLimit × heartbeatMs, fails its heartbeat like a silent in-process
+ * agent, so it goes OFFLINE through the simulator's usual path. Usage is
+ * reported by agents as cumulative totals; the hub keeps the last total per
+ * (key, node) and hands out differences, so a lost answer is counted by the
+ * next one and never twice.
+ */
+import { fingerprintOf } from "../../keys/material";
+import type { Clock } from "../../time/clock";
+import type { AgentFault } from "../in-process-agents";
+import type { AgentDirectory, Delivery, NodeAgent } from "../node-agent";
+import { AgentGoneError, type AgentSession } from "./agent-session";
+
+export interface RemoteAgentsOptions {
+  clock: Clock;
+  /** Per-request timeout (QECNET_RECEIPT_TIMEOUT_MS). */
+  receiptTimeoutMs: number;
+  heartbeatMs: number;
+  missedLimit: number;
+}
+
+/** The agent's heartbeat is too old (or there is no session): the node counts as silent. */
+export class AgentSilentError extends Error {
+  constructor(readonly nodeId: string, detail: string) {
+    super(`node ${nodeId}: ${detail}`);
+    this.name = "AgentSilentError";
+  }
+}
+
+export class RemoteAgents implements AgentDirectory {
+  private readonly sessions = new Map<string, AgentSession>();
+  private readonly lastTotals = new Map<string, number>();
+  private readonly agents = new Map<string, RemoteAgent>();
+
+  constructor(readonly opts: RemoteAgentsOptions) {}
+
+  agent(nodeId: string): RemoteAgent {
+    let a = this.agents.get(nodeId);
+    if (!a) {
+      a = new RemoteAgent(nodeId, this);
+      this.agents.set(nodeId, a);
+    }
+    return a;
+  }
+
+  /** The live session of a node, if any. */
+  session(nodeId: string): AgentSession | undefined {
+    const s = this.sessions.get(nodeId);
+    return s && !s.closed ? s : undefined;
+  }
+
+  /** A session is healthy while its heartbeats arrive within missedLimit × heartbeatMs. */
+  healthy(s: AgentSession): boolean {
+    return !s.closed && s.silentForMs() <= this.opts.missedLimit * this.opts.heartbeatMs;
+  }
+
+  /** Called by the listener once a hello was accepted (it has already refused a duplicate). */
+  attach(s: AgentSession): void {
+    this.sessions.set(s.nodeId, s);
+  }
+
+  /** Called by the listener when a socket closes; true when it was the node's current session. */
+  detach(s: AgentSession): boolean {
+    s.end();
+    if (this.sessions.get(s.nodeId) !== s) return false;
+    this.sessions.delete(s.nodeId);
+    return true;
+  }
+
+  connected(): AgentSession[] {
+    return [...this.sessions.values()].filter((s) => !s.closed);
+  }
+
+  /** Fault injection into a real agent started with --allow-faults (the same API as the in-process agents). */
+  async setFault(nodeId: string, fault: AgentFault | null): Promise<void> {
+    const s = this.live(nodeId);
+    const t = this.opts.receiptTimeoutMs;
+    if (!fault) {
+      await s.request("fault", { kind: "clear" }, t);
+      return;
+    }
+    if (fault.ignorePurge) throw new Error("ignorePurge cannot be injected into an agent process (the protocol has no such fault)");
+    const times = fault.times;
+    if (fault.drop) await s.request("fault", { kind: "drop", times }, t);
+    if (fault.delayMs) await s.request("fault", { kind: "delay", delayMs: fault.delayMs, times }, t);
+    if (fault.wrongConfirmation) await s.request("fault", { kind: "wrongConfirmation", times }, t);
+    if (fault.silent) await s.request("fault", { kind: "silent" }, t);
+  }
+
+  /** Fault: the agent flips a bit of its copy of a key; false when it holds none. */
+  async corrupt(nodeId: string, keyId: string): Promise<boolean> {
+    const s = this.live(nodeId);
+    const held = await s.request("integrity", { keyIds: [keyId] }, this.opts.receiptTimeoutMs);
+    if (!held.fingerprints[keyId]) return false;
+    await s.request("fault", { kind: "corrupt", keyId }, this.opts.receiptTimeoutMs);
+    return true;
+  }
+
+  live(nodeId: string): AgentSession {
+    const s = this.session(nodeId);
+    if (!s) throw new AgentGoneError(nodeId);
+    return s;
+  }
+
+  /** The difference between a cumulative total and the last one seen for (key, node). */
+  usageSince(nodeId: string, keyId: string, total: number): number {
+    const k = `${keyId}/${nodeId}`;
+    const last = this.lastTotals.get(k) ?? 0;
+    this.lastTotals.set(k, total);
+    // A smaller total means the agent's counters restarted (a wiped store): all of it is new.
+    return total >= last ? total - last : total;
+  }
+
+  forgetUsage(nodeId: string, keyId: string): void {
+    this.lastTotals.delete(`${keyId}/${nodeId}`);
+  }
+}
+
+export class RemoteAgent implements NodeAgent {
+  constructor(
+    readonly nodeId: string,
+    private readonly dir: RemoteAgents,
+  ) {}
+
+  deliver(d: Delivery): Promise<string> {
+    // Encode before returning the promise: the caller zeroises d.material as soon as this returns.
+    const body = {
+      keyId: d.keyId,
+      sizeBits: d.material.length * 8,
+      material: d.material.toString("base64"),
+      fingerprint: fingerprintOf(d.material),
+      nodePath: [...d.nodePath],
+    };
+    let s: AgentSession;
+    try {
+      s = this.dir.live(this.nodeId);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return s.request("deliver", body, this.dir.opts.receiptTimeoutMs).then((a) => a.receipt);
+  }
+
+  async purge(keyId: string): Promise<boolean> {
+    const a = await this.dir.live(this.nodeId).request("purge", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
+    this.dir.forgetUsage(this.nodeId, keyId);
+    return a.purged.includes(keyId);
+  }
+
+  async heartbeat(): Promise<{ heldKeys: number }> {
+    const s = this.dir.session(this.nodeId);
+    if (!s) throw new AgentSilentError(this.nodeId, "no agent connected");
+    if (!this.dir.healthy(s)) throw new AgentSilentError(this.nodeId, `no heartbeat for ${s.silentForMs()} ms`);
+    return { heldKeys: s.heldKeys };
+  }
+
+  async integrity(keyId: string): Promise<string | null> {
+    const a = await this.dir.live(this.nodeId).request("integrity", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
+    return a.fingerprints[keyId] ?? null;
+  }
+
+  async usage(keyId: string): Promise<number> {
+    const a = await this.dir.live(this.nodeId).request("usage", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
+    return this.dir.usageSince(this.nodeId, keyId, a.totals[keyId] ?? 0);
+  }
+}

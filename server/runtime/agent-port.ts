@@ -1,0 +1,61 @@
+/**
+ * Starts the hub's agent port in this console process when agents are
+ * processes (QECNET_AGENTS=process): the mTLS WebSocket listener that agents
+ * dial (server/agents/hub/agent-listener.ts), with its PEM files from the
+ * environment (default <data dir>/pki/, as `npm run pki:dev` writes them), and
+ * a periodic duty that pings every session (dropping half-open sockets) and
+ * reports the connected agents on /api/ready.
+ */
+import path from "node:path";
+import type { Logger } from "pino";
+import { AgentListener, readAgentTls } from "../agents/hub/agent-listener";
+import { RemoteAgents } from "../agents/hub/remote-agents";
+import { startPeriodicDuty } from "../background/periodic-duty";
+import type { TEnv } from "../config/env";
+import type { HubAgents, Services } from "./services";
+
+/** The PEM paths of the agent port: each from its variable, else the dev PKI layout under <data dir>/pki. */
+export function agentTlsPaths(e: TEnv): { ca: string; cert: string; key: string } {
+  const dir = path.join(e.dataDir, "pki");
+  return {
+    ca: e.QECNET_AGENT_CA ?? path.join(dir, "agent-ca.crt"),
+    cert: e.QECNET_AGENT_HUB_CERT ?? path.join(dir, "agent-hub.crt"),
+    key: e.QECNET_AGENT_HUB_KEY ?? path.join(dir, "agent-hub.key"),
+  };
+}
+
+/** Listens for agents; resolves with the function that stops the port. Throws (with the file to fix) when the PEM files are missing. */
+export async function startAgentPort(s: Services<HubAgents>, e: TEnv, log: Logger): Promise<() => void> {
+  if (!(s.agents instanceof RemoteAgents)) throw new Error("the agent port needs QECNET_AGENTS=process (the services were built with in-process agents)");
+  const agents = s.agents;
+  const listener = new AgentListener({
+    db: s.db,
+    runner: s.keys.runner,
+    agents,
+    clock: s.keys.clock,
+    tls: readAgentTls(agentTlsPaths(e)),
+    onMismatch: (nodeId, keyIds) => s.recovery.integrityMismatch(nodeId, keyIds),
+    log,
+  });
+  const port = await listener.start(e.QECNET_AGENT_PORT, e.QECNET_AGENT_HOST);
+  log.info({ port, host: e.QECNET_AGENT_HOST }, "agent port listening (wss, mutual TLS)");
+  const stopDuty = startPeriodicDuty({
+    name: "agent-port",
+    everyMs: Math.max(1_000, e.QECNET_AGENT_HEARTBEAT_MS * e.QECNET_AGENT_MISSED_LIMIT),
+    round: async () => listener.checkLiveness(),
+    log,
+    clock: s.keys.clock,
+    status: (state) => {
+      const nodes = agents.connected().map((x) => x.nodeId).sort();
+      return {
+        ok: state.lastError === null,
+        detail: state.lastError ? `last round failed: ${state.lastError}` : `listening on ${e.QECNET_AGENT_HOST}:${port}; ${nodes.length} agent(s) connected${nodes.length ? ` (${nodes.join(", ")})` : ""}`,
+        lastSuccessAt: state.lastSuccessAt,
+      };
+    },
+  });
+  return () => {
+    stopDuty();
+    void listener.stop();
+  };
+}
