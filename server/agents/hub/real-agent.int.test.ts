@@ -1,4 +1,4 @@
-/** Smoke (run after merging agent-proc: rename to server/agents/hub/real-agent.int.test.ts): the hub side against E1's real agent process (scripts/agent.ts); passed 17:14 on a tree of agent-hub + agent-proc's agent, pki, scripts and keys/material. */
+/** The hub side against the real agent process (scripts/agent.ts, spawned) over mTLS: connect, deliver to ACTIVE, kill -9 and restart with the same fingerprint and no lost copy, the wrong-confirmation fault, corrupt, purge, usage. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
