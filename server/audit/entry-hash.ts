@@ -119,12 +119,32 @@ export function canonicalEntryBytes(e: UnhashedAuditEntry): Buffer {
   return Buffer.from(text, "utf8");
 }
 
-/** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || canonicalEntryBytes(e) ). */
-export function computeEntryHash(e: UnhashedAuditEntry): string {
-  return hashEntryText(canonicalEntryBytes(e));
+/**
+ * canonicalEntryBytes as a string, built field by field with details
+ * canonicalized once (the hot path of the verifiers and checkpoints). For
+ * input it refuses it throws the same error canonicalEntryBytes throws, whose
+ * path names the field ("$.details.x"), by running that one again.
+ */
+export function entryTextOf(e: UnhashedAuditEntry): string {
+  const problem = findProblem(e, UNHASHED_FIELDS);
+  if (problem) throw new AuditEntryFormatError(problem);
+  let detailsText: string;
+  try {
+    detailsText = canonicalJson(e.details);
+  } catch {
+    canonicalEntryBytes(e); // throws with the full path
+    throw new Error("unreachable: details canonicalize inside the entry but not alone");
+  }
+  return buildEntryText(e, detailsText);
 }
 
-function hashEntryText(text: Buffer | string): string {
+/** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || canonicalEntryBytes(e) ). */
+export function computeEntryHash(e: UnhashedAuditEntry): string {
+  return hashEntryText(entryTextOf(e));
+}
+
+/** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || text ): the entry hash of canonical entry bytes given as text. */
+export function hashEntryText(text: Buffer | string): string {
   // The 0x00 separator cannot occur in the domain string, so domain and
   // payload can never be re-split to collide with another domain's input.
   return createHash("sha256")
@@ -145,6 +165,11 @@ const str = (s: string | null) => (s === null ? "null" : canonicalJson(s));
 export function entryTextWith(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
   const problem = findProblem(e, UNHASHED_FIELDS_BUT_DETAILS);
   if (problem) throw new AuditEntryFormatError(problem);
+  return buildEntryText(e, detailsText);
+}
+
+/** entryTextWith for fields already checked. */
+function buildEntryText(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
   const j = unhashedEntryJson({ ...e, details: {} }); // the one mapping of the other fields; details come as text
   // Keys sorted by UTF-16 code units: action, actor, at, details, fromState, prevHash, seq, subjectId, subjectType, toState, v.
   return `{"action":${str(j.action)},"actor":${str(j.actor)},"at":${str(j.at)},"details":${detailsText},"fromState":${str(j.fromState)},` +
