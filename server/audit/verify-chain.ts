@@ -20,7 +20,7 @@
  * meanwhile shows up as lying past the head.
  */
 
-import { GENESIS_HASH, computeEntryHash, describeValue, findEntryFormatProblem, isHashHex } from "./entry-hash";
+import { GENESIS_HASH, computeEntryHash, describeValue, hashEntryText, findEntryFormatProblem, isHashHex } from "./entry-hash";
 import type {
   AuditEntryRecord,
   ChainFailure,
@@ -103,10 +103,10 @@ export function checkPrevHash(prev: ChainLink, entry: AuditEntryRecord): ChainFa
  * ENTRY_HASH_MISMATCH unless the hash recomputed from the contents equals the
  * stored entryHash; MALFORMED_ENTRY if details cannot be canonicalized.
  */
-export function checkEntryHash(entry: AuditEntryRecord): ChainFailure | null {
+export function checkEntryHash(entry: AuditEntryRecord, entryText?: string): ChainFailure | null {
   let computed: string;
   try {
-    computed = computeEntryHash(entry);
+    computed = entryText === undefined ? computeEntryHash(entry) : hashEntryText(entryText);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return {
@@ -218,11 +218,13 @@ export function checkChainEnd(
 
 /**
  * The per-entry checks, in order: format, sequence, prevHash, entryHash.
+ * `entryText`, when given, must be entryTextOf(entry): a caller that needs
+ * the text anyway (checkpoints build the leaf from it) saves building it twice.
  * `prev` is the previous entry's {seq, entryHash}, or CHAIN_START for #1.
  * Anchors and head are chain-level and checked by verifyChain.
  */
-export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
-  return verifyEntryAll(prev, entry)[0] ?? null;
+export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord, entryText?: string): ChainFailure | null {
+  return verifyEntryAll(prev, entry, entryText)[0] ?? null;
 }
 
 /**
@@ -230,7 +232,7 @@ export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord): ChainFail
  * sequence gap is not also blamed on the link (the gap explains it); the
  * entry's own hash is checked either way.
  */
-export function verifyEntryAll(prev: ChainLink, entry: AuditEntryRecord): ChainFailure[] {
+export function verifyEntryAll(prev: ChainLink, entry: AuditEntryRecord, entryText?: string): ChainFailure[] {
   const format = checkEntryFormat(entry, prev.seq + 1n);
   if (format) return [format];
   const out: ChainFailure[] = [];
@@ -240,7 +242,7 @@ export function verifyEntryAll(prev: ChainLink, entry: AuditEntryRecord): ChainF
     const link = checkPrevHash(prev, entry);
     if (link) out.push(link);
   }
-  const hash = checkEntryHash(entry);
+  const hash = checkEntryHash(entry, entryText);
   if (hash) out.push(hash);
   return out;
 }
