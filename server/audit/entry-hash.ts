@@ -168,12 +168,34 @@ export function entryTextWith(e: Omit<UnhashedAuditEntry, "details">, detailsTex
   return buildEntryText(e, detailsText);
 }
 
-/** entryTextWith for fields already checked. */
+/**
+ * entryTextWith for fields already checked, written out field by field (this
+ * runs for every entry a verifier or checkpoint walks). It maps each field as
+ * unhashedEntryJson does; the unit tests hold it equal to canonicalEntryBytes.
+ * seq (decimal digits), at (ISO 8601) and prevHash (checked hex) need no
+ * escaping; the free-text fields go through canonicalJson.
+ */
 function buildEntryText(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
-  const j = unhashedEntryJson({ ...e, details: {} }); // the one mapping of the other fields; details come as text
   // Keys sorted by UTF-16 code units: action, actor, at, details, fromState, prevHash, seq, subjectId, subjectType, toState, v.
-  return `{"action":${str(j.action)},"actor":${str(j.actor)},"at":${str(j.at)},"details":${detailsText},"fromState":${str(j.fromState)},` +
-    `"prevHash":${str(j.prevHash)},"seq":${str(j.seq)},"subjectId":${str(j.subjectId)},"subjectType":${str(j.subjectType)},"toState":${str(j.toState)},"v":1}`;
+  return `{"action":${str(e.action)},"actor":${str(e.actor)},"at":"${e.at.toISOString()}","details":${detailsText},"fromState":${str(e.fromState)},` +
+    `"prevHash":"${e.prevHash}","seq":"${e.seq}","subjectId":${str(e.subjectId)},"subjectType":${str(e.subjectType)},"toState":${str(e.toState)},"v":1}`;
+}
+
+/**
+ * entryTextOf for an entry already known to have the stored format
+ * (findEntryFormatProblem returned null): the verifier checks the format
+ * first, so the fields are not checked twice. Throws CanonicalJsonError (with
+ * the field's path) for details that are not plain JSON.
+ */
+export function formattedEntryText(e: AuditEntryRecord): string {
+  let detailsText: string;
+  try {
+    detailsText = canonicalJson(e.details);
+  } catch {
+    canonicalEntryBytes(e); // throws with the full path
+    throw new Error("unreachable: details canonicalize inside the entry but not alone");
+  }
+  return buildEntryText(e, detailsText);
 }
 
 /** A chained entry with its details as their canonical JSON text: what the transition runner writes. */
