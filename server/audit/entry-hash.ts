@@ -128,6 +128,11 @@ export function canonicalEntryBytes(e: UnhashedAuditEntry): Buffer {
 export function entryTextOf(e: UnhashedAuditEntry): string {
   const problem = findProblem(e, UNHASHED_FIELDS);
   if (problem) throw new AuditEntryFormatError(problem);
+  return checkedEntryText(e);
+}
+
+/** The text of an entry whose fields were checked; details are canonicalized here. */
+function checkedEntryText(e: UnhashedAuditEntry): string {
   let detailsText: string;
   try {
     detailsText = canonicalJson(e.details);
@@ -188,14 +193,7 @@ function buildEntryText(e: Omit<UnhashedAuditEntry, "details">, detailsText: str
  * the field's path) for details that are not plain JSON.
  */
 export function formattedEntryText(e: AuditEntryRecord): string {
-  let detailsText: string;
-  try {
-    detailsText = canonicalJson(e.details);
-  } catch {
-    canonicalEntryBytes(e); // throws with the full path
-    throw new Error("unreachable: details canonicalize inside the entry but not alone");
-  }
-  return buildEntryText(e, detailsText);
+  return checkedEntryText(e);
 }
 
 /** A chained entry with its details as their canonical JSON text: what the transition runner writes. */
