@@ -6,10 +6,13 @@
  */
 import { systemClock, type Clock } from "../time/clock";
 import type { Prisma } from "../../generated/prisma/client";
-import type { Db } from "../db/client";
+import { poolOf, type Db } from "../db/client";
 import type pg from "pg";
 import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "../domain/audit/types";
 import { verifyChain } from "./verify-chain";
+import { readEntryPages } from "./entry-pages";
+
+const MAX_SEQ = (1n << 63n) - 1n;
 
 export type Tx = Prisma.TransactionClient;
 
@@ -53,18 +56,6 @@ export async function readHead(db: Db | Tx): Promise<ChainLink> {
   return { seq: head.seq, hash: head.hash };
 }
 
-/** Streams the chain in seq order, one page at a time (keyset paging). */
-export async function* streamEntries(db: Db | Tx, pageSize = 2000): AsyncGenerator<AuditEntryRecord[]> {
-  let after = 0n;
-  for (;;) {
-    const rows = await db.auditEntry.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize });
-    if (rows.length === 0) return;
-    yield rows.map(toRecord);
-    after = rows[rows.length - 1]!.seq;
-    if (rows.length < pageSize) return;
-  }
-}
-
 export interface StoredChainVerification {
   result: ChainVerification;
   head: ChainLink;
@@ -72,17 +63,23 @@ export interface StoredChainVerification {
   durationMs: number;
 }
 
-/** Verifies the stored chain against the head row and trusted anchors. */
+/**
+ * Verifies the stored chain against the head row and trusted anchors. One
+ * pooled connection, one REPEATABLE READ READ ONLY snapshot for the head and
+ * every page, entries read by readEntryPages (plain pg, large pages).
+ */
 export async function verifyStoredChain(
   db: Db,
   opts: { anchors?: readonly ChainLink[]; pageSize?: number; clock?: Clock } = {},
 ): Promise<StoredChainVerification> {
   const started = performance.now();
-  // Read the head first: entries appended while we walk end past it and are
-  // reported against this head, so read both in one snapshot.
-  return db.$transaction(
-    async (tx) => {
-      const row = await tx.auditHead.findUnique({ where: { id: 1 } });
+  const client = await poolOf(db).connect();
+  try {
+    // Read the head first: entries appended while we walk end past it and are
+    // reported against this head, so read both in one snapshot.
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+      const row = (await client.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1")).rows[0];
       if (!row) {
         const failure = {
           kind: "HEAD_MISMATCH" as const, seq: null, expected: "one audit_head row", actual: "none",
@@ -90,10 +87,14 @@ export async function verifyStoredChain(
         };
         return { result: { ok: false as const, entries: 0, failure, failures: [failure], moreFailures: false }, head: { seq: 0n, hash: "" }, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
       }
-      const head = { seq: row.seq, hash: row.hash };
-      const result = await verifyChain(streamEntries(tx, opts.pageSize), { head, anchors: opts.anchors ?? [] });
+      const head = { seq: BigInt(row.seq), hash: row.hash };
+      // No upper bound: an entry lying past the head is itself a finding.
+      const result = await verifyChain(readEntryPages(client, 0n, MAX_SEQ, opts.pageSize), { head, anchors: opts.anchors ?? [] });
       return { result, head, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
-    },
-    { isolationLevel: "RepeatableRead", timeout: 600_000, maxWait: 10_000 },
-  );
+    } finally {
+      await client.query("COMMIT").catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
 }

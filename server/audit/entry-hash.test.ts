@@ -15,6 +15,7 @@ import {
   chainEntries,
   chainEntryTexts,
   computeEntryHash,
+  entryTextOf,
   entryTextWith,
 } from "./entry-hash";
 import { canonicalJson } from "../domain/audit/canonical-json";
@@ -208,6 +209,7 @@ describe("chainEntries", () => {
     ];
     for (const e of variants) {
       expect(entryTextWith(e, canonicalJson(e.details))).toBe(canonicalEntryBytes(e).toString("utf8"));
+      expect(entryTextOf(e)).toBe(canonicalEntryBytes(e).toString("utf8"));
       const [r] = chainEntries(e.prevHash, e.seq, [e]);
       expect(r!.entryHash).toBe(computeEntryHash(e));
     }
@@ -226,5 +228,14 @@ describe("chainEntries", () => {
     expect(() => chainEntries(GENESIS_HASH, 0n, [draft(0)])).toThrow(/"seq"/);
     expect(() => chainEntries(GENESIS_HASH, 1n, [{ ...draft(0), fromState: undefined as unknown as null }])).toThrow(/"fromState"/);
     expect(() => chainEntries(GENESIS_HASH, 1n, [{ ...draft(0), details: { big: 2n } as never }])).toThrow(CanonicalJsonError);
+  });
+});
+
+describe("entryTextOf (the verifiers' fast path)", () => {
+  it("refuses what canonicalEntryBytes refuses, with the same message naming the field inside details", () => {
+    const bad = { ...sampleEntry(), details: { nested: { n: Number.NaN } } } as unknown as UnhashedAuditEntry;
+    expect(() => canonicalEntryBytes(bad)).toThrow(CanonicalJsonError);
+    expect(() => entryTextOf(bad)).toThrow(/\$\.details\.nested\.n/);
+    expect(() => entryTextOf({ ...sampleEntry(), seq: 1 as unknown as bigint })).toThrow(AuditEntryFormatError);
   });
 });

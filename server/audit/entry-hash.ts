@@ -119,12 +119,37 @@ export function canonicalEntryBytes(e: UnhashedAuditEntry): Buffer {
   return Buffer.from(text, "utf8");
 }
 
-/** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || canonicalEntryBytes(e) ). */
-export function computeEntryHash(e: UnhashedAuditEntry): string {
-  return hashEntryText(canonicalEntryBytes(e));
+/**
+ * canonicalEntryBytes as a string, built field by field with details
+ * canonicalized once (the hot path of the verifiers and checkpoints). For
+ * input it refuses it throws the same error canonicalEntryBytes throws, whose
+ * path names the field ("$.details.x"), by running that one again.
+ */
+export function entryTextOf(e: UnhashedAuditEntry): string {
+  const problem = findProblem(e, UNHASHED_FIELDS);
+  if (problem) throw new AuditEntryFormatError(problem);
+  return checkedEntryText(e);
 }
 
-function hashEntryText(text: Buffer | string): string {
+/** The text of an entry whose fields were checked; details are canonicalized here. */
+function checkedEntryText(e: UnhashedAuditEntry): string {
+  let detailsText: string;
+  try {
+    detailsText = canonicalJson(e.details);
+  } catch {
+    canonicalEntryBytes(e); // throws with the full path
+    throw new Error("unreachable: details canonicalize inside the entry but not alone");
+  }
+  return buildEntryText(e, detailsText);
+}
+
+/** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || canonicalEntryBytes(e) ). */
+export function computeEntryHash(e: UnhashedAuditEntry): string {
+  return hashEntryText(entryTextOf(e));
+}
+
+/** hex SHA-256( AUDIT_HASH_DOMAIN || 0x00 || text ): the entry hash of canonical entry bytes given as text. */
+export function hashEntryText(text: Buffer | string): string {
   // The 0x00 separator cannot occur in the domain string, so domain and
   // payload can never be re-split to collide with another domain's input.
   return createHash("sha256")
@@ -145,10 +170,30 @@ const str = (s: string | null) => (s === null ? "null" : canonicalJson(s));
 export function entryTextWith(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
   const problem = findProblem(e, UNHASHED_FIELDS_BUT_DETAILS);
   if (problem) throw new AuditEntryFormatError(problem);
-  const j = unhashedEntryJson({ ...e, details: {} }); // the one mapping of the other fields; details come as text
+  return buildEntryText(e, detailsText);
+}
+
+/**
+ * entryTextWith for fields already checked, written out field by field (this
+ * runs for every entry a verifier or checkpoint walks). It maps each field as
+ * unhashedEntryJson does; the unit tests hold it equal to canonicalEntryBytes.
+ * seq (decimal digits), at (ISO 8601) and prevHash (checked hex) need no
+ * escaping; the free-text fields go through canonicalJson.
+ */
+function buildEntryText(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
   // Keys sorted by UTF-16 code units: action, actor, at, details, fromState, prevHash, seq, subjectId, subjectType, toState, v.
-  return `{"action":${str(j.action)},"actor":${str(j.actor)},"at":${str(j.at)},"details":${detailsText},"fromState":${str(j.fromState)},` +
-    `"prevHash":${str(j.prevHash)},"seq":${str(j.seq)},"subjectId":${str(j.subjectId)},"subjectType":${str(j.subjectType)},"toState":${str(j.toState)},"v":1}`;
+  return `{"action":${str(e.action)},"actor":${str(e.actor)},"at":"${e.at.toISOString()}","details":${detailsText},"fromState":${str(e.fromState)},` +
+    `"prevHash":"${e.prevHash}","seq":"${e.seq}","subjectId":${str(e.subjectId)},"subjectType":${str(e.subjectType)},"toState":${str(e.toState)},"v":1}`;
+}
+
+/**
+ * entryTextOf for an entry already known to have the stored format
+ * (findEntryFormatProblem returned null): the verifier checks the format
+ * first, so the fields are not checked twice. Throws CanonicalJsonError (with
+ * the field's path) for details that are not plain JSON.
+ */
+export function formattedEntryText(e: AuditEntryRecord): string {
+  return checkedEntryText(e);
 }
 
 /** A chained entry with its details as their canonical JSON text: what the transition runner writes. */

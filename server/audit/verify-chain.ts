@@ -20,7 +20,7 @@
  * meanwhile shows up as lying past the head.
  */
 
-import { GENESIS_HASH, computeEntryHash, describeValue, findEntryFormatProblem, isHashHex } from "./entry-hash";
+import { GENESIS_HASH, computeEntryHash, describeValue, formattedEntryText, hashEntryText, findEntryFormatProblem, isHashHex } from "./entry-hash";
 import type {
   AuditEntryRecord,
   ChainFailure,
@@ -103,10 +103,14 @@ export function checkPrevHash(prev: ChainLink, entry: AuditEntryRecord): ChainFa
  * ENTRY_HASH_MISMATCH unless the hash recomputed from the contents equals the
  * stored entryHash; MALFORMED_ENTRY if details cannot be canonicalized.
  */
-export function checkEntryHash(entry: AuditEntryRecord): ChainFailure | null {
+export function checkEntryHash(entry: AuditEntryRecord, entryText?: string): ChainFailure | null {
+  return compareEntryHash(entry, () => (entryText === undefined ? computeEntryHash(entry) : hashEntryText(entryText)));
+}
+
+function compareEntryHash(entry: AuditEntryRecord, compute: () => string): ChainFailure | null {
   let computed: string;
   try {
-    computed = computeEntryHash(entry);
+    computed = compute();
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return {
@@ -218,11 +222,13 @@ export function checkChainEnd(
 
 /**
  * The per-entry checks, in order: format, sequence, prevHash, entryHash.
+ * `entryText`, when given, must be entryTextOf(entry): a caller that needs
+ * the text anyway (checkpoints build the leaf from it) saves building it twice.
  * `prev` is the previous entry's {seq, entryHash}, or CHAIN_START for #1.
  * Anchors and head are chain-level and checked by verifyChain.
  */
-export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
-  return verifyEntryAll(prev, entry)[0] ?? null;
+export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord, entryText?: string): ChainFailure | null {
+  return verifyEntryAll(prev, entry, entryText)[0] ?? null;
 }
 
 /**
@@ -230,7 +236,7 @@ export function verifyEntry(prev: ChainLink, entry: AuditEntryRecord): ChainFail
  * sequence gap is not also blamed on the link (the gap explains it); the
  * entry's own hash is checked either way.
  */
-export function verifyEntryAll(prev: ChainLink, entry: AuditEntryRecord): ChainFailure[] {
+export function verifyEntryAll(prev: ChainLink, entry: AuditEntryRecord, entryText?: string): ChainFailure[] {
   const format = checkEntryFormat(entry, prev.seq + 1n);
   if (format) return [format];
   const out: ChainFailure[] = [];
@@ -240,7 +246,8 @@ export function verifyEntryAll(prev: ChainLink, entry: AuditEntryRecord): ChainF
     const link = checkPrevHash(prev, entry);
     if (link) out.push(link);
   }
-  const hash = checkEntryHash(entry);
+  // The format check passed, so the text is built without checking the fields again.
+  const hash = compareEntryHash(entry, () => hashEntryText(entryText ?? formattedEntryText(entry)));
   if (hash) out.push(hash);
   return out;
 }
@@ -269,13 +276,6 @@ function prepareAnchors(anchors: readonly ChainLink[]): ChainLink[] {
     bySeq.set(anchor.seq, { seq: anchor.seq, hash: anchor.hash });
   }
   return [...bySeq.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-}
-
-async function* eachEntry(source: AuditEntrySource): AsyncGenerator<AuditEntryRecord> {
-  for await (const item of source) {
-    if (Array.isArray(item)) yield* item as readonly AuditEntryRecord[];
-    else yield item as AuditEntryRecord;
-  }
 }
 
 /**
@@ -308,27 +308,31 @@ export async function verifyChain(
     more ||= failures.length >= max;
   };
 
-  for await (const entry of eachEntry(entries)) {
-    const found = verifyEntryAll(prev, entry);
-    for (const f of found) report(f);
-    const malformed = found[0]?.kind === "MALFORMED_ENTRY" && typeof entry?.seq !== "bigint";
-    if (malformed) {
-      prev = { seq: prev.seq + 1n, hash: prev.hash };
-      count++;
-      continue;
-    }
-    // Anchors of entries that are missing are passed over (the gap is reported).
-    while (anchors[nextAnchor] && anchors[nextAnchor]!.seq < entry.seq) nextAnchor++;
-    const anchor = anchors[nextAnchor];
-    if (anchor && anchor.seq === entry.seq) {
-      report(checkAnchor(anchor, entry));
-      nextAnchor++;
-    }
-    if (head) report(checkHeadAt(head, entry));
+  // Pages are walked with a plain loop: one async step per page, not per entry.
+  walk: for await (const item of entries) {
+    const page: readonly AuditEntryRecord[] = Array.isArray(item) ? (item as readonly AuditEntryRecord[]) : [item as AuditEntryRecord];
+    for (const entry of page) {
+      const found = verifyEntryAll(prev, entry);
+      for (const f of found) report(f);
+      const malformed = found[0]?.kind === "MALFORMED_ENTRY" && typeof entry?.seq !== "bigint";
+      if (malformed) {
+        prev = { seq: prev.seq + 1n, hash: prev.hash };
+        count++;
+        continue;
+      }
+      // Anchors of entries that are missing are passed over (the gap is reported).
+      while (anchors[nextAnchor] && anchors[nextAnchor]!.seq < entry.seq) nextAnchor++;
+      const anchor = anchors[nextAnchor];
+      if (anchor && anchor.seq === entry.seq) {
+        report(checkAnchor(anchor, entry));
+        nextAnchor++;
+      }
+      if (head) report(checkHeadAt(head, entry));
 
-    prev = { seq: entry.seq, hash: isHashHex(entry.entryHash) ? entry.entryHash : prev.hash };
-    count++;
-    if (more) break;
+      prev = { seq: entry.seq, hash: isHashHex(entry.entryHash) ? entry.entryHash : prev.hash };
+      count++;
+      if (more) break walk;
+    }
   }
 
   report(checkChainEnd(prev, head, anchors.slice(nextAnchor)));

@@ -16,6 +16,8 @@ import { poolOf, type Db } from "../../db/client";
 import { DomainError } from "../../domain/errors/domain-error";
 import type { AuditEntryRecord, ChainLink } from "../../domain/audit/types";
 import { CHAIN_START, verifyEntry } from "../verify-chain";
+import { entryTextOf } from "../entry-hash";
+import { leafHashOfText, leafTextFromEntryText } from "./leaf-hash";
 import type { CompactRange} from "../../domain/audit/merkle/compact-range";
 import { type Subtree } from "../../domain/audit/merkle/compact-range";
 import { fromHex32, toHex } from "../../domain/audit/merkle/hasher";
@@ -159,9 +161,16 @@ export class CheckpointService {
     let prev: ChainLink = latest ? { seq: BigInt(fromSize), hash: latest.headHash } : CHAIN_START;
     for await (const page of readEntryPages(client, BigInt(fromSize), head.seq)) {
       for (const entry of page) {
-        const failure = verifyEntry(prev, entry);
+        // The entry's hashed text, built once for its hash check and its leaf.
+        let text: string | undefined;
+        try {
+          text = entryTextOf(entry);
+        } catch {
+          text = undefined; // verifyEntry reports why
+        }
+        const failure = verifyEntry(prev, entry, text);
         if (failure) throw new DomainError("AUDIT_TAMPERED", `No checkpoint published: ${failure.message}`);
-        range.appendLeafHash(leafHashOf(entry));
+        range.appendLeafHash(text === undefined ? leafHashOf(entry) : leafHashOfText(leafTextFromEntryText(text, entry.entryHash)));
         prev = { seq: entry.seq, hash: entry.entryHash };
       }
     }

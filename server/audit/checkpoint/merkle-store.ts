@@ -12,6 +12,7 @@ import { decompose, pow2, CompactRange, type Subtree } from "../../domain/audit/
 import { nodeHasher } from "../merkle/node-hasher";
 import type { SubtreeOracle } from "../../domain/audit/merkle/proofs";
 import { leafHashOf } from "./leaf-hash";
+import { readEntryPages } from "../entry-pages";
 
 export const STORED_MIN_LEVEL = 8;
 
@@ -36,23 +37,7 @@ export function rowToRecord(r: EntryRow): AuditEntryRecord {
   });
 }
 
-/** Entries with afterSeq < seq ≤ toSeq, ascending, in pages (keyset paging: memory stays flat). */
-export async function* readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = 5000): AsyncGenerator<AuditEntryRecord[]> {
-  let after = afterSeq;
-  while (after < toSeq) {
-    const { rows } = await client.query<EntryRow>({
-      name: "qecnet-audit-entry-page",
-      text: `SELECT seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
-             FROM audit_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-      values: [after.toString(), toSeq.toString(), pageSize],
-    });
-    if (rows.length === 0) return;
-    yield rows.map(rowToRecord);
-    after = BigInt(rows[rows.length - 1]!.seq);
-    if (rows.length < pageSize) return;
-  }
-}
-
+export { readEntryPages };
 export { leafHashOf };
 
 export async function insertNodes(client: pg.ClientBase, nodes: readonly Subtree[]): Promise<void> {
