@@ -21,7 +21,7 @@ export async function expectLayoutHolds(page: Page, label: string, size: ScreenS
     const doc = document.documentElement;
     const sidebar = document.querySelector('[data-testid="sidebar"]');
     const s = sidebar?.getBoundingClientRect();
-    const heading = document.querySelector("main h1, h1, main h2, h2");
+    const heading = document.querySelector("main h1, h1");
     const h = heading?.getBoundingClientRect();
     return {
       innerWidth: window.innerWidth,

@@ -15,6 +15,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { formatDateTime } from "@/components/ui/format";
 import { InlineError } from "@/components/ui/inline-error";
+import { PageHeader } from "@/components/ui/page-header";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { ApprovalStatusBadge } from "./approval-status";
@@ -44,6 +45,7 @@ export function RequestDetail({ id }: { id: string }) {
       <nav aria-label="Breadcrumb" className="text-base text-slate-400">
         <Link href="/approvals" className="text-sky-300 underline underline-offset-4 hover:decoration-2">Approvals</Link> <span aria-hidden="true">/</span> {r.kindLabel} of {r.targetLabel}
       </nav>
+      <PageHeader title={`${r.kindLabel} request`} description={r.kindDescription} />
       <Panel title={<>{r.kindLabel} of <Link href={r.targetType === "node" ? `/mesh?node=${encodeURIComponent(r.targetId)}` : r.targetType === "incident" ? `/incidents/${r.targetId}` : r.targetType === "user" ? "/admin" : `/keys/${r.targetId}`} className="text-sky-300 underline underline-offset-4 hover:decoration-2">{r.targetLabel}</Link></>} actions={<ApprovalStatusBadge status={r.status} />} testId="request-summary">
         <dl className="grid gap-x-6 gap-y-2 text-base sm:grid-cols-[max-content_1fr]">
           <dt className="text-slate-400">Requested by</dt><dd className="font-mono text-slate-100" data-testid="request-requester">{r.requestedBy.replace(/^user:/, "")}</dd>

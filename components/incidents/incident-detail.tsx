@@ -14,6 +14,7 @@ import { useTRPC } from "@/components/trpc/trpc-context";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { formatCount, formatDateTime } from "@/components/ui/format";
+import { PageHeader } from "@/components/ui/page-header";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { StateBadge } from "@/components/keys/state-badge";
@@ -137,6 +138,7 @@ export function IncidentDetailView({ id }: { id: string }) {
       <nav aria-label="Breadcrumb" className="text-base text-slate-400">
         <Link href="/incidents" className="text-sky-300 underline underline-offset-4 hover:decoration-2">Incidents</Link> <span aria-hidden="true">/</span> {d.reference}
       </nav>
+      <PageHeader title={`Incident ${d.reference}`} />
       <Panel
         title={<>{d.reference}: {d.targetType} <Link href={meshHref} className="text-sky-300 underline underline-offset-4 hover:decoration-2">{d.targetName}</Link> compromised</>}
         actions={<IncidentStatusBadge status={d.status} />}

@@ -426,6 +426,7 @@ export class ApprovalService {
       ...r,
       status,
       kindLabel: spec.label,
+      kindDescription: spec.description,
       approvals: r.votes.filter((v) => v.decision === "APPROVE").length,
     };
   }
