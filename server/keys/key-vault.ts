@@ -36,7 +36,17 @@ export interface KeyVault {
    * node agents over the mesh; it is zeroised as soon as `fn` returns.
    */
   withMaterial<T>(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, fn: (material: Buffer) => T): T;
+  /**
+   * Seals material for another console instance of the same hub (same master key), which opens it with
+   * withMaterialInTransit: how a delivery reaches an agent connected to another instance. Its own associated
+   * data, so a sealed copy in transit never opens as a stored key, nor the reverse.
+   */
+  sealInTransit(keyId: string, material: Buffer): { ciphertext: Buffer; nonce: Buffer };
+  withMaterialInTransit<T>(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, fn: (material: Buffer) => T): T;
 }
+
+/** The associated data of material in transit between console instances. */
+const inTransit = (keyId: string) => `QECNET-INSTANCE-RELAY-V1\0${keyId}`;
 
 const own = (b: Buffer) => new Uint8Array(b) as Uint8Array<ArrayBuffer>;
 
@@ -64,6 +74,8 @@ export function createKeyVault(masterKey: Buffer, masterKeyId: string, entropy: 
     checkReceipt: (keyId, sealed, nodeId, mac) => withPlain(keyId, sealed, (m) => verifyReceiptMac(m, keyId, nodeId, mac)),
     receiptFor: (keyId, sealed, nodeId) => withPlain(keyId, sealed, (m) => receiptMac(m, keyId, nodeId)),
     withMaterial: (keyId, sealed, fn) => withPlain(keyId, sealed, fn),
+    sealInTransit: (keyId, material) => sealMaterial(masterKey, material, inTransit(keyId)),
+    withMaterialInTransit: (keyId, sealed, fn) => withPlain(inTransit(keyId), sealed, fn),
   };
 }
 

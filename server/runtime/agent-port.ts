@@ -4,11 +4,15 @@
  * dial (server/agents/hub/agent-listener.ts), with its PEM files from the
  * environment (default <data dir>/pki/, as `npm run pki:dev` writes them), and
  * a periodic duty that pings every session (dropping half-open sockets) and
- * reports the connected agents on /api/ready.
+ * reports the connected agents on /api/ready; and the agent relay, through
+ * which this instance reaches agents connected to other console instances of
+ * the same database, and they reach this one's (server/agents/hub/agent-relay.ts).
  */
 import path from "node:path";
 import type { Logger } from "pino";
 import { AgentListener, readAgentTls } from "../agents/hub/agent-listener";
+import { AgentRelay } from "../agents/hub/agent-relay";
+import { poolOf } from "../db/client";
 import { RemoteAgents } from "../agents/hub/remote-agents";
 import { startPeriodicDuty } from "../background/periodic-duty";
 import type { TEnv } from "../config/env";
@@ -39,23 +43,31 @@ export async function startAgentPort(s: Services<HubAgents>, e: TEnv, log: Logge
   });
   const port = await listener.start(e.QECNET_AGENT_PORT, e.QECNET_AGENT_HOST);
   log.info({ port, host: e.QECNET_AGENT_HOST }, "agent port listening (wss, mutual TLS)");
+  const relay = new AgentRelay({ db: s.db, url: poolOf(s.db).options.connectionString ?? "", agents, vault: s.keys.vault, clock: s.keys.clock, log });
+  await relay.start();
   const stopDuty = startPeriodicDuty({
     name: "agent-port",
     everyMs: Math.max(1_000, e.QECNET_AGENT_HEARTBEAT_MS * e.QECNET_AGENT_MISSED_LIMIT),
-    round: async () => listener.checkLiveness(),
+    round: async () => {
+      listener.checkLiveness();
+      await relay.sessions(); // keeps the cache the node panel and this report read
+    },
     log,
     clock: s.keys.clock,
     status: (state) => {
       const nodes = agents.connected().map((x) => x.nodeId).sort();
+      const elsewhere = [...relay.cachedSessions()].filter((p) => p.instanceId !== relay.instanceId).length;
       return {
         ok: state.lastError === null,
-        detail: state.lastError ? `last round failed: ${state.lastError}` : `listening on ${e.QECNET_AGENT_HOST}:${port}; ${nodes.length} agent(s) connected${nodes.length ? ` (${nodes.join(", ")})` : ""}`,
+        detail: state.lastError
+          ? `last round failed: ${state.lastError}`
+          : `listening on ${e.QECNET_AGENT_HOST}:${port}; ${nodes.length} agent(s) connected${nodes.length ? ` (${nodes.join(", ")})` : ""}; ${elsewhere} reached through other console instances`,
         lastSuccessAt: state.lastSuccessAt,
       };
     },
   });
   return () => {
     stopDuty();
-    void listener.stop();
+    void relay.stop().then(() => listener.stop());
   };
 }

@@ -24,7 +24,7 @@ export function AgentFacts({ agent }: { agent: AgentStatus }) {
     <PanelSection title="Agent" testId="node-agent">
       <Facts
         items={[
-          ["Process", <span key="p" data-testid="node-agent-state" data-state={agent.healthy ? "connected" : "silent"}>{agent.healthy ? "connected" : "connected, heartbeats missing"}</span>],
+          ["Process", <span key="p" data-testid="node-agent-state" data-state={agent.healthy ? "connected" : "silent"}>{agent.healthy ? "connected" : "connected, heartbeats missing"}{agent.viaOtherInstance ? " (to another console instance)" : ""}</span>],
           ["Version", agent.agentVersion, "node-agent-version"],
           ["Store", <span key="s" className="font-mono text-sm">{agent.storeId}</span>],
           ["Connected", <RelativeTime key="c" date={agent.connectedAt} />],

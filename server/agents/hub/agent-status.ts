@@ -10,14 +10,23 @@ import { RemoteAgents } from "./remote-agents";
 export type AgentStatusView =
   | { mode: "in-process" }
   | { mode: "process"; connected: false }
-  | { mode: "process"; connected: true; healthy: boolean; agentVersion: string; storeId: string; connectedAt: Date; lastHeartbeatAt: Date; heldKeys: number };
+  | { mode: "process"; connected: true; healthy: boolean; agentVersion: string; storeId: string; connectedAt: Date; lastHeartbeatAt: Date; heldKeys: number; viaOtherInstance: boolean };
 
 export function agentStatusOf(agents: AgentDirectory, nodeId: string): AgentStatusView {
   if (!(agents instanceof RemoteAgents)) return { mode: "in-process" };
   const s = agents.session(nodeId);
-  if (!s) return { mode: "process", connected: false };
+  if (!s) {
+    // Connected to another console instance of this database: what that instance last published.
+    const p = agents.relay?.cachedSession(nodeId);
+    if (!p || p.instanceId === agents.relay?.instanceId) return { mode: "process", connected: false };
+    const silentMs = agents.opts.clock().getTime() - p.lastHeartbeatAt.getTime();
+    return {
+      mode: "process", connected: true, healthy: silentMs <= (agents.opts.missedLimit + 1) * agents.opts.heartbeatMs + 500, agentVersion: p.agentVersion, storeId: p.storeId,
+      connectedAt: p.connectedAt, lastHeartbeatAt: p.lastHeartbeatAt, heldKeys: p.heldKeys, viaOtherInstance: true,
+    };
+  }
   return {
     mode: "process", connected: true, healthy: agents.healthy(s), agentVersion: s.info.agentVersion, storeId: s.info.storeId,
-    connectedAt: s.info.connectedAt, lastHeartbeatAt: s.lastHeartbeatAt, heldKeys: s.heldKeys,
+    connectedAt: s.info.connectedAt, lastHeartbeatAt: s.lastHeartbeatAt, heldKeys: s.heldKeys, viaOtherInstance: false,
   };
 }

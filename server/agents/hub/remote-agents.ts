@@ -13,6 +13,7 @@ import { fingerprintOf } from "../../keys/material";
 import type { Clock } from "../../time/clock";
 import type { AgentFault } from "../in-process-agents";
 import type { AgentDirectory, Delivery, NodeAgent } from "../node-agent";
+import type { AgentRelay } from "./agent-relay";
 import { AgentGoneError, type AgentSession } from "./agent-session";
 
 export interface RemoteAgentsOptions {
@@ -35,16 +36,34 @@ export class RemoteAgents implements AgentDirectory {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly lastTotals = new Map<string, number>();
   private readonly agents = new Map<string, RemoteAgent>();
+  private readonly local = new Map<string, RemoteAgent>();
+  /** Reaches agents connected to other console instances (agent-relay.ts); null: this instance alone. */
+  relay: AgentRelay | null = null;
 
   constructor(readonly opts: RemoteAgentsOptions) {}
 
+  /** A node's agent: over this instance's session when it holds one, else through the instance that does. */
   agent(nodeId: string): RemoteAgent {
     let a = this.agents.get(nodeId);
     if (!a) {
-      a = new RemoteAgent(nodeId, this);
+      a = new RemoteAgent(nodeId, this, true);
       this.agents.set(nodeId, a);
     }
     return a;
+  }
+
+  /** A node's agent over this instance's own session only (what a relayed request runs on). */
+  localAgent(nodeId: string): RemoteAgent {
+    let a = this.local.get(nodeId);
+    if (!a) {
+      a = new RemoteAgent(nodeId, this, false);
+      this.local.set(nodeId, a);
+    }
+    return a;
+  }
+
+  useRelay(relay: AgentRelay | null): void {
+    this.relay = relay;
   }
 
   /** The live session of a node, if any. */
@@ -124,9 +143,24 @@ export class RemoteAgent implements NodeAgent {
   constructor(
     readonly nodeId: string,
     private readonly dir: RemoteAgents,
+    /** Whether a node without a session here is reached through another instance (the relay). */
+    private readonly relayed: boolean,
   ) {}
 
+  /** The relay to use for this call: only when this instance holds no session for the node. */
+  private via(): AgentRelay | null {
+    return this.relayed && !this.dir.session(this.nodeId) ? this.dir.relay : null;
+  }
+
   deliver(d: Delivery): Promise<string> {
+    const relay = this.via();
+    if (relay) {
+      try {
+        return relay.deliver(this.nodeId, d); // seals the material before it returns
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
     // Encode before returning the promise: the caller zeroises d.material as soon as this returns.
     const body = {
       keyId: d.keyId,
@@ -145,12 +179,23 @@ export class RemoteAgent implements NodeAgent {
   }
 
   async purge(keyId: string): Promise<boolean> {
+    const relay = this.via();
+    if (relay) return relay.purge(this.nodeId, keyId);
     const a = await this.dir.live(this.nodeId).request("purge", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
     this.dir.forgetUsage(this.nodeId, keyId);
     return a.purged.includes(keyId);
   }
 
   async heartbeat(): Promise<{ heldKeys: number }> {
+    const relay = this.via();
+    if (relay) {
+      const p = await relay.holder(this.nodeId);
+      if (!p) throw new AgentSilentError(this.nodeId, "no agent connected to any console instance");
+      const silentMs = this.dir.opts.clock().getTime() - p.lastHeartbeatAt.getTime();
+      // The holder publishes once a heartbeat and rows are read at most every 500 ms: allow for both.
+      if (silentMs > (this.dir.opts.missedLimit + 1) * this.dir.opts.heartbeatMs + 500) throw new AgentSilentError(this.nodeId, `no heartbeat for ${silentMs} ms (connected to another console instance)`);
+      return { heldKeys: p.heldKeys };
+    }
     const s = this.dir.session(this.nodeId);
     if (!s) throw new AgentSilentError(this.nodeId, "no agent connected");
     if (!this.dir.healthy(s)) throw new AgentSilentError(this.nodeId, `no heartbeat for ${s.silentForMs()} ms`);
@@ -158,11 +203,15 @@ export class RemoteAgent implements NodeAgent {
   }
 
   async integrity(keyId: string): Promise<string | null> {
+    const relay = this.via();
+    if (relay) return relay.integrity(this.nodeId, keyId);
     const a = await this.dir.live(this.nodeId).request("integrity", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
     return a.fingerprints[keyId] ?? null;
   }
 
   async usage(keyId: string): Promise<number> {
+    const relay = this.via();
+    if (relay) return relay.usage(this.nodeId, keyId);
     const a = await this.dir.live(this.nodeId).request("usage", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
     return this.dir.usageSince(this.nodeId, keyId, a.totals[keyId] ?? 0);
   }
