@@ -25,7 +25,7 @@ import type { KeyVault } from "../../keys/key-vault";
 import type { Clock } from "../../time/clock";
 import { AgentTimeoutError, type Delivery } from "../node-agent";
 import { AgentGoneError, AgentRefusedError } from "./agent-session";
-import type { RemoteAgents } from "./remote-agents";
+import type { InstanceRelay, RemoteAgents } from "./remote-agents";
 
 export const RELAY_CHANNEL = "qecnet_agent_relay";
 /** PostgreSQL refuses notification payloads of 8,000 bytes or more. */
@@ -71,7 +71,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-export class AgentRelay {
+export class AgentRelay implements InstanceRelay {
   readonly instanceId: string;
   private client: pg.Client | null = null;
   private stopped = false;

@@ -13,7 +13,6 @@ import { fingerprintOf } from "../../keys/material";
 import type { Clock } from "../../time/clock";
 import type { AgentFault } from "../in-process-agents";
 import type { AgentDirectory, Delivery, NodeAgent } from "../node-agent";
-import type { AgentRelay } from "./agent-relay";
 import { AgentGoneError, type AgentSession } from "./agent-session";
 
 export interface RemoteAgentsOptions {
@@ -22,6 +21,20 @@ export interface RemoteAgentsOptions {
   receiptTimeoutMs: number;
   heartbeatMs: number;
   missedLimit: number;
+}
+
+/**
+ * How this instance reaches an agent connected to another console instance of the same database
+ * (implemented by agent-relay.ts): the published session, and the four duties run over it.
+ */
+export interface InstanceRelay {
+  readonly instanceId: string;
+  holder(nodeId: string): Promise<{ instanceId: string; lastHeartbeatAt: Date; heldKeys: number } | undefined>;
+  cachedSession(nodeId: string): { instanceId: string; agentVersion: string; storeId: string; connectedAt: Date; lastHeartbeatAt: Date; heldKeys: number } | undefined;
+  deliver(nodeId: string, d: Delivery): Promise<string>;
+  purge(nodeId: string, keyId: string): Promise<boolean>;
+  integrity(nodeId: string, keyId: string): Promise<string | null>;
+  usage(nodeId: string, keyId: string): Promise<number>;
 }
 
 /** The agent's heartbeat is too old (or there is no session): the node counts as silent. */
@@ -38,7 +51,7 @@ export class RemoteAgents implements AgentDirectory {
   private readonly agents = new Map<string, RemoteAgent>();
   private readonly local = new Map<string, RemoteAgent>();
   /** Reaches agents connected to other console instances (agent-relay.ts); null: this instance alone. */
-  relay: AgentRelay | null = null;
+  relay: InstanceRelay | null = null;
 
   constructor(readonly opts: RemoteAgentsOptions) {}
 
@@ -62,7 +75,7 @@ export class RemoteAgents implements AgentDirectory {
     return a;
   }
 
-  useRelay(relay: AgentRelay | null): void {
+  useRelay(relay: InstanceRelay | null): void {
     this.relay = relay;
   }
 
@@ -148,7 +161,7 @@ export class RemoteAgent implements NodeAgent {
   ) {}
 
   /** The relay to use for this call: only when this instance holds no session for the node. */
-  private via(): AgentRelay | null {
+  private via(): InstanceRelay | null {
     return this.relayed && !this.dir.session(this.nodeId) ? this.dir.relay : null;
   }
 
