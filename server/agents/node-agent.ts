@@ -32,8 +32,17 @@ export interface NodeAgent {
   usage(keyId: string): Promise<number>;
 }
 
+/** Called when a node's agent (re)connects, with the key ids it reports holding (null: it did not say). */
+export type ReconnectListener = (nodeId: string, inventory: readonly string[] | null) => void;
+
 export interface AgentDirectory {
   agent(nodeId: string): NodeAgent;
+  /**
+   * Subscribes to (re)connections of agents: the purge service then applies the node's backlog of purge
+   * obligations (KEY-DELIVERY.md §6.4). Agent processes report it after each accepted hello; the in-process
+   * double when a fault that made its node unreachable (silent, ignorePurge) is cleared, or on restart().
+   */
+  onReconnect?(listener: ReconnectListener): void;
 }
 
 /** The agent did not answer in time (dropped message, dead node). */

@@ -28,7 +28,7 @@ export class IntegrityMonitor {
     const perScan = this.opts.perScan ?? 300;
     const { rows } = await poolOf(this.db).query<{ id: string; fingerprint: string; nodes: string[] }>(
       `SELECT k.id, k.fingerprint, array_agg(p.node_id ORDER BY p.node_id) AS nodes
-         FROM keys k JOIN key_participants p ON p.key_id = k.id AND p.purged_at IS NULL
+         FROM keys k JOIN key_participants p ON p.key_id = k.id AND p.purge_confirmed_at IS NULL
         WHERE k.state IN ('ACTIVE', 'ROTATING') AND k.id > $1
         GROUP BY k.id ORDER BY k.id LIMIT $2`,
       [this.cursor, perScan],

@@ -203,6 +203,7 @@ export class AgentListener {
       v: PROTOCOL_VERSION, re: id, ok: true,
       body: { heartbeatMs: agents.opts.heartbeatMs, missedLimit: agents.opts.missedLimit, purge: plan.purge, hubTime: clock().toISOString() },
     }));
+    agents.reconnected(cn, hello.inventory.map((i) => i.keyId));
     if (plan.mismatched.length && this.opts.onMismatch) {
       void this.opts.onMismatch(cn, plan.mismatched).catch((err: unknown) => this.opts.log?.error({ nodeId: cn, error: (err as Error).name }, "integrity incident at hello failed"));
     }

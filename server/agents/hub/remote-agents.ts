@@ -12,7 +12,7 @@
 import { fingerprintOf } from "../../keys/material";
 import type { Clock } from "../../time/clock";
 import type { AgentFault } from "../in-process-agents";
-import type { AgentDirectory, Delivery, NodeAgent } from "../node-agent";
+import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener } from "../node-agent";
 import { AgentGoneError, type AgentSession } from "./agent-session";
 
 export interface RemoteAgentsOptions {
@@ -35,8 +35,18 @@ export class RemoteAgents implements AgentDirectory {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly lastTotals = new Map<string, number>();
   private readonly agents = new Map<string, RemoteAgent>();
+  private readonly reconnectListeners: ReconnectListener[] = [];
 
   constructor(readonly opts: RemoteAgentsOptions) {}
+
+  onReconnect(listener: ReconnectListener): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  /** Called by the listener once a hello was answered (welcome sent): the purge service applies the node's backlog. */
+  reconnected(nodeId: string, inventory: readonly string[]): void {
+    for (const l of this.reconnectListeners) l(nodeId, inventory);
+  }
 
   agent(nodeId: string): RemoteAgent {
     let a = this.agents.get(nodeId);
