@@ -13,7 +13,7 @@
  * the keys the node holds. restart(nodeId, { wipe }) stands for an agent
  * process restarted with its store intact or wiped.
  */
-import { fingerprintOf, receiptMac } from "../keys/material";
+import { fingerprintOf, integrityProof, receiptMac } from "../keys/material";
 import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener } from "./node-agent";
 
 export interface AgentFault {
@@ -136,6 +136,11 @@ export class InProcessAgent implements NodeAgent {
   async integrity(keyId: string): Promise<string | null> {
     const m = this.store.get(keyId);
     return m ? fingerprintOf(m) : null;
+  }
+
+  async prove(keyId: string, nonceHex: string): Promise<string | null> {
+    const m = this.store.get(keyId);
+    return m ? integrityProof(m, keyId, this.nodeId, nonceHex) : null;
   }
 
   async usage(keyId: string): Promise<number> {

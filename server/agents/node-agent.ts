@@ -28,6 +28,12 @@ export interface NodeAgent {
   heartbeat(): Promise<{ heldKeys: number }>;
   /** The fingerprint of the material held for a key, or null if it holds none. */
   integrity(keyId: string): Promise<string | null>;
+  /**
+   * Proof of possession now, for a fresh challenge: `PROOF:<hex>` (integrityProof of the material, the key id, the
+   * node id and `nonceHex`), "corrupt" when the held copy cannot be read, or null when it holds none. A holder
+   * replaying an answer it gave to an earlier challenge fails the hub's check (the integrity monitor).
+   */
+  prove(keyId: string, nonceHex: string): Promise<string | null>;
   /** Uses of a key recorded at the node since the last report. */
   usage(keyId: string): Promise<number>;
 }

@@ -172,6 +172,11 @@ export class RemoteAgent implements NodeAgent {
     return a.fingerprints[keyId] ?? null;
   }
 
+  async prove(keyId: string, nonceHex: string): Promise<string | null> {
+    const a = await this.dir.live(this.nodeId).request("integrity", { keyIds: [keyId], nonce: nonceHex }, this.dir.opts.receiptTimeoutMs);
+    return a.fingerprints[keyId] ?? null;
+  }
+
   async usage(keyId: string): Promise<number> {
     const a = await this.dir.live(this.nodeId).request("usage", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
     return this.dir.usageSince(this.nodeId, keyId, a.totals[keyId] ?? 0);
