@@ -449,11 +449,26 @@ export class RecoveryService {
     }
   }
 
+  /**
+   * An agent's hello showed copies that do not match (mismatched) or that it no longer holds although it confirmed
+   * them (lost: a wiped or lost store): one integrity incident on that node for only those keys, which revokes and
+   * replaces them like any integrity mismatch (a lost copy may have left with the store).
+   */
+  async integrityLoss(nodeId: string, loss: { mismatched: string[]; lost: string[] }): Promise<IncidentRow | null> {
+    const keyIds = [...new Set([...loss.mismatched, ...loss.lost])];
+    if (keyIds.length === 0) return null;
+    const parts = [
+      loss.mismatched.length ? `${loss.mismatched.length} held cop${loss.mismatched.length === 1 ? "y does" : "ies do"} not match the recorded fingerprint` : "",
+      loss.lost.length ? `${loss.lost.length} confirmed cop${loss.lost.length === 1 ? "y is" : "ies are"} missing from the agent's store (lost or wiped)` : "",
+    ].filter(Boolean);
+    return this.integrityMismatch(nodeId, keyIds, parts.join("; "));
+  }
+
   /** A holder's copy does not match: an incident on that node for only those keys. */
-  async integrityMismatch(nodeId: string, keyIds: string[]): Promise<IncidentRow | null> {
+  async integrityMismatch(nodeId: string, keyIds: string[], reason?: string): Promise<IncidentRow | null> {
     try {
       return await this.signal(
-        { signal: "INTEGRITY_MISMATCH", targetType: "node", targetId: nodeId, reason: `${keyIds.length} held cop${keyIds.length === 1 ? "y does" : "ies do"} not match the recorded fingerprint`, onlyKeys: keyIds },
+        { signal: "INTEGRITY_MISMATCH", targetType: "node", targetId: nodeId, reason: reason ?? `${keyIds.length} held cop${keyIds.length === 1 ? "y does" : "ies do"} not match the recorded fingerprint`, onlyKeys: keyIds },
         { actor: "system:integrity-monitor" },
       );
     } catch (err) {
