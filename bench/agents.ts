@@ -27,7 +27,8 @@ import { RemoteAgents } from "../server/agents/hub/remote-agents";
 import { InProcessAgents } from "../server/agents/in-process-agents";
 import type { AgentDirectory } from "../server/agents/node-agent";
 import { agentPkiPaths, issueAgentPki } from "../server/agents/pki/agent-pki";
-import { spawnAgent, type AgentProcess } from "../server/agents/agent/testing/agent-process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { poolOf } from "../server/db/client";
 import { buildServices, type HubAgents, type Services } from "../server/runtime/services";
 import { testCheckpointService } from "../server/testing/checkpoint-fixtures";
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
   const seconds = i > 0 ? Number(process.argv[i + 1]) : 10;
   const target = await openTarget();
   const dir = mkdtempSync(path.join(os.tmpdir(), "qecnet-bench-agents-"));
-  const procs: AgentProcess[] = [];
+  const procs: ChildProcess[] = [];
   const dbs: TestDatabase[] = [];
   let listener: AgentListener | null = null;
   try {
@@ -133,10 +134,15 @@ async function main(): Promise<number> {
     const p = agentPkiPaths(path.join(dir, "pki"));
     listener = new AgentListener({ db: tPr.db, runner: sPr.keys.runner, agents: remote, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }) });
     const port = await listener.start(0);
+    // As in production: each agent its own process, logging (pino JSON, info) to its own file, not to this process.
     const start = (node: string) => {
-      const a = spawnAgent(["--node", node, "--hub", `wss://127.0.0.1:${port}${AGENT_PATH}`, "--data", path.join(dir, node), "--pki", path.join(dir, "pki")]);
-      procs.push(a);
-      return a;
+      const logFd = openSync(path.join(dir, `${node}.log`), "a");
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "..", "scripts", "agent.ts"),
+        "--node", node, "--hub", `wss://127.0.0.1:${port}${AGENT_PATH}`, "--data", path.join(dir, node), "--pki", path.join(dir, "pki")],
+      { stdio: ["ignore", logFd, logFd], env: { ...process.env, QECNET_AGENT_LOG_LEVEL: "info" } });
+      closeSync(logFd);
+      procs.push(child);
+      return { child, exited: new Promise<void>((r) => child.once("exit", () => r())) };
     };
     const connected = async (node: string) => {
       for (let w = 0; w < 400 && !remote.session(node); w++) await sleep(50);
@@ -191,7 +197,7 @@ async function main(): Promise<number> {
     console.log(`\nBENCH_JSON ${JSON.stringify({ seconds, clients: CLIENTS, inFlow, prFlow, ratio, roundTrip: { process: { p50: pct(prRt, 50), p99: pct(prRt, 99) }, inProcess: { p50: pct(inRt, 50), p99: pct(inRt, 99) } }, offlineMs: offline, limitMs: limit, load: os.loadavg() })}`);
     return 0;
   } finally {
-    for (const a of procs) a.child.kill("SIGKILL");
+    for (const c of procs) c.kill("SIGKILL");
     await listener?.stop();
     for (const t of dbs) await t.dispose();
     await target.cleanup();

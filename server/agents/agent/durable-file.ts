@@ -1,10 +1,14 @@
 /**
  * Crash-safe file writes for the agent's store: write a temporary file, fsync
  * it, rename it over the target, fsync the folder. A SIGKILL at any point
- * leaves either the old file or the new one, never a torn record.
+ * leaves either the old file or the new one, never a torn record. The
+ * asynchronous form lets concurrent deliveries share the folder's fsync (group
+ * commit, FolderSync): each record's own fsync runs in the thread pool, at
+ * once with the others, and one folder fsync covers every rename before it.
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, existsSync, fstatSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export const TMP_SUFFIX = ".tmp";
@@ -30,6 +34,53 @@ export function writeDurably(path: string, data: string | Buffer): void {
   }
   renameSync(tmp, path);
   fsyncDir(dirname(path));
+}
+
+/**
+ * One folder's fsync, shared: a caller that arrives while one runs waits for the next, which covers its rename
+ * too (a rename done before an fsync started is made durable by it; one done during it may not be).
+ */
+export class FolderSync {
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  constructor(private readonly dir: string) {}
+
+  /** Resolves once every rename in the folder that happened before this call is durable. */
+  sync(): Promise<void> {
+    if (!this.running) {
+      this.running = (async () => {
+        const fh = await open(this.dir, "r");
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      })().finally(() => {
+        this.running = null;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running.catch(() => undefined).then(() => {
+      this.queued = null;
+      return this.sync();
+    });
+    return this.queued;
+  }
+}
+
+/** writeDurably without blocking: the file's fsync in the thread pool, the folder's through `folder` (shared). */
+export async function writeDurablyAsync(path: string, data: string | Buffer, folder: FolderSync): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}${TMP_SUFFIX}`);
+  const fh = await open(tmp, "wx", 0o600);
+  try {
+    await fh.writeFile(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  await folder.sync();
 }
 
 /** Overwrites a file with zeros, fsyncs, deletes it and fsyncs its folder; false when it did not exist. */
