@@ -16,7 +16,8 @@
  *    the configured limit missedLimit × heartbeatMs (3 × 1,000 ms), a few times.
  *
  * Database: DATABASE_URL's server, or an embedded PostgreSQL in a temp folder.
- * Prints the machine's load (os.loadavg) before and after: the machine may be shared.
+ * The agents' data folders go under BENCH_AGENTS_TMP (default the OS temp
+ * folder; /dev/shm shows what the fsyncs cost). Prints the machine's load (os.loadavg) before and after: the machine may be shared.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
   const i = process.argv.indexOf("--seconds");
   const seconds = i > 0 ? Number(process.argv[i + 1]) : 10;
   const target = await openTarget();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "qecnet-bench-agents-"));
+  const dir = mkdtempSync(path.join(process.env.BENCH_AGENTS_TMP ?? os.tmpdir(), "qecnet-bench-agents-"));
   const procs: ChildProcess[] = [];
   const dbs: TestDatabase[] = [];
   let listener: AgentListener | null = null;
