@@ -6,11 +6,9 @@
 -- on the holder's answer); the column is renamed so that its name says so, and
 -- no second column can disagree with it. Every (key, node) with a request and
 -- no confirmation is re-sent when the node's agent reconnects (welcome.purge)
--- and periodically while it is connected; the partial index serves that lookup.
+-- and periodically while it is connected (the node_id index serves the
+-- reconnect's lookup).
 
 -- AlterTable
 ALTER TABLE "key_participants" RENAME COLUMN "purged_at" TO "purge_confirmed_at";
 
--- CreateIndex
-CREATE INDEX "key_participants_open_purges_idx" ON "key_participants" ("node_id", "key_id")
-    WHERE "purge_requested_at" IS NOT NULL AND "purge_confirmed_at" IS NULL;
