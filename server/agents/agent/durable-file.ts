@@ -7,8 +7,7 @@
  * once with the others, and one folder fsync covers every rename before it.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, existsSync, fstatSync } from "node:fs";
-import { open, rename } from "node:fs/promises";
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, existsSync, fstatSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 export const TMP_SUFFIX = ".tmp";
@@ -50,11 +49,11 @@ export class FolderSync {
   sync(): Promise<void> {
     if (!this.running) {
       this.running = (async () => {
-        const fh = await open(this.dir, "r");
+        const fd = openSync(this.dir, "r");
         try {
-          await fh.sync();
+          await fsyncAsync(fd);
         } finally {
-          await fh.close();
+          closeSync(fd);
         }
       })().finally(() => {
         this.running = null;
@@ -69,17 +68,26 @@ export class FolderSync {
   }
 }
 
-/** writeDurably without blocking: the file's fsync in the thread pool, the folder's through `folder` (shared). */
+/** fsync in the thread pool. */
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * writeDurably without waiting for the disk in the event loop: the record's fsync in the thread pool, the folder's
+ * through `folder` (shared). Open, write, close and rename stay synchronous: they only touch the page cache, and
+ * each thread-pool round trip costs a wake-up, which is what a loaded machine is slow to give.
+ */
 export async function writeDurablyAsync(path: string, data: string | Buffer, folder: FolderSync): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}${TMP_SUFFIX}`);
-  const fh = await open(tmp, "wx", 0o600);
+  const fd = openSync(tmp, "wx", 0o600);
   try {
-    await fh.writeFile(typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    await fh.sync();
+    writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    await fsyncAsync(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
-  await rename(tmp, path);
+  renameSync(tmp, path);
   await folder.sync();
 }
 
