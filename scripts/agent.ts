@@ -2,7 +2,10 @@
  * `npm run agent -- --node <id> --hub wss://127.0.0.1:7443/agent/v1 --data .data/agents/<id> --pki .data/pki [--allow-faults]`:
  * one site's node agent as its own process (KEY-DELIVERY.md §6.1). Exit codes:
  * 0 on SIGTERM/SIGINT after a clean close, 2 on a bad configuration (each
- * problem on its own line), 3 when the store belongs to another node or key.
+ * problem on its own line), 3 when the store belongs to another node or key,
+ * 4 when the hub refuses the agent's identity (close 4003: the certificate's
+ * CN names no node, or is not --node), which no retry can cure. A hub that
+ * refuses a second agent for the node (4009) is retried with backoff.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -50,6 +53,11 @@ const link = new AgentLink({
   startedAt: systemClock(),
   log,
   duties: { nodeId: cfg.nodeId, store, faults: new AgentFaults(), allowFaults: cfg.allowFaults, log },
+  onIdentityRefused: (reason) => {
+    console.error(`the hub refused this agent's identity for node ${cfg.nodeId} (close 4003: ${reason}); check --node and the certificate's CN (Agent CA); not reconnecting`);
+    store.close();
+    process.exit(4);
+  },
 });
 log.info({ storeId: store.identity.storeId, heldKeys: store.size, corrupt: store.inventory().filter((r) => r.fingerprint === "corrupt").length, allowFaults: cfg.allowFaults }, "agent started");
 link.start();

@@ -18,6 +18,9 @@ const LABELS: Record<string, string> = {
   KEY_RETIRED: "Retired",
   KEY_REVOKED: "Revoked",
   KEY_DESTROYED: "Destroyed",
+  KEY_PURGE_CONFIRMED: "Purge confirmed",
+  AGENT_PURGE_BACKLOG_APPLIED: "Purge backlog applied at reconnect",
+  AGENT_KEY_COPY_LOST: "Key copy lost at a node",
   AUDIT_CHAIN_VERIFIED: "Chain verified",
   AUDIT_CHAIN_BROKEN: "Chain found broken",
 };
@@ -33,5 +36,5 @@ export function actionLabel(action: string): string {
 /** Actions that alarm an operator: shown in red in timelines and tables. */
 export const ALARM_ACTIONS: ReadonlySet<string> = new Set([
   "KEY_REVOKED", "KEY_RECEIPT_REJECTED", "KEY_DISTRIBUTION_FAILED", "KEY_DISTRIBUTION_ABANDONED", "KEY_GENERATION_FAILED",
-  "AUDIT_CHAIN_BROKEN",
+  "AUDIT_CHAIN_BROKEN", "AGENT_KEY_COPY_LOST",
 ]);

@@ -3,7 +3,9 @@
  * One incident: what was compromised and how it was detected, the recovery's
  * timeline step by step with the elapsed time, the time to integrity, and the
  * blast radius key by key (why each was exposed, what happened to it, its
- * replacement). Follows the recovery live.
+ * replacement), and per node the purges of revoked material its holder has not
+ * confirmed yet (queued, re-sent at its agent's reconnect). Follows the
+ * recovery live.
  */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -154,6 +156,18 @@ export function IncidentDetailView({ id }: { id: string }) {
           <dd className="text-slate-100" data-testid="incident-affected">{formatCount(d.affectedKeys)} keys; {formatCount(replaced)} replaced and active</dd>
           <dt className="text-slate-400">Keys outside it changed</dt>
           <dd className={d.untouchedViolations === 0 ? "text-emerald-200" : "font-semibold text-red-200"} data-testid="incident-untouched">{d.untouchedViolations === 0 ? "none (the rest of the mesh kept working)" : formatCount(d.untouchedViolations)}</dd>
+          <dt className="text-slate-400">Purges not confirmed</dt>
+          <dd data-testid="incident-unconfirmed-purges">
+            {d.unconfirmedPurges.length === 0
+              ? <span className="text-emerald-200">none: every holder confirmed its purges</span>
+              : <ul className="flex flex-col gap-1">
+                  {d.unconfirmedPurges.map((u) => (
+                    <li key={u.nodeId} className="text-amber-200" data-testid="incident-unconfirmed-purge" data-node-id={u.nodeId} data-keys={u.keys}>
+                      {u.nodeId} ({u.nodeStatus.toLowerCase()}): {formatCount(u.keys)} key(s) queued{u.attempts > 0 ? `, ${formatCount(u.attempts)} unanswered instruction(s)` : ""}; sent again when its agent reconnects
+                    </li>
+                  ))}
+                </ul>}
+          </dd>
           {d.approvalRequestId ? <><dt className="text-slate-400">Approval</dt><dd><Link href={`/approvals/${d.approvalRequestId}`} className="text-sky-300 underline" data-testid="incident-approval">the request for a security officer</Link></dd></> : null}
           <dt className="text-slate-400">On the mesh</dt>
           <dd className="text-slate-100">{d.linkIds.length} link(s), {d.nodeIds.length} node(s) involved · <Link href={meshHref} className="text-sky-300 underline">show on the mesh</Link></dd>

@@ -9,8 +9,8 @@ function When({ date, none }: { date: Date | null; none: string }) {
 type Participant = KeyDetail["key"]["participants"][number];
 
 /** A purge is done only when the holder answered; until then it is requested, and retried while the holder is silent. */
-export function PurgeStatus({ p }: { p: Pick<Participant, "purgedAt" | "purgeRequestedAt" | "purgeAttempts"> }) {
-  if (p.purgedAt) return <span data-testid="purge-status" data-status="confirmed" className="text-emerald-300">confirmed <When date={p.purgedAt} none="" /></span>;
+export function PurgeStatus({ p }: { p: Pick<Participant, "purgeConfirmedAt" | "purgeRequestedAt" | "purgeAttempts"> }) {
+  if (p.purgeConfirmedAt) return <span data-testid="purge-status" data-status="confirmed" className="text-emerald-300">confirmed <When date={p.purgeConfirmedAt} none="" /></span>;
   if (p.purgeRequestedAt) {
     return (
       <span data-testid="purge-status" data-status="pending" className="text-amber-300">

@@ -7,9 +7,14 @@
  * ignorePurge (never answer a purge instruction), each
  * optionally for the next n deliveries only; and corrupt(nodeId, keyId) flips a
  * bit of a held copy (its integrity report then mismatches the fingerprint).
+ * Clearing a fault that made the node unreachable (silent, ignorePurge) counts
+ * as a reconnect, like an agent process's accepted hello: the directory tells
+ * its reconnect listeners (the purge service applies the node's backlog), with
+ * the keys the node holds. restart(nodeId, { wipe }) stands for an agent
+ * process restarted with its store intact or wiped.
  */
-import { fingerprintOf, receiptMac } from "../keys/material";
-import type { AgentDirectory, Delivery, NodeAgent } from "./node-agent";
+import { fingerprintOf, integrityProof, receiptMac } from "../keys/material";
+import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener } from "./node-agent";
 
 export interface AgentFault {
   drop?: boolean;
@@ -25,6 +30,24 @@ export interface AgentFault {
 export class InProcessAgents implements AgentDirectory {
   private readonly agents = new Map<string, InProcessAgent>();
   private readonly faults = new Map<string, AgentFault>();
+  private readonly reconnectListeners: ReconnectListener[] = [];
+
+  onReconnect(listener: ReconnectListener): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  /** The node's agent came back (a cleared outage, a restart): the listeners learn what it holds. */
+  reconnected(nodeId: string): void {
+    const inventory = this.agent(nodeId).inventory();
+    for (const l of this.reconnectListeners) l(nodeId, inventory);
+  }
+
+  /** Stands for an agent process restarted (kill -9 and start): faults cleared, the store kept or wiped, then a reconnect. */
+  restart(nodeId: string, opts: { wipe?: boolean } = {}): void {
+    this.faults.delete(nodeId);
+    if (opts.wipe) this.agent(nodeId).wipe();
+    this.reconnected(nodeId);
+  }
 
   agent(nodeId: string): InProcessAgent {
     let a = this.agents.get(nodeId);
@@ -36,8 +59,12 @@ export class InProcessAgents implements AgentDirectory {
   }
 
   setFault(nodeId: string, fault: AgentFault | null): void {
+    const was = this.faults.get(nodeId);
     if (fault) this.faults.set(nodeId, { ...fault });
     else this.faults.delete(nodeId);
+    // Unreachable before, reachable now: the same contract as an agent process's reconnect.
+    const unreachable = (f: AgentFault | null | undefined) => !!(f?.silent || f?.ignorePurge);
+    if (unreachable(was) && !unreachable(fault)) this.reconnected(nodeId);
   }
 
   faultOf(nodeId: string): AgentFault | undefined {
@@ -111,6 +138,11 @@ export class InProcessAgent implements NodeAgent {
     return m ? fingerprintOf(m) : null;
   }
 
+  async prove(keyId: string, nonceHex: string): Promise<string | null> {
+    const m = this.store.get(keyId);
+    return m ? integrityProof(m, keyId, this.nodeId, nonceHex) : null;
+  }
+
   async usage(keyId: string): Promise<number> {
     const n = this.uses.get(keyId) ?? 0;
     this.uses.set(keyId, 0);
@@ -132,5 +164,17 @@ export class InProcessAgent implements NodeAgent {
 
   holds(keyId: string): boolean {
     return this.store.has(keyId);
+  }
+
+  /** The key ids held (what an agent process reports in its hello). */
+  inventory(): string[] {
+    return [...this.store.keys()];
+  }
+
+  /** Loses every held copy (a restart with a wiped store). */
+  wipe(): void {
+    for (const m of this.store.values()) m.fill(0);
+    this.store.clear();
+    this.uses.clear();
   }
 }

@@ -28,12 +28,27 @@ export interface NodeAgent {
   heartbeat(): Promise<{ heldKeys: number }>;
   /** The fingerprint of the material held for a key, or null if it holds none. */
   integrity(keyId: string): Promise<string | null>;
+  /**
+   * Proof of possession now, for a fresh challenge: `PROOF:<hex>` (integrityProof of the material, the key id, the
+   * node id and `nonceHex`), "corrupt" when the held copy cannot be read, or null when it holds none. A holder
+   * replaying an answer it gave to an earlier challenge fails the hub's check (the integrity monitor).
+   */
+  prove(keyId: string, nonceHex: string): Promise<string | null>;
   /** Uses of a key recorded at the node since the last report. */
   usage(keyId: string): Promise<number>;
 }
 
+/** Called when a node's agent (re)connects, with the key ids it reports holding (null: it did not say). */
+export type ReconnectListener = (nodeId: string, inventory: readonly string[] | null) => void;
+
 export interface AgentDirectory {
   agent(nodeId: string): NodeAgent;
+  /**
+   * Subscribes to (re)connections of agents: the purge service then applies the node's backlog of purge
+   * obligations (KEY-DELIVERY.md §6.4). Agent processes report it after each accepted hello; the in-process
+   * double when a fault that made its node unreachable (silent, ignorePurge) is cleared, or on restart().
+   */
+  onReconnect?(listener: ReconnectListener): void;
 }
 
 /** The agent did not answer in time (dropped message, dead node). */

@@ -38,7 +38,7 @@ export function avoidOf(impact: unknown): AvoidParts {
 async function purgeEverywhere(keys: KeyService, keyId: string): Promise<{ pending: string[] }> {
   for (let round = 0; ; round++) {
     await keys.purger?.sweep({ keyIds: [keyId], ignoreBackoff: true });
-    const pending = await keys.db.keyParticipant.findMany({ where: { keyId, purgedAt: null, purgeRequestedAt: { not: null } }, select: { nodeId: true } });
+    const pending = await keys.db.keyParticipant.findMany({ where: { keyId, purgeConfirmedAt: null, purgeRequestedAt: { not: null } }, select: { nodeId: true } });
     if (pending.length === 0 || round + 1 >= PURGE_ROUNDS) return { pending: pending.map((p) => p.nodeId) };
     await new Promise((r) => setTimeout(r, PURGE_ROUND_PAUSE_MS));
   }

@@ -52,7 +52,7 @@ describe("emergency rotation", () => {
     expect(done.status).toBe("EXECUTED");
     expect(done.outcome).toMatchObject({ purgedEverywhere: true, replacementState: "ACTIVE", avoided: { linkIds: [suspect] } });
     expect(s.agents.agent("ep-customs").holds(active.id)).toBe(false);
-    expect((await t.db.keyParticipant.findMany({ where: { keyId: active.id } })).every((p) => p.purgedAt !== null)).toBe(true);
+    expect((await t.db.keyParticipant.findMany({ where: { keyId: active.id } })).every((p) => p.purgeConfirmedAt !== null)).toBe(true);
     const replacementId = (done.outcome as { replacementId: string }).replacementId;
     const replacement = await t.db.key.findUniqueOrThrow({ where: { id: replacementId } });
     expect(replacement).toMatchObject({ state: "ACTIVE", predecessorId: active.id });

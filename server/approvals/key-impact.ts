@@ -17,12 +17,12 @@ export async function computeKeyImpact(db: Db, keyId: string, kind: KeyActionKin
     where: { id: keyId },
     select: {
       id: true, label: true, generation: true, state: true, version: true,
-      participants: { select: { nodeId: true, purgedAt: true }, orderBy: { nodeId: "asc" } },
+      participants: { select: { nodeId: true, purgeConfirmedAt: true }, orderBy: { nodeId: "asc" } },
       successors: { select: { id: true, label: true, generation: true, state: true }, orderBy: [{ generation: "asc" }, { distributionAttempt: "asc" }] },
     },
   });
   if (!key) throw new DomainError("KEY_NOT_FOUND", `Key ${keyId} does not exist`, { keyId });
-  const holderIds = key.participants.filter((p) => !p.purgedAt).map((p) => p.nodeId);
+  const holderIds = key.participants.filter((p) => !p.purgeConfirmedAt).map((p) => p.nodeId);
   const participantIds = key.participants.map((p) => p.nodeId);
   const routes = await db.keyRoute.findMany({ where: { keyId }, select: { nodePath: true, linkPath: true } });
   const relayIds = [...new Set(routes.flatMap((r) => r.nodePath.slice(1, -1)))].filter((n) => !participantIds.includes(n));

@@ -34,7 +34,7 @@ export const NODE_ISOLATION_KIND: ApprovalKindSpec = {
     const plan = planIsolation(mesh, nodeId, "ISOLATED", "preview");
     const [held, relayed] = await Promise.all([
       db.keyParticipant.findMany({
-        where: { nodeId, purgedAt: null, key: { state: { in: [...HOLDING] } } },
+        where: { nodeId, purgeConfirmedAt: null, key: { state: { in: [...HOLDING] } } },
         select: { key: { select: { id: true, label: true, generation: true, state: true } } },
         take: 100,
       }),

@@ -143,6 +143,13 @@ export const ZEnvSchema = z.object({
     .min(1, "must be between 1 and 100")
     .max(100, "must be between 1 and 100")
     .default(3),
+  /** How often a holder that has not confirmed a purge is sent it again, at most (KEY-DELIVERY.md §6.4). */
+  QECNET_PURGE_RESEND_MS: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "must be between 100 and 3600000 ms")
+    .max(3_600_000, "must be between 100 and 3600000 ms")
+    .default(30_000),
   QECNET_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 

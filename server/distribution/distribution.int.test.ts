@@ -88,7 +88,7 @@ describe("distribution over the mesh", () => {
     const failed = await t.db.key.findUniqueOrThrow({ where: { id: k.id }, include: { participants: true } });
     expect(failed.state).toBe("DESTROYED");
     expect(failed.materialCiphertext).toBeNull();
-    expect(failed.participants.every((p) => p.purgedAt !== null)).toBe(true);
+    expect(failed.participants.every((p) => p.purgeConfirmedAt !== null)).toBe(true);
     expect(s.agents.agent("ep-grid").holds(k.id)).toBe(false); // told to purge
     const retry = await t.db.key.findUniqueOrThrow({ where: { id: r.finalKey.id } });
     expect(retry).toMatchObject({ state: "ACTIVE", lineageId: k.lineageId, distributionAttempt: 2 });

@@ -67,7 +67,7 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
       case "PURGE_HOLDERS":
         // Requested here, in the transition's transaction; recorded as done only when the holder confirms
         // (server/purging: the purge sweep tells every holder, retries the silent ones, also after a restart).
-        for (const p of k.participants) if (!p.purgedAt) p.purgeRequestedAt ??= ws.now;
+        for (const p of k.participants) if (!p.purgeConfirmedAt) p.purgeRequestedAt ??= ws.now;
         ws.purgeRequested.add(k.id);
         details.purgeInstructed = k.participants.map((p) => p.nodeId);
         break;
@@ -182,7 +182,7 @@ export function createKey(ctx: EffectContext, spec: NewKeySpec): KeyRecord {
     usageCount: 0n, lastUsedAt: null, failureReason: null, revocationReason: null, retentionDays: policy.retentionDays,
     generatedAt: ws.now, distributedAt: null, activatedAt: null, rotatingAt: null, retiredAt: null, revokedAt: null,
     destroyedAt: null, updatedAt: ws.now,
-    participants: spec.nodeIds.map((nodeId) => ({ nodeId, confirmedAt: null, receiptMac: null, purgedAt: null, purgeRequestedAt: null })),
+    participants: spec.nodeIds.map((nodeId) => ({ nodeId, confirmedAt: null, receiptMac: null, purgeConfirmedAt: null, purgeRequestedAt: null })),
   };
   ws.insertKey(k);
   ws.audit({

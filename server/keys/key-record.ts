@@ -5,7 +5,7 @@
  */
 import type { Key, KeyParticipant } from "../../generated/prisma/client";
 
-export type ParticipantRecord = Pick<KeyParticipant, "nodeId" | "confirmedAt" | "receiptMac" | "purgedAt" | "purgeRequestedAt">;
+export type ParticipantRecord = Pick<KeyParticipant, "nodeId" | "confirmedAt" | "receiptMac" | "purgeConfirmedAt" | "purgeRequestedAt">;
 
 export type KeyRecord = Omit<Key, never> & { participants: ParticipantRecord[] };
 

@@ -37,9 +37,9 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
     material_nonce: b64(k.materialNonce), material_key_id: k.materialKeyId, retention_days: k.retentionDays,
     generated_at: iso(k.generatedAt),
   }));
-  const newParts = inserted.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt), purge_requested_at: iso(p.purgeRequestedAt) })));
+  const newParts = inserted.flatMap((k) => k.participants.map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purge_confirmed_at: iso(p.purgeConfirmedAt), purge_requested_at: iso(p.purgeRequestedAt) })));
   const updKeys = changed.map((k) => ({ ...mutable(k), zeroise: ws.zeroised.has(k.id) }));
-  const updParts = changed.flatMap((k) => k.participants.filter((p) => ws.participantChanged(k.id, p)).map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purged_at: iso(p.purgedAt), purge_requested_at: iso(p.purgeRequestedAt) })));
+  const updParts = changed.flatMap((k) => k.participants.filter((p) => ws.participantChanged(k.id, p)).map((p) => ({ key_id: k.id, node_id: p.nodeId, confirmed_at: iso(p.confirmedAt), receipt_mac: p.receiptMac, purge_confirmed_at: iso(p.purgeConfirmedAt), purge_requested_at: iso(p.purgeRequestedAt) })));
   const parts: string[] = [];
   if (newKeys.length > 0) {
     parts.push(`new_keys AS (
@@ -62,10 +62,10 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
   }
   if (newParts.length > 0) {
     parts.push(`new_parts AS (
-      INSERT INTO key_participants (key_id, node_id, confirmed_at, receipt_mac, purged_at, purge_requested_at)
-      SELECT key_id, node_id, confirmed_at, receipt_mac, purged_at, purge_requested_at
+      INSERT INTO key_participants (key_id, node_id, confirmed_at, receipt_mac, purge_confirmed_at, purge_requested_at)
+      SELECT key_id, node_id, confirmed_at, receipt_mac, purge_confirmed_at, purge_requested_at
       FROM jsonb_to_recordset(${param(newParts)}) AS u(
-        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz, purge_requested_at timestamptz)
+        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purge_confirmed_at timestamptz, purge_requested_at timestamptz)
     )`);
   }
   if (updKeys.length > 0) {
@@ -87,10 +87,10 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
   if (updParts.length > 0) {
     parts.push(`upd_parts AS (
       UPDATE key_participants AS p SET confirmed_at = u.confirmed_at, receipt_mac = u.receipt_mac,
-        -- purged_at is set by the holder's confirmation (server/purging), never cleared by a stale workspace
-        purged_at = COALESCE(p.purged_at, u.purged_at), purge_requested_at = COALESCE(p.purge_requested_at, u.purge_requested_at)
+        -- purge_confirmed_at is set by the holder's confirmation (server/purging), never cleared by a stale workspace
+        purge_confirmed_at = COALESCE(p.purge_confirmed_at, u.purge_confirmed_at), purge_requested_at = COALESCE(p.purge_requested_at, u.purge_requested_at)
       FROM jsonb_to_recordset(${param(updParts)}) AS u(
-        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purged_at timestamptz, purge_requested_at timestamptz)
+        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purge_confirmed_at timestamptz, purge_requested_at timestamptz)
       WHERE p.key_id = u.key_id AND p.node_id = u.node_id
     )`);
   }

@@ -16,7 +16,7 @@ interface Row {
   revocation_reason: string | null; retention_days: number; generated_at: Date; distributed_at: Date | null;
   activated_at: Date | null; rotating_at: Date | null; retired_at: Date | null; revoked_at: Date | null;
   destroyed_at: Date | null; updated_at: Date;
-  participants: Array<{ nodeId: string; confirmedAt: string | null; receiptMac: string | null; purgedAt: string | null; purgeRequestedAt: string | null }> | string;
+  participants: Array<{ nodeId: string; confirmedAt: string | null; receiptMac: string | null; purgeConfirmedAt: string | null; purgeRequestedAt: string | null }> | string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,7 +35,7 @@ function toRecord(r: Row): KeyRecord {
     distributedAt: r.distributed_at, activatedAt: r.activated_at, rotatingAt: r.rotating_at, retiredAt: r.retired_at,
     revokedAt: r.revoked_at, destroyedAt: r.destroyed_at, updatedAt: r.updated_at,
     participants: parts
-      .map((p) => ({ nodeId: p.nodeId, confirmedAt: date(p.confirmedAt), receiptMac: p.receiptMac, purgedAt: date(p.purgedAt), purgeRequestedAt: date(p.purgeRequestedAt) }))
+      .map((p) => ({ nodeId: p.nodeId, confirmedAt: date(p.confirmedAt), receiptMac: p.receiptMac, purgeConfirmedAt: date(p.purgeConfirmedAt), purgeRequestedAt: date(p.purgeRequestedAt) }))
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
   };
 }
@@ -61,7 +61,7 @@ export async function loadKeyFamily(client: pg.ClientBase, ids: readonly string[
     FROM family f JOIN keys k ON k.id = f.id
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object('nodeId', p.node_id, 'confirmedAt', p.confirmed_at,
-                                        'receiptMac', p.receipt_mac, 'purgedAt', p.purged_at,
+                                        'receiptMac', p.receipt_mac, 'purgeConfirmedAt', p.purge_confirmed_at,
                                         'purgeRequestedAt', p.purge_requested_at)) AS participants
       FROM key_participants p WHERE p.key_id = k.id) p ON true`,
     values: [wanted],

@@ -1,7 +1,7 @@
 /**
  * The hub's key vault: draws fresh material, seals it under the master key
  * (AES-256-GCM, the key id as associated data) and opens it only to check a
- * participant's receipt. Plaintext lives in a Buffer for microseconds and is
+ * participant's receipt or integrity proof. Plaintext lives in a Buffer for microseconds and is
  * zeroised after use; only ciphertext and fingerprints leave this file.
  */
 import {
@@ -11,6 +11,7 @@ import {
   openMaterial,
   receiptMac,
   sealMaterial,
+  verifyIntegrityProof,
   verifyReceiptMac,
   zeroise,
   type EntropyOptions,
@@ -29,6 +30,8 @@ export interface KeyVault {
   generate(keyId: string, sizeBits: number): SealedKeyMaterial;
   /** Whether `mac` proves possession of the key's material by `nodeId`. */
   checkReceipt(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, nodeId: string, mac: string): boolean;
+  /** Whether `presented` is the integrity proof of the key's material by `nodeId` for the fresh challenge `nonceHex`. */
+  checkIntegrityProof(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, nodeId: string, nonceHex: string, presented: string): boolean;
   /** What a node agent holding the key would answer; for the in-process agents. */
   receiptFor(keyId: string, sealed: { ciphertext: Uint8Array; nonce: Uint8Array }, nodeId: string): string;
   /**
@@ -72,6 +75,7 @@ export function createKeyVault(masterKey: Buffer, masterKeyId: string, entropy: 
       }
     },
     checkReceipt: (keyId, sealed, nodeId, mac) => withPlain(keyId, sealed, (m) => verifyReceiptMac(m, keyId, nodeId, mac)),
+    checkIntegrityProof: (keyId, sealed, nodeId, nonceHex, presented) => withPlain(keyId, sealed, (m) => verifyIntegrityProof(m, keyId, nodeId, nonceHex, presented)),
     receiptFor: (keyId, sealed, nodeId) => withPlain(keyId, sealed, (m) => receiptMac(m, keyId, nodeId)),
     withMaterial: (keyId, sealed, fn) => withPlain(keyId, sealed, fn),
     sealInTransit: (keyId, material) => sealMaterial(masterKey, material, inTransit(keyId)),

@@ -13,7 +13,7 @@ export const KEY_VIEW_SELECT = {
   materialKeyId: true, usageCount: true, lastUsedAt: true, failureReason: true, revocationReason: true,
   retentionDays: true, generatedAt: true, distributedAt: true, activatedAt: true, rotatingAt: true, retiredAt: true,
   revokedAt: true, destroyedAt: true, updatedAt: true,
-  participants: { select: { nodeId: true, confirmedAt: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } },
+  participants: { select: { nodeId: true, confirmedAt: true, purgeConfirmedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } },
 } as const satisfies Prisma.KeySelect;
 
 type SelectedKey = Prisma.KeyGetPayload<{ select: typeof KEY_VIEW_SELECT }>;
@@ -32,7 +32,7 @@ export function toKeyView(k: KeyRecord | (SelectedKey & { materialPresent: boole
     revokedAt: k.revokedAt, destroyedAt: k.destroyedAt, updatedAt: k.updatedAt,
     participants: k.participants
       // Purge status per holder: requested by the transition, done only on the holder's answer (server/purging).
-      .map((p) => ({ nodeId: p.nodeId, confirmedAt: p.confirmedAt, purgedAt: p.purgedAt, purgeRequestedAt: p.purgeRequestedAt, purgeAttempts: "purgeAttempts" in p ? p.purgeAttempts : 0 }))
+      .map((p) => ({ nodeId: p.nodeId, confirmedAt: p.confirmedAt, purgeConfirmedAt: p.purgeConfirmedAt, purgeRequestedAt: p.purgeRequestedAt, purgeAttempts: "purgeAttempts" in p ? p.purgeAttempts : 0 }))
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
     materialPresent,
   };

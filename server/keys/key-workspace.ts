@@ -18,7 +18,7 @@ export interface NodeFacts {
 }
 
 function participantFingerprint(p: KeyRecord["participants"][number]): string {
-  return `${p.confirmedAt?.getTime() ?? ""}|${p.receiptMac ?? ""}|${p.purgedAt?.getTime() ?? ""}|${p.purgeRequestedAt?.getTime() ?? ""}`;
+  return `${p.confirmedAt?.getTime() ?? ""}|${p.receiptMac ?? ""}|${p.purgeConfirmedAt?.getTime() ?? ""}|${p.purgeRequestedAt?.getTime() ?? ""}`;
 }
 
 export class KeyWorkspace extends BatchWorkspace {

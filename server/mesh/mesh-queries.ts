@@ -29,7 +29,7 @@ function toNodeView(n: MeshNode, held: Map<string, number>): MeshNodeView {
 async function heldKeyCounts(db: Db, nodeId?: string): Promise<Map<string, number>> {
   const { rows } = await poolOf(db).query<{ node_id: string; n: string }>(
     `SELECT p.node_id, count(*)::text AS n FROM key_participants p JOIN keys k ON k.id = p.key_id
-     WHERE k.state::text = ANY($1) AND p.purged_at IS NULL AND ($2::text IS NULL OR p.node_id = $2) GROUP BY p.node_id`,
+     WHERE k.state::text = ANY($1) AND p.purge_confirmed_at IS NULL AND ($2::text IS NULL OR p.node_id = $2) GROUP BY p.node_id`,
     [HOLDING_STATES, nodeId ?? null],
   );
   return new Map(rows.map((r) => [r.node_id, Number(r.n)]));

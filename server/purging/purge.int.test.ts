@@ -35,7 +35,7 @@ describe("purges at holders", () => {
 
   const holders = (keyId: string) => ["node-a", "node-b"].filter((n) => s.agents.agent(n).holds(keyId));
   const rows = (keyId: string) =>
-    t.db.keyParticipant.findMany({ where: { keyId }, orderBy: { nodeId: "asc" }, select: { nodeId: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true } });
+    t.db.keyParticipant.findMany({ where: { keyId }, orderBy: { nodeId: "asc" }, select: { nodeId: true, purgeConfirmedAt: true, purgeRequestedAt: true, purgeAttempts: true } });
 
   async function revokeByApproval(keyId: string) {
     const approvals = s.approvals;
@@ -51,7 +51,7 @@ describe("purges at holders", () => {
     await revokeByApproval(k.id);
     // Before the fix the holders kept their copies: nobody told them.
     await vi.waitFor(() => expect(holders(k.id)).toEqual([]), { timeout: 5_000 });
-    await vi.waitFor(async () => expect((await rows(k.id)).every((p) => p.purgedAt && p.purgeRequestedAt && p.purgedAt >= p.purgeRequestedAt)).toBe(true), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await rows(k.id)).every((p) => p.purgeConfirmedAt && p.purgeRequestedAt && p.purgeConfirmedAt >= p.purgeRequestedAt)).toBe(true), { timeout: 5_000 });
     const entry = await t.db.auditEntry.findFirstOrThrow({ where: { subjectId: k.id, action: "KEY_PURGE_CONFIRMED" } });
     expect(entry.details).toMatchObject({ confirmedBy: ["node-a", "node-b"] });
   });
@@ -70,7 +70,7 @@ describe("purges at holders", () => {
     expect(holders(k.id)).toEqual(["node-a", "node-b"]);
     await s.keys.apply(k.id, { type: "DESTROY" }, ACTOR);
     await vi.waitFor(() => expect(holders(k.id)).toEqual([]), { timeout: 5_000 });
-    await vi.waitFor(async () => expect((await rows(k.id)).every((p) => p.purgedAt)).toBe(true), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await rows(k.id)).every((p) => p.purgeConfirmedAt)).toBe(true), { timeout: 5_000 });
   });
 
   it("a holder that does not answer is not recorded as purged, and is asked again (also by a new process)", async () => {
@@ -79,18 +79,50 @@ describe("purges at holders", () => {
     await revokeByApproval(k.id);
     await vi.waitFor(async () => {
       const [a, b] = await rows(k.id);
-      expect(a!.purgedAt).not.toBeNull();
-      expect(b).toMatchObject({ purgedAt: null, purgeAttempts: expect.any(Number) });
+      expect(a!.purgeConfirmedAt).not.toBeNull();
+      expect(b).toMatchObject({ purgeConfirmedAt: null, purgeAttempts: expect.any(Number) });
       expect(b!.purgeAttempts).toBeGreaterThanOrEqual(1);
       expect(b!.purgeRequestedAt).not.toBeNull();
     }, { timeout: 5_000 });
     expect(holders(k.id)).toEqual(["node-b"]);
-    // The node comes back; a fresh service (a restarted process) finds the unanswered purge in the database.
+    // The node comes back (for the in-process double: the fault is cleared, which is its reconnect), and a fresh
+    // service (a restarted process) finds the unanswered purge in the database at the same time: whichever records it
+    // first, the confirmation is recorded and audited once.
     s.agents.setFault("node-b", null);
     const restarted = new PurgeService(t.db, s.keys.runner, s.agents, { timeoutMs: 300 });
-    const report = await restarted.sweep({ keyIds: [k.id], ignoreBackoff: true });
-    expect(report.confirmed).toBe(1);
+    await restarted.sweep({ keyIds: [k.id], ignoreBackoff: true });
+    await vi.waitFor(async () => expect((await rows(k.id))[1]!.purgeConfirmedAt).not.toBeNull(), { timeout: 5_000 });
     expect(holders(k.id)).toEqual([]);
-    expect((await rows(k.id))[1]!.purgedAt).not.toBeNull();
+    const confirmations = await t.db.auditEntry.findMany({ where: { subjectId: k.id, action: "KEY_PURGE_CONFIRMED" } });
+    expect(confirmations.filter((e) => (e.details as { confirmedBy: string[] }).confirmedBy.includes("node-b"))).toHaveLength(1);
+  });
+
+  it("the in-process double honours the reconnect contract: a node down at the revocation confirms at reconnect (KEY-DELIVERY.md §6.4)", async () => {
+    // (The earlier test's second purge service listens to these agents' reconnects too: one of the two records the backlog.)
+    const backlogEntry = async () =>
+      (await t.db.auditEntry.findFirstOrThrow({ where: { action: "AGENT_PURGE_BACKLOG_APPLIED", subjectId: "node-b" }, orderBy: { seq: "desc" } })).details;
+    const downAtRevocation = async (label: string) => {
+      const k = await activeKey(label);
+      s.agents.setFault("node-b", { silent: true, ignorePurge: true }); // node-b's agent is down
+      await revokeByApproval(k.id);
+      await vi.waitFor(async () => expect((await rows(k.id))[0]!.purgeConfirmedAt).not.toBeNull(), { timeout: 5_000 });
+      await s.purges.sweep({ keyIds: [k.id], ignoreBackoff: true });
+      expect((await rows(k.id))[1]!.purgeConfirmedAt).toBeNull();
+      return k;
+    };
+    // Restarted with its store intact: the backlog is sent again and confirmed by the answer.
+    const k = await downAtRevocation("purge-backlog");
+    expect(holders(k.id)).toEqual(["node-b"]);
+    s.agents.restart("node-b");
+    await vi.waitFor(async () => expect((await rows(k.id))[1]!.purgeConfirmedAt).not.toBeNull(), { timeout: 5_000 });
+    expect(holders(k.id)).toEqual([]);
+    expect(await backlogEntry()).toMatchObject({ backlog: 1, confirmedByAnswer: 1, confirmedByInventory: 0, unanswered: 0, keyIds: [k.id] });
+    // Restarted with a wiped store: the inventory no longer holds the key, which confirms the purge.
+    const k2 = await downAtRevocation("purge-backlog-wiped");
+    s.agents.restart("node-b", { wipe: true });
+    await vi.waitFor(async () => expect((await rows(k2.id))[1]!.purgeConfirmedAt).not.toBeNull(), { timeout: 5_000 });
+    expect(await backlogEntry()).toMatchObject({ backlog: 1, confirmedByAnswer: 0, confirmedByInventory: 1, keyIds: [k2.id] });
+    const confirmed = await t.db.auditEntry.findFirstOrThrow({ where: { subjectId: k2.id, action: "KEY_PURGE_CONFIRMED", details: { path: ["confirmedBy"], array_contains: ["node-b"] } } });
+    expect(confirmed.details).toMatchObject({ byHelloInventory: ["node-b"] });
   });
 });

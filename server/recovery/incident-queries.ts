@@ -49,7 +49,7 @@ export class IncidentQueries {
     const ids = [...keys.map((k) => k.keyId), ...keys.flatMap((k) => (k.replacementId ? [k.replacementId] : []))];
     const facts = new Map((await this.db.key.findMany({
       where: { id: { in: ids } },
-      select: { id: true, label: true, state: true, participants: { select: { nodeId: true, purgedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } } },
+      select: { id: true, label: true, state: true, participants: { select: { nodeId: true, purgeConfirmedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } } },
     })).map((k) => [k.id, k]));
     return {
       ...incidentSummary(r, keys.length),
@@ -61,13 +61,26 @@ export class IncidentQueries {
         stateNow: facts.get(k.keyId)?.state ?? "UNKNOWN", replacementId: k.replacementId,
         replacementState: k.replacementId ? (facts.get(k.replacementId)?.state ?? null) : null, waitingForNode: k.distributed ? null : k.waitingForNode,
         purges: (facts.get(k.keyId)?.participants ?? []).map((p) => ({
-          nodeId: p.nodeId, status: p.purgedAt ? ("confirmed" as const) : p.purgeRequestedAt ? ("pending" as const) : ("none" as const), attempts: p.purgeAttempts,
+          nodeId: p.nodeId, status: p.purgeConfirmedAt ? ("confirmed" as const) : p.purgeRequestedAt ? ("pending" as const) : ("none" as const), attempts: p.purgeAttempts,
         })),
       })),
       nodeIds: r.nodeIds,
       linkIds: r.linkIds,
       untouchedViolations: r.untouchedViolations ?? 0,
+      unconfirmedPurges: await this.unconfirmedPurges(id),
     };
+  }
+
+  /** Per node, the purges of this incident's revoked keys that its holder has not confirmed (requested or not yet). */
+  private async unconfirmedPurges(id: string): Promise<IncidentDetailView["unconfirmedPurges"]> {
+    const { rows } = await poolOf(this.db).query<{ node_id: string; status: string; keys: string; attempts: string }>(
+      `SELECT p.node_id, n.status::text AS status, count(*) AS keys, sum(p.purge_attempts) AS attempts
+         FROM incident_keys ik JOIN key_participants p ON p.key_id = ik.key_id JOIN nodes n ON n.id = p.node_id
+        WHERE ik.incident_id = $1 AND ik.revoked AND p.purge_confirmed_at IS NULL
+        GROUP BY p.node_id, n.status ORDER BY p.node_id`,
+      [id],
+    );
+    return rows.map((r) => ({ nodeId: r.node_id, nodeStatus: r.status, keys: Number(r.keys), attempts: Number(r.attempts) }));
   }
 
   /** The parts of the mesh involved in open incidents and in those resolved in the last minutes (the graph highlights them). */

@@ -69,6 +69,11 @@ export interface IncidentDetailView extends IncidentSummaryView {
   linkIds: string[];
   /** Keys outside the blast radius whose state changed during recovery (must be 0). */
   untouchedViolations: number;
+  /**
+   * Per node, the blast-radius purges it has not confirmed yet (KEY-DELIVERY.md §6.4): the obligations stay queued and
+   * are re-sent while its agent is connected and at its reconnect. Empty when every holder confirmed.
+   */
+  unconfirmedPurges: Array<{ nodeId: string; nodeStatus: string; keys: number; attempts: number }>;
 }
 
 

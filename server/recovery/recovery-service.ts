@@ -223,12 +223,26 @@ export class RecoveryService {
     for (const c of todo.length === 0 ? [[]] : chunks(todo, this.opts.revokeChunk)) await revokeStep(this.deps, row.id, c);
   }
 
-  /** Every holder of every revoked key is told to erase it; who answered (recorded by the step job). */
+  /**
+   * Every holder of every revoked key is told to erase it; who confirmed (recorded by the step job). Through the
+   * purge service when there is one, so a confirmation is recorded on the holder's row (purge_confirmed_at) and a
+   * holder that does not answer keeps its obligation queued (re-sent at its agent's reconnect).
+   */
   private async purgeHolders(row: IncidentRow): Promise<{ confirmations: Map<string, string[]>; unanswered: string[] }> {
     const keys = (await loadIncidentKeys(poolOf(this.db), row.id)).filter((k) => k.revoked);
-    const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: keys.map((k) => k.keyId) } }, select: { keyId: true, nodeId: true } });
+    const keyIds = keys.map((k) => k.keyId);
     const confirmations = new Map<string, string[]>();
     const unanswered: string[] = [];
+    if (this.keys.purger) {
+      if (keyIds.length > 0) await this.keys.purger.sweep({ keyIds, ignoreBackoff: true });
+      const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: keyIds } }, select: { keyId: true, nodeId: true, purgeConfirmedAt: true } });
+      for (const p of parts) {
+        if (p.purgeConfirmedAt) confirmations.set(p.keyId, [...(confirmations.get(p.keyId) ?? []), p.nodeId]);
+        else unanswered.push(`${p.nodeId}/${p.keyId}`);
+      }
+      return { confirmations, unanswered };
+    }
+    const parts = await this.db.keyParticipant.findMany({ where: { keyId: { in: keyIds } }, select: { keyId: true, nodeId: true } });
     await mapBounded(parts, 256, async (p) => {
       const ok = await withTimeout(this.agents.agent(p.nodeId).purge(p.keyId), p.nodeId, this.opts.purgeTimeoutMs).then(() => true, () => false);
       if (ok) confirmations.set(p.keyId, [...(confirmations.get(p.keyId) ?? []), p.nodeId]);
@@ -435,11 +449,26 @@ export class RecoveryService {
     }
   }
 
+  /**
+   * An agent's hello showed copies that do not match (mismatched) or that it no longer holds although it confirmed
+   * them (lost: a wiped or lost store): one integrity incident on that node for only those keys, which revokes and
+   * replaces them like any integrity mismatch (a lost copy may have left with the store).
+   */
+  async integrityLoss(nodeId: string, loss: { mismatched: string[]; lost: string[] }): Promise<IncidentRow | null> {
+    const keyIds = [...new Set([...loss.mismatched, ...loss.lost])];
+    if (keyIds.length === 0) return null;
+    const parts = [
+      loss.mismatched.length ? `${loss.mismatched.length} held cop${loss.mismatched.length === 1 ? "y does" : "ies do"} not match the recorded fingerprint` : "",
+      loss.lost.length ? `${loss.lost.length} confirmed cop${loss.lost.length === 1 ? "y is" : "ies are"} missing from the agent's store (lost or wiped)` : "",
+    ].filter(Boolean);
+    return this.integrityMismatch(nodeId, keyIds, parts.join("; "));
+  }
+
   /** A holder's copy does not match: an incident on that node for only those keys. */
-  async integrityMismatch(nodeId: string, keyIds: string[]): Promise<IncidentRow | null> {
+  async integrityMismatch(nodeId: string, keyIds: string[], reason?: string): Promise<IncidentRow | null> {
     try {
       return await this.signal(
-        { signal: "INTEGRITY_MISMATCH", targetType: "node", targetId: nodeId, reason: `${keyIds.length} held cop${keyIds.length === 1 ? "y does" : "ies do"} not match the recorded fingerprint`, onlyKeys: keyIds },
+        { signal: "INTEGRITY_MISMATCH", targetType: "node", targetId: nodeId, reason: reason ?? `${keyIds.length} held cop${keyIds.length === 1 ? "y does" : "ies do"} not match the recorded fingerprint`, onlyKeys: keyIds },
         { actor: "system:integrity-monitor" },
       );
     } catch (err) {

@@ -343,6 +343,10 @@ interface VerifyFacts {
   replacementsPending: number;
   usableThroughContained: number;
   untouchedViolations: number;
+  /** Purges of revoked keys neither confirmed nor queued for an OFFLINE/ISOLATED node, per node (KEY-DELIVERY.md §6.4). */
+  purgesUnconfirmed: Record<string, number>;
+  /** Purges still owed by OFFLINE/ISOLATED nodes: queued, re-sent when their agent reconnects. */
+  purgesQueued: number;
 }
 
 /** Checks integrity: nothing usable left exposed, every replacement ACTIVE or waiting, no key outside the radius touched. */
@@ -355,7 +359,7 @@ export function verifyStep(deps: StepDeps, id: string): Promise<IncidentRow | nu
         const usable = [...USABLE_STATES];
         const part = containedPart(row);
         const q = async (sql: string, params: unknown[]) => Number((await c.query<{ n: string }>(sql, params)).rows[0]!.n);
-        facts = {
+        const f: VerifyFacts = {
           usableInRadius: await q(`SELECT count(*) AS n FROM incident_keys ik JOIN keys k ON k.id = ik.key_id WHERE ik.incident_id = $1 AND k.state::text = ANY($2)`, [id, usable]),
           replacementsPending: await q(
             `SELECT count(*) AS n FROM incident_keys ik LEFT JOIN keys k ON k.id = ik.replacement_id
@@ -375,17 +379,33 @@ export function verifyStep(deps: StepDeps, id: string): Promise<IncidentRow | nu
               WHERE a.seq > $2 AND a.actor = $3 AND a.subject_type = 'key'
                 AND a.subject_id NOT IN (SELECT id FROM allowed)`,
             [id, row.detectedSeq, actorOf(row)]),
+          purgesUnconfirmed: {},
+          purgesQueued: 0,
         };
+        // A purge counts as done only when its holder confirmed it, or when the holder is OFFLINE or ISOLATED with the
+        // obligation queued (purge_requested_at set: its agent is sent it again at reconnect).
+        const { rows: purges } = await c.query<{ node_id: string; queued: boolean; n: string }>(
+          `SELECT p.node_id, (p.purge_requested_at IS NOT NULL AND n.status::text IN ('OFFLINE', 'ISOLATED')) AS queued, count(*) AS n
+             FROM incident_keys ik JOIN key_participants p ON p.key_id = ik.key_id JOIN nodes n ON n.id = p.node_id
+            WHERE ik.incident_id = $1 AND ik.revoked AND p.purge_confirmed_at IS NULL
+            GROUP BY 1, 2 ORDER BY 1`, [id]);
+        for (const r of purges) {
+          if (r.queued) f.purgesQueued += Number(r.n);
+          else f.purgesUnconfirmed[r.node_id] = Number(r.n);
+        }
+        facts = f;
       },
     },
     (ws, row) => {
       const f = facts!;
       row.untouchedViolations = f.untouchedViolations;
+      const unconfirmed = Object.entries(f.purgesUnconfirmed);
       const problems = [
         f.usableInRadius && `${f.usableInRadius} key(s) in the blast radius are still usable`,
         f.replacementsPending && `${f.replacementsPending} replacement(s) are not ACTIVE`,
         f.usableThroughContained && `${f.usableThroughContained} usable key(s) still have a route through ${row.targetName}`,
         f.untouchedViolations && `${f.untouchedViolations} key(s) outside the blast radius were changed`,
+        unconfirmed.length > 0 && `purges not confirmed by reachable holders: ${unconfirmed.map(([n, c]) => `${n} (${c})`).join(", ")}`,
       ].filter((p): p is string => typeof p === "string");
       const ttl = ws.now.getTime() - row.detectedAt.getTime();
       row.resolvedAt = ws.now;
@@ -393,7 +413,7 @@ export function verifyStep(deps: StepDeps, id: string): Promise<IncidentRow | nu
       if (problems.length === 0) {
         row.status = "RESOLVED";
         row.timeToIntegrityMs = ttl;
-        addTimeline(row, "VERIFIED", ws.now, `integrity verified in ${ttl} ms: no exposed key usable, every replacement ACTIVE or waiting, no other key touched`);
+        addTimeline(row, "VERIFIED", ws.now, `integrity verified in ${ttl} ms: no exposed key usable, every replacement ACTIVE or waiting, no other key touched, every purge confirmed` + (f.purgesQueued ? ` or queued (${f.purgesQueued} for offline or isolated nodes, re-sent when their agent reconnects)` : ""));
         audit(ws, row, "INCIDENT_RESOLVED", "RECOVERING", "RESOLVED", { timeToIntegrityMs: ttl, ...f });
       } else {
         row.status = "FAILED";

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { QBER_ABORT } from "../domain/mesh/link-physics";
 import type { Db } from "../db/client";
 import type { EventBus } from "../events/event-bus";
+import type { KeyVault } from "../keys/key-vault";
 import type { AgentDirectory } from "../agents/node-agent";
 import type { MeshSimulator } from "../mesh/simulation/mesh-simulator";
 import type { Clock } from "../time/clock";
@@ -27,7 +28,7 @@ export interface RecoveryWorkerDeps {
   simulator: Pick<MeshSimulator, "onTick">;
   events: Pick<EventBus, "subscribe">;
   agents: AgentDirectory;
-  keys: { clock: Clock };
+  keys: { clock: Clock; vault: KeyVault };
 }
 
 export function startRecoveryWorker(s: RecoveryWorkerDeps, log: Pick<Logger, "info" | "error">, opts: { integrityEveryMs?: number; integrityPerScan?: number; resumeEveryMs?: number } = {}): () => void {
@@ -87,7 +88,7 @@ export function startRecoveryWorker(s: RecoveryWorkerDeps, log: Pick<Logger, "in
   // Safety net: an incident whose drive stopped on an error (the database went away mid-step)
   // is carried on by the next sweep, not only at the next start. Each step re-checks under the lock.
   every(opts.resumeEveryMs ?? 30_000, "resume", () => r.resumeOpen());
-  const monitor = new IntegrityMonitor(s.db, s.agents, r, { perScan: opts.integrityPerScan ?? 100 });
+  const monitor = new IntegrityMonitor(s.db, s.agents, r, s.keys.vault, { perScan: opts.integrityPerScan ?? 100 });
   every(opts.integrityEveryMs ?? 20_000, "integrity scan", () => monitor.scan());
   stops.push(registerWorker("compromise-recovery", () => ({
     ok: lastError === null,

@@ -17,6 +17,7 @@ import type { Services } from "../runtime/services";
 import { createTestUsers, type TestUserName } from "../testing/auth-fixtures";
 import { ACTOR, testServices, writeMesh } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import type { AgentDirectory } from "../agents/node-agent";
 import { IntegrityMonitor } from "./integrity-monitor";
 import { restoreContainedLink } from "./link-containment";
 import { RecoveryService } from "./recovery-service";
@@ -300,7 +301,7 @@ describe("compromise recovery", () => {
     const otherAtStock = await activeKey(["ep-stock"], "standard", "stock-only");
     expect(s.agents.corrupt("ep-stock", k)).toBe(true);
     const before = await snapshot();
-    const monitor = new IntegrityMonitor(t.db, s.agents, s.recovery, { perScan: 1_000 });
+    const monitor = new IntegrityMonitor(t.db, s.agents, s.recovery, s.keys.vault, { perScan: 1_000 });
     const scan = await monitor.scan();
     expect(scan.mismatches).toBe(1);
     expect(scan.incidents).toHaveLength(1);
@@ -313,6 +314,38 @@ describe("compromise recovery", () => {
     expect((await t.db.node.findUniqueOrThrow({ where: { id: "ep-stock" } })).status).toBe("ONLINE");
     expect((await t.db.key.findUniqueOrThrow({ where: { id: otherAtStock } })).state).toBe("ACTIVE"); // the node's other key stays
     expect((await monitor.scan()).mismatches).toBe(0);
+  });
+
+  it("integrity is a fresh challenge: a holder replaying an earlier answer fails it and the key is replaced", async () => {
+    const k = await activeKey(["ep-stock", "ep-dc1"], "standard", "stock-dc1-replay");
+    // ep-stock answers k's first challenge honestly, then replays that answer (a recorded proof, or a stale holder).
+    let kept: string | null = null;
+    const replaying: AgentDirectory = {
+      agent: (nodeId) => {
+        const real = s.agents.agent(nodeId);
+        if (nodeId !== "ep-stock") return real;
+        return {
+          nodeId, deliver: (d) => real.deliver(d), purge: (id) => real.purge(id), heartbeat: () => real.heartbeat(),
+          integrity: (id) => real.integrity(id), usage: (id) => real.usage(id),
+          prove: async (id, nonce) => {
+            if (id !== k) return real.prove(id, nonce);
+            kept ??= await real.prove(id, nonce);
+            return kept;
+          },
+        };
+      },
+    };
+    const monitor = new IntegrityMonitor(t.db, replaying, s.recovery, s.keys.vault, { perScan: 1_000 });
+    expect((await monitor.scan()).mismatches).toBe(0);
+    expect(kept).toMatch(/^PROOF:[0-9a-f]{64}$/);
+    // The static fingerprint would still match: only the fresh nonce tells the replay apart.
+    expect(await s.agents.agent("ep-stock").integrity(k)).toBe((await t.db.key.findUniqueOrThrow({ where: { id: k } })).fingerprint);
+    const scan = await monitor.scan();
+    expect(scan.mismatches).toBe(1);
+    expect(scan.incidents).toHaveLength(1);
+    expect(scan.incidents[0]).toMatchObject({ signal: "INTEGRITY_MISMATCH", targetId: "ep-stock", status: "RESOLVED" });
+    expect((await s.incidents.get(scan.incidents[0]!.id)).keys.map((x) => x.keyId)).toEqual([k]);
+    expect((await t.db.key.findUniqueOrThrow({ where: { id: k } })).state).toBe("REVOKED");
   });
 
   it("bulk distribution of replacements: a key that cannot be routed spends nothing and fails alone (or, asked to, waits GENERATED); the others become ACTIVE", async () => {

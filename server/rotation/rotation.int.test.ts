@@ -102,7 +102,7 @@ describe("rotation protocols", () => {
     expect(gone.materialCiphertext).toBeNull();
     // A purge is recorded on the holder's answer (server/purging), not at the instruction.
     await s.purges.sweep({ keyIds: [k.id], ignoreBackoff: true });
-    expect((await key(k.id)).participants.every((p) => p.purgedAt !== null)).toBe(true);
+    expect((await key(k.id)).participants.every((p) => p.purgeConfirmedAt !== null)).toBe(true);
     expect(s.agents.agent("node-a").holds(k.id)).toBe(false);
     expect(await audits(k.id, "KEY_DESTROYED")).toHaveLength(1);
     expect((await verifyStoredChain(t.db)).result.ok).toBe(true);

@@ -38,7 +38,7 @@ export async function startAgentPort(s: Services<HubAgents>, e: TEnv, log: Logge
     agents,
     clock: s.keys.clock,
     tls: readAgentTls(agentTlsPaths(e)),
-    onMismatch: (nodeId, keyIds) => s.recovery.integrityMismatch(nodeId, keyIds),
+    onIntegrityLoss: (nodeId, loss) => s.recovery.integrityLoss(nodeId, loss),
     log,
   });
   const port = await listener.start(e.QECNET_AGENT_PORT, e.QECNET_AGENT_HOST);

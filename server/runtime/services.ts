@@ -92,6 +92,8 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
     jobs?: JobQueue;
     /** The node agents (two processes of one simulated mesh share them; RemoteAgents when agents are processes). */
     agents?: A;
+    /** The longest wait before a holder that has not confirmed a purge is sent it again (default 30 s). */
+    purgeResendMs?: number;
     /** Sweep purges right after each batch that requested some (the server; tests that compare the chain before and after an action leave it off). */
     purgeOnCommit?: boolean;
   } = {},
@@ -110,7 +112,7 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
     onPurgeRequested: opts.purgeOnCommit ? () => purges.kick() : undefined,
     hooks: opts.hooks,
   });
-  const purges = new PurgeService(db, runner, agents, { timeoutMs: opts.receiptTimeoutMs, log });
+  const purges = new PurgeService(db, runner, agents, { timeoutMs: opts.receiptTimeoutMs, resendMs: opts.purgeResendMs, log });
   const distribution = new DistributionService(db, runner, vault, agents, { clock, receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
   const keys = new KeyService(db, vault, {
     clock, runner, distributor: distribution, purger: purges,
@@ -164,6 +166,7 @@ export function services(): Services<HubAgents> {
       agents,
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       purgeOnCommit: true,
+      purgeResendMs: e.QECNET_PURGE_RESEND_MS,
       simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS, ...(processAgents ? { missedHeartbeats: 1 } : {}) },
       notifier: e.QECNET_NOTIFY_WEBHOOK
         ? new WebhookNotifier({

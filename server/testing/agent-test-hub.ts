@@ -35,6 +35,8 @@ export interface AgentTestHubOptions {
   missedLimit?: number;
   /** Keys the welcome tells this node to purge (the durable purge backlog). */
   purgeAtWelcome?: (nodeId: string) => string[];
+  /** A close code to refuse this hello with (e.g. 4003, 4009), given how many hellos the node sent before; null: welcome. */
+  refuseHello?: (nodeId: string, earlierHellos: number) => number | null;
 }
 
 /** A request the agent answered with an error. */
@@ -46,6 +48,8 @@ export class AgentAnswerError extends Error {
 
 export class AgentTestHub {
   readonly sessions: TestHubSession[] = [];
+  /** Every hello received (also refused ones), per node, with its time: a refused agent's retries. */
+  readonly hellos = new Map<string, number[]>();
   /** TLS handshakes the server refused (no certificate, another CA, …). */
   readonly refusedHandshakes: string[] = [];
   private readonly waiters: Array<{ nodeId: string; after: number; resolve: (s: TestHubSession) => void }> = [];
@@ -128,6 +132,10 @@ export class AgentTestHub {
         const hello = ZHello.safeParse(frame.body);
         if (!hello.success) return ws.close(CLOSE_INVALID_FRAME, "invalid hello");
         if (hello.data.nodeId !== cn) return ws.close(CLOSE_IDENTITY, "hello.nodeId is not the certificate's CN");
+        const earlier = this.hellos.get(cn) ?? [];
+        this.hellos.set(cn, [...earlier, performance.now()]);
+        const refuse = this.o.refuseHello?.(cn, earlier.length);
+        if (refuse) return ws.close(refuse, refuse === CLOSE_IDENTITY ? "identity refused" : "duplicate session");
         session = { nodeId: cn, hello: hello.data, ws, heartbeats: 0, closed };
         this.sessions.push(session);
         answer({ heartbeatMs: this.o.heartbeatMs ?? 200, missedLimit: this.o.missedLimit ?? 3, purge: this.o.purgeAtWelcome?.(cn) ?? [], hubTime: systemClock().toISOString() });

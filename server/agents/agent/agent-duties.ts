@@ -43,6 +43,7 @@ export async function performDuty(ctx: DutyContext, type: RequestType, rawBody: 
       if (!b.success) return { kind: "invalid" };
       const purged: string[] = [];
       const absent: string[] = [];
+      await ctx.store.settled(b.data.keyIds); // a delivery of the same key still being written lands first, then goes
       for (const id of b.data.keyIds) (ctx.store.purge(id) ? purged : absent).push(id);
       if (purged.length) ctx.log.info({ purged: purged.length, absent: absent.length }, "keys purged");
       return { kind: "answer", body: { purged, absent } };
@@ -84,7 +85,7 @@ async function deliver(ctx: DutyContext, d: { keyId: string; sizeBits: number; m
     if (fingerprintOf(material) !== d.fingerprint) return err("fingerprint_mismatch", `the material received does not match fingerprint ${d.fingerprint}`);
     const fault = ctx.faults.takeDeliveryFault();
     if (fault?.drop) return { kind: "none" };
-    ctx.store.put(d.keyId, d.sizeBits, material); // sealed and fsynced: the receipt below means durable possession
+    await ctx.store.putDurable(d.keyId, d.sizeBits, material); // sealed and fsynced: the receipt below means durable possession
     ctx.log.info({ keyId: d.keyId, fingerprint: d.fingerprint, sizeBits: d.sizeBits, nodePath: d.nodePath }, "key stored");
     const mac = receiptMac(material, d.keyId, ctx.nodeId);
     if (fault?.delayMs) await sleep(fault.delayMs);

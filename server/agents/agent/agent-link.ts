@@ -6,11 +6,15 @@
  * through performDuty, and reconnects with jittered backoff (0.2 s → 5 s).
  * A link whose heartbeats go unanswered `missedLimit` times is dropped and
  * dialled again (a half-open TCP connection never looks closed by itself).
+ * Close 4003 (the hub refuses this identity: the certificate's CN names no
+ * node, or is not --node) is final: retrying cannot help, so the link stops
+ * and calls onIdentityRefused (the process exits non-zero). Close 4009 (another
+ * agent for this node is connected) is retried with the usual backoff.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import WebSocket from "ws";
-import { CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, ZWelcome, type RequestType } from "../protocol/agent-protocol";
+import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, ZWelcome, type RequestType } from "../protocol/agent-protocol";
 import { performDuty, type DutyContext } from "./agent-duties";
 
 export interface AgentTls {
@@ -28,6 +32,8 @@ export interface AgentLinkOptions {
   duties: DutyContext;
   /** Time allowed for the hub to answer hello and heartbeats. */
   answerTimeoutMs?: number;
+  /** The hub closed with 4003: the link has stopped for good (scripts/agent.ts exits 4). */
+  onIdentityRefused?(reason: string): void;
 }
 
 const BACKOFF_MIN_MS = 200;
@@ -193,8 +199,15 @@ export class AgentLink {
       this.o.log.info({ code }, "link closed");
       return;
     }
+    if (code === CLOSE_IDENTITY) {
+      this.stopping = true;
+      this.o.log.fatal({ code, reason }, "the hub refused this agent's identity; not reconnecting");
+      this.o.onIdentityRefused?.(reason);
+      return;
+    }
     const delay = backoffMs(this.attempt++);
-    this.o.log.warn({ code, reason, retryInMs: delay }, "link to the hub lost; reconnecting");
+    if (code === CLOSE_DUPLICATE) this.o.log.warn({ code, reason, retryInMs: delay }, "another agent for this node is connected to the hub; retrying");
+    else this.o.log.warn({ code, reason, retryInMs: delay }, "link to the hub lost; reconnecting");
     this.reconnectTimer = setTimeout(() => this.dial(), delay);
   }
 }

@@ -4,7 +4,9 @@
  * a delivered key is receipted and survives kill -9, purge is durable (also
  * from welcome.purge), integrity answers a fresh nonce with a proof of
  * possession, faults need --allow-faults, bad configuration exits 2, a
- * foreign store exits 3, SIGTERM exits 0 after a clean close, and no log line
+ * foreign store exits 3, an identity refused by the hub (4003) exits 4 at
+ * once while a duplicate refusal (4009) is retried with backoff, SIGTERM
+ * exits 0 after a clean close, and no log line
  * holds any delivered key.
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -16,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprintOf, verifyIntegrityProof, verifyReceiptMac } from "../../keys/material";
 import { AgentAnswerError, AgentTestHub } from "../../testing/agent-test-hub";
 import { agentPkiPaths, issueAgentPki } from "../pki/agent-pki";
+import { CLOSE_DUPLICATE, CLOSE_IDENTITY } from "../protocol/agent-protocol";
 import { agentArgs, spawnAgent, type AgentProcess } from "./testing/agent-process";
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
@@ -28,9 +31,11 @@ const spawned: AgentProcess[] = [];
 beforeAll(async () => {
   pkiDir = tmp("qecnet-pki-");
   otherPkiDir = tmp("qecnet-pki-other-");
-  await issueAgentPki(pkiDir, ["ep-bank", "ep-stock", "ep-grid", "ep-port"]);
+  await issueAgentPki(pkiDir, ["ep-bank", "ep-stock", "ep-grid", "ep-port", "ep-refused", "ep-twin"]);
   await issueAgentPki(otherPkiDir, ["ep-bank"]);
-  hub = await AgentTestHub.start({ pkiDir, heartbeatMs: 200, missedLimit: 3, purgeAtWelcome: (n) => purgeBacklog.get(n) ?? [] });
+  hub = await AgentTestHub.start({ pkiDir, heartbeatMs: 200, missedLimit: 3, purgeAtWelcome: (n) => purgeBacklog.get(n) ?? [],
+    // ep-refused: the hub refuses its identity (4003); ep-twin: another agent holds its session for its first 3 hellos (4009).
+    refuseHello: (n, earlier) => (n === "ep-refused" ? CLOSE_IDENTITY : n === "ep-twin" && earlier < 3 ? CLOSE_DUPLICATE : null) });
 });
 
 afterAll(async () => {
@@ -94,6 +99,28 @@ describe("agent handshake (mutual TLS, Agent CA)", () => {
     await expect.poll(() => a.output(), { timeout: 15_000 }).toMatch(/hub link error/);
     expect(a.output()).toMatch(/self.signed|unable to verify|certificate/i);
     expect(hub.sessions.slice(before).some((s) => s.nodeId === "ep-bank")).toBe(false);
+    await kill9(a);
+  });
+});
+
+describe("the hub's refusals", () => {
+  it("4003 (identity refused): the agent exits 4 with a clear stderr line instead of reconnecting forever", async () => {
+    const a = start("ep-refused", tmp("qecnet-agent-"));
+    expect(await a.exited).toBe(4);
+    expect(a.output()).toMatch(/the hub refused this agent's identity for node ep-refused \(close 4003: identity refused\); check --node/);
+    expect(hub.hellos.get("ep-refused")).toHaveLength(1);
+  });
+
+  it("4009 (duplicate session): the agent keeps retrying with growing backoff, and connects once the node's session is free", async () => {
+    const a = start("ep-twin", tmp("qecnet-agent-"));
+    await hub.nextSession("ep-twin");
+    const at = hub.hellos.get("ep-twin")!;
+    expect(at).toHaveLength(4);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(180); // 0.2 s at least, then doubling (with jitter)
+    expect(gaps[2]).toBeGreaterThan(gaps[0]!);
+    expect(a.output()).toMatch(/another agent for this node is connected to the hub; retrying/);
+    expect(a.child.exitCode).toBeNull();
     await kill9(a);
   });
 });

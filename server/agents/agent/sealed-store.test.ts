@@ -2,6 +2,8 @@
  * The sealed store (KEY-DELIVERY.md §6.5): a record round-trips, a tampered one
  * is reported "corrupt", another key or another node is refused, a SIGKILL in
  * the middle of a write leaves the old or the new record, and purge is durable.
+ * Deliveries written at once (putDurable, sharing the folder's fsync) are all
+ * held and survive a reopen; a purge waits for a write of the same key.
  */
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -18,6 +20,28 @@ const fresh = () => mkdtempSync(join(tmpdir(), "qecnet-store-"));
 const open = (dataDir: string, nodeId = "ep-bank", storeKeyHex?: string) => SealedStore.open({ dataDir, nodeId, storeKeyHex, clock });
 
 describe("sealed store", () => {
+  it("writes many deliveries at once (one shared folder fsync): each is held only once durable, and all survive a reopen", async () => {
+    const dir = fresh();
+    const s = open(dir);
+    const keys = Array.from({ length: 40 }, () => ({ keyId: randomUUID(), material: randomBytes(32) }));
+    const writes = keys.map((k) => s.putDurable(k.keyId, 256, k.material));
+    for (const k of keys) k.material.fill(0); // the caller zeroises right away: sealed before the first await
+    expect(s.size).toBe(0); // none answered yet: none held
+    await Promise.all(writes);
+    expect(s.size).toBe(40);
+    // A purge of a key being written waits for the write, then erases it.
+    const late = randomUUID();
+    const w = s.putDurable(late, 256, randomBytes(32));
+    await s.settled([late]);
+    await w;
+    expect(s.purge(late)).toBe(true);
+    s.close();
+    const again = open(dir);
+    expect(again.size).toBe(40);
+    expect(readdirSync(join(dir, "keys")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(again.fingerprint(late)).toBeNull();
+  });
+
   it("round-trips a key across a reopen, with the key file 0600 and no plaintext on disk", () => {
     const dir = fresh();
     const material = randomBytes(32);

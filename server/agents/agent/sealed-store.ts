@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from "no
 import { join } from "node:path";
 import { fingerprintOf, zeroise } from "../../keys/material";
 import type { Clock } from "../../time/clock";
-import { eraseDurably, TMP_SUFFIX, writeDurably } from "./durable-file";
+import { eraseDurably, FolderSync, TMP_SUFFIX, writeDurably, writeDurablyAsync } from "./durable-file";
 import { loadStoreKey } from "./store-key";
 
 export const CORRUPT = "corrupt";
@@ -52,6 +52,9 @@ export interface OpenStoreOptions {
 export class SealedStore {
   /** keyId → the fingerprint of what the record opens to, or "corrupt". */
   private readonly held = new Map<string, string>();
+  /** Deliveries being written (putDurable), per key. */
+  private readonly writing = new Map<string, Promise<void>>();
+  private keysFolder: FolderSync | null = null;
   private usage = new Map<string, number>();
 
   private constructor(
@@ -102,6 +105,36 @@ export class SealedStore {
 
   /** Seals `material` durably (fsynced before it returns). The caller still owns and zeroises `material`. */
   put(keyId: string, sizeBits: number, material: Buffer): void {
+    const { fingerprint, text } = this.seal(keyId, sizeBits, material);
+    writeDurably(this.recordPath(keyId), text);
+    this.held.set(keyId, fingerprint);
+  }
+
+  /**
+   * put() for deliveries: the same record and the same durability (resolved only once the record and the folder
+   * are fsynced), but concurrent deliveries share the folder's fsync. `material` is read before the first await.
+   */
+  async putDurable(keyId: string, sizeBits: number, material: Buffer): Promise<void> {
+    const { fingerprint, text } = this.seal(keyId, sizeBits, material);
+    const folder = (this.keysFolder ??= new FolderSync(join(this.dataDir, "keys")));
+    // Writes of one key go in order; different keys at once.
+    const mine = (this.writing.get(keyId) ?? Promise.resolve()).then(() => writeDurablyAsync(this.recordPath(keyId), text, folder));
+    const tracked = mine.catch(() => undefined);
+    this.writing.set(keyId, tracked);
+    try {
+      await mine;
+      this.held.set(keyId, fingerprint);
+    } finally {
+      if (this.writing.get(keyId) === tracked) this.writing.delete(keyId);
+    }
+  }
+
+  /** Waits for the writes of these keys still in flight (a purge must not race a delivery of the same key). */
+  async settled(keyIds: readonly string[]): Promise<void> {
+    await Promise.all(keyIds.map((id) => this.writing.get(id)));
+  }
+
+  private seal(keyId: string, sizeBits: number, material: Buffer): { fingerprint: string; text: string } {
     assertKeyId(keyId);
     const nonce = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", this.sealingKey, nonce);
@@ -113,8 +146,7 @@ export class SealedStore {
       nonce: nonce.toString("base64"), ciphertext: ciphertext.toString("base64"), tag: cipher.getAuthTag().toString("base64"),
       storedAt: this.clock().toISOString(),
     };
-    writeDurably(this.recordPath(keyId), JSON.stringify(record) + "\n");
-    this.held.set(keyId, fingerprint);
+    return { fingerprint, text: JSON.stringify(record) + "\n" };
   }
 
   /** The plaintext of a held key (the caller zeroises it), null when not held, "corrupt" when the record fails. */

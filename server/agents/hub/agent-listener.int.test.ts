@@ -60,7 +60,7 @@ describe("the agent port and RemoteAgents", () => {
     const hubCert = await ca.issue("qecnet-agent-hub", "server");
     listener = new AgentListener({
       db: t.db, runner: s.keys.runner, agents: remote, clock, tls: { ca: ca.cert, ...hubCert },
-      onMismatch: async (nodeId, keyIds) => void mismatches.push([nodeId, keyIds]),
+      onIntegrityLoss: async (nodeId, loss) => void (loss.mismatched.length && mismatches.push([nodeId, loss.mismatched])),
     });
     const port = await listener.start(0);
     url = `wss://127.0.0.1:${port}${AGENT_PATH}`;

@@ -7,7 +7,8 @@
  * is healthy with 4009 (a stale one is replaced). A hello is answered with
  * `welcome` once the inventory is reconciled (inventory-reconcile.ts).
  * Connections, disconnections, refusals and lost copies are audited through
- * the write path (one runner job each); frames are never logged.
+ * the write path (one runner job each); lost copies and mismatches then go to
+ * the integrity path (onIntegrityLoss); frames are never logged.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
@@ -53,8 +54,12 @@ export interface AgentListenerOptions {
   agents: RemoteAgents;
   clock: Clock;
   tls: AgentTls;
-  /** A held copy that does not match the recorded fingerprint (the recovery service's integrity path). */
-  onMismatch?(nodeId: string, keyIds: string[]): Promise<unknown>;
+  /**
+   * Held copies that do not match the recorded fingerprint, and confirmed copies of ACTIVE/ROTATING keys the agent no
+   * longer holds (a wiped or lost store): both are integrity losses, handled by the recovery service's integrity
+   * path (the keys are revoked and replaced). Called once per hello with both lists (at least one not empty).
+   */
+  onIntegrityLoss?(nodeId: string, loss: { mismatched: string[]; lost: string[] }): Promise<unknown>;
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -203,8 +208,9 @@ export class AgentListener {
       v: PROTOCOL_VERSION, re: id, ok: true,
       body: { heartbeatMs: agents.opts.heartbeatMs, missedLimit: agents.opts.missedLimit, purge: plan.purge, hubTime: clock().toISOString() },
     }));
-    if (plan.mismatched.length && this.opts.onMismatch) {
-      void this.opts.onMismatch(cn, plan.mismatched).catch((err: unknown) => this.opts.log?.error({ nodeId: cn, error: (err as Error).name }, "integrity incident at hello failed"));
+    agents.reconnected(cn, hello.inventory.map((i) => i.keyId));
+    if ((plan.mismatched.length || plan.lost.length) && this.opts.onIntegrityLoss) {
+      void this.opts.onIntegrityLoss(cn, { mismatched: plan.mismatched, lost: plan.lost }).catch((err: unknown) => this.opts.log?.error({ nodeId: cn, error: (err as Error).name }, "integrity incident at hello failed"));
     }
     return session;
   }

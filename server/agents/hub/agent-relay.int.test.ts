@@ -116,6 +116,11 @@ describe("agents shared by two console instances", () => {
     expect(await b.agents.agent("node-a").integrity(row.id)).toBe(row.fingerprint);
     expect(await a.agents.agent("node-b").integrity(row.id)).toBe(row.fingerprint);
     expect(await b.agents.agent("node-b").usage(row.id)).toBe(0);
+    // The integrity challenge with a fresh nonce: the agent's proof, forwarded by A, checks out in B's vault.
+    const nonce = randomBytes(16).toString("hex");
+    const proof = await b.agents.agent("node-b").prove(row.id, nonce);
+    const sealed = { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! };
+    expect(proof && b.keys.vault.checkIntegrityProof(row.id, sealed, "node-b", nonce, proof)).toBe(true);
     await until(async () => (await b.agents.agent("node-a").heartbeat()).heldKeys === 1);
 
     expect(await b.agents.agent("node-a").purge(row.id)).toBe(true);

@@ -4,8 +4,8 @@
  * session in `agent_sessions` (version, store, last heartbeat, held keys: never
  * key ids or material), and every other instance reaches the agent through it:
  * a request goes out as a PostgreSQL notification addressed to the holding
- * instance, which runs it over its own session (deliver, purge, integrity,
- * usage, exactly as a local call: receipts, proofs and usage differences are
+ * instance, which runs it over its own session (deliver, purge, integrity
+ * and its nonce proof, usage, exactly as a local call: receipts, proofs and usage differences are
  * the holder's) and notifies the answer back.
  *
  * - Material crosses as ciphertext only: sealed under the hub's master key
@@ -46,6 +46,7 @@ type RelayOp =
   | { op: "deliver"; keyId: string; ciphertext: string; nonce: string; nodePath: string[] }
   | { op: "purge"; keyId: string }
   | { op: "integrity"; keyId: string }
+  | { op: "prove"; keyId: string; nonce: string }
   | { op: "usage"; keyId: string };
 
 type RelayMessage =
@@ -194,6 +195,11 @@ export class AgentRelay implements InstanceRelay {
     return this.call(nodeId, { op: "integrity", keyId }) as Promise<string | null>;
   }
 
+  /** The agent's integrity proof for a fresh nonce, computed by the agent (the holder only forwards it). */
+  prove(nodeId: string, keyId: string, nonceHex: string): Promise<string | null> {
+    return this.call(nodeId, { op: "prove", keyId, nonce: nonceHex }) as Promise<string | null>;
+  }
+
   usage(nodeId: string, keyId: string): Promise<number> {
     return this.call(nodeId, { op: "usage", keyId }) as Promise<number>;
   }
@@ -298,6 +304,8 @@ export class AgentRelay implements InstanceRelay {
         return agent.purge(body.keyId);
       case "integrity":
         return agent.integrity(body.keyId);
+      case "prove":
+        return agent.prove(body.keyId, body.nonce);
       case "usage":
         return agent.usage(body.keyId);
     }

@@ -47,7 +47,7 @@ export function planReconcile(holdings: readonly Holding[], inventory: ReadonlyA
 export async function loadHoldings(db: Db, nodeId: string): Promise<Holding[]> {
   const { rows } = await poolOf(db).query<{ key_id: string; fingerprint: string; state: string; confirmed: boolean; purge_requested: boolean; purged: boolean }>(
     `SELECT p.key_id, k.fingerprint, k.state::text AS state, p.confirmed_at IS NOT NULL AS confirmed,
-            p.purge_requested_at IS NOT NULL AS purge_requested, p.purged_at IS NOT NULL AS purged
+            p.purge_requested_at IS NOT NULL AS purge_requested, p.purge_confirmed_at IS NOT NULL AS purged
        FROM key_participants p JOIN keys k ON k.id = p.key_id WHERE p.node_id = $1`,
     [nodeId],
   );

@@ -1,4 +1,4 @@
-/** The hub side against the real agent process (scripts/agent.ts, spawned) over mTLS: connect, deliver to ACTIVE, kill -9 and restart with the same fingerprint and no lost copy, the wrong-confirmation fault, corrupt, purge, usage. */
+/** The hub side against the real agent process (scripts/agent.ts, spawned) over mTLS: connect, deliver to ACTIVE, an integrity proof for a fresh nonce, kill -9 and restart with the same fingerprint and no lost copy, the wrong-confirmation fault, corrupt, purge, usage. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -47,6 +47,11 @@ describe("hub with real agent processes", () => {
     expect(r.finalKey.state).toBe("ACTIVE");
     const row = await t.db.key.findUniqueOrThrow({ where: { id: r.finalKey.id } });
     expect(await s.agents.agent("node-a").integrity(row.id)).toBe(row.fingerprint);
+    // Integrity as a fresh challenge: the agent's proof verifies against the hub's vault for its nonce only.
+    const sealed = { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! };
+    const proof = (await s.agents.agent("node-a").prove(row.id, "00112233445566778899aabbccddeeff"))!;
+    expect(s.keys.vault.checkIntegrityProof(row.id, sealed, "node-a", "00112233445566778899aabbccddeeff", proof)).toBe(true);
+    expect(s.keys.vault.checkIntegrityProof(row.id, sealed, "node-a", "ffeeddccbbaa99887766554433221100", proof)).toBe(false);
     a.child.kill("SIGKILL");
     await a.exited;
     await until(() => !s.agents.session("node-a"));

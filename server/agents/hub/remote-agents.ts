@@ -12,7 +12,7 @@
 import { fingerprintOf } from "../../keys/material";
 import type { Clock } from "../../time/clock";
 import type { AgentFault } from "../in-process-agents";
-import type { AgentDirectory, Delivery, NodeAgent } from "../node-agent";
+import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener } from "../node-agent";
 import { AgentGoneError, type AgentSession } from "./agent-session";
 
 export interface RemoteAgentsOptions {
@@ -34,6 +34,7 @@ export interface InstanceRelay {
   deliver(nodeId: string, d: Delivery): Promise<string>;
   purge(nodeId: string, keyId: string): Promise<boolean>;
   integrity(nodeId: string, keyId: string): Promise<string | null>;
+  prove(nodeId: string, keyId: string, nonceHex: string): Promise<string | null>;
   usage(nodeId: string, keyId: string): Promise<number>;
 }
 
@@ -52,8 +53,18 @@ export class RemoteAgents implements AgentDirectory {
   private readonly local = new Map<string, RemoteAgent>();
   /** Reaches agents connected to other console instances (agent-relay.ts); null: this instance alone. */
   relay: InstanceRelay | null = null;
+  private readonly reconnectListeners: ReconnectListener[] = [];
 
   constructor(readonly opts: RemoteAgentsOptions) {}
+
+  onReconnect(listener: ReconnectListener): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  /** Called by the listener once a hello was answered (welcome sent): the purge service applies the node's backlog. */
+  reconnected(nodeId: string, inventory: readonly string[]): void {
+    for (const l of this.reconnectListeners) l(nodeId, inventory);
+  }
 
   /** A node's agent: over this instance's session when it holds one, else through the instance that does. */
   agent(nodeId: string): RemoteAgent {
@@ -219,6 +230,13 @@ export class RemoteAgent implements NodeAgent {
     const relay = this.via();
     if (relay) return relay.integrity(this.nodeId, keyId);
     const a = await this.dir.live(this.nodeId).request("integrity", { keyIds: [keyId] }, this.dir.opts.receiptTimeoutMs);
+    return a.fingerprints[keyId] ?? null;
+  }
+
+  async prove(keyId: string, nonceHex: string): Promise<string | null> {
+    const relay = this.via();
+    if (relay) return relay.prove(this.nodeId, keyId, nonceHex);
+    const a = await this.dir.live(this.nodeId).request("integrity", { keyIds: [keyId], nonce: nonceHex }, this.dir.opts.receiptTimeoutMs);
     return a.fingerprints[keyId] ?? null;
   }
 
