@@ -19,7 +19,7 @@ import { fingerprintOf, verifyIntegrityProof, verifyReceiptMac } from "../../key
 import { AgentAnswerError, AgentTestHub } from "../../testing/agent-test-hub";
 import { agentPkiPaths, issueAgentPki } from "../pki/agent-pki";
 import { CLOSE_DUPLICATE, CLOSE_IDENTITY } from "../protocol/agent-protocol";
-import { agentArgs, spawnAgent, type AgentProcess } from "./testing/agent-process";
+import { agentArgs, spawnAgent, type AgentProcess } from "../../testing/agent-process";
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 let pkiDir: string;

@@ -16,7 +16,7 @@ import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testVault } from "../../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { issueAgentPki, agentPkiPaths } from "../pki/agent-pki";
-import { spawnAgent, type AgentProcess } from "../agent/testing/agent-process";
+import { spawnAgent, type AgentProcess } from "../../testing/agent-process";
 import { AGENT_PATH, AgentListener, readAgentTls } from "./agent-listener";
 import { RemoteAgents } from "./remote-agents";
 
