@@ -7,12 +7,15 @@
  * agent, so it goes OFFLINE through the simulator's usual path. Usage is
  * reported by agents as cumulative totals; the hub keeps the last total per
  * (key, node) and hands out differences, so a lost answer is counted by the
- * next one and never twice.
+ * next one and never twice. Right after the agent port starts listening, a
+ * node without a session is "awaited" rather than silent for a grace period
+ * (missedLimit × heartbeatMs plus the agents' longest reconnect backoff), so a
+ * console restart does not take every node OFFLINE and rotate their keys.
  */
 import { fingerprintOf } from "../../keys/material";
 import type { Clock } from "../../time/clock";
 import type { AgentFault } from "../in-process-agents";
-import type { AgentDirectory, Delivery, NodeAgent } from "../node-agent";
+import { AgentAwaitedError, type AgentDirectory, type Delivery, type NodeAgent } from "../node-agent";
 import { AgentGoneError, type AgentSession } from "./agent-session";
 
 export interface RemoteAgentsOptions {
@@ -21,7 +24,12 @@ export interface RemoteAgentsOptions {
   receiptTimeoutMs: number;
   heartbeatMs: number;
   missedLimit: number;
+  /** After the port starts listening, how long a node with no session counts as awaited (default missedLimit × heartbeatMs + 6 s). */
+  startupGraceMs?: number;
 }
+
+/** The agents' longest reconnect backoff (server/agents/agent/agent-link.ts), plus a second of slack. */
+const RECONNECT_SLACK_MS = 6_000;
 
 /** The agent's heartbeat is too old (or there is no session): the node counts as silent. */
 export class AgentSilentError extends Error {
@@ -35,8 +43,21 @@ export class RemoteAgents implements AgentDirectory {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly lastTotals = new Map<string, number>();
   private readonly agents = new Map<string, RemoteAgent>();
+  private listeningSince: Date | null = null;
 
   constructor(readonly opts: RemoteAgentsOptions) {}
+
+  /** Called by the listener once the port listens: the startup grace runs from now. */
+  markListening(): void {
+    this.listeningSince = this.opts.clock();
+  }
+
+  /** Whether a node with no session is still awaited (the port is not listening yet, or only just started). */
+  awaiting(): boolean {
+    if (!this.listeningSince) return true;
+    const grace = this.opts.startupGraceMs ?? this.opts.missedLimit * this.opts.heartbeatMs + RECONNECT_SLACK_MS;
+    return this.opts.clock().getTime() - this.listeningSince.getTime() < grace;
+  }
 
   agent(nodeId: string): RemoteAgent {
     let a = this.agents.get(nodeId);
@@ -152,6 +173,7 @@ export class RemoteAgent implements NodeAgent {
 
   async heartbeat(): Promise<{ heldKeys: number }> {
     const s = this.dir.session(this.nodeId);
+    if (!s && this.dir.awaiting()) throw new AgentAwaitedError(this.nodeId);
     if (!s) throw new AgentSilentError(this.nodeId, "no agent connected");
     if (!this.dir.healthy(s)) throw new AgentSilentError(this.nodeId, `no heartbeat for ${s.silentForMs()} ms`);
     return { heldKeys: s.heldKeys };

@@ -1,0 +1,25 @@
+/** RemoteAgents' startup grace: a node with no session is awaited (neither silent nor answering) until the agents had time to dial back in. */
+import { describe, expect, it } from "vitest";
+import { manualClock } from "../../time/clock";
+import { AgentAwaitedError } from "../node-agent";
+import { AgentSilentError, RemoteAgents } from "./remote-agents";
+
+describe("RemoteAgents startup grace", () => {
+  it("counts a node without a session as awaited until the port listened for missedLimit × heartbeatMs + 6 s, then as silent", async () => {
+    const clock = manualClock("2026-06-01T10:00:00Z");
+    const agents = new RemoteAgents({ clock, receiptTimeoutMs: 500, heartbeatMs: 1000, missedLimit: 3 });
+    await expect(agents.agent("ep-bank").heartbeat()).rejects.toBeInstanceOf(AgentAwaitedError); // not listening yet
+    agents.markListening();
+    clock.advance(8_999);
+    await expect(agents.agent("ep-bank").heartbeat()).rejects.toBeInstanceOf(AgentAwaitedError);
+    clock.advance(1);
+    await expect(agents.agent("ep-bank").heartbeat()).rejects.toBeInstanceOf(AgentSilentError);
+  });
+
+  it("takes its grace from the options (0: silent as soon as the port listens)", async () => {
+    const clock = manualClock("2026-06-01T10:00:00Z");
+    const agents = new RemoteAgents({ clock, receiptTimeoutMs: 500, heartbeatMs: 100, missedLimit: 3, startupGraceMs: 0 });
+    agents.markListening();
+    await expect(agents.agent("node-a").heartbeat()).rejects.toThrow(/no agent connected/);
+  });
+});
