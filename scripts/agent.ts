@@ -11,7 +11,7 @@ import { parseAgentConfig } from "../server/agents/agent/agent-config";
 import { AgentFaults } from "../server/agents/agent/agent-faults";
 import { AgentLink } from "../server/agents/agent/agent-link";
 import { SealedStore, StoreRefusedError } from "../server/agents/agent/sealed-store";
-import { agentPkiPaths } from "../server/agents/pki/agent-pki";
+import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
 import { REDACT_PATHS } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
