@@ -107,6 +107,7 @@ async function main() {
           console.log(`Seeding the demo mesh: its keys go to the agent processes (a listener on the agent port ${env.QECNET_AGENT_PORT} until the console starts)…`);
           const r = await seedDemoThroughAgents(prisma, vault, {
             tls: readAgentTls(agentTlsPaths(env)), port: env.QECNET_AGENT_PORT, host: env.QECNET_AGENT_HOST, progress: (line) => console.log(line),
+            awaitNodes: [...agents.children.keys()],
           });
           console.log(`Seeded the demo mesh in ${since(t)} (${(r.waitedMs / 1000).toFixed(1)} s waiting for agents): ${r.nodes} nodes, ${r.links} links, ${r.keys} keys with their histories; the agents hold its live keys`);
         } else {

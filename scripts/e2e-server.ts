@@ -45,7 +45,7 @@ const agents = processAgents
     })
   : null;
 const pki = agentPkiPaths(path.join(dataDir, "pki"));
-const masterKey = await createSeededDemoDatabase(url, processAgents ? { throughAgents: { tls: readAgentTls({ ca: pki.caCert, cert: pki.hubCert, key: pki.hubKey }), port: agentPort, host: "127.0.0.1" } } : {});
+const masterKey = await createSeededDemoDatabase(url, processAgents ? { throughAgents: { tls: readAgentTls({ ca: pki.caCert, cert: pki.hubCert, key: pki.hubKey }), port: agentPort, host: "127.0.0.1", awaitNodes: [...agents!.children.keys()] } } : {});
 // Where browser tests that must reach the database (e2e/audit-integrity.spec.ts tampers with it as a superuser would) find it.
 const stateFile = e2eStateFile(port);
 await writeFile(stateFile, JSON.stringify({ databaseUrl: url, ...(processAgents ? { dataDir, agentPort } : {}) }), { mode: 0o600 });

@@ -3,7 +3,7 @@
  * (KEY-DELIVERY.md §6.7): the launcher runs a hub listener of its own on the
  * agent port, with the Agent PKI's hub certificate, before the console
  * starts. The seed creates the mesh, waits until the agents of the nodes that
- * hold its keys have connected, then delivers every key through the real
+ * hold its keys (and any others the caller names) have connected, then delivers every key through the real
  * distribution path and RemoteAgents, so the agents' sealed stores hold the
  * demo's ACTIVE keys with the fingerprints the console lists. The listener's
  * audit entries (AGENT_CONNECTED, AGENT_DISCONNECTED) go through the seed's
@@ -23,7 +23,12 @@ export interface SeedThroughAgentsOptions {
   tls: AgentTls;
   port: number;
   host: string;
-  /** How long to wait for the key holders' agents to connect (default 120 s: agents start slowly on a busy machine). */
+  /**
+   * The nodes whose agents must have connected before the first key (default: the key holders). The launchers name
+   * every agent they started: once all have booted, they dial the console back within their backoff after the seed.
+   */
+  awaitNodes?: readonly string[];
+  /** How long to wait for the agents to connect (default 120 s: agents start slowly on a busy machine). */
   connectTimeoutMs?: number;
   /** Where a line of progress goes (the launcher's console). */
   progress?(line: string): void;
@@ -49,7 +54,7 @@ export async function seedDemoThroughAgents(db: Db, vault: KeyVault, o: SeedThro
         const deadline = started + (o.connectTimeoutMs ?? 120_000);
         let told = started;
         for (;;) {
-          const missing = holders.filter((n) => !agents.session(n));
+          const missing = [...new Set([...holders, ...(o.awaitNodes ?? [])])].filter((n) => !agents.session(n));
           if (missing.length === 0) break;
           const now = performance.now();
           if (now > deadline) {
@@ -57,7 +62,7 @@ export async function seedDemoThroughAgents(db: Db, vault: KeyVault, o: SeedThro
           }
           if (now - told >= 5_000) {
             told = now;
-            o.progress?.(`Seeding the demo: waiting for the agents of ${missing.join(", ")} to connect`);
+            o.progress?.(`Seeding the demo: waiting for ${missing.length} agent(s) to connect (${missing.slice(0, 6).join(", ")}${missing.length > 6 ? ", …" : ""})`);
           }
           await sleep(100);
         }

@@ -5,12 +5,12 @@ import { AgentAwaitedError } from "../node-agent";
 import { AgentSilentError, RemoteAgents } from "./remote-agents";
 
 describe("RemoteAgents startup grace", () => {
-  it("counts a node without a session as awaited until the port listened for missedLimit × heartbeatMs + 6 s, then as silent", async () => {
+  it("counts a node without a session as awaited until the port listened for missedLimit × heartbeatMs + 10 s, then as silent", async () => {
     const clock = manualClock("2026-06-01T10:00:00Z");
     const agents = new RemoteAgents({ clock, receiptTimeoutMs: 500, heartbeatMs: 1000, missedLimit: 3 });
     await expect(agents.agent("ep-bank").heartbeat()).rejects.toBeInstanceOf(AgentAwaitedError); // not listening yet
     agents.markListening();
-    clock.advance(8_999);
+    clock.advance(12_999);
     await expect(agents.agent("ep-bank").heartbeat()).rejects.toBeInstanceOf(AgentAwaitedError);
     clock.advance(1);
     await expect(agents.agent("ep-bank").heartbeat()).rejects.toBeInstanceOf(AgentSilentError);

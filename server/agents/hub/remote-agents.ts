@@ -9,7 +9,7 @@
  * (key, node) and hands out differences, so a lost answer is counted by the
  * next one and never twice. Right after the agent port starts listening, a
  * node without a session is "awaited" rather than silent for a grace period
- * (missedLimit × heartbeatMs plus the agents' longest reconnect backoff), so a
+ * (missedLimit × heartbeatMs plus the agents' longest reconnect backoff and some slack), so a
  * console restart does not take every node OFFLINE and rotate their keys.
  */
 import { fingerprintOf } from "../../keys/material";
@@ -24,12 +24,12 @@ export interface RemoteAgentsOptions {
   receiptTimeoutMs: number;
   heartbeatMs: number;
   missedLimit: number;
-  /** After the port starts listening, how long a node with no session counts as awaited (default missedLimit × heartbeatMs + 6 s). */
+  /** After the port starts listening, how long a node with no session counts as awaited (default missedLimit × heartbeatMs + 10 s). */
   startupGraceMs?: number;
 }
 
-/** The agents' longest reconnect backoff (server/agents/agent/agent-link.ts), plus a second of slack. */
-const RECONNECT_SLACK_MS = 6_000;
+/** The agents' longest reconnect backoff (5 s, server/agents/agent/agent-link.ts), plus slack for a busy machine. */
+const RECONNECT_SLACK_MS = 10_000;
 
 /** The agent's heartbeat is too old (or there is no session): the node counts as silent. */
 export class AgentSilentError extends Error {
@@ -39,7 +39,13 @@ export class AgentSilentError extends Error {
   }
 }
 
+/** Whether a directory is RemoteAgents, across bundles (Next.js may load this module twice: compare the marker, not the class). */
+export function isRemoteAgents(agents: AgentDirectory): agents is RemoteAgents {
+  return (agents as Partial<RemoteAgents>).kind === "agent-processes";
+}
+
 export class RemoteAgents implements AgentDirectory {
+  readonly kind = "agent-processes" as const;
   private readonly sessions = new Map<string, AgentSession>();
   private readonly lastTotals = new Map<string, number>();
   private readonly agents = new Map<string, RemoteAgent>();
