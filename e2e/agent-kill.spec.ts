@@ -41,7 +41,7 @@ test.afterAll(() => {
 
 test("kill -9 of a node's agent process takes the node OFFLINE; restarted on its store it rejoins with the same keys and the rejoin rotation fires", async ({ page }) => {
   test.setTimeout(120_000);
-  const state = JSON.parse(readFileSync(e2eStateFile(agentsPort), "utf8")) as { dataDir: string; agentPort: number };
+  const state = JSON.parse(readFileSync(e2eStateFile(agentsPort), "utf8")) as { dataDir: string; agentPort: number; agentProgram: string | null };
   await signIn(page, "analyst");
   await page.goto(`/mesh?node=${NODE}`);
   await expect(page.getByTestId("node-status")).toHaveAttribute("data-status", "ONLINE");
@@ -65,7 +65,7 @@ test("kill -9 of a node's agent process takes the node OFFLINE; restarted on its
   await expect(page.getByTestId("node-agent-state")).toHaveAttribute("data-state", "disconnected");
 
   // Started again on the same store, as an operator would (`npm run agent -- --node …`).
-  const { command, args } = agentCommand({ root: path.join(import.meta.dirname, ".."), dataDir: state.dataDir, hubPort: state.agentPort }, NODE);
+  const { command, args } = agentCommand({ root: path.join(import.meta.dirname, ".."), dataDir: state.dataDir, hubPort: state.agentPort, program: state.agentProgram }, NODE);
   const log = openSync(demoAgentPaths(state.dataDir, NODE).log, "a");
   restarted = spawn(command, args, { stdio: ["ignore", log, log], env: { ...process.env, QECNET_AGENT_LOG_LEVEL: "warn" } });
   await expect(page.getByTestId("node-status")).toHaveAttribute("data-status", "ONLINE", { timeout: 30_000 });

@@ -23,7 +23,7 @@ import { envOrExit } from "./script-env";
 import { createPrismaClient } from "../server/db/client";
 import { prepareDatabase } from "../server/db/prepare-database";
 import { isEmpty, seedDemo } from "../server/demo/demo-seed";
-import { issueDemoPki, startDemoAgents } from "../server/demo/demo-agents";
+import { issueDemoPki, prepareAgentProgram, startDemoAgents } from "../server/demo/demo-agents";
 import { seedDemoThroughAgents } from "../server/demo/demo-seed-agents";
 import { DEMO_NODES } from "../server/demo/demo-topology";
 import { readAgentTls } from "../server/agents/hub/agent-listener";
@@ -73,8 +73,9 @@ async function main() {
   // started first so they boot while the database starts; they dial the agent port and retry until something listens.
   const processAgents = demo && env.QECNET_AGENTS === "process";
   if (processAgents) await issueDemoPki(env.dataDir);
+  const program = processAgents ? await prepareAgentProgram(root) : null;
   const agents = processAgents
-    ? startDemoAgents({ root, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id) })
+    ? startDemoAgents({ root, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, program, nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id) })
     : null;
   if (agents) console.log(`Node agents: ${agents.children.size} processes (logs and PID files in ${path.join(env.dataDir, "agents")})`);
   else if (demo) console.log("Node agents: in the console process (QECNET_AGENTS=in-process, the test double)");

@@ -21,7 +21,7 @@ import path from "node:path";
 import { dropDatabase, withDatabase } from "../server/db/database-admin";
 import { createSeededDemoDatabase } from "../server/demo/demo-database";
 import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
-import { issueDemoPki, startDemoAgents } from "../server/demo/demo-agents";
+import { issueDemoPki, prepareAgentProgram, startDemoAgents } from "../server/demo/demo-agents";
 import { DEMO_NODES } from "../server/demo/demo-topology";
 import { readAgentTls } from "../server/agents/hub/agent-listener";
 import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
@@ -38,9 +38,10 @@ const url = withDatabase(adminUrl, `qecnet_e2e_${Date.now().toString(36)}_${rand
 const processAgents = process.env.E2E_AGENTS === "process";
 const agentPort = Number(process.env.E2E_AGENT_PORT ?? port + 4000);
 if (processAgents) await issueDemoPki(dataDir); // before the agents start: they refuse to run without their certificates
+const agentProgram = processAgents ? await prepareAgentProgram(path.join(import.meta.dirname, "..")) : null;
 const agents = processAgents
   ? startDemoAgents({
-      root: path.join(import.meta.dirname, ".."), dataDir, hubPort: agentPort,
+      root: path.join(import.meta.dirname, ".."), dataDir, hubPort: agentPort, program: agentProgram,
       nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id), env: { QECNET_AGENT_LOG_LEVEL: "warn" },
     })
   : null;
@@ -48,7 +49,7 @@ const pki = agentPkiPaths(path.join(dataDir, "pki"));
 const masterKey = await createSeededDemoDatabase(url, processAgents ? { throughAgents: { tls: readAgentTls({ ca: pki.caCert, cert: pki.hubCert, key: pki.hubKey }), port: agentPort, host: "127.0.0.1", awaitNodes: [...agents!.children.keys()] } } : {});
 // Where browser tests that must reach the database (e2e/audit-integrity.spec.ts tampers with it as a superuser would) find it.
 const stateFile = e2eStateFile(port);
-await writeFile(stateFile, JSON.stringify({ databaseUrl: url, ...(processAgents ? { dataDir, agentPort } : {}) }), { mode: 0o600 });
+await writeFile(stateFile, JSON.stringify({ databaseUrl: url, ...(processAgents ? { dataDir, agentPort, agentProgram } : {}) }), { mode: 0o600 });
 const nonDemo = process.env.E2E_NON_DEMO === "1";
 if (nonDemo && process.env.E2E_DB_URL_FILE) {
   await mkdir(path.dirname(process.env.E2E_DB_URL_FILE), { recursive: true });
