@@ -81,7 +81,7 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
     // Agent processes: short heartbeats, so a killed agent's node goes OFFLINE within missedLimit × heartbeatMs + a tick.
     ...(processAgents
-      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "250", QECNET_AGENT_MISSED_LIMIT: "2", QECNET_SIM_TICK_MS: "500" }
+      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "500", QECNET_AGENT_MISSED_LIMIT: "4", QECNET_SIM_TICK_MS: "500" }
       : { QECNET_AGENTS: "in-process" }),
   },
 });
