@@ -2,7 +2,7 @@
  * Agents are processes (KEY-DELIVERY.md §7, criterion 9), in Chromium against
  * the browser tests' third console (scripts/e2e-server.ts with
  * E2E_AGENTS=process: one agent process per node, the demo's keys delivered to
- * them, heartbeats every 500 ms, 4 may be missed: shorter ones flap while the console starts on a busy machine). A signed-in operator sees a
+ * them, heartbeats every second, 5 may be missed: shorter limits flap while the console starts on a busy machine; a kill -9 closes the socket, which is seen at once). A signed-in operator sees a
  * node ONLINE with its agent connected; the test `kill -9`s that agent (its
  * PID from the PID file under the console's data folder), sees the node go
  * OFFLINE, starts the agent again on the same store, and sees the node ONLINE
@@ -22,8 +22,8 @@ test.use({ baseURL: `http://127.0.0.1:${agentsPort}` });
 
 /** ep-hospital holds an ACTIVE key in the demo (hospital-records, with ep-dc2): its rejoin must rotate it. */
 const NODE = "ep-hospital";
-const HEARTBEAT_MS = 500;
-const MISSED_LIMIT = 4;
+const HEARTBEAT_MS = 1000;
+const MISSED_LIMIT = 5;
 const TICK_MS = 500;
 
 interface AuditItem { seq: string; action: string; subjectId: string; details: Record<string, unknown> }
@@ -40,7 +40,7 @@ test.afterAll(() => {
 });
 
 test("kill -9 of a node's agent process takes the node OFFLINE; restarted on its store it rejoins with the same keys and the rejoin rotation fires", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(150_000);
   const state = JSON.parse(readFileSync(e2eStateFile(agentsPort), "utf8")) as { dataDir: string; agentPort: number; agentProgram: string | null };
   await signIn(page, "analyst");
   await page.goto(`/mesh?node=${NODE}`);
@@ -80,7 +80,7 @@ test("kill -9 of a node's agent process takes the node OFFLINE; restarted on its
   expect(await audit(page.request, { subjectId: NODE, action: "AGENT_REJECTED" })).toHaveLength(0);
 
   // The rejoin rotation trigger: the node's ACTIVE keys start rotating, with the reason naming the rejoin.
-  await expect.poll(async () => (await audit(page.request, { action: "KEY_ROTATION_STARTED" })).filter((e) => String(e.details.reason ?? "").includes(`node ${NODE} rejoined after being offline`)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => (await audit(page.request, { action: "KEY_ROTATION_STARTED" })).filter((e) => String(e.details.reason ?? "").includes(`node ${NODE} rejoined after being`)).length, { timeout: 60_000 }).toBeGreaterThan(0);
   await page.reload();
   await expect(page.getByTestId("node-keys-held").getByText("ROTATING").first()).toBeVisible();
 });

@@ -7,8 +7,9 @@
  * writes its database URL to E2E_DB_URL_FILE so a test can age a session's proof.
  * E2E_AGENTS=process runs the node agents as processes (as `npm run demo`
  * does): one per node, started by this script, seeded through them, on the
- * agent port E2E_AGENT_PORT, with short heartbeats so a killed agent's node
- * goes OFFLINE within a second or two (e2e/agent-kill.spec.ts). The state file
+ * agent port E2E_AGENT_PORT, with heartbeats of 1 s × 5 (a killed agent
+ * closes its socket, so its node still goes OFFLINE within a second or two:
+ * e2e/agent-kill.spec.ts). The state file
  * then also names the data folder and the agent port, where a test finds each
  * agent's PID file and the command that restarts it. Other consoles keep the
  * in-process agents (faster to start; the browser tests' time budget is tight).
@@ -79,9 +80,10 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error",
     // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
     QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
-    // Agent processes: short heartbeats, so a killed agent's node goes OFFLINE within missedLimit × heartbeatMs + a tick.
+    // Agent processes: a killed agent closes its socket, so its node goes OFFLINE at the next tick (500 ms); heartbeats of 1 s × 5
+    // ride out the console's own start on a busy machine (shorter limits made nodes flap OFFLINE and queue rejoin rotations).
     ...(processAgents
-      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "500", QECNET_AGENT_MISSED_LIMIT: "4", QECNET_SIM_TICK_MS: "500" }
+      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "1000", QECNET_AGENT_MISSED_LIMIT: "5", QECNET_SIM_TICK_MS: "500" }
       : { QECNET_AGENTS: "in-process" }),
   },
 });
