@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { manualClock } from "../../time/clock";
 import { AgentAwaitedError } from "../node-agent";
-import { AgentSilentError, RemoteAgents } from "./remote-agents";
+import { AgentSilentError, RemoteAgents, isRemoteAgents } from "./remote-agents";
 
 describe("RemoteAgents startup grace", () => {
   it("counts a node without a session as awaited until the port listened for missedLimit × heartbeatMs + 10 s, then as silent", async () => {
@@ -21,5 +21,14 @@ describe("RemoteAgents startup grace", () => {
     const agents = new RemoteAgents({ clock, receiptTimeoutMs: 500, heartbeatMs: 100, missedLimit: 3, startupGraceMs: 0 });
     agents.markListening();
     await expect(agents.agent("node-a").heartbeat()).rejects.toThrow(/no agent connected/);
+  });
+});
+
+describe("isRemoteAgents", () => {
+  it("recognises the directory by its marker, so a second copy of the class (another Next.js bundle) still counts", () => {
+    const agents = new RemoteAgents({ clock: manualClock(0), receiptTimeoutMs: 500, heartbeatMs: 1000, missedLimit: 3 });
+    expect(isRemoteAgents(agents)).toBe(true);
+    expect(isRemoteAgents({ ...agents, kind: agents.kind } as unknown as RemoteAgents)).toBe(true);
+    expect(isRemoteAgents({ agent: () => { throw new Error("unused"); } })).toBe(false);
   });
 });
