@@ -24,7 +24,7 @@ test.use({ baseURL: `http://127.0.0.1:${agentsPort}` });
 const NODE = "ep-hospital";
 const HEARTBEAT_MS = 1000;
 const MISSED_LIMIT = 5;
-const TICK_MS = 500;
+const TICK_MS = 1_000;
 
 interface AuditItem { seq: string; action: string; subjectId: string; details: Record<string, unknown> }
 

@@ -80,10 +80,10 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error",
     // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
     QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
-    // Agent processes: a killed agent closes its socket, so its node goes OFFLINE at the next tick (500 ms); heartbeats of 1 s × 5
+    // Agent processes: a killed agent closes its socket, so its node goes OFFLINE at the next tick (1 s); heartbeats of 1 s × 5
     // ride out the console's own start on a busy machine (shorter limits made nodes flap OFFLINE and queue rejoin rotations).
     ...(processAgents
-      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "1000", QECNET_AGENT_MISSED_LIMIT: "5", QECNET_SIM_TICK_MS: "500" }
+      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "1000", QECNET_AGENT_MISSED_LIMIT: "5" }
       : { QECNET_AGENTS: "in-process" }),
   },
 });
