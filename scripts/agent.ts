@@ -14,7 +14,7 @@ import { parseAgentConfig } from "../server/agents/agent/agent-config";
 import { AgentFaults } from "../server/agents/agent/agent-faults";
 import { AgentLink } from "../server/agents/agent/agent-link";
 import { SealedStore, StoreRefusedError } from "../server/agents/agent/sealed-store";
-import { agentPkiPaths } from "../server/agents/pki/agent-pki";
+import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
 import { REDACT_PATHS } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
@@ -45,7 +45,11 @@ try {
 }
 
 const pki = agentPkiPaths(cfg.pkiDir);
-const version = (JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+// The demo launcher's prebuilt copy of this program (server/demo/demo-agents.ts) has its version written in at build time.
+declare const QECNET_AGENT_BUILD_VERSION: string | undefined;
+const version = typeof QECNET_AGENT_BUILD_VERSION === "string"
+  ? QECNET_AGENT_BUILD_VERSION
+  : (JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 const link = new AgentLink({
   hubUrl: cfg.hubUrl,
   tls: { ca: readFileSync(pki.caCert), cert: readFileSync(pki.nodeCert(cfg.nodeId)), key: readFileSync(pki.nodeKey(cfg.nodeId)) },

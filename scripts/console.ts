@@ -7,7 +7,13 @@
  *
  * `--demo` (`npm run demo`, `npm run dev`) asks for a demonstration console:
  * QECNET_SEED_DEMO=true, the demo mesh seeded on an empty database, and the
- * demo powers (simulated eavesdropper, scripted scenario) allowed.
+ * demo powers (simulated eavesdropper, scripted scenario) allowed. Its node
+ * agents are processes (QECNET_AGENTS defaults to `process` here): the dev
+ * Agent PKI is issued, one agent per node starts as a child of this launcher
+ * (server/demo/demo-agents.ts), and on an empty database the seed delivers its
+ * keys to them through a hub listener of the launcher's own
+ * (server/demo/demo-seed-agents.ts) before the console starts.
+ * QECNET_AGENTS=in-process keeps the in-process test double.
  * `--production` (`npm start`) is never a demo: it refuses QECNET_SEED_DEMO=true.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -17,8 +23,11 @@ import { envOrExit } from "./script-env";
 import { createPrismaClient } from "../server/db/client";
 import { prepareDatabase } from "../server/db/prepare-database";
 import { isEmpty, seedDemo } from "../server/demo/demo-seed";
-import { issueDemoPki, startDemoAgents } from "../server/demo/demo-agents";
+import { issueDemoPki, prepareAgentProgram, startDemoAgents } from "../server/demo/demo-agents";
+import { seedDemoThroughAgents } from "../server/demo/demo-seed-agents";
 import { DEMO_NODES } from "../server/demo/demo-topology";
+import { readAgentTls } from "../server/agents/hub/agent-listener";
+import { agentTlsPaths } from "../server/runtime/agent-port";
 import { vaultFromEnvironment } from "../server/keys/key-vault";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -26,6 +35,7 @@ const dev = process.argv.includes("--dev");
 const demo = process.argv.includes("--demo");
 const production = process.argv.includes("--production");
 const nextBin = path.join(root, "node_modules", ".bin", "next");
+const since = (t: number) => `${((performance.now() - t) / 1000).toFixed(1)} s`;
 const tsxBin = path.join(root, "node_modules", ".bin", "tsx");
 
 function newestMtime(dir: string): number {
@@ -51,13 +61,41 @@ async function main() {
     console.error("npm start runs a production console, which is never a demo: unset QECNET_SEED_DEMO, or use `npm run demo`.");
     process.exit(2);
   }
-  // Demo mode only where it is asked for; the Next.js server below inherits this environment.
-  if (demo) process.env.QECNET_SEED_DEMO = "true";
+  // Demo mode only where it is asked for; the Next.js server below inherits this environment. A demo's agents are
+  // processes unless QECNET_AGENTS says otherwise.
+  if (demo) {
+    process.env.QECNET_SEED_DEMO = "true";
+    if (!process.env.QECNET_AGENTS) process.env.QECNET_AGENTS = "process";
+  }
   const env = envOrExit();
   console.log(`QECNet console (${env.QECNET_SEED_DEMO ? "demonstration: demo mesh and demo powers on" : "not a demo"}): data folder ${env.dataDir}`);
-  const db = await prepareDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir, embeddedPort: env.QECNET_EMBEDDED_PG_PORT });
+  // Agents as processes (QECNET_AGENTS=process): one per node of the demo mesh (the hub's own node holds no keys),
+  // started first so they boot while the database starts; they dial the agent port and retry until something listens.
+  const processAgents = demo && env.QECNET_AGENTS === "process";
+  if (processAgents) await issueDemoPki(env.dataDir);
+  const program = processAgents ? await prepareAgentProgram(root) : null;
+  const agents = processAgents
+    ? startDemoAgents({ root, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, program, nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id) })
+    : null;
+  if (agents) console.log(`Node agents: ${agents.children.size} processes (logs and PID files in ${path.join(env.dataDir, "agents")})`);
+  else if (demo) console.log("Node agents: in the console process (QECNET_AGENTS=in-process, the test double)");
+  const stopAgents = async () => {
+    await agents?.stop().catch(() => undefined);
+  };
+  // Until the console runs, an interrupt stops the agents (and the database, once started) and exits.
+  let stopDb = async () => undefined as void;
+  const early = () => void stopAgents().then(() => stopDb()).then(() => process.exit(130));
+  process.on("SIGINT", early);
+  process.on("SIGTERM", early);
+  let db: Awaited<ReturnType<typeof prepareDatabase>>;
+  try {
+    db = await prepareDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.dataDir, embeddedPort: env.QECNET_EMBEDDED_PG_PORT });
+  } catch (err) {
+    await stopAgents();
+    throw err;
+  }
   console.log(`Database: ${db.embedded ? "embedded PostgreSQL" : "DATABASE_URL"}; migrations applied now: ${db.migrations.applied.length}, before: ${db.migrations.alreadyApplied}`);
-  const stopDb = async () => {
+  stopDb = async () => {
     await db.stop().catch(() => undefined);
   };
   try {
@@ -65,8 +103,18 @@ async function main() {
     const prisma = createPrismaClient(db.url, 4);
     try {
       if (env.QECNET_SEED_DEMO && (await isEmpty(prisma))) {
-        const r = await seedDemo(prisma, vault);
-        console.log(`Seeded the demo mesh: ${r.nodes} nodes, ${r.links} links, ${r.keys} keys with their histories`);
+        const t = performance.now();
+        if (agents) {
+          console.log(`Seeding the demo mesh: its keys go to the agent processes (a listener on the agent port ${env.QECNET_AGENT_PORT} until the console starts)…`);
+          const r = await seedDemoThroughAgents(prisma, vault, {
+            tls: readAgentTls(agentTlsPaths(env)), port: env.QECNET_AGENT_PORT, host: env.QECNET_AGENT_HOST, progress: (line) => console.log(line),
+            awaitNodes: [...agents.children.keys()],
+          });
+          console.log(`Seeded the demo mesh in ${since(t)} (${(r.waitedMs / 1000).toFixed(1)} s waiting for agents): ${r.nodes} nodes, ${r.links} links, ${r.keys} keys with their histories; the agents hold its live keys`);
+        } else {
+          const r = await seedDemo(prisma, vault);
+          console.log(`Seeded the demo mesh in ${since(t)}: ${r.nodes} nodes, ${r.links} links, ${r.keys} keys with their histories`);
+        }
       }
     } finally {
       await prisma.$disconnect();
@@ -77,11 +125,10 @@ async function main() {
       if (b.status !== 0) throw new Error("next build failed");
     }
   } catch (err) {
+    await stopAgents();
     await stopDb();
     throw err;
   }
-
-  if (env.QECNET_AGENTS === "process" && demo) issueDemoPki({ root, tsxBin, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, nodeIds: [] });
 
   // Not through npx: a signal to this process must reach the server. Built: the console's own HTTP server
   // (scripts/serve.ts), which gives sign-in throttling the real client address; dev: next dev.
@@ -91,22 +138,18 @@ async function main() {
     env: { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: "1" },
   });
   console.log(`Console: http://localhost:${env.PORT}`);
-  // Agents as processes (QECNET_AGENTS=process): one per site of the demo mesh (the hub's own site holds no keys),
-  // dialing the console's agent port; they reconnect by themselves until the console listens.
-  const agents = demo && env.QECNET_AGENTS === "process"
-    ? startDemoAgents({ root, tsxBin, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id) })
-    : null;
-  if (agents) console.log(`Node agents: ${agents.children.size} processes (logs in ${path.join(env.dataDir, "agents")})`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     child.kill(signal);
   };
+  process.off("SIGINT", early);
+  process.off("SIGTERM", early);
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   child.on("exit", async (code) => {
-    await agents?.stop();
+    await stopAgents();
     await stopDb();
     process.exit(code ?? 0);
   });

@@ -5,6 +5,14 @@
  * E2E_NON_DEMO=1 starts it as a console that is not a demo (QECNET_SEED_DEMO=false:
  * officers and admins need a second factor) with the same seeded accounts, and
  * writes its database URL to E2E_DB_URL_FILE so a test can age a session's proof.
+ * E2E_AGENTS=process runs the node agents as processes (as `npm run demo`
+ * does): one per node, started by this script, seeded through them, on the
+ * agent port E2E_AGENT_PORT, with heartbeats of 1 s × 5 (a killed agent
+ * closes its socket, so its node still goes OFFLINE within a second or two:
+ * e2e/agent-kill.spec.ts). The state file
+ * then also names the data folder and the agent port, where a test finds each
+ * agent's PID file and the command that restarts it. Other consoles keep the
+ * in-process agents (faster to start; the browser tests' time budget is tight).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -14,6 +22,10 @@ import path from "node:path";
 import { dropDatabase, withDatabase } from "../server/db/database-admin";
 import { createSeededDemoDatabase } from "../server/demo/demo-database";
 import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
+import { issueDemoPki, prepareAgentProgram, startDemoAgents } from "../server/demo/demo-agents";
+import { DEMO_NODES } from "../server/demo/demo-topology";
+import { readAgentTls } from "../server/agents/hub/agent-listener";
+import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
 import { E2E_METRICS_TOKEN } from "../e2e/metrics-token";
 import { e2eStateFile } from "../e2e/e2e-state";
 
@@ -24,10 +36,21 @@ const embedded = process.env.DATABASE_URL
   : await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), port: 30000 + Math.floor(Math.random() * 20000), persistent: false });
 const adminUrl = process.env.DATABASE_URL ?? embedded!.adminUrl;
 const url = withDatabase(adminUrl, `qecnet_e2e_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`);
-const masterKey = await createSeededDemoDatabase(url);
+const processAgents = process.env.E2E_AGENTS === "process";
+const agentPort = Number(process.env.E2E_AGENT_PORT ?? port + 4000);
+if (processAgents) await issueDemoPki(dataDir); // before the agents start: they refuse to run without their certificates
+const agentProgram = processAgents ? await prepareAgentProgram(path.join(import.meta.dirname, "..")) : null;
+const agents = processAgents
+  ? startDemoAgents({
+      root: path.join(import.meta.dirname, ".."), dataDir, hubPort: agentPort, program: agentProgram,
+      nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id), env: { QECNET_AGENT_LOG_LEVEL: "warn" },
+    })
+  : null;
+const pki = agentPkiPaths(path.join(dataDir, "pki"));
+const masterKey = await createSeededDemoDatabase(url, processAgents ? { throughAgents: { tls: readAgentTls({ ca: pki.caCert, cert: pki.hubCert, key: pki.hubKey }), port: agentPort, host: "127.0.0.1", awaitNodes: [...agents!.children.keys()] } } : {});
 // Where browser tests that must reach the database (e2e/audit-integrity.spec.ts tampers with it as a superuser would) find it.
 const stateFile = e2eStateFile(port);
-await writeFile(stateFile, JSON.stringify({ databaseUrl: url }), { mode: 0o600 });
+await writeFile(stateFile, JSON.stringify({ databaseUrl: url, ...(processAgents ? { dataDir, agentPort, agentProgram } : {}) }), { mode: 0o600 });
 const nonDemo = process.env.E2E_NON_DEMO === "1";
 if (nonDemo && process.env.E2E_DB_URL_FILE) {
   await mkdir(path.dirname(process.env.E2E_DB_URL_FILE), { recursive: true });
@@ -57,6 +80,11 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error",
     // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
     QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
+    // Agent processes: a killed agent closes its socket, so its node goes OFFLINE at the next tick (1 s); heartbeats of 1 s × 5
+    // ride out the console's own start on a busy machine (shorter limits made nodes flap OFFLINE and queue rejoin rotations).
+    ...(processAgents
+      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "1000", QECNET_AGENT_MISSED_LIMIT: "5" }
+      : { QECNET_AGENTS: "in-process" }),
   },
 });
 
@@ -65,6 +93,7 @@ async function cleanup(code: number) {
   if (cleaning) return;
   cleaning = true;
   child.kill("SIGTERM");
+  await agents?.stop();
   await dropDatabase(url).catch(() => undefined);
   if (nonDemo && process.env.E2E_DB_URL_FILE) await rm(process.env.E2E_DB_URL_FILE, { force: true });
   await embedded?.stop().catch(() => undefined);

@@ -51,6 +51,19 @@ export interface AgentDirectory {
   onReconnect?(listener: ReconnectListener): void;
 }
 
+/**
+ * Whether the node's agent is alive is not known yet: the hub has only just
+ * started listening, and agents that were connected to the previous process
+ * are still dialling back in (their backoff reaches 5 s). The simulation
+ * neither counts this as a missed heartbeat nor as an answer.
+ */
+export class AgentAwaitedError extends Error {
+  constructor(readonly nodeId: string) {
+    super(`node ${nodeId}: the hub only just started listening; its agent may still be dialling in`);
+    this.name = "AgentAwaitedError";
+  }
+}
+
 /** The agent did not answer in time (dropped message, dead node). */
 export class AgentTimeoutError extends Error {
   constructor(readonly nodeId: string, readonly ms: number) {

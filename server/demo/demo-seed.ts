@@ -2,7 +2,9 @@
  * Seeds the demo: the mesh of demo-topology.ts and keys in every lifecycle
  * state, produced by the real key service on a clock that starts 40 days ago,
  * so every key has a true history in the audit chain. Runs only on an empty
- * database.
+ * database. Keys are delivered to the node agents it is given: the demo's
+ * agent processes (demo-seed-agents.ts, through a hub listener of the
+ * launcher's own) or, by default, a throwaway set of in-process agents.
  */
 import { systemClock } from "../time/clock";
 import type { Db } from "../db/client";
@@ -10,6 +12,8 @@ import { keyRunner } from "../keys/key-batch";
 import { KeyService } from "../keys/key-service";
 import type { KeyVault } from "../keys/key-vault";
 import { InProcessAgents } from "../agents/in-process-agents";
+import type { AgentDirectory } from "../agents/node-agent";
+import type { TransitionRunner } from "../commit/transition-runner";
 import { MeshBatch } from "../mesh/mesh-batch";
 import { DistributionService } from "../distribution/distribution-service";
 import { demoMesh } from "./demo-topology";
@@ -22,13 +26,31 @@ export async function isEmpty(db: Db): Promise<boolean> {
   return nodes === 0 && keys === 0;
 }
 
-export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; actor?: string } = {}): Promise<{ nodes: number; links: number; keys: number }> {
+/** The nodes the demo's keys are delivered to (their agents must be connected before the seed's keys are made). */
+export const DEMO_KEY_HOLDERS: readonly string[] = ["ep-bank", "ep-ministry", "ep-grid", "ep-port", "ep-hospital", "ep-dc2"];
+
+export interface SeedOptions {
+  now?: Date;
+  actor?: string;
+  /** Where the keys are delivered (default: a throwaway set of in-process agents). */
+  agents?: AgentDirectory;
+  /**
+   * Called once the nodes exist and before the first key, with the seed's runner (its clock is the seed's
+   * history): e.g. starts a hub listener whose audit entries join the history, and waits for the holders' agents.
+   */
+  agentsReady?(runner: TransitionRunner, holders: readonly string[]): Promise<void>;
+  /** Receipt timeout of the seed's distributions (agent processes on a busy machine answer slower). */
+  receiptTimeoutMs?: number;
+}
+
+export async function seedDemo(db: Db, vault: KeyVault, opts: SeedOptions = {}): Promise<{ nodes: number; links: number; keys: number }> {
   const end = opts.now ?? systemClock();
   let t = end.getTime() - 40 * DAY;
   const clock = () => new Date(t);
-  // Distribution over the demo mesh: routes recorded, pads spent, real receipts from in-process agents.
+  // Distribution over the demo mesh: routes recorded, pads spent, real receipts from the agents.
   const runner = keyRunner(db, clock, { parts: [new MeshBatch()] });
-  const mesh = new DistributionService(db, runner, vault, new InProcessAgents(), { backoffMs: () => 0 });
+  const agents = opts.agents ?? new InProcessAgents();
+  const mesh = new DistributionService(db, runner, vault, agents, { backoffMs: () => 0, receiptTimeoutMs: opts.receiptTimeoutMs });
   const svc = new KeyService(db, vault, { runner });
   const who = { actor: opts.actor ?? "demo-seed" };
   const at = (daysAgo: number) => {
@@ -43,6 +65,7 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
   await db.link.createMany({
     data: [...topology.links.values()].map((l) => ({ ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: 0n })),
   });
+  await opts.agentsReady?.(runner, DEMO_KEY_HOLDERS);
 
   const make = async (label: string, purpose: string, participants: string[], policy = "standard") => {
     step();
@@ -116,9 +139,12 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: { now?: Date; acto
   await go(ministry.id, { type: "BEGIN_ROTATION", reason: "QBER warning on ep-ministry--relay-north" });
   const ministry2 = (await db.key.findFirstOrThrow({ where: { predecessorId: ministry.id } })).id;
   await send(ministry2);
+  // Delivered to ep-ministry only (its receipt is the agent's own); ep-bank's is still outstanding.
   const mac = await (async () => {
     const row = await db.key.findUniqueOrThrow({ where: { id: ministry2 } });
-    return vault.receiptFor(row.id, { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! }, "ep-ministry");
+    const route = await db.keyRoute.findFirst({ where: { keyId: ministry2, nodeId: "ep-ministry" }, select: { nodePath: true } });
+    const sealed = { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! };
+    return vault.withMaterial(row.id, sealed, (material) => agents.agent("ep-ministry").deliver({ keyId: row.id, material, nodePath: route?.nodePath ?? ["ep-ministry"] }));
   })();
   step();
   await svc.confirmReceipt(ministry2, "ep-ministry", mac, who);

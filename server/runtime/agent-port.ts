@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import { AgentListener, readAgentTls } from "../agents/hub/agent-listener";
 import { AgentRelay } from "../agents/hub/agent-relay";
 import { poolOf } from "../db/client";
-import { RemoteAgents } from "../agents/hub/remote-agents";
+import { isRemoteAgents } from "../agents/hub/remote-agents";
 import { startPeriodicDuty } from "../background/periodic-duty";
 import type { TEnv } from "../config/env";
 import type { HubAgents, Services } from "./services";
@@ -30,7 +30,7 @@ export function agentTlsPaths(e: TEnv): { ca: string; cert: string; key: string 
 
 /** Listens for agents; resolves with the function that stops the port. Throws (with the file to fix) when the PEM files are missing. */
 export async function startAgentPort(s: Services<HubAgents>, e: TEnv, log: Logger): Promise<() => void> {
-  if (!(s.agents instanceof RemoteAgents)) throw new Error("the agent port needs QECNET_AGENTS=process (the services were built with in-process agents)");
+  if (!isRemoteAgents(s.agents)) throw new Error("the agent port needs QECNET_AGENTS=process (the services were built with in-process agents)");
   const agents = s.agents;
   const listener = new AgentListener({
     db: s.db,

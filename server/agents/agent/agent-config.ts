@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { agentPkiPaths } from "../pki/agent-pki";
+import { agentPkiPaths } from "../pki/agent-pki-paths";
 
 export interface AgentConfig {
   nodeId: string;

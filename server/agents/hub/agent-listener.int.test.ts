@@ -53,7 +53,8 @@ describe("the agent port and RemoteAgents", () => {
     await createNodes(t.db);
     ca = await createTestCa();
     for (const n of ["hub-1", "node-a", "node-b", "node-c", "node-zz"]) certs.set(n, await ca.issue(n));
-    const remote = new RemoteAgents({ clock, receiptTimeoutMs: 300, heartbeatMs: HEARTBEAT_MS, missedLimit: MISSED });
+    // No startup grace here: the manual clock decides staleness (the grace has its own unit test).
+    const remote = new RemoteAgents({ clock, receiptTimeoutMs: 300, heartbeatMs: HEARTBEAT_MS, missedLimit: MISSED, startupGraceMs: 0 });
     s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db, { clock }), {
       clock, agents: remote, receiptTimeoutMs: 300, backoffMs: () => 0, simulation: { missedHeartbeats: 1, clock },
     });

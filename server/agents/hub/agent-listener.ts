@@ -93,6 +93,7 @@ export class AgentListener {
         resolve();
       });
     });
+    this.opts.agents.markListening();
     return (server.address() as AddressInfo).port;
   }
 

@@ -67,7 +67,8 @@ describe("agents shared by two console instances", () => {
     await issueAgentPki(path.join(dir, "pki"), ["node-a", "node-b"]);
     // One hub: both instances share the master key, as two replicas of one console do.
     const masterKey = randomBytes(32);
-    const opts = { receiptTimeoutMs: 3_000, heartbeatMs: HEARTBEAT_MS, missedLimit: MISSED };
+    // No start-up grace: B has no agent port of its own, and the test wants silence to be silence at once.
+    const opts = { receiptTimeoutMs: 3_000, heartbeatMs: HEARTBEAT_MS, missedLimit: MISSED, startupGraceMs: 0 };
     const remoteA = new RemoteAgents({ clock: systemClock, ...opts });
     const clockB = () => new Date(systemClock().getTime() + skewMs);
     const remoteB = new RemoteAgents({ clock: clockB, ...opts });
@@ -81,6 +82,7 @@ describe("agents shared by two console instances", () => {
     relayB = new AgentRelay({ db: dbB, url: t.url, agents: remoteB, vault: b.keys.vault, clock: clockB, instanceId: "instance-b" });
     await relayA.start();
     await relayB.start();
+    remoteB.markListening();
     for (const node of ["node-a", "node-b"]) {
       procs.push(spawnAgent(["--node", node, "--hub", `wss://127.0.0.1:${port}${AGENT_PATH}`, "--data", path.join(dir, node), "--pki", path.join(dir, "pki")]));
     }

@@ -5,7 +5,7 @@
  * double, only that. Browser-safe facts only (no key ids, no material).
  */
 import type { AgentDirectory } from "../node-agent";
-import { RemoteAgents } from "./remote-agents";
+import { isRemoteAgents } from "./remote-agents";
 
 export type AgentStatusView =
   | { mode: "in-process" }
@@ -13,7 +13,9 @@ export type AgentStatusView =
   | { mode: "process"; connected: true; healthy: boolean; agentVersion: string; storeId: string; connectedAt: Date; lastHeartbeatAt: Date; heldKeys: number; viaOtherInstance: boolean };
 
 export function agentStatusOf(agents: AgentDirectory, nodeId: string): AgentStatusView {
-  if (!(agents instanceof RemoteAgents)) return { mode: "in-process" };
+  // Not instanceof: Next.js bundles the tRPC routes apart from instrumentation.ts, which built the services, so the
+  // RemoteAgents class a route sees is another copy of it. The directory says what it is.
+  if (!isRemoteAgents(agents)) return { mode: "in-process" };
   const s = agents.session(nodeId);
   if (!s) {
     // Connected to another console instance of this database: what that instance last published.

@@ -7,12 +7,15 @@
  * agent, so it goes OFFLINE through the simulator's usual path. Usage is
  * reported by agents as cumulative totals; the hub keeps the last total per
  * (key, node) and hands out differences, so a lost answer is counted by the
- * next one and never twice.
+ * next one and never twice. Right after the agent port starts listening, a
+ * node without a session is "awaited" rather than silent for a grace period
+ * (missedLimit × heartbeatMs plus the agents' longest reconnect backoff and some slack), so a
+ * console restart does not take every node OFFLINE and rotate their keys.
  */
 import { fingerprintOf } from "../../keys/material";
 import type { Clock } from "../../time/clock";
 import type { AgentFault } from "../in-process-agents";
-import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener } from "../node-agent";
+import { AgentAwaitedError, type AgentDirectory, type Delivery, type NodeAgent, type ReconnectListener } from "../node-agent";
 import { AgentGoneError, type AgentSession } from "./agent-session";
 
 export interface RemoteAgentsOptions {
@@ -21,6 +24,8 @@ export interface RemoteAgentsOptions {
   receiptTimeoutMs: number;
   heartbeatMs: number;
   missedLimit: number;
+  /** After the port starts listening, how long a node with no session counts as awaited (default missedLimit × heartbeatMs + 10 s). */
+  startupGraceMs?: number;
 }
 
 /**
@@ -38,6 +43,9 @@ export interface InstanceRelay {
   usage(nodeId: string, keyId: string): Promise<number>;
 }
 
+/** The agents' longest reconnect backoff (5 s, server/agents/agent/agent-link.ts), plus slack for a busy machine. */
+const RECONNECT_SLACK_MS = 10_000;
+
 /** The agent's heartbeat is too old (or there is no session): the node counts as silent. */
 export class AgentSilentError extends Error {
   constructor(readonly nodeId: string, detail: string) {
@@ -46,7 +54,13 @@ export class AgentSilentError extends Error {
   }
 }
 
+/** Whether a directory is RemoteAgents, across bundles (Next.js may load this module twice: compare the marker, not the class). */
+export function isRemoteAgents(agents: AgentDirectory): agents is RemoteAgents {
+  return (agents as Partial<RemoteAgents>).kind === "agent-processes";
+}
+
 export class RemoteAgents implements AgentDirectory {
+  readonly kind = "agent-processes" as const;
   private readonly sessions = new Map<string, AgentSession>();
   private readonly lastTotals = new Map<string, number>();
   private readonly agents = new Map<string, RemoteAgent>();
@@ -54,6 +68,7 @@ export class RemoteAgents implements AgentDirectory {
   /** Reaches agents connected to other console instances (agent-relay.ts); null: this instance alone. */
   relay: InstanceRelay | null = null;
   private readonly reconnectListeners: ReconnectListener[] = [];
+  private listeningSince: Date | null = null;
 
   constructor(readonly opts: RemoteAgentsOptions) {}
 
@@ -64,6 +79,18 @@ export class RemoteAgents implements AgentDirectory {
   /** Called by the listener once a hello was answered (welcome sent): the purge service applies the node's backlog. */
   reconnected(nodeId: string, inventory: readonly string[]): void {
     for (const l of this.reconnectListeners) l(nodeId, inventory);
+  }
+
+  /** Called by the listener once the port listens: the startup grace runs from now. */
+  markListening(): void {
+    this.listeningSince = this.opts.clock();
+  }
+
+  /** Whether a node with no session is still awaited (the port is not listening yet, or only just started). */
+  awaiting(): boolean {
+    if (!this.listeningSince) return true;
+    const grace = this.opts.startupGraceMs ?? this.opts.missedLimit * this.opts.heartbeatMs + RECONNECT_SLACK_MS;
+    return this.opts.clock().getTime() - this.listeningSince.getTime() < grace;
   }
 
   /** A node's agent: over this instance's session when it holds one, else through the instance that does. */
@@ -214,6 +241,7 @@ export class RemoteAgent implements NodeAgent {
     const relay = this.via();
     if (relay) {
       const p = await relay.holder(this.nodeId);
+      if (!p && this.dir.awaiting()) throw new AgentAwaitedError(this.nodeId);
       if (!p) throw new AgentSilentError(this.nodeId, "no agent connected to any console instance");
       const silentMs = this.dir.opts.clock().getTime() - p.lastHeartbeatAt.getTime();
       // The holder publishes once a heartbeat and rows are read at most every 500 ms: allow for both.
@@ -221,6 +249,7 @@ export class RemoteAgent implements NodeAgent {
       return { heldKeys: p.heldKeys };
     }
     const s = this.dir.session(this.nodeId);
+    if (!s && this.dir.awaiting()) throw new AgentAwaitedError(this.nodeId);
     if (!s) throw new AgentSilentError(this.nodeId, "no agent connected");
     if (!this.dir.healthy(s)) throw new AgentSilentError(this.nodeId, `no heartbeat for ${s.silentForMs()} ms`);
     return { heldKeys: s.heldKeys };

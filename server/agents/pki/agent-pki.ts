@@ -13,6 +13,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 import { systemClock, type Clock } from "../../time/clock";
+import { agentPkiPaths } from "./agent-pki-paths";
+
+export { agentPkiPaths };
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -21,18 +24,6 @@ const DAY_MS = 86_400_000;
 const CA_DAYS = 3650;
 const LEAF_DAYS = 825;
 const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
-/** Where each file of the Agent PKI lives under `dir` (the hub and the agents read the same layout). */
-export function agentPkiPaths(dir: string) {
-  return {
-    caCert: join(dir, "agent-ca.crt"),
-    caKey: join(dir, "agent-ca.key"),
-    hubCert: join(dir, "agent-hub.crt"),
-    hubKey: join(dir, "agent-hub.key"),
-    nodeCert: (nodeId: string) => join(dir, "agents", `${nodeId}.crt`),
-    nodeKey: (nodeId: string) => join(dir, "agents", `${nodeId}.key`),
-  };
-}
 
 export interface IssuedAgentPki {
   dir: string;

@@ -16,7 +16,7 @@ import { poolOf, type Db } from "../../db/client";
 import type { MeshTickDelta, TickLinkFigures, TickLinkStatus } from "../../domain/events/console-events";
 import type { BatchWorkspace } from "../../commit/batch-workspace";
 import type { TransitionRunner } from "../../commit/transition-runner";
-import { withTimeout, type AgentDirectory } from "../../agents/node-agent";
+import { AgentAwaitedError, withTimeout, type AgentDirectory } from "../../agents/node-agent";
 import { applyRewire } from "../operations/mesh-operations";
 import { planIsolation, planRestore } from "../rewiring/rewire";
 import { isReachableStatus } from "../../domain/mesh/mesh-model";
@@ -196,14 +196,15 @@ export class MeshSimulator {
     }
   }
 
-  /** Which nodes' agents answered (true), stayed silent (false). */
+  /** Which nodes' agents answered (true), stayed silent (false); nodes whose agents are still awaited are left out. */
   private async heartbeats(): Promise<Map<string, boolean>> {
     const answered = new Map<string, boolean>();
     if (!this.agents) return answered;
     const { rows } = await poolOf(this.db).query<{ id: string }>("SELECT id FROM nodes");
     await Promise.all(
       rows.map(async ({ id }) => {
-        const ok = await withTimeout(this.agents!.agent(id).heartbeat(), id, this.heartbeatTimeoutMs).then(() => true, () => false);
+        const ok = await withTimeout(this.agents!.agent(id).heartbeat(), id, this.heartbeatTimeoutMs).then(() => true, (e: unknown) => (e instanceof AgentAwaitedError ? null : false));
+        if (ok === null) return; // not known yet (agents still dialling in after a start): neither a miss nor an answer
         answered.set(id, ok);
         this.misses.set(id, ok ? 0 : (this.misses.get(id) ?? 0) + 1);
       }),
