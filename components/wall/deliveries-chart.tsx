@@ -6,7 +6,7 @@
  * (re-read every 15 s). The last whole minute is also a big figure, for a
  * wall seen from across the room. One image for screen readers, named with
  * the figures; loading, empty and error states say so in words.
- * `size="desk"` draws it smaller for a console page.
+ * `size="desk"` draws it smaller, for the Keys page under the key states.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
@@ -27,10 +27,11 @@ export function DeliveriesChart({ size = "wall" }: { size?: "wall" | "desk" }) {
   const data = useMemo(() => (history.data?.points ?? []).map((p) => ({ t: new Date(p.at).getTime(), ...p.counts })), [history.data]);
   const wall = size === "wall";
   const box = wall ? "rounded-xl border-2 border-line bg-canvas/85 px-4 py-3 backdrop-blur" : "rounded-lg border border-line bg-panel px-4 py-3";
-  const chartHeight = wall ? "h-28 min-[1800px]:h-40 min-[3000px]:h-72" : "h-36";
+  const chartHeight = wall ? "h-24 min-[1800px]:h-36 min-[3000px]:h-52" : "h-36";
+  const small = wall ? "text-base min-[3000px]:text-xl" : "text-sm";
   const axis = { stroke: "#3a4a6b", tick: { fill: "#cbd5e1", fontSize: wall ? 14 : 12 } } as const;
   const title = (
-    <h2 className={`font-semibold uppercase tracking-wider text-slate-200 ${wall ? "text-base min-[3000px]:text-2xl" : "text-sm"}`}>Deliveries per minute</h2>
+    <h2 className={wall ? "text-base font-semibold uppercase tracking-wider text-slate-200 min-[3000px]:text-xl" : "text-lg font-semibold text-slate-100"}>Deliveries per minute</h2>
   );
 
   if (history.isPending) {
@@ -59,20 +60,18 @@ export function DeliveriesChart({ size = "wall" }: { size?: "wall" | "desk" }) {
     <section className={box} data-testid="deliveries-chart" data-status={empty ? "empty" : "ready"} data-points={h.points.length} data-total={h.totals.toAgents} data-this-minute={h.thisMinute.toAgents} data-failed={h.totals.failed}>
       <div className="flex items-baseline justify-between gap-3">
         {title}
-        <p className="flex items-center gap-3 text-sm text-slate-200 min-[3000px]:text-xl">
-          <span className="flex items-center gap-1"><span aria-hidden className="inline-block size-3 rounded-sm" style={{ backgroundColor: AGENTS_HEX }} />to agents</span>
-          <span className="flex items-center gap-1"><span aria-hidden className="inline-block size-3 rounded-sm" style={{ backgroundColor: FAILED_HEX }} />failed</span>
-          <span>last {MINUTES} min</span>
-        </p>
+        <p className={`text-slate-300 ${wall ? "text-sm min-[3000px]:text-lg" : "text-xs"}`}>last {MINUTES} min</p>
       </div>
-      <div className="mt-1 flex items-baseline gap-4">
-        <p className={`font-bold tabular-nums text-white ${wall ? "text-4xl min-[3000px]:text-6xl" : "text-2xl"}`} data-testid="deliveries-last-minute">
-          {last.toAgents}
-          <span className={`ml-2 font-semibold text-slate-200 ${wall ? "text-base min-[3000px]:text-2xl" : "text-sm"}`}>copies last minute</span>
+      <div className="mt-1 flex flex-wrap items-baseline gap-x-5 gap-y-1">
+        <p className={`flex items-baseline gap-2 font-semibold text-slate-200 ${small}`} data-testid="deliveries-last-minute">
+          <span aria-hidden className="inline-block size-3 self-center rounded-sm" style={{ backgroundColor: AGENTS_HEX }} />
+          <span className={`font-bold tabular-nums text-white ${wall ? "text-4xl min-[3000px]:text-5xl" : "text-2xl"}`}>{last.toAgents}</span>
+          copies to agents last minute
         </p>
-        <p className={`font-semibold ${h.totals.failed > 0 ? "text-rose-300" : "text-slate-300"} ${wall ? "text-base min-[3000px]:text-2xl" : "text-sm"}`} data-testid="deliveries-failed">
+        <p className={`flex items-baseline gap-2 font-semibold ${h.totals.failed > 0 ? "text-rose-300" : "text-slate-300"} ${small}`} data-testid="deliveries-failed">
+          <span aria-hidden className="inline-block size-3 self-center rounded-sm" style={{ backgroundColor: FAILED_HEX }} />
           {h.totals.failed > 0 ? "⚠ " : ""}
-          {plural(h.totals.failed, "failed", "failed")}
+          {h.totals.failed} failed
         </p>
       </div>
       {empty ? (

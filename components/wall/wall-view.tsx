@@ -69,7 +69,7 @@ export function WallView() {
         {incident ? <div className="pointer-events-auto"><IncidentCard incident={incident} /></div> : null}
         <div className="pointer-events-auto flex min-h-0 flex-1 flex-col"><EventFeed /></div>
       </div>
-      <div className="pointer-events-auto absolute bottom-4 left-4 w-[28rem] max-w-[calc(60vw-3rem)] min-[3000px]:w-[48rem]">
+      <div className="pointer-events-auto absolute bottom-4 left-4 w-[28rem] max-w-[calc(60vw-3rem)] min-[3000px]:w-[36rem]">
         <DeliveriesChart />
       </div>
     </div>
