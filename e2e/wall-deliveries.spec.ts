@@ -5,7 +5,7 @@
  * its text alternative, counting a key distributed by an officer within its
  * refresh; the agents shown as simulated; and at the three screen sizes the
  * chart and the agents line on screen, in type big enough to read, clear of
- * the figures and the event feed.
+ * the figures and the event feed; on the Keys page, the chart under the key states.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./auth";
@@ -90,3 +90,13 @@ for (const size of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 },
     expect(await page.getByTestId("wall-agents").evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(16);
   });
 }
+
+test("the Keys page shows deliveries per minute under the key states", async ({ page }) => {
+  await signIn(page, "viewer");
+  await page.goto("/keys");
+  const chart = page.getByTestId("deliveries-chart");
+  await expect(chart).toHaveAttribute("data-status", /^(ready|empty)$/, { timeout: 20_000 });
+  await expect(chart.getByRole("heading", { name: "Deliveries per minute" })).toBeVisible();
+  const states = (await page.getByTestId("key-state-chart").boundingBox())!;
+  expect((await chart.boundingBox())!.y).toBeGreaterThan(states.y);
+});
