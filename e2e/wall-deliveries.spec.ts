@@ -29,7 +29,7 @@ const counted = async (page: Page) => {
 };
 
 test("deliveries per minute: the API's window, the chart on the wall counting a distributed key, the agents simulated", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   await signIn(page, "officer1");
   const ok = await query<Deliveries>(page, "trends.deliveries", { minutes: 30 });
   expect(ok.status).toBe(200);
@@ -62,6 +62,8 @@ test("deliveries per minute: the API's window, the chart on the wall counting a 
   await expect.poll(() => counted(page), { timeout: 45_000, intervals: [1_000] }).toBeGreaterThanOrEqual(before + 2);
   await expect(chart).toHaveAttribute("data-status", "ready");
   await expect(page.getByTestId("deliveries-chart-image")).toHaveAttribute("aria-label", /Key copies delivered to node agents, per minute over the last 30 minutes: \d+ cop(y|ies) in all/);
+  await expect(chart.locator(".recharts-bar-rectangle").first()).toBeVisible({ timeout: 60_000 }); // drawn once the minute is whole
+  await test.info().attach("the wall with deliveries", { body: await page.screenshot({ type: "png" }), contentType: "image/png" });
 });
 
 for (const size of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }, { width: 3840, height: 2160 }]) {
