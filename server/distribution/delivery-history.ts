@@ -5,7 +5,7 @@
  * possession), stamped once per copy in key_participants.confirmed_at (indexed
  * for this); a failed delivery is a KEY_DISTRIBUTION_FAILED entry of the audit
  * chain from DISTRIBUTED (copies were sent, a receipt was missing or wrong),
- * read through the chain's action index. Failures at routing (nothing was
+ * read through the chain's (action, at) index. Failures at routing (nothing was
  * sent) are not deliveries and are not counted.
  *
  * PostgreSQL counts per minute (at most one row per minute and series); the
@@ -94,7 +94,7 @@ export function perMinute(counts: readonly MinuteCount[], now: Date, minutes: nu
 /**
  * Both series counted per minute in one statement, from the window's start
  * to now (inclusive; a stamp after now is not counted). Each side is a range
- * of one index: key_participants(confirmed_at) and audit_entries(action).
+ * of one index: key_participants(confirmed_at) and audit_entries(action, at).
  */
 const COUNTS_SQL = `
   SELECT floor(extract(epoch FROM confirmed_at) / 60)::bigint AS minute, 'toAgents' AS series, count(*)::int AS count
