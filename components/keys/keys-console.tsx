@@ -10,6 +10,7 @@ import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
 import { KeySearch } from "./key-search";
+import { DeliveriesChart } from "@/components/wall/deliveries-chart";
 import { KeyStateChart } from "./key-state-chart";
 import { KeysTable } from "./keys-table";
 import { NewKeyPanel } from "./new-key-panel";
@@ -36,6 +37,7 @@ export function KeysConsole() {
         <NewKeyPanel />
       </div>
       <KeyStateChart />
+      <DeliveriesChart size="desk" />
       <div className="flex flex-col gap-2">
         <StateChips counts={counts.data} selected={filters.states} onChange={(states) => setFilters({ states })} />
         {counts.isError ? <InlineError message={`Counts unavailable: ${counts.error.message}`} /> : null}

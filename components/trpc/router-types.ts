@@ -38,3 +38,6 @@ export type LinkSampleView = MeshLinkDetail["samples"][number];
 /** What isolating or restoring a node did (the keys it rewired or put on hold). */
 export type RewireResult = RouterOutputs["mesh"]["isolateNode"];
 export type RemoveLinkResult = RouterOutputs["mesh"]["removeLink"];
+/** Key copies delivered per minute (the wall's chart), and the node agents at a glance. */
+export type DeliveryHistoryView = RouterOutputs["trends"]["deliveries"];
+export type AgentOverviewView = RouterOutputs["mesh"]["agents"];

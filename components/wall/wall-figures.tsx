@@ -7,7 +7,7 @@
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { formatPercent } from "@/components/mesh/mesh-styles";
 
-function Figure({ label, value, tone, testId }: { label: string; value: string; tone: "ok" | "warn" | "alarm"; testId: string }) {
+export function Figure({ label, value, tone, testId }: { label: string; value: string; tone: "ok" | "warn" | "alarm"; testId: string }) {
   const cls = tone === "alarm" ? "border-rose-500 bg-rose-950/85" : tone === "warn" ? "border-amber-400 bg-amber-950/85" : "border-line bg-canvas/85";
   return (
     <div className={`flex flex-col rounded-xl border-2 px-4 py-2 backdrop-blur ${cls}`} data-testid={testId} data-tone={tone}>

@@ -4,7 +4,8 @@
  * cards and labels), the summary figures and the live event feed laid over
  * it, and incident focus: while an incident is open the view frames the part
  * of the mesh it touches, rings it and shows its timeline; once resolved it
- * says how long integrity took, then returns to the whole mesh. It reads the
+ * says how long integrity took, then returns to the whole mesh. Deliveries per
+ * minute (a chart) and the node agents' state are laid over it too. It reads the
  * same queries as the Mesh page, refreshed by the live event stream.
  */
 import { useQuery } from "@tanstack/react-query";
@@ -20,8 +21,10 @@ import { LIVE_REFETCH_MS } from "@/components/trpc/query-client";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { ErrorPanel } from "@/components/ui/error-panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
+import { DeliveriesChart } from "./deliveries-chart";
 import { EventFeed } from "./event-feed";
 import { focusNodes, IncidentCard, useFollowedIncident } from "./incident-focus";
+import { WallAgents } from "./wall-agents";
 import { WallFigures } from "./wall-figures";
 
 export function WallView() {
@@ -53,7 +56,10 @@ export function WallView() {
         </IncidentHighlightContext.Provider>
       </RouteActivityContext.Provider>
       <div className="pointer-events-none absolute inset-x-4 top-4 flex items-start justify-between gap-4">
-        <div className="pointer-events-auto"><WallFigures nodes={mesh.nodes} links={mesh.links} /></div>
+        <div className="pointer-events-auto flex flex-col gap-3">
+          <WallFigures nodes={mesh.nodes} links={mesh.links} />
+          <WallAgents />
+        </div>
         <p className="pointer-events-auto rounded-lg bg-canvas/85 px-3 py-1.5 text-base text-slate-200">
           <span data-testid="wall-live">{live === "live" ? "● Live" : live === "connecting" ? "Connecting…" : "Reconnecting…"}</span> ·{" "}
           Press <kbd className="rounded border border-line-strong px-1.5 font-mono text-white">?</kbd> for shortcuts
@@ -62,6 +68,9 @@ export function WallView() {
       <div className="pointer-events-none absolute bottom-4 right-4 top-28 flex w-[26rem] max-w-[40vw] flex-col justify-end gap-3">
         {incident ? <div className="pointer-events-auto"><IncidentCard incident={incident} /></div> : null}
         <div className="pointer-events-auto flex min-h-0 flex-1 flex-col"><EventFeed /></div>
+      </div>
+      <div className="pointer-events-auto absolute bottom-4 left-4 w-[28rem] max-w-[calc(60vw-3rem)] min-[3000px]:w-[36rem]">
+        <DeliveriesChart />
       </div>
     </div>
   );

@@ -7,6 +7,7 @@ import { DomainError } from "../../domain/errors/domain-error";
 import { ZAddLinkInput, ZLinkId, ZNodeId, ZReason } from "../../domain/mesh/mesh-inputs";
 import { linkDetail, nodeDetail } from "../../mesh/mesh-queries";
 import { agentStatusOf } from "../../agents/hub/agent-status";
+import { agentOverview } from "../../mesh/agent-overview";
 import { restoreContainedLink } from "../../recovery/link-containment";
 import { procedure, router } from "../trpc";
 
@@ -14,6 +15,8 @@ export const meshRouter = router({
   state: procedure.query(({ ctx }) => ctx.meshState.get()),
   /** The node, its links, keys and events, and its agent (process state, version, last heartbeat, held keys). */
   node: procedure.input(z.object({ id: ZNodeId })).query(async ({ ctx, input }) => ({ ...(await nodeDetail(ctx.db, input.id)), agent: agentStatusOf(ctx.agents, input.id) })),
+  /** Every node's agent at once (the wall): connected N of M, and the nodes whose agent is silent or disconnected. */
+  agents: procedure.query(async ({ ctx }) => agentOverview(ctx.agents, (await ctx.meshState.get()).nodes)),
   link: procedure.input(z.object({ id: ZLinkId, minutes: z.number().int().min(1).max(24 * 60).default(30) })).query(({ ctx, input }) => linkDetail(ctx.db, input.id, input.minutes)),
 
   /** Brings back a link an incident contained, once its incident is closed and no eavesdropper is on it. */
