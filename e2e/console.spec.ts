@@ -88,6 +88,8 @@ test("a refused transition shows the engine's reason and changes nothing", async
 
 test("a new key is created from the form and opens GENERATED", async ({ page }) => {
   await page.goto("/keys");
+  // The Keys page streams in behind a Suspense boundary: until React swaps it in, a hidden copy is in the DOM too.
+  await expect(page.getByTestId("new-key-open")).toHaveCount(1);
   await page.getByTestId("new-key-open").click();
   await page.getByTestId("new-key-label").fill("e2e-created-key");
   await page.getByTestId("new-key-purpose").fill("Browser test key");

@@ -49,6 +49,8 @@ test("an admin edits a key policy, is told what is wrong, saves, and creates a p
   await expect(panel.locator('[data-testid="policy-row"][data-name="long-haul"]')).toContainText("384 bits");
 
   await page.goto("/keys");
+  // The Keys page streams in behind a Suspense boundary: until React swaps it in, a hidden copy is in the DOM too.
+  await expect(page.getByTestId("new-key-open")).toHaveCount(1);
   await page.getByTestId("new-key-open").click();
   await page.getByTestId("new-key-policy").selectOption("long-haul");
   await expect(page.getByTestId("new-key-form")).toContainText("intercity backbone");

@@ -24,6 +24,8 @@ test.beforeEach(async ({ page }) => {
 
 async function activeKey(page: Page, label: string, policy: string): Promise<void> {
   await page.goto("/keys");
+  // The Keys page streams in behind a Suspense boundary: until React swaps it in, a hidden copy is in the DOM too.
+  await expect(page.getByTestId("new-key-open")).toHaveCount(1);
   await page.getByTestId("new-key-open").click();
   await page.getByTestId("new-key-label").fill(label);
   await page.getByTestId("new-key-purpose").fill("Rotation browser test");
