@@ -15,7 +15,7 @@ npx tsc --noEmit -p .
 step "lint"
 npx eslint . --max-warnings=0
 step "unit and integration tests (vitest)"
-npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json
+bash scripts/vitest-run.sh --reporter=default --reporter=json --outputFile.json=.reports/vitest.json
 step "build (next build)"
 npx next build
 step "browser tests (Playwright + Chromium against the built console)"
