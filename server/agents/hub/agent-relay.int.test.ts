@@ -19,7 +19,7 @@ import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testVault } from "../../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { issueAgentPki, agentPkiPaths } from "../pki/agent-pki";
-import { spawnAgent, type AgentProcess } from "../../testing/agent-process";
+import { agentStarter, waitUntil } from "../../testing/agent-process";
 import { AgentTimeoutError } from "../node-agent";
 import { AGENT_PATH, AgentListener, readAgentTls } from "./agent-listener";
 import { AgentRelay } from "./agent-relay";
@@ -53,11 +53,9 @@ describe("agents shared by two console instances", () => {
   let dir: string;
   /** Instance B's clock: the wall clock plus what a test adds (to age published heartbeats). */
   let skewMs = 0;
-  const procs: AgentProcess[] = [];
-  const until = async (check: () => Promise<boolean> | boolean, ms = 15_000) => {
-    for (let i = 0; i < ms / 50 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await check()).toBe(true);
-  };
+  let port = 0;
+  const agents = agentStarter({ port: () => port, dir: () => dir, hubPath: AGENT_PATH });
+  const until = (check: () => Promise<boolean> | boolean, ms = 15_000) => waitUntil(check, ms);
   const healthyViaB = (node: string) => b.agents.agent(node).heartbeat().then(() => true, () => false);
 
   beforeAll(async () => {
@@ -77,19 +75,17 @@ describe("agents shared by two console instances", () => {
     b = buildServices(dbB, t.url, testVault(masterKey), testCheckpointService(dbB), { agents: remoteB, receiptTimeoutMs: 3_000, backoffMs: () => 0, clock: clockB });
     const p = agentPkiPaths(path.join(dir, "pki"));
     listener = new AgentListener({ db: t.db, runner: a.keys.runner, agents: remoteA, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }) });
-    const port = await listener.start(0);
+    port = await listener.start(0);
     relayA = new AgentRelay({ db: t.db, url: t.url, agents: remoteA, vault: a.keys.vault, clock: systemClock, instanceId: "instance-a" });
     relayB = new AgentRelay({ db: dbB, url: t.url, agents: remoteB, vault: b.keys.vault, clock: clockB, instanceId: "instance-b" });
     await relayA.start();
     await relayB.start();
     remoteB.markListening();
-    for (const node of ["node-a", "node-b"]) {
-      procs.push(spawnAgent(["--node", node, "--hub", `wss://127.0.0.1:${port}${AGENT_PATH}`, "--data", path.join(dir, node), "--pki", path.join(dir, "pki")]));
-    }
+    for (const node of ["node-a", "node-b"]) agents.start(node);
   }, 60_000);
 
   afterAll(async () => {
-    for (const p of procs) p.child.kill("SIGKILL");
+    agents.killAll();
     await relayB?.stop();
     await relayA?.stop();
     await listener?.stop();
@@ -130,7 +126,7 @@ describe("agents shared by two console instances", () => {
     expect(await a.agents.agent("node-a").integrity(row.id)).toBeNull();
 
     // KEY-DELIVERY §7, criterion 10: no log line of the agents holds the key, whole or any 8 bytes of it, raw, hex or base64.
-    const logs = procs.map((p) => p.output()).join("\n");
+    const logs = agents.procs.map((p) => p.output()).join("\n");
     expect(logs.length).toBeGreaterThan(0);
     const material = b.keys.vault.withMaterial(row.id, { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! }, (m) => Buffer.from(m));
     expect(keyTracesIn(logs, material)).toEqual([]);

@@ -16,22 +16,15 @@ import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testVault } from "../../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { issueAgentPki, agentPkiPaths } from "../pki/agent-pki";
-import { spawnAgent, type AgentProcess } from "../../testing/agent-process";
+import { agentStarter, waitUntil, type AgentProcess } from "../../testing/agent-process";
 import { AGENT_PATH, AgentListener, readAgentTls } from "./agent-listener";
 import { RemoteAgents } from "./remote-agents";
 
 describe("lost copies with real agent processes", () => {
   let t: TestDatabase; let s: Services<RemoteAgents>; let listener: AgentListener; let port: number; let dir: string;
-  const procs: AgentProcess[] = [];
-  const until = async (check: () => Promise<boolean> | boolean, ms = 20_000) => {
-    for (let i = 0; i < ms / 50 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await check()).toBe(true);
-  };
-  const start = (node: string) => {
-    const p = spawnAgent(["--node", node, "--hub", `wss://127.0.0.1:${port}${AGENT_PATH}`, "--data", path.join(dir, node), "--pki", path.join(dir, "pki")]);
-    procs.push(p);
-    return p;
-  };
+  const agents = agentStarter({ port: () => port, dir: () => dir, hubPath: AGENT_PATH });
+  const { start } = agents;
+  const until = (check: () => Promise<boolean> | boolean, ms = 20_000) => waitUntil(check, ms);
   const kill9 = async (p: AgentProcess, node: string) => {
     p.child.kill("SIGKILL");
     await p.exited;
@@ -52,7 +45,7 @@ describe("lost copies with real agent processes", () => {
     });
     port = await listener.start(0);
   });
-  afterAll(async () => { for (const p of procs) p.child.kill("SIGKILL"); await listener.stop(); await t.dispose(); });
+  afterAll(async () => { agents.killAll(); await listener.stop(); await t.dispose(); });
 
   it("a restart with a wiped store: the lost ACTIVE copies are revoked and replaced through the integrity incident", async () => {
     start("node-a"); let b = start("node-b");

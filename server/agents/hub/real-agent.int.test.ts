@@ -9,22 +9,15 @@ import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testVault } from "../../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { issueAgentPki, agentPkiPaths } from "../pki/agent-pki";
-import { spawnAgent, type AgentProcess } from "../../testing/agent-process";
+import { agentStarter, waitUntil } from "../../testing/agent-process";
 import { AGENT_PATH, AgentListener, readAgentTls } from "./agent-listener";
 import { RemoteAgents } from "./remote-agents";
 
 describe("hub with real agent processes", () => {
   let t: TestDatabase; let s: Services<RemoteAgents>; let listener: AgentListener; let port: number; let dir: string;
-  const procs: AgentProcess[] = [];
-  const until = async (check: () => Promise<boolean> | boolean, ms = 15000) => {
-    for (let i = 0; i < ms / 50 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await check()).toBe(true);
-  };
-  const start = (node: string) => {
-    const p = spawnAgent(["--node", node, "--hub", `wss://127.0.0.1:${port}${AGENT_PATH}`, "--data", path.join(dir, node), "--pki", path.join(dir, "pki"), "--allow-faults"]);
-    procs.push(p);
-    return p;
-  };
+  const agents = agentStarter({ port: () => port, dir: () => dir, hubPath: AGENT_PATH, allowFaults: true });
+  const { start, procs } = agents;
+  const until = (check: () => Promise<boolean> | boolean, ms = 15_000) => waitUntil(check, ms);
   beforeAll(async () => {
     t = await createTestDatabase(inject("adminUrl"), "real_agents");
     await createNodes(t.db);
@@ -36,7 +29,7 @@ describe("hub with real agent processes", () => {
     listener = new AgentListener({ db: t.db, runner: s.keys.runner, agents: remote, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }) });
     port = await listener.start(0);
   });
-  afterAll(async () => { for (const p of procs) p.child.kill("SIGKILL"); await listener.stop(); await t.dispose(); });
+  afterAll(async () => { agents.killAll(); await listener.stop(); await t.dispose(); });
 
   it("connects, delivers, survives kill -9 with the same fingerprints, purges", async () => {
     let a = start("node-a"); start("node-b");
