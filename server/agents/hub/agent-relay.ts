@@ -308,6 +308,9 @@ export class AgentRelay implements InstanceRelay {
         return agent.prove(body.keyId, body.nonce);
       case "usage":
         return agent.usage(body.keyId);
+      default:
+        // A notification on the channel from anything but another instance of this console: refused, answered as such.
+        throw new Error(`unknown relay request: ${String((body as { op?: unknown }).op)}`);
     }
   }
 }
