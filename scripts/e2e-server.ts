@@ -15,6 +15,7 @@
  * in-process agents (faster to start; the browser tests' time budget is tight).
  */
 import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -58,8 +59,12 @@ if (nonDemo && process.env.E2E_DB_URL_FILE) {
 }
 
 // The console's own HTTP server, as npm start runs it: sign-in throttling sees the socket's address.
+// Its whole log (info and up) goes to .reports/e2e-server-<port>.log, so a failed browser test can be read against what
+// the server did (scripts/test-all.sh prints the tails on failure); errors and non-JSON lines also reach Playwright's output.
+await mkdir(".reports", { recursive: true });
+const serverLog = createWriteStream(path.join(".reports", `e2e-server-${port}.log`), { flags: "w" });
 const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"), [path.join(import.meta.dirname, "serve.ts"), "-p", String(port)], {
-  stdio: "inherit",
+  stdio: ["inherit", "pipe", "pipe"],
   env: {
     ...process.env,
     DATABASE_URL: url,
@@ -76,8 +81,8 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     // The demo's ACTIVE keys are older than their cryptoperiods: the sweep would rotate them mid-run under other
     // tests. Scheduled rotation is tested in server/rotation/rotation.int.test.ts; rotation jobs still run here.
     QECNET_ROTATION_SWEEP: process.env.QECNET_ROTATION_SWEEP ?? "off",
-    // The browser tests provoke refusals on purpose; keep the run's output to errors.
-    QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "error",
+    // The browser tests provoke refusals on purpose: info and up go to the log file, only errors to the run's output.
+    QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "info",
     // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
     QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
     // Agent processes: a killed agent closes its socket, so its node goes OFFLINE at the next tick (1 s); heartbeats of 1 s × 5
@@ -87,6 +92,16 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
       : { QECNET_AGENTS: "in-process" }),
   },
 });
+
+for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
+  let rest = "";
+  from.on("data", (chunk: Buffer) => {
+    serverLog.write(chunk);
+    const lines = (rest + chunk.toString("utf8")).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) if (!/^\{"level":"(trace|debug|info|warn)"/.test(line)) to.write(line + "\n");
+  });
+}
 
 let cleaning = false;
 async function cleanup(code: number) {

@@ -21,7 +21,23 @@ npx next build
 step "browser tests (Playwright + Chromium against the built console)"
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 export CHROMIUM_PATH
-npx playwright test
+if ! npx playwright test; then
+  # What the test consoles did around the failure (their logs hold no key material: server/ops/logger.ts censors it).
+  for f in .reports/e2e-server-*.log; do
+    [ -f "$f" ] || continue
+    step "last warnings and errors of $f"
+    grep -E '"level":"(warn|error|fatal)"' "$f" | tail -n 40 || true
+    step "last 60 lines of $f"
+    tail -n 60 "$f" | cut -c1-400
+  done
+  # The page each failed test was looking at (Playwright's snapshot of it: what a person would have read on screen).
+  for f in test-results/*/error-context.md; do
+    [ -f "$f" ] || continue
+    step "page at failure: $f"
+    head -n 200 "$f" | cut -c1-300
+  done
+  exit 1
+fi
 
 echo
 node scripts/test-summary.mjs .reports/vitest.json .reports/playwright.json

@@ -25,8 +25,14 @@ export interface AvoidParts {
   linkIds: string[];
 }
 
-const PURGE_ROUNDS = 20;
-const PURGE_ROUND_PAUSE_MS = 100;
+/**
+ * How long the executor itself keeps asking silent holders before the request ends. Purge obligations are durable
+ * (key_participants rows, re-sent at the holder's reconnect and by the periodic sweep: server/purging), so a holder
+ * that does not answer is listed in the outcome's purgePendingAt, never waited for: an isolated or faulted node must
+ * not hold an emergency rotation in EXECUTING (issue 13's regression: 20 sweeps of 0.5 s receipt timeouts each).
+ */
+const PURGE_ROUNDS = 3;
+const PURGE_ROUND_PAUSE_MS = 200;
 
 /** The parts to avoid, as the request recorded them in its impact (empty when none were named). */
 export function avoidOf(impact: unknown): AvoidParts {
@@ -34,7 +40,7 @@ export function avoidOf(impact: unknown): AvoidParts {
   return { nodeIds: [...(a?.nodeIds ?? [])], linkIds: [...(a?.linkIds ?? [])] };
 }
 
-/** Asks every holder of `keyId` to purge until all answered (or the rounds run out: the background sweep keeps asking). */
+/** Asks every holder of `keyId` to purge, a few rounds at most; whoever has not answered is left to the background sweep. */
 async function purgeEverywhere(keys: KeyService, keyId: string): Promise<{ pending: string[] }> {
   for (let round = 0; ; round++) {
     await keys.purger?.sweep({ keyIds: [keyId], ignoreBackoff: true });

@@ -61,6 +61,35 @@ describe("emergency rotation", () => {
     for (const nr of newRoutes) expect(nr.linkPath).not.toContain(suspect);
   });
 
+  it("ends EXECUTED without waiting on a holder that never answers its purge: the holder is listed and the sweep keeps asking", async () => {
+    const k = await s.keys.create({ label: "bank-emergency", purpose: "test", policy: "standard", participants: ["ep-bank", "ep-grid"] }, ACTOR);
+    const active = (await s.distribution.distribute(k.id, ACTOR)).finalKey;
+    expect(active.state).toBe("ACTIVE");
+    const agents = s.agents as unknown as { setFault(nodeId: string, f: { ignorePurge?: boolean } | null): void };
+    agents.setFault("ep-grid", { ignorePurge: true }); // its purge instructions are lost; deliveries still work
+    try {
+      const r = await s.approvals.requestEmergencyRotation({ keyId: active.id, justification: "grid node silent on purges", avoidNodeIds: [], avoidLinkIds: [] }, users.analyst);
+      await s.approvals.approve(r.id, "confirmed", users.officer);
+      await s.approvals.drive(r.id);
+      const done = await s.approvals.get(r.id, users.analyst);
+      expect(done.status).toBe("EXECUTED");
+      expect(done.outcome).toMatchObject({ purgedEverywhere: false, purgePendingAt: ["ep-grid"], replacementState: "ACTIVE" });
+      const rows = await t.db.keyParticipant.findMany({ where: { keyId: active.id }, orderBy: { nodeId: "asc" } });
+      expect(rows.map((p) => [p.nodeId, p.purgeConfirmedAt !== null])).toEqual([["ep-bank", true], ["ep-grid", false]]);
+      // The executor asked a few times (3 rounds, plus the sweep the approving transaction starts), then left the
+      // holder to the background sweep; before the fix it asked 20 times (~10 s here, over 15 s in CI).
+      expect(rows[1]!.purgeAttempts).toBeGreaterThanOrEqual(1);
+      expect(rows[1]!.purgeAttempts).toBeLessThanOrEqual(4);
+    } finally {
+      agents.setFault("ep-grid", null);
+    }
+    // The obligation is durable: once the holder answers again, the background sweep confirms it.
+    await s.keys.purger!.sweep({ keyIds: [active.id], ignoreBackoff: true });
+    const grid = await t.db.keyParticipant.findFirstOrThrow({ where: { keyId: active.id, nodeId: "ep-grid" } });
+    expect(grid.purgeConfirmedAt).not.toBeNull();
+    expect(s.agents.agent("ep-grid").holds(active.id)).toBe(false);
+  });
+
   it("refuses to avoid the hub or a participant, and unknown parts; an analyst asks through its own procedure", async () => {
     const k = await s.keys.create({ label: "grid-emergency", purpose: "test", policy: "standard", participants: ["ep-grid"] }, ACTOR);
     const active = (await s.distribution.distribute(k.id, ACTOR)).finalKey;
