@@ -11,6 +11,9 @@ import { expect, test } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
 import { e2eStateFile } from "./e2e-state";
 import { E2E_METRICS_TOKEN } from "./metrics-token";
+import { closeExtraContextsAfterEach } from "./extra-contexts";
+
+closeExtraContextsAfterEach();
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 

@@ -9,6 +9,9 @@
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
+import { closeExtraContextsAfterEach } from "./extra-contexts";
+
+closeExtraContextsAfterEach();
 
 interface Viewer {
   page: Page;

@@ -12,6 +12,9 @@ import { signIn, type DemoUser } from "./auth";
 import type { MeshStateView } from "../server/domain/mesh/mesh-views";
 import { planIsolation } from "../server/mesh/rewiring/rewire";
 import type { Mesh } from "../server/domain/mesh/mesh-model";
+import { closeExtraContextsAfterEach } from "./extra-contexts";
+
+closeExtraContextsAfterEach();
 
 async function meshState(request: APIRequestContext): Promise<MeshStateView> {
   const res = await request.get("/api/trpc/mesh.state");

@@ -15,6 +15,9 @@ import * as OTPAuth from "otpauth";
 import pg from "pg";
 import { nonDemoDbUrlFile, nonDemoPort } from "../playwright.config";
 import { account } from "./auth";
+import { closeExtraContextsAfterEach } from "./extra-contexts";
+
+closeExtraContextsAfterEach();
 
 test.use({ baseURL: `http://localhost:${nonDemoPort}` }); // WebAuthn needs a domain (localhost), not an IP address
 // Each test signs in several times with two factors, as a person would: longer than the default 30 s on a shared machine.

@@ -6,6 +6,9 @@
  */
 import { expect, test } from "@playwright/test";
 import { account, signIn } from "./auth";
+import { closeExtraContextsAfterEach } from "./extra-contexts";
+
+closeExtraContextsAfterEach();
 
 test("signed out, every page leads to sign-in; the form signs in and returns to the page asked for", async ({ page }) => {
   await page.goto("/keys?state=ACTIVE");

@@ -8,6 +8,9 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { signIn, type DemoUser } from "./auth";
 import { expectLayoutAtEverySize } from "./page-layout";
+import { closeExtraContextsAfterEach } from "./extra-contexts";
+
+closeExtraContextsAfterEach();
 
 async function as(browser: Browser, who: DemoUser): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
