@@ -10,7 +10,7 @@
  * while it runs (what an operator or a browser test `kill -9`s), and stop
  * with it. `agentCommand` is the command line that starts one again.
  * `prepareAgentProgram` compiles scripts/agent.ts once into one ES module
- * (esbuild, which tsx brings; packages stay external) under
+ * (esbuild, a declared dev dependency, the same copy tsx uses; packages stay external) under
  * node_modules/.cache/qecnet-agent/: 23 agents then start on plain node in
  * about a third of the CPU the tsx loader takes each. Where esbuild cannot be
  * loaded, agents run under tsx as before.
