@@ -12,7 +12,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./auth";
 import type { MeshStateView } from "../server/domain/mesh/mesh-views";
-import { moveFocus, nearestInDirection, type ArrowKey, type GraphFocus } from "../components/mesh/graph/graph-keyboard";
+import { moveFocus, nearestInDirection, type ArrowKey, type GraphFocus } from "../components/graph/graph-keyboard";
 
 async function meshState(page: Page): Promise<MeshStateView> {
   const res = await page.request.get("/api/trpc/mesh.state");

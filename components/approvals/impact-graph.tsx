@@ -8,10 +8,10 @@ import { Background, BackgroundVariant, ReactFlow, type EdgeTypes, type NodeType
 import "@xyflow/react/dist/style.css";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import { FlowElementCache } from "@/components/mesh/graph/flow-elements";
-import { layoutScale } from "@/components/mesh/graph/mesh-layout";
-import { MeshEdgeComponent } from "@/components/mesh/graph/mesh-edge";
-import { MeshNodeComponent } from "@/components/mesh/graph/mesh-node";
+import { FlowElementCache } from "@/components/graph/flow-elements";
+import { layoutScale } from "@/components/graph/mesh-layout";
+import { MeshEdgeComponent } from "@/components/graph/mesh-edge";
+import { MeshNodeComponent } from "@/components/graph/mesh-node";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { InlineError } from "@/components/ui/inline-error";

@@ -13,7 +13,7 @@ import { ErrorPanel } from "@/components/ui/error-panel";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { KeyActions } from "./key-actions";
-import { RequestApproval } from "./request-approval";
+import { RequestApproval } from "../approvals/request-approval";
 import { KeyLineage } from "./key-lineage";
 import { KeyParticipants } from "./key-participants";
 import { KeyRotationPanel } from "./key-rotation-panel";

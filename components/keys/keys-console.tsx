@@ -10,7 +10,7 @@ import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
 import { KeySearch } from "./key-search";
-import { DeliveriesChart } from "@/components/wall/deliveries-chart";
+import { DeliveriesChart } from "@/components/keys/deliveries-chart";
 import { KeyStateChart } from "./key-state-chart";
 import { KeysTable } from "./keys-table";
 import { NewKeyPanel } from "./new-key-panel";

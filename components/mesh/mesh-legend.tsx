@@ -1,6 +1,6 @@
 /** What the shapes, colours and dashes on the mesh mean. */
-import { RoleIcon } from "./graph/role-icon";
-import { BYPASS_DASH, DOWN_DASH, LINK_HEALTHS, LINK_HEALTH_STYLES, NODE_ROLE_STYLES, NODE_STATUSES, NODE_STATUS_STYLES, QBER_ABORT, QBER_WARNING, type NodeRole } from "./mesh-styles";
+import { RoleIcon } from "../graph/role-icon";
+import { BYPASS_DASH, DOWN_DASH, LINK_HEALTHS, LINK_HEALTH_STYLES, NODE_ROLE_STYLES, NODE_STATUSES, NODE_STATUS_STYLES, QBER_ABORT, QBER_WARNING, type NodeRole } from "../graph/mesh-styles";
 
 const ROLES: NodeRole[] = ["HUB", "RELAY", "ENDPOINT"];
 

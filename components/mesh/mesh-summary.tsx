@@ -7,7 +7,7 @@
 import type { ReactNode } from "react";
 import type { MeshLinkView, MeshNodeView, SimulationView } from "@/components/trpc/router-types";
 import { formatDateTime } from "@/components/ui/format";
-import { formatBits, formatPercent, LINK_HEALTHS, LINK_HEALTH_STYLES, NODE_STATUSES, NODE_STATUS_STYLES } from "./mesh-styles";
+import { formatBits, formatPercent, LINK_HEALTHS, LINK_HEALTH_STYLES, NODE_STATUSES, NODE_STATUS_STYLES } from "../graph/mesh-styles";
 
 type Tone = "ok" | "warn" | "alarm";
 

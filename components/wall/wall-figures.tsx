@@ -5,7 +5,7 @@
  * colour, in type big enough to read from across the room.
  */
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
-import { formatPercent } from "@/components/mesh/mesh-styles";
+import { formatPercent } from "@/components/graph/mesh-styles";
 
 export function Figure({ label, value, tone, testId }: { label: string; value: string; tone: "ok" | "warn" | "alarm"; testId: string }) {
   const cls = tone === "alarm" ? "border-rose-500 bg-rose-950/85" : tone === "warn" ? "border-amber-400 bg-amber-950/85" : "border-line bg-canvas/85";

@@ -14,7 +14,7 @@ import { errorMessage } from "@/components/trpc/api-errors";
 import { useTRPC } from "@/components/trpc/trpc-context";
 import { buttonClass } from "@/components/ui/button-styles";
 import { InlineError } from "@/components/ui/inline-error";
-import { RequestForm } from "@/components/key-detail/request-approval";
+import { RequestForm } from "@/components/approvals/request-approval";
 import { ReasonForm } from "./reason-form";
 import { RewireOutcome } from "./rewire-outcome";
 

@@ -4,7 +4,7 @@
  * removed), and any node left without a path to the hub.
  */
 import type { RewireResult } from "@/components/trpc/router-types";
-import { formatRate } from "../mesh-styles";
+import { formatRate } from "../../graph/mesh-styles";
 
 function Names({ ids, names }: { ids: string[]; names: ReadonlyMap<string, string> }) {
   return <>{ids.map((id) => names.get(id) ?? id).join(", ")}</>;

@@ -6,8 +6,8 @@
  */
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
-import { MeshGraph } from "../graph/mesh-graph";
-import { RouteActivityContext } from "../graph/route-activity";
+import { MeshGraph } from "../../graph/mesh-graph";
+import { RouteActivityContext } from "../../graph/route-activity";
 import { MeshLegend } from "../mesh-legend";
 import { MeshSummary } from "../mesh-summary";
 import { MeshToolbar } from "../mesh-toolbar";

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from "react";
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
-import { RouteActivity } from "../graph/route-activity";
+import { RouteActivity } from "../../graph/route-activity";
 
 const EVERY_MS = 800;
 

@@ -10,7 +10,7 @@
 import { useMemo } from "react";
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from "recharts";
 import type { LinkSampleView } from "@/components/trpc/router-types";
-import { formatPercent, formatQber, QBER_ABORT, QBER_WARNING } from "../mesh-styles";
+import { formatPercent, formatQber, QBER_ABORT, QBER_WARNING } from "../../graph/mesh-styles";
 import { PanelSection } from "./panel-section";
 
 const HEIGHT = 150;

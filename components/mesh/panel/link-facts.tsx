@@ -1,7 +1,7 @@
 /** Everything about one link: ends, fibre, QBER against the thresholds, rates, pool, eavesdropper flag. */
 import type { MeshLinkView } from "@/components/trpc/router-types";
 import { formatCount } from "@/components/ui/format";
-import { formatBits, formatPercent, formatQber, formatRate, LINK_HEALTH_STYLES, QBER_ABORT, QBER_WARNING } from "../mesh-styles";
+import { formatBits, formatPercent, formatQber, formatRate, LINK_HEALTH_STYLES, QBER_ABORT, QBER_WARNING } from "../../graph/mesh-styles";
 import { Facts } from "./panel-section";
 
 export function LinkHealthBadge({ link }: { link: MeshLinkView }) {

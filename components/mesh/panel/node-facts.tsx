@@ -1,7 +1,7 @@
 /** What a node is (role, site, status and why, keys held) and its links, each one click from its own panel. */
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
-import { formatQber, formatRate, LINK_HEALTH_STYLES, NODE_ROLE_STYLES, NODE_STATUS_STYLES } from "../mesh-styles";
-import { RoleIcon } from "../graph/role-icon";
+import { formatQber, formatRate, LINK_HEALTH_STYLES, NODE_ROLE_STYLES, NODE_STATUS_STYLES } from "../../graph/mesh-styles";
+import { RoleIcon } from "../../graph/role-icon";
 import { Facts, PanelSection } from "./panel-section";
 
 export function NodeStatusBadge({ node }: { node: MeshNodeView }) {

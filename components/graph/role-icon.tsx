@@ -1,5 +1,5 @@
 /** The shape of a node's role: hexagon for the hub, diamond for a trusted relay, circle for an endpoint. */
-import type { NodeRole } from "../mesh-styles";
+import type { NodeRole } from "./mesh-styles";
 
 const SHAPES: Record<NodeRole, string> = {
   HUB: "M12 1.5 21.1 6.75v10.5L12 22.5 2.9 17.25V6.75Z",

@@ -8,7 +8,7 @@
  */
 import { createContext, useContext } from "react";
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
-import type { NodeRole } from "../mesh-styles";
+import type { NodeRole } from "./mesh-styles";
 import { placeLabelAmong, type Box, type LabelPlacement, type Size } from "./edge-label-geometry";
 import type { LabelSizes } from "./wall-mode";
 

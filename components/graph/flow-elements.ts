@@ -7,7 +7,7 @@
  */
 import { Position, type Edge, type Node, type NodeHandle } from "@xyflow/react";
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
-import { formatQber, formatRate, NODE_SIZES, type LinkHealth, type NodeRole, type NodeStatus } from "../mesh-styles";
+import { formatQber, formatRate, NODE_SIZES, type LinkHealth, type NodeRole, type NodeStatus } from "./mesh-styles";
 
 export interface MeshNodeData extends Record<string, unknown> {
   name: string;

@@ -7,7 +7,7 @@
  */
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
-import { NODE_ROLE_STYLES, NODE_SIZES, NODE_STATUS_STYLES } from "../mesh-styles";
+import { NODE_ROLE_STYLES, NODE_SIZES, NODE_STATUS_STYLES } from "./mesh-styles";
 import type { MeshFlowNode } from "./flow-elements";
 import { useIncidentMarked } from "./incident-highlight";
 import { RoleIcon } from "./role-icon";

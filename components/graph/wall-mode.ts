@@ -7,7 +7,7 @@
  * a label still never lies under a card.
  */
 import { createContext, useContext } from "react";
-import { NODE_SIZES, type NodeRole } from "../mesh-styles";
+import { NODE_SIZES, type NodeRole } from "./mesh-styles";
 import { COMPACT_LABEL, FULL_LABEL, FULL_LABEL_WITH_VIA, type Size } from "./edge-label-geometry";
 
 export const WALL_SCALE = 1.6;

@@ -10,7 +10,7 @@
  */
 import { EdgeLabelRenderer, type EdgeProps } from "@xyflow/react";
 import { memo } from "react";
-import { BYPASS_DASH, DOWN_DASH, LINK_HEALTH_STYLES } from "../mesh-styles";
+import { BYPASS_DASH, DOWN_DASH, LINK_HEALTH_STYLES } from "./mesh-styles";
 import { placeLabel } from "./edge-label-geometry";
 import type { MeshEdgeData, MeshFlowEdge } from "./flow-elements";
 import { useSelectElement } from "./graph-select-context";
