@@ -25,6 +25,7 @@ export type RefusalReason =
   | "body_not_object"
   | "body_not_allowed"
   | "unknown_member"
+  | "duplicate_member"
   | "unknown_sae"
   | "same_sae"
   | "not_paired"

@@ -4,6 +4,7 @@
  * query string of the GET forms. A body that does not parse is refused, never
  * read as the default request (thomasarmel's KME answers a broken body with a key).
  */
+import { firstDuplicateMember } from "./duplicate-members";
 import { accept, badRequest, refuse, type Checked } from "./refusals";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -19,13 +20,17 @@ export function readJsonObject(body: Uint8Array): Checked<JsonObject | null> {
   }
   if (body.byteLength === 0) return accept(null);
   let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(utf8.decode(body));
+    text = utf8.decode(body);
+    parsed = JSON.parse(text);
   } catch {
     // The parser's own message quotes the body; ours says only what is wrong.
     return refuse(badRequest("malformed_json", "request body is not valid UTF-8 JSON"));
   }
   if (!isJsonObject(parsed)) return refuse(badRequest("body_not_object", "request body shall be a JSON object"));
+  const twice = firstDuplicateMember(text);
+  if (twice !== null) return refuse(badRequest("duplicate_member", `member ${quoteName(twice)} is given twice`, { member: clip(twice) }));
   return accept(parsed);
 }
 
