@@ -142,6 +142,13 @@ describe("enc_keys refusal table (§4.2), row by row", () => {
     expect(store.claims).toBe(0);
   });
 
+  it("a quota wait the store cannot state (NaN) still gives a usable Retry-After", async () => {
+    const { bank, store } = scenario();
+    store.quota = { remaining: 0, retryAfterSeconds: Number.NaN };
+    const a = await send(bank, "POST", enc(), {});
+    expect([a.status, a.headers["Retry-After"]]).toEqual([503, "60"]);
+  });
+
   it("a claim lost to a concurrent request answers from the state the claim saw, never a partial container", async () => {
     const { bank, store } = scenario();
     store.claimOverride = {

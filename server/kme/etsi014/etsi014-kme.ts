@@ -19,6 +19,21 @@
  * method's refusal table → one atomic claim. Only 200/400/401/503 for the three
  * methods. A port that throws answers 503 hub_unreachable with nothing claimed
  * by us; its exception text never reaches the answer or the log record.
+ *
+ * Where §4 leaves room, these are the readings taken (tests pin each one):
+ * - Step 4 checks JSON *types* (`"number":"2"`, 1.5, a non-array key_IDs), step 6
+ *   *values* (0, -1, max+1, duplicates); both use the table's reason code. The
+ *   policy limits are read before step 4 so its messages can name the maximum.
+ * - A JSON body naming a member twice is 400 `duplicate_member`; a GET with a body
+ *   is 400 `body_not_allowed` (either would otherwise be silently half-read).
+ * - A supported optional extension with a bad value is 400 `extension_invalid`
+ *   with "not all extension_optional request options handled".
+ * - `extension_mandatory_unmet` needs keys in the pool of which none meets the
+ *   constraint; some-but-too-few is `pool_exhausted` (waiting may help).
+ * - The master calling dec_keys with its own ID in the path gets 400 `same_sae`
+ *   (step 5); naming its slave there, 401 (it is not an addressed slave).
+ * - dec_keys answers 503 `site_isolated` after the per-key checks, with the 503 row.
+ * - 401 bodies carry `details: [{"qecnet_reason": …}]` and no key ID.
  */
 import { DEFAULT_RETRY_AFTER, checkCaller, checkHubLink, hubUnreachable, loadLimits, type RetryAfter } from "./common-checks";
 import { getKeysWithIds } from "./dec-keys";

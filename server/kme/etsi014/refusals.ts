@@ -77,6 +77,9 @@ export function unauthorised(reason: "caller_not_registered" | "not_authorised",
   return { status: 401, reason, message, details: [{ qecnet_reason: reason }] };
 }
 
+/** Retry-After when a port reports no usable wait (NaN, infinite): long enough not to hammer the hub. */
+const FALLBACK_RETRY_SECONDS = 60;
+
 /** A 503 with Retry-After (at least 1 s: a 0 would invite a busy loop). */
 export function unavailable(reason: RefusalReason, why: string, retryAfterSeconds: number, extra: Detail = {}): Refusal {
   return {
@@ -84,7 +87,7 @@ export function unavailable(reason: RefusalReason, why: string, retryAfterSecond
     reason,
     message: `key delivery is unavailable: ${why}`,
     details: [{ qecnet_reason: reason, ...extra }],
-    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)),
+    retryAfterSeconds: Number.isFinite(retryAfterSeconds) ? Math.max(1, Math.ceil(retryAfterSeconds)) : FALLBACK_RETRY_SECONDS,
   };
 }
 
