@@ -33,6 +33,13 @@ describe("enc_keys request forms", () => {
     expect(store.pools.get(store.poolKeyOf(BANK, STOCK))).toHaveLength(10 - number);
   });
 
+  it("empty extension lists and an empty additional_slave_SAE_IDs carry nothing: no key_container_extension", async () => {
+    const { bank } = scenario();
+    const a = await send(bank, "POST", enc(), { extension_mandatory: [], extension_optional: [], additional_slave_SAE_IDs: [] });
+    expect(a.status).toBe(200);
+    expect(Object.keys(a.json)).toEqual(["keys"]);
+  });
+
   it("delivers the leading size/8 bytes of the pool key", async () => {
     const { bank, store } = scenario();
     const first = store.pools.get(store.poolKeyOf(BANK, STOCK))?.[0];

@@ -34,6 +34,14 @@ describe("status", () => {
     });
   });
 
+  it("a same-site pair has target_KME_ID = source_KME_ID", async () => {
+    const { bank, store } = scenario();
+    store.addSae("sae-bank-2", "ep-bank").pair(BANK, "sae-bank-2");
+    store.fill(BANK, "sae-bank-2", poolKeys(4, 500));
+    const a = await send(bank, "GET", status("sae-bank-2"));
+    expect([a.json.source_KME_ID, a.json.target_KME_ID, a.json.stored_key_count]).toEqual(["ep-bank", "ep-bank", 4]);
+  });
+
   it("never reports more stored keys than max_key_count (thomasarmel #1)", async () => {
     const { bank, store } = scenario(0);
     store.limitsValue = { ...store.limitsValue, poolTarget: 10 };
