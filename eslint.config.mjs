@@ -22,6 +22,25 @@ const AUDIT_UP = {
 const TESTS_AND_HARNESS = ["**/*.test.ts", "server/testing/**"];
 const zone = (files, patterns) => ({ files, ignores: TESTS_AND_HARNESS, rules: { "no-restricted-imports": ["error", { patterns }] } });
 
+// Component folders in layers, bottom to top (farm-studio draws them so): trpc; ui, live; auth; graph (the mesh
+// drawing), keys, admin, providers; audit, incidents; approvals; key-detail, mesh; wall, shell. A folder imports only
+// folders below it, so no two folders import each other (the mesh page and the approvals used to, through the graph).
+const componentsAbove = (folders, why) => ({
+  regex: `^(?:@/components/|(?:\\.\\./)+)(?:${folders.join("|")})/`,
+  message: `Components import only the folders below their own (${why}); move what both need into a lower folder (ui/, graph/, keys/).`,
+});
+const componentZone = (folders, above, why) =>
+  ({ files: folders.map((f) => `components/${f}/**/*.{ts,tsx}`), ignores: ["**/*.test.ts"], rules: { "no-restricted-imports": ["error", { patterns: [componentsAbove(above, why)] }] } });
+const COMPONENT_ZONES = [
+  componentZone(["trpc", "ui", "live", "auth"], ["graph", "keys", "admin", "providers", "audit", "incidents", "approvals", "key-detail", "mesh", "wall", "shell"], "trpc, ui, live and auth are the ground floors"),
+  componentZone(["graph", "keys", "admin", "providers"], ["audit", "incidents", "approvals", "key-detail", "mesh", "wall", "shell"], "the mesh drawing, keys, admin and providers use only ui, live, auth and trpc"),
+  componentZone(["audit", "incidents"], ["approvals", "key-detail", "mesh", "wall", "shell"], "audit and incidents may use keys, never the pages above them"),
+  componentZone(["approvals"], ["key-detail", "mesh", "wall", "shell"], "approvals draw impact with graph/, never with the mesh page"),
+  componentZone(["key-detail"], ["mesh", "wall", "shell"], "the key page and the mesh page are peers"),
+  componentZone(["mesh"], ["key-detail", "wall", "shell"], "the mesh page and the key page are peers"),
+  componentZone(["wall"], ["mesh", "key-detail", "shell"], "the wall draws with graph/, not with the mesh page"),
+];
+
 // Layers as lint zones, second set (issue 13; house rule 12: boundaries are enforced, not remembered).
 // Each zone is one `@typescript-eslint/no-restricted-imports` setting; a file in two zones gets the
 // later one, so the narrower zones come last and repeat what they inherit. server/layers-lint.test.ts
@@ -86,6 +105,7 @@ export default tseslint.config(
   zone(["server/audit/**/*.ts"], [WIRING, AUDIT_UP]),
   // The wiring itself and the tRPC layer (its context is the built services) may import server/runtime/.
   { files: ["server/runtime/**/*.ts", "server/api/**/*.ts"], rules: { "no-restricted-imports": "off" } },
+  ...COMPONENT_ZONES,
 
   {
     // Components run in the browser: from server/ they take only the browser-safe domain and, type-only, AppRouter

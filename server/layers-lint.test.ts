@@ -40,6 +40,29 @@ describe("lint: layers", () => {
     ['import type { MeshLinkView as x } from "@/components/trpc/router-types";', "components/keys/new-panel.tsx", null],
   ])("components: %s", async (...c) => check(c), 30_000);
 
+  // Component folders in layers (core no-restricted-imports, beside the rule above): a folder imports only those below.
+  it.each<Case>([
+    ['import { MeshView as x } from "@/components/mesh/mesh-view";', "components/approvals/new-card.tsx", /only the folders below their own/],
+    ['import { RequestForm as x } from "../key-detail/key-actions";', "components/mesh/actions/new-action.tsx", /only the folders below their own/],
+    ['import { WallView as x } from "../wall/wall-view";', "components/keys/new-chart.tsx", /only the folders below their own/],
+    ['import { KeyRow as x } from "../keys/key-row";', "components/ui/new-cell.tsx", /only the folders below their own/],
+    ['import { MeshGraph as x } from "@/components/mesh/mesh-view";', "components/wall/new-overlay.tsx", /only the folders below their own/],
+    ['import { AuditRow as x } from "../audit/audit-row";', "components/keys/new-chart.tsx", /only the folders below their own/],
+    ['import { MeshGraph as x } from "@/components/graph/mesh-graph";', "components/approvals/new-card.tsx", null],
+    ['import { RequestForm as x } from "../../approvals/request-approval";', "components/mesh/actions/new-action.tsx", null],
+    ['import { StateBadge as x } from "../keys/state-badge";', "components/audit/new-row.tsx", null],
+    ['import { Panel as x } from "../ui/panel";', "components/keys/new-chart.tsx", null],
+    ['import { LinkFacts as x } from "../panel/link-facts";', "components/mesh/actions/new-action.tsx", null],
+  ])("component folders: %s", async (line, file, refusal) => {
+    const [result] = await eslint.lintText(`${line}\nexport const used = [x];\n`, { filePath: path.join(root, file) });
+    const found = (result?.messages ?? []).filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.message);
+    if (refusal === null) expect(found, `${file}: ${line}`).toEqual([]);
+    else {
+      expect(found, `${file}: ${line}`).toHaveLength(1);
+      expect(found[0]).toMatch(refusal);
+    }
+  }, 30_000);
+
   it.each<Case>([
     ['import x from "node:crypto";', "server/domain/mesh/new-model.ts", /browser-safe/],
     ['import x from "pg";', "server/domain/mesh/new-model.ts", /browser-safe/],
