@@ -36,7 +36,7 @@ describe("lost copies with real agent processes", () => {
     await createNodes(t.db);
     dir = mkdtempSync(path.join(tmpdir(), "hub-lost-"));
     await issueAgentPki(path.join(dir, "pki"), ["node-a", "node-b"]);
-    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 2000, heartbeatMs: 200, missedLimit: 3 });
+    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 2000, heartbeatMs: 1000, missedLimit: 3 }); // an agent drops a hub that leaves 3 beats unanswered: 3 × 200 ms failed under CI load
     s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db), { agents: remote, receiptTimeoutMs: 2000, backoffMs: () => 0 });
     const p = agentPkiPaths(path.join(dir, "pki"));
     listener = new AgentListener({

@@ -48,7 +48,7 @@ describe("purge obligations with real agent processes", () => {
     await createNodes(t.db);
     dir = mkdtempSync(path.join(tmpdir(), "hub-purge-"));
     await issueAgentPki(path.join(dir, "pki"), ["node-a", "node-b"]);
-    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 2000, heartbeatMs: 200, missedLimit: 3 });
+    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 2000, heartbeatMs: 1000, missedLimit: 3 }); // an agent drops a hub that leaves 3 beats unanswered: 3 × 200 ms failed under CI load
     s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db), { agents: remote, receiptTimeoutMs: 2000, backoffMs: () => 0, purgeResendMs: 1_000 });
     const p = agentPkiPaths(path.join(dir, "pki"));
     listener = new AgentListener({ db: t.db, runner: s.keys.runner, agents: remote, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }) });
