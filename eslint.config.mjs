@@ -139,7 +139,7 @@ export default tseslint.config(
     // The ETSI 014 protocol layer is pure (KEY-DELIVERY.md §4): the site, the SAE registry and the key store
     // reach it only through the ports of server/kme/etsi014/kme-ports.ts, so it is tested without mocks.
     files: ["server/kme/etsi014/*.ts"],
-    ignores: ["**/*.test.ts", "server/kme/etsi014/kme-test-fixture.ts"],
+    ignores: ["**/*.test.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
         { regex: "^(?!\\./|node:buffer$)", message: "The ETSI 014 protocol layer imports only its own files (and node:buffer for base64); the site, registry and key store come in through kme-ports.ts." },

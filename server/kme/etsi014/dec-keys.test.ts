@@ -5,7 +5,7 @@
  * the legitimate slave still gets the key afterwards.
  */
 import { describe, expect, it } from "vitest";
-import { BANK, STOCK, STOCK_2, dec, issue, keyIdOf, reasonOf, scenario, send } from "./kme-test-fixture";
+import { BANK, STOCK, STOCK_2, dec, issue, keyIdOf, reasonOf, scenario, send } from "../../testing/etsi014-fixture";
 
 const body = (...ids: unknown[]) => ({ key_IDs: ids.map((key_ID) => ({ key_ID })) });
 

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { firstDuplicateMember } from "./duplicate-members";
-import { enc, reasonOf, scenario, send } from "./kme-test-fixture";
+import { enc, reasonOf, scenario, send } from "../../testing/etsi014-fixture";
 
 describe("firstDuplicateMember", () => {
   it.each([

@@ -4,7 +4,7 @@
  * partial success" (a refusal claims nothing, the pool is untouched).
  */
 import { describe, expect, it } from "vitest";
-import { BANK, LONER, STOCK, STOCK_2, enc, poolKeys, reasonOf, scenario, send } from "./kme-test-fixture";
+import { BANK, LONER, STOCK, STOCK_2, enc, poolKeys, reasonOf, scenario, send } from "../../testing/etsi014-fixture";
 
 const LOWER_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const CANONICAL_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { handleEtsi014Request } from "./etsi014-kme";
-import { BANK, LONER, STOCK, STOCK_2, issue, keyIdOf, scenario, send } from "./kme-test-fixture";
+import { BANK, LONER, STOCK, STOCK_2, issue, keyIdOf, scenario, send } from "../../testing/etsi014-fixture";
 
 const SAE = fc.constantFrom(BANK, STOCK, STOCK_2, LONER, "sae-nobody", "", "sae bank", "%41", "a/b");
 const json = fc.jsonValue({ maxDepth: 3 });

@@ -5,7 +5,7 @@
  * parameters are refused.
  */
 import { describe, expect, it } from "vitest";
-import { STOCK, enc, reasonOf, scenario, send, status } from "./kme-test-fixture";
+import { STOCK, enc, reasonOf, scenario, send, status } from "../../testing/etsi014-fixture";
 import { MAX_BODY_BYTES } from "./request-syntax";
 
 describe("strict JSON bodies (enc_keys POST)", () => {

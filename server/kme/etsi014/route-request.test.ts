@@ -4,7 +4,7 @@
  * is asked of the site.
  */
 import { describe, expect, it } from "vitest";
-import { STOCK, reasonOf, scenario, send } from "./kme-test-fixture";
+import { STOCK, reasonOf, scenario, send } from "../../testing/etsi014-fixture";
 import { routeRequest } from "./route-request";
 
 describe("routeRequest", () => {

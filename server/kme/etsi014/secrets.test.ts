@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
 import type { Etsi014Outcome } from "./etsi014-kme";
-import { BANK, STOCK, STOCK_2, dec, enc, issue, materialOf, scenario, send, type Answer } from "./kme-test-fixture";
+import { BANK, STOCK, STOCK_2, dec, enc, issue, materialOf, scenario, send, type Answer } from "../../testing/etsi014-fixture";
 
 /** Every encoding of the material, and of each 8-byte window of it, that a leak would show. */
 function leakPatterns(material: Uint8Array): string[] {

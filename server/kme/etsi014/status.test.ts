@@ -4,7 +4,7 @@
  * max), stored_key_count 0 while a site cannot deliver, and the errors of §4.1.
  */
 import { describe, expect, it } from "vitest";
-import { BANK, LONER, STOCK, poolKeys, reasonOf, scenario, send, status } from "./kme-test-fixture";
+import { BANK, LONER, STOCK, poolKeys, reasonOf, scenario, send, status } from "../../testing/etsi014-fixture";
 
 describe("status", () => {
   it("answers the §4.1 example's fields for the pair", async () => {

@@ -5,8 +5,8 @@
  * stops firing fails here rather than making its pairs pass vacuously.
  */
 import { describe, expect, it } from "vitest";
-import type { InMemoryPorts } from "./in-memory-ports";
-import { BANK, LONER, STOCK, STOCK_2, dec, enc, issue, keyIdOf, scenario, send } from "./kme-test-fixture";
+import type { InMemoryPorts } from "../../testing/etsi014-in-memory-ports";
+import { BANK, LONER, STOCK, STOCK_2, dec, enc, issue, keyIdOf, scenario, send } from "../../testing/etsi014-fixture";
 
 interface EncRequest {
   caller: string;

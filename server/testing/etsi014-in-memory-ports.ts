@@ -1,6 +1,6 @@
 /**
- * An in-memory implementation of the KME ports (kme-ports.ts) for the unit tests
- * of this folder: a registry, one pool per site pair, issued keys with their
+ * An in-memory implementation of the KME ports (kme-ports.ts) for the ETSI 014 unit tests
+ * (server/kme/etsi014): a registry, one pool per site pair, issued keys with their
  * addressed slaves, and atomic claims. It records every port call so that tests
  * can prove a refused request claimed nothing. It is a test double, not a model
  * of the hub: no lifecycle states, no audit, no persistence.
@@ -20,7 +20,7 @@ import type {
   SaeRecord,
   SiteState,
   SlaveClaimResult,
-} from "./kme-ports";
+} from "../kme/etsi014/kme-ports";
 
 export interface PoolKey {
   keyId: string;

@@ -1,13 +1,13 @@
 /**
- * The scenario the unit tests of this folder share (not itself a test): two sites
+ * The scenario the ETSI 014 unit tests (server/kme/etsi014) share (not itself a test): two sites
  * (ep-bank, ep-stock), their SAEs and pairs, a filled pool, and helpers to send a
  * request and read the answer. Shaped after KEY-DELIVERY.md §4's examples so a
  * failing test reads like the design document.
  */
 import { createHash } from "node:crypto";
-import { handleEtsi014Request, type Etsi014Outcome } from "./etsi014-kme";
-import { InMemoryPorts, type PoolKey } from "./in-memory-ports";
-import type { Etsi014Ports } from "./kme-ports";
+import { handleEtsi014Request, type Etsi014Outcome } from "../kme/etsi014/etsi014-kme";
+import { InMemoryPorts, type PoolKey } from "./etsi014-in-memory-ports";
+import type { Etsi014Ports } from "../kme/etsi014/kme-ports";
 
 export const BANK = "sae-bank-1";
 export const STOCK = "sae-stock-1";
