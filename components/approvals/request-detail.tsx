@@ -22,12 +22,17 @@ import { ApprovalStatusBadge } from "./approval-status";
 import { ImpactView } from "./impact-view";
 import { VoteForm } from "./vote-form";
 
+const EXECUTING_POLL_MS = 2_000;
+
 export function RequestDetail({ id }: { id: string }) {
   const trpc = useTRPC();
   const refetchInterval = useLiveRefetchInterval();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const q = useQuery(trpc.approvals.get.queryOptions({ id }, { refetchInterval }));
+  // An EXECUTING request changes without anyone acting (the executor purges and redistributes), and a page must never
+  // be left showing it after it ended: it is polled every 2 s while executing, whatever the live stream does.
+  // (A full browser run once showed a page still EXECUTING a minute after the request had ended.)
+  const q = useQuery(trpc.approvals.get.queryOptions({ id }, { refetchInterval: (query) => (query.state.data?.status === "EXECUTING" ? EXECUTING_POLL_MS : refetchInterval) }));
   const withdraw = useMutation({
     mutationFn: () => client.approvals.withdraw.mutate({ id }),
     onSettled: () => queryClient.invalidateQueries(trpc.approvals.pathFilter()),

@@ -90,6 +90,24 @@ describe("emergency rotation", () => {
     expect(s.agents.agent("ep-grid").holds(active.id)).toBe(false);
   });
 
+  it("the replacement an emergency rotation made can itself be revoked: the revocation ends EXECUTED with its own replacement ACTIVE", async () => {
+    const k = await s.keys.create({ label: "airport-chain", purpose: "test", policy: "standard", participants: ["ep-airport", "ep-bank"] }, ACTOR);
+    const active = (await s.distribution.distribute(k.id, ACTOR)).finalKey;
+    const em = await s.approvals.requestEmergencyRotation({ keyId: active.id, justification: "first alarm", avoidNodeIds: [], avoidLinkIds: [] }, users.analyst);
+    await s.approvals.approve(em.id, "confirmed", users.officer);
+    await s.approvals.drive(em.id);
+    const emDone = await s.approvals.get(em.id, users.analyst);
+    expect(emDone.status).toBe("EXECUTED");
+    const gen2 = (emDone.outcome as { replacementId: string }).replacementId;
+    const rev = await s.approvals.request({ kind: "REVOCATION", targetId: gen2, justification: "second alarm" }, users.analyst);
+    await s.approvals.approve(rev.id, "one", users.officer);
+    await s.approvals.approve(rev.id, "two", users.officer2);
+    await s.approvals.drive(rev.id);
+    const revDone = await s.approvals.get(rev.id, users.analyst);
+    expect(revDone.status).toBe("EXECUTED");
+    expect(revDone.outcome).toMatchObject({ replacementState: "ACTIVE" });
+  });
+
   it("refuses to avoid the hub or a participant, and unknown parts; an analyst asks through its own procedure", async () => {
     const k = await s.keys.create({ label: "grid-emergency", purpose: "test", policy: "standard", participants: ["ep-grid"] }, ACTOR);
     const active = (await s.distribution.distribute(k.id, ACTOR)).finalKey;
