@@ -68,13 +68,15 @@ function tickWithDelta(e: ConsoleEvent): { delta: MeshTickDelta; crossed: string
 }
 
 /** Fans events out to listeners, applies tick deltas, and turns bursts of other events into one refetch per query family. */
-class LiveHub {
+export class LiveHub {
   readonly listeners = new Set<Listener>();
   private readonly pending = new Map<string, QueryKey>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private resyncTimer: ReturnType<typeof setTimeout> | null = null;
   /** The last ticks' deltas, oldest first (the stream delivers each once, in order). */
   private recent: MeshTickDelta[] = [];
+  /** Queries invalidated while a fetch of theirs was in flight: that answer may predate the event, so one more read follows it. */
+  private readonly refetchAfterLanding = new Set<string>();
 
   constructor(private readonly queryClient: QueryClient) {}
 
@@ -92,6 +94,32 @@ class LiveHub {
       const r = data ? catchUpState(data, this.recent) : null;
       if (r?.kind === "applied") queueMicrotask(() => queryClient.setQueryData(key, r.state));
     });
+  }
+
+  /**
+   * An event that arrives while a query's fetch is in flight may be newer than what that fetch read, and invalidating
+   * a fetching query does not fetch again (its landing clears the mark). Without this, a page could keep "EXECUTING"
+   * or "ROTATING" after the change that ended it: the answer to the previous event landed after the last event.
+   * So a query invalidated mid-flight is read once more when that fetch lands (once per burst, never a restart loop).
+   */
+  watchLandings(): () => void {
+    const queryClient = this.queryClient;
+    return queryClient.getQueryCache().subscribe((ev) => {
+      if (ev.type !== "updated" || !this.refetchAfterLanding.has(ev.query.queryHash)) return;
+      if (ev.action.type === "success" && ev.action.manual) return; // a tick applied to the cache, not the fetch landing
+      if (ev.action.type !== "success" && ev.action.type !== "error") return;
+      this.refetchAfterLanding.delete(ev.query.queryHash);
+      const queryKey = ev.query.queryKey;
+      queueMicrotask(() => void queryClient.invalidateQueries({ queryKey, exact: true }, { cancelRefetch: false }));
+    });
+  }
+
+  /** Invalidates (no key: every query), remembering the queries whose fetch is in flight so they are read once more. */
+  private invalidate(queryKey?: QueryKey): void {
+    for (const q of this.queryClient.getQueryCache().findAll(queryKey ? { queryKey } : {})) {
+      if (q.state.fetchStatus === "fetching") this.refetchAfterLanding.add(q.queryHash);
+    }
+    void this.queryClient.invalidateQueries(queryKey ? { queryKey } : undefined, { cancelRefetch: false });
   }
 
   onEvent(e: ConsoleEvent): void {
@@ -146,7 +174,7 @@ class LiveHub {
     this.pending.clear();
     // An in-flight refetch is kept, not cancelled and restarted: on a loaded server, events arriving faster
     // than answers would otherwise restart the same request forever (and keep waiting mutations pending).
-    for (const queryKey of keys) void this.queryClient.invalidateQueries({ queryKey }, { cancelRefetch: false });
+    for (const queryKey of keys) this.invalidate(queryKey);
   }
 
   /** Refetches every active query once, after a random delay (many tabs resyncing at once would stampede). */
@@ -154,7 +182,7 @@ class LiveHub {
     this.resyncTimer ??= setTimeout(() => {
       this.resyncTimer = null;
       this.pending.clear();
-      void this.queryClient.invalidateQueries(undefined, { cancelRefetch: false });
+      this.invalidate();
     }, Math.random() * RESYNC_SPREAD_MS);
   }
 
@@ -175,6 +203,7 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   const [hub] = useState(() => new LiveHub(queryClient));
   useEffect(() => () => hub.dispose(), [hub]);
   useEffect(() => hub.watchFetchedStates(), [hub]);
+  useEffect(() => hub.watchLandings(), [hub]);
   const sub = useSubscription(
     trpc.events.stream.subscriptionOptions(undefined, {
       onData: (text) => {
