@@ -80,12 +80,15 @@ describe("lint: layers", () => {
     ['import { ROLES as x } from "../access/roles";', "server/domain/lifecycle/new-guard.ts", /lifecycle engine imports only/],
     ['import { DomainError as x } from "../errors/domain-error";', "server/domain/lifecycle/new-guard.ts", null],
     ['import { KEY_STATES as x } from "./key-states";', "server/domain/lifecycle/new-guard.ts", null],
+  ])("lifecycle engine: %s", async (...c) => check(c), 30_000);
+
+  it.each<Case>([
     ['import { prisma as x } from "@/server/db/client";', "server/kme/etsi014/new-check.ts", /ETSI 014 protocol layer imports only/],
     ['import { readFileSync as x } from "node:fs";', "server/kme/etsi014/new-check.ts", /ETSI 014 protocol layer imports only/],
     ['import { systemClock as x } from "../../time/clock";', "server/kme/etsi014/new-check.ts", /ETSI 014 protocol layer imports only/],
     ['import type { KeyPool as x } from "./kme-ports";', "server/kme/etsi014/new-check.ts", null],
     ['import { Buffer as x } from "node:buffer";', "server/kme/etsi014/new-check.ts", null],
-  ])("lifecycle engine: %s", async (...c) => check(c), 30_000);
+  ])("ETSI 014 protocol layer: %s", async (...c) => check(c), 30_000);
 
   it.each<Case>([
     ['import { prisma as x } from "../../db/client";', "server/api/routers/new-router.ts", /never touch the database/],

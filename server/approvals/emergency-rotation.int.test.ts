@@ -65,8 +65,7 @@ describe("emergency rotation", () => {
     const k = await s.keys.create({ label: "bank-emergency", purpose: "test", policy: "standard", participants: ["ep-bank", "ep-grid"] }, ACTOR);
     const active = (await s.distribution.distribute(k.id, ACTOR)).finalKey;
     expect(active.state).toBe("ACTIVE");
-    const agents = s.agents as unknown as { setFault(nodeId: string, f: { ignorePurge?: boolean } | null): void };
-    agents.setFault("ep-grid", { ignorePurge: true }); // its purge instructions are lost; deliveries still work
+    s.agents.setFault("ep-grid", { ignorePurge: true }); // its purge instructions are lost; deliveries still work
     try {
       const r = await s.approvals.requestEmergencyRotation({ keyId: active.id, justification: "grid node silent on purges", avoidNodeIds: [], avoidLinkIds: [] }, users.analyst);
       await s.approvals.approve(r.id, "confirmed", users.officer);
@@ -81,7 +80,7 @@ describe("emergency rotation", () => {
       expect(rows[1]!.purgeAttempts).toBeGreaterThanOrEqual(1);
       expect(rows[1]!.purgeAttempts).toBeLessThanOrEqual(4);
     } finally {
-      agents.setFault("ep-grid", null);
+      s.agents.setFault("ep-grid", null);
     }
     // The obligation is durable: once the holder answers again, the background sweep confirms it.
     await s.keys.purger!.sweep({ keyIds: [active.id], ignoreBackoff: true });
