@@ -4,14 +4,17 @@
  */
 import type { TRPCClient } from "@trpc/client";
 import type { AppRouter } from "@/server/api/root";
-import type { KeyEventType } from "@/server/domain/lifecycle/key-events";
+import { SYSTEM_ONLY_EVENTS, type KeyEventType } from "@/server/domain/lifecycle/key-events";
 import type { KeyView } from "@/components/trpc/router-types";
 
-/** The lifecycle events an operator sends directly. REVOKE is not one: a revocation is requested and approved by two officers (approvals.request). */
-export type DirectKeyEvent = Exclude<KeyEventType, "REVOKE">;
+/**
+ * The lifecycle events an operator sends directly. REVOKE is not one: a revocation is requested and approved by two
+ * officers (approvals.request). Nor are application deliveries (ISSUE_TO_SAE, FETCH_BY_SAE, CONSUME): only a KME makes them.
+ */
+export type DirectKeyEvent = Exclude<KeyEventType, "REVOKE" | "ISSUE_TO_SAE" | "FETCH_BY_SAE" | "CONSUME">;
 
 export function isDirectEvent(e: KeyEventType): e is DirectKeyEvent {
-  return e !== "REVOKE";
+  return e !== "REVOKE" && !SYSTEM_ONLY_EVENTS.has(e);
 }
 
 export interface KeyActionCommand {

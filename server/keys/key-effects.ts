@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { JsonValue } from "../domain/audit/types";
-import { decide, type Decision, type KeySnapshot } from "../domain/lifecycle/key-lifecycle";
+import { decide, type Decision, type KeySnapshot, type SaeDeliveryFact } from "../domain/lifecycle/key-lifecycle";
 import type { KeyEvent } from "../domain/lifecycle/key-events";
 import { KEY_GENERATED_ACTION } from "../domain/lifecycle/key-events";
 import { policyIn } from "./key-policies";
@@ -38,22 +38,34 @@ export function snapshotOf(ws: KeyWorkspace, k: KeyRecord): KeySnapshot {
     overlapSeconds: policy.overlapSeconds,
     successor: s ? { state: s.state, activatedAt: s.activatedAt } : null,
     predecessorRotating: k.predecessorId !== null && ws.hasKey(k.predecessorId) && ws.key(k.predecessorId).state === "ROTATING",
+    sizeBits: k.sizeBits,
   };
 }
 
+/** What a transition is given beyond the key: the receipt being recorded, whether a failure retries, the key's application deliveries. */
+export interface TransitionExtra {
+  receiptMac?: string;
+  retry?: boolean;
+  /** The key's deliveries to applications as the claim job sees them (server/kme): the ETSI 014 events' guards read them. */
+  saeDeliveries?: readonly SaeDeliveryFact[];
+  /** Facts the caller adds to this transition's own audit entry (e.g. the KME and request of a delivery). */
+  auditDetails?: Record<string, JsonValue>;
+}
+
 /** Decides and applies an event; throws the engine's refusal unchanged. */
-export function transition(ctx: EffectContext, k: KeyRecord, event: KeyEvent, extra: { receiptMac?: string; retry?: boolean } = {}): Decision {
-  const d = decide(snapshotOf(ctx.ws, k), event, ctx.ws.now);
+export function transition(ctx: EffectContext, k: KeyRecord, event: KeyEvent, extra: TransitionExtra = {}): Decision {
+  const snapshot = snapshotOf(ctx.ws, k);
+  const d = decide(extra.saeDeliveries ? { ...snapshot, saeDeliveries: extra.saeDeliveries } : snapshot, event, ctx.ws.now);
   apply(ctx, k, d, extra);
   return d;
 }
 
-function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMac?: string; retry?: boolean }): void {
+function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: TransitionExtra): void {
   const { ws } = ctx;
   k.state = d.to;
   if (d.stamp) k[d.stamp] = ws.now;
   ws.touch(k);
-  const details: Record<string, JsonValue> = { ...d.details, version: k.version, fingerprint: k.fingerprint };
+  const details: Record<string, JsonValue> = { ...d.details, ...extra.auditDetails, version: k.version, fingerprint: k.fingerprint };
   // The transition's entry comes before the entries its effects write (a
   // successor's generation); effects still add to its details until the flush.
   ws.audit({ actor: ctx.actor, action: d.action, subjectType: "key", subjectId: k.id, fromState: d.from, toState: d.to, details });
@@ -80,6 +92,14 @@ function apply(ctx: EffectContext, k: KeyRecord, d: Decision, extra: { receiptMa
       case "ACTIVATE_WHEN_ALL_CONFIRMED":
         followUp = () => transition(ctx, k, { type: "ACTIVATE" });
         break;
+      case "CONSUME_WHEN_ALL_FETCHED": {
+        // The fetch just recorded was the last one: the key is consumed in the same transaction.
+        const fetched = d.details.saeId;
+        const after = (extra.saeDeliveries ?? []).map((x) => (x.role === "slave" && x.saeId === fetched ? { ...x, delivered: true } : x));
+        const kmes = extra.auditDetails?.kmes;
+        followUp = chain(followUp, () => transition(ctx, k, { type: "CONSUME" }, { saeDeliveries: after, auditDetails: kmes === undefined ? {} : { kmes } }));
+        break;
+      }
       case "INCREMENT_USAGE":
         k.usageCount += BigInt(e.count);
         k.lastUsedAt = ws.now;

@@ -7,7 +7,7 @@ import type { Prisma } from "../../generated/prisma/client";
 import { toRecord } from "../audit/audit-log";
 import type { Db } from "../db/client";
 import { DomainError } from "../domain/errors/domain-error";
-import { eventsFrom } from "../domain/lifecycle/key-events";
+import { operatorEventsFrom } from "../domain/lifecycle/key-events";
 import { KEY_STATES, type KeyState } from "../domain/lifecycle/key-states";
 import { loadPolicies } from "./key-policies";
 import { KEY_VIEW_SELECT, toKeyView, type KeyView } from "./key-views";
@@ -143,7 +143,7 @@ export async function getKey(db: Db, id: string) {
   const key = toKeyView({ ...row, materialPresent: present.has(id) });
   return {
     key,
-    allowedEvents: eventsFrom(key.state),
+    allowedEvents: operatorEventsFrom(key.state),
     lineage,
     nodes,
     history: history.reverse().map(toRecord),

@@ -14,7 +14,13 @@ export type KeyEvent =
   | { type: "COMPLETE_ROTATION" }
   | { type: "CANCEL_ROTATION"; reason: string }
   | { type: "REVOKE"; reason: string }
-  | { type: "DESTROY" };
+  | { type: "DESTROY" }
+  /** ETSI 014 enc_keys: the master application takes the key; the slaves named may fetch it (KEY-DELIVERY.md §5.2). */
+  | { type: "ISSUE_TO_SAE"; saeId: string; slaves: string[]; sizeBits: number }
+  /** ETSI 014 dec_keys: an addressed slave application fetches the key. */
+  | { type: "FETCH_BY_SAE"; saeId: string }
+  /** Every addressed application has the key: it is destroyed at once (follows the last FETCH_BY_SAE). */
+  | { type: "CONSUME" };
 
 export type KeyEventType = KeyEvent["type"];
 
@@ -29,6 +35,9 @@ export const KEY_EVENT_TYPES = [
   "CANCEL_ROTATION",
   "REVOKE",
   "DESTROY",
+  "ISSUE_TO_SAE",
+  "FETCH_BY_SAE",
+  "CONSUME",
 ] as const satisfies readonly KeyEventType[];
 
 export interface TransitionRule {
@@ -67,7 +76,14 @@ export const TRANSITIONS: Record<KeyEventType, TransitionRule> = {
     label: "Revoke (compromise)",
   },
   DESTROY: { from: ["RETIRED"], to: "DESTROYED", action: "KEY_DESTROYED", label: "Destroy (retention expired)" },
+  // Application deliveries (ETSI GS QKD 014): only the KME's claim jobs apply these, never an operator.
+  ISSUE_TO_SAE: { from: ["ACTIVE"], to: null, action: "KEY_ISSUED_TO_SAE", label: "Issue to an application" },
+  FETCH_BY_SAE: { from: ["ACTIVE", "ROTATING"], to: null, action: "KEY_FETCHED_BY_SAE", label: "Deliver to an addressed application" },
+  CONSUME: { from: ["ACTIVE", "ROTATING"], to: "DESTROYED", action: "KEY_CONSUMED", label: "Consume (every addressed application has it)" },
 };
+
+/** Events only the system applies (application deliveries), never offered as an operator's action. */
+export const SYSTEM_ONLY_EVENTS: ReadonlySet<KeyEventType> = new Set(["ISSUE_TO_SAE", "FETCH_BY_SAE", "CONSUME"]);
 
 /** Audit actions that are not transitions of an existing key. */
 export const KEY_GENERATED_ACTION = "KEY_GENERATED";
@@ -76,4 +92,9 @@ export const KEY_GENERATION_FAILED_ACTION = "KEY_GENERATION_FAILED";
 /** Events the table accepts from a state (guards may still refuse them). */
 export function eventsFrom(state: KeyState): KeyEventType[] {
   return KEY_EVENT_TYPES.filter((t) => TRANSITIONS[t].from.includes(state));
+}
+
+/** What an operator may do to a key in this state (the key page's actions): the table without the system's own events. */
+export function operatorEventsFrom(state: KeyState): KeyEventType[] {
+  return eventsFrom(state).filter((t) => !SYSTEM_ONLY_EVENTS.has(t));
 }

@@ -40,6 +40,12 @@ const EXPECTED_TRANSITIONS: readonly ExpectedTransition[] = [
   { from: "ROTATING", event: "REVOKE", to: "REVOKED", action: "KEY_REVOKED" },
   { from: "RETIRED", event: "REVOKE", to: "REVOKED", action: "KEY_REVOKED" },
   { from: "RETIRED", event: "DESTROY", to: "DESTROYED", action: "KEY_DESTROYED" },
+  // ETSI 014 application deliveries (KEY-DELIVERY.md §5.2).
+  { from: "ACTIVE", event: "ISSUE_TO_SAE", to: null, action: "KEY_ISSUED_TO_SAE" },
+  { from: "ACTIVE", event: "FETCH_BY_SAE", to: null, action: "KEY_FETCHED_BY_SAE" },
+  { from: "ROTATING", event: "FETCH_BY_SAE", to: null, action: "KEY_FETCHED_BY_SAE" },
+  { from: "ACTIVE", event: "CONSUME", to: "DESTROYED", action: "KEY_CONSUMED" },
+  { from: "ROTATING", event: "CONSUME", to: "DESTROYED", action: "KEY_CONSUMED" },
 ];
 
 const EXPECTED_STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED", "REVOKED", "DESTROYED"];
@@ -54,6 +60,9 @@ const EXPECTED_EVENT_TYPES = [
   "CANCEL_ROTATION",
   "REVOKE",
   "DESTROY",
+  "ISSUE_TO_SAE",
+  "FETCH_BY_SAE",
+  "CONSUME",
 ];
 
 /** Which timestamp column entering a state sets (hand-written, not the engine's map). */
@@ -131,6 +140,12 @@ function validEvent(type: KeyEventType): KeyEvent {
       return { type, reason: "QBER above abort threshold on link hub-a" };
     case "DESTROY":
       return { type };
+    case "ISSUE_TO_SAE":
+      return { type, saeId: "sae-bank-1", slaves: ["sae-stock-1"], sizeBits: 128 };
+    case "FETCH_BY_SAE":
+      return { type, saeId: "sae-stock-1" };
+    case "CONSUME":
+      return { type };
   }
 }
 
@@ -153,6 +168,14 @@ function guardedSnapshot(state: KeyState, event: KeyEventType): KeySnapshot {
           : null,
     // DESTROY needs an expired retention period.
     retiredAt: state === "RETIRED" ? new Date(NOW.getTime() - (RETENTION_DAYS + 1) * DAY_MS) : null,
+    sizeBits: 256,
+    // ISSUE_TO_SAE needs an unassigned key; FETCH_BY_SAE an addressed slave that has not fetched; CONSUME every delivery done.
+    saeDeliveries:
+      event === "FETCH_BY_SAE"
+        ? [{ saeId: "sae-bank-1", role: "master", delivered: true }, { saeId: "sae-stock-1", role: "slave", delivered: false }]
+        : event === "CONSUME"
+          ? [{ saeId: "sae-bank-1", role: "master", delivered: true }, { saeId: "sae-stock-1", role: "slave", delivered: true }]
+          : [],
   });
 }
 
@@ -251,8 +274,8 @@ describe("the transition table", () => {
 const ALL_PAIRS = KEY_STATES.flatMap((state) => KEY_EVENT_TYPES.map((event) => ({ state, event })));
 
 describe("decide on every (state, event) pair", () => {
-  it("covers 7 x 10 pairs", () => {
-    expect(ALL_PAIRS).toHaveLength(70);
+  it("covers 7 x 13 pairs", () => {
+    expect(ALL_PAIRS).toHaveLength(91);
   });
 
   it.each(ALL_PAIRS)("$state + $event", ({ state, event }) => {
@@ -712,5 +735,71 @@ describe("purity", () => {
       (a.details.participants as string[]).push("mutated");
       expect(run(frozen, ev, now)).toEqual(b);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Application deliveries (ETSI GS QKD 014, KEY-DELIVERY.md §5.2)
+// ---------------------------------------------------------------------------
+
+describe("application deliveries", () => {
+  const active = (saeDeliveries: KeySnapshot["saeDeliveries"]) => snapshot({ state: "ACTIVE", sizeBits: 256, saeDeliveries });
+  const issued = (slaveDelivered: boolean, more: Array<{ saeId: string; role: "slave"; delivered: boolean }> = []) =>
+    active([{ saeId: "sae-bank-1", role: "master", delivered: true }, { saeId: "sae-stock-1", role: "slave", delivered: slaveDelivered }, ...more]);
+
+  it("issues an unassigned ACTIVE key to a master for its slaves, counting one use", () => {
+    const d = decide(active([]), { type: "ISSUE_TO_SAE", saeId: "sae-bank-1", slaves: ["sae-stock-1"], sizeBits: 128 }, NOW);
+    expect(d).toMatchObject({ from: "ACTIVE", to: "ACTIVE", action: "KEY_ISSUED_TO_SAE", stamp: null });
+    expect(d.effects).toEqual([{ type: "INCREMENT_USAGE", count: 1 }]);
+    expect(d.details).toEqual({ saeId: "sae-bank-1", role: "master", masterSaeId: "sae-bank-1", slaveSaeIds: ["sae-stock-1"], sizeBits: 128 });
+  });
+
+  it("never issues a key twice, to itself, to nobody, or larger than the key", () => {
+    expectGuard(() => decide(issued(false), { type: "ISSUE_TO_SAE", saeId: "sae-x", slaves: ["sae-y"], sizeBits: 128 }, NOW), "ALREADY_ISSUED");
+    for (const bad of [
+      { slaves: [] as string[], sizeBits: 128 },
+      { slaves: ["sae-bank-1"], sizeBits: 128 },
+      { slaves: ["sae-stock-1", "sae-stock-1"], sizeBits: 128 },
+      { slaves: ["sae-stock-1"], sizeBits: 264 },
+      { slaves: ["sae-stock-1"], sizeBits: 12 },
+      { slaves: ["sae-stock-1"], sizeBits: 0 },
+    ]) {
+      expectGuard(() => decide(active([]), { type: "ISSUE_TO_SAE", saeId: "sae-bank-1", ...bad }, NOW), "INVALID_EVENT");
+    }
+    for (const state of ["GENERATED", "DISTRIBUTED", "ROTATING", "RETIRED", "REVOKED", "DESTROYED"] as const) {
+      const e = catchRefusal(() => decide(snapshot({ state }), { type: "ISSUE_TO_SAE", saeId: "a", slaves: ["b"], sizeBits: 128 }, NOW));
+      expect(e.code).toBe("TRANSITION_REFUSED");
+    }
+  });
+
+  it("lets each addressed slave fetch once; the last fetch asks for consumption", () => {
+    const d = decide(issued(false), { type: "FETCH_BY_SAE", saeId: "sae-stock-1" }, NOW);
+    expect(d).toMatchObject({ from: "ACTIVE", to: "ACTIVE", action: "KEY_FETCHED_BY_SAE" });
+    expect(effectTypes(d)).toEqual(["INCREMENT_USAGE", "CONSUME_WHEN_ALL_FETCHED"]);
+    expect(d.details).toEqual({ saeId: "sae-stock-1", role: "slave", masterSaeId: "sae-bank-1", remaining: [] });
+    const multicast = decide(issued(false, [{ saeId: "sae-stock-2", role: "slave", delivered: false }]), { type: "FETCH_BY_SAE", saeId: "sae-stock-1" }, NOW);
+    expect(effectTypes(multicast)).toEqual(["INCREMENT_USAGE"]);
+    expect(multicast.details.remaining).toEqual(["sae-stock-2"]);
+    const rotating = decide({ ...issued(false), state: "ROTATING" }, { type: "FETCH_BY_SAE", saeId: "sae-stock-1" }, NOW);
+    expect(rotating.to).toBe("ROTATING");
+  });
+
+  it("refuses a fetch by the master, a stranger, or a slave that already has the key", () => {
+    expectGuard(() => decide(issued(false), { type: "FETCH_BY_SAE", saeId: "sae-bank-1" }, NOW), "NOT_ADDRESSED");
+    expectGuard(() => decide(issued(false), { type: "FETCH_BY_SAE", saeId: "sae-other" }, NOW), "NOT_ADDRESSED");
+    expectGuard(() => decide(active([]), { type: "FETCH_BY_SAE", saeId: "sae-stock-1" }, NOW), "NOT_ADDRESSED");
+    expectGuard(() => decide(issued(true, [{ saeId: "sae-stock-2", role: "slave", delivered: false }]), { type: "FETCH_BY_SAE", saeId: "sae-stock-1" }, NOW), "ALREADY_FETCHED");
+    for (const state of ["RETIRED", "REVOKED", "DESTROYED"] as const) {
+      expect(catchRefusal(() => decide({ ...issued(false), state }, { type: "FETCH_BY_SAE", saeId: "sae-stock-1" }, NOW)).code).toBe("TRANSITION_REFUSED");
+    }
+  });
+
+  it("consumes a key only once every addressed application has it: destroyed, zeroised, purged", () => {
+    const d = decide(issued(true), { type: "CONSUME" }, NOW);
+    expect(d).toMatchObject({ from: "ACTIVE", to: "DESTROYED", action: "KEY_CONSUMED", stamp: "destroyedAt" });
+    expect(effectTypes(d)).toEqual(["ZEROISE_MATERIAL", "PURGE_HOLDERS"]);
+    expect(d.details).toEqual({ deliveredTo: ["sae-bank-1", "sae-stock-1"] });
+    expectGuard(() => decide(issued(false), { type: "CONSUME" }, NOW), "NOT_ALL_FETCHED");
+    expectGuard(() => decide(active([]), { type: "CONSUME" }, NOW), "NOT_ALL_FETCHED");
   });
 });

@@ -19,6 +19,16 @@ export interface KeySnapshot {
   predecessorRotating?: boolean;
   /** The replacement generation while ROTATING, if one exists. */
   successor: { state: KeyState; activatedAt: Date | null } | null;
+  /** Key size in bits (an application may take a prefix of it). */
+  sizeBits?: number;
+  /** The applications this key was issued to (ETSI 014, KEY-DELIVERY.md §5.2); empty while in the pool. */
+  saeDeliveries?: ReadonlyArray<SaeDeliveryFact>;
+}
+
+export interface SaeDeliveryFact {
+  saeId: string;
+  role: "master" | "slave";
+  delivered: boolean;
 }
 
 export type KeyEffect =
@@ -30,7 +40,8 @@ export type KeyEffect =
   | { type: "GENERATE_SUCCESSOR"; reason: string }
   | { type: "RETRY_WITH_NEW_MATERIAL"; reason: string }
   | { type: "ABANDON_SUCCESSOR"; reason: string }
-  | { type: "EMERGENCY_ROTATION_REQUIRED"; reason: string };
+  | { type: "EMERGENCY_ROTATION_REQUIRED"; reason: string }
+  | { type: "CONSUME_WHEN_ALL_FETCHED" };
 
 /** Which timestamp column a transition sets. */
 export type StateStamp =
@@ -172,6 +183,48 @@ export function decide(key: KeySnapshot, event: KeyEvent, now: Date): Decision {
       if (now < expires) refuse(key, event.type, "RETENTION_NOT_EXPIRED", `its retention period runs until ${expires.toISOString()}`);
       // Retention is over everywhere: the hub zeroises its copy and every holder purges theirs.
       return { ...base, effects: [{ type: "ZEROISE_MATERIAL" }, { type: "PURGE_HOLDERS" }], details: { retentionDays: key.retentionDays } };
+    }
+    case "ISSUE_TO_SAE": {
+      const d = key.saeDeliveries ?? [];
+      if (d.length > 0) refuse(key, event.type, "ALREADY_ISSUED", `it was already issued to ${d.find((x) => x.role === "master")?.saeId ?? d[0]!.saeId}`);
+      const slaves = [...new Set(event.slaves)];
+      if (!event.saeId || slaves.length === 0 || slaves.length !== event.slaves.length || slaves.includes(event.saeId)) {
+        refuse(key, event.type, "INVALID_EVENT", "a key goes to one master and at least one other, distinct slave application");
+      }
+      const max = key.sizeBits ?? Infinity;
+      if (!Number.isSafeInteger(event.sizeBits) || event.sizeBits < 8 || event.sizeBits % 8 !== 0 || event.sizeBits > max) {
+        refuse(key, event.type, "INVALID_EVENT", `the size must be a multiple of 8 bits from 8 to ${max}`);
+      }
+      return {
+        ...base,
+        effects: [{ type: "INCREMENT_USAGE", count: 1 }],
+        details: { saeId: event.saeId, role: "master", masterSaeId: event.saeId, slaveSaeIds: slaves, sizeBits: event.sizeBits },
+      };
+    }
+    case "FETCH_BY_SAE": {
+      const d = key.saeDeliveries ?? [];
+      const mine = d.find((x) => x.saeId === event.saeId && x.role === "slave");
+      if (!mine) refuse(key, event.type, "NOT_ADDRESSED", `application ${event.saeId} is not an addressed slave of this key`);
+      if (mine.delivered) refuse(key, event.type, "ALREADY_FETCHED", `application ${event.saeId} already fetched it`);
+      const master = d.find((x) => x.role === "master")?.saeId ?? null;
+      const remaining = d.filter((x) => x.role === "slave" && !x.delivered && x.saeId !== event.saeId).map((x) => x.saeId);
+      return {
+        ...base,
+        effects: [{ type: "INCREMENT_USAGE", count: 1 }, ...(remaining.length === 0 ? [{ type: "CONSUME_WHEN_ALL_FETCHED" } as const] : [])],
+        details: { saeId: event.saeId, role: "slave", masterSaeId: master, remaining },
+      };
+    }
+    case "CONSUME": {
+      const d = key.saeDeliveries ?? [];
+      const pending = d.filter((x) => !x.delivered).map((x) => x.saeId);
+      if (d.length === 0 || pending.length > 0) {
+        refuse(key, event.type, "NOT_ALL_FETCHED", pending.length ? `waiting for ${pending.join(", ")} to fetch it` : "it was never issued");
+      }
+      return {
+        ...base,
+        effects: [{ type: "ZEROISE_MATERIAL" }, { type: "PURGE_HOLDERS" }],
+        details: { deliveredTo: d.map((x) => x.saeId) },
+      };
     }
   }
 }

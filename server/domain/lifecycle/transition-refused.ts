@@ -16,7 +16,11 @@ export type GuardCode =
   | "ROTATION_PAST_POINT_OF_NO_RETURN"
   | "PREDECESSOR_STILL_ROTATING"
   | "RETENTION_NOT_EXPIRED"
-  | "INVALID_EVENT";
+  | "INVALID_EVENT"
+  | "ALREADY_ISSUED"
+  | "NOT_ADDRESSED"
+  | "ALREADY_FETCHED"
+  | "NOT_ALL_FETCHED";
 
 export class TransitionRefusedError extends DomainError {
   constructor(
