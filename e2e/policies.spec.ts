@@ -11,7 +11,7 @@ test("an admin edits a key policy, is told what is wrong, saves, and creates a p
   await signIn(page, "admin");
   await page.goto("/admin");
   const panel = page.getByTestId("policies-admin");
-  await expect(panel.getByTestId("policy-row")).toHaveCount(3);
+  await expect(panel.getByTestId("policy-row")).toHaveCount(4);
   const standard = panel.locator('[data-testid="policy-row"][data-name="standard"]');
   await expect(standard).toContainText("1 day");
   await expect(standard).toContainText("1,000,000 uses");

@@ -35,6 +35,8 @@ export const DOMAIN_TO_TRPC: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   INCIDENT_OPEN: "CONFLICT",
   POLICY_NOT_FOUND: "NOT_FOUND",
   POLICY_EXISTS: "CONFLICT",
+  SAE_NOT_FOUND: "NOT_FOUND",
+  SAE_EXISTS: "CONFLICT",
   POLICY_IN_USE: "CONFLICT",
   POLICY_BUILT_IN: "CONFLICT",
   // The browser reads domainCode: enrolment sends the user to /account/security, a step-up prompts for the code and retries.

@@ -52,6 +52,19 @@ export const KEY_POLICIES: Record<string, KeyPolicy> = {
     maxDistributionAttempts: 3,
     autoRevokeSignals: ["QBER_ABORT", "INTEGRITY_MISMATCH"],
   },
+  // Pool keys served to applications over ETSI GS QKD 014 (KEY-DELIVERY.md §5.1): a pool key, or a key a master took
+  // and its slave has not fetched, lives at most a cryptoperiod; a consumed key is destroyed at once (retention 0).
+  etsi014: {
+    name: "etsi014",
+    description: "ETSI 014 pool keys for applications: 256 bits, served once, rotated daily if unused, 5 min fetch window, no retention",
+    sizeBits: 256,
+    cryptoperiodSeconds: DAY,
+    maxUsage: null,
+    overlapSeconds: 300,
+    retentionDays: 0,
+    maxDistributionAttempts: 3,
+    autoRevokeSignals: ["QBER_ABORT", "INTEGRITY_MISMATCH"],
+  },
 };
 
 /** The built-in policies' names (the seed); the stored set may have more, see loadPolicies. */

@@ -65,6 +65,22 @@ CREATE TABLE "key_sae_deliveries" (
 CREATE INDEX "key_sae_deliveries_sae_id_idx" ON "key_sae_deliveries"("sae_id", "assigned_at");
 CREATE INDEX "key_sae_deliveries_delivered_at_idx" ON "key_sae_deliveries"("delivered_at");
 
+-- key_compromise_notices: a key already consumed by applications whose recorded route crossed a compromised relay or
+-- link (§5.5). DESTROYED is terminal, so there is no state change: the applications are told through their KME's
+-- status (qecnet_revoked_key_IDs), and the chain has KEY_COMPROMISE_NOTIFIED.
+CREATE TABLE "key_compromise_notices" (
+    "incident_id" UUID NOT NULL,
+    "key_id" UUID NOT NULL,
+    "sae_ids" TEXT[] NOT NULL,
+    "reason" TEXT NOT NULL,
+    "notified_at" TIMESTAMPTZ(3) NOT NULL,
+    CONSTRAINT "key_compromise_notices_pkey" PRIMARY KEY ("incident_id", "key_id"),
+    CONSTRAINT "key_compromise_notices_incident_id_fkey" FOREIGN KEY ("incident_id") REFERENCES "incidents"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "key_compromise_notices_key_id_fkey" FOREIGN KEY ("key_id") REFERENCES "keys"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "key_compromise_notices_reason_check" CHECK (char_length("reason") <= 300)
+);
+CREATE INDEX "key_compromise_notices_sae_ids_idx" ON "key_compromise_notices" USING GIN ("sae_ids");
+
 -- The built-in policy of pool keys (KEY-DELIVERY.md §5.1): the longest a pool key or an
 -- unfetched key lives is its cryptoperiod; retention 0 (a consumed key is destroyed at once).
 INSERT INTO "key_policies" ("name", "description", "size_bits", "cryptoperiod_seconds", "max_usage", "overlap_seconds",

@@ -37,6 +37,9 @@ export const DOMAIN_ERROR_CODES = [
   "POLICY_EXISTS",
   "POLICY_IN_USE",
   "POLICY_BUILT_IN",
+  // application registry (server/kme/registry)
+  "SAE_NOT_FOUND",
+  "SAE_EXISTS",
   // second factor (server/auth/second-factor.ts)
   "SECOND_FACTOR_ENROLMENT_REQUIRED",
   "SECOND_FACTOR_REQUIRED",

@@ -53,7 +53,7 @@ describe("key policies", () => {
 
   it("seeds the built-in policies with the same values", async () => {
     const stored = await admin.keys.policies();
-    expect(stored.map((p) => p.name)).toEqual(["high-assurance", "short-lived", "standard"]);
+    expect(stored.map((p) => p.name)).toEqual(["etsi014", "high-assurance", "short-lived", "standard"]);
     for (const p of stored) {
       const { version, updatedAt: _at, updatedBy, builtIn, keyCount, ...values } = p;
       expect(values).toEqual(KEY_POLICIES[p.name]);

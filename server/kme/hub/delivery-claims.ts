@@ -1,0 +1,195 @@
+/**
+ * The two atomic claims of ETSI 014 key delivery at the hub (KEY-DELIVERY.md
+ * §5.2): each request is one job of the transition runner, so the delivery rows,
+ * the keys' lifecycle events (ISSUE_TO_SAE, FETCH_BY_SAE, then CONSUME) and
+ * their audit entries commit together, under the audit head lock, before the
+ * hub answers the agent and before any key byte leaves it. Delivery is
+ * therefore at most once: a key is never claimed twice, also by two requests of
+ * the same batch (the batch ledger below), also across hub processes (the head
+ * lock orders them). All or nothing: a request that cannot have every key it
+ * asked for claims none.
+ */
+import type pg from "pg";
+import type { SaeDeliveryFact } from "../../domain/lifecycle/key-lifecycle";
+import { policyIn } from "../../keys/key-policies";
+import type { KeyRecord } from "../../keys/key-record";
+import type { KeyService } from "../../keys/key-service";
+import type { KeyWorkspace } from "../../keys/key-workspace";
+import { transition } from "../../keys/key-effects";
+import { deliveriesOf, ETSI014_POLICY, poolCandidates, poolLabel, type Constraints, type DeliveryRow } from "./pool-queries";
+
+export interface MasterClaim {
+  kme: string;
+  requestId: string;
+  masterSaeId: string;
+  /** The addressed slaves with their sites. */
+  slaves: ReadonlyArray<{ saeId: string; nodeId: string }>;
+  /** The pool's sites (poolSites). */
+  sites: readonly string[];
+  number: number;
+  sizeBits: number;
+  required: Constraints;
+  preferred: Constraints;
+}
+
+export interface SlaveClaim {
+  kme: string;
+  requestId: string;
+  slaveSaeId: string;
+  masterSaeId: string;
+  keyIds: readonly string[];
+}
+
+export type MasterClaimOutcome = { outcome: "claimed"; keys: Array<{ keyId: string; fetchBy: Date }> } | { outcome: "short" };
+export type SlaveClaimOutcome = { outcome: "claimed"; keyIds: string[] } | { outcome: "refused" };
+
+/**
+ * The delivery facts of the keys claimed so far in one batch. The jobs of a batch read the rows before any of them
+ * runs, so a later job must see what an earlier one claimed: the ledger holds the facts as this batch left them.
+ */
+const ledgers = new WeakMap<KeyWorkspace, Map<string, SaeDeliveryFact[]>>();
+function ledgerOf(ws: KeyWorkspace): Map<string, SaeDeliveryFact[]> {
+  let l = ledgers.get(ws);
+  if (!l) ledgers.set(ws, (l = new Map()));
+  return l;
+}
+
+const facts = (rows: readonly DeliveryRow[] | undefined): SaeDeliveryFact[] =>
+  (rows ?? []).map((r) => ({ saeId: r.saeId, role: r.role, delivered: r.deliveredAt !== null }));
+
+/** A key enc_keys may still hand out, as the batch sees it under the lock. */
+function servable(k: KeyRecord, label: string, sites: readonly string[]): boolean {
+  if (k.state !== "ACTIVE" || k.policy !== ETSI014_POLICY || k.label !== label) return false;
+  const nodes = k.participants.map((p) => p.nodeId).sort();
+  if (nodes.length !== sites.length || nodes.some((n, i) => n !== sites[i])) return false;
+  return k.participants.every((p) => p.confirmedAt !== null && p.purgeRequestedAt === null && p.purgeConfirmedAt === null);
+}
+
+const ATTEMPTS = 3;
+
+export class DeliveryClaims {
+  constructor(private readonly keys: KeyService) {}
+
+  /** enc_keys: `number` keys of the pool to the master, addressed to its slaves; or nothing. */
+  async claimForMaster(pool: pg.Pool, c: MasterClaim): Promise<MasterClaimOutcome> {
+    const label = poolLabel(c.sites);
+    const sites = [...c.sites].sort();
+    const merged: Constraints = {
+      avoidNodes: [...new Set([...c.required.avoidNodes, ...c.preferred.avoidNodes])],
+      maxRelays: minOrNull(c.required.maxRelays, c.preferred.maxRelays),
+    };
+    const skip: string[] = [];
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      // Candidates outside the lock (the claim re-checks each under it): preferred ones first, oldest activation first.
+      const want = c.number * 2 + 4;
+      const first = await poolCandidates(pool, sites, merged, want, skip);
+      const rest = first.length < want ? await poolCandidates(pool, sites, c.required, want - first.length, [...skip, ...first]) : [];
+      const candidates = [...first, ...rest];
+      if (candidates.length < c.number) return { outcome: "short" };
+      let loaded = new Map<string, DeliveryRow[]>();
+      const r = await this.keys.runner.submit({
+        keyIds: candidates,
+        load: async (client) => {
+          loaded = await deliveriesOf(client, candidates);
+        },
+        run: (ws) => {
+          const ledger = ledgerOf(ws);
+          const picked: KeyRecord[] = [];
+          for (const id of candidates) {
+            if (picked.length === c.number) break;
+            if (!ws.hasKey(id)) continue;
+            const k = ws.key(id);
+            const known = ledger.get(id) ?? facts(loaded.get(id));
+            if (known.length === 0 && servable(k, label, sites)) picked.push(k);
+          }
+          if (picked.length < c.number) return { ok: false as const, taken: candidates.filter((id) => !picked.some((k) => k.id === id)) };
+          const ctx = this.keys.effectContext(ws, { actor: `kme:${c.kme}` });
+          const slaveIds = c.slaves.map((s) => s.saeId);
+          const out: Array<{ keyId: string; fetchBy: Date }> = [];
+          for (const k of picked) {
+            transition(ctx, k, { type: "ISSUE_TO_SAE", saeId: c.masterSaeId, slaves: slaveIds, sizeBits: c.sizeBits }, {
+              saeDeliveries: [],
+              auditDetails: { kme: c.kme, requestId: c.requestId, slaveKmes: [...new Set(c.slaves.map((s) => s.nodeId))] },
+            });
+            ledger.set(k.id, [{ saeId: c.masterSaeId, role: "master", delivered: true }, ...slaveIds.map((saeId) => ({ saeId, role: "slave" as const, delivered: false }))]);
+            const policy = policyIn(ws, k.policy);
+            const activated = (k.activatedAt ?? ws.now).getTime();
+            out.push({ keyId: k.id, fetchBy: new Date(activated + (policy.cryptoperiodSeconds + policy.overlapSeconds) * 1000) });
+          }
+          return { ok: true as const, keys: out, at: ws.now };
+        },
+        write: async (client, value) => {
+          if (!value.ok) return;
+          const rows = value.keys.flatMap((k) => [
+            { key_id: k.keyId, sae_id: c.masterSaeId, role: "master", kme_node_id: c.kme, delivered: true },
+            ...c.slaves.map((s) => ({ key_id: k.keyId, sae_id: s.saeId, role: "slave", kme_node_id: s.nodeId, delivered: false })),
+          ]);
+          await client.query({
+            name: "qecnet-kme-insert-deliveries",
+            text: `INSERT INTO key_sae_deliveries (key_id, sae_id, role, kme_node_id, master_sae_id, size_bits, request_id, assigned_at, delivered_at)
+                   SELECT r.key_id, r.sae_id, r.role, r.kme_node_id, $2, $3, $4, $5, CASE WHEN r.delivered THEN $5::timestamptz END
+                     FROM jsonb_to_recordset($1::jsonb) AS r(key_id uuid, sae_id text, role text, kme_node_id text, delivered boolean)`,
+            values: [JSON.stringify(rows), c.masterSaeId, c.sizeBits, c.requestId, value.at],
+          });
+        },
+      });
+      if (r.ok) return { outcome: "claimed", keys: r.keys };
+      skip.push(...r.taken);
+    }
+    return { outcome: "short" };
+  }
+
+  /** dec_keys: every key to this slave, each consumed once every addressed application has it; or nothing. */
+  async claimForSlave(c: SlaveClaim): Promise<SlaveClaimOutcome> {
+    let loaded = new Map<string, DeliveryRow[]>();
+    const r = await this.keys.runner.submit({
+      keyIds: c.keyIds,
+      load: async (client) => {
+        loaded = await deliveriesOf(client, c.keyIds);
+      },
+      run: (ws) => {
+        const ledger = ledgerOf(ws);
+        const known = new Map(c.keyIds.map((id) => [id, ledger.get(id) ?? facts(loaded.get(id))]));
+        // Every key must be fetchable by this slave from this master, or none is claimed.
+        for (const id of c.keyIds) {
+          const f = known.get(id)!;
+          const master = loaded.get(id)?.find((d) => d.role === "master")?.saeId;
+          const mine = f.find((x) => x.saeId === c.slaveSaeId && x.role === "slave");
+          if (!ws.hasKey(id) || master !== c.masterSaeId || !mine || mine.delivered) return { ok: false as const };
+          const s = ws.key(id).state;
+          if (s !== "ACTIVE" && s !== "ROTATING") return { ok: false as const };
+        }
+        const ctx = this.keys.effectContext(ws, { actor: `kme:${c.kme}` });
+        for (const id of c.keyIds) {
+          const k = ws.key(id);
+          const before = known.get(id)!;
+          const kmes = [...new Set((loaded.get(id) ?? []).map((d) => d.kmeNodeId))].sort();
+          transition(ctx, k, { type: "FETCH_BY_SAE", saeId: c.slaveSaeId }, {
+            saeDeliveries: before,
+            auditDetails: { kme: c.kme, requestId: c.requestId, kmes },
+          });
+          ledger.set(id, before.map((x) => (x.saeId === c.slaveSaeId && x.role === "slave" ? { ...x, delivered: true } : x)));
+        }
+        return { ok: true as const, at: ws.now };
+      },
+      write: async (client, value) => {
+        if (!value.ok) return;
+        const u = await client.query({
+          name: "qecnet-kme-mark-fetched",
+          text: `UPDATE key_sae_deliveries SET delivered_at = $3
+                  WHERE key_id = ANY($1::uuid[]) AND sae_id = $2 AND role = 'slave' AND delivered_at IS NULL`,
+          values: [[...c.keyIds], c.slaveSaeId, value.at],
+        });
+        // Under the head lock nothing else marks these rows; a mismatch means the rows changed behind the runner's back.
+        if (u.rowCount !== c.keyIds.length) throw new Error("delivery rows changed during the claim");
+      },
+    });
+    return r.ok ? { outcome: "claimed", keyIds: [...c.keyIds] } : { outcome: "refused" };
+  }
+}
+
+function minOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}

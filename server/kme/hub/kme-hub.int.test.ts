@@ -1,0 +1,161 @@
+/**
+ * The hub's side of ETSI 014 key delivery over a real PostgreSQL, with the
+ * in-process agents: the audited registry, the pool the replenisher fills
+ * through real distribution, and the two claims: served once (also with
+ * requests racing in one batch), all or nothing, consumed and purged after the
+ * last fetch, and every step in a chain that still verifies.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { verifyStoredChain } from "../../audit/audit-log";
+import { demoMesh } from "../../demo/demo-topology";
+import type { Services } from "../../runtime/services";
+import { ACTOR, testServices, writeMesh } from "../../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
+import { SaeRegistry } from "../registry/sae-registry";
+import { KmeHub } from "./kme-hub";
+import { PoolReplenisher } from "./pool-replenisher";
+
+const NONE = { avoidNodes: [], maxRelays: null };
+
+describe("ETSI 014 at the hub", () => {
+  let t: TestDatabase;
+  let s: Services;
+  let hub: KmeHub;
+  let registry: SaeRegistry;
+  let replenisher: PoolReplenisher;
+  const TARGET = 12;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(inject("adminUrl"), "kmehub");
+    await writeMesh(t.db, demoMesh());
+    s = testServices(t.db, t.url, { receiptTimeoutMs: 2000 });
+    hub = new KmeHub(s.keys, { poolTarget: TARGET });
+    registry = new SaeRegistry(t.db, s.keys.runner);
+    replenisher = new PoolReplenisher(s.keys, s.distribution, { poolTarget: TARGET, perRound: TARGET });
+    await registry.register({ saeId: "sae-bank-1", nodeId: "ep-bank", description: "payments gateway" }, ACTOR);
+    await registry.register({ saeId: "sae-stock-1", nodeId: "ep-stock" }, ACTOR);
+    await registry.register({ saeId: "sae-stock-2", nodeId: "ep-stock" }, ACTOR);
+    await registry.pair("sae-stock-1", "sae-bank-1", ACTOR);
+  });
+  afterAll(async () => t.dispose());
+
+  const claim = (number: number, requestId = "r", sizeBits = 128) =>
+    hub.call("ep-bank", "claimForMaster", { requestId, masterSaeId: "sae-bank-1", slaveSaeIds: ["sae-stock-1"], number, sizeBits, required: NONE, preferred: NONE });
+
+  it("records every registry change in the audit chain and refuses bad input without writing", async () => {
+    const list = await registry.list();
+    expect(list.saes.map((x) => x.saeId)).toEqual(["sae-bank-1", "sae-stock-1", "sae-stock-2"]);
+    expect(list.pairs).toEqual([expect.objectContaining({ saeA: "sae-bank-1", saeB: "sae-stock-1", sites: ["ep-bank", "ep-stock"] })]);
+    const actions = (await t.db.auditEntry.findMany({ where: { subjectType: { in: ["sae", "sae-pair"] } }, orderBy: { seq: "asc" } })).map((e) => e.action);
+    expect(actions).toEqual(["SAE_REGISTERED", "SAE_REGISTERED", "SAE_REGISTERED", "SAE_PAIR_CREATED"]);
+    const count = await t.db.auditEntry.count();
+    await expect(registry.register({ saeId: "sae-bank-1", nodeId: "ep-bank" }, ACTOR)).rejects.toMatchObject({ code: "SAE_EXISTS" });
+    await expect(registry.register({ saeId: "bad id!", nodeId: "ep-bank" }, ACTOR)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(registry.register({ saeId: "sae-x", nodeId: "no-such-node" }, ACTOR)).rejects.toMatchObject({ code: "NODE_NOT_FOUND" });
+    await expect(registry.register({ saeId: "sae-x", nodeId: "ep-bank", certPins: ["abc"] }, ACTOR)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(registry.pair("sae-bank-1", "sae-bank-1", ACTOR)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(registry.pair("sae-bank-1", "sae-nobody", ACTOR)).rejects.toMatchObject({ code: "SAE_NOT_FOUND" });
+    await expect(registry.pair("sae-bank-1", "sae-stock-1", ACTOR)).rejects.toMatchObject({ code: "SAE_EXISTS" });
+    expect(await t.db.auditEntry.count()).toBe(count);
+    expect(await t.db.sae.count()).toBe(3);
+  });
+
+  it("fills the pair's pool with ACTIVE etsi014 keys of exactly the two sites, through real distribution", async () => {
+    const empty = await hub.call("ep-bank", "snapshot", { masterSaeId: "sae-bank-1", slaveSaeId: "sae-stock-1", required: NONE });
+    expect(empty.available).toBe(0);
+    expect(await claim(1)).toMatchObject({ outcome: "refused", ownSite: "ONLINE", peerSite: "ONLINE" });
+    const r = await replenisher.round();
+    expect(r).toEqual([expect.objectContaining({ sites: ["ep-bank", "ep-stock"], created: TARGET, servable: TARGET, coming: 0 })]);
+    const snap = await hub.call("ep-bank", "snapshot", { masterSaeId: "sae-bank-1", slaveSaeId: "sae-stock-1", required: NONE });
+    expect(snap.available).toBe(TARGET);
+    expect(snap.refillKeysPerSecond).toBeGreaterThan(0);
+    const keys = await t.db.key.findMany({ where: { policy: "etsi014" }, include: { participants: true } });
+    expect(keys).toHaveLength(TARGET);
+    for (const k of keys) {
+      expect(k.state).toBe("ACTIVE");
+      expect(k.participants.map((p) => p.nodeId).sort()).toEqual(["ep-bank", "ep-stock"]);
+      expect(s.agents.agent("ep-bank").holds(k.id) && s.agents.agent("ep-stock").holds(k.id)).toBe(true);
+    }
+    // A full pool is left alone.
+    expect(await replenisher.round()).toEqual([expect.objectContaining({ created: 0 })]);
+  });
+
+  it("serves each key once: issue to the master, fetch by the slave, then consumed and purged", async () => {
+    const issued = await claim(2, "req-enc-1");
+    expect(issued.outcome).toBe("claimed");
+    if (issued.outcome !== "claimed") return;
+    const ids = issued.keys.map((k) => k.keyId);
+    expect(new Set(ids).size).toBe(2);
+    // Not the slave of another master, not another slave, not the master itself.
+    const views = await hub.call("ep-stock", "inspectForSlave", { slaveSaeId: "sae-stock-1", keyIds: ids });
+    expect(views.views).toEqual(ids.map((keyId) => ({ keyId, exists: true, masterSaeId: "sae-bank-1", addressedSlaves: ["sae-stock-1"], availability: "available" })));
+    expect(await hub.call("ep-stock", "claimForSlave", { requestId: "x", slaveSaeId: "sae-stock-2", masterSaeId: "sae-bank-1", keyIds: ids })).toMatchObject({ outcome: "refused" });
+    expect(await hub.call("ep-bank", "claimForSlave", { requestId: "x", slaveSaeId: "sae-stock-1", masterSaeId: "sae-bank-1", keyIds: ids })).toMatchObject({ outcome: "refused" });
+    // Eight racing fetches of the same keys: exactly one wins.
+    const race = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      hub.call("ep-stock", "claimForSlave", { requestId: `req-dec-${i}`, slaveSaeId: "sae-stock-1", masterSaeId: "sae-bank-1", keyIds: ids })));
+    expect(race.filter((r) => r.outcome === "claimed")).toHaveLength(1);
+    const after = await hub.call("ep-stock", "inspectForSlave", { slaveSaeId: "sae-stock-1", keyIds: ids });
+    expect(after.views.map((v) => (v.exists ? v.availability : null))).toEqual(["consumed", "consumed"]);
+    for (const id of ids) {
+      const k = await t.db.key.findUniqueOrThrow({ where: { id }, include: { participants: true } });
+      expect(k.state).toBe("DESTROYED");
+      expect(k.materialCiphertext).toBeNull();
+      expect(k.usageCount).toBe(2n);
+      expect(k.participants.every((p) => p.purgeRequestedAt !== null)).toBe(true);
+      const trail = await t.db.auditEntry.findMany({ where: { subjectId: id }, orderBy: { seq: "asc" } });
+      const tail = trail.filter((e) => ["KEY_ISSUED_TO_SAE", "KEY_FETCHED_BY_SAE", "KEY_CONSUMED"].includes(e.action));
+      expect(tail.map((e) => e.action)).toEqual(["KEY_ISSUED_TO_SAE", "KEY_FETCHED_BY_SAE", "KEY_CONSUMED"]);
+      expect(tail[0]!.details).toMatchObject({ saeId: "sae-bank-1", slaveSaeIds: ["sae-stock-1"], kme: "ep-bank", slaveKmes: ["ep-stock"], sizeBits: 128, usageCount: "1" });
+      expect(tail[1]!.details).toMatchObject({ saeId: "sae-stock-1", masterSaeId: "sae-bank-1", kme: "ep-stock", usageCount: "2" });
+      expect(tail[2]!.details).toMatchObject({ deliveredTo: ["sae-bank-1", "sae-stock-1"], kmes: ["ep-bank", "ep-stock"], materialZeroised: true, purgeInstructed: ["ep-bank", "ep-stock"] });
+      const rows = await t.db.keySaeDelivery.findMany({ where: { keyId: id }, orderBy: { role: "asc" } });
+      expect(rows.map((r) => [r.saeId, r.role, r.kmeNodeId, r.deliveredAt !== null])).toEqual([["sae-bank-1", "master", "ep-bank", true], ["sae-stock-1", "slave", "ep-stock", true]]);
+    }
+    expect((await verifyStoredChain(t.db)).result).toMatchObject({ ok: true });
+  });
+
+  it("never hands out one key twice to 16 concurrent masters, and refuses rather than deliver part of a request", async () => {
+    const before = (await hub.call("ep-bank", "snapshot", { masterSaeId: "sae-bank-1", slaveSaeId: "sae-stock-1", required: NONE })).available;
+    expect(before).toBe(TARGET - 2);
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => claim(1, `race-${i}`)));
+    const won = results.flatMap((r) => (r.outcome === "claimed" ? r.keys.map((k) => k.keyId) : []));
+    expect(won).toHaveLength(before);
+    expect(new Set(won).size).toBe(won.length);
+    expect(results.filter((r) => r.outcome === "refused")).toHaveLength(16 - before);
+    expect(await t.db.keySaeDelivery.count({ where: { role: "master" } })).toBe(TARGET);
+    // Empty pool: a request for one more claims nothing.
+    const rows = await t.db.keySaeDelivery.count();
+    expect(await claim(1, "empty")).toMatchObject({ outcome: "refused", pool: { available: 0 } });
+    expect(await t.db.keySaeDelivery.count()).toBe(rows);
+  });
+
+  it("refuses a key revoked while held, and tells the master through its notices", async () => {
+    await replenisher.round();
+    const issued = await claim(1, "held");
+    if (issued.outcome !== "claimed") throw new Error("expected a key");
+    const id = issued.keys[0]!.keyId;
+    await s.keys.apply(id, { type: "REVOKE", reason: "relay-north compromised" }, ACTOR);
+    const v = await hub.call("ep-stock", "inspectForSlave", { slaveSaeId: "sae-stock-1", keyIds: [id] });
+    expect(v.views[0]).toMatchObject({ availability: "revoked" });
+    expect(await hub.call("ep-stock", "claimForSlave", { requestId: "late", slaveSaeId: "sae-stock-1", masterSaeId: "sae-bank-1", keyIds: [id] })).toMatchObject({ outcome: "refused" });
+    const n = await hub.call("ep-bank", "revokedNotices", { saeId: "sae-bank-1" });
+    expect(n.notices).toEqual([expect.objectContaining({ keyId: id, reason: "relay-north compromised" })]);
+    // Another site's KME learns nothing about this SAE.
+    expect((await hub.call("ep-stock", "revokedNotices", { saeId: "sae-bank-1" })).notices).toEqual([]);
+  });
+
+  it("a disabled application is unknown to every KME and its pool is no longer refilled", async () => {
+    const sae = (await registry.list()).saes.find((x) => x.saeId === "sae-stock-1")!;
+    await registry.setEnabled("sae-stock-1", false, sae.version, "decommissioned", ACTOR);
+    expect((await hub.call("ep-stock", "findSae", { saeId: "sae-stock-1" })).sae).toBeNull();
+    expect((await hub.call("ep-bank", "arePaired", { a: "sae-bank-1", b: "sae-stock-1" })).paired).toBe(false);
+    expect(await claim(1, "after-disable")).toMatchObject({ outcome: "refused" });
+    expect(await replenisher.pools()).toEqual([]);
+    await expect(registry.setEnabled("sae-stock-1", false, sae.version + 1, "again", ACTOR)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(registry.setEnabled("sae-stock-1", true, sae.version, "", ACTOR)).rejects.toMatchObject({ code: "CONCURRENT_UPDATE" });
+    await registry.setEnabled("sae-stock-1", true, sae.version + 1, "", ACTOR);
+    expect((await hub.call("ep-stock", "findSae", { saeId: "sae-stock-1" })).sae).toMatchObject({ nodeId: "ep-stock" });
+    expect((await verifyStoredChain(t.db)).result).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The hub's side of every site's KME (KEY-DELIVERY.md §2): answers the calls a
+ * KME makes over its agent's link (server/kme/link/kme-calls.ts) from the
+ * registry, the pools and the delivery rows, and makes the two claims. The
+ * calling KME's site is the agent's certificate CN, passed in by the agent
+ * listener; the hub checks against it on its own (an SAE is served only by the
+ * KME of its site), whatever the agent's protocol layer already checked.
+ */
+import type pg from "pg";
+import { poolOf } from "../../db/client";
+import { loadPolicies } from "../../keys/key-policies";
+import type { KeyService } from "../../keys/key-service";
+import type { Clock } from "../../time/clock";
+import type { KmeCallArgs, KmeCallHandler, KmeCallName, KmeCallResult } from "../link/kme-calls";
+import { DeliveryClaims } from "./delivery-claims";
+import {
+  arePaired,
+  countPool,
+  deliveriesOf,
+  ETSI014_POLICY,
+  findSae,
+  keyStates,
+  poolSites,
+  refillKeysPerSecond,
+  revokedNotices,
+  siteState,
+} from "./pool-queries";
+
+export interface KmeHubOptions {
+  /** max_key_count: the pool target of every pair (KEY-DELIVERY.md §5.1). */
+  poolTarget?: number;
+  maxKeyPerRequest?: number;
+  minKeySizeBits?: number;
+  /** How long an application is told about a revoked key it received (§5.5). */
+  noticeWindowSeconds?: number;
+}
+
+export const KME_DEFAULTS = { poolTarget: 1000, maxKeyPerRequest: 128, minKeySizeBits: 64, noticeWindowSeconds: 86_400 } as const;
+
+type Handlers = { [N in KmeCallName]: (kme: string, args: KmeCallArgs<N>) => Promise<KmeCallResult<N>> };
+
+export class KmeHub implements KmeCallHandler {
+  readonly claims: DeliveryClaims;
+  private readonly opts: Required<KmeHubOptions>;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly keys: KeyService,
+    opts: KmeHubOptions = {},
+  ) {
+    this.claims = new DeliveryClaims(keys);
+    this.opts = { ...KME_DEFAULTS, ...opts };
+    this.clock = keys.clock;
+  }
+
+  get limits() {
+    return this.opts;
+  }
+
+  private get pool(): pg.Pool {
+    return poolOf(this.keys.db);
+  }
+
+  call<N extends KmeCallName>(kme: string, op: N, args: KmeCallArgs<N>): Promise<KmeCallResult<N>> {
+    const h = this.handlers[op] as (kme: string, args: KmeCallArgs<N>) => Promise<KmeCallResult<N>>;
+    return h(kme, args);
+  }
+
+  private readonly handlers: Handlers = {
+    siteState: async (_kme, { nodeId }) => ({ state: await siteState(this.pool, nodeId) }),
+    limits: async () => {
+      const policy = (await loadPolicies(this.keys.db)).find((p) => p.name === ETSI014_POLICY);
+      const size = policy?.sizeBits ?? 256;
+      return {
+        keySizeBits: size,
+        minKeySizeBits: Math.min(this.opts.minKeySizeBits, size),
+        poolTarget: this.opts.poolTarget,
+        maxKeyPerRequest: this.opts.maxKeyPerRequest,
+        maxSaeIdCount: 0,
+      };
+    },
+    findSae: async (_kme, { saeId }) => ({ sae: await findSae(this.pool, saeId) }),
+    arePaired: async (_kme, { a, b }) => ({ paired: await arePaired(this.pool, a, b) }),
+    snapshot: async (kme, { masterSaeId, slaveSaeId, required }) => {
+      const sites = await this.pairSites(kme, masterSaeId, slaveSaeId);
+      if (!sites) return emptySnapshot();
+      return this.snapshot(sites, required);
+    },
+    revokedNotices: async (kme, { saeId }) => {
+      const sae = await findSae(this.pool, saeId);
+      if (!sae || sae.nodeId !== kme) return { notices: [] };
+      const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
+      const list = await revokedNotices(this.pool, saeId, since);
+      return { notices: list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) })) };
+    },
+    claimForMaster: async (kme, a) => {
+      const master = await findSae(this.pool, a.masterSaeId);
+      const slaves = await Promise.all(a.slaveSaeIds.map((id) => findSae(this.pool, id)));
+      if (!master || master.nodeId !== kme || slaves.some((s) => s === null)) return this.refusedMaster(kme, a, null);
+      for (const s of slaves) if (!(await arePaired(this.pool, master.saeId, s!.saeId))) return this.refusedMaster(kme, a, null);
+      const peer = slaves[0]!.nodeId;
+      const sites = poolSites(kme, peer);
+      const [own, peerState] = await Promise.all([siteState(this.pool, kme), siteState(this.pool, peer)]);
+      if (own !== "ONLINE" || peerState !== "ONLINE") return this.refusedMaster(kme, a, sites);
+      const r = await this.claims.claimForMaster(this.pool, {
+        kme, requestId: a.requestId, masterSaeId: master.saeId, slaves: slaves.map((s) => ({ saeId: s!.saeId, nodeId: s!.nodeId })),
+        sites, number: a.number, sizeBits: a.sizeBits, required: a.required, preferred: a.preferred,
+      });
+      if (r.outcome === "claimed") return { outcome: "claimed", keys: r.keys.map((k) => ({ keyId: k.keyId, fetchBy: k.fetchBy.toISOString() })) };
+      return this.refusedMaster(kme, a, sites);
+    },
+    inspectForSlave: async (kme, { slaveSaeId, keyIds }) => {
+      const slave = await findSae(this.pool, slaveSaeId);
+      const ids = keyIds.map((k) => k.toLowerCase());
+      if (!slave || slave.nodeId !== kme) return { views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      return { views: await this.views(slaveSaeId, ids) };
+    },
+    claimForSlave: async (kme, { requestId, slaveSaeId, masterSaeId, keyIds }) => {
+      const slave = await findSae(this.pool, slaveSaeId);
+      const ids = keyIds.map((k) => k.toLowerCase());
+      if (!slave || slave.nodeId !== kme) return { outcome: "refused", views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      const r = await this.claims.claimForSlave({ kme, requestId, slaveSaeId, masterSaeId, keyIds: ids });
+      if (r.outcome === "claimed") return { outcome: "claimed", keyIds: r.keyIds };
+      return { outcome: "refused", views: await this.views(slaveSaeId, ids) };
+    },
+  };
+
+  /** The pool's sites of a master at this KME and its slave; null when they are not a registered, enabled pair. */
+  private async pairSites(kme: string, masterSaeId: string, slaveSaeId: string): Promise<string[] | null> {
+    const [m, s] = await Promise.all([findSae(this.pool, masterSaeId), findSae(this.pool, slaveSaeId)]);
+    if (!m || !s || m.nodeId !== kme) return null;
+    return poolSites(m.nodeId, s.nodeId);
+  }
+
+  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }): Promise<KmeCallResult<"snapshot">> {
+    const [n, rate] = await Promise.all([countPool(this.pool, sites, required), refillKeysPerSecond(this.pool, sites)]);
+    const cap = (x: number) => Math.min(x, this.opts.poolTarget);
+    return {
+      available: cap(n.available),
+      matching: cap(n.matching),
+      matchingEach: {
+        ...(required.avoidNodes.length > 0 ? { qecnet_avoid_nodes: cap(n.avoid) } : {}),
+        ...(required.maxRelays !== null ? { qecnet_max_relays: cap(n.relays) } : {}),
+      },
+      refillKeysPerSecond: rate,
+      quota: { remaining: Number.MAX_SAFE_INTEGER, retryAfterSeconds: 0 },
+    };
+  }
+
+  private async refusedMaster(kme: string, a: KmeCallArgs<"claimForMaster">, sites: string[] | null): Promise<KmeCallResult<"claimForMaster">> {
+    const slave = a.slaveSaeIds[0] ? await findSae(this.pool, a.slaveSaeIds[0]) : null;
+    const peer = slave?.nodeId ?? kme;
+    return {
+      outcome: "refused",
+      pool: sites ? await this.snapshot(sites, a.required) : emptySnapshot(),
+      ownSite: await siteState(this.pool, kme),
+      peerSite: await siteState(this.pool, peer),
+    };
+  }
+
+  /** The keys a slave asks for, as dec_keys must judge them (§4.3). */
+  private async views(slaveSaeId: string, ids: readonly string[]): Promise<KmeCallResult<"inspectForSlave">["views"]> {
+    const [deliveries, states] = await Promise.all([deliveriesOf(this.pool, ids), keyStates(this.pool, ids)]);
+    return ids.map((keyId) => {
+      const rows = deliveries.get(keyId) ?? [];
+      const master = rows.find((r) => r.role === "master");
+      const key = states.get(keyId);
+      if (!master || !key) return { keyId, exists: false as const };
+      const slaves = rows.filter((r) => r.role === "slave");
+      const mine = slaves.find((r) => r.saeId === slaveSaeId);
+      const availability =
+        mine?.deliveredAt ? "consumed"
+        : key.state === "REVOKED" ? "revoked"
+        : key.state === "ACTIVE" || key.state === "ROTATING" ? "available"
+        : key.state === "DESTROYED" && slaves.every((r) => r.deliveredAt) ? "consumed"
+        : "expired";
+      return { keyId, exists: true as const, masterSaeId: master.saeId, addressedSlaves: slaves.map((r) => r.saeId), availability };
+    });
+  }
+}
+
+function emptySnapshot(): KmeCallResult<"snapshot"> {
+  return { available: 0, matching: 0, matchingEach: {}, refillKeysPerSecond: 0, quota: { remaining: Number.MAX_SAFE_INTEGER, retryAfterSeconds: 0 } };
+}

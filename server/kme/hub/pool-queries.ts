@@ -1,0 +1,201 @@
+/**
+ * The read side of ETSI 014 key delivery at the hub (KEY-DELIVERY.md §5.1): the
+ * SAE registry as a KME sees it, the pool of an SAE pair, the keys a slave asks
+ * for, and the notices of revoked keys an application received. Pool keys are
+ * the keys of policy `etsi014` whose participants are exactly the pair's sites;
+ * the replenisher names them with the pool's label, so a pool is read through
+ * the label index. Read only: every change is a claim job (delivery-claims.ts).
+ */
+import type pg from "pg";
+
+export const ETSI014_POLICY = "etsi014";
+
+/** A pool's sites, sorted: one site for a pair at the same site. */
+export function poolSites(a: string, b: string): string[] {
+  return a === b ? [a] : [a, b].sort();
+}
+
+/** The label of a pool's keys (the replenisher sets it; rotation successors inherit it). */
+export function poolLabel(sites: readonly string[]): string {
+  return `etsi014 pool ${[...sites].sort().join("~")}`;
+}
+
+export interface Constraints {
+  avoidNodes: readonly string[];
+  maxRelays: number | null;
+}
+
+export interface SaeRow {
+  saeId: string;
+  nodeId: string;
+  certPins: string[];
+}
+
+/** An enabled SAE, or null (a disabled SAE is refused exactly like an unknown one). */
+export async function findSae(q: pg.Pool | pg.ClientBase, saeId: string): Promise<SaeRow | null> {
+  const { rows } = await q.query<{ sae_id: string; node_id: string; cert_pins: string[] }>({
+    name: "qecnet-kme-find-sae",
+    text: "SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = $1 AND enabled",
+    values: [saeId],
+  });
+  const r = rows[0];
+  return r ? { saeId: r.sae_id, nodeId: r.node_id, certPins: r.cert_pins } : null;
+}
+
+export async function arePaired(q: pg.Pool | pg.ClientBase, a: string, b: string): Promise<boolean> {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  const { rows } = await q.query({
+    name: "qecnet-kme-are-paired",
+    text: `SELECT 1 FROM sae_pairs p JOIN saes s1 ON s1.sae_id = p.sae_a AND s1.enabled JOIN saes s2 ON s2.sae_id = p.sae_b AND s2.enabled
+           WHERE p.sae_a = $1 AND p.sae_b = $2`,
+    values: [x, y],
+  });
+  return rows.length > 0;
+}
+
+/** A site as ETSI 014 sees it: DEGRADED still serves; ISOLATED and OFFLINE do not. */
+export async function siteState(q: pg.Pool | pg.ClientBase, nodeId: string): Promise<"ONLINE" | "OFFLINE" | "ISOLATED"> {
+  const { rows } = await q.query<{ status: string }>({ name: "qecnet-kme-site-state", text: "SELECT status::text AS status FROM nodes WHERE id = $1", values: [nodeId] });
+  const s = rows[0]?.status;
+  return s === "ISOLATED" ? "ISOLATED" : s === "ONLINE" || s === "DEGRADED" ? "ONLINE" : "OFFLINE";
+}
+
+/**
+ * Conditions of a key that enc_keys may hand out (§5.1): ACTIVE, in the pool, unassigned, every participant
+ * confirmed and none asked to purge. `$1` is the pool's label, `$2` its sites.
+ */
+const SERVABLE = `k.label = $1 AND k.policy = '${ETSI014_POLICY}' AND k.state = 'ACTIVE'
+  AND NOT EXISTS (SELECT 1 FROM key_sae_deliveries d WHERE d.key_id = k.id)
+  AND (SELECT array_agg(p.node_id ORDER BY p.node_id) FILTER (WHERE p.confirmed_at IS NOT NULL AND p.purge_requested_at IS NULL)
+         = $2::text[] AND count(*) = cardinality($2::text[])
+       FROM key_participants p WHERE p.key_id = k.id)`;
+/** `$3` nodes no route may cross. */
+const AVOIDS = `NOT EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id AND r.node_path && $3::text[])`;
+/** `$4` the most trusted relays a route may cross (its path without the hub and the endpoint). */
+const RELAYS = `NOT EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id AND cardinality(r.node_path) - 2 > $4::int)`;
+
+function params(sites: readonly string[], c: Constraints): unknown[] {
+  return [poolLabel(sites), [...sites].sort(), [...c.avoidNodes], c.maxRelays ?? 1_000_000];
+}
+
+/** How many servable keys the pool holds: in all, meeting every constraint, and meeting each one alone. */
+export async function countPool(q: pg.Pool | pg.ClientBase, sites: readonly string[], c: Constraints) {
+  const { rows } = await q.query<{ available: number; matching: number; avoid: number; relays: number }>({
+    name: "qecnet-kme-count-pool",
+    text: `SELECT count(*)::int AS available,
+                  count(*) FILTER (WHERE ${AVOIDS} AND ${RELAYS})::int AS matching,
+                  count(*) FILTER (WHERE ${AVOIDS})::int AS avoid,
+                  count(*) FILTER (WHERE ${RELAYS})::int AS relays
+             FROM keys k WHERE ${SERVABLE}`,
+    values: params(sites, c),
+  });
+  const r = rows[0]!;
+  return { available: r.available, matching: r.matching, avoid: r.avoid, relays: r.relays };
+}
+
+/** Up to `limit` servable keys meeting the constraints, oldest activation first (the claim job re-checks each under the lock). */
+export async function poolCandidates(q: pg.Pool | pg.ClientBase, sites: readonly string[], c: Constraints, limit: number, skip: readonly string[] = []): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>({
+    name: "qecnet-kme-pool-candidates",
+    text: `SELECT k.id FROM keys k WHERE ${SERVABLE} AND ${AVOIDS} AND ${RELAYS} AND NOT (k.id = ANY($6::uuid[]))
+           ORDER BY k.activated_at, k.id LIMIT $5`,
+    values: [...params(sites, c), limit, [...skip]],
+  });
+  return rows.map((r) => r.id);
+}
+
+/** Keys of the pool not yet served, in any state that can still become servable (the replenisher's count). */
+export async function poolStock(q: pg.Pool | pg.ClientBase, sites: readonly string[]): Promise<{ servable: number; coming: number }> {
+  const { rows } = await q.query<{ servable: number; coming: number }>({
+    name: "qecnet-kme-pool-stock",
+    text: `SELECT count(*) FILTER (WHERE k.state = 'ACTIVE')::int AS servable,
+                  count(*) FILTER (WHERE k.state IN ('GENERATED', 'DISTRIBUTED'))::int AS coming
+             FROM keys k WHERE k.label = $1 AND k.policy = '${ETSI014_POLICY}' AND k.state IN ('GENERATED', 'DISTRIBUTED', 'ACTIVE')
+              AND NOT EXISTS (SELECT 1 FROM key_sae_deliveries d WHERE d.key_id = k.id)`,
+    values: [poolLabel(sites)],
+  });
+  return rows[0] ?? { servable: 0, coming: 0 };
+}
+
+/**
+ * The steady-state refill rate the links allow for this pool (§5.1): each key spends `sizeBits` pad bits on every link
+ * of each of its routes, so the pool refills no faster than the slowest link's secret key rate divided by the bits
+ * a key spends on it. Read from the routes of the pool's most recent key; 0 while it has none.
+ */
+export async function refillKeysPerSecond(q: pg.Pool | pg.ClientBase, sites: readonly string[]): Promise<number> {
+  const { rows } = await q.query<{ rate: number | null }>({
+    name: "qecnet-kme-refill-rate",
+    text: `WITH latest AS (SELECT k.id, k.size_bits FROM keys k WHERE k.label = $1 AND k.policy = '${ETSI014_POLICY}'
+                             AND EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id) ORDER BY k.generated_at DESC LIMIT 1),
+                uses AS (SELECT l.link_id, count(*) AS n, max(latest.size_bits) AS bits
+                           FROM latest JOIN key_routes r ON r.key_id = latest.id CROSS JOIN LATERAL unnest(r.link_path) AS l(link_id)
+                          GROUP BY l.link_id)
+           SELECT min(li.secret_key_rate_bps / (uses.n * uses.bits))::float8 AS rate
+             FROM uses JOIN links li ON li.id = uses.link_id WHERE li.status::text <> 'DOWN'`,
+    values: [poolLabel(sites)],
+  });
+  const rate = rows[0]?.rate ?? 0;
+  return Number.isFinite(rate) && rate > 0 ? rate : 0;
+}
+
+export interface DeliveryRow {
+  keyId: string;
+  saeId: string;
+  role: "master" | "slave";
+  masterSaeId: string;
+  kmeNodeId: string;
+  deliveredAt: Date | null;
+}
+
+/** Every delivery row of these keys (under the head lock in a claim job, so claims never race). */
+export async function deliveriesOf(q: pg.Pool | pg.ClientBase, keyIds: readonly string[]): Promise<Map<string, DeliveryRow[]>> {
+  const out = new Map<string, DeliveryRow[]>();
+  if (keyIds.length === 0) return out;
+  const { rows } = await q.query<{ key_id: string; sae_id: string; role: "master" | "slave"; master_sae_id: string; kme_node_id: string; delivered_at: Date | null }>({
+    name: "qecnet-kme-deliveries-of",
+    text: "SELECT key_id, sae_id, role, master_sae_id, kme_node_id, delivered_at FROM key_sae_deliveries WHERE key_id = ANY($1::uuid[]) ORDER BY key_id, role, sae_id",
+    values: [[...keyIds]],
+  });
+  for (const r of rows) {
+    const list = out.get(r.key_id) ?? [];
+    list.push({ keyId: r.key_id, saeId: r.sae_id, role: r.role, masterSaeId: r.master_sae_id, kmeNodeId: r.kme_node_id, deliveredAt: r.delivered_at });
+    out.set(r.key_id, list);
+  }
+  return out;
+}
+
+export interface KeyStateRow {
+  id: string;
+  state: string;
+  policy: string;
+  revocationReason: string | null;
+}
+
+export async function keyStates(q: pg.Pool | pg.ClientBase, keyIds: readonly string[]): Promise<Map<string, KeyStateRow>> {
+  if (keyIds.length === 0) return new Map();
+  const { rows } = await q.query<{ id: string; state: string; policy: string; revocation_reason: string | null }>({
+    name: "qecnet-kme-key-states",
+    text: "SELECT id, state::text AS state, policy, revocation_reason FROM keys WHERE id = ANY($1::uuid[])",
+    values: [[...keyIds]],
+  });
+  return new Map(rows.map((r) => [r.id, { id: r.id, state: r.state, policy: r.policy, revocationReason: r.revocation_reason }]));
+}
+
+/**
+ * Keys this SAE received (as master or slave) that were revoked within the notice window, or found compromised after
+ * delivery (KEY_COMPROMISE_NOTIFIED, §5.5), newest first.
+ */
+export async function revokedNotices(q: pg.Pool | pg.ClientBase, saeId: string, since: Date): Promise<Array<{ keyId: string; revokedAt: Date; reason: string }>> {
+  const { rows } = await q.query<{ key_id: string; at: Date; reason: string }>({
+    name: "qecnet-kme-revoked-notices",
+    text: `SELECT d.key_id, k.revoked_at AS at, coalesce(k.revocation_reason, 'revoked') AS reason
+             FROM key_sae_deliveries d JOIN keys k ON k.id = d.key_id
+            WHERE d.sae_id = $1 AND k.state = 'REVOKED' AND k.revoked_at >= $2
+           UNION ALL
+           SELECT n.key_id, n.notified_at AS at, n.reason
+             FROM key_compromise_notices n WHERE $1 = ANY(n.sae_ids) AND n.notified_at >= $2
+           ORDER BY at DESC LIMIT 1000`,
+    values: [saeId, since],
+  });
+  return rows.map((r) => ({ keyId: r.key_id, revokedAt: r.at, reason: r.reason }));
+}
