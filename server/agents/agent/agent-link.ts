@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import WebSocket from "ws";
 import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, ZWelcome, type RequestType } from "../protocol/agent-protocol";
+import { KME_CALLS, ZKmeAnswer, type KmeCallArgs, type KmeCallName, type KmeCallResult } from "../../kme/link/kme-calls";
 import { performDuty, type DutyContext } from "./agent-duties";
 
 export interface AgentTls {
@@ -57,11 +58,25 @@ export class AgentLink {
   private readonly pending = new Map<string, { resolve: (body: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private seq = 0;
   private unanswered = 0;
+  /** The hub welcomed this link and it has not closed since: the KME may serve (it never serves on its own authority). */
+  private welcomed = false;
 
   constructor(private readonly o: AgentLinkOptions) {}
 
   start(): void {
     this.dial();
+  }
+
+  /** Whether the hub link is up (welcomed, not closed): the site's KME answers 503 otherwise. */
+  get connected(): boolean {
+    return this.welcomed && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** One KME call to the hub (server/kme/link/kme-calls.ts), its result validated; rejects when the link is down. */
+  async kmeCall<N extends KmeCallName>(op: N, args: KmeCallArgs<N>): Promise<KmeCallResult<N>> {
+    if (!this.connected) throw new Error("the hub link is down");
+    const answer = ZKmeAnswer.parse(await this.request("kme", { op, args }));
+    return KME_CALLS[op].result.parse(answer.result) as KmeCallResult<N>;
   }
 
   /** Closes the link cleanly (1000) and stops reconnecting; resolves when the socket is closed. */
@@ -111,6 +126,7 @@ export class AgentLink {
       });
       const welcome = ZWelcome.parse(answer);
       this.attempt = 0;
+      this.welcomed = true;
       let purged = 0;
       for (const id of welcome.purge) if (store.purge(id)) purged++;
       this.o.log.info({ heldKeys: store.size, heartbeatMs: welcome.heartbeatMs, purgeBacklog: welcome.purge.length, purged }, "connected to the hub");
@@ -188,6 +204,7 @@ export class AgentLink {
 
   private onClose(ws: WebSocket, code: number, reason: string): void {
     if (this.ws !== ws) return;
+    this.welcomed = false;
     this.stopHeartbeats();
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);

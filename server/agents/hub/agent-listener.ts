@@ -23,6 +23,7 @@ import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, PROTOCOL_VERSION,
 import { AgentSession } from "./agent-session";
 import { loadHoldings, planReconcile } from "./inventory-reconcile";
 import type { RemoteAgents } from "./remote-agents";
+import { KME_CALLS, ZKmeCall, type KmeCallHandler } from "../../kme/link/kme-calls";
 
 export const AGENT_PATH = "/agent/v1";
 const ACTOR = "system:agent-listener";
@@ -61,6 +62,8 @@ export interface AgentListenerOptions {
    */
   onIntegrityLoss?(nodeId: string, loss: { mismatched: string[]; lost: string[] }): Promise<unknown>;
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Answers the calls of each site's KME (server/kme/hub/kme-hub.ts); without it, `kme` requests are refused. */
+  kme?: KmeCallHandler;
 }
 
 export class AgentListener {
@@ -170,9 +173,35 @@ export class AgentListener {
         ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: true, body: { seq: hb.data.seq } }));
         return;
       }
+      if (frame.type === "kme" && session && this.opts.kme) {
+        this.kmeCall(ws, session.nodeId, frame.id, frame.body);
+        return;
+      }
       // Anything else from an agent (before hello, or a hub-side request type) is not allowed.
       ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: false, error: { code: "not_allowed", message: `${frame.type} is not accepted from an agent here` } }));
     });
+  }
+
+  /** One call of the site's KME, answered on the same socket; the site is the session's node (the certificate CN), never the call's word. */
+  private kmeCall(ws: WebSocket, nodeId: string, id: string, body: unknown): void {
+    const send = (frame: object) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: id, ...frame }));
+    };
+    const call = ZKmeCall.safeParse(body);
+    const args = call.success ? KME_CALLS[call.data.op].args.safeParse(call.data.args) : null;
+    if (!call.success || !args?.success) {
+      send({ ok: false, error: { code: "invalid_call", message: "the KME call does not match the protocol" } });
+      return;
+    }
+    const op = call.data.op;
+    this.opts.kme!.call(nodeId, op, args.data as never).then(
+      (result) => send({ ok: true, body: { result } }),
+      (err: unknown) => {
+        // By name only: a message could quote anything.
+        this.opts.log?.error({ nodeId, op, error: (err as Error).name }, "KME call failed");
+        send({ ok: false, error: { code: "kme_failed", message: "the hub could not answer the KME call" } });
+      },
+    );
   }
 
   private async hello(ws: WebSocket, cn: string, nodeExists: Promise<boolean>, id: string, hello: ReturnType<typeof ZHello.parse>): Promise<AgentSession | null> {

@@ -7,6 +7,7 @@
  * never echoed back: possession is proven with the receipt HMAC.
  */
 import { z } from "zod";
+import { ZKmeAnswer, ZKmeCall } from "../../kme/link/kme-calls";
 
 export const PROTOCOL_VERSION = 1;
 /** Close codes: a hello that names another node than the certificate, or a node that does not exist. */
@@ -68,6 +69,8 @@ export const REQUESTS = {
   integrity: { from: "hub", body: ZIntegrity, answer: ZIntegrityAnswer },
   usage: { from: "hub", body: ZUsage, answer: ZUsageAnswer },
   fault: { from: "hub", body: ZFault, answer: z.object({}) },
+  /** The site's KME asks the hub (server/kme/link/kme-calls.ts): no key material either way. */
+  kme: { from: "agent", body: ZKmeCall, answer: ZKmeAnswer },
 } as const;
 export type RequestType = keyof typeof REQUESTS;
 export type RequestBody<T extends RequestType> = z.infer<(typeof REQUESTS)[T]["body"]>;

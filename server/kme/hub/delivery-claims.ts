@@ -41,7 +41,7 @@ export interface SlaveClaim {
 }
 
 export type MasterClaimOutcome = { outcome: "claimed"; keys: Array<{ keyId: string; fetchBy: Date }> } | { outcome: "short" };
-export type SlaveClaimOutcome = { outcome: "claimed"; keyIds: string[] } | { outcome: "refused" };
+export type SlaveClaimOutcome = { outcome: "claimed"; keys: Array<{ keyId: string; sizeBits: number }> } | { outcome: "refused" };
 
 /**
  * The delivery facts of the keys claimed so far in one batch. The jobs of a batch read the rows before any of them
@@ -184,7 +184,9 @@ export class DeliveryClaims {
         if (u.rowCount !== c.keyIds.length) throw new Error("delivery rows changed during the claim");
       },
     });
-    return r.ok ? { outcome: "claimed", keyIds: [...c.keyIds] } : { outcome: "refused" };
+    if (!r.ok) return { outcome: "refused" };
+    // The size the master chose at enc_keys: the slave gets the same prefix of the key.
+    return { outcome: "claimed", keys: c.keyIds.map((keyId) => ({ keyId, sizeBits: loaded.get(keyId)!.find((d) => d.role === "master")!.sizeBits })) };
   }
 }
 

@@ -120,7 +120,7 @@ export class KmeHub implements KmeCallHandler {
       const ids = keyIds.map((k) => k.toLowerCase());
       if (!slave || slave.nodeId !== kme) return { outcome: "refused", views: ids.map((keyId) => ({ keyId, exists: false as const })) };
       const r = await this.claims.claimForSlave({ kme, requestId, slaveSaeId, masterSaeId, keyIds: ids });
-      if (r.outcome === "claimed") return { outcome: "claimed", keyIds: r.keyIds };
+      if (r.outcome === "claimed") return { outcome: "claimed", keys: r.keys };
       return { outcome: "refused", views: await this.views(slaveSaeId, ids) };
     },
   };

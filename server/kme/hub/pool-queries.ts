@@ -144,6 +144,7 @@ export interface DeliveryRow {
   role: "master" | "slave";
   masterSaeId: string;
   kmeNodeId: string;
+  sizeBits: number;
   deliveredAt: Date | null;
 }
 
@@ -151,14 +152,14 @@ export interface DeliveryRow {
 export async function deliveriesOf(q: pg.Pool | pg.ClientBase, keyIds: readonly string[]): Promise<Map<string, DeliveryRow[]>> {
   const out = new Map<string, DeliveryRow[]>();
   if (keyIds.length === 0) return out;
-  const { rows } = await q.query<{ key_id: string; sae_id: string; role: "master" | "slave"; master_sae_id: string; kme_node_id: string; delivered_at: Date | null }>({
+  const { rows } = await q.query<{ key_id: string; sae_id: string; role: "master" | "slave"; master_sae_id: string; kme_node_id: string; size_bits: number; delivered_at: Date | null }>({
     name: "qecnet-kme-deliveries-of",
-    text: "SELECT key_id, sae_id, role, master_sae_id, kme_node_id, delivered_at FROM key_sae_deliveries WHERE key_id = ANY($1::uuid[]) ORDER BY key_id, role, sae_id",
+    text: "SELECT key_id, sae_id, role, master_sae_id, kme_node_id, size_bits, delivered_at FROM key_sae_deliveries WHERE key_id = ANY($1::uuid[]) ORDER BY key_id, role, sae_id",
     values: [[...keyIds]],
   });
   for (const r of rows) {
     const list = out.get(r.key_id) ?? [];
-    list.push({ keyId: r.key_id, saeId: r.sae_id, role: r.role, masterSaeId: r.master_sae_id, kmeNodeId: r.kme_node_id, deliveredAt: r.delivered_at });
+    list.push({ keyId: r.key_id, saeId: r.sae_id, role: r.role, masterSaeId: r.master_sae_id, kmeNodeId: r.kme_node_id, sizeBits: r.size_bits, deliveredAt: r.delivered_at });
     out.set(r.key_id, list);
   }
   return out;

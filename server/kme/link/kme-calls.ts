@@ -86,7 +86,7 @@ export const KME_CALLS = {
   claimForSlave: {
     args: z.object({ requestId: ZRequestId, slaveSaeId: ZSaeId, masterSaeId: ZSaeId, keyIds: z.array(ZKeyId).min(1).max(10_000) }),
     result: z.discriminatedUnion("outcome", [
-      z.object({ outcome: z.literal("claimed"), keyIds: z.array(ZKeyId) }),
+      z.object({ outcome: z.literal("claimed"), keys: z.array(z.object({ keyId: ZKeyId, sizeBits: z.number().int().min(8).max(65_536) })).max(10_000) }),
       z.object({ outcome: z.literal("refused"), views: ZKeyViews }),
       z.object({ outcome: z.literal("unavailable"), reason: z.enum(["hub_unreachable", "material_unavailable"]) }),
     ]),
