@@ -146,6 +146,21 @@ describe("KME listener: after the handshake", () => {
     expect(a.headers["cache-control"]).toBe("no-store");
   });
 
+  it("a certificate whose subject holds no CN → 401 caller_cn_invalid", async () => {
+    const a = await etsi014Request({ url: url(bankKme, statusPath), method: "GET", tls: clientTls(await pki.issueSae("O=QECNet, OU=no common name")) });
+    expect([a.status, a.json]).toEqual([401, { message: "the client certificate's subject shall hold exactly one CN (it holds 0)", details: [{ qecnet_reason: "caller_cn_invalid" }] }]);
+  });
+
+  it("a path outside the API and a method the path does not take are JSON too, with no-store", async () => {
+    const notFound = await etsi014Request({ url: url(bankKme, "/index.html"), method: "GET", tls: clientTls(pki.sae(BANK)) });
+    const notAllowed = await etsi014Request({ url: url(bankKme, statusPath), method: "DELETE", tls: clientTls(pki.sae(BANK)) });
+    expect([notFound.status, notAllowed.status, notAllowed.headers.allow]).toEqual([404, 405, "GET"]);
+    for (const a of [notFound, notAllowed]) {
+      expect(a.headers["content-type"]).toBe("application/json; charset=utf-8");
+      expect(a.headers["cache-control"]).toBe("no-store");
+    }
+  });
+
   it("an SAE-CA certificate for an SAE nobody registered → 401 caller_not_registered", async () => {
     const a = await etsi014Request({ url: url(bankKme, statusPath), method: "GET", tls: clientTls(pki.hostile.unregistered) });
     expect([a.status, a.json]).toEqual([401, { message: "SAE sae-unregistered-1 is not registered at KME ep-bank", details: [{ qecnet_reason: "caller_not_registered" }] }]);

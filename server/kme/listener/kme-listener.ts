@@ -118,6 +118,7 @@ async function serve(opts: KmeListenerOptions, req: IncomingMessage, res: Server
   const cert = socket.authorized ? readClientCertificate(socket) : null;
   if (cert === null) {
     // rejectUnauthorized makes this unreachable; if it ever is, the peer is not authenticated: no answer.
+    opts.log.error({ remoteAddress: socket.remoteAddress }, "etsi014 request without a verified client certificate: connection dropped");
     socket.destroy();
     return;
   }
