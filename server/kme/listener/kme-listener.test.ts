@@ -225,7 +225,9 @@ describe("KME listener: after the handshake", () => {
 
   it("a refused request is logged at warn", async () => {
     await etsi014Request({ url: url(bankKme, `/api/v1/keys/${STOCK}/status`), method: "GET", tls: clientTls(pki.hostile.unregistered) });
-    expect(requestLines()).toEqual([expect.objectContaining({ level: 40, status: 401, reason: "caller_not_registered", saeId: "sae-unregistered-1" })]);
+    expect(requestLines()).toEqual([
+      expect.objectContaining({ level: 40, status: 401, reason: "caller_not_registered", saeId: "sae-unregistered-1", certSha256: sha256(pki.hostile.unregistered.cert) }),
+    ]);
   });
 
   it("a keep-alive agent carries several requests on one connection", async () => {
