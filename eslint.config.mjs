@@ -147,6 +147,27 @@ export default tseslint.config(
     },
   },
   {
+    // The KME listener is transport only (KEY-DELIVERY.md §3, §4.0): TLS, HTTP framing and logging around the
+    // ETSI 014 protocol layer. What a request may do is decided there and in the ports, never here.
+    files: ["server/kme/listener/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
+        { regex: "^(?!\\./|\\.\\./etsi014/|node:|pino$)", message: "The KME listener imports only its own files, the ETSI 014 protocol layer (../etsi014/), node: modules and pino; the registry and key store come in as Etsi014Ports." },
+      ] }],
+    },
+  },
+  {
+    // The PKI layouts are read by the agent process, which must start without X.509 tooling (@peculiar/x509).
+    files: ["server/**/*-pki-paths.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: [
+        { regex: "^(?!node:path$)", message: "A PKI paths module imports only node:path: the agent process reads it without loading the issuer or X.509 tooling." },
+      ] }],
+    },
+  },
+  {
     // Routers are thin (house rule 2): validate, check the role, call one service. The database lives below them.
     files: ["server/api/routers/**/*.ts"],
     ignores: ["**/*.test.ts"],

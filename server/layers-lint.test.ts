@@ -91,6 +91,23 @@ describe("lint: layers", () => {
   ])("ETSI 014 protocol layer: %s", async (...c) => check(c), 30_000);
 
   it.each<Case>([
+    ['import { prisma as x } from "@/server/db/client";', "server/kme/listener/new-part.ts", /KME listener imports only/],
+    ['import { agentPkiPaths as x } from "../../agents/pki/agent-pki-paths";', "server/kme/listener/new-part.ts", /KME listener imports only/],
+    ['import { systemClock as x } from "../../time/clock";', "server/kme/listener/new-part.ts", /KME listener imports only/],
+    ['import { handleEtsi014Request as x } from "../etsi014/etsi014-kme";', "server/kme/listener/new-part.ts", null],
+    ['import { createServer as x } from "node:https";', "server/kme/listener/new-part.ts", null],
+    ['import type { Logger as x } from "pino";', "server/kme/listener/new-part.ts", null],
+    ['import { readBoundedBody as x } from "./bounded-body";', "server/kme/listener/new-part.ts", null],
+  ])("KME listener: %s", async (...c) => check(c), 30_000);
+
+  it.each<Case>([
+    ['import * as x from "@peculiar/x509";', "server/kme/pki/kme-pki-paths.ts", /PKI paths module imports only node:path/],
+    ['import { issueLeafFiles as x } from "../../pki/dev-ca";', "server/agents/pki/agent-pki-paths.ts", /PKI paths module imports only node:path/],
+    ['import { join as x } from "node:path";', "server/kme/pki/kme-pki-paths.ts", null],
+    ['import * as x from "@peculiar/x509";', "server/kme/pki/kme-pki.ts", null],
+  ])("PKI paths: %s", async (...c) => check(c), 30_000);
+
+  it.each<Case>([
     ['import { prisma as x } from "../../db/client";', "server/api/routers/new-router.ts", /never touch the database/],
     ['import { prisma as x } from "@/server/db/client";', "server/api/routers/new-router.ts", /never touch the database/],
     ['import type { Prisma as x } from "../../../generated/prisma/client";', "server/api/routers/new-router.ts", /never touch the database/],

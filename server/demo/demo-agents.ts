@@ -1,7 +1,8 @@
 /**
  * The demo's node agents as processes (QECNET_AGENTS=process, the default of
- * `npm run demo`; KEY-DELIVERY.md §6.7): the dev Agent PKI is issued first
- * (kept when it exists, like `npm run pki:dev`), then one agent process per
+ * `npm run demo`; KEY-DELIVERY.md §6.7): the dev PKIs are issued first (the
+ * Agent CA, and the KME and SAE CAs of the sites' KMEs and the demo SAEs; kept
+ * when they exist, like `npm run pki:dev`), then one agent process per
  * node (`scripts/agent.ts`, run by node itself with the tsx loader, so the PID
  * is the agent's own) dials the console's agent port with its own sealed store
  * under <data>/agents/<node>. They run as children of the launcher, with
@@ -19,6 +20,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { issueAgentPki } from "../agents/pki/agent-pki";
+import { issueKmePki } from "../kme/pki/kme-pki";
+import { DEMO_SAES } from "./demo-saes";
 import { DEMO_NODES } from "./demo-topology";
 
 export interface DemoAgentsOptions {
@@ -33,10 +36,12 @@ export interface DemoAgentsOptions {
   program?: string | null;
 }
 
-/** Writes the dev Agent PKI for every demo node under <data>/pki (idempotent); returns the folder. */
+/** Writes the dev Agent, KME and SAE PKIs for every demo node and demo SAE under <data>/pki (idempotent); returns the folder. */
 export async function issueDemoPki(dataDir: string): Promise<string> {
   const dir = path.join(dataDir, "pki");
-  await issueAgentPki(dir, DEMO_NODES.map((n) => n.id));
+  const nodeIds = DEMO_NODES.map((n) => n.id);
+  await issueAgentPki(dir, nodeIds);
+  await issueKmePki(dir, { nodeIds, saeIds: DEMO_SAES.map((s) => s.saeId) });
   return dir;
 }
 

@@ -5,7 +5,7 @@
  * failing test reads like the design document.
  */
 import { createHash } from "node:crypto";
-import { handleEtsi014Request, type Etsi014Outcome } from "../kme/etsi014/etsi014-kme";
+import { handleEtsi014Request, type Etsi014Outcome, type Etsi014Request } from "../kme/etsi014/etsi014-kme";
 import { InMemoryPorts, type PoolKey } from "./etsi014-in-memory-ports";
 import type { Etsi014Ports } from "../kme/etsi014/kme-ports";
 
@@ -51,9 +51,11 @@ export async function send(
   target: string,
   body: string | Uint8Array | object = "",
   caller = BANK,
+  /** What the transport would add from the client certificate (its CN count and SHA-256). */
+  cert: Pick<Etsi014Request, "callerCnCount" | "callerCertSha256"> = {},
 ): Promise<Answer> {
   const bytes = body instanceof Uint8Array ? body : new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-  const outcome = await handleEtsi014Request(ports, { requestId: `req-${++seq}`, method, target, body: bytes, callerSaeId: caller });
+  const outcome = await handleEtsi014Request(ports, { requestId: `req-${++seq}`, method, target, body: bytes, callerSaeId: caller, ...cert });
   const text = outcome.response.body;
   return { status: outcome.response.status, headers: outcome.response.headers, json: JSON.parse(text) as Record<string, unknown>, text, outcome };
 }

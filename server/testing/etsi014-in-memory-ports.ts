@@ -48,6 +48,8 @@ export class InMemoryPorts implements Etsi014Ports {
   states = new Map<string, SiteState>();
   limitsValue: DeliveryLimits = { keySizeBits: 256, minKeySizeBits: 64, poolTarget: 1000, maxKeyPerRequest: 128, maxSaeIdCount: 0 };
   saes = new Map<string, string>();
+  /** Certificate pins per SAE (lower-case hex SHA-256 of the DER), as the registry's `cert_pins`. */
+  pins = new Map<string, string[]>();
   pairs = new Set<string>();
   pools = new Map<string, PoolKey[]>();
   issued = new Map<string, Issued>();
@@ -87,8 +89,9 @@ export class InMemoryPorts implements Etsi014Ports {
     return this.calls.filter((c) => c.startsWith("claim")).length;
   }
 
-  addSae(saeId: string, nodeId: string): this {
+  addSae(saeId: string, nodeId: string, certPins?: readonly string[]): this {
     this.saes.set(saeId, nodeId);
+    if (certPins !== undefined) this.pins.set(saeId, [...certPins]);
     return this;
   }
 
@@ -111,7 +114,9 @@ export class InMemoryPorts implements Etsi014Ports {
     findSae: async (saeId): Promise<SaeRecord | null> => {
       this.note("findSae");
       const nodeId = this.saes.get(saeId);
-      return nodeId === undefined ? null : { saeId, nodeId };
+      if (nodeId === undefined) return null;
+      const certPins = this.pins.get(saeId);
+      return certPins === undefined ? { saeId, nodeId } : { saeId, nodeId, certPins };
     },
     arePaired: async (a, b) => (this.note("arePaired"), this.pairs.has([a, b].sort().join("|"))),
   };

@@ -33,11 +33,37 @@ export async function checkHubLink(ports: Etsi014Ports, retry: RetryAfter): Prom
   return (await ports.site.hubReachable()) ? null : hubUnreachable(retry);
 }
 
-/** Step 3: an enabled SAE whose site is this KME (certificate pins are checked by the TLS layer). */
-export async function checkCaller(ports: Etsi014Ports, callerSaeId: string): Promise<Refusal | null> {
-  const sae = SAE_ID.test(callerSaeId) ? await ports.directory.findSae(callerSaeId) : null;
-  if (sae !== null && sae.nodeId === ports.site.kmeId) return null;
-  return unauthorised("caller_not_registered", `SAE ${clip(callerSaeId)} is not registered at KME ${ports.site.kmeId}`);
+/** Who the transport says is calling: the client certificate's CN, how many CNs it had, its fingerprint. */
+export interface CallerCertificate {
+  callerSaeId: string;
+  callerCnCount?: number;
+  callerCertSha256?: string;
+}
+
+/**
+ * Step 3, in §3's order: the certificate has exactly one CN; the CN is an enabled SAE whose
+ * site is this KME; if the registry pins certificates for it, this certificate is one of them.
+ */
+export async function checkCaller(ports: Etsi014Ports, caller: CallerCertificate): Promise<Refusal | null> {
+  if (caller.callerCnCount !== undefined && caller.callerCnCount !== 1) {
+    return unauthorised("caller_cn_invalid", `the client certificate's subject shall hold exactly one CN (it holds ${caller.callerCnCount})`);
+  }
+  const id = caller.callerSaeId;
+  const sae = SAE_ID.test(id) ? await ports.directory.findSae(id) : null;
+  if (sae === null || sae.nodeId !== ports.site.kmeId) {
+    return unauthorised("caller_not_registered", `SAE ${clip(id)} is not registered at KME ${ports.site.kmeId}`);
+  }
+  const pins = sae.certPins ?? [];
+  if (pins.length > 0 && !isPinned(pins, caller.callerCertSha256)) {
+    return unauthorised("caller_cert_not_pinned", `the client certificate is not one of those registered for SAE ${id}`);
+  }
+  return null;
+}
+
+function isPinned(pins: readonly string[], sha256: string | undefined): boolean {
+  if (sha256 === undefined) return false; // fail closed: pins and no fingerprint to compare
+  const presented = sha256.toLowerCase();
+  return pins.some((pin) => pin.toLowerCase() === presented);
 }
 
 /** Step 5. */

@@ -34,6 +34,9 @@
  *   (step 5); naming its slave there, 401 (it is not an addressed slave).
  * - dec_keys answers 503 `site_isolated` after the per-key checks, with the 503 row.
  * - 401 bodies carry `details: [{"qecnet_reason": …}]` and no key ID.
+ * - Step 3 checks, in §3's order: one CN (`caller_cn_invalid`), registered here and
+ *   enabled (`caller_not_registered`), pinned certificate (`caller_cert_not_pinned`).
+ *   An SAE with pins is refused when the transport gave no fingerprint (fail closed).
  */
 import { DEFAULT_RETRY_AFTER, checkCaller, checkHubLink, hubUnreachable, loadLimits, type RetryAfter } from "./common-checks";
 import { getKeysWithIds } from "./dec-keys";
@@ -52,8 +55,15 @@ export interface Etsi014Request {
   /** The request-target as received (path and query, origin-form). */
   target: string;
   body: Uint8Array;
-  /** From the verified client certificate. */
+  /** From the verified client certificate: its subject's CN. */
   callerSaeId: string;
+  /**
+   * How many CNs the certificate's subject holds, when the transport counted them; anything but 1
+   * is refused with 401 at step 3 (§3: the SAE ID is the subject's single CN), whatever `callerSaeId` says.
+   */
+  callerCnCount?: number;
+  /** Lower-case hex SHA-256 of the client certificate's DER, checked at step 3 against the SAE's pins. */
+  callerCertSha256?: string;
 }
 
 /** What the module allows to be logged about a request: no key bytes, ever (§4.0 Logging). */
@@ -107,7 +117,7 @@ export async function handleEtsi014Request(ports: Etsi014Ports, request: Etsi014
 async function runMethod(ports: Etsi014Ports, request: Etsi014Request, route: MethodContext["route"], retry: RetryAfter): Promise<MethodResult> {
   const hub = await checkHubLink(ports, retry);
   if (hub !== null) return refused(hub);
-  const caller = await checkCaller(ports, request.callerSaeId);
+  const caller = await checkCaller(ports, request);
   if (caller !== null) return refused(caller);
   const limits = await loadLimits(ports, retry);
   if (!limits.ok) return refused(limits.refusal);

@@ -16,6 +16,11 @@ export interface SaeRecord {
   saeId: string;
   /** The site (node id = KME ID) whose KME serves this SAE. */
   nodeId: string;
+  /**
+   * Certificate pins (§3): lower-case hex SHA-256 of the DER of each certificate this SAE may
+   * present. Absent or empty = any certificate the SAE CA issued with its CN.
+   */
+  certPins?: readonly string[];
 }
 
 /** The `etsi014` policy as it applies at this KME (one policy for every pair, §5.1). */

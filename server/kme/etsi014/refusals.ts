@@ -42,7 +42,9 @@ export type RefusalReason =
   | "malformed"
   | "keys_not_found"
   // 401
+  | "caller_cn_invalid"
   | "caller_not_registered"
+  | "caller_cert_not_pinned"
   | "not_authorised"
   // 503
   | "hub_unreachable"
@@ -73,7 +75,7 @@ export function badRequest(reason: RefusalReason, message: string, extra: Detail
 }
 
 /** A 401: the body says who was refused, never which keys exist. */
-export function unauthorised(reason: "caller_not_registered" | "not_authorised", message: string): Refusal {
+export function unauthorised(reason: "caller_cn_invalid" | "caller_not_registered" | "caller_cert_not_pinned" | "not_authorised", message: string): Refusal {
   return { status: 401, reason, message, details: [{ qecnet_reason: reason }] };
 }
 
