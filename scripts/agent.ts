@@ -15,6 +15,9 @@ import { AgentFaults } from "../server/agents/agent/agent-faults";
 import { AgentLink } from "../server/agents/agent/agent-link";
 import { SealedStore, StoreRefusedError } from "../server/agents/agent/sealed-store";
 import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
+import { startKmeListener, type KmeListener } from "../server/kme/listener/kme-listener";
+import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
+import { siteKmePorts } from "../server/kme/site/site-ports";
 import { REDACT_PATHS } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
@@ -66,12 +69,35 @@ const link = new AgentLink({
 log.info({ storeId: store.identity.storeId, heldKeys: store.size, corrupt: store.inventory().filter((r) => r.fingerprint === "corrupt").length, allowFaults: cfg.allowFaults }, "agent started");
 link.start();
 
+// The site's ETSI 014 KME (--kme host:port): applications with an SAE-CA certificate call it over mutual TLS. It asks
+// the hub over the link above for every decision and serves bytes from this store only after the hub recorded the claim.
+let kme: KmeListener | null = null;
+if (cfg.kme) {
+  const kp = kmePkiPaths(cfg.pkiDir);
+  try {
+    kme = await startKmeListener({
+      host: cfg.kme.host,
+      port: cfg.kme.port,
+      tls: { cert: readFileSync(kp.kmeCert(cfg.nodeId)), key: readFileSync(kp.kmeKey(cfg.nodeId)), saeCa: readFileSync(kp.saeCaCert) },
+      ports: siteKmePorts(cfg.nodeId, link, store),
+      log: log.child({ component: "kme" }),
+    });
+    log.info({ kmePort: kme.port, host: cfg.kme.host }, "KME listening");
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, "the KME could not listen");
+    console.error(`the KME could not listen on ${cfg.kme.host}:${cfg.kme.port}: ${(e as Error).message}`);
+    await link.stop();
+    store.close();
+    process.exit(2);
+  }
+}
+
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, "stopping");
-  void link.stop().then(() => {
+  void Promise.all([link.stop(), kme?.close()]).then(() => {
     store.close();
     log.info({}, "stopped");
     process.exit(0);

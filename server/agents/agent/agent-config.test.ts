@@ -7,6 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { issueKmePki } from "../../kme/pki/kme-pki";
 import { issueAgentPki } from "../pki/agent-pki";
 import { parseAgentConfig } from "./agent-config";
 import { backoffMs } from "./agent-link";
@@ -22,7 +23,25 @@ describe("parseAgentConfig", () => {
     const r = parseAgentConfig(["--node=ep-bank", "--hub", "wss://127.0.0.1:7443/agent/v1", "--allow-faults"], {
       QECNET_AGENT_NODE: "ep-stock", QECNET_AGENT_DATA: "/tmp/x", QECNET_AGENT_PKI: pki,
     });
-    expect(r).toEqual({ ok: true, config: { nodeId: "ep-bank", hubUrl: "wss://127.0.0.1:7443/agent/v1", dataDir: "/tmp/x", pkiDir: pki, allowFaults: true, storeKeyHex: undefined, logLevel: "info" } });
+    expect(r).toEqual({ ok: true, config: { nodeId: "ep-bank", hubUrl: "wss://127.0.0.1:7443/agent/v1", dataDir: "/tmp/x", pkiDir: pki, allowFaults: true, storeKeyHex: undefined, logLevel: "info", kme: null } });
+  });
+
+  it("opens the site's KME where --kme says, once its certificate and the SAE CA are there", async () => {
+    const base = ["--node", "ep-bank", "--hub", "wss://127.0.0.1:7443/agent/v1", "--data", "/tmp/x", "--pki", pki];
+    const missing = parseAgentConfig([...base, "--kme", "127.0.0.1:8443"], {});
+    expect(missing.ok ? [] : missing.problems).toEqual([
+      expect.stringContaining("the SAE CA certificate is missing"),
+      expect.stringContaining("this site's KME certificate is missing"),
+      expect.stringContaining("this site's KME private key is missing"),
+    ]);
+    await issueKmePki(pki, { nodeIds: ["ep-bank"], saeIds: [] });
+    expect(parseAgentConfig([...base, "--kme", "127.0.0.1:8443"], {})).toMatchObject({ ok: true, config: { kme: { host: "127.0.0.1", port: 8443 } } });
+    expect(parseAgentConfig([...base, "--kme=localhost:0"], {})).toMatchObject({ ok: true, config: { kme: { host: "localhost", port: 0 } } });
+    expect(parseAgentConfig(base, { QECNET_AGENT_KME: "off" })).toMatchObject({ ok: true, config: { kme: null } });
+    for (const bad of ["8443", "127.0.0.1:99999", "example.org:443", "127.0.0.1:"]) {
+      const r = parseAgentConfig([...base, "--kme", bad], {});
+      expect(r.ok ? [] : r.problems, bad).toEqual([expect.stringMatching(/^--kme \/ QECNET_AGENT_KME: /)]);
+    }
   });
 
   it("reports every problem on its own line and never echoes the store key", () => {

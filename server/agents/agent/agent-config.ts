@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { z } from "zod";
 import { agentPkiPaths } from "../pki/agent-pki-paths";
+import { kmePkiPaths } from "../../kme/pki/kme-pki-paths";
 
 export interface AgentConfig {
   nodeId: string;
@@ -16,6 +17,8 @@ export interface AgentConfig {
   allowFaults: boolean;
   storeKeyHex: string | undefined;
   logLevel: string;
+  /** Where this site's ETSI 014 KME listens (mTLS, SAE CA); null: no KME at this site. */
+  kme: { host: string; port: number } | null;
 }
 
 const FLAGS = {
@@ -24,6 +27,7 @@ const FLAGS = {
   "--data": "QECNET_AGENT_DATA",
   "--pki": "QECNET_AGENT_PKI",
   "--allow-faults": "QECNET_AGENT_ALLOW_FAULTS",
+  "--kme": "QECNET_AGENT_KME",
 } as const;
 type Flag = keyof typeof FLAGS;
 
@@ -37,6 +41,10 @@ const ZConfig = z.object({
   QECNET_AGENT_PKI: z.string().min(1, "must be a folder path").default(".data/pki"),
   QECNET_AGENT_ALLOW_FAULTS: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
   QECNET_AGENT_STORE_KEY: z.string().refine((v) => /^[0-9a-fA-F]{64}$/.test(v.trim()), "must be 64 hex characters (a 256-bit key)").optional(),
+  QECNET_AGENT_KME: z.string()
+    .regex(/^(off|(\d{1,3}(\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]+\]):\d{1,5})$/, "must be host:port for the site's ETSI 014 KME (e.g. 127.0.0.1:8443, port 0 = any free port), or off")
+    .refine((v) => v === "off" || Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "the port must be 0-65535")
+    .default("off"),
   QECNET_AGENT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 
@@ -80,6 +88,13 @@ export function parseAgentConfig(argv: readonly string[], env: Readonly<Record<s
   for (const [what, path] of [["the Agent CA certificate", pki.caCert], ["this node's certificate", pki.nodeCert(c.QECNET_AGENT_NODE)], ["this node's private key", pki.nodeKey(c.QECNET_AGENT_NODE)]] as const) {
     if (!existsSync(path)) problems.push(`--pki / QECNET_AGENT_PKI: ${what} is missing (${path}); run npm run pki:dev or point --pki at the folder that holds it`);
   }
+  const kmeAt = c.QECNET_AGENT_KME === "off" ? null : c.QECNET_AGENT_KME;
+  if (kmeAt) {
+    const kp = kmePkiPaths(c.QECNET_AGENT_PKI);
+    for (const [what, path] of [["the SAE CA certificate", kp.saeCaCert], ["this site's KME certificate", kp.kmeCert(c.QECNET_AGENT_NODE)], ["this site's KME private key", kp.kmeKey(c.QECNET_AGENT_NODE)]] as const) {
+      if (!existsSync(path)) problems.push(`--kme / QECNET_AGENT_KME: ${what} is missing (${path}); run npm run pki:dev or point --pki at the folder that holds it`);
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -91,6 +106,7 @@ export function parseAgentConfig(argv: readonly string[], env: Readonly<Record<s
       allowFaults: c.QECNET_AGENT_ALLOW_FAULTS === "true",
       storeKeyHex: c.QECNET_AGENT_STORE_KEY?.trim(),
       logLevel: c.QECNET_AGENT_LOG_LEVEL,
+      kme: kmeAt ? { host: kmeAt.slice(0, kmeAt.lastIndexOf(":")).replace(/^\[|\]$/g, ""), port: Number(kmeAt.slice(kmeAt.lastIndexOf(":") + 1)) } : null,
     },
   };
 }

@@ -1,0 +1,209 @@
+/**
+ * ETSI GS QKD 014 key delivery end to end (KEY-DELIVERY.md §7, criteria 1–3 and
+ * parts of 6 and 7): the real hub over PostgreSQL, two real agent processes
+ * (scripts/agent.ts) each hosting its site's KME, applications calling them
+ * over mutual TLS with SAE-CA certificates. Keys come from the pair's pool,
+ * filled through real distribution to the agents; bytes come from the agents'
+ * sealed stores, identical at both sites, served once.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { verifyStoredChain } from "../audit/audit-log";
+import { AGENT_PATH, AgentListener, readAgentTls } from "../agents/hub/agent-listener";
+import { RemoteAgents } from "../agents/hub/remote-agents";
+import { agentPkiPaths, issueAgentPki } from "../agents/pki/agent-pki";
+import { demoMesh } from "../demo/demo-topology";
+import { buildServices, type Services } from "../runtime/services";
+import { spawnAgent, waitUntil, type AgentProcess } from "../testing/agent-process";
+import { testCheckpointService } from "../testing/checkpoint-fixtures";
+import { etsi014Request, type Etsi014ClientResponse } from "../testing/etsi014-client";
+import { ACTOR, testVault, writeMesh } from "../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { systemClock } from "../time/clock";
+import { KmeHub } from "./hub/kme-hub";
+import { PoolReplenisher } from "./hub/pool-replenisher";
+import { issueKmePki, kmePkiPaths } from "./pki/kme-pki";
+import { SaeRegistry } from "./registry/sae-registry";
+
+const SITES = ["ep-bank", "ep-stock"] as const;
+const SAES = [
+  { saeId: "sae-bank-1", nodeId: "ep-bank" },
+  { saeId: "sae-stock-1", nodeId: "ep-stock" },
+  { saeId: "sae-stock-2", nodeId: "ep-stock" },
+];
+const POOL = 48;
+
+type Json = Record<string, unknown>;
+
+describe("ETSI 014 key delivery through real agent processes", () => {
+  let t: TestDatabase;
+  let s: Services<RemoteAgents>;
+  let listener: AgentListener;
+  let hubPort: number;
+  let dir: string;
+  let hub: KmeHub;
+  let replenisher: PoolReplenisher;
+  const agents = new Map<string, AgentProcess>();
+  const kmePort = new Map<string, number>();
+
+  const pki = () => kmePkiPaths(path.join(dir, "pki"));
+  const tlsOf = (saeId: string) => ({ ca: readFileSync(pki().kmeCaCert), cert: readFileSync(pki().saeCert(saeId)), key: readFileSync(pki().saeKey(saeId)) });
+  const call = (site: string, saeId: string, method: string, pathAndQuery: string, body?: object | string): Promise<Etsi014ClientResponse> =>
+    etsi014Request({ url: `https://127.0.0.1:${kmePort.get(site)}/api/v1/keys/${pathAndQuery}`, method, body, tls: tlsOf(saeId) });
+  const keysOf = (r: Etsi014ClientResponse) => (r.json as { keys: Array<{ key_ID: string; key: string }> }).keys;
+
+  async function startAgent(nodeId: string): Promise<AgentProcess> {
+    const p = spawnAgent(["--node", nodeId, "--hub", `wss://127.0.0.1:${hubPort}${AGENT_PATH}`, "--data", path.join(dir, nodeId), "--pki", path.join(dir, "pki"), "--kme", "127.0.0.1:0"]);
+    agents.set(nodeId, p);
+    await waitUntil(() => /"kmePort":(\d+)/.test(p.output()));
+    kmePort.set(nodeId, Number(/"kmePort":(\d+)/.exec(p.output())![1]));
+    await waitUntil(() => !!s.agents.session(nodeId));
+    return p;
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase(inject("adminUrl"), "etsi014_e2e");
+    await writeMesh(t.db, demoMesh());
+    dir = mkdtempSync(path.join(tmpdir(), "etsi014-"));
+    await issueAgentPki(path.join(dir, "pki"), [...SITES]);
+    await issueKmePki(path.join(dir, "pki"), { nodeIds: [...SITES], saeIds: SAES.map((x) => x.saeId) });
+    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 5000, heartbeatMs: 1000, missedLimit: 3 });
+    s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db), { agents: remote, receiptTimeoutMs: 5000, backoffMs: () => 0 });
+    hub = new KmeHub(s.keys, { poolTarget: POOL });
+    const p = agentPkiPaths(path.join(dir, "pki"));
+    listener = new AgentListener({ db: t.db, runner: s.keys.runner, agents: remote, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }), kme: hub });
+    hubPort = await listener.start(0);
+    await Promise.all(SITES.map((n) => startAgent(n)));
+    const registry = new SaeRegistry(t.db, s.keys.runner);
+    for (const x of SAES) await registry.register(x, ACTOR);
+    await registry.pair("sae-bank-1", "sae-stock-1", ACTOR);
+    await registry.pair("sae-bank-1", "sae-stock-2", ACTOR);
+    replenisher = new PoolReplenisher(s.keys, s.distribution, { poolTarget: POOL, perRound: POOL });
+    await replenisher.round();
+  }, 120_000);
+  afterAll(async () => {
+    for (const a of agents.values()) a.child.kill("SIGKILL");
+    await listener?.stop();
+    await t?.dispose();
+  });
+
+  it("status tells the truth about the pair's pool", async () => {
+    const r = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/status");
+    expect(r.status).toBe(200);
+    expect(r.headers["cache-control"]).toBe("no-store");
+    expect(r.json).toMatchObject({
+      source_KME_ID: "ep-bank", target_KME_ID: "ep-stock", master_SAE_ID: "sae-bank-1", slave_SAE_ID: "sae-stock-1",
+      key_size: 256, stored_key_count: POOL, max_key_count: POOL, max_key_per_request: 128, max_key_size: 256, min_key_size: 64, max_SAE_ID_count: 0,
+    });
+  });
+
+  it("criterion 1: the master's keys and the slave's are the same bytes, GET and POST, every size from 64 to 256 bits", async () => {
+    const enc = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys?number=2&size=128");
+    expect(enc.status).toBe(200);
+    const keys = keysOf(enc);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys.map((k) => k.key_ID)).size).toBe(2);
+    for (const k of keys) {
+      expect(k.key_ID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Buffer.from(k.key, "base64")).toHaveLength(16);
+      expect(Buffer.from(k.key, "base64").toString("base64")).toBe(k.key);
+    }
+    const dec = await call("ep-stock", "sae-stock-1", "POST", "sae-bank-1/dec_keys", { key_IDs: keys.map((k) => ({ key_ID: k.key_ID })) });
+    expect(dec.status).toBe(200);
+    expect(keysOf(dec)).toEqual(keys);
+
+    // Every size in steps of 8, alternating GET and POST forms (POST with an empty body for the default size).
+    for (let size = 64; size <= 256; size += 8) {
+      const e = size % 16 === 0
+        ? await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", { number: 1, size })
+        : await call("ep-bank", "sae-bank-1", "GET", `sae-stock-1/enc_keys?size=${size}`);
+      expect(e.status, `enc_keys size ${size}`).toBe(200);
+      const [k] = keysOf(e);
+      expect(Buffer.from(k!.key, "base64")).toHaveLength(size / 8);
+      const d = size % 16 === 0
+        ? await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`)
+        : await call("ep-stock", "sae-stock-1", "POST", "sae-bank-1/dec_keys", { key_IDs: [{ key_ID: k!.key_ID }] });
+      expect(d.status, `dec_keys size ${size}`).toBe(200);
+      expect(keysOf(d)).toEqual([k]);
+    }
+    const empty = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", "");
+    expect(empty.status).toBe(200);
+    expect(Buffer.from(keysOf(empty)[0]!.key, "base64")).toHaveLength(32);
+  });
+
+  it("criterion 2: served once: a second fetch is refused as consumed, 8 racing fetches give one key, the record is destroyed and both stores purge", async () => {
+    const enc = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys");
+    const [k] = keysOf(enc);
+    const id = k!.key_ID;
+    const race = await Promise.all(Array.from({ length: 8 }, () => call("ep-stock", "sae-stock-1", "POST", "sae-bank-1/dec_keys", { key_IDs: [{ key_ID: id }] })));
+    expect(race.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(keysOf(race.find((r) => r.status === 200)!)).toEqual([k]);
+    for (const r of race.filter((x) => x.status !== 200)) expect(r.status).toBe(400);
+    const again = await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${id}`);
+    expect(again.status).toBe(400);
+    expect(again.json).toEqual({ message: "one or more keys specified are not found on KME", details: [expect.objectContaining({ key_ID: id, qecnet_reason: "consumed" })] });
+    const row = await t.db.key.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ state: "DESTROYED", materialCiphertext: null, usageCount: 2n });
+    await s.purges.sweep({ keyIds: [id], ignoreBackoff: true });
+    await waitUntil(async () => (await s.agents.agent("ep-bank").integrity(id)) === null && (await s.agents.agent("ep-stock").integrity(id)) === null, 2_000);
+    const actions = (await t.db.auditEntry.findMany({ where: { subjectId: id }, orderBy: { seq: "asc" } })).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["KEY_ISSUED_TO_SAE", "KEY_FETCHED_BY_SAE", "KEY_CONSUMED"]));
+  });
+
+  it("criterion 3: a valid SAE at another site's KME, the master fetching its own key, and an unaddressed SAE are refused with 401; the addressed slave still gets the key", async () => {
+    const elsewhere = await call("ep-stock", "sae-bank-1", "GET", "sae-stock-1/status");
+    expect(elsewhere.status).toBe(401);
+    const enc = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys");
+    const [k] = keysOf(enc);
+    const own = await call("ep-bank", "sae-bank-1", "GET", `sae-stock-1/dec_keys?key_ID=${k!.key_ID}`);
+    expect(own.status).toBe(401);
+    const third = await call("ep-stock", "sae-stock-2", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
+    expect(third.status).toBe(401);
+    expect(JSON.stringify(third.json)).not.toContain(k!.key);
+    const right = await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
+    expect(right.status).toBe(200);
+    expect(keysOf(right)).toEqual([k]);
+  });
+
+  it("criterion 4 (sample): bad requests change nothing: no delivery row, no audit entry, the same stored_key_count", async () => {
+    const status = async () => ((await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/status")).json as Json).stored_key_count;
+    const before = { rows: await t.db.keySaeDelivery.count(), audit: await t.db.auditEntry.count(), stored: await status() };
+    const bad = [
+      await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys?size=100"),
+      await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys?number=0"),
+      await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", '{"number": 2'),
+      await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", { number: 1, colour: "blue" }),
+      await call("ep-stock", "sae-stock-1", "POST", "sae-bank-1/dec_keys", { key_IDs: ["not-an-object"] }),
+      await call("ep-stock", "sae-stock-1", "GET", "sae-bank-1/dec_keys?key_ID=not-a-uuid"),
+      await call("ep-stock", "sae-stock-1", "GET", "sae-bank-1/dec_keys?key_ID=0b0c2c5e-8a44-4d43-9b3a-2f7e9a0a1111"),
+    ];
+    expect(bad.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 400, 400]);
+    for (const r of bad) expect(Array.isArray((r.json as Json).details)).toBe(true);
+    expect((bad[0]!.json as Json).message).toBe("size shall be a multiple of 8");
+    expect({ rows: await t.db.keySaeDelivery.count(), audit: await t.db.auditEntry.count(), stored: await status() }).toEqual(before);
+  });
+
+  it("criterion 6 (sample): an exhausted pool answers 503 with Retry-After and no partial container", async () => {
+    const stored = ((await call("ep-bank", "sae-bank-1", "GET", "sae-stock-2/status")).json as Json).stored_key_count as number;
+    expect(stored).toBeGreaterThan(0);
+    const all = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-2/enc_keys", { number: stored });
+    expect(all.status).toBe(200);
+    expect(keysOf(all)).toHaveLength(stored);
+    const more = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-2/enc_keys");
+    expect(more.status).toBe(503);
+    expect(more.headers["retry-after"]).toBeDefined();
+    expect(more.json).toMatchObject({ details: expect.arrayContaining([expect.objectContaining({ qecnet_reason: "pool_exhausted" })]) });
+    expect(JSON.stringify(more.json)).not.toContain('"keys"');
+  });
+
+  it("the agents' logs never hold a delivered key, and the chain verifies", async () => {
+    const delivered = await t.db.keySaeDelivery.findMany({ select: { keyId: true } });
+    expect(delivered.length).toBeGreaterThan(20);
+    const logs = [...agents.values()].map((a) => a.output()).join("\n");
+    expect(logs).toContain("KME listening");
+    expect(logs).not.toMatch(/"key":"[A-Za-z0-9+/=]{8,}"/);
+    expect((await verifyStoredChain(t.db)).result).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The ports of a site's KME inside its node agent (KEY-DELIVERY.md §2): the
+ * ETSI 014 protocol layer asks the hub every question over the agent's link,
+ * and the hub alone decides and records which key goes to whom; the bytes come
+ * from this site's sealed store, read only for keys the hub has just claimed
+ * for the caller. Without a live hub link every port throws, so the KME
+ * answers 503 and never serves on its own authority.
+ *
+ * A slave's keys are read from the store before the claim: the last fetch
+ * destroys the key and the hub then tells this agent to purge it, possibly
+ * before the claim's answer was handled; reading first means a claimed key is
+ * never lost to that purge. A key this store does not hold is not claimed at all
+ * (503 material_unavailable). A master's claim cannot race a purge (issuing
+ * destroys nothing); a key the store lost after the claim is answered 503, and
+ * the hub's record shows the delivery: at most once, never twice.
+ */
+import type { ClaimedKey, Etsi014Ports, KeyView, MasterClaimResult, PoolSnapshot, SlaveClaimResult } from "../etsi014/kme-ports";
+import type { KmeCallArgs, KmeCallName, KmeCallResult } from "../link/kme-calls";
+
+/** The agent's hub link as the KME uses it. */
+export interface HubLink {
+  readonly connected: boolean;
+  kmeCall<N extends KmeCallName>(op: N, args: KmeCallArgs<N>): Promise<KmeCallResult<N>>;
+}
+
+/** The agent's sealed store as the KME reads it. */
+export interface KeyMaterialStore {
+  /** The key's bytes, null when not held; anything else (a corrupt record) counts as not held. */
+  open(keyId: string): Buffer | null | "corrupt";
+  /** Counts deliveries of the key (the agent's usage totals). */
+  recordUse(keyId: string, times: number): void;
+}
+
+export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStore): Etsi014Ports {
+  const read = (keyId: string, sizeBits: number): Uint8Array | null => {
+    const m = store.open(keyId);
+    if (!Buffer.isBuffer(m) || m.length * 8 < sizeBits) return null;
+    const out = new Uint8Array(sizeBits / 8);
+    out.set(m.subarray(0, sizeBits / 8));
+    m.fill(0);
+    return out;
+  };
+  return {
+    site: {
+      kmeId,
+      hubReachable: async () => hub.connected,
+      siteState: async (nodeId) => (await hub.kmeCall("siteState", { nodeId })).state,
+      limits: () => hub.kmeCall("limits", {}),
+    },
+    directory: {
+      findSae: async (saeId) => (await hub.kmeCall("findSae", { saeId })).sae,
+      arePaired: async (a, b) => (await hub.kmeCall("arePaired", { a, b })).paired,
+    },
+    keys: {
+      snapshot: (q): Promise<PoolSnapshot> =>
+        hub.kmeCall("snapshot", { masterSaeId: q.masterSaeId, slaveSaeId: q.slaveSaeId, required: { avoidNodes: [...q.required.avoidNodes], maxRelays: q.required.maxRelays } }),
+      revokedNotices: async (saeId) => (await hub.kmeCall("revokedNotices", { saeId })).notices.map((n) => ({ ...n, revokedAt: new Date(n.revokedAt) })),
+      claimForMaster: async (c): Promise<MasterClaimResult> => {
+        const r = await hub.kmeCall("claimForMaster", {
+          requestId: c.requestId, masterSaeId: c.masterSaeId, slaveSaeIds: [...c.slaveSaeIds], number: c.number, sizeBits: c.sizeBits,
+          required: { avoidNodes: [...c.required.avoidNodes], maxRelays: c.required.maxRelays },
+          preferred: { avoidNodes: [...c.preferred.avoidNodes], maxRelays: c.preferred.maxRelays },
+        });
+        if (r.outcome !== "claimed") return r;
+        const keys: ClaimedKey[] = [];
+        for (const k of r.keys) {
+          const material = read(k.keyId, c.sizeBits);
+          if (!material) {
+            for (const got of keys) got.material.fill(0);
+            return { outcome: "unavailable", reason: "material_unavailable" };
+          }
+          keys.push({ keyId: k.keyId, material, fetchBy: new Date(k.fetchBy) });
+        }
+        for (const k of keys) store.recordUse(k.keyId, 1);
+        return { outcome: "claimed", keys };
+      },
+      inspectForSlave: async (q): Promise<KeyView[]> => (await hub.kmeCall("inspectForSlave", { slaveSaeId: q.slaveSaeId, keyIds: [...q.keyIds] })).views,
+      claimForSlave: async (c): Promise<SlaveClaimResult> => {
+        // Read before claiming (see above); the full key, cut to the master's size once the hub says which.
+        const held = new Map<string, Buffer>();
+        const wipe = () => held.forEach((b) => b.fill(0));
+        for (const id of c.keyIds) {
+          const m = store.open(id);
+          if (!Buffer.isBuffer(m)) {
+            wipe();
+            return { outcome: "unavailable", reason: "material_unavailable" };
+          }
+          held.set(id, m);
+        }
+        try {
+          const r = await hub.kmeCall("claimForSlave", { requestId: c.requestId, slaveSaeId: c.slaveSaeId, masterSaeId: c.masterSaeId, keyIds: [...c.keyIds] });
+          if (r.outcome !== "claimed") return r;
+          const keys = r.keys.map((k) => {
+            const m = held.get(k.keyId.toLowerCase()) ?? held.get(k.keyId)!;
+            const out = new Uint8Array(k.sizeBits / 8);
+            out.set(m.subarray(0, k.sizeBits / 8));
+            return { keyId: k.keyId, material: out };
+          });
+          for (const k of keys) store.recordUse(k.keyId, 1);
+          return { outcome: "claimed", keys };
+        } finally {
+          wipe();
+        }
+      },
+    },
+  };
+}
