@@ -26,6 +26,7 @@ import { isEmpty, seedDemo } from "../server/demo/demo-seed";
 import { issueDemoPki, prepareAgentProgram, startDemoAgents } from "../server/demo/demo-agents";
 import { seedDemoThroughAgents } from "../server/demo/demo-seed-agents";
 import { DEMO_NODES } from "../server/demo/demo-topology";
+import { demoKmePorts } from "../server/demo/demo-saes";
 import { readAgentTls } from "../server/agents/hub/agent-listener";
 import { agentTlsPaths } from "../server/runtime/agent-port";
 import { vaultFromEnvironment } from "../server/keys/key-vault";
@@ -75,7 +76,7 @@ async function main() {
   if (processAgents) await issueDemoPki(env.dataDir);
   const program = processAgents ? await prepareAgentProgram(root) : null;
   const agents = processAgents
-    ? startDemoAgents({ root, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, program, nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id) })
+    ? startDemoAgents({ root, dataDir: env.dataDir, hubPort: env.QECNET_AGENT_PORT, program, kmePorts: demoKmePorts(env.QECNET_KME_DEMO_PORT), nodeIds: DEMO_NODES.filter((n) => n.role !== "HUB").map((n) => n.id) })
     : null;
   if (agents) console.log(`Node agents: ${agents.children.size} processes (logs and PID files in ${path.join(env.dataDir, "agents")})`);
   else if (demo) console.log("Node agents: in the console process (QECNET_AGENTS=in-process, the test double)");

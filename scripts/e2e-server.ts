@@ -81,6 +81,9 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     // The demo's ACTIVE keys are older than their cryptoperiods: the sweep would rotate them mid-run under other
     // tests. Scheduled rotation is tested in server/rotation/rotation.int.test.ts; rotation jobs still run here.
     QECNET_ROTATION_SWEEP: process.env.QECNET_ROTATION_SWEEP ?? "off",
+    // Likewise the ETSI 014 pool replenisher would add keys under the tests' feet; it is tested against real agent
+    // processes in server/kme/etsi014-delivery.int.test.ts.
+    QECNET_KME_REFILL: process.env.QECNET_KME_REFILL ?? "off",
     // The browser tests provoke refusals on purpose: info and up go to the log file, only errors to the run's output.
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "info",
     // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
@@ -88,7 +91,7 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     // Agent processes: a killed agent closes its socket, so its node goes OFFLINE at the next tick (1 s); heartbeats of 1 s × 5
     // ride out the console's own start on a busy machine (shorter limits made nodes flap OFFLINE and queue rejoin rotations).
     ...(processAgents
-      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "1000", QECNET_AGENT_MISSED_LIMIT: "5" }
+      ? { QECNET_AGENTS: "process", QECNET_AGENT_PORT: String(agentPort), QECNET_AGENT_HEARTBEAT_MS: "1000", QECNET_AGENT_MISSED_LIMIT: "5", QECNET_KME_DEMO_PORT: String(port + 5000), QECNET_KME_POOL_TARGET: "40" }
       : { QECNET_AGENTS: "in-process" }),
   },
 });

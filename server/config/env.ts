@@ -150,6 +150,22 @@ export const ZEnvSchema = z.object({
     .min(100, "must be between 100 and 3600000 ms")
     .max(3_600_000, "must be between 100 and 3600000 ms")
     .default(30_000),
+  /** ETSI 014 key delivery (KEY-DELIVERY.md §5.1): the key pool of each application pair holds this many keys (max_key_count). */
+  QECNET_KME_POOL_TARGET: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 100000")
+    .max(100_000, "must be between 1 and 100000")
+    .default(1000),
+  /** The pool replenisher: `on` tops every pool up; `off` pauses it (pools drain; tests of exhaustion). */
+  QECNET_KME_REFILL: z.enum(["on", "off"], { message: "must be on or off" }).default("on"),
+  /** `npm run demo`: the first demo KME's port (ep-bank); the next demo site's KME takes the next port (server/demo/demo-saes.ts). */
+  QECNET_KME_DEMO_PORT: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65000")
+    .max(65_000, "must be between 1 and 65000")
+    .default(8443),
   QECNET_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
 });
 

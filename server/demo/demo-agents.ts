@@ -34,6 +34,8 @@ export interface DemoAgentsOptions {
   env?: Record<string, string>;
   /** The compiled agent program (prepareAgentProgram); without it, agents run scripts/agent.ts under tsx. */
   program?: string | null;
+  /** The sites that run an ETSI 014 KME, with its port (demoKmePorts); the others run none. */
+  kmePorts?: ReadonlyMap<string, number>;
 }
 
 /** Writes the dev Agent, KME and SAE PKIs for every demo node and demo SAE under <data>/pki (idempotent); returns the folder. */
@@ -78,12 +80,12 @@ export async function prepareAgentProgram(root: string): Promise<string | null> 
 }
 
 /** The command (program and arguments) that runs one node's agent of this demo: the compiled program if given, else tsx. */
-export function agentCommand(o: Pick<DemoAgentsOptions, "root" | "dataDir" | "hubPort" | "program">, nodeId: string): { command: string; args: string[] } {
+export function agentCommand(o: Pick<DemoAgentsOptions, "root" | "dataDir" | "hubPort" | "program" | "kmePorts">, nodeId: string): { command: string; args: string[] } {
   const script = path.join(o.root, "scripts", "agent.ts");
   if (!existsSync(script)) throw new Error(`agents as processes need the agent program ${script} (npm run agent)`);
   return {
     command: process.execPath,
-    args: [...(o.program ? [o.program] : ["--import", "tsx", script]), "--node", nodeId, "--hub", `wss://127.0.0.1:${o.hubPort}/agent/v1`, "--data", demoAgentPaths(o.dataDir, nodeId).data, "--pki", path.join(o.dataDir, "pki"), "--allow-faults"],
+    args: [...(o.program ? [o.program] : ["--import", "tsx", script]), "--node", nodeId, "--hub", `wss://127.0.0.1:${o.hubPort}/agent/v1`, "--data", demoAgentPaths(o.dataDir, nodeId).data, "--pki", path.join(o.dataDir, "pki"), "--allow-faults", ...(o.kmePorts?.has(nodeId) ? ["--kme", `127.0.0.1:${o.kmePorts.get(nodeId)}`] : [])],
   };
 }
 

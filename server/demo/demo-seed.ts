@@ -18,6 +18,8 @@ import { MeshBatch } from "../mesh/mesh-batch";
 import { DistributionService } from "../distribution/distribution-service";
 import { demoMesh } from "./demo-topology";
 import { seedDemoUsers } from "./demo-users";
+import { SaeRegistry } from "../kme/registry/sae-registry";
+import { DEMO_SAES } from "./demo-saes";
 
 const DAY = 86_400_000;
 
@@ -158,5 +160,9 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: SeedOptions = {}):
 
   // Demo accounts with published passwords: only ever in a demo (server/demo/demo-users.ts).
   await seedDemoUsers(db, svc.runner);
+  // The demo's applications (ETSI 014): one at each of two sites, paired, so their sites' key pool fills once the console runs.
+  const saes = new SaeRegistry(db, svc.runner);
+  for (const a of DEMO_SAES) await saes.register({ saeId: a.saeId, nodeId: a.nodeId, description: a.description }, who);
+  for (let i = 1; i < DEMO_SAES.length; i++) await saes.pair(DEMO_SAES[0]!.saeId, DEMO_SAES[i]!.saeId, who);
   return { nodes: topology.nodes.size, links: topology.links.size, keys: await db.key.count() };
 }

@@ -39,6 +39,7 @@ export async function startAgentPort(s: Services<HubAgents>, e: TEnv, log: Logge
     clock: s.keys.clock,
     tls: readAgentTls(agentTlsPaths(e)),
     onIntegrityLoss: (nodeId, loss) => s.recovery.integrityLoss(nodeId, loss),
+    kme: s.kme,
     log,
   });
   const port = await listener.start(e.QECNET_AGENT_PORT, e.QECNET_AGENT_HOST);

@@ -18,6 +18,7 @@ import { startRecoveryWorker } from "../recovery/recovery-worker";
 import { services } from "./services";
 import { registerWorker } from "../background/worker-status";
 import { startAgentPort } from "./agent-port";
+import { startPeriodicDuty } from "../background/periodic-duty";
 
 const g = globalThis as unknown as { __qecnetBackground?: Array<() => void> };
 
@@ -72,6 +73,22 @@ export async function startBackground(): Promise<void> {
     detail: !s.jobs.running ? "the job queue is not running (rotation jobs wait)" : s.jobs.lastError ? `last job failed: ${s.jobs.lastError}` : "running rotation jobs and the rotation sweep",
     lastSuccessAt: s.jobs.lastSuccessAt,
   })));
+  // ETSI 014: every application pair's key pool topped up through real distribution, every 2 s (QECNET_KME_REFILL=off pauses it).
+  if (e.QECNET_KME_REFILL === "on") {
+    stops.push(startPeriodicDuty({
+      name: "kme-pools",
+      everyMs: 2_000,
+      round: async () => {
+        await s.replenisher.round();
+      },
+      log: log.child({ worker: "kme-pools" }),
+      clock: s.keys.clock,
+      healthy: "keeping the applications' key pools stocked",
+      failure: "refilling the ETSI 014 key pools failed; will retry",
+    }));
+  } else {
+    log.warn("the ETSI 014 pool replenisher is off (QECNET_KME_REFILL=off): application key pools drain");
+  }
   // Purges at holders: at start (a previous process may have left some unanswered), then every 2 s.
   stops.push(s.purges.start(2_000));
   // After the simulation's start: its tick listener is how QBER compromises are detected.

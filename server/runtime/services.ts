@@ -39,6 +39,9 @@ import { RecoveryService, type RecoveryOptions } from "../recovery/recovery-serv
 import { IncidentQueries } from "../recovery/incident-queries";
 import { DemoScenario } from "../demo/demo-scenario";
 import { WebhookNotifier, type ApprovalNotifier } from "../notify/webhook-notifier";
+import { KmeHub, type KmeHubOptions } from "../kme/hub/kme-hub";
+import { PoolReplenisher } from "../kme/hub/pool-replenisher";
+import { SaeRegistry } from "../kme/registry/sae-registry";
 
 /** Every action of this console that needs approval (registered once, explicitly, by buildServices). */
 export const APPROVAL_KINDS: readonly ApprovalKindSpec[] = [REVOCATION_KIND, EMERGENCY_ROTATION_KIND, NODE_ISOLATION_KIND, ROLE_GRANT_KIND, INCIDENT_RECOVERY];
@@ -78,6 +81,12 @@ export interface Services<A extends HubAgents = InProcessAgents> {
   demoScenario: DemoScenario;
   /** Tells holders to purge ended keys and records their confirmations (durable: the rows are the queue). */
   purges: PurgeService;
+  /** The applications (SAEs) of every site's ETSI 014 KME and their pairs (admin-managed, audited). */
+  saes: SaeRegistry;
+  /** The hub's side of every site's KME: registry, pools and the two claims (KEY-DELIVERY.md §2). */
+  kme: KmeHub;
+  /** Keeps every application pair's key pool stocked; started by startBackground(). */
+  replenisher: PoolReplenisher;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -96,6 +105,8 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
     purgeResendMs?: number;
     /** Sweep purges right after each batch that requested some (the server; tests that compare the chain before and after an action leave it off). */
     purgeOnCommit?: boolean;
+    /** ETSI 014 pools and limits (default: KME_DEFAULTS). */
+    kme?: KmeHubOptions;
   } = {},
 ): Services<A> {
   registerApprovalKinds(APPROVAL_KINDS);
@@ -123,7 +134,11 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
   const rotation = new RotationService(keys, db, jobs, { clock, agents, log });
   const mesh = new MeshOperations(runner);
   const recovery = new RecoveryService(db, keys, agents, { clock, ...opts.recovery }, approvals);
+  const kme = new KmeHub(keys, opts.kme);
   return {
+    saes: new SaeRegistry(db, runner),
+    kme,
+    replenisher: new PoolReplenisher(keys, distribution, { poolTarget: kme.limits.poolTarget }),
     approvals,
     users: new UserService(db, runner),
     purges,
@@ -167,6 +182,7 @@ export function services(): Services<HubAgents> {
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       purgeOnCommit: true,
       purgeResendMs: e.QECNET_PURGE_RESEND_MS,
+      kme: { poolTarget: e.QECNET_KME_POOL_TARGET },
       simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS, ...(processAgents ? { missedHeartbeats: 1 } : {}) },
       notifier: e.QECNET_NOTIFY_WEBHOOK
         ? new WebhookNotifier({
