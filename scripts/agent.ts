@@ -17,7 +17,7 @@ import { SealedStore, StoreRefusedError } from "../server/agents/agent/sealed-st
 import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
 import { startKmeListener, type KmeListener } from "../server/kme/listener/kme-listener";
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
-import { siteKmePorts } from "../server/kme/site/site-ports";
+import { reportRefusals, siteKmePorts } from "../server/kme/site/site-ports";
 import { REDACT_PATHS } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
@@ -81,6 +81,7 @@ if (cfg.kme) {
       tls: { cert: readFileSync(kp.kmeCert(cfg.nodeId)), key: readFileSync(kp.kmeKey(cfg.nodeId)), saeCa: readFileSync(kp.saeCaCert) },
       ports: siteKmePorts(cfg.nodeId, link, store),
       log: log.child({ component: "kme" }),
+      onOutcome: reportRefusals(link, (e) => log.warn({ err: e.message }, "a refusal could not be reported to the hub")),
     });
     log.info({ kmePort: kme.port, host: cfg.kme.host }, "KME listening");
   } catch (e) {

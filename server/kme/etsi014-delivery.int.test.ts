@@ -162,6 +162,14 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     const third = await call("ep-stock", "sae-stock-2", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
     expect(third.status).toBe(401);
     expect(JSON.stringify(third.json)).not.toContain(k!.key);
+    // Audited once (throttled per SAE and KME per minute), naming the key asked for; a repeat within the minute is counted, not written.
+    await call("ep-stock", "sae-stock-2", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
+    await waitUntil(async () => (await t.db.auditEntry.count({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-stock-2" } })) === 1);
+    const refusal = await t.db.auditEntry.findFirstOrThrow({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-stock-2" } });
+    expect(refusal.details).toMatchObject({ kme: "ep-stock", method: "GET", endpoint: "dec_keys", keyIds: [k!.key_ID] });
+    // sae-bank-1 was refused at two KMEs (not registered at ep-stock; not an addressed slave at ep-bank): one entry each.
+    const bank = await t.db.auditEntry.findMany({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-bank-1" }, orderBy: { seq: "asc" } });
+    expect(bank.map((e) => (e.details as Json).kme).sort()).toEqual(["ep-bank", "ep-stock"]);
     const right = await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
     expect(right.status).toBe(200);
     expect(keysOf(right)).toEqual([k]);

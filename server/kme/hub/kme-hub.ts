@@ -43,6 +43,8 @@ export class KmeHub implements KmeCallHandler {
   readonly claims: DeliveryClaims;
   private readonly opts: Required<KmeHubOptions>;
   private readonly clock: Clock;
+  /** The audit throttle of refusals: per (SAE, KME), the minute of the last entry and the refusals not written since. */
+  private readonly refusals = new Map<string, { minute: number; suppressed: number }>();
 
   constructor(
     private readonly keys: KeyService,
@@ -115,6 +117,7 @@ export class KmeHub implements KmeCallHandler {
       if (!slave || slave.nodeId !== kme) return { views: ids.map((keyId) => ({ keyId, exists: false as const })) };
       return { views: await this.views(slaveSaeId, ids) };
     },
+    reportRefusal: async (kme, r) => ({ audited: await this.auditRefusal(kme, r) }),
     claimForSlave: async (kme, { requestId, slaveSaeId, masterSaeId, keyIds }) => {
       const slave = await findSae(this.pool, slaveSaeId);
       const ids = keyIds.map((k) => k.toLowerCase());
@@ -124,6 +127,34 @@ export class KmeHub implements KmeCallHandler {
       return { outcome: "refused", views: await this.views(slaveSaeId, ids) };
     },
   };
+
+  /**
+   * ETSI014_ACCESS_REFUSED (§5.3): an unregistered caller, or a key not addressed to the caller. At most one entry per
+   * (SAE, KME) per minute, carrying how many refusals were not written since the last one, so a flood cannot fill the
+   * chain (the rule of sign-in throttling). Per hub process: several instances may each write one a minute.
+   */
+  private async auditRefusal(kme: string, r: KmeCallArgs<"reportRefusal">): Promise<boolean> {
+    const key = `${r.saeId}\u0000${kme}`;
+    const minute = Math.floor(this.clock().getTime() / 60_000);
+    const seen = this.refusals.get(key);
+    if (seen && seen.minute === minute) {
+      seen.suppressed++;
+      return false;
+    }
+    const suppressed = seen?.suppressed ?? 0;
+    this.refusals.set(key, { minute, suppressed: 0 });
+    if (this.refusals.size > 10_000) this.refusals.delete(this.refusals.keys().next().value!);
+    await this.keys.runner.submit({
+      keyIds: [],
+      run: (ws) => {
+        ws.audit({
+          actor: `kme:${kme}`, action: "ETSI014_ACCESS_REFUSED", subjectType: "sae", subjectId: r.saeId || "(no CN)", fromState: null, toState: null,
+          details: { kme, method: r.method, endpoint: r.endpoint, reason: r.reason, keyIds: r.keyIds.slice(0, 16), suppressedSinceLast: suppressed },
+        });
+      },
+    });
+    return true;
+  }
 
   /** The pool's sites of a master at this KME and its slave; null when they are not a registered, enabled pair. */
   private async pairSites(kme: string, masterSaeId: string, slaveSaeId: string): Promise<string[] | null> {

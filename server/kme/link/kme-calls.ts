@@ -91,6 +91,17 @@ export const KME_CALLS = {
       z.object({ outcome: z.literal("unavailable"), reason: z.enum(["hub_unreachable", "material_unavailable"]) }),
     ]),
   },
+  /** A 401 this KME answered (§5.3): the hub audits it, at most once per (SAE, KME) per minute. */
+  reportRefusal: {
+    args: z.object({
+      saeId: z.string().max(64),
+      method: z.string().max(16),
+      endpoint: z.enum(["status", "enc_keys", "dec_keys"]).nullable(),
+      reason: z.string().max(64),
+      keyIds: z.array(ZKeyId).max(16),
+    }),
+    result: z.object({ audited: z.boolean() }),
+  },
 } as const;
 
 export type KmeCallName = keyof typeof KME_CALLS;

@@ -22,7 +22,7 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { hubUnreachable, DEFAULT_RETRY_AFTER, type RetryAfter } from "../etsi014/common-checks";
-import { handleEtsi014Request } from "../etsi014/etsi014-kme";
+import { handleEtsi014Request, type Etsi014LogRecord } from "../etsi014/etsi014-kme";
 import type { Etsi014Ports } from "../etsi014/kme-ports";
 import { JSON_CONTENT_TYPE, refusalResponse, type Etsi014Response } from "../etsi014/kme-response";
 import { MAX_BODY_BYTES } from "../etsi014/request-syntax";
@@ -45,6 +45,8 @@ export interface KmeListenerOptions {
   retryAfter?: Partial<RetryAfter>;
   /** Headers and body, and separately the TLS handshake, must each complete within this. Default 10 s. */
   requestTimeoutMs?: number;
+  /** Each answered request's record (no key bytes), after the answer was sent: the agent reports 401s to the hub's audit. */
+  onOutcome?(record: Etsi014LogRecord): void;
 }
 
 export interface KmeListener {
@@ -148,6 +150,7 @@ async function serve(opts: KmeListenerOptions, req: IncomingMessage, res: Server
   const line = { ...outcome.log, certSha256: cert.sha256, durationMs: Math.round(performance.now() - started) };
   if (outcome.response.status >= 400) opts.log.warn(line, "etsi014 request");
   else opts.log.info(line, "etsi014 request");
+  opts.onOutcome?.(outcome.log);
 }
 
 function send(res: ServerResponse, response: Etsi014Response, closeAfter: boolean): void {

@@ -31,6 +31,18 @@ export interface KeyMaterialStore {
   recordUse(keyId: string, times: number): void;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What a KME tells the hub about an answered request: its 401s, for the audit chain (§5.3); nothing else. */
+export function reportRefusals(hub: HubLink, onError: (err: Error) => void): (record: { status: number; saeId: string; method: string; endpoint: "status" | "enc_keys" | "dec_keys" | null; reason: string | null; keyIds: string[] }) => void {
+  return (r) => {
+    if (r.status !== 401 || !hub.connected) return;
+    hub
+      .kmeCall("reportRefusal", { saeId: r.saeId.slice(0, 64), method: r.method.slice(0, 16), endpoint: r.endpoint, reason: (r.reason ?? "unauthorised").slice(0, 64), keyIds: r.keyIds.filter((k) => UUID.test(k)).slice(0, 16) })
+      .catch(onError);
+  };
+}
+
 export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStore): Etsi014Ports {
   const read = (keyId: string, sizeBits: number): Uint8Array | null => {
     const m = store.open(keyId);
