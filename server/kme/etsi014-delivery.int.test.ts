@@ -206,6 +206,36 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     expect(JSON.stringify(more.json)).not.toContain('"keys"');
   });
 
+  it("criterion 7: a compromise reaches applications: the held key is refused as revoked, the incident names its recipient, and status tells the master of it and of a key consumed earlier", async () => {
+    await replenisher.round(); // criterion 6 drained the pair's pool
+    const encC = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys");
+    expect(encC.status).toBe(200);
+    const [c] = keysOf(encC);
+    expect((await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${c!.key_ID}`)).status).toBe(200);
+    const encK = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys");
+    const [k] = keysOf(encK);
+    // A link both keys' recorded routes crossed: its compromise exposes both.
+    const linksOf = async (id: string) => (await t.db.keyRoute.findMany({ where: { keyId: id } })).flatMap((r) => r.linkPath);
+    const linkOfC = await linksOf(c!.key_ID);
+    const target = (await linksOf(k!.key_ID)).find((l) => linkOfC.includes(l))!;
+    expect(target).toBeDefined();
+    const incident = await s.recovery.signal({ signal: "QBER_ABORT", targetType: "link", targetId: target, reason: "intercept-resend signature on the link" }, ACTOR);
+    const detail = await s.incidents.get(incident.id);
+    const held = detail.keys.find((x) => x.keyId === k!.key_ID)!;
+    expect(held.stateNow).toBe("REVOKED");
+    expect(held.recipients).toEqual([expect.objectContaining({ saeId: "sae-bank-1", role: "master", kme: "ep-bank" }), expect.objectContaining({ saeId: "sae-stock-1", role: "slave", deliveredAt: null })]);
+    expect(detail.compromiseNotices).toEqual(expect.arrayContaining([expect.objectContaining({ keyId: c!.key_ID, saeIds: ["sae-bank-1", "sae-stock-1"] })]));
+    const refused = await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ details: [expect.objectContaining({ key_ID: k!.key_ID, qecnet_reason: "revoked" })] });
+    const status = (await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/status")).json as { status_extension?: { qecnet_revoked_key_IDs?: Array<{ key_ID: string }> } };
+    const noticed = (status.status_extension?.qecnet_revoked_key_IDs ?? []).map((n) => n.key_ID);
+    expect(noticed).toEqual(expect.arrayContaining([k!.key_ID, c!.key_ID]));
+    expect(await t.db.auditEntry.count({ where: { action: "KEY_COMPROMISE_NOTIFIED", subjectId: c!.key_ID } })).toBe(1);
+    await s.purges.sweep({ keyIds: [k!.key_ID], ignoreBackoff: true });
+    await waitUntil(async () => (await s.agents.agent("ep-bank").integrity(k!.key_ID)) === null && (await s.agents.agent("ep-stock").integrity(k!.key_ID)) === null, 5_000);
+  });
+
   it("the agents' logs never hold a delivered key, and the chain verifies", async () => {
     const delivered = await t.db.keySaeDelivery.findMany({ select: { keyId: true } });
     expect(delivered.length).toBeGreaterThan(20);

@@ -47,6 +47,8 @@ export class IncidentQueries {
     if (!r) throw new DomainError("INCIDENT_NOT_FOUND", `Incident ${id} does not exist.`);
     const keys = await loadIncidentKeys(poolOf(this.db), id);
     const ids = [...keys.map((k) => k.keyId), ...keys.flatMap((k) => (k.replacementId ? [k.replacementId] : []))];
+    const deliveries = await this.db.keySaeDelivery.findMany({ where: { keyId: { in: keys.map((k) => k.keyId) } }, orderBy: [{ keyId: "asc" }, { role: "asc" }, { saeId: "asc" }] });
+    const notices = await this.db.keyCompromiseNotice.findMany({ where: { incidentId: id }, orderBy: { keyId: "asc" } });
     const facts = new Map((await this.db.key.findMany({
       where: { id: { in: ids } },
       select: { id: true, label: true, state: true, participants: { select: { nodeId: true, purgeConfirmedAt: true, purgeRequestedAt: true, purgeAttempts: true }, orderBy: { nodeId: "asc" } } },
@@ -63,7 +65,10 @@ export class IncidentQueries {
         purges: (facts.get(k.keyId)?.participants ?? []).map((p) => ({
           nodeId: p.nodeId, status: p.purgeConfirmedAt ? ("confirmed" as const) : p.purgeRequestedAt ? ("pending" as const) : ("none" as const), attempts: p.purgeAttempts,
         })),
+        recipients: deliveries.filter((d) => d.keyId === k.keyId)
+          .map((d) => ({ saeId: d.saeId, role: d.role, kme: d.kmeNodeId, deliveredAt: d.deliveredAt?.toISOString() ?? null })),
       })),
+      compromiseNotices: notices.map((n) => ({ keyId: n.keyId, saeIds: n.saeIds, notifiedAt: n.notifiedAt.toISOString() })),
       nodeIds: r.nodeIds,
       linkIds: r.linkIds,
       untouchedViolations: r.untouchedViolations ?? 0,

@@ -57,6 +57,8 @@ export interface IncidentKeyView {
   waitingForNode: string | null;
   /** Each holder's purge of this key: confirmed by the node, requested and not yet answered (with retries so far), or not asked. */
   purges: Array<{ nodeId: string; status: "confirmed" | "pending" | "none"; attempts: number }>;
+  /** Applications that received this key over ETSI 014 (KEY-DELIVERY.md §5.5), and when. */
+  recipients: Array<{ saeId: string; role: string; kme: string; deliveredAt: string | null }>;
 }
 
 export interface IncidentDetailView extends IncidentSummaryView {
@@ -74,6 +76,11 @@ export interface IncidentDetailView extends IncidentSummaryView {
    * are re-sent while its agent is connected and at its reconnect. Empty when every holder confirmed.
    */
   unconfirmedPurges: Array<{ nodeId: string; nodeStatus: string; keys: number; attempts: number }>;
+  /**
+   * Keys already consumed by applications whose route crossed the compromised part (delivered within the notice
+   * window): nothing to revoke, but the applications were told (KEY_COMPROMISE_NOTIFIED, §5.5).
+   */
+  compromiseNotices: Array<{ keyId: string; saeIds: string[]; notifiedAt: string }>;
 }
 
 

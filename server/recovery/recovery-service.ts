@@ -27,7 +27,7 @@ import { OPEN_STATUSES } from "../domain/incidents/incident-status";
 import type { IncidentSummaryView } from "./incident-views";
 import { incidentSummary } from "./incident-queries";
 import {
-  actorOf, approveStep, dismissStep, openIncident, purgedAndRedistributedStep, recordApprovalRequest, redistributedStep, revokeStep, verifyStep, waitingDistributedJob,
+  actorOf, approveStep, dismissStep, openIncident, purgedAndRedistributedStep, recordApprovalRequest, redistributedStep, revokeStep, notifyConsumedStep, verifyStep, waitingDistributedJob,
   RECOVERY_ACTOR, type OpenInput,
 } from "./recovery-steps";
 import { INCIDENT_RECOVERY_KIND } from "./incident-recovery-kind";
@@ -217,6 +217,8 @@ export class RecoveryService {
   }
 
   private async revoke(row: IncidentRow): Promise<void> {
+    // Keys applications already consumed cannot be revoked, but their applications are told (ETSI 014, §5.5).
+    await notifyConsumedStep(this.deps, row.id);
     const keys = await loadIncidentKeys(poolOf(this.db), row.id);
     const todo = keys.filter((k) => !k.revoked).map((k) => k.keyId);
     // No key left to revoke still takes one (empty) job: it moves the incident on to REVOKED.

@@ -461,3 +461,58 @@ export function waitingDistributedJob(deps: StepDeps, id: string, outcome: Map<s
     },
   }).then((v) => v !== null);
 }
+
+/** How far back a consumed key's delivery makes its applications worth telling (KEY-DELIVERY.md §5.5). */
+export const COMPROMISE_NOTICE_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * Compromise after consumption (§5.5): keys applications already consumed (DESTROYED, material gone at the hub) whose
+ * recorded route crossed the compromised node or link, delivered within the notice window. There is no state to
+ * change; the applications are told through their KMEs (status: qecnet_revoked_key_IDs) and the chain records
+ * KEY_COMPROMISE_NOTIFIED per key. Idempotent: a key already noticed for this incident is skipped.
+ */
+export function notifyConsumedStep(deps: StepDeps, id: string): Promise<number> {
+  let row: IncidentRow | null = null;
+  let found: Array<{ key_id: string; sae_ids: string[] }> = [];
+  return deps.keys.runner.submit({
+    keyIds: [],
+    load: async (c) => {
+      row = await loadIncident(c, id);
+      if (!row) return;
+      const since = new Date(deps.keys.clock().getTime() - COMPROMISE_NOTICE_WINDOW_MS);
+      const crossed = row.targetType === "link" ? "r.link_path @> ARRAY[$1]::text[]" : "r.node_path @> ARRAY[$1]::text[]";
+      found = (await c.query<{ key_id: string; sae_ids: string[] }>(
+        `SELECT d.key_id, array_agg(DISTINCT d.sae_id ORDER BY d.sae_id) AS sae_ids
+           FROM key_sae_deliveries d JOIN keys k ON k.id = d.key_id
+          WHERE k.state = 'DESTROYED' AND d.delivered_at IS NOT NULL
+            AND EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = d.key_id AND ${crossed})
+            AND NOT EXISTS (SELECT 1 FROM key_compromise_notices n WHERE n.incident_id = $2 AND n.key_id = d.key_id)
+          GROUP BY d.key_id
+         HAVING bool_and(d.delivered_at IS NOT NULL) AND max(d.delivered_at) >= $3
+          ORDER BY d.key_id`,
+        [row.targetId, id, since],
+      )).rows;
+    },
+    run: (ws) => {
+      const r = row as IncidentRow | null;
+      if (!r || found.length === 0) return { at: ws.now, reason: "" };
+      const reason = `compromised after delivery: ${r.targetName} (${reference(r.number)})`.slice(0, 300);
+      for (const k of found) {
+        ws.audit({
+          actor: actorOf(r), action: "KEY_COMPROMISE_NOTIFIED", subjectType: "key", subjectId: k.key_id, fromState: "DESTROYED", toState: "DESTROYED",
+          details: { keyId: k.key_id, saeIds: k.sae_ids, incident: reference(r.number), incidentId: r.id, reason },
+        });
+      }
+      return { at: ws.now, reason };
+    },
+    write: async (c, v) => {
+      if (found.length === 0) return;
+      await c.query(
+        `INSERT INTO key_compromise_notices (incident_id, key_id, sae_ids, reason, notified_at)
+         SELECT $1, x.key_id, x.sae_ids, $2, $3 FROM jsonb_to_recordset($4::jsonb) AS x(key_id uuid, sae_ids text[])
+         ON CONFLICT DO NOTHING`,
+        [id, v.reason, v.at, JSON.stringify(found)],
+      );
+    },
+  }).then(() => found.length);
+}
