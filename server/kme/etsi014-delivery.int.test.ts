@@ -6,6 +6,7 @@
  * filled through real distribution to the agents; bytes come from the agents'
  * sealed stores, identical at both sites, served once.
  */
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -131,6 +132,19 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     const empty = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", "");
     expect(empty.status).toBe(200);
     expect(Buffer.from(keysOf(empty)[0]!.key, "base64")).toHaveLength(32);
+  });
+
+  it("a client that is not ours (plain curl, scripts/etsi014-curl-demo.sh) gets identical bytes at both sites", async () => {
+    // Asynchronously: the hub the KMEs ask runs in this process and must keep answering while curl waits.
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile("bash", [path.join(import.meta.dirname, "..", "..", "scripts", "etsi014-curl-demo.sh"), path.join(dir, "pki"),
+        `https://localhost:${kmePort.get("ep-bank")}`, `https://localhost:${kmePort.get("ep-stock")}`], { encoding: "utf8", timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("identical bytes at both sites for both keys");
+    expect(r.stdout).toContain('"qecnet_reason":"consumed"');
+    expect(r.status).toBe(0);
   });
 
   it("criterion 2: served once: a second fetch is refused as consumed, 8 racing fetches give one key, the record is destroyed and both stores purge", async () => {
