@@ -37,6 +37,18 @@ export function ImpactView({ impact }: { impact: Impact }) {
           )}
           <h3 className="mb-2 mt-4 text-sm font-semibold uppercase tracking-wide text-slate-400">Must purge their copy</h3>
           <p className="text-base text-slate-200" data-testid="impact-purge">{impact.participantsToPurge.length === 0 ? "Nobody, now." : impact.participantsToPurge.join(", ")}</p>
+          {impact.recipients && impact.recipients.length > 0 && (
+            <>
+              <h3 className="mb-2 mt-4 text-sm font-semibold uppercase tracking-wide text-slate-400">Applications told of it (ETSI 014)</h3>
+              <ul className="space-y-1" data-testid="impact-recipients">
+                {impact.recipients.map((r) => (
+                  <li key={r.saeId} className="text-base text-slate-200">
+                    <span className="font-mono">{r.saeId}</span> at {r.kme}: {r.role}, {r.delivered ? "has the key" : "addressed, not fetched yet (its fetch is refused)"}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </div>
         <ImpactGraph nodeIds={impact.nodes.map((n) => n.id)} linkIds={impact.links.map((l) => l.id)} purge={impact.participantsToPurge} />
       </div>

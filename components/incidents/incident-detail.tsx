@@ -103,6 +103,11 @@ function BlastRadius({ d }: { d: Detail }) {
                   </span>
                 ) : <span className="text-slate-400">none needed</span>}
                 {k.waitingForNode ? <span className="block text-sm text-amber-200" data-testid="blast-key-waiting">waits until {k.waitingForNode} can be reached with enough key (node restored, pools refilled)</span> : null}
+                {k.recipients.length > 0 ? (
+                  <span className="block text-sm text-slate-300" data-testid="blast-key-recipients">
+                    applications: {k.recipients.map((r) => `${r.saeId} (${r.role}${r.deliveredAt ? "" : ", not fetched"})`).join(", ")}
+                  </span>
+                ) : null}
               </td>
               <td className="py-2 pr-4 text-sm">
                 {k.purges.filter((p) => p.status !== "none").map((p) => (
@@ -117,6 +122,12 @@ function BlastRadius({ d }: { d: Detail }) {
           ))}
         </tbody>
       </table>
+      {d.compromiseNotices.length > 0 ? (
+        <p className="mt-3 text-base text-slate-300" data-testid="compromise-notices">
+          {d.compromiseNotices.length} key(s) already consumed by applications crossed the compromised part: nothing left to revoke, and their
+          applications were told ({[...new Set(d.compromiseNotices.flatMap((n) => n.saeIds))].join(", ")}).
+        </p>
+      ) : null}
     </div>
   );
 }

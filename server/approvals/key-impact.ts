@@ -27,6 +27,7 @@ export async function computeKeyImpact(db: Db, keyId: string, kind: KeyActionKin
   const routes = await db.keyRoute.findMany({ where: { keyId }, select: { nodePath: true, linkPath: true } });
   const relayIds = [...new Set(routes.flatMap((r) => r.nodePath.slice(1, -1)))].filter((n) => !participantIds.includes(n));
   const linkIds = [...new Set(routes.flatMap((r) => r.linkPath))];
+  const deliveries = await db.keySaeDelivery.findMany({ where: { keyId }, select: { saeId: true, role: true, kmeNodeId: true, deliveredAt: true }, orderBy: [{ role: "asc" }, { saeId: "asc" }] });
   const [nodes, links] = await Promise.all([
     db.node.findMany({ where: { id: { in: [...participantIds, ...relayIds] } }, select: { id: true, name: true, role: true, status: true }, orderBy: { id: "asc" } }),
     db.link.findMany({ where: { id: { in: linkIds } }, select: { id: true, aNodeId: true, bNodeId: true, status: true }, orderBy: { id: "asc" } }),
@@ -62,6 +63,7 @@ export async function computeKeyImpact(db: Db, keyId: string, kind: KeyActionKin
       })),
       links,
       participantsToPurge: purge,
+      recipients: deliveries.map((d) => ({ saeId: d.saeId, role: d.role, kme: d.kmeNodeId, delivered: d.deliveredAt !== null })),
     },
   };
 }

@@ -12,5 +12,7 @@ export interface Impact {
   nodes: Array<{ id: string; name: string; role: string; status: string; effect: string }>;
   links: Array<{ id: string; aNodeId: string; bNodeId: string; status: string }>;
   participantsToPurge: string[];
+  /** Applications that received the key over ETSI 014 (KEY-DELIVERY.md §5.5): they are told of the revocation. Absent on older requests. */
+  recipients?: Array<{ saeId: string; role: string; kme: string; delivered: boolean }>;
   [k: string]: unknown;
 }
