@@ -27,6 +27,7 @@ import { issueDemoPki, prepareAgentProgram, startDemoAgents } from "../server/de
 import { seedDemoThroughAgents } from "../server/demo/demo-seed-agents";
 import { DEMO_NODES } from "../server/demo/demo-topology";
 import { demoKmePorts } from "../server/demo/demo-saes";
+import { startDemoApplications } from "../server/demo/demo-applications";
 import { readAgentTls } from "../server/agents/hub/agent-listener";
 import { agentTlsPaths } from "../server/runtime/agent-port";
 import { vaultFromEnvironment } from "../server/keys/key-vault";
@@ -139,6 +140,12 @@ async function main() {
     env: { ...process.env, DATABASE_URL: db.url, NEXT_TELEMETRY_DISABLED: "1" },
   });
   console.log(`Console: http://localhost:${env.PORT}`);
+  // The demo's application pair takes keys over ETSI 014 every few seconds (once the pool fills), as an encryptor pair would.
+  if (agents) {
+    const kmePorts = demoKmePorts(env.QECNET_KME_DEMO_PORT);
+    startDemoApplications({ pkiDir: path.join(env.dataDir, "pki"), kmePorts, report: (line) => console.log(line) });
+    console.log(`ETSI 014 KMEs: ${[...kmePorts].map(([n, p]) => `${n} https://localhost:${p}`).join(", ")} (try scripts/etsi014-curl-demo.sh ${path.join(env.dataDir, "pki")})`);
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
