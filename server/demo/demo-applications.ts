@@ -62,7 +62,7 @@ export function startDemoApplications(o: DemoApplicationsOptions): () => void {
 
   let done = 0;
   let refused = 0;
-  let lastReport = Date.now();
+  let lastReport = performance.now();
   let running = false;
   const round = async () => {
     if (running) return;
@@ -82,11 +82,11 @@ export function startDemoApplications(o: DemoApplicationsOptions): () => void {
       refused++; // a KME not up yet (the agents start with the console) or restarting
     } finally {
       running = false;
-      if (Date.now() - lastReport >= 60_000) {
+      if (performance.now() - lastReport >= 60_000) {
         o.report?.(`Demo applications ${master.saeId} → ${slave.saeId}: ${done} key(s) exchanged with identical bytes at both sites, ${refused} attempt(s) refused or unavailable in the last minute`);
         done = 0;
         refused = 0;
-        lastReport = Date.now();
+        lastReport = performance.now();
       }
     }
   };
