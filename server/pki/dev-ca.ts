@@ -135,3 +135,6 @@ async function importPrivateKey(pem: string): Promise<CryptoKey> {
     der.fill(0);
   }
 }
+
+/** A node id as a certificate CN (agents, KMEs): 1-64 of a-z, 0-9 and "-". */
+export const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;

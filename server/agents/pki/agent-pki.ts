@@ -9,13 +9,12 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { issueLeafFiles, loadOrCreateCa } from "../../pki/dev-ca";
+import { issueLeafFiles, loadOrCreateCa, NODE_ID } from "../../pki/dev-ca";
 import { systemClock, type Clock } from "../../time/clock";
 import { agentPkiPaths } from "./agent-pki-paths";
 
 export { agentPkiPaths };
 
-export const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 export interface IssuedAgentPki {
   dir: string;

@@ -9,8 +9,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { NODE_ID } from "../../agents/pki/agent-pki";
-import { issueLeafFiles, loadOrCreateCa } from "../../pki/dev-ca";
+import { issueLeafFiles, loadOrCreateCa, NODE_ID } from "../../pki/dev-ca";
 // KEY-DELIVERY.md §3: 1–64 of [A-Za-z0-9._:-], the rule the protocol layer applies to callers.
 import { SAE_ID } from "../etsi014/common-checks";
 import { systemClock, type Clock } from "../../time/clock";
