@@ -18,6 +18,7 @@ import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
 import { startKmeListener, type KmeListener } from "../server/kme/listener/kme-listener";
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
 import { reportRefusals, siteKmePorts } from "../server/kme/site/site-ports";
+import { KmeCounts } from "../server/kme/site/kme-counts";
 import { REDACT_PATHS } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
@@ -53,6 +54,7 @@ declare const QECNET_AGENT_BUILD_VERSION: string | undefined;
 const version = typeof QECNET_AGENT_BUILD_VERSION === "string"
   ? QECNET_AGENT_BUILD_VERSION
   : (JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+const kmeCounts = new KmeCounts();
 const link = new AgentLink({
   hubUrl: cfg.hubUrl,
   tls: { ca: readFileSync(pki.caCert), cert: readFileSync(pki.nodeCert(cfg.nodeId)), key: readFileSync(pki.nodeKey(cfg.nodeId)) },
@@ -60,6 +62,7 @@ const link = new AgentLink({
   startedAt: systemClock(),
   log,
   duties: { nodeId: cfg.nodeId, store, faults: new AgentFaults(), allowFaults: cfg.allowFaults, log },
+  kmeCounts,
   onIdentityRefused: (reason) => {
     console.error(`the hub refused this agent's identity for node ${cfg.nodeId} (close 4003: ${reason}); check --node and the certificate's CN (Agent CA); not reconnecting`);
     store.close();
@@ -81,7 +84,10 @@ if (cfg.kme) {
       tls: { cert: readFileSync(kp.kmeCert(cfg.nodeId)), key: readFileSync(kp.kmeKey(cfg.nodeId)), saeCa: readFileSync(kp.saeCaCert) },
       ports: siteKmePorts(cfg.nodeId, link, store),
       log: log.child({ component: "kme" }),
-      onOutcome: reportRefusals(link, (e) => log.warn({ err: e.message }, "a refusal could not be reported to the hub")),
+      onOutcome: ((report) => (record) => {
+        kmeCounts.record(record);
+        report(record);
+      })(reportRefusals(link, (e) => log.warn({ err: e.message }, "a refusal could not be reported to the hub"))),
     });
     log.info({ kmePort: kme.port, host: cfg.kme.host }, "KME listening");
   } catch (e) {

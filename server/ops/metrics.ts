@@ -37,6 +37,8 @@ export class QecnetMetrics {
   readonly signInFailures: Counter;
   /** Sign-ins refused by throttling, by what was throttled (a client address or an account). */
   readonly signInThrottled: Counter<"scope">;
+  /** ETSI 014 requests answered by each site's KME (reported with its agent's heartbeats). */
+  readonly etsi014Requests: Counter<"kme" | "method" | "status" | "reason">;
   private deps: MetricsDeps | null = null;
   private approvalsPending: (() => Promise<number>) | null = null;
   private auditCursor = 0n;
@@ -61,6 +63,10 @@ export class QecnetMetrics {
     });
     this.signInThrottled = new Counter({
       name: "qecnet_signin_throttled_total", help: "Sign-ins refused by throttling (429), by scope: per client address or per account.", labelNames: ["scope"], registers: r,
+    });
+    this.etsi014Requests = new Counter({
+      name: "qecnet_etsi014_requests_total", help: "ETSI GS QKD 014 requests answered by each site's KME, by method, status and reason (400s and 503s are counted here, not audited).",
+      labelNames: ["kme", "method", "status", "reason"], registers: r,
     });
     // Arrow functions keep this class's `this`; inside collect(), `this` is the metric.
     const getDb = () => this.db();

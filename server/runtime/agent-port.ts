@@ -17,6 +17,7 @@ import { isRemoteAgents } from "../agents/hub/remote-agents";
 import { startPeriodicDuty } from "../background/periodic-duty";
 import type { TEnv } from "../config/env";
 import type { HubAgents, Services } from "./services";
+import { metrics } from "../ops/metrics";
 
 /** The PEM paths of the agent port: each from its variable, else the dev PKI layout under <data dir>/pki. */
 export function agentTlsPaths(e: TEnv): { ca: string; cert: string; key: string } {
@@ -40,6 +41,9 @@ export async function startAgentPort(s: Services<HubAgents>, e: TEnv, log: Logge
     tls: readAgentTls(agentTlsPaths(e)),
     onIntegrityLoss: (nodeId, loss) => s.recovery.integrityLoss(nodeId, loss),
     kme: s.kme,
+    onKmeCounts: (nodeId, counts) => {
+      for (const c of counts) metrics().etsi014Requests.inc({ kme: nodeId, method: c.endpoint ?? "other", status: String(c.status), reason: c.reason ?? "ok" }, c.n);
+    },
     log,
   });
   const port = await listener.start(e.QECNET_AGENT_PORT, e.QECNET_AGENT_HOST);

@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import WebSocket from "ws";
-import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, ZWelcome, type RequestType } from "../protocol/agent-protocol";
+import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, ZWelcome, type KmeCounts, type RequestType } from "../protocol/agent-protocol";
 import { KME_CALLS, ZKmeAnswer, type KmeCallArgs, type KmeCallName, type KmeCallResult } from "../../kme/link/kme-calls";
 import { performDuty, type DutyContext } from "./agent-duties";
 
@@ -33,6 +33,8 @@ export interface AgentLinkOptions {
   duties: DutyContext;
   /** Time allowed for the hub to answer hello and heartbeats. */
   answerTimeoutMs?: number;
+  /** The KME's answers counted since the last call (sent with each heartbeat; taken back if the heartbeat fails). */
+  kmeCounts?: { drain(): KmeCounts; restore(c: KmeCounts): void };
   /** The hub closed with 4003: the link has stopped for good (scripts/agent.ts exits 4). */
   onIdentityRefused?(reason: string): void;
 }
@@ -148,9 +150,10 @@ export class AgentLink {
         return;
       }
       this.unanswered++;
-      this.request("heartbeat", { seq: this.seq++, heldKeys: this.o.duties.store.size }).then(
+      const kme = this.o.kmeCounts?.drain() ?? [];
+      this.request("heartbeat", { seq: this.seq++, heldKeys: this.o.duties.store.size, ...(kme.length > 0 ? { kme } : {}) }).then(
         () => { this.unanswered = 0; },
-        () => undefined, // counted above; the next tick decides
+        () => this.o.kmeCounts?.restore(kme), // counted above; the next tick decides
       );
     }, everyMs);
   }

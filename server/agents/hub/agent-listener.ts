@@ -19,7 +19,7 @@ import type { Db } from "../../db/client";
 import type { TransitionRunner } from "../../commit/transition-runner";
 import type { JsonValue } from "../../domain/audit/types";
 import type { Clock } from "../../time/clock";
-import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, PROTOCOL_VERSION, ZHeartbeat, ZHello, parseFrame } from "../protocol/agent-protocol";
+import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, PROTOCOL_VERSION, ZHeartbeat, ZHello, parseFrame, type KmeCounts } from "../protocol/agent-protocol";
 import { AgentSession } from "./agent-session";
 import { loadHoldings, planReconcile } from "./inventory-reconcile";
 import type { RemoteAgents } from "./remote-agents";
@@ -64,6 +64,8 @@ export interface AgentListenerOptions {
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Answers the calls of each site's KME (server/kme/hub/kme-hub.ts); without it, `kme` requests are refused. */
   kme?: KmeCallHandler;
+  /** What a site's KME answered since its agent's last heartbeat (metrics). */
+  onKmeCounts?(nodeId: string, counts: KmeCounts): void;
 }
 
 export class AgentListener {
@@ -170,6 +172,7 @@ export class AgentListener {
         const hb = ZHeartbeat.safeParse(frame.body);
         if (!hb.success) return ws.close(CLOSE_INVALID_FRAME, "invalid heartbeat");
         session.heartbeat(hb.data.heldKeys);
+        if (hb.data.kme?.length) this.opts.onKmeCounts?.(session.nodeId, hb.data.kme);
         ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: true, body: { seq: hb.data.seq } }));
         return;
       }

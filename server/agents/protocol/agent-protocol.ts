@@ -37,7 +37,16 @@ export const ZWelcome = z.object({
   purge: z.array(ZKeyId),
   hubTime: z.iso.datetime(),
 });
-export const ZHeartbeat = z.object({ seq: z.number().int().min(0), heldKeys: z.number().int().min(0) });
+/** What the site's KME answered since the last heartbeat, counted (the hub's qecnet_etsi014_requests_total). */
+export const ZKmeCounts = z.array(z.object({
+  method: z.string().max(16),
+  endpoint: z.enum(["status", "enc_keys", "dec_keys"]).nullable(),
+  status: z.number().int().min(100).max(599),
+  reason: z.string().max(64).nullable(),
+  n: z.number().int().min(1),
+})).max(500);
+export type KmeCounts = z.infer<typeof ZKmeCounts>;
+export const ZHeartbeat = z.object({ seq: z.number().int().min(0), heldKeys: z.number().int().min(0), kme: ZKmeCounts.optional() });
 export const ZHeartbeatAnswer = z.object({ seq: z.number().int().min(0) });
 export const ZDeliver = z.object({
   keyId: ZKeyId,
