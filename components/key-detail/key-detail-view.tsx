@@ -1,7 +1,7 @@
 "use client";
 /**
- * A key's page: summary, the actions it allows now, its timeline, participants
- * and lineage. Polls so the page follows receipts and rotations as they land.
+ * A key's page: summary, the actions it allows now, its timeline, participants,
+ * deliveries to applications (ETSI 014) and lineage. Polls so the page follows receipts and rotations as they land.
  */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -13,6 +13,7 @@ import { ErrorPanel } from "@/components/ui/error-panel";
 import { Panel } from "@/components/ui/panel";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { KeyActions } from "./key-actions";
+import { KeyDeliveries } from "./key-deliveries";
 import { RequestApproval } from "../approvals/request-approval";
 import { KeyLineage } from "./key-lineage";
 import { KeyParticipants } from "./key-participants";
@@ -72,6 +73,7 @@ export function KeyDetailView({ id }: { id: string }) {
           <Panel title="Participants" testId="participants-panel">
             <KeyParticipants detail={detail} />
           </Panel>
+          <KeyDeliveries keyId={detail.key.id} policy={detail.key.policy} />
           <Panel title="Lineage" testId="lineage-panel">
             <KeyLineage currentId={detail.key.id} lineage={detail.lineage} />
           </Panel>

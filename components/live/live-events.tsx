@@ -43,9 +43,10 @@ const MESH_NODE: QueryKey = [["mesh", "node"]];
 
 /** Which queries each topic makes stale (a tick with a delta is applied instead). */
 const TOPIC_QUERIES: Record<EventTopic, QueryKey[]> = {
-  audit: [ROUTER("audit")],
+  // Application registry changes are audit entries with no other topic; deliveries change keys.
+  audit: [ROUTER("audit"), ROUTER("applications")],
   // Held-key counts are part of the mesh state.
-  keys: [ROUTER("keys"), MESH_STATE],
+  keys: [ROUTER("keys"), MESH_STATE, ROUTER("applications")],
   mesh: [ROUTER("mesh"), ROUTER("nodes")],
   routes: [],
   approvals: [ROUTER("approvals")],

@@ -6,6 +6,8 @@ import { TRPCClientError } from "@trpc/client";
 
 interface ErrorData {
   code?: string;
+  /** The server's DomainError code (e.g. CONCURRENT_UPDATE), when the error came from one. */
+  domainCode?: string | null;
   httpStatus?: number;
   zodError?: { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> } | null;
 }
@@ -21,6 +23,10 @@ export function errorMessage(error: unknown): string {
 
 export function errorCode(error: unknown): string | undefined {
   return dataOf(error)?.code;
+}
+
+export function domainCode(error: unknown): string | null {
+  return dataOf(error)?.domainCode ?? null;
 }
 
 export function isNotFound(error: unknown): boolean {

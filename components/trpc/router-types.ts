@@ -41,3 +41,8 @@ export type RemoveLinkResult = RouterOutputs["mesh"]["removeLink"];
 /** Key copies delivered per minute (the wall's chart), and the node agents at a glance. */
 export type DeliveryHistoryView = RouterOutputs["trends"]["deliveries"];
 export type AgentOverviewView = RouterOutputs["mesh"]["agents"];
+/** ETSI 014 applications (SAEs): the registry, a site's KME, a key's deliveries (IDs and counts, never key bytes). */
+export type ApplicationsView = RouterOutputs["applications"]["list"];
+export type SaeView = ApplicationsView["saes"][number];
+export type SiteKmeView = RouterOutputs["applications"]["site"];
+export type KeyDeliveriesView = RouterOutputs["applications"]["keyDeliveries"];

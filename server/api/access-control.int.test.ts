@@ -9,7 +9,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { poolOf } from "../db/client";
 import { callerAs, createTestUsers, settleCallers, type TestUserName } from "../testing/auth-fixtures";
-import { createNodes, testKeyService } from "../testing/fixtures";
+import { createNodes, servicesOf, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import type { SessionUser } from "../domain/access/session-user";
 import type { KeyService } from "../keys/key-service";
@@ -92,6 +92,14 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "keys.requestEmergencyRotation": { id: UUID, justification: "probe of the access table", avoidNodeIds: [], avoidLinkIds: [] },
   "users.requestRole": { userId: UUID, role: "officer", justification: "probe of the access table" },
   "users.setDisabled": { userId: UUID, disabled: true },
+  "applications.list": undefined,
+  "applications.site": { nodeId: "node-a" },
+  "applications.keyDeliveries": { keyId: UUID },
+  "applications.register": { saeId: "acl-probe", nodeId: "node-a", description: "access probe" },
+  "applications.update": { saeId: "acl-sae-a", expectedVersion: 0, description: "access probe" },
+  "applications.setEnabled": { saeId: "acl-sae-a", enabled: false, expectedVersion: 0, reason: "access probe" },
+  "applications.pair": { saeA: "acl-sae-a", saeB: "acl-sae-b" },
+  "applications.unpair": { saeA: "acl-sae-a", saeB: "acl-sae-b" },
 };
 
 describe("access control: every procedure × every role", () => {
@@ -104,6 +112,8 @@ describe("access control: every procedure × every role", () => {
     await createNodes(t.db);
     keys = testKeyService(t.db);
     users = await createTestUsers(t.db, keys, "acl");
+    // Two applications, so that the SAE mutations would change something if a refused caller got through.
+    for (const saeId of ["acl-sae-a", "acl-sae-b"]) await servicesOf(keys).saes.register({ saeId, nodeId: "node-a" }, { actor: "test:setup" });
   });
   afterAll(async () => t.dispose());
 
@@ -116,7 +126,9 @@ describe("access control: every procedure × every role", () => {
       (SELECT count(*) FROM approval_requests) AS requests, (SELECT COALESCE(sum(version), 0) FROM approval_requests) AS request_versions,
       (SELECT count(*) FROM approval_votes) AS votes,
       (SELECT string_agg(kind || min_approvals || '/' || ttl_minutes, ',' ORDER BY kind) FROM approval_rules) AS rules,
-      (SELECT string_agg(name || ':' || version, ',' ORDER BY name) FROM key_policies) AS policies`);
+      (SELECT string_agg(name || ':' || version, ',' ORDER BY name) FROM key_policies) AS policies,
+      (SELECT string_agg(sae_id || ':' || version || ':' || enabled, ',' ORDER BY sae_id) FROM saes) AS saes,
+      (SELECT string_agg(sae_a || '~' || sae_b, ',' ORDER BY sae_a, sae_b) FROM sae_pairs) AS sae_pairs`);
     return rows[0] as Record<string, string>;
   }
 
@@ -174,7 +186,7 @@ describe("access control: every procedure × every role", () => {
 
   it("refuses every mutation that fails the cross-site check, to every role, and changes nothing", async () => {
     const csrf = { ok: false as const, reason: "it comes from https://evil.example, not http://127.0.0.1" };
-    const mutations = Object.keys(PROCEDURE_ACCESS).filter((p) => /\.(create|distribute|confirmReceipt|collectReceipts|activate|reportDistributionFailure|recordUsage|rotate|completeRotation|cancelRotation|destroy|revoke|verify|signOutEverywhere|request|withdraw|approve|reject|updateRule|setRole|setDisabled)$/.test(p)) as ProcedurePath[];
+    const mutations = Object.keys(PROCEDURE_ACCESS).filter((p) => /\.(create|distribute|confirmReceipt|collectReceipts|activate|reportDistributionFailure|recordUsage|rotate|completeRotation|cancelRotation|destroy|revoke|verify|signOutEverywhere|request|withdraw|approve|reject|updateRule|setRole|setDisabled|register|update|setEnabled|pair|unpair)$/.test(p)) as ProcedurePath[];
     expect(mutations.length).toBeGreaterThan(20);
     for (const path of mutations) {
       for (const who of ["analyst", "officer", "admin"] as const) {

@@ -1,5 +1,6 @@
 /** The console's API: one router per area of the domain. */
 import { accountRouter } from "./routers/account-router";
+import { applicationsRouter } from "./routers/applications-router";
 import { approvalsRouter } from "./routers/approvals-router";
 import { auditRouter } from "./routers/audit-router";
 import { eventsRouter } from "./routers/events-router";
@@ -24,6 +25,7 @@ export const appRouter = router({
   checkpoints: checkpointsRouter,
   incidents: incidentsRouter,
   trends: trendsRouter,
+  applications: applicationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

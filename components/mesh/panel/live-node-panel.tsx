@@ -1,7 +1,8 @@
 "use client";
 /**
  * A node's panel on the live mesh: what it is, the actions on it, its links,
- * the keys it holds and relayed, and its recent audit events. The header
+ * an endpoint's KME (ETSI 014 applications, pools, deliveries), the keys it
+ * holds and relayed, and its recent audit events. The header
  * shows at once from the mesh state; the details follow from mesh.node and
  * refresh with every mesh event.
  */
@@ -17,6 +18,7 @@ import { NodeKeys } from "./key-refs";
 import { MeshPanelFrame, type LivePanelProps } from "./mesh-panel-frame";
 import { NodeFacts, NodeLinks } from "./node-facts";
 import { AgentFacts } from "./agent-facts";
+import { KmeFacts } from "./kme-facts";
 import { PanelMissing } from "./panel-missing";
 
 export function LiveNodePanel({ id, state, names, show, onClose }: LivePanelProps) {
@@ -47,6 +49,7 @@ export function LiveNodePanel({ id, state, names, show, onClose }: LivePanelProp
       ) : (
         <>
           <AgentFacts agent={detail.data.agent} />
+          {node.role === "ENDPOINT" ? <KmeFacts nodeId={id} names={names} /> : null}
           <NodeKeys keys={detail.data.keys} />
           <EventList events={detail.data.events} />
         </>

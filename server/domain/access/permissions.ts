@@ -120,6 +120,16 @@ export const PROCEDURE_ACCESS = {
   "approvals.rules": min("analyst"),
   "approvals.updateRule": min("admin"),
 
+  // applications (ETSI 014 SAEs): everyone sees SAE IDs, pools and counts (never key bytes); administrators own the registry
+  "applications.list": min("viewer"),
+  "applications.site": min("viewer"),
+  "applications.keyDeliveries": min("viewer"),
+  "applications.register": min("admin"),
+  "applications.update": min("admin"),
+  "applications.setEnabled": min("admin"),
+  "applications.pair": min("admin"),
+  "applications.unpair": min("admin"),
+
   // users and roles
   "users.list": min("admin"),
   "users.create": min("admin"),
