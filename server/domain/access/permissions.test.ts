@@ -53,10 +53,16 @@ describe("access table", () => {
     expect(checkProcedure("approvals.request", "viewer")).toMatchObject({ ok: false, message: expect.stringMatching(/needs the analyst role or higher/) });
   });
 
-  it("asks for a fresh second factor on votes, role grants and policy changes, and only there", () => {
+  it("asks for a fresh second factor on votes, role grants, policy changes and grants of key access to applications, and only there", () => {
     expect(Object.keys(STEP_UP_PROCEDURES).sort()).toEqual([
+      "applications.pair", "applications.register", "applications.setEnabled", "applications.update",
       "approvals.approve", "approvals.reject", "approvals.updateRule", "keys.createPolicy", "keys.deletePolicy", "keys.updatePolicy", "users.create", "users.requestRole", "users.setRole",
     ]);
+    // Disabling an application only takes power away; enabling it (or odd input) steps up.
+    expect(needsStepUp("applications.setEnabled", { saeId: "a", enabled: false })).toBe(false);
+    expect(needsStepUp("applications.setEnabled", { saeId: "a", enabled: true })).toBe(true);
+    expect(needsStepUp("applications.setEnabled", "junk")).toBe(true);
+    expect(needsStepUp("applications.unpair", { a: "x", b: "y" })).toBe(false);
     for (const p of Object.keys(STEP_UP_PROCEDURES)) expect(Object.hasOwn(PROCEDURE_ACCESS, p), p).toBe(true);
     // A role change steps up unless it clearly grants no officer/admin power (fail closed on odd input).
     expect(needsStepUp("users.setRole", { userId: "u", role: "officer" })).toBe(true);

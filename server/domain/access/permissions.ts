@@ -161,6 +161,12 @@ export const STEP_UP_PROCEDURES: Partial<Record<ProcedurePath, (rawInput: unknow
   "keys.updatePolicy": always,
   "keys.deletePolicy": always,
   "approvals.updateRule": always,
+  // Who may take keys from a KME: registering, re-pinning, pairing or enabling an application grants it; disabling
+  // and unpairing only take power away.
+  "applications.register": always,
+  "applications.update": always,
+  "applications.pair": always,
+  "applications.setEnabled": (input) => (input as { enabled?: unknown } | null | undefined)?.enabled !== false,
 };
 
 /** What an officer or admin may still call before enrolling or proving a second factor: their own account. */
