@@ -68,6 +68,8 @@ async function main() {
   if (demo) {
     process.env.QECNET_SEED_DEMO = "true";
     if (!process.env.QECNET_AGENTS) process.env.QECNET_AGENTS = "process";
+    // A demo's application pool: a hundred keys keep the demo pair busy without burying the seeded keys on the Keys page.
+    if (!process.env.QECNET_KME_POOL_TARGET) process.env.QECNET_KME_POOL_TARGET = "100";
   }
   const env = envOrExit();
   console.log(`QECNet console (${env.QECNET_SEED_DEMO ? "demonstration: demo mesh and demo powers on" : "not a demo"}): data folder ${env.dataDir}`);
