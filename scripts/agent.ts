@@ -18,6 +18,7 @@ import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
 import { startKmeListener, type KmeListener } from "../server/kme/listener/kme-listener";
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
 import { siteKmePorts } from "../server/kme/site/site-ports";
+import { holdAfterClaims } from "../server/kme/site/test-claim-hold";
 import { REDACT_PATHS } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
@@ -74,12 +75,15 @@ link.start();
 let kme: KmeListener | null = null;
 if (cfg.kme) {
   const kp = kmePkiPaths(cfg.pkiDir);
+  // Test-only (crash tests): pause between the hub's recorded claim and the answer; honoured only with --allow-faults.
+  const holdMs = cfg.allowFaults ? Number(process.env.QECNET_AGENT_TEST_HOLD_AFTER_CLAIM_MS ?? 0) : 0;
+  const hubForKme = holdMs > 0 ? holdAfterClaims(link, holdMs, log) : link;
   try {
     kme = await startKmeListener({
       host: cfg.kme.host,
       port: cfg.kme.port,
       tls: { cert: readFileSync(kp.kmeCert(cfg.nodeId)), key: readFileSync(kp.kmeKey(cfg.nodeId)), saeCa: readFileSync(kp.saeCaCert) },
-      ports: siteKmePorts(cfg.nodeId, link, store),
+      ports: siteKmePorts(cfg.nodeId, hubForKme, store),
       log: log.child({ component: "kme" }),
     });
     log.info({ kmePort: kme.port, host: cfg.kme.host }, "KME listening");
