@@ -59,6 +59,8 @@ export interface KmeHarnessOptions {
   purgeOnCommit?: boolean;
   /** Where the run's folder goes (default the OS temp folder). */
   tmp?: string;
+  /** Runs once the demo mesh is written, before any key exists (a bench enlarges the links' pads here). */
+  onDatabase?(db: Db): Promise<void>;
 }
 
 export type KmeHarnessServices = Services<RemoteAgents>;
@@ -92,6 +94,7 @@ export class KmeHarness {
     const h = new KmeHarness(o, t.url, t.db, mkdtempSync(path.join(o.tmp ?? tmpdir(), "qecnet-kme-")));
     try {
       await writeMesh(h.db, demoMesh());
+      await o.onDatabase?.(h.db);
       await issueAgentPki(h.pkiDir, [...h.sites]);
       await issueKmePki(h.pkiDir, { nodeIds: [...h.sites], saeIds: o.saes.map((x) => x.saeId) });
       await h.startHub(0);
