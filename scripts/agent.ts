@@ -19,6 +19,7 @@ import { startKmeListener, type KmeListener } from "../server/kme/listener/kme-l
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
 import { reportRefusals, siteKmePorts } from "../server/kme/site/site-ports";
 import { KmeCounts } from "../server/kme/site/kme-counts";
+import { holdAfterClaims } from "../server/kme/site/test-claim-hold";
 import { REDACT_PATHS } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
@@ -77,12 +78,15 @@ link.start();
 let kme: KmeListener | null = null;
 if (cfg.kme) {
   const kp = kmePkiPaths(cfg.pkiDir);
+  // Test-only (crash tests): pause between the hub's recorded claim and the answer; honoured only with --allow-faults.
+  const holdMs = cfg.allowFaults ? Number(process.env.QECNET_AGENT_TEST_HOLD_AFTER_CLAIM_MS ?? 0) : 0;
+  const hubForKme = holdMs > 0 ? holdAfterClaims(link, holdMs, log) : link;
   try {
     kme = await startKmeListener({
       host: cfg.kme.host,
       port: cfg.kme.port,
       tls: { cert: readFileSync(kp.kmeCert(cfg.nodeId)), key: readFileSync(kp.kmeKey(cfg.nodeId)), saeCa: readFileSync(kp.saeCaCert) },
-      ports: siteKmePorts(cfg.nodeId, link, store),
+      ports: siteKmePorts(cfg.nodeId, hubForKme, store),
       log: log.child({ component: "kme" }),
       onOutcome: ((report) => (record) => {
         kmeCounts.record(record);

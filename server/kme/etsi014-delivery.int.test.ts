@@ -7,28 +7,14 @@
  * sealed stores, identical at both sites, served once.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../audit/audit-log";
-import { AGENT_PATH, AgentListener, readAgentTls } from "../agents/hub/agent-listener";
-import { RemoteAgents } from "../agents/hub/remote-agents";
-import { agentPkiPaths, issueAgentPki } from "../agents/pki/agent-pki";
-import { demoMesh } from "../demo/demo-topology";
-import { buildServices, type Services } from "../runtime/services";
-import { spawnAgent, waitUntil, type AgentProcess } from "../testing/agent-process";
-import { testCheckpointService } from "../testing/checkpoint-fixtures";
-import { etsi014Request, type Etsi014ClientResponse } from "../testing/etsi014-client";
-import { ACTOR, testVault, writeMesh } from "../testing/fixtures";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { systemClock } from "../time/clock";
-import { KmeHub } from "./hub/kme-hub";
-import { PoolReplenisher } from "./hub/pool-replenisher";
-import { issueKmePki, kmePkiPaths } from "./pki/kme-pki";
-import { SaeRegistry } from "./registry/sae-registry";
+import { waitUntil } from "../testing/agent-process";
+import type { Etsi014ClientResponse } from "../testing/etsi014-client";
+import { KmeHarness } from "../testing/kme-harness";
+import { ACTOR } from "../testing/fixtures";
 
-const SITES = ["ep-bank", "ep-stock"] as const;
 const SAES = [
   { saeId: "sae-bank-1", nodeId: "ep-bank" },
   { saeId: "sae-stock-1", nodeId: "ep-stock" },
@@ -39,55 +25,19 @@ const POOL = 48;
 type Json = Record<string, unknown>;
 
 describe("ETSI 014 key delivery through real agent processes", () => {
-  let t: TestDatabase;
-  let s: Services<RemoteAgents>;
-  let listener: AgentListener;
-  let hubPort: number;
-  let dir: string;
-  let hub: KmeHub;
-  let replenisher: PoolReplenisher;
-  const agents = new Map<string, AgentProcess>();
-  const kmePort = new Map<string, number>();
-
-  const pki = () => kmePkiPaths(path.join(dir, "pki"));
-  const tlsOf = (saeId: string) => ({ ca: readFileSync(pki().kmeCaCert), cert: readFileSync(pki().saeCert(saeId)), key: readFileSync(pki().saeKey(saeId)) });
+  let h: KmeHarness;
   const call = (site: string, saeId: string, method: string, pathAndQuery: string, body?: object | string): Promise<Etsi014ClientResponse> =>
-    etsi014Request({ url: `https://127.0.0.1:${kmePort.get(site)}/api/v1/keys/${pathAndQuery}`, method, body, tls: tlsOf(saeId) });
+    h.call(site, saeId, method, pathAndQuery, body);
   const keysOf = (r: Etsi014ClientResponse) => (r.json as { keys: Array<{ key_ID: string; key: string }> }).keys;
 
-  async function startAgent(nodeId: string): Promise<AgentProcess> {
-    const p = spawnAgent(["--node", nodeId, "--hub", `wss://127.0.0.1:${hubPort}${AGENT_PATH}`, "--data", path.join(dir, nodeId), "--pki", path.join(dir, "pki"), "--kme", "127.0.0.1:0"]);
-    agents.set(nodeId, p);
-    await waitUntil(() => /"kmePort":(\d+)/.test(p.output()));
-    kmePort.set(nodeId, Number(/"kmePort":(\d+)/.exec(p.output())![1]));
-    await waitUntil(() => !!s.agents.session(nodeId));
-    return p;
-  }
-
   beforeAll(async () => {
-    t = await createTestDatabase(inject("adminUrl"), "etsi014_e2e");
-    await writeMesh(t.db, demoMesh());
-    dir = mkdtempSync(path.join(tmpdir(), "etsi014-"));
-    await issueAgentPki(path.join(dir, "pki"), [...SITES]);
-    await issueKmePki(path.join(dir, "pki"), { nodeIds: [...SITES], saeIds: SAES.map((x) => x.saeId) });
-    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 5000, heartbeatMs: 1000, missedLimit: 3 });
-    s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db), { agents: remote, receiptTimeoutMs: 5000, backoffMs: () => 0 });
-    hub = new KmeHub(s.keys, { poolTarget: POOL });
-    const p = agentPkiPaths(path.join(dir, "pki"));
-    listener = new AgentListener({ db: t.db, runner: s.keys.runner, agents: remote, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }), kme: hub });
-    hubPort = await listener.start(0);
-    await Promise.all(SITES.map((n) => startAgent(n)));
-    const registry = new SaeRegistry(t.db, s.keys.runner);
-    for (const x of SAES) await registry.register(x, ACTOR);
-    await registry.pair("sae-bank-1", "sae-stock-1", ACTOR);
-    await registry.pair("sae-bank-1", "sae-stock-2", ACTOR);
-    replenisher = new PoolReplenisher(s.keys, s.distribution, { poolTarget: POOL, perRound: POOL });
-    await replenisher.round();
+    h = await KmeHarness.start({
+      adminUrl: inject("adminUrl"), tag: "etsi014_e2e", saes: SAES, poolTarget: POOL,
+      pairs: [["sae-bank-1", "sae-stock-1"], ["sae-bank-1", "sae-stock-2"]],
+    });
   }, 120_000);
   afterAll(async () => {
-    for (const a of agents.values()) a.child.kill("SIGKILL");
-    await listener?.stop();
-    await t?.dispose();
+    await h?.dispose();
   });
 
   it("status tells the truth about the pair's pool", async () => {
@@ -137,8 +87,8 @@ describe("ETSI 014 key delivery through real agent processes", () => {
   it("a client that is not ours (plain curl, scripts/etsi014-curl-demo.sh) gets identical bytes at both sites", async () => {
     // Asynchronously: the hub the KMEs ask runs in this process and must keep answering while curl waits.
     const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile("bash", [path.join(import.meta.dirname, "..", "..", "scripts", "etsi014-curl-demo.sh"), path.join(dir, "pki"),
-        `https://localhost:${kmePort.get("ep-bank")}`, `https://localhost:${kmePort.get("ep-stock")}`], { encoding: "utf8", timeout: 30_000 },
+      execFile("bash", [path.join(import.meta.dirname, "..", "..", "scripts", "etsi014-curl-demo.sh"), h.pkiDir,
+        `https://localhost:${h.kmePort.get("ep-bank")}`, `https://localhost:${h.kmePort.get("ep-stock")}`], { encoding: "utf8", timeout: 30_000 },
       (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
     });
     expect(r.stderr).toBe("");
@@ -158,11 +108,11 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     const again = await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${id}`);
     expect(again.status).toBe(400);
     expect(again.json).toEqual({ message: "one or more keys specified are not found on KME", details: [expect.objectContaining({ key_ID: id, qecnet_reason: "consumed" })] });
-    const row = await t.db.key.findUniqueOrThrow({ where: { id } });
+    const row = await h.db.key.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({ state: "DESTROYED", materialCiphertext: null, usageCount: 2n });
-    await s.purges.sweep({ keyIds: [id], ignoreBackoff: true });
-    await waitUntil(async () => (await s.agents.agent("ep-bank").integrity(id)) === null && (await s.agents.agent("ep-stock").integrity(id)) === null, 2_000);
-    const actions = (await t.db.auditEntry.findMany({ where: { subjectId: id }, orderBy: { seq: "asc" } })).map((e) => e.action);
+    await h.s.purges.sweep({ keyIds: [id], ignoreBackoff: true });
+    await waitUntil(async () => (await h.s.agents.agent("ep-bank").integrity(id)) === null && (await h.s.agents.agent("ep-stock").integrity(id)) === null, 2_000);
+    const actions = (await h.db.auditEntry.findMany({ where: { subjectId: id }, orderBy: { seq: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["KEY_ISSUED_TO_SAE", "KEY_FETCHED_BY_SAE", "KEY_CONSUMED"]));
   });
 
@@ -178,11 +128,11 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     expect(JSON.stringify(third.json)).not.toContain(k!.key);
     // Audited once (throttled per SAE and KME per minute), naming the key asked for; a repeat within the minute is counted, not written.
     await call("ep-stock", "sae-stock-2", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
-    await waitUntil(async () => (await t.db.auditEntry.count({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-stock-2" } })) === 1);
-    const refusal = await t.db.auditEntry.findFirstOrThrow({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-stock-2" } });
+    await waitUntil(async () => (await h.db.auditEntry.count({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-stock-2" } })) === 1);
+    const refusal = await h.db.auditEntry.findFirstOrThrow({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-stock-2" } });
     expect(refusal.details).toMatchObject({ kme: "ep-stock", method: "GET", endpoint: "dec_keys", keyIds: [k!.key_ID] });
     // sae-bank-1 was refused at two KMEs (not registered at ep-stock; not an addressed slave at ep-bank): one entry each.
-    const bank = await t.db.auditEntry.findMany({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-bank-1" }, orderBy: { seq: "asc" } });
+    const bank = await h.db.auditEntry.findMany({ where: { action: "ETSI014_ACCESS_REFUSED", subjectId: "sae-bank-1" }, orderBy: { seq: "asc" } });
     expect(bank.map((e) => (e.details as Json).kme).sort()).toEqual(["ep-bank", "ep-stock"]);
     const right = await call("ep-stock", "sae-stock-1", "GET", `sae-bank-1/dec_keys?key_ID=${k!.key_ID}`);
     expect(right.status).toBe(200);
@@ -191,7 +141,7 @@ describe("ETSI 014 key delivery through real agent processes", () => {
 
   it("criterion 4 (sample): bad requests change nothing: no delivery row, no audit entry, the same stored_key_count", async () => {
     const status = async () => ((await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/status")).json as Json).stored_key_count;
-    const before = { rows: await t.db.keySaeDelivery.count(), audit: await t.db.auditEntry.count(), stored: await status() };
+    const before = { rows: await h.db.keySaeDelivery.count(), audit: await h.db.auditEntry.count(), stored: await status() };
     const bad = [
       await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys?size=100"),
       await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys?number=0"),
@@ -204,7 +154,7 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     expect(bad.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 400, 400]);
     for (const r of bad) expect(Array.isArray((r.json as Json).details)).toBe(true);
     expect((bad[0]!.json as Json).message).toBe("size shall be a multiple of 8");
-    expect({ rows: await t.db.keySaeDelivery.count(), audit: await t.db.auditEntry.count(), stored: await status() }).toEqual(before);
+    expect({ rows: await h.db.keySaeDelivery.count(), audit: await h.db.auditEntry.count(), stored: await status() }).toEqual(before);
   });
 
   it("criterion 6 (sample): an exhausted pool answers 503 with Retry-After and no partial container", async () => {
@@ -221,7 +171,7 @@ describe("ETSI 014 key delivery through real agent processes", () => {
   });
 
   it("criterion 7: a compromise reaches applications: the held key is refused as revoked, the incident names its recipient, and status tells the master of it and of a key consumed earlier", async () => {
-    await replenisher.round(); // criterion 6 drained the pair's pool
+    await h.replenisher.round(); // criterion 6 drained the pair's pool
     const encC = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys");
     expect(encC.status).toBe(200);
     const [c] = keysOf(encC);
@@ -229,12 +179,12 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     const encK = await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/enc_keys");
     const [k] = keysOf(encK);
     // A link both keys' recorded routes crossed: its compromise exposes both.
-    const linksOf = async (id: string) => (await t.db.keyRoute.findMany({ where: { keyId: id } })).flatMap((r) => r.linkPath);
+    const linksOf = async (id: string) => (await h.db.keyRoute.findMany({ where: { keyId: id } })).flatMap((r) => r.linkPath);
     const linkOfC = await linksOf(c!.key_ID);
     const target = (await linksOf(k!.key_ID)).find((l) => linkOfC.includes(l))!;
     expect(target).toBeDefined();
-    const incident = await s.recovery.signal({ signal: "QBER_ABORT", targetType: "link", targetId: target, reason: "intercept-resend signature on the link" }, ACTOR);
-    const detail = await s.incidents.get(incident.id);
+    const incident = await h.s.recovery.signal({ signal: "QBER_ABORT", targetType: "link", targetId: target, reason: "intercept-resend signature on the link" }, ACTOR);
+    const detail = await h.s.incidents.get(incident.id);
     const held = detail.keys.find((x) => x.keyId === k!.key_ID)!;
     expect(held.stateNow).toBe("REVOKED");
     expect(held.recipients).toEqual([expect.objectContaining({ saeId: "sae-bank-1", role: "master", kme: "ep-bank" }), expect.objectContaining({ saeId: "sae-stock-1", role: "slave", deliveredAt: null })]);
@@ -245,17 +195,17 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     const status = (await call("ep-bank", "sae-bank-1", "GET", "sae-stock-1/status")).json as { status_extension?: { qecnet_revoked_key_IDs?: Array<{ key_ID: string }> } };
     const noticed = (status.status_extension?.qecnet_revoked_key_IDs ?? []).map((n) => n.key_ID);
     expect(noticed).toEqual(expect.arrayContaining([k!.key_ID, c!.key_ID]));
-    expect(await t.db.auditEntry.count({ where: { action: "KEY_COMPROMISE_NOTIFIED", subjectId: c!.key_ID } })).toBe(1);
-    await s.purges.sweep({ keyIds: [k!.key_ID], ignoreBackoff: true });
-    await waitUntil(async () => (await s.agents.agent("ep-bank").integrity(k!.key_ID)) === null && (await s.agents.agent("ep-stock").integrity(k!.key_ID)) === null, 5_000);
+    expect(await h.db.auditEntry.count({ where: { action: "KEY_COMPROMISE_NOTIFIED", subjectId: c!.key_ID } })).toBe(1);
+    await h.s.purges.sweep({ keyIds: [k!.key_ID], ignoreBackoff: true });
+    await waitUntil(async () => (await h.s.agents.agent("ep-bank").integrity(k!.key_ID)) === null && (await h.s.agents.agent("ep-stock").integrity(k!.key_ID)) === null, 5_000);
   });
 
   it("the agents' logs never hold a delivered key, and the chain verifies", async () => {
-    const delivered = await t.db.keySaeDelivery.findMany({ select: { keyId: true } });
+    const delivered = await h.db.keySaeDelivery.findMany({ select: { keyId: true } });
     expect(delivered.length).toBeGreaterThan(20);
-    const logs = [...agents.values()].map((a) => a.output()).join("\n");
+    const logs = h.agentLogs();
     expect(logs).toContain("KME listening");
     expect(logs).not.toMatch(/"key":"[A-Za-z0-9+/=]{8,}"/);
-    expect((await verifyStoredChain(t.db)).result).toMatchObject({ ok: true });
+    expect((await verifyStoredChain(h.db)).result).toMatchObject({ ok: true });
   });
 });
