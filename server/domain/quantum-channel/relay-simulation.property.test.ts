@@ -86,7 +86,9 @@ function randomRoute(mesh: ChannelMesh, hubId: string, to: string, rng: Prng): s
   return walk(hubId) ? path : null;
 }
 
-function run(s: fc.infer<typeof scenario>) {
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+function run(s: Scenario) {
   const generated = generateMesh(s.nodeCount, s.meshSeed);
   const links: ChannelLink[] = [...generated.links.values()].map((l) => ({ id: l.id, aNodeId: l.aNodeId, bNodeId: l.bNodeId, secretKeyRateBps: decoyStateRateBps(l) * s.rateScale }));
   const nodes = new Map<string, RouteNode>([...generated.nodes.values()].map((n) => [n.id, { id: n.id, role: n.role }]));
