@@ -187,7 +187,14 @@ describe("quantum channel properties (random meshes and routes)", () => {
         }
 
         // A leaking node's log is exactly the blast radius of the recorded routes.
-        for (const id of nodes.keys()) if (id !== hubId) expect(compromisedBy(report, id)).toEqual(routeBlastRadius(report, id));
+        const routeOf = new Map(keys.map((k) => [k.keyId, k.route]));
+        for (const id of nodes.keys()) {
+          if (id === hubId) continue;
+          expect(compromisedBy(report, id)).toEqual(routeBlastRadius(report, id));
+          // Even destroyed material was only ever seen by nodes on its key's route.
+          for (const seen of report.sightings.get(id) ?? []) expect(routeOf.get(seen.keyId)!.slice(1)).toContain(id);
+        }
+        expect(report.sightings.has(hubId)).toBe(false);
       }),
       { numRuns: 100, seed: 18 },
     );
