@@ -82,6 +82,12 @@ describe("relay simulation", () => {
     expect(r.ledgers.every((l) => l.used === 0)).toBe(true);
   });
 
+  it("plays keys in order of time and reports them in the order given", () => {
+    const { mesh, devices } = line();
+    const r = simulateRelay(mesh, [key("late", TO_EP2, 500), key("early", TO_EP2, 100)], { devices, tagger: hmacReceiptTagger, rng: new Prng(7) });
+    expect(r.keys.map((k) => [k.keyId, k.attempts[0]!.atMs, k.attempts[0]!.hops[0]!.sender.start])).toEqual([["late", 500, 32], ["early", 100, 0]]);
+  });
+
   it("takes link rates from the decoy-state model", () => {
     expect(decoyStateRateBps({ lengthKm: 50 })).toBeGreaterThan(150_000);
     expect(decoyStateRateBps({ lengthKm: 50 })).toBeLessThan(300_000);

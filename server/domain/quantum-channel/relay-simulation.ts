@@ -11,7 +11,8 @@
  * destroys that material and the key is retried with new material, up to
  * `maxAttempts`. The report says, per key and attempt, what was delivered
  * against what the hub sent, which offsets each hop used at each end, and which
- * nodes saw which key bytes (a leaking relay's log). Pure: devices, receipt MAC
+ * nodes saw which key bytes (a leaking relay's log); keys are reported in the
+ * order given, played in order of `atMs`. Pure: devices, receipt MAC
  * and key material come in as arguments; no I/O, no clock.
  */
 import { GYS_PARAMETERS, secretKeyRateBps, type DecoyStateLink } from "../mesh/decoy-state";
@@ -180,16 +181,16 @@ export function simulateRelay(mesh: ChannelMesh, keys: readonly KeyRequest[], op
       return s.delivered + sendStream.available() >= s.nextFree + n && r.delivered + recvStream.available() >= s.nextFree + n;
     });
 
-  const reports: KeyReport[] = [];
+  const reports: KeyReport[] = new Array<KeyReport>(keys.length);
   const ordered = keys.map((k, i) => ({ k, i })).sort((x, y) => x.k.atMs - y.k.atMs || x.i - y.i);
-  for (const { k } of ordered) {
+  for (const { k, i: at } of ordered) {
     advance(k.atMs);
     let hops: RouteHop[];
     try {
       if (!Number.isInteger(k.sizeBytes) || k.sizeBytes <= 0) throw new RouteError(`Bad key size ${k.sizeBytes}`);
       hops = planHops(k.route, mesh.nodes, mesh.links.values());
     } catch (e) {
-      reports.push({ keyId: k.keyId, route: k.route, outcome: "BAD_ROUTE", attempts: [], deliveredEqualsHub: null, key: null, error: (e as Error).message });
+      reports[at] = { keyId: k.keyId, route: k.route, outcome: "BAD_ROUTE", attempts: [], deliveredEqualsHub: null, key: null, error: (e as Error).message };
       continue;
     }
     const attempts: AttemptReport[] = [];
@@ -211,14 +212,14 @@ export function simulateRelay(mesh: ChannelMesh, keys: readonly KeyRequest[], op
       }
     }
     const last = attempts[attempts.length - 1];
-    reports.push({
+    reports[at] = {
       keyId: k.keyId,
       route: k.route,
       outcome,
       attempts,
       deliveredEqualsHub: outcome === "DELIVERED" && last?.delivered ? sameBytes(last.delivered, last.hubKey) : null,
       key,
-    });
+    };
   }
 
   function runAttempt(k: KeyRequest, attempt: number, hops: RouteHop[]): AttemptReport {
