@@ -29,6 +29,8 @@ export interface CampaignResult {
   mismatches: number;
   encMs: number[];
   decMs: number[];
+  /** Every key_ID enc_keys returned, in order (a run in chunks checks across them). */
+  issuedKeyIds: string[];
 }
 
 type KeysBody = { keys: Array<{ key_ID: string; key: string }> };
@@ -36,7 +38,7 @@ type KeysBody = { keys: Array<{ key_ID: string; key: string }> };
 /** Runs `total` issue/fetch pairs over the given application pairs, one loop per pair. */
 export async function runCampaign(h: KmeHarness, pairs: readonly CampaignPair[], total: number): Promise<CampaignResult> {
   const seen = new Set<string>();
-  const r: CampaignResult = { pairs: 0, seconds: 0, failures: 0, failureSamples: [], servedTwice: 0, mismatches: 0, encMs: [], decMs: [] };
+  const r: CampaignResult = { pairs: 0, seconds: 0, failures: 0, failureSamples: [], servedTwice: 0, mismatches: 0, encMs: [], decMs: [], issuedKeyIds: [] };
   const fail = (what: string) => {
     r.failures++;
     if (r.failureSamples.length < 5) r.failureSamples.push(what);
@@ -59,6 +61,7 @@ export async function runCampaign(h: KmeHarness, pairs: readonly CampaignPair[],
         const [k] = (enc.json as KeysBody).keys;
         if (seen.has(k!.key_ID)) r.servedTwice++;
         seen.add(k!.key_ID);
+        r.issuedKeyIds.push(k!.key_ID);
         t = performance.now();
         const dec = await h.call(p.slave.site, p.slave.saeId, "POST", `${p.master.saeId}/dec_keys`, { key_IDs: [{ key_ID: k!.key_ID }] }, decAgent)
           .catch((e: unknown) => ({ status: 0, json: String(e) }));
