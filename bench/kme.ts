@@ -258,7 +258,7 @@ async function main(): Promise<number> {
 
     // ---- 3. the campaign, in chunks the pool can hold, refilled between chunks
     const pairs: CampaignPair[] = apps.map((i) => ({ master: { saeId: bank(i), site: "ep-bank" }, slave: { saeId: stock(i), site: "ep-stock" } }));
-    const camp: CampaignResult = { pairs: 0, seconds: 0, failures: 0, failureSamples: [], servedTwice: 0, mismatches: 0, encMs: [], decMs: [], issuedKeyIds: [] };
+    const camp: CampaignResult = { pairs: 0, seconds: 0, failures: 0, encPoolExhausted: 0, failureSamples: [], servedTwice: 0, mismatches: 0, encMs: [], decMs: [], issuedKeyIds: [] };
     const seenAcrossChunks = new Set<string>();
     const chunkEncP50: number[] = [];
     while (camp.pairs + camp.failures < CAMPAIGN) {
@@ -272,6 +272,7 @@ async function main(): Promise<number> {
       camp.pairs += r.pairs;
       camp.seconds += r.seconds;
       camp.failures += r.failures;
+      camp.encPoolExhausted += r.encPoolExhausted;
       camp.failureSamples.push(...r.failureSamples.slice(0, 5 - camp.failureSamples.length));
       camp.servedTwice += r.servedTwice;
       camp.mismatches += r.mismatches;
@@ -308,7 +309,7 @@ async function main(): Promise<number> {
     console.log(`\nCampaign: ${fmt(CAMPAIGN)} issue/fetch pairs at ${APPS} pairs (pool refilled between chunks of ≤ ${fmt(POOL - 2 * APPS)}, refill not timed)`);
     console.log(`  ${fmt(camp.pairs)} pairs in ${fmt(camp.seconds, 1)} s = ${fmt(camp.pairs / camp.seconds, 1)} pairs/s; enc_keys p50 ${fmt(encP[0]!, 2)} / p99 ${fmt(encP[1]!, 2)} ms; dec_keys p50 ${fmt(decP[0]!, 2)} / p99 ${fmt(decP[1]!, 2)} ms`);
     console.log(`  enc_keys p50 per chunk (the pool's history grows): ${chunkEncP50.map((x) => fmt(x, 1)).join(", ")} ms`);
-    console.log(`  failed requests ${camp.failures}${camp.failureSamples.length ? ` (${camp.failureSamples.join("; ")})` : ""}`);
+    console.log(`  failed requests ${camp.failures} (of which enc_keys 503 pool_exhausted with keys in the pool: ${camp.encPoolExhausted})${camp.failureSamples.length ? ` (${camp.failureSamples.join("; ")})` : ""}`);
     console.log(`  key_IDs served twice: ${camp.servedTwice} (clients), ${checks.servedTwice} (database); byte mismatches: ${camp.mismatches}`);
     console.log(`  usage counters ≠ deliveries: ${checks.usageMismatches} keys (${fmt(checks.deliveredRows)} delivered rows); audit chain ${checks.chainOk ? "verifies" : "DOES NOT verify"} (${fmt(checks.chainEntries)} entries, ${fmt(verifyMs / 1000, 1)} s)`);
     console.log(`  → ${ok ? "all checks hold" : "CHECKS FAILED"}`);
