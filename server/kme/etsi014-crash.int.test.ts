@@ -6,7 +6,7 @@
  * - an agent killed (SIGKILL) after the hub recorded a claim and before the
  *   application got its answer: that key is never served later (dec_keys →
  *   400 consumed; a master's claimed key is never handed out again);
- * - 16 applications pairs issuing and fetching at once: no key_ID twice, no
+ * - 16 application pairs issuing and fetching at once: no key_ID twice, no
  *   byte mismatch, usage counters equal to deliveries, the chain verifying.
  *
  * "The hub killed" is simulated in this process (server/testing/kme-harness.ts
