@@ -65,9 +65,15 @@ function servable(k: KeyRecord, label: string, sites: readonly string[]): boolea
   return k.participants.every((p) => p.confirmedAt !== null && p.purgeRequestedAt === null && p.purgeConfirmedAt === null);
 }
 
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
 
 export class DeliveryClaims {
+  /**
+   * Candidates this process's claims in flight have picked: concurrent requests pick different keys instead of all
+   * racing for the same oldest few (the lock decides anyway; this only spares needless losers and retries).
+   */
+  private readonly reserved = new Set<string>();
+
   constructor(private readonly keys: KeyService) {}
 
   /** enc_keys: `number` keys of the pool to the master, addressed to its slaves; or nothing. */
@@ -82,12 +88,19 @@ export class DeliveryClaims {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       // Candidates outside the lock (the claim re-checks each under it): preferred ones first, oldest activation first.
       const want = c.number * 2 + 4;
-      const first = await poolCandidates(pool, sites, merged, want, skip);
-      const rest = first.length < want ? await poolCandidates(pool, sites, c.required, want - first.length, [...skip, ...first]) : [];
-      const candidates = [...first, ...rest];
-      if (candidates.length < c.number) return { outcome: "short" };
+      const avoid = [...skip, ...this.reserved];
+      const first = await poolCandidates(pool, sites, merged, want, avoid);
+      const rest = first.length < want ? await poolCandidates(pool, sites, c.required, want - first.length, [...avoid, ...first]) : [];
+      let candidates = [...first, ...rest].filter((id) => !this.reserved.has(id));
+      if (candidates.length < c.number) {
+        // Others in flight hold the rest: try them too rather than report an empty pool (the lock still decides).
+        candidates = [...candidates, ...(await poolCandidates(pool, sites, c.required, want, [...skip, ...candidates]))];
+        if (candidates.length < c.number) return { outcome: "short" };
+      }
+      const mine = candidates.filter((id) => !this.reserved.has(id));
+      for (const id of mine) this.reserved.add(id);
       let loaded = new Map<string, DeliveryRow[]>();
-      const r = await this.keys.runner.submit({
+      const claimed = this.keys.runner.submit({
         keyIds: candidates,
         load: async (client) => {
           loaded = await deliveriesOf(client, candidates);
@@ -132,6 +145,9 @@ export class DeliveryClaims {
             values: [JSON.stringify(rows), c.masterSaeId, c.sizeBits, c.requestId, value.at],
           });
         },
+      });
+      const r = await claimed.finally(() => {
+        for (const id of mine) this.reserved.delete(id);
       });
       if (r.ok) return { outcome: "claimed", keys: r.keys };
       skip.push(...r.taken);

@@ -37,6 +37,9 @@ export interface KmeHubOptions {
 
 export const KME_DEFAULTS = { poolTarget: 1000, maxKeyPerRequest: 128, minKeySizeBits: 64, noticeWindowSeconds: 86_400 } as const;
 
+/** How long the policy's key size and a pool's refill rate are reused (both change rarely; neither decides a claim). */
+const CACHE_TTL_MS = 5_000;
+
 type Handlers = { [N in KmeCallName]: (kme: string, args: KmeCallArgs<N>) => Promise<KmeCallResult<N>> };
 
 export class KmeHub implements KmeCallHandler {
@@ -45,6 +48,9 @@ export class KmeHub implements KmeCallHandler {
   private readonly clock: Clock;
   /** The audit throttle of refusals: per (SAE, KME), the minute of the last entry and the refusals not written since. */
   private readonly refusals = new Map<string, { minute: number; suppressed: number }>();
+  /** The refill rate per pool and the etsi014 policy's key size change slowly: read at most once per TTL. */
+  private readonly rates = new Map<string, { at: number; rate: number }>();
+  private sizeCache: { at: number; bits: number } | null = null;
 
   constructor(
     private readonly keys: KeyService,
@@ -71,8 +77,7 @@ export class KmeHub implements KmeCallHandler {
   private readonly handlers: Handlers = {
     siteState: async (_kme, { nodeId }) => ({ state: await siteState(this.pool, nodeId) }),
     limits: async () => {
-      const policy = (await loadPolicies(this.keys.db)).find((p) => p.name === ETSI014_POLICY);
-      const size = policy?.sizeBits ?? 256;
+      const size = await this.keySize();
       return {
         keySizeBits: size,
         minKeySizeBits: Math.min(this.opts.minKeySizeBits, size),
@@ -156,6 +161,25 @@ export class KmeHub implements KmeCallHandler {
     return true;
   }
 
+  private async keySize(): Promise<number> {
+    const now = this.clock().getTime();
+    if (this.sizeCache && now - this.sizeCache.at < CACHE_TTL_MS && now >= this.sizeCache.at) return this.sizeCache.bits;
+    const policy = (await loadPolicies(this.keys.db)).find((p) => p.name === ETSI014_POLICY);
+    this.sizeCache = { at: now, bits: policy?.sizeBits ?? 256 };
+    return this.sizeCache.bits;
+  }
+
+  private async refillRate(sites: readonly string[]): Promise<number> {
+    const key = sites.join("~");
+    const now = this.clock().getTime();
+    const hit = this.rates.get(key);
+    if (hit && now - hit.at < CACHE_TTL_MS && now >= hit.at) return hit.rate;
+    const rate = await refillKeysPerSecond(this.pool, sites);
+    // A pool without routed keys yet reads 0: not kept, so its first keys show their rate at once.
+    if (rate > 0) this.rates.set(key, { at: now, rate });
+    return rate;
+  }
+
   /** The pool's sites of a master at this KME and its slave; null when they are not a registered, enabled pair. */
   private async pairSites(kme: string, masterSaeId: string, slaveSaeId: string): Promise<string[] | null> {
     const [m, s] = await Promise.all([findSae(this.pool, masterSaeId), findSae(this.pool, slaveSaeId)]);
@@ -164,7 +188,7 @@ export class KmeHub implements KmeCallHandler {
   }
 
   async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }): Promise<KmeCallResult<"snapshot">> {
-    const [n, rate] = await Promise.all([countPool(this.pool, sites, required), refillKeysPerSecond(this.pool, sites)]);
+    const [n, rate] = await Promise.all([countPool(this.pool, sites, required, this.opts.poolTarget), this.refillRate(sites)]);
     const cap = (x: number) => Math.min(x, this.opts.poolTarget);
     return {
       available: cap(n.available),

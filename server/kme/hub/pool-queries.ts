@@ -78,8 +78,20 @@ function params(sites: readonly string[], c: Constraints): unknown[] {
   return [poolLabel(sites), [...sites].sort(), [...c.avoidNodes], c.maxRelays ?? 1_000_000];
 }
 
-/** How many servable keys the pool holds: in all, meeting every constraint, and meeting each one alone. */
-export async function countPool(q: pg.Pool | pg.ClientBase, sites: readonly string[], c: Constraints) {
+/**
+ * How many servable keys the pool holds: in all, meeting every constraint, and meeting each one alone; never more
+ * than `cap` (the pool target: status reports no more, and counting further would only cost).
+ */
+export async function countPool(q: pg.Pool | pg.ClientBase, sites: readonly string[], c: Constraints, cap = 1_000_000) {
+  if (c.avoidNodes.length === 0 && c.maxRelays === null) {
+    const { rows } = await q.query<{ n: number }>({
+      name: "qecnet-kme-count-pool-plain",
+      text: `SELECT count(*)::int AS n FROM (SELECT 1 FROM keys k WHERE ${SERVABLE} LIMIT $3) x`,
+      values: [poolLabel(sites), [...sites].sort(), cap],
+    });
+    const n = rows[0]?.n ?? 0;
+    return { available: n, matching: n, avoid: n, relays: n };
+  }
   const { rows } = await q.query<{ available: number; matching: number; avoid: number; relays: number }>({
     name: "qecnet-kme-count-pool",
     text: `SELECT count(*)::int AS available,
