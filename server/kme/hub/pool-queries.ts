@@ -61,21 +61,20 @@ export async function siteState(q: pg.Pool | pg.ClientBase, nodeId: string): Pro
 }
 
 /**
- * Conditions of a key that enc_keys may hand out (§5.1): ACTIVE, in the pool, unassigned, every participant
- * confirmed and none asked to purge. `$1` is the pool's label, `$2` its sites.
+ * Conditions of a key that enc_keys may hand out (§5.1): ACTIVE, in the pool, unassigned. Read through the
+ * (label, state, activated_at) index. An etsi014 key's usage counts its deliveries, so an unassigned key is one whose
+ * usage is 0. ACTIVE means every participant confirmed (activation waits for every receipt) and none was told to
+ * purge (that comes only with a move out of ACTIVE); the claim job checks both again under the lock, with the exact
+ * participants, before it issues a key. `$1` is the pool's label.
  */
-const SERVABLE = `k.label = $1 AND k.policy = '${ETSI014_POLICY}' AND k.state = 'ACTIVE'
-  AND NOT EXISTS (SELECT 1 FROM key_sae_deliveries d WHERE d.key_id = k.id)
-  AND (SELECT array_agg(p.node_id ORDER BY p.node_id) FILTER (WHERE p.confirmed_at IS NOT NULL AND p.purge_requested_at IS NULL)
-         = $2::text[] AND count(*) = cardinality($2::text[])
-       FROM key_participants p WHERE p.key_id = k.id)`;
-/** `$3` nodes no route may cross. */
-const AVOIDS = `NOT EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id AND r.node_path && $3::text[])`;
-/** `$4` the most trusted relays a route may cross (its path without the hub and the endpoint). */
-const RELAYS = `NOT EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id AND cardinality(r.node_path) - 2 > $4::int)`;
+const SERVABLE = `k.label = $1 AND k.state = 'ACTIVE' AND k.policy = '${ETSI014_POLICY}' AND k.usage_count = 0`;
+/** `$2` nodes no route may cross. */
+const AVOIDS = `NOT EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id AND r.node_path && $2::text[])`;
+/** `$3` the most trusted relays a route may cross (its path without the hub and the endpoint). */
+const RELAYS = `NOT EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id AND cardinality(r.node_path) - 2 > $3::int)`;
 
 function params(sites: readonly string[], c: Constraints): unknown[] {
-  return [poolLabel(sites), [...sites].sort(), [...c.avoidNodes], c.maxRelays ?? 1_000_000];
+  return [poolLabel(sites), [...c.avoidNodes], c.maxRelays ?? 1_000_000];
 }
 
 /**
@@ -86,8 +85,8 @@ export async function countPool(q: pg.Pool | pg.ClientBase, sites: readonly stri
   if (c.avoidNodes.length === 0 && c.maxRelays === null) {
     const { rows } = await q.query<{ n: number }>({
       name: "qecnet-kme-count-pool-plain",
-      text: `SELECT count(*)::int AS n FROM (SELECT 1 FROM keys k WHERE ${SERVABLE} LIMIT $3) x`,
-      values: [poolLabel(sites), [...sites].sort(), cap],
+      text: `SELECT count(*)::int AS n FROM (SELECT 1 FROM keys k WHERE ${SERVABLE} LIMIT $2) x`,
+      values: [poolLabel(sites), cap],
     });
     const n = rows[0]?.n ?? 0;
     return { available: n, matching: n, avoid: n, relays: n };
@@ -109,8 +108,8 @@ export async function countPool(q: pg.Pool | pg.ClientBase, sites: readonly stri
 export async function poolCandidates(q: pg.Pool | pg.ClientBase, sites: readonly string[], c: Constraints, limit: number, skip: readonly string[] = []): Promise<string[]> {
   const { rows } = await q.query<{ id: string }>({
     name: "qecnet-kme-pool-candidates",
-    text: `SELECT k.id FROM keys k WHERE ${SERVABLE} AND ${AVOIDS} AND ${RELAYS} AND NOT (k.id = ANY($6::uuid[]))
-           ORDER BY k.activated_at, k.id LIMIT $5`,
+    text: `SELECT k.id FROM keys k WHERE ${SERVABLE} AND ${AVOIDS} AND ${RELAYS} AND NOT (k.id = ANY($5::uuid[]))
+           ORDER BY k.activated_at, k.id LIMIT $4`,
     values: [...params(sites, c), limit, [...skip]],
   });
   return rows.map((r) => r.id);
