@@ -157,6 +157,43 @@ describe("ETSI 014 key delivery through real agent processes", () => {
     expect({ rows: await h.db.keySaeDelivery.count(), audit: await h.db.auditEntry.count(), stored: await status() }).toEqual(before);
   });
 
+  it("criterion 1, the reverse direction: sae-stock-1 as master at ep-stock, sae-bank-1 as its slave at ep-bank", async () => {
+    const enc = await call("ep-stock", "sae-stock-1", "GET", "sae-bank-1/enc_keys?number=3&size=192");
+    expect(enc.status).toBe(200);
+    const keys = keysOf(enc);
+    expect(keys.map((k) => Buffer.from(k.key, "base64").length)).toEqual([24, 24, 24]);
+    const dec = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/dec_keys", { key_IDs: keys.map((k) => ({ key_ID: k.key_ID })) });
+    expect(dec.status).toBe(200);
+    expect(keysOf(dec)).toEqual(keys);
+  });
+
+  it("criterion 5: extensions per clause 6.2, with qecnet_avoid_nodes read from the keys' recorded routes", async () => {
+    const unknownMandatory = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", { number: 1, extension_mandatory: [{ abc_route_type: "direct" }] });
+    expect(unknownMandatory.status).toBe(400);
+    expect(unknownMandatory.json).toMatchObject({
+      message: "not all extension_mandatory parameters are supported",
+      details: expect.arrayContaining([{ extension_mandatory_unsupported: "abc_route_type is not supported" }]),
+    });
+    const unknownOptional = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", { number: 1, extension_optional: [{ abc_route_type: "direct" }] });
+    expect(unknownOptional.status).toBe(200);
+    expect(unknownOptional.json).toMatchObject({ key_container_extension: { qecnet_ignored_extensions: ["abc_route_type"] } });
+    // A relay no pool key crossed is avoided by every key; avoiding every relay the pool's keys crossed leaves none.
+    const routes = await h.db.keyRoute.findMany({ where: { key: { policy: "etsi014", state: "ACTIVE", usageCount: 0 } } });
+    const crossed = new Set(routes.flatMap((r) => r.nodePath.slice(1, -1)));
+    expect(crossed.size, "relays on the pool's routes").toBeGreaterThan(0);
+    const uncrossed = ["relay-south", "relay-west", "relay-harbour", "relay-east", "relay-north"].find((n) => !crossed.has(n))!;
+    const avoided = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", { number: 1, extension_mandatory: [{ qecnet_avoid_nodes: [uncrossed] }] });
+    expect(avoided.status).toBe(200);
+    const [a] = keysOf(avoided);
+    const aRoutes = await h.db.keyRoute.findMany({ where: { keyId: a!.key_ID } });
+    expect(aRoutes.flatMap((r) => r.nodePath)).not.toContain(uncrossed);
+    const rows = await h.db.keySaeDelivery.count();
+    const unmet = await call("ep-bank", "sae-bank-1", "POST", "sae-stock-1/enc_keys", { number: 1, extension_mandatory: [{ qecnet_avoid_nodes: [...crossed] }] });
+    expect(unmet.status).toBe(400);
+    expect(unmet.json).toMatchObject({ message: "not all extension_mandatory request options could be met" });
+    expect(await h.db.keySaeDelivery.count()).toBe(rows);
+  });
+
   it("criterion 6 (sample): an exhausted pool answers 503 with Retry-After and no partial container", async () => {
     const stored = ((await call("ep-bank", "sae-bank-1", "GET", "sae-stock-2/status")).json as Json).stored_key_count as number;
     expect(stored).toBeGreaterThan(0);
