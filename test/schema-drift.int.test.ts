@@ -52,7 +52,7 @@ describe("schema drift: prisma/schema.prisma vs the migrated database", () => {
     const text = readFileSync(PRISMA_SCHEMA_PATH, "utf8")
       .replace("  updatedAt DateTime @map(\"updated_at\") @db.Timestamptz(3)\n\n  @@map(\"audit_head\")",
         "  updatedAt DateTime @map(\"updated_at\") @db.Timestamptz(3)\n  note      String?\n\n  @@map(\"audit_head\")")
-      .replace("  @@index([label])\n", "  @@unique([label])\n")
+      .replace("  @@index([label, state, activatedAt])\n", "  @@unique([label, state, activatedAt])\n")
       .replace("  fingerprint        String\n", "  fingerprint        String   @db.VarChar(80)\n")
       .replace("  policy             String   @default(\"standard\")", "  policy             String   @default(\"strict\")")
       .replace("  DESTROYED\n}", "  DESTROYED\n  ARCHIVED\n}")
@@ -66,8 +66,8 @@ describe("schema drift: prisma/schema.prisma vs the migrated database", () => {
         "but the database type has (GENERATED, DISTRIBUTED, ACTIVE, ROTATING, RETIRED, REVOKED, DESTROYED)",
       "Table key_participants (model KeyParticipant): foreign key (key_id) → keys(id): schema.prisma says ON DELETE RESTRICT ON UPDATE CASCADE " +
         "but the database has ON DELETE CASCADE ON UPDATE CASCADE",
-      "Table keys (model Key): index (label) exists in the database but schema.prisma does not declare it",
-      "Table keys (model Key): unique index (label) is declared in schema.prisma but missing from the database",
+      "Table keys (model Key): index (label, state, activated_at) exists in the database but schema.prisma does not declare it",
+      "Table keys (model Key): unique index (label, state, activated_at) is declared in schema.prisma but missing from the database",
     ]);
   });
 
@@ -85,7 +85,7 @@ describe("schema drift: prisma/schema.prisma vs the migrated database", () => {
           `ALTER TABLE keys ALTER COLUMN updated_at SET DEFAULT CURRENT_TIMESTAMP`,
           `ALTER TABLE audit_entries RENAME COLUMN actor TO actor_name`,
           `ALTER TYPE "LinkStatus" ADD VALUE 'MAINTENANCE'`,
-          `DROP INDEX keys_label_idx`,
+          `DROP INDEX keys_label_state_activated_at_idx`,
           `CREATE UNIQUE INDEX audit_entries_entry_hash_key ON audit_entries (entry_hash)`,
           `ALTER TABLE key_participants DROP CONSTRAINT key_participants_key_id_fkey,
              ADD CONSTRAINT key_participants_key_id_fkey FOREIGN KEY (key_id) REFERENCES keys(id) ON DELETE RESTRICT ON UPDATE CASCADE`,
@@ -113,7 +113,7 @@ describe("schema drift: prisma/schema.prisma vs the migrated database", () => {
         "Table audit_head (model AuditHead): schema.prisma says primary key (id) but the database has (id, seq)",
         "Table key_participants (model KeyParticipant): foreign key (key_id) → keys(id): schema.prisma says ON DELETE CASCADE ON UPDATE CASCADE " +
           "but the database has ON DELETE RESTRICT ON UPDATE CASCADE",
-        "Table keys (model Key): index (label) is declared in schema.prisma but missing from the database",
+        "Table keys (model Key): index (label, state, activated_at) is declared in schema.prisma but missing from the database",
         "Table rogue_table exists in the database but schema.prisma has no model for it",
       ]);
     } finally {
