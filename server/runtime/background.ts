@@ -19,6 +19,7 @@ import { services } from "./services";
 import { registerWorker } from "../background/worker-status";
 import { startAgentPort } from "./agent-port";
 import { startPeriodicDuty } from "../background/periodic-duty";
+import { REPLENISH_EVERY_MS } from "../kme/hub/pool-replenisher";
 
 const g = globalThis as unknown as { __qecnetBackground?: Array<() => void> };
 
@@ -77,7 +78,7 @@ export async function startBackground(): Promise<void> {
   if (e.QECNET_KME_REFILL === "on") {
     stops.push(startPeriodicDuty({
       name: "kme-pools",
-      everyMs: 2_000,
+      everyMs: REPLENISH_EVERY_MS,
       round: async () => {
         await s.replenisher.round();
       },

@@ -40,7 +40,7 @@ import { IncidentQueries } from "../recovery/incident-queries";
 import { DemoScenario } from "../demo/demo-scenario";
 import { WebhookNotifier, type ApprovalNotifier } from "../notify/webhook-notifier";
 import { KmeHub, type KmeHubOptions } from "../kme/hub/kme-hub";
-import { PoolReplenisher } from "../kme/hub/pool-replenisher";
+import { PoolReplenisher, REPLENISH_KEYS_PER_SECOND } from "../kme/hub/pool-replenisher";
 import { SaeRegistry } from "../kme/registry/sae-registry";
 
 /** Every action of this console that needs approval (registered once, explicitly, by buildServices). */
@@ -182,7 +182,7 @@ export function services(): Services<HubAgents> {
       receiptTimeoutMs: e.QECNET_RECEIPT_TIMEOUT_MS,
       purgeOnCommit: true,
       purgeResendMs: e.QECNET_PURGE_RESEND_MS,
-      kme: { poolTarget: e.QECNET_KME_POOL_TARGET },
+      kme: { poolTarget: e.QECNET_KME_POOL_TARGET, refillCapacityPerSecond: e.QECNET_KME_REFILL === "on" ? REPLENISH_KEYS_PER_SECOND : 0 },
       simulation: { speed: e.QECNET_SIM_SPEED, tickMs: e.QECNET_SIM_TICK_MS, ...(processAgents ? { missedHeartbeats: 1 } : {}) },
       notifier: e.QECNET_NOTIFY_WEBHOOK
         ? new WebhookNotifier({

@@ -158,4 +158,17 @@ describe("ETSI 014 at the hub", () => {
     expect((await hub.call("ep-stock", "findSae", { saeId: "sae-stock-1" })).sae).toMatchObject({ nodeId: "ep-stock" });
     expect((await verifyStoredChain(t.db)).result).toMatchObject({ ok: true });
   });
+
+  it("reports the refill rate the replenisher can keep up, when the links allow more, and none when it is off", async () => {
+    const snapshotWith = (cap: number) => new KmeHub(s.keys, { poolTarget: TARGET, refillCapacityPerSecond: cap })
+      .call("ep-bank", "snapshot", { masterSaeId: "sae-bank-1", slaveSaeId: "sae-stock-1", required: NONE });
+    const links = (await hub.call("ep-bank", "snapshot", { masterSaeId: "sae-bank-1", slaveSaeId: "sae-stock-1", required: NONE })).refillKeysPerSecond;
+    expect(links).toBeGreaterThan(32); // Mbit/s links: thousands of 256-bit keys per second
+    expect((await snapshotWith(32)).refillKeysPerSecond).toBe(32);
+    expect((await snapshotWith(1e9)).refillKeysPerSecond).toBe(links);
+    expect((await snapshotWith(0)).refillKeysPerSecond).toBe(0);
+    // A round never adds more than perRound keys to a pool.
+    const small = new PoolReplenisher(s.keys, s.distribution, { poolTarget: TARGET * 3, perRound: 5 });
+    expect(await small.round()).toEqual([expect.objectContaining({ created: 5 })]);
+  });
 });

@@ -33,9 +33,14 @@ export interface KmeHubOptions {
   minKeySizeBits?: number;
   /** How long an application is told about a revoked key it received (§5.5). */
   noticeWindowSeconds?: number;
+  /**
+   * The most keys per second the replenisher adds to a pool (REPLENISH_KEYS_PER_SECOND; 0 when it is off): the refill
+   * rate status reports is the lower of this and what the links' pads allow. Default: no bound but the links.
+   */
+  refillCapacityPerSecond?: number;
 }
 
-export const KME_DEFAULTS = { poolTarget: 1000, maxKeyPerRequest: 128, minKeySizeBits: 64, noticeWindowSeconds: 86_400 } as const;
+export const KME_DEFAULTS = { poolTarget: 1000, maxKeyPerRequest: 128, minKeySizeBits: 64, noticeWindowSeconds: 86_400, refillCapacityPerSecond: Number.POSITIVE_INFINITY } as const;
 
 /** How long the policy's key size and a pool's refill rate are reused (both change rarely; neither decides a claim). */
 const CACHE_TTL_MS = 5_000;
@@ -174,9 +179,10 @@ export class KmeHub implements KmeCallHandler {
     const now = this.clock().getTime();
     const hit = this.rates.get(key);
     if (hit && now - hit.at < CACHE_TTL_MS && now >= hit.at) return hit.rate;
-    const rate = await refillKeysPerSecond(this.pool, sites);
+    const links = await refillKeysPerSecond(this.pool, sites);
+    const rate = Math.min(links, this.opts.refillCapacityPerSecond);
     // A pool without routed keys yet reads 0: not kept, so its first keys show their rate at once.
-    if (rate > 0) this.rates.set(key, { at: now, rate });
+    if (links > 0) this.rates.set(key, { at: now, rate });
     return rate;
   }
 

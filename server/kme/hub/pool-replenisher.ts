@@ -16,9 +16,15 @@ import { ETSI014_POLICY, poolLabel, poolStock } from "./pool-queries";
 
 export interface ReplenisherOptions {
   poolTarget: number;
-  /** New keys per pool per round (default 64). */
+  /** New keys per pool per round (default REPLENISH_PER_ROUND). */
   perRound?: number;
 }
+
+/** The background duty's pace (server/runtime/background.ts): a round every 2 s, at most 64 new keys per pool each. */
+export const REPLENISH_EVERY_MS = 2_000;
+export const REPLENISH_PER_ROUND = 64;
+/** The most keys per second the replenisher adds to one pool at that pace: what status reports when the links allow more. */
+export const REPLENISH_KEYS_PER_SECOND = REPLENISH_PER_ROUND / (REPLENISH_EVERY_MS / 1000);
 
 export interface PoolRefill {
   sites: string[];
@@ -78,8 +84,8 @@ export class PoolReplenisher {
     const stock = await poolStock(db, sites);
     const have = stock.servable + stock.coming;
     let created = 0;
-    if (have < this.opts.poolTarget * 0.75 && stock.coming < (this.opts.perRound ?? 64)) {
-      const n = Math.min(this.opts.poolTarget - have, this.opts.perRound ?? 64);
+    if (have < this.opts.poolTarget * 0.75 && stock.coming < (this.opts.perRound ?? REPLENISH_PER_ROUND)) {
+      const n = Math.min(this.opts.poolTarget - have, this.opts.perRound ?? REPLENISH_PER_ROUND);
       const made = await Promise.all(
         Array.from({ length: n }, () =>
           this.keys.create({ label, purpose: "ETSI 014 key delivery to applications", policy: ETSI014_POLICY, participants: sites }, WHO).then(
