@@ -170,7 +170,7 @@ describe("key policies", () => {
     const badName = await refusal(admin.keys.createPolicy({ ...spec, name: "Long Haul!", reason: "bad" }));
     expect(badName.message).toMatch(/a policy name is 1 to 40 lower-case letters/);
     const unknownKeyPolicy = await refusal(admin.keys.create({ label: "k-x", purpose: "test", policy: "nope", participants: ["node-a"] }));
-    expect(unknownKeyPolicy.message).toMatch(/policy must be one of high-assurance, long-haul, short-lived, standard \("nope" is not a stored policy\)/);
+    expect(unknownKeyPolicy.message).toMatch(/policy must be one of etsi014, high-assurance, long-haul, short-lived, standard \("nope" is not a stored policy\)/);
     expect(await snapshot()).toEqual(before);
   });
 
