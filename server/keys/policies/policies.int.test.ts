@@ -141,7 +141,7 @@ describe("key policies", () => {
       .toMatch(/reason of at least 3 characters/);
     const unknown = await refusal(admin.keys.updatePolicy({ name: "nope", expectedVersion: 0, reason: "probe", changes: { overlapSeconds: 60 } }));
     expect(unknown.code).toBe("NOT_FOUND");
-    expect(unknown.message).toMatch(/no policy named "nope" \(known: high-assurance, short-lived, standard\)/);
+    expect(unknown.message).toMatch(/no policy named "nope" \(known: etsi014, high-assurance, short-lived, standard\)/);
     const stale = await refusal(admin.keys.updatePolicy({ name: "standard", expectedVersion: 0, reason: "probe", changes: { overlapSeconds: 60 } }));
     expect(stale.code).toBe("CONFLICT");
     expect(stale.message).toMatch(/Policy standard changed since you loaded it \(you edited version 0; it is now version 1/);
