@@ -29,7 +29,7 @@ function SaeRow({ sae, busy, open, onOpen, onEnable, onUnpair }: {
       <td className="py-2 pr-3">
         <span className="font-mono text-slate-100">{sae.saeId}</span>
         {sae.description ? <p className="max-w-xs text-sm text-slate-400">{sae.description}</p> : null}
-        <p className="text-sm text-slate-500">{sae.certPins.length === 0 ? "any certificate with this CN" : `${sae.certPins.length} pinned certificate${sae.certPins.length === 1 ? "" : "s"}`}</p>
+        <p className="text-sm text-slate-400">{sae.certPins.length === 0 ? "any certificate with this CN" : `${sae.certPins.length} pinned certificate${sae.certPins.length === 1 ? "" : "s"}`}</p>
       </td>
       <td className="py-2 pr-3">
         {sae.pairedWith.length === 0 ? <span className="text-sm text-slate-400">not paired</span> : (
