@@ -167,6 +167,9 @@ export class KmeHarness {
     this.agents.set(nodeId, p);
     await waitUntil(() => /"kmePort":(\d+)/.test(p.output()), 30_000);
     this.kmePort.set(nodeId, Number(/"kmePort":(\d+)/.exec(p.output())![1]));
+    // This process's own link, welcomed by the hub: right after a kill -9 the hub may still hold the old process's
+    // session for a moment, so a session for the node alone does not say that this agent can serve yet.
+    await waitUntil(() => /"msg":"connected to the hub"/.test(p.output()), 30_000);
     await waitUntil(() => !!this.s.agents.session(nodeId), 30_000);
     return p;
   }
