@@ -219,9 +219,13 @@ export class KmeHarness {
 
   /** A new hub process on the same database and port: fresh services and listener; waits until every agent is back. */
   async restartHub(): Promise<void> {
+    const welcomed = (n: string) => (this.agents.get(n)?.output().match(/"msg":"connected to the hub"/g) ?? []).length;
+    const before = new Map(this.sites.map((n) => [n, welcomed(n)]));
     this.db = createPrismaClient(this.url);
     await this.startHub(this.hubPort);
     await waitUntil(() => this.sites.every((n) => !!this.s.agents.session(n)), 30_000);
+    // The hub holds a session from the agent's hello on; the agent's KME serves only once it has the welcome.
+    await waitUntil(() => this.sites.every((n) => welcomed(n) > before.get(n)!), 30_000);
   }
 
   async dispose(): Promise<void> {
