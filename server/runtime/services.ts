@@ -3,6 +3,7 @@
  * environment: the Prisma client, the key vault (master key) and the key
  * service with its group-commit runner.
  */
+import { PadLevels } from "../quantum-channel/pad-levels";
 import { systemClock, type Clock } from "../time/clock";
 import { ApprovalService } from "../approvals/approval-service";
 import { REVOCATION_KIND, registerApprovalKinds, type ApprovalKindSpec } from "../approvals/approval-kinds";
@@ -87,6 +88,8 @@ export interface Services<A extends HubAgents = InProcessAgents> {
   kme: KmeHub;
   /** Keeps every application pair's key pool stocked; started by startBackground(). */
   replenisher: PoolReplenisher;
+  /** The one-time pad levels each link end reports, and links whose ends disagree (issue 18). */
+  padLevels: PadLevels;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -113,6 +116,7 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
   // One clock for every service of this database.
   const clock = opts.clock ?? systemClock;
   const agents = opts.agents ?? (new InProcessAgents() as A);
+  const padLevels = new PadLevels();
   // Errors only, by name: never a message that could carry key material.
   const log = { error: (obj: object, msg: string) => logger().error(obj, msg), warn: (obj: object, msg: string) => logger().warn(obj, msg), info: (obj: object, msg: string) => logger().info(obj, msg) };
   // The batch's parts: keys (with their policies) first, then the mesh. The
@@ -159,6 +163,7 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
     recovery,
     incidents: new IncidentQueries(db, clock),
     demoScenario: new DemoScenario(db, keys, mesh),
+    padLevels,
   };
 }
 
