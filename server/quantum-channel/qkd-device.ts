@@ -114,17 +114,19 @@ export function streamSeed(networkSeed: string | Uint8Array, streamId: string): 
 /** The shared stream at [offset, offset + n): HMAC-SHA-256(seed, block number) for each 32-byte block. */
 export function keyStreamBytes(seed: Uint8Array, offset: number, n: number): Uint8Array {
   const out = new Uint8Array(n);
-  let cached: { block: number; bytes: Buffer } | null = null;
+  let cachedBlock = -1;
+  let cached = Buffer.alloc(0);
   for (let i = 0; i < n; ) {
     const block = Math.floor((offset + i) / BLOCK);
     const within = (offset + i) % BLOCK;
-    if (cached?.block !== block) {
+    if (cachedBlock !== block) {
       const counter = Buffer.alloc(8);
       counter.writeBigUInt64BE(BigInt(block));
-      cached = { block, bytes: createHmac("sha256", seed).update(counter).digest() };
+      cached = createHmac("sha256", seed).update(counter).digest();
+      cachedBlock = block;
     }
     const count = Math.min(BLOCK - within, n - i);
-    out.set(cached.bytes.subarray(within, within + count), i);
+    out.set(cached.subarray(within, within + count), i);
     i += count;
   }
   return out;
