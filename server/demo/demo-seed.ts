@@ -142,12 +142,7 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: SeedOptions = {}):
   const ministry2 = (await db.key.findFirstOrThrow({ where: { predecessorId: ministry.id } })).id;
   await send(ministry2);
   // Delivered to ep-ministry only (its receipt is the agent's own); ep-bank's is still outstanding.
-  const mac = await (async () => {
-    const row = await db.key.findUniqueOrThrow({ where: { id: ministry2 } });
-    const route = await db.keyRoute.findFirst({ where: { keyId: ministry2, nodeId: "ep-ministry" }, select: { nodePath: true } });
-    const sealed = { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! };
-    return vault.withMaterial(row.id, sealed, (material) => agents.agent("ep-ministry").deliver({ keyId: row.id, material, nodePath: route?.nodePath ?? ["ep-ministry"] }));
-  })();
+  const mac = await mesh.carryTo(ministry2, "ep-ministry");
   step();
   await svc.confirmReceipt(ministry2, "ep-ministry", mac, who);
 

@@ -9,7 +9,16 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client";
+import type { Clock } from "../time/clock";
+import type { PadLevels } from "./pad-levels";
 import { PadStreams, type LinkEndConfig } from "./pad-streams";
+
+/** The channel, the store of reported levels and the clock: shared by the carrier and the agent directory. */
+export interface ChannelPads {
+  channel: PadChannel;
+  levels: PadLevels;
+  clock: Clock;
+}
 
 export interface ChannelLink {
   id: string;
