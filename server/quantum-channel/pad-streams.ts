@@ -33,6 +33,12 @@ export interface LinkEndConfig {
   epochMs: number;
 }
 
+/**
+ * How far behind the newest range an end keeps unused bytes (keys of one distribution may arrive out of order);
+ * older unused bytes are given up (their far end moved on), so an end's memory stays bounded.
+ */
+export const REORDER_WINDOW_BYTES = 256 * 1024;
+
 /** Bytes every stream holds when its devices start (the first keys need not wait for the rate). */
 export const INITIAL_FILL_BYTES = 64 * 1024;
 export const DIRECTIONS: readonly PadDirection[] = ["A>B", "B>A"];
@@ -45,7 +51,7 @@ export type PadUse = { ok: true; pad: Uint8Array } | { ok: false; reason: "UNKNO
 
 export interface PadSnapshot {
   v: 1;
-  streams: Record<string, { linkId: string; end: LinkEnd; direction: PadDirection; delivered: number; used: Array<[number, number]> }>;
+  streams: Record<string, { linkId: string; end: LinkEnd; direction: PadDirection; floor?: number; delivered: number; used: Array<[number, number]> }>;
 }
 
 interface StreamEnd {
@@ -68,7 +74,9 @@ export class PadStreams {
   ) {
     for (const [id, s] of Object.entries(snapshot?.streams ?? {})) {
       const st = this.newStream(s.linkId, s.direction, s.end);
-      if (s.delivered > 0) st.ledger.deliver({ index: 0, bytes: keyStreamBytes(st.seed, 0, s.delivered) });
+      const floor = Math.min(s.floor ?? 0, s.delivered);
+      st.ledger.discardBelow(floor);
+      if (s.delivered > floor) st.ledger.deliver({ index: floor, bytes: keyStreamBytes(st.seed, floor, s.delivered - floor) });
       for (const [start, end] of s.used) st.ledger.claim({ start, end });
       this.streams.set(id, st);
     }
@@ -95,7 +103,8 @@ export class PadStreams {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(n) || n <= 0) return { ok: false, reason: "BAD_LENGTH" };
     const s = this.stream(linkId, direction, cfg.end);
     const target = offset + n;
-    if (target > this.produced(cfg, s, nowMs)) return { ok: false, reason: "SHORT" };
+    if (target > this.produced(cfg, s, nowMs, offset)) return { ok: false, reason: "SHORT" };
+    if (target - REORDER_WINDOW_BYTES > s.ledger.floor) s.ledger.discardBelow(target - REORDER_WINDOW_BYTES);
     if (s.ledger.delivered < target) {
       const from = s.ledger.delivered;
       const d = s.ledger.deliver({ index: from, bytes: keyStreamBytes(s.seed, from + s.shift, target - from) });
@@ -126,15 +135,19 @@ export class PadStreams {
   snapshot(): PadSnapshot {
     const streams: PadSnapshot["streams"] = {};
     for (const [id, s] of this.streams) {
-      streams[id] = { linkId: s.linkId, end: s.ledger.end, direction: s.direction, delivered: s.ledger.delivered, used: s.ledger.usedRanges().map((r) => [r.start, r.end]) };
+      streams[id] = { linkId: s.linkId, end: s.ledger.end, direction: s.direction, floor: s.ledger.floor, delivered: s.ledger.delivered, used: s.ledger.usedRanges().map((r) => [r.start, r.end]) };
     }
     return { v: 1, streams };
   }
 
-  /** What this end's device has produced by now (never less than what it already handed over). */
-  private produced(cfg: LinkEndConfig, s: StreamEnd, nowMs: number): number {
+  /**
+   * What this end's device has produced by now (never less than what it already handed over): its buffer holds
+   * `capacityBytes` beyond the highest byte taken, or beyond `from` (a ledger that starts afresh, such as the hub's
+   * own after a restart, does not know how far its device's far end has moved on).
+   */
+  private produced(cfg: LinkEndConfig, s: StreamEnd, nowMs: number, from = 0): number {
     const byRate = INITIAL_FILL_BYTES + Math.floor((cfg.rateBps * Math.max(0, nowMs - cfg.epochMs)) / 8000);
-    return Math.max(s.ledger.delivered, Math.min(byRate, s.ledger.nextFree + cfg.capacityBytes));
+    return Math.max(s.ledger.delivered, Math.min(byRate, Math.max(s.ledger.nextFree, from) + cfg.capacityBytes));
   }
 
   private stream(linkId: string, direction: PadDirection, end: LinkEnd): StreamEnd {
