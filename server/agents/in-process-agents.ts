@@ -21,6 +21,7 @@ import { fingerprintOf, integrityProof, receiptMac } from "../keys/material";
 import { openStep, relayStep } from "../quantum-channel/otp-hop";
 import type { ChannelPads } from "../quantum-channel/pad-channel";
 import type { PadStreams } from "../quantum-channel/pad-streams";
+import { systemClock } from "../time/clock";
 import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener, RelayAnswer, RelayRequest } from "./node-agent";
 
 
@@ -180,7 +181,7 @@ export class InProcessAgent implements NodeAgent {
   }
 
   private now(): number {
-    return (this.directory.pads?.clock() ?? new Date()).getTime();
+    return (this.directory.pads?.clock ?? systemClock)().getTime();
   }
 
   async purge(keyId: string): Promise<boolean> {

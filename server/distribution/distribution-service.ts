@@ -26,7 +26,7 @@ import type { KeyVault } from "../keys/key-vault";
 import { toKeyView, type KeyView } from "../keys/key-views";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import type { TransitionRunner } from "../commit/transition-runner";
-import { AgentTimeoutError, withTimeout, type AgentDirectory } from "../agents/node-agent";
+import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { describeNoRoute, type Route } from "../mesh/routing/route-planner";
 import { hubOf, type Mesh } from "../domain/mesh/mesh-model";
 import { meshOf } from "../mesh/mesh-batch";
