@@ -90,6 +90,7 @@ export class AgentListener {
     const { channelSeed, ...pem } = this.opts.tls;
     // The hub's own link ends use the seed the agents were provisioned with.
     if (channelSeed) this.opts.agents.pads?.channel.useSeed(channelSeed);
+    else this.opts.log?.warn({}, "no QKD channel seed beside the Agent CA (qkd-channel.seed; npm run pki:dev writes it): keys to agent processes will fail as desynchronised");
     const server = createServer({
       ...pem,
       minVersion: "TLSv1.3",
