@@ -20,6 +20,9 @@ import { hopTag } from "../quantum-channel/otp-hop";
 import type { ChannelPads } from "../quantum-channel/pad-channel";
 import { directionFrom } from "../quantum-channel/pad-streams";
 
+/** How old the carrier's copy of the mesh may be. */
+const MESH_MAX_AGE_MS = 5_000;
+
 export interface CarryRoute {
   nodeId: string;
   nodePath: readonly string[];
@@ -53,20 +56,25 @@ export class KeyCarrier {
 
   /** `material` is the caller's copy (it wipes it after); resolves with one outcome per route, never rejects for a hop. */
   async carry(keyId: string, sizeBits: number, material: Buffer, routes: readonly CarryRoute[]): Promise<CarryOutcome[]> {
-    await this.pads.channel.refresh(this.db);
-    const planned: Array<{ route: CarryRoute; hops: RouteHop[]; offsets: number[] } | { route: CarryRoute; problem: string }> = [];
-    for (const route of routes) {
-      let hops: RouteHop[];
-      try {
-        hops = planHops(route.nodePath, this.pads.channel.meshNodes(), this.pads.channel.meshLinks());
-      } catch (err) {
-        if (!(err instanceof RouteError)) throw err;
-        planned.push({ route, problem: `no pad route to ${route.nodeId}: ${err.message}` });
-        continue;
-      }
-      planned.push({ route, hops, offsets: await this.allocate(keyId, route.nodeId, hops, material.length) });
+    // The mesh as last read (at most a few seconds old); read again at once when a route names a link or node it lacks.
+    await this.pads.channel.refreshIfOlder(this.db, this.pads.clock().getTime(), MESH_MAX_AGE_MS);
+    let plans = routes.map((route) => this.plan(route));
+    if (plans.some((p) => "problem" in p)) {
+      await this.pads.channel.refresh(this.db);
+      plans = routes.map((route) => this.plan(route));
     }
+    const planned: Array<{ route: CarryRoute; hops: RouteHop[]; offsets: number[] } | { route: CarryRoute; problem: string }> = [];
+    for (const p of plans) planned.push("problem" in p ? p : { ...p, offsets: await this.allocate(keyId, p.route.nodeId, p.hops, material.length) });
     return Promise.all(planned.map((p) => ("problem" in p ? { nodeId: p.route.nodeId, mac: null, problem: p.problem, hops: [] } : this.carryOne(keyId, sizeBits, material, p.route, p.hops, p.offsets))));
+  }
+
+  private plan(route: CarryRoute): { route: CarryRoute; hops: RouteHop[] } | { route: CarryRoute; problem: string } {
+    try {
+      return { route, hops: planHops(route.nodePath, this.pads.channel.meshNodes(), this.pads.channel.meshLinks()) };
+    } catch (err) {
+      if (!(err instanceof RouteError)) throw err;
+      return { route, problem: `no pad route to ${route.nodeId}: ${err.message}` };
+    }
   }
 
   /** Takes [next, next + n) from each hop's cursor and records the offsets with the route. */

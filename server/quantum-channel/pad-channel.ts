@@ -39,6 +39,7 @@ export class PadChannel {
   private readonly links = new Map<string, ChannelLink>();
   private nodes = new Map<string, ChannelNode>();
   private readonly pads = new Map<string, PadStreams>();
+  private refreshedAt: number | null = null;
 
   constructor(seed?: Uint8Array) {
     this.seed = seed ?? new Uint8Array(randomBytes(32));
@@ -49,6 +50,14 @@ export class PadChannel {
     if (Buffer.compare(Buffer.from(seed), Buffer.from(this.seed)) === 0) return;
     this.seed = new Uint8Array(seed);
     this.pads.clear();
+  }
+
+  /** Reads the mesh again when the last read is older than `maxAgeMs` (figures such as key rates drift slowly). */
+  async refreshIfOlder(db: Db, nowMs: number, maxAgeMs: number): Promise<void> {
+    if (this.refreshedAt === null || nowMs - this.refreshedAt > maxAgeMs || nowMs < this.refreshedAt) {
+      await this.refresh(db);
+      this.refreshedAt = nowMs;
+    }
   }
 
   /** Reads the mesh's links and nodes (the mesh can be rewired at any time). */
