@@ -26,7 +26,6 @@ import path from "node:path";
 import { AGENT_PATH, AgentListener, readAgentTls } from "../server/agents/hub/agent-listener";
 import { RemoteAgents } from "../server/agents/hub/remote-agents";
 import { InProcessAgents } from "../server/agents/in-process-agents";
-import type { AgentDirectory } from "../server/agents/node-agent";
 import { agentPkiPaths, issueAgentPki } from "../server/agents/pki/agent-pki";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
@@ -94,13 +93,15 @@ async function flow(s: Services<HubAgents>, seconds: number): Promise<Flow> {
   return { keysPerSec: active / secs, active, failed, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99) };
 }
 
-/** One deliver → receipt at a time to one node's agent. */
-async function roundTrips(agents: AgentDirectory, nodeId: string, n: number): Promise<number[]> {
+/** One carry → receipt at a time to one node's agent (hop by hop with link pads, as a distribution carries it). */
+async function roundTrips<A extends HubAgents>(s: Services<A>, nodeId: string, n: number): Promise<number[]> {
   const out: number[] = [];
+  const route = await s.db.keyRoute.findFirstOrThrow({ where: { nodeId }, select: { nodePath: true } });
   for (let i = 0; i < n; i++) {
     const material = randomBytes(32);
     const t0 = performance.now();
-    await agents.agent(nodeId).deliver({ keyId: randomUUID(), material, nodePath: ["hub-1", nodeId] });
+    const [r] = await s.distribution.carrier.carry(randomUUID(), 256, material, [{ nodeId, nodePath: route.nodePath }]);
+    if (!r?.mac) throw new Error(r?.problem ?? "no receipt");
     out.push(performance.now() - t0);
     material.fill(0);
   }
@@ -124,7 +125,7 @@ async function main(): Promise<number> {
     const sIn = services(tIn, new InProcessAgents());
     await flow(sIn, Math.min(2, seconds)); // warm-up
     const inFlow = await flow(sIn, seconds);
-    const inRt = await roundTrips(sIn.agents, "node-a", 500);
+    const inRt = await roundTrips(sIn, "node-a", 500);
 
     // ---- agent processes behind the mTLS agent port
     const tPr = await database(target.adminUrl, "bench_agents_proc");
@@ -153,7 +154,7 @@ async function main(): Promise<number> {
     for (const n of ENDPOINTS) await connected(n);
     await flow(sPr, Math.min(2, seconds)); // warm-up
     const prFlow = await flow(sPr, seconds);
-    const prRt = await roundTrips(remote, "node-a", 500);
+    const prRt = await roundTrips(sPr, "node-a", 500);
 
     // ---- kill -9 → NODE_OFFLINE, the simulator ticking as in the console
     const offline: number[] = [];

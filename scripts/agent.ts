@@ -15,6 +15,8 @@ import { AgentFaults } from "../server/agents/agent/agent-faults";
 import { AgentLink } from "../server/agents/agent/agent-link";
 import { SealedStore, StoreRefusedError } from "../server/agents/agent/sealed-store";
 import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
+import { loadPadStreams, savePadStreams } from "../server/agents/agent/pad-file";
+import { readChannelSeed } from "../server/quantum-channel/channel-seed";
 import { startKmeListener, type KmeListener } from "../server/kme/listener/kme-listener";
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
 import { reportRefusals, siteKmePorts } from "../server/kme/site/site-ports";
@@ -55,6 +57,8 @@ declare const QECNET_AGENT_BUILD_VERSION: string | undefined;
 const version = typeof QECNET_AGENT_BUILD_VERSION === "string"
   ? QECNET_AGENT_BUILD_VERSION
   : (JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+// The link pads (issue 18): this node's stream ends, from the channel seed and the ledgers it persisted.
+const pads = loadPadStreams(cfg.dataDir, cfg.nodeId, readChannelSeed(pki.channelSeed));
 const kmeCounts = new KmeCounts();
 const link = new AgentLink({
   hubUrl: cfg.hubUrl,
@@ -62,7 +66,10 @@ const link = new AgentLink({
   agentVersion: `qecnet-agent/${version}`,
   startedAt: systemClock(),
   log,
-  duties: { nodeId: cfg.nodeId, store, faults: new AgentFaults(), allowFaults: cfg.allowFaults, log },
+  duties: {
+    nodeId: cfg.nodeId, store, faults: new AgentFaults(), allowFaults: cfg.allowFaults, log,
+    pads, savePads: () => savePadStreams(cfg.dataDir, pads), dataDir: cfg.dataDir, now: systemClock,
+  },
   kmeCounts,
   onIdentityRefused: (reason) => {
     console.error(`the hub refused this agent's identity for node ${cfg.nodeId} (close 4003: ${reason}); check --node and the certificate's CN (Agent CA); not reconnecting`);

@@ -11,10 +11,20 @@
  * as a reconnect, like an agent process's accepted hello: the directory tells
  * its reconnect listeners (the purge service applies the node's backlog), with
  * the keys the node holds. restart(nodeId, { wipe }) stands for an agent
- * process restarted with its store intact or wiped.
+ * process restarted with its store intact or wiped. Keys arrive encrypted
+ * with link pads and are relayed hop by hop (issue 18) with the same maths as
+ * agent processes (server/quantum-channel/otp-hop.ts), over pad ledgers kept
+ * in memory by the hub's PadChannel; leak (a compromised relay notes every key
+ * it relays) and padSkip (a node's device on a link loses bytes) are faults too.
  */
 import { fingerprintOf, integrityProof, receiptMac } from "../keys/material";
-import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener } from "./node-agent";
+import { openStep, relayStep } from "../quantum-channel/otp-hop";
+import type { ChannelPads } from "../quantum-channel/pad-channel";
+import type { PadStreams } from "../quantum-channel/pad-streams";
+import { systemClock } from "../time/clock";
+import type { AgentDirectory, Delivery, NodeAgent, ReconnectListener, RelayAnswer, RelayRequest } from "./node-agent";
+
+
 
 export interface AgentFault {
   drop?: boolean;
@@ -23,6 +33,8 @@ export interface AgentFault {
   silent?: boolean;
   /** Never answer a purge instruction (the message is lost, or the node is down): the hub must ask again. */
   ignorePurge?: boolean;
+  /** A compromised relay: it notes every key it relays (leakedBy()). */
+  leak?: boolean;
   /** Apply the delivery faults to this many deliveries, then clear them. */
   times?: number;
 }
@@ -31,6 +43,38 @@ export class InProcessAgents implements AgentDirectory {
   private readonly agents = new Map<string, InProcessAgent>();
   private readonly faults = new Map<string, AgentFault>();
   private readonly reconnectListeners: ReconnectListener[] = [];
+  private readonly leaked = new Map<string, Array<{ keyId: string; fingerprint: string; at: string }>>();
+  /** The quantum channel these agents use (set by buildServices, shared with the carrier). */
+  pads: ChannelPads | null = null;
+
+  /** A node's pad ledgers (its ends of every link), configured from the mesh as the hub last read it. */
+  padsFor(nodeId: string): PadStreams {
+    if (!this.pads) throw new Error("the in-process agents have no quantum channel (services not built)");
+    return this.pads.channel.padsOf(nodeId);
+  }
+
+  /** After a pad was used: the node's levels as the Mesh page shows them. */
+  reportPads(nodeId: string): void {
+    if (!this.pads) return;
+    const now = this.pads.clock();
+    this.pads.levels.record(nodeId, this.padsFor(nodeId).levels(now.getTime()), now);
+  }
+
+  /** Fault: the node's QKD device on a link loses bytes (its end and the other disagree from then on). */
+  padSkip(nodeId: string, linkId: string, bytes: number): boolean {
+    return this.padsFor(nodeId).skip(linkId, bytes);
+  }
+
+  /** What a leaking relay noted (key ids and fingerprints, never material). */
+  leakedBy(nodeId: string): Array<{ keyId: string; fingerprint: string; at: string }> {
+    return [...(this.leaked.get(nodeId) ?? [])];
+  }
+
+  noteLeak(nodeId: string, entry: { keyId: string; fingerprint: string; at: string }): void {
+    const list = this.leaked.get(nodeId) ?? [];
+    list.push(entry);
+    this.leaked.set(nodeId, list);
+  }
 
   onReconnect(listener: ReconnectListener): void {
     this.reconnectListeners.push(listener);
@@ -104,8 +148,14 @@ export class InProcessAgent implements NodeAgent {
   ) {}
 
   async deliver(d: Delivery): Promise<string> {
-    // Copy before the first await: the caller zeroises its buffer right after this call.
-    const material = Buffer.from(d.material);
+    const opened = openStep(this.directory.padsFor(this.nodeId), d.otp, this.now());
+    this.directory.reportPads(this.nodeId);
+    if (!opened.ok) throw new Error(`${opened.code}: ${opened.message}`);
+    const material = opened.value;
+    if (fingerprintOf(material) !== d.fingerprint) {
+      material.fill(0);
+      throw new Error(`fingerprint_mismatch: the key decrypted at ${this.nodeId} does not match fingerprint ${d.fingerprint}`);
+    }
     const fault = this.directory.takeDeliveryFault(this.nodeId);
     if (fault?.drop) {
       material.fill(0);
@@ -116,6 +166,22 @@ export class InProcessAgent implements NodeAgent {
     if (fault?.delayMs) await sleep(fault.delayMs);
     const mac = receiptMac(material, d.keyId, this.nodeId);
     return fault?.wrongConfirmation ? mac.replace(/^./, (c) => (c === "0" ? "1" : "0")) : mac;
+  }
+
+  async relay(r: RelayRequest): Promise<RelayAnswer> {
+    const step = relayStep(this.directory.padsFor(this.nodeId), r.keyId, r.in, r.out, this.now());
+    this.directory.reportPads(this.nodeId);
+    if (!step.ok) throw new Error(`${step.code}: ${step.message}`);
+    const { ciphertext, tag, seen } = step.value;
+    if (this.directory.faultOf(this.nodeId)?.leak) {
+      this.directory.noteLeak(this.nodeId, { keyId: r.keyId, fingerprint: fingerprintOf(seen), at: new Date(this.now()).toISOString() });
+    }
+    seen.fill(0);
+    return { ciphertext, tag: tag.toString("hex") };
+  }
+
+  private now(): number {
+    return (this.directory.pads?.clock ?? systemClock)().getTime();
   }
 
   async purge(keyId: string): Promise<boolean> {

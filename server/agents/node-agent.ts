@@ -4,24 +4,53 @@
  * of the key id under the key, so the key itself never travels back), purges
  * keys on instruction, and reports usage and integrity (the fingerprint of what
  * it holds). Real agents talk over the network; the simulation uses in-process
- * ones (in-process-agents.ts) whose faults tests and demos can inject.
+ * ones (in-process-agents.ts) whose faults tests and demos can inject. Keys
+ * reach a node only encrypted with a link's one-time pad, hop by hop through
+ * trusted relays (issue 18).
  */
+/** Where a hop's pad lies: a link, a direction of it, an offset into that direction's key stream (issue 18). */
+export interface PadRef {
+  linkId: string;
+  direction: "A>B" | "B>A";
+  offset: number;
+}
+
+/** A key encrypted (XOR) with the pad at `PadRef`: what travels over one hop. */
+export interface OtpPayload extends PadRef {
+  ciphertext: Uint8Array;
+}
+
 export interface Delivery {
   keyId: string;
-  /**
-   * The key material. Valid only during the call: the caller zeroises it as
-   * soon as deliver() returns its promise, so an agent copies what it keeps
-   * before its first await.
-   */
-  material: Buffer;
+  sizeBits: number;
+  /** The key encrypted with the last hop's pad: the endpoint decrypts it with its end of that pad. */
+  otp: OtpPayload;
+  /** The fingerprint of the key: what the endpoint decrypted must match it (a desynchronised pad does not). */
+  fingerprint: string;
   /** Nodes the key crossed from the hub (trusted relays), for the agent's own log. */
   nodePath: readonly string[];
 }
 
+/** A trusted relay's hop: decrypt `in` with its end of that pad, re-encrypt with its end of the `out` pad. */
+export interface RelayRequest {
+  keyId: string;
+  sizeBits: number;
+  in: OtpPayload;
+  out: PadRef;
+}
+
+export interface RelayAnswer {
+  ciphertext: Uint8Array;
+  /** Hex hop tag of what the relay decrypted (server/quantum-channel/otp-hop.ts): the hub compares it with its own. */
+  tag: string;
+}
+
 export interface NodeAgent {
   readonly nodeId: string;
-  /** Stores the key and answers with its receipt (hex HMAC-SHA256). */
+  /** Decrypts the key with the last hop's pad, stores it and answers with its receipt (hex HMAC-SHA256). */
   deliver(d: Delivery): Promise<string>;
+  /** One hop of the one-time-pad relay, at a trusted relay node. */
+  relay(r: RelayRequest): Promise<RelayAnswer>;
   /** Erases the key; true when it held it. */
   purge(keyId: string): Promise<boolean>;
   /** Liveness and how many keys the node holds. */

@@ -16,7 +16,7 @@ import { agentPkiPaths } from "../agents/pki/agent-pki-paths";
 import { testVault } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { demoAgentPaths, issueDemoPki, startDemoAgents } from "./demo-agents";
-import { DEMO_KEY_HOLDERS } from "./demo-seed";
+import { DEMO_KEY_HOLDERS, DEMO_RELAYS } from "./demo-seed";
 import { seedDemoThroughAgents } from "./demo-seed-agents";
 
 const freePort = () =>
@@ -43,7 +43,7 @@ describe("the demo seed delivers its keys to agent processes", () => {
   it("the holders' sealed stores hold every live key with its recorded fingerprint, and nothing else", async () => {
     await issueDemoPki(dir);
     const port = await freePort();
-    agents = startDemoAgents({ root: path.join(import.meta.dirname, "..", ".."), dataDir: dir, hubPort: port, nodeIds: DEMO_KEY_HOLDERS, env: { QECNET_AGENT_LOG_LEVEL: "warn" } });
+    agents = startDemoAgents({ root: path.join(import.meta.dirname, "..", ".."), dataDir: dir, hubPort: port, nodeIds: [...DEMO_KEY_HOLDERS, ...DEMO_RELAYS], env: { QECNET_AGENT_LOG_LEVEL: "warn" } });
     for (const n of DEMO_KEY_HOLDERS) expect(Number(readFileSync(demoAgentPaths(dir, n).pid, "utf8"))).toBe(agents.children.get(n)!.pid);
     const pki = agentPkiPaths(path.join(dir, "pki"));
     const r = await seedDemoThroughAgents(t.db, testVault(), { tls: readAgentTls({ ca: pki.caCert, cert: pki.hubCert, key: pki.hubKey }), port, host: "127.0.0.1", connectTimeoutMs: 60_000 });
@@ -70,8 +70,8 @@ describe("the demo seed delivers its keys to agent processes", () => {
     expect(ministry2.participants.find((p) => p.nodeId === "ep-bank")!.confirmedAt).toBeNull();
 
     const connected = await t.db.auditEntry.findMany({ where: { action: { in: ["AGENT_CONNECTED", "AGENT_DISCONNECTED"] } }, orderBy: { seq: "asc" } });
-    expect(connected.filter((e) => e.action === "AGENT_CONNECTED").map((e) => e.subjectId).sort()).toEqual([...DEMO_KEY_HOLDERS].sort());
-    expect(connected.filter((e) => e.action === "AGENT_DISCONNECTED")).toHaveLength(DEMO_KEY_HOLDERS.length);
+    expect(connected.filter((e) => e.action === "AGENT_CONNECTED").map((e) => e.subjectId).sort()).toEqual([...DEMO_KEY_HOLDERS, ...DEMO_RELAYS].sort());
+    expect(connected.filter((e) => e.action === "AGENT_DISCONNECTED")).toHaveLength(DEMO_KEY_HOLDERS.length + DEMO_RELAYS.length);
     const all = await t.db.auditEntry.findMany({ orderBy: { seq: "asc" }, select: { at: true } });
     for (let i = 1; i < all.length; i++) expect(all[i]!.at.getTime()).toBeGreaterThanOrEqual(all[i - 1]!.at.getTime());
     expect(existsSync(path.join(dir, "agents", "ep-bank", "store.json"))).toBe(true);

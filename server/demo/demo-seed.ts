@@ -16,7 +16,7 @@ import type { AgentDirectory } from "../agents/node-agent";
 import type { TransitionRunner } from "../commit/transition-runner";
 import { MeshBatch } from "../mesh/mesh-batch";
 import { DistributionService } from "../distribution/distribution-service";
-import { demoMesh } from "./demo-topology";
+import { DEMO_NODES, demoMesh } from "./demo-topology";
 import { seedDemoUsers } from "./demo-users";
 import { SaeRegistry } from "../kme/registry/sae-registry";
 import { DEMO_SAES } from "./demo-saes";
@@ -30,6 +30,8 @@ export async function isEmpty(db: Db): Promise<boolean> {
 
 /** The nodes the demo's keys are delivered to (their agents must be connected before the seed's keys are made). */
 export const DEMO_KEY_HOLDERS: readonly string[] = ["ep-bank", "ep-ministry", "ep-grid", "ep-port", "ep-hospital", "ep-dc2"];
+/** The trusted relays: keys reach their holders hop by hop through the relays' agents (issue 18). */
+export const DEMO_RELAYS: readonly string[] = DEMO_NODES.filter((n) => n.role === "RELAY").map((n) => n.id);
 
 export interface SeedOptions {
   now?: Date;
@@ -67,7 +69,7 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: SeedOptions = {}):
   await db.link.createMany({
     data: [...topology.links.values()].map((l) => ({ ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: 0n })),
   });
-  await opts.agentsReady?.(runner, DEMO_KEY_HOLDERS);
+  await opts.agentsReady?.(runner, [...DEMO_KEY_HOLDERS, ...DEMO_RELAYS]);
 
   const make = async (label: string, purpose: string, participants: string[], policy = "standard") => {
     step();
@@ -142,12 +144,7 @@ export async function seedDemo(db: Db, vault: KeyVault, opts: SeedOptions = {}):
   const ministry2 = (await db.key.findFirstOrThrow({ where: { predecessorId: ministry.id } })).id;
   await send(ministry2);
   // Delivered to ep-ministry only (its receipt is the agent's own); ep-bank's is still outstanding.
-  const mac = await (async () => {
-    const row = await db.key.findUniqueOrThrow({ where: { id: ministry2 } });
-    const route = await db.keyRoute.findFirst({ where: { keyId: ministry2, nodeId: "ep-ministry" }, select: { nodePath: true } });
-    const sealed = { ciphertext: row.materialCiphertext!, nonce: row.materialNonce! };
-    return vault.withMaterial(row.id, sealed, (material) => agents.agent("ep-ministry").deliver({ keyId: row.id, material, nodePath: route?.nodePath ?? ["ep-ministry"] }));
-  })();
+  const mac = await mesh.carryTo(ministry2, "ep-ministry");
   step();
   await svc.confirmReceipt(ministry2, "ep-ministry", mac, who);
 

@@ -5,7 +5,8 @@
  *    spent on each hop, the routes recorded, and the key marked DISTRIBUTED, in
  *    one transaction with its audit entry; or, when some participant cannot be
  *    reached, the key fails (DESTROYED) and a retry with new material is made;
- * 2. deliver the material to each participant's node agent;
+ * 2. carry the key to each participant's node agent hop by hop, encrypted with
+ *    each link's one-time pad (key-carrier.ts, issue 18);
  * 3. collect every receipt (proof of possession) within a timeout, then record
  *    them in one job: the key becomes ACTIVE only when all participants
  *    confirmed. A missing or wrong receipt fails the key instead (DESTROYED,
@@ -25,10 +26,13 @@ import type { KeyVault } from "../keys/key-vault";
 import { toKeyView, type KeyView } from "../keys/key-views";
 import type { KeyWorkspace } from "../keys/key-workspace";
 import type { TransitionRunner } from "../commit/transition-runner";
-import { AgentTimeoutError, withTimeout, type AgentDirectory } from "../agents/node-agent";
+import { withTimeout, type AgentDirectory } from "../agents/node-agent";
 import { describeNoRoute, type Route } from "../mesh/routing/route-planner";
 import { hubOf, type Mesh } from "../domain/mesh/mesh-model";
 import { meshOf } from "../mesh/mesh-batch";
+import { KeyCarrier, type CarriedHop } from "./key-carrier";
+import { PadChannel, type ChannelPads } from "../quantum-channel/pad-channel";
+import { PadLevels } from "../quantum-channel/pad-levels";
 
 export interface DistributionOptions {
   /** How long participants have to confirm receipt. */
@@ -38,7 +42,20 @@ export interface DistributionOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The server's clock: what "recently" means after a restart. */
   clock?: Clock;
+  /** The quantum channel shared with the agents (default: the directory's, else a new one given to it). */
+  pads?: ChannelPads;
 }
+
+/** The channel a directory already uses, or a new one installed on it (directories that hold one expose `pads`). */
+export function channelPadsOf(agents: AgentDirectory, clock: Clock): ChannelPads {
+  const holder = agents as AgentDirectory & { pads?: ChannelPads | null };
+  if (holder.pads) return holder.pads;
+  const pads: ChannelPads = { channel: new PadChannel(), levels: new PadLevels(), clock };
+  if ("pads" in holder) holder.pads = pads;
+  return pads;
+}
+
+type Receipt = { nodeId: string; mac: string | null; problem: string | null };
 
 export interface AttemptReport {
   keyId: string;
@@ -85,6 +102,8 @@ export class DistributionService {
   private readonly clock: Clock;
   private readonly backoffMs: (attempt: number) => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  readonly carrier: KeyCarrier;
+  readonly pads: ChannelPads;
 
   constructor(
     private readonly db: Db,
@@ -97,6 +116,8 @@ export class DistributionService {
     this.receiptTimeoutMs = opts.receiptTimeoutMs ?? 2_000;
     this.backoffMs = opts.backoffMs ?? defaultBackoff;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.pads = opts.pads ?? channelPadsOf(agents, this.clock);
+    this.carrier = new KeyCarrier(db, agents, this.pads, this.receiptTimeoutMs);
   }
 
   private ctx(ws: KeyWorkspace, who: Actor): EffectContext {
@@ -142,8 +163,8 @@ export class DistributionService {
     });
     const routes = await this.db.keyRoute.findMany({ where: { keyId }, select: { nodeId: true, nodePath: true, linkPath: true } });
     const pending = k.participants.filter((p) => !p.confirmedAt).map((p) => ({ nodeId: p.nodeId, nodePath: routes.find((r) => r.nodeId === p.nodeId)?.nodePath ?? [p.nodeId], linkPath: [], lengthKm: 0 }));
-    const receipts = await this.deliver(k, pending);
-    const confirmed = await this.confirm(keyId, receipts, who);
+    const delivered = await this.deliver(k, pending);
+    const confirmed = await this.confirm(keyId, delivered, who);
     const report: AttemptReport = { keyId, attempt: k.distributionAttempt, outcome: confirmed.ok ? "active" : "failed", reason: confirmed.ok ? null : confirmed.reason, routes: [] };
     if (confirmed.ok || !confirmed.retryId) {
       if (!confirmed.ok) await this.purgeEverywhere(k);
@@ -162,8 +183,8 @@ export class DistributionService {
       return { report: { ...base, outcome: "failed", reason: routed.reason, routes: [] }, key: routed.key, retryId: routed.retryId };
     }
     const routes = routed.routes.map((r) => ({ nodeId: r.nodeId, nodePath: r.nodePath, linkPath: r.linkPath }));
-    const receipts = await this.deliver(routed.key, routed.routes);
-    const confirmed = await this.confirm(keyId, receipts, who);
+    const delivered = await this.deliver(routed.key, routed.routes);
+    const confirmed = await this.confirm(keyId, delivered, who);
     if (!confirmed.ok) {
       await this.purgeEverywhere(routed.key);
       return { report: { ...base, outcome: "failed", reason: confirmed.reason, routes }, key: confirmed.key, retryId: confirmed.retryId };
@@ -218,31 +239,40 @@ export class DistributionService {
     });
   }
 
-  /** Step 2: hands the material to each participant's agent; answers are receipts or why none came. */
-  private async deliver(k: KeyRecord, routes: Array<Route & { nodeId: string }>): Promise<Array<{ nodeId: string; mac: string | null; problem: string | null }>> {
+  /** Step 2: carries the key hop by hop to each participant's agent; answers are receipts or why none came, and the hops done. */
+  private async deliver(k: Pick<KeyRecord, "id" | "sizeBits" | "materialCiphertext" | "materialNonce">, routes: ReadonlyArray<{ nodeId: string; nodePath: readonly string[] }>): Promise<{ receipts: Receipt[]; hops: CarriedHop[] }> {
     const sealed = { ciphertext: k.materialCiphertext!, nonce: k.materialNonce! };
-    const pending = this.vault.withMaterial(k.id, sealed, (material) =>
-      routes.map((r) => ({ nodeId: r.nodeId, answer: this.agents.agent(r.nodeId).deliver({ keyId: k.id, material, nodePath: r.nodePath }) })),
-    );
-    return Promise.all(
-      pending.map(async ({ nodeId, answer }) => {
-        try {
-          return { nodeId, mac: await withTimeout(answer, nodeId, this.receiptTimeoutMs), problem: null };
-        } catch (err) {
-          const problem = err instanceof AgentTimeoutError ? `no receipt from ${nodeId} within ${this.receiptTimeoutMs} ms` : `delivery to ${nodeId} failed`;
-          return { nodeId, mac: null, problem };
-        }
-      }),
-    );
+    const material = this.vault.withMaterial(k.id, sealed, (m) => Buffer.from(m));
+    try {
+      const out = await this.carrier.carry(k.id, k.sizeBits, material, routes);
+      return { receipts: out.map(({ nodeId, mac, problem }) => ({ nodeId, mac, problem })), hops: out.flatMap((o) => o.hops) };
+    } finally {
+      material.fill(0);
+    }
+  }
+
+  /**
+   * Carries a routed key to one participant only and returns its receipt without recording it (the demo seed's
+   * half-delivered key); throws with the problem when the carry failed.
+   */
+  async carryTo(keyId: string, nodeId: string): Promise<string> {
+    const k = await this.db.key.findUniqueOrThrow({ where: { id: keyId }, select: { id: true, sizeBits: true, materialCiphertext: true, materialNonce: true } });
+    const route = await this.db.keyRoute.findUniqueOrThrow({ where: { keyId_nodeId: { keyId, nodeId } }, select: { nodePath: true } });
+    const { receipts } = await this.deliver(k, [{ nodeId, nodePath: route.nodePath }]);
+    if (!receipts[0]?.mac) throw new Error(receipts[0]?.problem ?? `no receipt from ${nodeId}`);
+    return receipts[0].mac;
   }
 
   /** Step 3: every receipt checked and recorded; ACTIVE when all confirmed, else the key fails and a retry is made. */
-  private confirm(keyId: string, receipts: Array<{ nodeId: string; mac: string | null; problem: string | null }>, who: Actor): Promise<ConfirmOutcome> {
-    return this.runner.submit({ keyIds: [keyId], run: (ws) => this.confirmIn(ws, keyId, receipts, who) });
+  private confirm(keyId: string, delivered: { receipts: Receipt[]; hops: CarriedHop[] }, who: Actor): Promise<ConfirmOutcome> {
+    return this.runner.submit({ keyIds: [keyId], run: (ws) => this.confirmIn(ws, keyId, delivered, who) });
   }
 
   /** Step 3 inside a job (one key). */
-  private confirmIn(ws: KeyWorkspace, keyId: string, receipts: Array<{ nodeId: string; mac: string | null; problem: string | null }>, who: Actor): ConfirmOutcome {
+  private confirmIn(ws: KeyWorkspace, keyId: string, delivered: { receipts: Receipt[]; hops: CarriedHop[] }, who: Actor): ConfirmOutcome {
+    const receipts = delivered.receipts;
+    // The relay steps that happened, for the Mesh page (published with this job: events leave with a commit).
+    for (const h of delivered.hops) ws.publish({ topic: "routes", type: "key-hop", data: { ...h } });
     const k = ws.key(keyId);
     if ((k.state === "ACTIVE" || k.state === "ROTATING") && k.participants.every((p) => p.confirmedAt)) {
       // Another driver (a second instance resuming the same key) confirmed every receipt first: the
@@ -407,11 +437,11 @@ export class DistributionService {
         return results;
       },
     });
-    const receipts = await Promise.all(routed.map(async (r) => (r.ok ? { keyId: r.keyId, receipts: await this.deliver(r.key, r.routes) } : null)));
+    const receipts = await Promise.all(routed.map(async (r) => (r.ok ? { keyId: r.keyId, delivered: await this.deliver(r.key, r.routes) } : null)));
     const toConfirm = receipts.filter((x): x is NonNullable<typeof x> => x !== null);
     const confirmed = toConfirm.length === 0 ? [] : await this.runner.submit({
       keyIds: toConfirm.map((x) => x.keyId),
-      run: (ws) => toConfirm.map((x) => ({ keyId: x.keyId, outcome: this.confirmIn(ws, x.keyId, x.receipts, who) })),
+      run: (ws) => toConfirm.map((x) => ({ keyId: x.keyId, outcome: this.confirmIn(ws, x.keyId, x.delivered, who) })),
     });
     const retries: Array<{ keyId: string; retryId: string }> = [];
     for (const r of routed) {

@@ -37,7 +37,6 @@ export class QkdDevicePair {
   private readonly shift: Record<LinkEnd, number> = { A: 0, B: 0 };
   private readonly flips: Record<LinkEnd, Map<number, number>> = { A: new Map(), B: new Map() };
   private readonly opened: Record<LinkEnd, boolean> = { A: false, B: false };
-  private cache: { block: number; bytes: Buffer } | null = null;
 
   constructor(
     readonly linkId: string,
@@ -102,28 +101,35 @@ export class QkdDevicePair {
     };
   }
 
-  /** The shared stream: HMAC-SHA-256(seed, block number) for each 32-byte block. */
   private streamBytes(offset: number, n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; ) {
-      const block = Math.floor((offset + i) / BLOCK);
-      const within = (offset + i) % BLOCK;
-      const bytes = this.block(block);
-      const count = Math.min(BLOCK - within, n - i);
-      out.set(bytes.subarray(within, within + count), i);
-      i += count;
-    }
-    return out;
+    return keyStreamBytes(this.seed, offset, n);
   }
+}
 
-  private block(block: number): Buffer {
-    if (this.cache?.block === block) return this.cache.bytes;
-    const counter = Buffer.alloc(8);
-    counter.writeBigUInt64BE(BigInt(block));
-    const bytes = createHmac("sha256", this.seed).update(counter).digest();
-    this.cache = { block, bytes };
-    return bytes;
+/** The per-stream secret: HMAC(network seed, stream id); a link's stream id is its id, or `${linkId}:A>B` per direction. */
+export function streamSeed(networkSeed: string | Uint8Array, streamId: string): Uint8Array {
+  return new Uint8Array(createHmac("sha256", networkSeed).update(`qecnet/qkd-link-seed/v1/${streamId}`).digest());
+}
+
+/** The shared stream at [offset, offset + n): HMAC-SHA-256(seed, block number) for each 32-byte block. */
+export function keyStreamBytes(seed: Uint8Array, offset: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let cachedBlock = -1;
+  let cached = Buffer.alloc(0);
+  for (let i = 0; i < n; ) {
+    const block = Math.floor((offset + i) / BLOCK);
+    const within = (offset + i) % BLOCK;
+    if (cachedBlock !== block) {
+      const counter = Buffer.alloc(8);
+      counter.writeBigUInt64BE(BigInt(block));
+      cached = createHmac("sha256", seed).update(counter).digest();
+      cachedBlock = block;
+    }
+    const count = Math.min(BLOCK - within, n - i);
+    out.set(cached.subarray(within, within + count), i);
+    i += count;
   }
+  return out;
 }
 
 /** All pairs of a mesh; implements the port the pure core uses. */
@@ -132,7 +138,7 @@ export class SimulatedQkdNetwork implements SimulatedQkdDevices {
 
   constructor(opts: { seed: string | Uint8Array; links: Iterable<DeviceLink>; capacityBytes: number; startMs?: number; initialBytes?: number }) {
     for (const l of opts.links) {
-      const linkSeed = createHmac("sha256", opts.seed).update(`qecnet/qkd-link-seed/v1/${l.id}`).digest();
+      const linkSeed = streamSeed(opts.seed, l.id);
       this.pairs.set(l.id, new QkdDevicePair(l.id, linkSeed, l.secretKeyRateBps, opts.capacityBytes, { startMs: opts.startMs, initialBytes: opts.initialBytes }));
     }
   }

@@ -325,7 +325,7 @@ describe("compromise recovery", () => {
         const real = s.agents.agent(nodeId);
         if (nodeId !== "ep-stock") return real;
         return {
-          nodeId, deliver: (d) => real.deliver(d), purge: (id) => real.purge(id), heartbeat: () => real.heartbeat(),
+          nodeId, deliver: (d) => real.deliver(d), relay: (r) => real.relay(r), purge: (id) => real.purge(id), heartbeat: () => real.heartbeat(),
           integrity: (id) => real.integrity(id), usage: (id) => real.usage(id),
           prove: async (id, nonce) => {
             if (id !== k) return real.prove(id, nonce);

@@ -3,7 +3,7 @@
  * environment: the Prisma client, the key vault (master key) and the key
  * service with its group-commit runner.
  */
-import { PadLevels } from "../quantum-channel/pad-levels";
+import type { PadLevels } from "../quantum-channel/pad-levels";
 import { systemClock, type Clock } from "../time/clock";
 import { ApprovalService } from "../approvals/approval-service";
 import { REVOCATION_KIND, registerApprovalKinds, type ApprovalKindSpec } from "../approvals/approval-kinds";
@@ -27,7 +27,7 @@ import { vaultFromEnvironment, type KeyVault } from "../keys/key-vault";
 import type { RunnerHooks } from "../commit/transition-runner";
 import { InProcessAgents } from "../agents/in-process-agents";
 import { RemoteAgents } from "../agents/hub/remote-agents";
-import { DistributionService } from "../distribution/distribution-service";
+import { channelPadsOf, DistributionService } from "../distribution/distribution-service";
 import { MeshBatch } from "../mesh/mesh-batch";
 import { MeshStateCache } from "../mesh/mesh-state-cache";
 import { MeshOperations } from "../mesh/operations/mesh-operations";
@@ -116,7 +116,10 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
   // One clock for every service of this database.
   const clock = opts.clock ?? systemClock;
   const agents = opts.agents ?? (new InProcessAgents() as A);
-  const padLevels = new PadLevels();
+  // The quantum channel (issue 18): one per agent directory, shared by the carrier and the agents; two services over the
+  // same directory (two processes of one simulated mesh) share it too.
+  const pads = channelPadsOf(agents, clock);
+  const padLevels = pads.levels;
   // Errors only, by name: never a message that could carry key material.
   const log = { error: (obj: object, msg: string) => logger().error(obj, msg), warn: (obj: object, msg: string) => logger().warn(obj, msg), info: (obj: object, msg: string) => logger().info(obj, msg) };
   // The batch's parts: keys (with their policies) first, then the mesh. The
@@ -128,7 +131,7 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
     hooks: opts.hooks,
   });
   const purges = new PurgeService(db, runner, agents, { timeoutMs: opts.receiptTimeoutMs, resendMs: opts.purgeResendMs, log });
-  const distribution = new DistributionService(db, runner, vault, agents, { clock, receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs });
+  const distribution = new DistributionService(db, runner, vault, agents, { clock, receiptTimeoutMs: opts.receiptTimeoutMs, backoffMs: opts.backoffMs, pads });
   const keys = new KeyService(db, vault, {
     clock, runner, distributor: distribution, purger: purges,
     onRotationBegun: (keyId, successorId) => void rotation.enqueueDrive(keyId, successorId),

@@ -2,14 +2,21 @@
  * A minimal node agent for the hub's tests: dials the agent port with a client
  * certificate, says hello with a given inventory, heartbeats at the welcome's
  * pace (unless silenced), and answers deliver (real receipt), purge, integrity,
- * usage (cumulative totals) and fault, keeping keys in memory. It is the
+ * usage (cumulative totals) and fault, keeping keys in memory; keys arrive
+ * pad-encrypted (issue 18): it holds its link ends' pads (from the welcome)
+ * under TEST_CHANNEL_SEED, which the hub under test must use too. It is the
  * counterpart of the real agent process (scripts/agent.ts), small enough to
  * drive every hub-side case from a test.
  */
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { fingerprintOf, receiptMac } from "../keys/material";
-import { PROTOCOL_VERSION, parseFrame, type AnswerBody } from "../agents/protocol/agent-protocol";
+import { PROTOCOL_VERSION, parseFrame, REQUESTS, type AnswerBody } from "../agents/protocol/agent-protocol";
+import { openStep } from "../quantum-channel/otp-hop";
+import { PadStreams } from "../quantum-channel/pad-streams";
+
+/** The QKD channel seed of test agents: give it to the hub under test (AgentTls.channelSeed). */
+export const TEST_CHANNEL_SEED = new Uint8Array(32).fill(0x5e);
 import type { Pem } from "./test-agent-pki";
 
 export interface TestAgentOptions {
@@ -37,7 +44,9 @@ export class TestAgent {
   private readonly fingerprints = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
+  private readonly pads: PadStreams;
   private constructor(readonly ws: WebSocket, readonly nodeId: string) {
+    this.pads = new PadStreams(nodeId, TEST_CHANNEL_SEED);
     this.closed = new Promise((resolve) => ws.on("close", (code) => {
       if (this.timer) clearInterval(this.timer);
       resolve(code);
@@ -69,6 +78,7 @@ export class TestAgent {
         if ("re" in f) {
           if (f.ok && agent.welcome === null && "purge" in (f.body as object)) {
             agent.welcome = f.body as AnswerBody<"hello">;
+            agent.pads.configure(agent.welcome.links ?? []);
             agent.startHeartbeats(agent.welcome.heartbeatMs);
             resolve();
           }
@@ -127,7 +137,10 @@ export class TestAgent {
           this.faults.drop -= 1;
           return;
         }
-        const material = Buffer.from(b.material as string, "base64");
+        const d = REQUESTS.deliver.body.parse(body);
+        const opened = openStep(this.pads, { ...d.otp, ciphertext: Buffer.from(d.otp.ciphertext, "base64") }, Date.now());
+        if (!opened.ok) return this.send({ v: PROTOCOL_VERSION, re: id, ok: false, error: { code: opened.code, message: opened.message } });
+        const material = opened.value;
         this.keys.set(b.keyId as string, material);
         let mac = receiptMac(material, b.keyId as string, this.nodeId);
         if (this.faults.wrongConfirmation > 0) {

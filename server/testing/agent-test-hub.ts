@@ -3,8 +3,11 @@
  * (Agent CA) speaking the agent protocol. It answers hello with a welcome
  * (optionally with a purge backlog) and heartbeats, refuses a hello whose
  * nodeId is not the certificate's CN (4003), and lets a test send deliver,
- * purge, integrity, usage and fault requests to a connected agent. The real
- * hub (server/agents/hub/) does the same and more against the database.
+ * purge, integrity, usage and fault requests to a connected agent. Each node
+ * gets one link to the hub (`hub-sov--<node>`, the hub at end A) in its
+ * welcome, and `otp()` encrypts a key with the hub's end of that link's pad at
+ * the next offset, as the hub's carrier does (issue 18). The real hub
+ * (server/agents/hub/) does the same and more against the database.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -13,6 +16,9 @@ import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { WebSocketServer, type WebSocket } from "ws";
 import { agentPkiPaths } from "../agents/pki/agent-pki";
+import { xor } from "../domain/quantum-channel/otp-relay";
+import { readChannelSeed } from "../quantum-channel/channel-seed";
+import { PadStreams, type LinkEndConfig } from "../quantum-channel/pad-streams";
 import { systemClock } from "../time/clock";
 import {
   CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, REQUESTS, ZHello,
@@ -54,8 +60,30 @@ export class AgentTestHub {
   readonly refusedHandshakes: string[] = [];
   private readonly waiters: Array<{ nodeId: string; after: number; resolve: (s: TestHubSession) => void }> = [];
   private readonly pending = new Map<string, { resolve: (b: unknown) => void; reject: (e: Error) => void }>();
+  private readonly hubPads: PadStreams;
+  private readonly nextOffset = new Map<string, number>();
+  private readonly linked = new Set<string>();
 
-  private constructor(private readonly server: Server, private readonly wss: WebSocketServer, private readonly o: AgentTestHubOptions) {}
+  private constructor(private readonly server: Server, private readonly wss: WebSocketServer, private readonly o: AgentTestHubOptions) {
+    this.hubPads = new PadStreams("hub-sov", readChannelSeed(agentPkiPaths(o.pkiDir).channelSeed));
+  }
+
+  /** The node's one link to the hub, from the node's end (B). */
+  static linkOf(nodeId: string): LinkEndConfig {
+    return { linkId: `hub-sov--${nodeId}`, end: "B", peerNodeId: "hub-sov", rateBps: 8_000, capacityBytes: 1 << 20, epochMs: 0 };
+  }
+
+  /** The key encrypted with the hub's end of the node's link pad at the next offset (the deliver body's `otp`). */
+  otp(nodeId: string, material: Buffer): { linkId: string; direction: "A>B"; offset: number; ciphertext: string } {
+    this.linked.add(nodeId);
+    this.hubPads.configure([...this.linked].map((n) => ({ ...AgentTestHub.linkOf(n), end: "A" as const, peerNodeId: n })));
+    const linkId = AgentTestHub.linkOf(nodeId).linkId;
+    const offset = this.nextOffset.get(linkId) ?? 0;
+    this.nextOffset.set(linkId, offset + material.length);
+    const pad = this.hubPads.use(linkId, "A>B", offset, material.length, Date.now());
+    if (!pad.ok) throw new Error(`the test hub's pad refused: ${pad.reason}`);
+    return { linkId, direction: "A>B", offset, ciphertext: Buffer.from(xor(material, pad.pad)).toString("base64") };
+  }
 
   static async start(o: AgentTestHubOptions): Promise<AgentTestHub> {
     const p = agentPkiPaths(o.pkiDir);
@@ -138,7 +166,7 @@ export class AgentTestHub {
         if (refuse) return ws.close(refuse, refuse === CLOSE_IDENTITY ? "identity refused" : "duplicate session");
         session = { nodeId: cn, hello: hello.data, ws, heartbeats: 0, closed };
         this.sessions.push(session);
-        answer({ heartbeatMs: this.o.heartbeatMs ?? 200, missedLimit: this.o.missedLimit ?? 3, purge: this.o.purgeAtWelcome?.(cn) ?? [], hubTime: systemClock().toISOString() });
+        answer({ heartbeatMs: this.o.heartbeatMs ?? 200, missedLimit: this.o.missedLimit ?? 3, purge: this.o.purgeAtWelcome?.(cn) ?? [], hubTime: systemClock().toISOString(), links: [AgentTestHub.linkOf(cn)] });
         for (const w of [...this.waiters]) {
           if (w.nodeId === cn && this.sessions.length > w.after) {
             this.waiters.splice(this.waiters.indexOf(w), 1);

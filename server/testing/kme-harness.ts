@@ -2,7 +2,8 @@
  * The ETSI 014 end-to-end rig that tests and `bench:kme` share: a fresh
  * database with the demo mesh, the real hub (KmeHub behind the AgentListener),
  * one real agent process per site hosting that site's KME on an ephemeral
- * port, the Agent and KME PKIs, registered and paired applications, and the
+ * port, one per trusted relay next to a site (keys reach the sites hop by hop
+ * through them, with link pads), the Agent and KME PKIs, registered and paired applications, and the
  * pools filled through real distribution. It can also break things the way a
  * crash would: SIGKILL an agent and start it again on the same store, or drop
  * the hub (its sockets cut without a close frame, its services and database
@@ -67,6 +68,8 @@ export type KmeHarnessServices = Services<RemoteAgents>;
 
 export class KmeHarness {
   readonly sites: readonly string[];
+  /** The trusted relays next to the sites: keys reach the sites hop by hop through their agents (issue 18). */
+  relays: string[] = [];
   readonly agents = new Map<string, AgentProcess>();
   readonly kmePort = new Map<string, number>();
   s!: KmeHarnessServices;
@@ -95,10 +98,11 @@ export class KmeHarness {
     try {
       await writeMesh(h.db, demoMesh());
       await o.onDatabase?.(h.db);
-      await issueAgentPki(h.pkiDir, [...h.sites]);
+      h.relays = await relaysNextTo(h.db, h.sites);
+      await issueAgentPki(h.pkiDir, [...h.sites, ...h.relays]);
       await issueKmePki(h.pkiDir, { nodeIds: [...h.sites], saeIds: o.saes.map((x) => x.saeId) });
       await h.startHub(0);
-      await Promise.all(h.sites.map((n) => h.startAgent(n)));
+      await Promise.all([...h.sites.map((n) => h.startAgent(n)), ...h.relays.map((n) => h.startAgent(n, {}, { kme: false }))]);
       const registry = new SaeRegistry(h.db, h.s.keys.runner);
       for (const x of o.saes) await registry.register(x, ACTOR);
       for (const [a, b] of o.pairs) await registry.pair(a, b, ACTOR);
@@ -150,11 +154,12 @@ export class KmeHarness {
 
   // ------------------------------------------------------------------ agents
 
-  /** Starts the site's agent (on its existing store, if any) and waits for its KME port and its hub session. */
-  async startAgent(nodeId: string, env: Record<string, string> = {}): Promise<AgentProcess> {
+  /** Starts the site's agent (on its existing store, if any) and waits for its KME port (a relay has none) and its hub session. */
+  async startAgent(nodeId: string, env: Record<string, string> = {}, o: { kme?: boolean } = {}): Promise<AgentProcess> {
+    const kme = o.kme ?? true;
     const log = path.join(this.dir, `${nodeId}.${++this.agentRuns}.log`);
     const fd = openSync(log, "a");
-    const args = ["--node", nodeId, "--hub", `wss://127.0.0.1:${this.hubPort}${AGENT_PATH}`, "--data", path.join(this.dir, nodeId), "--pki", this.pkiDir, "--kme", "127.0.0.1:0",
+    const args = ["--node", nodeId, "--hub", `wss://127.0.0.1:${this.hubPort}${AGENT_PATH}`, "--data", path.join(this.dir, nodeId), "--pki", this.pkiDir, ...(kme ? ["--kme", "127.0.0.1:0"] : []),
       ...(this.o.allowFaults ? ["--allow-faults"] : [])];
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "agent.ts"), ...args], {
       cwd: ROOT,
@@ -165,8 +170,10 @@ export class KmeHarness {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const p: AgentProcess = { child, exited, output: () => readFileSync(log, "utf8") };
     this.agents.set(nodeId, p);
-    await waitUntil(() => /"kmePort":(\d+)/.test(p.output()), 30_000);
-    this.kmePort.set(nodeId, Number(/"kmePort":(\d+)/.exec(p.output())![1]));
+    if (kme) {
+      await waitUntil(() => /"kmePort":(\d+)/.test(p.output()), 30_000);
+      this.kmePort.set(nodeId, Number(/"kmePort":(\d+)/.exec(p.output())![1]));
+    }
     // This process's own link, welcomed by the hub: right after a kill -9 the hub may still hold the old process's
     // session for a moment, so a session for the node alone does not say that this agent can serve yet.
     await waitUntil(() => /"msg":"connected to the hub"/.test(p.output()), 30_000);
@@ -220,12 +227,13 @@ export class KmeHarness {
   /** A new hub process on the same database and port: fresh services and listener; waits until every agent is back. */
   async restartHub(): Promise<void> {
     const welcomed = (n: string) => (this.agents.get(n)?.output().match(/"msg":"connected to the hub"/g) ?? []).length;
-    const before = new Map(this.sites.map((n) => [n, welcomed(n)]));
+    const all = [...this.sites, ...this.relays];
+    const before = new Map(all.map((n) => [n, welcomed(n)]));
     this.db = createPrismaClient(this.url);
     await this.startHub(this.hubPort);
-    await waitUntil(() => this.sites.every((n) => !!this.s.agents.session(n)), 30_000);
+    await waitUntil(() => all.every((n) => !!this.s.agents.session(n)), 30_000);
     // The hub holds a session from the agent's hello on; the agent's KME serves only once it has the welcome.
-    await waitUntil(() => this.sites.every((n) => welcomed(n) > before.get(n)!), 30_000);
+    await waitUntil(() => all.every((n) => welcomed(n) > before.get(n)!), 30_000);
   }
 
   async dispose(): Promise<void> {
@@ -235,4 +243,12 @@ export class KmeHarness {
     await dropDatabase(this.url).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The RELAY nodes linked to any of the sites (the last hop of their routes from the hub). */
+async function relaysNextTo(db: Db, sites: readonly string[]): Promise<string[]> {
+  const links = await db.link.findMany({ where: { OR: [{ aNodeId: { in: [...sites] } }, { bNodeId: { in: [...sites] } }] }, select: { aNodeId: true, bNodeId: true } });
+  const peers = [...new Set(links.flatMap((l) => [l.aNodeId, l.bNodeId]))].filter((n) => !sites.includes(n));
+  const relays = await db.node.findMany({ where: { id: { in: peers }, role: "RELAY" }, select: { id: true } });
+  return relays.map((r) => r.id).sort();
 }

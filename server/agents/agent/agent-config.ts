@@ -85,7 +85,7 @@ export function parseAgentConfig(argv: readonly string[], env: Readonly<Record<s
   if (problems.length > 0 || !r.success) return { ok: false, problems };
   const c = r.data;
   const pki = agentPkiPaths(c.QECNET_AGENT_PKI);
-  for (const [what, path] of [["the Agent CA certificate", pki.caCert], ["this node's certificate", pki.nodeCert(c.QECNET_AGENT_NODE)], ["this node's private key", pki.nodeKey(c.QECNET_AGENT_NODE)]] as const) {
+  for (const [what, path] of [["the Agent CA certificate", pki.caCert], ["this node's certificate", pki.nodeCert(c.QECNET_AGENT_NODE)], ["this node's private key", pki.nodeKey(c.QECNET_AGENT_NODE)], ["the QKD channel seed", pki.channelSeed]] as const) {
     if (!existsSync(path)) problems.push(`--pki / QECNET_AGENT_PKI: ${what} is missing (${path}); run npm run pki:dev or point --pki at the folder that holds it`);
   }
   const kmeAt = c.QECNET_AGENT_KME === "off" ? null : c.QECNET_AGENT_KME;

@@ -1,13 +1,19 @@
 /**
  * What the agent does for each hub request (KEY-DELIVERY.md §6.3): deliver
- * (check the material against its fingerprint, seal and fsync, only then the
- * receipt), purge (durable erase), integrity (fingerprints, or with a nonce a
+ * (decrypt the key with the last hop's pad, check it against its fingerprint,
+ * seal and fsync, only then the receipt), relay (a trusted relay's hop of the
+ * one-time-pad relay, issue 18; a leaking relay notes the key's id), purge (durable erase), integrity (fingerprints, or with a nonce a
  * proof of fresh possession), usage (cumulative totals) and fault (only with
  * --allow-faults). Plaintext material lives only for the duration of a call
- * and is zeroised after it.
+ * and is zeroised after it. The pad ledgers are persisted before any answer
+ * that used pad (even a refusal), so no pad byte is ever used twice.
  */
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { fingerprintOf, integrityProof, receiptMac, zeroise } from "../../keys/material";
-import { REQUESTS, type RequestType } from "../protocol/agent-protocol";
+import { openStep, relayStep, type OtpCiphertext } from "../../quantum-channel/otp-hop";
+import type { PadStreams } from "../../quantum-channel/pad-streams";
+import { REQUESTS, type RequestBody, type RequestType } from "../protocol/agent-protocol";
 import type { AgentFaults } from "./agent-faults";
 import { CORRUPT, type SealedStore } from "./sealed-store";
 
@@ -16,6 +22,12 @@ export interface DutyContext {
   store: SealedStore;
   faults: AgentFaults;
   allowFaults: boolean;
+  /** This node's ends of the link pads, and how to persist them (before answering). */
+  pads: PadStreams;
+  savePads(): void;
+  /** Where a leaking relay notes what it saw. */
+  dataDir: string;
+  now(): Date;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
@@ -37,6 +49,10 @@ export async function performDuty(ctx: DutyContext, type: RequestType, rawBody: 
     case "deliver": {
       const b = REQUESTS.deliver.body.safeParse(rawBody);
       return b.success ? deliver(ctx, b.data) : { kind: "invalid" };
+    }
+    case "relay": {
+      const b = REQUESTS.relay.body.safeParse(rawBody);
+      return b.success ? relay(ctx, b.data) : { kind: "invalid" };
     }
     case "purge": {
       const b = REQUESTS.purge.body.safeParse(rawBody);
@@ -69,6 +85,10 @@ export async function performDuty(ctx: DutyContext, type: RequestType, rawBody: 
         if (!b.data.keyId) return err("bad_request", "a corrupt fault names the keyId of a held key");
         if (!corrupt(ctx, b.data.keyId)) return err("not_held", `this agent holds no readable copy of ${b.data.keyId}`);
       }
+      if (b.data.kind === "padSkip") {
+        if (!b.data.linkId || !b.data.bytes) return err("bad_request", "a padSkip fault names a linkId and a number of bytes");
+        if (!ctx.pads.skip(b.data.linkId, b.data.bytes)) return err("not_an_end", `this node is no end of link ${b.data.linkId}`);
+      }
       ctx.faults.set(b.data);
       ctx.log.warn({ fault: b.data.kind, times: b.data.times ?? null, delayMs: b.data.delayMs ?? null }, "fault injected");
       return { kind: "answer", body: {} };
@@ -78,11 +98,17 @@ export async function performDuty(ctx: DutyContext, type: RequestType, rawBody: 
   }
 }
 
-async function deliver(ctx: DutyContext, d: { keyId: string; sizeBits: number; material: string; fingerprint: string; nodePath: string[] }): Promise<DutyResult> {
-  const material = Buffer.from(d.material, "base64");
+const otpOf = (o: { linkId: string; direction: "A>B" | "B>A"; offset: number; ciphertext: string }): OtpCiphertext => ({ ...o, ciphertext: Buffer.from(o.ciphertext, "base64") });
+
+async function deliver(ctx: DutyContext, d: RequestBody<"deliver">): Promise<DutyResult> {
+  if (Buffer.from(d.otp.ciphertext, "base64").length !== Math.ceil(d.sizeBits / 8)) return err("size_mismatch", `the ciphertext is not ${d.sizeBits} bits`);
+  const opened = openStep(ctx.pads, otpOf(d.otp), ctx.now().getTime());
+  ctx.savePads(); // the pad range is spent whatever comes next
+  if (!opened.ok) return err(opened.code, opened.message);
+  const material = opened.value;
   try {
-    if (material.length !== Math.ceil(d.sizeBits / 8)) return err("size_mismatch", `the material is ${material.length * 8} bits, the request says ${d.sizeBits}`);
-    if (fingerprintOf(material) !== d.fingerprint) return err("fingerprint_mismatch", `the material received does not match fingerprint ${d.fingerprint}`);
+    // A desynchronised pad anywhere on the route decrypts to other bytes: refused, never stored.
+    if (fingerprintOf(material) !== d.fingerprint) return err("fingerprint_mismatch", `the key decrypted does not match fingerprint ${d.fingerprint}`);
     const fault = ctx.faults.takeDeliveryFault();
     if (fault?.drop) return { kind: "none" };
     await ctx.store.putDurable(d.keyId, d.sizeBits, material); // sealed and fsynced: the receipt below means durable possession
@@ -92,6 +118,25 @@ async function deliver(ctx: DutyContext, d: { keyId: string; sizeBits: number; m
     return { kind: "answer", body: { receipt: fault?.wrongConfirmation ? mac.replace(/^./, (c) => (c === "0" ? "1" : "0")) : mac } };
   } finally {
     zeroise(material);
+  }
+}
+
+async function relay(ctx: DutyContext, r: RequestBody<"relay">): Promise<DutyResult> {
+  const incoming = otpOf(r.in);
+  if (incoming.ciphertext.length !== Math.ceil(r.sizeBits / 8)) return err("size_mismatch", `the ciphertext is not ${r.sizeBits} bits`);
+  const step = relayStep(ctx.pads, r.keyId, incoming, r.out, ctx.now().getTime());
+  ctx.savePads();
+  if (!step.ok) return err(step.code, step.message);
+  const { ciphertext, tag, seen } = step.value;
+  try {
+    if (ctx.faults.leak) {
+      // The demo compromise: this relay keeps a note of every key it saw (its id and fingerprint, never the bytes).
+      appendFileSync(join(ctx.dataDir, "leaked.jsonl"), `${JSON.stringify({ keyId: r.keyId, fingerprint: fingerprintOf(seen), at: ctx.now().toISOString() })}\n`, { mode: 0o600 });
+    }
+    ctx.log.info({ keyId: r.keyId, from: r.in.linkId, to: r.out.linkId }, "key relayed");
+    return { kind: "answer", body: { ciphertext: Buffer.from(ciphertext).toString("base64"), tag: tag.toString("hex") } };
+  } finally {
+    zeroise(seen);
   }
 }
 

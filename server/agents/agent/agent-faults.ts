@@ -3,7 +3,10 @@
  * same kinds as the in-process agents: drop (never answer a delivery), delay
  * (answer it late), wrongConfirmation (a receipt that proves nothing), silent
  * (no heartbeats and no answers: the node goes OFFLINE), corrupt (flip a bit
- * of a held copy), clear. Delivery faults may be limited to the next n.
+ * of a held copy), leak (a compromised relay: note every key it relays in
+ * <dataDir>/leaked.jsonl, by id and fingerprint, never the material), padSkip
+ * (its QKD device on a link loses bytes: the link's ends desynchronise), clear.
+ * Delivery faults may be limited to the next n.
  */
 import type { RequestBody } from "../protocol/agent-protocol";
 
@@ -16,6 +19,7 @@ export interface DeliveryFault {
 export class AgentFaults {
   private delivery: (DeliveryFault & { times: number | undefined }) | null = null;
   silent = false;
+  leak = false;
 
   /** Records a fault; `corrupt` is applied by the caller (it touches the store). */
   set(f: RequestBody<"fault">): void {
@@ -23,11 +27,16 @@ export class AgentFaults {
       case "clear":
         this.delivery = null;
         this.silent = false;
+        this.leak = false;
+        return;
+      case "leak":
+        this.leak = true;
         return;
       case "silent":
         this.silent = true;
         return;
       case "corrupt":
+      case "padSkip":
         return;
       default:
         this.delivery = {

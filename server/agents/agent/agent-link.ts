@@ -3,7 +3,8 @@
  * TLS ≥ 1.3 with this node's client certificate, the hub's certificate checked
  * against the Agent CA. Sends `hello` (inventory, usage totals), applies
  * `welcome.purge`, heartbeats every `heartbeatMs`, answers the hub's requests
- * through performDuty, and reconnects with jittered backoff (0.2 s → 5 s).
+ * through performDuty (taking its link ends from the welcome and from every
+ * heartbeat answer, and reporting its pad levels with each heartbeat), and reconnects with jittered backoff (0.2 s → 5 s).
  * A link whose heartbeats go unanswered `missedLimit` times is dropped and
  * dialled again (a half-open TCP connection never looks closed by itself).
  * Close 4003 (the hub refuses this identity: the certificate's CN names no
@@ -14,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import WebSocket from "ws";
-import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, ZWelcome, type KmeCounts, type RequestType } from "../protocol/agent-protocol";
+import { CLOSE_DUPLICATE, CLOSE_IDENTITY, CLOSE_INVALID_FRAME, parseFrame, PROTOCOL_VERSION, ZHeartbeatAnswer, ZWelcome, type KmeCounts, type RequestType } from "../protocol/agent-protocol";
 import { KME_CALLS, ZKmeAnswer, type KmeCallArgs, type KmeCallName, type KmeCallResult } from "../../kme/link/kme-calls";
 import { performDuty, type DutyContext } from "./agent-duties";
 
@@ -131,6 +132,7 @@ export class AgentLink {
       this.welcomed = true;
       let purged = 0;
       for (const id of welcome.purge) if (store.purge(id)) purged++;
+      if (welcome.links) this.o.duties.pads.configure(welcome.links);
       this.o.log.info({ heldKeys: store.size, heartbeatMs: welcome.heartbeatMs, purgeBacklog: welcome.purge.length, purged }, "connected to the hub");
       this.startHeartbeats(ws, welcome.heartbeatMs, welcome.missedLimit);
     } catch (e) {
@@ -151,8 +153,13 @@ export class AgentLink {
       }
       this.unanswered++;
       const kme = this.o.kmeCounts?.drain() ?? [];
-      this.request("heartbeat", { seq: this.seq++, heldKeys: this.o.duties.store.size, ...(kme.length > 0 ? { kme } : {}) }).then(
-        () => { this.unanswered = 0; },
+      const pads = this.o.duties.pads.levels(this.o.duties.now().getTime());
+      this.request("heartbeat", { seq: this.seq++, heldKeys: this.o.duties.store.size, ...(kme.length > 0 ? { kme } : {}), ...(pads.length > 0 ? { pads } : {}) }).then(
+        (answer) => {
+          this.unanswered = 0;
+          const a = ZHeartbeatAnswer.safeParse(answer);
+          if (a.success && a.data.links) this.o.duties.pads.configure(a.data.links);
+        },
         () => this.o.kmeCounts?.restore(kme), // counted above; the next tick decides
       );
     }, everyMs);

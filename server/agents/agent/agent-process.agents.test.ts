@@ -31,7 +31,7 @@ const spawned: AgentProcess[] = [];
 beforeAll(async () => {
   pkiDir = tmp("qecnet-pki-");
   otherPkiDir = tmp("qecnet-pki-other-");
-  await issueAgentPki(pkiDir, ["ep-bank", "ep-stock", "ep-grid", "ep-port", "ep-refused", "ep-twin"]);
+  await issueAgentPki(pkiDir, ["ep-bank", "ep-stock", "ep-grid", "ep-port", "ep-refused", "ep-twin", "ep-pad"]);
   await issueAgentPki(otherPkiDir, ["ep-bank"]);
   hub = await AgentTestHub.start({ pkiDir, heartbeatMs: 200, missedLimit: 3, purgeAtWelcome: (n) => purgeBacklog.get(n) ?? [],
     // ep-refused: the hub refuses its identity (4003); ep-twin: another agent holds its session for its first 3 hellos (4009).
@@ -72,7 +72,7 @@ function newKey(bytes = 32): { keyId: string; material: Buffer } {
 
 async function deliver(nodeId: string, k: { keyId: string; material: Buffer }, timeoutMs?: number) {
   return hub.request(nodeId, "deliver", {
-    keyId: k.keyId, sizeBits: k.material.length * 8, material: k.material.toString("base64"),
+    keyId: k.keyId, sizeBits: k.material.length * 8, otp: hub.otp(nodeId, k.material),
     fingerprint: fingerprintOf(k.material), nodePath: ["hub-sov", nodeId],
   }, timeoutMs);
 }
@@ -144,11 +144,31 @@ describe("agent duties against a real process", () => {
     await expect.poll(() => hub.latest("ep-bank")!.heartbeats, { timeout: 5_000 }).toBeGreaterThan(1);
   });
 
+  it("never uses a pad byte twice, even after kill -9: a delivery at a used offset is refused and stores nothing", async () => {
+    const dataDir = tmp("qecnet-agent-");
+    const a = start("ep-pad", dataDir);
+    const seen = hub.sessions.length;
+    await hub.nextSession("ep-pad", seen);
+    const k1 = newKey();
+    const otp1 = hub.otp("ep-pad", k1.material);
+    await hub.request("ep-pad", "deliver", { keyId: k1.keyId, sizeBits: 256, otp: otp1, fingerprint: fingerprintOf(k1.material), nodePath: [] });
+    await kill9(a);
+    const b = start("ep-pad", dataDir);
+    await hub.nextSession("ep-pad", seen + 1);
+    const k2 = newKey();
+    const replayed = { ...hub.otp("ep-pad", k2.material), offset: otp1.offset };
+    const err = await hub.request("ep-pad", "deliver", { keyId: k2.keyId, sizeBits: 256, otp: replayed, fingerprint: fingerprintOf(k2.material), nodePath: [] }).catch((e: unknown) => e);
+    expect((err as AgentAnswerError).code).toBe("pad_refused");
+    expect((err as AgentAnswerError).message).toMatch(/REUSE/);
+    expect((await hub.request("ep-pad", "integrity", { keyIds: [k2.keyId] })).fingerprints[k2.keyId]).toBeNull();
+    await kill9(b);
+  });
+
   it("refuses material that does not match its fingerprint, and never receipts it", async () => {
     start("ep-grid", tmp("qecnet-agent-"));
     await hub.nextSession("ep-grid", 0);
     const k = newKey();
-    const err = await hub.request("ep-grid", "deliver", { keyId: k.keyId, sizeBits: 256, material: k.material.toString("base64"), fingerprint: fingerprintOf(randomBytes(32)), nodePath: [] }).catch((e: unknown) => e);
+    const err = await hub.request("ep-grid", "deliver", { keyId: k.keyId, sizeBits: 256, otp: hub.otp("ep-grid", k.material), fingerprint: fingerprintOf(randomBytes(32)), nodePath: [] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentAnswerError);
     expect((err as AgentAnswerError).code).toBe("fingerprint_mismatch");
     expect((await hub.request("ep-grid", "integrity", { keyIds: [k.keyId] })).fingerprints[k.keyId]).toBeNull();

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { fingerprintOf } from "../../keys/material";
 import { buildServices, type Services } from "../../runtime/services";
 import { manualClock } from "../../time/clock";
-import { TestAgent, type TestAgentOptions } from "../../testing/agent-test-client";
+import { TEST_CHANNEL_SEED, TestAgent, type TestAgentOptions } from "../../testing/agent-test-client";
 import { testCheckpointService } from "../../testing/checkpoint-fixtures";
 import { ACTOR, createNodes, testVault } from "../../testing/fixtures";
 import { createTestCa, type Pem, type TestCa } from "../../testing/test-agent-pki";
@@ -60,7 +60,7 @@ describe("the agent port and RemoteAgents", () => {
     });
     const hubCert = await ca.issue("qecnet-agent-hub", "server");
     listener = new AgentListener({
-      db: t.db, runner: s.keys.runner, agents: remote, clock, tls: { ca: ca.cert, ...hubCert },
+      db: t.db, runner: s.keys.runner, agents: remote, clock, tls: { ca: ca.cert, ...hubCert, channelSeed: TEST_CHANNEL_SEED },
       onIntegrityLoss: async (nodeId, loss) => void (loss.mismatched.length && mismatches.push([nodeId, loss.mismatched])),
     });
     const port = await listener.start(0);

@@ -10,7 +10,9 @@
  * the write path (one runner job each); lost copies and mismatches then go to
  * the integrity path (onIntegrityLoss); frames are never logged.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { readChannelSeed } from "../../quantum-channel/channel-seed";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -35,10 +37,15 @@ export interface AgentTls {
   ca: string | Buffer;
   cert: string | Buffer;
   key: string | Buffer;
+  /** The simulated QKD devices' seed the agents share (qkd-channel.seed beside the Agent CA), when provisioned. */
+  channelSeed?: Uint8Array;
 }
 
-/** Reads the PEM files of the agent port (paths from the environment, default `<pki dir>/agent-ca.crt` etc.). */
-export function readAgentTls(paths: { ca: string; cert: string; key: string }): AgentTls {
+/**
+ * Reads the PEM files of the agent port (paths from the environment, default `<pki dir>/agent-ca.crt` etc.), and the
+ * QKD channel seed beside the CA when there is one (issue 18: the hub's own link ends derive their pads from it).
+ */
+export function readAgentTls(paths: { ca: string; cert: string; key: string; channelSeed?: string }): AgentTls {
   const read = (what: string, p: string) => {
     try {
       return readFileSync(p);
@@ -46,7 +53,11 @@ export function readAgentTls(paths: { ca: string; cert: string; key: string }): 
       throw new Error(`the agent port needs ${what} at ${p} (run \`npm run pki:dev\`, or set QECNET_AGENT_CA / QECNET_AGENT_HUB_CERT / QECNET_AGENT_HUB_KEY)`);
     }
   };
-  return { ca: read("the Agent CA certificate", paths.ca), cert: read("the hub's certificate", paths.cert), key: read("the hub's private key", paths.key) };
+  const seedPath = paths.channelSeed ?? join(dirname(paths.ca), "qkd-channel.seed");
+  return {
+    ca: read("the Agent CA certificate", paths.ca), cert: read("the hub's certificate", paths.cert), key: read("the hub's private key", paths.key),
+    ...(existsSync(seedPath) ? { channelSeed: readChannelSeed(seedPath) } : {}),
+  };
 }
 
 export interface AgentListenerOptions {
@@ -76,8 +87,12 @@ export class AgentListener {
 
   /** Listens on host:port (port 0: any free port); resolves with the bound port. */
   async start(port: number, host = "127.0.0.1"): Promise<number> {
+    const { channelSeed, ...pem } = this.opts.tls;
+    // The hub's own link ends use the seed the agents were provisioned with.
+    if (channelSeed) this.opts.agents.pads?.channel.useSeed(channelSeed);
+    else this.opts.log?.warn({}, "no QKD channel seed beside the Agent CA (qkd-channel.seed; npm run pki:dev writes it): keys to agent processes will fail as desynchronised");
     const server = createServer({
-      ...this.opts.tls,
+      ...pem,
       minVersion: "TLSv1.3",
       requestCert: true,
       rejectUnauthorized: true,
@@ -173,7 +188,10 @@ export class AgentListener {
         if (!hb.success) return ws.close(CLOSE_INVALID_FRAME, "invalid heartbeat");
         session.heartbeat(hb.data.heldKeys);
         if (hb.data.kme?.length) this.opts.onKmeCounts?.(session.nodeId, hb.data.kme);
-        ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: true, body: { seq: hb.data.seq } }));
+        const pads = this.opts.agents.pads;
+        if (pads && hb.data.pads?.length) pads.levels.record(session.nodeId, hb.data.pads, this.opts.clock());
+        const links = pads ? { links: pads.channel.endsOf(session.nodeId) } : {};
+        ws.send(JSON.stringify({ v: PROTOCOL_VERSION, re: frame.id, ok: true, body: { seq: hb.data.seq, ...links } }));
         return;
       }
       if (frame.type === "kme" && session && this.opts.kme) {
@@ -237,9 +255,12 @@ export class AgentListener {
       { action: "AGENT_CONNECTED", details: { agentVersion: hello.agentVersion, storeId: hello.storeId, heldKeys: hello.inventory.length, purge: plan.purge.length, lost: plan.lost.length, mismatched: plan.mismatched.length } },
       ...plan.lost.map((keyId) => ({ action: "AGENT_KEY_COPY_LOST", subjectType: "key", subjectId: keyId, details: { nodeId: cn, storeId: hello.storeId } })),
     ]);
+    // The node's link ends as the mesh is now (its pads' devices need them before any relay or delivery).
+    if (agents.pads) await agents.pads.channel.refresh(this.opts.db);
+    const links = agents.pads ? { links: agents.pads.channel.endsOf(cn) } : {};
     ws.send(JSON.stringify({
       v: PROTOCOL_VERSION, re: id, ok: true,
-      body: { heartbeatMs: agents.opts.heartbeatMs, missedLimit: agents.opts.missedLimit, purge: plan.purge, hubTime: clock().toISOString() },
+      body: { heartbeatMs: agents.opts.heartbeatMs, missedLimit: agents.opts.missedLimit, purge: plan.purge, hubTime: clock().toISOString(), ...links },
     }));
     agents.reconnected(cn, hello.inventory.map((i) => i.keyId));
     if ((plan.mismatched.length || plan.lost.length) && this.opts.onIntegrityLoss) {

@@ -23,6 +23,7 @@ import { agentStarter, waitUntil } from "../../testing/agent-process";
 import { AgentTimeoutError } from "../node-agent";
 import { AGENT_PATH, AgentListener, readAgentTls } from "./agent-listener";
 import { AgentRelay } from "./agent-relay";
+import { readChannelSeed } from "../../quantum-channel/channel-seed";
 import { RemoteAgents } from "./remote-agents";
 
 const HEARTBEAT_MS = 200;
@@ -73,6 +74,8 @@ describe("agents shared by two console instances", () => {
     a = buildServices(t.db, t.url, testVault(masterKey), testCheckpointService(t.db), { agents: remoteA, receiptTimeoutMs: 3_000, backoffMs: () => 0 });
     dbB = createPrismaClient(t.url, 4);
     b = buildServices(dbB, t.url, testVault(masterKey), testCheckpointService(dbB), { agents: remoteB, receiptTimeoutMs: 3_000, backoffMs: () => 0, clock: clockB });
+    // B has no agent port of its own to read the QKD channel seed with (issue 18): its hub ends need the agents' seed.
+    b.distribution.pads.channel.useSeed(readChannelSeed(agentPkiPaths(path.join(dir, "pki")).channelSeed));
     const p = agentPkiPaths(path.join(dir, "pki"));
     listener = new AgentListener({ db: t.db, runner: a.keys.runner, agents: remoteA, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }) });
     port = await listener.start(0);

@@ -8,9 +8,9 @@
  * and its nonce proof, usage, exactly as a local call: receipts, proofs and usage differences are
  * the holder's) and notifies the answer back.
  *
- * - Material crosses as ciphertext only: sealed under the hub's master key
- *   with its own associated data (KeyVault.sealInTransit), opened by the
- *   holding instance just long enough to hand it to its session.
+ * - Material crosses as ciphertext only: encrypted with a link's one-time pad
+ *   (issue 18), which neither instance can read without that link's pads; the
+ *   holding instance forwards it as is (deliver, and a relay hop).
  * - A node whose row is missing, or whose published heartbeat is older than
  *   missedLimit × heartbeatMs, is silent to every instance: an instance that
  *   dies leaves its rows ageing, so its agents' nodes go OFFLINE as if the
@@ -23,7 +23,7 @@ import pg from "pg";
 import { poolOf, type Db } from "../../db/client";
 import type { KeyVault } from "../../keys/key-vault";
 import type { Clock } from "../../time/clock";
-import { AgentTimeoutError, type Delivery } from "../node-agent";
+import { AgentTimeoutError, type Delivery, type PadRef, type RelayAnswer, type RelayRequest } from "../node-agent";
 import { AgentGoneError, AgentRefusedError } from "./agent-session";
 import type { InstanceRelay, RemoteAgents } from "./remote-agents";
 
@@ -42,8 +42,10 @@ export interface PublishedSession {
   heldKeys: number;
 }
 
+type Otp64 = PadRef & { ciphertext: string };
 type RelayOp =
-  | { op: "deliver"; keyId: string; ciphertext: string; nonce: string; nodePath: string[] }
+  | { op: "deliver"; keyId: string; sizeBits: number; otp: Otp64; fingerprint: string; nodePath: string[] }
+  | { op: "relay"; keyId: string; sizeBits: number; in: Otp64; out: PadRef }
   | { op: "purge"; keyId: string }
   | { op: "integrity"; keyId: string }
   | { op: "prove"; keyId: string; nonce: string }
@@ -180,11 +182,17 @@ export class AgentRelay implements InstanceRelay {
     return row && row.instanceId !== this.instanceId ? row : undefined;
   }
 
-  /** Delivers over the holding instance's session; resolves with the agent's receipt. Seals before the first await. */
+  /** Delivers over the holding instance's session (the key pad-encrypted, as the agent gets it); resolves with the agent's receipt. */
   deliver(nodeId: string, d: Delivery): Promise<string> {
-    const sealed = this.opts.vault.sealInTransit(d.keyId, d.material);
-    const body: RelayOp = { op: "deliver", keyId: d.keyId, ciphertext: sealed.ciphertext.toString("base64"), nonce: sealed.nonce.toString("base64"), nodePath: [...d.nodePath] };
+    const body: RelayOp = { op: "deliver", keyId: d.keyId, sizeBits: d.sizeBits, otp: { ...d.otp, ciphertext: Buffer.from(d.otp.ciphertext).toString("base64") }, fingerprint: d.fingerprint, nodePath: [...d.nodePath] };
     return this.call(nodeId, body) as Promise<string>;
+  }
+
+  /** A relay hop over the holding instance's session. */
+  async relay(nodeId: string, r: RelayRequest): Promise<RelayAnswer> {
+    const body: RelayOp = { op: "relay", keyId: r.keyId, sizeBits: r.sizeBits, in: { ...r.in, ciphertext: Buffer.from(r.in.ciphertext).toString("base64") }, out: { ...r.out } };
+    const a = JSON.parse((await this.call(nodeId, body)) as string) as { ciphertext: string; tag: string };
+    return { ciphertext: new Uint8Array(Buffer.from(a.ciphertext, "base64")), tag: a.tag };
   }
 
   purge(nodeId: string, keyId: string): Promise<boolean> {
@@ -295,10 +303,11 @@ export class AgentRelay implements InstanceRelay {
     if (!agents.session(nodeId)) throw new AgentGoneError(nodeId);
     const agent = agents.localAgent(nodeId);
     switch (body.op) {
-      case "deliver": {
-        const sealed = { ciphertext: Buffer.from(body.ciphertext, "base64"), nonce: Buffer.from(body.nonce, "base64") };
-        const pending = this.opts.vault.withMaterialInTransit(body.keyId, sealed, (material) => agent.deliver({ keyId: body.keyId, material, nodePath: body.nodePath }));
-        return pending;
+      case "deliver":
+        return agent.deliver({ keyId: body.keyId, sizeBits: body.sizeBits, otp: { ...body.otp, ciphertext: Buffer.from(body.otp.ciphertext, "base64") }, fingerprint: body.fingerprint, nodePath: body.nodePath });
+      case "relay": {
+        const a = await agent.relay({ keyId: body.keyId, sizeBits: body.sizeBits, in: { ...body.in, ciphertext: Buffer.from(body.in.ciphertext, "base64") }, out: body.out });
+        return JSON.stringify({ ciphertext: Buffer.from(a.ciphertext).toString("base64"), tag: a.tag });
       }
       case "purge":
         return agent.purge(body.keyId);

@@ -12,10 +12,10 @@
  * (missedLimit × heartbeatMs plus the agents' longest reconnect backoff and some slack), so a
  * console restart does not take every node OFFLINE and rotate their keys.
  */
-import { fingerprintOf } from "../../keys/material";
+import type { ChannelPads } from "../../quantum-channel/pad-channel";
 import type { Clock } from "../../time/clock";
 import type { AgentFault } from "../in-process-agents";
-import { AgentAwaitedError, type AgentDirectory, type Delivery, type NodeAgent, type ReconnectListener } from "../node-agent";
+import { AgentAwaitedError, type AgentDirectory, type Delivery, type NodeAgent, type ReconnectListener, type RelayAnswer, type RelayRequest } from "../node-agent";
 import { AgentGoneError, type AgentSession } from "./agent-session";
 
 export interface RemoteAgentsOptions {
@@ -37,6 +37,7 @@ export interface InstanceRelay {
   holder(nodeId: string): Promise<{ instanceId: string; lastHeartbeatAt: Date; heldKeys: number } | undefined>;
   cachedSession(nodeId: string): { instanceId: string; agentVersion: string; storeId: string; connectedAt: Date; lastHeartbeatAt: Date; heldKeys: number } | undefined;
   deliver(nodeId: string, d: Delivery): Promise<string>;
+  relay(nodeId: string, r: RelayRequest): Promise<RelayAnswer>;
   purge(nodeId: string, keyId: string): Promise<boolean>;
   integrity(nodeId: string, keyId: string): Promise<string | null>;
   prove(nodeId: string, keyId: string, nonceHex: string): Promise<string | null>;
@@ -67,6 +68,8 @@ export class RemoteAgents implements AgentDirectory {
   private readonly local = new Map<string, RemoteAgent>();
   /** Reaches agents connected to other console instances (agent-relay.ts); null: this instance alone. */
   relay: InstanceRelay | null = null;
+  /** The quantum channel (set by buildServices): link ends for welcomes and heartbeat answers, levels from heartbeats. */
+  pads: ChannelPads | null = null;
   private readonly reconnectListeners: ReconnectListener[] = [];
   private listeningSince: Date | null = null;
 
@@ -159,6 +162,12 @@ export class RemoteAgents implements AgentDirectory {
     if (fault.delayMs) await s.request("fault", { kind: "delay", delayMs: fault.delayMs, times }, t);
     if (fault.wrongConfirmation) await s.request("fault", { kind: "wrongConfirmation", times }, t);
     if (fault.silent) await s.request("fault", { kind: "silent" }, t);
+    if (fault.leak) await s.request("fault", { kind: "leak" }, t);
+  }
+
+  /** Fault: the agent's QKD device on a link loses `bytes` (that link's ends disagree from then on). */
+  async padSkip(nodeId: string, linkId: string, bytes: number): Promise<void> {
+    await this.live(nodeId).request("fault", { kind: "padSkip", linkId, bytes }, this.opts.receiptTimeoutMs);
   }
 
   /** Fault: the agent flips a bit of its copy of a key; false when it holds none. */
@@ -205,21 +214,8 @@ export class RemoteAgent implements NodeAgent {
 
   deliver(d: Delivery): Promise<string> {
     const relay = this.via();
-    if (relay) {
-      try {
-        return relay.deliver(this.nodeId, d); // seals the material before it returns
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-    }
-    // Encode before returning the promise: the caller zeroises d.material as soon as this returns.
-    const body = {
-      keyId: d.keyId,
-      sizeBits: d.material.length * 8,
-      material: d.material.toString("base64"),
-      fingerprint: fingerprintOf(d.material),
-      nodePath: [...d.nodePath],
-    };
+    if (relay) return relay.deliver(this.nodeId, d);
+    const body = { keyId: d.keyId, sizeBits: d.sizeBits, otp: { ...d.otp, ciphertext: Buffer.from(d.otp.ciphertext).toString("base64") }, fingerprint: d.fingerprint, nodePath: [...d.nodePath] };
     let s: AgentSession;
     try {
       s = this.dir.live(this.nodeId);
@@ -227,6 +223,14 @@ export class RemoteAgent implements NodeAgent {
       return Promise.reject(err as Error);
     }
     return s.request("deliver", body, this.dir.opts.receiptTimeoutMs).then((a) => a.receipt);
+  }
+
+  async relay(r: RelayRequest): Promise<RelayAnswer> {
+    const relay = this.via();
+    if (relay) return relay.relay(this.nodeId, r);
+    const body = { keyId: r.keyId, sizeBits: r.sizeBits, in: { ...r.in, ciphertext: Buffer.from(r.in.ciphertext).toString("base64") }, out: { ...r.out } };
+    const a = await this.dir.live(this.nodeId).request("relay", body, this.dir.opts.receiptTimeoutMs);
+    return { ciphertext: new Uint8Array(Buffer.from(a.ciphertext, "base64")), tag: a.tag };
   }
 
   async purge(keyId: string): Promise<boolean> {

@@ -14,5 +14,7 @@ export function agentPkiPaths(dir: string) {
     hubKey: join(dir, "agent-hub.key"),
     nodeCert: (nodeId: string) => join(dir, "agents", `${nodeId}.crt`),
     nodeKey: (nodeId: string) => join(dir, "agents", `${nodeId}.key`),
+    /** The simulated QKD devices' shared secret (issue 18): the hub and every agent derive their link ends' pads from it. */
+    channelSeed: join(dir, "qkd-channel.seed"),
   };
 }

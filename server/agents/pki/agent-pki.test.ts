@@ -16,7 +16,7 @@ describe("issueAgentPki", () => {
   it("issues a CA, a hub server certificate and a client certificate per node, and keeps them on a second run", async () => {
     const dir = mkdtempSync(join(tmpdir(), "qecnet-pki-"));
     const first = await issueAgentPki(dir, ["ep-bank", "ep-stock"]);
-    expect(first.created).toHaveLength(8);
+    expect(first.created).toHaveLength(9); // … and the QKD channel seed (issue 18)
     const p = agentPkiPaths(dir);
     const ca = cert(p.caCert);
     expect(ca.ca).toBe(true);
@@ -31,11 +31,14 @@ describe("issueAgentPki", () => {
     expect(hub.verify(ca.publicKey)).toBe(true);
     expect(hub.subjectAltName).toBe("IP Address:127.0.0.1, DNS:localhost");
     expect(statSync(p.caKey).mode & 0o777).toBe(0o600);
+    expect(statSync(p.channelSeed).mode & 0o777).toBe(0o600);
+    const seed = readFileSync(p.channelSeed, "utf8");
 
     const before = readFileSync(p.nodeCert("ep-bank"), "utf8");
     const second = await issueAgentPki(dir, ["ep-bank", "ep-stock", "ep-grid"]);
     expect(second.created).toEqual([p.nodeCert("ep-grid"), p.nodeKey("ep-grid")]);
     expect(readFileSync(p.nodeCert("ep-bank"), "utf8")).toBe(before);
+    expect(readFileSync(p.channelSeed, "utf8")).toBe(seed); // kept: agents already deployed share it
     expect(cert(p.nodeCert("ep-grid")).verify(ca.publicKey)).toBe(true); // signed by the kept CA
 
     const other = mkdtempSync(join(tmpdir(), "qecnet-pki-"));

@@ -5,6 +5,8 @@
  * client certificate per node whose CN is the node id. Idempotent: files that
  * exist are kept (the CA is reloaded to sign what is missing), so running it
  * again never invalidates agents already deployed. Private keys are 0600.
+ * Also writes the simulated QKD devices' channel seed (qkd-channel.seed, 0600)
+ * that the hub and the agents derive their link ends' pads from.
  * The issuing itself is shared with the SAE and KME CAs (server/pki/dev-ca.ts).
  */
 import { mkdirSync } from "node:fs";
@@ -12,6 +14,7 @@ import { join } from "node:path";
 import { issueLeafFiles, loadOrCreateCa, NODE_ID } from "../../pki/dev-ca";
 import { systemClock, type Clock } from "../../time/clock";
 import { agentPkiPaths } from "./agent-pki-paths";
+import { ensureChannelSeed } from "../../quantum-channel/channel-seed";
 
 export { agentPkiPaths };
 
@@ -35,5 +38,6 @@ export async function issueAgentPki(dir: string, nodeIds: readonly string[], clo
   const ca = await loadOrCreateCa(p.caCert, p.caKey, "CN=QECNet Agent CA, O=QECNet", now, result);
   await issueLeafFiles(ca, p.hubCert, p.hubKey, { subject: "CN=qecnet-agent-hub", usage: "server" }, now, result);
   for (const id of nodeIds) await issueLeafFiles(ca, p.nodeCert(id), p.nodeKey(id), { subject: `CN=${id}`, usage: "client" }, now, result);
+  (ensureChannelSeed(p.channelSeed) ? result.created : result.kept).push(p.channelSeed);
   return result;
 }

@@ -3,8 +3,10 @@
  * one WebSocket per site agent, inside mutual TLS (Agent CA). Either side sends
  * requests `{v,id,type,body}` and answers `{v,re,ok,body|error}`. Both ends
  * validate every frame with these schemas; anything else closes the socket
- * (1007). Key material travels only in `deliver` (base64), is never logged and
- * never echoed back: possession is proven with the receipt HMAC.
+ * (1007). Key material never travels in the clear: `relay` and `deliver` carry
+ * it encrypted with a link's one-time pad (issue 18), which the hub forwarding
+ * it cannot read without that link's pads; it is never logged and never echoed
+ * back: possession is proven with the receipt HMAC.
  */
 import { z } from "zod";
 import { ZKmeAnswer, ZKmeCall } from "../../kme/link/kme-calls";
@@ -22,6 +24,30 @@ const ZKeyId = z.uuid();
 const ZFingerprint = z.string().min(1).max(128); // "SHA256:<hex>" or "corrupt"
 const ZHex = z.string().regex(/^[0-9a-f]+$/).max(256);
 
+const ZLinkId = z.string().min(1).max(140);
+/** One of the agent's link ends (issue 18): what its simulated QKD device needs to produce pad. */
+export const ZLinkEnd = z.object({
+  linkId: ZLinkId,
+  end: z.enum(["A", "B"]),
+  peerNodeId: ZNodeId,
+  rateBps: z.number().min(0).max(1e12),
+  capacityBytes: z.number().int().min(1).max(2 ** 40),
+  epochMs: z.number().int().min(0),
+});
+const ZLinkEnds = z.array(ZLinkEnd).max(1000);
+const ZDirection = z.enum(["A>B", "B>A"]);
+/** Where a hop's pad lies in a link direction's key stream. */
+export const ZPadRef = z.object({ linkId: ZLinkId, direction: ZDirection, offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+/** A key encrypted with that pad (base64; as long as the key). */
+export const ZOtp = ZPadRef.extend({ ciphertext: z.base64().max(16_384) });
+export const ZPadLevel = z.object({
+  linkId: ZLinkId,
+  end: z.enum(["A", "B"]),
+  direction: ZDirection,
+  deliveredBytes: z.number().int().min(0),
+  usedBytes: z.number().int().min(0),
+});
+
 export const ZHello = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   nodeId: ZNodeId,
@@ -36,6 +62,8 @@ export const ZWelcome = z.object({
   missedLimit: z.number().int().positive(),
   purge: z.array(ZKeyId),
   hubTime: z.iso.datetime(),
+  /** This node's link ends (issue 18); absent from an older hub. */
+  links: ZLinkEnds.optional(),
 });
 /** What the site's KME answered since the last heartbeat, counted (the hub's qecnet_etsi014_requests_total). */
 export const ZKmeCounts = z.array(z.object({
@@ -46,16 +74,28 @@ export const ZKmeCounts = z.array(z.object({
   n: z.number().int().min(1),
 })).max(500);
 export type KmeCounts = z.infer<typeof ZKmeCounts>;
-export const ZHeartbeat = z.object({ seq: z.number().int().min(0), heldKeys: z.number().int().min(0), kme: ZKmeCounts.optional() });
-export const ZHeartbeatAnswer = z.object({ seq: z.number().int().min(0) });
+export const ZHeartbeat = z.object({
+  seq: z.number().int().min(0),
+  heldKeys: z.number().int().min(0),
+  kme: ZKmeCounts.optional(),
+  /** The agent's pad levels per link end and direction (issue 18). */
+  pads: z.array(ZPadLevel).max(2000).optional(),
+});
+/** `links`: the node's link ends now (the mesh can be rewired). */
+export const ZHeartbeatAnswer = z.object({ seq: z.number().int().min(0), links: ZLinkEnds.optional() });
+/** The key for this endpoint, encrypted with its last hop's pad; the fingerprint lets it check what it decrypted. */
 export const ZDeliver = z.object({
   keyId: ZKeyId,
   sizeBits: z.number().int().min(8).max(65_536),
-  material: z.base64(),
+  otp: ZOtp,
   fingerprint: ZFingerprint,
   nodePath: z.array(ZNodeId).max(64),
 });
 export const ZDeliverAnswer = z.object({ receipt: ZHex });
+/** A trusted relay's hop: decrypt with the `in` pad, re-encrypt with the `out` pad. */
+export const ZRelay = z.object({ keyId: ZKeyId, sizeBits: z.number().int().min(8).max(65_536), in: ZOtp, out: ZPadRef });
+/** The re-encrypted key, and the hop tag of what the relay decrypted (server/quantum-channel/otp-hop.ts). */
+export const ZRelayAnswer = z.object({ ciphertext: z.base64().max(16_384), tag: ZHex });
 export const ZPurge = z.object({ keyIds: z.array(ZKeyId).min(1).max(1000) });
 export const ZPurgeAnswer = z.object({ purged: z.array(ZKeyId), absent: z.array(ZKeyId) });
 export const ZIntegrity = z.object({ keyIds: z.array(ZKeyId).min(1).max(1000), nonce: ZHex.optional() });
@@ -63,10 +103,13 @@ export const ZIntegrityAnswer = z.object({ fingerprints: z.record(z.string(), ZF
 export const ZUsage = z.object({ keyIds: z.array(ZKeyId).max(1000).optional() });
 export const ZUsageAnswer = z.object({ totals: z.record(z.string(), z.number().int().min(0)) });
 export const ZFault = z.object({
-  kind: z.enum(["drop", "delay", "wrongConfirmation", "silent", "corrupt", "clear"]),
+  kind: z.enum(["drop", "delay", "wrongConfirmation", "silent", "corrupt", "leak", "padSkip", "clear"]),
   delayMs: z.number().int().min(0).max(600_000).optional(),
   times: z.number().int().min(1).max(1000).optional(),
   keyId: ZKeyId.optional(),
+  /** padSkip: the link whose device at this end loses `bytes`. */
+  linkId: ZLinkId.optional(),
+  bytes: z.number().int().min(1).max(1_000_000).optional(),
 });
 
 /** Request types, who sends them, and their body and answer schemas. */
@@ -74,6 +117,7 @@ export const REQUESTS = {
   hello: { from: "agent", body: ZHello, answer: ZWelcome },
   heartbeat: { from: "agent", body: ZHeartbeat, answer: ZHeartbeatAnswer },
   deliver: { from: "hub", body: ZDeliver, answer: ZDeliverAnswer },
+  relay: { from: "hub", body: ZRelay, answer: ZRelayAnswer },
   purge: { from: "hub", body: ZPurge, answer: ZPurgeAnswer },
   integrity: { from: "hub", body: ZIntegrity, answer: ZIntegrityAnswer },
   usage: { from: "hub", body: ZUsage, answer: ZUsageAnswer },

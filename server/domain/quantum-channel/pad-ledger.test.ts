@@ -48,4 +48,19 @@ describe("pad ledger", () => {
     expect(l.usedBytes).toBe(10_000);
     expect(l.available).toBe(0);
   });
+
+  it("discardBelow gives up the bytes below an index: they can never be used, later ones still can", () => {
+    const l = new PadLedger("l", "A");
+    l.deliver({ index: 0, bytes: new Uint8Array(100).fill(5) });
+    expect(l.claim({ start: 10, end: 20 }).ok).toBe(true);
+    l.discardBelow(50);
+    expect(l.floor).toBe(50);
+    expect(l.claim({ start: 40, end: 60 })).toEqual({ ok: false, reason: "REUSE" });
+    const r = l.claim({ start: 50, end: 60 });
+    expect(r.ok && r.slice.bytes.every((b) => b === 5)).toBe(true);
+    expect(l.usedBytes).toBe(20);
+    l.discardBelow(200);
+    expect(l.delivered).toBe(200);
+    expect(l.deliver({ index: 200, bytes: new Uint8Array(4) })).toEqual({ ok: true });
+  });
 });

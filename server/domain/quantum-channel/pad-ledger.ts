@@ -45,6 +45,11 @@ export class PadLedger {
     return this.deliveredEnd;
   }
 
+  /** Offsets below this can never be used again (used, wiped, or given up by discardBelow). */
+  get floor(): number {
+    return this.base;
+  }
+
   /** Bytes used at this end so far (never more than delivered). */
   get usedBytes(): number {
     return this.usedTotal;
@@ -76,6 +81,21 @@ export class PadLedger {
     this.store = next;
     this.deliveredEnd += slice.bytes.length;
     return { ok: true };
+  }
+
+  /**
+   * Gives up every byte below `index` (an end whose far end moved on will never be asked for them, and holding them
+   * would grow the store without bound): unused ones are wiped and can never be used after, as if used; `usedBytes`
+   * does not count them. Moves the delivered run forward when `index` lies beyond it.
+   */
+  discardBelow(index: number): void {
+    if (!Number.isSafeInteger(index) || index <= this.base) return;
+    const from = Math.min(index, this.deliveredEnd) - this.base;
+    this.store.fill(0, 0, from);
+    this.store = this.store.slice(from);
+    this.base = index;
+    if (this.deliveredEnd < index) this.deliveredEnd = index;
+    this.used = this.used.filter((u) => u.end > index).map((u) => ({ start: Math.max(u.start, index), end: u.end }));
   }
 
   /** Sender side: the next n unused bytes, marked used. */

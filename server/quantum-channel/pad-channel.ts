@@ -1,0 +1,111 @@
+/**
+ * The hub's view of the quantum channel (issue 18): the channel seed the
+ * simulated QKD devices share, every node's link ends as the mesh now is (what
+ * the hub tells each agent in its welcome and heartbeat answers), and the pad
+ * ledgers of the ends that live in this process: the hub's own, and those of
+ * in-process agents. Agent processes keep theirs on their own disk. The seed
+ * is random per process until the agent port reads the provisioned one
+ * (qkd-channel.seed beside the Agent PKI), which agent processes share.
+ */
+import { randomBytes } from "node:crypto";
+import type { Db } from "../db/client";
+import type { Clock } from "../time/clock";
+import type { PadLevels } from "./pad-levels";
+import { PadStreams, type LinkEndConfig } from "./pad-streams";
+
+/** The channel, the store of reported levels and the clock: shared by the carrier and the agent directory. */
+export interface ChannelPads {
+  channel: PadChannel;
+  levels: PadLevels;
+  clock: Clock;
+}
+
+export interface ChannelLink {
+  id: string;
+  aNodeId: string;
+  bNodeId: string;
+  secretKeyRateBps: number;
+  capacityBytes: number;
+  epochMs: number;
+}
+
+export interface ChannelNode {
+  id: string;
+  role: "HUB" | "RELAY" | "ENDPOINT";
+}
+
+export class PadChannel {
+  private seed: Uint8Array;
+  private readonly links = new Map<string, ChannelLink>();
+  private nodes = new Map<string, ChannelNode>();
+  private readonly pads = new Map<string, PadStreams>();
+  private refreshedAt: number | null = null;
+
+  constructor(seed?: Uint8Array) {
+    this.seed = seed ?? new Uint8Array(randomBytes(32));
+  }
+
+  /** The provisioned seed (agent processes use the same file); ledgers made under another seed are dropped. */
+  useSeed(seed: Uint8Array): void {
+    if (Buffer.compare(Buffer.from(seed), Buffer.from(this.seed)) === 0) return;
+    this.seed = new Uint8Array(seed);
+    this.pads.clear();
+  }
+
+  /** Reads the mesh again when the last read is older than `maxAgeMs` (figures such as key rates drift slowly). */
+  async refreshIfOlder(db: Db, nowMs: number, maxAgeMs: number): Promise<void> {
+    if (this.refreshedAt === null || nowMs - this.refreshedAt > maxAgeMs || nowMs < this.refreshedAt) {
+      await this.refresh(db);
+      this.refreshedAt = nowMs;
+    }
+  }
+
+  /** Reads the mesh's links and nodes (the mesh can be rewired at any time). */
+  async refresh(db: Db): Promise<void> {
+    const [links, nodes] = await Promise.all([
+      db.link.findMany({ select: { id: true, aNodeId: true, bNodeId: true, secretKeyRateBps: true, poolCapacityBits: true, createdAt: true } }),
+      db.node.findMany({ select: { id: true, role: true } }),
+    ]);
+    this.setMesh(
+      links.map((l) => ({ id: l.id, aNodeId: l.aNodeId, bNodeId: l.bNodeId, secretKeyRateBps: l.secretKeyRateBps, capacityBytes: Math.max(1, Math.floor(Number(l.poolCapacityBits) / 8)), epochMs: l.createdAt.getTime() })),
+      nodes.map((n) => ({ id: n.id, role: n.role as ChannelNode["role"] })),
+    );
+  }
+
+  setMesh(links: readonly ChannelLink[], nodes: readonly ChannelNode[]): void {
+    this.links.clear();
+    for (const l of links) this.links.set(l.id, { ...l });
+    this.nodes = new Map(nodes.map((n) => [n.id, { ...n }]));
+    for (const [nodeId, p] of this.pads) p.configure(this.endsOf(nodeId));
+  }
+
+  meshLinks(): ChannelLink[] {
+    return [...this.links.values()];
+  }
+
+  meshNodes(): ReadonlyMap<string, ChannelNode> {
+    return this.nodes;
+  }
+
+  /** A node's link ends. */
+  endsOf(nodeId: string): LinkEndConfig[] {
+    const out: LinkEndConfig[] = [];
+    for (const l of this.links.values()) {
+      if (l.aNodeId !== nodeId && l.bNodeId !== nodeId) continue;
+      const end = l.aNodeId === nodeId ? "A" : "B";
+      out.push({ linkId: l.id, end, peerNodeId: end === "A" ? l.bNodeId : l.aNodeId, rateBps: l.secretKeyRateBps, capacityBytes: l.capacityBytes, epochMs: l.epochMs });
+    }
+    return out;
+  }
+
+  /** The pad ledgers of a node whose ends live in this process (the hub, an in-process agent). */
+  padsOf(nodeId: string): PadStreams {
+    let p = this.pads.get(nodeId);
+    if (!p) {
+      p = new PadStreams(nodeId, this.seed);
+      p.configure(this.endsOf(nodeId));
+      this.pads.set(nodeId, p);
+    }
+    return p;
+  }
+}
