@@ -65,6 +65,11 @@ export class InProcessAgents implements AgentDirectory {
     return this.padsFor(nodeId).skip(linkId, bytes);
   }
 
+  /** The node's QKD device on a link realigns with its peer (resynchronisation); false when the node is no end of it. */
+  async resync(nodeId: string, linkId: string): Promise<boolean> {
+    return this.padsFor(nodeId).realign(linkId);
+  }
+
   /** What a leaking relay noted (key ids and fingerprints, never material). */
   leakedBy(nodeId: string): Array<{ keyId: string; fingerprint: string; at: string }> {
     return [...(this.leaked.get(nodeId) ?? [])];

@@ -207,8 +207,10 @@ export class DistributionService {
         const hub = hubOf(m.view());
         const routes: Array<Route & { nodeId: string }> = [];
         let failure: string | null = hub ? null : "the mesh has no hub to distribute from";
-        // An avoided link, or one touching an avoided node, offers no bits: no route crosses it.
+        // An avoided link, or one touching an avoided node, offers no bits: no route crosses it. Nor does a link whose
+        // two ends' pads disagree (a hop over it decrypted other bytes than were sent) until it is resynchronised.
         const avoided = avoidedLinks(m.view(), avoid);
+        for (const l of this.pads.levels.all()) if (l.desync) avoided.add(l.linkId);
         for (const p of hub ? k.participants : []) {
           const r = m.graph().route(hub!.id, p.nodeId, k.sizeBits, (id) => (avoided.has(id) ? 0 : m.available(id)));
           if ("none" in r) {

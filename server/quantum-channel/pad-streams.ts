@@ -122,6 +122,17 @@ export class PadStreams {
     return true;
   }
 
+  /**
+   * The device realigned with its peer (the resynchronisation a real QKD pair runs after losing frames): its bytes
+   * at index i are the stream's at i again. Ranges used before stay used; the hub's cursors are already past them.
+   */
+  realign(linkId: string): boolean {
+    const cfg = this.configs.get(linkId);
+    if (!cfg) return false;
+    for (const d of DIRECTIONS) this.stream(linkId, d, cfg.end).shift = 0;
+    return true;
+  }
+
   /** Levels of every configured end, per direction (what heartbeats report). */
   levels(nowMs: number): PadEndLevel[] {
     return this.ends().flatMap((cfg) =>

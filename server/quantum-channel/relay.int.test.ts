@@ -148,6 +148,21 @@ describe("one-time-pad relay with real agent processes", () => {
       expect(await s.agents.agent("ep-far").integrity(r.finalKey.id)).toBe(row.fingerprint);
     }
 
+    // Routes avoid the link while its ends disagree: ep-far, behind it alone, cannot be reached.
+    const cut = await distribute("far-while-desync", ["ep-far"]);
+    expect(cut.attempts[0]!.reason).toMatch(/no path from hub-sov to ep-far/);
+    // Resynchronised (both ends realign, audited), keys reach ep-far again with the hub's bytes.
+    const rs = await s.padResync.resync(last, "test: devices realigned", ACTOR);
+    expect(rs.ends).toEqual([{ nodeId: "r2", realigned: true }, { nodeId: "ep-far", realigned: true }]);
+    expect(s.padLevels.get(last).desync).toBeNull();
+    await expect(s.padResync.resync(last, "again", ACTOR)).rejects.toThrow(/agree: there is nothing to resynchronise/);
+    const audit = await t.db.auditEntry.findFirstOrThrow({ where: { action: "LINK_PADS_RESYNCED", subjectId: last } });
+    expect(audit.details).toMatchObject({ direction: "A>B", ends: ["r2", "ep-far"] });
+    const back = await distribute("far-after-resync", ["ep-far"]);
+    expect(back.finalKey.state).toBe("ACTIVE");
+    const backRow = await t.db.key.findUniqueOrThrow({ where: { id: back.finalKey.id }, select: { fingerprint: true } });
+    expect(await s.agents.agent("ep-far").integrity(back.finalKey.id)).toBe(backRow.fingerprint);
+
     // A relay's end out of step: the hub localises it from r1's hop tag.
     const first = linkId("hub-sov", "r1");
     await s.agents.padSkip("r1", first, 3);

@@ -3,6 +3,7 @@
  * environment: the Prisma client, the key vault (master key) and the key
  * service with its group-commit runner.
  */
+import { PadResync } from "../quantum-channel/pad-resync";
 import type { PadLevels } from "../quantum-channel/pad-levels";
 import { systemClock, type Clock } from "../time/clock";
 import { ApprovalService } from "../approvals/approval-service";
@@ -90,6 +91,8 @@ export interface Services<A extends HubAgents = InProcessAgents> {
   replenisher: PoolReplenisher;
   /** The one-time pad levels each link end reports, and links whose ends disagree (issue 18). */
   padLevels: PadLevels;
+  /** Realigns both ends of a link whose pads disagree, audited, so routes may use it again. */
+  padResync: PadResync;
 }
 
 /** Wires the services of one database: used by the server process and by tests. */
@@ -167,6 +170,7 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
     incidents: new IncidentQueries(db, clock),
     demoScenario: new DemoScenario(db, keys, mesh),
     padLevels,
+    padResync: new PadResync(db, runner, agents, pads),
   };
 }
 

@@ -77,6 +77,13 @@ export async function performDuty(ctx: DutyContext, type: RequestType, rawBody: 
       const ids = b.data.keyIds ?? ctx.store.inventory().map((r) => r.keyId);
       return { kind: "answer", body: { totals: Object.fromEntries(ids.map((id) => [id, ctx.store.usageTotal(id)])) } };
     }
+    case "resync": {
+      const b = REQUESTS.resync.body.safeParse(rawBody);
+      if (!b.success) return { kind: "invalid" };
+      const realigned = ctx.pads.realign(b.data.linkId);
+      if (realigned) ctx.log.info({ linkId: b.data.linkId }, "pad device realigned");
+      return { kind: "answer", body: { realigned } };
+    }
     case "fault": {
       const b = REQUESTS.fault.body.safeParse(rawBody);
       if (!b.success) return { kind: "invalid" };

@@ -170,6 +170,11 @@ export class RemoteAgents implements AgentDirectory {
     await this.live(nodeId).request("fault", { kind: "padSkip", linkId, bytes }, this.opts.receiptTimeoutMs);
   }
 
+  /** The agent's QKD device on a link realigns with its peer (resynchronisation); false when the node is no end of it. */
+  async resync(nodeId: string, linkId: string): Promise<boolean> {
+    return (await this.live(nodeId).request("resync", { linkId }, this.opts.receiptTimeoutMs)).realigned;
+  }
+
   /** Fault: the agent flips a bit of its copy of a key; false when it holds none. */
   async corrupt(nodeId: string, keyId: string): Promise<boolean> {
     const s = this.live(nodeId);

@@ -112,6 +112,10 @@ export const ZFault = z.object({
   bytes: z.number().int().min(1).max(1_000_000).optional(),
 });
 
+/** The hub asks an end of a link whose pads disagree to realign its QKD device with its peer. */
+export const ZResync = z.object({ linkId: ZLinkId });
+export const ZResyncAnswer = z.object({ realigned: z.boolean() });
+
 /** Request types, who sends them, and their body and answer schemas. */
 export const REQUESTS = {
   hello: { from: "agent", body: ZHello, answer: ZWelcome },
@@ -122,6 +126,7 @@ export const REQUESTS = {
   integrity: { from: "hub", body: ZIntegrity, answer: ZIntegrityAnswer },
   usage: { from: "hub", body: ZUsage, answer: ZUsageAnswer },
   fault: { from: "hub", body: ZFault, answer: z.object({}) },
+  resync: { from: "hub", body: ZResync, answer: ZResyncAnswer },
   /** The site's KME asks the hub (server/kme/link/kme-calls.ts): no key material either way. */
   kme: { from: "agent", body: ZKmeCall, answer: ZKmeAnswer },
 } as const;
