@@ -22,6 +22,7 @@ import {
   keyStates,
   poolSites,
   refillKeysPerSecond,
+  registryView,
   revokedNotices,
   siteState,
 } from "./pool-queries";
@@ -80,6 +81,24 @@ export class KmeHub implements KmeCallHandler {
   }
 
   private readonly handlers: Handlers = {
+    prepare: async (kme, { callerSaeId, pathSaeId, snapshot, notices }) => {
+      const ids = [callerSaeId, pathSaeId].filter((x): x is string => x !== null);
+      const pair = callerSaeId !== null && pathSaeId !== null ? [[callerSaeId, pathSaeId] as const] : [];
+      const [view, limits] = await Promise.all([registryView(this.pool, kme, ids, pair), this.handlers.limits(kme, {})]);
+      const caller = callerSaeId === null ? null : (view.saes.get(callerSaeId) ?? null);
+      const path = pathSaeId === null ? null : (view.saes.get(pathSaeId) ?? null);
+      const sites = [...new Set([kme, ...(path ? [path.nodeId] : [])])].map((nodeId) => ({ nodeId, state: view.site(nodeId) }));
+      // As the snapshot and revokedNotices calls answer: nothing for a caller that is not this KME's, or no pair.
+      const mine = caller !== null && caller.nodeId === kme;
+      const [pool, list] = await Promise.all([
+        !snapshot ? null : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }) : emptySnapshot(),
+        !notices ? null : mine ? this.notices(caller.saeId) : [],
+      ]);
+      return {
+        caller, path, paired: caller !== null && path !== null && view.paired(caller.saeId, path.saeId),
+        limits, sites, snapshot: pool, notices: list,
+      };
+    },
     siteState: async (_kme, { nodeId }) => ({ state: await siteState(this.pool, nodeId) }),
     limits: async () => {
       const size = await this.keySize();
@@ -101,19 +120,18 @@ export class KmeHub implements KmeCallHandler {
     revokedNotices: async (kme, { saeId }) => {
       const sae = await findSae(this.pool, saeId);
       if (!sae || sae.nodeId !== kme) return { notices: [] };
-      const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
-      const list = await revokedNotices(this.pool, saeId, since);
-      return { notices: list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) })) };
+      return { notices: await this.notices(saeId) };
     },
     claimForMaster: async (kme, a) => {
-      const master = await findSae(this.pool, a.masterSaeId);
-      const slaves = await Promise.all(a.slaveSaeIds.map((id) => findSae(this.pool, id)));
+      // The registry and both sites in one read (as findSae, arePaired and siteState would answer them one by one).
+      const view = await registryView(this.pool, kme, [a.masterSaeId, ...a.slaveSaeIds], a.slaveSaeIds.map((id) => [a.masterSaeId, id] as const));
+      const master = view.saes.get(a.masterSaeId) ?? null;
+      const slaves = a.slaveSaeIds.map((id) => view.saes.get(id) ?? null);
       if (!master || master.nodeId !== kme || slaves.some((s) => s === null)) return this.refusedMaster(kme, a, null);
-      for (const s of slaves) if (!(await arePaired(this.pool, master.saeId, s!.saeId))) return this.refusedMaster(kme, a, null);
+      for (const s of slaves) if (!view.paired(master.saeId, s!.saeId)) return this.refusedMaster(kme, a, null);
       const peer = slaves[0]!.nodeId;
       const sites = poolSites(kme, peer);
-      const [own, peerState] = await Promise.all([siteState(this.pool, kme), siteState(this.pool, peer)]);
-      if (own !== "ONLINE" || peerState !== "ONLINE") return this.refusedMaster(kme, a, sites);
+      if (view.site(kme) !== "ONLINE" || view.site(peer) !== "ONLINE") return this.refusedMaster(kme, a, sites);
       const r = await this.claims.claimForMaster(this.pool, {
         kme, requestId: a.requestId, masterSaeId: master.saeId, slaves: slaves.map((s) => ({ saeId: s!.saeId, nodeId: s!.nodeId })),
         sites, number: a.number, sizeBits: a.sizeBits, required: a.required, preferred: a.preferred,
@@ -164,6 +182,12 @@ export class KmeHub implements KmeCallHandler {
       },
     });
     return true;
+  }
+
+  private async notices(saeId: string): Promise<KmeCallResult<"revokedNotices">["notices"]> {
+    const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
+    const list = await revokedNotices(this.pool, saeId, since);
+    return list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) }));
   }
 
   private async keySize(): Promise<number> {

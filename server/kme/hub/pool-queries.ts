@@ -53,11 +53,61 @@ export async function arePaired(q: pg.Pool | pg.ClientBase, a: string, b: string
   return rows.length > 0;
 }
 
+export type SiteState = "ONLINE" | "OFFLINE" | "ISOLATED";
+
+/** A node status as ETSI 014 sees it: DEGRADED still serves; ISOLATED and OFFLINE (and no such node) do not. */
+function siteStateOf(status: string | undefined): SiteState {
+  return status === "ISOLATED" ? "ISOLATED" : status === "ONLINE" || status === "DEGRADED" ? "ONLINE" : "OFFLINE";
+}
+
 /** A site as ETSI 014 sees it: DEGRADED still serves; ISOLATED and OFFLINE do not. */
-export async function siteState(q: pg.Pool | pg.ClientBase, nodeId: string): Promise<"ONLINE" | "OFFLINE" | "ISOLATED"> {
+export async function siteState(q: pg.Pool | pg.ClientBase, nodeId: string): Promise<SiteState> {
   const { rows } = await q.query<{ status: string }>({ name: "qecnet-kme-site-state", text: "SELECT status::text AS status FROM nodes WHERE id = $1", values: [nodeId] });
-  const s = rows[0]?.status;
-  return s === "ISOLATED" ? "ISOLATED" : s === "ONLINE" || s === "DEGRADED" ? "ONLINE" : "OFFLINE";
+  return siteStateOf(rows[0]?.status);
+}
+
+/** What one request's checks read from the registry and the mesh, read at once (registryView). */
+export interface RegistryView {
+  /** The enabled SAEs among those asked about. */
+  saes: Map<string, SaeRow>;
+  /** Whether two SAEs are paired, both enabled (the answer of arePaired); only for the pairs asked about. */
+  paired(a: string, b: string): boolean;
+  /** The state of `kme`'s site or of an enabled SAE's site (the answer of siteState). */
+  site(nodeId: string): SiteState;
+}
+
+const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+
+/**
+ * One query for what findSae, arePaired and siteState answer one by one: the enabled SAEs of `saeIds`, which of
+ * `pairs` are paired, and the states of `kme`'s site and of those SAEs' sites.
+ */
+export async function registryView(
+  q: pg.Pool | pg.ClientBase,
+  kme: string,
+  saeIds: readonly string[],
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Promise<RegistryView> {
+  const ordered = pairs.map(([a, b]) => (a < b ? [a, b] : [b, a]));
+  const { rows } = await q.query<{ saes: Array<{ sae_id: string; node_id: string; cert_pins: string[] }>; sites: Array<{ id: string; status: string }>; pairs: Array<{ a: string; b: string }> }>({
+    name: "qecnet-kme-registry-view",
+    text: `WITH s AS (SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = ANY($1::text[]) AND enabled)
+           SELECT (SELECT coalesce(json_agg(s), '[]'::json) FROM s) AS saes,
+                  (SELECT coalesce(json_agg(json_build_object('id', n.id, 'status', n.status::text)), '[]'::json)
+                     FROM nodes n WHERE n.id = $2 OR n.id IN (SELECT node_id FROM s)) AS sites,
+                  (SELECT coalesce(json_agg(json_build_object('a', p.sae_a, 'b', p.sae_b)), '[]'::json)
+                     FROM sae_pairs p JOIN unnest($3::text[], $4::text[]) AS w(a, b) ON p.sae_a = w.a AND p.sae_b = w.b) AS pairs`,
+    values: [[...new Set(saeIds)], kme, ordered.map((p) => p[0]), ordered.map((p) => p[1])],
+  });
+  const r = rows[0]!;
+  const saes = new Map(r.saes.map((x) => [x.sae_id, { saeId: x.sae_id, nodeId: x.node_id, certPins: x.cert_pins }]));
+  const sites = new Map(r.sites.map((x) => [x.id, x.status]));
+  const paired = new Set(r.pairs.map((x) => pairKey(x.a, x.b)));
+  return {
+    saes,
+    paired: (a, b) => saes.has(a) && saes.has(b) && paired.has(pairKey(a, b)),
+    site: (nodeId) => siteStateOf(sites.get(nodeId)),
+  };
 }
 
 /**

@@ -14,7 +14,7 @@
  * destroys nothing); a key the store lost after the claim is answered 503, and
  * the hub's record shows the delivery: at most once, never twice.
  */
-import type { ClaimedKey, Etsi014Ports, KeyView, MasterClaimResult, PoolSnapshot, SlaveClaimResult } from "../etsi014/kme-ports";
+import type { ClaimedKey, Etsi014Ports, KeyView, MasterClaimResult, PoolSnapshot, RequestOutline, SlaveClaimResult } from "../etsi014/kme-ports";
 import type { KmeCallArgs, KmeCallName, KmeCallResult } from "../link/kme-calls";
 
 /** The agent's hub link as the KME uses it. */
@@ -43,6 +43,46 @@ export function reportRefusals(hub: HubLink, onError: (err: Error) => void): (re
   };
 }
 
+/**
+ * The site's ports for one request (Etsi014Ports.forRequest): one `prepare` call reads what the request's checks ask
+ * (caller, path SAE, their pairing, limits, both sites, and for status and enc_keys the plain pool and for status the
+ * notices), then the checks are answered from that read; any other question goes to the hub as before.
+ */
+async function portsForRequest(shared: Etsi014Ports, hub: HubLink, outline: RequestOutline): Promise<Etsi014Ports> {
+  const { callerSaeId: caller, pathSaeId: path } = outline;
+  const p = await hub.kmeCall("prepare", {
+    callerSaeId: caller,
+    pathSaeId: path,
+    snapshot: outline.endpoint !== "dec_keys",
+    notices: outline.endpoint === "status",
+  });
+  const known = (id: string) => id === caller || id === path;
+  const sites = new Map(p.sites.map((x) => [x.nodeId, x.state]));
+  return {
+    site: {
+      ...shared.site,
+      siteState: (nodeId) => {
+        const s = sites.get(nodeId);
+        return s !== undefined ? Promise.resolve(s) : shared.site.siteState(nodeId);
+      },
+      limits: () => Promise.resolve(p.limits),
+    },
+    directory: {
+      findSae: (saeId) => (known(saeId) ? Promise.resolve(saeId === caller ? p.caller : p.path) : shared.directory.findSae(saeId)),
+      arePaired: (a, b) => ((a === caller && b === path) || (a === path && b === caller) ? Promise.resolve(p.paired) : shared.directory.arePaired(a, b)),
+    },
+    keys: {
+      ...shared.keys,
+      snapshot: (q) => {
+        const plain = q.required.avoidNodes.length === 0 && q.required.maxRelays === null;
+        return plain && p.snapshot && q.masterSaeId === caller && q.slaveSaeId === path ? Promise.resolve(p.snapshot) : shared.keys.snapshot(q);
+      },
+      revokedNotices: (saeId) =>
+        p.notices && saeId === caller ? Promise.resolve(p.notices.map((n) => ({ ...n, revokedAt: new Date(n.revokedAt) }))) : shared.keys.revokedNotices(saeId),
+    },
+  };
+}
+
 export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStore): Etsi014Ports {
   const read = (keyId: string, sizeBits: number): Uint8Array | null => {
     const m = store.open(keyId);
@@ -52,7 +92,8 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
     m.fill(0);
     return out;
   };
-  return {
+  const ports: Etsi014Ports = {
+    forRequest: (outline) => portsForRequest(ports, hub, outline),
     site: {
       kmeId,
       hubReachable: async () => hub.connected,
@@ -116,4 +157,5 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
       },
     },
   };
+  return ports;
 }
