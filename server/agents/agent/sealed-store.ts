@@ -195,9 +195,18 @@ export class SealedStore {
 
   /** Adds uses of a held key to its cumulative total, durably. */
   recordUse(keyId: string, times: number): void {
-    if (!this.held.has(keyId)) return;
-    this.usage.set(keyId, this.usageTotal(keyId) + times);
-    this.saveUsage();
+    this.recordUses([{ keyId, times }]);
+  }
+
+  /** Adds uses of several held keys to their totals, durably, in one write of the usage file (the KME's deliveries). */
+  recordUses(uses: ReadonlyArray<{ keyId: string; times: number }>): void {
+    let changed = false;
+    for (const { keyId, times } of uses) {
+      if (!this.held.has(keyId)) continue;
+      this.usage.set(keyId, this.usageTotal(keyId) + times);
+      changed = true;
+    }
+    if (changed) this.saveUsage();
   }
 
   close(): void {

@@ -29,6 +29,43 @@ export interface KeyMaterialStore {
   open(keyId: string): Buffer | null | "corrupt";
   /** Counts deliveries of the key (the agent's usage totals). */
   recordUse(keyId: string, times: number): void;
+  /** Counts deliveries of several keys in one durable write (optional: else one recordUse each). */
+  recordUses?(uses: ReadonlyArray<{ keyId: string; times: number }>): void;
+}
+
+/**
+ * The deliveries of the requests answered in one turn of the event loop, counted in one durable write of the usage
+ * totals instead of one write (and two fsyncs, blocking the loop) per key. Each request still waits for the write
+ * that counts its keys before it answers.
+ */
+export class UsageRecorder {
+  private pending: Array<{ keyId: string; times: number }> = [];
+  private waiting: Array<{ resolve(): void; reject(e: unknown): void }> = [];
+
+  constructor(private readonly store: KeyMaterialStore) {}
+
+  record(keyIds: readonly string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.waiting.length === 0) setImmediate(() => this.flush());
+      for (const keyId of keyIds) this.pending.push({ keyId, times: 1 });
+      this.waiting.push({ resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const uses = this.pending;
+    const waiting = this.waiting;
+    this.pending = [];
+    this.waiting = [];
+    try {
+      if (this.store.recordUses) this.store.recordUses(uses);
+      else for (const u of uses) this.store.recordUse(u.keyId, u.times);
+    } catch (e) {
+      for (const w of waiting) w.reject(e);
+      return;
+    }
+    for (const w of waiting) w.resolve();
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -84,6 +121,7 @@ async function portsForRequest(shared: Etsi014Ports, hub: HubLink, outline: Requ
 }
 
 export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStore): Etsi014Ports {
+  const usage = new UsageRecorder(store);
   const read = (keyId: string, sizeBits: number): Uint8Array | null => {
     const m = store.open(keyId);
     if (!Buffer.isBuffer(m) || m.length * 8 < sizeBits) return null;
@@ -124,7 +162,12 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
           }
           keys.push({ keyId: k.keyId, material, fetchBy: new Date(k.fetchBy) });
         }
-        for (const k of keys) store.recordUse(k.keyId, 1);
+        try {
+          await usage.record(keys.map((k) => k.keyId));
+        } catch (e) {
+          for (const k of keys) k.material.fill(0);
+          throw e;
+        }
         return { outcome: "claimed", keys };
       },
       inspectForSlave: async (q): Promise<KeyView[]> => (await hub.kmeCall("inspectForSlave", { slaveSaeId: q.slaveSaeId, keyIds: [...q.keyIds] })).views,
@@ -149,7 +192,12 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
             out.set(m.subarray(0, k.sizeBits / 8));
             return { keyId: k.keyId, material: out };
           });
-          for (const k of keys) store.recordUse(k.keyId, 1);
+          try {
+            await usage.record(keys.map((k) => k.keyId));
+          } catch (e) {
+            for (const k of keys) k.material.fill(0);
+            throw e;
+          }
           return { outcome: "claimed", keys };
         } finally {
           wipe();
