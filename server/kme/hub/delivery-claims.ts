@@ -66,6 +66,15 @@ function servable(k: KeyRecord, label: string, sites: readonly string[]): boolea
 }
 
 const ATTEMPTS = 5;
+/** How many plain candidates of a pool one query reads ahead for the claims to come. */
+const AHEAD = 128;
+const NONE: Constraints = { avoidNodes: [], maxRelays: null };
+
+/** A pool's plain candidates read ahead, oldest activation first, each handed to one claim of this process only. */
+interface Ahead {
+  ids: string[];
+  refill: Promise<void> | null;
+}
 
 export class DeliveryClaims {
   /**
@@ -73,6 +82,8 @@ export class DeliveryClaims {
    * racing for the same oldest few (the lock decides anyway; this only spares needless losers and retries).
    */
   private readonly reserved = new Set<string>();
+  /** Per pool label: candidates for claims without route constraints, read ahead in one query for many claims. */
+  private readonly ahead = new Map<string, Ahead>();
 
   constructor(private readonly keys: KeyService) {}
 
@@ -85,13 +96,18 @@ export class DeliveryClaims {
       maxRelays: minOrNull(c.required.maxRelays, c.preferred.maxRelays),
     };
     const skip: string[] = [];
+    const plain = merged.avoidNodes.length === 0 && merged.maxRelays === null;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       // Candidates outside the lock (the claim re-checks each under it): preferred ones first, oldest activation first.
+      // A claim without route constraints takes them from the pool's read-ahead (one query serves many claims).
       const want = c.number * 2 + 4;
-      const avoid = [...skip, ...this.reserved];
-      const first = await poolCandidates(pool, sites, merged, want, avoid);
-      const rest = first.length < want ? await poolCandidates(pool, sites, c.required, want - first.length, [...avoid, ...first]) : [];
-      let candidates = [...first, ...rest].filter((id) => !this.reserved.has(id));
+      let candidates = plain ? await this.takeAhead(pool, sites, label, c.number + 2, skip) : [];
+      if (candidates.length < c.number) {
+        const avoid = [...skip, ...this.reserved, ...candidates];
+        const first = await poolCandidates(pool, sites, merged, want, avoid);
+        const rest = first.length < want ? await poolCandidates(pool, sites, c.required, want - first.length, [...avoid, ...first]) : [];
+        candidates = [...candidates, ...[...first, ...rest].filter((id) => !this.reserved.has(id))];
+      }
       if (candidates.length < c.number) {
         // Others in flight hold the rest: try them too rather than report an empty pool (the lock still decides).
         candidates = [...candidates, ...(await poolCandidates(pool, sites, c.required, want, [...skip, ...candidates]))];
@@ -148,11 +164,50 @@ export class DeliveryClaims {
       });
       const r = await claimed.finally(() => {
         for (const id of mine) this.reserved.delete(id);
+      }).catch((e: unknown) => {
+        if (plain) this.giveBack(label, mine); // the outcome is unknown: the lock re-checks them at their next claim
+        throw e;
       });
-      if (r.ok) return { outcome: "claimed", keys: r.keys };
+      if (r.ok) {
+        // Candidates the claim did not need go back to the front of the read-ahead (they were servable as far as known).
+        if (plain) this.giveBack(label, mine.filter((id) => !r.keys.some((k) => k.keyId === id)));
+        return { outcome: "claimed", keys: r.keys };
+      }
       skip.push(...r.taken);
+      // Keys read ahead went stale (taken by another hub process, revoked, rotated): read afresh rather than drain them.
+      if (plain) this.ahead.delete(label);
     }
     return { outcome: "short" };
+  }
+
+  /**
+   * Up to `n` plain candidates from the pool's read-ahead, reading ahead again (one query at a time per pool) when it
+   * runs short; never one another claim of this process holds or was handed.
+   */
+  private async takeAhead(pool: pg.Pool, sites: readonly string[], label: string, n: number, skip: readonly string[]): Promise<string[]> {
+    let a = this.ahead.get(label);
+    if (!a) this.ahead.set(label, (a = { ids: [], refill: null }));
+    const ahead = a;
+    if (skip.length > 0) ahead.ids = ahead.ids.filter((id) => !skip.includes(id));
+    for (let round = 0; round < 2 && ahead.ids.length < n; round++) {
+      ahead.refill ??= poolCandidates(pool, sites, NONE, Math.max(AHEAD, n * 2), [...this.reserved, ...ahead.ids, ...skip])
+        .then((ids) => {
+          const have = new Set(ahead.ids);
+          for (const id of ids) if (!have.has(id) && !this.reserved.has(id)) ahead.ids.push(id);
+        })
+        .finally(() => {
+          ahead.refill = null;
+        });
+      await ahead.refill;
+    }
+    return ahead.ids.splice(0, n).filter((id) => !this.reserved.has(id));
+  }
+
+  private giveBack(label: string, ids: readonly string[]): void {
+    const ahead = this.ahead.get(label);
+    if (!ahead || ids.length === 0) return;
+    const have = new Set(ahead.ids);
+    ahead.ids.unshift(...ids.filter((id) => !have.has(id) && !this.reserved.has(id)));
   }
 
   /** dec_keys: every key to this slave, each consumed once every addressed application has it; or nothing. */
