@@ -23,6 +23,9 @@ import {
   poolSites,
   refillKeysPerSecond,
   registryView,
+  slaveInspection,
+  type DeliveryRow,
+  type KeyStateRow,
   revokedNotices,
   siteState,
 } from "./pool-queries";
@@ -140,10 +143,10 @@ export class KmeHub implements KmeCallHandler {
       return this.refusedMaster(kme, a, sites);
     },
     inspectForSlave: async (kme, { slaveSaeId, keyIds }) => {
-      const slave = await findSae(this.pool, slaveSaeId);
       const ids = keyIds.map((k) => k.toLowerCase());
-      if (!slave || slave.nodeId !== kme) return { views: ids.map((keyId) => ({ keyId, exists: false as const })) };
-      return { views: await this.views(slaveSaeId, ids) };
+      const seen = await slaveInspection(this.pool, slaveSaeId, ids);
+      if (!seen.slave || seen.slave.nodeId !== kme) return { views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      return { views: viewsOf(slaveSaeId, ids, seen.deliveries, seen.states) };
     },
     reportRefusal: async (kme, r) => ({ audited: await this.auditRefusal(kme, r) }),
     claimForSlave: async (kme, { requestId, slaveSaeId, masterSaeId, keyIds }) => {
@@ -246,22 +249,32 @@ export class KmeHub implements KmeCallHandler {
   /** The keys a slave asks for, as dec_keys must judge them (§4.3). */
   private async views(slaveSaeId: string, ids: readonly string[]): Promise<KmeCallResult<"inspectForSlave">["views"]> {
     const [deliveries, states] = await Promise.all([deliveriesOf(this.pool, ids), keyStates(this.pool, ids)]);
-    return ids.map((keyId) => {
-      const rows = deliveries.get(keyId) ?? [];
-      const master = rows.find((r) => r.role === "master");
-      const key = states.get(keyId);
-      if (!master || !key) return { keyId, exists: false as const };
-      const slaves = rows.filter((r) => r.role === "slave");
-      const mine = slaves.find((r) => r.saeId === slaveSaeId);
-      const availability =
-        mine?.deliveredAt ? "consumed"
-        : key.state === "REVOKED" ? "revoked"
-        : key.state === "ACTIVE" || key.state === "ROTATING" ? "available"
-        : key.state === "DESTROYED" && slaves.every((r) => r.deliveredAt) ? "consumed"
-        : "expired";
-      return { keyId, exists: true as const, masterSaeId: master.saeId, addressedSlaves: slaves.map((r) => r.saeId), availability };
-    });
+    return viewsOf(slaveSaeId, ids, deliveries, states);
   }
+}
+
+/** The keys a slave asks for, as dec_keys must judge them (§4.3), from their delivery rows and states. */
+function viewsOf(
+  slaveSaeId: string,
+  ids: readonly string[],
+  deliveries: ReadonlyMap<string, DeliveryRow[]>,
+  states: ReadonlyMap<string, KeyStateRow>,
+): KmeCallResult<"inspectForSlave">["views"] {
+  return ids.map((keyId) => {
+    const rows = deliveries.get(keyId) ?? [];
+    const master = rows.find((r) => r.role === "master");
+    const key = states.get(keyId);
+    if (!master || !key) return { keyId, exists: false as const };
+    const slaves = rows.filter((r) => r.role === "slave");
+    const mine = slaves.find((r) => r.saeId === slaveSaeId);
+    const availability =
+      mine?.deliveredAt ? "consumed"
+      : key.state === "REVOKED" ? "revoked"
+      : key.state === "ACTIVE" || key.state === "ROTATING" ? "available"
+      : key.state === "DESTROYED" && slaves.every((r) => r.deliveredAt) ? "consumed"
+      : "expired";
+    return { keyId, exists: true as const, masterSaeId: master.saeId, addressedSlaves: slaves.map((r) => r.saeId), availability };
+  });
 }
 
 function emptySnapshot(): KmeCallResult<"snapshot"> {

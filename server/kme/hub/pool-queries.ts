@@ -261,3 +261,37 @@ export async function revokedNotices(q: pg.Pool | pg.ClientBase, saeId: string, 
   });
   return rows.map((r) => ({ keyId: r.key_id, revokedAt: r.at, reason: r.reason }));
 }
+
+/**
+ * What inspectForSlave reads, in one query: the slave (enabled, or null), every delivery row of the keys, and their
+ * states (the answers of findSae, deliveriesOf and keyStates).
+ */
+export async function slaveInspection(
+  q: pg.Pool | pg.ClientBase,
+  slaveSaeId: string,
+  keyIds: readonly string[],
+): Promise<{ slave: SaeRow | null; deliveries: Map<string, DeliveryRow[]>; states: Map<string, KeyStateRow> }> {
+  type Row = { k: string; s: string; r: "master" | "slave"; m: string; n: string; b: number; d: string | null };
+  const { rows } = await q.query<{ slave: { sae_id: string; node_id: string; cert_pins: string[] } | null; deliveries: Row[]; states: Array<{ id: string; state: string; policy: string; reason: string | null }> }>({
+    name: "qecnet-kme-slave-inspection",
+    text: `SELECT (SELECT row_to_json(s) FROM (SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = $1 AND enabled) s) AS slave,
+                  (SELECT coalesce(json_agg(json_build_object('k', d.key_id, 's', d.sae_id, 'r', d.role, 'm', d.master_sae_id, 'n', d.kme_node_id,
+                                                              'b', d.size_bits, 'd', d.delivered_at) ORDER BY d.key_id, d.role, d.sae_id), '[]'::json)
+                     FROM key_sae_deliveries d WHERE d.key_id = ANY($2::uuid[])) AS deliveries,
+                  (SELECT coalesce(json_agg(json_build_object('id', k.id, 'state', k.state::text, 'policy', k.policy, 'reason', k.revocation_reason)), '[]'::json)
+                     FROM keys k WHERE k.id = ANY($2::uuid[])) AS states`,
+    values: [slaveSaeId, [...keyIds]],
+  });
+  const r = rows[0]!;
+  const deliveries = new Map<string, DeliveryRow[]>();
+  for (const d of r.deliveries) {
+    const list = deliveries.get(d.k) ?? [];
+    list.push({ keyId: d.k, saeId: d.s, role: d.r, masterSaeId: d.m, kmeNodeId: d.n, sizeBits: d.b, deliveredAt: d.d === null ? null : new Date(d.d) });
+    deliveries.set(d.k, list);
+  }
+  return {
+    slave: r.slave ? { saeId: r.slave.sae_id, nodeId: r.slave.node_id, certPins: r.slave.cert_pins } : null,
+    deliveries,
+    states: new Map(r.states.map((x) => [x.id, { id: x.id, state: x.state, policy: x.policy, revocationReason: x.reason }])),
+  };
+}
