@@ -94,7 +94,9 @@ export class KmeHub implements KmeCallHandler {
       // As the snapshot and revokedNotices calls answer: nothing for a caller that is not this KME's, or no pair.
       const mine = caller !== null && caller.nodeId === kme;
       const [pool, list] = await Promise.all([
-        !snapshot ? null : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }) : emptySnapshot(),
+        snapshot === null ? null
+        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : this.opts.maxKeyPerRequest)
+        : emptySnapshot(),
         !notices ? null : mine ? this.notices(caller.saeId) : [],
       ]);
       return {
@@ -220,9 +222,11 @@ export class KmeHub implements KmeCallHandler {
     return poolSites(m.nodeId, s.nodeId);
   }
 
-  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }): Promise<KmeCallResult<"snapshot">> {
-    const [n, rate] = await Promise.all([countPool(this.pool, sites, required, this.opts.poolTarget), this.refillRate(sites)]);
-    const cap = (x: number) => Math.min(x, this.opts.poolTarget);
+  /** The pool's counts, never above `upTo` (the pool target: status reports no more; less when only that is compared). */
+  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }, upTo = this.opts.poolTarget): Promise<KmeCallResult<"snapshot">> {
+    const limit = Math.min(upTo, this.opts.poolTarget);
+    const [n, rate] = await Promise.all([countPool(this.pool, sites, required, limit), this.refillRate(sites)]);
+    const cap = (x: number) => Math.min(x, limit);
     return {
       available: cap(n.available),
       matching: cap(n.matching),

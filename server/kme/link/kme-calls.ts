@@ -58,7 +58,11 @@ export const KME_CALLS = {
     args: z.object({
       callerSaeId: ZSaeId.nullable(),
       pathSaeId: ZSaeId.nullable(),
-      snapshot: z.boolean(),
+      /**
+       * The pair's pool without route constraints: counted up to the pool target ("full", as status reports it), or up
+       * to the most keys one request may take ("enough": all enc_keys compares it with), or not at all (null).
+       */
+      snapshot: z.enum(["full", "enough"]).nullable(),
       notices: z.boolean(),
     }),
     result: z.object({
