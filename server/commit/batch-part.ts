@@ -31,6 +31,20 @@ export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {
    * entries were written. Decide in `run`; a failing write fails the batch.
    */
   write?(client: pg.ClientBase, value: T): Promise<void>;
+  /**
+   * Optional: the jobs of one kind that load and write together. Every job of a batch naming the same group is
+   * loaded by one `group.load` and written by one `group.write` (the job's own `load` and `write` are then not
+   * called): one query for many jobs instead of one each. The same rules as load and write apply.
+   */
+  group?: JobGroup<W>;
+}
+
+/** Jobs of one kind loaded and written together in a batch (BatchJob.group). */
+export interface JobGroup<W extends BatchWorkspace = BatchWorkspace> {
+  /** Reads, under the head lock and before any job runs, what these jobs of the batch need. */
+  load?(client: pg.ClientBase, jobs: readonly BatchJob<unknown, W>[]): Promise<void>;
+  /** Writes what the accepted jobs among them decided (each with the value its `run` returned), in one go. */
+  write?(client: pg.ClientBase, accepted: ReadonlyArray<{ job: BatchJob<unknown, W>; value: unknown }>): Promise<void>;
 }
 
 /** Where jobs go: the transition runner, as the domains that submit jobs see it. */

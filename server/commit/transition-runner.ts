@@ -122,7 +122,10 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
       const found = headMark(head);
       const parts: PartOfBatch[] = [];
       for (const part of this.opts.parts) parts.push(await part.open(client, ws, jobs, found));
-      for (const q of batch) await q.job.load?.(client);
+      const groups = new Map<object, Queued<W>[]>();
+      for (const q of batch) if (q.job.group) groups.set(q.job.group, [...(groups.get(q.job.group) ?? []), q]);
+      for (const q of batch) if (!q.job.group) await q.job.load?.(client);
+      for (const [, qs] of groups) await qs[0]!.job.group!.load?.(client, qs.map((q) => q.job));
       const outcomes = batch.map((q) => {
         ws.beginJob();
         try {
@@ -151,7 +154,18 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
       if (!entries) throw chainFailed;
       await flushBatch(client, ws, entries, parts, { rowsSent: split });
       for (const p of parts) await p.write?.(client);
-      for (const [i, o] of outcomes.entries()) if (o.ok) await batch[i]!.job.write?.(client, o.value);
+      const written = new Set<object>();
+      for (const [i, o] of outcomes.entries()) {
+        const job = batch[i]!.job;
+        if (!job.group) {
+          if (o.ok) await job.write?.(client, o.value);
+        } else if (!written.has(job.group)) {
+          // The whole group at its first job's place, with each accepted job's value.
+          written.add(job.group);
+          const accepted = batch.flatMap((q, j) => (q.job.group === job.group && outcomes[j]!.ok ? [{ job: q.job, value: (outcomes[j] as { value: unknown }).value }] : []));
+          if (accepted.length > 0) await job.group.write?.(client, accepted);
+        }
+      }
       await this.opts.hooks?.beforeCommit?.();
       const last = entries[entries.length - 1];
       inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;

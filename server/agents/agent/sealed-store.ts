@@ -56,6 +56,8 @@ export class SealedStore {
   private readonly writing = new Map<string, Promise<void>>();
   private keysFolder: FolderSync | null = null;
   private usage = new Map<string, number>();
+  /** The usage file's asynchronous writes: the one running, and the one queued behind it (it takes the latest totals). */
+  private usageWrite: { running: Promise<void> | null; queued: Promise<void> | null; folder: FolderSync | null } = { running: null, queued: null, folder: null };
 
   private constructor(
     readonly dataDir: string,
@@ -195,9 +197,33 @@ export class SealedStore {
 
   /** Adds uses of a held key to its cumulative total, durably. */
   recordUse(keyId: string, times: number): void {
-    if (!this.held.has(keyId)) return;
-    this.usage.set(keyId, this.usageTotal(keyId) + times);
-    this.saveUsage();
+    this.recordUses([{ keyId, times }]);
+  }
+
+  /** Adds uses of several held keys to their totals, durably, in one write of the usage file (the KME's deliveries). */
+  recordUses(uses: ReadonlyArray<{ keyId: string; times: number }>): void {
+    let changed = false;
+    for (const { keyId, times } of uses) {
+      if (!this.held.has(keyId)) continue;
+      this.usage.set(keyId, this.usageTotal(keyId) + times);
+      changed = true;
+    }
+    if (changed) this.saveUsage();
+  }
+
+  /**
+   * recordUses for the KME's answers without holding the event loop on the disk: the totals change at once, and the
+   * promise resolves once a write of the usage file begun after the change is fsynced (file and folder, in the
+   * thread pool); one write serves every change made while the previous one ran.
+   */
+  recordUsesDurable(uses: ReadonlyArray<{ keyId: string; times: number }>): Promise<void> {
+    let changed = false;
+    for (const { keyId, times } of uses) {
+      if (!this.held.has(keyId)) continue;
+      this.usage.set(keyId, this.usageTotal(keyId) + times);
+      changed = true;
+    }
+    return changed ? this.saveUsageAsync() : Promise.resolve();
   }
 
   close(): void {
@@ -234,12 +260,35 @@ export class SealedStore {
   }
 
   private saveUsage(): void {
+    writeDurably(join(this.dataDir, "usage.json"), this.usageFile());
+    // An asynchronous write begun before this one may rename its older totals over it: write the latest after it.
+    if (this.usageWrite.running) void this.saveUsageAsync().catch(() => undefined);
+  }
+
+  private saveUsageAsync(): Promise<void> {
+    const w = this.usageWrite;
+    if (!w.running) {
+      const text = this.usageFile();
+      w.running = writeDurablyAsync(join(this.dataDir, "usage.json"), text, (w.folder ??= new FolderSync(this.dataDir))).finally(() => {
+        w.running = null;
+      });
+      return w.running;
+    }
+    w.queued ??= w.running.catch(() => undefined).then(() => {
+      w.queued = null;
+      return this.saveUsageAsync();
+    });
+    return w.queued;
+  }
+
+  /** The usage file's text: the totals sealed under the store key. */
+  private usageFile(): string {
     const nonce = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", this.sealingKey, nonce);
     cipher.setAAD(this.usageAad());
     const ct = Buffer.concat([cipher.update(JSON.stringify(Object.fromEntries(this.usage)), "utf8"), cipher.final()]);
     const file = { v: RECORD_VERSION, nonce: nonce.toString("base64"), ciphertext: ct.toString("base64"), tag: cipher.getAuthTag().toString("base64"), storedAt: this.clock().toISOString() };
-    writeDurably(join(this.dataDir, "usage.json"), JSON.stringify(file) + "\n");
+    return JSON.stringify(file) + "\n";
   }
 
   private loadUsage(): Map<string, number> {

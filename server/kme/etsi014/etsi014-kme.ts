@@ -38,7 +38,7 @@
  *   enabled (`caller_not_registered`), pinned certificate (`caller_cert_not_pinned`).
  *   An SAE with pins is refused when the transport gave no fingerprint (fail closed).
  */
-import { DEFAULT_RETRY_AFTER, checkCaller, checkHubLink, hubUnreachable, loadLimits, type RetryAfter } from "./common-checks";
+import { DEFAULT_RETRY_AFTER, SAE_ID, checkCaller, checkHubLink, hubUnreachable, loadLimits, type RetryAfter } from "./common-checks";
 import { getKeysWithIds } from "./dec-keys";
 import { getKeys } from "./enc-keys";
 import type { Etsi014Ports } from "./kme-ports";
@@ -114,9 +114,13 @@ export async function handleEtsi014Request(ports: Etsi014Ports, request: Etsi014
   }
 }
 
-async function runMethod(ports: Etsi014Ports, request: Etsi014Request, route: MethodContext["route"], retry: RetryAfter): Promise<MethodResult> {
-  const hub = await checkHubLink(ports, retry);
+async function runMethod(shared: Etsi014Ports, request: Etsi014Request, route: MethodContext["route"], retry: RetryAfter): Promise<MethodResult> {
+  const hub = await checkHubLink(shared, retry);
   if (hub !== null) return refused(hub);
+  const valid = (id: string | null) => (id !== null && SAE_ID.test(id) ? id : null);
+  const ports = shared.forRequest
+    ? await shared.forRequest({ callerSaeId: valid(request.callerSaeId), pathSaeId: valid(route.pathSaeId), endpoint: route.endpoint })
+    : shared;
   const caller = await checkCaller(ports, request);
   if (caller !== null) return refused(caller);
   const limits = await loadLimits(ports, retry);

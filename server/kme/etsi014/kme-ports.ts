@@ -138,8 +138,23 @@ export interface KeyPool {
   claimForSlave(claim: { requestId: string; slaveSaeId: string; masterSaeId: string; keyIds: readonly string[] }): Promise<SlaveClaimResult>;
 }
 
+/** A request as the protocol layer knows it once routed and the hub link is up, before any other check. */
+export interface RequestOutline {
+  /** The client certificate's CN, null when it is not a valid SAE ID (no SAE can match it). */
+  callerSaeId: string | null;
+  /** The SAE in the path, null when it is not a valid SAE ID. */
+  pathSaeId: string | null;
+  endpoint: "status" | "enc_keys" | "dec_keys";
+}
+
 export interface Etsi014Ports {
   site: KmeSite;
   directory: SaeDirectory;
   keys: KeyPool;
+  /**
+   * Optional: ports for this one request that read, in one go, what its checks are going to ask (the caller, the
+   * path SAE, their pairing, the limits, the sites), and answer those questions exactly as these ports would; any
+   * other question goes to these ports. Reads only: the order of the checks, and so every answer, is unchanged.
+   */
+  forRequest?(outline: RequestOutline): Promise<Etsi014Ports>;
 }

@@ -15,6 +15,7 @@ import { policyIn } from "../../keys/key-policies";
 import type { KeyRecord } from "../../keys/key-record";
 import type { KeyService } from "../../keys/key-service";
 import type { KeyWorkspace } from "../../keys/key-workspace";
+import type { JobGroup } from "../../commit/batch-part";
 import { transition } from "../../keys/key-effects";
 import { deliveriesOf, ETSI014_POLICY, poolCandidates, poolLabel, type Constraints, type DeliveryRow } from "./pool-queries";
 
@@ -66,6 +67,15 @@ function servable(k: KeyRecord, label: string, sites: readonly string[]): boolea
 }
 
 const ATTEMPTS = 5;
+/** How many plain candidates of a pool one query reads ahead for the claims to come. */
+const AHEAD = 128;
+const NONE: Constraints = { avoidNodes: [], maxRelays: null };
+
+/** A pool's plain candidates read ahead, oldest activation first, each handed to one claim of this process only. */
+interface Ahead {
+  ids: string[];
+  refill: Promise<void> | null;
+}
 
 export class DeliveryClaims {
   /**
@@ -73,8 +83,58 @@ export class DeliveryClaims {
    * racing for the same oldest few (the lock decides anyway; this only spares needless losers and retries).
    */
   private readonly reserved = new Set<string>();
+  /** Per pool label: candidates for claims without route constraints, read ahead in one query for many claims. */
+  private readonly ahead = new Map<string, Ahead>();
+
+  /** Per claim job: where the group's load puts the delivery rows it read, and the rows its accepted claim writes. */
+  private readonly jobs = new WeakMap<object, { loaded(rows: Map<string, DeliveryRow[]>): void; rows(value: unknown): unknown[] }>();
+  /** The delivery rows of every claim of a batch read in one query (each claim looks up only its own keys). */
+  private readonly loadAll = async (client: pg.ClientBase, jobs: ReadonlyArray<{ keyIds: readonly string[] }>): Promise<void> => {
+    const rows = await deliveriesOf(client, [...new Set(jobs.flatMap((j) => j.keyIds))]);
+    for (const j of jobs) this.jobs.get(j)?.loaded(rows);
+  };
+  private readonly rowsOf = (accepted: ReadonlyArray<{ job: object; value: unknown }>) => accepted.flatMap((a) => this.jobs.get(a.job)?.rows(a.value) ?? []);
+  /** enc_keys claims of one batch: one read, one INSERT of every delivery row. */
+  private readonly masterGroup: JobGroup<KeyWorkspace> = {
+    load: this.loadAll,
+    write: async (client, accepted) => {
+      const rows = this.rowsOf(accepted);
+      if (rows.length === 0) return;
+      await client.query({
+        name: "qecnet-kme-insert-deliveries-batch",
+        text: `INSERT INTO key_sae_deliveries (key_id, sae_id, role, kme_node_id, master_sae_id, size_bits, request_id, assigned_at, delivered_at)
+               SELECT r.key_id, r.sae_id, r.role, r.kme_node_id, r.master_sae_id, r.size_bits, r.request_id, r.at, CASE WHEN r.delivered THEN r.at END
+                 FROM jsonb_to_recordset($1::jsonb)
+                   AS r(key_id uuid, sae_id text, role text, kme_node_id text, master_sae_id text, size_bits int, request_id text, at timestamptz, delivered boolean)`,
+        values: [JSON.stringify(rows)],
+      });
+    },
+  };
+  /** dec_keys claims of one batch: one read, one UPDATE marking every fetched row. */
+  private readonly slaveGroup: JobGroup<KeyWorkspace> = {
+    load: this.loadAll,
+    write: async (client, accepted) => {
+      const rows = this.rowsOf(accepted);
+      if (rows.length === 0) return;
+      const u = await client.query({
+        name: "qecnet-kme-mark-fetched-batch",
+        text: `UPDATE key_sae_deliveries d SET delivered_at = r.at
+                 FROM jsonb_to_recordset($1::jsonb) AS r(key_id uuid, sae_id text, at timestamptz)
+                WHERE d.key_id = r.key_id AND d.sae_id = r.sae_id AND d.role = 'slave' AND d.delivered_at IS NULL`,
+        values: [JSON.stringify(rows)],
+      });
+      // Under the head lock nothing else marks these rows; a mismatch means the rows changed behind the runner's back.
+      if (u.rowCount !== rows.length) throw new Error("delivery rows changed during the claim");
+    },
+  };
 
   constructor(private readonly keys: KeyService) {}
+
+  /** Registers a claim job of a group: what the group's load hands it, and the rows it writes once accepted. */
+  private grouped<J extends object>(job: J, loaded: (rows: Map<string, DeliveryRow[]>) => void, rows: (value: unknown) => unknown[]): J {
+    this.jobs.set(job, { loaded, rows });
+    return job;
+  }
 
   /** enc_keys: `number` keys of the pool to the master, addressed to its slaves; or nothing. */
   async claimForMaster(pool: pg.Pool, c: MasterClaim): Promise<MasterClaimOutcome> {
@@ -85,13 +145,18 @@ export class DeliveryClaims {
       maxRelays: minOrNull(c.required.maxRelays, c.preferred.maxRelays),
     };
     const skip: string[] = [];
+    const plain = merged.avoidNodes.length === 0 && merged.maxRelays === null;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       // Candidates outside the lock (the claim re-checks each under it): preferred ones first, oldest activation first.
+      // A claim without route constraints takes them from the pool's read-ahead (one query serves many claims).
       const want = c.number * 2 + 4;
-      const avoid = [...skip, ...this.reserved];
-      const first = await poolCandidates(pool, sites, merged, want, avoid);
-      const rest = first.length < want ? await poolCandidates(pool, sites, c.required, want - first.length, [...avoid, ...first]) : [];
-      let candidates = [...first, ...rest].filter((id) => !this.reserved.has(id));
+      let candidates = plain ? await this.takeAhead(pool, sites, label, c.number + 2, skip) : [];
+      if (candidates.length < c.number) {
+        const avoid = [...skip, ...this.reserved, ...candidates];
+        const first = await poolCandidates(pool, sites, merged, want, avoid);
+        const rest = first.length < want ? await poolCandidates(pool, sites, c.required, want - first.length, [...avoid, ...first]) : [];
+        candidates = [...candidates, ...[...first, ...rest].filter((id) => !this.reserved.has(id))];
+      }
       if (candidates.length < c.number) {
         // Others in flight hold the rest: try them too rather than report an empty pool (the lock still decides).
         candidates = [...candidates, ...(await poolCandidates(pool, sites, c.required, want, [...skip, ...candidates]))];
@@ -100,12 +165,11 @@ export class DeliveryClaims {
       const mine = candidates.filter((id) => !this.reserved.has(id));
       for (const id of mine) this.reserved.add(id);
       let loaded = new Map<string, DeliveryRow[]>();
-      const claimed = this.keys.runner.submit({
+      type Value = { ok: false; taken: string[] } | { ok: true; keys: Array<{ keyId: string; fetchBy: Date }>; at: Date };
+      const claimed = this.keys.runner.submit(this.grouped({
         keyIds: candidates,
-        load: async (client) => {
-          loaded = await deliveriesOf(client, candidates);
-        },
-        run: (ws) => {
+        group: this.masterGroup,
+        run: (ws: KeyWorkspace): Value => {
           const ledger = ledgerOf(ws);
           const picked: KeyRecord[] = [];
           for (const id of candidates) {
@@ -131,39 +195,73 @@ export class DeliveryClaims {
           }
           return { ok: true as const, keys: out, at: ws.now };
         },
-        write: async (client, value) => {
-          if (!value.ok) return;
-          const rows = value.keys.flatMap((k) => [
-            { key_id: k.keyId, sae_id: c.masterSaeId, role: "master", kme_node_id: c.kme, delivered: true },
-            ...c.slaves.map((s) => ({ key_id: k.keyId, sae_id: s.saeId, role: "slave", kme_node_id: s.nodeId, delivered: false })),
-          ]);
-          await client.query({
-            name: "qecnet-kme-insert-deliveries",
-            text: `INSERT INTO key_sae_deliveries (key_id, sae_id, role, kme_node_id, master_sae_id, size_bits, request_id, assigned_at, delivered_at)
-                   SELECT r.key_id, r.sae_id, r.role, r.kme_node_id, $2, $3, $4, $5, CASE WHEN r.delivered THEN $5::timestamptz END
-                     FROM jsonb_to_recordset($1::jsonb) AS r(key_id uuid, sae_id text, role text, kme_node_id text, delivered boolean)`,
-            values: [JSON.stringify(rows), c.masterSaeId, c.sizeBits, c.requestId, value.at],
-          });
-        },
-      });
+      }, (rows) => {
+        loaded = rows;
+      }, (v) => {
+        const value = v as Value;
+        if (!value.ok) return [];
+        const row = { master_sae_id: c.masterSaeId, size_bits: c.sizeBits, request_id: c.requestId, at: value.at };
+        return value.keys.flatMap((k) => [
+          { ...row, key_id: k.keyId, sae_id: c.masterSaeId, role: "master", kme_node_id: c.kme, delivered: true },
+          ...c.slaves.map((s) => ({ ...row, key_id: k.keyId, sae_id: s.saeId, role: "slave", kme_node_id: s.nodeId, delivered: false })),
+        ]);
+      }));
       const r = await claimed.finally(() => {
         for (const id of mine) this.reserved.delete(id);
+      }).catch((e: unknown) => {
+        if (plain) this.giveBack(label, mine); // the outcome is unknown: the lock re-checks them at their next claim
+        throw e;
       });
-      if (r.ok) return { outcome: "claimed", keys: r.keys };
+      if (r.ok) {
+        // Candidates the claim did not need go back to the front of the read-ahead (they were servable as far as known).
+        if (plain) this.giveBack(label, mine.filter((id) => !r.keys.some((k) => k.keyId === id)));
+        return { outcome: "claimed", keys: r.keys };
+      }
       skip.push(...r.taken);
+      // Keys read ahead went stale (taken by another hub process, revoked, rotated): read afresh rather than drain them.
+      if (plain) this.ahead.delete(label);
     }
     return { outcome: "short" };
+  }
+
+  /**
+   * Up to `n` plain candidates from the pool's read-ahead, reading ahead again (one query at a time per pool) when it
+   * runs short; never one another claim of this process holds or was handed.
+   */
+  private async takeAhead(pool: pg.Pool, sites: readonly string[], label: string, n: number, skip: readonly string[]): Promise<string[]> {
+    let a = this.ahead.get(label);
+    if (!a) this.ahead.set(label, (a = { ids: [], refill: null }));
+    const ahead = a;
+    if (skip.length > 0) ahead.ids = ahead.ids.filter((id) => !skip.includes(id));
+    for (let round = 0; round < 2 && ahead.ids.length < n; round++) {
+      ahead.refill ??= poolCandidates(pool, sites, NONE, Math.max(AHEAD, n * 2), [...this.reserved, ...ahead.ids, ...skip])
+        .then((ids) => {
+          const have = new Set(ahead.ids);
+          for (const id of ids) if (!have.has(id) && !this.reserved.has(id)) ahead.ids.push(id);
+        })
+        .finally(() => {
+          ahead.refill = null;
+        });
+      await ahead.refill;
+    }
+    return ahead.ids.splice(0, n).filter((id) => !this.reserved.has(id));
+  }
+
+  private giveBack(label: string, ids: readonly string[]): void {
+    const ahead = this.ahead.get(label);
+    if (!ahead || ids.length === 0) return;
+    const have = new Set(ahead.ids);
+    ahead.ids.unshift(...ids.filter((id) => !have.has(id) && !this.reserved.has(id)));
   }
 
   /** dec_keys: every key to this slave, each consumed once every addressed application has it; or nothing. */
   async claimForSlave(c: SlaveClaim): Promise<SlaveClaimOutcome> {
     let loaded = new Map<string, DeliveryRow[]>();
-    const r = await this.keys.runner.submit({
+    type Value = { ok: false } | { ok: true; at: Date };
+    const r = await this.keys.runner.submit(this.grouped({
       keyIds: c.keyIds,
-      load: async (client) => {
-        loaded = await deliveriesOf(client, c.keyIds);
-      },
-      run: (ws) => {
+      group: this.slaveGroup,
+      run: (ws: KeyWorkspace): Value => {
         const ledger = ledgerOf(ws);
         const known = new Map(c.keyIds.map((id) => [id, ledger.get(id) ?? facts(loaded.get(id))]));
         // Every key must be fetchable by this slave from this master, or none is claimed.
@@ -188,18 +286,12 @@ export class DeliveryClaims {
         }
         return { ok: true as const, at: ws.now };
       },
-      write: async (client, value) => {
-        if (!value.ok) return;
-        const u = await client.query({
-          name: "qecnet-kme-mark-fetched",
-          text: `UPDATE key_sae_deliveries SET delivered_at = $3
-                  WHERE key_id = ANY($1::uuid[]) AND sae_id = $2 AND role = 'slave' AND delivered_at IS NULL`,
-          values: [[...c.keyIds], c.slaveSaeId, value.at],
-        });
-        // Under the head lock nothing else marks these rows; a mismatch means the rows changed behind the runner's back.
-        if (u.rowCount !== c.keyIds.length) throw new Error("delivery rows changed during the claim");
-      },
-    });
+    }, (rows) => {
+      loaded = rows;
+    }, (v) => {
+      const value = v as Value;
+      return value.ok ? c.keyIds.map((keyId) => ({ key_id: keyId, sae_id: c.slaveSaeId, at: value.at })) : [];
+    }));
     if (!r.ok) return { outcome: "refused" };
     // The size the master chose at enc_keys: the slave gets the same prefix of the key.
     return { outcome: "claimed", keys: c.keyIds.map((keyId) => ({ keyId, sizeBits: loaded.get(keyId)!.find((d) => d.role === "master")!.sizeBits })) };

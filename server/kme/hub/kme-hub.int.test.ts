@@ -145,10 +145,35 @@ describe("ETSI 014 at the hub", () => {
     expect((await hub.call("ep-stock", "revokedNotices", { saeId: "sae-bank-1" })).notices).toEqual([]);
   });
 
+  it("passes over a key the claims read ahead and that was revoked meanwhile: the next claim gets another key", async () => {
+    await replenisher.round();
+    expect((await claim(1, "ahead-1")).outcome).toBe("claimed"); // reads the pool ahead
+    const next = (await t.db.key.findFirstOrThrow({ where: { policy: "etsi014", state: "ACTIVE", usageCount: 0n }, orderBy: [{ activatedAt: "asc" }, { id: "asc" }] })).id;
+    await s.keys.apply(next, { type: "REVOKE", reason: "relay-north compromised" }, ACTOR);
+    const second = await claim(1, "ahead-2");
+    if (second.outcome !== "claimed") throw new Error("expected a key");
+    expect(second.keys[0]!.keyId).not.toBe(next);
+    expect(await t.db.keySaeDelivery.count({ where: { keyId: next } })).toBe(0);
+  });
+
+  const prepare = () => hub.call("ep-bank", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "full", notices: false });
+
+  it("prepare reads the registry at every call: an unpaired or disabled application is refused at once", async () => {
+    expect(await prepare()).toMatchObject({ caller: { nodeId: "ep-bank" }, path: { nodeId: "ep-stock" }, paired: true });
+    await registry.unpair("sae-bank-1", "sae-stock-1", ACTOR);
+    expect(await prepare()).toMatchObject({ paired: false });
+    expect(await claim(1, "after-unpair")).toMatchObject({ outcome: "refused" });
+    await registry.pair("sae-bank-1", "sae-stock-1", ACTOR);
+    expect(await prepare()).toMatchObject({ paired: true, sites: [{ nodeId: "ep-bank", state: "ONLINE" }, { nodeId: "ep-stock", state: "ONLINE" }] });
+    // Another site's KME is told nothing of this caller's pool.
+    expect((await hub.call("ep-stock", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "full", notices: true })).snapshot).toMatchObject({ available: 0 });
+  });
+
   it("a disabled application is unknown to every KME and its pool is no longer refilled", async () => {
     const sae = (await registry.list()).saes.find((x) => x.saeId === "sae-stock-1")!;
     await registry.setEnabled("sae-stock-1", false, sae.version, "decommissioned", ACTOR);
     expect((await hub.call("ep-stock", "findSae", { saeId: "sae-stock-1" })).sae).toBeNull();
+    expect(await prepare()).toMatchObject({ path: null, paired: false });
     expect((await hub.call("ep-bank", "arePaired", { a: "sae-bank-1", b: "sae-stock-1" })).paired).toBe(false);
     expect(await claim(1, "after-disable")).toMatchObject({ outcome: "refused" });
     expect(await replenisher.pools()).toEqual([]);
@@ -156,6 +181,7 @@ describe("ETSI 014 at the hub", () => {
     await expect(registry.setEnabled("sae-stock-1", true, sae.version, "", ACTOR)).rejects.toMatchObject({ code: "CONCURRENT_UPDATE" });
     await registry.setEnabled("sae-stock-1", true, sae.version + 1, "", ACTOR);
     expect((await hub.call("ep-stock", "findSae", { saeId: "sae-stock-1" })).sae).toMatchObject({ nodeId: "ep-stock" });
+    expect(await prepare()).toMatchObject({ path: { nodeId: "ep-stock" }, paired: true });
     expect((await verifyStoredChain(t.db)).result).toMatchObject({ ok: true });
   });
 

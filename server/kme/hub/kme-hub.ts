@@ -22,6 +22,10 @@ import {
   keyStates,
   poolSites,
   refillKeysPerSecond,
+  registryView,
+  slaveInspection,
+  type DeliveryRow,
+  type KeyStateRow,
   revokedNotices,
   siteState,
 } from "./pool-queries";
@@ -80,6 +84,26 @@ export class KmeHub implements KmeCallHandler {
   }
 
   private readonly handlers: Handlers = {
+    prepare: async (kme, { callerSaeId, pathSaeId, snapshot, notices }) => {
+      const ids = [callerSaeId, pathSaeId].filter((x): x is string => x !== null);
+      const pair = callerSaeId !== null && pathSaeId !== null ? [[callerSaeId, pathSaeId] as const] : [];
+      const [view, limits] = await Promise.all([registryView(this.pool, kme, ids, pair), this.handlers.limits(kme, {})]);
+      const caller = callerSaeId === null ? null : (view.saes.get(callerSaeId) ?? null);
+      const path = pathSaeId === null ? null : (view.saes.get(pathSaeId) ?? null);
+      const sites = [...new Set([kme, ...(path ? [path.nodeId] : [])])].map((nodeId) => ({ nodeId, state: view.site(nodeId) }));
+      // As the snapshot and revokedNotices calls answer: nothing for a caller that is not this KME's, or no pair.
+      const mine = caller !== null && caller.nodeId === kme;
+      const [pool, list] = await Promise.all([
+        snapshot === null ? null
+        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : this.opts.maxKeyPerRequest)
+        : emptySnapshot(),
+        !notices ? null : mine ? this.notices(caller.saeId) : [],
+      ]);
+      return {
+        caller, path, paired: caller !== null && path !== null && view.paired(caller.saeId, path.saeId),
+        limits, sites, snapshot: pool, notices: list,
+      };
+    },
     siteState: async (_kme, { nodeId }) => ({ state: await siteState(this.pool, nodeId) }),
     limits: async () => {
       const size = await this.keySize();
@@ -101,19 +125,18 @@ export class KmeHub implements KmeCallHandler {
     revokedNotices: async (kme, { saeId }) => {
       const sae = await findSae(this.pool, saeId);
       if (!sae || sae.nodeId !== kme) return { notices: [] };
-      const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
-      const list = await revokedNotices(this.pool, saeId, since);
-      return { notices: list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) })) };
+      return { notices: await this.notices(saeId) };
     },
     claimForMaster: async (kme, a) => {
-      const master = await findSae(this.pool, a.masterSaeId);
-      const slaves = await Promise.all(a.slaveSaeIds.map((id) => findSae(this.pool, id)));
+      // The registry and both sites in one read (as findSae, arePaired and siteState would answer them one by one).
+      const view = await registryView(this.pool, kme, [a.masterSaeId, ...a.slaveSaeIds], a.slaveSaeIds.map((id) => [a.masterSaeId, id] as const));
+      const master = view.saes.get(a.masterSaeId) ?? null;
+      const slaves = a.slaveSaeIds.map((id) => view.saes.get(id) ?? null);
       if (!master || master.nodeId !== kme || slaves.some((s) => s === null)) return this.refusedMaster(kme, a, null);
-      for (const s of slaves) if (!(await arePaired(this.pool, master.saeId, s!.saeId))) return this.refusedMaster(kme, a, null);
+      for (const s of slaves) if (!view.paired(master.saeId, s!.saeId)) return this.refusedMaster(kme, a, null);
       const peer = slaves[0]!.nodeId;
       const sites = poolSites(kme, peer);
-      const [own, peerState] = await Promise.all([siteState(this.pool, kme), siteState(this.pool, peer)]);
-      if (own !== "ONLINE" || peerState !== "ONLINE") return this.refusedMaster(kme, a, sites);
+      if (view.site(kme) !== "ONLINE" || view.site(peer) !== "ONLINE") return this.refusedMaster(kme, a, sites);
       const r = await this.claims.claimForMaster(this.pool, {
         kme, requestId: a.requestId, masterSaeId: master.saeId, slaves: slaves.map((s) => ({ saeId: s!.saeId, nodeId: s!.nodeId })),
         sites, number: a.number, sizeBits: a.sizeBits, required: a.required, preferred: a.preferred,
@@ -122,10 +145,10 @@ export class KmeHub implements KmeCallHandler {
       return this.refusedMaster(kme, a, sites);
     },
     inspectForSlave: async (kme, { slaveSaeId, keyIds }) => {
-      const slave = await findSae(this.pool, slaveSaeId);
       const ids = keyIds.map((k) => k.toLowerCase());
-      if (!slave || slave.nodeId !== kme) return { views: ids.map((keyId) => ({ keyId, exists: false as const })) };
-      return { views: await this.views(slaveSaeId, ids) };
+      const seen = await slaveInspection(this.pool, slaveSaeId, ids);
+      if (!seen.slave || seen.slave.nodeId !== kme) return { views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      return { views: viewsOf(slaveSaeId, ids, seen.deliveries, seen.states) };
     },
     reportRefusal: async (kme, r) => ({ audited: await this.auditRefusal(kme, r) }),
     claimForSlave: async (kme, { requestId, slaveSaeId, masterSaeId, keyIds }) => {
@@ -166,6 +189,12 @@ export class KmeHub implements KmeCallHandler {
     return true;
   }
 
+  private async notices(saeId: string): Promise<KmeCallResult<"revokedNotices">["notices"]> {
+    const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
+    const list = await revokedNotices(this.pool, saeId, since);
+    return list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) }));
+  }
+
   private async keySize(): Promise<number> {
     const now = this.clock().getTime();
     if (this.sizeCache && now - this.sizeCache.at < CACHE_TTL_MS && now >= this.sizeCache.at) return this.sizeCache.bits;
@@ -193,9 +222,11 @@ export class KmeHub implements KmeCallHandler {
     return poolSites(m.nodeId, s.nodeId);
   }
 
-  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }): Promise<KmeCallResult<"snapshot">> {
-    const [n, rate] = await Promise.all([countPool(this.pool, sites, required, this.opts.poolTarget), this.refillRate(sites)]);
-    const cap = (x: number) => Math.min(x, this.opts.poolTarget);
+  /** The pool's counts, never above `upTo` (the pool target: status reports no more; less when only that is compared). */
+  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }, upTo = this.opts.poolTarget): Promise<KmeCallResult<"snapshot">> {
+    const limit = Math.min(upTo, this.opts.poolTarget);
+    const [n, rate] = await Promise.all([countPool(this.pool, sites, required, limit), this.refillRate(sites)]);
+    const cap = (x: number) => Math.min(x, limit);
     return {
       available: cap(n.available),
       matching: cap(n.matching),
@@ -222,22 +253,32 @@ export class KmeHub implements KmeCallHandler {
   /** The keys a slave asks for, as dec_keys must judge them (§4.3). */
   private async views(slaveSaeId: string, ids: readonly string[]): Promise<KmeCallResult<"inspectForSlave">["views"]> {
     const [deliveries, states] = await Promise.all([deliveriesOf(this.pool, ids), keyStates(this.pool, ids)]);
-    return ids.map((keyId) => {
-      const rows = deliveries.get(keyId) ?? [];
-      const master = rows.find((r) => r.role === "master");
-      const key = states.get(keyId);
-      if (!master || !key) return { keyId, exists: false as const };
-      const slaves = rows.filter((r) => r.role === "slave");
-      const mine = slaves.find((r) => r.saeId === slaveSaeId);
-      const availability =
-        mine?.deliveredAt ? "consumed"
-        : key.state === "REVOKED" ? "revoked"
-        : key.state === "ACTIVE" || key.state === "ROTATING" ? "available"
-        : key.state === "DESTROYED" && slaves.every((r) => r.deliveredAt) ? "consumed"
-        : "expired";
-      return { keyId, exists: true as const, masterSaeId: master.saeId, addressedSlaves: slaves.map((r) => r.saeId), availability };
-    });
+    return viewsOf(slaveSaeId, ids, deliveries, states);
   }
+}
+
+/** The keys a slave asks for, as dec_keys must judge them (§4.3), from their delivery rows and states. */
+function viewsOf(
+  slaveSaeId: string,
+  ids: readonly string[],
+  deliveries: ReadonlyMap<string, DeliveryRow[]>,
+  states: ReadonlyMap<string, KeyStateRow>,
+): KmeCallResult<"inspectForSlave">["views"] {
+  return ids.map((keyId) => {
+    const rows = deliveries.get(keyId) ?? [];
+    const master = rows.find((r) => r.role === "master");
+    const key = states.get(keyId);
+    if (!master || !key) return { keyId, exists: false as const };
+    const slaves = rows.filter((r) => r.role === "slave");
+    const mine = slaves.find((r) => r.saeId === slaveSaeId);
+    const availability =
+      mine?.deliveredAt ? "consumed"
+      : key.state === "REVOKED" ? "revoked"
+      : key.state === "ACTIVE" || key.state === "ROTATING" ? "available"
+      : key.state === "DESTROYED" && slaves.every((r) => r.deliveredAt) ? "consumed"
+      : "expired";
+    return { keyId, exists: true as const, masterSaeId: master.saeId, addressedSlaves: slaves.map((r) => r.saeId), availability };
+  });
 }
 
 function emptySnapshot(): KmeCallResult<"snapshot"> {

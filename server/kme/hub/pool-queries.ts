@@ -53,11 +53,61 @@ export async function arePaired(q: pg.Pool | pg.ClientBase, a: string, b: string
   return rows.length > 0;
 }
 
+export type SiteState = "ONLINE" | "OFFLINE" | "ISOLATED";
+
+/** A node status as ETSI 014 sees it: DEGRADED still serves; ISOLATED and OFFLINE (and no such node) do not. */
+function siteStateOf(status: string | undefined): SiteState {
+  return status === "ISOLATED" ? "ISOLATED" : status === "ONLINE" || status === "DEGRADED" ? "ONLINE" : "OFFLINE";
+}
+
 /** A site as ETSI 014 sees it: DEGRADED still serves; ISOLATED and OFFLINE do not. */
-export async function siteState(q: pg.Pool | pg.ClientBase, nodeId: string): Promise<"ONLINE" | "OFFLINE" | "ISOLATED"> {
+export async function siteState(q: pg.Pool | pg.ClientBase, nodeId: string): Promise<SiteState> {
   const { rows } = await q.query<{ status: string }>({ name: "qecnet-kme-site-state", text: "SELECT status::text AS status FROM nodes WHERE id = $1", values: [nodeId] });
-  const s = rows[0]?.status;
-  return s === "ISOLATED" ? "ISOLATED" : s === "ONLINE" || s === "DEGRADED" ? "ONLINE" : "OFFLINE";
+  return siteStateOf(rows[0]?.status);
+}
+
+/** What one request's checks read from the registry and the mesh, read at once (registryView). */
+export interface RegistryView {
+  /** The enabled SAEs among those asked about. */
+  saes: Map<string, SaeRow>;
+  /** Whether two SAEs are paired, both enabled (the answer of arePaired); only for the pairs asked about. */
+  paired(a: string, b: string): boolean;
+  /** The state of `kme`'s site or of an enabled SAE's site (the answer of siteState). */
+  site(nodeId: string): SiteState;
+}
+
+const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+
+/**
+ * One query for what findSae, arePaired and siteState answer one by one: the enabled SAEs of `saeIds`, which of
+ * `pairs` are paired, and the states of `kme`'s site and of those SAEs' sites.
+ */
+export async function registryView(
+  q: pg.Pool | pg.ClientBase,
+  kme: string,
+  saeIds: readonly string[],
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Promise<RegistryView> {
+  const ordered = pairs.map(([a, b]) => (a < b ? [a, b] : [b, a]));
+  const { rows } = await q.query<{ saes: Array<{ sae_id: string; node_id: string; cert_pins: string[] }>; sites: Array<{ id: string; status: string }>; pairs: Array<{ a: string; b: string }> }>({
+    name: "qecnet-kme-registry-view",
+    text: `WITH s AS (SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = ANY($1::text[]) AND enabled)
+           SELECT (SELECT coalesce(json_agg(s), '[]'::json) FROM s) AS saes,
+                  (SELECT coalesce(json_agg(json_build_object('id', n.id, 'status', n.status::text)), '[]'::json)
+                     FROM nodes n WHERE n.id = $2 OR n.id IN (SELECT node_id FROM s)) AS sites,
+                  (SELECT coalesce(json_agg(json_build_object('a', p.sae_a, 'b', p.sae_b)), '[]'::json)
+                     FROM sae_pairs p JOIN unnest($3::text[], $4::text[]) AS w(a, b) ON p.sae_a = w.a AND p.sae_b = w.b) AS pairs`,
+    values: [[...new Set(saeIds)], kme, ordered.map((p) => p[0]), ordered.map((p) => p[1])],
+  });
+  const r = rows[0]!;
+  const saes = new Map(r.saes.map((x) => [x.sae_id, { saeId: x.sae_id, nodeId: x.node_id, certPins: x.cert_pins }]));
+  const sites = new Map(r.sites.map((x) => [x.id, x.status]));
+  const paired = new Set(r.pairs.map((x) => pairKey(x.a, x.b)));
+  return {
+    saes,
+    paired: (a, b) => saes.has(a) && saes.has(b) && paired.has(pairKey(a, b)),
+    site: (nodeId) => siteStateOf(sites.get(nodeId)),
+  };
 }
 
 /**
@@ -210,4 +260,38 @@ export async function revokedNotices(q: pg.Pool | pg.ClientBase, saeId: string, 
     values: [saeId, since],
   });
   return rows.map((r) => ({ keyId: r.key_id, revokedAt: r.at, reason: r.reason }));
+}
+
+/**
+ * What inspectForSlave reads, in one query: the slave (enabled, or null), every delivery row of the keys, and their
+ * states (the answers of findSae, deliveriesOf and keyStates).
+ */
+export async function slaveInspection(
+  q: pg.Pool | pg.ClientBase,
+  slaveSaeId: string,
+  keyIds: readonly string[],
+): Promise<{ slave: SaeRow | null; deliveries: Map<string, DeliveryRow[]>; states: Map<string, KeyStateRow> }> {
+  type Row = { k: string; s: string; r: "master" | "slave"; m: string; n: string; b: number; d: string | null };
+  const { rows } = await q.query<{ slave: { sae_id: string; node_id: string; cert_pins: string[] } | null; deliveries: Row[]; states: Array<{ id: string; state: string; policy: string; reason: string | null }> }>({
+    name: "qecnet-kme-slave-inspection",
+    text: `SELECT (SELECT row_to_json(s) FROM (SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = $1 AND enabled) s) AS slave,
+                  (SELECT coalesce(json_agg(json_build_object('k', d.key_id, 's', d.sae_id, 'r', d.role, 'm', d.master_sae_id, 'n', d.kme_node_id,
+                                                              'b', d.size_bits, 'd', d.delivered_at) ORDER BY d.key_id, d.role, d.sae_id), '[]'::json)
+                     FROM key_sae_deliveries d WHERE d.key_id = ANY($2::uuid[])) AS deliveries,
+                  (SELECT coalesce(json_agg(json_build_object('id', k.id, 'state', k.state::text, 'policy', k.policy, 'reason', k.revocation_reason)), '[]'::json)
+                     FROM keys k WHERE k.id = ANY($2::uuid[])) AS states`,
+    values: [slaveSaeId, [...keyIds]],
+  });
+  const r = rows[0]!;
+  const deliveries = new Map<string, DeliveryRow[]>();
+  for (const d of r.deliveries) {
+    const list = deliveries.get(d.k) ?? [];
+    list.push({ keyId: d.k, saeId: d.s, role: d.r, masterSaeId: d.m, kmeNodeId: d.n, sizeBits: d.b, deliveredAt: d.d === null ? null : new Date(d.d) });
+    deliveries.set(d.k, list);
+  }
+  return {
+    slave: r.slave ? { saeId: r.slave.sae_id, nodeId: r.slave.node_id, certPins: r.slave.cert_pins } : null,
+    deliveries,
+    states: new Map(r.states.map((x) => [x.id, { id: x.id, state: x.state, policy: x.policy, revocationReason: x.reason }])),
+  };
 }

@@ -36,22 +36,48 @@ const ZKeyViews = z.array(
   ]),
 ).max(10_000);
 
+const ZSae = z.object({ saeId: ZSaeId, nodeId: ZNodeId, certPins: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(8) });
+const ZLimits = z.object({
+  keySizeBits: z.number().int().positive(),
+  minKeySizeBits: z.number().int().positive(),
+  poolTarget: z.number().int().min(0),
+  maxKeyPerRequest: z.number().int().positive(),
+  maxSaeIdCount: z.number().int().min(0),
+});
+const ZNotices = z.array(z.object({ keyId: ZKeyId, revokedAt: z.iso.datetime(), reason: z.string().max(300) })).max(10_000);
+
 export const KME_CALLS = {
-  siteState: { args: z.object({ nodeId: ZNodeId }), result: z.object({ state: ZSiteState }) },
-  limits: {
-    args: z.object({}),
+  /**
+   * Everything a request's common checks read, in one round trip and from one consistent read: the caller and the
+   * path SAE (null when not registered and enabled, or not a valid SAE ID), whether they are paired, the policy
+   * limits, the states of this KME's site and of the path SAE's site, and on demand the pair's pool without route
+   * constraints and the caller's revoked-key notices. The answers are those of findSae, arePaired, limits, siteState,
+   * snapshot and revokedNotices for the same arguments.
+   */
+  prepare: {
+    args: z.object({
+      callerSaeId: ZSaeId.nullable(),
+      pathSaeId: ZSaeId.nullable(),
+      /**
+       * The pair's pool without route constraints: counted up to the pool target ("full", as status reports it), or up
+       * to the most keys one request may take ("enough": all enc_keys compares it with), or not at all (null).
+       */
+      snapshot: z.enum(["full", "enough"]).nullable(),
+      notices: z.boolean(),
+    }),
     result: z.object({
-      keySizeBits: z.number().int().positive(),
-      minKeySizeBits: z.number().int().positive(),
-      poolTarget: z.number().int().min(0),
-      maxKeyPerRequest: z.number().int().positive(),
-      maxSaeIdCount: z.number().int().min(0),
+      caller: ZSae.nullable(),
+      path: ZSae.nullable(),
+      paired: z.boolean(),
+      limits: ZLimits,
+      sites: z.array(z.object({ nodeId: ZNodeId, state: ZSiteState })).max(3),
+      snapshot: ZPoolSnapshot.nullable(),
+      notices: ZNotices.nullable(),
     }),
   },
-  findSae: {
-    args: z.object({ saeId: ZSaeId }),
-    result: z.object({ sae: z.object({ saeId: ZSaeId, nodeId: ZNodeId, certPins: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(8) }).nullable() }),
-  },
+  siteState: { args: z.object({ nodeId: ZNodeId }), result: z.object({ state: ZSiteState }) },
+  limits: { args: z.object({}), result: ZLimits },
+  findSae: { args: z.object({ saeId: ZSaeId }), result: z.object({ sae: ZSae.nullable() }) },
   arePaired: { args: z.object({ a: ZSaeId, b: ZSaeId }), result: z.object({ paired: z.boolean() }) },
   snapshot: {
     args: z.object({ masterSaeId: ZSaeId, slaveSaeId: ZSaeId, required: ZConstraints }),
@@ -59,7 +85,7 @@ export const KME_CALLS = {
   },
   revokedNotices: {
     args: z.object({ saeId: ZSaeId }),
-    result: z.object({ notices: z.array(z.object({ keyId: ZKeyId, revokedAt: z.iso.datetime(), reason: z.string().max(300) })).max(10_000) }),
+    result: z.object({ notices: ZNotices }),
   },
   claimForMaster: {
     args: z.object({

@@ -14,7 +14,7 @@
  * destroys nothing); a key the store lost after the claim is answered 503, and
  * the hub's record shows the delivery: at most once, never twice.
  */
-import type { ClaimedKey, Etsi014Ports, KeyView, MasterClaimResult, PoolSnapshot, SlaveClaimResult } from "../etsi014/kme-ports";
+import type { ClaimedKey, Etsi014Ports, KeyView, MasterClaimResult, PoolSnapshot, RequestOutline, SlaveClaimResult } from "../etsi014/kme-ports";
 import type { KmeCallArgs, KmeCallName, KmeCallResult } from "../link/kme-calls";
 
 /** The agent's hub link as the KME uses it. */
@@ -29,6 +29,47 @@ export interface KeyMaterialStore {
   open(keyId: string): Buffer | null | "corrupt";
   /** Counts deliveries of the key (the agent's usage totals). */
   recordUse(keyId: string, times: number): void;
+  /** Counts deliveries of several keys in one durable write (optional: else one recordUse each). */
+  recordUses?(uses: ReadonlyArray<{ keyId: string; times: number }>): void;
+  /** The same, the disk waited for off the event loop (optional: preferred when present). */
+  recordUsesDurable?(uses: ReadonlyArray<{ keyId: string; times: number }>): Promise<void>;
+}
+
+/**
+ * The deliveries of the requests answered in one turn of the event loop, counted in one durable write of the usage
+ * totals instead of one write (and two fsyncs, blocking the loop) per key. Each request still waits for the write
+ * that counts its keys before it answers.
+ */
+export class UsageRecorder {
+  private pending: Array<{ keyId: string; times: number }> = [];
+  private waiting: Array<{ resolve(): void; reject(e: unknown): void }> = [];
+
+  constructor(private readonly store: KeyMaterialStore) {}
+
+  record(keyIds: readonly string[]): Promise<void> {
+    // A store that writes off the loop groups concurrent changes itself (one write serves all made while one runs).
+    if (this.store.recordUsesDurable) return this.store.recordUsesDurable(keyIds.map((keyId) => ({ keyId, times: 1 })));
+    return new Promise<void>((resolve, reject) => {
+      if (this.waiting.length === 0) setImmediate(() => this.flush());
+      for (const keyId of keyIds) this.pending.push({ keyId, times: 1 });
+      this.waiting.push({ resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const uses = this.pending;
+    const waiting = this.waiting;
+    this.pending = [];
+    this.waiting = [];
+    try {
+      if (this.store.recordUses) this.store.recordUses(uses);
+      else for (const u of uses) this.store.recordUse(u.keyId, u.times);
+    } catch (e) {
+      for (const w of waiting) w.reject(e);
+      return;
+    }
+    for (const w of waiting) w.resolve();
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -43,7 +84,49 @@ export function reportRefusals(hub: HubLink, onError: (err: Error) => void): (re
   };
 }
 
+/**
+ * The site's ports for one request (Etsi014Ports.forRequest): one `prepare` call reads what the request's checks ask
+ * (caller, path SAE, their pairing, limits, both sites, and for status and enc_keys the plain pool and for status the
+ * notices), then the checks are answered from that read; any other question goes to the hub as before.
+ */
+async function portsForRequest(shared: Etsi014Ports, hub: HubLink, outline: RequestOutline): Promise<Etsi014Ports> {
+  const { callerSaeId: caller, pathSaeId: path } = outline;
+  const p = await hub.kmeCall("prepare", {
+    callerSaeId: caller,
+    pathSaeId: path,
+    // enc_keys compares the count with the keys asked for (at most max_key_per_request): counting further is waste.
+    snapshot: outline.endpoint === "status" ? "full" : outline.endpoint === "enc_keys" ? "enough" : null,
+    notices: outline.endpoint === "status",
+  });
+  const known = (id: string) => id === caller || id === path;
+  const sites = new Map(p.sites.map((x) => [x.nodeId, x.state]));
+  return {
+    site: {
+      ...shared.site,
+      siteState: (nodeId) => {
+        const s = sites.get(nodeId);
+        return s !== undefined ? Promise.resolve(s) : shared.site.siteState(nodeId);
+      },
+      limits: () => Promise.resolve(p.limits),
+    },
+    directory: {
+      findSae: (saeId) => (known(saeId) ? Promise.resolve(saeId === caller ? p.caller : p.path) : shared.directory.findSae(saeId)),
+      arePaired: (a, b) => ((a === caller && b === path) || (a === path && b === caller) ? Promise.resolve(p.paired) : shared.directory.arePaired(a, b)),
+    },
+    keys: {
+      ...shared.keys,
+      snapshot: (q) => {
+        const plain = q.required.avoidNodes.length === 0 && q.required.maxRelays === null;
+        return plain && p.snapshot && q.masterSaeId === caller && q.slaveSaeId === path ? Promise.resolve(p.snapshot) : shared.keys.snapshot(q);
+      },
+      revokedNotices: (saeId) =>
+        p.notices && saeId === caller ? Promise.resolve(p.notices.map((n) => ({ ...n, revokedAt: new Date(n.revokedAt) }))) : shared.keys.revokedNotices(saeId),
+    },
+  };
+}
+
 export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStore): Etsi014Ports {
+  const usage = new UsageRecorder(store);
   const read = (keyId: string, sizeBits: number): Uint8Array | null => {
     const m = store.open(keyId);
     if (!Buffer.isBuffer(m) || m.length * 8 < sizeBits) return null;
@@ -52,7 +135,8 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
     m.fill(0);
     return out;
   };
-  return {
+  const ports: Etsi014Ports = {
+    forRequest: (outline) => portsForRequest(ports, hub, outline),
     site: {
       kmeId,
       hubReachable: async () => hub.connected,
@@ -83,7 +167,12 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
           }
           keys.push({ keyId: k.keyId, material, fetchBy: new Date(k.fetchBy) });
         }
-        for (const k of keys) store.recordUse(k.keyId, 1);
+        try {
+          await usage.record(keys.map((k) => k.keyId));
+        } catch (e) {
+          for (const k of keys) k.material.fill(0);
+          throw e;
+        }
         return { outcome: "claimed", keys };
       },
       inspectForSlave: async (q): Promise<KeyView[]> => (await hub.kmeCall("inspectForSlave", { slaveSaeId: q.slaveSaeId, keyIds: [...q.keyIds] })).views,
@@ -108,7 +197,12 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
             out.set(m.subarray(0, k.sizeBits / 8));
             return { keyId: k.keyId, material: out };
           });
-          for (const k of keys) store.recordUse(k.keyId, 1);
+          try {
+            await usage.record(keys.map((k) => k.keyId));
+          } catch (e) {
+            for (const k of keys) k.material.fill(0);
+            throw e;
+          }
           return { outcome: "claimed", keys };
         } finally {
           wipe();
@@ -116,4 +210,5 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
       },
     },
   };
+  return ports;
 }
