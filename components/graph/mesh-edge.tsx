@@ -59,7 +59,7 @@ function EdgeLabel({ id, d, x, y, compact, wall, desync }: { id: string; d: Mesh
         }`}
       >
         <span className={`whitespace-nowrap tabular-nums ${d.health === "compromised" ? "text-rose-200" : ""}`}>
-          {d.health === "compromised" || d.eavesdropper ? "⚠ " : d.health === "warning" ? "▲ " : d.status === "DOWN" ? "✕ " : ""}
+          {d.health === "compromised" || d.eavesdropper || desync ? "⚠ " : d.health === "warning" ? "▲ " : d.status === "DOWN" ? "✕ " : ""}
           {d.qberText}
           {compact ? null : <span className="font-medium text-slate-300"> · {d.status === "DOWN" ? "down" : d.rateText}</span>}
         </span>
