@@ -23,6 +23,7 @@ describe("link physics and dynamics", () => {
     const at = (lengthKm: number, extra = {}) => buildLink({ aNodeId: "a", bNodeId: "b", lengthKm, ...extra });
     expect(at(0).secretKeyRateBps / 1e6).toBeCloseTo(2.55, 1);
     expect(at(50).secretKeyRateBps / 1e3).toBeCloseTo(222.6, 0);
+    expect(at(85).secretKeyRateBps / 1e3).toBeCloseTo(38.56, 1); // the old R0 formula said 341 kbit/s here
     expect(at(100).secretKeyRateBps / 1e3).toBeCloseTo(17.19, 1);
     expect(at(150).secretKeyRateBps).toBe(0);
     expect(at(50)).toMatchObject({ lossDbPerKm: 0.21, detectorEfficiency: 0.045, darkCountYield: 1.7e-6, detectorErrorRate: 0.033, errorCorrectionEfficiency: 1.22, pulseRateHz: 1e9 });
