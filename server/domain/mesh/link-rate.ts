@@ -18,7 +18,7 @@
  * baseline QBER this is exactly the nominal rate; at the intercept-resend
  * QBER (about 25 %) it is zero. Pure; results are memoised per parameter set.
  */
-import { GYS_PARAMETERS, expectedQber, keyRatePerPulse, optimalIntensity, transmittance, type DecoyStateLink } from "./decoy-state";
+import { GYS_PARAMETERS, keyRatePerPulse, optimalIntensity, signalStatistics, transmittance, type DecoyStateLink } from "./decoy-state";
 
 /** The stated parameters of a link as the mesh stores them (detectorEfficiency is the model's eta_Bob). */
 export interface LinkParameters {
@@ -71,7 +71,10 @@ export function operatingPoint(p: LinkParameters): OperatingPoint {
   if (hit) return hit;
   const link = decoyLinkOf(p);
   const { mu, ratePerPulse } = optimalIntensity(link);
-  const point = { mu, ratePerPulse, rateBps: ratePerPulse * p.pulseRateHz, qber: expectedQber(link), eavesdropperQber: expectedQber(link, true) };
+  // As decoy-state.ts expectedQber, without optimising the intensity twice more (generated meshes build thousands of links).
+  const at = mu > 0 ? mu : 0.5;
+  const qber = signalStatistics(link, at).qber;
+  const point = { mu, ratePerPulse, rateBps: ratePerPulse * p.pulseRateHz, qber, eavesdropperQber: signalStatistics(link, at, true).qber };
   if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(key, point);
   return point;
