@@ -88,6 +88,8 @@ const child = spawn(path.join(import.meta.dirname, "..", "node_modules", ".bin",
     QECNET_LOG_LEVEL: process.env.QECNET_LOG_LEVEL ?? "info",
     // The integrity monitor's rounds every second, so a browser test sees tampering noticed within its timeout.
     QECNET_AUDIT_VERIFY_INTERVAL_S: "1",
+    // Pad levels of two demo links, one desynchronised, for e2e/mesh-pads.spec.ts (server/quantum-channel/pad-level-fixture.ts).
+    QECNET_E2E_PAD_FIXTURE: "1",
     // Agent processes: a killed agent closes its socket, so its node goes OFFLINE at the next tick (1 s); heartbeats of 1 s × 5
     // ride out the console's own start on a busy machine (shorter limits made nodes flap OFFLINE and queue rejoin rotations).
     ...(processAgents

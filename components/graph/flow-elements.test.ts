@@ -1,6 +1,7 @@
 /** Structural sharing: only the elements whose drawn data changed get new objects, so React Flow re-renders only those. */
 import { describe, expect, it } from "vitest";
-import { linkHealth, nominalKeyRate } from "@/server/domain/mesh/link-physics";
+import { linkHealth } from "@/server/domain/mesh/link-physics";
+import { operatingPoint } from "@/server/domain/mesh/link-rate";
 import { generateMesh } from "@/server/domain/mesh/mesh-generator";
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
 import { FlowElementCache } from "./flow-elements";
@@ -9,7 +10,7 @@ function views(seed = 3) {
   const m = generateMesh(40, seed);
   const nodes: MeshNodeView[] = [...m.nodes.values()].map((n) => ({ ...n, heldKeys: 0 }));
   const links: MeshLinkView[] = [...m.links.values()].map((l) => ({
-    ...l, health: linkHealth(l.status, l.qber), nominalRateBps: nominalKeyRate(l), poolLevel: l.poolBits / l.poolCapacityBits,
+    ...l, health: linkHealth(l.status, l.qber), nominalRateBps: operatingPoint(l).rateBps, signalIntensity: operatingPoint(l).mu, poolLevel: l.poolBits / l.poolCapacityBits,
   }));
   return { nodes, links, byId: new Map(nodes.map((n) => [n.id, n])) };
 }

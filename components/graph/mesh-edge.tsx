@@ -6,6 +6,9 @@
  * hides when the link is too short for it, and is dropped when zoomed out
  * (and for a link that is down, unless it is selected: its dotted grey line says it).
  * While a key travels over the link, a dot runs along it (SVG animation).
+ * On the live Mesh page its tooltip also gives the link's pad level (issue 18),
+ * and a link whose two ends' pads disagree is drawn dashed red, its label saying
+ * "pads disagree" instead of the pool bar.
  * Memoised: it re-renders only when its data or its ends move.
  */
 import { EdgeLabelRenderer, type EdgeProps } from "@xyflow/react";
@@ -16,9 +19,15 @@ import type { MeshEdgeData, MeshFlowEdge } from "./flow-elements";
 import { useSelectElement } from "./graph-select-context";
 import { useIncidentMarked } from "./incident-highlight";
 import { useRouteEnteredFrom } from "./route-activity";
+import { useLinkPadMarks, useShowsPads } from "./pad-marks";
+import { PADS_DISAGREE, padSummary } from "./pad-format";
 import { useLabelPlacement } from "./label-placements";
 import { DESK_LABELS, nodeSizes, useWallMode, WALL_LABELS, WALL_SCALE } from "./wall-mode";
 import { useShowsDetail } from "./zoom-level";
+
+/** Pads that disagree: red (rose-500) in short dashes, unlike a bypass's long ones. */
+const PADS_DISAGREE_HEX = "#f43f5e";
+const PADS_DISAGREE_DASH = "6 5";
 
 function RouteFlow({ path, reverse }: { path: string; reverse: boolean }) {
   return (
@@ -31,7 +40,7 @@ function RouteFlow({ path, reverse }: { path: string; reverse: boolean }) {
   );
 }
 
-function EdgeLabel({ id, d, x, y, compact, wall }: { id: string; d: MeshEdgeData; x: number; y: number; compact: boolean; wall: boolean }) {
+function EdgeLabel({ id, d, x, y, compact, wall, desync }: { id: string; d: MeshEdgeData; x: number; y: number; compact: boolean; wall: boolean; desync: boolean }) {
   const select = useSelectElement();
   const style = LINK_HEALTH_STYLES[d.health];
   return (
@@ -50,11 +59,13 @@ function EdgeLabel({ id, d, x, y, compact, wall }: { id: string; d: MeshEdgeData
         }`}
       >
         <span className={`whitespace-nowrap tabular-nums ${d.health === "compromised" ? "text-rose-200" : ""}`}>
-          {d.health === "compromised" || d.eavesdropper ? "⚠ " : d.health === "warning" ? "▲ " : d.status === "DOWN" ? "✕ " : ""}
+          {d.health === "compromised" || d.eavesdropper || desync ? "⚠ " : d.health === "warning" ? "▲ " : d.status === "DOWN" ? "✕ " : ""}
           {d.qberText}
           {compact ? null : <span className="font-medium text-slate-300"> · {d.status === "DOWN" ? "down" : d.rateText}</span>}
         </span>
-        {compact ? null : (
+        {compact ? null : desync ? (
+          <span className="whitespace-nowrap text-[12px] font-semibold text-rose-200" data-testid="edge-pads-disagree">⚠ {PADS_DISAGREE}</span>
+        ) : (
           <span className="flex items-center gap-1.5" title={`key pool ${d.poolPercent}% full`}>
             <span className="h-1.5 flex-1 overflow-hidden rounded-full bg-line">
               <span className="block h-full rounded-full" style={{ width: `${d.poolPercent}%`, backgroundColor: style.hex }} />
@@ -74,7 +85,10 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
   const enteredFrom = useRouteEnteredFrom(id);
   const placed = useLabelPlacement(id);
   const incident = useIncidentMarked("link", id);
+  const pads = useLinkPadMarks(id);
+  const showsPads = useShowsPads();
   if (!data) return null;
+  const desync = pads?.desync != null;
   const style = LINK_HEALTH_STYLES[data.health];
   const down = data.status === "DOWN";
   const path = `M${sourceX},${sourceY}L${targetX},${targetY}`;
@@ -92,8 +106,8 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
       );
   return (
     <>
-      <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null} data-incident={incident} data-keyboard-focus={data.focused || undefined}>
-        <title>{data.title}</title>
+      <g data-testid="mesh-edge" data-link-id={id} data-health={data.health} data-status={data.status} data-kind={data.kind} data-routing={enteredFrom !== null} data-incident={incident} data-keyboard-focus={data.focused || undefined} data-pads={showsPads ? (desync ? "disagree" : pads?.availableKeys ?? "none") : undefined}>
+        <title>{showsPads ? `${data.title}; ${padSummary(pads)}` : data.title}</title>
         {incident ? (
           <path d={path} fill="none" stroke="#f43f5e" strokeOpacity={0.6} strokeWidth={detail ? width + 16 : 9} strokeLinecap="round" vectorEffect={vectorEffect} className="motion-safe:animate-pulse" data-testid="edge-incident" />
         ) : null}
@@ -105,10 +119,10 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
         <path
           d={path}
           fill="none"
-          stroke={style.hex}
+          stroke={desync ? PADS_DISAGREE_HEX : style.hex}
           strokeOpacity={down ? 0.75 : 1}
           strokeWidth={width}
-          strokeDasharray={down ? DOWN_DASH : data.kind === "BYPASS" ? BYPASS_DASH : undefined}
+          strokeDasharray={down ? DOWN_DASH : desync ? PADS_DISAGREE_DASH : data.kind === "BYPASS" ? BYPASS_DASH : undefined}
           strokeLinecap="round"
           vectorEffect={vectorEffect}
           style={override /* an edge's own style wins, e.g. an approval's impact highlight */}
@@ -116,7 +130,7 @@ function MeshEdgeView({ id, source, sourceX, sourceY, targetX, targetY, data, st
         {enteredFrom !== null ? <RouteFlow path={path} reverse={enteredFrom !== "" && enteredFrom !== source} /> : null}
         {detail ? <path d={path} fill="none" strokeOpacity={0} strokeWidth={22} className="react-flow__edge-interaction" /> : null}
       </g>
-      {label && label.fit !== "none" ? <EdgeLabel id={id} d={data} x={label.x} y={label.y} compact={label.fit === "compact"} wall={wall} /> : null}
+      {label && label.fit !== "none" ? <EdgeLabel id={id} d={data} x={label.x} y={label.y} compact={label.fit === "compact"} wall={wall} desync={desync} /> : null}
     </>
   );
 }

@@ -1,18 +1,23 @@
 "use client";
-/** Feeds key-routed live events into a RouteActivity, so the links a key travels over light up. */
+/**
+ * Feeds the live route events into a RouteActivity, so the links a key travels
+ * over light up: hop by hop from the carrier's "key-hop" events, the whole
+ * route from "key-routed" when no hops come (key-hop-routes.ts).
+ */
 import { useEffect, useState } from "react";
 import { useLiveEvent } from "@/components/live/live-events";
+import { KeyHopRoutes } from "./key-hop-routes";
 import { RouteActivity } from "./route-activity";
 
 export function useRouteActivity(): RouteActivity {
   const [activity] = useState(() => new RouteActivity());
-  useEffect(() => () => activity.dispose(), [activity]);
+  const [routes] = useState(() => new KeyHopRoutes(activity));
+  useEffect(() => () => {
+    routes.dispose();
+    activity.dispose();
+  }, [activity, routes]);
   useLiveEvent((e) => {
-    for (const je of e.events ?? []) {
-      if (je.type !== "key-routed" || !je.data) continue;
-      const { linkIds, nodeIds } = je.data;
-      if (Array.isArray(linkIds)) activity.markRoute(linkIds, Array.isArray(nodeIds) ? nodeIds : []);
-    }
+    for (const je of e.events ?? []) routes.onEvent(je);
   });
   return activity;
 }

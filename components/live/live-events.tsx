@@ -40,6 +40,7 @@ const ROUTER = (r: string): QueryKey => [[r]];
 const MESH_STATE: QueryKey = [["mesh", "state"]];
 const MESH_LINK: QueryKey = [["mesh", "link"]];
 const MESH_NODE: QueryKey = [["mesh", "node"]];
+const MESH_PADS: QueryKey = [["mesh", "pads"]];
 
 /** Which queries each topic makes stale (a tick with a delta is applied instead). */
 const TOPIC_QUERIES: Record<EventTopic, QueryKey[]> = {
@@ -66,6 +67,15 @@ function tickWithDelta(e: ConsoleEvent): { delta: MeshTickDelta; crossed: string
   if (mesh.length !== 1 || !tick?.delta) return null;
   const crossed = tick.data?.crossed;
   return { delta: tick.delta, crossed: Array.isArray(crossed) ? crossed : [] };
+}
+
+/**
+ * An event whose only mesh news is pad levels (issue 18; ends report with every heartbeat): it makes only the pad
+ * queries stale, not the whole mesh.
+ */
+function padLevelsOnly(e: ConsoleEvent): boolean {
+  const mesh = e.events?.filter((x) => x.topic === "mesh") ?? [];
+  return !e.truncated && mesh.length > 0 && mesh.every((x) => x.type === "pad-levels");
 }
 
 /** Fans events out to listeners, applies tick deltas, and turns bursts of other events into one refetch per query family. */
@@ -125,8 +135,9 @@ export class LiveHub {
 
   onEvent(e: ConsoleEvent): void {
     const tick = tickWithDelta(e);
+    const padsOnly = padLevelsOnly(e);
     for (const t of e.topics) {
-      for (const key of TOPIC_QUERIES[t]) {
+      for (const key of t === "mesh" && padsOnly ? [MESH_PADS] : TOPIC_QUERIES[t]) {
         if (t === "mesh" && tick) continue;
         this.pending.set(JSON.stringify(key), key);
       }

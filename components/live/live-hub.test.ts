@@ -75,4 +75,24 @@ describe("LiveHub", () => {
     hub.dispose();
     client.clear();
   });
+
+  it("a pad-levels event refetches the pad levels only, not the whole mesh", async () => {
+    vi.useFakeTimers();
+    const client = new QueryClient();
+    const hub = new LiveHub(client);
+    const calls = { state: 0, pads: 0 };
+    const state = new QueryObserver(client, { queryKey: [["mesh", "state"], { type: "query" }], queryFn: async () => ++calls.state, staleTime: Infinity });
+    const pads = new QueryObserver(client, { queryKey: [["mesh", "pads"], { input: {}, type: "query" }], queryFn: async () => ++calls.pads, staleTime: Infinity });
+    const stops = [state.subscribe(() => undefined), pads.subscribe(() => undefined)];
+    await vi.runAllTimersAsync();
+    hub.onEvent({ topics: ["mesh"], events: [{ topic: "mesh", type: "pad-levels", data: { linkIds: ["a--b"] } }] });
+    await vi.runAllTimersAsync();
+    expect(calls).toEqual({ state: 1, pads: 2 });
+    hub.onEvent({ topics: ["mesh"], events: [{ topic: "mesh", type: "link-added", data: { linkId: "a--c" } }] });
+    await vi.runAllTimersAsync();
+    expect(calls).toEqual({ state: 2, pads: 3 });
+    for (const stop of stops) stop();
+    hub.dispose();
+    client.clear();
+  });
 });

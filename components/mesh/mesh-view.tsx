@@ -3,7 +3,8 @@
  * The Mesh page's live part: the summary strip, the graph with its side panel
  * (node, link or add-link, from the URL) and the legend. The state refreshes
  * on every mesh event (live-events.tsx), with polling as the safety net; key
- * routes animate from the live stream.
+ * routes animate from the live stream (hop by hop when the carrier reports
+ * hops); links' one-time pad levels (issue 18) mark their edges.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
@@ -18,6 +19,8 @@ import { AddLinkForm } from "./actions/add-link-form";
 import { IncidentHighlightContext, NO_HIGHLIGHT } from "../graph/incident-highlight";
 import { MeshGraph } from "../graph/mesh-graph";
 import { RouteActivityContext } from "../graph/route-activity";
+import { PadMarksContext } from "../graph/pad-marks";
+import { usePadMarks } from "./use-pad-marks";
 import { useRouteActivity } from "../graph/use-route-events";
 import { MeshLegend } from "./mesh-legend";
 import { MeshSummary } from "./mesh-summary";
@@ -35,6 +38,7 @@ export function MeshView() {
   const refetchInterval = useLiveRefetchInterval();
   const state = useQuery(trpc.mesh.state.queryOptions(undefined, { refetchInterval }));
   const activity = useRouteActivity();
+  const padMarks = usePadMarks(refetchInterval);
   const mayAddLink = useMayCall("mesh.addLink");
   const { panel, show, select, close } = useMeshSelection();
   const names = useMemo(() => new Map((state.data?.nodes ?? []).map((n) => [n.id, n.name])), [state.data]);
@@ -61,7 +65,9 @@ export function MeshView() {
         <MeshToolbar nodes={mesh.nodes} selectedNodeId={panel?.kind === "node" ? panel.id : null} onJump={(id) => select("node", id)} onAddLink={mayAddLink ? () => show({ kind: "add-link", from: null }) : undefined} />
         <RouteActivityContext.Provider value={activity}>
           <IncidentHighlightContext.Provider value={highlight}>
-            <MeshGraph nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+            <PadMarksContext.Provider value={padMarks}>
+              <MeshGraph nodes={mesh.nodes} links={mesh.links} selection={selection} onSelect={select} className="size-full" />
+            </PadMarksContext.Provider>
           </IncidentHighlightContext.Provider>
         </RouteActivityContext.Provider>
         {panel?.kind === "node" ? <LiveNodePanel key={panel.id} id={panel.id} state={mesh} names={names} show={show} onClose={close} /> : null}

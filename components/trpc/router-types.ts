@@ -46,3 +46,5 @@ export type ApplicationsView = RouterOutputs["applications"]["list"];
 export type SaeView = ApplicationsView["saes"][number];
 export type SiteKmeView = RouterOutputs["applications"]["site"];
 export type KeyDeliveriesView = RouterOutputs["applications"]["keyDeliveries"];
+/** A link's one-time pad levels per end and direction, and its desync (issue 18): counts only. */
+export type LinkPadsView = RouterOutputs["mesh"]["pads"][number];

@@ -61,6 +61,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "mesh.node": { id: "node-a" },
   "mesh.agents": undefined,
   "mesh.link": { id: "hub-1--node-a" },
+  "mesh.pads": { linkId: "hub-1--node-a" },
   "mesh.isolateNode": { id: "node-c", reason: "access probe" },
   "mesh.restoreNode": { id: "node-c", reason: "access probe" },
   "mesh.restoreLink": { id: "hub-1--node-a", reason: "access probe" },

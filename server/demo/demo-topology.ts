@@ -2,10 +2,12 @@
  * The demo mesh seeded on a fresh console: a national network of 24 nodes — the
  * sovereign hub, a backbone of five trusted relays, and metro clusters of
  * endpoints (government, finance, energy, health, transport), some dual-homed.
- * Fibre lengths are 9-95 km; rates and pools follow the physics model in
- * server/domain/mesh/link-physics.ts (../shared/DOMAIN.md). Coordinates are
+ * Fibre lengths are 9-95 km; each link states its detector error (optical
+ * misalignment), the other decoy-state parameters are GYS; rates, baseline QBER
+ * and pools follow the decoy-state model in server/domain/mesh/link-rate.ts. Coordinates are
  * the graph's layout, in screen units.
  */
+import { QBER_WARNING } from "../domain/mesh/link-physics";
 import { buildLink } from "../domain/mesh/mesh-builder";
 import type { Mesh, MeshNode } from "../domain/mesh/mesh-model";
 
@@ -38,7 +40,7 @@ export const DEMO_NODES: DemoNode[] = [
   { id: "ep-rail", name: "Rail Control", role: "ENDPOINT", site: "Central station", x: 420, y: 300 },
 ];
 
-/** [a, b, fibre km, baseline QBER] */
+/** [a, b, fibre km, detector error e_d] (the baseline QBER is about e_d on short links, more near the cut-off) */
 export const DEMO_LINKS: Array<[string, string, number, number]> = [
   // backbone
   ["hub-sov", "relay-north", 42, 0.018],
@@ -84,9 +86,9 @@ export const DEMO_LINKS: Array<[string, string, number, number]> = [
 export function demoMesh(): Mesh {
   const nodes = new Map(DEMO_NODES.map((n) => [n.id, { ...n, status: n.status ?? "ONLINE", statusReason: n.status === "DEGRADED" ? "port fibre splice under repair" : null } satisfies MeshNode]));
   const links = new Map(
-    DEMO_LINKS.map(([a, b, km, qber]) => {
-      const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: km, baselineQber: qber, fill: 0.4 + ((km * 7) % 55) / 100 });
-      return [l.id, { ...l, status: qber > 0.035 ? ("DEGRADED" as const) : ("UP" as const) }];
+    DEMO_LINKS.map(([a, b, km, detectorErrorRate]) => {
+      const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: km, detectorErrorRate, fill: 0.4 + ((km * 7) % 55) / 100 });
+      return [l.id, { ...l, status: l.baselineQber > QBER_WARNING ? ("DEGRADED" as const) : ("UP" as const) }];
     }),
   );
   return { nodes, links };

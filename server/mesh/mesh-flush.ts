@@ -14,11 +14,13 @@ const linkRow = (l: MeshLink) => ({
   baseline_qber: l.baselineQber, qber: l.qber, secret_key_rate_bps: l.secretKeyRateBps,
   pool_bits: String(Math.round(l.poolBits)), pool_capacity_bits: String(Math.round(l.poolCapacityBits)),
   eavesdropper: l.eavesdropper, down_reason: l.downReason, bits_consumed: String(Math.round(l.bitsConsumed)),
+  dark_count_yield: l.darkCountYield, detector_error_rate: l.detectorErrorRate, error_correction_efficiency: l.errorCorrectionEfficiency, pulse_rate_hz: l.pulseRateHz,
 });
 
 const LINK_COLUMNS = `id text, a_node_id text, b_node_id text, status text, kind text, via_node_id text, length_km float8,
   loss_db_per_km float8, detector_efficiency float8, baseline_qber float8, qber float8, secret_key_rate_bps float8,
-  pool_bits text, pool_capacity_bits text, eavesdropper boolean, down_reason text, bits_consumed text`;
+  pool_bits text, pool_capacity_bits text, eavesdropper boolean, down_reason text, bits_consumed text, dark_count_yield float8,
+  detector_error_rate float8, error_correction_efficiency float8, pulse_rate_hz float8`;
 
 export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Date): Promise<void> {
   if (!m.hasChanges()) return;
@@ -41,9 +43,11 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
   if (m.addedLinks.size > 0) {
     parts.push(`new_links AS (
       INSERT INTO links (id, a_node_id, b_node_id, status, kind, via_node_id, length_km, loss_db_per_km, detector_efficiency,
-        baseline_qber, qber, secret_key_rate_bps, pool_bits, pool_capacity_bits, eavesdropper, down_reason, bits_consumed, created_at, updated_at)
+        baseline_qber, qber, secret_key_rate_bps, pool_bits, pool_capacity_bits, eavesdropper, down_reason, bits_consumed,
+        dark_count_yield, detector_error_rate, error_correction_efficiency, pulse_rate_hz, created_at, updated_at)
       SELECT id, a_node_id, b_node_id, status::"LinkStatus", kind::"LinkKind", via_node_id, length_km, loss_db_per_km, detector_efficiency,
-        baseline_qber, qber, secret_key_rate_bps, pool_bits::bigint, pool_capacity_bits::bigint, eavesdropper, down_reason, bits_consumed::bigint, '${at}', '${at}'
+        baseline_qber, qber, secret_key_rate_bps, pool_bits::bigint, pool_capacity_bits::bigint, eavesdropper, down_reason, bits_consumed::bigint,
+        dark_count_yield, detector_error_rate, error_correction_efficiency, pulse_rate_hz, '${at}', '${at}'
       FROM jsonb_to_recordset(${param([...m.addedLinks].map((id) => linkRow(m.committedLink(id)!)))}) AS u(${LINK_COLUMNS}))`);
   }
   if (m.dirtyLinks.size > 0) {

@@ -7,17 +7,20 @@ import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../domain/errors/domain-error";
 import { loadMesh } from "./mesh-rows";
 import type { LinkSampleView, MeshEventView, MeshKeyRef, MeshLinkDetail, MeshLinkView, MeshNodeDetail, MeshNodeView, MeshStateView } from "../domain/mesh/mesh-views";
-import { nominalKeyRate, QBER_ABORT, QBER_WARNING, storedHealth } from "../domain/mesh/link-physics";
+import { QBER_ABORT, QBER_WARNING, storedHealth } from "../domain/mesh/link-physics";
+import { operatingPoint } from "../domain/mesh/link-rate";
 import { hubOf, type MeshLink, type MeshNode } from "../domain/mesh/mesh-model";
 
 const HOLDING_STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"];
 
 export function toLinkView(l: MeshLink): MeshLinkView {
+  const point = operatingPoint(l);
   return {
     ...l,
     health: storedHealth(l.status, l.qber),
     secretKeyRateBps: l.status === "DOWN" ? 0 : l.secretKeyRateBps,
-    nominalRateBps: nominalKeyRate(l),
+    nominalRateBps: point.rateBps,
+    signalIntensity: point.mu,
     poolLevel: l.poolCapacityBits > 0 ? l.poolBits / l.poolCapacityBits : 0,
   };
 }

@@ -11,7 +11,7 @@ interface LinkRow {
   id: string; a_node_id: string; b_node_id: string; status: MeshLink["status"]; kind: MeshLink["kind"]; via_node_id: string | null;
   length_km: number; loss_db_per_km: number; detector_efficiency: number; baseline_qber: number; qber: number;
   secret_key_rate_bps: number; pool_bits: string; pool_capacity_bits: string; eavesdropper: boolean; down_reason: string | null;
-  bits_consumed: string;
+  bits_consumed: string; dark_count_yield: number; detector_error_rate: number; error_correction_efficiency: number; pulse_rate_hz: number;
 }
 
 export async function loadMesh(client: pg.ClientBase | pg.Pool): Promise<Mesh> {
@@ -24,7 +24,7 @@ export async function loadMesh(client: pg.ClientBase | pg.Pool): Promise<Mesh> {
       name: "qecnet-mesh-links",
       text: `SELECT id, a_node_id, b_node_id, status::text AS status, kind::text AS kind, via_node_id, length_km, loss_db_per_km,
         detector_efficiency, baseline_qber, qber, secret_key_rate_bps, pool_bits::text, pool_capacity_bits::text, eavesdropper,
-        down_reason, bits_consumed::text FROM links ORDER BY id`,
+        down_reason, bits_consumed::text, dark_count_yield, detector_error_rate, error_correction_efficiency, pulse_rate_hz FROM links ORDER BY id`,
     }),
   ]);
   return {
@@ -39,6 +39,7 @@ function toLink(l: LinkRow): MeshLink {
     lengthKm: l.length_km, lossDbPerKm: l.loss_db_per_km, detectorEfficiency: l.detector_efficiency, baselineQber: l.baseline_qber,
     qber: l.qber, secretKeyRateBps: l.secret_key_rate_bps, poolBits: Number(l.pool_bits), poolCapacityBits: Number(l.pool_capacity_bits),
     eavesdropper: l.eavesdropper, downReason: l.down_reason, bitsConsumed: Number(l.bits_consumed),
+    darkCountYield: l.dark_count_yield, detectorErrorRate: l.detector_error_rate, errorCorrectionEfficiency: l.error_correction_efficiency, pulseRateHz: l.pulse_rate_hz,
   };
 }
 

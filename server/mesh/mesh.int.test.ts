@@ -84,9 +84,9 @@ describe("mesh operations and simulation", () => {
   });
 
   it("adds and removes links with clear refusals", async () => {
-    const l = await s.mesh.addLink({ aNodeId: "ep-water", bNodeId: "hub-sov", lengthKm: 33, baselineQber: 0.02, lossDbPerKm: 0.2, detectorEfficiency: 0.1, reason: "new fibre" }, ACTOR);
+    const l = await s.mesh.addLink({ aNodeId: "ep-water", bNodeId: "hub-sov", lengthKm: 33, lossDbPerKm: 0.21, detectorEfficiency: 0.045, darkCountYield: 1.7e-6, detectorErrorRate: 0.02, errorCorrectionEfficiency: 1.22, pulseRateHz: 1e9, reason: "new fibre" }, ACTOR);
     expect(l).toMatchObject({ id: "ep-water--hub-sov", poolBits: 0, status: "UP" });
-    await expect(s.mesh.addLink({ aNodeId: "hub-sov", bNodeId: "ep-water", lengthKm: 10, baselineQber: 0.02, lossDbPerKm: 0.2, detectorEfficiency: 0.1, reason: "dup" }, ACTOR))
+    await expect(s.mesh.addLink({ aNodeId: "hub-sov", bNodeId: "ep-water", lengthKm: 10, lossDbPerKm: 0.21, detectorEfficiency: 0.045, darkCountYield: 1.7e-6, detectorErrorRate: 0.02, errorCorrectionEfficiency: 1.22, pulseRateHz: 1e9, reason: "dup" }, ACTOR))
       .rejects.toMatchObject({ code: "TOPOLOGY_CONFLICT", message: /already linked/ });
     const removed = await s.mesh.removeLink("ep-water--hub-sov", "decommissioned", ACTOR);
     expect(removed).toEqual({ removed: "ep-water--hub-sov", stranded: [] });

@@ -3,7 +3,7 @@
  * approvals' duties, the live event listener, the mesh simulation (only the instance holding its
  * leader lock ticks), resuming distributions a previous process left half-way,
  * the audit integrity monitor, the audit checkpoint scheduler, the SIEM forwarder when configured, and the
- * metrics' database access, and the agent port when agents are processes. Each worker registers in server/background/worker-status.ts
+ * metrics' database access, the agent port when agents are processes, and the pad-level events (issue 18). Each worker registers in server/background/worker-status.ts
  * so /api/ready reports it.
  */
 import { startApprovalDuties } from "../approvals/approval-scheduler";
@@ -20,6 +20,10 @@ import { registerWorker } from "../background/worker-status";
 import { startAgentPort } from "./agent-port";
 import { startPeriodicDuty } from "../background/periodic-duty";
 import { REPLENISH_EVERY_MS } from "../kme/hub/pool-replenisher";
+import { notify } from "../events/event-bus";
+import { poolOf } from "../db/client";
+import { publishPadLevelChanges } from "../quantum-channel/pad-level-events";
+import { recordPadFixture } from "../quantum-channel/pad-level-fixture";
 
 const g = globalThis as unknown as { __qecnetBackground?: Array<() => void> };
 
@@ -38,6 +42,12 @@ export async function startBackground(): Promise<void> {
   if (e.QECNET_AGENTS === "process") stops.push(await startAgentPort(s, e, log.child({ worker: "agent-port" })));
 
   await s.events.start();
+  // Open Mesh pages refetch pad levels when ends report (at most once a second).
+  stops.push(publishPadLevelChanges(s.padLevels, (ev) => notify(poolOf(s.db), ev), {
+    clock: s.keys.clock, onError: (err) => log.warn({ error: err.name }, "announcing pad level changes failed"),
+  }));
+  // Browser tests only (scripts/e2e-server.ts), and only on a demonstration console.
+  if (e.QECNET_SEED_DEMO && process.env.QECNET_E2E_PAD_FIXTURE === "1") recordPadFixture(s.padLevels, s.keys.clock());
   stops.push(registerWorker("live-events", () => ({ ok: s.events.connected, detail: s.events.connected ? "listening for committed changes" : "reconnecting to PostgreSQL (views fall back to polling)" })));
   if (e.QECNET_SIMULATION === "on") {
     await s.simulator.start();

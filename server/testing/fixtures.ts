@@ -24,7 +24,7 @@ export async function createNodes(db: Db, ids: string[] = ["hub-1", "node-a", "n
   });
   await db.link.createMany({
     data: ids.slice(1).map((id) => {
-      const l = buildLink({ aNodeId: ids[0]!, bNodeId: id, lengthKm: 20, baselineQber: 0.02 });
+      const l = buildLink({ aNodeId: ids[0]!, bNodeId: id, lengthKm: 20, detectorErrorRate: 0.02 });
       return { ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: 0n };
     }),
     skipDuplicates: true,

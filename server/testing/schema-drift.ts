@@ -203,7 +203,8 @@ function normaliseLiteral(text: string, json = false): string {
       return text;
     }
   }
-  return NUMBER.test(text) ? String(Number(text)) : text;
+  // 15 significant digits: Prisma's schema parser reads 0.0000017 as 0.0000016999999999999998.
+  return NUMBER.test(text) ? String(Number(Number(text).toPrecision(15))) : text;
 }
 
 /** pg_get_expr text of a column default, in the same form as expectedDefault. */

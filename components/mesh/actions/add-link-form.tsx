@@ -1,7 +1,8 @@
 "use client";
 /**
  * Commission a new fibre link between two nodes: node pickers, fibre length,
- * baseline QBER and an optional reason. Checked here with the server's
+ * detector error (the baseline QBER follows from it by the decoy-state model)
+ * and an optional reason. Checked here with the server's
  * messages; the server's own refusal (field or whole) shows inline and the
  * form keeps what was typed. On success the new link's panel opens.
  */
@@ -34,7 +35,7 @@ function Field({ id, label, problem, children }: { id: string; label: string; pr
 export function AddLinkForm({ nodes, from, onCreated, onCancel }: Props) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [draft, setDraft] = useState<AddLinkDraft>({ aNodeId: from ?? "", bNodeId: "", lengthKm: "", baselineQberPercent: "2.0", reason: "" });
+  const [draft, setDraft] = useState<AddLinkDraft>({ aNodeId: from ?? "", bNodeId: "", lengthKm: "", detectorErrorPercent: "3.3", reason: "" });
   const [problems, setProblems] = useState<Partial<Record<AddLinkField, string>>>({});
   const add = useMutation(
     trpc.mesh.addLink.mutationOptions({
@@ -82,8 +83,8 @@ export function AddLinkForm({ nodes, from, onCreated, onCancel }: Props) {
         <Field id="add-link-length" label="Fibre length (km)" problem={problem("lengthKm")}>
           <input id="add-link-length" data-testid="add-link-length" type="number" inputMode="decimal" min={0.1} max={400} step={0.1} value={draft.lengthKm} onChange={set("lengthKm")} className={inputClass} aria-invalid={problem("lengthKm") ? true : undefined} />
         </Field>
-        <Field id="add-link-qber" label="Baseline QBER (%)" problem={problem("baselineQber")}>
-          <input id="add-link-qber" data-testid="add-link-qber" type="number" inputMode="decimal" min={0} max={11} step={0.1} value={draft.baselineQberPercent} onChange={set("baselineQberPercent")} className={inputClass} aria-invalid={problem("baselineQber") ? true : undefined} />
+        <Field id="add-link-qber" label="Detector error (%)" problem={problem("detectorErrorRate")}>
+          <input id="add-link-qber" data-testid="add-link-qber" type="number" inputMode="decimal" min={0} max={11} step={0.1} value={draft.detectorErrorPercent} onChange={set("detectorErrorPercent")} className={inputClass} aria-invalid={problem("detectorErrorRate") ? true : undefined} />
         </Field>
       </div>
       <Field id="add-link-reason" label="Reason (optional, recorded in the audit log)" problem={problem("reason")}>

@@ -1,8 +1,10 @@
 /**
  * The add-link form's checks, with the server's own messages (ZAddLinkInput in
  * server/domain/mesh/mesh-inputs.ts), so the operator reads the same sentence
- * whichever side catches the mistake. QBER is typed in percent here and sent
- * as a fraction.
+ * whichever side catches the mistake. The detector error (e_d of the
+ * decoy-state model; the link's baseline QBER follows from it and the length)
+ * is typed in percent here and sent as a fraction; the other decoy-state
+ * parameters are left to the server's GYS defaults.
  */
 import { reasonProblem } from "./reason-form";
 
@@ -10,17 +12,17 @@ export interface AddLinkDraft {
   aNodeId: string;
   bNodeId: string;
   lengthKm: string;
-  baselineQberPercent: string;
+  detectorErrorPercent: string;
   reason: string;
 }
 
-export type AddLinkField = "aNodeId" | "bNodeId" | "lengthKm" | "baselineQber" | "reason";
+export type AddLinkField = "aNodeId" | "bNodeId" | "lengthKm" | "detectorErrorRate" | "reason";
 
 export interface AddLinkValues {
   aNodeId: string;
   bNodeId: string;
   lengthKm: number;
-  baselineQber: number;
+  detectorErrorRate: number;
   reason?: string;
 }
 
@@ -33,16 +35,16 @@ export function validateAddLink(d: AddLinkDraft): { values: AddLinkValues | null
   if (!Number.isFinite(km)) problems.lengthKm = "lengthKm must be a number of kilometres";
   else if (km < 0.1) problems.lengthKm = "fibre length must be at least 0.1 km";
   else if (km > 400) problems.lengthKm = "fibre length at most 400 km (no usable key rate beyond)";
-  const pct = d.baselineQberPercent.trim() === "" ? NaN : Number(d.baselineQberPercent);
-  if (!Number.isFinite(pct)) problems.baselineQber = "baseline QBER must be a number (percent)";
-  else if (pct < 0) problems.baselineQber = "QBER cannot be negative";
-  else if (pct > 11) problems.baselineQber = "a baseline QBER above 11% cannot produce key (BB84 abort threshold)";
+  const pct = d.detectorErrorPercent.trim() === "" ? NaN : Number(d.detectorErrorPercent);
+  if (!Number.isFinite(pct)) problems.detectorErrorRate = "detector error must be a number (percent)";
+  else if (pct < 0) problems.detectorErrorRate = "detector error cannot be negative";
+  else if (pct > 11) problems.detectorErrorRate = "a detector error above 11% cannot produce key (BB84 abort threshold)";
   const reasonIssue = reasonProblem(d.reason, true);
   if (reasonIssue) problems.reason = reasonIssue;
   if (Object.keys(problems).length) return { values: null, problems };
   return {
     values: {
-      aNodeId: d.aNodeId, bNodeId: d.bNodeId, lengthKm: km, baselineQber: Math.round(pct * 1000) / 100_000,
+      aNodeId: d.aNodeId, bNodeId: d.bNodeId, lengthKm: km, detectorErrorRate: Math.round(pct * 1000) / 100_000,
       ...(d.reason.trim() ? { reason: d.reason.trim() } : {}),
     },
     problems,

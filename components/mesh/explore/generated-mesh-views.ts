@@ -4,7 +4,8 @@
  * derived with the same physics (health, nominal rate), no keys held.
  */
 import type { MeshLinkView, MeshNodeView } from "@/components/trpc/router-types";
-import { linkHealth, nominalKeyRate } from "@/server/domain/mesh/link-physics";
+import { linkHealth } from "@/server/domain/mesh/link-physics";
+import { operatingPoint } from "@/server/domain/mesh/link-rate";
 import { generateMesh } from "@/server/domain/mesh/mesh-generator";
 
 export const EXPLORE_MIN_NODES = 10;
@@ -33,7 +34,8 @@ export function generatedMeshViews({ nodes, seed }: ExploreParams): { nodes: Mes
     links: [...mesh.links.values()].map((l) => ({
       ...l,
       health: linkHealth(l.status, l.qber),
-      nominalRateBps: nominalKeyRate(l),
+      nominalRateBps: operatingPoint(l).rateBps,
+      signalIntensity: operatingPoint(l).mu,
       poolLevel: l.poolCapacityBits > 0 ? l.poolBits / l.poolCapacityBits : 0,
     })),
   };

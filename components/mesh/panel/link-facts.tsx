@@ -1,8 +1,23 @@
-/** Everything about one link: ends, fibre, QBER against the thresholds, rates, pool, eavesdropper flag. */
+/**
+ * Everything about one link: ends, fibre, the stated decoy-state parameters its
+ * rate and baseline QBER come from (server/domain/mesh/link-rate.ts), QBER
+ * against the thresholds, rates, pool, eavesdropper flag.
+ */
 import type { MeshLinkView } from "@/components/trpc/router-types";
 import { formatCount } from "@/components/ui/format";
 import { formatBits, formatPercent, formatQber, formatRate, LINK_HEALTH_STYLES, QBER_ABORT, QBER_WARNING } from "../../graph/mesh-styles";
 import { Facts } from "./panel-section";
+
+/** 0.045 -> "4.5%" (detector figures need the decimal that formatPercent rounds away). */
+const formatFraction = (f: number) => `${Number((f * 100).toPrecision(3))}%`;
+/** 1.7e-6 -> "1.7×10⁻⁶" */
+function formatSmall(x: number): string {
+  if (x === 0) return "0";
+  const [m, e] = x.toExponential(1).split("e");
+  const sup: Record<string, string> = { "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹" };
+  return `${m}×10${[...String(Number(e))].map((c) => sup[c] ?? c).join("")}`;
+}
+const formatPulseRate = (hz: number) => (hz >= 1e9 ? `${Number((hz / 1e9).toPrecision(3))} GHz` : `${Number((hz / 1e6).toPrecision(3))} MHz`) + " pulses";
 
 export function LinkHealthBadge({ link }: { link: MeshLinkView }) {
   const h = LINK_HEALTH_STYLES[link.health];
@@ -31,7 +46,21 @@ export function LinkFacts({ link, names, onOpenNode }: { link: MeshLinkView; nam
         ["Health", <LinkHealthBadge key="h" link={link} />],
         ["Status", <span key="s" data-testid="link-status" data-status={link.status}>{link.status.toLowerCase()}{link.downReason ? ` (${link.downReason})` : ""}</span>],
         ["Kind", link.kind === "BYPASS" ? `bypass through ${link.viaNodeId ? (names.get(link.viaNodeId) ?? link.viaNodeId) : "an isolated site"}` : "fibre"],
-        ["Fibre", `${link.lengthKm} km · ${link.lossDbPerKm} dB/km · detector ${formatPercent(link.detectorEfficiency)}`],
+        ["Fibre", `${link.lengthKm} km · ${link.lossDbPerKm} dB/km`],
+        [
+          "Detector",
+          <span key="d" className="tabular-nums">
+            efficiency {formatFraction(link.detectorEfficiency)} · error {formatFraction(link.detectorErrorRate)} · dark counts {formatSmall(link.darkCountYield)}/pulse
+          </span>,
+          "link-detector",
+        ],
+        [
+          "Source",
+          <span key="src" className="tabular-nums">
+            {formatPulseRate(link.pulseRateHz)} · intensity μ {link.signalIntensity.toFixed(2)} (optimised) · error correction f {link.errorCorrectionEfficiency}
+          </span>,
+          "link-source",
+        ],
         [
           "QBER",
           <span key="q" className={`font-semibold tabular-nums ${qberTone}`}>
@@ -39,7 +68,7 @@ export function LinkFacts({ link, names, onOpenNode }: { link: MeshLinkView; nam
           </span>,
           "link-qber",
         ],
-        ["Key rate", <span key="r" className="tabular-nums">{formatRate(link.secretKeyRateBps)} <span className="text-slate-400">(nominal {formatRate(link.nominalRateBps)})</span></span>, "link-rate"],
+        ["Key rate", <span key="r" className="tabular-nums">{formatRate(link.secretKeyRateBps)} <span className="text-slate-400">(decoy-state BB84 model at the baseline: {formatRate(link.nominalRateBps)})</span></span>, "link-rate"],
         [
           "Key pool",
           <span key="p" className="flex flex-col gap-1">

@@ -1,7 +1,7 @@
 "use client";
 /**
- * A link's panel on the live mesh: its figures, QBER and pool charts over the
- * last half hour, the actions on it (remove, simulated eavesdropper), the
+ * A link's panel on the live mesh: its figures, its one-time pads at both
+ * ends (issue 18), QBER and pool charts over the last half hour, the actions on it (remove, simulated eavesdropper), the
  * keys routed over it and its recent audit events.
  */
 import { useQuery } from "@tanstack/react-query";
@@ -17,6 +17,7 @@ import { EventList } from "./event-list";
 import { LinkKeys } from "./key-refs";
 import { LinkCharts } from "./link-charts";
 import { LinkFacts } from "./link-facts";
+import { LinkPads } from "./link-pads";
 import { MeshPanelFrame, type LivePanelProps } from "./mesh-panel-frame";
 import { PanelMissing } from "./panel-missing";
 
@@ -31,6 +32,7 @@ export function LiveLinkPanel({ id, state, names, show, onClose }: LivePanelProp
   const refetchInterval = useLiveRefetchInterval();
   const [removed, setRemoved] = useState<RemoveLinkResult | null>(null);
   const detail = useQuery(trpc.mesh.link.queryOptions({ id, minutes: CHART_MINUTES }, { refetchInterval, enabled: removed === null }));
+  const pads = useQuery(trpc.mesh.pads.queryOptions({ linkId: id }, { refetchInterval, enabled: removed === null }));
   const link = detail.data?.link ?? state.links.find((l) => l.id === id);
 
   if (removed && removed.removed === id) {
@@ -49,6 +51,7 @@ export function LiveLinkPanel({ id, state, names, show, onClose }: LivePanelProp
   return (
     <MeshPanelFrame title={title} subtitle={link.kind === "BYPASS" ? "bypass channel" : "fibre link"} subjectKey={`link:${id}`} onClose={onClose}>
       <LinkFacts link={link} names={names} onOpenNode={(nodeId) => show({ kind: "node", id: nodeId })} />
+      <LinkPads link={link} names={names} query={pads} />
       <LinkActions key={id} link={link} title={title} onRemoved={setRemoved} />
       {detail.isPending ? (
         <SkeletonRows rows={3} label="Loading samples, keys and events" testId="link-detail-loading" />

@@ -9,6 +9,7 @@ import { linkDetail, nodeDetail } from "../../mesh/mesh-queries";
 import { agentStatusOf } from "../../agents/hub/agent-status";
 import { agentOverview } from "../../mesh/agent-overview";
 import { restoreContainedLink } from "../../recovery/link-containment";
+import { padLevelsView } from "../../quantum-channel/pad-level-queries";
 import { procedure, router } from "../trpc";
 
 export const meshRouter = router({
@@ -18,6 +19,8 @@ export const meshRouter = router({
   /** Every node's agent at once (the wall): connected N of M, and the nodes whose agent is silent or disconnected. */
   agents: procedure.query(async ({ ctx }) => agentOverview(ctx.agents, (await ctx.meshState.get()).nodes)),
   link: procedure.input(z.object({ id: ZLinkId, minutes: z.number().int().min(1).max(24 * 60).default(30) })).query(({ ctx, input }) => linkDetail(ctx.db, input.id, input.minutes)),
+  /** The one-time pad levels each link end reported (counts only) and the links whose ends disagree; every link, or one. */
+  pads: procedure.input(z.object({ linkId: ZLinkId.optional() }).default({})).query(({ ctx, input }) => padLevelsView(ctx.padLevels, input.linkId)),
 
   /** Brings back a link an incident contained, once its incident is closed and no eavesdropper is on it. */
   restoreLink: procedure.input(z.object({ id: ZLinkId, reason: ZReason })).mutation(async ({ ctx, input }) => {

@@ -74,6 +74,7 @@ export const PROCEDURE_ACCESS = {
   "mesh.node": min("viewer"),
   "mesh.link": min("viewer"),
   "mesh.agents": min("viewer"),
+  "mesh.pads": min("viewer"),
   "mesh.isolateNode": min("officer"),
   "mesh.restoreNode": min("officer"),
   "mesh.restoreLink": min("officer"),

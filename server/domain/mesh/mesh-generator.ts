@@ -43,7 +43,7 @@ export function generateMesh(nodeCount: number, seed = 1): GeneratedMesh {
   }
   const links = new Map<string, ReturnType<typeof buildLink>>();
   const connect = (a: MeshNode, b: MeshNode) => {
-    const l = buildLink({ aNodeId: a.id, bNodeId: b.id, lengthKm: fibreKm(a, b), baselineQber: Math.round(rng.between(0.01, 0.035) * 1000) / 1000, fill: rng.between(0.4, 1) });
+    const l = buildLink({ aNodeId: a.id, bNodeId: b.id, lengthKm: fibreKm(a, b), detectorErrorRate: Math.round(rng.between(0.01, 0.035) * 1000) / 1000, fill: rng.between(0.4, 1) });
     if (!links.has(l.id)) links.set(l.id, l);
   };
   const nearest = (from: MeshNode, pool: MeshNode[], k: number) =>

@@ -28,7 +28,14 @@ export interface MeshLink {
   viaNodeId: string | null;
   lengthKm: number;
   lossDbPerKm: number;
+  /** Bob's detection efficiency (eta_Bob of the decoy-state model). */
   detectorEfficiency: number;
+  /** Decoy-state parameters (link-rate.ts): dark-count yield Y0, detector error e_d, error-correction inefficiency f, pulses/s. */
+  darkCountYield: number;
+  detectorErrorRate: number;
+  errorCorrectionEfficiency: number;
+  pulseRateHz: number;
+  /** QBER at the operating point, from the model (link-rate.ts). */
   baselineQber: number;
   qber: number;
   /** Rate at the current QBER (bit/s). */

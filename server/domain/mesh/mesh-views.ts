@@ -19,8 +19,10 @@ export type MeshNodeView = MeshNode & {
  */
 export type MeshLinkView = MeshLink & {
   health: LinkHealth;
-  /** Rate at the baseline QBER, bit/s. */
+  /** Rate at the baseline QBER (the decoy-state model's operating point), bit/s. */
   nominalRateBps: number;
+  /** The optimised signal intensity of that operating point, mean photons per pulse (0: no key at this length). */
+  signalIntensity: number;
   /** poolBits / poolCapacityBits, 0..1 */
   poolLevel: number;
 };

@@ -40,9 +40,12 @@ export interface AddLinkInput {
   aNodeId: string;
   bNodeId: string;
   lengthKm: number;
-  baselineQber: number;
   lossDbPerKm: number;
   detectorEfficiency: number;
+  darkCountYield: number;
+  detectorErrorRate: number;
+  errorCorrectionEfficiency: number;
+  pulseRateHz: number;
   reason: string;
 }
 
@@ -151,7 +154,7 @@ export class MeshOperations {
         m.addLink(l);
         ws.audit({
           actor: who.actor, action: "LINK_ADDED", subjectType: "link", subjectId: l.id, fromState: null, toState: l.status,
-          details: { reason: input.reason, aNodeId: a.id, bNodeId: b.id, lengthKm: l.lengthKm, lossDbPerKm: l.lossDbPerKm, detectorEfficiency: l.detectorEfficiency, baselineQber: l.baselineQber, secretKeyRateBps: Math.round(l.secretKeyRateBps), poolCapacityBits: l.poolCapacityBits },
+          details: { reason: input.reason, aNodeId: a.id, bNodeId: b.id, lengthKm: l.lengthKm, lossDbPerKm: l.lossDbPerKm, detectorEfficiency: l.detectorEfficiency, darkCountYield: l.darkCountYield, detectorErrorRate: l.detectorErrorRate, errorCorrectionEfficiency: l.errorCorrectionEfficiency, pulseRateHz: l.pulseRateHz, baselineQber: l.baselineQber, secretKeyRateBps: Math.round(l.secretKeyRateBps), poolCapacityBits: l.poolCapacityBits },
         });
         ws.publish({ topic: "mesh", type: "link-added", data: { linkId: l.id } });
         return toLinkView(l);

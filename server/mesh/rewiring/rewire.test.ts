@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { demoMesh } from "../../demo/demo-topology";
 import { MeshGraph } from "../routing/route-planner";
-import { MIN_USABLE_RATE_BPS, nominalKeyRate } from "../../domain/mesh/link-physics";
+import { MIN_USABLE_RATE_BPS } from "../../domain/mesh/link-physics";
 import { buildLink } from "../../domain/mesh/mesh-builder";
 import { generateMesh } from "../../domain/mesh/mesh-generator";
 import { cloneMesh, hubOf, otherEnd, type Mesh } from "../../domain/mesh/mesh-model";
@@ -17,8 +17,10 @@ function withEveryBypass(m: Mesh, nodeId: string): Mesh {
   for (const a of spans) for (const b of spans) {
     const u = otherEnd(a, nodeId);
     const v = otherEnd(b, nodeId);
-    if (u >= v || nominalKeyRate({ lengthKm: a.lengthKm + b.lengthKm }) < MIN_USABLE_RATE_BPS) continue;
-    const l = buildLink({ aNodeId: u, bNodeId: v, lengthKm: a.lengthKm + b.lengthKm, baselineQber: 0.02, kind: "BYPASS", viaNodeId: nodeId });
+    if (u >= v) continue;
+    // The same stated parameters as the planner gives a bypass: the worse span's detector error.
+    const l = buildLink({ aNodeId: u, bNodeId: v, lengthKm: a.lengthKm + b.lengthKm, detectorErrorRate: Math.max(a.detectorErrorRate, b.detectorErrorRate), kind: "BYPASS", viaNodeId: nodeId });
+    if (l.secretKeyRateBps < MIN_USABLE_RATE_BPS) continue;
     if (!next.links.has(l.id)) next.links.set(l.id, l);
   }
   return next;

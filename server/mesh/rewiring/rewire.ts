@@ -9,7 +9,7 @@
  * bypasses through it.
  */
 import { MeshGraph, usableLink } from "../routing/route-planner";
-import { MIN_USABLE_RATE_BPS, nominalKeyRate, QBER_WARNING } from "../../domain/mesh/link-physics";
+import { MIN_USABLE_RATE_BPS, QBER_WARNING } from "../../domain/mesh/link-physics";
 import { buildLink } from "../../domain/mesh/mesh-builder";
 import { cloneMesh, hubOf, isReachableStatus, otherEnd, type Mesh, type MeshLink, type NodeStatus } from "../../domain/mesh/mesh-model";
 
@@ -64,14 +64,18 @@ export function planIsolation(mesh: Mesh, nodeId: string, status: "ISOLATED" | "
       if (hasLinkBetween(next, u, v)) continue;
       const lengthKm = spans[i]!.lengthKm + spans[j]!.lengthKm;
       const lossDbPerKm = (spans[i]!.lossDbPerKm * spans[i]!.lengthKm + spans[j]!.lossDbPerKm * spans[j]!.lengthKm) / lengthKm;
-      const detectorEfficiency = Math.min(spans[i]!.detectorEfficiency, spans[j]!.detectorEfficiency);
-      if (nominalKeyRate({ lengthKm, lossDbPerKm, detectorEfficiency }) < MIN_USABLE_RATE_BPS) continue;
-      candidates.push(
-        buildLink({
-          aNodeId: u, bNodeId: v, lengthKm: Math.round(lengthKm * 10) / 10, lossDbPerKm, detectorEfficiency, kind: "BYPASS", viaNodeId: nodeId,
-          baselineQber: Math.max(spans[i]!.baselineQber, spans[j]!.baselineQber), fill: 0,
-        }),
-      );
+      // The bypass uses the detector of the worse span (lower efficiency, more dark counts and error) and the slower source.
+      const [s, t] = [spans[i]!, spans[j]!];
+      const bypass = buildLink({
+        aNodeId: u, bNodeId: v, lengthKm: Math.round(lengthKm * 10) / 10, lossDbPerKm, kind: "BYPASS", viaNodeId: nodeId, fill: 0,
+        detectorEfficiency: Math.min(s.detectorEfficiency, t.detectorEfficiency),
+        darkCountYield: Math.max(s.darkCountYield, t.darkCountYield),
+        detectorErrorRate: Math.max(s.detectorErrorRate, t.detectorErrorRate),
+        errorCorrectionEfficiency: Math.max(s.errorCorrectionEfficiency, t.errorCorrectionEfficiency),
+        pulseRateHz: Math.min(s.pulseRateHz, t.pulseRateHz),
+      });
+      if (bypass.secretKeyRateBps < MIN_USABLE_RATE_BPS) continue;
+      candidates.push(bypass);
     }
   }
   candidates.sort((a, b) => a.lengthKm - b.lengthKm);

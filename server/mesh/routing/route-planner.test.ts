@@ -9,12 +9,12 @@ const node = (id: string, role: MeshNode["role"], status: MeshNode["status"] = "
 function mesh(): Mesh {
   const nodes = [node("hub", "HUB"), node("r1", "RELAY"), node("r2", "RELAY"), node("e1", "ENDPOINT"), node("e0", "ENDPOINT")];
   const links = [
-    buildLink({ aNodeId: "hub", bNodeId: "r1", lengthKm: 20, baselineQber: 0.02 }),
-    buildLink({ aNodeId: "r1", bNodeId: "r2", lengthKm: 20, baselineQber: 0.02 }),
-    buildLink({ aNodeId: "hub", bNodeId: "r2", lengthKm: 90, baselineQber: 0.02 }),
-    buildLink({ aNodeId: "r2", bNodeId: "e1", lengthKm: 10, baselineQber: 0.02 }),
-    buildLink({ aNodeId: "r1", bNodeId: "e0", lengthKm: 10, baselineQber: 0.02 }),
-    buildLink({ aNodeId: "e0", bNodeId: "e1", lengthKm: 5, baselineQber: 0.02 }),
+    buildLink({ aNodeId: "hub", bNodeId: "r1", lengthKm: 20, detectorErrorRate: 0.02 }),
+    buildLink({ aNodeId: "r1", bNodeId: "r2", lengthKm: 20, detectorErrorRate: 0.02 }),
+    buildLink({ aNodeId: "hub", bNodeId: "r2", lengthKm: 90, detectorErrorRate: 0.02 }),
+    buildLink({ aNodeId: "r2", bNodeId: "e1", lengthKm: 10, detectorErrorRate: 0.02 }),
+    buildLink({ aNodeId: "r1", bNodeId: "e0", lengthKm: 10, detectorErrorRate: 0.02 }),
+    buildLink({ aNodeId: "e0", bNodeId: "e1", lengthKm: 5, detectorErrorRate: 0.02 }),
   ];
   return { nodes: new Map(nodes.map((n) => [n.id, n])), links: new Map(links.map((l) => [l.id, l])) };
 }

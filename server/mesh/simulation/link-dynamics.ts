@@ -1,12 +1,16 @@
 /**
  * How links evolve over simulated time, pure. QBER follows an Ornstein-Uhlenbeck
  * process around its baseline (or around 25% while an intercept-resend
- * eavesdropper is on the link), sampled exactly for any step length so that a
- * catch-up after a restart is as valid as a one-second tick. The pool fills at
- * the link's current secret key rate (which falls with QBER and is zero above
- * the abort threshold) up to its capacity. Severed links neither fill nor move.
+ * eavesdropper is on the link: the decoy-state model's intercept-resend QBER for
+ * the link's parameters, about 25 %), sampled exactly for any step length so
+ * that a catch-up after a restart is as valid as a one-second tick. The pool
+ * fills at the link's current secret key rate, the decoy-state model's rate at
+ * the current QBER (link-rate.ts: it falls with QBER and is zero well before
+ * the intercept-resend level), up to its capacity. Severed links neither fill
+ * nor move.
  */
-import { currentKeyRate, linkHealth, nominalKeyRate, storedHealth, QBER_ABORT, QBER_INTERCEPT_RESEND, QBER_WARNING, type LinkHealth } from "../../domain/mesh/link-physics";
+import { linkHealth, storedHealth, QBER_ABORT, QBER_WARNING, type LinkHealth } from "../../domain/mesh/link-physics";
+import { operatingPoint, rateAtQber } from "../../domain/mesh/link-rate";
 import type { MeshLink } from "../../domain/mesh/mesh-model";
 import type { Prng } from "../../domain/mesh/prng";
 
@@ -46,15 +50,14 @@ export function stepLink(l: MeshLink, dtSeconds: number, rng: Prng): LinkStep {
   if (l.status === "DOWN" || dtSeconds <= 0) {
     return { linkId: l.id, qber: l.qber, poolBits: l.poolBits, secretKeyRateBps: l.secretKeyRateBps, status: l.status, health: previousHealth, previousHealth };
   }
-  const mean = l.eavesdropper ? QBER_INTERCEPT_RESEND : l.baselineQber;
+  const mean = l.eavesdropper ? operatingPoint(l).eavesdropperQber : l.baselineQber;
   const theta = l.eavesdropper ? THETA_ATTACK : THETA_NORMAL;
   const decay = Math.exp(-theta * dtSeconds);
   const spread = RELATIVE_SPREAD * mean * Math.sqrt(1 - decay * decay);
   const qber = Math.min(0.5, Math.max(0.001, mean + (l.qber - mean) * decay + spread * rng.normal()));
-  const nominal = nominalKeyRate(l);
-  const rate = currentKeyRate(nominal, l.baselineQber, qber);
+  const rate = rateAtQber(l, qber);
   // Trapezoid over the step: the rate moved from the old value to the new one.
-  const gained = ((currentKeyRate(nominal, l.baselineQber, l.qber) + rate) / 2) * dtSeconds;
+  const gained = ((rateAtQber(l, l.qber) + rate) / 2) * dtSeconds;
   const poolBits = Math.min(l.poolCapacityBits, Math.round(l.poolBits + gained));
   const health = healthWithHysteresis(previousHealth, "UP", qber);
   const status = health === "healthy" ? "UP" : "DEGRADED";

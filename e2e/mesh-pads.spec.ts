@@ -1,0 +1,86 @@
+/**
+ * One-time pads on the Mesh page (issue 18), in Chromium against the e2e
+ * console: the levels both ends of a link reported, in its panel and its
+ * edge's tooltip; a link whose ends disagree drawn dashed red, "pads
+ * disagree", its panel naming the key and the time; a link nothing was
+ * reported from says so. Until agents report pads themselves, the levels come
+ * from the test-only fixture the e2e server records at start
+ * (QECNET_E2E_PAD_FIXTURE, server/quantum-channel/pad-level-fixture.ts);
+ * expected figures are read from the API, not hard-coded. Also the link's
+ * stated decoy-state parameters in its panel.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { signIn } from "./auth";
+import type { LinkPadsView } from "../server/domain/quantum-channel/pad-level-view";
+import { FIXTURE_DESYNC_KEY, FIXTURE_DESYNC_LINK, FIXTURE_LINK } from "../server/quantum-channel/pad-level-fixture";
+
+async function pads(request: APIRequestContext): Promise<LinkPadsView[]> {
+  const res = await request.get(`/api/trpc/mesh.pads?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`);
+  expect(res.ok(), await res.text()).toBe(true);
+  return ((await res.json()) as { result: { data: { json: LinkPadsView[] } } }).result.data.json;
+}
+
+const edge = (linkId: string) => `[data-testid="mesh-edge"][data-link-id="${linkId}"]`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+test("a link's panel and edge show the pad level each end reported", async ({ page }) => {
+  await signIn(page, "viewer");
+  const all = await pads(page.request);
+  const link = all.find((l) => l.linkId === FIXTURE_LINK)!;
+  expect(link.ends).toHaveLength(2);
+  await page.goto(`/mesh?link=${encodeURIComponent(FIXTURE_LINK)}`);
+  await expect(page.getByTestId("mesh-panel")).toHaveAttribute("data-subject", `link:${FIXTURE_LINK}`);
+  await expect(page.getByTestId("link-pads-end")).toHaveCount(2);
+  for (const end of link.ends) {
+    const row = page.locator(`[data-testid="link-pads-end"][data-end="${end.end}"]`);
+    for (const s of end.streams) {
+      const cell = row.locator(`[data-testid="link-pads-level"][data-direction="${s.direction}"]`);
+      await expect(cell).toContainText(kib(s.availableBytes));
+      await expect(cell).toContainText(`${s.availableKeys.toLocaleString("en-US")} keys`);
+    }
+  }
+  await expect(page.getByTestId("link-pads-desync")).toHaveCount(0);
+  await expect(page.locator(edge(FIXTURE_LINK))).toHaveAttribute("data-pads", String(link.availableKeys));
+  await expect(page.locator(`${edge(FIXTURE_LINK)} > title`)).toContainText(`pads: ${link.availableKeys!.toLocaleString("en-US")} keys left`);
+  // The rate's stated parameters (decoy-state BB84, GYS defaults) are in the same panel.
+  await expect(page.getByTestId("link-detector")).toContainText("efficiency 4.5%");
+  await expect(page.getByTestId("link-source")).toContainText("1 GHz pulses");
+  await expect(page.getByTestId("link-rate")).toContainText("decoy-state BB84 model");
+});
+
+test("a link whose ends disagree is drawn dashed red and its panel names the key and the time", async ({ page }) => {
+  await signIn(page, "viewer");
+  const link = (await pads(page.request)).find((l) => l.linkId === FIXTURE_DESYNC_LINK)!;
+  expect(link.desync?.keyId).toBe(FIXTURE_DESYNC_KEY);
+  await page.goto(`/mesh?link=${encodeURIComponent(FIXTURE_DESYNC_LINK)}`);
+  await expect(page.locator(edge(FIXTURE_DESYNC_LINK))).toHaveAttribute("data-pads", "disagree");
+  await expect(page.locator(`${edge(FIXTURE_DESYNC_LINK)} > title`)).toContainText(`pads disagree (key ${FIXTURE_DESYNC_KEY})`);
+  await expect(page.locator(`${edge(FIXTURE_DESYNC_LINK)} path[stroke="#f43f5e"][stroke-dasharray="6 5"]`)).toHaveCount(1);
+  // Its label (when the zoom shows one) warns; a full label says it in words.
+  const label = page.locator(`[data-testid="mesh-edge-label"][data-link-id="${FIXTURE_DESYNC_LINK}"]`);
+  if ((await label.count()) > 0) {
+    await expect(label).toContainText("⚠");
+    if ((await label.getAttribute("data-fit")) === "full") await expect(label.getByTestId("edge-pads-disagree")).toHaveText("⚠ pads disagree");
+  }
+  const desync = page.getByTestId("link-pads-desync");
+  await expect(desync).toContainText("Pads disagree");
+  await expect(page.getByTestId("link-pads-desync-key")).toHaveText(FIXTURE_DESYNC_KEY);
+  await expect(desync).toContainText("detected");
+  await expect(page.getByTestId("link-pads-end")).toHaveCount(2);
+  // The panel with its pads and desync notice passes axe (WCAG 2.1 AA, as e2e/a11y.spec.ts checks the pages).
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).include('[data-testid="mesh-panel"]').analyze();
+  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`)).toEqual([]);
+});
+
+test("a link nothing was reported from says so", async ({ page }) => {
+  await signIn(page, "viewer");
+  const reported = new Set((await pads(page.request)).map((l) => l.linkId));
+  await page.goto("/mesh");
+  await expect(page.getByTestId("mesh-edge").first()).toBeAttached();
+  const ids = await page.getByTestId("mesh-edge").evaluateAll((els) => els.map((e) => e.getAttribute("data-link-id")!));
+  const quiet = ids.find((id) => !reported.has(id))!;
+  await expect(page.locator(edge(quiet))).toHaveAttribute("data-pads", "none");
+  await page.goto(`/mesh?link=${encodeURIComponent(quiet)}`);
+  await expect(page.getByTestId("link-pads-empty")).toHaveText("No pad report from this link's ends yet.");
+});
