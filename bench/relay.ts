@@ -60,7 +60,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
-const linkId = (a: string, b: string) => buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10, baselineQber: 0.02 }).id;
+const linkId = (a: string, b: string) => buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10 }).id;
 
 function argSeconds(): number {
   const i = process.argv.indexOf("--seconds");
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const epoch = new Date(Date.now() - 3_600_000);
     await t.db.link.createMany({
       data: LINKS.map(([a, b]) => {
-        const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10, baselineQber: 0.02 });
+        const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10 });
         return { ...l, poolBits: 1_000_000_000_000n, poolCapacityBits: 1_000_000_000_000n, bitsConsumed: 0n, createdAt: epoch };
       }),
     });

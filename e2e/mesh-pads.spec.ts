@@ -3,8 +3,9 @@
  * console: the levels both ends of a link reported, in its panel and its
  * edge's tooltip; a link whose ends disagree drawn dashed red, "pads
  * disagree", its panel naming the key and the time; a link nothing was
- * reported from says so. Until agents report pads themselves, the levels come
- * from the test-only fixture the e2e server records at start
+ * reported from says so. Ends report real pad use as keys are carried, but a
+ * fresh e2e console has carried few, so the levels of two links and a
+ * disagreement come from a test-only fixture the e2e server records at start
  * (QECNET_E2E_PAD_FIXTURE, server/quantum-channel/pad-level-fixture.ts);
  * expected figures are read from the API, not hard-coded. Also the link's
  * stated decoy-state parameters in its panel.
@@ -26,23 +27,26 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 test("a link's panel and edge show the pad level each end reported", async ({ page }) => {
   await signIn(page, "viewer");
-  const all = await pads(page.request);
-  const link = all.find((l) => l.linkId === FIXTURE_LINK)!;
-  expect(link.ends).toHaveLength(2);
   await page.goto(`/mesh?link=${encodeURIComponent(FIXTURE_LINK)}`);
   await expect(page.getByTestId("mesh-panel")).toHaveAttribute("data-subject", `link:${FIXTURE_LINK}`);
   await expect(page.getByTestId("link-pads-end")).toHaveCount(2);
-  for (const end of link.ends) {
-    const row = page.locator(`[data-testid="link-pads-end"][data-end="${end.end}"]`);
-    for (const s of end.streams) {
-      const cell = row.locator(`[data-testid="link-pads-level"][data-direction="${s.direction}"]`);
-      await expect(cell).toContainText(kib(s.availableBytes));
-      await expect(cell).toContainText(`${s.availableKeys.toLocaleString("en-US")} keys`);
+  // The figures are the API's at the moment of the check: a key the console distributes over this link meanwhile
+  // moves them (its ends report real pad use), and the page follows; so read and compare together until they agree.
+  await expect(async () => {
+    const link = (await pads(page.request)).find((l) => l.linkId === FIXTURE_LINK)!;
+    expect(link.ends).toHaveLength(2);
+    for (const end of link.ends) {
+      const row = page.locator(`[data-testid="link-pads-end"][data-end="${end.end}"]`);
+      for (const s of end.streams) {
+        const cell = row.locator(`[data-testid="link-pads-level"][data-direction="${s.direction}"]`);
+        await expect(cell).toContainText(kib(s.availableBytes), { timeout: 2_000 });
+        await expect(cell).toContainText(`${s.availableKeys.toLocaleString("en-US")} keys`, { timeout: 2_000 });
+      }
     }
-  }
+    await expect(page.locator(edge(FIXTURE_LINK))).toHaveAttribute("data-pads", String(link.availableKeys), { timeout: 2_000 });
+    await expect(page.locator(`${edge(FIXTURE_LINK)} > title`)).toContainText(`pads: ${link.availableKeys!.toLocaleString("en-US")} keys left`, { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
   await expect(page.getByTestId("link-pads-desync")).toHaveCount(0);
-  await expect(page.locator(edge(FIXTURE_LINK))).toHaveAttribute("data-pads", String(link.availableKeys));
-  await expect(page.locator(`${edge(FIXTURE_LINK)} > title`)).toContainText(`pads: ${link.availableKeys!.toLocaleString("en-US")} keys left`);
   // The rate's stated parameters (decoy-state BB84, GYS defaults) are in the same panel.
   await expect(page.getByTestId("link-detector")).toContainText("efficiency 4.5%");
   await expect(page.getByTestId("link-source")).toContainText("1 GHz pulses");

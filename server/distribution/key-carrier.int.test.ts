@@ -18,7 +18,7 @@ import { createTestDatabase, type TestDatabase } from "../testing/test-database"
 
 const NODES = [["hub-sov", "HUB"], ["r1", "RELAY"], ["r2", "RELAY"], ["ep-far", "ENDPOINT"], ["ep-near", "ENDPOINT"], ["ep-side", "ENDPOINT"]] as const;
 const LINKS = [["hub-sov", "r1"], ["r1", "r2"], ["r2", "ep-far"], ["hub-sov", "ep-near"], ["hub-sov", "ep-side"]] as const;
-const linkId = (a: string, b: string) => buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10, baselineQber: 0.02 }).id;
+const linkId = (a: string, b: string) => buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10 }).id;
 
 describe("key carrier with in-process agents", () => {
   let t: TestDatabase;
@@ -30,7 +30,7 @@ describe("key carrier with in-process agents", () => {
     await t.db.node.createMany({ data: NODES.map(([id, role], i) => ({ id, name: id, role, site: `Site ${i}`, x: i, y: 0 })) });
     await t.db.link.createMany({
       data: LINKS.map(([a, b]) => {
-        const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10, baselineQber: 0.02 });
+        const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10 });
         return { ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: 0n };
       }),
     });

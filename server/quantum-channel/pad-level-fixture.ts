@@ -3,9 +3,10 @@
  * into the hub's PadLevels store when a demonstration console starts with
  * QECNET_E2E_PAD_FIXTURE=1 (scripts/e2e-server.ts sets it): both ends of the
  * demo's hub-sov--relay-north link report their levels, and relay-east--ep-grid
- * reports levels and is desynchronised. Until agents report pads themselves
- * (issue 18's distribution part) the Mesh page has nothing else to show.
- * Counts only, like every report.
+ * reports levels and is desynchronised. Ends also report their real pad use
+ * as keys are carried (and overwrite these figures then), but a fresh e2e
+ * console has carried few keys and no desynchronisation: the fixture makes
+ * what the browser tests look at certain. Counts only, like every report.
  */
 import type { PadEndLevel, PadLevels } from "./pad-levels";
 

@@ -40,14 +40,14 @@ const AGENTS = ["r1", "r2", "ep-far", "ep-near", "ep-side"];
 describe("one-time-pad relay with real agent processes", () => {
   let t: TestDatabase; let s: Services<RemoteAgents>; let listener: AgentListener; let port: number; let dir: string;
   const agents = agentStarter({ port: () => port, dir: () => dir, hubPath: AGENT_PATH, allowFaults: true });
-  const linkId = (a: string, b: string) => buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10, baselineQber: 0.02 }).id;
+  const linkId = (a: string, b: string) => buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10 }).id;
 
   beforeAll(async () => {
     t = await createTestDatabase(inject("adminUrl"), "otp_relay");
     await t.db.node.createMany({ data: NODES.map((n, i) => ({ id: n.id, name: n.id.toUpperCase(), role: n.role, site: `Site ${i}`, x: i * 100, y: 0 })) });
     await t.db.link.createMany({
       data: LINKS.map(([a, b]) => {
-        const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10, baselineQber: 0.02 });
+        const l = buildLink({ aNodeId: a, bNodeId: b, lengthKm: 10 });
         return { ...l, poolBits: BigInt(l.poolBits), poolCapacityBits: BigInt(l.poolCapacityBits), bitsConsumed: 0n };
       }),
     });
