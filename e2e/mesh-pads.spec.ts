@@ -88,3 +88,18 @@ test("a link nothing was reported from says so", async ({ page }) => {
   await page.goto(`/mesh?link=${encodeURIComponent(quiet)}`);
   await expect(page.getByTestId("link-pads-empty")).toHaveText("No pad report from this link's ends yet.");
 });
+
+test("an officer resynchronises a link whose ends disagree: both ends realign and the link is drawn normally again", async ({ page }) => {
+  await signIn(page, "viewer");
+  await page.goto(`/mesh?link=${encodeURIComponent(FIXTURE_DESYNC_LINK)}`);
+  await expect(page.getByTestId("link-pads-desync")).toBeVisible();
+  await expect(page.getByTestId("action-resync-pads")).toHaveCount(0); // viewers only look
+  await signIn(page, "officer1");
+  await page.goto(`/mesh?link=${encodeURIComponent(FIXTURE_DESYNC_LINK)}`);
+  await page.getByTestId("action-resync-pads").click();
+  await page.getByTestId("reason-input").fill("e2e: devices realigned after a lost frame");
+  await page.getByTestId("action-confirm").click();
+  await expect(page.getByTestId("link-pads-desync")).toHaveCount(0);
+  await expect(page.locator(edge(FIXTURE_DESYNC_LINK))).not.toHaveAttribute("data-pads", "disagree");
+  expect((await pads(page.request)).find((l) => l.linkId === FIXTURE_DESYNC_LINK)?.desync ?? null).toBeNull();
+});

@@ -65,6 +65,7 @@ const SAMPLE_INPUT: Record<ProcedurePath, unknown> = {
   "mesh.isolateNode": { id: "node-c", reason: "access probe" },
   "mesh.restoreNode": { id: "node-c", reason: "access probe" },
   "mesh.restoreLink": { id: "hub-1--node-a", reason: "access probe" },
+  "mesh.resyncPads": { linkId: "hub-1--node-a", reason: "access probe" },
   "mesh.addLink": { aNodeId: "node-b", bNodeId: "node-c", lengthKm: 12 },
   "mesh.removeLink": { id: "hub-1--node-b", reason: "access probe" },
   "mesh.setEavesdropper": { linkId: "hub-1--node-a", active: true },

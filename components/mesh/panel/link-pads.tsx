@@ -11,6 +11,7 @@ import { formatDateTime } from "@/components/ui/format";
 import { SkeletonRows } from "@/components/ui/skeleton-rows";
 import { directionLabel, formatKeys, formatPadBytes } from "../../graph/pad-format";
 import { PanelSection } from "./panel-section";
+import { ResyncPads } from "../actions/resync-pads";
 
 const DIRECTIONS = ["A>B", "B>A"] as const;
 
@@ -81,7 +82,12 @@ export function LinkPads({ link, names, query }: { link: MeshLinkView; names: Re
         <ErrorPanel title="Could not load this link's pad levels" error={query.error} onRetry={() => void query.refetch()} />
       ) : (
         <>
-          {pads?.desync ? <Desync desync={pads.desync} names={ends} /> : null}
+          {pads?.desync ? (
+            <>
+              <Desync desync={pads.desync} names={ends} />
+              <ResyncPads linkId={link.id} title={`${ends.a} – ${ends.b}`} />
+            </>
+          ) : null}
           {pads && pads.ends.length > 0 ? (
             <PadTable pads={pads} names={ends} />
           ) : (

@@ -64,6 +64,24 @@ describe("mesh.pads", () => {
     expect((await viewer.mesh.pads({ linkId: "hub-1--node-a" }))[0]!.desync).toBeNull();
   });
 
+  it("mesh.resyncPads: an officer realigns both ends of a link whose pads disagree (audited, mark cleared); refused when they agree, for viewers, and for bad input", async () => {
+    const officer = createCaller(createContextInner(s, { id: "pads-officer", email: "pads-officer@qecnet.test", name: "Pads officer", role: "officer" }));
+    const link = "hub-1--node-a";
+    expect(await code(officer.mesh.resyncPads({ linkId: link, reason: "devices realigned" }))).toMatch(/^CONFLICT: The pads at both ends of hub-1--node-a agree/);
+    s.padLevels.markDesync({ linkId: link, direction: "A>B", keyId: "00000000-0000-4000-8000-0000000000bb", detectedAt: at.toISOString() });
+    expect(await code(viewer.mesh.resyncPads({ linkId: link, reason: "devices realigned" }))).toMatch(/^FORBIDDEN/);
+    expect(await code(officer.mesh.resyncPads({ linkId: "", reason: "devices realigned" }))).toMatch(/^BAD_REQUEST/);
+    expect(await code(officer.mesh.resyncPads({ linkId: "hub-1--nowhere", reason: "devices realigned" }))).toMatch(/^NOT_FOUND/);
+    expect(s.padLevels.get(link).desync).not.toBeNull(); // nothing changed by the refusals
+
+    const r = await officer.mesh.resyncPads({ linkId: link, reason: "devices realigned" });
+    expect(r).toEqual({ linkId: link, ends: [{ nodeId: "hub-1", realigned: true }, { nodeId: "node-a", realigned: true }] });
+    expect(s.padLevels.get(link).desync).toBeNull();
+    const entry = await t.db.auditEntry.findFirstOrThrow({ where: { action: "LINK_PADS_RESYNCED", subjectId: link } });
+    expect(entry.actor).toContain("pads-officer");
+    expect(entry.details).toMatchObject({ reason: "devices realigned", direction: "A>B", failedKeyId: "00000000-0000-4000-8000-0000000000bb", ends: ["hub-1", "node-a"] });
+  });
+
   it("refuses a malformed link id", async () => {
     expect(await code(viewer.mesh.pads({ linkId: "" }))).toMatch(/^BAD_REQUEST: linkId: must name a link/);
   });

@@ -29,6 +29,8 @@ export const meshRouter = router({
     }
     return { restored: input.id };
   }),
+  /** Realigns both ends of a link whose pads disagree (audited), so routes may use it again. */
+  resyncPads: procedure.input(z.object({ linkId: ZLinkId, reason: ZReason })).mutation(({ ctx, input }) => ctx.padResync.resync(input.linkId, input.reason, ctx)),
   isolateNode: procedure.input(z.object({ id: ZNodeId, reason: ZReason })).mutation(({ ctx, input }) => ctx.mesh.isolateNode(input.id, input.reason, ctx)),
   restoreNode: procedure.input(z.object({ id: ZNodeId, reason: ZReason.default("restored by operator") })).mutation(({ ctx, input }) => ctx.mesh.restoreNode(input.id, input.reason, ctx)),
   addLink: procedure.input(ZAddLinkInput).mutation(({ ctx, input }) => ctx.mesh.addLink(input, ctx)),

@@ -78,6 +78,7 @@ export const PROCEDURE_ACCESS = {
   "mesh.isolateNode": min("officer"),
   "mesh.restoreNode": min("officer"),
   "mesh.restoreLink": min("officer"),
+  "mesh.resyncPads": min("officer"),
   "mesh.addLink": min("admin"),
   "mesh.removeLink": min("admin"),
   "mesh.setEavesdropper": demoOnly("analyst"),
