@@ -72,6 +72,7 @@ test("a link whose ends disagree is drawn dashed red and its panel names the key
   await expect(page.getByTestId("link-pads-desync-key")).toHaveText(FIXTURE_DESYNC_KEY);
   await expect(desync).toContainText("detected");
   await expect(page.getByTestId("link-pads-end")).toHaveCount(2);
+  await expect(page.getByTestId("action-resync-pads")).toHaveCount(0); // viewers only look: officers resynchronise
   // The panel with its pads and desync notice passes axe (WCAG 2.1 AA, as e2e/a11y.spec.ts checks the pages).
   const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).include('[data-testid="mesh-panel"]').analyze();
   expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`)).toEqual([]);
@@ -90,12 +91,9 @@ test("a link nothing was reported from says so", async ({ page }) => {
 });
 
 test("an officer resynchronises a link whose ends disagree: both ends realign and the link is drawn normally again", async ({ page }) => {
-  await signIn(page, "viewer");
-  await page.goto(`/mesh?link=${encodeURIComponent(FIXTURE_DESYNC_LINK)}`);
-  await expect(page.getByTestId("link-pads-desync")).toBeVisible();
-  await expect(page.getByTestId("action-resync-pads")).toHaveCount(0); // viewers only look
   await signIn(page, "officer1");
   await page.goto(`/mesh?link=${encodeURIComponent(FIXTURE_DESYNC_LINK)}`);
+  await expect(page.getByTestId("link-pads-desync")).toBeVisible();
   await page.getByTestId("action-resync-pads").click();
   await page.getByTestId("reason-input").fill("e2e: devices realigned after a lost frame");
   await page.getByTestId("action-confirm").click();
