@@ -104,6 +104,8 @@ describe("agents shared by two console instances", () => {
     await until(() => !!a.agents.session("node-a") && !!a.agents.session("node-b"));
     expect(b.agents.session("node-a")).toBeUndefined(); // B holds no session of its own
     await until(async () => (await healthyViaB("node-a")) && (await healthyViaB("node-b")));
+    // A's session rows are written as each hello is accepted, a moment after B can already reach the agent.
+    await until(async () => (await t.db.agentSession.count()) === 2);
     const rows = await t.db.agentSession.findMany({ orderBy: { nodeId: "asc" } });
     expect(rows.map((r) => [r.nodeId, r.instanceId])).toEqual([["node-a", "instance-a"], ["node-b", "instance-a"]]);
 

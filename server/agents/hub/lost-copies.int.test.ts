@@ -24,7 +24,7 @@ describe("lost copies with real agent processes", () => {
   let t: TestDatabase; let s: Services<RemoteAgents>; let listener: AgentListener; let port: number; let dir: string;
   const agents = agentStarter({ port: () => port, dir: () => dir, hubPath: AGENT_PATH });
   const { start } = agents;
-  const until = (check: () => Promise<boolean> | boolean, ms = 20_000) => waitUntil(check, ms);
+  const until = (check: () => Promise<boolean> | boolean, ms = 45_000) => waitUntil(check, ms); // a bound on a hang: a loaded CI machine took over 20 s once
   const kill9 = async (p: AgentProcess, node: string) => {
     p.child.kill("SIGKILL");
     await p.exited;
