@@ -14,6 +14,8 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { signIn } from "./auth";
 import type { LinkPadsView } from "../server/domain/quantum-channel/pad-level-view";
+// The page's own formatting: real reports reach MiB, the fixture's stay in KiB.
+import { formatPadBytes } from "../components/graph/pad-format";
 import { FIXTURE_DESYNC_KEY, FIXTURE_DESYNC_LINK, FIXTURE_LINK } from "../server/quantum-channel/pad-level-fixture";
 
 async function pads(request: APIRequestContext): Promise<LinkPadsView[]> {
@@ -23,7 +25,6 @@ async function pads(request: APIRequestContext): Promise<LinkPadsView[]> {
 }
 
 const edge = (linkId: string) => `[data-testid="mesh-edge"][data-link-id="${linkId}"]`;
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 test("a link's panel and edge show the pad level each end reported", async ({ page }) => {
   await signIn(page, "viewer");
@@ -39,7 +40,7 @@ test("a link's panel and edge show the pad level each end reported", async ({ pa
       const row = page.locator(`[data-testid="link-pads-end"][data-end="${end.end}"]`);
       for (const s of end.streams) {
         const cell = row.locator(`[data-testid="link-pads-level"][data-direction="${s.direction}"]`);
-        await expect(cell).toContainText(kib(s.availableBytes), { timeout: 2_000 });
+        await expect(cell).toContainText(formatPadBytes(s.availableBytes), { timeout: 2_000 });
         await expect(cell).toContainText(`${s.availableKeys.toLocaleString("en-US")} keys`, { timeout: 2_000 });
       }
     }
