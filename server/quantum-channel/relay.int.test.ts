@@ -53,7 +53,8 @@ describe("one-time-pad relay with real agent processes", () => {
     });
     dir = mkdtempSync(path.join(tmpdir(), "otp-relay-"));
     await issueAgentPki(path.join(dir, "pki"), AGENTS);
-    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 5000, heartbeatMs: 500, missedLimit: 6 });
+    // Heartbeats every 1 s: an agent drops a hub that leaves 3 beats unanswered, and 3 × 500 ms failed once under load (AgentGoneError mid-relay).
+    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 5000, heartbeatMs: 1000, missedLimit: 6 });
     s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db), { agents: remote, receiptTimeoutMs: 5000, backoffMs: () => 0 });
     const p = agentPkiPaths(path.join(dir, "pki"));
     listener = new AgentListener({ db: t.db, runner: s.keys.runner, agents: remote, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }) });
