@@ -3,6 +3,8 @@
  * beyond any pool), no database types. Loaded by mesh-rows.ts, written back by
  * the runner's mesh flush.
  */
+import type { LinkParameters } from "./link-rate";
+
 export type NodeRole = "HUB" | "RELAY" | "ENDPOINT";
 export type NodeStatus = "ONLINE" | "DEGRADED" | "ISOLATED" | "OFFLINE";
 export type LinkStatus = "UP" | "DEGRADED" | "DOWN";
@@ -19,22 +21,14 @@ export interface MeshNode {
   y: number;
 }
 
-export interface MeshLink {
+/** A link of the mesh: its stated parameters (LinkParameters, link-rate.ts) and its state. */
+export interface MeshLink extends LinkParameters {
   id: string;
   aNodeId: string;
   bNodeId: string;
   status: LinkStatus;
   kind: LinkKind;
   viaNodeId: string | null;
-  lengthKm: number;
-  lossDbPerKm: number;
-  /** Bob's detection efficiency (eta_Bob of the decoy-state model). */
-  detectorEfficiency: number;
-  /** Decoy-state parameters (link-rate.ts): dark-count yield Y0, detector error e_d, error-correction inefficiency f, pulses/s. */
-  darkCountYield: number;
-  detectorErrorRate: number;
-  errorCorrectionEfficiency: number;
-  pulseRateHz: number;
   /** QBER at the operating point, from the model (link-rate.ts). */
   baselineQber: number;
   qber: number;

@@ -16,6 +16,7 @@ import { hasLinkBetween, planIsolation, planRestore, type RewirePlan } from "../
 import { MeshGraph } from "../routing/route-planner";
 import { buildLink } from "../../domain/mesh/mesh-builder";
 import { hubOf, isReachableStatus } from "../../domain/mesh/mesh-model";
+import type { LinkParameters } from "../../domain/mesh/link-rate";
 import { meshOf } from "../mesh-batch";
 
 /** Who acts: the audit entry's actor. */
@@ -36,16 +37,10 @@ export interface RewireResult {
   reachableAfter: number;
 }
 
-export interface AddLinkInput {
+/** A new link: its ends, its stated parameters (the decoy-state model's, link-rate.ts) and why. */
+export interface AddLinkInput extends LinkParameters {
   aNodeId: string;
   bNodeId: string;
-  lengthKm: number;
-  lossDbPerKm: number;
-  detectorEfficiency: number;
-  darkCountYield: number;
-  detectorErrorRate: number;
-  errorCorrectionEfficiency: number;
-  pulseRateHz: number;
   reason: string;
 }
 
