@@ -23,8 +23,11 @@ describe("hub with real agent processes", () => {
     await createNodes(t.db);
     dir = mkdtempSync(path.join(tmpdir(), "hub-real-"));
     await issueAgentPki(path.join(dir, "pki"), ["node-a", "node-b"]);
-    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 3000, heartbeatMs: 1000, missedLimit: 3 }); // an agent drops a hub that leaves 3 beats unanswered: 3 × 200 ms failed under CI load
-    s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db), { agents: remote, receiptTimeoutMs: 3000, backoffMs: () => 0 });
+    // An agent drops a hub that leaves 3 beats unanswered: 3 × 200 ms failed under CI load. Requests wait 10 s: under
+    // faketime (LD_PRELOAD in every spawned agent) a just-restarted agent's first answer took over 3 s once in CI.
+    // Nothing here waits for a timeout to fire: the failed attempt below is a wrong confirmation, answered at once.
+    const remote = new RemoteAgents({ clock: systemClock, receiptTimeoutMs: 10_000, heartbeatMs: 1000, missedLimit: 3 });
+    s = buildServices(t.db, t.url, testVault(), testCheckpointService(t.db), { agents: remote, receiptTimeoutMs: 10_000, backoffMs: () => 0 });
     const p = agentPkiPaths(path.join(dir, "pki"));
     listener = new AgentListener({ db: t.db, runner: s.keys.runner, agents: remote, clock: systemClock, tls: readAgentTls({ ca: p.caCert, cert: p.hubCert, key: p.hubKey }) });
     port = await listener.start(0);
@@ -36,7 +39,6 @@ describe("hub with real agent processes", () => {
     await until(() => !!s.agents.session("node-a") && !!s.agents.session("node-b"));
     const k = await s.keys.create({ label: "real", purpose: "smoke", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
     const r = await s.distribution.distribute(k.id, ACTOR);
-    console.log("ATTEMPTS", JSON.stringify(r.attempts.map((x) => [x.outcome, x.reason])));
     expect(r.finalKey.state).toBe("ACTIVE");
     const row = await t.db.key.findUniqueOrThrow({ where: { id: r.finalKey.id } });
     expect(await s.agents.agent("node-a").integrity(row.id)).toBe(row.fingerprint);
