@@ -88,6 +88,7 @@ export class KeyCarrier {
         h.linkId, directionFrom(h.fromEnd), n,
       );
       offsets.push(Number(rows[0]!.start));
+      this.pads.levels.noteReserved(h.linkId, directionFrom(h.fromEnd), Number(rows[0]!.start) + n);
     }
     await this.db.$executeRawUnsafe(`UPDATE key_routes SET pad_offsets = $1::bigint[] WHERE key_id = $2::uuid AND node_id = $3`, offsets, keyId, nodeId);
     return offsets;

@@ -62,3 +62,38 @@ describe("publishPadLevelChanges", () => {
     expect(errors).toEqual(["TypeError", "TypeError"]);
   });
 });
+
+describe("PadLevels", () => {
+  const at = new Date("2026-12-07T10:00:00Z");
+  const both = (linkId: string, delivered: number, used: number) => [
+    { linkId, end: "A" as const, direction: "A>B" as const, deliveredBytes: delivered, usedBytes: used },
+    { linkId, end: "B" as const, direction: "A>B" as const, deliveredBytes: delivered, usedBytes: used },
+  ];
+
+  it("tells listeners only of links whose figures changed", () => {
+    const store = new PadLevels();
+    const heard: string[][] = [];
+    store.subscribe((ids) => heard.push([...ids]));
+    store.record("n", both("a--b", 4_096, 0), at);
+    store.record("n", both("a--b", 4_096, 0), new Date(at.getTime() + 1_000)); // the same figures, reported again
+    store.record("n", both("a--b", 4_096, 32), at);
+    expect(heard).toEqual([["a--b"], ["a--b"]]);
+    expect(store.get("a--b").ends[0]!.reportedAt).toBe(at.toISOString()); // the latest report is kept all the same
+  });
+
+  it("gives the pool both ends reported less what the hub reserved since, and forgets a removed link", () => {
+    const store = new PadLevels();
+    expect(store.poolBits("a--b", 1e9, at)).toBeNull();
+    store.record("a", [both("a--b", 4_096, 64)[0]!], at);
+    expect(store.poolBits("a--b", 1e9, at)).toBeNull(); // one end only
+    store.record("b", [both("a--b", 4_000, 32)[1]!], at);
+    expect(store.poolBits("a--b", 1e9, at)).toBe((4_000 - 64) * 8);
+    store.noteReserved("a--b", "A>B", 1_000);
+    store.noteReserved("a--b", "A>B", 500); // a late answer of an earlier reservation never moves the cursor back
+    expect(store.poolBits("a--b", 1e9, at)).toBe((4_000 - 1_000) * 8);
+    expect(store.poolBits("a--b", 8_000, at)).toBe(8_000);
+    expect(store.poolBits("a--b", 1e9, new Date(at.getTime() + 31_000))).toBeNull(); // reports older than 30 s no longer count
+    store.forget("a--b");
+    expect(store.poolBits("a--b", 1e9, at)).toBeNull();
+  });
+});

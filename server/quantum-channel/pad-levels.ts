@@ -8,6 +8,7 @@
  * no bytes at all: counts and offsets only. In memory, per console process:
  * ends report again within one heartbeat after a restart.
  */
+import { reportedPoolBits } from "../domain/quantum-channel/pad-level-view";
 import type { LinkEnd } from "../domain/quantum-channel/qkd-stream";
 
 /** A link carries two key streams, one per direction (A>B: A's end sends, B's end receives). */
@@ -48,21 +49,49 @@ export interface LinkPads {
 
 type Listener = (linkIds: readonly string[]) => void;
 
+/** A report older than this no longer counts for a link's pool (agents report with every heartbeat, every few seconds). */
+export const REPORT_MAX_AGE_MS = 30_000;
+
 export class PadLevels {
   private readonly byLink = new Map<string, Map<string, PadEndReport>>();
   private readonly desyncs = new Map<string, PadDesync>();
+  /** Per link and direction, one past the highest pad byte the hub reserved for a key (its cursor, as last seen). */
+  private readonly reserved = new Map<string, Partial<Record<PadDirection, number>>>();
   private readonly listeners = new Set<Listener>();
 
-  /** Replaces what `nodeId` reported for each (link, end, direction) it names. */
+  /** Replaces what `nodeId` reported for each (link, end, direction) it names; listeners hear of the links that changed. */
   record(nodeId: string, levels: readonly PadEndLevel[], at: Date): void {
     const touched = new Set<string>();
     for (const l of levels) {
       let ends = this.byLink.get(l.linkId);
       if (!ends) this.byLink.set(l.linkId, (ends = new Map()));
-      ends.set(`${l.end}|${l.direction}`, { ...l, nodeId, reportedAt: at.toISOString() });
-      touched.add(l.linkId);
+      const key = `${l.end}|${l.direction}`;
+      const before = ends.get(key);
+      ends.set(key, { ...l, nodeId, reportedAt: at.toISOString() });
+      // Only a change is news (ends in this process report every simulator tick; a full buffer stays as it is).
+      if (!before || before.nodeId !== nodeId || before.deliveredBytes !== l.deliveredBytes || before.usedBytes !== l.usedBytes) touched.add(l.linkId);
     }
     if (touched.size > 0) this.emit([...touched]);
+  }
+
+  /** The hub reserved pad bytes up to (not including) `upTo` on a link direction for a key under way. */
+  noteReserved(linkId: string, direction: PadDirection, upTo: number): void {
+    let r = this.reserved.get(linkId);
+    if (!r) this.reserved.set(linkId, (r = {}));
+    r[direction] = Math.max(r[direction] ?? 0, upTo);
+  }
+
+  /**
+   * The link's pool in bits as its ends report it (both ends on a direction, less what the hub reserved since),
+   * capped at `capacityBits`; null until both ends reported (the mesh simulator keeps its own model then).
+   */
+  poolBits(linkId: string, capacityBits: number, now: Date, maxAgeMs = REPORT_MAX_AGE_MS): number | null {
+    const ends = this.byLink.get(linkId);
+    if (!ends) return null;
+    // An end that stopped reporting (its agent gone) no longer vouches for its pad.
+    const since = new Date(now.getTime() - maxAgeMs).toISOString();
+    const fresh = [...ends.values()].filter((r) => r.reportedAt >= since);
+    return reportedPoolBits(fresh, this.reserved.get(linkId) ?? {}, capacityBits);
   }
 
   markDesync(d: PadDesync): void {
@@ -78,8 +107,10 @@ export class PadLevels {
 
   /** Forgets a link (removed from the mesh). */
   forget(linkId: string): void {
-    const had = this.byLink.delete(linkId) || this.desyncs.delete(linkId);
-    if (had) this.emit([linkId]);
+    this.reserved.delete(linkId);
+    const hadLevels = this.byLink.delete(linkId);
+    const hadDesync = this.desyncs.delete(linkId);
+    if (hadLevels || hadDesync) this.emit([linkId]);
   }
 
   get(linkId: string): LinkPads {

@@ -9,11 +9,13 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { xor } from "../domain/quantum-channel/otp-relay";
 import { hopTag, openStep, relayStep } from "./otp-hop";
-import { INITIAL_FILL_BYTES, PadStreams, type LinkEndConfig } from "./pad-streams";
+import { PadStreams, type LinkEndConfig } from "./pad-streams";
+
+const CAP = 1 << 20;
 
 const seed = new Uint8Array(32).fill(9);
 const link = (linkId: string, end: "A" | "B", peerNodeId: string, extra: Partial<LinkEndConfig> = {}): LinkEndConfig =>
-  ({ linkId, end, peerNodeId, rateBps: 8_000, capacityBytes: 1 << 20, epochMs: 0, ...extra });
+  ({ linkId, end, peerNodeId, rateBps: 8_000, capacityBytes: CAP, epochMs: 0, ...extra });
 
 function pair() {
   const hub = new PadStreams("hub", seed);
@@ -47,10 +49,19 @@ describe("pad stream ends", () => {
     expect(restored.use("hub--r1", "A>B", 32, 32, 0).ok).toBe(true);
   });
 
-  it("never go past what the device produced (initial fill plus rate × time), nor use a link the node is no end of", () => {
+  it("never go past what the device produced (a full buffer, then refilled at the rate), nor use a link the node is no end of", () => {
     const { hub } = pair();
-    expect(hub.use("hub--r1", "A>B", INITIAL_FILL_BYTES - 32, 33, 0)).toEqual({ ok: false, reason: "SHORT" });
-    expect(hub.use("hub--r1", "A>B", INITIAL_FILL_BYTES - 32, 33, 1_000).ok).toBe(true); // 8,000 bit/s for 1 s: 1,000 bytes more
+    const small = new PadStreams("hub", seed);
+    const cap = 4_096;
+    small.configure([link("hub--r1", "A", "r1", { capacityBytes: cap })]);
+    expect(small.use("hub--r1", "A>B", 0, cap + 1, 0)).toEqual({ ok: false, reason: "SHORT" }); // the buffer holds cap bytes
+    expect(small.use("hub--r1", "A>B", 0, cap, 0).ok).toBe(true); // drained at once
+    expect(small.use("hub--r1", "A>B", cap, 1, 0)).toEqual({ ok: false, reason: "SHORT" });
+    expect(small.use("hub--r1", "A>B", cap, 1_001, 1_000)).toEqual({ ok: false, reason: "SHORT" }); // 8,000 bit/s for 1 s: 1,000 bytes
+    expect(small.use("hub--r1", "A>B", cap, 1_000, 1_000).ok).toBe(true);
+    // A long idle spell refills the buffer up to its capacity, never beyond it.
+    expect(small.use("hub--r1", "A>B", cap + 1_000, cap + 1, 10_000_000)).toEqual({ ok: false, reason: "SHORT" });
+    expect(small.use("hub--r1", "A>B", cap + 1_000, cap, 10_000_000).ok).toBe(true);
     expect(hub.use("ep--r1", "A>B", 0, 32, 0)).toEqual({ ok: false, reason: "UNKNOWN_LINK" });
     expect(hub.use("hub--r1", "A>B", -1, 32, 0)).toEqual({ ok: false, reason: "BAD_LENGTH" });
   });
@@ -59,7 +70,7 @@ describe("pad stream ends", () => {
     const { relay } = pair();
     relay.use("hub--r1", "A>B", 0, 32, 0);
     const l = relay.levels(0).find((x) => x.linkId === "hub--r1" && x.direction === "A>B")!;
-    expect(l).toEqual({ linkId: "hub--r1", end: "B", direction: "A>B", deliveredBytes: INITIAL_FILL_BYTES, usedBytes: 32 });
+    expect(l).toEqual({ linkId: "hub--r1", end: "B", direction: "A>B", deliveredBytes: CAP, usedBytes: 32 });
   });
 
   it("disagree after a device skip at one end", () => {

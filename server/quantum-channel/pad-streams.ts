@@ -5,12 +5,14 @@
  * index at both ends: keyStreamBytes under HMAC(channel seed, stream id)) and
  * a PadLedger that hands each byte out once, whichever side uses it.
  *
- * The device's production, kept simple but honest: an initial fill plus the
- * link's secret key rate times the time since the link's epoch, capped at the
- * buffer capacity above the highest byte used. Both ends compute it from the
- * same figures (the hub tells each agent its link ends), so neither hands out
- * a byte its own device has not produced yet; a range past it is refused
- * (SHORT) and the hop fails. Bytes are pulled from the device lazily, up to
+ * The device's production, kept simple but honest: its buffer holds at most
+ * the link's capacity beyond the highest byte used; when this end first sees
+ * the link it holds the link's pool as the hub last knew it (the devices went
+ * on producing while an agent restarted), and it refills at the link's secret
+ * key rate as bytes are used. Both ends use the same figures
+ * (the hub tells each agent its link ends) and the same offsets, so they stay
+ * close; neither hands out a byte its own device has not produced yet; a
+ * range past it is refused (SHORT) and the hop fails. Bytes are pulled from the device lazily, up to
  * the end of the range used, so a device fault (skip) shifts the bytes of
  * every later use. The ledgers' state (delivered count and used ranges) is
  * what an agent persists before it answers (snapshot/restore).
@@ -29,8 +31,14 @@ export interface LinkEndConfig {
   rateBps: number;
   /** Device buffer: bytes it holds at most beyond the highest byte used. */
   capacityBytes: number;
-  /** When the link's devices started (ms since the epoch): production is counted from here. */
+  /** When the link's devices started (ms since the epoch). */
   epochMs: number;
+  /**
+   * What its device holds when this end first sees the link: the link's pool as the hub last knew it (a new link
+   * starts with what its devices produced so far; one that carried keys before a restart goes on from its level).
+   * Absent: a full buffer.
+   */
+  initialBytes?: number;
 }
 
 /**
@@ -39,8 +47,6 @@ export interface LinkEndConfig {
  */
 export const REORDER_WINDOW_BYTES = 256 * 1024;
 
-/** Bytes every stream holds when its devices start (the first keys need not wait for the rate). */
-export const INITIAL_FILL_BYTES = 64 * 1024;
 export const DIRECTIONS: readonly PadDirection[] = ["A>B", "B>A"];
 
 export const streamIdOf = (linkId: string, direction: PadDirection) => `${linkId}:${direction}`;
@@ -61,6 +67,10 @@ interface StreamEnd {
   seed: Uint8Array;
   /** Device fault: this end's bytes at i are the stream's at i + shift. */
   shift: number;
+  /** The device's production so far (bytes, fractional: it accrues at the rate), null until this end first looks. */
+  produced: number | null;
+  /** When `produced` was last brought up to date (ms). */
+  producedAtMs: number;
 }
 
 export class PadStreams {
@@ -154,11 +164,16 @@ export class PadStreams {
   /**
    * What this end's device has produced by now (never less than what it already handed over): its buffer holds
    * `capacityBytes` beyond the highest byte taken, or beyond `from` (a ledger that starts afresh, such as the hub's
-   * own after a restart, does not know how far its device's far end has moved on).
+   * own after a restart, does not know how far its device's far end has moved on); at first sight what the hub
+   * last knew of the link's pool, then refilled at the link's rate since the last look.
    */
   private produced(cfg: LinkEndConfig, s: StreamEnd, nowMs: number, from = 0): number {
-    const byRate = INITIAL_FILL_BYTES + Math.floor((cfg.rateBps * Math.max(0, nowMs - cfg.epochMs)) / 8000);
-    return Math.max(s.ledger.delivered, Math.min(byRate, Math.max(s.ledger.nextFree, from) + cfg.capacityBytes));
+    const base = Math.max(s.ledger.nextFree, from);
+    const full = base + cfg.capacityBytes;
+    if (s.produced === null) s.produced = base + Math.min(cfg.capacityBytes, cfg.initialBytes ?? cfg.capacityBytes);
+    else s.produced = Math.max(s.produced, Math.min(full, s.produced + (cfg.rateBps * Math.max(0, nowMs - s.producedAtMs)) / 8000));
+    s.producedAtMs = Math.max(s.producedAtMs, nowMs);
+    return Math.max(s.ledger.delivered, Math.floor(s.produced));
   }
 
   private stream(linkId: string, direction: PadDirection, end: LinkEnd): StreamEnd {
@@ -174,6 +189,6 @@ export class PadStreams {
   }
 
   private newStream(linkId: string, direction: PadDirection, end: LinkEnd): StreamEnd {
-    return { linkId, direction, ledger: new PadLedger(linkId, end), seed: streamSeed(this.channelSeed, streamIdOf(linkId, direction)), shift: 0 };
+    return { linkId, direction, ledger: new PadLedger(linkId, end), seed: streamSeed(this.channelSeed, streamIdOf(linkId, direction)), shift: 0, produced: null, producedAtMs: 0 };
   }
 }

@@ -5,6 +5,7 @@
  */
 import { PadResync } from "../quantum-channel/pad-resync";
 import type { PadLevels } from "../quantum-channel/pad-levels";
+import { padReportsOf } from "./pad-reports";
 import { systemClock, type Clock } from "../time/clock";
 import { ApprovalService } from "../approvals/approval-service";
 import { REVOCATION_KIND, registerApprovalKinds, type ApprovalKindSpec } from "../approvals/approval-kinds";
@@ -165,7 +166,7 @@ export function buildServices<A extends HubAgents = InProcessAgents>(
     agents,
     mesh,
     distribution,
-    simulator: new MeshSimulator(db, url, runner, agents, { clock, ...opts.simulation }),
+    simulator: new MeshSimulator(db, url, runner, agents, { clock, pads: padReportsOf(db, pads, agents), ...opts.simulation }),
     recovery,
     incidents: new IncidentQueries(db, clock),
     demoScenario: new DemoScenario(db, keys, mesh),

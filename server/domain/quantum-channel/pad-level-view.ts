@@ -79,3 +79,27 @@ export function linkPadsView(l: LinkPadsInput): LinkPadsView {
   const keys = ends.flatMap((e) => e.streams.map((s) => s.availableKeys));
   return { linkId: l.linkId, ends, desync: l.desync ? { direction: l.desync.direction, keyId: l.desync.keyId, detectedAt: l.desync.detectedAt } : null, availableKeys: keys.length ? Math.min(...keys) : null };
 }
+
+/**
+ * The hub's pool figure for a link, from what its two ends reported (issue 18): on each direction both ends
+ * reported, the pad bytes both devices delivered beyond the furthest byte used at either end or already reserved
+ * by the hub for a key under way; the link's figure is its scarcer direction, in bits, never more than its
+ * capacity (a device buffers at most that much). Null while no direction has a report from both ends: the hub
+ * then keeps its own model of the link's pool.
+ */
+export function reportedPoolBits(
+  ends: readonly Pick<PadEndReportInput, "end" | "direction" | "deliveredBytes" | "usedBytes">[],
+  reservedUpTo: Partial<Record<PadDirectionName, number>>,
+  capacityBits: number,
+): number | null {
+  let bytes: number | null = null;
+  for (const direction of ["A>B", "B>A"] as const) {
+    const a = ends.find((r) => r.end === "A" && r.direction === direction);
+    const b = ends.find((r) => r.end === "B" && r.direction === direction);
+    if (!a || !b) continue;
+    const taken = Math.max(a.usedBytes, b.usedBytes, reservedUpTo[direction] ?? 0);
+    const left = Math.max(0, Math.min(a.deliveredBytes, b.deliveredBytes) - taken);
+    bytes = bytes === null ? left : Math.min(bytes, left);
+  }
+  return bytes === null ? null : Math.max(0, Math.min(capacityBits, bytes * 8));
+}

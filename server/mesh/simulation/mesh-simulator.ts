@@ -37,6 +37,16 @@ export interface SimulatorOptions {
   heartbeatTimeoutMs?: number;
   /** Longest gap a tick catches up (e.g. after a long stop), in wall seconds. */
   maxCatchUpSeconds?: number;
+  /** The link ends' pad reports (issue 18): a link both of whose ends reported has their pool, not the model's. */
+  pads?: PadReports;
+}
+
+/** What the simulator needs of the link pads' reports (server/runtime/pad-reports.ts builds it). */
+export interface PadReports {
+  /** Has the ends living in this process (the hub's, in-process agents') report their levels now. */
+  reportLocalEnds(now: Date): Promise<void>;
+  /** The link's pool in bits as both its ends reported it lately, capped at its capacity; null until both did. */
+  poolBits(linkId: string, capacityBits: number, now: Date): number | null;
 }
 
 export interface TickReport {
@@ -65,6 +75,7 @@ export class MeshSimulator {
   private readonly missedLimit: number;
   private readonly heartbeatTimeoutMs: number;
   private readonly maxCatchUp: number;
+  private readonly pads: PadReports | null;
   private readonly misses = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private leaderClient: pg.Client | null = null;
@@ -89,6 +100,7 @@ export class MeshSimulator {
     this.missedLimit = opts.missedHeartbeats ?? 3;
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 500;
     this.maxCatchUp = opts.maxCatchUpSeconds ?? 3_600;
+    this.pads = opts.pads ?? null;
   }
 
   get running(): boolean {
@@ -179,6 +191,7 @@ export class MeshSimulator {
     try {
       const health = await this.heartbeats();
       const now = this.clock();
+      if (this.pads) await this.pads.reportLocalEnds(now);
       const report = await this.runner.submit({ keyIds: [], mesh: true, run: (ws) => this.tick(ws, now, health) });
       for (const l of this.tickListeners) {
         try {
@@ -223,7 +236,11 @@ export class MeshSimulator {
     const moved: MeshTickDelta["links"] = [];
 
     for (const l of m.view().links.values()) {
-      const s = stepLink(l, dtSim, rng);
+      const modelled = stepLink(l, dtSim, rng);
+      // The pool is what the link's ends report (their devices' bytes less what was used or reserved), once both
+      // did; until then the model's (a link whose ends never reported, such as one with no agents at its ends).
+      const reported = l.status === "DOWN" ? null : (this.pads?.poolBits(l.id, l.poolCapacityBits, now) ?? null);
+      const s = reported === null ? modelled : { ...modelled, poolBits: reported };
       const statusChanged = s.status !== l.status;
       if (sample || statusChanged || s.qber !== l.qber || s.poolBits !== l.poolBits || s.secretKeyRateBps !== l.secretKeyRateBps) {
         // Pools are stored rounded to whole bits: the delta carries what a refetch would read. A tick only ever
