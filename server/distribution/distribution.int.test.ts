@@ -120,7 +120,10 @@ describe("distribution over the mesh", () => {
   it("an empty pool fails the distribution; when the pool refills the retry goes through", async () => {
     await t.db.link.update({ where: { id: "ep-customs--relay-harbour" }, data: { poolBits: 100n } });
     const k = await newKey(["ep-customs"], "empty-pool");
-    const svc = testServices(t.db, t.url, { clock: () => new Date(clock), receiptTimeoutMs: 200, simulation: { speed: 1 } });
+    // The simulation's own pool model, without the ends' pad reports (devices start full, so a report would refill this
+    // pool at once): what this test checks is the route's refusal and the retry once the pool refilled.
+    // server/quantum-channel/pad-pool.int.test.ts shows pools taken from the reports.
+    const svc = testServices(t.db, t.url, { clock: () => new Date(clock), receiptTimeoutMs: 200, simulation: { speed: 1, pads: undefined } });
     await svc.simulator.tickOnce(); // sets the simulation's clock
     (svc.distribution as unknown as { sleep: (ms: number) => Promise<void> }).sleep = async () => {
       clock += 1_000; // one simulated second refills far more than 256 bits

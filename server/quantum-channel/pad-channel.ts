@@ -27,8 +27,6 @@ export interface ChannelLink {
   secretKeyRateBps: number;
   capacityBytes: number;
   epochMs: number;
-  /** The link's pool in bytes when the mesh was read (what a device holds when an end first sees the link). */
-  initialBytes?: number;
 }
 
 export interface ChannelNode {
@@ -65,11 +63,11 @@ export class PadChannel {
   /** Reads the mesh's links and nodes (the mesh can be rewired at any time). */
   async refresh(db: Db): Promise<void> {
     const [links, nodes] = await Promise.all([
-      db.link.findMany({ select: { id: true, aNodeId: true, bNodeId: true, secretKeyRateBps: true, poolBits: true, poolCapacityBits: true, createdAt: true } }),
+      db.link.findMany({ select: { id: true, aNodeId: true, bNodeId: true, secretKeyRateBps: true, poolCapacityBits: true, createdAt: true } }),
       db.node.findMany({ select: { id: true, role: true } }),
     ]);
     this.setMesh(
-      links.map((l) => ({ id: l.id, aNodeId: l.aNodeId, bNodeId: l.bNodeId, secretKeyRateBps: l.secretKeyRateBps, capacityBytes: Math.max(1, Math.floor(Number(l.poolCapacityBits) / 8)), epochMs: l.createdAt.getTime(), initialBytes: Math.max(0, Math.floor(Number(l.poolBits) / 8)) })),
+      links.map((l) => ({ id: l.id, aNodeId: l.aNodeId, bNodeId: l.bNodeId, secretKeyRateBps: l.secretKeyRateBps, capacityBytes: Math.max(1, Math.floor(Number(l.poolCapacityBits) / 8)), epochMs: l.createdAt.getTime() })),
       nodes.map((n) => ({ id: n.id, role: n.role as ChannelNode["role"] })),
     );
   }
@@ -95,7 +93,7 @@ export class PadChannel {
     for (const l of this.links.values()) {
       if (l.aNodeId !== nodeId && l.bNodeId !== nodeId) continue;
       const end = l.aNodeId === nodeId ? "A" : "B";
-      out.push({ linkId: l.id, end, peerNodeId: end === "A" ? l.bNodeId : l.aNodeId, rateBps: l.secretKeyRateBps, capacityBytes: l.capacityBytes, epochMs: l.epochMs, ...(l.initialBytes === undefined ? {} : { initialBytes: l.initialBytes }) });
+      out.push({ linkId: l.id, end, peerNodeId: end === "A" ? l.bNodeId : l.aNodeId, rateBps: l.secretKeyRateBps, capacityBytes: l.capacityBytes, epochMs: l.epochMs });
     }
     return out;
   }

@@ -6,10 +6,10 @@
  * a PadLedger that hands each byte out once, whichever side uses it.
  *
  * The device's production, kept simple but honest: its buffer holds at most
- * the link's capacity beyond the highest byte used; when this end first sees
- * the link it holds the link's pool as the hub last knew it (the devices went
- * on producing while an agent restarted), and it refills at the link's secret
- * key rate as bytes are used. Both ends use the same figures
+ * the link's capacity beyond the highest byte used; it is full when this end
+ * first sees the link (a device pair fills its buffer before its link is put
+ * into service, and goes on producing while its agent restarts), and it
+ * refills at the link's secret key rate as bytes are used. Both ends use the same figures
  * (the hub tells each agent its link ends) and the same offsets, so they stay
  * close; neither hands out a byte its own device has not produced yet; a
  * range past it is refused (SHORT) and the hop fails. Bytes are pulled from the device lazily, up to
@@ -33,12 +33,6 @@ export interface LinkEndConfig {
   capacityBytes: number;
   /** When the link's devices started (ms since the epoch). */
   epochMs: number;
-  /**
-   * What its device holds when this end first sees the link: the link's pool as the hub last knew it (a new link
-   * starts with what its devices produced so far; one that carried keys before a restart goes on from its level).
-   * Absent: a full buffer.
-   */
-  initialBytes?: number;
 }
 
 /**
@@ -164,13 +158,13 @@ export class PadStreams {
   /**
    * What this end's device has produced by now (never less than what it already handed over): its buffer holds
    * `capacityBytes` beyond the highest byte taken, or beyond `from` (a ledger that starts afresh, such as the hub's
-   * own after a restart, does not know how far its device's far end has moved on); at first sight what the hub
-   * last knew of the link's pool, then refilled at the link's rate since the last look.
+   * own after a restart, does not know how far its device's far end has moved on); full at first sight, then
+   * refilled at the link's rate since the last look.
    */
   private produced(cfg: LinkEndConfig, s: StreamEnd, nowMs: number, from = 0): number {
     const base = Math.max(s.ledger.nextFree, from);
     const full = base + cfg.capacityBytes;
-    if (s.produced === null) s.produced = base + Math.min(cfg.capacityBytes, cfg.initialBytes ?? cfg.capacityBytes);
+    if (s.produced === null) s.produced = full;
     else s.produced = Math.max(s.produced, Math.min(full, s.produced + (cfg.rateBps * Math.max(0, nowMs - s.producedAtMs)) / 8000));
     s.producedAtMs = Math.max(s.producedAtMs, nowMs);
     return Math.max(s.ledger.delivered, Math.floor(s.produced));

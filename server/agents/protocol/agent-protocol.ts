@@ -33,8 +33,6 @@ export const ZLinkEnd = z.object({
   rateBps: z.number().min(0).max(1e12),
   capacityBytes: z.number().int().min(1).max(2 ** 40),
   epochMs: z.number().int().min(0),
-  /** What its device holds when this end first sees the link: the link's pool as the hub last knew it (absent: full). */
-  initialBytes: z.number().int().min(0).max(2 ** 40).optional(),
 });
 const ZLinkEnds = z.array(ZLinkEnd).max(1000);
 const ZDirection = z.enum(["A>B", "B>A"]);
