@@ -173,6 +173,22 @@ describe("one-time-pad relay with real agent processes", () => {
     expect(r2.finalKey.state).not.toBe("ACTIVE");
   });
 
+  it("the hub's pool of a link between two agent processes is what their heartbeats reported", async () => {
+    const id = linkId("r2", "r1");
+    const row = await t.db.link.findUniqueOrThrow({ where: { id } });
+    const cap = Number(row.poolCapacityBits);
+    // Both ends are agent processes: only their heartbeats (every second) tell the hub their levels.
+    await waitUntil(() => s.padLevels.get(id).ends.filter((e) => e.nodeId === "r1" || e.nodeId === "r2").length === 4, 15_000);
+    await t.db.link.update({ where: { id }, data: { poolBits: 123n } }); // not what the ends hold
+    await s.simulator.tickOnce();
+    const pool = Number((await t.db.link.findUniqueOrThrow({ where: { id } })).poolBits);
+    const reported = s.padLevels.poolBits(id, cap, new Date());
+    expect(reported).not.toBeNull();
+    expect(pool).toBeGreaterThan(123);
+    // The reports may move on between the tick and this read (a heartbeat lands): a second's production at most.
+    expect(Math.abs(pool - reported!)).toBeLessThanOrEqual(row.secretKeyRateBps * 2);
+  });
+
   it("no agent log line holds key material", async () => {
     const logs = agents.procs.map((p) => p.output()).join("\n");
     expect(logs).toMatch(/key relayed/);
