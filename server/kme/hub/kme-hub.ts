@@ -152,9 +152,14 @@ export class KmeHub implements KmeCallHandler {
     },
     reportRefusal: async (kme, r) => ({ audited: await this.auditRefusal(kme, r) }),
     claimForSlave: async (kme, { requestId, slaveSaeId, masterSaeId, keyIds }) => {
-      const slave = await findSae(this.pool, slaveSaeId);
+      // Judged first, as inspectForSlave would (one query, no job): a request dec_keys refuses anyway takes no lock, and
+      // the KME needs no separate inspection. The job judges again under the lock; this read decides nothing alone.
       const ids = keyIds.map((k) => k.toLowerCase());
-      if (!slave || slave.nodeId !== kme) return { outcome: "refused", views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      const seen = await slaveInspection(this.pool, slaveSaeId, ids);
+      if (!seen.slave || seen.slave.nodeId !== kme) return { outcome: "refused", views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      const views = viewsOf(slaveSaeId, ids, seen.deliveries, seen.states);
+      const fine = (v: (typeof views)[number]) => v.exists && v.masterSaeId === masterSaeId && v.addressedSlaves.includes(slaveSaeId) && v.availability === "available";
+      if (!views.every(fine)) return { outcome: "refused", views };
       const r = await this.claims.claimForSlave({ kme, requestId, slaveSaeId, masterSaeId, keyIds: ids });
       if (r.outcome === "claimed") return { outcome: "claimed", keys: r.keys };
       return { outcome: "refused", views: await this.views(slaveSaeId, ids) };
