@@ -48,6 +48,7 @@ export const KME_DEFAULTS = { poolTarget: 1000, maxKeyPerRequest: 128, minKeySiz
 
 /** How long the policy's key size and a pool's refill rate are reused (both change rarely; neither decides a claim). */
 const CACHE_TTL_MS = 5_000;
+const NO_CONSTRAINTS = { avoidNodes: [], maxRelays: null } as const;
 
 type Handlers = { [N in KmeCallName]: (kme: string, args: KmeCallArgs<N>) => Promise<KmeCallResult<N>> };
 
@@ -60,6 +61,10 @@ export class KmeHub implements KmeCallHandler {
   /** The refill rate per pool and the etsi014 policy's key size change slowly: read at most once per TTL. */
   private readonly rates = new Map<string, { at: number; rate: number }>();
   private sizeCache: { at: number; bits: number } | null = null;
+  /** Per pool: its plain count up to `limit`, read after the audit head was at `head` (plainCount). */
+  private readonly counts = new Map<string, { head: string; n: number; limit: number }>();
+  /** Per SAE: its notices since `since`, read after the audit head was at `head` (notices). */
+  private readonly noticeCache = new Map<string, { head: string; since: number; list: Awaited<ReturnType<typeof revokedNotices>> }>();
 
   constructor(
     private readonly keys: KeyService,
@@ -95,9 +100,9 @@ export class KmeHub implements KmeCallHandler {
       const mine = caller !== null && caller.nodeId === kme;
       const [pool, list] = await Promise.all([
         snapshot === null ? null
-        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : this.opts.maxKeyPerRequest)
+        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : this.opts.maxKeyPerRequest, view.head)
         : emptySnapshot(),
-        !notices ? null : mine ? this.notices(caller.saeId) : [],
+        !notices ? null : mine ? this.notices(caller.saeId, view.head) : [],
       ]);
       return {
         caller, path, paired: caller !== null && path !== null && view.paired(caller.saeId, path.saeId),
@@ -194,10 +199,29 @@ export class KmeHub implements KmeCallHandler {
     return true;
   }
 
-  private async notices(saeId: string): Promise<KmeCallResult<"revokedNotices">["notices"]> {
+  /**
+   * The notices of an SAE (§5.5). With `head` (the audit head read before, in the same request), reused while the head
+   * has not moved: a revocation and a compromise notice each append to the chain; the window is applied at each call.
+   */
+  private async notices(saeId: string, head: string | null = null): Promise<KmeCallResult<"revokedNotices">["notices"]> {
     const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
-    const list = await revokedNotices(this.pool, saeId, since);
+    const hit = head !== null ? this.noticeCache.get(saeId) : undefined;
+    let list: Awaited<ReturnType<typeof revokedNotices>>;
+    if (hit && hit.head === head && hit.since <= since.getTime()) {
+      // Read with an earlier start of the window: what it lacks is older than the window still.
+      list = hit.list.filter((n) => n.revokedAt >= since);
+    } else {
+      list = await revokedNotices(this.pool, saeId, since);
+      if (head !== null) this.remember(this.noticeCache, saeId, { head, since: since.getTime(), list });
+    }
     return list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) }));
+  }
+
+  /** Bounded caches: the oldest entry goes first. */
+  private remember<V>(cache: Map<string, V>, key: string, value: V): void {
+    cache.delete(key);
+    cache.set(key, value);
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
   }
 
   private async keySize(): Promise<number> {
@@ -227,10 +251,30 @@ export class KmeHub implements KmeCallHandler {
     return poolSites(m.nodeId, s.nodeId);
   }
 
+  /**
+   * The plain count of a pool's servable keys up to `limit`. With `head` (the audit head read before, in the same
+   * request), reused while the head has not moved: every change of a pool key (claimed, activated, revoked, rotated,
+   * destroyed) appends to the chain in its own transaction, so a count read after the head is still true until the
+   * head moves. Several hub processes share nothing but the database, which is what makes this hold across them.
+   */
+  private async plainCount(sites: readonly string[], limit: number, head: string | null) {
+    const label = sites.join("~");
+    const hit = head !== null ? this.counts.get(label) : undefined;
+    // A count that stopped at its limit says only "at least": it serves requests that ask no further.
+    if (hit && hit.head === head && (hit.n < hit.limit || hit.limit >= limit)) {
+      const n = Math.min(hit.n, limit);
+      return { available: n, matching: n, avoid: n, relays: n };
+    }
+    const n = await countPool(this.pool, sites, NO_CONSTRAINTS, limit);
+    if (head !== null && !(hit && hit.head === head && hit.limit > limit)) this.remember(this.counts, label, { head, n: n.available, limit });
+    return n;
+  }
+
   /** The pool's counts, never above `upTo` (the pool target: status reports no more; less when only that is compared). */
-  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }, upTo = this.opts.poolTarget): Promise<KmeCallResult<"snapshot">> {
+  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }, upTo = this.opts.poolTarget, head: string | null = null): Promise<KmeCallResult<"snapshot">> {
     const limit = Math.min(upTo, this.opts.poolTarget);
-    const [n, rate] = await Promise.all([countPool(this.pool, sites, required, limit), this.refillRate(sites)]);
+    const plain = required.avoidNodes.length === 0 && required.maxRelays === null;
+    const [n, rate] = await Promise.all([plain ? this.plainCount(sites, limit, head) : countPool(this.pool, sites, required, limit), this.refillRate(sites)]);
     const cap = (x: number) => Math.min(x, limit);
     return {
       available: cap(n.available),
