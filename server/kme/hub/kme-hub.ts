@@ -13,6 +13,7 @@ import type { KeyService } from "../../keys/key-service";
 import type { Clock } from "../../time/clock";
 import type { KmeCallArgs, KmeCallHandler, KmeCallName, KmeCallResult } from "../link/kme-calls";
 import { DeliveryClaims } from "./delivery-claims";
+import { StatusCache } from "./status-cache";
 import {
   arePaired,
   countPool,
@@ -48,7 +49,6 @@ export const KME_DEFAULTS = { poolTarget: 1000, maxKeyPerRequest: 128, minKeySiz
 
 /** How long the policy's key size and a pool's refill rate are reused (both change rarely; neither decides a claim). */
 const CACHE_TTL_MS = 5_000;
-const NO_CONSTRAINTS = { avoidNodes: [], maxRelays: null } as const;
 
 type Handlers = { [N in KmeCallName]: (kme: string, args: KmeCallArgs<N>) => Promise<KmeCallResult<N>> };
 
@@ -61,10 +61,8 @@ export class KmeHub implements KmeCallHandler {
   /** The refill rate per pool and the etsi014 policy's key size change slowly: read at most once per TTL. */
   private readonly rates = new Map<string, { at: number; rate: number }>();
   private sizeCache: { at: number; bits: number } | null = null;
-  /** Per pool: its plain count up to `limit`, read after the audit head was at `head` (plainCount). */
-  private readonly counts = new Map<string, { head: string; n: number; limit: number }>();
-  /** Per SAE: its notices since `since`, read after the audit head was at `head` (notices). */
-  private readonly noticeCache = new Map<string, { head: string; since: number; list: Awaited<ReturnType<typeof revokedNotices>> }>();
+  /** Pool counts and notices reused while the audit head stays put (status-cache.ts). */
+  private readonly cache = new StatusCache();
 
   constructor(
     private readonly keys: KeyService,
@@ -199,29 +197,11 @@ export class KmeHub implements KmeCallHandler {
     return true;
   }
 
-  /**
-   * The notices of an SAE (§5.5). With `head` (the audit head read before, in the same request), reused while the head
-   * has not moved: a revocation and a compromise notice each append to the chain; the window is applied at each call.
-   */
+  /** The notices of an SAE (§5.5); with `head` (the audit head this request read first), from the cache while it holds. */
   private async notices(saeId: string, head: string | null = null): Promise<KmeCallResult<"revokedNotices">["notices"]> {
     const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
-    const hit = head !== null ? this.noticeCache.get(saeId) : undefined;
-    let list: Awaited<ReturnType<typeof revokedNotices>>;
-    if (hit && hit.head === head && hit.since <= since.getTime()) {
-      // Read with an earlier start of the window: what it lacks is older than the window still.
-      list = hit.list.filter((n) => n.revokedAt >= since);
-    } else {
-      list = await revokedNotices(this.pool, saeId, since);
-      if (head !== null) this.remember(this.noticeCache, saeId, { head, since: since.getTime(), list });
-    }
+    const list = await this.cache.noticesOf(saeId, head, since, () => revokedNotices(this.pool, saeId, since));
     return list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) }));
-  }
-
-  /** Bounded caches: the oldest entry goes first. */
-  private remember<V>(cache: Map<string, V>, key: string, value: V): void {
-    cache.delete(key);
-    cache.set(key, value);
-    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
   }
 
   private async keySize(): Promise<number> {
@@ -251,30 +231,15 @@ export class KmeHub implements KmeCallHandler {
     return poolSites(m.nodeId, s.nodeId);
   }
 
-  /**
-   * The plain count of a pool's servable keys up to `limit`. With `head` (the audit head read before, in the same
-   * request), reused while the head has not moved: every change of a pool key (claimed, activated, revoked, rotated,
-   * destroyed) appends to the chain in its own transaction, so a count read after the head is still true until the
-   * head moves. Several hub processes share nothing but the database, which is what makes this hold across them.
-   */
-  private async plainCount(sites: readonly string[], limit: number, head: string | null) {
-    const label = sites.join("~");
-    const hit = head !== null ? this.counts.get(label) : undefined;
-    // A count that stopped at its limit says only "at least": it serves requests that ask no further.
-    if (hit && hit.head === head && (hit.n < hit.limit || hit.limit >= limit)) {
-      const n = Math.min(hit.n, limit);
-      return { available: n, matching: n, avoid: n, relays: n };
-    }
-    const n = await countPool(this.pool, sites, NO_CONSTRAINTS, limit);
-    if (head !== null && !(hit && hit.head === head && hit.limit > limit)) this.remember(this.counts, label, { head, n: n.available, limit });
-    return n;
-  }
-
   /** The pool's counts, never above `upTo` (the pool target: status reports no more; less when only that is compared). */
   async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }, upTo = this.opts.poolTarget, head: string | null = null): Promise<KmeCallResult<"snapshot">> {
     const limit = Math.min(upTo, this.opts.poolTarget);
     const plain = required.avoidNodes.length === 0 && required.maxRelays === null;
-    const [n, rate] = await Promise.all([plain ? this.plainCount(sites, limit, head) : countPool(this.pool, sites, required, limit), this.refillRate(sites)]);
+    // The plain count (status, enc_keys's pre-check) from the cache while the audit head holds (status-cache.ts).
+    const counted = plain
+      ? this.cache.count(sites.join("~"), head, limit, async (l) => (await countPool(this.pool, sites, required, l)).available).then((x) => ({ available: x, matching: x, avoid: x, relays: x }))
+      : countPool(this.pool, sites, required, limit);
+    const [n, rate] = await Promise.all([counted, this.refillRate(sites)]);
     const cap = (x: number) => Math.min(x, limit);
     return {
       available: cap(n.available),

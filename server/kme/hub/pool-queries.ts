@@ -255,7 +255,13 @@ export async function keyStates(q: pg.Pool | pg.ClientBase, keyIds: readonly str
  * Keys this SAE received (as master or slave) that were revoked within the notice window, or found compromised after
  * delivery (KEY_COMPROMISE_NOTIFIED, §5.5), newest first.
  */
-export async function revokedNotices(q: pg.Pool | pg.ClientBase, saeId: string, since: Date): Promise<Array<{ keyId: string; revokedAt: Date; reason: string }>> {
+export interface RevokedNoticeRow {
+  keyId: string;
+  revokedAt: Date;
+  reason: string;
+}
+
+export async function revokedNotices(q: pg.Pool | pg.ClientBase, saeId: string, since: Date): Promise<RevokedNoticeRow[]> {
   const { rows } = await q.query<{ key_id: string; at: Date; reason: string }>({
     name: "qecnet-kme-revoked-notices",
     text: `SELECT d.key_id, k.revoked_at AS at, coalesce(k.revocation_reason, 'revoked') AS reason
