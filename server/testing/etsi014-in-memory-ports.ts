@@ -77,6 +77,12 @@ export class InMemoryPorts implements Etsi014Ports {
     return { site: { ...this.site, kmeId }, directory: this.directory, keys: this.keys };
   }
 
+  /** As `at`, with the slave's claim that judges the keys itself (KeyPool.inspectAndClaimForSlave), as a site's ports have. */
+  atOneCall(kmeId: string): Etsi014Ports {
+    const keys: KeyPool = { ...this.keys, inspectAndClaimForSlave: (c) => this.slaveClaim("inspectAndClaimForSlave", c) };
+    return { ...this.at(kmeId), keys };
+  }
+
   private note(call: string): void {
     this.calls.push(call);
     if (this.throwOn === call) {
@@ -161,22 +167,24 @@ export class InMemoryPorts implements Etsi014Ports {
       return { outcome: "claimed", keys };
     },
     inspectForSlave: async ({ slaveSaeId, keyIds }) => (this.note("inspectForSlave"), keyIds.map((id) => this.view(id, slaveSaeId))),
-    claimForSlave: async ({ slaveSaeId, masterSaeId, keyIds }) => {
-      this.note("claimForSlave");
-      if (this.claimOverride !== null) return this.claimOverride as SlaveClaimResult;
-      const views = keyIds.map((id) => this.view(id, slaveSaeId));
-      const ok = views.every((v) => v.exists && v.masterSaeId === masterSaeId && v.addressedSlaves.includes(slaveSaeId) && v.availability === "available");
-      if (!ok) return { outcome: "refused", views };
-      return {
-        outcome: "claimed",
-        keys: keyIds.map((id) => {
-          const issued = this.issued.get(id) as Issued;
-          issued.fetched.add(slaveSaeId);
-          return { keyId: id, material: issued.material };
-        }),
-      };
-    },
+    claimForSlave: async (c) => this.slaveClaim("claimForSlave", c),
   };
+
+  private async slaveClaim(call: string, { slaveSaeId, masterSaeId, keyIds }: { slaveSaeId: string; masterSaeId: string; keyIds: readonly string[] }): Promise<SlaveClaimResult> {
+    this.note(call);
+    if (this.claimOverride !== null) return this.claimOverride as SlaveClaimResult;
+    const views = keyIds.map((id) => this.view(id, slaveSaeId));
+    const ok = views.every((v) => v.exists && v.masterSaeId === masterSaeId && v.addressedSlaves.includes(slaveSaeId) && v.availability === "available");
+    if (!ok) return { outcome: "refused", views };
+    return {
+      outcome: "claimed",
+      keys: keyIds.map((id) => {
+        const issued = this.issued.get(id) as Issued;
+        issued.fetched.add(slaveSaeId);
+        return { keyId: id, material: issued.material };
+      }),
+    };
+  }
 
   private view(keyId: string, slave: string): KeyView {
     const k = this.issued.get(keyId);

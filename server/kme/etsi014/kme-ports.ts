@@ -136,6 +136,13 @@ export interface KeyPool {
   inspectForSlave(query: { slaveSaeId: string; keyIds: readonly string[] }): Promise<KeyView[]>;
   /** Atomically claim the (key, slave) deliveries for every key, in request order. All or nothing. */
   claimForSlave(claim: { requestId: string; slaveSaeId: string; masterSaeId: string; keyIds: readonly string[] }): Promise<SlaveClaimResult>;
+  /**
+   * Optional: claimForSlave without a separate inspectForSlave first, for ports where each call is a hub round trip.
+   * It claims only when every key is available to this slave from this master; otherwise it claims nothing and
+   * refuses with the views inspectForSlave would answer (or `material_unavailable` when they are all fine but this
+   * KME cannot read a key). dec_keys uses it only while its own site is not ISOLATED.
+   */
+  inspectAndClaimForSlave?(claim: { requestId: string; slaveSaeId: string; masterSaeId: string; keyIds: readonly string[] }): Promise<SlaveClaimResult>;
 }
 
 /** A request as the protocol layer knows it once routed and the hub link is up, before any other check. */

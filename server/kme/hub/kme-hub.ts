@@ -13,6 +13,7 @@ import type { KeyService } from "../../keys/key-service";
 import type { Clock } from "../../time/clock";
 import type { KmeCallArgs, KmeCallHandler, KmeCallName, KmeCallResult } from "../link/kme-calls";
 import { DeliveryClaims } from "./delivery-claims";
+import { StatusCache } from "./status-cache";
 import {
   arePaired,
   countPool,
@@ -60,6 +61,8 @@ export class KmeHub implements KmeCallHandler {
   /** The refill rate per pool and the etsi014 policy's key size change slowly: read at most once per TTL. */
   private readonly rates = new Map<string, { at: number; rate: number }>();
   private sizeCache: { at: number; bits: number } | null = null;
+  /** Pool counts and notices reused while the audit head stays put (status-cache.ts). */
+  private readonly cache = new StatusCache();
 
   constructor(
     private readonly keys: KeyService,
@@ -95,9 +98,9 @@ export class KmeHub implements KmeCallHandler {
       const mine = caller !== null && caller.nodeId === kme;
       const [pool, list] = await Promise.all([
         snapshot === null ? null
-        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : this.opts.maxKeyPerRequest)
+        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : this.opts.maxKeyPerRequest, view.head)
         : emptySnapshot(),
-        !notices ? null : mine ? this.notices(caller.saeId) : [],
+        !notices ? null : mine ? this.notices(caller.saeId, view.head) : [],
       ]);
       return {
         caller, path, paired: caller !== null && path !== null && view.paired(caller.saeId, path.saeId),
@@ -152,9 +155,14 @@ export class KmeHub implements KmeCallHandler {
     },
     reportRefusal: async (kme, r) => ({ audited: await this.auditRefusal(kme, r) }),
     claimForSlave: async (kme, { requestId, slaveSaeId, masterSaeId, keyIds }) => {
-      const slave = await findSae(this.pool, slaveSaeId);
+      // Judged first, as inspectForSlave would (one query, no job): a request dec_keys refuses anyway takes no lock, and
+      // the KME needs no separate inspection. The job judges again under the lock; this read decides nothing alone.
       const ids = keyIds.map((k) => k.toLowerCase());
-      if (!slave || slave.nodeId !== kme) return { outcome: "refused", views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      const seen = await slaveInspection(this.pool, slaveSaeId, ids);
+      if (!seen.slave || seen.slave.nodeId !== kme) return { outcome: "refused", views: ids.map((keyId) => ({ keyId, exists: false as const })) };
+      const views = viewsOf(slaveSaeId, ids, seen.deliveries, seen.states);
+      const fine = (v: (typeof views)[number]) => v.exists && v.masterSaeId === masterSaeId && v.addressedSlaves.includes(slaveSaeId) && v.availability === "available";
+      if (!views.every(fine)) return { outcome: "refused", views };
       const r = await this.claims.claimForSlave({ kme, requestId, slaveSaeId, masterSaeId, keyIds: ids });
       if (r.outcome === "claimed") return { outcome: "claimed", keys: r.keys };
       return { outcome: "refused", views: await this.views(slaveSaeId, ids) };
@@ -189,9 +197,10 @@ export class KmeHub implements KmeCallHandler {
     return true;
   }
 
-  private async notices(saeId: string): Promise<KmeCallResult<"revokedNotices">["notices"]> {
+  /** The notices of an SAE (§5.5); with `head` (the audit head this request read first), from the cache while it holds. */
+  private async notices(saeId: string, head: string | null = null): Promise<KmeCallResult<"revokedNotices">["notices"]> {
     const since = new Date(this.clock().getTime() - this.opts.noticeWindowSeconds * 1000);
-    const list = await revokedNotices(this.pool, saeId, since);
+    const list = await this.cache.noticesOf(saeId, head, since, () => revokedNotices(this.pool, saeId, since));
     return list.map((n) => ({ keyId: n.keyId, revokedAt: n.revokedAt.toISOString(), reason: n.reason.slice(0, 300) }));
   }
 
@@ -223,9 +232,14 @@ export class KmeHub implements KmeCallHandler {
   }
 
   /** The pool's counts, never above `upTo` (the pool target: status reports no more; less when only that is compared). */
-  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }, upTo = this.opts.poolTarget): Promise<KmeCallResult<"snapshot">> {
+  async snapshot(sites: readonly string[], required: { avoidNodes: readonly string[]; maxRelays: number | null }, upTo = this.opts.poolTarget, head: string | null = null): Promise<KmeCallResult<"snapshot">> {
     const limit = Math.min(upTo, this.opts.poolTarget);
-    const [n, rate] = await Promise.all([countPool(this.pool, sites, required, limit), this.refillRate(sites)]);
+    const plain = required.avoidNodes.length === 0 && required.maxRelays === null;
+    // The plain count (status, enc_keys's pre-check) from the cache while the audit head holds (status-cache.ts).
+    const counted = plain
+      ? this.cache.count(sites.join("~"), head, limit, async (l) => (await countPool(this.pool, sites, required, l)).available).then((x) => ({ available: x, matching: x, avoid: x, relays: x }))
+      : countPool(this.pool, sites, required, limit);
+    const [n, rate] = await Promise.all([counted, this.refillRate(sites)]);
     const cap = (x: number) => Math.min(x, limit);
     return {
       available: cap(n.available),

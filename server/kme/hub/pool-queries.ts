@@ -74,6 +74,12 @@ export interface RegistryView {
   paired(a: string, b: string): boolean;
   /** The state of `kme`'s site or of an enabled SAE's site (the answer of siteState). */
   site(nodeId: string): SiteState;
+  /**
+   * The audit head's sequence number when this was read (null before the first entry). Every change of a key (a claim,
+   * an activation, a revocation, a rotation) appends to the chain in its own transaction, so pool counts and notices
+   * read after this are still true while the head has not moved (the hub's status cache).
+   */
+  head: string | null;
 }
 
 const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
@@ -89,14 +95,15 @@ export async function registryView(
   pairs: ReadonlyArray<readonly [string, string]>,
 ): Promise<RegistryView> {
   const ordered = pairs.map(([a, b]) => (a < b ? [a, b] : [b, a]));
-  const { rows } = await q.query<{ saes: Array<{ sae_id: string; node_id: string; cert_pins: string[] }>; sites: Array<{ id: string; status: string }>; pairs: Array<{ a: string; b: string }> }>({
+  const { rows } = await q.query<{ saes: Array<{ sae_id: string; node_id: string; cert_pins: string[] }>; sites: Array<{ id: string; status: string }>; pairs: Array<{ a: string; b: string }>; head: string | null }>({
     name: "qecnet-kme-registry-view",
     text: `WITH s AS (SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = ANY($1::text[]) AND enabled)
            SELECT (SELECT coalesce(json_agg(s), '[]'::json) FROM s) AS saes,
                   (SELECT coalesce(json_agg(json_build_object('id', n.id, 'status', n.status::text)), '[]'::json)
                      FROM nodes n WHERE n.id = $2 OR n.id IN (SELECT node_id FROM s)) AS sites,
                   (SELECT coalesce(json_agg(json_build_object('a', p.sae_a, 'b', p.sae_b)), '[]'::json)
-                     FROM sae_pairs p JOIN unnest($3::text[], $4::text[]) AS w(a, b) ON p.sae_a = w.a AND p.sae_b = w.b) AS pairs`,
+                     FROM sae_pairs p JOIN unnest($3::text[], $4::text[]) AS w(a, b) ON p.sae_a = w.a AND p.sae_b = w.b) AS pairs,
+                  (SELECT seq::text FROM audit_head WHERE id = 1) AS head`,
     values: [[...new Set(saeIds)], kme, ordered.map((p) => p[0]), ordered.map((p) => p[1])],
   });
   const r = rows[0]!;
@@ -107,6 +114,7 @@ export async function registryView(
     saes,
     paired: (a, b) => saes.has(a) && saes.has(b) && paired.has(pairKey(a, b)),
     site: (nodeId) => siteStateOf(sites.get(nodeId)),
+    head: r.head,
   };
 }
 
@@ -247,7 +255,13 @@ export async function keyStates(q: pg.Pool | pg.ClientBase, keyIds: readonly str
  * Keys this SAE received (as master or slave) that were revoked within the notice window, or found compromised after
  * delivery (KEY_COMPROMISE_NOTIFIED, §5.5), newest first.
  */
-export async function revokedNotices(q: pg.Pool | pg.ClientBase, saeId: string, since: Date): Promise<Array<{ keyId: string; revokedAt: Date; reason: string }>> {
+export interface RevokedNoticeRow {
+  keyId: string;
+  revokedAt: Date;
+  reason: string;
+}
+
+export async function revokedNotices(q: pg.Pool | pg.ClientBase, saeId: string, since: Date): Promise<RevokedNoticeRow[]> {
   const { rows } = await q.query<{ key_id: string; at: Date; reason: string }>({
     name: "qecnet-kme-revoked-notices",
     text: `SELECT d.key_id, k.revoked_at AS at, coalesce(k.revocation_reason, 'revoked') AS reason

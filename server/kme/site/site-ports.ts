@@ -176,39 +176,48 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
         return { outcome: "claimed", keys };
       },
       inspectForSlave: async (q): Promise<KeyView[]> => (await hub.kmeCall("inspectForSlave", { slaveSaeId: q.slaveSaeId, keyIds: [...q.keyIds] })).views,
-      claimForSlave: async (c): Promise<SlaveClaimResult> => {
-        // Read before claiming (see above); the full key, cut to the master's size once the hub says which.
-        const held = new Map<string, Buffer>();
-        const wipe = () => held.forEach((b) => b.fill(0));
-        for (const id of c.keyIds) {
-          const m = store.open(id);
-          if (!Buffer.isBuffer(m)) {
-            wipe();
-            return { outcome: "unavailable", reason: "material_unavailable" };
-          }
-          held.set(id, m);
-        }
-        try {
-          const r = await hub.kmeCall("claimForSlave", { requestId: c.requestId, slaveSaeId: c.slaveSaeId, masterSaeId: c.masterSaeId, keyIds: [...c.keyIds] });
-          if (r.outcome !== "claimed") return r;
-          const keys = r.keys.map((k) => {
-            const m = held.get(k.keyId.toLowerCase()) ?? held.get(k.keyId)!;
-            const out = new Uint8Array(k.sizeBits / 8);
-            out.set(m.subarray(0, k.sizeBits / 8));
-            return { keyId: k.keyId, material: out };
-          });
-          try {
-            await usage.record(keys.map((k) => k.keyId));
-          } catch (e) {
-            for (const k of keys) k.material.fill(0);
-            throw e;
-          }
-          return { outcome: "claimed", keys };
-        } finally {
-          wipe();
-        }
-      },
+      claimForSlave: (c) => claimForSlave(c, false),
+      inspectAndClaimForSlave: (c) => claimForSlave(c, true),
     },
   };
+
+  /**
+   * dec_keys's claim. The hub's claim judges the keys first and refuses with their views, so with `inspected` the
+   * separate inspection is skipped; a key this store cannot read is then judged by the hub's views alone (they
+   * decide 401 and 400 before the 503 material_unavailable, which a refusal with views that are all fine becomes).
+   */
+  async function claimForSlave(c: { requestId: string; slaveSaeId: string; masterSaeId: string; keyIds: readonly string[] }, inspected: boolean): Promise<SlaveClaimResult> {
+    // Read before claiming (see above); the full key, cut to the master's size once the hub says which.
+    const held = new Map<string, Buffer>();
+    const wipe = () => held.forEach((b) => b.fill(0));
+    for (const id of c.keyIds) {
+      const m = store.open(id);
+      if (!Buffer.isBuffer(m)) {
+        wipe();
+        if (inspected) return { outcome: "refused", views: await ports.keys.inspectForSlave({ slaveSaeId: c.slaveSaeId, keyIds: c.keyIds }) };
+        return { outcome: "unavailable", reason: "material_unavailable" };
+      }
+      held.set(id, m);
+    }
+    try {
+      const r = await hub.kmeCall("claimForSlave", { requestId: c.requestId, slaveSaeId: c.slaveSaeId, masterSaeId: c.masterSaeId, keyIds: [...c.keyIds] });
+      if (r.outcome !== "claimed") return r;
+      const keys = r.keys.map((k) => {
+        const m = held.get(k.keyId.toLowerCase()) ?? held.get(k.keyId)!;
+        const out = new Uint8Array(k.sizeBits / 8);
+        out.set(m.subarray(0, k.sizeBits / 8));
+        return { keyId: k.keyId, material: out };
+      });
+      try {
+        await usage.record(keys.map((k) => k.keyId));
+      } catch (e) {
+        for (const k of keys) k.material.fill(0);
+        throw e;
+      }
+      return { outcome: "claimed", keys };
+    } finally {
+      wipe();
+    }
+  }
   return ports;
 }
