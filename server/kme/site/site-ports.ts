@@ -167,12 +167,7 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
           }
           keys.push({ keyId: k.keyId, material, fetchBy: new Date(k.fetchBy) });
         }
-        try {
-          await usage.record(keys.map((k) => k.keyId));
-        } catch (e) {
-          for (const k of keys) k.material.fill(0);
-          throw e;
-        }
+        await recordOrWipe(keys);
         return { outcome: "claimed", keys };
       },
       inspectForSlave: async (q): Promise<KeyView[]> => (await hub.kmeCall("inspectForSlave", { slaveSaeId: q.slaveSaeId, keyIds: [...q.keyIds] })).views,
@@ -180,6 +175,16 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
       inspectAndClaimForSlave: (c) => claimForSlave(c, true),
     },
   };
+
+  /** Records the keys' use at this site before they are handed over; on failure their material is wiped first. */
+  async function recordOrWipe(keys: ReadonlyArray<{ keyId: string; material: Uint8Array }>): Promise<void> {
+    try {
+      await usage.record(keys.map((k) => k.keyId));
+    } catch (e) {
+      for (const k of keys) k.material.fill(0);
+      throw e;
+    }
+  }
 
   /**
    * dec_keys's claim. The hub's claim judges the keys first and refuses with their views, so with `inspected` the
@@ -208,12 +213,7 @@ export function siteKmePorts(kmeId: string, hub: HubLink, store: KeyMaterialStor
         out.set(m.subarray(0, k.sizeBits / 8));
         return { keyId: k.keyId, material: out };
       });
-      try {
-        await usage.record(keys.map((k) => k.keyId));
-      } catch (e) {
-        for (const k of keys) k.material.fill(0);
-        throw e;
-      }
+      await recordOrWipe(keys);
       return { outcome: "claimed", keys };
     } finally {
       wipe();
