@@ -26,6 +26,10 @@
  * up to --verify-entries with synthetic chained entries (1,000 per transaction,
  * head locked FOR UPDATE) and verifyStoredChain is timed.
  *
+ * Every phase also reports its CPU per transition (per commit for the raw
+ * baseline): this Node process's and the bench database's PostgreSQL backends'
+ * (bench/cpu-meter.ts), so the distance to what two cores can give is visible.
+ *
  * Exit code: 0 for a finished report (also when below the goal); 1 if the chain
  * does not verify, a service call fails, or the audit entry count disagrees with
  * the calls made (those would be bugs).
@@ -36,6 +40,7 @@ import { openTarget, runFor, sleep, runBench } from "./bench-support";
 import { readHead, verifyStoredChain } from "../server/audit/audit-log";
 import { poolOf } from "../server/db/client";
 import { rawChainedHashRate } from "./chain-hash-rate";
+import { CpuMeter, type PhaseCpu } from "./cpu-meter";
 import { chainEntries } from "../server/audit/entry-hash";
 import type { AuditEntryDraft } from "../server/domain/audit/types";
 import type { KeyService } from "../server/keys/key-service";
@@ -102,7 +107,7 @@ const RAW_INSERT = {
 };
 const HASH = "ab".repeat(32);
 
-async function rawInserts(url: string, clients: number, seconds: number): Promise<{ commits: number; seconds: number }> {
+async function rawInserts(url: string, clients: number, seconds: number, meter?: CpuMeter): Promise<{ commits: number; seconds: number; cpu?: PhaseCpu }> {
   const conns = await Promise.all(
     Array.from({ length: clients }, async () => {
       const c = new pg.Client({ connectionString: url });
@@ -123,11 +128,12 @@ async function rawInserts(url: string, clients: number, seconds: number): Promis
     };
     // Prepare the statement on each connection outside the timed window.
     await Promise.all(conns.map((c, i) => insert(c, i)));
+    const end = await meter?.begin();
     const elapsed = await runFor(seconds, clients, async (i) => {
       await insert(conns[i]!, commits);
       commits++;
     });
-    return { commits, seconds: elapsed };
+    return { commits, seconds: elapsed, cpu: await end?.() };
   } finally {
     await Promise.all(conns.map((c) => c.end().catch(() => undefined)));
   }
@@ -156,9 +162,10 @@ interface ServiceResult {
   commits: number;
   errors: number;
   firstError: string | null;
+  cpu?: PhaseCpu;
 }
 
-async function serviceTransitions(t: TestDatabase, svc: KeyService, clients: number, seconds: number, tag: string): Promise<ServiceResult> {
+async function serviceTransitions(t: TestDatabase, svc: KeyService, clients: number, seconds: number, tag: string, meter?: CpuMeter): Promise<ServiceResult> {
   // Each client walks one key at a time through the cycle; `step` is one call.
   const state = Array.from({ length: clients }, () => ({ step: 0, keyId: "", n: 0 }));
   let calls = 0;
@@ -166,6 +173,7 @@ async function serviceTransitions(t: TestDatabase, svc: KeyService, clients: num
   let errors = 0;
   let firstError: string | null = null;
   const before = (await readHead(t.db)).seq;
+  const end = await meter?.begin();
   const elapsed = await runFor(seconds, clients, async (c) => {
     const s = state[c]!;
     const i = s.step;
@@ -201,10 +209,11 @@ async function serviceTransitions(t: TestDatabase, svc: KeyService, clients: num
       if (errors > 1000) throw new Error(`too many service errors; first: ${firstError}`);
     }
   });
+  const cpu = await end?.();
   const after = (await readHead(t.db)).seq;
   const [tx] = await t.db.$queryRaw<Array<{ n: number }>>`
     SELECT count(DISTINCT xmin::text)::int AS n FROM audit_entries WHERE seq > ${before} AND seq <= ${after}`;
-  return { clients, seconds: elapsed, entries: Number(after - before), calls, expectedEntries, commits: tx?.n ?? 0, errors, firstError };
+  return { clients, seconds: elapsed, entries: Number(after - before), calls, expectedEntries, commits: tx?.n ?? 0, errors, firstError, cpu };
 }
 
 // --- chain: synthetic entries, then verification
@@ -258,6 +267,18 @@ async function appendSynthetic(url: string, total: number, batch = 1000): Promis
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** "CPU per <unit>: Node X µs, PostgreSQL Y µs" for a phase's count of units. */
+function cpuPer(cpu: PhaseCpu | undefined, n: number, unit: string): string {
+  if (!cpu || n === 0) return `CPU per ${unit}: not measured`;
+  const pgPart = cpu.pgMicros === null ? "PostgreSQL n/a (/proc not readable)" : `PostgreSQL ${fmt(cpu.pgMicros / n)} µs (${cpu.backends} backends)`;
+  return `CPU per ${unit}: Node ${fmt(cpu.nodeMicros / n)} µs, ${pgPart}`;
+}
+
+function cpuJson(cpu: PhaseCpu | undefined, n: number): { node: number; postgres: number | null } | null {
+  if (!cpu || n === 0) return null;
+  return { node: Math.round(cpu.nodeMicros / n), postgres: cpu.pgMicros === null ? null : Math.round(cpu.pgMicros / n) };
+}
+
 function row(phase: string, clients: string, ops: string, note = ""): string {
   return `${phase.padEnd(40)}${clients.padEnd(10)}${ops.padStart(10)}    ${note}`.trimEnd();
 }
@@ -288,6 +309,7 @@ async function main(): Promise<number> {
 
   const target = await openTarget();
   let t: TestDatabase | null = null;
+  let meter: CpuMeter | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     console.error(`\n${sig}: cleaning up`);
     void (async () => {
@@ -306,6 +328,7 @@ async function main(): Promise<number> {
     await prepareRawTable(t.url);
     const facts = await serverFacts(t.url);
     const svc = testKeyService(t.db);
+    meter = await CpuMeter.open(t.url);
 
     console.log(
       `QECNet bench:transitions (PostgreSQL ${facts.version} at ${target.where}, db ${dbName}, ` +
@@ -325,15 +348,15 @@ async function main(): Promise<number> {
 
     // Each service phase runs right after its baseline, so the two numbers of a
     // ratio see the same machine load (others share these 2 cores).
-    const raws: Array<{ commits: number; seconds: number; rate: number }> = [];
+    const raws: Array<{ commits: number; seconds: number; rate: number; cpu?: PhaseCpu }> = [];
     const svcResults: ServiceResult[] = [];
     for (const clients of [1, opts.clients]) {
-      const raw = await rawInserts(t.url, clients, opts.seconds);
+      const raw = await rawInserts(t.url, clients, opts.seconds, meter);
       const rawRate = raw.commits / raw.seconds;
       raws.push({ ...raw, rate: rawRate });
-      console.log(row("raw single-row INSERT commits", String(clients), fmt(rawRate), `${fmt(raw.commits)} commits in ${raw.seconds.toFixed(2)} s`));
+      console.log(row("raw single-row INSERT commits", String(clients), fmt(rawRate), `${fmt(raw.commits)} commits in ${raw.seconds.toFixed(2)} s; ${cpuPer(raw.cpu, raw.commits, "commit")}`));
 
-      const r = await serviceTransitions(t, svc, clients, opts.seconds, `c${clients}`);
+      const r = await serviceTransitions(t, svc, clients, opts.seconds, `c${clients}`, meter);
       svcResults.push(r);
       const rate = r.entries / r.seconds;
       const ratio = rate / rawRate;
@@ -341,6 +364,7 @@ async function main(): Promise<number> {
         `${fmt(r.calls / r.seconds)} calls/s in ${fmt(r.commits / r.seconds)} commits/s ` +
         `(${(r.calls / Math.max(1, r.commits)).toFixed(1)} calls/commit); ratio to raw INSERT @${clients}: ${ratio.toFixed(2)}`;
       if (clients !== 1) note += ` (goal >= ${GOAL})`;
+      note += `; ${cpuPer(r.cpu, r.entries, "transition")}`;
       console.log(row("audited transitions (service)", String(clients), fmt(rate), note));
       if (r.errors > 0) {
         console.log(`  !! ${r.errors} service call(s) failed; first: ${r.firstError}`);
@@ -409,6 +433,7 @@ async function main(): Promise<number> {
       auditCommits: r.commits,
       callsPerCommit: +(r.calls / Math.max(1, r.commits)).toFixed(2),
       errors: r.errors,
+      cpuMicrosPerTransition: cpuJson(r.cpu, r.entries),
     });
     const json = {
       target: target.kind,
@@ -423,8 +448,8 @@ async function main(): Promise<number> {
       loadavgEnd: load1.map((l) => +l.toFixed(2)),
       counted: "audit entries per phase (head seq delta); cycle create, DISTRIBUTE, collectReceipts(2), RECORD_USAGE, REVOKE = 5 calls, 8 entries",
       rawInsert: {
-        c1: { commits: raw1.commits, seconds: +raw1.seconds.toFixed(3), perSec: Math.round(raw1Rate) },
-        [`c${opts.clients}`]: { commits: rawN.commits, seconds: +rawN.seconds.toFixed(3), perSec: Math.round(rawNRate) },
+        c1: { commits: raw1.commits, seconds: +raw1.seconds.toFixed(3), perSec: Math.round(raw1Rate), cpuMicrosPerCommit: cpuJson(raw1.cpu, raw1.commits) },
+        [`c${opts.clients}`]: { commits: rawN.commits, seconds: +rawN.seconds.toFixed(3), perSec: Math.round(rawNRate), cpuMicrosPerCommit: cpuJson(rawN.cpu, rawN.commits) },
       },
       service: { c1: svcJson(s1), [`c${opts.clients}`]: svcJson(sN) },
       ratio: { c1: +ratio1.toFixed(3), [`c${opts.clients}`]: +ratioN.toFixed(3) },
@@ -442,6 +467,7 @@ async function main(): Promise<number> {
     process.removeListener("SIGTERM", onSignal);
     // Let any in-flight runner batch settle before disconnecting.
     await sleep(50);
+    await meter?.close();
     await t?.dispose().catch((e: unknown) => console.error(`dropping the bench database failed: ${String(e)}`));
     await target.cleanup();
   }

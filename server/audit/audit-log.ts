@@ -17,17 +17,17 @@ const MAX_SEQ = (1n << 63n) - 1n;
 export type Tx = Prisma.TransactionClient;
 
 /**
- * Locks the head row until the transaction ends and returns it. Every writer of
- * the chain calls this first, in its own transaction, and reads what it needs
+ * Opens the transaction and locks the head row until it ends; returns the
+ * head. Every writer of the chain does this first and reads what it needs
  * only afterwards: under READ COMMITTED each later statement then sees
- * everything committed by the writer it waited for.
+ * everything committed by the writer it waited for. BEGIN and the lock go
+ * in one round trip (a simple-protocol query holding both statements): a
+ * batch of one job makes about five round trips, so one fewer is felt at low
+ * concurrency.
  */
-export async function lockHead(client: pg.ClientBase): Promise<ChainLink> {
-  const { rows } = await client.query<{ seq: string; hash: string }>({
-    name: "qecnet-lock-audit-head",
-    text: "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-  });
-  const row = rows[0];
+export async function beginAndLockHead(client: pg.ClientBase): Promise<ChainLink> {
+  const results = (await client.query("BEGIN; SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")) as unknown as pg.QueryResult<{ seq: string; hash: string }>[];
+  const row = results[1]?.rows[0];
   if (!row) throw new Error("The audit chain head row is missing: the database was not migrated, or the row was deleted");
   return { seq: BigInt(row.seq), hash: row.hash };
 }

@@ -5,6 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CanonicalJsonError } from "../domain/audit/canonical-json";
 import {
@@ -17,6 +18,7 @@ import {
   computeEntryHash,
   entryTextOf,
   entryTextWith,
+  hashEntryText,
 } from "./entry-hash";
 import { canonicalJson } from "../domain/audit/canonical-json";
 import type { AuditEntryDraft, UnhashedAuditEntry } from "../domain/audit/types";
@@ -237,5 +239,20 @@ describe("entryTextOf (the verifiers' fast path)", () => {
     expect(() => canonicalEntryBytes(bad)).toThrow(CanonicalJsonError);
     expect(() => entryTextOf(bad)).toThrow(/\$\.details\.nested\.n/);
     expect(() => entryTextOf({ ...sampleEntry(), seq: 1 as unknown as bigint })).toThrow(AuditEntryFormatError);
+  });
+});
+
+describe("hashEntryText", () => {
+  const streamed = (text: string) =>
+    createHash("sha256").update(AUDIT_HASH_DOMAIN, "utf8").update(Uint8Array.of(0)).update(text, "utf8").digest("hex");
+
+  it("hashes a text exactly as the streaming digest over domain, 0x00 and the UTF-8 text does, and a Buffer alike", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (text) => {
+        const expected = streamed(text);
+        return hashEntryText(text) === expected && hashEntryText(Buffer.from(text, "utf8")) === expected;
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

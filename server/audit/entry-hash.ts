@@ -13,13 +13,18 @@
  * chainEntries, and inserts the result.
  */
 
-import { createHash } from "node:crypto";
-import { canonicalJson } from "../domain/audit/canonical-json";
+import * as crypto from "node:crypto";
+import { canonicalJson, canonicalString } from "../domain/audit/canonical-json";
 import { unhashedEntryJson } from "../domain/audit/entry-json";
 import type { AuditEntryDraft, AuditEntryRecord, UnhashedAuditEntry } from "../domain/audit/types";
 
 export const GENESIS_HASH = "0".repeat(64);
 export const AUDIT_HASH_DOMAIN = "QECNET-AUDIT-ENTRY-V1";
+
+/** The domain and its separator, as the text the one-shot digest is given first. */
+const HASHED_PREFIX = `${AUDIT_HASH_DOMAIN}\u0000`;
+// crypto.hash came with Node 20.12 (package.json allows 20.11, which keeps the streaming digest).
+const oneShotHash: typeof crypto.hash | undefined = typeof crypto.hash === "function" ? crypto.hash : undefined;
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -152,14 +157,18 @@ export function computeEntryHash(e: UnhashedAuditEntry): string {
 export function hashEntryText(text: Buffer | string): string {
   // The 0x00 separator cannot occur in the domain string, so domain and
   // payload can never be re-split to collide with another domain's input.
-  return createHash("sha256")
+  // A text goes through the one-shot digest as one UTF-8 string: the same
+  // bytes (the domain is ASCII, U+0000 is the byte 0x00) without a Hash object
+  // per entry.
+  if (typeof text === "string" && oneShotHash) return oneShotHash("sha256", HASHED_PREFIX + text, "hex");
+  return crypto.createHash("sha256")
     .update(AUDIT_HASH_DOMAIN, "utf8")
     .update(Uint8Array.of(0))
     .update(text)
     .digest("hex");
 }
 
-const str = (s: string | null) => (s === null ? "null" : canonicalJson(s));
+const str = (s: string | null) => (s === null ? "null" : canonicalString(s));
 
 /**
  * canonicalEntryBytes as text, with details already in canonical form (the

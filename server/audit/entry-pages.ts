@@ -5,6 +5,7 @@
  */
 import type pg from "pg";
 import type { AuditEntryRecord } from "../domain/audit/types";
+import { AUDIT_ROW_TYPES } from "./utc-timestamp";
 
 type EntryTuple = [string, Date, string, string, string, string, string | null, string | null, unknown, string, string];
 
@@ -21,8 +22,9 @@ const PAGE_SQL = `SELECT seq, at, actor, action, subject_type, subject_id, from_
 /**
  * Entries with afterSeq < seq ≤ toSeq, ascending, in pages (keyset paging:
  * memory stays flat). Rows come as arrays (no per-row object from the
- * driver), and the next page is asked for as soon as a page arrives, so
- * PostgreSQL reads it while the caller works on this one.
+ * driver), timestamps through parseTimestamptz (the driver's Date, read
+ * more cheaply), and the next page is asked for as soon as a page arrives,
+ * so PostgreSQL reads it while the caller works on this one.
  *
  * The query has only the lower bound, on purpose: with `seq <= $2` as well,
  * a table whose statistics lag behind its size (a log that just grew) gets a
@@ -34,7 +36,7 @@ export async function* readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq:
   const ask = (after: bigint) => {
     const left = toSeq - after;
     const limit = left < BigInt(pageSize) ? Number(left) : pageSize;
-    return client.query<EntryTuple>({ name: "qecnet-audit-entry-page-v2", rowMode: "array", text: PAGE_SQL, values: [after.toString(), limit] });
+    return client.query<EntryTuple>({ name: "qecnet-audit-entry-page-v2", rowMode: "array", text: PAGE_SQL, values: [after.toString(), limit], types: AUDIT_ROW_TYPES });
   };
   if (afterSeq >= toSeq) return;
   let pending: ReturnType<typeof ask> | null = ask(afterSeq);

@@ -12,7 +12,7 @@
  * would bound the whole system's transition rate.
  */
 import { systemClock, type Clock } from "../time/clock";
-import { lockHead } from "../audit/audit-log";
+import { beginAndLockHead } from "../audit/audit-log";
 import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../domain/errors/domain-error";
@@ -114,8 +114,7 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
     // Set once COMMIT was sent: if its answer is lost, the batch may have landed.
     let inDoubt: { seq: bigint; hash: string; settle: () => void } | null = null;
     try {
-      await client.query("BEGIN");
-      const head = await lockHead(client);
+      const head = await beginAndLockHead(client);
       const now = this.clock();
       const ws = this.opts.workspace(now);
       const jobs = batch.map((q) => q.job);

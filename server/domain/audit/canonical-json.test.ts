@@ -3,8 +3,9 @@
  * refusals that keep two different inputs from producing the same hash.
  */
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CanonicalJsonError, canonicalJson } from "./canonical-json";
+import { CanonicalJsonError, canonicalJson, canonicalString } from "./canonical-json";
 
 describe("canonicalJson", () => {
   it("sorts object keys and emits no whitespace", () => {
@@ -97,5 +98,64 @@ describe("canonicalJson", () => {
         /\$\.details\.peers\[1\]\["odd key"\]/,
       );
     });
+  });
+});
+
+// The fast path (no error paths, no ancestor set, strings quoted without JSON.stringify when nothing
+// needs escaping) must give the careful serializer's bytes and refuse exactly what it refuses.
+describe("the fast path gives the same text as JSON.stringify and the same refusals", () => {
+  const LONE = /[\uD800-\uDFFF]/u;
+  // Strings biased towards what needs care: quotes, backslashes, controls, surrogate halves and pairs.
+  const tricky = fc.string({
+    unit: fc.oneof(fc.constantFrom('"', "\\", "\n", "\u0000", "\u001f", "\u007f", "\u2028", "\uD800", "\uDFFF", "\uD83D\uDD10", "é"), fc.string({ unit: "binary", maxLength: 1 })),
+    maxLength: 12,
+  });
+
+  it("canonicalString is JSON.stringify for well-formed strings and refuses lone surrogates as canonicalJson does", () => {
+    fc.assert(
+      fc.property(tricky, (s) => {
+        if (!LONE.test(s)) return canonicalString(s) === JSON.stringify(s) && canonicalJson(s) === JSON.stringify(s);
+        expect(() => canonicalString(s)).toThrow(CanonicalJsonError);
+        expect(() => canonicalString(s)).toThrow(/\$: string contains a lone UTF-16 surrogate/);
+        expect(() => canonicalJson(s)).toThrow(/\$: string contains a lone UTF-16 surrogate/);
+        return true;
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("keys and values with such strings serialize as JSON.stringify of the sorted object", () => {
+    const wellFormed = tricky.filter((s) => !LONE.test(s));
+    fc.assert(
+      fc.property(fc.dictionary(wellFormed, fc.oneof(wellFormed, fc.integer(), fc.array(wellFormed, { maxLength: 3 })), { maxKeys: 6 }), (obj) => {
+        const sorted = Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]]));
+        // JSON.stringify puts integer-like keys first; compare only when it keeps the sorted order.
+        fc.pre(Object.keys(sorted).join("\u0000") === Object.keys(obj).sort().join("\u0000"));
+        return canonicalJson(obj) === JSON.stringify(sorted);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("nesting deeper than the fast path goes gives the same text (the careful path takes over)", () => {
+    for (const depth of [63, 64, 65, 300]) {
+      let value: unknown = { b: "x\"y", a: [1, "\u0001"] };
+      let expected = '{"a":[1,"\\u0001"],"b":"x\\"y"}';
+      for (let i = 0; i < depth; i++) {
+        value = i % 2 ? { z: 1, k: value } : [value, null];
+        expected = i % 2 ? `{"k":${expected},"z":1}` : `[${expected},null]`;
+      }
+      expect(canonicalJson(value)).toBe(expected);
+    }
+  });
+
+  it("accepts the same object twice (shared, not a cycle) and still refuses a cycle at any depth", () => {
+    const shared = { a: 1 };
+    expect(canonicalJson({ x: shared, y: [shared, shared] })).toBe('{"x":{"a":1},"y":[{"a":1},{"a":1}]}');
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 100; i++) at = (at.n = {}) as Record<string, unknown>;
+    at.back = deep;
+    expect(() => canonicalJson(deep)).toThrow(/circular reference/);
   });
 });

@@ -38,22 +38,52 @@ export function canonicalJson(value: unknown): string {
   // The fast serializer keeps no paths; when it refuses something, the careful
   // one runs again to say where (refusals are rare: they are programming errors).
   try {
-    return fast(value, new Set<object>());
+    return fast(value, 0);
   } catch (err) {
     if (err !== REFUSED) throw err;
   }
   return serialize(value, "$", new Set<object>());
 }
 
+/**
+ * canonicalJson of a string (what the chain's text fields go through for
+ * every entry): the same text and the same error, without the general path.
+ */
+export function canonicalString(s: string): string {
+  const quoted = fastString(s);
+  return quoted ?? serializeString(s, "$");
+}
+
 const REFUSED = Symbol("refused");
 const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
 
+/**
+ * Deeper than this the fast serializer gives up and the careful one runs
+ * (which detects cycles with its ancestor set): counting depth instead of
+ * keeping a Set per call is what makes the fast path allocation-free, and a
+ * cycle is just a structure deeper than any limit.
+ */
+const FAST_MAX_DEPTH = 64;
+
+// Any character JSON.stringify would escape (", \, controls) or a surrogate half
+// (a pair is fine, a lone half is refused): without one, the quoted string is the text.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NEEDS_CARE = /["\\\u0000-\u001f\uD800-\uDFFF]/;
+
+/** The JSON text of a string that needs no escaping, JSON.stringify's for one that does, null if it has a lone surrogate. */
+function fastString(s: string): string | null {
+  if (!NEEDS_CARE.test(s)) return `"${s}"`;
+  return LONE_SURROGATE.test(s) ? null : JSON.stringify(s);
+}
+
 /** canonicalJson without error paths: the same bytes for what it accepts, REFUSED for what it does not. */
-function fast(value: unknown, ancestors: Set<object>): string {
+function fast(value: unknown, depth: number): string {
   switch (typeof value) {
-    case "string":
-      if (LONE_SURROGATE.test(value)) throw REFUSED;
-      return JSON.stringify(value);
+    case "string": {
+      const quoted = fastString(value);
+      if (quoted === null) throw REFUSED;
+      return quoted;
+    }
     case "number":
       if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) throw REFUSED;
       return String(value);
@@ -65,27 +95,27 @@ function fast(value: unknown, ancestors: Set<object>): string {
       throw REFUSED;
   }
   if (value === null) return "null";
-  if (ancestors.has(value)) throw REFUSED;
-  ancestors.add(value);
+  if (depth >= FAST_MAX_DEPTH) throw REFUSED;
   let out: string;
   if (Array.isArray(value)) {
     out = "[";
-    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + fast(value[i], ancestors);
+    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + fast(value[i], depth + 1);
     out += "]";
   } else {
     const proto: unknown = Object.getPrototypeOf(value);
     if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) throw REFUSED;
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).sort();
+    const keys = Object.keys(record);
+    if (keys.length > 1) keys.sort();
     out = "{";
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      if (LONE_SURROGATE.test(key)) throw REFUSED;
-      out += (i ? "," : "") + JSON.stringify(key) + ":" + fast(record[key], ancestors);
+      const quoted = fastString(key);
+      if (quoted === null) throw REFUSED;
+      out += (i ? "," : "") + quoted + ":" + fast(record[key], depth + 1);
     }
     out += "}";
   }
-  ancestors.delete(value);
   return out;
 }
 

@@ -1,0 +1,89 @@
+/**
+ * CPU spent by a bench phase, on both sides of the wire: this Node process
+ * (process.cpuUsage) and the PostgreSQL backends serving the bench database
+ * (utime + stime from /proc/<pid>/stat of every backend pg_stat_activity
+ * lists for it). Dividing by the phase's transitions shows how far a figure
+ * is from what two shared cores can give. PostgreSQL's own background
+ * processes (WAL writer, checkpointer) serve every database on the server,
+ * so they are left out; so is a backend that closes during the phase.
+ * Where /proc cannot be read (a server on another host) the PostgreSQL side
+ * is null.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import pg from "pg";
+
+export interface PhaseCpu {
+  /** Microseconds of CPU in this Node process (user + system). */
+  nodeMicros: number;
+  /** Microseconds of CPU in the bench database's backends, or null if /proc could not be read. */
+  pgMicros: number | null;
+  backends: number;
+}
+
+function clockTicksPerSecond(): number {
+  try {
+    const n = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+    return Number.isFinite(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** utime + stime of a process in clock ticks, or null (gone, or not on this host). */
+function processTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at field 3: utime is 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return null;
+  }
+}
+
+export class CpuMeter {
+  private readonly ticks = clockTicksPerSecond();
+  private constructor(private readonly client: pg.Client) {}
+
+  /** A meter for the backends of the database `url` names (its own connection is not counted). */
+  static async open(url: string): Promise<CpuMeter> {
+    const client = new pg.Client({ connectionString: url });
+    client.on("error", () => undefined);
+    await client.connect();
+    return new CpuMeter(client);
+  }
+
+  private async backends(): Promise<Map<number, number | null>> {
+    const { rows } = await this.client.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+    );
+    return new Map(rows.map((r) => [r.pid, processTicks(r.pid)]));
+  }
+
+  /** Starts a phase; the returned function ends it and gives the CPU both sides spent meanwhile. */
+  async begin(): Promise<() => Promise<PhaseCpu>> {
+    const before = await this.backends();
+    const node0 = process.cpuUsage();
+    return async () => {
+      const node = process.cpuUsage(node0);
+      const after = await this.backends();
+      let ticks = 0;
+      let readable = true;
+      for (const [pid, t] of after) {
+        if (t === null) readable = false;
+        // A backend that opened during the phase counts from its start.
+        else ticks += t - (before.get(pid) ?? 0);
+      }
+      return {
+        nodeMicros: node.user + node.system,
+        pgMicros: readable && after.size > 0 ? (ticks * 1e6) / this.ticks : null,
+        backends: after.size,
+      };
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
