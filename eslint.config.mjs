@@ -63,7 +63,7 @@ const domainZone = (files, depth) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", "generated/", ".data/", "test-results/", "playwright-report/", "next-env.d.ts"] },
+  { ignores: ["node_modules/", ".next/", "generated/", ".data/", "test-results/", "playwright-report/", ".reports/", "next-env.d.ts"] },
   js.configs.recommended,
   {
     files: ["**/*.{js,mjs,cjs}"],
