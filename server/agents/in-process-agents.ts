@@ -53,11 +53,12 @@ export class InProcessAgents implements AgentDirectory {
     return this.pads.channel.padsOf(nodeId);
   }
 
-  /** After a pad was used: the node's levels as the Mesh page shows them. */
-  reportPads(nodeId: string): void {
+  /** After a pad was used: the node's levels (of the links named, else all) as the Mesh page shows them. */
+  reportPads(nodeId: string, linkIds?: readonly string[]): void {
     if (!this.pads) return;
     const now = this.pads.clock();
-    this.pads.levels.record(nodeId, this.padsFor(nodeId).levels(now.getTime()), now);
+    const pads = this.padsFor(nodeId);
+    this.pads.levels.record(nodeId, linkIds ? pads.levelsOfLinks(linkIds, now.getTime()) : pads.levels(now.getTime()), now);
   }
 
   /** Fault: the node's QKD device on a link loses bytes (its end and the other disagree from then on). */
@@ -154,7 +155,7 @@ export class InProcessAgent implements NodeAgent {
 
   async deliver(d: Delivery): Promise<string> {
     const opened = openStep(this.directory.padsFor(this.nodeId), d.otp, this.now());
-    this.directory.reportPads(this.nodeId);
+    this.directory.reportPads(this.nodeId, [d.otp.linkId]);
     if (!opened.ok) throw new Error(`${opened.code}: ${opened.message}`);
     const material = opened.value;
     if (fingerprintOf(material) !== d.fingerprint) {
@@ -175,7 +176,7 @@ export class InProcessAgent implements NodeAgent {
 
   async relay(r: RelayRequest): Promise<RelayAnswer> {
     const step = relayStep(this.directory.padsFor(this.nodeId), r.keyId, r.in, r.out, this.now());
-    this.directory.reportPads(this.nodeId);
+    this.directory.reportPads(this.nodeId, [r.in.linkId, r.out.linkId]);
     if (!step.ok) throw new Error(`${step.code}: ${step.message}`);
     const { ciphertext, tag, seen } = step.value;
     if (this.directory.faultOf(this.nodeId)?.leak) {

@@ -210,7 +210,7 @@ export class DistributionService {
         // An avoided link, or one touching an avoided node, offers no bits: no route crosses it. Nor does a link whose
         // two ends' pads disagree (a hop over it decrypted other bytes than were sent) until it is resynchronised.
         const avoided = avoidedLinks(m.view(), avoid);
-        for (const l of this.pads.levels.all()) if (l.desync) avoided.add(l.linkId);
+        for (const id of this.pads.levels.desyncedLinkIds()) avoided.add(id);
         for (const p of hub ? k.participants : []) {
           const r = m.graph().route(hub!.id, p.nodeId, k.sizeBits, (id) => (avoided.has(id) ? 0 : m.available(id)));
           if ("none" in r) {

@@ -70,7 +70,7 @@ export class KeyCarrier {
 
   private plan(route: CarryRoute): { route: CarryRoute; hops: RouteHop[] } | { route: CarryRoute; problem: string } {
     try {
-      return { route, hops: planHops(route.nodePath, this.pads.channel.meshNodes(), this.pads.channel.meshLinks()) };
+      return { route, hops: planHops(route.nodePath, this.pads.channel.meshNodes(), this.pads.channel.linksAlong(route.nodePath)) };
     } catch (err) {
       if (!(err instanceof RouteError)) throw err;
       return { route, problem: `no pad route to ${route.nodeId}: ${err.message}` };
@@ -103,7 +103,7 @@ export class KeyCarrier {
     const now = this.pads.clock();
     const first = ref(0);
     const pad = hubPads.use(first.linkId, first.direction, first.offset, material.length, now.getTime());
-    this.pads.levels.record(hubId, hubPads.levels(now.getTime()), now);
+    this.pads.levels.record(hubId, hubPads.levelsOfLinks([first.linkId], now.getTime()), now);
     if (!pad.ok) return fail(`the hub's pad on ${first.linkId} (${first.direction}) at ${first.offset} was refused: ${pad.reason}`);
     let ciphertext = xor(material, pad.pad);
     pad.pad.fill(0);

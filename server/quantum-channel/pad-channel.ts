@@ -34,11 +34,15 @@ export interface ChannelNode {
   role: "HUB" | "RELAY" | "ENDPOINT";
 }
 
+const pairOf = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+
 export class PadChannel {
   private seed: Uint8Array;
   private readonly links = new Map<string, ChannelLink>();
   private nodes = new Map<string, ChannelNode>();
   private readonly pads = new Map<string, PadStreams>();
+  private readonly byPair = new Map<string, ChannelLink[]>();
+  private readonly ends = new Map<string, LinkEndConfig[]>();
   private refreshedAt: number | null = null;
 
   constructor(seed?: Uint8Array) {
@@ -74,7 +78,25 @@ export class PadChannel {
 
   setMesh(links: readonly ChannelLink[], nodes: readonly ChannelNode[]): void {
     this.links.clear();
-    for (const l of links) this.links.set(l.id, { ...l });
+    this.byPair.clear();
+    this.ends.clear();
+    // One pass over the links (a mesh of a thousand nodes is read again every few seconds): each link by its pair
+    // of nodes and as an end of each of its nodes.
+    for (const l of links) {
+      const link = { ...l };
+      this.links.set(l.id, link);
+      const pair = pairOf(l.aNodeId, l.bNodeId);
+      const same = this.byPair.get(pair);
+      if (same) same.push(link);
+      else this.byPair.set(pair, [link]);
+      for (const end of ["A", "B"] as const) {
+        const nodeId = end === "A" ? l.aNodeId : l.bNodeId;
+        const cfg: LinkEndConfig = { linkId: l.id, end, peerNodeId: end === "A" ? l.bNodeId : l.aNodeId, rateBps: l.secretKeyRateBps, capacityBytes: l.capacityBytes, epochMs: l.epochMs };
+        const mine = this.ends.get(nodeId);
+        if (mine) mine.push(cfg);
+        else this.ends.set(nodeId, [cfg]);
+      }
+    }
     this.nodes = new Map(nodes.map((n) => [n.id, { ...n }]));
     for (const [nodeId, p] of this.pads) p.configure(this.endsOf(nodeId));
   }
@@ -83,19 +105,20 @@ export class PadChannel {
     return [...this.links.values()];
   }
 
+  /** The links joining each consecutive pair of nodes of a route (what planning its hops needs, in mesh order). */
+  linksAlong(route: readonly string[]): ChannelLink[] {
+    const out: ChannelLink[] = [];
+    for (let i = 0; i + 1 < route.length; i++) out.push(...(this.byPair.get(pairOf(route[i]!, route[i + 1]!)) ?? []));
+    return out;
+  }
+
   meshNodes(): ReadonlyMap<string, ChannelNode> {
     return this.nodes;
   }
 
   /** A node's link ends. */
   endsOf(nodeId: string): LinkEndConfig[] {
-    const out: LinkEndConfig[] = [];
-    for (const l of this.links.values()) {
-      if (l.aNodeId !== nodeId && l.bNodeId !== nodeId) continue;
-      const end = l.aNodeId === nodeId ? "A" : "B";
-      out.push({ linkId: l.id, end, peerNodeId: end === "A" ? l.bNodeId : l.aNodeId, rateBps: l.secretKeyRateBps, capacityBytes: l.capacityBytes, epochMs: l.epochMs });
-    }
-    return out;
+    return (this.ends.get(nodeId) ?? []).map((e) => ({ ...e }));
   }
 
   /** The pad ledgers of a node whose ends live in this process (the hub, an in-process agent). */

@@ -62,12 +62,13 @@ export class PadLevels {
   /** Replaces what `nodeId` reported for each (link, end, direction) it names; listeners hear of the links that changed. */
   record(nodeId: string, levels: readonly PadEndLevel[], at: Date): void {
     const touched = new Set<string>();
+    const reportedAt = at.toISOString();
     for (const l of levels) {
       let ends = this.byLink.get(l.linkId);
       if (!ends) this.byLink.set(l.linkId, (ends = new Map()));
       const key = `${l.end}|${l.direction}`;
       const before = ends.get(key);
-      ends.set(key, { ...l, nodeId, reportedAt: at.toISOString() });
+      ends.set(key, { ...l, nodeId, reportedAt });
       // Only a change is news (ends in this process report every simulator tick; a full buffer stays as it is).
       if (!before || before.nodeId !== nodeId || before.deliveredBytes !== l.deliveredBytes || before.usedBytes !== l.usedBytes) touched.add(l.linkId);
     }
@@ -111,6 +112,11 @@ export class PadLevels {
     const hadLevels = this.byLink.delete(linkId);
     const hadDesync = this.desyncs.delete(linkId);
     if (hadLevels || hadDesync) this.emit([linkId]);
+  }
+
+  /** The links whose ends were found to disagree (routes avoid them until they are resynchronised). */
+  desyncedLinkIds(): string[] {
+    return [...this.desyncs.keys()];
   }
 
   get(linkId: string): LinkPads {

@@ -139,7 +139,21 @@ export class PadStreams {
 
   /** Levels of every configured end, per direction (what heartbeats report). */
   levels(nowMs: number): PadEndLevel[] {
-    return this.ends().flatMap((cfg) =>
+    return this.levelsOf(this.ends(), nowMs);
+  }
+
+  /** Levels of the named links' ends only (after a use: what changed), per direction. */
+  levelsOfLinks(linkIds: Iterable<string>, nowMs: number): PadEndLevel[] {
+    const cfgs: LinkEndConfig[] = [];
+    for (const id of new Set(linkIds)) {
+      const cfg = this.configs.get(id);
+      if (cfg) cfgs.push(cfg);
+    }
+    return this.levelsOf(cfgs, nowMs);
+  }
+
+  private levelsOf(ends: readonly LinkEndConfig[], nowMs: number): PadEndLevel[] {
+    return ends.flatMap((cfg) =>
       DIRECTIONS.map((direction) => {
         const s = this.stream(cfg.linkId, direction, cfg.end);
         return { linkId: cfg.linkId, end: cfg.end, direction, deliveredBytes: this.produced(cfg, s, nowMs), usedBytes: s.ledger.usedBytes };
