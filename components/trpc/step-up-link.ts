@@ -3,7 +3,10 @@
  * session that never proved the factor) is refused with SECOND_FACTOR_REQUIRED
  * (server/auth/second-factor.ts), it asks the user for the factor through the
  * prompt the StepUpPrompt component registered, then sends the same operation
- * once more; on cancel the original error goes to the caller. Calls refused at
+ * once more; on cancel the original error goes to the caller. A refusal is
+ * first re-sent once without asking: a request sent before the session proved
+ * its factor (in flight during an enrolment or a sign-in) is refused although
+ * the session is proven by the time its answer comes. Calls refused at
  * the same moment share one prompt. SECOND_FACTOR_ENROLMENT_REQUIRED sends the
  * browser to the enrolment page.
  */
@@ -41,7 +44,10 @@ export function stepUpLink(): TRPCLink<AppRouter> {
     observable((observer) => {
       let sub: Unsubscribable | null = null;
       let closed = false;
-      const attempt = (retried: boolean) => {
+      // "fresh": first try; "again": sent once more without asking (a request that left before the session proved
+      // its factor, e.g. right after enrolment, is refused although the session is proven now: the dialog must not
+      // open for it); "proven": after the user proved the factor in the dialog.
+      const attempt = (stage: "fresh" | "again" | "proven") => {
         sub = next(op).subscribe({
           next: (v) => observer.next(v),
           complete: () => observer.complete(),
@@ -50,19 +56,25 @@ export function stepUpLink(): TRPCLink<AppRouter> {
             if (code === "SECOND_FACTOR_ENROLMENT_REQUIRED" && window.location.pathname !== ENROLMENT_PAGE) {
               window.location.assign(`${ENROLMENT_PAGE}?next=${encodeURIComponent(window.location.pathname)}`);
             }
-            if (code === "SECOND_FACTOR_REQUIRED" && op.type !== "subscription" && !retried && prompt) {
-              void ask(prompt, err.message).then((ok) => {
-                if (closed) return;
-                if (ok) attempt(true);
-                else observer.error(err);
-              });
-              return;
+            if (code === "SECOND_FACTOR_REQUIRED" && op.type !== "subscription" && stage !== "proven") {
+              if (stage === "fresh") {
+                if (!closed) attempt("again");
+                return;
+              }
+              if (prompt) {
+                void ask(prompt, err.message).then((ok) => {
+                  if (closed) return;
+                  if (ok) attempt("proven");
+                  else observer.error(err);
+                });
+                return;
+              }
             }
             observer.error(err);
           },
         });
       };
-      attempt(false);
+      attempt("fresh");
       return () => {
         closed = true;
         sub?.unsubscribe();
