@@ -1,9 +1,9 @@
 /**
  * Carries a key to its participants over the quantum channel (issue 18): for
  * each participant's route [hub, r1, ..., endpoint] the hub takes a pad range
- * per hop from that link direction's cursor (link_pad_cursors: only ever
- * grows, so no offset is used twice, even across restarts and instances),
- * records the offsets with the route (key_routes.pad_offsets), encrypts the key
+ * per hop from that link direction's cursor and records the offsets with the
+ * route (PadCursors: no offset is used twice, even across restarts and
+ * instances; concurrent keys' ranges are taken in one batch), encrypts the key
  * with its own end of the first hop's pad, has each trusted relay decrypt and
  * re-encrypt it (checking each relay's hop tag against its own, so the first
  * hop whose two ends disagree is found and marked desynchronised), and hands
@@ -19,6 +19,7 @@ import { AgentTimeoutError, withTimeout, type AgentDirectory, type PadRef } from
 import { hopTag } from "../quantum-channel/otp-hop";
 import type { ChannelPads } from "../quantum-channel/pad-channel";
 import { directionFrom } from "../quantum-channel/pad-streams";
+import { PadCursors } from "./pad-cursors";
 
 /** How old the carrier's copy of the mesh may be. */
 const MESH_MAX_AGE_MS = 5_000;
@@ -47,12 +48,16 @@ export interface CarryOutcome {
 }
 
 export class KeyCarrier {
+  private readonly cursors: PadCursors;
+
   constructor(
     private readonly db: Db,
     private readonly agents: AgentDirectory,
     private readonly pads: ChannelPads,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.cursors = new PadCursors(db, (linkId, direction, upTo) => this.pads.levels.noteReserved(linkId, direction, upTo));
+  }
 
   /** `material` is the caller's copy (it wipes it after); resolves with one outcome per route, never rejects for a hop. */
   async carry(keyId: string, sizeBits: number, material: Buffer, routes: readonly CarryRoute[]): Promise<CarryOutcome[]> {
@@ -63,8 +68,10 @@ export class KeyCarrier {
       await this.pads.channel.refresh(this.db);
       plans = routes.map((route) => this.plan(route));
     }
-    const planned: Array<{ route: CarryRoute; hops: RouteHop[]; offsets: number[] } | { route: CarryRoute; problem: string }> = [];
-    for (const p of plans) planned.push("problem" in p ? p : { ...p, offsets: await this.allocate(keyId, p.route.nodeId, p.hops, material.length) });
+    // Every route's pad ranges, taken together with other keys' (one batch for all keys being carried meanwhile).
+    const planned = await Promise.all(plans.map(async (p) => ("problem" in p ? p : {
+      ...p, offsets: await this.cursors.take(keyId, p.route.nodeId, p.hops.map((h) => ({ linkId: h.linkId, direction: directionFrom(h.fromEnd) })), material.length),
+    })));
     return Promise.all(planned.map((p) => ("problem" in p ? { nodeId: p.route.nodeId, mac: null, problem: p.problem, hops: [] } : this.carryOne(keyId, sizeBits, material, p.route, p.hops, p.offsets))));
   }
 
@@ -75,23 +82,6 @@ export class KeyCarrier {
       if (!(err instanceof RouteError)) throw err;
       return { route, problem: `no pad route to ${route.nodeId}: ${err.message}` };
     }
-  }
-
-  /** Takes [next, next + n) from each hop's cursor and records the offsets with the route. */
-  private async allocate(keyId: string, nodeId: string, hops: readonly RouteHop[], n: number): Promise<number[]> {
-    const offsets: number[] = [];
-    for (const h of hops) {
-      const rows = await this.db.$queryRawUnsafe<Array<{ start: bigint }>>(
-        `INSERT INTO link_pad_cursors (link_id, direction, next_offset) VALUES ($1, $2, $3)
-         ON CONFLICT (link_id, direction) DO UPDATE SET next_offset = link_pad_cursors.next_offset + EXCLUDED.next_offset
-         RETURNING next_offset - $3 AS start`,
-        h.linkId, directionFrom(h.fromEnd), n,
-      );
-      offsets.push(Number(rows[0]!.start));
-      this.pads.levels.noteReserved(h.linkId, directionFrom(h.fromEnd), Number(rows[0]!.start) + n);
-    }
-    await this.db.$executeRawUnsafe(`UPDATE key_routes SET pad_offsets = $1::bigint[] WHERE key_id = $2::uuid AND node_id = $3`, offsets, keyId, nodeId);
-    return offsets;
   }
 
   private async carryOne(keyId: string, sizeBits: number, material: Buffer, route: CarryRoute, hops: RouteHop[], offsets: number[]): Promise<CarryOutcome> {

@@ -4,7 +4,7 @@
  * setup (embedded PostgreSQL, or the one DATABASE_URL names).
  */
 import { randomBytes } from "node:crypto";
-import { createPrismaClient, type Db } from "../db/client";
+import { createPrismaClient, poolOf, type Db } from "../db/client";
 import { dropDatabase, ensureDatabase, withDatabase } from "../db/database-admin";
 import { migrate } from "../db/migrate";
 
@@ -25,6 +25,10 @@ export async function createTestDatabase(adminUrl: string, tag = "t"): Promise<T
     db,
     async dispose() {
       await db.$disconnect();
+      // A client whose Prisma side was never used does not end the pg pool under it, whose idle connections the
+      // drop below would then terminate (an unhandled error in the test run).
+      const pool = poolOf(db);
+      if (!pool.ending && !pool.ended) await pool.end();
       await dropDatabase(url);
     },
   };
