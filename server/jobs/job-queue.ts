@@ -127,11 +127,17 @@ export class JobQueue {
     });
   }
 
-  /** Queues a job; null when a job for the same fact already exists (dedupeKey) or the queue is not running. */
+  /**
+   * Queues a job; null when a job for the same fact already exists (dedupeKey) or the queue is not running.
+   * `startAfter` (a time on this server's clock) is sent as a delay from now, in whole seconds rounded up: pg-boss
+   * compares an absolute time with the database server's clock, so a console whose clock runs ahead of the
+   * database's (CI runs the suite 400 days ahead) would have queued its job that far into the future.
+   */
   async send(name: string, data: object, opts: SendOptions = {}): Promise<string | null> {
     if (!this.boss) return null;
+    const delaySeconds = opts.startAfter ? Math.max(0, Math.ceil((opts.startAfter.getTime() - (this.opts.clock ?? systemClock)().getTime()) / 1000)) : 0;
     return this.boss.send(name, data, {
-      ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
+      ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}),
       ...(opts.dedupeKey ? { id: jobIdFor(`${name}:${opts.dedupeKey}`), singletonKey: opts.dedupeKey } : {}),
     });
   }
