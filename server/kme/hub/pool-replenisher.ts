@@ -2,8 +2,13 @@
  * Keeps every ETSI 014 key pool stocked (KEY-DELIVERY.md §5.1). A pool exists
  * while an enabled pair of applications spans its sites; whenever its unserved
  * keys (ACTIVE, or on their way) drop below 75 % of the target, the replenisher
- * creates keys of policy `etsi014` for exactly those sites and distributes them
- * the normal way: routes, pads, agents, receipts. Link physics bounds the
+ * tops it up to the target, round after round, creating keys of policy
+ * `etsi014` for exactly those sites and distributing them the normal way:
+ * routes, pads, agents, receipts. (It went on only while the pool was below
+ * 75 %, so a drained pool stopped at 75–81 % of the target.) Which pools are
+ * being topped up is kept in memory: a replenisher that starts afresh (a
+ * restart, another instance taking the rounds) resumes a top-up only once its
+ * pool is below 75 % again. Link physics bounds the
  * refill: a key some site cannot be reached for now (no path, or too few pad
  * bits on a link) spends nothing and waits GENERATED for a later round, so an
  * exhausted pool refills at the rate the links produce pads. One round at a
@@ -38,6 +43,9 @@ const WHO = { actor: "system:kme-replenisher" };
 const LOCK = 0x514b4d45;
 
 export class PoolReplenisher {
+  /** Pools (by label) that dropped below 75 % and are being topped up to the target. */
+  private readonly toppingUp = new Set<string>();
+
   constructor(
     private readonly keys: KeyService,
     private readonly distributor: { distributeMany(ids: readonly string[], who: { actor: string }, o: { leaveUnroutable?: boolean }): Promise<unknown> },
@@ -84,7 +92,9 @@ export class PoolReplenisher {
     const stock = await poolStock(db, sites);
     const have = stock.servable + stock.coming;
     let created = 0;
-    if (have < this.opts.poolTarget * 0.75 && stock.coming < (this.opts.perRound ?? REPLENISH_PER_ROUND)) {
+    if (have < this.opts.poolTarget * 0.75) this.toppingUp.add(label);
+    if (have >= this.opts.poolTarget) this.toppingUp.delete(label);
+    if (this.toppingUp.has(label) && stock.coming < (this.opts.perRound ?? REPLENISH_PER_ROUND)) {
       const n = Math.min(this.opts.poolTarget - have, this.opts.perRound ?? REPLENISH_PER_ROUND);
       const made = await Promise.all(
         Array.from({ length: n }, () =>
