@@ -2,7 +2,9 @@
  * The hub's pad cursors on a real PostgreSQL: concurrent keys (from two hub
  * instances at once) get disjoint pad ranges with no gaps, each batch lays a
  * cursor's ranges out in request order, the pool figures are told each
- * cursor's new end, and a failed batch fails only its own requests.
+ * cursor's new end, a length that would move a cursor back is refused before
+ * the database, and a batch whose routes cannot be recorded fails its own
+ * requests, its ranges skipped and never handed out again.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { poolOf } from "../db/client";
@@ -68,12 +70,23 @@ describe("pad cursors", () => {
     expect([a![0], b![0], d![0]]).toEqual([before, before + 32, before + 96]);
   });
 
-  it("a batch the database refuses fails its own requests, advances nothing, and the next batch is served", async () => {
+  it("refuses a length that would move a cursor back, before the database, and the batch around it is served", async () => {
     const c = new PadCursors(t.db);
     const hop = [{ linkId: "refused", direction: "B>A" as const }];
-    await expect(c.take(uuid(2001), "ep", hop, Number.NaN)).rejects.toThrow();
-    expect(await cursorEnd("refused", "B>A")).toBe(0);
-    expect(await c.take(uuid(2002), "ep", hop, 32)).toEqual([0]);
+    for (const bad of [Number.NaN, 0, -32, 1.5]) await expect(c.take(uuid(2000), "ep", hop, bad)).rejects.toThrow(RangeError);
+    const [bad, good] = await Promise.allSettled([c.take(uuid(2001), "ep", hop, -64), c.take(uuid(2002), "ep", hop, 32)]);
+    expect(bad.status).toBe("rejected");
+    expect(good).toEqual({ status: "fulfilled", value: [0] });
     expect(await cursorEnd("refused", "B>A")).toBe(32);
+  });
+
+  it("a batch whose routes cannot be recorded fails all its requests; its ranges are skipped, never handed out again", async () => {
+    const c = new PadCursors(t.db);
+    const hop = [{ linkId: "unrecorded", direction: "A>B" as const }];
+    // Not a key id the routes table can hold: the cursor moved, the offsets could not be recorded.
+    const failed = await Promise.allSettled([c.take("not-a-uuid", "ep", hop, 32), c.take(uuid(3001), "ep", hop, 32)]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(await cursorEnd("unrecorded", "A>B")).toBe(64);
+    expect(await c.take(uuid(3002), "ep", hop, 32)).toEqual([64]);
   });
 });

@@ -48,6 +48,9 @@ export class PadCursors {
 
   /** Takes `bytes` from each hop's cursor for the route of `keyId` to `nodeId`, and records the offsets with that route. */
   take(keyId: string, nodeId: string, hops: readonly HopCursor[], bytes: number): Promise<number[]> {
+    // A cursor only ever grows: a length that is not a positive whole number of bytes would move it back (or poison
+    // the batch it joins), so it is refused here, before it reaches the database.
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) return Promise.reject(new RangeError(`pad length ${bytes} for key ${keyId} is not a positive whole number of bytes`));
     if (hops.length === 0) return Promise.resolve([]);
     return new Promise<number[]>((resolve, reject) => {
       this.queue.push({ keyId, nodeId, hops, bytes, resolve, reject });

@@ -74,6 +74,23 @@ describe("durable job queue (pg-boss)", () => {
     await after.stop();
   });
 
+  it("a delayed job waits its delay on this server's clock, even when that clock runs a year ahead of the database's", async () => {
+    const ahead = () => new Date(Date.now() + 400 * 24 * 3_600_000);
+    const q = new JobQueue(t.url, { pollingIntervalSeconds: 0.5, clock: ahead });
+    queues.push(q);
+    const ran: number[] = [];
+    await q.define<{ n: number }>({ name: "test-skew", handler: async (jobs) => {
+      ran.push(...jobs.map((j) => j.n));
+    } });
+    await q.start();
+    const sentAt = Date.now();
+    expect(await q.send("test-skew", { n: 1 }, { startAfter: new Date(ahead().getTime() + 1_500) })).not.toBeNull();
+    // Sent as an absolute time, pg-boss would hold it until the database's clock reached it: 400 days.
+    await vi.waitFor(() => expect(ran).toEqual([1]), { timeout: 20_000, interval: 100 });
+    // And it did wait (delays go in whole seconds, rounded up).
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1_000);
+  });
+
   it("rotation through the queue: the drive job distributes the replacement and the rotation completes", async () => {
     await createNodes(t.db, ["hub-1", "node-a", "node-b"]);
     const q = queue();
