@@ -39,48 +39,46 @@ function call(answers: Array<string | Error>, type: Operation["type"] = "mutatio
   return { result, sent: () => sent };
 }
 
+/** Runs `body` with a prompt registered that answers `answer` and counts how often it was asked. */
+async function withPrompt(answer: boolean, body: (asked: () => number) => Promise<void>): Promise<void> {
+  let asked = 0;
+  const off = registerStepUpPrompt(async () => {
+    asked += 1;
+    return answer;
+  });
+  try {
+    await body(() => asked);
+  } finally {
+    off();
+  }
+}
+
 describe("step-up link", () => {
   it("re-sends a SECOND_FACTOR_REQUIRED refusal once without asking; the dialog stays shut when that one passes", async () => {
-    let asked = 0;
-    const off = registerStepUpPrompt(async () => {
-      asked += 1;
-      return true;
-    });
-    try {
+    await withPrompt(true, async (asked) => {
       const c = call([refusal("SECOND_FACTOR_REQUIRED"), "ok"]);
       await expect(c.result).resolves.toBe("ok");
       expect(c.sent()).toBe(2);
-      expect(asked).toBe(0);
-    } finally {
-      off();
-    }
+      expect(asked()).toBe(0);
+    });
   });
 
   it("asks when the re-sent call is refused too, then sends it once more after the factor is proven", async () => {
-    let asked = 0;
-    const off = registerStepUpPrompt(async () => {
-      asked += 1;
-      return true;
-    });
-    try {
+    await withPrompt(true, async (asked) => {
       const c = call([refusal("SECOND_FACTOR_REQUIRED"), refusal("SECOND_FACTOR_REQUIRED"), "voted"]);
       await expect(c.result).resolves.toBe("voted");
       expect(c.sent()).toBe(3);
-      expect(asked).toBe(1);
-    } finally {
-      off();
-    }
+      expect(asked()).toBe(1);
+    });
   });
 
   it("gives the caller the refusal when the user cancels, and never asks a third time", async () => {
-    const off = registerStepUpPrompt(async () => false);
-    try {
+    await withPrompt(false, async (asked) => {
       const c = call([refusal("SECOND_FACTOR_REQUIRED")]);
       await expect(c.result).rejects.toThrow("refused: SECOND_FACTOR_REQUIRED");
       expect(c.sent()).toBe(2);
-    } finally {
-      off();
-    }
+      expect(asked()).toBe(1);
+    });
   });
 
   it("passes other refusals through at once, and never re-sends a subscription", async () => {
