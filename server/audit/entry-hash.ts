@@ -205,6 +205,32 @@ export function formattedEntryText(e: AuditEntryRecord): string {
   return checkedEntryText(e);
 }
 
+/**
+ * True when the entry certainly passes every per-entry check against `prev`
+ * (format, sequence, link, hash): the common case of a chain walk, decided
+ * without the format rules' regular expressions. It holds when seq is
+ * prev.seq + 1, prevHash is prev.hash (hex: prev comes from CHAIN_START or a
+ * checked entry), the free-text fields are strings (or null where allowed),
+ * at is a valid Date, details a plain object whose canonical text can be
+ * built, and the recomputed hash equals entryHash (so that one is hex too):
+ * each field rule is then satisfied. False means "look closer", never "broken":
+ * the caller runs the full checks, which say what is wrong.
+ */
+export function entryPassesQuickly(prev: { seq: bigint; hash: string }, e: AuditEntryRecord): boolean {
+  if (typeof e !== "object" || e === null || e.seq !== prev.seq + 1n || e.prevHash !== prev.hash) return false;
+  if (typeof e.actor !== "string" || typeof e.action !== "string" || typeof e.subjectType !== "string" || typeof e.subjectId !== "string") return false;
+  if ((e.fromState !== null && typeof e.fromState !== "string") || (e.toState !== null && typeof e.toState !== "string")) return false;
+  if (!(e.at instanceof Date) || !isPlainObject(e.details)) return false;
+  let text: string;
+  try {
+    // toISOString throws for an invalid Date, canonicalJson for details that are not plain JSON.
+    text = buildEntryText(e, canonicalJson(e.details));
+  } catch {
+    return false;
+  }
+  return hashEntryText(text) === e.entryHash;
+}
+
 /** A chained entry with its details as their canonical JSON text: what the transition runner writes. */
 export type ChainedEntry = Omit<AuditEntryRecord, "details"> & { detailsText: string };
 
