@@ -17,6 +17,17 @@ const MAX_SEQ = (1n << 63n) - 1n;
 export type Tx = Prisma.TransactionClient;
 
 /**
+ * The writer's transaction also tells the planner that a page read at random
+ * costs about what one read in sequence does (random_page_cost 1.1, the
+ * usual setting where the data is cached or on SSD; the default 4 assumes
+ * spinning disks). Every statement of a batch reads and writes a few rows by
+ * key; under the default, PostgreSQL preferred scanning whole tables of up to
+ * about ten thousand rows for them, which made each batch slower as the
+ * tables grew. SET LOCAL: it ends with the transaction.
+ */
+const BEGIN_AND_LOCK = "BEGIN; SET LOCAL random_page_cost = 1.1; SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+
+/**
  * Opens the transaction and locks the head row until it ends; returns the
  * head. Every writer of the chain does this first and reads what it needs
  * only afterwards: under READ COMMITTED each later statement then sees
@@ -26,8 +37,8 @@ export type Tx = Prisma.TransactionClient;
  * concurrency.
  */
 export async function beginAndLockHead(client: pg.ClientBase): Promise<ChainLink> {
-  const results = (await client.query("BEGIN; SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")) as unknown as pg.QueryResult<{ seq: string; hash: string }>[];
-  const row = results[1]?.rows[0];
+  const results = (await client.query(BEGIN_AND_LOCK)) as unknown as pg.QueryResult<{ seq: string; hash: string }>[];
+  const row = results[2]?.rows[0];
   if (!row) throw new Error("The audit chain head row is missing: the database was not migrated, or the row was deleted");
   return { seq: BigInt(row.seq), hash: row.hash };
 }

@@ -3,7 +3,7 @@
  * the batch's new and changed keys and participants (server/commit/batch-flush.ts
  * joins them with the audit entries and the head update in one statement).
  */
-import type { JsonParam, RowParts } from "../commit/batch-part";
+import { jsonRowsTable, type JsonParam, type RowParts } from "../commit/batch-part";
 import type { KeyRecord } from "./key-record";
 import type { KeyWorkspace } from "./key-workspace";
 
@@ -77,10 +77,10 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
         retired_at = u.retired_at, revoked_at = u.revoked_at, destroyed_at = u.destroyed_at, updated_at = u.updated_at,
         material_ciphertext = CASE WHEN u.zeroise THEN NULL ELSE k.material_ciphertext END,
         material_nonce = CASE WHEN u.zeroise THEN NULL ELSE k.material_nonce END
-      FROM jsonb_to_recordset(${param(updKeys)}) AS u(
+      FROM ${jsonRowsTable(param(updKeys), "u", `
         id uuid, state text, version int, usage_count text, last_used_at timestamptz, failure_reason text,
         revocation_reason text, distributed_at timestamptz, activated_at timestamptz, rotating_at timestamptz,
-        retired_at timestamptz, revoked_at timestamptz, destroyed_at timestamptz, updated_at timestamptz, zeroise boolean)
+        retired_at timestamptz, revoked_at timestamptz, destroyed_at timestamptz, updated_at timestamptz, zeroise boolean`)}
       WHERE k.id = u.id
     )`);
   }
@@ -89,8 +89,8 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
       UPDATE key_participants AS p SET confirmed_at = u.confirmed_at, receipt_mac = u.receipt_mac,
         -- purge_confirmed_at is set by the holder's confirmation (server/purging), never cleared by a stale workspace
         purge_confirmed_at = COALESCE(p.purge_confirmed_at, u.purge_confirmed_at), purge_requested_at = COALESCE(p.purge_requested_at, u.purge_requested_at)
-      FROM jsonb_to_recordset(${param(updParts)}) AS u(
-        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purge_confirmed_at timestamptz, purge_requested_at timestamptz)
+      FROM ${jsonRowsTable(param(updParts), "u", `
+        key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purge_confirmed_at timestamptz, purge_requested_at timestamptz`)}
       WHERE p.key_id = u.key_id AND p.node_id = u.node_id
     )`);
   }

@@ -5,6 +5,7 @@
  * samples and the simulation state.
  */
 import type pg from "pg";
+import { jsonRowsTable } from "../commit/batch-part";
 import type { MeshWorkspace } from "./mesh-workspace";
 import type { MeshLink } from "../domain/mesh/mesh-model";
 
@@ -38,7 +39,7 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
     const rows = [...m.dirtyNodes].map((id) => m.committedNode(id)!).map((n) => ({ id: n.id, status: n.status, status_reason: n.statusReason, x: n.x, y: n.y }));
     parts.push(`upd_nodes AS (
       UPDATE nodes AS n SET status = u.status::"NodeStatus", status_reason = u.status_reason, x = u.x, y = u.y, updated_at = '${at}'
-      FROM jsonb_to_recordset(${param(rows)}) AS u(id text, status text, status_reason text, x float8, y float8) WHERE n.id = u.id)`);
+      FROM ${jsonRowsTable(param(rows), "u", "id text, status text, status_reason text, x float8, y float8")} WHERE n.id = u.id)`);
   }
   if (m.addedLinks.size > 0) {
     parts.push(`new_links AS (
@@ -55,7 +56,7 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
       UPDATE links AS l SET status = u.status::"LinkStatus", qber = u.qber, secret_key_rate_bps = u.secret_key_rate_bps,
         pool_bits = u.pool_bits::bigint, eavesdropper = u.eavesdropper, down_reason = u.down_reason,
         bits_consumed = u.bits_consumed::bigint, baseline_qber = u.baseline_qber, updated_at = '${at}'
-      FROM jsonb_to_recordset(${param([...m.dirtyLinks].map((id) => linkRow(m.committedLink(id)!)))}) AS u(${LINK_COLUMNS}) WHERE l.id = u.id)`);
+      FROM ${jsonRowsTable(param([...m.dirtyLinks].map((id) => linkRow(m.committedLink(id)!))), "u", LINK_COLUMNS)} WHERE l.id = u.id)`);
   }
   if (m.routes.length > 0) {
     const rows = m.routes.map((r) => ({ key_id: r.keyId, node_id: r.nodeId, node_path: r.nodePath, link_path: r.linkPath, bits: r.bits }));

@@ -15,7 +15,7 @@ import { policyIn } from "../../keys/key-policies";
 import type { KeyRecord } from "../../keys/key-record";
 import type { KeyService } from "../../keys/key-service";
 import type { KeyWorkspace } from "../../keys/key-workspace";
-import type { JobGroup } from "../../commit/batch-part";
+import { jsonRowsTable, type JobGroup } from "../../commit/batch-part";
 import { transition } from "../../keys/key-effects";
 import { deliveriesOf, ETSI014_POLICY, poolCandidates, poolLabel, type Constraints, type DeliveryRow } from "./pool-queries";
 
@@ -119,7 +119,7 @@ export class DeliveryClaims {
       const u = await client.query({
         name: "qecnet-kme-mark-fetched-batch",
         text: `UPDATE key_sae_deliveries d SET delivered_at = r.at
-                 FROM jsonb_to_recordset($1::jsonb) AS r(key_id uuid, sae_id text, at timestamptz)
+                 FROM ${jsonRowsTable("$1::jsonb", "r", "key_id uuid, sae_id text, at timestamptz")}
                 WHERE d.key_id = r.key_id AND d.sae_id = r.sae_id AND d.role = 'slave' AND d.delivered_at IS NULL`,
         values: [JSON.stringify(rows)],
       });
