@@ -1,0 +1,89 @@
+/**
+ * The batch flush's UPDATEs join their rows from a JSON parameter. On a real
+ * PostgreSQL with a table of a few thousand rows (and statistics that say so):
+ * inside the runner's transaction (beginAndLockHead) and through
+ * jsonRowsTable, 16 rows are found through the primary key; written the plain
+ * way in a plain transaction, the same UPDATE scans the whole table, which is
+ * what made each batch slower as the keys table grew. And the row limit that
+ * carries the estimate never drops a row.
+ */
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beginAndLockHead } from "../audit/audit-log";
+import { poolOf } from "../db/client";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { jsonRowsTable } from "./batch-part";
+
+const ROWS = 5_000;
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+const changes = (from: number, n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ id: uuid(from + i * 7), version: 1 })));
+
+/** The relations the plan reads and how: "Seq Scan" or "Index Scan" (bitmap and index-only scans count as index). */
+function scansOf(plan: unknown): Array<{ node: string; relation: string }> {
+  const out: Array<{ node: string; relation: string }> = [];
+  const walk = (p: Record<string, unknown>) => {
+    const type = String(p["Node Type"]);
+    if (typeof p["Relation Name"] === "string" && /Scan/.test(type)) out.push({ node: /Seq/.test(type) ? "Seq Scan" : "Index Scan", relation: p["Relation Name"] });
+    for (const child of (p.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  walk((plan as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
+  return out;
+}
+
+describe("jsonRowsTable in the runner's transaction", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase(inject("adminUrl"), "json_rows_plan");
+    const pool = poolOf(t.db);
+    await pool.query("CREATE TABLE plan_probe (id uuid PRIMARY KEY, version int NOT NULL, filler text NOT NULL)");
+    await pool.query(`INSERT INTO plan_probe SELECT ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, 0, repeat('x', 80) FROM generate_series(0, ${ROWS - 1}) AS i`);
+    await pool.query("ANALYZE plan_probe");
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  const explain = async (client: pg.PoolClient, from: string, rows: string) =>
+    scansOf((await client.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) UPDATE plan_probe AS k SET version = u.version FROM ${from} WHERE k.id = u.id`, [rows])).rows[0]!["QUERY PLAN"]);
+
+  it("finds 16 rows of 5,000 through the primary key", async () => {
+    const client = await poolOf(t.db).connect();
+    try {
+      await beginAndLockHead(client);
+      const scans = await explain(client, jsonRowsTable("$1::jsonb", "u", "id uuid, version int"), changes(100, 16));
+      expect(scans).toContainEqual({ node: "Index Scan", relation: "plan_probe" });
+      expect(scans).not.toContainEqual({ node: "Seq Scan", relation: "plan_probe" });
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  });
+
+  it("written the plain way in a plain transaction, the same UPDATE reads the whole table (what the change fixed)", async () => {
+    const client = await poolOf(t.db).connect();
+    try {
+      await client.query("BEGIN");
+      const scans = await explain(client, "jsonb_to_recordset($1::jsonb) AS u(id uuid, version int)", changes(100, 16));
+      expect(scans).toContainEqual({ node: "Seq Scan", relation: "plan_probe" });
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  });
+
+  it("updates every row it is given, however many (the limit is the array's own length)", async () => {
+    const client = await poolOf(t.db).connect();
+    try {
+      await beginAndLockHead(client);
+      for (const n of [1, 16, 300]) {
+        const r = await client.query(`UPDATE plan_probe AS k SET version = k.version + u.version FROM ${jsonRowsTable("$1::jsonb", "u", "id uuid, version int")} WHERE k.id = u.id`, [changes(n, n)]);
+        expect(r.rowCount).toBe(n);
+      }
+      const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM plan_probe WHERE version > 0");
+      expect(rows[0]!.n).toBeGreaterThanOrEqual(300);
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  });
+});
