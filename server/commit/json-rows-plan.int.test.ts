@@ -46,44 +46,43 @@ describe("jsonRowsTable in the runner's transaction", () => {
   const explain = async (client: pg.PoolClient, from: string, rows: string) =>
     scansOf((await client.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) UPDATE plan_probe AS k SET version = u.version FROM ${from} WHERE k.id = u.id`, [rows])).rows[0]!["QUERY PLAN"]);
 
-  it("finds 16 rows of 5,000 through the primary key", async () => {
+  /** `fn` on one connection inside the transaction `begin` opens, rolled back afterwards. */
+  const inTransaction = async (begin: (c: pg.PoolClient) => Promise<unknown>, fn: (c: pg.PoolClient) => Promise<void>) => {
     const client = await poolOf(t.db).connect();
     try {
-      await beginAndLockHead(client);
+      await begin(client);
+      await fn(client);
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  };
+  const runnerTx = (c: pg.PoolClient) => beginAndLockHead(c);
+  const plainTx = (c: pg.PoolClient) => c.query("BEGIN");
+
+  it("finds 16 rows of 5,000 through the primary key", async () => {
+    await inTransaction(runnerTx, async (client) => {
       const scans = await explain(client, jsonRowsTable("$1::jsonb", "u", "id uuid, version int"), changes(100, 16));
       expect(scans).toContainEqual({ node: "Index Scan", relation: "plan_probe" });
       expect(scans).not.toContainEqual({ node: "Seq Scan", relation: "plan_probe" });
-    } finally {
-      await client.query("ROLLBACK");
-      client.release();
-    }
+    });
   });
 
   it("written the plain way in a plain transaction, the same UPDATE reads the whole table (what the change fixed)", async () => {
-    const client = await poolOf(t.db).connect();
-    try {
-      await client.query("BEGIN");
+    await inTransaction(plainTx, async (client) => {
       const scans = await explain(client, "jsonb_to_recordset($1::jsonb) AS u(id uuid, version int)", changes(100, 16));
       expect(scans).toContainEqual({ node: "Seq Scan", relation: "plan_probe" });
-    } finally {
-      await client.query("ROLLBACK");
-      client.release();
-    }
+    });
   });
 
   it("updates every row it is given, however many (the limit is the array's own length)", async () => {
-    const client = await poolOf(t.db).connect();
-    try {
-      await beginAndLockHead(client);
+    await inTransaction(runnerTx, async (client) => {
       for (const n of [1, 16, 300]) {
         const r = await client.query(`UPDATE plan_probe AS k SET version = k.version + u.version FROM ${jsonRowsTable("$1::jsonb", "u", "id uuid, version int")} WHERE k.id = u.id`, [changes(n, n)]);
         expect(r.rowCount).toBe(n);
       }
       const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM plan_probe WHERE version > 0");
       expect(rows[0]!.n).toBeGreaterThanOrEqual(300);
-    } finally {
-      await client.query("ROLLBACK");
-      client.release();
-    }
+    });
   });
 });
