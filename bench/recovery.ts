@@ -232,7 +232,10 @@ BENCH_JSON ${JSON.stringify({ keyCount, seedSecs, emergency: em })}`);
     const big = results.at(-1)!;
     const bigMedian = median(big.runs.map((x) => x.wallMs));
     if (big.target < 1_000) console.log("goal (< 1,000 ms for ~1,000 affected keys): not measured in a --quick run");
-    else console.log(`goal: < 1,000 ms for ~1,000 affected keys: ${bigMedian < 1_000 ? "met" : "NOT met"} (median ${fmt(bigMedian)} ms for ${big.runs.map((x) => x.radius).join("/")} keys)`);
+    else {
+      console.log(`goal: < 1,000 ms for ~1,000 affected keys: ${bigMedian < 1_000 ? "met" : "NOT met"} (median ${fmt(bigMedian)} ms for ${big.runs.map((x) => x.radius).join("/")} keys)`);
+      console.log(`issue 16's goal: < 500 ms median for ~1,000 affected keys: ${bigMedian < 500 ? "met" : "NOT met"}`);
+    }
     console.log(`\nBENCH_JSON ${JSON.stringify({ keyCount, seedSecs, noopMs, results, emergency: em })}`);
   } finally {
     await t.dispose();
