@@ -14,6 +14,8 @@ import { createTestDatabase, type TestDatabase } from "../../testing/test-databa
 import { SaeRegistry } from "../registry/sae-registry";
 import { KmeHub } from "./kme-hub";
 import { PoolReplenisher } from "./pool-replenisher";
+import { poolOf } from "../../db/client";
+import { REFILL_RATE_SQL, poolLabel, refillKeysPerSecond } from "./pool-queries";
 
 const NONE = { avoidNodes: [], maxRelays: null };
 
@@ -196,5 +198,41 @@ describe("ETSI 014 at the hub", () => {
     // A round never adds more than perRound keys to a pool.
     const small = new PoolReplenisher(s.keys, s.distribution, { poolTarget: TARGET * 3, perRound: 5 });
     expect(await small.round()).toEqual([expect.objectContaining({ created: 5 })]);
+  });
+
+  it("reads the refill rate from the pool's live keys, however long the pool's history", async () => {
+    const pool = poolOf(t.db);
+    const sites = ["ep-bank", "ep-stock"];
+    const before = await refillKeysPerSecond(pool, sites);
+    expect(before).toBeGreaterThan(0);
+    // 3,000 keys of the pool's past: destroyed, activated earlier, each with its route (routes are never deleted).
+    const label = poolLabel(sites);
+    await pool.query(
+      `WITH src AS (SELECT * FROM keys WHERE label = $1 AND state = 'ACTIVE' LIMIT 1),
+            past AS (INSERT INTO keys (id, lineage_id, generation, distribution_attempt, label, purpose, policy, state, version, size_bits,
+                                       fingerprint, entropy_source, retention_days, generated_at, activated_at, destroyed_at, updated_at)
+                     SELECT gen_random_uuid(), gen_random_uuid(), 1, 1, src.label, src.purpose, src.policy, 'DESTROYED', 9, src.size_bits,
+                            src.fingerprint, src.entropy_source, 1, src.generated_at - make_interval(secs => i + 60),
+                            src.activated_at - make_interval(secs => i + 60), src.activated_at, src.updated_at
+                       FROM src, generate_series(1, 3000) AS i RETURNING id)
+       INSERT INTO key_routes (key_id, node_id, node_path, link_path, bits, routed_at)
+       SELECT past.id, r.node_id, r.node_path, r.link_path, r.bits, r.routed_at FROM past,
+              (SELECT r.* FROM key_routes r JOIN src ON r.key_id = src.id LIMIT 1) AS r`,
+      [label],
+    );
+    await pool.query("ANALYZE keys; ANALYZE key_routes");
+    expect(await refillKeysPerSecond(pool, sites)).toBe(before);
+    // Rows read from keys, summed over the plan: at most the pool's live keys, not the 3,000 of its history.
+    const live = (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM keys WHERE label = $1 AND state IN ('GENERATED', 'DISTRIBUTED', 'ACTIVE')", [label])).rows[0]!.n;
+    const plan = (await pool.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${REFILL_RATE_SQL}`, [label])).rows[0]!["QUERY PLAN"];
+    let keyRows = 0;
+    const walk = (p: Record<string, unknown>) => {
+      if (p["Relation Name"] === "keys") keyRows += Number(p["Actual Rows"]) * Number(p["Actual Loops"]);
+      for (const c of (p.Plans as Record<string, unknown>[] | undefined) ?? []) walk(c);
+    };
+    walk((plan as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
+    expect(keyRows).toBeGreaterThan(0);
+    expect(keyRows).toBeLessThanOrEqual(live);
+    expect(live).toBeLessThan(100);
   });
 });

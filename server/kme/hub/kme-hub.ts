@@ -60,6 +60,7 @@ export class KmeHub implements KmeCallHandler {
   private readonly refusals = new Map<string, { minute: number; suppressed: number }>();
   /** The refill rate per pool and the etsi014 policy's key size change slowly: read at most once per TTL. */
   private readonly rates = new Map<string, { at: number; rate: number }>();
+  private readonly rateReads = new Map<string, Promise<number>>();
   private sizeCache: { at: number; bits: number } | null = null;
   /** Pool counts and notices reused while the audit head stays put (status-cache.ts). */
   private readonly cache = new StatusCache();
@@ -217,11 +218,20 @@ export class KmeHub implements KmeCallHandler {
     const now = this.clock().getTime();
     const hit = this.rates.get(key);
     if (hit && now - hit.at < CACHE_TTL_MS && now >= hit.at) return hit.rate;
-    const links = await refillKeysPerSecond(this.pool, sites);
-    const rate = Math.min(links, this.opts.refillCapacityPerSecond);
-    // A pool without routed keys yet reads 0: not kept, so its first keys show their rate at once.
-    if (links > 0) this.rates.set(key, { at: now, rate });
-    return rate;
+    // Requests that find the rate stale at once share one read (the 16 of a busy second would each run it).
+    let reading = this.rateReads.get(key);
+    if (!reading) {
+      reading = refillKeysPerSecond(this.pool, sites)
+        .then((links) => {
+          const rate = Math.min(links, this.opts.refillCapacityPerSecond);
+          // A pool without routed keys yet reads 0: not kept, so its first keys show their rate at once.
+          if (links > 0) this.rates.set(key, { at: now, rate });
+          return rate;
+        })
+        .finally(() => this.rateReads.delete(key));
+      this.rateReads.set(key, reading);
+    }
+    return reading;
   }
 
   /** The pool's sites of a master at this KME and its slave; null when they are not a registered, enabled pair. */

@@ -187,20 +187,29 @@ export async function poolStock(q: pg.Pool | pg.ClientBase, sites: readonly stri
 }
 
 /**
+ * refillKeysPerSecond's statement ($1: the pool's label). The pool's most recent key with routes among its live ones
+ * (generated, distributed, active: what the replenisher is making and the pool holds), through the (label, state, …)
+ * index: the pool's size, not its history (ordering every key it ever had by generation took 24 ms at a few thousand
+ * keys, on every refresh of the rate). A pool with no live routed key (none held, none on its way) reads 0.
+ */
+export const REFILL_RATE_SQL = `WITH latest AS (SELECT k.id, k.size_bits FROM keys k
+                             WHERE k.label = $1 AND k.state IN ('GENERATED', 'DISTRIBUTED', 'ACTIVE') AND k.policy = '${ETSI014_POLICY}'
+                               AND EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id) ORDER BY k.generated_at DESC LIMIT 1),
+            uses AS (SELECT l.link_id, count(*) AS n, max(latest.size_bits) AS bits
+                       FROM latest JOIN key_routes r ON r.key_id = latest.id CROSS JOIN LATERAL unnest(r.link_path) AS l(link_id)
+                      GROUP BY l.link_id)
+       SELECT min(li.secret_key_rate_bps / (uses.n * uses.bits))::float8 AS rate
+         FROM uses JOIN links li ON li.id = uses.link_id WHERE li.status::text <> 'DOWN'`;
+
+/**
  * The steady-state refill rate the links allow for this pool (§5.1): each key spends `sizeBits` pad bits on every link
  * of each of its routes, so the pool refills no faster than the slowest link's secret key rate divided by the bits
- * a key spends on it. Read from the routes of the pool's most recent key; 0 while it has none.
+ * a key spends on it. Read from the routes of the pool's most recent live key; 0 while it has none.
  */
 export async function refillKeysPerSecond(q: pg.Pool | pg.ClientBase, sites: readonly string[]): Promise<number> {
   const { rows } = await q.query<{ rate: number | null }>({
     name: "qecnet-kme-refill-rate",
-    text: `WITH latest AS (SELECT k.id, k.size_bits FROM keys k WHERE k.label = $1 AND k.policy = '${ETSI014_POLICY}'
-                             AND EXISTS (SELECT 1 FROM key_routes r WHERE r.key_id = k.id) ORDER BY k.generated_at DESC LIMIT 1),
-                uses AS (SELECT l.link_id, count(*) AS n, max(latest.size_bits) AS bits
-                           FROM latest JOIN key_routes r ON r.key_id = latest.id CROSS JOIN LATERAL unnest(r.link_path) AS l(link_id)
-                          GROUP BY l.link_id)
-           SELECT min(li.secret_key_rate_bps / (uses.n * uses.bits))::float8 AS rate
-             FROM uses JOIN links li ON li.id = uses.link_id WHERE li.status::text <> 'DOWN'`,
+    text: REFILL_RATE_SQL,
     values: [poolLabel(sites)],
   });
   const rate = rows[0]?.rate ?? 0;
