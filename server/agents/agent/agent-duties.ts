@@ -60,7 +60,8 @@ export async function performDuty(ctx: DutyContext, type: RequestType, rawBody: 
       const purged: string[] = [];
       const absent: string[] = [];
       await ctx.store.settled(b.data.keyIds); // a delivery of the same key still being written lands first, then goes
-      for (const id of b.data.keyIds) (ctx.store.purge(id) ? purged : absent).push(id);
+      const had = await ctx.store.purgeDurable(b.data.keyIds);
+      b.data.keyIds.forEach((id, i) => (had[i] ? purged : absent).push(id));
       if (purged.length) ctx.log.info({ purged: purged.length, absent: absent.length }, "keys purged");
       return { kind: "answer", body: { purged, absent } };
     }

@@ -120,6 +120,35 @@ describe("sealed store", () => {
     expect(again.usageTotals()).toEqual([{ keyId: k2, total: 2 }]);
   });
 
+  it("purgeDurable erases many keys off the event loop: each named once as held, the records and their usage gone after a reopen, the others kept", async () => {
+    const dir = fresh();
+    const s = open(dir);
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    for (const id of ids) s.put(id, 256, randomBytes(32));
+    for (const id of ids) s.recordUse(id, 1);
+    const [gone, kept] = [ids.slice(0, 9), ids.slice(9)];
+    const never = randomUUID();
+    // A key named twice was there the first time only; one never held was not there.
+    expect(await s.purgeDurable([...gone, gone[0]!, never])).toEqual([...gone.map(() => true), false, false]);
+    expect(s.size).toBe(3);
+    for (const id of gone) expect(existsSync(join(dir, "keys", `${id}.sealed`))).toBe(false);
+    expect(await s.purgeDurable(gone)).toEqual(gone.map(() => false));
+    s.close();
+    const again = open(dir);
+    expect(again.inventory().map((r) => r.keyId).sort()).toEqual([...kept].sort());
+    expect(again.usageTotals().map((u) => u.keyId).sort()).toEqual([...kept].sort());
+  });
+
+  it("purgeDurable refuses a malformed key id before touching the disk", async () => {
+    const dir = fresh();
+    const s = open(dir);
+    const id = randomUUID();
+    s.put(id, 256, randomBytes(32));
+    await expect(s.purgeDurable([id, "../usage.json"])).rejects.toThrow();
+    expect(s.size).toBe(1);
+    expect(existsSync(join(dir, "keys", `${id}.sealed`))).toBe(true);
+  });
+
   it("a SIGKILL in the middle of writing leaves the old or the new record, whole", async () => {
     const a = randomBytes(32);
     const b = randomBytes(32);

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from "no
 import { join } from "node:path";
 import { fingerprintOf, zeroise } from "../../keys/material";
 import type { Clock } from "../../time/clock";
-import { eraseDurably, FolderSync, TMP_SUFFIX, writeDurably, writeDurablyAsync } from "./durable-file";
+import { eraseAsync, eraseDurably, FolderSync, TMP_SUFFIX, writeDurably, writeDurablyAsync } from "./durable-file";
 import { loadStoreKey } from "./store-key";
 
 export const CORRUPT = "corrupt";
@@ -185,6 +185,32 @@ export class SealedStore {
     this.held.delete(keyId);
     if (this.usage.delete(keyId)) this.saveUsage();
     return had;
+  }
+
+  /**
+   * purge for many keys without holding the event loop on the disk: each record overwritten and fsynced in the thread
+   * pool (all at once), one fsync of the folder for every deletion, then one write of the usage totals. Resolves, with
+   * whether each key was held, once all of it is durable, as purge does for one key. (The purges of a busy KME's
+   * consumed keys, four synchronous fsyncs each, held its event loop for about 2 s of a one-minute bench:kme run.)
+   */
+  async purgeDurable(keyIds: readonly string[]): Promise<boolean[]> {
+    for (const id of keyIds) assertKeyId(id);
+    const unique = [...new Set(keyIds)];
+    const erased = await Promise.all(unique.map((id) => eraseAsync(this.recordPath(id))));
+    if (erased.some(Boolean)) await (this.keysFolder ??= new FolderSync(join(this.dataDir, "keys"))).sync();
+    let usageChanged = false;
+    for (const id of unique) {
+      this.held.delete(id);
+      usageChanged = this.usage.delete(id) || usageChanged;
+    }
+    if (usageChanged) await this.saveUsageAsync();
+    // As purge one key at a time would say: a key named twice was there the first time only.
+    const wasThere = new Map(unique.map((id, i) => [id, erased[i]!]));
+    return keyIds.map((id) => {
+      const had = wasThere.get(id) ?? false;
+      wasThere.set(id, false);
+      return had;
+    });
   }
 
   usageTotals(): Array<{ keyId: string; total: number }> {
