@@ -15,7 +15,7 @@ import { AgentFaults } from "../server/agents/agent/agent-faults";
 import { AgentLink } from "../server/agents/agent/agent-link";
 import { SealedStore, StoreRefusedError } from "../server/agents/agent/sealed-store";
 import { agentPkiPaths } from "../server/agents/pki/agent-pki-paths";
-import { loadPadStreams, savePadStreams } from "../server/agents/agent/pad-file";
+import { loadPadStreams, PadLedgerFile } from "../server/agents/agent/pad-file";
 import { readChannelSeed } from "../server/quantum-channel/channel-seed";
 import { startKmeListener, type KmeListener } from "../server/kme/listener/kme-listener";
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
@@ -59,6 +59,7 @@ const version = typeof QECNET_AGENT_BUILD_VERSION === "string"
   : (JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 // The link pads (issue 18): this node's stream ends, from the channel seed and the ledgers it persisted.
 const pads = loadPadStreams(cfg.dataDir, cfg.nodeId, readChannelSeed(pki.channelSeed));
+const padLedgers = new PadLedgerFile(cfg.dataDir, pads);
 const kmeCounts = new KmeCounts();
 const link = new AgentLink({
   hubUrl: cfg.hubUrl,
@@ -68,7 +69,7 @@ const link = new AgentLink({
   log,
   duties: {
     nodeId: cfg.nodeId, store, faults: new AgentFaults(), allowFaults: cfg.allowFaults, log,
-    pads, savePads: () => savePadStreams(cfg.dataDir, pads), dataDir: cfg.dataDir, now: systemClock,
+    pads, savePads: () => padLedgers.save(), dataDir: cfg.dataDir, now: systemClock,
   },
   kmeCounts,
   onIdentityRefused: (reason) => {

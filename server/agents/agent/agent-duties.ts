@@ -24,7 +24,8 @@ export interface DutyContext {
   allowFaults: boolean;
   /** This node's ends of the link pads, and how to persist them (before answering). */
   pads: PadStreams;
-  savePads(): void;
+  /** Persists the pad ledgers; resolves once every pad use made before the call is durable (answer only after it). */
+  savePads(): Promise<void>;
   /** Where a leaking relay notes what it saw. */
   dataDir: string;
   now(): Date;
@@ -111,7 +112,15 @@ const otpOf = (o: { linkId: string; direction: "A>B" | "B>A"; offset: number; ci
 async function deliver(ctx: DutyContext, d: RequestBody<"deliver">): Promise<DutyResult> {
   if (Buffer.from(d.otp.ciphertext, "base64").length !== Math.ceil(d.sizeBits / 8)) return err("size_mismatch", `the ciphertext is not ${d.sizeBits} bits`);
   const opened = openStep(ctx.pads, otpOf(d.otp), ctx.now().getTime());
-  ctx.savePads(); // the pad range is spent whatever comes next
+  const saved = ctx.savePads(); // the pad range is spent whatever comes next: durable before any answer
+  try {
+    return await delivered(ctx, d, opened);
+  } finally {
+    await saved;
+  }
+}
+
+async function delivered(ctx: DutyContext, d: RequestBody<"deliver">, opened: ReturnType<typeof openStep>): Promise<DutyResult> {
   if (!opened.ok) return err(opened.code, opened.message);
   const material = opened.value;
   try {
@@ -133,7 +142,15 @@ async function relay(ctx: DutyContext, r: RequestBody<"relay">): Promise<DutyRes
   const incoming = otpOf(r.in);
   if (incoming.ciphertext.length !== Math.ceil(r.sizeBits / 8)) return err("size_mismatch", `the ciphertext is not ${r.sizeBits} bits`);
   const step = relayStep(ctx.pads, r.keyId, incoming, r.out, ctx.now().getTime());
-  ctx.savePads();
+  const saved = ctx.savePads(); // both ranges are spent whatever comes next: durable before any answer
+  try {
+    return await relayed(ctx, r, step);
+  } finally {
+    await saved;
+  }
+}
+
+async function relayed(ctx: DutyContext, r: RequestBody<"relay">, step: ReturnType<typeof relayStep>): Promise<DutyResult> {
   if (!step.ok) return err(step.code, step.message);
   const { ciphertext, tag, seen } = step.value;
   try {

@@ -4,11 +4,13 @@
  * durably (durable-file.ts) after every relay or delivery and before the
  * answer, so a restart, even a SIGKILL, never uses a pad byte twice. Holds no
  * pad bytes: they are derived again from the channel seed at start.
+ * PadLedgerFile writes them off the event loop, one write for every use made
+ * while the previous one ran.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PadStreams, type PadSnapshot } from "../../quantum-channel/pad-streams";
-import { writeDurably } from "./durable-file";
+import { FolderSync, writeDurablyAsync } from "./durable-file";
 
 const padsPath = (dataDir: string) => join(dataDir, "pads.json");
 
@@ -19,6 +21,33 @@ export function loadPadStreams(dataDir: string, nodeId: string, channelSeed: Uin
   return new PadStreams(nodeId, channelSeed, snapshot);
 }
 
-export function savePadStreams(dataDir: string, pads: PadStreams): void {
-  writeDurably(padsPath(dataDir), JSON.stringify(pads.snapshot()));
+
+/**
+ * The pad ledgers' durable writes without holding the event loop on the disk (the synchronous write, fsyncs
+ * included, ran for every relay and delivery): `save()` resolves once a write begun after the call is durable, so it
+ * holds every pad use made before the call; calls made while a write runs share the next one. Answer only after it.
+ */
+export class PadLedgerFile {
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private readonly folder: FolderSync;
+
+  constructor(private readonly dataDir: string, private readonly pads: PadStreams) {
+    this.folder = new FolderSync(dataDir);
+  }
+
+  save(): Promise<void> {
+    if (!this.running) {
+      const text = JSON.stringify(this.pads.snapshot());
+      this.running = writeDurablyAsync(padsPath(this.dataDir), text, this.folder).finally(() => {
+        this.running = null;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running.catch(() => undefined).then(() => {
+      this.queued = null;
+      return this.save();
+    });
+    return this.queued;
+  }
 }
