@@ -108,6 +108,28 @@ describe("the agent port and RemoteAgents", () => {
     await until(async () => (await audits("AGENT_DISCONNECTED", "node-a")).length === 1);
   });
 
+  it("takes the answer to a request the hub sent between attaching the session and the welcome (not closed as \"hello first\")", async () => {
+    // Hold the runner so that hello stops after attaching the session, before its AGENT_CONNECTED job and the welcome.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let loading!: () => void;
+    const started = new Promise<void>((r) => (loading = r));
+    const held = s.keys.runner.submit({ keyIds: [], load: async () => { loading(); await gate; }, run: () => null });
+    await started;
+    const connecting = connect("node-c");
+    try {
+      await until(() => s.agents.connected().some((x) => x.nodeId === "node-c"));
+      const usage = s.agents.agent("node-c").usage("00000000-0000-4000-8000-000000000001");
+      expect(await usage).toBe(0); // answered by the agent, and the hub took the answer
+    } finally {
+      release(); // the later tests need the runner
+    }
+    await held;
+    const c = await connecting;
+    expect(c.welcome).not.toBeNull();
+    expect(s.agents.connected().some((x) => x.nodeId === "node-c")).toBe(true);
+  });
+
   it("delivers over the port: the key goes ACTIVE on real receipts; integrity, usage differences and purge go to the agent", async () => {
     const [a, b] = [await connect("node-a"), await connect("node-b")];
     const k = await newKey("delivered");

@@ -172,7 +172,9 @@ export class AgentListener {
         const hello = ZHello.safeParse(frame.body);
         if (!hello.success) return ws.close(CLOSE_INVALID_FRAME, "invalid hello");
         clearTimeout(helloTimer);
-        void this.hello(ws, cn, nodeExists, frame.id, hello.data).then(
+        // The session is this socket's from the moment the hub can send it requests (attached, before the welcome):
+        // an answer that comes back before hello has finished is then taken, not closed as "hello first".
+        void this.hello(ws, cn, nodeExists, frame.id, hello.data, (s) => (session = s)).then(
           (s) => {
             session = s;
           },
@@ -225,7 +227,7 @@ export class AgentListener {
     );
   }
 
-  private async hello(ws: WebSocket, cn: string, nodeExists: Promise<boolean>, id: string, hello: ReturnType<typeof ZHello.parse>): Promise<AgentSession | null> {
+  private async hello(ws: WebSocket, cn: string, nodeExists: Promise<boolean>, id: string, hello: ReturnType<typeof ZHello.parse>, attached: (s: AgentSession) => void): Promise<AgentSession | null> {
     const { agents, clock } = this.opts;
     if (!(await nodeExists) || hello.nodeId !== cn) {
       const reason = !(await nodeExists) ? `certificate CN "${cn}" names no node` : `hello for ${hello.nodeId} on a certificate for ${cn}`;
@@ -246,6 +248,7 @@ export class AgentListener {
     const session = new AgentSession(ws, { nodeId: cn, agentVersion: hello.agentVersion, storeId: hello.storeId, agentStartedAt: hello.startedAt, connectedAt: clock() }, hello.inventory.length, clock);
     if (current) agents.detach(current);
     agents.attach(session);
+    attached(session);
     if (ws.readyState !== ws.OPEN) {
       agents.detach(session); // it went away while we read its holdings
       return null;
