@@ -37,35 +37,58 @@ export function writeDurably(path: string, data: string | Buffer): void {
 }
 
 /**
- * One folder's fsync, shared: a caller that arrives while one runs waits for the next, which covers its rename
- * too (a rename done before an fsync started is made durable by it; one done during it may not be).
+ * An operation run one at a time, shared: a caller that arrives while it runs gets the next run, which starts once
+ * that one ends and so sees everything the caller did before asking. `run` reads what it writes synchronously, before
+ * its first await.
  */
-export class FolderSync {
+export class Coalesced {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly run: () => Promise<void>) {}
 
-  /** Resolves once every rename in the folder that happened before this call is durable. */
-  sync(): Promise<void> {
+  /** Whether a run is under way. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Resolves once a run begun after this call has ended. */
+  next(): Promise<void> {
     if (!this.running) {
-      this.running = (async () => {
-        const fd = await openAsync(this.dir, "r");
-        try {
-          await fsyncAsync(fd);
-        } finally {
-          await closeAsync(fd);
-        }
-      })().finally(() => {
+      this.running = this.run().finally(() => {
         this.running = null;
       });
       return this.running;
     }
     this.queued ??= this.running.catch(() => undefined).then(() => {
       this.queued = null;
-      return this.sync();
+      return this.next();
     });
     return this.queued;
+  }
+}
+
+/**
+ * One folder's fsync, shared: a caller that arrives while one runs waits for the next, which covers its rename
+ * too (a rename done before an fsync started is made durable by it; one done during it may not be).
+ */
+export class FolderSync {
+  private readonly fsyncs: Coalesced;
+
+  constructor(dir: string) {
+    this.fsyncs = new Coalesced(async () => {
+      const fd = await openAsync(dir, "r");
+      try {
+        await fsyncAsync(fd);
+      } finally {
+        await closeAsync(fd);
+      }
+    });
+  }
+
+  /** Resolves once every rename in the folder that happened before this call is durable. */
+  sync(): Promise<void> {
+    return this.fsyncs.next();
   }
 }
 

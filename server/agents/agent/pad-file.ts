@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PadStreams, type PadSnapshot } from "../../quantum-channel/pad-streams";
-import { FolderSync, writeDurablyAsync } from "./durable-file";
+import { Coalesced, FolderSync, writeDurablyAsync } from "./durable-file";
 
 const padsPath = (dataDir: string) => join(dataDir, "pads.json");
 
@@ -28,26 +28,14 @@ export function loadPadStreams(dataDir: string, nodeId: string, channelSeed: Uin
  * holds every pad use made before the call; calls made while a write runs share the next one. Answer only after it.
  */
 export class PadLedgerFile {
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
-  private readonly folder: FolderSync;
+  private readonly writes: Coalesced;
 
-  constructor(private readonly dataDir: string, private readonly pads: PadStreams) {
-    this.folder = new FolderSync(dataDir);
+  constructor(dataDir: string, pads: PadStreams) {
+    const folder = new FolderSync(dataDir);
+    this.writes = new Coalesced(() => writeDurablyAsync(padsPath(dataDir), JSON.stringify(pads.snapshot()), folder));
   }
 
   save(): Promise<void> {
-    if (!this.running) {
-      const text = JSON.stringify(this.pads.snapshot());
-      this.running = writeDurablyAsync(padsPath(this.dataDir), text, this.folder).finally(() => {
-        this.running = null;
-      });
-      return this.running;
-    }
-    this.queued ??= this.running.catch(() => undefined).then(() => {
-      this.queued = null;
-      return this.save();
-    });
-    return this.queued;
+    return this.writes.next();
   }
 }

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from "no
 import { join } from "node:path";
 import { fingerprintOf, zeroise } from "../../keys/material";
 import type { Clock } from "../../time/clock";
-import { eraseAsync, eraseDurably, FolderSync, TMP_SUFFIX, writeDurably, writeDurablyAsync } from "./durable-file";
+import { Coalesced, eraseAsync, eraseDurably, FolderSync, TMP_SUFFIX, writeDurably, writeDurablyAsync } from "./durable-file";
 import { loadStoreKey } from "./store-key";
 
 export const CORRUPT = "corrupt";
@@ -57,7 +57,9 @@ export class SealedStore {
   private keysFolder: FolderSync | null = null;
   private usage = new Map<string, number>();
   /** The usage file's asynchronous writes: the one running, and the one queued behind it (it takes the latest totals). */
-  private usageWrite: { running: Promise<void> | null; queued: Promise<void> | null; folder: FolderSync | null } = { running: null, queued: null, folder: null };
+  /** The usage totals' asynchronous writes, one at a time; each reads the totals as they are when it starts. */
+  private readonly usageWrites = new Coalesced(() => writeDurablyAsync(join(this.dataDir, "usage.json"), this.usageFile(), (this.usageFolder ??= new FolderSync(this.dataDir))));
+  private usageFolder: FolderSync | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -288,23 +290,11 @@ export class SealedStore {
   private saveUsage(): void {
     writeDurably(join(this.dataDir, "usage.json"), this.usageFile());
     // An asynchronous write begun before this one may rename its older totals over it: write the latest after it.
-    if (this.usageWrite.running) void this.saveUsageAsync().catch(() => undefined);
+    if (this.usageWrites.busy) void this.saveUsageAsync().catch(() => undefined);
   }
 
   private saveUsageAsync(): Promise<void> {
-    const w = this.usageWrite;
-    if (!w.running) {
-      const text = this.usageFile();
-      w.running = writeDurablyAsync(join(this.dataDir, "usage.json"), text, (w.folder ??= new FolderSync(this.dataDir))).finally(() => {
-        w.running = null;
-      });
-      return w.running;
-    }
-    w.queued ??= w.running.catch(() => undefined).then(() => {
-      w.queued = null;
-      return this.saveUsageAsync();
-    });
-    return w.queued;
+    return this.usageWrites.next();
   }
 
   /** The usage file's text: the totals sealed under the store key. */
