@@ -21,7 +21,6 @@ export function loadPadStreams(dataDir: string, nodeId: string, channelSeed: Uin
   return new PadStreams(nodeId, channelSeed, snapshot);
 }
 
-
 /**
  * The pad ledgers' durable writes without holding the event loop on the disk (the synchronous write, fsyncs
  * included, ran for every relay and delivery): `save()` resolves once a write begun after the call is durable, so it

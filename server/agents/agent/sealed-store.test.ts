@@ -139,6 +139,19 @@ describe("sealed store", () => {
     expect(again.usageTotals().map((u) => u.keyId).sort()).toEqual([...kept].sort());
   });
 
+  it("two purges of the same key at once (a purge sent again while the first runs) both answer: held once, then absent", async () => {
+    const dir = fresh();
+    const s = open(dir);
+    for (let round = 0; round < 20; round++) {
+      const id = randomUUID();
+      s.put(id, 256, randomBytes(32));
+      const answers = await Promise.all([s.purgeDurable([id]), s.purgeDurable([id])]);
+      expect(answers.flat().sort()).toEqual([false, true]);
+      expect(existsSync(join(dir, "keys", `${id}.sealed`))).toBe(false);
+    }
+    expect(s.size).toBe(0);
+  });
+
   it("purgeDurable refuses a malformed key id before touching the disk", async () => {
     const dir = fresh();
     const s = open(dir);

@@ -56,7 +56,8 @@ export class SealedStore {
   private readonly writing = new Map<string, Promise<void>>();
   private keysFolder: FolderSync | null = null;
   private usage = new Map<string, number>();
-  /** The usage file's asynchronous writes: the one running, and the one queued behind it (it takes the latest totals). */
+  /** Records being erased by purgeDurable, by key id. */
+  private readonly erasing = new Map<string, Promise<boolean>>();
   /** The usage totals' asynchronous writes, one at a time; each reads the totals as they are when it starts. */
   private readonly usageWrites = new Coalesced(() => writeDurablyAsync(join(this.dataDir, "usage.json"), this.usageFile(), (this.usageFolder ??= new FolderSync(this.dataDir))));
   private usageFolder: FolderSync | null = null;
@@ -198,8 +199,20 @@ export class SealedStore {
   async purgeDurable(keyIds: readonly string[]): Promise<boolean[]> {
     for (const id of keyIds) assertKeyId(id);
     const unique = [...new Set(keyIds)];
-    const erased = await Promise.all(unique.map((id) => eraseAsync(this.recordPath(id))));
-    if (erased.some(Boolean)) await (this.keysFolder ??= new FolderSync(join(this.dataDir, "keys"))).sync();
+    // A key another purge is erasing right now (a purge sent again while the first runs): wait for it, then absent.
+    let waited = false;
+    const erased = await Promise.all(unique.map(async (id) => {
+      const under = this.erasing.get(id);
+      if (under) {
+        waited = true;
+        return under.then(() => false, () => false);
+      }
+      const erase = eraseAsync(this.recordPath(id)).finally(() => this.erasing.delete(id));
+      this.erasing.set(id, erase);
+      return erase;
+    }));
+    // The deletions durable, also the one this purge waited for, before it answers.
+    if (waited || erased.some(Boolean)) await (this.keysFolder ??= new FolderSync(join(this.dataDir, "keys"))).sync();
     let usageChanged = false;
     for (const id of unique) {
       this.held.delete(id);
