@@ -63,4 +63,30 @@ describe("pad ledger", () => {
     expect(l.delivered).toBe(200);
     expect(l.deliver({ index: 200, bytes: new Uint8Array(4) })).toEqual({ ok: true });
   });
+
+  it("holds memory for the unused bytes it keeps, not for the stream: ranges used in order, out of order, and behind a gap", () => {
+    const window = 64 * 1024;
+    for (const scenario of ["in order", "reversed in eights", "behind a gap"] as const) {
+      const l = new PadLedger("a--b", "B");
+      let peak = 0;
+      let wrong = 0;
+      const first = scenario === "behind a gap" ? 32 : 0; // [0, 32) is not used: the run at the base stays open until the window passes it
+      for (let k = 0; k < 20_000; k++) {
+        const slot = scenario === "reversed in eights" ? (k & ~7) + (7 - (k & 7)) : k;
+        const start = first + slot * 32;
+        // What a link end does (PadStreams.use): give up what lies a window behind, pull the device up to the range.
+        if (start + 32 - window > l.floor) l.discardBelow(start + 32 - window);
+        if (l.delivered < start + 32 && !l.deliver({ index: l.delivered, bytes: bytes(l.delivered, start + 32 - l.delivered) }).ok) wrong++;
+        const r = l.claim({ start, end: start + 32 });
+        if (!r.ok || r.slice.index !== start || r.slice.bytes.some((b, i) => b !== ((start + i) & 0xff))) wrong++;
+        peak = Math.max(peak, l.storeBytes);
+      }
+      expect(wrong, scenario).toBe(0);
+      expect(l.usedBytes, scenario).toBe(20_000 * 32);
+      // In order, or nearly, the used run at the base is dropped at once; behind a gap, up to the window is kept...
+      expect(peak, scenario).toBeLessThanOrEqual(scenario === "behind a gap" ? 4 * window : 4096);
+      // ...and once the window has passed the gap, the store shrinks back to what is kept.
+      expect(l.storeBytes, scenario).toBeLessThanOrEqual(4096);
+    }
+  });
 });

@@ -26,9 +26,18 @@ export type LedgerRefusal =
 
 export type LedgerResult = { ok: true; slice: PadSlice } | { ok: false; reason: LedgerRefusal };
 
+/** An empty store up to this size is kept for the next bytes; a bigger one is let go. */
+const KEPT_STORE_BYTES = 4096;
+
 export class PadLedger {
-  /** Delivered bytes for offsets [base, delivered); bytes below `base` were used and dropped. */
-  private store = new Uint8Array(0);
+  /**
+   * Delivered bytes for offsets [base, deliveredEnd) lie at buf[head, head + deliveredEnd - base); every other
+   * byte of buf is zero. Appends go at the end and dropping bytes below moves `head`, so neither copies the store:
+   * it is reallocated (doubling) or compacted only when full, which is amortised over the bytes appended or
+   * dropped since. It was copied whole by every delivery and every drop, an allocation each time.
+   */
+  private buf = new Uint8Array(0);
+  private head = 0;
   private base = 0;
   private deliveredEnd = 0;
   /** Used ranges, sorted and disjoint (adjacent ranges merged). */
@@ -65,6 +74,11 @@ export class PadLedger {
     return Math.max(0, this.deliveredEnd - this.nextFree);
   }
 
+  /** Bytes this ledger holds in memory (diagnostics and tests: it follows the unused bytes kept, not the stream's length). */
+  get storeBytes(): number {
+    return this.buf.length;
+  }
+
   /** A copy of the used ranges. */
   usedRanges(): PadRange[] {
     return this.used.map((r) => ({ ...r }));
@@ -73,13 +87,12 @@ export class PadLedger {
   /** Bytes from the device; they must continue the delivered run. */
   deliver(slice: PadSlice): { ok: true } | { ok: false; reason: LedgerRefusal } {
     if (slice.index !== this.deliveredEnd) return { ok: false, reason: slice.index < this.deliveredEnd ? "REUSE" : "GAP" };
-    if (slice.bytes.length === 0) return { ok: true };
-    const keep = this.deliveredEnd - this.base;
-    const next = new Uint8Array(keep + slice.bytes.length);
-    next.set(this.store.subarray(0, keep));
-    next.set(slice.bytes, keep);
-    this.store = next;
-    this.deliveredEnd += slice.bytes.length;
+    const n = slice.bytes.length;
+    if (n === 0) return { ok: true };
+    const live = this.deliveredEnd - this.base;
+    if (this.head + live + n > this.buf.length) this.makeRoom(live, n);
+    this.buf.set(slice.bytes, this.head + live);
+    this.deliveredEnd += n;
     return { ok: true };
   }
 
@@ -90,12 +103,12 @@ export class PadLedger {
    */
   discardBelow(index: number): void {
     if (!Number.isSafeInteger(index) || index <= this.base) return;
-    const from = Math.min(index, this.deliveredEnd) - this.base;
-    this.store.fill(0, 0, from);
-    this.store = this.store.slice(from);
-    this.base = index;
-    if (this.deliveredEnd < index) this.deliveredEnd = index;
-    this.used = this.used.filter((u) => u.end > index).map((u) => ({ start: Math.max(u.start, index), end: u.end }));
+    this.dropBelow(index);
+    let gone = 0;
+    while (gone < this.used.length && this.used[gone]!.end <= index) gone++;
+    if (gone > 0) this.used.splice(0, gone);
+    const first = this.used[0];
+    if (first && first.start < index) this.used[0] = { start: index, end: first.end };
   }
 
   /** Sender side: the next n unused bytes, marked used. */
@@ -115,31 +128,83 @@ export class PadLedger {
     return { ok: true, slice: this.use(range) };
   }
 
+  /** Index of the first used range starting after `offset` (binary search: ranges are sorted). */
+  private after(offset: number): number {
+    let lo = 0;
+    let hi = this.used.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.used[mid]!.start <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Ranges are disjoint and sorted, so the last one starting before r ends is the only one that can reach into it. */
   private overlapsUsed(r: PadRange): boolean {
-    return this.used.some((u) => u.start < r.end && r.start < u.end);
+    const before = this.after(r.end - 1) - 1;
+    return before >= 0 && this.used[before]!.end > r.start;
   }
 
   /** Copies the bytes out, wipes them in the store, records the range and drops what lies below every gap. */
   private use(r: PadRange): PadSlice {
-    const from = r.start - this.base;
-    const bytes = this.store.slice(from, from + (r.end - r.start));
-    this.store.fill(0, from, from + (r.end - r.start));
-    this.used.push({ ...r });
-    this.used.sort((x, y) => x.start - y.start);
-    const merged: PadRange[] = [];
-    for (const u of this.used) {
-      const last = merged[merged.length - 1];
-      if (last && last.end === u.start) last.end = u.end;
-      else merged.push({ ...u });
-    }
-    this.used = merged;
-    this.usedTotal += r.end - r.start;
-    // The used run at the base can be dropped from the store (its bytes are wiped and never read again).
-    const first = this.used[0];
-    if (first && first.start <= this.base && first.end - this.base >= 4096) {
-      this.store = this.store.slice(first.end - this.base);
-      this.base = first.end;
-    }
+    const from = this.head + (r.start - this.base);
+    const len = r.end - r.start;
+    const bytes = this.buf.slice(from, from + len);
+    this.buf.fill(0, from, from + len);
+    this.insertUsed(r);
+    this.usedTotal += len;
+    // The used run at the base is dropped from the store (its bytes are wiped and never read again).
+    const first = this.used[0]!;
+    if (first.start <= this.base && first.end > this.base) this.dropBelow(first.end);
     return { index: r.start, bytes };
+  }
+
+  /** Records a range that overlaps none used, merged with the ranges it touches. */
+  private insertUsed(r: PadRange): void {
+    const i = this.after(r.start);
+    const prev = this.used[i - 1];
+    const next = this.used[i];
+    const joinsPrev = prev !== undefined && prev.end === r.start;
+    const joinsNext = next !== undefined && next.start === r.end;
+    if (joinsPrev && joinsNext) {
+      prev.end = next.end;
+      this.used.splice(i, 1);
+    } else if (joinsPrev) prev.end = r.end;
+    else if (joinsNext) next.start = r.start;
+    else this.used.splice(i, 0, { start: r.start, end: r.end });
+  }
+
+  /** Wipes and forgets the stored bytes below `index` (> base); the delivered run moves forward when it lies beyond. */
+  private dropBelow(index: number): void {
+    const gone = Math.min(index, this.deliveredEnd) - this.base;
+    this.buf.fill(0, this.head, this.head + gone);
+    this.head += gone;
+    this.base = index;
+    if (this.deliveredEnd < index) this.deliveredEnd = index;
+    if (this.deliveredEnd === this.base) {
+      // Nothing stored (every byte of buf is zero): start again at the front, in a small store if this one grew.
+      this.head = 0;
+      if (this.buf.length > KEPT_STORE_BYTES) this.buf = new Uint8Array(0);
+    }
+  }
+
+  /**
+   * Room for n more bytes after the `live` ones: compacts to the front when that frees enough, else reallocates
+   * at twice what is needed (growing, or shrinking a store far larger than its bytes, so memory follows them).
+   */
+  private makeRoom(live: number, n: number): void {
+    const need = live + n;
+    const size = Math.max(256, need * 2);
+    if (need <= this.buf.length >> 1 && this.buf.length <= size * 2) {
+      this.buf.copyWithin(0, this.head, this.head + live);
+      this.buf.fill(0, live, this.head + live);
+    } else {
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(this.head, this.head + live));
+      this.buf.fill(0);
+      this.buf = next;
+    }
+    this.head = 0;
   }
 }
