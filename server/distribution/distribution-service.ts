@@ -218,7 +218,7 @@ export class DistributionService {
             break;
           }
           m.spendRoute({ keyId, nodeId: p.nodeId, nodePath: r.nodePath, linkPath: r.linkPath, bits: k.sizeBits });
-          routes.push({ ...r, nodeId: p.nodeId });
+          routes.push(Object.assign({}, r, { nodeId: p.nodeId }));
         }
         if (failure) {
           // Nothing was sent: the job's pool spends are dropped with the failure below.
@@ -370,6 +370,7 @@ export class DistributionService {
   ): Promise<Map<string, { finalId: string; state: string; blockedBy?: string }>> {
     const out = new Map<string, { finalId: string; state: string; blockedBy?: string }>();
     if (keyIds.length === 0) return out;
+    const T0 = performance.now();
     const routed = await this.runner.submit({
       keyIds,
       mesh: true,
@@ -414,7 +415,7 @@ export class DistributionService {
               r = single;
             }
             for (const id of r.linkPath) pending.set(id, (pending.get(id) ?? 0) + k.sizeBits);
-            routes.push({ ...r, nodeId: p.nodeId });
+            routes.push(Object.assign({}, r, { nodeId: p.nodeId }));
           }
           if (!failure) for (const r of routes) m.spendRoute({ keyId, nodeId: r.nodeId, nodePath: r.nodePath, linkPath: r.linkPath, bits: k.sizeBits });
           if (failure && opts.leaveUnroutable) {
@@ -445,6 +446,7 @@ export class DistributionService {
       keyIds: toConfirm.map((x) => x.keyId),
       run: (ws) => toConfirm.map((x) => ({ keyId: x.keyId, outcome: this.confirmIn(ws, x.keyId, x.delivered, who) })),
     });
+    if (keyIds.length > 50) console.error(`DM ${keyIds.length}: ${(performance.now() - T0).toFixed(0)} win ${process.hrtime.bigint() / 1000n - BigInt(Math.round((performance.now() - T0) * 1000))} ${process.hrtime.bigint() / 1000n}`);
     const retries: Array<{ keyId: string; retryId: string }> = [];
     for (const r of routed) {
       if (r.ok) continue;

@@ -200,10 +200,14 @@ export class DeliveryClaims {
       }, (v) => {
         const value = v as Value;
         if (!value.ok) return [];
-        const row = { master_sae_id: c.masterSaeId, size_bits: c.sizeBits, request_id: c.requestId, at: value.at };
+        // Whole literals, not { ...common, key_id, ... }: V8 takes a slow path for a spread followed by new fields.
+        const row = (keyId: string, saeId: string, role: "master" | "slave", kmeNodeId: string, delivered: boolean) => ({
+          master_sae_id: c.masterSaeId, size_bits: c.sizeBits, request_id: c.requestId, at: value.at,
+          key_id: keyId, sae_id: saeId, role, kme_node_id: kmeNodeId, delivered,
+        });
         return value.keys.flatMap((k) => [
-          { ...row, key_id: k.keyId, sae_id: c.masterSaeId, role: "master", kme_node_id: c.kme, delivered: true },
-          ...c.slaves.map((s) => ({ ...row, key_id: k.keyId, sae_id: s.saeId, role: "slave", kme_node_id: s.nodeId, delivered: false })),
+          row(k.keyId, c.masterSaeId, "master", c.kme, true),
+          ...c.slaves.map((s) => row(k.keyId, s.saeId, "slave", s.nodeId, false)),
         ]);
       }));
       const r = await claimed.finally(() => {
