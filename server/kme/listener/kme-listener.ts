@@ -147,7 +147,7 @@ async function serve(opts: KmeListenerOptions, req: IncomingMessage, res: Server
   // The rest of an oversized body stays unread: the connection cannot carry another request.
   send(res, outcome.response, body.overflow);
   // The fingerprint tells an operator which certificate a 401 refused (pins, several CNs); it is public.
-  const line = { ...outcome.log, certSha256: cert.sha256, durationMs: Math.round(performance.now() - started) };
+  const line = Object.assign({}, outcome.log, { certSha256: cert.sha256, durationMs: Math.round(performance.now() - started) }); // a spread then new fields: V8's slow path
   if (outcome.response.status >= 400) opts.log.warn(line, "etsi014 request");
   else opts.log.info(line, "etsi014 request");
   opts.onOutcome?.(outcome.log);
