@@ -37,10 +37,21 @@ const BEGIN_AND_LOCK = "BEGIN; SET LOCAL random_page_cost = 1.1; SELECT seq::tex
  * concurrency.
  */
 export async function beginAndLockHead(client: pg.ClientBase): Promise<ChainLink> {
-  const results = (await client.query(BEGIN_AND_LOCK)) as unknown as pg.QueryResult<{ seq: string; hash: string }>[];
-  const row = results[2]?.rows[0];
+  return (await beginLockAndRead(client, [])).head;
+}
+
+/**
+ * beginAndLockHead, and then `reads` (read-only statements with their values in their text) in the same round trip:
+ * PostgreSQL runs the statements of one simple query in order, each under a snapshot taken when it starts (READ
+ * COMMITTED), so a read sent this way runs once the lock is granted and sees everything the writer it waited for
+ * committed, as a read sent afterwards would; one round trip fewer for every batch. Their results, in order.
+ */
+export async function beginLockAndRead(client: pg.ClientBase, reads: readonly string[]): Promise<{ head: ChainLink; results: pg.QueryResult[] }> {
+  const text = reads.length === 0 ? BEGIN_AND_LOCK : `${BEGIN_AND_LOCK};\n${reads.join(";\n")}`;
+  const results = (await client.query(text)) as unknown as pg.QueryResult[];
+  const row = results[2]?.rows[0] as { seq: string; hash: string } | undefined;
   if (!row) throw new Error("The audit chain head row is missing: the database was not migrated, or the row was deleted");
-  return { seq: BigInt(row.seq), hash: row.hash };
+  return { head: { seq: BigInt(row.seq), hash: row.hash }, results: results.slice(3) };
 }
 
 type AuditRow = Awaited<ReturnType<Db["auditEntry"]["findMany"]>>[number];

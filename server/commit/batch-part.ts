@@ -90,10 +90,17 @@ export interface PartOfBatch {
 
 export interface BatchPart<W extends BatchWorkspace = BatchWorkspace> {
   /**
-   * Under the head lock, before the jobs run: loads what the batch's jobs
-   * declared into `ws`. `head` is the audit head the batch found ("seq:hash").
+   * Optional: one read-only statement, parameters written into its text (safely: values checked or escaped), sent
+   * with BEGIN and the head lock in the same round trip and run right after the lock was granted, so it sees what
+   * the batch before committed. Its result reaches `open` as `preloaded`. Null: nothing to send ahead.
    */
-  open(client: pg.ClientBase, ws: W, jobs: readonly BatchJob<unknown, W>[], head: string): Promise<PartOfBatch>;
+  preload?(jobs: readonly BatchJob<unknown, W>[]): string | null;
+  /**
+   * Under the head lock, before the jobs run: loads what the batch's jobs
+   * declared into `ws`. `head` is the audit head the batch found ("seq:hash");
+   * `preloaded` the result of this part's `preload` statement, when it sent one.
+   */
+  open(client: pg.ClientBase, ws: W, jobs: readonly BatchJob<unknown, W>[], head: string, preloaded?: pg.QueryResult): Promise<PartOfBatch>;
 }
 
 /** The audit head as the batch found it, as a mark parts compare (caches keyed by head). */

@@ -12,7 +12,7 @@
  * would bound the whole system's transition rate.
  */
 import { systemClock, type Clock } from "../time/clock";
-import { beginAndLockHead } from "../audit/audit-log";
+import { beginLockAndRead } from "../audit/audit-log";
 import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../domain/errors/domain-error";
@@ -134,13 +134,18 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
     // Set once COMMIT was sent: if its answer is lost, the batch may have landed.
     let inDoubt: { seq: bigint; hash: string; settle: () => void } | null = null;
     try {
-      const head = await beginAndLockHead(client);
+      const jobs = batch.map((q) => q.job);
+      // The parts' first reads go with BEGIN and the lock, in one round trip (beginLockAndRead).
+      const preloads = this.opts.parts.map((part) => part.preload?.(jobs) ?? null);
+      const { head, results } = await beginLockAndRead(client, preloads.filter((s): s is string => s !== null));
       const now = this.clock();
       const ws = this.opts.workspace(now);
-      const jobs = batch.map((q) => q.job);
       const found = headMark(head);
       const parts: PartOfBatch[] = [];
-      for (const part of this.opts.parts) parts.push(await part.open(client, ws, jobs, found));
+      let read = 0;
+      for (const [i, part] of this.opts.parts.entries()) {
+        parts.push(await part.open(client, ws, jobs, found, preloads[i] === null ? undefined : results[read++]));
+      }
       const groups = new Map<object, Queued<W>[]>();
       for (const q of batch) if (q.job.group) groups.set(q.job.group, [...(groups.get(q.job.group) ?? []), q]);
       for (const q of batch) if (!q.job.group) await q.job.load?.(client);

@@ -9,7 +9,7 @@ import type pg from "pg";
 import type { BatchJob, BatchPart, PartOfBatch } from "../commit/batch-part";
 import { PartSlot, type BatchWorkspace } from "../commit/batch-workspace";
 import { flushMesh } from "./mesh-flush";
-import { loadMesh, loadSimulation, readMeshVersion } from "./mesh-rows";
+import { loadMesh, loadSimulation, meshVersionAndSimulation, MESH_VERSION_AND_SIMULATION, readMeshVersion } from "./mesh-rows";
 import { MeshWorkspace } from "./mesh-workspace";
 import { cloneMesh, type Mesh } from "../domain/mesh/mesh-model";
 
@@ -32,13 +32,20 @@ export class MeshBatch implements BatchPart {
   /** How often batches loaded the mesh or reused the cached one (tests and diagnostics). */
   readonly meshStats = { loads: 0, reuses: 0 };
 
-  async open(client: pg.ClientBase, ws: BatchWorkspace, jobs: readonly BatchJob<unknown>[]): Promise<PartOfBatch> {
+  /** The mesh version and the simulation state, read with the head lock (two round trips fewer). */
+  preload(jobs: readonly BatchJob<unknown>[]): string | null {
+    return jobs.some((j) => j.mesh) ? MESH_VERSION_AND_SIMULATION : null;
+  }
+
+  async open(client: pg.ClientBase, ws: BatchWorkspace, jobs: readonly BatchJob<unknown>[], _head: string, preloaded?: pg.QueryResult): Promise<PartOfBatch> {
     if (!jobs.some((j) => j.mesh)) return {};
-    let version = await readMeshVersion(client);
+    const read = preloaded ? meshVersionAndSimulation(preloaded) : null;
+    let version = read?.version ?? (await readMeshVersion(client));
     const cached = this.meshCache?.version === version ? cloneMesh(this.meshCache.mesh) : null;
     if (cached) this.meshStats.reuses++;
     else this.meshStats.loads++;
-    const m = new MeshWorkspace(cached ?? (await loadMesh(client)), await loadSimulation(client));
+    const mesh = cached ?? (await loadMesh(client));
+    const m = new MeshWorkspace(mesh, read ? read.simulation : await loadSimulation(client));
     ws.attach(MESH, m);
     return {
       write: async (c) => {

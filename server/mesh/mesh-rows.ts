@@ -43,13 +43,30 @@ function toLink(l: LinkRow): MeshLink {
   };
 }
 
+interface SimulationRow { tick: string | null; sim_time: Date; last_tick_at: Date; speed: number; seed: number; rng_state: number; last_sample_at: Date | null }
+
+const simulationOf = (r: SimulationRow | undefined): SimulationRecord | null =>
+  r && r.tick !== null ? { tick: Number(r.tick), simTime: r.sim_time, lastTickAt: r.last_tick_at, speed: r.speed, seed: r.seed, rngState: r.rng_state, lastSampleAt: r.last_sample_at } : null;
+
 export async function loadSimulation(client: pg.ClientBase | pg.Pool): Promise<SimulationRecord | null> {
-  const { rows } = await client.query<{ tick: string; sim_time: Date; last_tick_at: Date; speed: number; seed: number; rng_state: number; last_sample_at: Date | null }>({
+  const { rows } = await client.query<SimulationRow>({
     name: "qecnet-mesh-simulation",
     text: "SELECT tick::text, sim_time, last_tick_at, speed, seed, rng_state, last_sample_at FROM simulation_state WHERE id = 1",
   });
-  const r = rows[0];
-  return r ? { tick: Number(r.tick), simTime: r.sim_time, lastTickAt: r.last_tick_at, speed: r.speed, seed: r.seed, rngState: r.rng_state, lastSampleAt: r.last_sample_at } : null;
+  return simulationOf(rows[0]);
+}
+
+/**
+ * readMeshVersion and loadSimulation in one statement with no parameters (a batch sends it with the head lock:
+ * server/audit/audit-log.ts beginLockAndRead); meshVersionAndSimulation reads its result.
+ */
+export const MESH_VERSION_AND_SIMULATION = `SELECT (SELECT version::text FROM mesh_version WHERE id = 1) AS version,
+  s.tick::text AS tick, s.sim_time, s.last_tick_at, s.speed, s.seed, s.rng_state, s.last_sample_at
+  FROM (SELECT 1) AS one LEFT JOIN simulation_state s ON s.id = 1`;
+
+export function meshVersionAndSimulation(result: pg.QueryResult): { version: string; simulation: SimulationRecord | null } {
+  const r = result.rows[0] as (SimulationRow & { version: string | null }) | undefined;
+  return { version: r?.version ?? "none", simulation: simulationOf(r) };
 }
 
 /** The mesh's version (bumped by triggers on every write to nodes or links). */

@@ -1,0 +1,98 @@
+/**
+ * A batch's first reads go with BEGIN and the audit head lock, in one round
+ * trip (beginLockAndRead), on a real PostgreSQL. What must hold: each read
+ * runs once the lock is granted, so a batch that waited for another writer
+ * sees what that writer committed; and a key generation's batch costs three
+ * statements, not four (BEGIN with the lock and the nodes, the flush, COMMIT),
+ * with node ids of any text read as they are, never as SQL.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beginLockAndRead } from "../audit/audit-log";
+import { nodesStatement } from "../keys/key-batch";
+import { MESH_VERSION_AND_SIMULATION, meshVersionAndSimulation } from "../mesh/mesh-rows";
+import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+
+describe("reads sent with the head lock", () => {
+  let t: TestDatabase;
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: t.url });
+    await c.connect();
+    return c;
+  };
+  beforeAll(async () => {
+    t = await createTestDatabase(inject("adminUrl"), "lock_and_read");
+    await createNodes(t.db);
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("a read sent with the lock while another writer holds it sees what that writer committed", async () => {
+    const writer = await connect();
+    const batch = await connect();
+    try {
+      await writer.query("BEGIN");
+      await writer.query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE");
+      await writer.query("UPDATE nodes SET status = 'ISOLATED' WHERE id = 'node-c'");
+      await writer.query("UPDATE mesh_version SET version = version + 1000 WHERE id = 1");
+      const before = (await t.db.meshVersion.findUniqueOrThrow({ where: { id: 1 } })).version;
+      const reading = beginLockAndRead(batch, [nodesStatement(["node-c"])!, MESH_VERSION_AND_SIMULATION]);
+      let answered = false;
+      void reading.then(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 150));
+      expect(answered).toBe(false); // waiting in PostgreSQL for the writer's lock
+      await writer.query("COMMIT");
+      const { results } = await reading;
+      expect(results[0]!.rows).toEqual([{ id: "node-c", name: expect.any(String), status: "ISOLATED" }]);
+      const committed = (await t.db.meshVersion.findUniqueOrThrow({ where: { id: 1 } })).version;
+      expect(committed).toBeGreaterThan(before + 999n);
+      expect(meshVersionAndSimulation(results[1]!).version).toBe(String(committed));
+    } finally {
+      await batch.query("ROLLBACK").catch(() => undefined);
+      await writer.query("ROLLBACK").catch(() => undefined);
+      await writer.query("UPDATE nodes SET status = 'ONLINE' WHERE id = 'node-c'");
+      await Promise.all([writer.end(), batch.end()]);
+    }
+  });
+
+  it("a key generation's batch sends three statements: BEGIN with the lock and the nodes, the flush, COMMIT", async () => {
+    const svc = testKeyService(t.db);
+    // A first batch reads the stored key policies (then cached while the audit head is where it left it).
+    await svc.create({ label: "lock-read-warm", purpose: "test", policy: "standard", participants: ["node-a"] }, ACTOR);
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof query>) {
+      const q = args[0] as unknown;
+      sent.push(typeof q === "string" ? q : String((q as { name?: string; text?: string }).name ?? (q as { text?: string }).text));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    let id: string;
+    try {
+      id = (await svc.create({ label: "lock-read", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR)).id;
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(sent.slice(0, 3)).toHaveLength(3);
+    expect(sent[0]).toMatch(/^BEGIN;.*FOR UPDATE;\n.*FROM nodes/s);
+    expect(sent[1]).toMatch(/^qecnet-flush-/);
+    expect(sent[2]).toBe("COMMIT");
+    expect(sent).toHaveLength(3);
+    expect((await t.db.key.findUniqueOrThrow({ where: { id }, include: { participants: true } })).participants).toHaveLength(2);
+  });
+
+  it("node ids are read as text, whatever they hold", async () => {
+    const odd = ["node-'; DELETE FROM nodes; --", 'node-"\\quoted\\"', "node-\u00e9\u2028"];
+    const c = await connect();
+    try {
+      const { results } = await beginLockAndRead(c, [nodesStatement([...odd, "node-a", "node-a"])!]);
+      expect(results[0]!.rows.map((r: { id: string }) => r.id)).toEqual(["node-a"]);
+    } finally {
+      await c.query("ROLLBACK").catch(() => undefined);
+      await c.end();
+    }
+    expect(await t.db.node.count()).toBe(4);
+    expect(nodesStatement([])).toBeNull();
+  });
+});
