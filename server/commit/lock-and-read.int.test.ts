@@ -74,7 +74,6 @@ describe("reads sent with the head lock", () => {
     } finally {
       pg.Client.prototype.query = query;
     }
-    expect(sent.slice(0, 3)).toHaveLength(3);
     expect(sent[0]).toMatch(/^BEGIN;.*FOR UPDATE;\n.*FROM nodes/s);
     expect(sent[1]).toMatch(/^qecnet-flush-/);
     expect(sent[2]).toBe("COMMIT");
