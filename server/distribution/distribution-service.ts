@@ -370,7 +370,6 @@ export class DistributionService {
   ): Promise<Map<string, { finalId: string; state: string; blockedBy?: string }>> {
     const out = new Map<string, { finalId: string; state: string; blockedBy?: string }>();
     if (keyIds.length === 0) return out;
-    const T0 = performance.now();
     const routed = await this.runner.submit({
       keyIds,
       mesh: true,
@@ -446,7 +445,6 @@ export class DistributionService {
       keyIds: toConfirm.map((x) => x.keyId),
       run: (ws) => toConfirm.map((x) => ({ keyId: x.keyId, outcome: this.confirmIn(ws, x.keyId, x.delivered, who) })),
     });
-    if (keyIds.length > 50) console.error(`DM ${keyIds.length}: ${(performance.now() - T0).toFixed(0)} win ${process.hrtime.bigint() / 1000n - BigInt(Math.round((performance.now() - T0) * 1000))} ${process.hrtime.bigint() / 1000n}`);
     const retries: Array<{ keyId: string; retryId: string }> = [];
     for (const r of routed) {
       if (r.ok) continue;
