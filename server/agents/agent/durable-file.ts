@@ -52,19 +52,27 @@ export class Coalesced {
     return this.running !== null;
   }
 
-  /** Resolves once a run begun after this call has ended. */
+  /**
+   * Resolves once a run begun after this call has ended: the one under way if none is, otherwise the next, which
+   * every caller arriving meanwhile shares. That next run may have been begun by another caller once the current one
+   * ended; it began after every caller waiting here, so they share it too (asking again would put them behind runs
+   * begun later still, and under steady load a caller would wait many runs instead of at most two).
+   */
   next(): Promise<void> {
-    if (!this.running) {
-      this.running = this.run().finally(() => {
-        this.running = null;
-      });
-      return this.running;
-    }
+    if (!this.running) return this.start();
     this.queued ??= this.running.catch(() => undefined).then(() => {
       this.queued = null;
-      return this.next();
+      return this.running ?? this.start();
     });
     return this.queued;
+  }
+
+  private start(): Promise<void> {
+    const run = this.run().finally(() => {
+      this.running = null;
+    });
+    this.running = run;
+    return run;
   }
 }
 
