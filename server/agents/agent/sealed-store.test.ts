@@ -185,4 +185,34 @@ describe("sealed store", () => {
       expect(readdirSync(join(dir, "keys")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
     }
   }, 60_000);
+  it("a SIGKILL while uses are recorded (many at once, snapshots included) loses no acknowledged use", async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = fresh();
+      const keyIds = [randomUUID(), randomUUID(), randomUUID()];
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "usage-writer-child.ts"), dir, "ep-bank", ...keyIds], { stdio: ["ignore", "pipe", "inherit"] });
+      const acked = new Map<string, number>();
+      let out = "";
+      let ready!: () => void;
+      const started = new Promise<void>((r) => (ready = r));
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const lines = out.split("\n");
+        out = lines.pop()!;
+        for (const line of lines) {
+          if (line === "READY") ready();
+          const m = /^ACK (\S+) (\d+)$/.exec(line);
+          if (m) acked.set(m[1]!, Math.max(acked.get(m[1]!) ?? 0, Number(m[2])));
+        }
+      });
+      const exited = new Promise((r) => child.on("exit", r));
+      await started;
+      await new Promise((r) => setTimeout(r, 150 + round * 70));
+      child.kill("SIGKILL");
+      await exited;
+      const s = open(dir);
+      expect(Math.min(...keyIds.map((id) => acked.get(id) ?? 0))).toBeGreaterThan(16); // well past a snapshot
+      for (const id of keyIds) expect(s.usageTotal(id)).toBeGreaterThanOrEqual(acked.get(id) ?? 0);
+      s.close();
+    }
+  }, 60_000);
 });

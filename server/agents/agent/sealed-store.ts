@@ -13,8 +13,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from "no
 import { join } from "node:path";
 import { fingerprintOf, zeroise } from "../../keys/material";
 import type { Clock } from "../../time/clock";
-import { Coalesced, eraseAsync, eraseDurably, FolderSync, TMP_SUFFIX, writeDurably, writeDurablyAsync } from "./durable-file";
+import { eraseAsync, eraseDurably, FolderSync, TMP_SUFFIX, writeDurably, writeDurablyAsync } from "./durable-file";
 import { loadStoreKey } from "./store-key";
+import { UsageJournal, UsageRefusedError } from "./usage-journal";
 
 export const CORRUPT = "corrupt";
 const RECORD_VERSION = 1;
@@ -47,6 +48,8 @@ export interface OpenStoreOptions {
   /** QECNET_AGENT_STORE_KEY, if set; otherwise <dataDir>/store.key. */
   storeKeyHex?: string;
   clock: Clock;
+  /** Lines of the usage journal before a snapshot (usage-journal.ts; tests make it small). */
+  usageLogMaxLines?: number;
 }
 
 export class SealedStore {
@@ -55,12 +58,10 @@ export class SealedStore {
   /** Deliveries being written (putDurable), per key. */
   private readonly writing = new Map<string, Promise<void>>();
   private keysFolder: FolderSync | null = null;
-  private usage = new Map<string, number>();
+  /** The usage totals, journalled (usage-journal.ts); opened once the records are read. */
+  private usage!: UsageJournal;
   /** Records being erased by purgeDurable, by key id. */
   private readonly erasing = new Map<string, Promise<boolean>>();
-  /** The usage totals' asynchronous writes, one at a time; each reads the totals as they are when it starts. */
-  private readonly usageWrites = new Coalesced(() => writeDurablyAsync(join(this.dataDir, "usage.json"), this.usageFile(), (this.usageFolder ??= new FolderSync(this.dataDir))));
-  private usageFolder: FolderSync | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -91,7 +92,7 @@ export class SealedStore {
     const sealingKey = Buffer.from(hkdfSync("sha256", storeKey.key, Buffer.from("QECNET-AGENT-STORE-V1", "utf8"), Buffer.from(opts.nodeId, "utf8"), 32));
     zeroise(storeKey.key);
     const store = new SealedStore(opts.dataDir, identity, sealingKey, opts.clock);
-    store.load();
+    store.load(opts.usageLogMaxLines);
     return store;
   }
 
@@ -186,7 +187,7 @@ export class SealedStore {
     assertKeyId(keyId);
     const had = eraseDurably(this.recordPath(keyId));
     this.held.delete(keyId);
-    if (this.usage.delete(keyId)) this.saveUsage();
+    if (this.usage.get(keyId) > 0) this.usage.setSync([[keyId, 0]]);
     return had;
   }
 
@@ -213,12 +214,12 @@ export class SealedStore {
     }));
     // The deletions durable, also the one this purge waited for, before it answers.
     if (waited || erased.some(Boolean)) await (this.keysFolder ??= new FolderSync(join(this.dataDir, "keys"))).sync();
-    let usageChanged = false;
+    const gone: Array<[string, number]> = [];
     for (const id of unique) {
       this.held.delete(id);
-      usageChanged = this.usage.delete(id) || usageChanged;
+      if (this.usage.get(id) > 0) gone.push([id, 0]);
     }
-    if (usageChanged) await this.saveUsageAsync();
+    await this.usage.set(gone);
     // As purge one key at a time would say: a key named twice was there the first time only.
     const wasThere = new Map(unique.map((id, i) => [id, erased[i]!]));
     return keyIds.map((id) => {
@@ -229,11 +230,11 @@ export class SealedStore {
   }
 
   usageTotals(): Array<{ keyId: string; total: number }> {
-    return [...this.usage].map(([keyId, total]) => ({ keyId, total }));
+    return this.usage.entries().map(([keyId, total]) => ({ keyId, total }));
   }
 
   usageTotal(keyId: string): number {
-    return this.usage.get(keyId) ?? 0;
+    return this.usage.get(keyId);
   }
 
   /** Adds uses of a held key to its cumulative total, durably. */
@@ -243,35 +244,39 @@ export class SealedStore {
 
   /** Adds uses of several held keys to their totals, durably, in one write of the usage file (the KME's deliveries). */
   recordUses(uses: ReadonlyArray<{ keyId: string; times: number }>): void {
-    let changed = false;
-    for (const { keyId, times } of uses) {
-      if (!this.held.has(keyId)) continue;
-      this.usage.set(keyId, this.usageTotal(keyId) + times);
-      changed = true;
-    }
-    if (changed) this.saveUsage();
+    this.usage.setSync(this.added(uses));
   }
 
   /**
    * recordUses for the KME's answers without holding the event loop on the disk: the totals change at once, and the
-   * promise resolves once a write of the usage file begun after the change is fsynced (file and folder, in the
-   * thread pool); one write serves every change made while the previous one ran.
+   * promise resolves once a line of the usage journal holding the change is on disk (fdatasync in the thread pool);
+   * one line and one sync serve every change made while the previous sync ran.
    */
   recordUsesDurable(uses: ReadonlyArray<{ keyId: string; times: number }>): Promise<void> {
-    let changed = false;
+    return this.usage.set(this.added(uses));
+  }
+
+  /** The new totals of held keys after `uses` (a key named twice counts twice). */
+  private added(uses: ReadonlyArray<{ keyId: string; times: number }>): Array<[string, number]> {
+    const next = new Map<string, number>();
     for (const { keyId, times } of uses) {
       if (!this.held.has(keyId)) continue;
-      this.usage.set(keyId, this.usageTotal(keyId) + times);
-      changed = true;
+      next.set(keyId, (next.get(keyId) ?? this.usage.get(keyId)) + times);
     }
-    return changed ? this.saveUsageAsync() : Promise.resolve();
+    return [...next];
+  }
+
+  /** Waits for the usage journal's writes under way. */
+  settledUsage(): Promise<void> {
+    return this.usage.settled();
   }
 
   close(): void {
+    this.usage?.close();
     zeroise(this.sealingKey);
   }
 
-  private load(): void {
+  private load(usageLogMaxLines?: number): void {
     const dir = join(this.dataDir, "keys");
     for (const name of readdirSync(dir)) {
       if (name.endsWith(TMP_SUFFIX)) {
@@ -285,7 +290,13 @@ export class SealedStore {
       this.held.set(m[1]!, plain === CORRUPT ? CORRUPT : fingerprintOf(plain));
       if (plain !== CORRUPT) zeroise(plain);
     }
-    this.usage = this.loadUsage();
+    try {
+      this.usage = UsageJournal.open(this.dataDir, this.identity.nodeId, this.sealingKey, this.clock, (keyId) => this.held.has(keyId), usageLogMaxLines);
+    } catch (e) {
+      // Usage that does not authenticate is a refusal, not a silent reset: a reset would let totals go backwards.
+      if (e instanceof UsageRefusedError) throw new StoreRefusedError(e.message);
+      throw e;
+    }
   }
 
   private aad(keyId: string): Buffer {
@@ -294,48 +305,6 @@ export class SealedStore {
 
   private recordPath(keyId: string): string {
     return join(this.dataDir, "keys", `${keyId}.sealed`);
-  }
-
-  private usageAad(): Buffer {
-    return Buffer.from(`QECNET-AGENT-USAGE-V1\0${this.identity.nodeId}`, "utf8");
-  }
-
-  private saveUsage(): void {
-    writeDurably(join(this.dataDir, "usage.json"), this.usageFile());
-    // An asynchronous write begun before this one may rename its older totals over it: write the latest after it.
-    if (this.usageWrites.busy) void this.saveUsageAsync().catch(() => undefined);
-  }
-
-  private saveUsageAsync(): Promise<void> {
-    return this.usageWrites.next();
-  }
-
-  /** The usage file's text: the totals sealed under the store key. */
-  private usageFile(): string {
-    const nonce = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.sealingKey, nonce);
-    cipher.setAAD(this.usageAad());
-    const ct = Buffer.concat([cipher.update(JSON.stringify(Object.fromEntries(this.usage)), "utf8"), cipher.final()]);
-    const file = { v: RECORD_VERSION, nonce: nonce.toString("base64"), ciphertext: ct.toString("base64"), tag: cipher.getAuthTag().toString("base64"), storedAt: this.clock().toISOString() };
-    return JSON.stringify(file) + "\n";
-  }
-
-  private loadUsage(): Map<string, number> {
-    const path = join(this.dataDir, "usage.json");
-    if (!existsSync(path)) return new Map();
-    const f = JSON.parse(readFileSync(path, "utf8")) as { nonce: string; ciphertext: string; tag: string };
-    const decipher = createDecipheriv("aes-256-gcm", this.sealingKey, Buffer.from(f.nonce, "base64"));
-    decipher.setAAD(this.usageAad());
-    decipher.setAuthTag(Buffer.from(f.tag, "base64"));
-    // A usage file that fails to authenticate is a refusal, not a silent reset: a reset would let totals go backwards.
-    let json: string;
-    try {
-      json = Buffer.concat([decipher.update(Buffer.from(f.ciphertext, "base64")), decipher.final()]).toString("utf8");
-    } catch {
-      throw new StoreRefusedError(`${path} does not authenticate under this store's key: restore it from the store's backup`);
-    }
-    const totals = JSON.parse(json) as Record<string, number>;
-    return new Map(Object.entries(totals).filter(([k]) => this.held.has(k)));
   }
 }
 
