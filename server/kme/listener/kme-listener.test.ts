@@ -3,7 +3,8 @@
  * the in-memory ports and the test PKI:
  * - handshake refusals: no certificate, CN sae-bank-1 self-signed, from the KME
  *   CA, from the Agent CA, and a TLS 1.1 client: no HTTP response ever comes
- *   back and the ports are never asked anything;
+ *   back and the ports are never asked anything; a TLS 1.2 client asking to
+ *   renegotiate loses its connection;
  * - after the handshake: a valid SAE is served (TLS 1.2 and 1.3, ALPN http/1.1,
  *   JSON and no-store on every answer); two CNs, an unregistered SAE and a pin
  *   mismatch are 401 from the protocol layer;
@@ -126,6 +127,27 @@ describe("KME listener: the handshake (§3)", () => {
     expect(x.alpn).toBe("http/1.1");
     expect(x.version).toBe(expected);
     expect(x.received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+  it("a TLS 1.2 client that asks to renegotiate (it could present another certificate) loses its connection; the listener keeps serving", async () => {
+    const socket = connect({ host: "127.0.0.1", port: bankKme.port, servername: "localhost", ca: pki.kmeCa, ...pki.sae(BANK), maxVersion: "TLSv1.2" });
+    let received = "";
+    socket.on("data", (d: Buffer) => void (received += d.toString("latin1")));
+    const closed = new Promise<void>((r) => socket.on("close", () => r()));
+    socket.on("error", () => undefined);
+    await new Promise<void>((r) => socket.once("secureConnect", () => r()));
+    socket.write(`GET ${statusPath} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    await new Promise<void>((r) => {
+      const wait = () => (received.includes("\r\n\r\n") ? r() : setTimeout(wait, 10));
+      wait();
+    });
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    let renegotiated = false;
+    expect(socket.renegotiate({ rejectUnauthorized: true }, (err) => void (renegotiated = err === null || err === undefined))).toBe(true);
+    await closed; // the server ends the connection (before this change it renegotiated)
+    expect(renegotiated).toBe(false);
+    expect(socket.destroyed).toBe(true);
+    const after = await etsi014Request({ url: url(bankKme, statusPath), method: "GET", tls: clientTls(pki.sae(BANK)) });
+    expect(after.status).toBe(200);
   });
 });
 

@@ -27,7 +27,7 @@ import type { Etsi014Ports } from "../etsi014/kme-ports";
 import { JSON_CONTENT_TYPE, refusalResponse, type Etsi014Response } from "../etsi014/kme-response";
 import { MAX_BODY_BYTES } from "../etsi014/request-syntax";
 import { readBoundedBody } from "./bounded-body";
-import { readClientCertificate } from "./client-certificate";
+import { readClientCertificate, type ClientCertificate } from "./client-certificate";
 
 export interface KmeListenerOptions {
   host: string;
@@ -85,6 +85,12 @@ export async function startKmeListener(opts: KmeListenerOptions): Promise<KmeLis
       });
     },
   );
+  // A connection's client certificate is its identity for every request it carries, read once (certificateOf). TLS 1.2
+  // renegotiation could put another certificate on the same connection: it is refused (and with it a renegotiation
+  // flood, a known way to burn a server's CPU). TLS 1.3 has no renegotiation.
+  server.on("secureConnection", (socket: TLSSocket) => {
+    socket.disableRenegotiation();
+  });
   server.on("tlsClientError", (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     // A refused certificate, an old TLS version, a scanner: the peer got no HTTP exchange.
     log.warn({ code: err.code, reason: err.message, remoteAddress: socket.remoteAddress }, "etsi014 TLS handshake refused");
@@ -114,10 +120,19 @@ export async function startKmeListener(opts: KmeListenerOptions): Promise<KmeLis
   };
 }
 
+/** Per connection: its client certificate as read after the handshake (renegotiation is refused, so it cannot change). */
+const certificates = new WeakMap<TLSSocket, ClientCertificate | null>();
+
+function certificateOf(socket: TLSSocket): ClientCertificate | null {
+  let cert = certificates.get(socket);
+  if (cert === undefined) certificates.set(socket, (cert = readClientCertificate(socket)));
+  return cert;
+}
+
 async function serve(opts: KmeListenerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const socket = req.socket as TLSSocket;
-  const cert = socket.authorized ? readClientCertificate(socket) : null;
+  const cert = socket.authorized ? certificateOf(socket) : null;
   if (cert === null) {
     // rejectUnauthorized makes this unreachable; if it ever is, the peer is not authenticated: no answer.
     opts.log.error({ remoteAddress: socket.remoteAddress }, "etsi014 request without a verified client certificate: connection dropped");
@@ -168,7 +183,8 @@ function send(res: ServerResponse, response: Etsi014Response, closeAfter: boolea
 
 /** Node's HTTP parser refused the request (or it timed out): a short JSON answer if the socket still takes one, then close. */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === "ECONNRESET" || !socket.writable) {
+  // A reset, or a TLS-level failure (a refused renegotiation): no HTTP answer can reach the peer.
+  if (err.code === "ECONNRESET" || err.code?.startsWith("ERR_TLS_") || err.code?.startsWith("ERR_SSL_") || !socket.writable) {
     socket.destroy();
     return;
   }
