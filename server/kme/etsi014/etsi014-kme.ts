@@ -119,7 +119,7 @@ async function runMethod(shared: Etsi014Ports, request: Etsi014Request, route: M
   if (hub !== null) return refused(hub);
   const valid = (id: string | null) => (id !== null && SAE_ID.test(id) ? id : null);
   const ports = shared.forRequest
-    ? await shared.forRequest({ callerSaeId: valid(request.callerSaeId), pathSaeId: valid(route.pathSaeId), endpoint: route.endpoint })
+    ? await shared.forRequest({ callerSaeId: valid(request.callerSaeId), pathSaeId: valid(route.pathSaeId), endpoint: route.endpoint, requestId: request.requestId })
     : shared;
   const caller = await checkCaller(ports, request);
   if (caller !== null) return refused(caller);

@@ -152,6 +152,8 @@ export interface RequestOutline {
   /** The SAE in the path, null when it is not a valid SAE ID. */
   pathSaeId: string | null;
   endpoint: "status" | "enc_keys" | "dec_keys";
+  /** The request's id (the hub links the request's registry read to its claim). */
+  requestId?: string;
 }
 
 export interface Etsi014Ports {

@@ -171,6 +171,46 @@ describe("ETSI 014 at the hub", () => {
     expect((await hub.call("ep-stock", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "full", notices: true })).snapshot).toMatchObject({ available: 0 });
   });
 
+  it("an enc_keys request's claim reuses its prepare's registry read, once, unless the registry changed or the claim names other applications", async () => {
+    await replenisher.round();
+    const pool = poolOf(t.db);
+    const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    let reads = 0;
+    (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      if ((args[0] as { name?: string } | undefined)?.name === "qecnet-kme-registry-view") reads++;
+      return original(...args);
+    };
+    const prepareFor = (requestId: string) =>
+      hub.call("ep-bank", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false, requestId });
+    try {
+      await prepareFor("carried");
+      expect(reads).toBe(1);
+      expect(await claim(1, "carried")).toMatchObject({ outcome: "claimed" });
+      expect(reads).toBe(1); // the prepare's read
+      // Once only: the same id again reads the registry.
+      expect(await claim(1, "carried")).toMatchObject({ outcome: "claimed" });
+      expect(reads).toBe(2);
+      // A registry change between the prepare and the claim: the claim reads again and sees it.
+      await prepareFor("changed");
+      await registry.unpair("sae-bank-1", "sae-stock-1", ACTOR);
+      const before = reads;
+      expect(await claim(1, "changed")).toMatchObject({ outcome: "refused" });
+      expect(reads).toBeGreaterThan(before);
+      await registry.pair("sae-bank-1", "sae-stock-1", ACTOR);
+      // A claim naming another slave than the prepare did reads the registry (sae-stock-2 is not paired: refused).
+      await prepareFor("other-slave");
+      const r = await hub.call("ep-bank", "claimForMaster", { requestId: "other-slave", masterSaeId: "sae-bank-1", slaveSaeIds: ["sae-stock-2"], number: 1, sizeBits: 128, required: NONE, preferred: NONE });
+      expect(r).toMatchObject({ outcome: "refused" });
+      // Another KME's prepare with the same request id is not this KME's.
+      await hub.call("ep-stock", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false, requestId: "site" });
+      const at = reads;
+      expect(await claim(1, "site")).toMatchObject({ outcome: "claimed" });
+      expect(reads).toBe(at + 1);
+    } finally {
+      (pool as unknown as { query: unknown }).query = original;
+    }
+  });
+
   it("a disabled application is unknown to every KME and its pool is no longer refilled", async () => {
     const sae = (await registry.list()).saes.find((x) => x.saeId === "sae-stock-1")!;
     await registry.setEnabled("sae-stock-1", false, sae.version, "decommissioned", ACTOR);

@@ -12,6 +12,7 @@ import { loadPolicies } from "../../keys/key-policies";
 import type { KeyService } from "../../keys/key-service";
 import type { Clock } from "../../time/clock";
 import type { KmeCallArgs, KmeCallHandler, KmeCallName, KmeCallResult } from "../link/kme-calls";
+import { registryChangeCount } from "../registry/sae-registry";
 import { DeliveryClaims } from "./delivery-claims";
 import { StatusCache } from "./status-cache";
 import {
@@ -27,6 +28,7 @@ import {
   slaveInspection,
   type DeliveryRow,
   type KeyStateRow,
+  type RegistryView,
   revokedNotices,
   siteState,
 } from "./pool-queries";
@@ -49,6 +51,10 @@ export const KME_DEFAULTS = { poolTarget: 1000, maxKeyPerRequest: 128, minKeySiz
 
 /** How long the policy's key size and a pool's refill rate are reused (both change rarely; neither decides a claim). */
 const CACHE_TTL_MS = 5_000;
+/** How long an enc_keys request's registry read waits for its claim (the claim follows within milliseconds). */
+const PREPARED_TTL_MS = 1_000;
+/** Prepared reads kept at most (requests whose claim never came: refused before it). */
+const PREPARED_MAX = 4_096;
 
 type Handlers = { [N in KmeCallName]: (kme: string, args: KmeCallArgs<N>) => Promise<KmeCallResult<N>> };
 
@@ -62,6 +68,12 @@ export class KmeHub implements KmeCallHandler {
   private readonly rates = new Map<string, { at: number; rate: number }>();
   private readonly rateReads = new Map<string, Promise<number>>();
   private sizeCache: { at: number; bits: number } | null = null;
+  /**
+   * The registry read of an enc_keys request's prepare, by KME and request id, for that request's claim: one registry
+   * read per request instead of two. Used once, within PREPARED_TTL_MS, only when no registry change of this process
+   * began or ended in between (registryChangeCount), and only for the same master and single slave.
+   */
+  private readonly prepared = new Map<string, { at: number; changes: number; master: string; slave: string; view: RegistryView }>();
   /** Pool counts and notices reused while the audit head stays put (status-cache.ts). */
   private readonly cache = new StatusCache();
 
@@ -88,10 +100,12 @@ export class KmeHub implements KmeCallHandler {
   }
 
   private readonly handlers: Handlers = {
-    prepare: async (kme, { callerSaeId, pathSaeId, snapshot, notices }) => {
+    prepare: async (kme, { callerSaeId, pathSaeId, snapshot, notices, requestId }) => {
       const ids = [callerSaeId, pathSaeId].filter((x): x is string => x !== null);
       const pair = callerSaeId !== null && pathSaeId !== null ? [[callerSaeId, pathSaeId] as const] : [];
+      const changes = registryChangeCount(); // before the read: a change begun while it runs is seen at the claim
       const [view, limits] = await Promise.all([registryView(this.pool, kme, ids, pair), this.handlers.limits(kme, {})]);
+      if (requestId !== undefined && callerSaeId !== null && pathSaeId !== null) this.keepPrepared(kme, requestId, { at: this.clock().getTime(), changes, master: callerSaeId, slave: pathSaeId, view });
       const caller = callerSaeId === null ? null : (view.saes.get(callerSaeId) ?? null);
       const path = pathSaeId === null ? null : (view.saes.get(pathSaeId) ?? null);
       const sites = [...new Set([kme, ...(path ? [path.nodeId] : [])])].map((nodeId) => ({ nodeId, state: view.site(nodeId) }));
@@ -132,8 +146,9 @@ export class KmeHub implements KmeCallHandler {
       return { notices: await this.notices(saeId) };
     },
     claimForMaster: async (kme, a) => {
-      // The registry and both sites in one read (as findSae, arePaired and siteState would answer them one by one).
-      const view = await registryView(this.pool, kme, [a.masterSaeId, ...a.slaveSaeIds], a.slaveSaeIds.map((id) => [a.masterSaeId, id] as const));
+      // The registry and both sites in one read (as findSae, arePaired and siteState would answer them one by one),
+      // or the read this request's prepare made a moment ago.
+      const view = this.takePrepared(kme, a) ?? (await registryView(this.pool, kme, [a.masterSaeId, ...a.slaveSaeIds], a.slaveSaeIds.map((id) => [a.masterSaeId, id] as const)));
       const master = view.saes.get(a.masterSaeId) ?? null;
       const slaves = a.slaveSaeIds.map((id) => view.saes.get(id) ?? null);
       if (!master || master.nodeId !== kme || slaves.some((s) => s === null)) return this.refusedMaster(kme, a, null);
@@ -196,6 +211,28 @@ export class KmeHub implements KmeCallHandler {
       },
     });
     return true;
+  }
+
+  private keepPrepared(kme: string, requestId: string, p: { at: number; changes: number; master: string; slave: string; view: RegistryView }): void {
+    const key = `${kme}\u0000${requestId}`;
+    this.prepared.delete(key);
+    this.prepared.set(key, p);
+    // Oldest first (insertion order): drop what expired, and beyond the cap the oldest.
+    for (const [k, v] of this.prepared) {
+      if (this.prepared.size <= PREPARED_MAX && p.at - v.at <= PREPARED_TTL_MS) break;
+      this.prepared.delete(k);
+    }
+  }
+
+  /** The registry read of this request's prepare, once, if it still stands for this claim (see `prepared`). */
+  private takePrepared(kme: string, a: KmeCallArgs<"claimForMaster">): RegistryView | null {
+    const key = `${kme}\u0000${a.requestId}`;
+    const p = this.prepared.get(key);
+    if (!p) return null;
+    this.prepared.delete(key);
+    const age = this.clock().getTime() - p.at;
+    const same = a.masterSaeId === p.master && a.slaveSaeIds.length === 1 && a.slaveSaeIds[0] === p.slave;
+    return same && age >= 0 && age <= PREPARED_TTL_MS && p.changes === registryChangeCount() ? p.view : null;
   }
 
   /** The notices of an SAE (§5.5); with `head` (the audit head this request read first), from the cache while it holds. */

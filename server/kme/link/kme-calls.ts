@@ -64,6 +64,8 @@ export const KME_CALLS = {
        */
       snapshot: z.enum(["full", "enough"]).nullable(),
       notices: z.boolean(),
+      /** The request's id: its claim (claimForMaster with the same id) may reuse this call's registry read. */
+      requestId: ZRequestId.optional(),
     }),
     result: z.object({
       caller: ZSae.nullable(),

@@ -9,8 +9,18 @@
  */
 import type pg from "pg";
 import { poolOf, type Db } from "../../db/client";
-import type { JobRunner } from "../../commit/batch-part";
+import type { BatchJob, JobRunner } from "../../commit/batch-part";
 import { DomainError } from "../../domain/errors/domain-error";
+
+/**
+ * Counts the registry changes of this process, once when one starts and once when it has ended: a reader that saw the
+ * same count before and after saw no change of this process begin or end in between (the KME hub reuses a request's
+ * registry read for its claim only then). Changes by other processes are not counted.
+ */
+let registryChanges = 0;
+export function registryChangeCount(): number {
+  return registryChanges;
+}
 
 export const SAE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 export const CERT_PIN_PATTERN = /^[0-9a-f]{64}$/;
@@ -58,6 +68,16 @@ export class SaeRegistry {
     private readonly runner: JobRunner,
   ) {}
 
+  /** Every change goes through here: counted as it starts and once it has ended (registryChangeCount). */
+  private async submitChange<T>(job: BatchJob<T>): Promise<T> {
+    registryChanges++;
+    try {
+      return await this.runner.submit(job);
+    } finally {
+      registryChanges++;
+    }
+  }
+
   async list(): Promise<{ saes: SaeEntry[]; pairs: SaePairEntry[] }> {
     const pool = poolOf(this.db);
     const [saes, pairs, counts] = await Promise.all([
@@ -89,7 +109,7 @@ export class SaeRegistry {
     if (description.length > 300) throw new DomainError("INVALID_INPUT", "The description is at most 300 characters.");
     let exists = false;
     let node: { id: string; role: string } | null = null;
-    await this.runner.submit({
+    await this.submitChange({
       keyIds: [],
       load: async (c) => {
         exists = (await c.query("SELECT 1 FROM saes WHERE sae_id = $1", [saeId])).rowCount! > 0;
@@ -159,7 +179,7 @@ export class SaeRegistry {
     const [x, y] = a < b ? [a, b] : [b, a];
     let found: SaeRow[] = [];
     let exists = false;
-    await this.runner.submit({
+    await this.submitChange({
       keyIds: [],
       load: async (c) => {
         found = (await c.query<SaeRow>(`${SELECT_SAE} WHERE sae_id = ANY($1::text[])`, [[x, y]])).rows;
@@ -181,7 +201,7 @@ export class SaeRegistry {
   async unpair(a: string, b: string, who: Who): Promise<void> {
     const [x, y] = a < b ? [a, b] : [b, a];
     let exists = false;
-    await this.runner.submit({
+    await this.submitChange({
       keyIds: [],
       load: async (c) => {
         exists = (await c.query("SELECT 1 FROM sae_pairs WHERE sae_a = $1 AND sae_b = $2", [x, y])).rowCount! > 0;
@@ -203,7 +223,7 @@ export class SaeRegistry {
     decide: (cur: SaeRow) => { action: string; from: string; to: string; details: Record<string, string | string[]>; sql: string; params: [unknown, unknown] },
   ): Promise<void> {
     let cur: SaeRow | null = null;
-    await this.runner.submit({
+    await this.submitChange({
       keyIds: [],
       load: async (c: pg.ClientBase) => {
         cur = (await c.query<SaeRow>(`${SELECT_SAE} WHERE sae_id = $1`, [saeId])).rows[0] ?? null;

@@ -97,6 +97,7 @@ async function portsForRequest(shared: Etsi014Ports, hub: HubLink, outline: Requ
     // enc_keys compares the count with the keys asked for (at most max_key_per_request): counting further is waste.
     snapshot: outline.endpoint === "status" ? "full" : outline.endpoint === "enc_keys" ? "enough" : null,
     notices: outline.endpoint === "status",
+    ...(outline.endpoint === "enc_keys" && outline.requestId ? { requestId: outline.requestId } : {}),
   });
   const known = (id: string) => id === caller || id === path;
   const sites = new Map(p.sites.map((x) => [x.nodeId, x.state]));
