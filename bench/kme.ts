@@ -9,7 +9,10 @@
  * with its own SAE-CA certificate and keep-alive connections.
  *
  * 1. Latency at 16 concurrent pairs, p50 and p99, of `status`, `enc_keys` (one
- *    key) and `dec_keys` (one key: the keys the enc_keys phase issued), each
+ *    key) and `dec_keys` (one key: the keys the enc_keys phase issued), the
+ *    applications in their own process as real ones are (bench/kme-clients.ts;
+ *    until 2026-12-06 they ran in this process, the hub's, and their TLS work
+ *    shared its event loop), each
  *    beside two baselines of the same run: an mTLS round trip to a static
  *    handler answering {} with the KME's TLS setup, in its own process
  *    (bench/static-mtls-server.ts), and an audited no-op job of the hub's
@@ -34,6 +37,7 @@
  * Prints the load average before and after: the machine may be shared.
  */
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import os from "node:os";
 import path from "node:path";
 import type { Agent } from "node:https";
@@ -119,10 +123,35 @@ async function startStaticServer(pki: string): Promise<{ port: number; stop(): v
   return { port, stop: () => child.kill("SIGTERM") };
 }
 
+/** The applications' process (bench/kme-clients.ts): one phase at a time, answered with every call's latency. */
+async function startClients(pkiDir: string, bankPort: number, stockPort: number, staticPort: number) {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "kme-clients.ts"), pkiDir, String(bankPort), String(stockPort), String(staticPort), String(APPS)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the clients' process exited (${code})`))));
+  exited.catch(() => undefined);
+  const nextLine = async () => {
+    const r = await Promise.race([lines.next(), exited]);
+    if (r.done) throw new Error("the clients' process closed its output");
+    return r.value;
+  };
+  if ((await nextLine()) !== "READY") throw new Error("the clients' process did not start");
+  return {
+    phase: async (name: string, phase: "static" | "status" | "enc_keys" | "dec_keys", calls: number): Promise<Lat & { mismatches: number }> => {
+      child.stdin!.write(`${JSON.stringify({ phase, calls })}\n`);
+      const r = JSON.parse(await nextLine()) as { ms: number[]; failed: number; samples: string[]; mismatches: number };
+      return { name, ...r };
+    },
+    stop: () => void child.kill("SIGTERM"),
+  };
+}
+
 async function main(): Promise<number> {
   const target = await openTarget();
   let h: KmeHarness | null = null;
   let stopStatic = () => undefined as void;
+  let stopClients = () => undefined as void;
   const agents: Agent[] = [];
   try {
     console.log(`bench:kme on ${target.where}; ${os.cpus().length} CPU(s); load average (1/5/15 min) at start: ${load()}${QUICK ? " (--quick)" : ""}`);
@@ -170,54 +199,31 @@ async function main(): Promise<number> {
     };
     await renew();
 
-    const callStatic = async (a: number): Promise<Outcome> => {
-      const r = await etsi014Request({ url: `https://127.0.0.1:${st.port}/`, method: "GET", tls: rig.tlsOf(bank(a)), agent: staticAgent[a] });
-      return r.status === 200 || why(r);
-    };
     const noop = async (): Promise<Outcome> => {
       await rig.s.keys.runner.submit({ keyIds: [], run: (ws) => ws.audit({ actor: "bench", action: "BENCH_NOOP", subjectType: "bench", subjectId: "kme", fromState: null, toState: null, details: {} }) });
       return true;
     };
-    const status = async (a: number): Promise<Outcome> => {
-      const r = await rig.call("ep-bank", bank(a), "GET", `${stock(a)}/status`, undefined, master[a]);
-      return r.status === 200 || why(r);
-    };
+    // The applications of the latency phases run in their own process (bench/kme-clients.ts), as real ones do: their
+    // TLS and HTTP work does not share this process (the hub) and its event loop.
+    const clients = await startClients(rig.pkiDir, rig.kmePort.get("ep-bank")!, rig.kmePort.get("ep-stock")!, st.port);
+    stopClients = clients.stop;
 
-    // ---- warm-up (connections, prepared statements, JIT of both sides)
-    await latencies("warm-up", 10, async (a) => {
-      await callStatic(a);
-      await noop();
-      return status(a);
-    });
+    // ---- warm-up (connections, prepared statements, JIT of every process)
+    await clients.phase("warm-up", "static", 10);
+    await latencies("warm-up", 10, noop);
+    await clients.phase("warm-up", "status", 10);
 
     // ---- 1. latency at 16 pairs, with the two baselines measured just before
-    await renew();
-    const lStatic = await latencies("mTLS round trip, static {} (baseline)", CALLS_PER_APP, callStatic);
+    const lStatic = await clients.phase("mTLS round trip, static {} (baseline)", "static", CALLS_PER_APP);
     const lNoop = await latencies("audited no-op job (baseline)", CALLS_PER_APP, noop);
-    await renew();
-    const lStatus = await latencies("status", CALLS_PER_APP, status);
-    const issued: Array<Array<{ key_ID: string; key: string }>> = apps.map(() => []);
-    await renew();
-    const lEnc = await latencies("enc_keys (1 key)", KEYS_PER_APP, async (a) => {
-      const r = await rig.call("ep-bank", bank(a), "GET", `${stock(a)}/enc_keys`, undefined, master[a]);
-      if (r.status !== 200) return why(r);
-      issued[a]!.push(...(r.json as { keys: Array<{ key_ID: string; key: string }> }).keys);
-      return true;
-    });
-    let decMismatch = 0;
-    await renew();
-    const lDec = await latencies("dec_keys (1 key)", KEYS_PER_APP, async (a, k) => {
-      const want = issued[a]![k];
-      if (!want) return "no key (its enc_keys failed)";
-      const r = await rig.call("ep-stock", stock(a), "POST", `${bank(a)}/dec_keys`, { key_IDs: [{ key_ID: want.key_ID }] }, slave[a]);
-      if (r.status !== 200) return why(r);
-      if ((r.json as { keys: Array<{ key: string }> }).keys[0]?.key !== want.key) decMismatch++;
-      return true;
-    });
+    const lStatus = await clients.phase("status", "status", CALLS_PER_APP);
+    const lEnc = await clients.phase("enc_keys (1 key)", "enc_keys", KEYS_PER_APP);
+    const lDec = await clients.phase("dec_keys (1 key)", "dec_keys", KEYS_PER_APP);
+    const decMismatch = lDec.mismatches;
     // The baselines once more after the methods, to see the drift over the phases.
-    await renew();
-    const lStatic2 = await latencies("mTLS round trip, static {} (again)", CALLS_PER_APP, callStatic);
+    const lStatic2 = await clients.phase("mTLS round trip, static {} (again)", "static", CALLS_PER_APP);
     const lNoop2 = await latencies("audited no-op job (again)", CALLS_PER_APP, noop);
+    await renew();
 
     // ---- 2. bulk: enc_keys number=128 then dec_keys of the same 128, every pair at once
     let bulkKeys = 0;
@@ -327,6 +333,7 @@ async function main(): Promise<number> {
     return ok && decMismatch === 0 ? 0 : 1;
   } finally {
     for (const a of agents) a.destroy();
+    stopClients();
     stopStatic();
     await h?.dispose();
     await target.cleanup();
