@@ -41,8 +41,13 @@ export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {
 
 /** Jobs of one kind loaded and written together in a batch (BatchJob.group). */
 export interface JobGroup<W extends BatchWorkspace = BatchWorkspace> {
+  /**
+   * Optional: a read sent with BEGIN and the head lock, in the same round trip (as BatchPart.preload: a statement
+   * of its own, no parameters; any value written into it escaped). Its result reaches `load` as `preloaded`.
+   */
+  preload?(jobs: readonly BatchJob<unknown, W>[]): string | null;
   /** Reads, under the head lock and before any job runs, what these jobs of the batch need. */
-  load?(client: pg.ClientBase, jobs: readonly BatchJob<unknown, W>[]): Promise<void>;
+  load?(client: pg.ClientBase, jobs: readonly BatchJob<unknown, W>[], preloaded?: pg.QueryResult): Promise<void>;
   /** Writes what the accepted jobs among them decided (each with the value its `run` returned), in one go. */
   write?(client: pg.ClientBase, accepted: ReadonlyArray<{ job: BatchJob<unknown, W>; value: unknown }>): Promise<void>;
 }

@@ -17,7 +17,7 @@ import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import { poolOf, type Db } from "../db/client";
 import { DomainError } from "../domain/errors/domain-error";
 import { flushBatch, sendRowsAhead } from "./batch-flush";
-import { headMark, type BatchJob, type BatchPart, type JobRunner, type PartOfBatch } from "./batch-part";
+import { headMark, type BatchJob, type BatchPart, type JobGroup, type JobRunner, type PartOfBatch } from "./batch-part";
 import type { BatchWorkspace } from "./batch-workspace";
 
 interface Queued<W extends BatchWorkspace> {
@@ -135,9 +135,12 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
     let inDoubt: { seq: bigint; hash: string; settle: () => void } | null = null;
     try {
       const jobs = batch.map((q) => q.job);
-      // The parts' first reads go with BEGIN and the lock, in one round trip (beginLockAndRead).
+      const groups = new Map<JobGroup<W>, Queued<W>[]>();
+      for (const q of batch) if (q.job.group) groups.set(q.job.group, [...(groups.get(q.job.group) ?? []), q]);
+      // The parts' and the groups' first reads go with BEGIN and the lock, in one round trip (beginLockAndRead).
       const preloads = this.opts.parts.map((part) => part.preload?.(jobs) ?? null);
-      const { head, results } = await beginLockAndRead(client, preloads.filter((s): s is string => s !== null));
+      const groupPreloads = [...groups].map(([g, qs]) => g.preload?.(qs.map((q) => q.job)) ?? null);
+      const { head, results } = await beginLockAndRead(client, [...preloads, ...groupPreloads].filter((s): s is string => s !== null));
       const now = this.clock();
       const ws = this.opts.workspace(now);
       const found = headMark(head);
@@ -146,10 +149,8 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
       for (const [i, part] of this.opts.parts.entries()) {
         parts.push(await part.open(client, ws, jobs, found, preloads[i] === null ? undefined : results[read++]));
       }
-      const groups = new Map<object, Queued<W>[]>();
-      for (const q of batch) if (q.job.group) groups.set(q.job.group, [...(groups.get(q.job.group) ?? []), q]);
       for (const q of batch) if (!q.job.group) await q.job.load?.(client);
-      for (const [, qs] of groups) await qs[0]!.job.group!.load?.(client, qs.map((q) => q.job));
+      for (const [i, [g, qs]] of [...groups].entries()) await g.load?.(client, qs.map((q) => q.job), groupPreloads[i] === null ? undefined : results[read++]);
       const outcomes = batch.map((q) => {
         ws.beginJob();
         try {

@@ -17,7 +17,7 @@ import type { KeyService } from "../../keys/key-service";
 import type { KeyWorkspace } from "../../keys/key-workspace";
 import { jsonRowsTable, type JobGroup } from "../../commit/batch-part";
 import { transition } from "../../keys/key-effects";
-import { deliveriesOf, ETSI014_POLICY, poolCandidates, poolLabel, type Constraints, type DeliveryRow } from "./pool-queries";
+import { deliveriesOf, deliveriesStatement, deliveryRowsOf, ETSI014_POLICY, poolCandidates, poolLabel, type Constraints, type DeliveryRow } from "./pool-queries";
 
 export interface MasterClaim {
   kme: string;
@@ -89,13 +89,16 @@ export class DeliveryClaims {
   /** Per claim job: where the group's load puts the delivery rows it read, and the rows its accepted claim writes. */
   private readonly jobs = new WeakMap<object, { loaded(rows: Map<string, DeliveryRow[]>): void; rows(value: unknown): unknown[] }>();
   /** The delivery rows of every claim of a batch read in one query (each claim looks up only its own keys). */
-  private readonly loadAll = async (client: pg.ClientBase, jobs: ReadonlyArray<{ keyIds: readonly string[] }>): Promise<void> => {
-    const rows = await deliveriesOf(client, [...new Set(jobs.flatMap((j) => j.keyIds))]);
+  private readonly loadAll = async (client: pg.ClientBase, jobs: ReadonlyArray<{ keyIds: readonly string[] }>, preloaded?: pg.QueryResult): Promise<void> => {
+    const rows = preloaded ? deliveryRowsOf(preloaded) : await deliveriesOf(client, [...new Set(jobs.flatMap((j) => j.keyIds))]);
     for (const j of jobs) this.jobs.get(j)?.loaded(rows);
   };
+  /** The group's delivery rows read with BEGIN and the head lock, in the same round trip. */
+  private readonly preloadAll = (jobs: ReadonlyArray<{ keyIds: readonly string[] }>): string | null => deliveriesStatement(jobs.flatMap((j) => j.keyIds));
   private readonly rowsOf = (accepted: ReadonlyArray<{ job: object; value: unknown }>) => accepted.flatMap((a) => this.jobs.get(a.job)?.rows(a.value) ?? []);
   /** enc_keys claims of one batch: one read, one INSERT of every delivery row. */
   private readonly masterGroup: JobGroup<KeyWorkspace> = {
+    preload: this.preloadAll,
     load: this.loadAll,
     write: async (client, accepted) => {
       const rows = this.rowsOf(accepted);
@@ -112,6 +115,7 @@ export class DeliveryClaims {
   };
   /** dec_keys claims of one batch: one read, one UPDATE marking every fetched row. */
   private readonly slaveGroup: JobGroup<KeyWorkspace> = {
+    preload: this.preloadAll,
     load: this.loadAll,
     write: async (client, accepted) => {
       const rows = this.rowsOf(accepted);

@@ -5,6 +5,7 @@
  * requests racing in one batch), all or nothing, consumed and purged after the
  * last fetch, and every step in a chain that still verifies.
  */
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../../audit/audit-log";
 import { demoMesh } from "../../demo/demo-topology";
@@ -209,6 +210,32 @@ describe("ETSI 014 at the hub", () => {
     } finally {
       (pool as unknown as { query: unknown }).query = original;
     }
+  });
+
+  it("a claim's batch reads the keys' delivery rows with BEGIN and the head lock, in one round trip", async () => {
+    await replenisher.round();
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof query>) {
+      const q = args[0] as unknown;
+      sent.push(typeof q === "string" ? q : String((q as { name?: string; text?: string }).name ?? (q as { text?: string }).text));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    let claimed;
+    try {
+      claimed = await claim(1, "one-round-trip");
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(claimed).toMatchObject({ outcome: "claimed" });
+    const begin = sent.find((q) => q.startsWith("BEGIN;"));
+    expect(begin).toMatch(/FOR UPDATE;\n.*FROM key_sae_deliveries/s);
+    expect(sent).not.toContain("qecnet-kme-deliveries-of");
+    // The rows read that way decide: the key just issued is not issued again.
+    const again = await hub.call("ep-stock", "claimForSlave", { requestId: "fetch-1", slaveSaeId: "sae-stock-1", masterSaeId: "sae-bank-1", keyIds: [(claimed as { keys: Array<{ keyId: string }> }).keys[0]!.keyId] });
+    expect(again).toMatchObject({ outcome: "claimed" });
+    const twice = await hub.call("ep-stock", "claimForSlave", { requestId: "fetch-2", slaveSaeId: "sae-stock-1", masterSaeId: "sae-bank-1", keyIds: [(claimed as { keys: Array<{ keyId: string }> }).keys[0]!.keyId] });
+    expect(twice).toMatchObject({ outcome: "refused" });
   });
 
   it("a disabled application is unknown to every KME and its pool is no longer refilled", async () => {

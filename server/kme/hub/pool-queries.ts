@@ -6,7 +6,9 @@
  * the replenisher names them with the pool's label, so a pool is read through
  * the label index. Read only: every change is a claim job (delivery-claims.ts).
  */
-import type pg from "pg";
+import pg from "pg";
+
+const { escapeLiteral } = pg;
 
 export const ETSI014_POLICY = "etsi014";
 
@@ -226,16 +228,30 @@ export interface DeliveryRow {
   deliveredAt: Date | null;
 }
 
+type DeliveryDbRow = { key_id: string; sae_id: string; role: "master" | "slave"; master_sae_id: string; kme_node_id: string; size_bits: number; delivered_at: Date | null };
+const DELIVERIES_SQL = (ids: string) =>
+  `SELECT key_id, sae_id, role, master_sae_id, kme_node_id, size_bits, delivered_at FROM key_sae_deliveries WHERE key_id = ANY(${ids}) ORDER BY key_id, role, sae_id`;
+
 /** Every delivery row of these keys (under the head lock in a claim job, so claims never race). */
 export async function deliveriesOf(q: pg.Pool | pg.ClientBase, keyIds: readonly string[]): Promise<Map<string, DeliveryRow[]>> {
+  if (keyIds.length === 0) return new Map();
+  return deliveryRowsOf(await q.query<DeliveryDbRow>({ name: "qecnet-kme-deliveries-of", text: DELIVERIES_SQL("$1::uuid[]"), values: [[...keyIds]] }));
+}
+
+/**
+ * deliveriesOf as a statement of its own, to send with BEGIN and the head lock (JobGroup.preload): the ids written in
+ * as one escaped JSON literal, cast to uuid as the parameter is (an id that is not a uuid fails the same way). Null
+ * for no ids.
+ */
+export function deliveriesStatement(keyIds: readonly string[]): string | null {
+  const ids = [...new Set(keyIds)];
+  return ids.length === 0 ? null : DELIVERIES_SQL(`ARRAY(SELECT jsonb_array_elements_text(${escapeLiteral(JSON.stringify(ids))}::jsonb)::uuid)`);
+}
+
+/** The rows of deliveriesOf or of its statement, by key. */
+export function deliveryRowsOf(result: pg.QueryResult): Map<string, DeliveryRow[]> {
   const out = new Map<string, DeliveryRow[]>();
-  if (keyIds.length === 0) return out;
-  const { rows } = await q.query<{ key_id: string; sae_id: string; role: "master" | "slave"; master_sae_id: string; kme_node_id: string; size_bits: number; delivered_at: Date | null }>({
-    name: "qecnet-kme-deliveries-of",
-    text: "SELECT key_id, sae_id, role, master_sae_id, kme_node_id, size_bits, delivered_at FROM key_sae_deliveries WHERE key_id = ANY($1::uuid[]) ORDER BY key_id, role, sae_id",
-    values: [[...keyIds]],
-  });
-  for (const r of rows) {
+  for (const r of result.rows as DeliveryDbRow[]) {
     const list = out.get(r.key_id) ?? [];
     list.push({ keyId: r.key_id, saeId: r.sae_id, role: r.role, masterSaeId: r.master_sae_id, kmeNodeId: r.kme_node_id, sizeBits: r.size_bits, deliveredAt: r.delivered_at });
     out.set(r.key_id, list);
