@@ -63,6 +63,8 @@ const BULK = 128;
 const BULK_PAIRS = 4;
 const CALLS_PER_APP = QUICK ? 30 : 100;
 const KEYS_PER_APP = QUICK ? 20 : 50;
+/** Keys per pair the warm-up takes and fetches back, untimed. */
+const WARM_KEYS = 5;
 const BULK_WAVES = QUICK ? 1 : 4;
 const CAMPAIGN = argN("--campaign", QUICK ? 1_000 : 10_000);
 const KEY_BITS = 256;
@@ -212,6 +214,10 @@ async function main(): Promise<number> {
     await clients.phase("warm-up", "static", 10);
     await latencies("warm-up", 10, noop);
     await clients.phase("warm-up", "status", 10);
+    // enc_keys and dec_keys too (5 keys per pair, fetched back): their paths at the agents are not status's.
+    await clients.phase("warm-up", "enc_keys", WARM_KEYS);
+    await clients.phase("warm-up", "dec_keys", WARM_KEYS);
+    await refill();
 
     // ---- 1. latency at 16 pairs, with the two baselines measured just before
     const lStatic = await clients.phase("mTLS round trip, static {} (baseline)", "static", CALLS_PER_APP);
