@@ -42,6 +42,8 @@ export class UsageJournal {
   private pending = new Map<string, number>();
   /** The current log's creation is durable (its folder was fsynced); appends to it wait for that first. */
   private logNamed: Promise<void> = Promise.resolve();
+  /** Whether logNamed has resolved (a synchronous write cannot wait for it: it fsyncs the folder itself). */
+  private logNamedDone = true;
   private readonly folder: FolderSync;
   private readonly syncs = new Coalesced(() => this.flush());
   private compacting: Promise<void> | null = null;
@@ -109,6 +111,10 @@ export class UsageJournal {
     }
     this.writePending();
     fdatasyncSync(this.fd);
+    if (!this.logNamedDone) {
+      fsyncDir(this.dir); // a log begun by a snapshot under way: its name must be durable before this answers
+      this.logNamedDone = true;
+    }
     this.maybeCompact();
   }
 
@@ -156,7 +162,12 @@ export class UsageJournal {
     this.generation = next;
     this.lines = 0;
     this.fd = openSync(join(this.dir, logName(next)), "a", 0o600);
-    this.logNamed = this.folder.sync();
+    this.logNamedDone = false;
+    const named = this.folder.sync();
+    this.logNamed = named;
+    named.then(() => {
+      if (this.logNamed === named) this.logNamedDone = true;
+    }, () => undefined);
     this.compacting = (async () => {
       try {
         await writeDurablyAsync(join(this.dir, SNAPSHOT), this.snapshotText(totals, next), this.folder);
