@@ -9,7 +9,6 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import pino from "pino";
 import { parseAgentConfig } from "../server/agents/agent/agent-config";
 import { AgentFaults } from "../server/agents/agent/agent-faults";
 import { AgentLink } from "../server/agents/agent/agent-link";
@@ -22,7 +21,7 @@ import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
 import { reportRefusals, siteKmePorts } from "../server/kme/site/site-ports";
 import { KmeCounts } from "../server/kme/site/kme-counts";
 import { holdAfterClaims } from "../server/kme/site/test-claim-hold";
-import { REDACT_PATHS } from "../server/ops/logger";
+import { qecnetLogger } from "../server/ops/logger";
 import { systemClock } from "../server/time/clock";
 
 const parsed = parseAgentConfig(process.argv.slice(2), process.env);
@@ -31,13 +30,7 @@ if (!parsed.ok) {
   process.exit(2);
 }
 const cfg = parsed.config;
-const log = pino({
-  level: cfg.logLevel,
-  base: { service: "qecnet-agent", nodeId: cfg.nodeId, pid: process.pid },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-  formatters: { level: (label) => ({ level: label }) },
-});
+const log = qecnetLogger(cfg.logLevel, { service: "qecnet-agent", nodeId: cfg.nodeId, pid: process.pid });
 
 let store: SealedStore;
 try {

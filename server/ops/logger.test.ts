@@ -32,6 +32,35 @@ describe("structured logs", () => {
     expect(lines.join("\n")).toContain("[redacted]");
   });
 
+  it("censors inside arrays, in an error's own fields (still logged as an error), and in child bindings", () => {
+    const { log, lines } = capture();
+    log.info({ keys: [{ key: SECRET }, { keyId: "k-2" }] }, "array");
+    const err = Object.assign(new Error("boom"), { material: SECRET });
+    log.error({ err }, "failed");
+    log.child({ ctx: { token: SECRET }, requestId: "req-2" }).info({ ok: true }, "bound");
+    log.child({ requestId: "req-3" }).child({ deeper: { inner: { secret: SECRET } } }).info("grandchild");
+    const out = lines.join("\n");
+    expect(out).not.toContain(SECRET);
+    expect(lines).toHaveLength(4);
+    const [arr, failed, bound] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(arr).toMatchObject({ keys: [{ key: "[redacted]" }, { keyId: "k-2" }] });
+    expect(failed).toMatchObject({ err: { type: "Error", message: "boom", material: "[redacted]" } });
+    expect(String((failed!.err as { stack: string }).stack)).toMatch(/^Error: boom/);
+    expect(bound).toMatchObject({ ctx: { token: "[redacted]" }, requestId: "req-2", ok: true });
+    expect(JSON.parse(lines[3]!)).toMatchObject({ requestId: "req-3", deeper: { inner: { secret: "[redacted]" } }, msg: "grandchild" });
+  });
+
+  it("leaves the caller's objects as they were, and does not walk buffers", () => {
+    const { log, lines } = capture();
+    const job = { key: SECRET, inner: { seed: SECRET } };
+    const record = { job, payload: Buffer.from("abc") };
+    log.info(record, "unchanged");
+    expect(record.job).toBe(job);
+    expect(job).toEqual({ key: SECRET, inner: { seed: SECRET } });
+    expect(lines[0]).not.toContain(SECRET);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ job: { key: "[redacted]", inner: { seed: "[redacted]" } }, payload: { type: "Buffer" } });
+  });
+
   it("keeps ordinary fields (the list is not censoring everything)", () => {
     const { log, lines } = capture();
     log.info({ keyId: "k-1", fingerprint: "ab12" }, "ok");
