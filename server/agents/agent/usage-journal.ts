@@ -187,9 +187,10 @@ export class UsageJournal {
     return `${JSON.stringify({ v: 2, ...sealed, storedAt: this.clock().toISOString() })}\n`;
   }
 
+  /** A journal line: base64 of nonce ‖ ciphertext ‖ tag. */
   private seal(plain: string, aad: Buffer): string {
-    const p = sealParts(this.key, plain, aad);
-    return Buffer.concat([Buffer.from(p.nonce, "base64"), Buffer.from(p.ciphertext, "base64"), Buffer.from(p.tag, "base64")]).toString("base64");
+    const { nonce, ct, tag } = sealBytes(this.key, plain, aad);
+    return Buffer.concat([nonce, ct, tag]).toString("base64");
   }
 
   private lineAad(generation: number, index: number): Buffer {
@@ -205,12 +206,17 @@ function lineAad(nodeId: string, generation: number, index: number): Buffer {
   return Buffer.from(`QECNET-AGENT-USAGE-LOG-V1\0${nodeId}\0${generation}\0${index}`, "utf8");
 }
 
-function sealParts(key: Buffer, plain: string, aad: Buffer): { nonce: string; ciphertext: string; tag: string } {
+function sealBytes(key: Buffer, plain: string, aad: Buffer): { nonce: Buffer; ct: Buffer; tag: Buffer } {
   const nonce = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, nonce);
   cipher.setAAD(aad);
   const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-  return { nonce: nonce.toString("base64"), ciphertext: ct.toString("base64"), tag: cipher.getAuthTag().toString("base64") };
+  return { nonce, ct, tag: cipher.getAuthTag() };
+}
+
+function sealParts(key: Buffer, plain: string, aad: Buffer): { nonce: string; ciphertext: string; tag: string } {
+  const { nonce, ct, tag } = sealBytes(key, plain, aad);
+  return { nonce: nonce.toString("base64"), ciphertext: ct.toString("base64"), tag: tag.toString("base64") };
 }
 
 function openParts(key: Buffer, nonce: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buffer): string | null {
