@@ -12,6 +12,7 @@ import { beginLockAndRead } from "../audit/audit-log";
 import { nodesStatement } from "../keys/key-batch";
 import { MESH_VERSION_AND_SIMULATION, meshVersionAndSimulation } from "../mesh/mesh-rows";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import { recordStatements } from "../testing/pg-statements";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 
 describe("reads sent with the head lock", () => {
@@ -61,19 +62,8 @@ describe("reads sent with the head lock", () => {
     const svc = testKeyService(t.db);
     // A first batch reads the stored key policies (then cached while the audit head is where it left it).
     await svc.create({ label: "lock-read-warm", purpose: "test", policy: "standard", participants: ["node-a"] }, ACTOR);
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof query>) {
-      const q = args[0] as unknown;
-      sent.push(typeof q === "string" ? q : String((q as { name?: string; text?: string }).name ?? (q as { text?: string }).text));
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-    let id: string;
-    try {
-      id = (await svc.create({ label: "lock-read", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR)).id;
-    } finally {
-      pg.Client.prototype.query = query;
-    }
+    const { result: id, sent } = await recordStatements(async () =>
+      (await svc.create({ label: "lock-read", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR)).id);
     expect(sent[0]).toMatch(/^BEGIN;.*FOR UPDATE;\n.*FROM nodes/s);
     expect(sent[1]).toMatch(/^qecnet-flush-/);
     expect(sent[2]).toBe("COMMIT");

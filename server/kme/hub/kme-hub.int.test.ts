@@ -5,7 +5,6 @@
  * requests racing in one batch), all or nothing, consumed and purged after the
  * last fetch, and every step in a chain that still verifies.
  */
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyStoredChain } from "../../audit/audit-log";
 import { demoMesh } from "../../demo/demo-topology";
@@ -17,6 +16,7 @@ import { KmeHub } from "./kme-hub";
 import { PoolReplenisher } from "./pool-replenisher";
 import { poolOf } from "../../db/client";
 import { REFILL_RATE_SQL, poolLabel, refillKeysPerSecond } from "./pool-queries";
+import { recordStatements } from "../../testing/pg-statements";
 
 const NONE = { avoidNodes: [], maxRelays: null };
 
@@ -174,59 +174,41 @@ describe("ETSI 014 at the hub", () => {
 
   it("an enc_keys request's claim reuses its prepare's registry read, once, unless the registry changed or the claim names other applications", async () => {
     await replenisher.round();
-    const pool = poolOf(t.db);
-    const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-    let reads = 0;
-    (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      if ((args[0] as { name?: string } | undefined)?.name === "qecnet-kme-registry-view") reads++;
-      return original(...args);
-    };
     const prepareFor = (requestId: string) =>
       hub.call("ep-bank", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false, requestId });
-    try {
-      await prepareFor("carried");
-      expect(reads).toBe(1);
-      expect(await claim(1, "carried")).toMatchObject({ outcome: "claimed" });
-      expect(reads).toBe(1); // the prepare's read
-      // Once only: the same id again reads the registry.
-      expect(await claim(1, "carried")).toMatchObject({ outcome: "claimed" });
-      expect(reads).toBe(2);
-      // A registry change between the prepare and the claim: the claim reads again and sees it.
-      await prepareFor("changed");
-      await registry.unpair("sae-bank-1", "sae-stock-1", ACTOR);
-      const before = reads;
-      expect(await claim(1, "changed")).toMatchObject({ outcome: "refused" });
-      expect(reads).toBeGreaterThan(before);
-      await registry.pair("sae-bank-1", "sae-stock-1", ACTOR);
-      // A claim naming another slave than the prepare did reads the registry (sae-stock-2 is not paired: refused).
-      await prepareFor("other-slave");
-      const r = await hub.call("ep-bank", "claimForMaster", { requestId: "other-slave", masterSaeId: "sae-bank-1", slaveSaeIds: ["sae-stock-2"], number: 1, sizeBits: 128, required: NONE, preferred: NONE });
-      expect(r).toMatchObject({ outcome: "refused" });
-      // Another KME's prepare with the same request id is not this KME's.
-      await hub.call("ep-stock", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false, requestId: "site" });
-      const at = reads;
-      expect(await claim(1, "site")).toMatchObject({ outcome: "claimed" });
-      expect(reads).toBe(at + 1);
-    } finally {
-      (pool as unknown as { query: unknown }).query = original;
-    }
+    // Registry reads sent while `fn` runs.
+    const reads = async (fn: () => Promise<unknown>) =>
+      (await recordStatements(fn)).sent.filter((q) => q === "qecnet-kme-registry-view").length;
+    const claimed = (requestId: string, slave = "sae-stock-1") =>
+      hub.call("ep-bank", "claimForMaster", { requestId, masterSaeId: "sae-bank-1", slaveSaeIds: [slave], number: 1, sizeBits: 128, required: NONE, preferred: NONE });
+    let outcome: unknown;
+    const claimReads = async (requestId: string, slave?: string) => reads(async () => (outcome = await claimed(requestId, slave)));
+
+    expect(await reads(() => prepareFor("carried"))).toBe(1);
+    expect(await claimReads("carried")).toBe(0); // the prepare's read
+    expect(outcome).toMatchObject({ outcome: "claimed" });
+    // Once only: the same id again reads the registry.
+    expect(await claimReads("carried")).toBe(1);
+    expect(outcome).toMatchObject({ outcome: "claimed" });
+    // A registry change between the prepare and the claim: the claim reads again and sees it.
+    await prepareFor("changed");
+    await registry.unpair("sae-bank-1", "sae-stock-1", ACTOR);
+    expect(await claimReads("changed")).toBe(1);
+    expect(outcome).toMatchObject({ outcome: "refused" });
+    await registry.pair("sae-bank-1", "sae-stock-1", ACTOR);
+    // A claim naming another slave than the prepare did reads the registry (sae-stock-2 is not paired: refused).
+    await prepareFor("other-slave");
+    expect(await claimReads("other-slave", "sae-stock-2")).toBe(1);
+    expect(outcome).toMatchObject({ outcome: "refused" });
+    // Another KME's prepare with the same request id is not this KME's.
+    await hub.call("ep-stock", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false, requestId: "site" });
+    expect(await claimReads("site")).toBe(1);
+    expect(outcome).toMatchObject({ outcome: "claimed" });
   });
 
   it("a claim's batch reads the keys' delivery rows with BEGIN and the head lock, in one round trip", async () => {
     await replenisher.round();
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof query>) {
-      const q = args[0] as unknown;
-      sent.push(typeof q === "string" ? q : String((q as { name?: string; text?: string }).name ?? (q as { text?: string }).text));
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-    let claimed;
-    try {
-      claimed = await claim(1, "one-round-trip");
-    } finally {
-      pg.Client.prototype.query = query;
-    }
+    const { result: claimed, sent } = await recordStatements(() => claim(1, "one-round-trip"));
     expect(claimed).toMatchObject({ outcome: "claimed" });
     const begin = sent.find((q) => q.startsWith("BEGIN;"));
     expect(begin).toMatch(/FOR UPDATE;\n.*FROM key_sae_deliveries/s);
