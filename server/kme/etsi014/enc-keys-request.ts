@@ -68,6 +68,20 @@ function readPost(body: Uint8Array, limits: DeliveryLimits): Checked<EncKeysSynt
   return accept({ number, size, additionalSlaves: slaves ?? [], extensions: extensions.value });
 }
 
+/**
+ * The keys an enc_keys request asks for, read before the request is judged (the limits are not known yet): its
+ * `number` (1 when absent) if the request reads as one, else undefined. Only a hint for how far the hub counts the
+ * pool (KmePorts.forRequest); the request is judged by readEncKeysRequest and checkNumber as always.
+ */
+export function requestedNumber(route: Route, body: Uint8Array): number | undefined {
+  const read = readEncKeysRequest(route, body, HINT_LIMITS);
+  if (!read.ok) return undefined;
+  const n = read.value.number ?? 1;
+  return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+}
+/** Only the messages of a refusal quote limits, and a hint's refusal is never shown. */
+const HINT_LIMITS: DeliveryLimits = { keySizeBits: 0, minKeySizeBits: 0, poolTarget: 0, maxKeyPerRequest: 0, maxSaeIdCount: 0 };
+
 /** Row 1: number defaults to 1 and is an integer from 1 to max_key_per_request. */
 export function checkNumber(number: number | undefined, limits: DeliveryLimits): Checked<number> {
   const n = number ?? 1;

@@ -41,6 +41,7 @@
 import { DEFAULT_RETRY_AFTER, SAE_ID, checkCaller, checkHubLink, hubUnreachable, loadLimits, type RetryAfter } from "./common-checks";
 import { getKeysWithIds } from "./dec-keys";
 import { getKeys } from "./enc-keys";
+import { requestedNumber } from "./enc-keys-request";
 import type { Etsi014Ports } from "./kme-ports";
 import type { Etsi014Response } from "./kme-response";
 import { refused, type MethodContext, type MethodResult } from "./method-context";
@@ -119,7 +120,10 @@ async function runMethod(shared: Etsi014Ports, request: Etsi014Request, route: M
   if (hub !== null) return refused(hub);
   const valid = (id: string | null) => (id !== null && SAE_ID.test(id) ? id : null);
   const ports = shared.forRequest
-    ? await shared.forRequest({ callerSaeId: valid(request.callerSaeId), pathSaeId: valid(route.pathSaeId), endpoint: route.endpoint, requestId: request.requestId })
+    ? await shared.forRequest({
+        callerSaeId: valid(request.callerSaeId), pathSaeId: valid(route.pathSaeId), endpoint: route.endpoint, requestId: request.requestId,
+        ...(route.endpoint === "enc_keys" ? { number: requestedNumber(route, request.body) } : {}),
+      })
     : shared;
   const caller = await checkCaller(ports, request);
   if (caller !== null) return refused(caller);

@@ -154,6 +154,8 @@ export interface RequestOutline {
   endpoint: "status" | "enc_keys" | "dec_keys";
   /** The request's id (the hub links the request's registry read to its claim). */
   requestId?: string;
+  /** enc_keys: the keys it asks for, when its syntax reads (requestedNumber); the pool is counted no further. */
+  number?: number;
 }
 
 export interface Etsi014Ports {

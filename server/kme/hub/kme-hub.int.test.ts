@@ -17,6 +17,7 @@ import { PoolReplenisher } from "./pool-replenisher";
 import { poolOf } from "../../db/client";
 import { REFILL_RATE_SQL, poolLabel, refillKeysPerSecond } from "./pool-queries";
 import { recordStatements } from "../../testing/pg-statements";
+import { KME_CALLS } from "../link/kme-calls";
 
 const NONE = { avoidNodes: [], maxRelays: null };
 
@@ -204,6 +205,26 @@ describe("ETSI 014 at the hub", () => {
     await hub.call("ep-stock", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false, requestId: "site" });
     expect(await claimReads("site")).toBe(1);
     expect(outcome).toMatchObject({ outcome: "claimed" });
+  });
+
+  it("enc_keys's prepare counts the pool only as far as the request's number: the answer is the same, the count shorter", async () => {
+    await replenisher.round();
+    const stock = (await prepare()).snapshot!.available;
+    expect(stock).toBeGreaterThan(2);
+    const enough = (upTo?: number) =>
+      hub.call("ep-bank", "prepare", { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false, ...(upTo ? { upTo } : {}) });
+    // Counted up to the number: enough for it, never more than the pool holds.
+    expect((await enough(1))!.snapshot!.available).toBe(1);
+    expect((await enough(2))!.snapshot!.available).toBe(2);
+    expect((await enough(stock + 5))!.snapshot!.available).toBe(stock);
+    // A number beyond max_key_per_request (refused by enc_keys anyway) counts no further than without one.
+    expect((await enough(999_999))!.snapshot!.available).toBe((await enough())!.snapshot!.available);
+    // The count the cache kept for a short limit does not answer a longer one.
+    expect((await prepare()).snapshot!.available).toBe(stock);
+    // What an agent may send: a whole number from 1 (the link refuses anything else before the hub reads it).
+    const args = { callerSaeId: "sae-bank-1", pathSaeId: "sae-stock-1", snapshot: "enough", notices: false };
+    expect(KME_CALLS.prepare.args.safeParse({ ...args, upTo: 3 }).success).toBe(true);
+    for (const upTo of [0, -1, 1.5, "3", null]) expect(KME_CALLS.prepare.args.safeParse({ ...args, upTo }).success).toBe(false);
   });
 
   it("a claim's batch reads the keys' delivery rows with BEGIN and the head lock, in one round trip", async () => {

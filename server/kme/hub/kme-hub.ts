@@ -100,7 +100,7 @@ export class KmeHub implements KmeCallHandler {
   }
 
   private readonly handlers: Handlers = {
-    prepare: async (kme, { callerSaeId, pathSaeId, snapshot, notices, requestId }) => {
+    prepare: async (kme, { callerSaeId, pathSaeId, snapshot, upTo, notices, requestId }) => {
       const ids = [callerSaeId, pathSaeId].filter((x): x is string => x !== null);
       const pair = callerSaeId !== null && pathSaeId !== null ? [[callerSaeId, pathSaeId] as const] : [];
       const changes = registryChangeCount(); // before the read: a change begun while it runs is seen at the claim
@@ -113,7 +113,7 @@ export class KmeHub implements KmeCallHandler {
       const mine = caller !== null && caller.nodeId === kme;
       const [pool, list] = await Promise.all([
         snapshot === null ? null
-        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : this.opts.maxKeyPerRequest, view.head)
+        : mine && path ? this.snapshot(poolSites(caller.nodeId, path.nodeId), { avoidNodes: [], maxRelays: null }, snapshot === "full" ? this.opts.poolTarget : Math.min(upTo ?? Infinity, this.opts.maxKeyPerRequest), view.head)
         : emptySnapshot(),
         !notices ? null : mine ? this.notices(caller.saeId, view.head) : [],
       ]);

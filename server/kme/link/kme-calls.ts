@@ -63,6 +63,8 @@ export const KME_CALLS = {
        * to the most keys one request may take ("enough": all enc_keys compares it with), or not at all (null).
        */
       snapshot: z.enum(["full", "enough"]).nullable(),
+      /** With "enough": count no further than this (the keys the enc_keys request asks for); never beyond "enough". */
+      upTo: z.number().int().min(1).max(1_000_000).optional(),
       notices: z.boolean(),
       /** The request's id: its claim (claimForMaster with the same id) may reuse this call's registry read. */
       requestId: ZRequestId.optional(),

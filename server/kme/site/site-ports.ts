@@ -96,6 +96,8 @@ async function portsForRequest(shared: Etsi014Ports, hub: HubLink, outline: Requ
     pathSaeId: path,
     // enc_keys compares the count with the keys asked for (at most max_key_per_request): counting further is waste.
     snapshot: outline.endpoint === "status" ? "full" : outline.endpoint === "enc_keys" ? "enough" : null,
+    // enc_keys compares the count with its number alone: a count that reaches it says all the request needs.
+    ...(outline.endpoint === "enc_keys" && outline.number !== undefined ? { upTo: outline.number } : {}),
     notices: outline.endpoint === "status",
     ...(outline.endpoint === "enc_keys" && outline.requestId ? { requestId: outline.requestId } : {}),
   });
