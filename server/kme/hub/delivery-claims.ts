@@ -154,7 +154,9 @@ export class DeliveryClaims {
       // Candidates outside the lock (the claim re-checks each under it): preferred ones first, oldest activation first.
       // A claim without route constraints takes them from the pool's read-ahead (one query serves many claims).
       const want = c.number * 2 + 4;
-      let candidates = plain ? await this.takeAhead(pool, sites, label, c.number + 2, skip) : [];
+      // Exactly `number` of them: the read-ahead hands each to one claim of this process only, so a spare would only be
+      // read under the lock for nothing (a candidate gone stale meanwhile fails the claim, which then reads afresh).
+      let candidates = plain ? await this.takeAhead(pool, sites, label, c.number, skip) : [];
       if (candidates.length < c.number) {
         const avoid = [...skip, ...this.reserved, ...candidates];
         const first = await poolCandidates(pool, sites, merged, want, avoid);
