@@ -30,6 +30,20 @@ describe("reads sent with the head lock", () => {
     await t?.dispose();
   });
 
+  it("the batch's transaction plans cheaply (random_page_cost 1.1, generic plans) and leaves the connection as it was", async () => {
+    const c = await connect();
+    try {
+      const show = async (name: string) => ((await c.query(`SHOW ${name}`)).rows[0] as Record<string, string>)[name];
+      const before = { cost: await show("random_page_cost"), mode: await show("plan_cache_mode") };
+      const { results } = await beginLockAndRead(c, ["SHOW plan_cache_mode", "SHOW random_page_cost"]);
+      expect(results.map((r) => Object.values(r.rows[0] as object)[0])).toEqual(["force_generic_plan", "1.1"]);
+      await c.query("COMMIT");
+      expect({ cost: await show("random_page_cost"), mode: await show("plan_cache_mode") }).toEqual(before);
+    } finally {
+      await c.end();
+    }
+  });
+
   it("a read sent with the lock while another writer holds it sees what that writer committed", async () => {
     const writer = await connect();
     const batch = await connect();
