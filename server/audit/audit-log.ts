@@ -52,12 +52,14 @@ export async function beginAndLockHead(client: pg.ClientBase): Promise<ChainLink
  * COMMITTED), so a read sent this way runs once the lock is granted and sees everything the writer it waited for
  * committed, as a read sent afterwards would; one round trip fewer for every batch. Their results, in order.
  */
-export async function beginLockAndRead(client: pg.ClientBase, reads: readonly string[]): Promise<{ head: ChainLink; results: pg.QueryResult[] }> {
-  const text = reads.length === 0 ? BEGIN_AND_LOCK : `${BEGIN_AND_LOCK};\n${reads.join(";\n")}`;
+export async function beginLockAndRead(client: pg.ClientBase, reads: readonly string[], prepares: readonly string[] = []): Promise<{ head: ChainLink; results: pg.QueryResult[] }> {
+  // `prepares` (PREPARE statements the reads EXECUTE) first, before BEGIN: they are not undone by a rollback anyway.
+  const text = [...prepares, BEGIN_AND_LOCK, ...reads].join(";\n");
   const results = (await client.query(text)) as unknown as pg.QueryResult[];
-  const row = results[3]?.rows[0] as { seq: string; hash: string } | undefined;
+  const at = prepares.length + 3;
+  const row = results[at]?.rows[0] as { seq: string; hash: string } | undefined;
   if (!row) throw new Error("The audit chain head row is missing: the database was not migrated, or the row was deleted");
-  return { head: { seq: BigInt(row.seq), hash: row.hash }, results: results.slice(4) };
+  return { head: { seq: BigInt(row.seq), hash: row.hash }, results: results.slice(at + 1) };
 }
 
 type AuditRow = Awaited<ReturnType<Db["auditEntry"]["findMany"]>>[number];

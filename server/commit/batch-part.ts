@@ -8,6 +8,7 @@
 import type pg from "pg";
 import type { ChainLink } from "../domain/audit/types";
 import type { EventTopic } from "../domain/events/console-events";
+import type { ServerStatement } from "../db/server-statements";
 import type { BatchWorkspace } from "./batch-workspace";
 
 export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {
@@ -101,11 +102,18 @@ export interface BatchPart<W extends BatchWorkspace = BatchWorkspace> {
    */
   preload?(jobs: readonly BatchJob<unknown, W>[]): string | null;
   /**
+   * Optional: a read sent the same way, but as a statement prepared on the server (server/db/server-statements.ts),
+   * run with its arguments (SQL literals, escaped): parsed and planned once per connection, where a statement written
+   * out in full with its values would be at every batch. Its result reaches `open` as `preparedRead`.
+   */
+  preloadPrepared?(jobs: readonly BatchJob<unknown, W>[]): { statement: ServerStatement; args: readonly string[] } | null;
+  /**
    * Under the head lock, before the jobs run: loads what the batch's jobs
    * declared into `ws`. `head` is the audit head the batch found ("seq:hash");
-   * `preloaded` the result of this part's `preload` statement, when it sent one.
+   * `preloaded` the result of this part's `preload` statement, when it sent one;
+   * `preparedRead` that of its `preloadPrepared` read.
    */
-  open(client: pg.ClientBase, ws: W, jobs: readonly BatchJob<unknown, W>[], head: string, preloaded?: pg.QueryResult): Promise<PartOfBatch>;
+  open(client: pg.ClientBase, ws: W, jobs: readonly BatchJob<unknown, W>[], head: string, preloaded?: pg.QueryResult, preparedRead?: pg.QueryResult): Promise<PartOfBatch>;
 }
 
 /** The audit head as the batch found it, as a mark parts compare (caches keyed by head). */

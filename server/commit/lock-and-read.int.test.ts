@@ -9,7 +9,10 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { beginLockAndRead } from "../audit/audit-log";
+import { randomUUID } from "node:crypto";
+import { executeText, forgetStatements } from "../db/server-statements";
 import { nodesStatement } from "../keys/key-batch";
+import { KEY_FAMILY_STATEMENT, keyFamilyArgs } from "../keys/key-rows";
 import { MESH_VERSION_AND_SIMULATION, meshVersionAndSimulation } from "../mesh/mesh-rows";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
 import { recordStatements } from "../testing/pg-statements";
@@ -83,6 +86,54 @@ describe("reads sent with the head lock", () => {
     expect(sent[2]).toBe("COMMIT");
     expect(sent).toHaveLength(3);
     expect((await t.db.key.findUniqueOrThrow({ where: { id }, include: { participants: true } })).participants).toHaveLength(2);
+  });
+
+  it("a transition of stored keys reads their family with the lock, through a statement prepared once per connection", async () => {
+    const svc = testKeyService(t.db);
+    const a = await svc.create({ label: "family-a", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
+    const b = await svc.create({ label: "family-b", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
+    const { sent } = await recordStatements(async () => {
+      await svc.apply(a.id, { type: "REVOKE", reason: "family read test" }, ACTOR);
+      await svc.apply(b.id, { type: "REVOKE", reason: "family read test" }, ACTOR);
+    });
+    const begins = sent.filter((q) => q.startsWith("BEGIN;") || q.startsWith("PREPARE "));
+    expect(begins).toHaveLength(2);
+    for (const q of begins) expect(q).toMatch(/FOR UPDATE;\n.*EXECUTE qecnet_key_family_v1_\d+\('\{[0-9a-f-]{36}\}'::uuid\[\]\)/s);
+    expect(sent).not.toContain("qecnet-load-key-family"); // no round trip of its own
+    expect(await t.db.key.count({ where: { id: { in: [a.id, b.id] }, state: "REVOKED" } })).toBe(2);
+  });
+
+  it("a connection that lost its prepared statements, or whose PREPARE may not have run, prepares again under a new name", async () => {
+    const c = await connect();
+    try {
+      const ids = [randomUUID()];
+      const first = executeText(c, KEY_FAMILY_STATEMENT, keyFamilyArgs(ids)!);
+      expect(first.prepare).toMatch(/^PREPARE qecnet_key_family_v1_\d+\(uuid\[\]\) AS WITH direct AS/);
+      await c.query(`${first.prepare};\n${first.run}`);
+      first.confirmed();
+      const again = executeText(c, KEY_FAMILY_STATEMENT, keyFamilyArgs(ids)!);
+      expect(again.prepare).toBeNull();
+      expect(again.run).toBe(first.run);
+      // Statements dropped behind our back (DEALLOCATE ALL): the EXECUTE fails; once forgotten, a new name works.
+      await c.query("DEALLOCATE ALL");
+      await expect(c.query(again.run)).rejects.toThrow(/does not exist/);
+      forgetStatements(c);
+      const fresh = executeText(c, KEY_FAMILY_STATEMENT, keyFamilyArgs(ids)!);
+      expect(fresh.prepare).not.toBeNull();
+      expect(fresh.run).not.toBe(first.run);
+      await c.query(`${fresh.prepare};\n${fresh.run}`);
+      // A query whose PREPARE ran but which failed after it: forgotten, the next name does not collide.
+      const failing = executeText(c, { ...KEY_FAMILY_STATEMENT, base: "qecnet_test_failing" }, keyFamilyArgs(ids)!);
+      await expect(c.query(`${failing.prepare};\nSELECT 1/0`)).rejects.toThrow(/division by zero/);
+      forgetStatements(c);
+      const next = executeText(c, { ...KEY_FAMILY_STATEMENT, base: "qecnet_test_failing" }, keyFamilyArgs(ids)!);
+      await c.query(`${next.prepare};\n${next.run}`);
+      // Only well-formed ids reach the statement; none at all sends none.
+      expect(keyFamilyArgs(["not-a-uuid", "'); DROP TABLE keys; --"])).toBeNull();
+      expect(() => executeText(c, { ...KEY_FAMILY_STATEMENT, base: "x; DROP TABLE keys" }, ["1"])).toThrow(/not a statement name/);
+    } finally {
+      await c.end();
+    }
   });
 
   it("node ids are read as text, whatever they hold", async () => {

@@ -13,7 +13,7 @@ import type { Db } from "../db/client";
 import type { Clock } from "../time/clock";
 import { readPolicies, type StoredKeyPolicy } from "./key-policies";
 import { keyRowParts, keysOf } from "./key-row-writes";
-import { loadKeyFamily } from "./key-rows";
+import { KEY_FAMILY_STATEMENT, keyFamilyArgs, keyFamilyOf, loadKeyFamily } from "./key-rows";
 import { KeyWorkspace, type NodeFacts } from "./key-workspace";
 
 const { escapeLiteral } = pg;
@@ -44,8 +44,17 @@ export class KeyBatch implements BatchPart<KeyWorkspace> {
     return nodesStatement(jobs.flatMap((j) => j.nodeIds ?? []));
   }
 
-  async open(client: pg.ClientBase, ws: KeyWorkspace, jobs: readonly BatchJob<unknown, KeyWorkspace>[], head: string, preloaded?: pg.QueryResult): Promise<PartOfBatch> {
-    const keys = await loadKeyFamily(client, jobs.flatMap((j) => j.keyIds));
+  /**
+   * The keys' family, read with the lock too, but through a statement prepared on the server (EXECUTE): parsed and
+   * planned once per connection, unlike the written-out statement measured above. One round trip fewer per batch.
+   */
+  preloadPrepared(jobs: readonly BatchJob<unknown, KeyWorkspace>[]) {
+    const args = keyFamilyArgs(jobs.flatMap((j) => j.keyIds));
+    return args ? { statement: KEY_FAMILY_STATEMENT, args } : null;
+  }
+
+  async open(client: pg.ClientBase, ws: KeyWorkspace, jobs: readonly BatchJob<unknown, KeyWorkspace>[], head: string, preloaded?: pg.QueryResult, family?: pg.QueryResult): Promise<PartOfBatch> {
+    const keys = family ? keyFamilyOf(family) : await loadKeyFamily(client, jobs.flatMap((j) => j.keyIds));
     const nodes = preloaded ? nodesOf(preloaded) : await loadNodes(client, jobs.flatMap((j) => j.nodeIds ?? []));
     ws.loadKeys(keys, nodes);
     if (this.policyCache?.head === head) {

@@ -4,7 +4,8 @@
  * Raw SQL on the runner's pg connection: the batch runner's speed is bounded
  * by round trips.
  */
-import type pg from "pg";
+import pg from "pg";
+import type { ServerStatement } from "../db/server-statements";
 import type { KeyState } from "../domain/lifecycle/key-states";
 import type { KeyRecord } from "./key-record";
 
@@ -19,6 +20,7 @@ interface Row {
   participants: Array<{ nodeId: string; confirmedAt: string | null; receiptMac: string | null; purgeConfirmedAt: string | null; purgeRequestedAt: string | null }> | string;
 }
 
+const { escapeLiteral } = pg;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const date = (v: string | null) => (v === null ? null : new Date(v));
 const bytes = (v: Uint8Array | null) => (v === null ? null : (new Uint8Array(v) as Uint8Array<ArrayBuffer>));
@@ -40,14 +42,8 @@ function toRecord(r: Row): KeyRecord {
   };
 }
 
-export async function loadKeyFamily(client: pg.ClientBase, ids: readonly string[]): Promise<KeyRecord[]> {
-  const wanted = [...new Set(ids)].filter((id) => UUID.test(id));
-  if (wanted.length === 0) return [];
-  // A named (prepared) statement: PostgreSQL plans it once per connection.
-  const { rows } = await client.query<Row>({
-    name: "qecnet-load-key-family",
-    // Ids first (the keys, their successors, and the predecessors of both), then each row once with its participants.
-    text: `WITH direct AS (
+// Ids first (the keys, their successors, and the predecessors of both), then each row once with its participants.
+const FAMILY_SQL = `WITH direct AS (
       SELECT k.id, k.predecessor_id FROM keys k WHERE k.id = ANY($1::uuid[])
       UNION
       SELECT k.id, k.predecessor_id FROM keys k WHERE k.predecessor_id = ANY($1::uuid[])
@@ -63,8 +59,28 @@ export async function loadKeyFamily(client: pg.ClientBase, ids: readonly string[
       SELECT json_agg(json_build_object('nodeId', p.node_id, 'confirmedAt', p.confirmed_at,
                                         'receiptMac', p.receipt_mac, 'purgeConfirmedAt', p.purge_confirmed_at,
                                         'purgeRequestedAt', p.purge_requested_at)) AS participants
-      FROM key_participants p WHERE p.key_id = k.id) p ON true`,
-    values: [wanted],
-  });
+      FROM key_participants p WHERE p.key_id = k.id) p ON true`;
+
+const familyIds = (ids: readonly string[]) => [...new Set(ids)].filter((id) => UUID.test(id));
+
+export async function loadKeyFamily(client: pg.ClientBase, ids: readonly string[]): Promise<KeyRecord[]> {
+  const wanted = familyIds(ids);
+  if (wanted.length === 0) return [];
+  // A named (prepared) statement: PostgreSQL plans it once per connection.
+  const { rows } = await client.query<Row>({ name: "qecnet-load-key-family", text: FAMILY_SQL, values: [wanted] });
   return rows.map(toRecord);
+}
+
+/** loadKeyFamily as a statement prepared on the server, run with the batch's BEGIN and head lock (BatchPart.preloadPrepared). */
+export const KEY_FAMILY_STATEMENT: ServerStatement = { base: "qecnet_key_family_v1", params: "uuid[]", sql: FAMILY_SQL };
+
+/** Its argument for these ids (only well-formed UUIDs, as loadKeyFamily reads), or null when there is none. */
+export function keyFamilyArgs(ids: readonly string[]): string[] | null {
+  const wanted = familyIds(ids);
+  return wanted.length === 0 ? null : [`${escapeLiteral(`{${wanted.join(",")}}`)}::uuid[]`];
+}
+
+/** The keys its EXECUTE read (as loadKeyFamily returns them). */
+export function keyFamilyOf(result: pg.QueryResult): KeyRecord[] {
+  return (result.rows as Row[]).map(toRecord);
 }
