@@ -7,6 +7,7 @@
 import { systemClock, type Clock } from "../time/clock";
 import type { Prisma } from "../../generated/prisma/client";
 import { poolOf, type Db } from "../db/client";
+import { simpleQuery, type ServerStatement, type SimpleRead } from "../db/server-statements";
 import type pg from "pg";
 import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "../domain/audit/types";
 import { verifyChain } from "./verify-chain";
@@ -31,7 +32,9 @@ export type Tx = Prisma.TransactionClient;
  * dec_keys batch for its write statement alone). SET LOCAL: both end with the
  * transaction.
  */
-const BEGIN_AND_LOCK = "BEGIN; SET LOCAL random_page_cost = 1.1; SET LOCAL plan_cache_mode = force_generic_plan; SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+const BEGIN = ["BEGIN", "SET LOCAL random_page_cost = 1.1", "SET LOCAL plan_cache_mode = force_generic_plan"];
+/** The head lock, prepared on the server once per connection (written out, it was planned at every batch). */
+const HEAD_LOCK: ServerStatement = { base: "qecnet_audit_head_lock_v1", params: "", sql: "SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE" };
 
 /**
  * Opens the transaction and locks the head row until it ends; returns the
@@ -52,11 +55,18 @@ export async function beginAndLockHead(client: pg.ClientBase): Promise<ChainLink
  * COMMITTED), so a read sent this way runs once the lock is granted and sees everything the writer it waited for
  * committed, as a read sent afterwards would; one round trip fewer for every batch. Their results, in order.
  */
-export async function beginLockAndRead(client: pg.ClientBase, reads: readonly string[], prepares: readonly string[] = []): Promise<{ head: ChainLink; results: pg.QueryResult[] }> {
-  // `prepares` (PREPARE statements the reads EXECUTE) first, before BEGIN: they are not undone by a rollback anyway.
-  const text = [...prepares, BEGIN_AND_LOCK, ...reads].join(";\n");
-  const results = (await client.query(text)) as unknown as pg.QueryResult[];
-  const at = prepares.length + 3;
+export async function beginLockAndRead(client: pg.ClientBase, reads: readonly SimpleRead[]): Promise<{ head: ChainLink; results: pg.QueryResult[] }> {
+  // Reads may be statements prepared on the server (run by EXECUTE); the head lock is one.
+  const q = simpleQuery(client, BEGIN, [{ statement: HEAD_LOCK, args: [] }, ...reads]);
+  let results: pg.QueryResult[];
+  try {
+    results = (await client.query(q.text)) as unknown as pg.QueryResult[];
+  } catch (err) {
+    q.done(false);
+    throw err;
+  }
+  q.done(true);
+  const at = q.offset + BEGIN.length;
   const row = results[at]?.rows[0] as { seq: string; hash: string } | undefined;
   if (!row) throw new Error("The audit chain head row is missing: the database was not migrated, or the row was deleted");
   return { head: { seq: BigInt(row.seq), hash: row.hash }, results: results.slice(at + 1) };

@@ -8,7 +8,7 @@
 import type pg from "pg";
 import type { ChainLink } from "../domain/audit/types";
 import type { EventTopic } from "../domain/events/console-events";
-import type { ServerStatement } from "../db/server-statements";
+import type { ServerStatement, SimpleRead } from "../db/server-statements";
 import type { BatchWorkspace } from "./batch-workspace";
 
 export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {
@@ -44,9 +44,10 @@ export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {
 export interface JobGroup<W extends BatchWorkspace = BatchWorkspace> {
   /**
    * Optional: a read sent with BEGIN and the head lock, in the same round trip (as BatchPart.preload: a statement
-   * of its own, no parameters; any value written into it escaped). Its result reaches `load` as `preloaded`.
+   * of its own, no parameters, any value written into it escaped; or, as BatchPart.preloadPrepared, a statement
+   * prepared on the server with its escaped arguments). Its result reaches `load` as `preloaded`.
    */
-  preload?(jobs: readonly BatchJob<unknown, W>[]): string | null;
+  preload?(jobs: readonly BatchJob<unknown, W>[]): SimpleRead | null;
   /** Reads, under the head lock and before any job runs, what these jobs of the batch need. */
   load?(client: pg.ClientBase, jobs: readonly BatchJob<unknown, W>[], preloaded?: pg.QueryResult): Promise<void>;
   /** Writes what the accepted jobs among them decided (each with the value its `run` returned), in one go. */

@@ -81,7 +81,7 @@ describe("reads sent with the head lock", () => {
     await svc.create({ label: "lock-read-warm", purpose: "test", policy: "standard", participants: ["node-a"] }, ACTOR);
     const { result: id, sent } = await recordStatements(async () =>
       (await svc.create({ label: "lock-read", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR)).id);
-    expect(sent[0]).toMatch(/^BEGIN;.*FOR UPDATE;\n.*FROM nodes/s);
+    expect(sent[0]).toMatch(/^(PREPARE .*;\n)?BEGIN;.*EXECUTE qecnet_audit_head_lock_v1_\d+;\n.*FROM nodes/s);
     expect(sent[1]).toMatch(/^qecnet-flush-/);
     expect(sent[2]).toBe("COMMIT");
     expect(sent).toHaveLength(3);
@@ -98,7 +98,7 @@ describe("reads sent with the head lock", () => {
     });
     const begins = sent.filter((q) => q.startsWith("BEGIN;") || q.startsWith("PREPARE "));
     expect(begins).toHaveLength(2);
-    for (const q of begins) expect(q).toMatch(/FOR UPDATE;\n.*EXECUTE qecnet_key_family_v1_\d+\('\{[0-9a-f-]{36}\}'::uuid\[\]\)/s);
+    for (const q of begins) expect(q).toMatch(/EXECUTE qecnet_audit_head_lock_v1_\d+;\nEXECUTE qecnet_key_family_v1_\d+\('\{[0-9a-f-]{36}\}'::uuid\[\]\)/s);
     expect(sent).not.toContain("qecnet-load-key-family"); // no round trip of its own
     expect(await t.db.key.count({ where: { id: { in: [a.id, b.id] }, state: "REVOKED" } })).toBe(2);
   });
@@ -128,6 +128,14 @@ describe("reads sent with the head lock", () => {
       forgetStatements(c);
       const next = executeText(c, { ...KEY_FAMILY_STATEMENT, base: "qecnet_test_failing" }, keyFamilyArgs(ids)!);
       await c.query(`${next.prepare};\n${next.run}`);
+      // The head lock itself is such a statement: dropped, the next batch fails (and rolls back), the one after works.
+      await beginLockAndRead(c, []);
+      await c.query("COMMIT");
+      await c.query("DEALLOCATE ALL");
+      await expect(beginLockAndRead(c, [])).rejects.toThrow(/does not exist/);
+      await c.query("ROLLBACK");
+      expect((await beginLockAndRead(c, [])).head.seq).toBeGreaterThan(0n);
+      await c.query("COMMIT");
       // Only well-formed ids reach the statement; none at all sends none.
       expect(keyFamilyArgs(["not-a-uuid", "'); DROP TABLE keys; --"])).toBeNull();
       expect(() => executeText(c, { ...KEY_FAMILY_STATEMENT, base: "x; DROP TABLE keys" }, ["1"])).toThrow(/not a statement name/);

@@ -15,7 +15,7 @@ import { systemClock, type Clock } from "../time/clock";
 import { beginLockAndRead } from "../audit/audit-log";
 import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import { poolOf, type Db } from "../db/client";
-import { executeText, forgetStatements } from "../db/server-statements";
+import type { SimpleRead } from "../db/server-statements";
 import { DomainError } from "../domain/errors/domain-error";
 import { flushBatch, sendRowsAhead } from "./batch-flush";
 import { headMark, type BatchJob, type BatchPart, type JobGroup, type JobRunner, type PartOfBatch } from "./batch-part";
@@ -140,19 +140,11 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
       for (const q of batch) if (q.job.group) groups.set(q.job.group, [...(groups.get(q.job.group) ?? []), q]);
       // The parts' and the groups' first reads go with BEGIN and the lock, in one round trip (beginLockAndRead).
       const preloads = this.opts.parts.map((part) => part.preload?.(jobs) ?? null);
-      const prepared = this.opts.parts.map((part) => {
-        const p = part.preloadPrepared?.(jobs);
-        return p ? executeText(client, p.statement, p.args) : null;
-      });
+      const prepared = this.opts.parts.map((part) => part.preloadPrepared?.(jobs) ?? null);
       const groupPreloads = [...groups].map(([g, qs]) => g.preload?.(qs.map((q) => q.job)) ?? null);
       // In the order the parts read them back: each part's preload, then its prepared read; then the groups'.
-      const reads = [...this.opts.parts.flatMap((_, i) => [preloads[i], prepared[i]?.run ?? null]), ...groupPreloads].filter((s): s is string => s !== null);
-      const begun = await beginLockAndRead(client, reads, prepared.flatMap((p) => (p?.prepare ? [p.prepare] : []))).catch((e: unknown) => {
-        forgetStatements(client); // whether a PREPARE it carried ran is not known
-        throw e;
-      });
-      for (const p of prepared) p?.confirmed();
-      const { head, results } = begun;
+      const reads = [...this.opts.parts.flatMap((_, i) => [preloads[i], prepared[i]]), ...groupPreloads].filter((s): s is SimpleRead => s !== null && s !== undefined);
+      const { head, results } = await beginLockAndRead(client, reads);
       const now = this.clock();
       const ws = this.opts.workspace(now);
       const found = headMark(head);

@@ -13,7 +13,7 @@ import type pg from "pg";
 export interface ServerStatement {
   /** The base of the names it gets on the server: lower case letters, digits and underscores. */
   readonly base: string;
-  /** The parameter types, e.g. "uuid[]". */
+  /** The parameter types, e.g. "uuid[]"; "" for none. */
   readonly params: string;
   /** The statement, its parameters as $1, $2… */
   readonly sql: string;
@@ -35,13 +35,34 @@ export function executeText(client: pg.ClientBase, statement: ServerStatement, a
   const known = prepared.get(client)?.get(statement.base);
   const name = known ?? `${statement.base}_${++serial}`;
   return {
-    prepare: known ? null : `PREPARE ${name}(${statement.params}) AS ${statement.sql}`,
-    run: `EXECUTE ${name}(${args.join(", ")})`,
+    prepare: known ? null : `PREPARE ${name}${statement.params ? `(${statement.params})` : ""} AS ${statement.sql}`,
+    run: `EXECUTE ${name}${args.length > 0 ? `(${args.join(", ")})` : ""}`,
     confirmed: () => {
       if (known) return;
       let names = prepared.get(client);
       if (!names) prepared.set(client, (names = new Map()));
       names.set(statement.base, name);
+    },
+  };
+}
+
+/** A read sent in a simple query: written out in full, or a prepared statement with its arguments. */
+export type SimpleRead = string | { statement: ServerStatement; args: readonly string[] };
+
+/**
+ * The simple query running `reads` after `head` (statements written out), with the PREPAREs the connection lacks
+ * first; `done(ok)` once it answered. `offset`: how many results come before the first of `head`.
+ */
+export function simpleQuery(client: pg.ClientBase, head: readonly string[], reads: readonly SimpleRead[]): { text: string; offset: number; done(ok: boolean): void } {
+  const runs = reads.map((r) => (typeof r === "string" ? { prepare: null, run: r, confirmed: () => undefined } : executeText(client, r.statement, r.args)));
+  const prepares = runs.flatMap((r) => (r.prepare ? [r.prepare] : []));
+  return {
+    // The PREPAREs first, before any BEGIN: a rollback would not undo them anyway.
+    text: [...prepares, ...head, ...runs.map((r) => r.run)].join(";\n"),
+    offset: prepares.length,
+    done: (ok) => {
+      if (!ok) forgetStatements(client);
+      else for (const r of runs) r.confirmed();
     },
   };
 }

@@ -16,6 +16,7 @@ import type { KeyRecord } from "../../keys/key-record";
 import type { KeyService } from "../../keys/key-service";
 import type { KeyWorkspace } from "../../keys/key-workspace";
 import { jsonRowsTable, type JobGroup } from "../../commit/batch-part";
+import type { SimpleRead } from "../../db/server-statements";
 import { transition } from "../../keys/key-effects";
 import { deliveriesOf, deliveriesStatement, deliveryRowsOf, ETSI014_POLICY, poolCandidates, poolLabel, type Constraints, type DeliveryRow } from "./pool-queries";
 
@@ -94,7 +95,7 @@ export class DeliveryClaims {
     for (const j of jobs) this.jobs.get(j)?.loaded(rows);
   };
   /** The group's delivery rows read with BEGIN and the head lock, in the same round trip. */
-  private readonly preloadAll = (jobs: ReadonlyArray<{ keyIds: readonly string[] }>): string | null => deliveriesStatement(jobs.flatMap((j) => j.keyIds));
+  private readonly preloadAll = (jobs: ReadonlyArray<{ keyIds: readonly string[] }>): SimpleRead | null => deliveriesStatement(jobs.flatMap((j) => j.keyIds));
   private readonly rowsOf = (accepted: ReadonlyArray<{ job: object; value: unknown }>) => accepted.flatMap((a) => this.jobs.get(a.job)?.rows(a.value) ?? []);
   /** enc_keys claims of one batch: one read, one INSERT of every delivery row. */
   private readonly masterGroup: JobGroup<KeyWorkspace> = {

@@ -231,8 +231,8 @@ describe("ETSI 014 at the hub", () => {
     await replenisher.round();
     const { result: claimed, sent } = await recordStatements(() => claim(1, "one-round-trip"));
     expect(claimed).toMatchObject({ outcome: "claimed" });
-    const begin = sent.find((q) => q.startsWith("BEGIN;"));
-    expect(begin).toMatch(/FOR UPDATE;\n.*FROM key_sae_deliveries/s);
+    const begin = sent.find((q) => /^(PREPARE|BEGIN)/.test(q) && q.includes("EXECUTE qecnet_audit_head_lock_v1_"));
+    expect(begin).toMatch(/EXECUTE qecnet_audit_head_lock_v1_\d+;\n(.*;\n)?EXECUTE qecnet_kme_deliveries_v1_\d+\('\["[0-9a-f-]{36}"\]'::jsonb\)/s);
     expect(sent).not.toContain("qecnet-kme-deliveries-of");
     // The rows read that way decide: the key just issued is not issued again.
     const again = await hub.call("ep-stock", "claimForSlave", { requestId: "fetch-1", slaveSaeId: "sae-stock-1", masterSaeId: "sae-bank-1", keyIds: [(claimed as { keys: Array<{ keyId: string }> }).keys[0]!.keyId] });

@@ -7,6 +7,7 @@
  * the label index. Read only: every change is a claim job (delivery-claims.ts).
  */
 import pg from "pg";
+import type { ServerStatement, SimpleRead } from "../../db/server-statements";
 
 const { escapeLiteral } = pg;
 
@@ -243,10 +244,16 @@ export async function deliveriesOf(q: pg.Pool | pg.ClientBase, keyIds: readonly 
  * as one escaped JSON literal, cast to uuid as the parameter is (an id that is not a uuid fails the same way). Null
  * for no ids.
  */
-export function deliveriesStatement(keyIds: readonly string[]): string | null {
+export function deliveriesStatement(keyIds: readonly string[]): SimpleRead | null {
   const ids = [...new Set(keyIds)];
-  return ids.length === 0 ? null : DELIVERIES_SQL(`ARRAY(SELECT jsonb_array_elements_text(${escapeLiteral(JSON.stringify(ids))}::jsonb)::uuid)`);
+  return ids.length === 0 ? null : { statement: DELIVERIES_STATEMENT, args: [`${escapeLiteral(JSON.stringify(ids))}::jsonb`] };
 }
+/** Prepared on the server once per connection: written out with its ids, it was parsed and planned at every batch. */
+const DELIVERIES_STATEMENT: ServerStatement = {
+  base: "qecnet_kme_deliveries_v1",
+  params: "jsonb",
+  sql: DELIVERIES_SQL("ARRAY(SELECT jsonb_array_elements_text($1)::uuid)"),
+};
 
 /** The rows of deliveriesOf or of its statement, by key. */
 export function deliveryRowsOf(result: pg.QueryResult): Map<string, DeliveryRow[]> {
