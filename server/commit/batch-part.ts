@@ -8,7 +8,7 @@
 import type pg from "pg";
 import type { ChainLink } from "../domain/audit/types";
 import type { EventTopic } from "../domain/events/console-events";
-import type { ServerStatement, SimpleRead } from "../db/server-statements";
+import type { PreparedRead, SimpleRead } from "../db/server-statements";
 import type { BatchWorkspace } from "./batch-workspace";
 
 export interface BatchJob<T, W extends BatchWorkspace = BatchWorkspace> {
@@ -107,7 +107,7 @@ export interface BatchPart<W extends BatchWorkspace = BatchWorkspace> {
    * run with its arguments (SQL literals, escaped): parsed and planned once per connection, where a statement written
    * out in full with its values would be at every batch. Its result reaches `open` as `preparedRead`.
    */
-  preloadPrepared?(jobs: readonly BatchJob<unknown, W>[]): { statement: ServerStatement; args: readonly string[] } | null;
+  preloadPrepared?(jobs: readonly BatchJob<unknown, W>[]): PreparedRead | null;
   /**
    * Under the head lock, before the jobs run: loads what the batch's jobs
    * declared into `ws`. `head` is the audit head the batch found ("seq:hash");

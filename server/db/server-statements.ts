@@ -28,7 +28,7 @@ let serial = 0;
 /**
  * The text to run `statement` with `args` (SQL literals, already escaped by the caller) on `client`: `run`, and the
  * PREPARE to send before it in the same query when the connection does not hold it yet (`prepare`, else null). Call
- * `confirmed` once the query that carried both succeeded, `forget` when it failed.
+ * `confirmed` once the query that carried both succeeded, `forgetStatements` when it failed.
  */
 export function executeText(client: pg.ClientBase, statement: ServerStatement, args: readonly string[]): { prepare: string | null; run: string; confirmed(): void } {
   if (!NAME.test(statement.base)) throw new Error(`not a statement name: ${statement.base}`);
@@ -46,8 +46,14 @@ export function executeText(client: pg.ClientBase, statement: ServerStatement, a
   };
 }
 
+/** A statement prepared on the server with its arguments (SQL literals, escaped by the caller). */
+export interface PreparedRead {
+  statement: ServerStatement;
+  args: readonly string[];
+}
+
 /** A read sent in a simple query: written out in full, or a prepared statement with its arguments. */
-export type SimpleRead = string | { statement: ServerStatement; args: readonly string[] };
+export type SimpleRead = string | PreparedRead;
 
 /**
  * The simple query running `reads` after `head` (statements written out), with the PREPAREs the connection lacks

@@ -240,9 +240,9 @@ export async function deliveriesOf(q: pg.Pool | pg.ClientBase, keyIds: readonly 
 }
 
 /**
- * deliveriesOf as a statement of its own, to send with BEGIN and the head lock (JobGroup.preload): the ids written in
- * as one escaped JSON literal, cast to uuid as the parameter is (an id that is not a uuid fails the same way). Null
- * for no ids.
+ * deliveriesOf as a read to send with BEGIN and the head lock (JobGroup.preload): a statement prepared on the server,
+ * its ids passed as one escaped JSON literal and cast to uuid as deliveriesOf's parameter is (an id that is not a uuid
+ * fails the same way). Null for no ids.
  */
 export function deliveriesStatement(keyIds: readonly string[]): SimpleRead | null {
   const ids = [...new Set(keyIds)];
