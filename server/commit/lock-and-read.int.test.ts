@@ -98,7 +98,7 @@ describe("reads sent with the head lock", () => {
     });
     const begins = sent.filter((q) => q.startsWith("BEGIN;") || q.startsWith("PREPARE "));
     expect(begins).toHaveLength(2);
-    for (const q of begins) expect(q).toMatch(/EXECUTE qecnet_audit_head_lock_v1_\d+;\nEXECUTE qecnet_key_family_v1_\d+\('\{[0-9a-f-]{36}\}'::uuid\[\]\)/s);
+    for (const q of begins) expect(q).toMatch(/EXECUTE qecnet_audit_head_lock_v1_\d+;\nEXECUTE qecnet_key_family_v2_\d+\('\{[0-9a-f-]{36}\}'::uuid\[\]\)/s);
     expect(sent).not.toContain("qecnet-load-key-family"); // no round trip of its own
     expect(await t.db.key.count({ where: { id: { in: [a.id, b.id] }, state: "REVOKED" } })).toBe(2);
   });
@@ -108,7 +108,7 @@ describe("reads sent with the head lock", () => {
     try {
       const ids = [randomUUID()];
       const first = executeText(c, KEY_FAMILY_STATEMENT, keyFamilyArgs(ids)!);
-      expect(first.prepare).toMatch(/^PREPARE qecnet_key_family_v1_\d+\(uuid\[\]\) AS WITH direct AS/);
+      expect(first.prepare).toMatch(/^PREPARE qecnet_key_family_v2_\d+\(uuid\[\]\) AS WITH direct AS/);
       await c.query(`${first.prepare};\n${first.run}`);
       first.confirmed();
       const again = executeText(c, KEY_FAMILY_STATEMENT, keyFamilyArgs(ids)!);

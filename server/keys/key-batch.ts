@@ -81,7 +81,8 @@ export class KeyBatch implements BatchPart<KeyWorkspace> {
   }
 }
 
-const NODES_SQL = (ids: string) => `SELECT id, name, status::text AS status FROM nodes WHERE id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))`;
+// `id = ANY (ARRAY(…))`: an index lookup per id. As `id IN (SELECT …)` the plan hashed the ids and scanned every node.
+const NODES_SQL = (ids: string) => `SELECT id, name, status::text AS status FROM nodes WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(${ids}::jsonb)))`;
 
 async function loadNodes(client: pg.ClientBase, ids: readonly string[]): Promise<Map<string, NodeFacts>> {
   const wanted = [...new Set(ids)];

@@ -43,6 +43,9 @@ function toRecord(r: Row): KeyRecord {
 }
 
 // Ids first (the keys, their successors, and the predecessors of both), then each row once with its participants.
+// The rows are fetched by `id = ANY (ARRAY(…))`, an index lookup per id whatever the plan: joined to the ids
+// instead, the generic plan every batch runs (plan_cache_mode = force_generic_plan) hashed them and scanned the
+// whole keys table, O(keys) per batch.
 const FAMILY_SQL = `WITH direct AS (
       SELECT k.id, k.predecessor_id FROM keys k WHERE k.id = ANY($1::uuid[])
       UNION
@@ -54,12 +57,13 @@ const FAMILY_SQL = `WITH direct AS (
       SELECT predecessor_id FROM direct WHERE predecessor_id IS NOT NULL
     )
     SELECT k.*, COALESCE(p.participants, '[]'::json) AS participants
-    FROM family f JOIN keys k ON k.id = f.id
+    FROM keys k
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object('nodeId', p.node_id, 'confirmedAt', p.confirmed_at,
                                         'receiptMac', p.receipt_mac, 'purgeConfirmedAt', p.purge_confirmed_at,
                                         'purgeRequestedAt', p.purge_requested_at)) AS participants
-      FROM key_participants p WHERE p.key_id = k.id) p ON true`;
+      FROM key_participants p WHERE p.key_id = k.id) p ON true
+    WHERE k.id = ANY (ARRAY(SELECT id FROM family))`;
 
 const familyIds = (ids: readonly string[]) => [...new Set(ids)].filter((id) => UUID.test(id));
 
@@ -72,7 +76,7 @@ export async function loadKeyFamily(client: pg.ClientBase, ids: readonly string[
 }
 
 /** loadKeyFamily as a statement prepared on the server, run with the batch's BEGIN and head lock (BatchPart.preloadPrepared). */
-export const KEY_FAMILY_STATEMENT: ServerStatement = { base: "qecnet_key_family_v1", params: "uuid[]", sql: FAMILY_SQL };
+export const KEY_FAMILY_STATEMENT: ServerStatement = { base: "qecnet_key_family_v2", params: "uuid[]", sql: FAMILY_SQL };
 
 /** Its argument for these ids (only well-formed UUIDs, as loadKeyFamily reads), or null when there is none. */
 export function keyFamilyArgs(ids: readonly string[]): string[] | null {
