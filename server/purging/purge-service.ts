@@ -71,6 +71,22 @@ export interface PurgeBacklogReport {
   unanswered: number;
 }
 
+/**
+ * A sweep's due purges: ($1) only these keys, or all when null; ($2) now; ($3) whatever the back-off; ($4) at most
+ * so many; ($5) the longest back-off in ms. The open obligations are read through the partial index
+ * key_participants_pending_purge_idx (its predicate is this WHERE's first line), not the whole table.
+ */
+export const DUE_PURGES_SQL = `SELECT key_id, node_id FROM key_participants
+        WHERE purge_requested_at IS NOT NULL AND purge_confirmed_at IS NULL
+          AND ($1::uuid[] IS NULL OR key_id = ANY($1::uuid[]))
+          AND ($3::boolean OR purge_last_attempt_at IS NULL
+               OR purge_last_attempt_at + LEAST(interval '1 second' * power(2, LEAST(purge_attempts, 10)), interval '1 millisecond' * $5) <= $2)
+        ORDER BY purge_last_attempt_at NULLS FIRST, purge_requested_at LIMIT $4`;
+
+/** One node's open purge obligations ($1 the node), through the same partial index. */
+export const NODE_BACKLOG_SQL = `SELECT key_id, node_id FROM key_participants
+        WHERE node_id = $1 AND purge_requested_at IS NOT NULL AND purge_confirmed_at IS NULL ORDER BY purge_requested_at`;
+
 export class PurgeService {
   private running: Promise<PurgeSweepReport> | null = null;
   private again = false;
@@ -124,15 +140,7 @@ export class PurgeService {
   /** One pass: the due rows, each holder asked once, the answers recorded in one job. */
   private async pass(opts: { keyIds?: string[]; ignoreBackoff?: boolean }): Promise<PurgeSweepReport> {
     const now = this.clock();
-    const { rows } = await poolOf(this.db).query<PendingPurge>(
-      `SELECT key_id, node_id FROM key_participants
-        WHERE purge_requested_at IS NOT NULL AND purge_confirmed_at IS NULL
-          AND ($1::uuid[] IS NULL OR key_id = ANY($1::uuid[]))
-          AND ($3::boolean OR purge_last_attempt_at IS NULL
-               OR purge_last_attempt_at + LEAST(interval '1 second' * power(2, LEAST(purge_attempts, 10)), interval '1 millisecond' * $5) <= $2)
-        ORDER BY purge_last_attempt_at NULLS FIRST, purge_requested_at LIMIT $4`,
-      [opts.keyIds ?? null, now, opts.ignoreBackoff ?? false, this.opts.batch, this.opts.resendMs],
-    );
+    const { rows } = await poolOf(this.db).query<PendingPurge>(DUE_PURGES_SQL, [opts.keyIds ?? null, now, opts.ignoreBackoff ?? false, this.opts.batch, this.opts.resendMs]);
     if (rows.length === 0) return { confirmed: 0, unanswered: 0 };
     const answers = await mapBounded(rows, this.opts.concurrency, async (r) => {
       const ok = await withTimeout(this.agents.agent(r.node_id).purge(r.key_id), r.node_id, this.opts.timeoutMs).then(() => true, () => false);
@@ -149,11 +157,7 @@ export class PurgeService {
    * its open obligations are applied at once, whatever their back-off (KEY-DELIVERY.md §6.4).
    */
   async applyBacklog(nodeId: string, inventory: readonly string[] | null): Promise<PurgeBacklogReport> {
-    const { rows } = await poolOf(this.db).query<PendingPurge>(
-      `SELECT key_id, node_id FROM key_participants
-        WHERE node_id = $1 AND purge_requested_at IS NOT NULL AND purge_confirmed_at IS NULL ORDER BY purge_requested_at`,
-      [nodeId],
-    );
+    const { rows } = await poolOf(this.db).query<PendingPurge>(NODE_BACKLOG_SQL, [nodeId]);
     const report: PurgeBacklogReport = { backlog: rows.length, confirmedByInventory: 0, confirmedByAnswer: 0, unanswered: 0 };
     if (rows.length === 0) return report;
     const held = inventory ? new Set(inventory) : null;

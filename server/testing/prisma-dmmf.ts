@@ -36,6 +36,8 @@ export interface DmmfModel {
   schema?: string | null;
   fields: DmmfField[];
   primaryKey: { name: string | null; fields: string[] } | null;
+  /** The model's `///` comment. */
+  documentation?: string;
 }
 
 export interface DmmfEnum {

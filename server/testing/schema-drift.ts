@@ -162,6 +162,11 @@ export function schemaShapeFromDmmf(dm: DmmfDatamodel): SchemaShape {
           (ix.algorithm ?? "BTree").toLowerCase(),
         ),
       );
+    // Partial indexes, which Prisma cannot declare: the model's `///` comment states each, as the database side describes it.
+    for (const line of m.documentation?.split("\n") ?? []) {
+      const partial = /^Partial index[^:]*: (index \(.+\) where .+)$/.exec(line.trim());
+      if (partial) indexes.push(partial[1]!);
+    }
     const foreignKeys: ForeignKeyShape[] = [];
     for (const f of m.fields) {
       if (f.kind !== "object" || !f.relationFromFields?.length) continue;
