@@ -40,7 +40,7 @@ describe("the batch's reads of keys and nodes", () => {
     const svc = testKeyService(t.db);
     const first = await svc.create({ label: "plan-probe", purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR);
     const pool = poolOf(t.db);
-    // A second generation of the same key, then thousands of unrelated keys copied from it, and many nodes.
+    // A second generation of the same key, then a thousand other keys copied from it, and two thousand nodes.
     const second = "00000000-0000-4000-8000-000000000001";
     await pool.query(
       `INSERT INTO keys SELECT (jsonb_populate_record(NULL::keys, to_jsonb(k) || jsonb_build_object('id', $2::text, 'predecessor_id', k.id, 'generation', 2))).* FROM keys k WHERE k.id = $1`,
