@@ -89,25 +89,35 @@ const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u000
 
 /**
  * One query for what findSae, arePaired and siteState answer one by one: the enabled SAEs of `saeIds`, which of
- * `pairs` are paired, and the states of `kme`'s site and of those SAEs' sites.
+ * `pairs` are paired, and the states of `kme`'s site and of those SAEs' sites. Every table is read through its
+ * primary key: the sites by `id = ANY (ARRAY(…) || $2)`; as `id = $2 OR id IN (SELECT …)` the plan filtered a scan
+ * of every node, at every ETSI 014 call.
  */
+export const REGISTRY_VIEW_SQL = `WITH s AS (SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = ANY($1::text[]) AND enabled)
+           SELECT (SELECT coalesce(json_agg(s), '[]'::json) FROM s) AS saes,
+                  (SELECT coalesce(json_agg(json_build_object('id', n.id, 'status', n.status::text)), '[]'::json)
+                     FROM nodes n WHERE n.id = ANY (ARRAY(SELECT node_id FROM s) || $2::text)) AS sites,
+                  (SELECT coalesce(json_agg(json_build_object('a', p.sae_a, 'b', p.sae_b)), '[]'::json)
+                     FROM sae_pairs p JOIN unnest($3::text[], $4::text[]) AS w(a, b) ON p.sae_a = w.a AND p.sae_b = w.b) AS pairs,
+                  (SELECT seq::text FROM audit_head WHERE id = 1) AS head`;
+
+/** registryView's parameters, in REGISTRY_VIEW_SQL's order. */
+export function registryViewValues(kme: string, saeIds: readonly string[], pairs: ReadonlyArray<readonly [string, string]>): unknown[] {
+  const ordered = pairs.map(([a, b]) => (a < b ? [a, b] : [b, a]));
+  return [[...new Set(saeIds)], kme, ordered.map((p) => p[0]), ordered.map((p) => p[1])];
+}
+
+/** See REGISTRY_VIEW_SQL. */
 export async function registryView(
   q: pg.Pool | pg.ClientBase,
   kme: string,
   saeIds: readonly string[],
   pairs: ReadonlyArray<readonly [string, string]>,
 ): Promise<RegistryView> {
-  const ordered = pairs.map(([a, b]) => (a < b ? [a, b] : [b, a]));
   const { rows } = await q.query<{ saes: Array<{ sae_id: string; node_id: string; cert_pins: string[] }>; sites: Array<{ id: string; status: string }>; pairs: Array<{ a: string; b: string }>; head: string | null }>({
     name: "qecnet-kme-registry-view",
-    text: `WITH s AS (SELECT sae_id, node_id, cert_pins FROM saes WHERE sae_id = ANY($1::text[]) AND enabled)
-           SELECT (SELECT coalesce(json_agg(s), '[]'::json) FROM s) AS saes,
-                  (SELECT coalesce(json_agg(json_build_object('id', n.id, 'status', n.status::text)), '[]'::json)
-                     FROM nodes n WHERE n.id = $2 OR n.id IN (SELECT node_id FROM s)) AS sites,
-                  (SELECT coalesce(json_agg(json_build_object('a', p.sae_a, 'b', p.sae_b)), '[]'::json)
-                     FROM sae_pairs p JOIN unnest($3::text[], $4::text[]) AS w(a, b) ON p.sae_a = w.a AND p.sae_b = w.b) AS pairs,
-                  (SELECT seq::text FROM audit_head WHERE id = 1) AS head`,
-    values: [[...new Set(saeIds)], kme, ordered.map((p) => p[0]), ordered.map((p) => p[1])],
+    text: REGISTRY_VIEW_SQL,
+    values: registryViewValues(kme, saeIds, pairs),
   });
   const r = rows[0]!;
   const saes = new Map(r.saes.map((x) => [x.sae_id, { saeId: x.sae_id, nodeId: x.node_id, certPins: x.cert_pins }]));
