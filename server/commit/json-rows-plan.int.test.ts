@@ -12,23 +12,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { beginAndLockHead } from "../audit/audit-log";
 import { poolOf } from "../db/client";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { scansOf } from "../testing/plan-scans";
 import { jsonRowsTable } from "./batch-part";
 
 const ROWS = 5_000;
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const changes = (from: number, n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ id: uuid(from + i * 7), version: 1 })));
-
-/** The relations the plan reads and how: "Seq Scan" or "Index Scan" (bitmap and index-only scans count as index). */
-function scansOf(plan: unknown): Array<{ node: string; relation: string }> {
-  const out: Array<{ node: string; relation: string }> = [];
-  const walk = (p: Record<string, unknown>) => {
-    const type = String(p["Node Type"]);
-    if (typeof p["Relation Name"] === "string" && /Scan/.test(type)) out.push({ node: /Seq/.test(type) ? "Seq Scan" : "Index Scan", relation: p["Relation Name"] });
-    for (const child of (p.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-  };
-  walk((plan as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
-  return out;
-}
 
 describe("jsonRowsTable in the runner's transaction", () => {
   let t: TestDatabase;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { beginAndLockHead } from "../audit/audit-log";
 import { poolOf } from "../db/client";
 import { executeText } from "../db/server-statements";
+import { scansOf } from "../testing/plan-scans";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
 import { nodesStatement } from "./key-batch";
@@ -18,18 +19,6 @@ import { KEY_FAMILY_STATEMENT, keyFamilyArgs, keyFamilyOf } from "./key-rows";
 
 const KEYS = 1_000;
 const NODES = 2_000;
-
-/** The relations a JSON plan reads, each as "Seq Scan" or "Index Scan" (bitmap and index-only scans count as index). */
-function scansOf(plan: unknown): Array<{ node: string; relation: string }> {
-  const out: Array<{ node: string; relation: string }> = [];
-  const walk = (p: Record<string, unknown>) => {
-    const type = String(p["Node Type"]);
-    if (typeof p["Relation Name"] === "string" && /Scan/.test(type)) out.push({ node: /Seq/.test(type) ? "Seq Scan" : "Index Scan", relation: p["Relation Name"] });
-    for (const child of (p.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-  };
-  walk((plan as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
-  return out;
-}
 
 describe("the batch's reads of keys and nodes", () => {
   let t: TestDatabase;

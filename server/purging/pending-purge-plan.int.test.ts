@@ -6,24 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { poolOf } from "../db/client";
+import { indexesOf, scansOf } from "../testing/plan-scans";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
 import { DUE_PURGES_SQL, NODE_BACKLOG_SQL } from "./purge-service";
 
 const PURGED_KEYS = 3_000;
 const PENDING_KEYS = 5;
-
-/** How a JSON plan reads: "Seq Scan on <table>" for each table it scans whole, "index <name>" for each index it uses. */
-function scansOf(plan: unknown): string[] {
-  const out: string[] = [];
-  const walk = (p: Record<string, unknown>) => {
-    if (/Seq Scan/.test(String(p["Node Type"]))) out.push(`Seq Scan on ${String(p["Relation Name"])}`);
-    if (typeof p["Index Name"] === "string") out.push(`index ${p["Index Name"]}`);
-    for (const child of (p.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-  };
-  walk((plan as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
-  return out;
-}
 
 describe("the purge sweep's reads", () => {
   let t: TestDatabase;
@@ -52,12 +41,15 @@ describe("the purge sweep's reads", () => {
     await t?.dispose();
   });
 
-  const explain = async (sql: string, values: unknown[]) =>
-    scansOf((await poolOf(t.db).query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows[0]!["QUERY PLAN"]);
+  /** How the plan reads: its whole-table scans and the indexes it uses. */
+  const explain = async (sql: string, values: unknown[]) => {
+    const plan = (await poolOf(t.db).query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows[0]!["QUERY PLAN"];
+    return { seqScans: scansOf(plan).filter((s) => s.node === "Seq Scan"), indexes: indexesOf(plan) };
+  };
 
   it("the due purges are read through the partial index, and are exactly the pending rows", async () => {
     const values = [null, new Date(), true, 1000, 60_000];
-    expect(await explain(DUE_PURGES_SQL, values)).toEqual(["index key_participants_pending_purge_idx"]);
+    expect(await explain(DUE_PURGES_SQL, values)).toEqual({ seqScans: [], indexes: ["key_participants_pending_purge_idx"] });
     const { rows } = await poolOf(t.db).query<{ key_id: string; node_id: string }>(DUE_PURGES_SQL, values);
     expect(rows.map((r) => `${r.key_id}/${r.node_id}`).sort()).toEqual(
       Array.from({ length: PENDING_KEYS }, (_, i) => [`${pending(i + 1)}/node-a`, `${pending(i + 1)}/node-b`]).flat().sort(),
@@ -65,7 +57,7 @@ describe("the purge sweep's reads", () => {
   });
 
   it("a node's backlog is read through it too", async () => {
-    expect(await explain(NODE_BACKLOG_SQL, ["node-b"])).toEqual(["index key_participants_pending_purge_idx"]);
+    expect(await explain(NODE_BACKLOG_SQL, ["node-b"])).toEqual({ seqScans: [], indexes: ["key_participants_pending_purge_idx"] });
     const { rows } = await poolOf(t.db).query<{ key_id: string }>(NODE_BACKLOG_SQL, ["node-b"]);
     expect(rows.map((r) => r.key_id).sort()).toEqual(Array.from({ length: PENDING_KEYS }, (_, i) => pending(i + 1)));
   });

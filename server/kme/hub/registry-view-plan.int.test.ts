@@ -6,22 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { poolOf } from "../../db/client";
+import { scansOf } from "../../testing/plan-scans";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createNodes } from "../../testing/fixtures";
 import { REGISTRY_VIEW_SQL, registryView, registryViewValues } from "./pool-queries";
 
 const MANY = 2_000;
-
-/** How a JSON plan reads: "Seq Scan on <table>" for each table it scans whole. */
-function seqScansOf(plan: unknown): string[] {
-  const out: string[] = [];
-  const walk = (p: Record<string, unknown>) => {
-    if (/Seq Scan/.test(String(p["Node Type"]))) out.push(`Seq Scan on ${String(p["Relation Name"])}`);
-    for (const child of (p.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-  };
-  walk((plan as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
-  return out;
-}
 
 describe("the KME registry view", () => {
   let t: TestDatabase;
@@ -54,7 +44,8 @@ describe("the KME registry view", () => {
   it("reads nodes, saes and sae_pairs through their keys, scanning none of them", async () => {
     const values = registryViewValues("node-a", ["app-7", "app-8"], [["app-8", "app-7"]]);
     const plan = (await poolOf(t.db).query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${REGISTRY_VIEW_SQL}`, values)).rows[0]!["QUERY PLAN"];
-    expect(seqScansOf(plan).filter((s) => /nodes|saes|sae_pairs/.test(s))).toEqual([]);
+    expect(scansOf(plan).filter((s) => s.node === "Seq Scan" && ["nodes", "saes", "sae_pairs"].includes(s.relation))).toEqual([]);
+    expect(scansOf(plan).map((s) => s.relation)).toEqual(expect.arrayContaining(["nodes", "saes", "sae_pairs"]));
   });
 
   it("answers as before: the enabled SAEs, whether two are paired, and every site once", async () => {
