@@ -29,8 +29,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
 import { readHead } from "../server/audit/audit-log";
-import { chainEntries } from "../server/audit/entry-hash";
-import type { AuditEntryDraft } from "../server/domain/audit/types";
+import { growChainTo } from "../server/testing/synthetic-chain";
 import { CompactRange } from "../server/domain/audit/merkle/compact-range";
 import { fromHex32, toHex } from "../server/domain/audit/merkle/hasher";
 import { nodeHasher } from "../server/audit/merkle/node-hasher";
@@ -87,39 +86,7 @@ const time = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
 
 /** Appends synthetic chained entries until the chain holds `total`, 10,000 per statement, under the locked head. */
 async function growTo(url: string, total: number): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const started = performance.now();
-  try {
-    for (;;) {
-      await c.query("BEGIN");
-      const head = (await c.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")).rows[0]!;
-      const have = Number(head.seq);
-      if (have >= total) {
-        await c.query("COMMIT");
-        break;
-      }
-      const n = Math.min(10_000, total - have);
-      const at = new Date();
-      const drafts: AuditEntryDraft[] = Array.from({ length: n }, (_, i) => ({
-        at, actor: "bench", action: "BENCH_SYNTHETIC_ENTRY", subjectType: "bench", subjectId: `synthetic-${have + i}`,
-        fromState: "ACTIVE", toState: "ACTIVE", details: { count: 1, version: have + i },
-      }));
-      const e = chainEntries(head.hash, BigInt(head.seq) + 1n, drafts);
-      await c.query(
-        `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[])`,
-        [e.map((x) => x.seq.toString()), e.map((x) => x.at.toISOString()), e.map((x) => x.actor), e.map((x) => x.action), e.map((x) => x.subjectType),
-          e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => JSON.stringify(x.details)), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
-      );
-      const last = e[e.length - 1]!;
-      await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = now() WHERE id = 1", [last.seq.toString(), last.entryHash]);
-      await c.query("COMMIT");
-    }
-  } finally {
-    await c.end();
-  }
-  return (performance.now() - started) / 1000;
+  return (await growChainTo(url, total)).seconds;
 }
 
 /** VACUUM ANALYZE of the audit table: hint bits set, visibility map and statistics current, no autovacuum pending. */

@@ -82,6 +82,10 @@ test("the export downloads as an attachment and verifies offline; ready and metr
   expect(ready.status()).toBe(200);
   const body = (await ready.json()) as { checks: Array<{ name: string; ok: boolean }> };
   expect(body.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["database", "migrations", "worker:audit-checkpoints"]));
+  // The audit verifier's worker thread loads under `next start` (from the source, through tsx, outside the bundle).
+  await expect
+    .poll(async () => ((await (await request.get("/api/ready")).json()) as { checks: Array<{ name: string; detail: string }> }).checks.find((c) => c.name === "worker:audit-verifier-thread")?.detail, { timeout: 15_000 })
+    .toBe("worker thread loaded: long chains are verified on two threads");
   // A session is not enough for metrics: only the scrape token opens them (per-link QBER would tell an eavesdropper too much).
   expect((await request.get("/api/metrics")).status(), "metrics without the token: refused").toBe(401);
   const metricsText = await (await request.get("/api/metrics", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } })).text();

@@ -10,7 +10,13 @@ import { HashText } from "@/components/ui/hash-text";
 
 export function VerifyResult({ result }: { result: ChainVerifyResult }) {
   const anchors = result.anchors > 0 ? ` · anchored on ${formatCount(result.anchors)} signed checkpoint${result.anchors === 1 ? "" : "s"}` : "";
-  const checked = `checked ${formatDateTime(result.checkedAt)} in ${formatCount(result.durationMs)} ms${anchors}`;
+  const threads = result.threads === 2 ? " on two threads" : "";
+  const checked = `checked ${formatDateTime(result.checkedAt)} in ${formatCount(result.durationMs)} ms${threads}${anchors}`;
+  const slower = result.threadProblem ? (
+    <p className="mt-2 text-sm text-amber-200" data-testid="verify-thread-problem">
+      Verified on one thread: the verifier&apos;s worker thread could not start ({result.threadProblem}). Results are the same, long chains take longer.
+    </p>
+  ) : null;
   const conflicts = result.checkpointConflicts.length ? (
     <ul className="mt-2 text-base font-semibold text-red-200" data-testid="checkpoint-conflicts">
       {result.checkpointConflicts.map((c) => <li key={c}>⚠ {c}</li>)}
@@ -26,6 +32,7 @@ export function VerifyResult({ result }: { result: ChainVerifyResult }) {
           Head #{result.headSeq.toString()} · <HashText value={result.headHash} head={12} tail={8} /> · {checked}
         </p>
         {conflicts}
+        {slower}
       </div>
     );
   }
@@ -67,6 +74,7 @@ export function VerifyResult({ result }: { result: ChainVerifyResult }) {
         </div>
       ) : null}
       {conflicts}
+      {slower}
     </div>
   );
 }

@@ -12,8 +12,9 @@ import type pg from "pg";
 import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "../domain/audit/types";
 import { verifyChain } from "./verify-chain";
 import { readEntryPages } from "./entry-pages";
-
-const MAX_SEQ = (1n << 63n) - 1n;
+import { verifySplit } from "./verify-threads/split-verify";
+import { rangeThreadProblem } from "./verify-threads/range-thread";
+import { MAX_SEQ, type RangeJob } from "./verify-threads/range-job";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -101,16 +102,37 @@ export interface StoredChainVerification {
   head: ChainLink;
   checkedAt: Date;
   durationMs: number;
+  /** 2 when the chain was verified in two halves at once (verify-threads/split-verify.ts), else 1. */
+  threads: 1 | 2;
+  /** Why a long chain was verified on one thread: the worker thread could not start (null otherwise). */
+  threadProblem: string | null;
+}
+
+/** The pool's own connection settings, for a worker thread's connection (no pool object crosses threads). */
+function connectionOf(pool: pg.Pool): RangeJob["connection"] {
+  const o = pool.options;
+  return {
+    connectionString: o.connectionString,
+    host: o.host,
+    port: o.port,
+    user: o.user,
+    password: typeof o.password === "string" ? o.password : undefined,
+    database: o.database,
+  };
 }
 
 /**
  * Verifies the stored chain against the head row and trusted anchors. One
  * pooled connection, one REPEATABLE READ READ ONLY snapshot for the head and
- * every page, entries read by readEntryPages (plain pg, large pages).
+ * every page, entries read by readEntryPages (plain pg, large pages). A long
+ * chain is verified in two halves at once, the upper one by a worker thread
+ * in the same snapshot (verify-threads/split-verify.ts); if either half finds
+ * a break, or the worker cannot help, the whole chain is walked on this
+ * thread, which reports every break.
  */
 export async function verifyStoredChain(
   db: Db,
-  opts: { anchors?: readonly ChainLink[]; pageSize?: number; clock?: Clock } = {},
+  opts: { anchors?: readonly ChainLink[]; pageSize?: number; clock?: Clock; /** 1: never split (the one-thread walk, for comparison). */ threads?: 1 | 2 } = {},
 ): Promise<StoredChainVerification> {
   const started = performance.now();
   const client = await poolOf(db).connect();
@@ -125,12 +147,19 @@ export async function verifyStoredChain(
           kind: "HEAD_MISMATCH" as const, seq: null, expected: "one audit_head row", actual: "none",
           message: "The audit chain's head row is missing: it was deleted (tampering) or the database was never migrated.",
         };
-        return { result: { ok: false as const, entries: 0, failure, failures: [failure], moreFailures: false }, head: { seq: 0n, hash: "" }, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
+        return { result: { ok: false as const, entries: 0, failure, failures: [failure], moreFailures: false }, head: { seq: 0n, hash: "" }, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started, threads: 1, threadProblem: null };
       }
       const head = { seq: BigInt(row.seq), hash: row.hash };
+      const done = (result: ChainVerification, threads: 1 | 2): StoredChainVerification => ({
+        result, head, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started, threads, threadProblem: rangeThreadProblem(),
+      });
+      if (opts.threads !== 1) {
+        const split = await verifySplit(client, connectionOf(poolOf(db)), head, opts.anchors ?? [], opts.pageSize);
+        if (split) return done(split.result, 2);
+      }
       // No upper bound: an entry lying past the head is itself a finding.
       const result = await verifyChain(readEntryPages(client, 0n, MAX_SEQ, opts.pageSize), { head, anchors: opts.anchors ?? [] });
-      return { result, head, checkedAt: (opts.clock ?? systemClock)(), durationMs: performance.now() - started };
+      return done(result, 1);
     } finally {
       await client.query("COMMIT").catch(() => undefined);
     }

@@ -35,7 +35,7 @@ export class AuditService {
   async verify(who: { actor: string }) {
     // Every checkpoint this hub signed (from the file outside the database too) anchors the chain.
     const trusted = this.checkpoints ? await this.checkpoints.trustedAnchors() : { anchors: [], conflicts: [] };
-    const { result, head, checkedAt, durationMs } = await verifyStoredChain(this.db, { anchors: trusted.anchors, clock: this.runner.clock });
+    const { result, head, checkedAt, durationMs, threads, threadProblem } = await verifyStoredChain(this.db, { anchors: trusted.anchors, clock: this.runner.clock });
     await this.runner.submit({
       keyIds: [],
       run: (ws) =>
@@ -54,6 +54,6 @@ export class AuditService {
               },
         }),
     });
-    return { ...result, head, checkedAt, durationMs: Math.round(durationMs), anchors: trusted.anchors.length, checkpointConflicts: trusted.conflicts };
+    return { ...result, head, checkedAt, durationMs: Math.round(durationMs), threads, threadProblem, anchors: trusted.anchors.length, checkpointConflicts: trusted.conflicts };
   }
 }

@@ -8,6 +8,7 @@
  * access would: raw SQL over its own pg connection, bypassing the appender.
  */
 import pg from "pg";
+import { keepPristineAudit, restorePristineAudit } from "../testing/pristine-audit";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
@@ -74,9 +75,7 @@ beforeAll(async () => {
   await attacker.connect();
   // The attacker has superuser rights: triggers (the append-only guard) are off for this session.
   await attacker.query("SET session_replication_role = replica");
-  await sql(`CREATE SCHEMA pristine;
-    CREATE TABLE pristine.audit_entries AS TABLE public.audit_entries;
-    CREATE TABLE pristine.audit_head AS TABLE public.audit_head`);
+  await keepPristineAudit(attacker);
 });
 
 afterAll(async () => {
@@ -85,11 +84,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sql(`BEGIN;
-    DELETE FROM public.audit_entries;
-    INSERT INTO public.audit_entries SELECT * FROM pristine.audit_entries;
-    UPDATE public.audit_head h SET seq = p.seq, hash = p.hash, updated_at = p.updated_at FROM pristine.audit_head p WHERE h.id = p.id;
-    COMMIT`);
+  await restorePristineAudit(attacker);
 });
 
 /** verifyStoredChain with the default page size and with small pages (tampering across page edges): same answer. */

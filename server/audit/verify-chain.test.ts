@@ -307,6 +307,20 @@ describe("verifyChain input", () => {
     expect((await verifyChain(entries(), { head: HEAD })).ok).toBe(true);
   });
 
+  it("verifies a range from a start link: the stored entry it continues (one half of a split walk)", async () => {
+    const chain = freshChain();
+    const start = link(PRISTINE, 20);
+    expect(await verifyChain(chain.slice(20), { start, head: HEAD })).toEqual({ ok: true, entries: 30, headSeq: 50n, headHash: HEAD.hash });
+    // The first entry of the range must follow the start link as any entry follows its predecessor.
+    const wrong = await verifyChain(chain.slice(20), { start: { seq: 20n, hash: "e".repeat(64) }, head: HEAD });
+    expect(wrong.ok ? null : wrong.failure).toMatchObject({ kind: "PREV_HASH_MISMATCH", seq: 21n });
+    const gap = await verifyChain(chain.slice(21), { start, head: HEAD });
+    expect(gap.ok ? null : gap.failure).toMatchObject({ kind: "SEQUENCE_GAP", seq: 21n });
+    // A range holding nothing after its start ends where it started.
+    expect(await verifyChain([], { start })).toEqual({ ok: true, entries: 0, headSeq: 20n, headHash: start.hash });
+    await expect(verifyChain([], { start: { seq: -1n, hash: GENESIS_HASH } })).rejects.toThrow(/start/);
+  });
+
   it("throws on invalid options rather than reporting a chain failure", async () => {
     await expect(verifyChain([], { head: { seq: 0n, hash: "XYZ" } })).rejects.toThrow(RangeError);
     await expect(verifyChain([], { anchors: [{ seq: 0n, hash: GENESIS_HASH }] })).rejects.toThrow(/anchor/);

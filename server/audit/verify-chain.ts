@@ -267,7 +267,7 @@ function assertLink(link: ChainLink, what: string, minSeq: bigint): void {
 }
 
 /** Validated, de-duplicated, ascending by seq. Bad anchors are a caller bug, so they throw. */
-function prepareAnchors(anchors: readonly ChainLink[]): ChainLink[] {
+export function prepareAnchors(anchors: readonly ChainLink[]): ChainLink[] {
   const bySeq = new Map<bigint, ChainLink>();
   for (const anchor of anchors) {
     assertLink(anchor, "anchor", 1n);
@@ -294,9 +294,10 @@ export async function verifyChain(
 ): Promise<ChainVerification> {
   const head = opts.head ?? null;
   if (head) assertLink(head, "head", 0n);
+  if (opts.start) assertLink(opts.start, "start", 0n);
   const anchors = prepareAnchors(opts.anchors ?? []);
 
-  let prev: ChainLink = CHAIN_START;
+  let prev: ChainLink = opts.start ? { seq: opts.start.seq, hash: opts.start.hash } : CHAIN_START;
   let count = 0;
   let passed: number | null = null;
   let nextAnchor = 0;

@@ -7,6 +7,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../../generated/prisma/client";
+import { SESSION_SETUP } from "./session-setup";
 
 export type Db = PrismaClient;
 
@@ -14,16 +15,7 @@ export type Db = PrismaClient;
 const poolsGlobal = globalThis as unknown as { __qecnetPools?: WeakMap<PrismaClient, pg.Pool> };
 const pools = (poolsGlobal.__qecnetPools ??= new WeakMap<PrismaClient, pg.Pool>());
 
-/**
- * Session settings of every connection, sent first on each new one. JIT
- * compilation is off: this is short OLTP work, and PostgreSQL's cost estimate
- * for a batch over a thousand keys (a JSON list it cannot see into) passes
- * jit_above_cost, so it compiled the query for ~0.5 s to save milliseconds
- * (seen on PostgreSQL 15 with LLVM: loading 1,000 keys took 714 ms, 25 ms
- * without JIT). A SET rather than a startup option, which connection poolers
- * such as PgBouncer refuse.
- */
-export const SESSION_SETUP = "SET jit = off";
+export { SESSION_SETUP } from "./session-setup";
 
 export function createPrismaClient(connectionString: string, poolSize = 20): PrismaClient {
   // pg-pool runs onConnect before it hands a new connection out; if the SET fails, so does that checkout.

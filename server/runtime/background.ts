@@ -9,6 +9,7 @@
 import { startApprovalDuties } from "../approvals/approval-scheduler";
 import { startCheckpointScheduler } from "../audit/checkpoint/checkpoint-scheduler";
 import { startIntegrityMonitor } from "../audit/integrity/integrity-worker";
+import { rangeThreadProblem, rangeThreadStatus, warmRangeThread } from "../audit/verify-threads/range-thread";
 import { SiemForwarder, parseForwardUrl } from "../audit/forward/siem-forwarder";
 import { env } from "../config/env";
 import { logger } from "../ops/logger";
@@ -40,6 +41,12 @@ export async function startBackground(): Promise<void> {
 
   // Agents as processes: the agent port listens next to the HTTP server (a missing PEM file stops the start, named).
   if (e.QECNET_AGENTS === "process") stops.push(await startAgentPort(s, e, log.child({ worker: "agent-port" })));
+
+  // The audit verifier's worker thread (long chains in two halves at once): loaded now, not at the first verification.
+  stops.push(registerWorker("audit-verifier-thread", rangeThreadStatus));
+  void warmRangeThread().then((ok) => {
+    if (!ok) log.warn({ problem: rangeThreadProblem() }, "the audit verifier's worker thread did not start: long chains are verified on one thread");
+  });
 
   await s.events.start();
   // Open Mesh pages refetch pad levels when ends report (at most once a second).

@@ -98,4 +98,9 @@ export interface VerifyChainOptions {
   anchors?: readonly ChainLink[];
   /** Stop after this many breaks (default MAX_CHAIN_FAILURES); 1 stops at the first, reading no further. */
   maxFailures?: number;
+  /**
+   * The link the first entry follows (default the genesis link before #1): to verify the chain from
+   * start.seq + 1 on, given the stored entry start.seq it continues. A part of a walk split in ranges.
+   */
+  start?: ChainLink;
 }

@@ -1,0 +1,64 @@
+/**
+ * Growing the stored audit chain with synthetic entries, fast, for benches and
+ * tests that need a long chain: each batch is chained onto the locked head by
+ * the project's own hashing and inserted by one statement, as the appender
+ * would have written it (the chain verifies).
+ */
+import pg from "pg";
+import { chainEntries } from "../audit/entry-hash";
+import type { AuditEntryDraft, JsonValue } from "../domain/audit/types";
+
+export interface GrowChainOptions {
+  /** Entries per transaction (one INSERT each). */
+  batch?: number;
+  /** The details of the entry made as number i (0-based over the chain); default { count: 1, version: i }. */
+  details?: (i: number) => { [k: string]: JsonValue };
+}
+
+/** Appends synthetic entries until the chain holds `total`; returns how many it appended and the seconds it took. */
+export async function growChainTo(url: string, total: number, opts: GrowChainOptions = {}): Promise<{ rows: number; seconds: number }> {
+  const batch = opts.batch ?? 10_000;
+  const details = opts.details ?? ((i: number) => ({ count: 1, version: i }));
+  const c = new pg.Client({ connectionString: url });
+  c.on("error", () => undefined);
+  await c.connect();
+  const started = performance.now();
+  let rows = 0;
+  try {
+    for (;;) {
+      await c.query("BEGIN");
+      try {
+        const head = (await c.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")).rows[0];
+        if (!head) throw new Error("audit_head row missing: the database was not migrated");
+        const have = Number(head.seq);
+        if (have >= total) {
+          await c.query("COMMIT");
+          break;
+        }
+        const n = Math.min(batch, total - have);
+        const at = new Date();
+        const drafts: AuditEntryDraft[] = Array.from({ length: n }, (_, i) => ({
+          at, actor: "bench", action: "BENCH_SYNTHETIC_ENTRY", subjectType: "bench", subjectId: `synthetic-${have + i}`,
+          fromState: "ACTIVE", toState: "ACTIVE", details: details(have + i),
+        }));
+        const e = chainEntries(head.hash, BigInt(head.seq) + 1n, drafts);
+        await c.query(
+          `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[])`,
+          [e.map((x) => x.seq.toString()), e.map((x) => x.at.toISOString()), e.map((x) => x.actor), e.map((x) => x.action), e.map((x) => x.subjectType),
+            e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => JSON.stringify(x.details)), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
+        );
+        const last = e[e.length - 1]!;
+        await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = now() WHERE id = 1", [last.seq.toString(), last.entryHash]);
+        await c.query("COMMIT");
+        rows += n;
+      } catch (err) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    }
+  } finally {
+    await c.end();
+  }
+  return { rows, seconds: (performance.now() - started) / 1000 };
+}
