@@ -50,11 +50,14 @@ export async function flushBatch(
   ws: BatchWorkspace,
   entries: readonly ChainedEntry[],
   batchParts: readonly PartOfBatch[],
-  opts: { rowsSent?: boolean } = {},
+  opts: { rowsSent?: boolean; commit?: boolean } = {},
 ): Promise<void> {
   const announced = batchParts.map((p) => p.announce?.() ?? { topics: [] });
   const keyIds = announced.flatMap((a) => a.keyIds ?? []);
-  if (keyIds.length === 0 && entries.length === 0 && ws.events.length === 0) return;
+  if (keyIds.length === 0 && entries.length === 0 && ws.events.length === 0) {
+    if (opts.commit) await commit(client);
+    return;
+  }
   // Built as text: each entry's details are already canonical JSON (what was hashed), so they are not serialized again.
   const J = JSON.stringify;
   const auditJson = `[${entries.map((e) =>
@@ -86,7 +89,7 @@ export async function flushBatch(
   params.push(last?.seq.toString() ?? null, last?.entryHash ?? null, last ? last.at.toISOString() : null, EVENT_CHANNEL, event);
   const n = params.length - 2;
   // Named per combination of parts, so each shape is planned once per connection.
-  await client.query({
+  const flush: pg.QueryConfig = {
     name: `qecnet-flush-${rows.shape}${entries.length > 0 ? 1 : 0}`,
     text: `${withClause}
     UPDATE audit_head SET
@@ -96,6 +99,46 @@ export async function flushBatch(
     FROM (SELECT pg_notify($${n + 1}::text, $${n + 2}::text)) AS announced
     WHERE id = 1`,
     values: params,
-  });
+  };
+  if (opts.commit) await flushAndCommit(client, flush);
+  else await client.query(flush);
+}
+
+/** A pg client's pipeline switch (pg ≥ 8.21: queries are written without waiting for the answers before them). */
+type Pipelining = pg.ClientBase & { pipeline?: boolean };
+
+async function commit(client: pg.ClientBase): Promise<void> {
+  const r = await client.query("COMMIT");
+  if (r.command !== "COMMIT") throw new Error(`COMMIT answered ${r.command}: the transaction had failed and was rolled back`);
+}
+
+/**
+ * The flush statement and COMMIT written together, in one round trip instead of two (the batch's last writes:
+ * nothing is sent after its flush). Each keeps its own protocol: the flush's parameters are bound (never in the
+ * statement text PostgreSQL logs with an error), COMMIT is a plain query after the flush's Sync. If the flush
+ * fails, PostgreSQL has aborted the transaction and answers the COMMIT with ROLLBACK: nothing was written, and
+ * the flush's own error is thrown. The client is switched to pipelining for these two only (the runner holds
+ * it alone meanwhile) and back once both are answered, so every other use of pooled connections is unchanged.
+ */
+async function flushAndCommit(client: pg.ClientBase, flush: pg.QueryConfig): Promise<void> {
+  const c = client as Pipelining;
+  if (c.pipeline === undefined) {
+    // A driver without pipelining: two round trips.
+    await client.query(flush);
+    return commit(client);
+  }
+  c.pipeline = true;
+  let both: [PromiseSettledResult<unknown>, PromiseSettledResult<pg.QueryResult>];
+  try {
+    const flushed = client.query(flush);
+    const committed = client.query("COMMIT");
+    both = await Promise.allSettled([flushed, committed]);
+  } finally {
+    c.pipeline = false;
+  }
+  const [f, k] = both;
+  if (f.status === "rejected") throw f.reason;
+  if (k.status === "rejected") throw k.reason;
+  if (k.value.command !== "COMMIT") throw new Error(`COMMIT answered ${k.value.command}: the transaction had failed and was rolled back`);
 }
 
