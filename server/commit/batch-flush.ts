@@ -50,12 +50,12 @@ export async function flushBatch(
   ws: BatchWorkspace,
   entries: readonly ChainedEntry[],
   batchParts: readonly PartOfBatch[],
-  opts: { rowsSent?: boolean; commit?: boolean } = {},
+  opts: { rowsSent?: boolean; commit?: boolean; /** With commit: statements sent after the flush, before COMMIT (JobGroup.pipelined). */ then?: () => Array<Promise<unknown>> } = {},
 ): Promise<void> {
   const announced = batchParts.map((p) => p.announce?.() ?? { topics: [] });
   const keyIds = announced.flatMap((a) => a.keyIds ?? []);
   if (keyIds.length === 0 && entries.length === 0 && ws.events.length === 0) {
-    if (opts.commit) await commit(client);
+    if (opts.commit) await pipelinedCommit(client, null, opts.then);
     return;
   }
   // Built as text: each entry's details are already canonical JSON (what was hashed), so they are not serialized again.
@@ -100,45 +100,48 @@ export async function flushBatch(
     WHERE id = 1`,
     values: params,
   };
-  if (opts.commit) await flushAndCommit(client, flush);
+  if (opts.commit) await pipelinedCommit(client, flush, opts.then);
   else await client.query(flush);
 }
 
-/** A pg client's pipeline switch (pg ≥ 8.21: queries are written without waiting for the answers before them). */
+/** A pg client's pipeline switch (node-postgres's pipeline mode: queries are written without waiting for the answers before them). */
 type Pipelining = pg.ClientBase & { pipeline?: boolean };
 
-async function commit(client: pg.ClientBase): Promise<void> {
-  const r = await client.query("COMMIT");
+function checkCommitted(r: pg.QueryResult): void {
   if (r.command !== "COMMIT") throw new Error(`COMMIT answered ${r.command}: the transaction had failed and was rolled back`);
 }
 
 /**
- * The flush statement and COMMIT written together, in one round trip instead of two (the batch's last writes:
- * nothing is sent after its flush). Each keeps its own protocol: the flush's parameters are bound (never in the
- * statement text PostgreSQL logs with an error), COMMIT is a plain query after the flush's Sync. If the flush
- * fails, PostgreSQL has aborted the transaction and answers the COMMIT with ROLLBACK: nothing was written, and
- * the flush's own error is thrown. The client is switched to pipelining for these two only (the runner holds
- * it alone meanwhile) and back once both are answered, so every other use of pooled connections is unchanged.
+ * The flush statement, the statements `then` sends (writes that only write), and COMMIT, written together: one round
+ * trip instead of one each (the batch's last writes). Each keeps its own protocol: the flush's parameters are bound
+ * (never in the statement text PostgreSQL logs with an error), COMMIT is a plain query after the others' Syncs. If
+ * one of them fails, PostgreSQL has aborted the transaction, the ones after it fail too and COMMIT is answered with
+ * ROLLBACK: nothing was written, and the first error is thrown. The client is switched to pipelining for these only
+ * (the runner holds it alone meanwhile) and back once all are answered, so every other use of pooled connections
+ * is unchanged.
  */
-async function flushAndCommit(client: pg.ClientBase, flush: pg.QueryConfig): Promise<void> {
+async function pipelinedCommit(client: pg.ClientBase, flush: pg.QueryConfig | null, then?: () => Array<Promise<unknown>>): Promise<void> {
   const c = client as Pipelining;
   if (c.pipeline === undefined) {
-    // A driver without pipelining: two round trips.
-    await client.query(flush);
-    return commit(client);
+    // A driver without pipelining: one round trip each.
+    if (flush) await client.query(flush);
+    for (const p of then?.() ?? []) await p;
+    return checkCommitted(await client.query("COMMIT"));
   }
   c.pipeline = true;
-  let both: [PromiseSettledResult<unknown>, PromiseSettledResult<pg.QueryResult>];
+  let all: Array<PromiseSettledResult<unknown>>;
+  let committed: PromiseSettledResult<pg.QueryResult>;
   try {
-    const flushed = client.query(flush);
-    const committed = client.query("COMMIT");
-    both = await Promise.allSettled([flushed, committed]);
+    const sent: Array<Promise<unknown>> = flush ? [client.query(flush)] : [];
+    // The callers' statements are written as they are called (pipelining), before COMMIT below.
+    sent.push(...(then?.() ?? []));
+    const done = client.query("COMMIT");
+    [committed, ...all] = await Promise.allSettled([done, ...sent]) as [PromiseSettledResult<pg.QueryResult>, ...Array<PromiseSettledResult<unknown>>];
   } finally {
     c.pipeline = false;
   }
-  const [f, k] = both;
-  if (f.status === "rejected") throw f.reason;
-  if (k.status === "rejected") throw k.reason;
-  if (k.value.command !== "COMMIT") throw new Error(`COMMIT answered ${k.value.command}: the transaction had failed and was rolled back`);
+  const failed = all.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  if (committed.status === "rejected") throw committed.reason;
+  checkCommitted(committed.value);
 }
-

@@ -52,6 +52,12 @@ export interface JobGroup<W extends BatchWorkspace = BatchWorkspace> {
   load?(client: pg.ClientBase, jobs: readonly BatchJob<unknown, W>[], preloaded?: pg.QueryResult): Promise<void>;
   /** Writes what the accepted jobs among them decided (each with the value its `run` returned), in one go. */
   write?(client: pg.ClientBase, accepted: ReadonlyArray<{ job: BatchJob<unknown, W>; value: unknown }>): Promise<void>;
+  /**
+   * True when `write` sends at most one statement, before its first await, and decides nothing from the answer
+   * (no count it checks, no row it reads): the runner may then send it between the flush and COMMIT without
+   * waiting for either (batch-flush.ts), since a statement that fails makes PostgreSQL answer COMMIT with ROLLBACK.
+   */
+  pipelined?: boolean;
 }
 
 /** Where jobs go: the transition runner, as the domains that submit jobs see it. */

@@ -4,13 +4,17 @@
  * the wire before the flush is answered; a flush that fails makes PostgreSQL
  * answer that COMMIT with ROLLBACK, so nothing is written and the flush's own
  * error is what the caller learns; and the pooled connection leaves the
- * pipeline as it entered it, so every later use of it is ordinary.
+ * pipeline as it entered it, so every later use of it is ordinary. A job
+ * group whose write only writes (JobGroup.pipelined: ETSI 014's delivery rows)
+ * goes between the flush and COMMIT, in the same round trip, on the same terms.
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readHead } from "../audit/audit-log";
 import { poolOf } from "../db/client";
+import type { KeyWorkspace } from "../keys/key-workspace";
 import { ACTOR, createNodes, testKeyService } from "../testing/fixtures";
+import type { JobGroup } from "./batch-part";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 
 /** Every statement any pg client sends while `fn` runs, and when each was answered, in order. */
@@ -88,5 +92,46 @@ describe("the flush and COMMIT in one round trip", () => {
     const made = await Promise.all(Array.from({ length: 24 }, (_, i) => svc.create({ label: `after-${i}`, purpose: "test", policy: "standard", participants: ["node-a", "node-b"] }, ACTOR)));
     expect(await t.db.key.count()).toBe(keysBefore + made.length);
     expect((await readHead(t.db)).seq).toBeGreaterThanOrEqual(head.seq + BigInt(made.length));
+  });
+
+  describe("a group whose write only writes (JobGroup.pipelined)", () => {
+    const group: JobGroup<KeyWorkspace> = {
+      pipelined: true,
+      write: async (client, accepted) => {
+        await client.query({ name: "test-pipelined-group", text: "INSERT INTO pipelined_rows (v) SELECT unnest($1::int[])", values: [accepted.map((a) => a.value as number)] });
+      },
+    };
+    const job = (v: number) => ({
+      keyIds: [],
+      group,
+      run: (ws: KeyWorkspace) => {
+        ws.audit({ actor: ACTOR.actor, action: "TEST_PIPELINED_GROUP", subjectType: "test", subjectId: String(v), fromState: null, toState: null, details: { v } });
+        return v;
+      },
+    });
+    beforeAll(async () => {
+      await attacker.query("CREATE TABLE pipelined_rows (v int NOT NULL CHECK (v > 0))");
+    });
+    const rows = async () => (await attacker.query<{ v: number }>("SELECT v FROM pipelined_rows ORDER BY v")).rows.map((r) => r.v);
+
+    it("sends its statement after the flush and before COMMIT, without waiting for either; all of it lands", async () => {
+      const svc = testKeyService(t.db);
+      const { events } = await recordWire(() => Promise.all([svc.runner.submit(job(3)), svc.runner.submit(job(4))]));
+      const flush = events.find((e) => e.startsWith("sent qecnet-flush-"))!.slice("sent ".length);
+      const order = events.filter((e) => e.endsWith(flush) || e.endsWith("COMMIT") || e.endsWith("test-pipelined-group"));
+      expect(order.slice(0, 3)).toEqual([`sent ${flush}`, "sent test-pipelined-group", "sent COMMIT"]);
+      expect(await rows()).toEqual([3, 4]);
+    });
+
+    it("a write PostgreSQL refuses takes the whole batch with it: no rows, no audit entry, the caller gets the error", async () => {
+      const svc = testKeyService(t.db);
+      const head = await readHead(t.db);
+      await expect(svc.runner.submit(job(-1))).rejects.toThrow();
+      expect(await rows()).toEqual([3, 4]);
+      expect(await readHead(t.db)).toEqual(head);
+      // And the next batch on the same pool is ordinary.
+      await svc.runner.submit(job(7));
+      expect(await rows()).toEqual([3, 4, 7]);
+    });
   });
 });

@@ -187,11 +187,21 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
       // When nothing is written after the flush, COMMIT goes with it (one round trip fewer); a test's hook
       // between the two, or a part's or job's later write, keeps them apart.
       const last = entries[entries.length - 1];
-      const commitWithFlush = !this.opts.hooks?.beforeCommit && parts.every((p) => !p.write) && batch.every((q) => !q.job.write && !q.job.group?.write);
+      const commitWithFlush = !this.opts.hooks?.beforeCommit && parts.every((p) => !p.write) &&
+        batch.every((q) => !q.job.write && (!q.job.group?.write || q.job.group.pipelined === true));
       if (commitWithFlush) {
+        // Groups whose write only writes (JobGroup.pipelined) go between the flush and COMMIT, in the same round trip.
+        const at = new Map(batch.map((q, i) => [q, i]));
+        const groupWrites = () => [...groups].flatMap(([g, qs]) => {
+          const accepted = qs.flatMap((q) => {
+            const o = outcomes[at.get(q)!]!;
+            return o.ok ? [{ job: q.job, value: o.value }] : [];
+          });
+          return accepted.length > 0 && g.write ? [g.write(client, accepted)] : [];
+        });
         // Sent with the flush: if the answer is lost, the batch may have landed.
         inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;
-        await flushBatch(client, ws, entries, parts, { rowsSent: split, commit: true });
+        await flushBatch(client, ws, entries, parts, { rowsSent: split, commit: true, then: groupWrites });
       } else {
         await flushBatch(client, ws, entries, parts, { rowsSent: split });
         for (const p of parts) await p.write?.(client);

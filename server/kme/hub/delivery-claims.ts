@@ -101,6 +101,8 @@ export class DeliveryClaims {
   private readonly masterGroup: JobGroup<KeyWorkspace> = {
     preload: this.preloadAll,
     load: this.loadAll,
+    // One INSERT whose answer decides nothing: it goes with the flush and COMMIT, in one round trip.
+    pipelined: true,
     write: async (client, accepted) => {
       const rows = this.rowsOf(accepted);
       if (rows.length === 0) return;
