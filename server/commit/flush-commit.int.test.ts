@@ -123,6 +123,28 @@ describe("the flush and COMMIT in one round trip", () => {
       expect(await rows()).toEqual([3, 4]);
     });
 
+    it("a write whose own count check fails (qecnet_expect_rows, as dec_keys's) takes the whole batch with it", async () => {
+      const svc = testKeyService(t.db);
+      const head = await readHead(t.db);
+      const checking: JobGroup<KeyWorkspace> = {
+        pipelined: true,
+        write: async (client, accepted) => {
+          await client.query({
+            name: "test-pipelined-check",
+            text: `WITH added AS (INSERT INTO pipelined_rows (v) SELECT unnest($1::int[]) RETURNING 1)
+                   SELECT qecnet_expect_rows((SELECT count(*) FROM added), $2::bigint, 'rows changed during the test')`,
+            values: [accepted.map((a) => a.value as number), accepted.length + 1],
+          });
+        },
+      };
+      const failed = await svc.runner.submit({ ...job(9), group: checking }).then(() => null, (e: unknown) => e as Error);
+      expect(failed).toBeInstanceOf(Error);
+      const why = (failed as Error & { cause?: Error }).cause ?? failed;
+      expect(String((why as Error).message)).toMatch(/rows changed during the test: 1 row\(s\) where 2 were expected/);
+      expect(await rows()).toEqual([3, 4]);
+      expect(await readHead(t.db)).toEqual(head);
+    });
+
     it("a write PostgreSQL refuses takes the whole batch with it: no rows, no audit entry, the caller gets the error", async () => {
       const svc = testKeyService(t.db);
       const head = await readHead(t.db);

@@ -120,18 +120,23 @@ export class DeliveryClaims {
   private readonly slaveGroup: JobGroup<KeyWorkspace> = {
     preload: this.preloadAll,
     load: this.loadAll,
+    // One UPDATE that checks its own count in SQL: it goes with the flush and COMMIT, in one round trip.
+    pipelined: true,
     write: async (client, accepted) => {
       const rows = this.rowsOf(accepted);
       if (rows.length === 0) return;
-      const u = await client.query({
-        name: "qecnet-kme-mark-fetched-batch",
-        text: `UPDATE key_sae_deliveries d SET delivered_at = r.at
-                 FROM ${jsonRowsTable("$1::jsonb", "r", "key_id uuid, sae_id text, at timestamptz")}
-                WHERE d.key_id = r.key_id AND d.sae_id = r.sae_id AND d.role = 'slave' AND d.delivered_at IS NULL`,
-        values: [JSON.stringify(rows)],
+      // Under the head lock nothing else marks these rows; a count that differs means they changed behind the
+      // runner's back, and qecnet_expect_rows then aborts the transaction (its COMMIT is answered with ROLLBACK).
+      await client.query({
+        name: "qecnet-kme-mark-fetched-batch-v2",
+        text: `WITH marked AS (
+                 UPDATE key_sae_deliveries d SET delivered_at = r.at
+                   FROM ${jsonRowsTable("$1::jsonb", "r", "key_id uuid, sae_id text, at timestamptz")}
+                  WHERE d.key_id = r.key_id AND d.sae_id = r.sae_id AND d.role = 'slave' AND d.delivered_at IS NULL
+                 RETURNING 1)
+               SELECT qecnet_expect_rows((SELECT count(*) FROM marked), $2::bigint, 'delivery rows changed during the claim')`,
+        values: [JSON.stringify(rows), rows.length],
       });
-      // Under the head lock nothing else marks these rows; a mismatch means the rows changed behind the runner's back.
-      if (u.rowCount !== rows.length) throw new Error("delivery rows changed during the claim");
     },
   };
 
