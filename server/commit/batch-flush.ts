@@ -50,7 +50,7 @@ export async function flushBatch(
   ws: BatchWorkspace,
   entries: readonly ChainedEntry[],
   batchParts: readonly PartOfBatch[],
-  opts: { rowsSent?: boolean; commit?: boolean; /** With commit: statements sent after the flush, before COMMIT (JobGroup.pipelined). */ then?: () => Array<Promise<unknown>> } = {},
+  opts: { rowsSent?: boolean; commit?: boolean; /** With commit: statements sent after the flush, before COMMIT (JobGroup.statement). */ then?: readonly pg.QueryConfig[] } = {},
 ): Promise<void> {
   const announced = batchParts.map((p) => p.announce?.() ?? { topics: [] });
   const keyIds = announced.flatMap((a) => a.keyIds ?? []);
@@ -112,35 +112,32 @@ function checkCommitted(r: pg.QueryResult): void {
 }
 
 /**
- * The flush statement, the statements `then` sends (writes that only write), and COMMIT, written together: one round
- * trip instead of one each (the batch's last writes). Each keeps its own protocol: the flush's parameters are bound
- * (never in the statement text PostgreSQL logs with an error), COMMIT is a plain query after the others' Syncs. If
- * one of them fails, PostgreSQL has aborted the transaction, the ones after it fail too and COMMIT is answered with
- * ROLLBACK: nothing was written, and the first error is thrown. The client is switched to pipelining for these only
- * (the runner holds it alone meanwhile) and back once all are answered, so every other use of pooled connections
- * is unchanged.
+ * The flush statement, the statements `then` (writes that decide nothing from their answers), and COMMIT, written
+ * together: one round trip instead of one each (the batch's last writes). Each keeps its own protocol: the
+ * parameters are bound (never in the statement text PostgreSQL logs with an error), COMMIT is a plain query after
+ * the others' Syncs. If one of them fails, PostgreSQL has aborted the transaction, the ones after it fail too and
+ * COMMIT is answered with ROLLBACK: nothing was written, and the first error is thrown. Every statement is built
+ * before the first is sent. The client is switched to pipelining for these only (the runner holds it alone
+ * meanwhile) and back once all are answered, so every other use of pooled connections is unchanged.
  */
-async function pipelinedCommit(client: pg.ClientBase, flush: pg.QueryConfig | null, then?: () => Array<Promise<unknown>>): Promise<void> {
+async function pipelinedCommit(client: pg.ClientBase, flush: pg.QueryConfig | null, then: readonly pg.QueryConfig[] = []): Promise<void> {
+  const statements = flush ? [flush, ...then] : [...then];
   const c = client as Pipelining;
   if (c.pipeline === undefined) {
     // A driver without pipelining: one round trip each.
-    if (flush) await client.query(flush);
-    for (const p of then?.() ?? []) await p;
+    for (const s of statements) await client.query(s);
     return checkCommitted(await client.query("COMMIT"));
   }
   c.pipeline = true;
-  let all: Array<PromiseSettledResult<unknown>>;
+  let answers: Array<PromiseSettledResult<unknown>>;
   let committed: PromiseSettledResult<pg.QueryResult>;
   try {
-    const sent: Array<Promise<unknown>> = flush ? [client.query(flush)] : [];
-    // The callers' statements are written as they are called (pipelining), before COMMIT below.
-    sent.push(...(then?.() ?? []));
-    const done = client.query("COMMIT");
-    [committed, ...all] = await Promise.allSettled([done, ...sent]) as [PromiseSettledResult<pg.QueryResult>, ...Array<PromiseSettledResult<unknown>>];
+    const sent = statements.map((s) => client.query(s));
+    [committed, ...answers] = (await Promise.allSettled([client.query("COMMIT"), ...sent])) as [PromiseSettledResult<pg.QueryResult>, ...Array<PromiseSettledResult<unknown>>];
   } finally {
     c.pipeline = false;
   }
-  const failed = all.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  const failed = answers.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
   if (committed.status === "rejected") throw committed.reason;
   checkCommitted(committed.value);

@@ -53,11 +53,13 @@ export interface JobGroup<W extends BatchWorkspace = BatchWorkspace> {
   /** Writes what the accepted jobs among them decided (each with the value its `run` returned), in one go. */
   write?(client: pg.ClientBase, accepted: ReadonlyArray<{ job: BatchJob<unknown, W>; value: unknown }>): Promise<void>;
   /**
-   * True when `write` sends at most one statement, before its first await, and decides nothing from the answer
-   * (no count it checks, no row it reads): the runner may then send it between the flush and COMMIT without
-   * waiting for either (batch-flush.ts), since a statement that fails makes PostgreSQL answer COMMIT with ROLLBACK.
+   * Instead of `write`: the one statement that writes what the accepted jobs decided (null: nothing to write), built
+   * here without sending it, and deciding nothing from its answer (a count that must hold is checked in SQL, e.g. by
+   * qecnet_expect_rows). The runner sends it between the flush and COMMIT in the same round trip (batch-flush.ts):
+   * a statement that fails makes PostgreSQL answer that COMMIT with ROLLBACK, and one that cannot be built stops the
+   * batch before anything is sent.
    */
-  pipelined?: boolean;
+  statement?(accepted: ReadonlyArray<{ job: BatchJob<unknown, W>; value: unknown }>): pg.QueryConfig | null;
 }
 
 /** Where jobs go: the transition runner, as the domains that submit jobs see it. */

@@ -5,7 +5,7 @@
  * answer that COMMIT with ROLLBACK, so nothing is written and the flush's own
  * error is what the caller learns; and the pooled connection leaves the
  * pipeline as it entered it, so every later use of it is ordinary. A job
- * group whose write only writes (JobGroup.pipelined: ETSI 014's delivery rows)
+ * group that writes by one statement (JobGroup.statement: ETSI 014's delivery rows)
  * goes between the flush and COMMIT, in the same round trip, on the same terms.
  */
 import pg from "pg";
@@ -94,12 +94,9 @@ describe("the flush and COMMIT in one round trip", () => {
     expect((await readHead(t.db)).seq).toBeGreaterThanOrEqual(head.seq + BigInt(made.length));
   });
 
-  describe("a group whose write only writes (JobGroup.pipelined)", () => {
+  describe("a group that writes by one statement (JobGroup.statement)", () => {
     const group: JobGroup<KeyWorkspace> = {
-      pipelined: true,
-      write: async (client, accepted) => {
-        await client.query({ name: "test-pipelined-group", text: "INSERT INTO pipelined_rows (v) SELECT unnest($1::int[])", values: [accepted.map((a) => a.value as number)] });
-      },
+      statement: (accepted) => ({ name: "test-pipelined-group", text: "INSERT INTO pipelined_rows (v) SELECT unnest($1::int[])", values: [accepted.map((a) => a.value as number)] }),
     };
     const job = (v: number) => ({
       keyIds: [],
@@ -127,20 +124,33 @@ describe("the flush and COMMIT in one round trip", () => {
       const svc = testKeyService(t.db);
       const head = await readHead(t.db);
       const checking: JobGroup<KeyWorkspace> = {
-        pipelined: true,
-        write: async (client, accepted) => {
-          await client.query({
-            name: "test-pipelined-check",
-            text: `WITH added AS (INSERT INTO pipelined_rows (v) SELECT unnest($1::int[]) RETURNING 1)
-                   SELECT qecnet_expect_rows((SELECT count(*) FROM added), $2::bigint, 'rows changed during the test')`,
-            values: [accepted.map((a) => a.value as number), accepted.length + 1],
-          });
-        },
+        statement: (accepted) => ({
+          name: "test-pipelined-check",
+          text: `WITH added AS (INSERT INTO pipelined_rows (v) SELECT unnest($1::int[]) RETURNING 1)
+                 SELECT qecnet_expect_rows((SELECT count(*) FROM added), $2::bigint, 'rows changed during the test')`,
+          values: [accepted.map((a) => a.value as number), accepted.length + 1],
+        }),
       };
       const failed = await svc.runner.submit({ ...job(9), group: checking }).then(() => null, (e: unknown) => e as Error);
       expect(failed).toBeInstanceOf(Error);
       const why = (failed as Error & { cause?: Error }).cause ?? failed;
       expect(String((why as Error).message)).toMatch(/rows changed during the test: 1 row\(s\) where 2 were expected/);
+      expect(await rows()).toEqual([3, 4]);
+      expect(await readHead(t.db)).toEqual(head);
+    });
+
+    it("a statement that cannot be built stops the batch before anything is sent: no COMMIT, nothing written", async () => {
+      const svc = testKeyService(t.db);
+      const head = await readHead(t.db);
+      const broken: JobGroup<KeyWorkspace> = {
+        statement: () => {
+          throw new Error("cannot build the statement");
+        },
+      };
+      const { events } = await recordWire(async () => {
+        await expect(svc.runner.submit({ ...job(11), group: broken })).rejects.toThrow();
+      });
+      expect(events.filter((e) => e.startsWith("sent qecnet-flush-") || e === "sent COMMIT")).toEqual([]);
       expect(await rows()).toEqual([3, 4]);
       expect(await readHead(t.db)).toEqual(head);
     });

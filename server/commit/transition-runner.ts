@@ -187,21 +187,22 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
       // When nothing is written after the flush, COMMIT goes with it (one round trip fewer); a test's hook
       // between the two, or a part's or job's later write, keeps them apart.
       const last = entries[entries.length - 1];
-      const commitWithFlush = !this.opts.hooks?.beforeCommit && parts.every((p) => !p.write) &&
-        batch.every((q) => !q.job.write && (!q.job.group?.write || q.job.group.pipelined === true));
-      if (commitWithFlush) {
-        // Groups whose write only writes (JobGroup.pipelined) go between the flush and COMMIT, in the same round trip.
-        const at = new Map(batch.map((q, i) => [q, i]));
-        const groupWrites = () => [...groups].flatMap(([g, qs]) => {
-          const accepted = qs.flatMap((q) => {
-            const o = outcomes[at.get(q)!]!;
-            return o.ok ? [{ job: q.job, value: o.value }] : [];
-          });
-          return accepted.length > 0 && g.write ? [g.write(client, accepted)] : [];
+      const commitWithFlush = !this.opts.hooks?.beforeCommit && parts.every((p) => !p.write) && batch.every((q) => !q.job.write && !q.job.group?.write);
+      // The groups' statements (JobGroup.statement), with each accepted job's value, built before anything is sent.
+      const at = new Map(batch.map((q, i) => [q, i]));
+      const groupStatements = [...groups].flatMap(([g, qs]) => {
+        const accepted = qs.flatMap((q) => {
+          const o = outcomes[at.get(q)!]!;
+          return o.ok ? [{ job: q.job, value: o.value }] : [];
         });
-        // Sent with the flush: if the answer is lost, the batch may have landed.
+        const statement = accepted.length > 0 ? g.statement?.(accepted) : null;
+        return statement ? [statement] : [];
+      });
+      if (commitWithFlush) {
+        // The groups' statements go between the flush and COMMIT, in the same round trip. Sent with the flush: if
+        // the answer is lost, the batch may have landed.
         inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;
-        await flushBatch(client, ws, entries, parts, { rowsSent: split, commit: true, then: groupWrites });
+        await flushBatch(client, ws, entries, parts, { rowsSent: split, commit: true, then: groupStatements });
       } else {
         await flushBatch(client, ws, entries, parts, { rowsSent: split });
         for (const p of parts) await p.write?.(client);
@@ -217,6 +218,7 @@ export class TransitionRunner<W extends BatchWorkspace = BatchWorkspace> impleme
             if (accepted.length > 0) await job.group.write?.(client, accepted);
           }
         }
+        for (const statement of groupStatements) await client.query(statement);
         await this.opts.hooks?.beforeCommit?.();
         inDoubt = last ? { seq: last.seq, hash: last.entryHash, settle } : null;
         const r = await client.query("COMMIT");

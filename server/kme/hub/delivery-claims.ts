@@ -101,33 +101,31 @@ export class DeliveryClaims {
   private readonly masterGroup: JobGroup<KeyWorkspace> = {
     preload: this.preloadAll,
     load: this.loadAll,
-    // One INSERT whose answer decides nothing: it goes with the flush and COMMIT, in one round trip.
-    pipelined: true,
-    write: async (client, accepted) => {
+    // One INSERT whose answer decides nothing: the runner sends it with the flush and COMMIT, in one round trip.
+    statement: (accepted) => {
       const rows = this.rowsOf(accepted);
-      if (rows.length === 0) return;
-      await client.query({
+      if (rows.length === 0) return null;
+      return {
         name: "qecnet-kme-insert-deliveries-batch",
         text: `INSERT INTO key_sae_deliveries (key_id, sae_id, role, kme_node_id, master_sae_id, size_bits, request_id, assigned_at, delivered_at)
                SELECT r.key_id, r.sae_id, r.role, r.kme_node_id, r.master_sae_id, r.size_bits, r.request_id, r.at, CASE WHEN r.delivered THEN r.at END
                  FROM jsonb_to_recordset($1::jsonb)
                    AS r(key_id uuid, sae_id text, role text, kme_node_id text, master_sae_id text, size_bits int, request_id text, at timestamptz, delivered boolean)`,
         values: [JSON.stringify(rows)],
-      });
+      };
     },
   };
   /** dec_keys claims of one batch: one read, one UPDATE marking every fetched row. */
   private readonly slaveGroup: JobGroup<KeyWorkspace> = {
     preload: this.preloadAll,
     load: this.loadAll,
-    // One UPDATE that checks its own count in SQL: it goes with the flush and COMMIT, in one round trip.
-    pipelined: true,
-    write: async (client, accepted) => {
+    // One UPDATE that checks its own count in SQL: the runner sends it with the flush and COMMIT, in one round trip.
+    // Under the head lock nothing else marks these rows; a count that differs means they changed behind the runner's
+    // back, and qecnet_expect_rows then aborts the transaction (its COMMIT is answered with ROLLBACK).
+    statement: (accepted) => {
       const rows = this.rowsOf(accepted);
-      if (rows.length === 0) return;
-      // Under the head lock nothing else marks these rows; a count that differs means they changed behind the
-      // runner's back, and qecnet_expect_rows then aborts the transaction (its COMMIT is answered with ROLLBACK).
-      await client.query({
+      if (rows.length === 0) return null;
+      return {
         name: "qecnet-kme-mark-fetched-batch-v2",
         text: `WITH marked AS (
                  UPDATE key_sae_deliveries d SET delivered_at = r.at
@@ -136,7 +134,7 @@ export class DeliveryClaims {
                  RETURNING 1)
                SELECT qecnet_expect_rows((SELECT count(*) FROM marked), $2::bigint, 'delivery rows changed during the claim')`,
         values: [JSON.stringify(rows), rows.length],
-      });
+      };
     },
   };
 
