@@ -5,7 +5,8 @@
  *      alternating phases in one run (ratio on/off);
  *   2. checkpoint computation: from scratch at 100k and at 1M entries, the
  *      incremental step 100k → 1M against a full recomputation at 1M with the
- *      same per-entry work (chain link checked, leaf hashed), and the
+ *      same per-entry work (chain link checked, leaf hashed; timed once before
+ *      the catch-up and twice after it, the median read), and the
  *      steady-state step (+1,000 entries
  *      on a 1M log), also right after a restart (frontier resumed from the
  *      stored subtrees);
@@ -188,16 +189,27 @@ async function main(): Promise<number> {
     // autovacuum the inserts had started, which the recomputation read after it did not.
     const [, settleS] = await time(() => settle(t.url));
     say(`generated ${fmt(o.large - o.small)} more chained entries in ${genLarge.toFixed(1)} s (then VACUUM ANALYZE, untimed: ${settleS.toFixed(1)} s)`);
+    // The catch-up publishes, so it runs once; the recomputation writes nothing and runs once before it and twice
+    // after it, and the catch-up is read against their median. Run-to-run spread on a shared machine (±15 %) is
+    // larger than what the catch-up saves (it reads 900,000 of the 1,000,000 entries), and whichever read comes first
+    // after the growth pays for the cold pages: one recomputation on each side keeps that off the ratio.
+    const [recomputedLarge, recomputeFirstS] = await time(() => recomputedRoot(t));
     const [, incLargeS] = await time(() => cps.publish());
     results.checkpointIncrementalSmallToLargeS = incLargeS;
+    const recomputeS = [recomputeFirstS];
+    for (let i = 0; i < 2; i++) {
+      const [again, s] = await time(() => recomputedRoot(t));
+      if (again !== recomputedLarge) throw new Error("two recomputations of the large log differ");
+      recomputeS.push(s);
+    }
+    const recomputeLargeS = [...recomputeS].sort((a, b) => a - b)[1]!;
     const [rootLarge, scratchLargeS] = await time(() => scratchRoot(t, o.large));
     results.checkpointScratchLargeS = scratchLargeS;
-    const [recomputedLarge, recomputeLargeS] = await time(() => recomputedRoot(t));
     results.checkpointRecomputeLargeS = recomputeLargeS;
     results.checkpointIncrementalOverRecompute = incLargeS / recomputeLargeS;
     const latest = (await cps.latest())!;
     if (latest.rootHash !== rootLarge || recomputedLarge !== rootLarge) throw new Error("incremental and from-scratch roots differ at the large size");
-    say(`checkpoint at ${fmt(o.large)}: incremental from ${fmt(o.small)} ${incLargeS.toFixed(2)} s; full recomputation with the same chain checks ${recomputeLargeS.toFixed(2)} s (${fmt(o.large / recomputeLargeS)} entries/s) → incremental ÷ recomputation ${results.checkpointIncrementalOverRecompute.toFixed(2)} (goal < 1); leaf hashes alone, no chain checks ${scratchLargeS.toFixed(2)} s (${fmt(o.large / scratchLargeS)} leaves/s); roots agree`);
+    say(`checkpoint at ${fmt(o.large)}: incremental from ${fmt(o.small)} ${incLargeS.toFixed(2)} s; full recomputation with the same chain checks, median of 3 (one before the catch-up, two after) ${recomputeLargeS.toFixed(2)} s (${fmt(o.large / recomputeLargeS)} entries/s; runs ${recomputeS.map((x) => x.toFixed(2)).join(" / ")} s) → incremental ÷ recomputation ${results.checkpointIncrementalOverRecompute.toFixed(2)} (goal < 1); leaf hashes alone, no chain checks ${scratchLargeS.toFixed(2)} s (${fmt(o.large / scratchLargeS)} leaves/s); roots agree`);
     await growTo(t.url, o.large + 1000);
     const [, stepS] = await time(() => cps.publish());
     await growTo(t.url, o.large + 2000);
