@@ -361,10 +361,32 @@ async function main(): Promise<number> {
     const warmed = await warmRangeThread();
     const oneThread: StoredChainVerification[] = [];
     const asRun: StoredChainVerification[] = [];
+    // How long the event loop was held during the walks (what the console's other requests wait): a timer due every
+    // 5 ms records how late it fired, one list of latenesses for each way of walking.
+    const db = t.db;
+    const stalls = { oneThread: [] as number[], asRun: [] as number[] };
+    const watched = async <T>(late: number[], walk: () => Promise<T>): Promise<T> => {
+      let due = performance.now() + 5;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        late.push(Math.max(0, now - due));
+        due = now + 5;
+      }, 5);
+      try {
+        return await walk();
+      } finally {
+        clearInterval(timer);
+      }
+    };
     for (let round = 0; round < 3; round++) {
-      oneThread.push(await verifyStoredChain(t.db, { threads: 1 }));
-      asRun.push(await verifyStoredChain(t.db));
+      oneThread.push(await watched(stalls.oneThread, () => verifyStoredChain(db, { threads: 1 })));
+      asRun.push(await watched(stalls.asRun, () => verifyStoredChain(db)));
     }
+    const stallOf = (late: number[]) => {
+      const sorted = [...late].sort((a, b) => a - b);
+      const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+      return { p99Ms: at(0.99), maxMs: at(1) };
+    };
     const median = (runs: StoredChainVerification[]) => [...runs].sort((a, b) => a.durationMs - b.durationMs)[1]!;
     const rateOf = (r: StoredChainVerification) => Number(r.head.seq) / (r.durationMs / 1000);
     const v1 = median(oneThread);
@@ -383,6 +405,8 @@ async function main(): Promise<number> {
         `entries/s; median of ${roundsOf(asRun)} s; ${asRun.every((r) => r.result.ok) ? "chain OK" : "CHAIN DOES NOT VERIFY"}; ` +
           `${(verifyRate / v1Rate).toFixed(2)}× the one-thread walk` + (warmed ? "" : `; worker thread unavailable: ${v.threadProblem ?? "?"}`)),
     );
+    const stall = { oneThread: stallOf(stalls.oneThread), asRun: stallOf(stalls.asRun) };
+    console.log(`  event loop held during the walks (timer lateness): p99 ${stall.asRun.p99Ms} ms, longest ${stall.asRun.maxMs} ms; one-thread walk p99 ${stall.oneThread.p99Ms} ms, longest ${stall.oneThread.maxMs} ms`);
     const rawHash = await rawChainedHashRate(poolOf(t.db), v.head.seq);
     const verifyToRaw = verifyRate / rawHash.perSec;
     console.log(
@@ -444,7 +468,7 @@ async function main(): Promise<number> {
       pass,
       syntheticAppend: { rows: appended.rows, seconds: +appended.seconds.toFixed(3), rowsPerSec: appended.rows ? Math.round(appended.rows / appended.seconds) : null },
       verify: { entries: verified, threads: v.threads, seconds: +verifySeconds.toFixed(3), entriesPerSec: Math.round(verifyRate), ok: !broken,
-        oneThreadEntriesPerSec: Math.round(v1Rate), rounds: { oneThread: oneThread.map((r) => Math.round(r.durationMs)), asRun: asRun.map((r) => Math.round(r.durationMs)) },
+        oneThreadEntriesPerSec: Math.round(v1Rate), eventLoopHeldMs: stall, rounds: { oneThread: oneThread.map((r) => Math.round(r.durationMs)), asRun: asRun.map((r) => Math.round(r.durationMs)) },
         rawChainedSha256PerSec: Math.round(rawHash.perSec), ratioToRaw: +verifyToRaw.toFixed(3) },
       totalSeconds: +totalSeconds.toFixed(1),
     };

@@ -16,6 +16,7 @@ import {
   checkSequence,
   verifyChain,
   verifyEntry,
+  YIELD_EVERY,
 } from "./verify-chain";
 
 const STATES = ["GENERATED", "DISTRIBUTED", "ACTIVE", "ROTATING", "RETIRED"] as const;
@@ -319,6 +320,29 @@ describe("verifyChain input", () => {
     // A range holding nothing after its start ends where it started.
     expect(await verifyChain([], { start })).toEqual({ ok: true, entries: 0, headSeq: 20n, headHash: start.hash });
     await expect(verifyChain([], { start: { seq: -1n, hash: GENESIS_HASH } })).rejects.toThrow(/start/);
+  });
+
+  it("lets the event loop turn while it walks one long page, and still reports what it finds", async () => {
+    const n = YIELD_EVERY * 3 + 5;
+    const long = chainEntries(GENESIS_HASH, 1n, Array.from({ length: n }, (_, i) => draft(i)));
+    const head = { seq: BigInt(n), hash: long[n - 1]!.entryHash };
+    // Work queued behind the walk (a timer, another request's I/O) runs while it walks, not only once it is done.
+    let walked = false;
+    const turns: boolean[] = [];
+    const tick = () => {
+      turns.push(walked);
+      if (!walked && turns.length < 100) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const result = await verifyChain([long], { head });
+    walked = true;
+    expect(result).toEqual({ ok: true, entries: n, headSeq: head.seq, headHash: head.hash });
+    expect(turns.filter((done) => !done).length).toBeGreaterThanOrEqual(3);
+    // A break past the turns is found as in one go: the walk resumes where it paused.
+    const edited = long.map((e) => ({ ...e }));
+    edited[YIELD_EVERY * 2 + 1] = { ...edited[YIELD_EVERY * 2 + 1]!, actor: "mallory" };
+    const broken = await verifyChain([edited], { head });
+    expect(broken.ok ? null : broken.failure).toMatchObject({ kind: "ENTRY_HASH_MISMATCH", seq: BigInt(YIELD_EVERY * 2 + 2) });
   });
 
   it("throws on invalid options rather than reporting a chain failure", async () => {

@@ -15,7 +15,7 @@ import type pg from "pg";
 import { poolOf, type Db } from "../../db/client";
 import { DomainError } from "../../domain/errors/domain-error";
 import type { AuditEntryRecord, ChainLink } from "../../domain/audit/types";
-import { CHAIN_START, verifyEntry } from "../verify-chain";
+import { CHAIN_START, turnOfEventLoop, verifyEntry, YIELD_EVERY } from "../verify-chain";
 import { entryTextOf } from "../entry-hash";
 import { leafHashOfText, leafTextFromEntryText } from "./leaf-hash";
 import type { CompactRange} from "../../domain/audit/merkle/compact-range";
@@ -67,8 +67,13 @@ export interface ConsistencyProofResult {
  * empty range, it is a full recomputation with the same checks (bench:audit's baseline for the catch-up).
  */
 export async function appendVerifiedLeaves(client: pg.ClientBase, range: CompactRange, prev: ChainLink, head: ChainLink): Promise<void> {
+  let sinceYield = 0;
   for await (const page of readEntryPages(client, prev.seq, head.seq)) {
     for (const entry of page) {
+      if (++sinceYield === YIELD_EVERY) {
+        sinceYield = 0;
+        await turnOfEventLoop(); // a catch-up over many entries runs in the console's process: let its requests in
+      }
       let text: string | undefined;
       try {
         text = entryTextOf(entry);

@@ -23,7 +23,7 @@
 import type pg from "pg";
 import type { ChainLink, ChainVerification } from "../../domain/audit/types";
 import { isHashHex } from "../entry-hash";
-import { readEntryPages } from "../entry-pages";
+import { readEntryPages, WALK_PAGE_SIZE } from "../entry-pages";
 import { prepareAnchors, verifyChain } from "../verify-chain";
 import { runRangeJob } from "./range-thread";
 import type { RangeJob } from "./range-job";
@@ -46,7 +46,7 @@ export async function verifySplit(
   connection: RangeJob["connection"],
   head: ChainLink,
   anchorsGiven: readonly ChainLink[],
-  pageSize = 10_000,
+  pageSize = WALK_PAGE_SIZE,
 ): Promise<SplitVerification | null> {
   // Invalid anchors throw here, as they do in a walk on one thread.
   const anchors = prepareAnchors(anchorsGiven);
