@@ -19,6 +19,8 @@ export interface PhaseCpu {
   /** Microseconds of CPU in the bench database's backends, or null if /proc could not be read. */
   pgMicros: number | null;
   backends: number;
+  /** Microseconds of CPU in the other processes named to begin() (null for one that could not be read). */
+  others: Record<string, number | null>;
 }
 
 function clockTicksPerSecond(): number {
@@ -61,12 +63,22 @@ export class CpuMeter {
     return new Map(rows.map((r) => [r.pid, processTicks(r.pid)]));
   }
 
-  /** Starts a phase; the returned function ends it and gives the CPU both sides spent meanwhile. */
-  async begin(): Promise<() => Promise<PhaseCpu>> {
+  /**
+   * Starts a phase; the returned function ends it and gives the CPU both sides spent meanwhile, and each process of
+   * `others` (name → pid: agent processes, a clients' process on this host).
+   */
+  async begin(others: ReadonlyMap<string, number> = new Map()): Promise<() => Promise<PhaseCpu>> {
     const before = await this.backends();
+    const others0 = new Map([...others].map(([name, pid]) => [name, processTicks(pid)]));
     const node0 = process.cpuUsage();
     return async () => {
       const node = process.cpuUsage(node0);
+      const othersMicros: Record<string, number | null> = {};
+      for (const [name, pid] of others) {
+        const t0 = others0.get(name);
+        const t1 = processTicks(pid);
+        othersMicros[name] = t0 === null || t0 === undefined || t1 === null ? null : ((t1 - t0) * 1e6) / this.ticks;
+      }
       const after = await this.backends();
       let ticks = 0;
       let readable = true;
@@ -79,6 +91,7 @@ export class CpuMeter {
         nodeMicros: node.user + node.system,
         pgMicros: readable && after.size > 0 ? (ticks * 1e6) / this.ticks : null,
         backends: after.size,
+        others: othersMicros,
       };
     };
   }

@@ -47,6 +47,7 @@ import { auditDeliveries, runCampaign, type CampaignPair, type CampaignResult } 
 import { KmeHarness } from "../server/testing/kme-harness";
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
 import { openTarget, runBench, sleep } from "./bench-support";
+import { CpuMeter, type PhaseCpu } from "./cpu-meter";
 
 process.env.QECNET_LOG_LEVEL ??= "error";
 
@@ -146,6 +147,7 @@ async function startClients(pkiDir: string, bankPort: number, stockPort: number,
       return { name, ...r };
     },
     stop: () => void child.kill("SIGTERM"),
+    pid: child.pid!,
   };
 }
 
@@ -154,6 +156,7 @@ async function main(): Promise<number> {
   let h: KmeHarness | null = null;
   let stopStatic = () => undefined as void;
   let stopClients = () => undefined as void;
+  let meterClose = async () => undefined as void;
   const agents: Agent[] = [];
   try {
     console.log(`bench:kme on ${target.where}; ${os.cpus().length} CPU(s); load average (1/5/15 min) at start: ${load()}${QUICK ? " (--quick)" : ""}`);
@@ -222,9 +225,21 @@ async function main(): Promise<number> {
     // ---- 1. latency at 16 pairs, with the two baselines measured just before
     const lStatic = await clients.phase("mTLS round trip, static {} (baseline)", "static", CALLS_PER_APP);
     const lNoop = await latencies("audited no-op job (baseline)", CALLS_PER_APP, noop);
-    const lStatus = await clients.phase("status", "status", CALLS_PER_APP);
-    const lEnc = await clients.phase("enc_keys (1 key)", "enc_keys", KEYS_PER_APP);
-    const lDec = await clients.phase("dec_keys (1 key)", "dec_keys", KEYS_PER_APP);
+    // CPU per call in every process of the rig, per method: where the latency goes on two shared cores.
+    const meter = await CpuMeter.open(rig.url);
+    meterClose = () => meter.close();
+    const processes = new Map<string, number>([...rig.agents].map(([nodeId, p]) => [`agent ${nodeId}`, p.child.pid!]));
+    processes.set("clients", clients.pid);
+    const cpuOf = new Map<string, { calls: number; cpu: PhaseCpu }>();
+    const metered = async <T extends { ms: number[] }>(name: string, run: () => Promise<T>): Promise<T> => {
+      const end = await meter.begin(processes);
+      const r = await run();
+      cpuOf.set(name, { calls: r.ms.length, cpu: await end() });
+      return r;
+    };
+    const lStatus = await metered("status", () => clients.phase("status", "status", CALLS_PER_APP));
+    const lEnc = await metered("enc_keys (1 key)", () => clients.phase("enc_keys (1 key)", "enc_keys", KEYS_PER_APP));
+    const lDec = await metered("dec_keys (1 key)", () => clients.phase("dec_keys (1 key)", "dec_keys", KEYS_PER_APP));
     const decMismatch = lDec.mismatches;
     // The baselines once more after the methods, to see the drift over the phases.
     const lStatic2 = await clients.phase("mTLS round trip, static {} (again)", "static", CALLS_PER_APP);
@@ -241,6 +256,7 @@ async function main(): Promise<number> {
       await refill();
       await renew();
       const b0 = performance.now();
+      const endCpu = await meter.begin(processes);
       await Promise.all(apps.slice(0, BULK_PAIRS).map(async (a) => {
         let keys: Array<{ key_ID: string; key: string }> | null = null;
         for (let attempt = 0; attempt < 20 && !keys; attempt++) {
@@ -264,7 +280,17 @@ async function main(): Promise<number> {
         bulkKeys += got.length;
       }));
       bulkMs += performance.now() - b0;
+      const c = await endCpu();
+      const sum = cpuOf.get("bulk (per key)");
+      if (!sum) cpuOf.set("bulk (per key)", { calls: 0, cpu: c });
+      else for (const [k, v] of Object.entries(c.others)) sum.cpu.others[k] = v === null || sum.cpu.others[k] == null ? null : sum.cpu.others[k]! + v;
+      if (sum) {
+        sum.cpu.nodeMicros += c.nodeMicros;
+        sum.cpu.pgMicros = sum.cpu.pgMicros === null || c.pgMicros === null ? null : sum.cpu.pgMicros + c.pgMicros;
+      }
     }
+    const bulkCpu = cpuOf.get("bulk (per key)");
+    if (bulkCpu) bulkCpu.calls = bulkKeys;
     const bulkRate = bulkKeys / (bulkMs / 1000);
     const linkKeyRate = fastestLinkBps / KEY_BITS;
 
@@ -311,6 +337,19 @@ async function main(): Promise<number> {
     for (const l of [lStatic2, lNoop2]) console.log(`${l.name.padEnd(40)} ${fmt(l.ms.length).padStart(6)} ${fmt(l.failed).padStart(6)} ${fmt(pct(l.ms, 50), 2).padStart(7)} ${fmt(pct(l.ms, 99), 2).padStart(7)}`);
     console.log(`dec_keys bytes different from enc_keys's: ${decMismatch}`);
 
+    // Per call (per key in bulk): what each process of the rig spent. Two cores give 2,000,000 µs each second, so
+    // 16 pairs × (1 call ÷ p50) calls per second can cost at most 2,000,000 ÷ that many µs each.
+    const names = [...processes.keys()].filter((n) => [...cpuOf.values()].some((c) => (c.cpu.others[n] ?? 0) > 0));
+    console.log(`\nCPU per call (µs; bulk: per key delivered to both applications), every process of the rig`);
+    console.log(`${"what".padEnd(22)} ${"hub".padStart(7)} ${"PG".padStart(7)} ${names.map((n) => n.replace("agent ", "").padStart(11)).join(" ")} ${"total".padStart(8)}`);
+    const perCall = (c: { calls: number; cpu: PhaseCpu }, x: number | null | undefined) => (x == null || c.calls === 0 ? NaN : x / c.calls);
+    for (const [name, c] of cpuOf) {
+      const parts = [perCall(c, c.cpu.nodeMicros), perCall(c, c.cpu.pgMicros), ...names.map((n) => perCall(c, c.cpu.others[n]))];
+      const total = parts.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+      console.log(`${name.padEnd(22)} ${fmt(parts[0]!).padStart(7)} ${fmt(parts[1]!).padStart(7)} ${parts.slice(2).map((x) => fmt(x).padStart(11)).join(" ")} ${fmt(total).padStart(8)}`);
+    }
+    console.log(`  (hub: this process, which also makes the bulk phase's calls; PG: the bench database's backends; clients: the latency phases' applications)`);
+
     console.log(`\nBulk delivery, ${BULK_PAIRS} pairs at once, enc_keys number=${BULK} then dec_keys of those ${BULK}, ${BULK_WAVES} wave(s)`);
     console.log(`  ${fmt(bulkKeys)} keys to both applications in ${fmt(bulkMs / 1000, 2)} s = ${fmt(bulkRate)} keys/s; enc_keys 503 retried ${bulkShort}×; pairs failed ${bulkFailed}${bulkSamples.length ? ` (e.g. ${bulkSamples.join(" | ")})` : ""}`);
     console.log(`  fastest link of the demo mesh: ${fmt(fastestLinkBps)} bit/s = ${fmt(linkKeyRate, 1)} keys of ${KEY_BITS} bits/s → delivery ÷ link key rate = ${(bulkRate / linkKeyRate).toPrecision(2)}×`);
@@ -335,12 +374,16 @@ async function main(): Promise<number> {
       bulk: { pairs: BULK_PAIRS, keys: bulkKeys, seconds: bulkMs / 1000, keysPerSecond: bulkRate, short503: bulkShort, failed: bulkFailed, fastestLinkBps, linkKeysPerSecond: linkKeyRate },
       campaign: { pairs: camp.pairs, seconds: camp.seconds, failures: camp.failures, servedTwice: camp.servedTwice, mismatches: camp.mismatches, enc: { p50: encP[0], p99: encP[1] }, dec: { p50: decP[0], p99: decP[1] }, encP50PerChunk: chunkEncP50, checks },
       refill: { keys: filled, seconds: fillMs / 1000 }, load: os.loadavg(),
+      cpuMicrosPerCall: Object.fromEntries([...cpuOf].map(([name, c]) => [name, {
+        hub: perCall(c, c.cpu.nodeMicros), postgres: perCall(c, c.cpu.pgMicros), ...Object.fromEntries(names.map((n) => [n, perCall(c, c.cpu.others[n])])),
+      }])),
     })}`);
     return ok && decMismatch === 0 ? 0 : 1;
   } finally {
     for (const a of agents) a.destroy();
     stopClients();
     stopStatic();
+    await meterClose();
     await h?.dispose();
     await target.cleanup();
   }
