@@ -15,7 +15,7 @@ import { SaeRegistry } from "../registry/sae-registry";
 import { KmeHub } from "./kme-hub";
 import { PoolReplenisher } from "./pool-replenisher";
 import { poolOf } from "../../db/client";
-import { REFILL_RATE_SQL, poolLabel, refillKeysPerSecond } from "./pool-queries";
+import { REFILL_RATE_SQL, poolCandidates, poolLabel, refillKeysPerSecond } from "./pool-queries";
 import { recordStatements } from "../../testing/pg-statements";
 import { KME_CALLS } from "../link/kme-calls";
 
@@ -82,6 +82,20 @@ describe("ETSI 014 at the hub", () => {
     }
     // A full pool is left alone.
     expect(await replenisher.round()).toEqual([expect.objectContaining({ created: 0 })]);
+  });
+
+  it("reads a pool's candidates without route constraints as with constraints that exclude nothing", async () => {
+    const sites = ["ep-bank", "ep-stock"];
+    const pool = poolOf(t.db);
+    const plain = await poolCandidates(pool, sites, NONE, 100);
+    expect(plain).toHaveLength(TARGET);
+    // The route checks of a constrained read, here excluding nothing, pick the same keys in the same order.
+    expect(await poolCandidates(pool, sites, { avoidNodes: ["no-such-node"], maxRelays: 1_000 }, 100)).toEqual(plain);
+    // Oldest activation first, then by id; the keys it is told to skip are left out; no more than asked.
+    const byActivation = (await t.db.key.findMany({ where: { policy: "etsi014", state: "ACTIVE", usageCount: 0 }, orderBy: [{ activatedAt: "asc" }, { id: "asc" }], select: { id: true } })).map((k) => k.id);
+    expect(plain).toEqual(byActivation);
+    expect(await poolCandidates(pool, sites, NONE, 3, plain.slice(0, 2))).toEqual(plain.slice(2, 5));
+    expect(await poolCandidates(pool, ["ep-bank", "ep-defence"], NONE, 100)).toEqual([]);
   });
 
   it("serves each key once: issue to the master, fetch by the slave, then consumed and purged", async () => {
