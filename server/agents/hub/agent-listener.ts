@@ -56,7 +56,7 @@ export function readAgentTls(paths: { ca: string; cert: string; key: string; cha
   const seedPath = paths.channelSeed ?? join(dirname(paths.ca), "qkd-channel.seed");
   return {
     ca: read("the Agent CA certificate", paths.ca), cert: read("the hub's certificate", paths.cert), key: read("the hub's private key", paths.key),
-    ...(existsSync(seedPath) ? { channelSeed: readChannelSeed(seedPath) } : {}),
+    ...(existsSync(/*turbopackIgnore: true*/ seedPath) ? { channelSeed: readChannelSeed(seedPath) } : {}),
   };
 }
 
