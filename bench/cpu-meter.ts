@@ -44,6 +44,22 @@ function processTicks(pid: number): number | null {
   }
 }
 
+/** Two phases' CPU added up (a figure either could not read stays null). */
+export function addPhaseCpu(a: PhaseCpu, b: PhaseCpu): PhaseCpu {
+  const others: Record<string, number | null> = {};
+  for (const name of new Set([...Object.keys(a.others), ...Object.keys(b.others)])) {
+    const x = a.others[name];
+    const y = b.others[name];
+    others[name] = x == null || y == null ? null : x + y;
+  }
+  return {
+    nodeMicros: a.nodeMicros + b.nodeMicros,
+    pgMicros: a.pgMicros === null || b.pgMicros === null ? null : a.pgMicros + b.pgMicros,
+    backends: Math.max(a.backends, b.backends),
+    others,
+  };
+}
+
 export class CpuMeter {
   private readonly ticks = clockTicksPerSecond();
   private constructor(private readonly client: pg.Client) {}

@@ -47,7 +47,7 @@ import { auditDeliveries, runCampaign, type CampaignPair, type CampaignResult } 
 import { KmeHarness } from "../server/testing/kme-harness";
 import { kmePkiPaths } from "../server/kme/pki/kme-pki-paths";
 import { openTarget, runBench, sleep } from "./bench-support";
-import { CpuMeter, type PhaseCpu } from "./cpu-meter";
+import { addPhaseCpu, CpuMeter, type PhaseCpu } from "./cpu-meter";
 
 process.env.QECNET_LOG_LEVEL ??= "error";
 
@@ -252,6 +252,7 @@ async function main(): Promise<number> {
     let bulkShort = 0;
     let bulkFailed = 0;
     const bulkSamples: string[] = [];
+    let bulkCpu: PhaseCpu | null = null;
     for (let w = 0; w < BULK_WAVES; w++) {
       await refill();
       await renew();
@@ -281,16 +282,9 @@ async function main(): Promise<number> {
       }));
       bulkMs += performance.now() - b0;
       const c = await endCpu();
-      const sum = cpuOf.get("bulk (per key)");
-      if (!sum) cpuOf.set("bulk (per key)", { calls: 0, cpu: c });
-      else for (const [k, v] of Object.entries(c.others)) sum.cpu.others[k] = v === null || sum.cpu.others[k] == null ? null : sum.cpu.others[k]! + v;
-      if (sum) {
-        sum.cpu.nodeMicros += c.nodeMicros;
-        sum.cpu.pgMicros = sum.cpu.pgMicros === null || c.pgMicros === null ? null : sum.cpu.pgMicros + c.pgMicros;
-      }
+      bulkCpu = bulkCpu ? addPhaseCpu(bulkCpu, c) : c;
     }
-    const bulkCpu = cpuOf.get("bulk (per key)");
-    if (bulkCpu) bulkCpu.calls = bulkKeys;
+    if (bulkCpu) cpuOf.set("bulk (per key)", { calls: bulkKeys, cpu: bulkCpu });
     const bulkRate = bulkKeys / (bulkMs / 1000);
     const linkKeyRate = fastestLinkBps / KEY_BITS;
 
