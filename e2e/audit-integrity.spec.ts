@@ -27,7 +27,7 @@ test("every role sees the audit integrity banner while the log is tampered with"
   const [edited, deleted] = [Math.floor(n / 3), Math.floor((2 * n) / 3)];
   const saved = (await db.query<{ row: unknown }>("SELECT row_to_json(e) AS row FROM audit_entries e WHERE seq IN ($1, $2) ORDER BY seq", [edited, deleted])).rows;
   await db.query("ALTER TABLE audit_entries DISABLE TRIGGER USER");
-  await db.query(`UPDATE audit_entries SET details = details || '{"tampered": true}'::jsonb WHERE seq = $1`, [edited]);
+  await db.query(`UPDATE audit_entries SET details = details::jsonb || '{"tampered": true}'::jsonb WHERE seq = $1`, [edited]);
   await db.query("DELETE FROM audit_entries WHERE seq = $1", [deleted]);
   await db.query("ALTER TABLE audit_entries ENABLE TRIGGER USER");
   try {

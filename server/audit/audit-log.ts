@@ -11,7 +11,7 @@ import { simpleQuery, type ServerStatement, type SimpleRead } from "../db/server
 import type pg from "pg";
 import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "../domain/audit/types";
 import { verifyChain } from "./verify-chain";
-import { readEntryPages } from "./entry-pages";
+import { readStoredEntryPages } from "./entry-pages";
 import { verifySplit } from "./verify-threads/split-verify";
 import { rangeThreadProblem } from "./verify-threads/range-thread";
 import { MAX_SEQ, type RangeJob } from "./verify-threads/range-job";
@@ -124,7 +124,7 @@ function connectionOf(pool: pg.Pool): RangeJob["connection"] {
 /**
  * Verifies the stored chain against the head row and trusted anchors. One
  * pooled connection, one REPEATABLE READ READ ONLY snapshot for the head and
- * every page, entries read by readEntryPages (plain pg, large pages). A long
+ * every page, entries read by readStoredEntryPages (plain pg, large pages, details as stored). A long
  * chain is verified in two halves at once, the upper one by a worker thread
  * in the same snapshot (verify-threads/split-verify.ts); if either half finds
  * a break, or the worker cannot help, the whole chain is walked on this
@@ -158,7 +158,7 @@ export async function verifyStoredChain(
         if (split) return done(split.result, 2);
       }
       // No upper bound: an entry lying past the head is itself a finding.
-      const result = await verifyChain(readEntryPages(client, 0n, MAX_SEQ, opts.pageSize), { head, anchors: opts.anchors ?? [] });
+      const result = await verifyChain(readStoredEntryPages(client, 0n, MAX_SEQ, opts.pageSize), { head, anchors: opts.anchors ?? [] });
       return done(result, 1);
     } finally {
       await client.query("COMMIT").catch(() => undefined);

@@ -138,7 +138,7 @@ describe("audit chain tampering, verified against the stored chain", () => {
 
   describe("(a) a changed field is an ENTRY_HASH_MISMATCH at that entry", () => {
     it.each<{ field: string; seq: number | "last"; set: string }>([
-      { field: "details", seq: 7, set: `details = details || '{"usageCount": "999999"}'::jsonb` },
+      { field: "details", seq: 7, set: `details = details::jsonb || '{"usageCount": "999999"}'::jsonb` },
       { field: "actor", seq: 13, set: `actor = 'mallory'` },
       { field: "to_state", seq: 21, set: `to_state = CASE WHEN to_state = 'REVOKED' THEN 'ACTIVE' ELSE 'REVOKED' END` },
       { field: "at", seq: 2, set: `at = at - interval '1 millisecond'` },

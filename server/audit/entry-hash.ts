@@ -16,7 +16,7 @@
 import * as crypto from "node:crypto";
 import { canonicalJson, canonicalString } from "../domain/audit/canonical-json";
 import { unhashedEntryJson } from "../domain/audit/entry-json";
-import type { AuditEntryDraft, AuditEntryRecord, UnhashedAuditEntry } from "../domain/audit/types";
+import type { AuditEntryDraft, AuditEntryRecord, StoredAuditEntry, UnhashedAuditEntry } from "../domain/audit/types";
 
 export const GENESIS_HASH = "0".repeat(64);
 export const AUDIT_HASH_DOMAIN = "QECNET-AUDIT-ENTRY-V1";
@@ -229,6 +229,46 @@ export function entryPassesQuickly(prev: { seq: bigint; hash: string }, e: Audit
     return false;
   }
   return hashEntryText(text) === e.entryHash;
+}
+
+/**
+ * entryPassesQuickly for an entry read with its details as stored text (readStoredEntryPages): true when the text
+ * built around the stored details hashes to entryHash, with the other fields checked as entryPassesQuickly checks
+ * them. The details are neither parsed nor re-serialized: the appender stores the canonical text it hashed, so for
+ * every entry it wrote the stored text is the hashed text, and any change to a stored byte changes the hash. False
+ * (entries stored before details were kept as written, whose text is jsonb's; or a broken entry) means "check the
+ * full way": the caller parses the details and runs the full checks, which decide as they always have.
+ */
+export function storedEntryPassesQuickly(prev: { seq: bigint; hash: string }, e: StoredAuditEntry): boolean {
+  if (typeof e !== "object" || e === null || e.seq !== prev.seq + 1n || e.prevHash !== prev.hash) return false;
+  if (typeof e.actor !== "string" || typeof e.action !== "string" || typeof e.subjectType !== "string" || typeof e.subjectId !== "string") return false;
+  if ((e.fromState !== null && typeof e.fromState !== "string") || (e.toState !== null && typeof e.toState !== "string")) return false;
+  // An object's text starts with "{" (the canonical text has no whitespace before it).
+  if (!(e.at instanceof Date) || typeof e.detailsText !== "string" || e.detailsText.charCodeAt(0) !== 123) return false;
+  let text: string;
+  try {
+    text = buildEntryText(e, e.detailsText); // toISOString throws for an invalid Date
+  } catch {
+    return false;
+  }
+  return hashEntryText(text) === e.entryHash;
+}
+
+/**
+ * A stored entry with its details parsed, for the full checks. Text that is not JSON becomes the text itself, which
+ * the format check then reports ("details: a JSON object, got \"…\"").
+ */
+export function parsedStoredEntry(e: StoredAuditEntry): AuditEntryRecord {
+  let details: unknown;
+  try {
+    details = JSON.parse(e.detailsText);
+  } catch {
+    details = e.detailsText;
+  }
+  return {
+    seq: e.seq, at: e.at, actor: e.actor, action: e.action, subjectType: e.subjectType, subjectId: e.subjectId,
+    fromState: e.fromState, toState: e.toState, details: details as AuditEntryRecord["details"], prevHash: e.prevHash, entryHash: e.entryHash,
+  };
 }
 
 /** A chained entry with its details as their canonical JSON text: what the transition runner writes. */

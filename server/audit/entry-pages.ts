@@ -4,8 +4,8 @@
  * keyset pages, rows as arrays, no ORM objects in between.
  */
 import type pg from "pg";
-import type { AuditEntryRecord } from "../domain/audit/types";
-import { AUDIT_ROW_TYPES } from "./utc-timestamp";
+import type { AuditEntryRecord, StoredAuditEntry } from "../domain/audit/types";
+import { AUDIT_ROW_TYPES, AUDIT_ROW_TYPES_DETAILS_AS_TEXT } from "./utc-timestamp";
 
 type EntryTuple = [string, Date, string, string, string, string, string | null, string | null, unknown, string, string];
 
@@ -13,6 +13,13 @@ function tupleToRecord(r: EntryTuple): AuditEntryRecord {
   return {
     seq: BigInt(r[0]), at: r[1], actor: r[2], action: r[3], subjectType: r[4], subjectId: r[5],
     fromState: r[6], toState: r[7], details: r[8] as never, prevHash: r[9], entryHash: r[10],
+  };
+}
+
+function tupleToStored(r: EntryTuple): StoredAuditEntry {
+  return {
+    seq: BigInt(r[0]), at: r[1], actor: r[2], action: r[3], subjectType: r[4], subjectId: r[5],
+    fromState: r[6], toState: r[7], detailsText: r[8] as string, prevHash: r[9], entryHash: r[10],
   };
 }
 
@@ -39,11 +46,27 @@ const PAGE_SQL = `SELECT seq, at, actor, action, subject_type, subject_id, from_
  * turns quadratic. The upper bound is applied here instead, and no page asks
  * for more rows than the range can hold.
  */
-export async function* readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = WALK_PAGE_SIZE): AsyncGenerator<AuditEntryRecord[]> {
+export function readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = WALK_PAGE_SIZE): AsyncGenerator<AuditEntryRecord[]> {
+  return readPages(client, afterSeq, toSeq, pageSize, tupleToRecord, AUDIT_ROW_TYPES, "qecnet-audit-entry-page-v2");
+}
+
+/**
+ * readEntryPages for the verifiers: each entry's details as the text stored (audit_entries.details is json, which
+ * keeps the canonical text the appender hashed), not parsed, so a walk hashes the text as it is and parses only the
+ * entries whose stored text does not hash right (verify-chain.ts).
+ */
+export function readStoredEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = WALK_PAGE_SIZE): AsyncGenerator<StoredAuditEntry[]> {
+  return readPages(client, afterSeq, toSeq, pageSize, tupleToStored, AUDIT_ROW_TYPES_DETAILS_AS_TEXT, "qecnet-audit-entry-page-text");
+}
+
+async function* readPages<E extends { seq: bigint }>(
+  client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize: number,
+  toEntry: (r: EntryTuple) => E, types: typeof AUDIT_ROW_TYPES, name: string,
+): AsyncGenerator<E[]> {
   const ask = (after: bigint) => {
     const left = toSeq - after;
     const limit = left < BigInt(pageSize) ? Number(left) : pageSize;
-    return client.query<EntryTuple>({ name: "qecnet-audit-entry-page-v2", rowMode: "array", text: PAGE_SQL, values: [after.toString(), limit], types: AUDIT_ROW_TYPES });
+    return client.query<EntryTuple>({ name, rowMode: "array", text: PAGE_SQL, values: [after.toString(), limit], types });
   };
   if (afterSeq >= toSeq) return;
   let pending: ReturnType<typeof ask> | null = ask(afterSeq);
@@ -52,9 +75,9 @@ export async function* readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq:
       const asked: ReturnType<typeof ask> = pending!;
       pending = null;
       const { rows } = await asked;
-      const page: AuditEntryRecord[] = [];
+      const page: E[] = [];
       for (const r of rows) {
-        const e = tupleToRecord(r);
+        const e = toEntry(r);
         if (e.seq > toSeq) break;
         page.push(e);
       }

@@ -60,3 +60,13 @@ export const AUDIT_ROW_TYPES = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
     oid === TIMESTAMPTZ_OID && format !== "binary" ? parseTimestamptz : pg.types.getTypeParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
 };
+
+const JSON_OID = 114;
+const JSONB_OID = 3802;
+const asText = (s: string): string => s;
+
+/** AUDIT_ROW_TYPES with json and jsonb values left as the text PostgreSQL sent (the verifiers hash details as stored). */
+export const AUDIT_ROW_TYPES_DETAILS_AS_TEXT = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    (oid === JSON_OID || oid === JSONB_OID) && format !== "binary" ? asText : AUDIT_ROW_TYPES.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};

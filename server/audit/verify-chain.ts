@@ -20,9 +20,10 @@
  * meanwhile shows up as lying past the head.
  */
 
-import { GENESIS_HASH, computeEntryHash, describeValue, entryPassesQuickly, formattedEntryText, hashEntryText, findEntryFormatProblem, isHashHex } from "./entry-hash";
+import { GENESIS_HASH, computeEntryHash, describeValue, entryPassesQuickly, formattedEntryText, hashEntryText, findEntryFormatProblem, isHashHex, parsedStoredEntry, storedEntryPassesQuickly } from "./entry-hash";
 import type {
   AuditEntryRecord,
+  StoredAuditEntry,
   ChainFailure,
   ChainLink,
   ChainVerification,
@@ -32,10 +33,17 @@ import type {
 /** The link before entry #1: pass as `prev` when verifying the first entry. */
 export const CHAIN_START: Readonly<ChainLink> = Object.freeze({ seq: 0n, hash: GENESIS_HASH });
 
-/** Entries, or pages of entries, in ascending seq order; sync or async. */
+/**
+ * Entries, or pages of entries, in ascending seq order; sync or async. Entries may come with their details parsed
+ * (AuditEntryRecord) or as the text stored (StoredAuditEntry, from readStoredEntryPages).
+ */
 export type AuditEntrySource =
-  | Iterable<AuditEntryRecord | readonly AuditEntryRecord[]>
-  | AsyncIterable<AuditEntryRecord | readonly AuditEntryRecord[]>;
+  | Iterable<AuditEntryRecord | StoredAuditEntry | readonly (AuditEntryRecord | StoredAuditEntry)[]>
+  | AsyncIterable<AuditEntryRecord | StoredAuditEntry | readonly (AuditEntryRecord | StoredAuditEntry)[]>;
+
+function isStored(e: AuditEntryRecord | StoredAuditEntry): e is StoredAuditEntry {
+  return typeof (e as Partial<StoredAuditEntry> | null)?.detailsText === "string";
+}
 
 function short(hash: string): string {
   return `${hash.slice(0, 12)}…`;
@@ -153,7 +161,7 @@ export function checkAnchor(anchor: ChainLink, entry: Pick<AuditEntryRecord, "se
  * While walking: HEAD_MISMATCH if the entry at head.seq has another hash, or
  * if an entry lies past the head.
  */
-export function checkHeadAt(head: ChainLink, entry: AuditEntryRecord): ChainFailure | null {
+export function checkHeadAt(head: ChainLink, entry: Pick<AuditEntryRecord, "seq" | "entryHash">): ChainFailure | null {
   if (entry.seq > head.seq) {
     return {
       kind: "HEAD_MISMATCH",
@@ -326,15 +334,20 @@ export async function verifyChain(
   // YIELD_EVERY entries, so that a walk in the console's process does not hold its requests for a whole page.
   let sinceYield = 0;
   walk: for await (const item of entries) {
-    const page: readonly AuditEntryRecord[] = Array.isArray(item) ? (item as readonly AuditEntryRecord[]) : [item as AuditEntryRecord];
-    for (const entry of page) {
+    const page: readonly (AuditEntryRecord | StoredAuditEntry)[] = Array.isArray(item)
+      ? (item as readonly (AuditEntryRecord | StoredAuditEntry)[])
+      : [item as AuditEntryRecord | StoredAuditEntry];
+    for (const walked of page) {
       if (++sinceYield === YIELD_EVERY) {
         sinceYield = 0;
         await turnOfEventLoop();
       }
-      // Most entries pass; the full checks run for the others and say what is wrong.
-      const quick = entryPassesQuickly(prev, entry);
-      const found = quick ? NO_FAILURES : verifyEntryAll(prev, entry);
+      // Most entries pass; the full checks run for the others and say what is wrong. An entry read with its details
+      // as stored text is hashed as stored; one that does not pass that way is parsed and checked the full way.
+      const stored = isStored(walked);
+      const quick = stored ? storedEntryPassesQuickly(prev, walked) : entryPassesQuickly(prev, walked);
+      const found = quick ? NO_FAILURES : verifyEntryAll(prev, stored ? parsedStoredEntry(walked) : walked);
+      const entry: Pick<AuditEntryRecord, "seq" | "entryHash"> = walked;
       for (const f of found) report(f);
       const malformed = found[0]?.kind === "MALFORMED_ENTRY" && typeof entry?.seq !== "bigint";
       if (malformed) {

@@ -58,11 +58,12 @@ export async function flushBatch(
     if (opts.commit) await pipelinedCommit(client, null, opts.then);
     return;
   }
-  // Built as text: each entry's details are already canonical JSON (what was hashed), so they are not serialized again.
+  // Built as text. Each entry's details are already canonical JSON (what was hashed): they go as a string, stored as
+  // written (audit_entries.details is json), so a verifier can hash the stored text as it is.
   const J = JSON.stringify;
   const auditJson = `[${entries.map((e) =>
     `{"seq":"${e.seq}","at":"${e.at.toISOString()}","actor":${J(e.actor)},"action":${J(e.action)},"subject_type":${J(e.subjectType)},` +
-    `"subject_id":${J(e.subjectId)},"from_state":${J(e.fromState)},"to_state":${J(e.toState)},"details":${e.detailsText},` +
+    `"subject_id":${J(e.subjectId)},"from_state":${J(e.fromState)},"to_state":${J(e.toState)},"details":${J(e.detailsText)},` +
     `"prev_hash":${J(e.prevHash)},"entry_hash":${J(e.entryHash)}}`).join(",")}]`;
   const last = entries[entries.length - 1];
   const topics = new Set<EventTopic>([
@@ -79,10 +80,10 @@ export async function flushBatch(
   if (entries.length > 0) {
     parts.push(`new_audit AS (
       INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
-      SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
+      SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details::json, prev_hash, entry_hash
       FROM jsonb_to_recordset(${param(auditJson)}) AS u(
         seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
-        to_state text, details jsonb, prev_hash text, entry_hash text)
+        to_state text, details text, prev_hash text, entry_hash text)
     )`);
   }
   const withClause = parts.length > 0 ? `WITH ${parts.join(", ")} ` : "";

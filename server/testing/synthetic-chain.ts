@@ -5,7 +5,7 @@
  * would have written it (the chain verifies).
  */
 import pg from "pg";
-import { chainEntries } from "../audit/entry-hash";
+import { chainEntryTexts } from "../audit/entry-hash";
 import type { AuditEntryDraft, JsonValue } from "../domain/audit/types";
 
 export interface GrowChainOptions {
@@ -41,12 +41,12 @@ export async function growChainTo(url: string, total: number, opts: GrowChainOpt
           at, actor: "bench", action: "BENCH_SYNTHETIC_ENTRY", subjectType: "bench", subjectId: `synthetic-${have + i}`,
           fromState: "ACTIVE", toState: "ACTIVE", details: details(have + i),
         }));
-        const e = chainEntries(head.hash, BigInt(head.seq) + 1n, drafts);
+        const e = chainEntryTexts(head.hash, BigInt(head.seq) + 1n, drafts);
         await c.query(
           `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
-           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[])`,
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::json[], $10::text[], $11::text[])`,
           [e.map((x) => x.seq.toString()), e.map((x) => x.at.toISOString()), e.map((x) => x.actor), e.map((x) => x.action), e.map((x) => x.subjectType),
-            e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => JSON.stringify(x.details)), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
+            e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => x.detailsText), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
         );
         const last = e[e.length - 1]!;
         await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = now() WHERE id = 1", [last.seq.toString(), last.entryHash]);

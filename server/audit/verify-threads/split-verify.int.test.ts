@@ -83,7 +83,7 @@ describe("verifying a long chain on two threads", () => {
     ["in the upper half", N - 10],
     ["at the head", N],
   ])("reports an edit %s exactly as the one-thread walk does", async (_where, seq) => {
-    await sql(`UPDATE audit_entries SET details = jsonb_set(details, '{count}', '2') WHERE seq = $1`, [seq]);
+    await sql(`UPDATE audit_entries SET details = jsonb_set(details::jsonb, '{count}', '2') WHERE seq = $1`, [seq]);
     const { two } = await both();
     expect(two.threads).toBe(1);
     expect(two.result.ok).toBe(false);
