@@ -76,6 +76,17 @@ describe("golden vector", () => {
 });
 
 describe("computeEntryHash", () => {
+  it("formats the time of the Date it is given now, also when the same Date object was hashed before with another time", () => {
+    const shared = new Date(Date.UTC(2027, 0, 15, 8, 0, 0, 120));
+    const first = computeEntryHash({ ...sampleEntry(), at: shared });
+    expect(computeEntryHash({ ...sampleEntry(), at: shared })).toBe(first);
+    shared.setTime(shared.getTime() + 1);
+    const moved = computeEntryHash({ ...sampleEntry(), at: shared });
+    expect(moved).not.toBe(first);
+    expect(moved).toBe(computeEntryHash({ ...sampleEntry(), at: new Date(Date.UTC(2027, 0, 15, 8, 0, 0, 121)) }));
+    expect(canonicalEntryBytes({ ...sampleEntry(), at: shared }).toString("utf8")).toContain('"at":"2027-01-15T08:00:00.121Z"');
+  });
+
   it("is 64 lowercase hex and deterministic", () => {
     const hash = computeEntryHash(sampleEntry());
     expect(hash).toMatch(/^[0-9a-f]{64}$/);

@@ -170,6 +170,25 @@ export function hashEntryText(text: Buffer | string): string {
 
 const str = (s: string | null) => (s === null ? "null" : canonicalString(s));
 
+let lastDate: Date | null = null;
+let lastTime = Number.NaN;
+let lastIso = "";
+
+/**
+ * d.toISOString(), formatted once for a run of entries that share their Date (a walk gives the entries of one batch
+ * the same Date object: utc-timestamp.ts). The time is compared too, so a Date changed in between is formatted
+ * again. Throws as toISOString does for an invalid Date.
+ */
+function isoOf(d: Date): string {
+  const time = d.getTime();
+  if (d === lastDate && time === lastTime) return lastIso;
+  const iso = d.toISOString();
+  lastDate = d;
+  lastTime = time;
+  lastIso = iso;
+  return iso;
+}
+
 /**
  * canonicalEntryBytes as text, with details already in canonical form (the
  * chain canonicalizes them once, for the stored copy and for the hash): the
@@ -191,7 +210,7 @@ export function entryTextWith(e: Omit<UnhashedAuditEntry, "details">, detailsTex
  */
 function buildEntryText(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
   // Keys sorted by UTF-16 code units: action, actor, at, details, fromState, prevHash, seq, subjectId, subjectType, toState, v.
-  return `{"action":${str(e.action)},"actor":${str(e.actor)},"at":"${e.at.toISOString()}","details":${detailsText},"fromState":${str(e.fromState)},` +
+  return `{"action":${str(e.action)},"actor":${str(e.actor)},"at":"${isoOf(e.at)}","details":${detailsText},"fromState":${str(e.fromState)},` +
     `"prevHash":"${e.prevHash}","seq":"${e.seq}","subjectId":${str(e.subjectId)},"subjectType":${str(e.subjectType)},"toState":${str(e.toState)},"v":1}`;
 }
 

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { AUDIT_ROW_TYPES, parseTimestamptz } from "./utc-timestamp";
+import { AUDIT_ROW_TYPES, AUDIT_ROW_TYPES_DETAILS_AS_TEXT, parseTimestamptz } from "./utc-timestamp";
 
 const driver = pg.types.getTypeParser(1184, "text") as (s: string) => Date;
 
@@ -55,5 +55,20 @@ describe("parseTimestamptz", () => {
   it("is what the audit page query's type parsers use for timestamptz, and only for it", () => {
     expect(AUDIT_ROW_TYPES.getTypeParser(1184, "text")).toBe(parseTimestamptz);
     expect(AUDIT_ROW_TYPES.getTypeParser(3802, "text")).toBe(pg.types.getTypeParser(3802, "text"));
+  });
+
+  it("for the verifiers' walks: details as the text sent, equal neighbouring timestamps as one Date, others parsed as ever", () => {
+    const types = AUDIT_ROW_TYPES_DETAILS_AS_TEXT;
+    expect(types.getTypeParser(114, "text")('{"a":1}')).toBe('{"a":1}');
+    expect(types.getTypeParser(3802, "text")('{"a": 1}')).toBe('{"a": 1}');
+    const parse = types.getTypeParser(1184, "text") as (s: string) => Date;
+    const a = parse("2027-01-15 08:00:00.12+00");
+    expect(parse("2027-01-15 08:00:00.12+00")).toBe(a);
+    expect(a.getTime()).toBe(Date.UTC(2027, 0, 15, 8, 0, 0, 120));
+    const b = parse("2027-01-15 08:00:00.121+00");
+    expect(b).not.toBe(a);
+    expect(b.getTime()).toBe(Date.UTC(2027, 0, 15, 8, 0, 0, 121));
+    expect(parse("2027-01-15 08:00:00.12+00").getTime()).toBe(a.getTime());
+    expect(types.getTypeParser(20, "text")).toBe(pg.types.getTypeParser(20, "text"));
   });
 });
