@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from "../testing/test-database"
 import { readHead, verifyStoredChain } from "./audit-log";
 import { GENESIS_HASH, storedEntryPassesQuickly } from "./entry-hash";
 import { readStoredEntryPages } from "./entry-pages";
+import { SPLIT_MIN_ENTRIES } from "./verify-threads/split-verify";
 
 let t: TestDatabase;
 let client: pg.Client;
@@ -101,15 +102,31 @@ describe("audit details stored as the hashed text", () => {
     }
   });
 
-  it("finds an edit on two threads too (the worker reads the stored text the same way)", async () => {
-    await growChainTo(t.url, 21_000);
-    const entries: StoredAuditEntry[] = [];
-    for await (const page of readStoredEntryPages(client, 20_000n, 20_001n)) entries.push(...page);
-    const late = entries[0]!;
-    expect(late.detailsText).toBe(canonicalJson(JSON.parse(late.detailsText)));
-    await tamper("UPDATE audit_entries SET details = $2::json WHERE seq = $1", [late.seq.toString(), late.detailsText.replace("{", '{"extra":1,')]);
-    const v = await verifyStoredChain(t.db);
-    expect(v.result.ok).toBe(false);
-    if (!v.result.ok) expect(v.result.failures.map((f) => f.seq)).toContain(late.seq);
+  it("finds an edit on two threads too: the worker reads the stored text the same way", async () => {
+    // A database of its own: the tests above left this one's chain broken, which would make any walk fall back to one thread.
+    const own = await createTestDatabase(inject("adminUrl"), "details2");
+    const c = new pg.Client({ connectionString: own.url });
+    await c.connect();
+    try {
+      await growChainTo(own.url, Number(SPLIT_MIN_ENTRIES) + 1_000);
+      const sound = await verifyStoredChain(own.db);
+      expect(sound.threads).toBe(2);
+      expect(sound.result.ok).toBe(true);
+      // An entry of the upper half, which the worker walks.
+      const upper = SPLIT_MIN_ENTRIES;
+      const late: StoredAuditEntry[] = [];
+      for await (const page of readStoredEntryPages(c, upper - 1n, upper)) late.push(...page);
+      const e = late[0]!;
+      expect(e.detailsText).toBe(canonicalJson(JSON.parse(e.detailsText)));
+      await c.query("ALTER TABLE audit_entries DISABLE TRIGGER USER");
+      await c.query("UPDATE audit_entries SET details = $2::json WHERE seq = $1", [e.seq.toString(), e.detailsText.replace("{", '{"extra":1,')]);
+      await c.query("ALTER TABLE audit_entries ENABLE TRIGGER USER");
+      const v = await verifyStoredChain(own.db);
+      expect(v.result.ok).toBe(false);
+      if (!v.result.ok) expect(v.result.failures.map((f) => [f.kind, f.seq])).toEqual([["ENTRY_HASH_MISMATCH", e.seq]]);
+    } finally {
+      await c.end();
+      await own.dispose();
+    }
   }, 120_000);
 });

@@ -32,13 +32,13 @@ export interface AuditEntryRecord {
   entryHash: string;
 }
 
-/** What an appender supplies; chainEntries assigns the rest. */
 /**
  * A stored entry as the verifiers read it: details as the text the database holds (the canonical JSON the appender
  * hashed, for entries written since details became json), not parsed.
  */
 export type StoredAuditEntry = Omit<AuditEntryRecord, "details"> & { detailsText: string };
 
+/** What an appender supplies; chainEntries assigns the rest. */
 export type AuditEntryDraft = Omit<AuditEntryRecord, "seq" | "prevHash" | "entryHash">;
 
 /** The part of an entry its hash is computed over. */
