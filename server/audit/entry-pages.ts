@@ -7,21 +7,48 @@ import type pg from "pg";
 import type { AuditEntryRecord, StoredAuditEntry } from "../domain/audit/types";
 import { AUDIT_ROW_TYPES, AUDIT_ROW_TYPES_DETAILS_AS_TEXT } from "./utc-timestamp";
 
-type EntryTuple = [string, Date, string, string, string, string, string | null, string | null, unknown, string, string];
+/** A row as the page query sends it (rowMode "array"); a field left out as its neighbour's is null (see PAGE_SQL). */
+type EntryTuple = [string | null, Date | null, string | null, string | null, string | null, string | null, string | null, string | null, unknown, string | null, string | null];
 
-function tupleToRecord(r: EntryTuple): AuditEntryRecord {
-  return {
-    seq: BigInt(r[0]), at: r[1], actor: r[2], action: r[3], subjectType: r[4], subjectId: r[5],
-    fromState: r[6], toState: r[7], details: r[8] as never, prevHash: r[9], entryHash: r[10],
-  };
+type Decoded<D> = Omit<AuditEntryRecord, "details"> & D;
+
+/**
+ * The entries of a page as PAGE_SQL sends them: a field sent as null is the one of the row before it (seq that one's
+ * plus one, prevHash that one's entryHash). Null when the page cannot be read this way: a row whose entry_hash came
+ * as null (it has a null where none is allowed, see PAGE_SQL), or a first row with a field left out (which PAGE_SQL
+ * never sends); the caller then reads the page as stored (PLAIN_PAGE_SQL).
+ */
+function decodeDelta<D>(rows: readonly EntryTuple[], rest: (r: EntryTuple) => D): Decoded<D>[] | null {
+  const out: Decoded<D>[] = [];
+  let p: Decoded<D> | null = null;
+  for (const r of rows) {
+    const entryHash = r[10];
+    if (entryHash === null) return null;
+    if (p === null) {
+      if (r[0] === null || r[1] === null || r[2] === null || r[3] === null || r[4] === null || r[5] === null || r[9] === null) return null;
+      p = { seq: BigInt(r[0]), at: r[1], actor: r[2], action: r[3], subjectType: r[4], subjectId: r[5], fromState: r[6], toState: r[7], prevHash: r[9], entryHash, ...rest(r) };
+    } else {
+      p = {
+        seq: r[0] === null ? p.seq + 1n : BigInt(r[0]), at: r[1] ?? p.at, actor: r[2] ?? p.actor, action: r[3] ?? p.action,
+        subjectType: r[4] ?? p.subjectType, subjectId: r[5] ?? p.subjectId, fromState: r[6], toState: r[7],
+        prevHash: r[9] ?? p.entryHash, entryHash, ...rest(r),
+      };
+    }
+    out.push(p);
+  }
+  return out;
 }
 
-function tupleToStored(r: EntryTuple): StoredAuditEntry {
-  return {
-    seq: BigInt(r[0]), at: r[1], actor: r[2], action: r[3], subjectType: r[4], subjectId: r[5],
-    fromState: r[6], toState: r[7], detailsText: r[8] as string, prevHash: r[9], entryHash: r[10],
-  };
+/** A row of PLAIN_PAGE_SQL (every field as stored, nulls included). */
+function decodePlain<D>(rows: readonly EntryTuple[], rest: (r: EntryTuple) => D): Decoded<D>[] {
+  return rows.map((r) => ({
+    seq: BigInt(r[0] as string), at: r[1] as Date, actor: r[2] as string, action: r[3] as string, subjectType: r[4] as string, subjectId: r[5] as string,
+    fromState: r[6], toState: r[7], prevHash: r[9] as string, entryHash: r[10] as string, ...rest(r),
+  }));
 }
+
+const parsedDetails = (r: EntryTuple) => ({ details: r[8] as AuditEntryRecord["details"] });
+const detailsText = (r: EntryTuple) => ({ detailsText: r[8] as string });
 
 /**
  * Rows per page of a walk. The driver parses a page's rows as its socket delivers them, several hundred kilobytes
@@ -33,7 +60,26 @@ function tupleToStored(r: EntryTuple): StoredAuditEntry {
  */
 export const WALK_PAGE_SIZE = 1_000;
 
-const PAGE_SQL = `SELECT seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
+/**
+ * A page of entries, each field that equals the row before it in the page sent as null (seq when it is that one's
+ * plus one, prevHash when it is that one's entry_hash): in a sound chain every row's prev_hash and seq follow from the
+ * row before, and the entries of a batch share their time, actor and often more. The driver then has fewer and
+ * shorter fields to decode (bench:transitions' walk of 100,000 entries: ~0.8 µs of the ~3 µs per entry were the
+ * driver's decoding of 11 fields), and PostgreSQL sends fewer bytes, for a little more of its work (the window).
+ * decodeDelta fills them in again. Null can then no longer mean null in those columns, which allow none; a row that
+ * holds one anyway (someone altered the table) comes without its entry_hash, and the page is read again as stored.
+ * from_state and to_state allow null and are sent as they are.
+ */
+const PAGE_SQL = `SELECT NULLIF(seq, lag(seq) OVER w + 1), NULLIF(at, lag(at) OVER w), NULLIF(actor, lag(actor) OVER w),
+    NULLIF(action, lag(action) OVER w), NULLIF(subject_type, lag(subject_type) OVER w), NULLIF(subject_id, lag(subject_id) OVER w),
+    from_state, to_state, details, NULLIF(prev_hash, lag(entry_hash) OVER w),
+    CASE WHEN num_nulls(seq, at, actor, action, subject_type, subject_id, prev_hash) = 0 THEN entry_hash END
+  FROM (SELECT seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
+          FROM audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2) page
+  WINDOW w AS (ORDER BY seq) ORDER BY seq`;
+
+/** The same page with every field as stored, for the page PAGE_SQL cannot send (a null where none is allowed). */
+const PLAIN_PAGE_SQL = `SELECT seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
   FROM audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2`;
 
 /**
@@ -50,7 +96,7 @@ const PAGE_SQL = `SELECT seq, at, actor, action, subject_type, subject_id, from_
  * for more rows than the range can hold.
  */
 export function readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = WALK_PAGE_SIZE): AsyncGenerator<AuditEntryRecord[]> {
-  return readPages(client, afterSeq, toSeq, pageSize, tupleToRecord, AUDIT_ROW_TYPES, "qecnet-audit-entry-page-v2");
+  return readPages(client, afterSeq, toSeq, pageSize, parsedDetails, AUDIT_ROW_TYPES, "qecnet-audit-entry-page-v3");
 }
 
 /**
@@ -59,7 +105,7 @@ export function readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint
  * entries whose stored text does not hash right (verify-chain.ts).
  */
 export function readStoredEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = WALK_PAGE_SIZE): AsyncGenerator<StoredAuditEntry[]> {
-  return readPages(client, afterSeq, toSeq, pageSize, tupleToStored, AUDIT_ROW_TYPES_DETAILS_AS_TEXT, "qecnet-audit-entry-page-text");
+  return readPages(client, afterSeq, toSeq, pageSize, detailsText, AUDIT_ROW_TYPES_DETAILS_AS_TEXT, "qecnet-audit-entry-page-text-v2");
 }
 
 /**
@@ -74,31 +120,36 @@ function queryPage(client: pg.ClientBase | pg.Pool, config: pg.QueryArrayConfig)
   });
 }
 
-async function* readPages<E extends { seq: bigint }>(
+async function* readPages<D>(
   client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize: number,
-  toEntry: (r: EntryTuple) => E, types: typeof AUDIT_ROW_TYPES, name: string,
-): AsyncGenerator<E[]> {
-  const ask = (after: bigint) => {
+  rest: (r: EntryTuple) => D, types: typeof AUDIT_ROW_TYPES, name: string,
+): AsyncGenerator<Decoded<D>[]> {
+  const pageOf = (after: bigint) => {
     const left = toSeq - after;
-    const limit = left < BigInt(pageSize) ? Number(left) : pageSize;
-    return queryPage(client, { name, rowMode: "array", text: PAGE_SQL, values: [after.toString(), limit], types });
+    return [after.toString(), left < BigInt(pageSize) ? Number(left) : pageSize];
   };
+  const ask = (after: bigint) => queryPage(client, { name, rowMode: "array", text: PAGE_SQL, values: pageOf(after), types });
   if (afterSeq >= toSeq) return;
-  let pending: ReturnType<typeof ask> | null = ask(afterSeq);
+  let after = afterSeq;
+  let pending: ReturnType<typeof ask> | null = ask(after);
   try {
     for (;;) {
       const asked: ReturnType<typeof ask> = pending!;
       pending = null;
       const { rows } = await asked;
-      const page: E[] = [];
-      for (const r of rows) {
-        const e = toEntry(r);
+      const entries = decodeDelta(rows, rest) ??
+        decodePlain((await queryPage(client, { name: `${name}-plain`, rowMode: "array", text: PLAIN_PAGE_SQL, values: pageOf(after), types })).rows, rest);
+      const page: Decoded<D>[] = [];
+      for (const e of entries) {
         if (e.seq > toSeq) break;
         page.push(e);
       }
       const last = page[page.length - 1];
-      const more = last !== undefined && page.length === rows.length && rows.length === pageSize && last.seq < toSeq;
-      if (more) pending = ask(last.seq);
+      const more = last !== undefined && page.length === entries.length && entries.length === pageSize && last.seq < toSeq;
+      if (more) {
+        after = last.seq;
+        pending = ask(after);
+      }
       if (page.length > 0) yield page;
       if (!more) return;
     }
