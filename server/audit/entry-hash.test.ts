@@ -251,6 +251,20 @@ describe("entryTextOf (the verifiers' fast path)", () => {
     expect(() => entryTextOf(bad)).toThrow(/\$\.details\.nested\.n/);
     expect(() => entryTextOf({ ...sampleEntry(), seq: 1 as unknown as bigint })).toThrow(AuditEntryFormatError);
   });
+
+  it("is canonicalEntryBytes for every entry of a sequence whose neighbours share some fields and not others", () => {
+    // The text before details and after subjectId is kept for the next entry: it must follow every field it covers.
+    const base = sampleEntry();
+    const at2 = new Date(base.at.getTime() + 1);
+    const variants: Array<Partial<UnhashedAuditEntry>> = [
+      {}, {}, { actor: "operator:bob" }, { actor: "operator:bob", action: "KEY_REVOKED" }, { action: "KEY_REVOKED" }, { at: at2 }, {},
+      { subjectType: "link" }, { subjectType: "link", toState: null }, { toState: null }, { fromState: null }, { actor: "a\"quoted\u0001" }, {},
+    ];
+    for (const [i, v] of variants.entries()) {
+      const e = { ...base, ...v, seq: BigInt(i + 1) };
+      expect(entryTextOf(e), `entry ${i}`).toBe(canonicalEntryBytes(e).toString("utf8"));
+    }
+  });
 });
 
 describe("hashEntryText", () => {

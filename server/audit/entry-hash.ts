@@ -210,8 +210,32 @@ export function entryTextWith(e: Omit<UnhashedAuditEntry, "details">, detailsTex
  */
 function buildEntryText(e: Omit<UnhashedAuditEntry, "details">, detailsText: string): string {
   // Keys sorted by UTF-16 code units: action, actor, at, details, fromState, prevHash, seq, subjectId, subjectType, toState, v.
-  return `{"action":${str(e.action)},"actor":${str(e.actor)},"at":"${isoOf(e.at)}","details":${detailsText},"fromState":${str(e.fromState)},` +
-    `"prevHash":"${e.prevHash}","seq":"${e.seq}","subjectId":${str(e.subjectId)},"subjectType":${str(e.subjectType)},"toState":${str(e.toState)},"v":1}`;
+  return `${headOf(e.action, e.actor, isoOf(e.at))}${detailsText},"fromState":${str(e.fromState)},` +
+    `"prevHash":"${e.prevHash}","seq":"${e.seq}","subjectId":${str(e.subjectId)}${tailOf(e.subjectType, e.toState)}`;
+}
+
+// The text before details and the text after subjectId, kept for the next entry: neighbours in a walk (and the
+// entries of one batch) mostly share their action, actor, time, subject type and target state, so their escaping
+// and concatenation are done once for the run. Compared by value, so a different string with the same text is a hit.
+let headKey: { action: string; actor: string; iso: string } | null = null;
+let headText = "";
+let tailKey: { subjectType: string; toState: string | null } | null = null;
+let tailText = "";
+
+/** `{"action":…,"actor":…,"at":"…","details":` */
+function headOf(action: string, actor: string, iso: string): string {
+  if (headKey !== null && headKey.action === action && headKey.actor === actor && headKey.iso === iso) return headText;
+  headText = `{"action":${str(action)},"actor":${str(actor)},"at":"${iso}","details":`;
+  headKey = { action, actor, iso };
+  return headText;
+}
+
+/** `,"subjectType":…,"toState":…,"v":1}` */
+function tailOf(subjectType: string, toState: string | null): string {
+  if (tailKey !== null && tailKey.subjectType === subjectType && tailKey.toState === toState) return tailText;
+  tailText = `,"subjectType":${str(subjectType)},"toState":${str(toState)},"v":1}`;
+  tailKey = { subjectType, toState };
+  return tailText;
 }
 
 /**
