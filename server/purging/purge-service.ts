@@ -87,8 +87,13 @@ export const DUE_PURGES_SQL = `SELECT key_id, node_id FROM key_participants
 export const NODE_BACKLOG_SQL = `SELECT key_id, node_id FROM key_participants
         WHERE node_id = $1 AND purge_requested_at IS NOT NULL AND purge_confirmed_at IS NULL ORDER BY purge_requested_at`;
 
+/** A holder's purge obligation, as a map key. */
+const holderKey = (r: PendingPurge) => `${r.key_id}/${r.node_id}`;
+
 export class PurgeService {
   private running: Promise<PurgeSweepReport> | null = null;
+  /** The obligations a pass of this service is asking about now, each with that pass's end (its answers recorded or failed). */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private again = false;
   private readonly opts: Required<Omit<PurgeOptions, "log">> & Pick<PurgeOptions, "log">;
   /** The one clock: the runner's (injected by the wiring). */
@@ -122,12 +127,15 @@ export class PurgeService {
     if (this.running && !opts.keyIds) return this.running;
     const run = (async () => {
       const total: PurgeSweepReport = { confirmed: 0, unanswered: 0 };
+      // Each holder is asked at most once per sweep: with the back-off ignored, a holder that did not answer is due
+      // again at once, and a batch of them made the sweep ask them again for ever.
+      const asked = new Set<string>();
       for (;;) {
         this.again = false;
-        const r = await this.pass(opts);
+        const r = await this.pass(opts, asked);
         total.confirmed += r.confirmed;
         total.unanswered += r.unanswered;
-        if (r.confirmed + r.unanswered < this.opts.batch && !this.again) return total;
+        if ((!r.full || r.fresh === 0) && !this.again) return total;
       }
     })();
     if (opts.keyIds) return run;
@@ -137,19 +145,39 @@ export class PurgeService {
     return this.running;
   }
 
-  /** One pass: the due rows, each holder asked once, the answers recorded in one job. */
-  private async pass(opts: { keyIds?: string[]; ignoreBackoff?: boolean }): Promise<PurgeSweepReport> {
+  /**
+   * One pass: the due rows this sweep has not asked about yet, each holder asked once, the answers recorded in one
+   * job. A row another pass is asking about now (the background sweep a revocation kicked, beside a recovery's own
+   * sweep of its keys) is not asked again: this pass asks a batch of the others, then waits until that one has recorded
+   * its answer. `full`: as many rows were due as were read (more may be); `fresh`: those this sweep had not asked about.
+   */
+  private async pass(opts: { keyIds?: string[]; ignoreBackoff?: boolean }, asked: Set<string>): Promise<PurgeSweepReport & { full: boolean; fresh: number }> {
     const now = this.clock();
-    const { rows } = await poolOf(this.db).query<PendingPurge>(DUE_PURGES_SQL, [opts.keyIds ?? null, now, opts.ignoreBackoff ?? false, this.opts.batch, this.opts.resendMs]);
-    if (rows.length === 0) return { confirmed: 0, unanswered: 0 };
-    const answers = await mapBounded(rows, this.opts.concurrency, async (r) => {
-      const ok = await withTimeout(this.agents.agent(r.node_id).purge(r.key_id), r.node_id, this.opts.timeoutMs).then(() => true, () => false);
-      return { ...r, ok };
-    });
-    const confirmed = answers.filter((a) => a.ok);
-    const unanswered = answers.filter((a) => !a.ok);
-    const recorded = await this.record(confirmed.map((c) => ({ ...c, via: "answer" as const })), unanswered);
-    return { confirmed: recorded.length, unanswered: unanswered.length };
+    // Rows another pass is asking about are still due: read past them, so this pass has a batch of its own to ask.
+    const limit = this.opts.batch + this.inFlight.size;
+    const { rows } = await poolOf(this.db).query<PendingPurge>(DUE_PURGES_SQL, [opts.keyIds ?? null, now, opts.ignoreBackoff ?? false, limit, this.opts.resendMs]);
+    const fresh = rows.filter((r) => !asked.has(holderKey(r)));
+    for (const r of fresh) asked.add(holderKey(r));
+    const elsewhere = fresh.flatMap((r) => this.inFlight.get(holderKey(r)) ?? []);
+    const mine = fresh.filter((r) => !this.inFlight.has(holderKey(r)));
+    let done!: () => void;
+    const recordedHere = new Promise<void>((resolve) => (done = resolve));
+    for (const r of mine) this.inFlight.set(holderKey(r), recordedHere);
+    try {
+      if (mine.length === 0) return { confirmed: 0, unanswered: 0, full: rows.length === limit, fresh: fresh.length };
+      const answers = await mapBounded(mine, this.opts.concurrency, async (r) => {
+        const ok = await withTimeout(this.agents.agent(r.node_id).purge(r.key_id), r.node_id, this.opts.timeoutMs).then(() => true, () => false);
+        return { ...r, ok };
+      });
+      const confirmed = answers.filter((a) => a.ok);
+      const unanswered = answers.filter((a) => !a.ok);
+      const recorded = await this.record(confirmed.map((c) => ({ ...c, via: "answer" as const })), unanswered);
+      return { confirmed: recorded.length, unanswered: unanswered.length, full: rows.length === limit, fresh: fresh.length };
+    } finally {
+      for (const r of mine) if (this.inFlight.get(holderKey(r)) === recordedHere) this.inFlight.delete(holderKey(r));
+      done();
+      await Promise.all(elsewhere);
+    }
   }
 
   /**

@@ -97,6 +97,68 @@ describe("purges at holders", () => {
     expect(confirmations.filter((e) => (e.details as { confirmedBy: string[] }).confirmedBy.includes("node-b"))).toHaveLength(1);
   });
 
+  it("a sweep asks each holder once: with the back-off ignored, a batch's worth of holders that do not answer no longer makes it ask them again forever", async () => {
+    const keys = [await activeKey("purge-batch-1"), await activeKey("purge-batch-2"), await activeKey("purge-batch-3")];
+    s.agents.setFault("node-b", { ignorePurge: true });
+    try {
+      for (const k of keys) await s.keys.apply(k.id, { type: "REVOKE", reason: "purge batch test" }, ACTOR);
+      await vi.waitFor(async () => {
+        for (const k of keys) expect((await rows(k.id))[0]!.purgeConfirmedAt).not.toBeNull();
+      }, { timeout: 5_000 });
+      // Two rows per pass, three unanswered rows: before, each pass found a full batch of unanswered rows due again
+      // (the back-off ignored) and went on.
+      const small = new PurgeService(t.db, s.keys.runner, s.agents, { timeoutMs: 50, batch: 2 });
+      const asked = new Map<string, number>();
+      const agentB = s.agents.agent("node-b");
+      const purge = agentB.purge.bind(agentB);
+      const spy = vi.spyOn(agentB, "purge").mockImplementation((keyId: string) => {
+        asked.set(keyId, (asked.get(keyId) ?? 0) + 1);
+        return purge(keyId);
+      });
+      try {
+        const outcome = await Promise.race([
+          small.sweep({ keyIds: keys.map((k) => k.id), ignoreBackoff: true }),
+          new Promise<"still asking">((resolve) => setTimeout(() => resolve("still asking"), 5_000)),
+        ]);
+        expect(outcome).toEqual({ confirmed: 0, unanswered: 3 });
+      } finally {
+        spy.mockRestore();
+      }
+      expect([...asked.values()]).toEqual([1, 1, 1]);
+      for (const k of keys) expect((await rows(k.id))[1]!.purgeConfirmedAt).toBeNull();
+    } finally {
+      s.agents.setFault("node-b", null);
+    }
+  });
+
+  it("two sweeps at once send each holder one instruction: the second waits for the rows the first is asking about", async () => {
+    const keys = [await activeKey("purge-twice-1"), await activeKey("purge-twice-2")];
+    const counts = new Map<string, number>();
+    const spies = ["node-a", "node-b"].map((n) => {
+      const agent = s.agents.agent(n);
+      const purge = agent.purge.bind(agent);
+      return vi.spyOn(agent, "purge").mockImplementation(async (keyId: string) => {
+        counts.set(`${n}/${keyId}`, (counts.get(`${n}/${keyId}`) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 20));
+        return purge(keyId);
+      });
+    });
+    try {
+      // The revocations kick the service's background sweep; an explicit sweep of the same keys runs beside it.
+      for (const k of keys) await s.keys.apply(k.id, { type: "REVOKE", reason: "purge twice test" }, ACTOR);
+      await s.purges.sweep({ keyIds: keys.map((k) => k.id), ignoreBackoff: true });
+      // The explicit sweep returns once every row it found due was answered, by whichever sweep asked.
+      for (const k of keys) expect((await rows(k.id)).map((p) => p.purgeConfirmedAt !== null)).toEqual([true, true]);
+      await vi.waitFor(() => expect(counts.size).toBe(4));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect([...counts.values()]).toEqual([1, 1, 1, 1]);
+    for (const k of keys) {
+      expect(await t.db.auditEntry.count({ where: { subjectId: k.id, action: "KEY_PURGE_CONFIRMED" } })).toBe(1);
+    }
+  });
+
   it("the in-process double honours the reconnect contract: a node down at the revocation confirms at reconnect (KEY-DELIVERY.md §6.4)", async () => {
     // (The earlier test's second purge service listens to these agents' reconnects too: one of the two records the backlog.)
     const backlogEntry = async () =>
