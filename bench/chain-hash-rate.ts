@@ -16,7 +16,7 @@
  */
 import * as crypto from "node:crypto";
 import type pg from "pg";
-import { AUDIT_HASH_DOMAIN, GENESIS_HASH, entryTextOf } from "../server/audit/entry-hash";
+import { GENESIS_HASH, HASHED_PREFIX, entryTextOf } from "../server/audit/entry-hash";
 import { readEntryPages } from "../server/audit/entry-pages";
 
 export interface RawHashRate {
@@ -35,7 +35,7 @@ export async function rawChainedHashRate(pool: pg.Pool, toSeq: bigint): Promise<
   let entries = 0;
   let link = GENESIS_HASH;
   for await (const page of readEntryPages(pool, 0n, toSeq)) {
-    const inputs = page.map((e) => `${AUDIT_HASH_DOMAIN}\u0000${entryTextOf(e)}`);
+    const inputs = page.map((e) => `${HASHED_PREFIX}${entryTextOf(e)}`);
     const prevs = page.map((e) => e.prevHash);
     for (let i = 0; i < inputs.length; i++) {
       if (digest(inputs[i]!) !== page[i]!.entryHash) throw new Error(`raw hash rate: entry #${page[i]!.seq} does not hash to its stored hash`);

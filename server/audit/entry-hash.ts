@@ -21,8 +21,8 @@ import type { AuditEntryDraft, AuditEntryRecord, StoredAuditEntry, UnhashedAudit
 export const GENESIS_HASH = "0".repeat(64);
 export const AUDIT_HASH_DOMAIN = "QECNET-AUDIT-ENTRY-V1";
 
-/** The domain and its separator, as the text the one-shot digest is given first. */
-const HASHED_PREFIX = `${AUDIT_HASH_DOMAIN}\u0000`;
+/** The domain and its separator, as the text the one-shot digest is given first (an entry's hashed input is this + its text). */
+export const HASHED_PREFIX = `${AUDIT_HASH_DOMAIN}\u0000`;
 // crypto.hash came with Node 20.12 (package.json allows 20.11, which keeps the streaming digest).
 const oneShotHash: typeof crypto.hash | undefined = typeof crypto.hash === "function" ? crypto.hash : undefined;
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AuditEntryDraft } from "../domain/audit/types";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { verifyStoredChain } from "./audit-log";
-import { chainEntries, GENESIS_HASH } from "./entry-hash";
+import { insertChainedEntries, tamperWithAuditEntries } from "../testing/synthetic-chain";
+import { chainEntryTexts, GENESIS_HASH } from "./entry-hash";
 import { readEntryPages, readStoredEntryPages } from "./entry-pages";
 
 let t: TestDatabase;
@@ -42,26 +43,14 @@ async function storedRows(): Promise<Row[]> {
   return rows;
 }
 
-async function tamper(sql: string): Promise<void> {
-  await client.query("ALTER TABLE audit_entries DISABLE TRIGGER USER");
-  try {
-    await client.query(sql);
-  } finally {
-    await client.query("ALTER TABLE audit_entries ENABLE TRIGGER USER");
-  }
-}
+const tamper = (sql: string) => tamperWithAuditEntries(client, sql);
 
 beforeAll(async () => {
   t = await createTestDatabase(inject("adminUrl"), "pages_delta");
   client = new pg.Client({ connectionString: t.url });
   await client.connect();
-  const e = chainEntries(GENESIS_HASH, 1n, drafts());
-  await client.query(
-    `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
-     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::json[], $10::text[], $11::text[])`,
-    [e.map((x) => x.seq.toString()), e.map((x) => x.at.toISOString()), e.map((x) => x.actor), e.map((x) => x.action), e.map((x) => x.subjectType),
-      e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => JSON.stringify(x.details)), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
-  );
+  const e = chainEntryTexts(GENESIS_HASH, 1n, drafts());
+  await insertChainedEntries(client, e);
   const last = e[e.length - 1]!;
   await client.query("UPDATE audit_head SET seq = $1::bigint, hash = $2 WHERE id = 1", [last.seq.toString(), last.entryHash]);
 });

@@ -10,7 +10,13 @@ import { AUDIT_ROW_TYPES, AUDIT_ROW_TYPES_DETAILS_AS_TEXT } from "./utc-timestam
 /** A row as the page query sends it (rowMode "array"); a field left out as its neighbour's is null (see PAGE_SQL). */
 type EntryTuple = [string | null, Date | null, string | null, string | null, string | null, string | null, string | null, string | null, unknown, string | null, string | null];
 
-type Decoded<D> = Omit<AuditEntryRecord, "details"> & D;
+type Fields = Omit<AuditEntryRecord, "details">;
+
+/** Builds a reader's entry from a row's decoded fields, positionally (no intermediate object per row). */
+type MakeEntry<E> = (
+  seq: bigint, at: Date, actor: string, action: string, subjectType: string, subjectId: string,
+  fromState: string | null, toState: string | null, details: unknown, prevHash: string, entryHash: string,
+) => E;
 
 /**
  * The entries of a page as PAGE_SQL sends them: a field sent as null is the one of the row before it (seq that one's
@@ -18,21 +24,18 @@ type Decoded<D> = Omit<AuditEntryRecord, "details"> & D;
  * as null (it has a null where none is allowed, see PAGE_SQL), or a first row with a field left out (which PAGE_SQL
  * never sends); the caller then reads the page as stored (PLAIN_PAGE_SQL).
  */
-function decodeDelta<D>(rows: readonly EntryTuple[], rest: (r: EntryTuple) => D): Decoded<D>[] | null {
-  const out: Decoded<D>[] = [];
-  let p: Decoded<D> | null = null;
+function decodeDelta<E extends Fields>(rows: readonly EntryTuple[], make: MakeEntry<E>): E[] | null {
+  const out: E[] = [];
+  let p: E | null = null;
   for (const r of rows) {
     const entryHash = r[10];
     if (entryHash === null) return null;
     if (p === null) {
       if (r[0] === null || r[1] === null || r[2] === null || r[3] === null || r[4] === null || r[5] === null || r[9] === null) return null;
-      p = { seq: BigInt(r[0]), at: r[1], actor: r[2], action: r[3], subjectType: r[4], subjectId: r[5], fromState: r[6], toState: r[7], prevHash: r[9], entryHash, ...rest(r) };
+      p = make(BigInt(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], entryHash);
     } else {
-      p = {
-        seq: r[0] === null ? p.seq + 1n : BigInt(r[0]), at: r[1] ?? p.at, actor: r[2] ?? p.actor, action: r[3] ?? p.action,
-        subjectType: r[4] ?? p.subjectType, subjectId: r[5] ?? p.subjectId, fromState: r[6], toState: r[7],
-        prevHash: r[9] ?? p.entryHash, entryHash, ...rest(r),
-      };
+      p = make(r[0] === null ? p.seq + 1n : BigInt(r[0]), r[1] ?? p.at, r[2] ?? p.actor, r[3] ?? p.action, r[4] ?? p.subjectType,
+        r[5] ?? p.subjectId, r[6], r[7], r[8], r[9] ?? p.entryHash, entryHash);
     }
     out.push(p);
   }
@@ -40,15 +43,17 @@ function decodeDelta<D>(rows: readonly EntryTuple[], rest: (r: EntryTuple) => D)
 }
 
 /** A row of PLAIN_PAGE_SQL (every field as stored, nulls included). */
-function decodePlain<D>(rows: readonly EntryTuple[], rest: (r: EntryTuple) => D): Decoded<D>[] {
-  return rows.map((r) => ({
-    seq: BigInt(r[0] as string), at: r[1] as Date, actor: r[2] as string, action: r[3] as string, subjectType: r[4] as string, subjectId: r[5] as string,
-    fromState: r[6], toState: r[7], prevHash: r[9] as string, entryHash: r[10] as string, ...rest(r),
-  }));
+function decodePlain<E>(rows: readonly EntryTuple[], make: MakeEntry<E>): E[] {
+  return rows.map((r) => make(BigInt(r[0] as string), r[1] as Date, r[2] as string, r[3] as string, r[4] as string, r[5] as string,
+    r[6], r[7], r[8], r[9] as string, r[10] as string));
 }
 
-const parsedDetails = (r: EntryTuple) => ({ details: r[8] as AuditEntryRecord["details"] });
-const detailsText = (r: EntryTuple) => ({ detailsText: r[8] as string });
+const withParsedDetails: MakeEntry<AuditEntryRecord> = (seq, at, actor, action, subjectType, subjectId, fromState, toState, details, prevHash, entryHash) => ({
+  seq, at, actor, action, subjectType, subjectId, fromState, toState, details: details as AuditEntryRecord["details"], prevHash, entryHash,
+});
+const withDetailsText: MakeEntry<StoredAuditEntry> = (seq, at, actor, action, subjectType, subjectId, fromState, toState, details, prevHash, entryHash) => ({
+  seq, at, actor, action, subjectType, subjectId, fromState, toState, detailsText: details as string, prevHash, entryHash,
+});
 
 /**
  * Rows per page of a walk. The driver parses a page's rows as its socket delivers them, several hundred kilobytes
@@ -96,7 +101,7 @@ const PLAIN_PAGE_SQL = `SELECT seq, at, actor, action, subject_type, subject_id,
  * for more rows than the range can hold.
  */
 export function readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = WALK_PAGE_SIZE): AsyncGenerator<AuditEntryRecord[]> {
-  return readPages(client, afterSeq, toSeq, pageSize, parsedDetails, AUDIT_ROW_TYPES, "qecnet-audit-entry-page-v3");
+  return readPages(client, afterSeq, toSeq, pageSize, withParsedDetails, AUDIT_ROW_TYPES, "qecnet-audit-entry-page-v3");
 }
 
 /**
@@ -105,7 +110,7 @@ export function readEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint
  * entries whose stored text does not hash right (verify-chain.ts).
  */
 export function readStoredEntryPages(client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize = WALK_PAGE_SIZE): AsyncGenerator<StoredAuditEntry[]> {
-  return readPages(client, afterSeq, toSeq, pageSize, detailsText, AUDIT_ROW_TYPES_DETAILS_AS_TEXT, "qecnet-audit-entry-page-text-v2");
+  return readPages(client, afterSeq, toSeq, pageSize, withDetailsText, AUDIT_ROW_TYPES_DETAILS_AS_TEXT, "qecnet-audit-entry-page-text-v2");
 }
 
 /**
@@ -120,10 +125,10 @@ function queryPage(client: pg.ClientBase | pg.Pool, config: pg.QueryArrayConfig)
   });
 }
 
-async function* readPages<D>(
+async function* readPages<E extends Fields>(
   client: pg.ClientBase | pg.Pool, afterSeq: bigint, toSeq: bigint, pageSize: number,
-  rest: (r: EntryTuple) => D, types: typeof AUDIT_ROW_TYPES, name: string,
-): AsyncGenerator<Decoded<D>[]> {
+  make: MakeEntry<E>, types: typeof AUDIT_ROW_TYPES, name: string,
+): AsyncGenerator<E[]> {
   const pageOf = (after: bigint) => {
     const left = toSeq - after;
     return [after.toString(), left < BigInt(pageSize) ? Number(left) : pageSize];
@@ -137,9 +142,9 @@ async function* readPages<D>(
       const asked: ReturnType<typeof ask> = pending!;
       pending = null;
       const { rows } = await asked;
-      const entries = decodeDelta(rows, rest) ??
-        decodePlain((await queryPage(client, { name: `${name}-plain`, rowMode: "array", text: PLAIN_PAGE_SQL, values: pageOf(after), types })).rows, rest);
-      const page: Decoded<D>[] = [];
+      const entries = decodeDelta(rows, make) ??
+        decodePlain((await queryPage(client, { name: `${name}-plain`, rowMode: "array", text: PLAIN_PAGE_SQL, values: pageOf(after), types })).rows, make);
+      const page: E[] = [];
       for (const e of entries) {
         if (e.seq > toSeq) break;
         page.push(e);

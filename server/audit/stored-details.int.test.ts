@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { canonicalJson } from "../domain/audit/canonical-json";
 import type { StoredAuditEntry } from "../domain/audit/types";
 import { createNodes, testKeyService } from "../testing/fixtures";
-import { growChainTo } from "../testing/synthetic-chain";
+import { growChainTo, tamperWithAuditEntries } from "../testing/synthetic-chain";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { readHead, verifyStoredChain } from "./audit-log";
 import { GENESIS_HASH, storedEntryPassesQuickly } from "./entry-hash";
@@ -25,15 +25,7 @@ async function stored(): Promise<StoredAuditEntry[]> {
   return out;
 }
 
-/** Edits a stored entry the way someone with the table owner's rights would (past the append-only trigger). */
-async function tamper(sql: string, values: unknown[]): Promise<void> {
-  await client.query("ALTER TABLE audit_entries DISABLE TRIGGER USER");
-  try {
-    await client.query(sql, values);
-  } finally {
-    await client.query("ALTER TABLE audit_entries ENABLE TRIGGER USER");
-  }
-}
+const tamper = (sql: string, values: unknown[]) => tamperWithAuditEntries(client, sql, values);
 
 beforeAll(async () => {
   t = await createTestDatabase(inject("adminUrl"), "details");
@@ -118,9 +110,7 @@ describe("audit details stored as the hashed text", () => {
       for await (const page of readStoredEntryPages(c, upper - 1n, upper)) late.push(...page);
       const e = late[0]!;
       expect(e.detailsText).toBe(canonicalJson(JSON.parse(e.detailsText)));
-      await c.query("ALTER TABLE audit_entries DISABLE TRIGGER USER");
-      await c.query("UPDATE audit_entries SET details = $2::json WHERE seq = $1", [e.seq.toString(), e.detailsText.replace("{", '{"extra":1,')]);
-      await c.query("ALTER TABLE audit_entries ENABLE TRIGGER USER");
+      await tamperWithAuditEntries(c, "UPDATE audit_entries SET details = $2::json WHERE seq = $1", [e.seq.toString(), e.detailsText.replace("{", '{"extra":1,')]);
       const v = await verifyStoredChain(own.db);
       expect(v.result.ok).toBe(false);
       if (!v.result.ok) expect(v.result.failures.map((f) => [f.kind, f.seq])).toEqual([["ENTRY_HASH_MISMATCH", e.seq]]);

@@ -5,7 +5,7 @@
  * would have written it (the chain verifies).
  */
 import pg from "pg";
-import { chainEntryTexts } from "../audit/entry-hash";
+import { chainEntryTexts, type ChainedEntry } from "../audit/entry-hash";
 import type { AuditEntryDraft, JsonValue } from "../domain/audit/types";
 
 export interface GrowChainOptions {
@@ -42,12 +42,7 @@ export async function growChainTo(url: string, total: number, opts: GrowChainOpt
           fromState: "ACTIVE", toState: "ACTIVE", details: details(have + i),
         }));
         const e = chainEntryTexts(head.hash, BigInt(head.seq) + 1n, drafts);
-        await c.query(
-          `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
-           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::json[], $10::text[], $11::text[])`,
-          [e.map((x) => x.seq.toString()), e.map((x) => x.at.toISOString()), e.map((x) => x.actor), e.map((x) => x.action), e.map((x) => x.subjectType),
-            e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => x.detailsText), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
-        );
+        await insertChainedEntries(c, e);
         const last = e[e.length - 1]!;
         await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = now() WHERE id = 1", [last.seq.toString(), last.entryHash]);
         await c.query("COMMIT");
@@ -61,4 +56,24 @@ export async function growChainTo(url: string, total: number, opts: GrowChainOpt
     await c.end();
   }
   return { rows, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Inserts chained entries as the appender stores them (details as their canonical text), in one statement. */
+export async function insertChainedEntries(c: pg.ClientBase, e: readonly ChainedEntry[]): Promise<void> {
+  await c.query(
+    `INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
+     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::json[], $10::text[], $11::text[])`,
+    [e.map((x) => x.seq.toString()), e.map((x) => x.at.toISOString()), e.map((x) => x.actor), e.map((x) => x.action), e.map((x) => x.subjectType),
+      e.map((x) => x.subjectId), e.map((x) => x.fromState), e.map((x) => x.toState), e.map((x) => x.detailsText), e.map((x) => x.prevHash), e.map((x) => x.entryHash)],
+  );
+}
+
+/** Runs an edit of stored audit entries the way someone with the table owner's rights would: past the append-only trigger. */
+export async function tamperWithAuditEntries(c: pg.ClientBase, sql: string, values: unknown[] = []): Promise<void> {
+  await c.query("ALTER TABLE audit_entries DISABLE TRIGGER USER");
+  try {
+    await c.query(sql, values);
+  } finally {
+    await c.query("ALTER TABLE audit_entries ENABLE TRIGGER USER");
+  }
 }
