@@ -10,8 +10,7 @@ import { poolOf, type Db } from "../db/client";
 import { simpleQuery, type ServerStatement, type SimpleRead } from "../db/server-statements";
 import type pg from "pg";
 import type { AuditEntryRecord, ChainLink, ChainVerification, JsonValue } from "../domain/audit/types";
-import { verifyChain } from "./verify-chain";
-import { readStoredEntryPages } from "./entry-pages";
+import { walkStoredChain } from "./copy-walk";
 import { verifySplit } from "./verify-threads/split-verify";
 import { rangeThreadProblem } from "./verify-threads/range-thread";
 import { MAX_SEQ, type RangeJob } from "./verify-threads/range-job";
@@ -158,7 +157,7 @@ export async function verifyStoredChain(
         if (split) return done(split.result, 2);
       }
       // No upper bound: an entry lying past the head is itself a finding.
-      const result = await verifyChain(readStoredEntryPages(client, 0n, MAX_SEQ, opts.pageSize), { head, anchors: opts.anchors ?? [] });
+      const result = await walkStoredChain(client, MAX_SEQ, { head, anchors: opts.anchors ?? [], pageSize: opts.pageSize });
       return done(result, 1);
     } finally {
       await client.query("COMMIT").catch(() => undefined);

@@ -14,8 +14,7 @@
 import { parentPort } from "node:worker_threads";
 import pg from "pg";
 import { SESSION_SETUP } from "../../db/session-setup";
-import { readStoredEntryPages } from "../entry-pages";
-import { verifyChain } from "../verify-chain";
+import { walkStoredChain } from "../copy-walk";
 import type { RangeJob, RangeAnswer } from "./range-job";
 import { MAX_SEQ, SNAPSHOT_ID } from "./range-job";
 
@@ -29,11 +28,12 @@ async function verifyRange(job: RangeJob): Promise<RangeAnswer> {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     // Checked above: the id is hex digits and dashes, so it can sit in the statement text (SET takes no parameters).
     await client.query(`SET TRANSACTION SNAPSHOT '${job.snapshot}'`);
-    const result = await verifyChain(readStoredEntryPages(client, job.start.seq, MAX_SEQ, job.pageSize), {
+    const result = await walkStoredChain(client, MAX_SEQ, {
       start: job.start,
       head: job.head,
       anchors: job.anchors,
       maxFailures: 1,
+      pageSize: job.pageSize,
     });
     await client.query("COMMIT");
     return { id: job.id, result };

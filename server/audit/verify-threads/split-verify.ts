@@ -23,8 +23,9 @@
 import type pg from "pg";
 import type { ChainLink, ChainVerification } from "../../domain/audit/types";
 import { isHashHex } from "../entry-hash";
-import { readStoredEntryPages, WALK_PAGE_SIZE } from "../entry-pages";
-import { prepareAnchors, verifyChain } from "../verify-chain";
+import { WALK_PAGE_SIZE } from "../entry-pages";
+import { walkStoredChain } from "../copy-walk";
+import { prepareAnchors } from "../verify-chain";
 import { runRangeJob } from "./range-thread";
 import type { RangeJob } from "./range-job";
 
@@ -63,7 +64,7 @@ export async function verifySplit(
   upper.catch(() => undefined);
   let lower: ChainVerification;
   try {
-    lower = await verifyChain(readStoredEntryPages(client, 0n, m, pageSize), { anchors: anchors.filter((a) => a.seq <= m), maxFailures: 1 });
+    lower = await walkStoredChain(client, m, { anchors: anchors.filter((a) => a.seq <= m), maxFailures: 1, pageSize });
   } finally {
     // The exported snapshot lives as long as this transaction: the worker must have taken it before the caller commits.
     await upper.catch(() => undefined);
