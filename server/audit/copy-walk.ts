@@ -24,7 +24,7 @@ import { canonicalString } from "../domain/audit/canonical-json";
 import type { ChainLink, ChainVerification, VerifyChainOptions } from "../domain/audit/types";
 import { HASHED_PREFIX, isHashHex } from "./entry-hash";
 import { readStoredEntryPages } from "./entry-pages";
-import { prepareAnchors, verifyChain } from "./verify-chain";
+import { CHAIN_START, prepareAnchors, verifyChain } from "./verify-chain";
 
 /** Rows per COPY statement: a lane that stops early has read at most this many rows for nothing. */
 export const COPY_CHUNK_ROWS = 20_000;
@@ -366,11 +366,12 @@ export async function walkFastLane(
   client: pg.ClientBase,
   start: ChainLink,
   toSeq: bigint,
-  opts: { head?: ChainLink | null; anchors?: readonly ChainLink[] } = {},
+  opts: { head?: ChainLink | null; anchors?: readonly ChainLink[]; /** Rows per COPY statement (tests). */ chunkRows?: number } = {},
 ): Promise<LaneProgress> {
+  const chunk = opts.chunkRows ?? COPY_CHUNK_ROWS;
   const none: LaneProgress = { link: start, entries: 0 };
   // Numbers are exact below 2^53: beyond that (never, in practice) the page walk does it all.
-  const limit = BigInt(Number.MAX_SAFE_INTEGER) - BigInt(COPY_CHUNK_ROWS);
+  const limit = BigInt(Number.MAX_SAFE_INTEGER) - BigInt(chunk);
   if (!isHashHex(start.hash) || start.seq < 0n || start.seq > limit) return none;
   const head = opts.head ?? null;
   if (head && (!isHashHex(head.hash) || head.seq > limit)) return none;
@@ -391,7 +392,7 @@ export async function walkFastLane(
     const after = BigInt(lane.seq);
     const left = end - after;
     if (left <= 0n) break;
-    const rows = left < BigInt(COPY_CHUNK_ROWS) ? Number(left) : COPY_CHUNK_ROWS;
+    const rows = left < BigInt(chunk) ? Number(left) : chunk;
     // Only numbers go into the text (COPY takes no parameters).
     const copy = new CopyRows(
       `COPY (SELECT seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
@@ -413,10 +414,9 @@ export async function walkFastLane(
 export async function walkStoredChain(
   client: pg.ClientBase,
   toSeq: bigint,
-  opts: VerifyChainOptions & { pageSize?: number } = {},
+  opts: VerifyChainOptions & { pageSize?: number; chunkRows?: number } = {},
 ): Promise<ChainVerification> {
-  const start = opts.start ?? { seq: 0n, hash: "0".repeat(64) };
-  const lane = await walkFastLane(client, start, toSeq, { head: opts.head, anchors: opts.anchors });
+  const lane = await walkFastLane(client, opts.start ?? CHAIN_START, toSeq, { head: opts.head, anchors: opts.anchors, chunkRows: opts.chunkRows });
   const rest = await verifyChain(readStoredEntryPages(client, lane.link.seq, toSeq, opts.pageSize), {
     ...opts,
     start: lane.link,

@@ -26,36 +26,43 @@ export async function growChainTo(url: string, total: number, opts: GrowChainOpt
   let rows = 0;
   try {
     for (;;) {
-      await c.query("BEGIN");
-      try {
-        const head = (await c.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")).rows[0];
-        if (!head) throw new Error("audit_head row missing: the database was not migrated");
-        const have = Number(head.seq);
-        if (have >= total) {
-          await c.query("COMMIT");
-          break;
-        }
-        const n = Math.min(batch, total - have);
-        const at = new Date();
-        const drafts: AuditEntryDraft[] = Array.from({ length: n }, (_, i) => ({
-          at, actor: "bench", action: "BENCH_SYNTHETIC_ENTRY", subjectType: "bench", subjectId: `synthetic-${have + i}`,
-          fromState: "ACTIVE", toState: "ACTIVE", details: details(have + i),
-        }));
-        const e = chainEntryTexts(head.hash, BigInt(head.seq) + 1n, drafts);
-        await insertChainedEntries(c, e);
-        const last = e[e.length - 1]!;
-        await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = now() WHERE id = 1", [last.seq.toString(), last.entryHash]);
-        await c.query("COMMIT");
-        rows += n;
-      } catch (err) {
-        await c.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      }
+      const head = (await c.query<{ seq: string }>("SELECT seq::text AS seq FROM audit_head WHERE id = 1")).rows[0];
+      if (!head) throw new Error("audit_head row missing: the database was not migrated");
+      const have = Number(head.seq);
+      if (have >= total) break;
+      const n = Math.min(batch, total - have);
+      const at = new Date();
+      const drafts: AuditEntryDraft[] = Array.from({ length: n }, (_, i) => ({
+        at, actor: "bench", action: "BENCH_SYNTHETIC_ENTRY", subjectType: "bench", subjectId: `synthetic-${have + i}`,
+        fromState: "ACTIVE", toState: "ACTIVE", details: details(have + i),
+      }));
+      rows += (await appendDrafts(c, drafts)).length;
     }
   } finally {
     await c.end();
   }
   return { rows, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Chains drafts onto the locked head and stores them with the head moved, in one transaction, as the appender
+ * would have written them. Returns the entries written.
+ */
+export async function appendDrafts(c: pg.ClientBase, drafts: readonly AuditEntryDraft[]): Promise<ChainedEntry[]> {
+  await c.query("BEGIN");
+  try {
+    const head = (await c.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")).rows[0];
+    if (!head) throw new Error("audit_head row missing: the database was not migrated");
+    const e = chainEntryTexts(head.hash, BigInt(head.seq) + 1n, drafts);
+    await insertChainedEntries(c, e);
+    const last = e[e.length - 1];
+    if (last) await c.query("UPDATE audit_head SET seq = $1::bigint, hash = $2, updated_at = now() WHERE id = 1", [last.seq.toString(), last.entryHash]);
+    await c.query("COMMIT");
+    return e;
+  } catch (err) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Inserts chained entries as the appender stores them (details as their canonical text), in one statement. */
