@@ -123,7 +123,8 @@ function connectionOf(pool: pg.Pool): RangeJob["connection"] {
 /**
  * Verifies the stored chain against the head row and trusted anchors. One
  * pooled connection, one REPEATABLE READ READ ONLY snapshot for the head and
- * every page, entries read by readStoredEntryPages (plain pg, large pages, details as stored). A long
+ * every entry, walked by walkStoredChain (copy-walk.ts: the fast lane over binary COPY rows for the clean
+ * stretch, the page walk for the rest and for every report). A long
  * chain is verified in two halves at once, the upper one by a worker thread
  * in the same snapshot (verify-threads/split-verify.ts); if either half finds
  * a break, or the worker cannot help, the whole chain is walked on this

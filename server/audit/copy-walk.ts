@@ -139,7 +139,7 @@ export class Lane {
     p = len[6]! < 0 ? put(s, p, NULL) : putString(s, p, b, at[6]!, len[6]!);
     if (p < 0) return this.stop();
     p = put(s, p, PREV_HASH);
-    p += b.copy(s, p, at[9]!, at[9]! + 64);
+    p += latin1Write(s, this.link, p); // the stored prev_hash, checked equal to it above
     p = put(s, p, SEQ);
     p = put(s, p, this.nextSeqText);
     p = put(s, p, SUBJECT_ID);
@@ -188,6 +188,11 @@ export class Lane {
     return this.iso;
   }
 }
+
+/** Writes a one-byte string at p (Buffer's own latin1Write: one native call); returns the bytes written. */
+const latin1Write: (s: Buffer, text: string, p: number) => number = typeof (Buffer.prototype as unknown as { latin1Write?: unknown }).latin1Write === "function"
+  ? (s, text, p) => (s as unknown as { latin1Write(text: string, offset: number, length: number): number }).latin1Write(text, p, text.length)
+  : (s, text, p) => s.write(text, p, "latin1");
 
 /** The decimal digits in t plus one: in place, or a longer Buffer when every digit was 9. */
 function increment(t: Buffer): Buffer {
