@@ -10,7 +10,7 @@ import { appendDrafts, tamperWithAuditEntries } from "../testing/synthetic-chain
 import { keepPristineAudit, restorePristineAudit } from "../testing/pristine-audit";
 import type { AuditEntryDraft, ChainLink, ChainVerification, VerifyChainOptions } from "../domain/audit/types";
 import type { ChainedEntry } from "./entry-hash";
-import { CopyRows, Lane, walkFastLane, walkStoredChain } from "./copy-walk";
+import { CopyRows, Lane, YIELD_ROWS, walkFastLane, walkStoredChain } from "./copy-walk";
 import { readStoredEntryPages } from "./entry-pages";
 import { CHAIN_START, verifyChain } from "./verify-chain";
 import { MAX_SEQ } from "./verify-threads/range-job";
@@ -197,5 +197,19 @@ describe("COPY rows as the connection delivers them", () => {
         .toEqual({ size, entries: 300, stopped: false, rows: 300, finished: true });
       expect(lane.progress().link).toEqual({ seq: 300n, hash: at(300).entryHash });
     }
+  });
+
+  it("pauses the socket for a turn of the event loop every YIELD_ROWS rows, so other work runs between", async () => {
+    const stream = Buffer.concat(await capture(2_500));
+    const calls: string[] = [];
+    const lane = new Lane(CHAIN_START, Number.MAX_SAFE_INTEGER, [], null);
+    const rows = new CopyRows("", lane);
+    rows.submit({ query: () => calls.push("query"), stream: { pause: () => calls.push("pause"), resume: () => calls.push("resume") } });
+    rows.handleCopyData({ chunk: stream }); // all 2,500 rows at once, as a busy socket delivers them
+    expect(lane.entries).toBe(2_500);
+    expect(calls).toEqual(["query", "pause"]); // paused once (not again while paused) in the turn that read them
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(["query", "pause", "resume"]);
+    expect(YIELD_ROWS).toBeLessThan(2_500);
   });
 });

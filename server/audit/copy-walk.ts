@@ -29,6 +29,14 @@ import { CHAIN_START, prepareAnchors, verifyChain } from "./verify-chain";
 /** Rows per COPY statement: a lane that stops early has read at most this many rows for nothing. */
 export const COPY_CHUNK_ROWS = 20_000;
 
+/**
+ * Rows the lane checks between two turns of the event loop (~2.5 ms of its work on this machine's cores). A timer
+ * every 2 ms during a one-thread walk of 100,000 entries came at most 3–13 ms late (median of eight walks 9 ms) with
+ * 1,024 rows, 9–33 (11) with 2,048, 18–36 (22) with 4,096 and 24–42 (31) unpaced, at the same speed within this
+ * machine's noise (bench/_stall2.ts, not committed).
+ */
+export const YIELD_ROWS = 1_024;
+
 /** Where the fast lane stopped: the last entry it vouched for and how many it walked. */
 export interface LaneProgress {
   link: ChainLink;
@@ -264,6 +272,11 @@ function putDetails(s: Buffer, p: number, b: Buffer, from: number, n: number): n
   return p + b.copy(s, p, from, from + n);
 }
 
+interface Pausable {
+  pause(): unknown;
+  resume(): unknown;
+}
+
 /**
  * One COPY statement's output, fed to the lane row by row as the connection delivers it (a node-postgres
  * Submittable: the driver hands each CopyData message over as a view of its read buffer, valid only during the call).
@@ -276,6 +289,10 @@ export class CopyRows {
   private readonly at = new Int32Array(COLUMNS);
   private readonly len = new Int32Array(COLUMNS);
   private error: Error | null = null;
+  /** The connection's socket, paused for a turn of the event loop every YIELD_ROWS rows (see yieldSoon). */
+  private stream: Pausable | null = null;
+  private sinceYield = 0;
+  private paused = false;
   rows = 0;
   finished = false;
   readonly done: Promise<void>;
@@ -287,7 +304,8 @@ export class CopyRows {
     });
   }
 
-  submit(connection: { query(text: string): void }): void {
+  submit(connection: { query(text: string): void; stream?: Pausable }): void {
+    this.stream = connection.stream ?? null;
     connection.query(this.text);
   }
 
@@ -341,9 +359,28 @@ export class CopyRows {
       if (!whole || q > b.length) return p;
       this.rows++;
       if (!lane.stopped && !lane.ended) lane.take(b, at, len, q - p);
+      if (++this.sinceYield >= YIELD_ROWS) this.yieldSoon();
       p = q;
     }
     return p;
+  }
+
+  /**
+   * Lets the process's other work run. PostgreSQL sends rows faster than the lane checks them, so they pile up in
+   * the socket's buffer, and Node reads up to 32 × 64 KB of them in one turn of its event loop: unpaced, a walk held
+   * the console's event loop for 30–100 ms at a time (bench:transitions' timer during the walks). Pausing the socket (as pg-copy-streams does for back-pressure)
+   * ends the turn after the message at hand; the socket resumes in the next one.
+   */
+  private yieldSoon(): void {
+    this.sinceYield = 0;
+    const stream = this.stream;
+    if (stream === null || this.paused) return;
+    this.paused = true;
+    stream.pause();
+    setImmediate(() => {
+      this.paused = false;
+      stream.resume();
+    });
   }
 
   handleCommandComplete(): void {}
