@@ -84,6 +84,9 @@ export class Lane {
   private lastAtLo = Number.NaN;
   private iso = Buffer.alloc(0);
   private nextAnchor = 0;
+  /** Where each constant part (and the time, placedIso) was last written in the scratch buffer; -1: nowhere yet. */
+  private readonly placed = new Int32Array(11).fill(-1);
+  private placedIso: Buffer | null = null;
   /** The decimal text of seq + 1 (the next entry's "seq"), counted up in place. */
   private nextSeqText: Buffer;
 
@@ -129,37 +132,42 @@ export class Lane {
       const grown = Buffer.allocUnsafe(OPEN.length + rowBytes * 6 + 1024);
       OPEN.copy(grown, 0);
       this.scratch = s = grown;
+      this.placed.fill(-1);
     }
+    // The constant parts are written only where they move: the scratch keeps the last row's bytes, and a constant
+    // whose place is the one it was last written at is still there (every row writes every part in order, so nothing
+    // else has been written over it since). Rows of one batch mostly have the same shape.
+    const placed = this.placed;
     let p = OPEN.length;
     p = putString(s, p, b, at[3]!, len[3]!); // action
     if (p < 0) return this.stop();
-    p = put(s, p, ACTOR);
+    p = placed[0] === p ? p + ACTOR.length : place(s, placed, 0, p, ACTOR);
     p = putString(s, p, b, at[2]!, len[2]!); // actor
     if (p < 0) return this.stop();
-    p = put(s, p, AT);
+    p = placed[1] === p ? p + AT.length : place(s, placed, 1, p, AT);
     const iso = this.isoOf(int32(b, at[1]!), uint32(b, at[1]! + 4));
     if (iso === null) return this.stop();
-    p = put(s, p, iso);
-    p = put(s, p, DETAILS);
+    p = placed[2] === p && iso === this.placedIso ? p + iso.length : place(s, placed, 2, p, iso);
+    this.placedIso = iso;
+    p = placed[3] === p ? p + DETAILS.length : place(s, placed, 3, p, DETAILS);
     p = putDetails(s, p, b, at[8]!, len[8]!);
-    if (p < 0) return this.stop();
-    p = put(s, p, FROM_STATE);
+    p = placed[4] === p ? p + FROM_STATE.length : place(s, placed, 4, p, FROM_STATE);
     p = len[6]! < 0 ? put(s, p, NULL) : putString(s, p, b, at[6]!, len[6]!);
     if (p < 0) return this.stop();
-    p = put(s, p, PREV_HASH);
+    p = placed[5] === p ? p + PREV_HASH.length : place(s, placed, 5, p, PREV_HASH);
     p += latin1Write(s, this.link, p); // the stored prev_hash, checked equal to it above
-    p = put(s, p, SEQ);
+    p = placed[6] === p ? p + SEQ.length : place(s, placed, 6, p, SEQ);
     p = put(s, p, this.nextSeqText);
-    p = put(s, p, SUBJECT_ID);
+    p = placed[7] === p ? p + SUBJECT_ID.length : place(s, placed, 7, p, SUBJECT_ID);
     p = putString(s, p, b, at[5]!, len[5]!);
     if (p < 0) return this.stop();
-    p = put(s, p, SUBJECT_TYPE);
+    p = placed[8] === p ? p + SUBJECT_TYPE.length : place(s, placed, 8, p, SUBJECT_TYPE);
     p = putString(s, p, b, at[4]!, len[4]!);
     if (p < 0) return this.stop();
-    p = put(s, p, TO_STATE);
+    p = placed[9] === p ? p + TO_STATE.length : place(s, placed, 9, p, TO_STATE);
     p = len[7]! < 0 ? put(s, p, NULL) : putString(s, p, b, at[7]!, len[7]!);
     if (p < 0) return this.stop();
-    p = put(s, p, CLOSE);
+    p = placed[10] === p ? p + CLOSE.length : place(s, placed, 10, p, CLOSE);
 
     const digest = digestOf(s.subarray(0, p));
     if (latin1(b, at[10]!, 64) !== digest) return this.stop();
@@ -232,6 +240,13 @@ function uint32(b: Buffer, p: number): number {
 
 function int16(b: Buffer, p: number): number {
   return ((b[p]! << 24) | (b[p + 1]! << 16)) >> 16;
+}
+
+/** Writes part k at p and records where it is. */
+function place(s: Buffer, placed: Int32Array, k: number, p: number, c: Uint8Array): number {
+  s.set(c, p);
+  placed[k] = p;
+  return p + c.length;
 }
 
 function put(s: Buffer, p: number, c: Uint8Array): number {
