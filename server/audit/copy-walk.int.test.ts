@@ -30,6 +30,10 @@ const AWKWARD: Array<Partial<AuditEntryDraft>> = [
   { fromState: null, toState: null },
   { fromState: null, toState: 'to "x"' },
   { subjectId: "" },
+  // Times the lane reads from PostgreSQL's microseconds since 2000 (negative before it) and formats as the walk does.
+  { at: new Date("1999-12-31T23:59:59.999Z") },
+  { at: new Date("0999-06-15T12:00:00.001Z") },
+  { at: new Date("1970-01-01T00:00:00.000Z") },
 ];
 
 function draft(i: number, at: Date, extra: Partial<AuditEntryDraft> = {}): AuditEntryDraft {

@@ -193,11 +193,19 @@ export class Lane {
   /** The ISO 8601 text of a timestamptz sent as microseconds since 2000 (hi, lo); null when it is not a whole millisecond or out of range. */
   private isoOf(hi: number, lo: number): Buffer | null {
     if (hi === this.lastAtHi && lo === this.lastAtLo) return this.iso;
-    if (hi < -0x200000 || hi >= 0x200000) return null;
-    const micros = hi * TWO_32 + lo;
-    if (micros % 1000 !== 0) return null;
-    const d = new Date(PG_EPOCH_MS + micros / 1000);
-    if (!Number.isFinite(d.getTime())) return null;
+    let ms: number;
+    if (hi >= -0x200000 && hi < 0x200000) {
+      // Within ~285 years of 2000 the microseconds are exact as a number.
+      const micros = hi * TWO_32 + lo;
+      if (micros % 1000 !== 0) return null;
+      ms = micros / 1000;
+    } else {
+      const micros = (BigInt(hi) << 32n) + BigInt(lo);
+      if (micros % 1000n !== 0n) return null;
+      ms = Number(micros / 1000n);
+    }
+    const d = new Date(PG_EPOCH_MS + ms);
+    if (!Number.isFinite(d.getTime())) return null; // past what a Date holds (PostgreSQL's infinity, say)
     this.iso = Buffer.from(d.toISOString(), "latin1");
     this.lastAtHi = hi;
     this.lastAtLo = lo;
