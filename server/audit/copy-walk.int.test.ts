@@ -107,6 +107,35 @@ describe("a sound chain", () => {
     expect(laneEntries).toBe(1_000);
   });
 
+  it("leaves the walk its transaction when the server refuses a COPY, and the page walk does the rest", async () => {
+    // The second COPY statement is refused by the server (division by zero): inside the walk's transaction that
+    // would abort it, and every later statement would fail.
+    let copies = 0;
+    const refusing = new Proxy(c, {
+      get(target, prop, receiver) {
+        if (prop !== "query") return Reflect.get(target, prop, receiver) as unknown;
+        return (config: unknown, ...rest: unknown[]) => {
+          if (config instanceof CopyRows && ++copies === 2) Object.assign(config, { text: "COPY (SELECT 1 / 0) TO STDOUT (FORMAT binary)" });
+          return (target.query as (...a: unknown[]) => unknown).call(target, config, ...rest);
+        };
+      },
+    });
+    for (const inTransaction of [true, false]) {
+      copies = 0;
+      if (inTransaction) await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      try {
+        const lane = await walkFastLane(refusing, CHAIN_START, MAX_SEQ, { head, chunkRows: CHUNK });
+        expect(lane.entries).toBe(CHUNK); // what it vouched for before the refusal stands
+        copies = 0;
+        const fast = await walkStoredChain(refusing, MAX_SEQ, { head, chunkRows: CHUNK });
+        expect(fast).toEqual(await pageWalk(MAX_SEQ, { head }));
+        expect(fast.ok).toBe(true);
+      } finally {
+        if (inTransaction) await c.query("COMMIT");
+      }
+    }
+  });
+
   it("does nothing on a connection whose text is not UTF-8, and the page walk does it all", async () => {
     await c.query("SET client_encoding = 'LATIN1'");
     try {

@@ -311,7 +311,6 @@ export class CopyRows {
   private carry: Buffer | null = null;
   private readonly at = new Int32Array(COLUMNS);
   private readonly len = new Int32Array(COLUMNS);
-  private error: Error | null = null;
   /** The connection's socket, paused for a turn of the event loop every YIELD_ROWS rows (see yieldSoon). */
   private stream: Pausable | null = null;
   private sinceYield = 0;
@@ -333,7 +332,7 @@ export class CopyRows {
   }
 
   handleCopyData(msg: { chunk: Buffer }): void {
-    if (this.error || this.finished) return;
+    if (this.finished) return;
     let b = msg.chunk;
     if (this.carry) {
       b = Buffer.concat([this.carry, b]);
@@ -342,8 +341,10 @@ export class CopyRows {
     try {
       const used = this.feed(b);
       if (used < b.length && !this.finished) this.carry = Buffer.from(b.subarray(used));
-    } catch (err) {
-      this.error = err instanceof Error ? err : new Error(String(err));
+    } catch {
+      // Output the lane cannot read (it never should: the statement names its columns) stops it; the rest is ignored.
+      this.lane.stopped = true;
+      this.finished = true;
     }
   }
 
@@ -418,7 +419,7 @@ export class CopyRows {
   }
 
   handleReadyForQuery(): void {
-    this.settle(this.error);
+    this.settle(null);
   }
 }
 
@@ -453,20 +454,31 @@ export async function walkFastLane(
     anchors.map((a) => ({ seq: Number(a.seq), hash: a.hash })),
     head ? { seq: Number(head.seq), hash: head.hash } : null,
   );
-  for (;;) {
-    const after = BigInt(lane.seq);
-    const left = end - after;
-    if (left <= 0n) break;
-    const rows = left < BigInt(chunk) ? Number(left) : chunk;
-    // Only numbers go into the text (COPY takes no parameters).
-    const copy = new CopyRows(
-      `COPY (SELECT seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
-         FROM audit_entries WHERE seq > ${after.toString()} ORDER BY seq LIMIT ${rows}) TO STDOUT (FORMAT binary)`,
-      lane,
-    );
-    void client.query(copy as unknown as pg.QueryConfig);
-    await copy.done;
-    if (lane.stopped || lane.ended || copy.rows < rows) break;
+  // A failed statement aborts the caller's transaction (the walk's snapshot): the lane runs inside a savepoint, so
+  // that a COPY the server or something between refuses leaves the page walk its transaction, and it does it all.
+  // Outside a transaction the SAVEPOINT itself fails, harmlessly.
+  const savepoint = await client.query("SAVEPOINT qecnet_fast_lane").then(() => true, () => false);
+  try {
+    for (;;) {
+      const after = BigInt(lane.seq);
+      const left = end - after;
+      if (left <= 0n) break;
+      const rows = left < BigInt(chunk) ? Number(left) : chunk;
+      // Only numbers go into the text (COPY takes no parameters).
+      const copy = new CopyRows(
+        `COPY (SELECT seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash
+           FROM audit_entries WHERE seq > ${after.toString()} ORDER BY seq LIMIT ${rows}) TO STDOUT (FORMAT binary)`,
+        lane,
+      );
+      void client.query(copy as unknown as pg.QueryConfig);
+      await copy.done;
+      if (lane.stopped || lane.ended || copy.rows < rows) break;
+    }
+    if (savepoint) await client.query("RELEASE SAVEPOINT qecnet_fast_lane");
+  } catch {
+    // What the lane vouched for before the error stands (it read those entries in the walk's snapshot, which
+    // rolling back to a savepoint keeps).
+    if (savepoint) await client.query("ROLLBACK TO SAVEPOINT qecnet_fast_lane");
   }
   return lane.progress();
 }
