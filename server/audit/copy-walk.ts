@@ -150,7 +150,7 @@ export class Lane {
     p = placed[2] === p && iso === this.placedIso ? p + iso.length : place(s, placed, 2, p, iso);
     this.placedIso = iso;
     p = placed[3] === p ? p + DETAILS.length : place(s, placed, 3, p, DETAILS);
-    p = putDetails(s, p, b, at[8]!, len[8]!);
+    p += b.copy(s, p, at[8]!, at[8]! + len[8]!); // details as stored: the text the appender hashed
     p = placed[4] === p ? p + FROM_STATE.length : place(s, placed, 4, p, FROM_STATE);
     p = len[6]! < 0 ? put(s, p, NULL) : putString(s, p, b, at[6]!, len[6]!);
     if (p < 0) return this.stop();
@@ -290,11 +290,6 @@ function putCarefully(s: Buffer, p: number, b: Buffer, from: number, n: number):
   return p + s.write(quoted, p, "utf8");
 }
 
-/** The stored details text as it is (it was hashed as stored). */
-function putDetails(s: Buffer, p: number, b: Buffer, from: number, n: number): number {
-  return p + b.copy(s, p, from, from + n);
-}
-
 interface Pausable {
   pause(): unknown;
   resume(): unknown;
@@ -306,7 +301,6 @@ interface Pausable {
  * A row split across messages is put together from a copy of its parts.
  */
 export class CopyRows {
-  callback?: unknown;
   private headerLeft = true;
   private carry: Buffer | null = null;
   private readonly at = new Int32Array(COLUMNS);
