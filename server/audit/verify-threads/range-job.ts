@@ -10,6 +10,9 @@ export const MAX_SEQ = (1n << 63n) - 1n;
 /** What pg_export_snapshot() returns (hex groups joined by dashes), nothing else. */
 export const SNAPSHOT_ID = /^[0-9A-F]+(-[0-9A-F]+)+$/i;
 
+/** The worker's connection in pg_stat_activity (it keeps one between jobs: range-worker.ts). */
+export const WORKER_APPLICATION_NAME = "qecnet-chain-verifier";
+
 export interface RangeJob {
   id: number;
   /** How the worker connects: the pool's own settings (connection string, or host, user and so on). */

@@ -15,6 +15,7 @@ import { verifyStoredChain } from "../audit-log";
 import { rangeThreadProblem, rangeThreadStatus, stopRangeThread, warmRangeThread } from "./range-thread";
 import { SPLIT_MIN_ENTRIES, verifySplit } from "./split-verify";
 import type { ChainLink } from "../../domain/audit/types";
+import { WORKER_APPLICATION_NAME } from "./range-job";
 
 const N = Number(SPLIT_MIN_ENTRIES) + 4_000;
 const JOINT = N / 2;
@@ -138,5 +139,40 @@ describe("verifying a long chain on two threads", () => {
     } finally {
       client.release();
     }
+  });
+
+  it("keeps the worker's connection between verifications (one idle backend, the same one), and a job with other settings opens its own", async () => {
+    const workerBackends = async () =>
+      (await sql("SELECT pid, state, backend_xid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [WORKER_APPLICATION_NAME])).rows as Array<{ pid: number; state: string; backend_xid: string | null }>;
+    expect((await verifyStoredChain(t.db)).threads).toBe(2);
+    const first = await workerBackends();
+    expect(first).toHaveLength(1);
+    expect(first[0]!.state).toBe("idle"); // not left inside a transaction
+    expect((await verifyStoredChain(t.db)).threads).toBe(2);
+    expect((await workerBackends()).map((b) => b.pid)).toEqual([first[0]!.pid]);
+    // A failed job (a database that does not exist) does not take the kept connection's place.
+    const client = await poolOf(t.db).connect();
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const row = (await client.query<{ seq: string; hash: string }>("SELECT seq::text AS seq, hash FROM audit_head WHERE id = 1")).rows[0]!;
+      expect(await verifySplit(client, { connectionString: t.url.replace(/\/[^/?]+(\?|$)/, "/qecnet_no_such_database$1") }, { seq: BigInt(row.seq), hash: row.hash }, [])).toBeNull();
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    expect((await verifyStoredChain(t.db)).threads).toBe(2);
+  });
+
+  it("opens a new connection when the kept one was closed by the server while idle, and still verifies on two threads", async () => {
+    await verifyStoredChain(t.db);
+    const before = (await sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [WORKER_APPLICATION_NAME])).rows as Array<{ pid: number }>;
+    expect(before).toHaveLength(1);
+    await sql("SELECT pg_terminate_backend($1)", [before[0]!.pid]);
+    const again = await verifyStoredChain(t.db);
+    expect(again.threads).toBe(2);
+    expect(again.result.ok).toBe(true);
+    const after = (await sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [WORKER_APPLICATION_NAME])).rows as Array<{ pid: number }>;
+    expect(after).toHaveLength(1);
+    expect(after[0]!.pid).not.toBe(before[0]!.pid);
   });
 });
