@@ -11,7 +11,8 @@ import { keepPristineAudit, restorePristineAudit } from "../testing/pristine-aud
 import type { AuditEntryDraft, ChainLink, ChainVerification, VerifyChainOptions } from "../domain/audit/types";
 import type { ChainedEntry } from "./entry-hash";
 import { CopyRows, Lane, YIELD_ROWS, walkFastLane, walkStoredChain } from "./copy-walk";
-import { readStoredEntryPages } from "./entry-pages";
+import { readEntryPages, readStoredEntryPages } from "./entry-pages";
+import { leafHashOf } from "./checkpoint/leaf-hash";
 import { CHAIN_START, verifyChain } from "./verify-chain";
 import { MAX_SEQ } from "./verify-threads/range-job";
 
@@ -50,10 +51,20 @@ function pageWalk(toSeq: bigint, opts: VerifyChainOptions = {}): Promise<ChainVe
 
 const CHUNK = 700; // several COPY statements over the chain
 
+/**
+ * The lane alone, walkStoredChain and the page walk over the same range. Also checks the lane's leaf hashes (what a
+ * checkpoint appends): one for each entry it vouched for, in order, each the checkpoint's leafHashOf of that stored entry.
+ */
 async function bothWays(toSeq: bigint, opts: VerifyChainOptions = {}): Promise<{ fast: ChainVerification; pages: ChainVerification; laneEntries: number }> {
-  const lane = await walkFastLane(c, opts.start ?? CHAIN_START, toSeq, { head: opts.head, anchors: opts.anchors, chunkRows: CHUNK });
+  const leaves: string[] = [];
+  const from = opts.start ?? CHAIN_START;
+  const lane = await walkFastLane(c, from, toSeq, { head: opts.head, anchors: opts.anchors, chunkRows: CHUNK, onLeaf: (h) => leaves.push(Buffer.from(h).toString("hex")) });
   const fast = await walkStoredChain(c, toSeq, { ...opts, chunkRows: CHUNK });
   const pages = await pageWalk(toSeq, opts);
+  const expected: string[] = [];
+  for await (const page of readEntryPages(c, from.seq, lane.link.seq)) for (const e of page) expected.push(Buffer.from(leafHashOf(e)).toString("hex"));
+  expect(leaves).toHaveLength(lane.entries);
+  expect(leaves).toEqual(expected);
   return { fast, pages, laneEntries: lane.entries };
 }
 
@@ -133,6 +144,25 @@ describe("a sound chain", () => {
       } finally {
         if (inTransaction) await c.query("COMMIT");
       }
+    }
+  });
+
+  it("fails the walk when the leaf sink throws (its tree may or may not hold that leaf), in a transaction and out of one", async () => {
+    for (const inTransaction of [true, false]) {
+      if (inTransaction) await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      let given = 0;
+      const walk = walkFastLane(c, CHAIN_START, head.seq, {
+        head,
+        chunkRows: CHUNK,
+        onLeaf: () => {
+          if (++given === 1_000) throw new Error("the tree is full");
+        },
+      });
+      await expect(walk).rejects.toThrow("the tree is full");
+      expect(given).toBe(1_000);
+      // The connection is usable afterwards (the lane's savepoint was rolled back to, or there was none).
+      expect((await c.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one).toBe(1);
+      if (inTransaction) await c.query("COMMIT");
     }
   });
 

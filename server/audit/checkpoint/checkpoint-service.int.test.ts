@@ -16,6 +16,9 @@ import { toRecord } from "../audit-log";
 import { leafData } from "../../domain/audit/audit-leaf";
 import { parsePublicKey, verifyCheckpointSignature } from "./signing-key";
 import type { KeyService } from "../../keys/key-service";
+import { poolOf } from "../../db/client";
+import { tamperWithAuditEntries } from "../../testing/synthetic-chain";
+import { walkFastLane } from "../copy-walk";
 
 let t: TestDatabase;
 let keys: KeyService;
@@ -99,5 +102,33 @@ describe("checkpoint service", () => {
     const all = await t.db.auditCheckpoint.findMany({ orderBy: { treeSize: "asc" } });
     expect(all.map((c) => Number(c.treeSize))).toEqual([300, 540, 620]);
     expect(ra.checkpoint!.rootHash).toBe(await scratchRoot(620));
+  });
+
+  it("takes every leaf once when the fast lane stops midway and the page walk takes over (details stored as jsonb's text)", async () => {
+    await grow(60); // entries 621–740
+    // Entry #700's details as jsonb would print them: not a text the fast lane vouches for, but sound (the page walk
+    // canonicalizes it): the lane gives the leaves of #621–#699, the page walk those from #700 on.
+    const c = await poolOf(t.db).connect();
+    try {
+      const before = (await c.query<{ d: string }>("SELECT details::text AS d FROM audit_entries WHERE seq = 700")).rows[0]!.d;
+      await tamperWithAuditEntries(c, "UPDATE audit_entries SET details = details::jsonb::json WHERE seq = 700");
+      const after = (await c.query<{ d: string }>("SELECT details::text AS d FROM audit_entries WHERE seq = 700")).rows[0]!.d;
+      expect(after).not.toBe(before);
+      expect(JSON.parse(after)).toEqual(JSON.parse(before));
+    } finally {
+      c.release();
+    }
+    const lane = await (async () => {
+      const client = await poolOf(t.db).connect();
+      try {
+        return await walkFastLane(client, { seq: 620n, hash: (await t.db.auditEntry.findUniqueOrThrow({ where: { seq: 620n } })).entryHash }, 740n);
+      } finally {
+        client.release();
+      }
+    })();
+    expect(lane.entries).toBe(79); // #621–#699
+    const r = await testCheckpointService(t.db).publish();
+    expect(r.checkpoint!.treeSize).toBe("740");
+    expect(r.checkpoint!.rootHash).toBe(await scratchRoot(740));
   });
 });

@@ -17,6 +17,7 @@ import { DomainError } from "../../domain/errors/domain-error";
 import type { AuditEntryRecord, ChainLink } from "../../domain/audit/types";
 import { CHAIN_START, turnOfEventLoop, verifyEntry, YIELD_EVERY } from "../verify-chain";
 import { entryTextOf } from "../entry-hash";
+import { walkFastLane } from "../copy-walk";
 import { leafHashOfText, leafTextFromEntryText } from "./leaf-hash";
 import type { CompactRange} from "../../domain/audit/merkle/compact-range";
 import { type Subtree } from "../../domain/audit/merkle/compact-range";
@@ -67,6 +68,10 @@ export interface ConsistencyProofResult {
  * empty range, it is a full recomputation with the same checks (bench:audit's baseline for the catch-up).
  */
 export async function appendVerifiedLeaves(client: pg.ClientBase, range: CompactRange, prev: ChainLink, head: ChainLink): Promise<void> {
+  // The fast lane (copy-walk.ts) checks the clean stretch from the COPY rows' bytes and gives each entry's leaf hash
+  // from the same text; the page walk below takes over from the last entry it vouched for, and throws at a break.
+  const lane = await walkFastLane(client, prev, head.seq, { head, onLeaf: (leaf) => range.appendLeafHash(leaf) });
+  prev = lane.link;
   let sinceYield = 0;
   for await (const page of readEntryPages(client, prev.seq, head.seq)) {
     for (const entry of page) {
