@@ -74,9 +74,10 @@ const digestOf: (input: Uint8Array) => string = typeof crypto.hash === "function
 /**
  * What a lane gives, besides its progress, for every entry it vouches for, in order: the entry's RFC 6962 leaf hash,
  * SHA-256(0x00 || leaf text), the leaf text being the entry's hashed text with "entryHash" added in its key order
- * (between "details" and "fromState": leafTextFromEntryText). A checkpoint's catch-up appends these to its tree.
+ * (between "details" and "fromState": leafTextFromEntryText), with the entry's seq and hash. A checkpoint's catch-up
+ * and the integrity monitor append these to their trees.
  */
-export type LeafSink = (leafHash: Uint8Array) => void;
+export type LeafSink = (leafHash: Uint8Array, seq: number, entryHash: string) => void;
 
 /**
  * The checking state of one lane: the link the next entry must follow, the scratch buffer its hashed input is built
@@ -196,7 +197,7 @@ export class Lane {
     if (this.head !== null && (seq > this.head.seq || (seq === this.head.seq && digest !== this.head.hash))) return this.stop();
     if (this.onLeaf !== null) {
       try {
-        this.onLeaf(this.leafHash(s, leafSplit, p, digest));
+        this.onLeaf(this.leafHash(s, leafSplit, p, digest), seq, digest);
       } catch (err) {
         // Not a finding about the entry: the caller's tree may now hold this leaf or not, so the walk must fail.
         this.sinkFailed = { error: err };

@@ -80,4 +80,47 @@ describe("IntegrityWalk", () => {
     expect(w.failures.map((f) => `${f.kind}@${f.seq}`)).toEqual(["CHECKPOINT_ROOT_MISMATCH@40"]);
     expect(w.failures[0]).toMatchObject({ expected: "ab".repeat(32), actual: CHECKPOINTS[2]!.rootHash });
   });
+
+  describe("entries vouched for by the fast lane (vouched) and fed ones mixed, as the monitor mixes them", () => {
+    /** Sound entries before `from` go through vouched() (as the lane gives them: seq, hash, leaf), the rest through feed(). */
+    function mixed(chain: readonly AuditEntryRecord[], from: number, checkpoints = CHECKPOINTS) {
+      const w = new IntegrityWalk(checkpoints);
+      for (const e of chain) {
+        if (e.seq < BigInt(from)) w.vouched(e.seq, e.entryHash, leafHashOf(e));
+        else w.feed(e, HEAD);
+      }
+      w.finish(HEAD);
+      return w;
+    }
+    const kinds = (w: IntegrityWalk) => w.failures.map((f) => `${f.kind}@${f.seq}`);
+
+    it("takes leaves and compares roots at checkpoints as feed() does: a sound log, handed over at any point", () => {
+      for (const from of [1, 10, 11, 26, 61]) expect(kinds(mixed(PRISTINE, from))).toEqual([]);
+    });
+
+    it("reports a checkpoint whose signed root the vouched entries do not hash to, at that checkpoint", () => {
+      const wrong = CHECKPOINTS.map((c) => (c.treeSize === 25n ? { ...c, rootHash: "cd".repeat(32) } : c));
+      expect(kinds(mixed(PRISTINE, 61, wrong))).toEqual(["CHECKPOINT_ROOT_MISMATCH@25"]);
+      expect(kinds(mixed(PRISTINE, 1, wrong))).toEqual(["CHECKPOINT_ROOT_MISMATCH@25"]);
+    });
+
+    it("finds damage after the hand-over as feed() alone does", () => {
+      expect(kinds(mixed(edit(copy(), 45, "mallory"), 30))).toEqual(["ENTRY_HASH_MISMATCH@45", "CHECKPOINT_ROOT_MISMATCH@60"]);
+    });
+
+    it("refuses an entry that is not the next one, changing nothing", () => {
+      const w = new IntegrityWalk(CHECKPOINTS);
+      w.vouched(1n, PRISTINE[0]!.entryHash, leafHashOf(PRISTINE[0]!));
+      expect(() => w.vouched(3n, PRISTINE[2]!.entryHash, leafHashOf(PRISTINE[2]!))).toThrow(/#3 after #1/);
+      expect(w.prev).toEqual({ seq: 1n, hash: PRISTINE[0]!.entryHash });
+      for (const e of PRISTINE.slice(1)) w.feed(e, HEAD);
+      w.finish(HEAD);
+      expect(w.failures).toEqual([]);
+    });
+
+    it("gives the anchors ahead: the checkpoints past the walk's position", () => {
+      const w = mixed(PRISTINE.slice(0, 30), 31);
+      expect(w.anchorsAhead()).toEqual(CHECKPOINTS.filter((c) => c.treeSize > 30n).map((c) => ({ seq: c.treeSize, hash: c.headHash })));
+    });
+  });
 });
