@@ -204,6 +204,7 @@ export class IntegrityMonitor {
   private async laneStep(pool: pg.Pool, walk: IntegrityWalk, head: ChainLink, toSeq: bigint): Promise<number> {
     let taken = 0;
     let client: pg.PoolClient | null = null;
+    let broken: Error | undefined;
     try {
       client = await pool.connect();
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -217,12 +218,14 @@ export class IntegrityMonitor {
           },
         });
       } finally {
-        await client.query("COMMIT").catch(() => undefined);
+        await client.query("COMMIT").catch((e: Error) => {
+          broken = e; // the connection is unusable: not back to the pool
+        });
       }
     } catch {
       // The page walk reads what is left (and reports what it finds in its own words).
     } finally {
-      client?.release();
+      client?.release(broken);
     }
     return taken;
   }
