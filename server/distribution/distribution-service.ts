@@ -212,7 +212,7 @@ export class DistributionService {
         const avoided = avoidedLinks(m.view(), avoid);
         for (const id of this.pads.levels.desyncedLinkIds()) avoided.add(id);
         for (const p of hub ? k.participants : []) {
-          const r = m.graph().route(hub!.id, p.nodeId, k.sizeBits, (id) => (avoided.has(id) ? 0 : m.available(id)));
+          const r = m.route(hub!.id, p.nodeId, k.sizeBits, avoided);
           if ("none" in r) {
             failure = describeNoRoute(r.none, hub!.id, p.nodeId, k.sizeBits);
             break;

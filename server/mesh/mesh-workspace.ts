@@ -7,7 +7,7 @@
  * their audit entries.
  */
 import { DomainError } from "../domain/errors/domain-error";
-import { MeshGraph } from "./routing/route-planner";
+import { MeshGraph, type NoRouteReason, type Route, type RouteTree } from "./routing/route-planner";
 import { PoolLedger } from "./routing/pool-ledger";
 import type { Mesh, MeshLink, MeshNode } from "../domain/mesh/mesh-model";
 
@@ -57,6 +57,8 @@ export class MeshWorkspace {
   readonly samples: LinkSampleRecord[] = [];
   simulation: SimulationRecord | null = null;
   private graphCache: MeshGraph | null = null;
+  /** Shortest-path trees the batch's jobs share (route()), by origin, bits and avoided links. */
+  private readonly trees = new Map<string, { graph: MeshGraph; bits: number; tree: RouteTree; job: JobChanges }>();
   private job: JobChanges;
 
   constructor(
@@ -101,6 +103,29 @@ export class MeshWorkspace {
     if (this.job.topologyChanged) return new MeshGraph(this.view());
     this.graphCache ??= new MeshGraph(this.committed);
     return this.graphCache;
+  }
+
+  /**
+   * What `graph().route(from, to, bits, available)` answers, with an avoided link offering no bits, from a
+   * shortest-path tree the batch's jobs share: one search for every key a batch routes from the hub, instead of one
+   * per key (on a 1,000-node mesh that search was a third of a distribution's time in this process).
+   *
+   * A tree stays exactly what a new search would build while the links it could use are the same: it is built on
+   * the graph of the batch's topology (a job that changed a link, its figures included, searches on its own), no
+   * link that had the bits may have lost them (spendRoute drops the trees a spend takes a link below), and pools only
+   * shrink inside a batch except when a job is rolled back (the trees that job built go with it).
+   */
+  route(from: string, to: string, bits: number, avoided: ReadonlySet<string> = new Set()): Route | { none: NoRouteReason } {
+    const available = (id: string) => (avoided.has(id) ? 0 : this.available(id));
+    const graph = this.graph();
+    if (this.job.topologyChanged || this.job.links.size > 0) return graph.route(from, to, bits, available);
+    const key = `${from}\n${bits}\n${[...avoided].sort().join("\n")}`;
+    let shared = this.trees.get(key);
+    if (shared === undefined || shared.graph !== graph) {
+      shared = { graph, bits, tree: graph.treeFrom(from, bits, available), job: this.job };
+      this.trees.set(key, shared);
+    }
+    return graph.routeIn(shared.tree, to);
   }
 
   /** Pool bits still available on a link to this job. */
@@ -152,6 +177,9 @@ export class MeshWorkspace {
   spendRoute(route: RouteRecord): void {
     this.job.ledger.spend(route.linkPath, route.bits);
     this.job.routes.push(route);
+    for (const [key, shared] of this.trees) {
+      if (route.linkPath.some((id) => this.available(id) < shared.bits)) this.trees.delete(key);
+    }
   }
 
   /** Sets pool/QBER figures computed by the simulation (not a topology change). */
@@ -206,6 +234,8 @@ export class MeshWorkspace {
   }
 
   rollbackJob(): void {
+    // Its spends are undone, so pools may grow back: a tree it built saw them lower.
+    for (const [key, shared] of this.trees) if (shared.job === this.job) this.trees.delete(key);
     this.job = this.freshJob();
   }
 

@@ -16,6 +16,13 @@ export interface Route {
 
 export type NoRouteReason = "unknown-node" | "node-unreachable" | "no-path" | "insufficient-pool";
 
+/** Every node's last link on its best path from `from` (treeFrom), and whether a pool too low for the bits cut a link off. */
+export interface RouteTree {
+  from: string;
+  via: ReadonlyMap<string, MeshLink>;
+  poolBlocked: boolean;
+}
+
 export class MeshGraph {
   private readonly adjacency = new Map<string, MeshLink[]>();
 
@@ -51,6 +58,30 @@ export class MeshGraph {
   }
 
   /**
+   * The shortest-path tree from `from` with the links that have `bits` (per
+   * `available`): routeIn then answers, for any node, what route() would with
+   * the same arguments (the search route() stops at its node has by then
+   * settled that node exactly as the whole tree's search does).
+   */
+  treeFrom(from: string, bits: number, available: (linkId: string) => number): RouteTree {
+    const src = this.mesh.nodes.get(from);
+    if (!src || !isReachableStatus(src.status)) return { from, via: new Map(), poolBlocked: false };
+    return { from, ...this.shortestPaths(from, bits, available) };
+  }
+
+  /** route(tree.from, to, …) with the arguments the tree was built with (treeFrom). */
+  routeIn(tree: RouteTree, to: string): Route | { none: NoRouteReason } {
+    const { nodes } = this.mesh;
+    const src = nodes.get(tree.from);
+    const dst = nodes.get(to);
+    if (!src || !dst) return { none: "unknown-node" };
+    if (!isReachableStatus(src.status) || !isReachableStatus(dst.status)) return { none: "node-unreachable" };
+    if (tree.from === to) return { nodePath: [to], linkPath: [], lengthKm: 0 };
+    if (!tree.via.has(to)) return { none: tree.poolBlocked ? "insufficient-pool" : "no-path" };
+    return this.pathTo(tree.from, to, tree.via);
+  }
+
+  /**
    * The best route from `from` to every node it can reach (one shortest-path
    * tree: what re-routing after a topology change costs).
    */
@@ -64,7 +95,7 @@ export class MeshGraph {
     return out;
   }
 
-  private pathTo(from: string, to: string, via: Map<string, MeshLink>): Route {
+  private pathTo(from: string, to: string, via: ReadonlyMap<string, MeshLink>): Route {
     const nodePath = [to];
     const linkPath: string[] = [];
     let lengthKm = 0;
