@@ -16,12 +16,16 @@ import { encodeEvent, EVENT_CHANNEL, type EventTopic } from "../domain/events/co
 import type { JsonParam, PartOfBatch, RowParts } from "./batch-part";
 import type { BatchWorkspace } from "./batch-workspace";
 
-/** A statement's JSON parameters: `param` adds one and returns its placeholder. */
+/**
+ * A statement's JSON parameters: `param` adds one and returns its placeholder. Typed json, not jsonb: PostgreSQL
+ * then reads the rows straight from the text (json_to_recordset) instead of first building jsonb's binary form of the
+ * whole array, which cost twice as much (2,000 key rows, 1.7 MB: 50 ms as jsonb, 23 ms as json, PostgreSQL 15).
+ */
 function parameters() {
   const params: unknown[] = [];
   const param: JsonParam = (rows) => {
     params.push(typeof rows === "string" ? rows : JSON.stringify(rows));
-    return `$${params.length}::jsonb`;
+    return `$${params.length}::json`;
   };
   return { params, param };
 }
@@ -81,7 +85,7 @@ export async function flushBatch(
     parts.push(`new_audit AS (
       INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, from_state, to_state, details, prev_hash, entry_hash)
       SELECT seq::bigint, at, actor, action, subject_type, subject_id, from_state, to_state, details::json, prev_hash, entry_hash
-      FROM jsonb_to_recordset(${param(auditJson)}) AS u(
+      FROM json_to_recordset(${param(auditJson)}) AS u(
         seq text, at timestamptz, actor text, action text, subject_type text, subject_id text, from_state text,
         to_state text, details text, prev_hash text, entry_hash text)
     )`);

@@ -80,7 +80,7 @@ export type JsonParam = (rows: unknown[] | string) => string;
  * through the table's index.
  */
 export function jsonRowsTable(placeholder: string, alias: string, columns: string): string {
-  return `(SELECT * FROM jsonb_to_recordset(${placeholder}) AS ${alias}(${columns}) LIMIT jsonb_array_length(${placeholder})) AS ${alias}`;
+  return `(SELECT * FROM json_to_recordset(${placeholder}) AS ${alias}(${columns}) LIMIT json_array_length(${placeholder})) AS ${alias}`;
 }
 
 /** Data-modifying CTEs for the flush statement, and which of them there are (the prepared statement is named by it). */

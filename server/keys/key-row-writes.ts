@@ -52,7 +52,7 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
         version, size_bits, fingerprint, entropy_source, decode(material_ciphertext, 'base64'), decode(material_nonce, 'base64'),
         material_key_id, usage_count::bigint, last_used_at, failure_reason, revocation_reason, retention_days, generated_at,
         distributed_at, activated_at, rotating_at, retired_at, revoked_at, destroyed_at, updated_at
-      FROM jsonb_to_recordset(${param(newKeys)}) AS u(
+      FROM json_to_recordset(${param(newKeys)}) AS u(
         id uuid, lineage_id uuid, generation int, distribution_attempt int, predecessor_id uuid, label text, purpose text,
         policy text, state text, version int, size_bits int, fingerprint text, entropy_source text, material_ciphertext text,
         material_nonce text, material_key_id text, usage_count text, last_used_at timestamptz, failure_reason text,
@@ -65,7 +65,7 @@ export function keyRowParts(ws: KeyWorkspace, param: JsonParam): RowParts {
     parts.push(`new_parts AS (
       INSERT INTO key_participants (key_id, node_id, confirmed_at, receipt_mac, purge_confirmed_at, purge_requested_at)
       SELECT key_id, node_id, confirmed_at, receipt_mac, purge_confirmed_at, purge_requested_at
-      FROM jsonb_to_recordset(${param(newParts)}) AS u(
+      FROM json_to_recordset(${param(newParts)}) AS u(
         key_id uuid, node_id text, confirmed_at timestamptz, receipt_mac text, purge_confirmed_at timestamptz, purge_requested_at timestamptz)
     )`);
   }

@@ -29,11 +29,11 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
   const params: unknown[] = [];
   const param = (v: unknown) => {
     params.push(JSON.stringify(v));
-    return `$${params.length}::jsonb`;
+    return `$${params.length}::json`;
   };
   const at = now.toISOString();
   if (m.removedLinks.size > 0) {
-    parts.push(`del_links AS (DELETE FROM links WHERE id IN (SELECT jsonb_array_elements_text(${param([...m.removedLinks])})))`);
+    parts.push(`del_links AS (DELETE FROM links WHERE id IN (SELECT json_array_elements_text(${param([...m.removedLinks])})))`);
   }
   if (m.dirtyNodes.size > 0) {
     const rows = [...m.dirtyNodes].map((id) => m.committedNode(id)!).map((n) => ({ id: n.id, status: n.status, status_reason: n.statusReason, x: n.x, y: n.y }));
@@ -49,7 +49,7 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
       SELECT id, a_node_id, b_node_id, status::"LinkStatus", kind::"LinkKind", via_node_id, length_km, loss_db_per_km, detector_efficiency,
         baseline_qber, qber, secret_key_rate_bps, pool_bits::bigint, pool_capacity_bits::bigint, eavesdropper, down_reason, bits_consumed::bigint,
         dark_count_yield, detector_error_rate, error_correction_efficiency, pulse_rate_hz, '${at}', '${at}'
-      FROM jsonb_to_recordset(${param([...m.addedLinks].map((id) => linkRow(m.committedLink(id)!)))}) AS u(${LINK_COLUMNS}))`);
+      FROM json_to_recordset(${param([...m.addedLinks].map((id) => linkRow(m.committedLink(id)!)))}) AS u(${LINK_COLUMNS}))`);
   }
   if (m.dirtyLinks.size > 0) {
     parts.push(`upd_links AS (
@@ -62,8 +62,8 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
     const rows = m.routes.map((r) => ({ key_id: r.keyId, node_id: r.nodeId, node_path: r.nodePath, link_path: r.linkPath, bits: r.bits }));
     parts.push(`new_routes AS (
       INSERT INTO key_routes (key_id, node_id, node_path, link_path, bits, routed_at)
-      SELECT key_id, node_id, ARRAY(SELECT jsonb_array_elements_text(node_path)), ARRAY(SELECT jsonb_array_elements_text(link_path)), bits, '${at}'
-      FROM jsonb_to_recordset(${param(rows)}) AS u(key_id uuid, node_id text, node_path jsonb, link_path jsonb, bits int)
+      SELECT key_id, node_id, ARRAY(SELECT json_array_elements_text(node_path)), ARRAY(SELECT json_array_elements_text(link_path)), bits, '${at}'
+      FROM json_to_recordset(${param(rows)}) AS u(key_id uuid, node_id text, node_path json, link_path json, bits int)
       ON CONFLICT (key_id, node_id) DO UPDATE SET node_path = EXCLUDED.node_path, link_path = EXCLUDED.link_path, bits = EXCLUDED.bits, routed_at = EXCLUDED.routed_at)`);
   }
   if (m.samples.length > 0) {
@@ -71,8 +71,8 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
     // Samples of links removed in the same batch are skipped (the FK would refuse them).
     parts.push(`new_samples AS (
       INSERT INTO link_samples (link_id, at, qber, pool_bits, secret_key_rate_bps)
-      SELECT u.link_id, '${at}', u.qber, u.pool_bits::bigint, u.rate FROM jsonb_to_recordset(${param(rows)}) AS u(link_id text, qber float8, pool_bits text, rate float8)
-      ${m.removedLinks.size > 0 ? "WHERE u.link_id NOT IN (SELECT jsonb_array_elements_text($1::jsonb))" : ""}
+      SELECT u.link_id, '${at}', u.qber, u.pool_bits::bigint, u.rate FROM json_to_recordset(${param(rows)}) AS u(link_id text, qber float8, pool_bits text, rate float8)
+      ${m.removedLinks.size > 0 ? "WHERE u.link_id NOT IN (SELECT json_array_elements_text($1::json))" : ""}
       ON CONFLICT DO NOTHING)`);
   }
   if (m.simulation) {
@@ -81,7 +81,7 @@ export async function flushMesh(client: pg.ClientBase, m: MeshWorkspace, now: Da
     parts.push(`sim AS (
       INSERT INTO simulation_state (id, tick, sim_time, last_tick_at, speed, seed, rng_state, last_sample_at)
       SELECT 1, tick::bigint, sim_time, last_tick_at, speed, seed, rng_state, last_sample_at
-      FROM jsonb_to_record(${param(row)}) AS u(tick text, sim_time timestamptz, last_tick_at timestamptz, speed float8, seed int, rng_state int, last_sample_at timestamptz)
+      FROM json_to_record(${param(row)}) AS u(tick text, sim_time timestamptz, last_tick_at timestamptz, speed float8, seed int, rng_state int, last_sample_at timestamptz)
       ON CONFLICT (id) DO UPDATE SET tick = EXCLUDED.tick, sim_time = EXCLUDED.sim_time, last_tick_at = EXCLUDED.last_tick_at,
         speed = EXCLUDED.speed, seed = EXCLUDED.seed, rng_state = EXCLUDED.rng_state, last_sample_at = EXCLUDED.last_sample_at)`);
   }

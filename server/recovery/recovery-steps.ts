@@ -509,7 +509,7 @@ export function notifyConsumedStep(deps: StepDeps, id: string): Promise<number> 
       if (found.length === 0) return;
       await c.query(
         `INSERT INTO key_compromise_notices (incident_id, key_id, sae_ids, reason, notified_at)
-         SELECT $1, x.key_id, x.sae_ids, $2, $3 FROM jsonb_to_recordset($4::jsonb) AS x(key_id uuid, sae_ids text[])
+         SELECT $1, x.key_id, x.sae_ids, $2, $3 FROM json_to_recordset($4::json) AS x(key_id uuid, sae_ids text[])
          ON CONFLICT DO NOTHING`,
         [id, v.reason, v.at, JSON.stringify(found)],
       );

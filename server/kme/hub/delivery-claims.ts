@@ -109,7 +109,7 @@ export class DeliveryClaims {
         name: "qecnet-kme-insert-deliveries-batch",
         text: `INSERT INTO key_sae_deliveries (key_id, sae_id, role, kme_node_id, master_sae_id, size_bits, request_id, assigned_at, delivered_at)
                SELECT r.key_id, r.sae_id, r.role, r.kme_node_id, r.master_sae_id, r.size_bits, r.request_id, r.at, CASE WHEN r.delivered THEN r.at END
-                 FROM jsonb_to_recordset($1::jsonb)
+                 FROM json_to_recordset($1::json)
                    AS r(key_id uuid, sae_id text, role text, kme_node_id text, master_sae_id text, size_bits int, request_id text, at timestamptz, delivered boolean)`,
         values: [JSON.stringify(rows)],
       };
@@ -129,7 +129,7 @@ export class DeliveryClaims {
         name: "qecnet-kme-mark-fetched-batch-v2",
         text: `WITH marked AS (
                  UPDATE key_sae_deliveries d SET delivered_at = r.at
-                   FROM ${jsonRowsTable("$1::jsonb", "r", "key_id uuid, sae_id text, at timestamptz")}
+                   FROM ${jsonRowsTable("$1::json", "r", "key_id uuid, sae_id text, at timestamptz")}
                   WHERE d.key_id = r.key_id AND d.sae_id = r.sae_id AND d.role = 'slave' AND d.delivered_at IS NULL
                  RETURNING 1)
                SELECT qecnet_expect_rows((SELECT count(*) FROM marked), $2::bigint, 'delivery rows changed during the claim')`,
