@@ -40,7 +40,7 @@ import { openTarget, runFor, sleep, runBench } from "./bench-support";
 import { readHead, verifyStoredChain, type StoredChainVerification } from "../server/audit/audit-log";
 import { warmRangeThread } from "../server/audit/verify-threads/range-thread";
 import { poolOf } from "../server/db/client";
-import { rawChainedHashRate } from "./chain-hash-rate";
+import { parallelHashGain, rawChainedHashRate } from "./chain-hash-rate";
 import { CpuMeter, type PhaseCpu } from "./cpu-meter";
 import { growChainTo } from "../server/testing/synthetic-chain";
 import type { KeyService } from "../server/keys/key-service";
@@ -413,6 +413,9 @@ async function main(): Promise<number> {
       row("raw chained SHA-256 (same entries)", "1", fmt(rawHash.perSec),
         `entries/s (digests only, texts built untimed); verification / raw = ${verifyToRaw.toFixed(2)} (goal >= 0.4)`),
     );
+    // What two threads can gain over one on this machine: the ceiling of the two-thread walk's gain above.
+    const hashGain = await parallelHashGain();
+    console.log(`  two threads hashing at once do ${hashGain.toFixed(2)}× what one thread does on this machine (the most the two-thread walk can gain over one)`);
     const broken = [...oneThread, ...asRun].find((r) => !r.result.ok);
     if (broken) {
       console.log(`  !! verification failed: ${JSON.stringify(broken.result, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x))}`);
@@ -469,7 +472,7 @@ async function main(): Promise<number> {
       syntheticAppend: { rows: appended.rows, seconds: +appended.seconds.toFixed(3), rowsPerSec: appended.rows ? Math.round(appended.rows / appended.seconds) : null },
       verify: { entries: verified, threads: v.threads, seconds: +verifySeconds.toFixed(3), entriesPerSec: Math.round(verifyRate), ok: !broken,
         oneThreadEntriesPerSec: Math.round(v1Rate), eventLoopHeldMs: stall, rounds: { oneThread: oneThread.map((r) => Math.round(r.durationMs)), asRun: asRun.map((r) => Math.round(r.durationMs)) },
-        rawChainedSha256PerSec: Math.round(rawHash.perSec), ratioToRaw: +verifyToRaw.toFixed(3) },
+        rawChainedSha256PerSec: Math.round(rawHash.perSec), ratioToRaw: +verifyToRaw.toFixed(3), twoThreadHashGain: +hashGain.toFixed(3) },
       totalSeconds: +totalSeconds.toFixed(1),
     };
     console.log(`BENCH_JSON ${JSON.stringify(json)}`);
