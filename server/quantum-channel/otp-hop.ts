@@ -8,10 +8,10 @@
  * used once whatever the outcome (the ledger refuses a second use). Errors
  * name links and offsets, never bytes.
  */
-import { createHmac } from "node:crypto";
 import { xor } from "../domain/quantum-channel/otp-relay";
 import type { PadDirection } from "./pad-levels";
 import type { PadStreams } from "./pad-streams";
+import { hmacSha256 } from "./hmac-sha256";
 
 /** Where a hop's pad lies: a link, a direction of it, an offset into that direction's key stream. */
 export interface PadRef {
@@ -28,7 +28,7 @@ export type HopOutcome<T> = { ok: true; value: T } | { ok: false; code: "pad_ref
 
 /** The tag a relay answers: HMAC-SHA-256 keyed with the key it decrypted, bound to the key id and the hop's link. */
 export function hopTag(key: Uint8Array, keyId: string, linkId: string): Buffer {
-  return createHmac("sha256", key).update(`qecnet/hop-tag/v1/${keyId}/${linkId}`).digest();
+  return hmacSha256(key, `qecnet/hop-tag/v1/${keyId}/${linkId}`);
 }
 
 function padFor(pads: PadStreams, ref: PadRef, n: number, nowMs: number): HopOutcome<Uint8Array> {

@@ -14,6 +14,7 @@
  * clock of its own (the caller advances simulated time).
  */
 import { createHmac } from "node:crypto";
+import { HmacSha256Key } from "./hmac-sha256";
 import type { GetKeyResult, LinkEnd, QkdKeyStream, SimulatedQkdDevices } from "../domain/quantum-channel/qkd-stream";
 
 export interface DeviceLink {
@@ -111,18 +112,23 @@ export function streamSeed(networkSeed: string | Uint8Array, streamId: string): 
   return new Uint8Array(createHmac("sha256", networkSeed).update(`qecnet/qkd-link-seed/v1/${streamId}`).digest());
 }
 
+/** Each stream seed's HMAC key, keyed once (a seed lives as long as its stream end, which holds it). */
+const keyedSeeds = new WeakMap<Uint8Array, HmacSha256Key>();
+
 /** The shared stream at [offset, offset + n): HMAC-SHA-256(seed, block number) for each 32-byte block. */
 export function keyStreamBytes(seed: Uint8Array, offset: number, n: number): Uint8Array {
   const out = new Uint8Array(n);
   let cachedBlock = -1;
-  let cached = Buffer.alloc(0);
+  let cached: Buffer = Buffer.alloc(0);
+  let mac = keyedSeeds.get(seed);
+  if (mac === undefined) keyedSeeds.set(seed, (mac = new HmacSha256Key(seed)));
+  const counter = Buffer.alloc(8);
   for (let i = 0; i < n; ) {
     const block = Math.floor((offset + i) / BLOCK);
     const within = (offset + i) % BLOCK;
     if (cachedBlock !== block) {
-      const counter = Buffer.alloc(8);
       counter.writeBigUInt64BE(BigInt(block));
-      cached = createHmac("sha256", seed).update(counter).digest();
+      cached = mac.mac(counter);
       cachedBlock = block;
     }
     const count = Math.min(BLOCK - within, n - i);

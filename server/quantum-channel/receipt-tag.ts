@@ -7,7 +7,7 @@
  * the pure relay (server/domain/quantum-channel/otp-relay.ts) takes it as a
  * ReceiptTagger.
  */
-import { createHmac } from "node:crypto";
+import { hmacSha256 } from "./hmac-sha256";
 import type { ReceiptTagger } from "../domain/quantum-channel/otp-relay";
 
-export const hmacReceiptTagger: ReceiptTagger = (key, context) => new Uint8Array(createHmac("sha256", key).update(context).digest());
+export const hmacReceiptTagger: ReceiptTagger = (key, context) => new Uint8Array(hmacSha256(key, context));
