@@ -2,18 +2,13 @@
  * HMAC-SHA-256 (RFC 2104) from two one-shot SHA-256 digests, for the relay's many small MACs: the simulated devices'
  * key stream (one HMAC per 32 bytes of pad), hop tags and receipt tags. node:crypto's createHmac builds a MAC context
  * for every call, which took about a third of the time of carrying keys hop by hop (its "init" the largest single part
- * of a profile of a recovery's deliveries); two crypto.hash calls over the padded key and the message do the same work
+ * of a profile of a recovery's deliveries); two one-shot digests (sha256Bytes, the Merkle hasher's) over the padded key and the message do the same work
  * without it. The answer is createHmac's, byte for byte (hmac-sha256.test.ts).
  */
-import * as crypto from "node:crypto";
+import { sha256Bytes } from "../audit/merkle/node-hasher";
 
 const BLOCK_BYTES = 64;
 const DIGEST_BYTES = 32;
-
-/** SHA-256 as hex (one-shot; a Hash object where there is no crypto.hash). */
-const sha256Hex: (data: Uint8Array) => string = typeof crypto.hash === "function"
-  ? (data) => crypto.hash("sha256", data, "hex")
-  : (data) => crypto.createHash("sha256").update(data).digest("hex");
 
 /**
  * A key ready for many MACs: its inner and outer padded blocks, computed once, each at the head of the buffer its
@@ -28,7 +23,7 @@ export class HmacSha256Key {
 
   constructor(key: Uint8Array | string, messageRoom = 64) {
     const given = typeof key === "string" ? Buffer.from(key, "utf8") : key;
-    const k = given.length > BLOCK_BYTES ? Buffer.from(sha256Hex(given), "hex") : given;
+    const k = given.length > BLOCK_BYTES ? sha256Bytes(given) : given;
     this.first = Buffer.allocUnsafe(BLOCK_BYTES + messageRoom).fill(0x36, 0, BLOCK_BYTES);
     for (let i = 0; i < k.length; i++) {
       this.first[i]! ^= k[i]!;
@@ -50,8 +45,9 @@ export class HmacSha256Key {
     }
     if (typeof message === "string") this.first.write(message, BLOCK_BYTES, "utf8");
     else this.first.set(message, BLOCK_BYTES);
-    this.second.write(sha256Hex(this.first.subarray(0, BLOCK_BYTES + n)), BLOCK_BYTES, "hex");
-    return Buffer.from(sha256Hex(this.second), "hex");
+    this.second.set(sha256Bytes(this.first.subarray(0, BLOCK_BYTES + n)), BLOCK_BYTES);
+    const out = sha256Bytes(this.second);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
 
   /** Overwrites the padded blocks (the key's material) and what was built after them with zeros; unusable afterwards. */
